@@ -1,0 +1,41 @@
+# Valbar. `make demo` runs the product on the embedded default; `make test` runs the tests.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+
+.PHONY: demo test test-unit test-integration lint bench install clean
+
+$(BIN)/valbar: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(BIN)/valbar
+
+install: $(BIN)/valbar
+
+demo: install
+	$(BIN)/valbar demo
+
+test: install
+	$(BIN)/pytest -q -p no:cacheprovider tests
+
+test-unit: install
+	$(BIN)/pytest -q tests/unit
+
+test-integration: install
+	$(BIN)/pytest -q tests/integration
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy catalog indexer search ranking api ui bench
+
+bench: install
+	$(BIN)/python -m bench.matching --dataset ../shared/data/matching/abt-buy
+	$(BIN)/python -m bench.matching --dataset ../shared/data/matching/amazon-google
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.search
+
+clean:
+	rm -rf var build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Valbar's domain model and storage: manufacturers, products, retailers, offers, feed runs."""

@@ -1,0 +1,1 @@
+"""Feed intake: readers, column detection, normalization, matching, the ingest pipeline, jobs."""

@@ -1,0 +1,110 @@
+"""Records that flow through the pure stages of feed intake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from catalog.enums import StockStatus
+
+# The canonical fields an offer row can carry. `sku`, `name`, `price` and `stock` are required.
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "sku",
+    "name",
+    "price",
+    "stock",  # a stock status text or a quantity
+    "stock_quantity",
+    "delivery",  # delivery time text ("3-5 dagar") or days
+    "gtin",
+    "mpn",
+    "brand",
+    "manufacturer",
+    "currency",
+    "vat",  # VAT-included flag or rate
+    "price_excl_vat",
+    "url",
+    "description",
+    "category",
+    "image",
+    "warranty",
+    "service",
+    "training",
+)
+REQUIRED_FIELDS: tuple[str, ...] = ("sku", "name", "price", "stock")
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """One logical record of a feed: its 1-based row number in the file and its cells."""
+
+    row: int
+    values: dict[str, str]
+
+
+@dataclass(slots=True)
+class FeedTable:
+    """What a reader makes of a file: detected format, headers and a stream of rows."""
+
+    format: str  # csv | tsv | xlsx | json | jsonl | google_rss | google_tsv | woocommerce | ...
+    encoding: str | None
+    headers: list[str]
+    rows: Iterator[RawRow]
+    # Readers that know their format's columns (Shopify, Google) pre-map headers to fields.
+    known_mapping: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    field: str
+    value: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "row": self.row,
+            "field": self.field,
+            "value": self.value,
+            "message": self.message,
+            "severity": self.severity,
+        }
+
+
+@dataclass(slots=True)
+class OfferRecord:
+    """A normalized offer row, ready to be matched and stored."""
+
+    row: int
+    sku: str
+    name: str
+    price: Decimal | None
+    currency: str = "SEK"
+    vat_included: bool | None = None
+    stock_status: StockStatus = StockStatus.UNKNOWN
+    stock_quantity: int | None = None
+    delivery_days: int | None = None
+    gtin: str | None = None
+    mpn: str | None = None
+    brand: str | None = None
+    url: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "row": self.row,
+            "sku": self.sku,
+            "name": self.name,
+            "price": None if self.price is None else format(self.price, "f"),
+            "currency": self.currency,
+            "vat_included": self.vat_included,
+            "stock_status": self.stock_status.value,
+            "stock_quantity": self.stock_quantity,
+            "delivery_days": self.delivery_days,
+            "gtin": self.gtin,
+            "mpn": self.mpn,
+            "brand": self.brand,
+        }

@@ -1,0 +1,44 @@
+"""Settings layering: defaults < configs/valbar.toml < VALBAR_* environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from catalog.settings import Settings
+
+
+def test_toml_file_overrides_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "valbar.toml"
+    cfg.write_text('search_backend = "opensearch"\nmass_withdrawal_ratio = 0.3\n')
+    monkeypatch.setenv("VALBAR_CONFIG_FILE", str(cfg))
+    s = Settings()
+    assert s.search_backend == "opensearch"
+    assert s.mass_withdrawal_ratio == 0.3
+
+
+def test_environment_overrides_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "valbar.toml"
+    cfg.write_text('search_backend = "opensearch"\n')
+    monkeypatch.setenv("VALBAR_CONFIG_FILE", str(cfg))
+    monkeypatch.setenv("VALBAR_SEARCH_BACKEND", "tantivy")
+    assert Settings().search_backend == "tantivy"
+
+
+def test_default_database_is_sqlite_under_data_dir(tmp_path: Path) -> None:
+    s = Settings(data_dir=tmp_path, database_url="")
+    assert s.sqlalchemy_url == f"sqlite:///{tmp_path / 'valbar.sqlite3'}"
+    assert s.archive_dir == tmp_path / "archive"
+
+
+def test_production_refuses_default_secret() -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(environment="production")
+
+
+def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VALBAR_SEARCH_BACKEND", "solr")
+    with pytest.raises(ValidationError, match="search_backend"):
+        Settings()
