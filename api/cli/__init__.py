@@ -1,0 +1,23 @@
+"""The ``valbar`` command line. Every command's docstring is its help, with an example."""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli import catalog_cmd, demo_cmd, feeds_cmd, retailer_cmd
+
+app = typer.Typer(
+    name="valbar",
+    help="Valbar: compare dental supply offers ranked by service quality.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(catalog_cmd.app, name="catalog")
+app.add_typer(retailer_cmd.app, name="retailer")
+app.command("ingest")(feeds_cmd.ingest)
+app.command("runs")(feeds_cmd.runs)
+app.command("demo")(demo_cmd.demo)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,36 @@
+"""``valbar demo``: build the demo marketplace and serve it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api.cli.context import open_db
+
+
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    serve: Annotated[
+        bool, typer.Option(help="Start the web server when the data is ready.")
+    ] = True,
+) -> None:
+    """Build the demo (GUDID dental catalog, 20 Swedish retailers, feeds, index) and serve it.
+
+    Example: valbar demo --port 8000
+    """
+    from api.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+
+    settings, factory = open_db()
+    typer.echo(f"Valbar demo i {settings.data_dir}")
+    stats = build_demo(factory, settings, say=typer.echo)
+    typer.echo(f"klart: {stats['products']} produkter, {stats['offers']} erbjudanden")
+    url = f"http://{host}:{port}"
+    typer.echo(f"\nÖppna {url}   (API: {url}/docs)\nDemo-inloggningar (lösenord: {DEMO_PASSWORD}):")
+    for email, name, _clinic, role, _slug in DEMO_USERS:
+        typer.echo(f"  {role:13} {email:24} {name}")
+    if serve:
+        import uvicorn
+
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")

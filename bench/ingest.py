@@ -1,0 +1,297 @@
+"""Ingest benchmark: a generated 200,000-row retailer CSV against a 200,000-product catalog.
+
+    python -m bench.ingest [--products 200000] [--rows 200000] [--workdir DIR]
+
+~70% of the rows carry an identifier (GTIN at some packaging level, or brand + MPN); the rest
+carry only a noisy name. Prints rows/s per stage, the ratio to a plain ``csv`` parse of the
+same file measured in the same run, the end-to-end time of a full ingest and of a re-upload
+with 1% of rows changed, and peak RSS. Targets (2-core machine): full ingest <= 60 s,
+1% re-upload <= 10 s, peak RSS <= 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from catalog.db import make_engine, migrate, session_factory, transaction
+from catalog.models import Manufacturer, Product, ProductIdentifier, Retailer
+from catalog.settings import Settings
+from indexer.catalog_matcher import clear_cache
+from indexer.pipeline import FeedOptions, run_feed, submit_feed
+
+BRANDS = [
+    "Dentsply Sirona",
+    "3M ESPE",
+    "Ivoclar",
+    "GC",
+    "Kerr",
+    "Hu-Friedy",
+    "Komet",
+    "Coltene",
+    "Septodont",
+    "Ultradent",
+    "Voco",
+    "Kulzer",
+    "Straumann",
+    "Nobel Biocare",
+    "Henry Schein",
+    "Mectron",
+    "NSK",
+    "W&H",
+    "Directa",
+    "Zhermack",
+]
+KINDS = [
+    "diamond bur",
+    "carbide bur",
+    "nitrile gloves",
+    "composite syringe",
+    "impression material",
+    "endodontic file",
+    "orthodontic bracket",
+    "dental implant",
+    "healing abutment",
+    "matrix band",
+    "saliva ejector",
+    "prophy paste",
+    "bonding agent",
+    "glass ionomer cement",
+    "root canal sealer",
+    "dental mirror",
+    "extraction forceps",
+    "scaler tip",
+    "curette",
+    "periodontal probe",
+    "suture",
+    "anesthetic cartridge",
+    "polishing disc",
+    "wedge",
+    "face mask",
+    "bib",
+    "retraction cord",
+    "temporary crown",
+    "alginate",
+    "cotton roll",
+]
+SHADES = ["A1", "A2", "A3", "A3.5", "B1", "B2", "C2", "OA2", "BL"]
+SIZES = [
+    "XS",
+    "S",
+    "M",
+    "L",
+    "XL",
+    "010",
+    "015",
+    "020",
+    "025",
+    "1.5 mm",
+    "2.0 mm",
+    "3.5 mm",
+    "21 mm",
+    "25 mm",
+    "31 mm",
+    "4.1x10 mm",
+    "4.8x12 mm",
+]
+
+
+def gtin14(n: int) -> str:
+    body = f"{n:013d}"[-13:]
+    total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)
+
+
+def build_catalog(factory, n: int, rng: random.Random) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    products: list[dict[str, object]] = []
+    with transaction(factory) as s:
+        s.execute(
+            insert(Manufacturer),
+            [{"id": i + 1, "name": b, "name_key": b.lower()} for i, b in enumerate(BRANDS)],
+        )
+        ident_rows = []
+        rows = []
+        for i in range(1, n + 1):
+            b = rng.randrange(len(BRANDS))
+            kind = rng.choice(KINDS)
+            mpn = f"{BRANDS[b][:2].upper()}{rng.randrange(100, 999)}-{i:06d}"
+            name = f"{BRANDS[b]} {kind} {rng.choice(SIZES)} {rng.choice(SHADES)} {mpn}"
+            g = gtin14(7_300_000_000_000 + i * 7)
+            rows.append(
+                {
+                    "id": i,
+                    "source": "bench",
+                    "source_key": str(i),
+                    "manufacturer_id": b + 1,
+                    "primary_gtin": g,
+                    "brand": BRANDS[b],
+                    "mpn": mpn,
+                    "mpn_key": mpn.replace("-", ""),
+                    "name": name,
+                    "category": kind,
+                    "content_hash": str(i),
+                    "specs": [],
+                    "image_urls": [],
+                    "extra": {},
+                }
+            )
+            ident_rows.append({"product_id": i, "scheme": "gs1", "value": g, "level": "primary"})
+            pkg = gtin14(5_400_000_000_000 + i * 7)
+            ident_rows.append(
+                {
+                    "product_id": i,
+                    "scheme": "gs1",
+                    "value": pkg,
+                    "level": "package",
+                    "pkg_quantity": 10,
+                    "contains": g,
+                }
+            )
+            products.append(
+                {
+                    "id": i,
+                    "brand": BRANDS[b],
+                    "kind": kind,
+                    "mpn": mpn,
+                    "name": name,
+                    "gtin": g,
+                    "pkg": pkg,
+                }
+            )
+        for i in range(0, len(rows), 5000):
+            s.execute(insert(Product), rows[i : i + 5000])
+        for i in range(0, len(ident_rows), 10000):
+            s.execute(insert(ProductIdentifier), ident_rows[i : i + 10000])
+        s.add(Retailer(slug="bench", name="Bench Dental AB"))
+    return products
+
+
+def noisy(name: str, rng: random.Random) -> str:
+    words = name.split()
+    rng.shuffle(words[1:4])
+    if rng.random() < 0.3:
+        words = [w.lower() for w in words]
+    if rng.random() < 0.3 and len(words) > 3:
+        words.pop(rng.randrange(1, len(words) - 1))
+    return " ".join(words)
+
+
+def write_feed(
+    path: Path,
+    products: list[dict[str, object]],
+    rows: int,
+    rng: random.Random,
+    changed: set[int] | None = None,
+) -> None:
+    stock = ["I lager", "Slut i lager", "3-5 dagar", "12", "Beställningsvara", "Få kvar"]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(
+            [
+                "Artikelnummer",
+                "Benämning",
+                "Pris inkl. moms",
+                "Lagerstatus",
+                "EAN",
+                "Tillverkare",
+                "Tillv. art.nr",
+            ]
+        )
+        for i in range(rows):
+            p = products[i % len(products)]
+            r = random.Random(i)
+            price = f"{r.randrange(20, 20000)},{r.randrange(0, 99):02d} kr"
+            if changed and i in changed:
+                price = "1 111,11 kr"
+            kind = i % 10
+            if kind < 5:
+                w.writerow([f"B-{i}", p["name"], price, r.choice(stock), p["gtin"], p["brand"], ""])
+            elif kind < 6:
+                w.writerow([f"B-{i}", p["name"], price, r.choice(stock), p["pkg"], p["brand"], ""])
+            elif kind < 7:
+                w.writerow([f"B-{i}", p["name"], price, r.choice(stock), "", p["brand"], p["mpn"]])
+            else:
+                w.writerow([f"B-{i}", noisy(str(p["name"]), r), price, r.choice(stock), "", "", ""])
+
+
+def plain_csv_parse(path: Path) -> float:
+    t = time.perf_counter()
+    with path.open(newline="", encoding="utf-8") as fh:
+        for _row in csv.reader(fh, delimiter=";"):
+            pass
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--products", type=int, default=200_000)
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="valbar-bench-"))
+    shutil.rmtree(work / "var", ignore_errors=True)
+    settings = Settings(
+        data_dir=work / "var", database_url="", environment="test", max_upload_bytes=2_000_000_000
+    )
+    engine = make_engine(settings.sqlalchemy_url)
+    migrate(engine)
+    factory = session_factory(engine)
+    rng = random.Random(42)
+    t = time.perf_counter()
+    products = build_catalog(factory, args.products, rng)
+    print(f"catalog: {args.products} products generated in {time.perf_counter() - t:.1f} s")
+    feed = work / "feed.csv"
+    write_feed(feed, products, args.rows, rng)
+    baseline = statistics.median(plain_csv_parse(feed) for _ in range(3))
+    print(f"plain csv parse: {baseline:.2f} s ({args.rows / baseline:,.0f} rows/s) [baseline]")
+
+    clear_cache()
+    t = time.perf_counter()
+    run_id = submit_feed(factory, settings, feed, "bench", FeedOptions())
+    outcome = run_feed(factory, settings, run_id)
+    full = time.perf_counter() - t
+    assert outcome.status == "succeeded", outcome.message
+    with factory() as s:
+        from catalog.models import FeedRun
+
+        run = s.get(FeedRun, run_id)
+        timings = dict(run.timings) if run else {}
+    print("full ingest stages:")
+    for stage, secs in timings.items():
+        rate = f"{args.rows / secs:,.0f} rows/s" if secs else "-"
+        print(f"  {stage:18} {secs:7.2f} s  {rate}")
+    print(f"  counts: {outcome.counts}")
+    print(
+        f"full ingest end to end: {full:.1f} s ({args.rows / full:,.0f} rows/s), "
+        f"ratio to plain csv parse: {full / baseline:.1f}x  [target <= 60 s]"
+    )
+
+    changed = set(rng.sample(range(args.rows), args.rows // 100))
+    feed2 = work / "feed_1pct.csv"
+    write_feed(feed2, products, args.rows, rng, changed=changed)
+    t = time.perf_counter()
+    run_id = submit_feed(factory, settings, feed2, "bench", FeedOptions())
+    outcome = run_feed(factory, settings, run_id)
+    again = time.perf_counter() - t
+    assert outcome.status == "succeeded", outcome.message
+    print(
+        f"re-upload with 1% changed: {again:.1f} s, updated={outcome.counts['updated']}, "
+        f"ratio to plain csv parse: {again / baseline:.1f}x  [target <= 10 s]"
+    )
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"peak RSS (whole process incl. catalog generation): {peak_mb:,.0f} MB [target <= 1536 MB]"
+    )
+
+
+if __name__ == "__main__":
+    main()

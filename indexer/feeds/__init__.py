@@ -1,0 +1,203 @@
+"""Retailer feed readers: detect the format from content and stream headers + raw rows.
+
+    table = read_feed(path, max_bytes=200_000_000, max_line_bytes=1_000_000)
+    table.format, table.encoding, table.headers, table.known_mapping
+    for row in table.rows: ...   # RawRow(row=<1-based line/row in the file>, values={...})
+
+Every refusal is a `FeedFormatError` (see `indexer.feeds.errors` for the subclasses).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from itertools import islice
+from pathlib import Path
+
+from indexer import xmlsafe
+from indexer.errors import FeedFormatError, FeedTooLarge, UnsafeXmlError
+from indexer.feeds.csv_reader import DelimitedFile
+from indexer.feeds.detect import (
+    DELIMITED_FORMATS,
+    MANUFACTURER_FORMATS,
+    SUPPORTED_FORMATS,
+    classify_headers,
+    decode_head,
+    detect_encoding,
+    sniff_delimiter,
+    sniff_format,
+)
+from indexer.feeds.errors import (
+    EmptyFeedFile,
+    FeedEncodingError,
+    ManufacturerCatalogFile,
+    TruncatedFeed,
+    UnsupportedFeedFormat,
+)
+from indexer.feeds.excel_reader import ExcelFile
+from indexer.feeds.json_reader import read_json, read_jsonl, read_jsonld
+from indexer.feeds.limits import ENCODING_PREFIX_BYTES, HEAD_BYTES, check_file_size, read_prefix
+from indexer.feeds.platforms import (
+    PlatformRows,
+    apply_google_tsv,
+    apply_magento,
+    apply_prestashop,
+    apply_shopify,
+    apply_woocommerce,
+)
+from indexer.feeds.xml_feeds import read_google_rss, read_wxr
+from indexer.records import FeedTable, RawRow
+
+__all__ = [
+    "MANUFACTURER_FORMATS",
+    "SUPPORTED_FORMATS",
+    "EmptyFeedFile",
+    "FeedEncodingError",
+    "FeedFormatError",
+    "FeedTooLarge",
+    "ManufacturerCatalogFile",
+    "TruncatedFeed",
+    "UnsafeXmlError",
+    "UnsupportedFeedFormat",
+    "detect_encoding",
+    "read_feed",
+    "sniff_format",
+]
+
+MAGENTO_LOOKAHEAD = 1000
+_XML_ENCODING = re.compile(rb"""(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding=["']([A-Za-z0-9._-]+)["']""")
+_MANUFACTURER_NAMES = {"gudid_xml": "FDA GUDID", "bmecat_xml": "BMEcat", "icecat_xml": "Icecat"}
+
+
+def read_feed(
+    path: Path,
+    *,
+    format: str = "auto",
+    max_bytes: int,
+    max_line_bytes: int,
+    file_name: str | None = None,
+) -> FeedTable:
+    """Open a retailer feed: size checks, format detection, headers; rows stream lazily.
+
+    ``format`` overrides detection with any value of `SUPPORTED_FORMATS`. ``file_name`` is the
+    name shown in error messages (the upload's original name), default ``path.name``.
+    Raises a `FeedFormatError` subclass for anything it will not read.
+    """
+    file = file_name or path.name
+    if format != "auto" and format not in SUPPORTED_FORMATS:
+        raise UnsupportedFeedFormat(
+            f"unknown format {format!r}; choose one of {', '.join(SUPPORTED_FORMATS)}", file=file
+        )
+    check_file_size(path, max_bytes, file)
+    head = read_prefix(path, HEAD_BYTES)
+    fmt = sniff_format(head) if format == "auto" else format
+    if fmt in MANUFACTURER_FORMATS:
+        raise ManufacturerCatalogFile(_MANUFACTURER_NAMES[fmt], file=file)
+    if fmt in ("google_rss", "woocommerce_wxr", "xml"):
+        xmlsafe.check_prolog(head, file)  # entity declarations: refused whatever the root
+    if fmt == "xls":
+        raise UnsupportedFeedFormat(
+            "not a supported feed format: legacy Excel .xls; save it as .xlsx or CSV", file=file
+        )
+    if fmt not in SUPPORTED_FORMATS:
+        what = "an XML document that is not a product feed" if fmt == "xml" else "binary data"
+        raise UnsupportedFeedFormat(
+            f"not a supported feed format ({what}); upload CSV, Excel (.xlsx), JSON "
+            "or a Google Merchant / WooCommerce XML feed",
+            file=file,
+        )
+    if fmt == "xlsx":
+        return _read_xlsx(path, file)
+    if fmt in ("google_rss", "woocommerce_wxr"):
+        return _read_xml(path, fmt, file, xml_encoding(head))
+    encoding = detect_encoding(read_prefix(path, ENCODING_PREFIX_BYTES))
+    if fmt == "jsonld":
+        headers, rows, mapping = read_jsonld(path, encoding=encoding, file=file)
+        return FeedTable("jsonld", encoding, headers, iter(rows), known_mapping=mapping)
+    if fmt in ("json", "jsonl"):
+        reader = read_json if fmt == "json" else read_jsonl
+        headers, json_rows = reader(
+            path, encoding=encoding, max_line_bytes=max_line_bytes, file=file
+        )
+        return FeedTable(fmt, encoding, headers, json_rows)
+    if fmt in DELIMITED_FORMATS:
+        return _read_delimited(path, fmt, encoding, head, max_line_bytes, file, forced=format)
+    raise UnsupportedFeedFormat(f"no reader for format {fmt!r}", file=file)
+
+
+def _read_xlsx(path: Path, file: str) -> FeedTable:
+    if not zipfile.is_zipfile(path):
+        raise UnsupportedFeedFormat("not a supported feed format: not an .xlsx workbook", file=file)
+    with zipfile.ZipFile(path) as zf:
+        if "xl/workbook.xml" not in zf.namelist():
+            raise UnsupportedFeedFormat(
+                "not a supported feed format: a zip archive that is not an .xlsx workbook",
+                file=file,
+            )
+    book = ExcelFile(path, file=file)
+    notes = [f"sheet {book.sheet!r}, header on row {book.header_row}"]
+    return FeedTable("xlsx", None, book.headers, book.rows(), notes=notes)
+
+
+def xml_encoding(head: bytes) -> str:
+    """The encoding an XML parser will use: the declaration's, else UTF-8 (or a BOM's)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    m = _XML_ENCODING.match(head)
+    return m.group(1).decode("ascii").lower() if m else "utf-8"
+
+
+def _read_xml(path: Path, fmt: str, file: str, encoding: str) -> FeedTable:
+    notes: list[str] = []
+    if fmt == "google_rss":
+        headers, rows, mapping = read_google_rss(path, file=file)
+    else:
+        headers, rows, mapping = read_wxr(path, file=file, notes=notes)
+    return FeedTable(fmt, encoding, headers, rows, known_mapping=mapping, notes=notes)
+
+
+def _read_delimited(
+    path: Path,
+    fmt: str,
+    encoding: str,
+    head: bytes,
+    max_line_bytes: int,
+    file: str,
+    *,
+    forced: str,
+) -> FeedTable:
+    delimiter = (
+        "\t" if forced in ("tsv", "google_tsv") else sniff_delimiter(decode_head(head, encoding))
+    )
+    table = DelimitedFile(
+        path, encoding=encoding, delimiter=delimiter, max_line_bytes=max_line_bytes, file=file
+    )
+    if forced == "auto":
+        # The real header row decides (the sniffed head may have cut it short).
+        fmt = classify_headers(table.headers, delimiter)
+    platform = _apply_platform(fmt, table, file)
+    # platform.notes is filled while the rows stream (e.g. "12 parent rows skipped").
+    return FeedTable(
+        fmt,
+        encoding,
+        platform.headers,
+        platform.rows,
+        known_mapping=platform.known_mapping,
+        notes=platform.notes,
+    )
+
+
+def _apply_platform(fmt: str, table: DelimitedFile, file: str) -> PlatformRows:
+    headers, rows = table.headers, table.rows()
+    if fmt == "shopify_csv":
+        return apply_shopify(headers, rows, file)
+    if fmt == "magento_csv":
+        lookahead: list[RawRow] = list(islice(rows, MAGENTO_LOOKAHEAD))
+        return apply_magento(headers, rows, file, lookahead)
+    if fmt == "prestashop_csv":
+        return apply_prestashop(headers, rows, file)
+    if fmt == "woocommerce_csv":
+        return apply_woocommerce(headers, rows, file)
+    if fmt == "google_tsv":
+        return apply_google_tsv(headers, rows, file)
+    return PlatformRows(headers, rows, {})

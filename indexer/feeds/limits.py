@@ -1,0 +1,105 @@
+"""Size limits: refuse oversized files before parsing and oversized lines/records while reading.
+
+`max_line_bytes` is counted in decoded characters (equal to bytes for ASCII, fewer for
+UTF-8 text), so the guard never needs a second decoding pass. A record that spans several
+physical lines (a quoted CSV field with newlines) is bounded by the same limit as a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from indexer.errors import FeedTooLarge
+from indexer.feeds.errors import EmptyFeedFile, FeedEncodingError
+
+HEAD_BYTES = 64 * 1024  # what format sniffing looks at
+ENCODING_PREFIX_BYTES = 1024 * 1024  # what encoding detection decodes strictly
+
+
+def check_file_size(path: Path, max_bytes: int, file: str) -> int:
+    """Return the size of ``path``; refuse empty files and files over ``max_bytes``."""
+    size = path.stat().st_size
+    if size == 0:
+        raise EmptyFeedFile("empty file (0 bytes)", file=file)
+    if size > max_bytes:
+        raise FeedTooLarge(
+            f"file is {size:,} bytes, over the limit of {max_bytes:,} bytes", file=file
+        )
+    return size
+
+
+def read_prefix(path: Path, n: int) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(n)
+
+
+@dataclass(slots=True)
+class RecordTracker:
+    """Shared state between a bounded line source and the record parser consuming it.
+
+    ``lineno`` is the number of physical lines read so far; ``start`` the line on which
+    the current record began. The consumer calls `next_record` after each record.
+    """
+
+    limit: int
+    file: str
+    lineno: int = 0
+    start: int = 1
+    chars: int = 0
+    quotes: int = 0
+    eof: bool = False
+    pending: list[str] = field(default_factory=list)
+
+    def next_record(self) -> None:
+        self.start = self.lineno + 1
+        self.chars = 0
+        self.quotes = 0
+        self.pending.clear()
+
+
+def bounded_lines(fh: TextIO, tracker: RecordTracker) -> Iterator[str]:
+    """Yield physical lines of ``fh`` (newlines kept), never holding more than the limit.
+
+    Raises `FeedTooLarge` as soon as one line, or the record being assembled, exceeds
+    ``tracker.limit``; memory stays bounded by that limit whatever the file holds.
+    """
+    limit = tracker.limit
+    readline = fh.readline
+    pending = tracker.pending
+    while True:
+        try:
+            line = readline(limit + 1)
+        except UnicodeDecodeError as exc:
+            # The decoder works on a block that starts inside the line being read.
+            newlines = exc.object[: exc.start].count(b"\n")
+            raise FeedEncodingError(
+                f"cannot decode bytes as {fh.encoding} ({exc.reason}); "
+                "save the file as UTF-8 and upload it again",
+                file=tracker.file,
+                row=tracker.lineno + 1 + newlines,
+            ) from exc
+        if not line:
+            tracker.eof = True
+            return
+        tracker.lineno += 1
+        n = len(line)
+        if n > limit:
+            raise FeedTooLarge(
+                f"line longer than the limit of {limit:,} characters",
+                file=tracker.file,
+                row=tracker.lineno,
+            )
+        tracker.chars += n
+        if tracker.chars > limit:
+            raise FeedTooLarge(
+                f"record longer than the limit of {limit:,} characters "
+                "(an unterminated quote may have swallowed the lines after it)",
+                file=tracker.file,
+                row=tracker.start,
+            )
+        tracker.quotes += line.count('"')
+        pending.append(line)
+        yield line

@@ -1,0 +1,96 @@
+"""GTIN/EAN/UPC cells: validated and returned as 14 digits (GTIN-14, left-padded with zeros).
+
+Accepted lengths are 8, 12, 13 and 14 digits with a correct GS1 check digit. Spaces and hyphens
+between digits and a leading apostrophe (Excel's "text" marker) are ignored.
+
+Spreadsheet damage is reported precisely:
+
+* Scientific notation ("3.65275E+11", "7,31E+12") means Excel turned the code into a number
+  and dropped digits; it cannot be repaired and is rejected.
+* A float-ish value with an all-zero fraction ("7310000000000.0") is accepted when the integer
+  part is a valid GTIN: a double holds up to 15 digits exactly, so no digit was lost, and the
+  check digit still guards the result. A non-zero fraction is rejected.
+"""
+
+from __future__ import annotations
+
+import re
+
+from indexer.errors import IndexerError
+
+GTIN_LENGTHS = (8, 12, 13, 14)
+
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+")
+_FLOATISH = re.compile(r"(\d+)[.,](\d+)")
+_SEPARATORS = re.compile(r"[\s\u00a0\-]+")
+
+
+class GtinError(IndexerError, ValueError):
+    """A GTIN cell that is not a valid GTIN-8/12/13/14; ``reason`` is a short code."""
+
+    def __init__(self, value: str, reason: str, message: str) -> None:
+        self.value = value
+        self.reason = reason  # empty | excel_scientific | non_digits | length | check_digit | ...
+        self.message = message
+        super().__init__(message)
+
+
+def gtin_check_digit(body: str) -> int:
+    """The GS1 check digit for ``body`` (all digits except the last)."""
+    digits = [ord(char) - 48 for char in body]
+    total = 3 * sum(digits[-1::-2]) + sum(digits[-2::-2])
+    return (10 - total % 10) % 10
+
+
+def gtin_check_digit_ok(code: str) -> bool:
+    """True when ``code`` is all digits, of a GTIN length and its last digit checks out."""
+    if len(code) not in GTIN_LENGTHS or not code.isdigit() or not code.isascii():
+        return False
+    return gtin_check_digit(code[:-1]) == int(code[-1])
+
+
+def normalize_gtin(text: str) -> str:
+    """The 14-digit GTIN for a cell, or :class:`GtinError` saying exactly what is wrong."""
+    code = text.strip()
+    if code.isdigit() and code.isascii() and len(code) in GTIN_LENGTHS:
+        return _checked(code, text)
+    code = code.lstrip("'")
+    if not code:
+        raise GtinError(text, "empty", "GTIN is empty")
+    if _SCIENTIFIC.fullmatch(code):
+        raise GtinError(
+            text,
+            "excel_scientific",
+            f"GTIN {text!r} was mangled by Excel (scientific notation): digits are lost; "
+            "export the column as text",
+        )
+    floatish = _FLOATISH.fullmatch(code)
+    if floatish:
+        if floatish.group(2).strip("0"):
+            raise GtinError(text, "decimal", f"GTIN {text!r} is a decimal number, not a code")
+        code = floatish.group(1)
+    else:
+        code = _SEPARATORS.sub("", code)
+    if not (code.isdigit() and code.isascii()):
+        bad = sorted({c for c in code if not ("0" <= c <= "9")})
+        raise GtinError(text, "non_digits", f"GTIN {text!r} contains non-digits: {''.join(bad)!r}")
+    if len(code) not in GTIN_LENGTHS:
+        raise GtinError(
+            text,
+            "length",
+            f"GTIN {text!r} has {len(code)} digits; expected 8, 12, 13 or 14",
+        )
+    return _checked(code, text)
+
+
+def _checked(code: str, original: str) -> str:
+    expected = gtin_check_digit(code[:-1])
+    if expected != int(code[-1]):
+        raise GtinError(
+            original,
+            "check_digit",
+            f"GTIN {original!r} has check digit {code[-1]}, expected {expected}",
+        )
+    if not code.strip("0"):
+        raise GtinError(original, "zero", f"GTIN {original!r} is all zeros (a placeholder)")
+    return code.rjust(14, "0")

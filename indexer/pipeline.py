@@ -1,0 +1,375 @@
+"""Feed runs end to end: archive the upload, prepare it, diff, match, write, report.
+
+``submit_feed`` records a FeedRun for an uploaded file (archived content-addressed);
+``run_feed`` executes one run by id (what the Celery task calls); ``dry_run`` shows what a
+file would do and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.db import transaction
+from catalog.enums import FeedRunStatus
+from catalog.models import FeedRun, Retailer
+from catalog.settings import Settings
+from indexer.catalog_matcher import matcher_for
+from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError, UnknownRetailer
+from indexer.matching import MatchResult
+from indexer.prepare import PreparedFeed, prepare_feed
+from indexer.records import RowError
+from indexer.store import apply_plan, load_existing, plan_changes, withdrawal_refusal
+
+MAX_STORED_ERRORS = 5000
+ProgressFn = Callable[[str, float], None]
+
+
+@dataclass(slots=True)
+class FeedOptions:
+    format: str = "auto"
+    mapping: dict[str, str] | None = None
+    delta: bool = False
+    allow_mass_withdrawal: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "mapping": self.mapping,
+            "delta": self.delta,
+            "allow_mass_withdrawal": self.allow_mass_withdrawal,
+        }
+
+
+@dataclass(slots=True)
+class RunOutcome:
+    feed_run_id: int
+    status: str
+    message: str | None
+    format: str | None
+    encoding: str | None
+    mapping: dict[str, Any]
+    counts: dict[str, Any]
+    errors: list[dict[str, Any]]
+    changed_product_ids: set[int] = field(default_factory=set)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "feed_run_id": self.feed_run_id,
+            "status": self.status,
+            "message": self.message,
+            "format": self.format,
+            "encoding": self.encoding,
+            "mapping": self.mapping,
+            "counts": self.counts,
+            "errors": self.errors,
+        }
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def archive_upload(path: Path, archive_dir: Path, digest: str) -> Path:
+    """Keep the original upload, content-addressed: the same bytes are stored once."""
+    target = archive_dir / digest[:2] / digest
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".part")
+        shutil.copyfile(path, tmp)
+        tmp.replace(target)
+    return target
+
+
+def get_retailer(session: Session, slug: str) -> Retailer:
+    retailer = session.scalar(select(Retailer).where(Retailer.slug == slug))
+    if retailer is None:
+        raise UnknownRetailer(slug)
+    return retailer
+
+
+def submit_feed(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    path: Path,
+    retailer_slug: str,
+    options: FeedOptions,
+    file_name: str | None = None,
+) -> int:
+    """Archive ``path`` and record a queued FeedRun; returns its id (the job's argument)."""
+    size = path.stat().st_size
+    digest = sha256_file(path)
+    archived = archive_upload(path, settings.archive_dir, digest)
+    with transaction(factory) as session:
+        retailer = get_retailer(session, retailer_slug)
+        run = FeedRun(
+            retailer_id=retailer.id,
+            file_name=file_name or path.name,
+            sha256=digest,
+            size_bytes=size,
+            archive_path=str(archived),
+            mode="delta" if options.delta else "full",
+            options=options.as_dict(),
+            status=FeedRunStatus.QUEUED.value,
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def dry_run(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    path: Path,
+    retailer_slug: str | None,
+    options: FeedOptions,
+    file_name: str | None = None,
+) -> dict[str, Any]:
+    """Everything a real run would report, plus the normalized offers; writes nothing."""
+    remembered: dict[str, str] | None = None
+    if retailer_slug:
+        with factory() as session:
+            retailer = get_retailer(session, retailer_slug)
+            remembered = dict(retailer.column_mapping or {})
+    prepared = prepare_feed(
+        path,
+        file_name=file_name,
+        format=options.format,
+        override=options.mapping,
+        remembered=remembered,
+        max_bytes=settings.max_upload_bytes,
+        max_line_bytes=settings.max_line_bytes,
+    )
+    return {
+        "format": prepared.format,
+        "encoding": prepared.encoding,
+        "mapping": dict(prepared.mapping.fields),
+        "counts": prepared.counts(),
+        "offers": [o.as_dict() for o in prepared.offers],
+        "errors": [_error_dict(e) for e in prepared.errors],
+    }
+
+
+def _error_dict(e: RowError) -> dict[str, Any]:
+    return {
+        "row": e.row,
+        "field": e.field,
+        "value": e.value,
+        "message": e.message,
+        "severity": e.severity,
+    }
+
+
+def _set_progress(factory: sessionmaker[Session], run_id: int, **values: Any) -> None:
+    with transaction(factory) as session:
+        run = session.get(FeedRun, run_id)
+        if run is not None:
+            for k, v in values.items():
+                setattr(run, k, v)
+
+
+def run_feed(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    run_id: int,
+    progress: ProgressFn | None = None,
+) -> RunOutcome:
+    """Execute one FeedRun. The offer changes commit in one transaction or not at all."""
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    with factory() as session:
+        run = session.get(FeedRun, run_id)
+        if run is None:
+            raise IndexerError(f"unknown feed run {run_id}")
+        retailer = session.get(Retailer, run.retailer_id)
+        assert retailer is not None
+        retailer_id, remembered = retailer.id, dict(retailer.column_mapping or {})
+        options = FeedOptions(**run.options) if run.options else FeedOptions()
+        archive_path, file_name, digest = Path(run.archive_path or ""), run.file_name, run.sha256
+    _set_progress(
+        factory,
+        run_id,
+        status=FeedRunStatus.RUNNING.value,
+        started_at=datetime.now(UTC),
+        progress=0.05,
+    )
+
+    def stage(name: str, frac: float) -> None:
+        if progress is not None:
+            progress(name, frac)
+
+    try:
+        prepared = prepare_feed(
+            archive_path,
+            file_name=file_name,
+            format=options.format,
+            override=options.mapping,
+            remembered=remembered,
+            max_bytes=settings.max_upload_bytes,
+            max_line_bytes=settings.max_line_bytes,
+        )
+    except (FeedFormatError, MissingColumnsError) as exc:
+        return _finish(factory, run_id, FeedRunStatus.REJECTED, str(exc), None, {}, timings, t0)
+    timings["prepare_s"] = round(time.perf_counter() - t0, 3)
+    stage("prepared", 0.3)
+    _set_progress(
+        factory,
+        run_id,
+        progress=0.3,
+        format=prepared.format,
+        encoding=prepared.encoding,
+        mapping=dict(prepared.mapping.fields),
+    )
+
+    if not prepared.offers:
+        why = (
+            "the feed contains no rows"
+            if prepared.rows_read == 0
+            else f"none of the {prepared.rows_read} rows could be used"
+        )
+        return _finish(
+            factory,
+            run_id,
+            FeedRunStatus.REJECTED,
+            f"{file_name}: {why}; nothing was changed",
+            prepared,
+            {},
+            timings,
+            t0,
+        )
+
+    now = datetime.now(UTC)
+    try:
+        with transaction(factory) as session:
+            existing = load_existing(session, retailer_id)
+            plan = plan_changes(existing, prepared.offers, delta=options.delta)
+            refusal = withdrawal_refusal(
+                plan,
+                ratio=settings.mass_withdrawal_ratio,
+                allow=options.allow_mass_withdrawal,
+                delta=options.delta,
+            )
+            if refusal is not None:
+                session.rollback()
+                return _finish(
+                    factory,
+                    run_id,
+                    FeedRunStatus.REJECTED,
+                    refusal,
+                    prepared,
+                    {"would_withdraw": len(plan.withdraw), "active_before": plan.active_before},
+                    timings,
+                    t0,
+                )
+            t1 = time.perf_counter()
+            to_match = plan.needs_matching()
+            matches: dict[str, MatchResult] = {}
+            if to_match:
+                matcher = matcher_for(session)
+                timings["matcher_build_s"] = round(time.perf_counter() - t1, 3)
+                t1 = time.perf_counter()
+                for rec, res in zip(to_match, matcher.match_many(to_match), strict=True):
+                    matches[rec.sku] = res
+            timings["match_s"] = round(time.perf_counter() - t1, 3)
+            stage("matched", 0.7)
+            t1 = time.perf_counter()
+            result = apply_plan(
+                session, retailer_id=retailer_id, run_id=run_id, plan=plan, matches=matches, now=now
+            )
+            retailer = session.get(Retailer, retailer_id)
+            assert retailer is not None
+            retailer.column_mapping = dict(prepared.mapping.fields)
+            counts = {**prepared.counts(), **result.counts()}
+            timings["write_s"] = round(time.perf_counter() - t1, 3)
+            run = session.get(FeedRun, run_id)
+            assert run is not None
+            _fill_run(run, FeedRunStatus.SUCCEEDED, None, prepared, counts, timings, t0)
+    except Exception as exc:
+        _finish(
+            factory,
+            run_id,
+            FeedRunStatus.FAILED,
+            f"{type(exc).__name__}: {exc}",
+            prepared,
+            {},
+            timings,
+            t0,
+        )
+        raise
+    stage("written", 1.0)
+    del digest
+    return RunOutcome(
+        run_id,
+        FeedRunStatus.SUCCEEDED.value,
+        None,
+        prepared.format,
+        prepared.encoding,
+        dict(prepared.mapping.fields),
+        counts,
+        [_error_dict(e) for e in prepared.errors[:MAX_STORED_ERRORS]],
+        result.changed_product_ids,
+    )
+
+
+def _fill_run(
+    run: FeedRun,
+    status: FeedRunStatus,
+    message: str | None,
+    prepared: PreparedFeed | None,
+    counts: dict[str, Any],
+    timings: dict[str, float],
+    t0: float,
+) -> None:
+    run.status = status.value
+    run.message = message
+    run.progress = 1.0
+    run.finished_at = datetime.now(UTC)
+    timings["total_s"] = round(time.perf_counter() - t0, 3)
+    run.timings = dict(timings)
+    if prepared is not None:
+        run.format = prepared.format
+        run.encoding = prepared.encoding
+        run.mapping = dict(prepared.mapping.fields)
+        run.counts = {**prepared.counts(), **counts}
+        run.row_errors = [_error_dict(e) for e in prepared.errors[:MAX_STORED_ERRORS]]
+    else:
+        run.counts = dict(counts)
+
+
+def _finish(
+    factory: sessionmaker[Session],
+    run_id: int,
+    status: FeedRunStatus,
+    message: str,
+    prepared: PreparedFeed | None,
+    counts: dict[str, Any],
+    timings: dict[str, float],
+    t0: float,
+) -> RunOutcome:
+    with transaction(factory) as session:
+        run = session.get(FeedRun, run_id)
+        assert run is not None
+        _fill_run(run, status, message, prepared, counts, timings, t0)
+        return RunOutcome(
+            run_id,
+            run.status,
+            message,
+            run.format,
+            run.encoding,
+            dict(run.mapping or {}),
+            dict(run.counts or {}),
+            list(run.row_errors or []),
+        )

@@ -1,0 +1,378 @@
+"""Raw feed rows -> normalized :class:`OfferRecord` objects, with row-level errors and warnings.
+
+A row without SKU or name, or without a parseable price, is dropped with an error naming the
+row, field, value and reason. Everything else degrades to a warning and an empty value: an
+invalid GTIN (never used as a match key), unknown stock wording, an unreadable delivery time.
+
+VAT inclusion comes from the price text ("199 kr inkl. moms"), else the price header
+("Pris inkl. moms", "Price tax excluded"), else a ``vat`` column, else the caller's default.
+Currency comes from the price text, else a ``currency`` column, else the price header
+("Pris (SEK)"), else the default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from catalog.enums import StockStatus
+from indexer.columns import ColumnMapping
+from indexer.normalize.delivery import parse_delivery
+from indexer.normalize.gtin import GtinError, normalize_gtin
+from indexer.normalize.price import (
+    PriceError,
+    currency_code,
+    detect_currency,
+    detect_vat,
+    parse_price,
+)
+from indexer.normalize.stock import (
+    DEFAULT_LOW_STOCK,
+    ParsedStock,
+    parse_stock,
+    status_for_quantity,
+)
+from indexer.normalize.text import clean_text
+from indexer.records import OfferRecord, RawRow, RowError
+
+METADATA_FIELDS: tuple[str, ...] = (
+    "warranty",
+    "service",
+    "training",
+    "category",
+    "image",
+    "description",
+    "manufacturer",
+)
+
+_VAT_TRUE = frozenset(("1", "ja", "j", "yes", "y", "true", "inkl", "incl", "included"))
+_VAT_FALSE = frozenset(("0", "nej", "n", "no", "false", "exkl", "excl", "excluded"))
+
+
+@lru_cache(maxsize=1024)
+def _header_vat(header: str) -> bool | None:
+    return detect_vat(header)
+
+
+@lru_cache(maxsize=1024)
+def _header_currency(header: str) -> str | None:
+    return detect_currency(header)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Per-mapping lookups, worked out once and reused for every row."""
+
+    sku: str | None
+    name: str | None
+    price: tuple[str, ...]
+    currency: str | None
+    vat: str | None
+    stock: str | None
+    stock_quantity: str | None
+    stock_is_quantity: bool
+    delivery: str | None
+    gtin: tuple[str, ...]
+    mpn: tuple[str, ...]
+    brand: tuple[str, ...]
+    url: str | None
+    price_excl_vat: str | None
+    metadata: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+_PLANS: dict[int, tuple[ColumnMapping, dict[str, str], dict[str, list[str]], _Plan]] = {}
+
+
+def _plan_for(mapping: ColumnMapping) -> _Plan:
+    cached = _PLANS.get(id(mapping))
+    if (
+        cached is not None
+        and cached[0] is mapping
+        and cached[1] == mapping.fields
+        and cached[2] == mapping.fallbacks
+        and cached[3].stock_is_quantity == mapping.stock_is_quantity
+    ):
+        return cached[3]
+    fields = mapping.fields
+
+    def chain(name: str) -> tuple[str, ...]:
+        return tuple(mapping.headers_for(name))
+
+    plan = _Plan(
+        sku=fields.get("sku"),
+        name=fields.get("name"),
+        price=chain("price"),
+        currency=fields.get("currency"),
+        vat=fields.get("vat"),
+        stock=fields.get("stock"),
+        stock_quantity=fields.get("stock_quantity"),
+        stock_is_quantity=mapping.stock_is_quantity,
+        delivery=fields.get("delivery"),
+        gtin=chain("gtin"),
+        mpn=chain("mpn"),
+        brand=chain("brand"),
+        url=fields.get("url"),
+        price_excl_vat=fields.get("price_excl_vat"),
+        metadata=tuple((name, chain(name)) for name in METADATA_FIELDS if name in fields),
+    )
+    if len(_PLANS) >= 64:
+        _PLANS.clear()
+    _PLANS[id(mapping)] = (
+        mapping,
+        dict(fields),
+        {k: list(v) for k, v in mapping.fallbacks.items()},
+        plan,
+    )
+    return plan
+
+
+def _first(values: dict[str, str], headers: tuple[str, ...]) -> tuple[str, str]:
+    """The first header with a non-blank cell and that cell, stripped; (first, "") if none."""
+    for header in headers:
+        cell = values.get(header)
+        if cell and (cell := cell.strip()):
+            return header, cell
+    return (headers[0] if headers else ""), ""
+
+
+def _cell(values: dict[str, str], header: str | None) -> str:
+    if header is None:
+        return ""
+    cell = values.get(header)
+    return cell.strip() if cell else ""
+
+
+def _text(values: dict[str, str], headers: tuple[str, ...]) -> str | None:
+    if not headers:
+        return None
+    if len(headers) == 1:
+        cell = values.get(headers[0])
+        text = cell.strip() if cell else ""
+    else:
+        text = _first(values, headers)[1]
+    if not text:
+        return None
+    return clean_text(text) or None
+
+
+def normalize_row(
+    raw: RawRow,
+    mapping: ColumnMapping,
+    *,
+    default_currency: str = "SEK",
+    default_vat_included: bool | None = None,
+    low_stock_threshold: int = DEFAULT_LOW_STOCK,
+) -> tuple[OfferRecord | None, list[RowError]]:
+    """Normalize one row; the record is None when the row has errors (not just warnings)."""
+    plan = _plan_for(mapping)
+    values = raw.values
+    row = raw.row
+    problems: list[RowError] = []
+
+    sku = _cell(values, plan.sku)
+    if not sku:
+        problems.append(RowError(row, "sku", "", "SKU is empty"))
+    name_text = _cell(values, plan.name)
+    name = clean_text(name_text) if name_text else ""
+    if not name:
+        problems.append(RowError(row, "name", name_text, "name is empty"))
+    price_header, price_text = _first(values, plan.price)
+    parsed_price = None
+    if not price_text:
+        problems.append(RowError(row, "price", "", "price is empty"))
+    else:
+        try:
+            parsed_price = parse_price(price_text)
+        except PriceError as exc:
+            problems.append(RowError(row, "price", price_text, exc.message))
+    if parsed_price is None or problems:
+        return None, problems
+
+    if not parsed_price.amount:
+        problems.append(_warn(row, "price", price_text, "price is 0"))
+    metadata: dict[str, str] = {}
+
+    currency = parsed_price.currency
+    if currency is None:
+        currency_text = _cell(values, plan.currency)
+        if currency_text:
+            currency = currency_code(currency_text)
+            if currency is None:
+                problems.append(_warn(row, "currency", currency_text, "unknown currency"))
+        if currency is None:
+            currency = _header_currency(price_header) or default_currency
+
+    vat = parsed_price.vat_included
+    if vat is None:
+        vat = _header_vat(price_header)
+    vat_text = _cell(values, plan.vat)
+    if vat_text:
+        flag, rate = _vat_cell(vat_text)
+        if rate is not None:
+            metadata["vat_rate"] = rate
+        elif flag is None:
+            problems.append(_warn(row, "vat", vat_text, "VAT cell is neither a flag nor a rate"))
+        if vat is None:
+            vat = flag
+    if vat is None:
+        vat = default_vat_included
+
+    stock = _stock(row, values, plan, low_stock_threshold, problems)
+
+    delivery_days = stock.delivery_days
+    delivery_text = _cell(values, plan.delivery)
+    if delivery_text:
+        days = parse_delivery(delivery_text)
+        if days is None:
+            problems.append(_warn(row, "delivery", delivery_text, "delivery time not understood"))
+        else:
+            delivery_days = days
+
+    gtin: str | None = None
+    if plan.gtin:
+        gtin_text = _first(values, plan.gtin)[1]
+        if gtin_text:
+            try:
+                gtin = normalize_gtin(gtin_text)
+            except GtinError as exc:
+                problems.append(_warn(row, "gtin", gtin_text, exc.message))
+
+    url = _cell(values, plan.url) or None
+    if url is not None and not url.startswith(("https://", "http://")):
+        problems.append(_warn(row, "url", url, "URL is not absolute http(s); ignored"))
+        url = None
+
+    for name_of_field, headers in plan.metadata:
+        text = _text(values, headers)
+        if text:
+            metadata[name_of_field] = text
+    brand = _text(values, plan.brand) or metadata.get("manufacturer")
+    excl_text = _cell(values, plan.price_excl_vat)
+    if excl_text:
+        try:
+            metadata["price_excl_vat"] = format(parse_price(excl_text).amount, "f")
+        except PriceError as exc:
+            problems.append(_warn(row, "price_excl_vat", excl_text, exc.message))
+
+    record = OfferRecord(
+        row=row,
+        sku=sku,
+        name=name,
+        price=parsed_price.amount,
+        currency=currency,
+        vat_included=vat,
+        stock_status=stock.status,
+        stock_quantity=stock.quantity,
+        delivery_days=delivery_days,
+        gtin=gtin,
+        mpn=_text(values, plan.mpn),
+        brand=brand,
+        url=url,
+        metadata=metadata,
+    )
+    return record, problems
+
+
+def _warn(row: int, name: str, value: str, message: str) -> RowError:
+    return RowError(row, name, value, message, "warning")
+
+
+def _vat_cell(text: str) -> tuple[bool | None, str | None]:
+    """A VAT column cell: an inclusion flag ("ja", "1", "inkl. moms") or a rate ("25 %")."""
+    folded = text.casefold().strip(" .")
+    if folded in _VAT_TRUE:
+        return True, None
+    if folded in _VAT_FALSE:
+        return False, None
+    number = folded.rstrip("%").strip().replace(",", ".")
+    try:
+        rate = float(number)
+    except ValueError:
+        return detect_vat(folded), None
+    if 0 < rate < 1:
+        rate *= 100
+    if 0 <= rate <= 100:
+        return None, f"{rate:g}"
+    return None, None
+
+
+def _stock(
+    row: int,
+    values: dict[str, str],
+    plan: _Plan,
+    low_stock_threshold: int,
+    problems: list[RowError],
+) -> ParsedStock:
+    stock_text = _cell(values, plan.stock)
+    stock = parse_stock(
+        stock_text, low_stock_threshold=low_stock_threshold, is_quantity=plan.stock_is_quantity
+    )
+    qty_text = _cell(values, plan.stock_quantity)
+    if qty_text:
+        counted = parse_stock(qty_text, low_stock_threshold=low_stock_threshold, is_quantity=True)
+        if counted.quantity is not None:
+            status = stock.status
+            if status is StockStatus.UNKNOWN:
+                status = status_for_quantity(counted.quantity, low_stock_threshold)
+            return ParsedStock(status, counted.quantity, stock.delivery_days)
+        if stock.status is StockStatus.UNKNOWN and counted.status is not StockStatus.UNKNOWN:
+            return counted
+        problems.append(_warn(row, "stock_quantity", qty_text, "stock quantity not understood"))
+    if stock.status is StockStatus.UNKNOWN:
+        if stock_text:
+            problems.append(_warn(row, "stock", stock_text, "stock status not understood"))
+        elif plan.stock is not None:
+            problems.append(_warn(row, "stock", "", "stock is empty"))
+    return stock
+
+
+def normalize_rows(
+    rows: Iterable[RawRow],
+    mapping: ColumnMapping,
+    *,
+    default_currency: str = "SEK",
+    default_vat_included: bool | None = None,
+    low_stock_threshold: int = DEFAULT_LOW_STOCK,
+) -> Iterator[tuple[OfferRecord | None, list[RowError]]]:
+    """:func:`normalize_row` over a stream of rows, lazily."""
+    for raw in rows:
+        yield normalize_row(
+            raw,
+            mapping,
+            default_currency=default_currency,
+            default_vat_included=default_vat_included,
+            low_stock_threshold=low_stock_threshold,
+        )
+
+
+def dedupe_skus(records: list[OfferRecord]) -> tuple[list[OfferRecord], list[RowError]]:
+    """Keep one record per SKU. Policy: the last one wins.
+
+    A feed that repeats a SKU usually appends corrections, so the row that comes last in the
+    file is kept and every earlier row with the same SKU is reported as a warning naming both
+    row numbers (the dropped row and the kept one). Kept records stay in file order of the
+    winning rows. SKUs are compared exactly (after the trimming ``normalize_row`` does).
+    """
+    last: dict[str, OfferRecord] = {}
+    for record in records:
+        last[record.sku] = record
+    if len(last) == len(records):
+        return list(records), []
+    warnings: list[RowError] = []
+    kept: list[OfferRecord] = []
+    for record in records:
+        winner = last[record.sku]
+        if winner is record:
+            kept.append(record)
+        else:
+            warnings.append(
+                _warn(
+                    record.row,
+                    "sku",
+                    record.sku,
+                    f"duplicate SKU {record.sku!r}: row {record.row} ignored, "
+                    f"row {winner.row} wins (last one wins)",
+                )
+            )
+    return kept, warnings

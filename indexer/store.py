@@ -1,0 +1,331 @@
+"""The I/O half of ingestion: diff a prepared feed against stored offers and write it at once.
+
+``plan_changes`` and ``withdrawal_refusal`` are pure; ``load_existing`` and ``apply_plan`` talk to
+the database inside the caller's transaction, so a run commits entirely or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.orm import Session
+
+from catalog.enums import ReviewStatus
+from catalog.models import MatchCandidate, Offer
+from indexer.matching import MatchResult
+from indexer.records import OfferRecord
+
+_CHUNK = 900  # stays under SQLite's bound-parameter limits in IN (...) lists
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingOffer:
+    id: int
+    content_hash: str
+    match_key: str
+    product_id: int | None
+    withdrawn: bool
+
+
+@dataclass(slots=True)
+class ChangePlan:
+    new: list[OfferRecord] = field(default_factory=list)
+    changed: list[tuple[ExistingOffer, OfferRecord]] = field(default_factory=list)
+    reactivated: list[tuple[ExistingOffer, OfferRecord]] = field(default_factory=list)
+    unchanged: list[ExistingOffer] = field(default_factory=list)
+    withdraw: list[ExistingOffer] = field(default_factory=list)
+    active_before: int = 0
+
+    def needs_matching(self) -> list[OfferRecord]:
+        """Records whose identifying fields are new or changed: only these are (re)matched."""
+        out = list(self.new)
+        for existing, rec in (*self.changed, *self.reactivated):
+            if existing.match_key != match_key(rec) or existing.product_id is None:
+                out.append(rec)
+        return out
+
+
+@dataclass(slots=True)
+class StoreResult:
+    inserted: int = 0
+    updated: int = 0
+    reactivated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    matched: Counter[str] = field(default_factory=Counter)
+    unmatched: int = 0
+    review: int = 0
+    changed_product_ids: set[int] = field(default_factory=set)
+
+    def counts(self) -> dict[str, int]:
+        out = {
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "reactivated": self.reactivated,
+            "unchanged": self.unchanged,
+            "withdrawn": self.withdrawn,
+            "unmatched": self.unmatched,
+            "review": self.review,
+        }
+        for method, n in sorted(self.matched.items()):
+            out[f"matched_{method}"] = n
+        return out
+
+
+def _fingerprint(parts: Iterable[object]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(b"\x1f")
+        h.update(str("" if part is None else part).encode())
+    return h.hexdigest()
+
+
+def match_key(rec: OfferRecord) -> str:
+    """Hash of the fields that decide which product an offer is: name and identifiers."""
+    return _fingerprint((rec.name, rec.gtin, rec.mpn, rec.brand))[:32]
+
+
+def offer_hash(rec: OfferRecord) -> str:
+    """Hash of everything stored about an offer; equal hash = nothing to write."""
+    meta = sorted(rec.metadata.items())
+    return _fingerprint(
+        (
+            match_key(rec),
+            rec.price,
+            rec.currency,
+            rec.vat_included,
+            rec.stock_status.value,
+            rec.stock_quantity,
+            rec.delivery_days,
+            rec.url,
+            meta,
+        )
+    )
+
+
+def load_existing(session: Session, retailer_id: int) -> dict[str, ExistingOffer]:
+    rows = session.execute(
+        select(
+            Offer.sku,
+            Offer.id,
+            Offer.content_hash,
+            Offer.product_id,
+            Offer.withdrawn_at,
+            Offer.match_key,
+        ).where(Offer.retailer_id == retailer_id)
+    )
+    out: dict[str, ExistingOffer] = {}
+    for sku, oid, chash, pid, withdrawn_at, mkey in rows:
+        out[sku] = ExistingOffer(oid, chash, mkey or "", pid, withdrawn_at is not None)
+    return out
+
+
+def plan_changes(
+    existing: dict[str, ExistingOffer], offers: Sequence[OfferRecord], *, delta: bool
+) -> ChangePlan:
+    plan = ChangePlan(active_before=sum(1 for e in existing.values() if not e.withdrawn))
+    seen: set[str] = set()
+    for rec in offers:
+        seen.add(rec.sku)
+        old = existing.get(rec.sku)
+        if old is None:
+            plan.new.append(rec)
+        elif old.withdrawn:
+            plan.reactivated.append((old, rec))
+        elif old.content_hash != offer_hash(rec):
+            plan.changed.append((old, rec))
+        else:
+            plan.unchanged.append(old)
+    if not delta:
+        plan.withdraw = [e for sku, e in existing.items() if not e.withdrawn and sku not in seen]
+    return plan
+
+
+def withdrawal_refusal(plan: ChangePlan, *, ratio: float, allow: bool, delta: bool) -> str | None:
+    """Why a full feed must not be applied, or None. Pure, so the rule is testable alone."""
+    if delta or allow or plan.active_before == 0:
+        return None
+    if len(plan.withdraw) > ratio * plan.active_before:
+        return (
+            f"this feed would withdraw {len(plan.withdraw)} of {plan.active_before} active "
+            f"offers (more than {ratio:.0%}); nothing was changed. If that is intended, "
+            "upload again with --allow-mass-withdrawal (or send a delta feed)."
+        )
+    return None
+
+
+def _offer_values(
+    rec: OfferRecord, match: MatchResult | None, keep_pid: int | None
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "raw_name": rec.name,
+        "price": rec.price,
+        "currency": rec.currency,
+        "vat_included": rec.vat_included,
+        "stock_status": rec.stock_status.value,
+        "stock_quantity": rec.stock_quantity,
+        "delivery_days": rec.delivery_days,
+        "gtin": rec.gtin,
+        "mpn": rec.mpn,
+        "brand": rec.brand,
+        "url": rec.url,
+        "retailer_metadata": dict(rec.metadata),
+        "content_hash": offer_hash(rec),
+        "match_key": match_key(rec),
+    }
+    if match is not None:
+        values["product_id"] = match.product_id
+        values["match_method"] = match.method.value if match.method else None
+        values["match_confidence"] = match.confidence if match.product_id else None
+    else:
+        values["product_id"] = keep_pid
+    return values
+
+
+def apply_plan(
+    session: Session,
+    *,
+    retailer_id: int,
+    run_id: int | None,
+    plan: ChangePlan,
+    matches: dict[str, MatchResult],
+    now: datetime,
+    progress: Callable[[float], None] | None = None,
+) -> StoreResult:
+    """Write the plan in the caller's transaction. Unchanged offers are not rewritten."""
+    result = StoreResult(unchanged=len(plan.unchanged))
+
+    def note(match: MatchResult | None, pid_before: int | None) -> None:
+        pid = match.product_id if match is not None else pid_before
+        if match is not None:
+            if match.product_id is not None and match.method is not None:
+                result.matched[match.method.value] += 1
+            else:
+                result.unmatched += 1
+        for p in (pid, pid_before):
+            if p is not None:
+                result.changed_product_ids.add(p)
+
+    inserts: list[dict[str, Any]] = []
+    for rec in plan.new:
+        m = matches.get(rec.sku)
+        vals = _offer_values(rec, m, None)
+        vals.update(
+            retailer_id=retailer_id,
+            sku=rec.sku,
+            first_seen=now,
+            last_seen=now,
+            updated_at=now,
+            withdrawn_at=None,
+            last_feed_run_id=run_id,
+        )
+        inserts.append(vals)
+        note(m, None)
+    table = Offer.__table__
+    assert isinstance(table, Table)
+    for i in range(0, len(inserts), 5000):
+        chunk = inserts[i : i + 5000]
+        session.execute(insert(table), chunk)  # Core executemany: batched, no ORM overhead
+        if progress is not None:
+            progress(min(1.0, (i + len(chunk)) / max(1, len(inserts))) * 0.6)
+    result.inserted = len(inserts)
+    new_ids: dict[str, int] = {}
+    if inserts and any(m.product_id is None and m.candidates for m in matches.values()):
+        new_ids = dict(
+            session.execute(
+                select(Offer.sku, Offer.id).where(
+                    Offer.retailer_id == retailer_id, Offer.last_feed_run_id == run_id
+                )
+            ).tuples()
+        )
+
+    updates: list[dict[str, Any]] = []
+    for existing, rec in (*plan.changed, *plan.reactivated):
+        m = matches.get(rec.sku)
+        vals = _offer_values(rec, m, existing.product_id)
+        vals.update(
+            id=existing.id,
+            last_seen=now,
+            updated_at=now,
+            withdrawn_at=None,
+            last_feed_run_id=run_id,
+        )
+        updates.append(vals)
+        note(m, existing.product_id)
+    for i in range(0, len(updates), 5000):
+        session.execute(update(Offer), updates[i : i + 5000])
+    result.updated = len(plan.changed)
+    result.reactivated = len(plan.reactivated)
+
+    unchanged_ids = [e.id for e in plan.unchanged]
+    for i in range(0, len(unchanged_ids), _CHUNK):
+        session.execute(
+            update(Offer)
+            .where(Offer.id.in_(unchanged_ids[i : i + _CHUNK]))
+            .values(last_seen=now)
+            .execution_options(synchronize_session=False)
+        )
+    withdraw_ids = [e.id for e in plan.withdraw]
+    for i in range(0, len(withdraw_ids), _CHUNK):
+        session.execute(
+            update(Offer)
+            .where(Offer.id.in_(withdraw_ids[i : i + _CHUNK]))
+            .values(withdrawn_at=now, updated_at=now, last_feed_run_id=run_id)
+            .execution_options(synchronize_session=False)
+        )
+    result.withdrawn = len(withdraw_ids)
+    result.changed_product_ids.update(e.product_id for e in plan.withdraw if e.product_id)
+
+    result.review = _queue_reviews(session, plan, matches, new_ids, now)
+    return result
+
+
+def _queue_reviews(
+    session: Session,
+    plan: ChangePlan,
+    matches: dict[str, MatchResult],
+    new_ids: dict[str, int],
+    now: datetime,
+) -> int:
+    """Ambiguous matches are never guessed: their candidates go to the review queue."""
+    ids = dict(new_ids)
+    for existing, rec in (*plan.changed, *plan.reactivated):
+        ids[rec.sku] = existing.id
+    queued: list[dict[str, Any]] = []
+    for sku, m in matches.items():
+        if m.product_id is not None or not m.candidates or sku not in ids:
+            continue
+        for cand in m.candidates[:5]:
+            queued.append(
+                {
+                    "offer_id": ids[sku],
+                    "product_id": cand.product_id,
+                    "method": "title",
+                    "score": float(cand.score),
+                    "reason": (cand.reason or "")[:300],
+                    "status": ReviewStatus.PENDING.value,
+                    "created_at": now,
+                }
+            )
+    if not queued:
+        return 0
+    offer_ids = sorted({q["offer_id"] for q in queued})
+    for i in range(0, len(offer_ids), _CHUNK):
+        session.query(MatchCandidate).filter(
+            MatchCandidate.offer_id.in_(offer_ids[i : i + _CHUNK]),
+            MatchCandidate.status == ReviewStatus.PENDING.value,
+        ).delete(synchronize_session=False)
+    for i in range(0, len(queued), 2000):
+        session.execute(insert(MatchCandidate), queued[i : i + 2000])
+    return len({q["offer_id"] for q in queued})
+
+
+def price_as_str(price: Decimal | None) -> str | None:
+    return None if price is None else format(price, "f")

@@ -1,0 +1,247 @@
+"""Scoring: offers of one product by service quality, then products by text + best-offer quality.
+
+Pure functions of (inputs, config); every score comes with its explanation. How each factor is
+built, binned and tie-broken is documented in ``ranking.config``.
+
+Product score = ``text`` (relevance_weight * text/max_text) + the best offer's eight factor
+contributions scaled by quality_weight + rule boosts/buries - ``no_offers`` penalty. Offer-level
+rule contributions of the best offer are not carried into the product (product rules apply
+there instead), so a retailer rule never counts twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from ranking.config import RankingConfig
+from ranking.explain import Contribution, Explanation, quantize
+from ranking.factors import prepare, price_contribution
+from ranking.rules import Rule, applicable_rules
+from ranking.signals import RetailerQuality
+
+_TEXT_DETAILS = tuple(f"text relevance {pct}% of the best match" for pct in range(101))
+_TIE_DECIMALS = 9  # totals equal to 1e-9 are ties (then factor order, price, offer id)
+
+
+@dataclass(frozen=True, slots=True)
+class OfferInput:
+    """One retailer's offer for a product, as ranking sees it."""
+
+    offer_id: int
+    retailer: RetailerQuality
+    price: Decimal | None
+    vat_included: bool | None
+    stock_status: str
+    delivery_days: int | None
+
+
+@dataclass(slots=True)
+class RankedOffer:
+    """An offer with its score, explanation and 1-based rank among the product's offers."""
+
+    offer: OfferInput
+    score: float
+    explanation: Explanation
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductInput:
+    """What product-level ranking and rules need to know about a candidate product."""
+
+    product_id: int
+    brand: str | None
+    category: str | None
+    manufacturer: str | None
+    retailer_slugs: tuple[str, ...]
+    has_offers: bool
+
+
+@dataclass(slots=True)
+class ProductScore:
+    """A product's final score and explanation.
+
+    ``text_score`` is the raw text score passed in; ``quality_score`` the best offer's
+    quality (sum of its factor points, 0..1, before blending; 0 without offers).
+    ``flags``: "no_offers", "pinned", "hidden", "boosted", "buried".
+    """
+
+    product_id: int
+    score: float
+    text_score: float
+    quality_score: float
+    explanation: Explanation
+    pinned_position: int | None
+    hidden: bool
+    flags: list[str] = field(default_factory=list)
+
+
+def _rule_contribution(rule: Rule, target: str) -> Contribution:
+    signed = rule.signed_amount
+    verb = "boosted" if signed > 0 else "buried"
+    detail = f"{verb} by rule {rule.id!r} ({target})"
+    if rule.comment:
+        detail += f": {rule.comment}"
+    return Contribution(f"rule:{rule.id}", 1.0, rule.amount, quantize(signed), detail)
+
+
+def rank_offers(
+    offers: Sequence[OfferInput], config: RankingConfig, rules: Sequence[Rule] = ()
+) -> list[RankedOffer]:
+    """Rank the offers of ONE product, best first, each with its explanation.
+
+    Price is normalized among these offers. ``rules`` (already filtered for the query/time,
+    e.g. by ``applicable_rules``) may boost or bury the offers of a retailer.
+    """
+    compiled = prepare(config)
+    grosses = [compiled.gross_price(offer) for offer in offers]
+    priced = [gross for gross in grosses if gross is not None]
+    low, high = (min(priced), max(priced)) if priced else (0.0, 0.0)
+    offer_rules = [rule for rule in rules if rule.action in ("boost", "bury") and rule.retailer]
+    keyed = []
+    for offer, gross in zip(offers, grosses, strict=True):
+        retailer = offer.retailer
+        part = compiled.part(retailer)
+        contributions = [
+            compiled.delivery(retailer, part, offer.delivery_days),
+            compiled.availability(retailer, part, offer.stock_status),
+            *part.fixed,
+            price_contribution(compiled, offer, gross, low, high, len(priced)),
+        ]
+        for rule in offer_rules:
+            if rule.targets_offers_of(retailer.slug):
+                contributions.append(_rule_contribution(rule, f"retailer {retailer.slug}"))
+        explanation = Explanation.of(contributions)
+        key = (
+            -round(explanation.total, _TIE_DECIMALS),
+            [-c.value for c in contributions[:8]],
+            math.inf if gross is None else gross,
+            offer.offer_id,
+        )
+        keyed.append((key, offer, explanation))
+    keyed.sort(key=lambda item: item[0])
+    return [
+        RankedOffer(offer, explanation.total, explanation, rank)
+        for rank, (_, offer, explanation) in enumerate(keyed, start=1)
+    ]
+
+
+def score_product(
+    product: ProductInput,
+    text_score: float,
+    max_text_score: float,
+    best_offer: RankedOffer | None,
+    config: RankingConfig,
+    rules: Sequence[Rule] = (),
+) -> ProductScore:
+    """Blend text relevance with the best offer's quality; apply ``rules`` targeting it.
+
+    ``max_text_score`` is the best text score of the candidate set (text is normalized by it).
+    ``rules`` must already be filtered for the query and time (``applicable_rules``); boost
+    and bury add explained points, pin and hide set ``pinned_position`` / ``hidden``.
+    """
+    blend = config.text
+    if max_text_score > 0 and math.isfinite(max_text_score) and math.isfinite(text_score):
+        relative = min(1.0, max(0.0, text_score / max_text_score))
+        text_detail = _TEXT_DETAILS[round(relative * 100)]
+    else:
+        relative = 0.0
+        text_detail = "no text relevance score"
+    contributions = [
+        Contribution(
+            "text",
+            relative,
+            blend.relevance_weight,
+            quantize(blend.relevance_weight * relative),
+            text_detail,
+        )
+    ]
+    flags: list[str] = []
+    quality = 0.0
+    if best_offer is not None:
+        parts, quality = prepare(config).product_parts(best_offer)
+        contributions.extend(parts)
+    else:
+        flags.append("no_offers")
+        penalty = blend.no_offer_penalty
+        contributions.append(
+            Contribution(
+                "no_offers",
+                1.0,
+                penalty,
+                -quantize(penalty),
+                "no retailer offers this product yet",
+            )
+        )
+    pinned: int | None = None
+    hidden = False
+    slugs = product.retailer_slugs
+    for rule in rules:
+        if not rule.matches_product(product.product_id, product.brand, product.category, slugs):
+            continue
+        if rule.action == "hide":
+            hidden = True
+        elif rule.action == "pin":
+            if pinned is None:
+                pinned = rule.position
+        else:
+            contributions.append(_rule_contribution(rule, "product rule"))
+            flag = "boosted" if rule.action == "boost" else "buried"
+            if flag not in flags:
+                flags.append(flag)
+    if pinned is not None:
+        flags.append("pinned")
+    if hidden:
+        flags.append("hidden")
+    explanation = Explanation.of(contributions)
+    return ProductScore(
+        product_id=product.product_id,
+        score=explanation.total,
+        text_score=text_score,
+        quality_score=quality,
+        explanation=explanation,
+        pinned_position=pinned,
+        hidden=hidden,
+        flags=flags,
+    )
+
+
+def order_products(scores: Sequence[ProductScore]) -> list[ProductScore]:
+    """Final order: hidden removed; by score, ties by product id; pins at their positions."""
+    visible = [score for score in scores if not score.hidden]
+    free = sorted(
+        (s for s in visible if s.pinned_position is None),
+        key=lambda s: (-round(s.score, _TIE_DECIMALS), s.product_id),
+    )
+    pinned = sorted(
+        (s for s in visible if s.pinned_position is not None),
+        key=lambda s: (s.pinned_position or 0, s.product_id),
+    )
+    for score in pinned:
+        position = (score.pinned_position or 1) - 1
+        free.insert(min(position, len(free)), score)
+    return free
+
+
+def rank_products(
+    items: Sequence[tuple[ProductInput, float, RankedOffer | None]],
+    query: str,
+    config: RankingConfig,
+    now: datetime,
+) -> list[ProductScore]:
+    """Score candidates (product, raw text score, best offer) for ``query`` and order them.
+
+    Applies the config's rules that are active at ``now`` (timezone-aware) for this query;
+    pinned products sit at their 1-based positions (or last, if the list is shorter),
+    hidden ones are removed, the rest go by score with ties broken by product id.
+    """
+    rules = applicable_rules(config.rules, query, now)
+    max_text = max((text for _, text, _ in items), default=0.0)
+    scores = [
+        score_product(product, text, max_text, best, config, rules) for product, text, best in items
+    ]
+    return order_products(scores)

@@ -1,0 +1,86 @@
+"""Ingestion as a Celery task on a real Redis broker, executed by a real worker process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from catalog.models import FeedRun
+from catalog.settings import Settings
+from indexer.pipeline import FeedOptions, submit_feed
+from tests.factories import add_retailer, migrated_factory, swedish_feed
+
+pytestmark = pytest.mark.integration
+
+
+def test_worker_runs_feed_by_id(postgres_url: str, redis_url: str, tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    env = {
+        **os.environ,
+        "VALBAR_DATABASE_URL": postgres_url,
+        "VALBAR_BROKER_URL": redis_url,
+        "VALBAR_DATA_DIR": str(data_dir),
+        "VALBAR_ENVIRONMENT": "test",
+    }
+    settings = Settings(
+        data_dir=data_dir, database_url=postgres_url, broker_url=redis_url, environment="test"
+    )
+    factory = migrated_factory(postgres_url)
+    add_retailer(factory)
+    run_id = submit_feed(
+        factory, settings, swedish_feed(tmp_path / "a.csv", 20), "tandab", FeedOptions()
+    )
+    queue = f"valbar-test-{os.getpid()}"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "indexer.jobs:celery_app",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        from indexer import jobs
+
+        jobs.configure(settings)
+        jobs.ingest_feed_run.apply_async(args=(run_id,), queue=queue)
+        deadline = time.monotonic() + 60
+        status = "queued"
+        while time.monotonic() < deadline:
+            with factory() as s:
+                status = s.scalar(select(FeedRun.status).where(FeedRun.id == run_id)) or ""
+            if status in {"succeeded", "failed", "rejected"}:
+                break
+            time.sleep(0.3)
+        assert status == "succeeded", f"feed run ended as {status!r}"
+        with factory() as s:
+            run = s.get(FeedRun, run_id)
+            assert run is not None and run.counts["inserted"] == 20
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        from indexer import jobs
+
+        jobs.configure(Settings(environment="test"))

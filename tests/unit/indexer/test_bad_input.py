@@ -1,0 +1,267 @@
+"""Bad uploads: each is refused with a typed FeedFormatError naming the file (and row)."""
+
+from __future__ import annotations
+
+import io
+import random
+import socket
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from indexer.errors import FeedFormatError, FeedTooLarge, UnsafeXmlError
+from indexer.feeds import read_feed
+from indexer.feeds.errors import (
+    EmptyFeedFile,
+    FeedEncodingError,
+    ManufacturerCatalogFile,
+    TruncatedFeed,
+    UnsupportedFeedFormat,
+)
+from indexer.records import FeedTable
+
+MB = 1024 * 1024
+
+
+def _read(path: Path, *, max_bytes: int = 200 * MB, max_line_bytes: int = MB) -> FeedTable:
+    return read_feed(path, max_bytes=max_bytes, max_line_bytes=max_line_bytes, file_name="upload")
+
+
+def _write(tmp_path: Path, data: bytes, name: str = "upload.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture()
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the reader tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    with pytest.raises(EmptyFeedFile, match=r"^upload: empty file"):
+        _read(_write(tmp_path, b""))
+
+
+def test_header_only_yields_zero_rows_with_headers(tmp_path: Path) -> None:
+    table = _read(_write(tmp_path, b"sku;name;price;stock\r\n"))
+    assert table.headers == ["sku", "name", "price", "stock"]
+    assert list(table.rows) == []
+
+
+def test_whitespace_only_file_is_not_a_feed(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedFeedFormat, match="not a supported feed format"):
+        _read(_write(tmp_path, b"\n\n   \n"))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        random.Random(7).randbytes(20_000),
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + random.Random(8).randbytes(5_000),
+        b"%PDF-1.7\n" + random.Random(9).randbytes(5_000),
+    ],
+    ids=["random", "png", "pdf"],
+)
+def test_binary_garbage(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(UnsupportedFeedFormat, match=r"^upload: not a supported feed format"):
+        _read(_write(tmp_path, data))
+
+
+def test_zip_that_is_not_xlsx(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("prices.csv", "sku,price\nA,1\n")
+    with pytest.raises(UnsupportedFeedFormat, match="not a supported feed format"):
+        _read(_write(tmp_path, buf.getvalue(), "prices.xlsx"))
+
+
+def test_zip_forced_as_xlsx(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("xl/readme.txt", "not a workbook")
+    path = _write(tmp_path, buf.getvalue(), "fake.xlsx")
+    with pytest.raises(UnsupportedFeedFormat, match=r"not an \.xlsx workbook"):
+        _read(path)
+
+
+def test_csv_forced_as_xlsx(tmp_path: Path) -> None:
+    path = _write(tmp_path, b"sku,price\nA,1\n")
+    with pytest.raises(UnsupportedFeedFormat):
+        read_feed(path, format="xlsx", max_bytes=MB, max_line_bytes=MB)
+
+
+def test_legacy_xls(tmp_path: Path) -> None:
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1000)
+    with pytest.raises(UnsupportedFeedFormat, match=r"\.xls"):
+        _read(_write(tmp_path, data, "old.xls"))
+
+
+def test_unknown_format_override(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedFeedFormat, match="unknown format 'pdf'"):
+        read_feed(_write(tmp_path, b"a,b\n"), format="pdf", max_bytes=MB, max_line_bytes=MB)
+
+
+def test_truncated_csv_names_the_row_where_the_record_started(tmp_path: Path) -> None:
+    data = b'sku,name,price\nA,Sond,10\nB,"Spegel nr 5\nmed handtag,20\n'
+    table = _read(_write(tmp_path, data))
+    rows = table.rows
+    assert next(rows).values["sku"] == "A"
+    with pytest.raises(TruncatedFeed, match=r"^upload, row 3: .*unterminated quote") as err:
+        next(rows)
+    assert err.value.row == 3
+
+
+def test_stray_quote_in_last_unquoted_field_is_not_truncation(tmp_path: Path) -> None:
+    data = b'sku,name\nA,Spegel 5" rund'
+    rows = list(_read(_write(tmp_path, data)).rows)
+    assert rows[0].values["name"] == 'Spegel 5" rund'
+
+
+def test_truncated_json(tmp_path: Path) -> None:
+    data = b'[{"sku": "A", "price": 1}, {"sku": "B", "pri'
+    with pytest.raises(TruncatedFeed, match="upload, row 2"):
+        list(_read(_write(tmp_path, data, "x.json")).rows)
+
+
+def test_utf16_with_bom_just_works(tmp_path: Path) -> None:
+    data = "sku\tnamn\nA\tTandtråd\n".encode("utf-16")
+    table = _read(_write(tmp_path, data))
+    assert [r.values for r in table.rows] == [{"sku": "A", "namn": "Tandtråd"}]
+
+
+def test_cp1252_fallback_is_reported(tmp_path: Path) -> None:
+    table = _read(_write(tmp_path, "sku;namn\nA;Käkbensgaffel\n".encode("cp1252")))
+    assert table.encoding == "cp1252"
+    assert next(table.rows).values["namn"] == "Käkbensgaffel"
+
+
+def test_undecodable_bytes_after_a_utf8_prefix(tmp_path: Path) -> None:
+    lines = [b"sku,name\n"] + [b"A%06d,Sond\n" % i for i in range(120_000)]
+    lines.append(b"BAD,\xff\xfe broken\n")
+    path = _write(tmp_path, b"".join(lines))
+    table = _read(path)
+    assert table.encoding == "utf-8"
+    with pytest.raises(FeedEncodingError, match=r"upload, row 120002: cannot decode") as err:
+        for _ in table.rows:
+            pass
+    assert err.value.row == 120_002
+
+
+def _huge_line_file(path: Path, header: bytes, size: int) -> None:
+    chunk = b"a" * MB
+    with path.open("wb") as fh:
+        fh.write(header)
+        for _ in range(size // MB):
+            fh.write(chunk)
+
+
+@pytest.mark.parametrize("header", [b"sku,name\nA,", b""], ids=["data-line", "first-line"])
+def test_one_100mb_line_is_refused_fast_with_bounded_memory(tmp_path: Path, header: bytes) -> None:
+    path = tmp_path / "huge.csv"
+    _huge_line_file(path, header, 100 * MB)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(FeedTooLarge, match="line longer than the limit") as err:
+            table = _read(path, max_line_bytes=MB)
+            for _ in table.rows:
+                pass
+        elapsed = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert err.value.row == (2 if header else 1)
+    assert elapsed < 5
+    assert peak < 30 * MB
+
+
+def test_multiline_record_over_the_limit(tmp_path: Path) -> None:
+    body = b'sku,desc\nA,"' + b"x" * 1000 + b"\n" + b"y" * 1000 + b'"\n'
+    with pytest.raises(FeedTooLarge, match="record longer") as err:
+        list(_read(_write(tmp_path, body), max_line_bytes=1500).rows)
+    assert err.value.row == 2
+
+
+def test_file_over_max_bytes_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = _write(tmp_path, random.Random(1).randbytes(4096))
+    with pytest.raises(FeedTooLarge, match="over the limit of 1,000 bytes"):
+        _read(path, max_bytes=1000)
+
+
+RSS_HEAD = '<?xml version="1.0"?>\n'
+RSS_BODY = (
+    '<rss version="2.0" xmlns:g="http://base.google.com/ns/1.0"><channel>'
+    "<item><g:id>A1</g:id><title>&xxe;</title></item></channel></rss>"
+)
+
+
+@pytest.mark.parametrize(
+    "entity",
+    ['SYSTEM "file:///etc/passwd"', 'SYSTEM "http://attacker.invalid/x"', 'SYSTEM "{secret}"'],
+    ids=["file", "http", "local-secret"],
+)
+def test_external_entities_are_refused(tmp_path: Path, entity: str, no_network: None) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    doc = RSS_HEAD + f"<!DOCTYPE rss [<!ENTITY xxe {entity.format(secret=secret.as_uri())}>]>\n"
+    path = _write(tmp_path, (doc + RSS_BODY).encode(), "feed.xml")
+    with pytest.raises(UnsafeXmlError, match="entities") as err:
+        list(_read(path).rows)
+    assert "TOP-SECRET" not in str(err.value)
+
+
+def test_billion_laughs_is_refused_fast(tmp_path: Path) -> None:
+    decls = ['<!ENTITY lol "lol">'] + [
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
+    ]
+    doc = RSS_HEAD + "<!DOCTYPE rss [" + "".join(decls) + "]>\n" + RSS_BODY.replace("xxe", "lol9")
+    path = _write(tmp_path, doc.encode(), "lol.xml")
+    t0 = time.perf_counter()
+    with pytest.raises(UnsafeXmlError):
+        list(_read(path).rows)
+    assert time.perf_counter() - t0 < 1
+
+
+def test_unsafe_xml_with_unknown_root_is_still_unsafe(tmp_path: Path) -> None:
+    doc = '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'
+    with pytest.raises(UnsafeXmlError):
+        _read(_write(tmp_path, doc.encode(), "r.xml"))
+
+
+def test_remote_dtd_without_entities_parses_without_fetching(
+    tmp_path: Path, no_network: None
+) -> None:
+    doc = (
+        RSS_HEAD + '<!DOCTYPE rss SYSTEM "http://data.icecat.biz/dtd/feed.dtd">\n'
+        + RSS_BODY.replace("&xxe;", "Sond")
+    )  # fmt: skip
+    table = _read(_write(tmp_path, doc.encode(), "feed.xml"))
+    assert table.format == "google_rss"
+    assert [r.values for r in table.rows] == [{"g:id": "A1", "title": "Sond"}]
+
+
+def test_malformed_xml_names_the_line(tmp_path: Path) -> None:
+    doc = RSS_HEAD + RSS_BODY.replace("&xxe;", "Sond").replace("</item>", "</itm>")
+    with pytest.raises(FeedFormatError, match="malformed XML"):
+        list(_read(_write(tmp_path, doc.encode(), "bad.xml")).rows)
+
+
+def test_manufacturer_catalog_is_redirected(tmp_path: Path) -> None:
+    doc = b'<?xml version="1.0"?>\n<BMECAT version="2005"><HEADER/></BMECAT>'
+    with pytest.raises(ManufacturerCatalogFile, match="valbar catalog import") as err:
+        _read(_write(tmp_path, doc, "catalog.xml"))
+    assert err.value.kind == "BMEcat"
+
+
+def test_plain_xml_document_is_not_a_feed(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedFeedFormat, match="XML document"):
+        _read(_write(tmp_path, b"<note><to>x</to></note>", "n.xml"))

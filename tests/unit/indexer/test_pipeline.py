@@ -1,0 +1,181 @@
+"""The ingest pipeline end to end on SQLite: full/delta semantics, guards, atomicity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from catalog.models import FeedRun, Offer
+from catalog.settings import Settings
+from indexer.pipeline import FeedOptions, dry_run, run_feed, submit_feed
+from tests.factories import add_product, add_retailer, migrated_factory, swedish_feed, write_csv
+
+
+@pytest.fixture()
+def env(tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path / "var", database_url="", environment="test")
+    factory = migrated_factory(settings.sqlalchemy_url)
+    add_retailer(factory)
+    return settings, factory
+
+
+def ingest(env, path: Path, **opts: object):  # type: ignore[no-untyped-def]
+    settings, factory = env
+    run_id = submit_feed(factory, settings, path, "tandab", FeedOptions(**opts))  # type: ignore[arg-type]
+    return run_feed(factory, settings, run_id)
+
+
+def active(factory) -> int:  # type: ignore[no-untyped-def]
+    with factory() as s:
+        return s.scalar(select(func.count()).select_from(Offer).where(Offer.withdrawn_at.is_(None)))
+
+
+def test_full_feed_inserts_then_reingest_changes_nothing(env, tmp_path: Path) -> None:
+    feed = swedish_feed(tmp_path / "lager.csv", 10)
+    first = ingest(env, feed)
+    assert first.status == "succeeded"
+    assert first.counts["inserted"] == 10
+    assert first.mapping["sku"] == "Artikelnummer"
+    with env[1]() as s:
+        before = {o.sku: (o.price, o.content_hash, o.updated_at) for o in s.scalars(select(Offer))}
+    second = ingest(env, feed)
+    assert second.counts["inserted"] == 0 and second.counts["updated"] == 0
+    assert second.counts["unchanged"] == 10
+    with env[1]() as s:
+        after = {o.sku: (o.price, o.content_hash, o.updated_at) for o in s.scalars(select(Offer))}
+    assert before == after
+
+
+def test_decimal_comma_price_stock_and_vat_are_normalized(env, tmp_path: Path) -> None:
+    feed = write_csv(
+        tmp_path / "f.csv",
+        [
+            ["Art.nr", "Produktnamn", "Pris inkl. moms", "Lagerstatus"],
+            ["A1", "Komposit A2 spruta", "1 234,50 kr", "Slut i lager"],
+        ],
+    )
+    out = ingest(env, feed)
+    assert out.status == "succeeded"
+    with env[1]() as s:
+        offer = s.scalars(select(Offer)).one()
+    assert str(offer.price) == "1234.50"
+    assert offer.vat_included is True
+    assert offer.stock_status == "out_of_stock"
+
+
+def test_absent_offers_are_withdrawn_and_kept(env, tmp_path: Path) -> None:
+    ingest(env, swedish_feed(tmp_path / "a.csv", 10))
+    out = ingest(env, swedish_feed(tmp_path / "b.csv", 8))
+    assert out.counts["withdrawn"] == 2
+    assert active(env[1]) == 8
+    with env[1]() as s:
+        assert s.scalar(select(func.count()).select_from(Offer)) == 10
+
+
+def test_mass_withdrawal_is_refused_and_nothing_changes(env, tmp_path: Path) -> None:
+    ingest(env, swedish_feed(tmp_path / "a.csv", 10))
+    out = ingest(env, swedish_feed(tmp_path / "b.csv", 3, price="1,00"))
+    assert out.status == "rejected"
+    assert "withdraw 7 of 10" in (out.message or "")
+    assert active(env[1]) == 10
+    with env[1]() as s:
+        assert {str(o.price) for o in s.scalars(select(Offer))} == {"199.00"}
+    forced = ingest(env, swedish_feed(tmp_path / "c.csv", 3), allow_mass_withdrawal=True)
+    assert forced.status == "succeeded" and active(env[1]) == 3
+
+
+def test_delta_updates_only_rows_present(env, tmp_path: Path) -> None:
+    ingest(env, swedish_feed(tmp_path / "a.csv", 10))
+    out = ingest(env, swedish_feed(tmp_path / "d.csv", 2, price="149,00"), delta=True)
+    assert out.counts["updated"] == 2 and out.counts.get("withdrawn", 0) == 0
+    assert active(env[1]) == 10
+
+
+def test_empty_and_header_only_feeds_are_rejected(env, tmp_path: Path) -> None:
+    ingest(env, swedish_feed(tmp_path / "a.csv", 4))
+    header_only = write_csv(
+        tmp_path / "h.csv", [["Artikelnummer", "Benämning", "Pris", "Lagerstatus"]]
+    )
+    out = ingest(env, header_only)
+    assert out.status == "rejected" and "no rows" in (out.message or "")
+    empty = tmp_path / "e.csv"
+    empty.write_bytes(b"")
+    out = ingest(env, empty)
+    assert out.status == "rejected" and "empty" in (out.message or "").lower()
+    assert active(env[1]) == 4
+
+
+def test_missing_required_column_lists_headers(env, tmp_path: Path) -> None:
+    feed = write_csv(
+        tmp_path / "m.csv", [["Artikelnummer", "Benämning", "Lagerstatus"], ["A", "B", "I lager"]]
+    )
+    out = ingest(env, feed)
+    assert out.status == "rejected"
+    assert "price" in (out.message or "") and "Artikelnummer" in (out.message or "")
+
+
+def test_bad_rows_are_reported_with_row_field_value(env, tmp_path: Path) -> None:
+    feed = write_csv(
+        tmp_path / "bad.csv",
+        [
+            ["Artikelnummer", "Benämning", "Pris", "Lagerstatus", "EAN"],
+            ["A1", "Handske", "99:-", "Ja", "3.65275E+11"],
+            ["A2", "Borr", "gratis?", "Ja", ""],
+        ],
+    )
+    out = ingest(env, feed)
+    assert out.status == "succeeded" and out.counts["inserted"] == 1
+    by_row = {(e["row"], e["field"]): e for e in out.errors}
+    assert by_row[(3, "price")]["value"] == "gratis?"
+    assert by_row[(2, "gtin")]["severity"] == "warning"
+    with env[1]() as s:
+        assert s.scalars(select(Offer)).one().gtin is None
+
+
+def test_gtin_match_links_offer_to_product(env, tmp_path: Path) -> None:
+    pid = add_product(
+        env[1], key="p1", name="Nitrile exam gloves M", gtin="07310000000003", brand="Acme"
+    )
+    feed = swedish_feed(tmp_path / "g.csv", 2, gtins={0: "7310000000003"})
+    out = ingest(env, feed)
+    assert out.counts.get("matched_gtin") == 1
+    assert pid in out.changed_product_ids
+    with env[1]() as s:
+        offer = s.scalar(select(Offer).where(Offer.sku == "SKU-0"))
+        assert offer is not None and offer.product_id == pid and offer.match_method == "gtin"
+
+
+def test_failed_write_changes_nothing(env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ingest(env, swedish_feed(tmp_path / "a.csv", 5))
+    import indexer.pipeline as pipeline
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pipeline, "apply_plan", boom)
+    with pytest.raises(RuntimeError):
+        ingest(env, swedish_feed(tmp_path / "b.csv", 5, price="5,00"))
+    with env[1]() as s:
+        assert {str(o.price) for o in s.scalars(select(Offer))} == {"199.00"}
+        assert s.scalars(select(FeedRun).order_by(FeedRun.id.desc())).first().status == "failed"
+
+
+def test_dry_run_changes_nothing_and_prices_are_dot_strings(env, tmp_path: Path) -> None:
+    settings, factory = env
+    feed = swedish_feed(tmp_path / "a.csv", 3, price="1 234,50 kr")
+    report = dry_run(factory, settings, feed, "tandab", FeedOptions())
+    assert set(report) == {"format", "encoding", "mapping", "counts", "offers", "errors"}
+    assert report["offers"][0]["price"] == "1234.50"
+    assert report["offers"][0]["row"] == 2
+    assert active(factory) == 0
+
+
+def test_upload_is_archived_content_addressed(env, tmp_path: Path) -> None:
+    settings, _factory = env
+    feed = swedish_feed(tmp_path / "a.csv", 2)
+    ingest(env, feed)
+    ingest(env, feed)
+    archived = [p for p in (settings.archive_dir).rglob("*") if p.is_file()]
+    assert len(archived) == 1 and archived[0].read_bytes() == feed.read_bytes()
