@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 
-.PHONY: demo test test-unit test-integration lint bench install clean
+.PHONY: browser-deps demo test test-unit test-integration lint bench install clean
 
 $(BIN)/valbar: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,7 +17,12 @@ install: $(BIN)/valbar
 demo: install
 	$(BIN)/valbar demo
 
-test: install
+# Browser tests drive Debian's Chromium (never a downloaded browser build).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	  || [ "$$CI" != "true" ] || { echo "chromium could not be installed" >&2; exit 1; }
+
+test: install browser-deps
 	$(BIN)/pytest -q -p no:cacheprovider tests
 
 test-unit: install

@@ -176,8 +176,13 @@ def build_catalog(factory, n: int, rng: random.Random) -> list[dict[str, object]
 
 
 def noisy(name: str, rng: random.Random) -> str:
+    """A retailer's own wording: words reordered, case changed, and often no model number."""
     words = name.split()
-    rng.shuffle(words[1:4])
+    if rng.random() < 0.6:
+        words = words[:-1]  # the MPN is the last word of a generated name
+    middle = words[1:4]
+    rng.shuffle(middle)
+    words[1:4] = middle
     if rng.random() < 0.3:
         words = [w.lower() for w in words]
     if rng.random() < 0.3 and len(words) > 3:

@@ -238,13 +238,12 @@ def apply_plan(
     result.inserted = len(inserts)
     new_ids: dict[str, int] = {}
     if inserts and any(m.product_id is None and m.candidates for m in matches.values()):
-        new_ids = dict(
-            session.execute(
-                select(Offer.sku, Offer.id).where(
-                    Offer.retailer_id == retailer_id, Offer.last_feed_run_id == run_id
-                )
-            ).tuples()
+        rows = session.execute(
+            select(Offer.sku, Offer.id).where(
+                Offer.retailer_id == retailer_id, Offer.last_feed_run_id == run_id
+            )
         )
+        new_ids = {sku: oid for sku, oid in rows}
 
     updates: list[dict[str, Any]] = []
     for existing, rec in (*plan.changed, *plan.reactivated):

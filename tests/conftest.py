@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ def shared_data() -> Path:
 
 
 @pytest.fixture()
-def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point Valbar's settings at a fresh data dir (SQLite + tantivy under tmp_path)."""
     from catalog.settings import get_settings
 

@@ -1,0 +1,97 @@
+"""Forms need their CSRF token; the portal is for retailer users, the console for staff."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.unit.ui.conftest import log_in
+from tests.unit.ui.ui_support import EMAILS, feed_bytes
+
+POSTS = [
+    ("/logga-in", {"email": EMAILS["clinic"], "password": "x"}),
+    ("/logga-ut", {}),
+    ("/portal/uppladdning/abcdefghijklmnopqrstuvwx/granska", {}),
+    ("/portal/uppladdning/abcdefghijklmnopqrstuvwx/skicka", {}),
+    ("/konsol/utkast", {"w_price": "1"}),
+    ("/konsol/publicera", {"version": "1"}),
+    ("/konsol/rulla-tillbaka", {"to_version": "1"}),
+]
+
+
+@pytest.mark.parametrize(("url", "data"), POSTS)
+def test_form_posts_without_csrf_are_refused(
+    client: TestClient, url: str, data: dict[str, str]
+) -> None:
+    assert client.post(url, data=data).status_code == 403
+
+
+@pytest.mark.parametrize(("url", "data"), POSTS[2:])
+def test_form_posts_with_a_wrong_csrf_token_are_refused(
+    as_merch: TestClient, url: str, data: dict[str, str]
+) -> None:
+    assert as_merch.post(url, data={**data, "csrf_token": "forged"}).status_code == 403
+
+
+def test_upload_without_csrf_is_refused(as_retailer: TestClient) -> None:
+    response = as_retailer.post(
+        "/portal/uppladdning", files={"file": ("lager.csv", feed_bytes(), "text/csv")}
+    )
+    assert response.status_code == 403
+
+
+def test_login_with_wrong_password_shows_an_error(client: TestClient) -> None:
+    page = client.get("/logga-in")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post(
+        "/logga-in", data={"email": EMAILS["clinic"], "password": "fel", "csrf_token": token}
+    )
+    assert response.status_code == 401 and "Fel e-post eller lösenord" in response.text
+
+
+def test_login_redirects_by_role_and_to_local_next_only(client: TestClient) -> None:
+    page = client.get("/logga-in")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    from tests.unit.ui.ui_support import PASSWORD
+
+    response = client.post("/logga-in", data={
+        "email": EMAILS["clinic"], "password": PASSWORD, "csrf_token": token,
+        "next": "//evil.example/x",
+    })
+    assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+def test_logout_ends_the_session(as_clinic: TestClient) -> None:
+    page = as_clinic.get("/")
+    assert "Inloggad som Anna Lind" in page.text
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    assert as_clinic.post("/logga-ut", data={"csrf_token": token}).status_code == 303
+    assert "Inloggad som" not in as_clinic.get("/").text
+
+
+@pytest.mark.parametrize("url", ["/portal", "/portal/korningar/1", "/konsol"])
+def test_anonymous_visitors_are_sent_to_log_in(client: TestClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/logga-in?next=")
+
+
+@pytest.mark.parametrize("role", ["clinic", "merchandiser", "admin"])
+def test_portal_is_only_for_retailer_users(client: TestClient, role: str) -> None:
+    log_in(client, role)
+    response = client.get("/portal")
+    assert response.status_code == 403
+    assert "behörighet" in response.text
+    assert "Återförsäljarportal" not in response.text.split("<main", 1)[0]  # no nav link
+
+
+@pytest.mark.parametrize("role", ["clinic", "retailer"])
+def test_console_is_only_for_merchandisers(client: TestClient, role: str) -> None:
+    log_in(client, role)
+    assert client.get("/konsol").status_code == 403
+
+
+def test_nav_links_follow_the_role(client: TestClient) -> None:
+    log_in(client, "retailer")
+    header = client.get("/").text.split("<main", 1)[0]
+    assert 'href="/portal"' in header and 'href="/konsol"' not in header

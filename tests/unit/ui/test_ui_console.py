@@ -1,0 +1,82 @@
+"""Merchandiser console: draft, side-by-side preview, publish, roll back, audit log."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.unit.ui.ui_support import csrf_from
+
+
+def _save(client: TestClient, **fields: str) -> str:
+    page = client.get("/konsol").text
+    data = {k: v for k, v in re.findall(r'name="(w_\w+)"[^>]*value="([^"]*)"', page)}
+    data.update(rule_count="2", csrf_token=csrf_from(page), **fields)
+    response = client.post("/konsol/utkast", data=data)
+    assert response.status_code == 303, response.text
+    return response.headers["location"]
+
+
+def test_console_renders_weights_rules_and_history(as_merch: TestClient) -> None:
+    html = as_merch.get("/konsol").text
+    assert "Rankningskonsol" in html and 'name="w_delivery_precision"' in html
+    assert "Regler" in html and "Ändringslogg" in html
+    assert "Ranking console" in as_merch.get("/konsol?lang=en").text
+
+
+def test_draft_preview_publish_and_rollback(as_merch: TestClient) -> None:
+    location = _save(as_merch, w_price="5", comment="pris viktigare")
+    assert "notice=saved" in location
+    page = as_merch.get(location).text
+    assert "Utkast version" in page and "weights.price" in page
+    preview = as_merch.get("/konsol/jamfor?q=nitrilhandske").text
+    assert "Publicerad" in preview and "Utkast" in preview
+    assert "↑" in preview and "↓" in preview  # price now decides: the cheap retailer moves
+    assert "<html" not in preview
+    full = as_merch.get("/konsol?q=nitrilhandske").text  # no-JS variant
+    assert 'id="draft-ranks"' in full
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version
+    published = as_merch.post(
+        "/konsol/publicera",
+        data={"version": version.group(1), "comment": "test", "csrf_token": csrf_from(page)},
+    )
+    assert published.status_code == 303 and "notice=published" in published.headers["location"]
+    after = as_merch.get("/konsol").text
+    assert "publicerad" in after and "[published by Sara Holm] test" in after
+    # roll back needs an earlier published version: publish a second draft first
+    _save(as_merch, w_price="0.04")
+    page = as_merch.get("/konsol").text
+    second = re.search(r'name="version" value="(\d+)"', page)
+    assert second
+    as_merch.post("/konsol/publicera",
+                  data={"version": second.group(1), "csrf_token": csrf_from(page)})
+    page = as_merch.get("/konsol").text
+    rolled = as_merch.post(
+        "/konsol/rulla-tillbaka",
+        data={"to_version": version.group(1), "comment": "tillbaka", "csrf_token": csrf_from(page)},
+    )
+    assert rolled.status_code == 303
+    assert "rollback to version" in as_merch.get("/konsol").text
+
+
+def test_invalid_draft_is_refused_with_reasons(as_merch: TestClient) -> None:
+    page = as_merch.get("/konsol").text
+    response = as_merch.post("/konsol/utkast", data={
+        "csrf_token": csrf_from(page), "rule_count": "1", "rule-0-id": "lyft",
+        "rule-0-action": "boost", "rule-0-amount": "2", "rule-0-enabled": "1",
+    })
+    assert response.status_code == 422
+    assert "Utkastet sparades inte" in response.text and "needs a target" in response.text
+    assert 'value="lyft"' in response.text  # the form comes back as typed
+
+
+def test_rules_are_saved_from_the_form(as_merch: TestClient) -> None:
+    location = _save(
+        as_merch, **{"rule-0-id": "lyft-dentix", "rule-0-action": "boost",
+                     "rule-0-brand": "Dentix", "rule-0-amount": "3", "rule-0-enabled": "1",
+                     "rule-0-match_type": "exact"},
+    )
+    html = as_merch.get(location).text
+    assert 'value="lyft-dentix"' in html and "rules[lyft-dentix]: added (boost)" in html

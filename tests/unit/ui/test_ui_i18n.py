@@ -1,0 +1,56 @@
+"""All UI text goes through ui.i18n: every key used by a template exists, in both languages."""
+
+from __future__ import annotations
+
+import re
+
+from ui import templates_dir
+from ui.explain_view import localize_detail
+from ui.i18n import MESSAGES, Formatter, translate
+
+LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z_]+)["']""")
+PREFIXES = re.compile(r"""\bt\(\s*["']([a-z_]+\.)["']\s*~""")
+
+
+def test_every_literal_key_in_the_templates_exists() -> None:
+    used: set[str] = set()
+    for path in templates_dir.rglob("*.html"):
+        used.update(LITERAL_KEY.findall(path.read_text(encoding="utf-8")))
+    assert used, "templates use no keys?"
+    missing = sorted(used - set(MESSAGES))
+    assert not missing, missing
+
+
+def test_every_dynamic_prefix_has_its_keys() -> None:
+    prefixes: set[str] = set()
+    for path in templates_dir.rglob("*.html"):
+        prefixes.update(PREFIXES.findall(path.read_text(encoding="utf-8")))
+    for prefix in prefixes:
+        assert any(key.startswith(prefix) for key in MESSAGES), prefix
+    for status in ("in_stock", "limited", "backorder", "out_of_stock", "unknown"):
+        assert f"stock.{status}" in MESSAGES
+    from indexer.records import CANONICAL_FIELDS
+    from ranking.config import FACTORS
+
+    assert all(f"field.{f}" in MESSAGES for f in CANONICAL_FIELDS)
+    assert all(f"factor.{f}" in MESSAGES for f in FACTORS)
+
+
+def test_both_languages_are_filled_and_placeholders_match() -> None:
+    for key, (sv, en) in MESSAGES.items():
+        assert sv.strip() and en.strip(), key
+        assert set(re.findall(r"\{(\w+)\}", sv)) == set(re.findall(r"\{(\w+)\}", en)), key
+
+
+def test_translate_and_format() -> None:
+    assert translate("sv", "search.offers", n=3) == "3 erbjudanden"
+    assert translate("en", "search.offers", n=3) == "3 offers"
+    assert Formatter("sv").price("1234.5") == "1\u00a0234,50\u00a0kr"
+    assert Formatter("en").price("1234.5") == "SEK\u00a01,234.50"
+    assert Formatter("sv").share(0.92) == "92\u00a0%"
+
+
+def test_detail_sentences_are_localized() -> None:
+    detail = "on time 92% over 148 orders; promises 1 day"
+    assert localize_detail(detail, "sv") == "i tid 92% av 148 ordrar; lovar 1 dag"
+    assert localize_detail(detail, "en") == detail

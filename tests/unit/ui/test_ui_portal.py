@@ -1,0 +1,103 @@
+"""Retailer portal: upload -> preview with detected mapping -> correct -> submit -> run."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from fastapi.testclient import TestClient
+
+from tests.unit.ui.ui_support import csrf_from, feed_bytes, odd_feed_bytes
+
+TOKEN = re.compile(r"/portal/uppladdning/([A-Za-z0-9_-]+)/granska")
+
+
+def _upload(client: TestClient, data: bytes, **form: str) -> tuple[str, str]:
+    token = csrf_from(client.get("/portal").text)
+    response = client.post(
+        "/portal/uppladdning",
+        data={"csrf_token": token, **form},
+        files={"file": ("lager.csv", data, "text/csv")},
+    )
+    assert response.status_code == 200, response.text
+    found = TOKEN.search(response.text)
+    assert found
+    return response.text, found.group(1)
+
+
+def test_portal_home_lists_history_with_error_download(as_retailer: TestClient) -> None:
+    html = as_retailer.get("/portal").text
+    assert "Nordisk Dentaldepå AB" in html and "lager-januari.csv" in html
+    assert re.search(r'href="/api/v1/feeds/\d+/errors.csv"', html)
+    assert 'enctype="multipart/form-data"' in html
+
+
+def test_preview_shows_detected_mapping_counts_and_errors(as_retailer: TestClient) -> None:
+    html, _ = _upload(as_retailer, feed_bytes(rows=4, bad_rows=1))
+    assert "5 rader, 4 giltiga, 1 avvisade" in html
+    assert '<option value="Pris inkl. moms" selected>' in html
+    assert "igenkänd" in html  # where the mapping came from
+    assert "inte ett pris" in html  # the row error
+    assert "Skicka in flödet" in html and "disabled" not in html.split("Skicka in flödet")[0][-80:]
+
+
+def test_unknown_column_is_mapped_by_hand_and_previewed_again(as_retailer: TestClient) -> None:
+    html, upload = _upload(as_retailer, odd_feed_bytes())
+    assert "Obligatoriska fält saknas: Pris" in html
+    fixed = as_retailer.post(
+        f"/portal/uppladdning/{upload}/granska",
+        data={"csrf_token": csrf_from(html), "map_sku": "Artikelnummer", "map_name": "Benämning",
+              "map_price": "Kostnaden", "map_stock": "Lagerstatus"},
+    )
+    assert fixed.status_code == 200
+    assert "3 rader, 3 giltiga, 0 avvisade" in fixed.text
+    assert '<option value="Kostnaden" selected>' in fixed.text
+
+
+def test_submit_runs_the_feed_and_the_run_page_polls_until_done(as_retailer: TestClient) -> None:
+    html, upload = _upload(as_retailer, feed_bytes(rows=4, bad_rows=1), delta="1")
+    response = as_retailer.post(
+        f"/portal/uppladdning/{upload}/skicka",
+        data={"csrf_token": csrf_from(html), "delta": "1"},
+    )
+    assert response.status_code == 303
+    run_url = response.headers["location"]
+    assert re.fullmatch(r"/portal/korningar/\d+", run_url)
+    deadline = time.monotonic() + 30
+    while True:
+        fragment = as_retailer.get(f"{run_url}/status").text
+        if 'hx-trigger="every 500ms"' not in fragment:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert 'data-status="succeeded"' in fragment
+    assert "<html" not in fragment
+    assert "Ladda ner radfel (CSV)" in fragment and "inte ett pris" in fragment
+    page = as_retailer.get(run_url).text
+    assert "<progress" in page and 'value="100"' in page
+    # the upload is gone once submitted
+    again = as_retailer.post(
+        f"/portal/uppladdning/{upload}/granska", data={"csrf_token": csrf_from(page)}
+    )
+    assert again.status_code == 404
+
+
+def test_runs_of_other_retailers_are_hidden(as_retailer: TestClient) -> None:
+    assert as_retailer.get("/portal/korningar/999999").status_code == 404
+
+
+def test_upload_without_a_file_is_explained(as_retailer: TestClient) -> None:
+    token = csrf_from(as_retailer.get("/portal").text)
+    response = as_retailer.post("/portal/uppladdning", data={"csrf_token": token})
+    assert response.status_code in (400, 422)
+
+
+def test_unreadable_file_is_reported(as_retailer: TestClient) -> None:
+    token = csrf_from(as_retailer.get("/portal").text)
+    response = as_retailer.post(
+        "/portal/uppladdning",
+        data={"csrf_token": token},
+        files={"file": ("lager.csv", b"\x00\x01\x02 not a feed", "text/csv")},
+    )
+    assert response.status_code == 200
+    assert "Filen kunde inte läsas" in response.text or "saknas" in response.text

@@ -1,0 +1,133 @@
+"""The portal's uploads between preview and submit: staged files and their previews.
+
+An upload is kept under ``<data_dir>/ui-uploads/<retailer id>/<token>`` (its original name
+beside it) so the retailer can correct the column mapping and preview again without
+uploading twice. Preview = the pure ``prepare_feed`` step; nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from catalog.settings import Settings
+from indexer.columns import detect_mapping
+from indexer.errors import FeedFormatError, MissingColumnsError
+from indexer.prepare import prepare_feed
+from indexer.records import CANONICAL_FIELDS, REQUIRED_FIELDS
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+SAMPLE_ROWS = 10
+SHOWN_ERRORS = 50
+
+
+class UploadGone(Exception):
+    """The staged upload does not exist (expired, or another retailer's token)."""
+
+
+@dataclass(slots=True)
+class Staged:
+    token: str
+    path: Path
+    file_name: str
+
+
+def _folder(settings: Settings, retailer_id: int) -> Path:
+    return settings.data_dir / "ui-uploads" / str(retailer_id)
+
+
+def stage_upload(
+    settings: Settings, retailer_id: int, stream: BinaryIO, file_name: str
+) -> Staged:
+    token = secrets.token_urlsafe(18)
+    folder = _folder(settings, retailer_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / token
+    with path.open("wb") as out:
+        shutil.copyfileobj(stream, out, 1 << 20)
+    clean = Path(file_name.replace("\\", "/")).name or "feed"
+    (folder / f"{token}.name").write_text(clean, encoding="utf-8")
+    return Staged(token, path, clean)
+
+
+def staged(settings: Settings, retailer_id: int, token: str) -> Staged:
+    if not _TOKEN.match(token):
+        raise UploadGone(token)
+    folder = _folder(settings, retailer_id)
+    path = folder / token
+    name_file = folder / f"{token}.name"
+    if not path.is_file() or not name_file.is_file():
+        raise UploadGone(token)
+    return Staged(token, path, name_file.read_text(encoding="utf-8"))
+
+
+@dataclass(slots=True)
+class Preview:
+    file_name: str
+    format: str | None = None
+    encoding: str | None = None
+    headers: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    sample: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    unreadable: str | None = None
+    fields: tuple[str, ...] = CANONICAL_FIELDS
+    required: tuple[str, ...] = REQUIRED_FIELDS
+
+    @property
+    def can_submit(self) -> bool:
+        return self.unreadable is None and not self.missing and self.counts.get("valid", 0) > 0
+
+
+def preview(
+    settings: Settings,
+    upload: Staged,
+    remembered: dict[str, str] | None,
+    override: dict[str, str] | None,
+) -> Preview:
+    out = Preview(file_name=upload.file_name)
+    try:
+        prepared = prepare_feed(
+            upload.path,
+            file_name=upload.file_name,
+            override=override or None,
+            remembered=remembered,
+            max_bytes=settings.max_upload_bytes,
+            max_line_bytes=settings.max_line_bytes,
+        )
+    except MissingColumnsError as exc:
+        mapping = detect_mapping(exc.headers, remembered=remembered, override=override or None)
+        out.headers = list(exc.headers)
+        out.mapping = dict(mapping.fields)
+        out.sources = dict(mapping.sources)
+        out.missing = list(exc.missing)
+        return out
+    except FeedFormatError as exc:
+        out.unreadable = str(exc)
+        return out
+    out.format = prepared.format
+    out.encoding = prepared.encoding
+    out.headers = list(prepared.headers)
+    out.mapping = dict(prepared.mapping.fields)
+    out.sources = dict(prepared.mapping.sources)
+    out.counts = prepared.counts()
+    out.sample = [o.as_dict() for o in prepared.offers[:SAMPLE_ROWS]]
+    out.errors = [e.as_dict() for e in prepared.errors[:SHOWN_ERRORS]]
+    return out
+
+
+def mapping_from_form(form: dict[str, str], headers: list[str] | None = None) -> dict[str, str]:
+    """``map_<field>`` form values -> ``{field: header}`` (unknown fields are ignored)."""
+    chosen: dict[str, str] = {}
+    for name in CANONICAL_FIELDS:
+        header = form.get(f"map_{name}", "")
+        if header and (headers is None or header in headers):
+            chosen[name] = header
+    return chosen

@@ -1,0 +1,442 @@
+"""All UI text, Swedish first (the default) and English; chosen by ``?lang=`` or a cookie.
+
+Templates call ``t("key", **values)``; a missing key is an error in tests (never shown as
+a raw key to users in production: the key itself is returned as a last resort).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from starlette.requests import Request
+
+LANGS = ("sv", "en")
+DEFAULT_LANG = "sv"
+LANG_COOKIE = "valbar_lang"
+
+# key -> (Swedish, English)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # layout
+    "site.tagline": (
+        "Neutral jämförelse av dentalprodukter. Inga annonser.",
+        "Neutral comparison of dental products. No ads.",
+    ),
+    "nav.search": ("Sök", "Search"),
+    "nav.portal": ("Återförsäljarportal", "Retailer portal"),
+    "nav.console": ("Rankningskonsol", "Ranking console"),
+    "nav.login": ("Logga in", "Log in"),
+    "nav.logout": ("Logga ut", "Log out"),
+    "nav.skip": ("Hoppa till innehållet", "Skip to content"),
+    "nav.language": ("Språk", "Language"),
+    "nav.main": ("Huvudmeny", "Main menu"),
+    "footer.neutral": (
+        "Valbar säljer ingen placering. Ordningen bygger på leveransprecision, tillgänglighet "
+        "och kollegors omdömen före pris.",
+        "Valbar sells no placement. The order is based on delivery precision, availability "
+        "and colleagues' reviews before price.",
+    ),
+    # search
+    "search.title": ("Sök produkter", "Search products"),
+    "search.label": (
+        "Sök produkt, artikelnummer eller GTIN", "Search product, item number or GTIN"
+    ),
+    "search.placeholder": ("t.ex. nitrilhandskar, komposit, 07312345678901",
+                           "e.g. nitrile gloves, composite, 07312345678901"),
+    "search.button": ("Sök", "Search"),
+    "search.suggestions": ("Förslag", "Suggestions"),
+    "search.results": ("{total} produkter", "{total} products"),
+    "search.took": ("({ms} ms)", "({ms} ms)"),
+    "search.relaxed": (
+        "Ingen produkt innehöll alla ord; visar träffar på något av orden.",
+        "No product had every word; showing matches on any of the words.",
+    ),
+    "search.none": ("Inga produkter hittades.", "No products found."),
+    "search.start": (
+        "Sök bland alla återförsäljares erbjudanden. Resultaten rangordnas efter service, "
+        "inte efter vem som betalar.",
+        "Search every retailer's offers. Results are ranked by service, not by who pays.",
+    ),
+    "search.filters": ("Filter", "Filters"),
+    "search.apply": ("Använd filter", "Apply filters"),
+    "search.clear": ("Rensa filter", "Clear filters"),
+    "search.remove_filter": ("Ta bort filter {name}", "Remove filter {name}"),
+    "search.in_stock": ("Endast i lager", "In stock only"),
+    "search.max_delivery": ("Leverans inom (dagar)", "Delivery within (days)"),
+    "search.price": ("Pris (kr inkl. moms)", "Price (SEK incl. VAT)"),
+    "search.min_price": ("Lägsta pris", "Minimum price"),
+    "search.max_price": ("Högsta pris", "Maximum price"),
+    "search.sort": ("Sortering", "Sort"),
+    "sort.relevance": ("Bäst matchning och service", "Best match and service"),
+    "sort.price_asc": ("Lägsta pris först", "Lowest price first"),
+    "sort.price_desc": ("Högsta pris först", "Highest price first"),
+    "sort.delivery": ("Snabbast leverans", "Fastest delivery"),
+    "facet.brand": ("Varumärke", "Brand"),
+    "facet.manufacturer": ("Tillverkare", "Manufacturer"),
+    "facet.category": ("Kategori", "Category"),
+    "facet.retailer": ("Återförsäljare", "Retailer"),
+    "search.best_offer": ("Bästa erbjudande", "Best offer"),
+    "search.from": ("från {retailer}", "from {retailer}"),
+    "search.offers": ("{n} erbjudanden", "{n} offers"),
+    "search.price_range": ("{low} – {high}", "{low} – {high}"),
+    "search.no_offers": ("Inga erbjudanden just nu", "No offers right now"),
+    "search.compare": ("Jämför", "Compare"),
+    "search.compare_selected": ("Jämför valda (2–4)", "Compare selected (2–4)"),
+    "search.select_compare": ("Välj {name} för jämförelse", "Select {name} to compare"),
+    "search.identifier_match": ("Exakt artikelnummer", "Exact identifier"),
+    "search.pagination": ("Sidor", "Pages"),
+    "search.prev": ("Föregående", "Previous"),
+    "search.next": ("Nästa", "Next"),
+    "search.page_of": ("Sida {page} av {pages}", "Page {page} of {pages}"),
+    "search.invalid": ("Ogiltig sökning: {message}", "Invalid search: {message}"),
+    "quality.on_time": ("{share} i tid", "{share} on time"),
+    "quality.rating": ("{stars} av 5 ({n})", "{stars} of 5 ({n})"),
+    "quality.unmeasured": ("Ännu ej mätt", "Not measured yet"),
+    # stock
+    "stock.in_stock": ("I lager", "In stock"),
+    "stock.limited": ("Få i lager", "Limited stock"),
+    "stock.backorder": ("Beställningsvara", "On backorder"),
+    "stock.out_of_stock": ("Slut i lager", "Out of stock"),
+    "stock.unknown": ("Lagerstatus okänd", "Stock unknown"),
+    "stock.no_offers": ("Inga erbjudanden", "No offers"),
+    "delivery.days": ("{n} dagar", "{n} days"),
+    "delivery.day": ("1 dag", "1 day"),
+    "delivery.unknown": ("Okänd leveranstid", "Delivery time unknown"),
+    "price.vat_incl": ("inkl. moms", "incl. VAT"),
+    "price.vat_excl": ("exkl. moms", "excl. VAT"),
+    "price.none": ("Pris saknas", "No price"),
+    # product
+    "product.manufacturer_data": ("Tillverkarens uppgifter", "Manufacturer data"),
+    "product.source_note": (
+        "Produktinformationen kommer från tillverkaren. Återförsäljare kan inte ändra den.",
+        "Product information comes from the manufacturer. Retailers cannot change it.",
+    ),
+    "product.description": ("Beskrivning", "Description"),
+    "product.specs": ("Specifikationer", "Specifications"),
+    "product.identifiers": ("Identifierare", "Identifiers"),
+    "product.brand": ("Varumärke", "Brand"),
+    "product.manufacturer": ("Tillverkare", "Manufacturer"),
+    "product.category": ("Kategori", "Category"),
+    "product.mpn": ("Tillverkarens art.nr (MPN)", "Manufacturer part number (MPN)"),
+    "product.catalog_number": ("Katalognummer", "Catalog number"),
+    "product.gtin": ("GTIN", "GTIN"),
+    "product.scheme": ("Typ", "Scheme"),
+    "product.value": ("Värde", "Value"),
+    "product.level": ("Nivå", "Level"),
+    "product.package": ("Förpackning", "Package"),
+    "product.offers": ("Erbjudanden", "Offers"),
+    "product.offers_intro": (
+        "Ordnade efter vad kliniker värderar: leveransprecision, tillgänglighet och omdömen "
+        "före pris.",
+        "Ordered by what clinics value: delivery precision, availability and reviews before "
+        "price.",
+    ),
+    "product.no_offers": ("Ingen återförsäljare erbjuder produkten just nu.",
+                          "No retailer offers this product right now."),
+    "product.rank": ("Plats", "Rank"),
+    "product.retailer": ("Återförsäljare", "Retailer"),
+    "product.price": ("Pris", "Price"),
+    "product.stock": ("Lager", "Stock"),
+    "product.delivery": ("Leverans", "Delivery"),
+    "product.score": ("Poäng", "Score"),
+    "product.why": ("Varför denna ordning", "Why this order"),
+    "product.why_offer": ("Varför plats {rank} för {retailer}", "Why rank {rank} for {retailer}"),
+    "product.factor": ("Faktor", "Factor"),
+    "product.weight": ("vikt {w}", "weight {w}"),
+    "product.points": ("{p} poäng", "{p} points"),
+    "product.total": ("Summa: {p} poäng", "Total: {p} points"),
+    "product.not_found": ("Produkten finns inte.", "No such product."),
+    "product.go_to_offer": ("Till erbjudandet", "Go to offer"),
+    "product.retailer_page": ("Om {name}", "About {name}"),
+    # factors
+    "factor.delivery_precision": ("Leveransprecision", "Delivery precision"),
+    "factor.availability": ("Tillgänglighet", "Availability"),
+    "factor.reviews": ("Kollegors omdömen", "Colleagues' reviews"),
+    "factor.treatment": ("Bemötande", "Treatment"),
+    "factor.feedback": ("Återkoppling", "Feedback"),
+    "factor.rma": ("Reklamationer (RMA)", "Returns (RMA)"),
+    "factor.competence": ("Kompetens", "Competence"),
+    "factor.price": ("Pris", "Price"),
+    "factor.text": ("Textmatchning", "Text match"),
+    "factor.no_offers": ("Inga erbjudanden", "No offers"),
+    "factor.rule": ("Regel {id}", "Rule {id}"),
+    # compare
+    "compare.title": ("Jämför produkter", "Compare products"),
+    "compare.need_two": ("Välj 2–4 produkter att jämföra.", "Choose 2–4 products to compare."),
+    "compare.too_many": ("Högst fyra produkter jämförs; de fyra första visas.",
+                         "At most four products are compared; showing the first four."),
+    "compare.attribute": ("Egenskap", "Attribute"),
+    "compare.best_offer": ("Bästa erbjudande", "Best offer"),
+    "compare.offers": ("Antal erbjudanden", "Number of offers"),
+    "compare.price_range": ("Prisintervall", "Price range"),
+    "compare.availability": ("Tillgänglighet", "Availability"),
+    # retailer page
+    "retailer.title": ("Om {name}", "About {name}"),
+    "retailer.presentation": ("Presentation", "Presentation"),
+    "retailer.no_presentation": ("Återförsäljaren har inte skrivit någon presentation ännu.",
+                                 "The retailer has not written a presentation yet."),
+    "retailer.video": ("Se återförsäljarens film", "Watch the retailer's video"),
+    "retailer.website": ("Webbplats", "Website"),
+    "retailer.signals": ("Uppmätt service", "Measured service"),
+    "retailer.signals_intro": (
+        "Mätt på riktiga beställningar och omdömen från inloggade kliniker.",
+        "Measured on real orders and reviews from logged-in clinics.",
+    ),
+    "retailer.signal": ("Mått", "Measure"),
+    "retailer.value": ("Värde", "Value"),
+    "retailer.basis": ("Underlag", "Basis"),
+    "retailer.offers": ("{n} aktiva erbjudanden", "{n} active offers"),
+    "retailer.not_found": ("Återförsäljaren finns inte.", "No such retailer."),
+    "signal.delivery_precision": ("Levererat i tid", "Delivered on time"),
+    "signal.stock_accuracy": ("Korrekt lagerstatus", "Accurate stock status"),
+    "signal.review_overall": ("Omdöme totalt", "Overall rating"),
+    "signal.treatment": ("Bemötande", "Treatment"),
+    "signal.feedback": ("Återkoppling", "Feedback"),
+    "signal.rma": ("Reklamationer hanterade väl", "Returns handled well"),
+    "signal.competence": ("Kompetens", "Competence"),
+    "signal.count": ("{n} st", "{n}"),
+    "signal.none": ("Ingen data ännu", "No data yet"),
+    # login
+    "login.title": ("Logga in", "Log in"),
+    "login.email": ("E-post", "Email"),
+    "login.password": ("Lösenord", "Password"),
+    "login.submit": ("Logga in", "Log in"),
+    "login.failed": ("Fel e-post eller lösenord.", "Wrong email or password."),
+    "login.logged_in_as": ("Inloggad som {name}", "Logged in as {name}"),
+    "login.required": ("Logga in för att fortsätta.", "Log in to continue."),
+    # errors
+    "error.forbidden": ("Du har inte behörighet till den här sidan.",
+                        "You do not have access to this page."),
+    "error.csrf": ("Formuläret har gått ut. Ladda om sidan och försök igen.",
+                   "The form has expired. Reload the page and try again."),
+    "error.not_found": ("Sidan finns inte.", "Page not found."),
+    "error.title": ("Något gick fel", "Something went wrong"),
+    "error.back": ("Till sökningen", "Back to search"),
+    # portal
+    "portal.title": ("Återförsäljarportal", "Retailer portal"),
+    "portal.intro": (
+        "Ladda upp ert sortiment i valfritt filformat, så ofta ni vill och med hur många "
+        "artiklar som helst. Minsta innehåll: artikelnummer, benämning, lagerstatus och pris.",
+        "Upload your assortment in any file format, as often as you like, with any number "
+        "of items. Minimum content: SKU, product name, stock status and price.",
+    ),
+    "portal.upload": ("Ladda upp fil", "Upload file"),
+    "portal.file": ("Fil (CSV, Excel, JSON, XML, Google Merchant …)",
+                    "File (CSV, Excel, JSON, XML, Google Merchant …)"),
+    "portal.delta": ("Endast ändringar (delta) – övriga artiklar behålls",
+                     "Changes only (delta) – other items are kept"),
+    "portal.preview_button": ("Förhandsgranska", "Preview"),
+    "portal.preview": ("Förhandsgranskning: {file}", "Preview: {file}"),
+    "portal.detected": ("Format {format}, teckenkodning {encoding}",
+                        "Format {format}, encoding {encoding}"),
+    "portal.counts": ("{rows} rader, {valid} giltiga, {rejected} avvisade, {warnings} varningar",
+                      "{rows} rows, {valid} valid, {rejected} rejected, {warnings} warnings"),
+    "portal.mapping": ("Kolumner", "Columns"),
+    "portal.mapping_intro": (
+        "Vi känner igen kolumnerna automatiskt. Rätta vid behov och förhandsgranska igen.",
+        "Columns are recognised automatically. Correct them if needed and preview again.",
+    ),
+    "portal.field": ("Fält", "Field"),
+    "portal.column": ("Kolumn i filen", "Column in the file"),
+    "portal.source": ("Hur", "How"),
+    "portal.not_mapped": ("(ingen)", "(none)"),
+    "portal.required": ("obligatoriskt", "required"),
+    "portal.repreview": ("Förhandsgranska igen", "Preview again"),
+    "portal.submit": ("Skicka in flödet", "Submit the feed"),
+    "portal.sample": ("Exempel på tolkade rader", "Sample of parsed rows"),
+    "portal.errors": ("Radfel", "Row errors"),
+    "portal.no_errors": ("Inga radfel.", "No row errors."),
+    "portal.row": ("Rad", "Row"),
+    "portal.value": ("Värde", "Value"),
+    "portal.message": ("Meddelande", "Message"),
+    "portal.severity": ("Allvar", "Severity"),
+    "portal.missing": ("Obligatoriska fält saknas: {fields}. Välj kolumn nedan.",
+                       "Required fields missing: {fields}. Choose a column below."),
+    "portal.unreadable": ("Filen kunde inte läsas: {message}",
+                          "The file could not be read: {message}"),
+    "portal.no_file": ("Välj en fil att ladda upp.", "Choose a file to upload."),
+    "portal.expired": ("Uppladdningen finns inte längre; ladda upp filen igen.",
+                       "The upload is gone; upload the file again."),
+    "portal.history": ("Tidigare körningar", "Run history"),
+    "portal.no_runs": ("Inga körningar ännu.", "No runs yet."),
+    "portal.run": ("Körning {id}", "Run {id}"),
+    "portal.started": ("Skapad", "Created"),
+    "portal.status": ("Status", "Status"),
+    "portal.file_name": ("Fil", "File"),
+    "portal.download_errors": ("Ladda ner radfel (CSV)", "Download row errors (CSV)"),
+    "portal.progress": ("Förlopp", "Progress"),
+    "portal.finished": ("Klar", "Finished"),
+    "portal.back": ("Till portalen", "Back to the portal"),
+    "portal.no_retailer": ("Kontot är inte kopplat till någon återförsäljare.",
+                           "The account is not linked to a retailer."),
+    "portal.presentation_link": ("Er presentationssida", "Your presentation page"),
+    "portal.counts_done": ("Nya {new}, ändrade {updated}, oförändrade {unchanged}, "
+                           "borttagna {withdrawn}",
+                           "New {new}, updated {updated}, unchanged {unchanged}, "
+                           "withdrawn {withdrawn}"),
+    "run.queued": ("I kö", "Queued"),
+    "run.running": ("Pågår", "Running"),
+    "run.succeeded": ("Klar", "Succeeded"),
+    "run.rejected": ("Avvisad", "Rejected"),
+    "run.failed": ("Misslyckades", "Failed"),
+    "source.override": ("vald", "chosen"),
+    "source.known": ("formatet", "format"),
+    "source.remembered": ("förra gången", "last time"),
+    "source.alias": ("igenkänd", "recognised"),
+    "source.fuzzy": ("liknande namn", "similar name"),
+    "field.sku": ("Artikelnummer", "SKU"),
+    "field.name": ("Benämning", "Product name"),
+    "field.price": ("Pris", "Price"),
+    "field.price_excl_vat": ("Pris exkl. moms", "Price excl. VAT"),
+    "field.stock": ("Lagerstatus", "Stock status"),
+    "field.stock_quantity": ("Lagersaldo", "Stock quantity"),
+    "field.delivery": ("Leveranstid", "Delivery time"),
+    "field.gtin": ("GTIN/EAN", "GTIN/EAN"),
+    "field.mpn": ("Tillverkarens art.nr", "MPN"),
+    "field.brand": ("Varumärke", "Brand"),
+    "field.manufacturer": ("Tillverkare", "Manufacturer"),
+    "field.currency": ("Valuta", "Currency"),
+    "field.vat": ("Moms", "VAT"),
+    "field.url": ("Länk", "URL"),
+    "field.image": ("Bild", "Image"),
+    "field.category": ("Kategori", "Category"),
+    "field.description": ("Beskrivning", "Description"),
+    "field.warranty": ("Garanti", "Warranty"),
+    "field.service": ("Service", "Service"),
+    "field.training": ("Utbildning", "Training"),
+    "portal.more_fields": ("Fler fält ({n})", "More fields ({n})"),
+    "portal.allow_withdrawal": (
+        "Tillåt att fler än hälften av våra aktiva artiklar tas bort",
+        "Allow withdrawing more than half of our active items",
+    ),
+    # console
+    "console.title": ("Rankningskonsol", "Ranking console"),
+    "console.config": ("Konfiguration {name}", "Configuration {name}"),
+    "console.live": ("Publicerad: version {v}", "Published: version {v}"),
+    "console.live_file": ("Publicerad: från fil (ingen version sparad)",
+                          "Published: from file (no version saved)"),
+    "console.draft": ("Utkast: version {v}", "Draft: version {v}"),
+    "console.no_draft": ("Inget utkast; formuläret visar den publicerade konfigurationen.",
+                         "No draft; the form shows the published configuration."),
+    "console.weights": ("Vikter", "Weights"),
+    "console.weights_intro": (
+        "Relativa vikter; de normaliseras till summan 1.",
+        "Relative weights; normalized to sum to 1.",
+    ),
+    "console.rules": ("Regler", "Rules"),
+    "console.rules_intro": (
+        "Per sökfråga: fäst (pin), dölj, lyft (boost) eller sänk (bury). Lämna id tomt för "
+        "att ta bort en regel.",
+        "Per query: pin, hide, boost or bury. Leave the id empty to remove a rule.",
+    ),
+    "console.rule_id": ("Id", "Id"),
+    "console.rule_action": ("Åtgärd", "Action"),
+    "console.rule_query": ("Sökfråga", "Query"),
+    "console.rule_match": ("Matchning", "Match"),
+    "console.rule_brand": ("Varumärke", "Brand"),
+    "console.rule_category": ("Kategori", "Category"),
+    "console.rule_retailer": ("Återförsäljare", "Retailer"),
+    "console.rule_product": ("Produkt-id", "Product id"),
+    "console.rule_position": ("Position", "Position"),
+    "console.rule_amount": ("Mängd", "Amount"),
+    "console.rule_enabled": ("På", "On"),
+    "console.comment": ("Kommentar", "Comment"),
+    "console.save_draft": ("Spara utkast", "Save draft"),
+    "console.saved": ("Utkast version {v} sparat.", "Draft version {v} saved."),
+    "console.invalid": ("Utkastet sparades inte:", "The draft was not saved:"),
+    "console.preview": ("Förhandsgranska", "Preview"),
+    "console.preview_query": ("Sökfråga att jämföra", "Query to compare"),
+    "console.preview_button": ("Visa utkast mot publicerad", "Show draft vs published"),
+    "console.published_col": ("Publicerad", "Published"),
+    "console.draft_col": ("Utkast", "Draft"),
+    "console.new": ("ny", "new"),
+    "console.up": ("upp {n}", "up {n}"),
+    "console.down": ("ned {n}", "down {n}"),
+    "console.same": ("oförändrad", "unchanged"),
+    "console.gone": ("utanför", "dropped"),
+    "console.metrics": ("Bedömda sökfrågor", "Judged queries"),
+    "console.metrics_none": ("Inga bedömda sökfrågor finns (configs/judgments).",
+                             "No judged queries exist (configs/judgments)."),
+    "console.metric": ("Mått", "Metric"),
+    "console.queries": ("{n} frågor", "{n} queries"),
+    "console.publish": ("Publicera utkastet", "Publish the draft"),
+    "console.published": ("Version {v} är publicerad.", "Version {v} is published."),
+    "console.rollback": ("Rulla tillbaka", "Roll back"),
+    "console.rollback_to": ("Rulla tillbaka till version", "Roll back to version"),
+    "console.rolled_back": ("Återställd: ny version {v} publicerad.",
+                            "Rolled back: new version {v} published."),
+    "console.history": ("Ändringslogg", "Audit log"),
+    "console.version": ("Version", "Version"),
+    "console.status": ("Status", "Status"),
+    "console.author": ("Av", "By"),
+    "console.created": ("Skapad", "Created"),
+    "console.published_at": ("Publicerad", "Published"),
+    "console.changes": ("Ändringar mot publicerad", "Changes against published"),
+    "console.no_changes": ("Inga ändringar.", "No changes."),
+    "console.no_history": ("Ingen version sparad ännu.", "No version saved yet."),
+    "console.error": ("Åtgärden misslyckades: {message}", "The action failed: {message}"),
+    "status.draft": ("utkast", "draft"),
+    "status.published": ("publicerad", "published"),
+    "status.retired": ("tidigare", "retired"),
+}
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def translate(lang: str, key: str, **values: object) -> str:
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    text = pair[0] if lang == "sv" else pair[1]
+    if values:
+        text = _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
+    return text
+
+
+def pick_lang(request: Request) -> str:
+    """``?lang=`` wins, then the cookie, then Swedish."""
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE)
+    return cookie if cookie in LANGS else DEFAULT_LANG
+
+
+@dataclass(frozen=True, slots=True)
+class Formatter:
+    """Numbers, prices and shares in the reader's language."""
+
+    lang: str
+
+    def number(self, value: float | Decimal | int, decimals: int = 0) -> str:
+        text = f"{value:,.{decimals}f}"
+        if self.lang == "sv":
+            return text.replace(",", "\u00a0").replace(".", ",")
+        return text
+
+    def price(self, value: object, currency: str = "SEK") -> str:
+        try:
+            amount = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            return str(value)
+        digits = self.number(amount, 2)
+        if currency == "SEK":
+            return f"{digits}\u00a0kr" if self.lang == "sv" else f"SEK\u00a0{digits}"
+        return f"{digits}\u00a0{currency}"
+
+    def share(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        return f"{self.number(value * 100, 0)}\u00a0%"
+
+    def stars(self, value: float | None) -> str:
+        return "–" if value is None else self.number(value, 1)
+
+
+def translator(lang: str) -> Callable[..., str]:
+    def t(key: str, **values: object) -> str:
+        return translate(lang, key, **values)
+
+    return t

@@ -1,0 +1,71 @@
+"""Template rendering: one Jinja2 environment, the request's language, user and CSRF token."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from api.auth import csrf_token
+from catalog.models import User
+from ui import templates_dir
+from ui.i18n import LANG_COOKIE, LANGS, Formatter, pick_lang, translator
+
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+env = Environment(
+    loader=FileSystemLoader(str(templates_dir)),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def url_with(request: Request, path: str | None = None, **changes: object) -> str:
+    """The current URL (or ``path``) with query parameters replaced; ``None`` removes one."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
+    for key, value in changes.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, list | tuple):
+            params.extend((key, str(v)) for v in value)
+        else:
+            params.append((key, str(value)))
+    query = urlencode(params)
+    target = path if path is not None else request.url.path
+    return f"{target}?{query}" if query else target
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    user: User | None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lang = pick_lang(request)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "lang": lang,
+        "langs": LANGS,
+        "t": translator(lang),
+        "fmt": Formatter(lang),
+        "user": user,
+        "csrf": lambda: csrf_token(request),
+        "url_with": lambda path=None, **changes: url_with(request, path, **changes),
+        "path": request.url.path,
+    }
+    ctx.update(context or {})
+    html = env.get_template(template).render(ctx)
+    response = HTMLResponse(html, status_code=status_code)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, samesite="lax", path="/"
+        )
+    return response

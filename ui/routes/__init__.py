@@ -1,0 +1,15 @@
+"""The UI's routes: one router the API app includes (``api.app.create_app``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ui.routes import account, clinic, console, portal
+
+router = APIRouter(include_in_schema=False)
+router.include_router(clinic.router)
+router.include_router(account.router)
+router.include_router(portal.router)
+router.include_router(console.router)
+
+__all__ = ["router"]

@@ -1,0 +1,282 @@
+"""Clinic pages: search with suggestions and facets, product, compare, retailer presentation."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from math import ceil
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
+from catalog.models import Offer, Product, Retailer, RetailerSignals
+from search.errors import InvalidSearchRequest
+from search.protocol import SortOrder
+from search.service import SearchRequest, SearchResponse
+from ui.explain_view import bars
+from ui.i18n import pick_lang
+from ui.rendering import render
+
+router = APIRouter()
+
+PAGE_SIZE = 20
+MAX_COMPARE = 4
+SORTS = ("relevance", "price_asc", "price_desc", "delivery")
+FACETS = ("brand", "manufacturer", "category", "retailer")
+
+
+def _int(value: str | None, low: int = 0) -> int | None:
+    try:
+        number = int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+    return number if number is None or number >= low else None
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    if not value:
+        return None
+    try:
+        number = Decimal(value.replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and number >= 0 else None
+
+
+def _quality(session: Session, slugs: set[str]) -> dict[str, RetailerSignals]:
+    if not slugs:
+        return {}
+    rows = session.execute(
+        select(Retailer.slug, RetailerSignals)
+        .join(RetailerSignals, RetailerSignals.retailer_id == Retailer.id)
+        .where(Retailer.slug.in_(slugs))
+    ).all()
+    return {slug: signals for slug, signals in rows}
+
+
+@router.get("/", response_class=HTMLResponse, name="ui_search")
+def search_page(
+    request: Request,
+    search: SearchDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    q: str = "",
+    brand: str | None = None,
+    manufacturer: str | None = None,
+    category: str | None = None,
+    retailer: str | None = None,
+    in_stock: str | None = None,
+    max_delivery_days: str | None = None,
+    min_price: str | None = None,
+    max_price: str | None = None,
+    sort: str = "relevance",
+    page: str | None = None,
+) -> HTMLResponse:
+    filters = {"brand": brand, "manufacturer": manufacturer, "category": category,
+               "retailer": retailer}
+    active = {k: v for k, v in filters.items() if v}
+    query = q.strip()
+    wants_stock = in_stock == "1"
+    days = _int(max_delivery_days)
+    low, high = _decimal(min_price), _decimal(max_price)
+    order: SortOrder = sort if sort in SORTS else "relevance"  # type: ignore[assignment]
+    page_no = _int(page, 1) or 1
+    params: dict[str, Any] = {
+        "q": query, "in_stock": wants_stock, "max_delivery_days": days, "min_price": low,
+        "max_price": high, "sort": order, "page": page_no,
+    }
+    searching = bool(query or active or wants_stock or days is not None
+                     or low is not None or high is not None)
+    result: SearchResponse | None = None
+    error: str | None = None
+    if searching:
+        try:
+            result = search.search(SearchRequest(
+                q=query, **active,
+                in_stock=True if wants_stock else None,
+                max_delivery_days=days, min_price=low, max_price=high,
+                sort=order, page=page_no, size=PAGE_SIZE,
+                config_name=settings.ranking_config,
+            ))
+        except InvalidSearchRequest as exc:
+            error = str(exc)
+    quality: dict[str, RetailerSignals] = {}
+    names: dict[str, str] = {}
+    pages = 0
+    if result is not None:
+        slugs = {h.best_offer["retailer"] for h in result.hits if h.best_offer}
+        quality = _quality(session, slugs)
+        pages = min(ceil(result.total / PAGE_SIZE), 10_000 // PAGE_SIZE)
+        facet_slugs = {f["value"] for f in result.facets.get("retailer", [])}
+        if facet_slugs | slugs:
+            names = dict(session.execute(
+                select(Retailer.slug, Retailer.name).where(Retailer.slug.in_(facet_slugs | slugs))
+            ).all())
+    return render(request, "search.html", {
+        "q": query, "params": params, "active": active, "result": result,
+        "error": error, "quality": quality, "pages": pages, "facet_names": FACETS,
+        "sorts": SORTS, "retailer_names": names,
+    }, user=user)
+
+
+@router.get("/ui/suggest", response_class=HTMLResponse, name="ui_suggest")
+def suggest(
+    request: Request, search: SearchDep, user: CurrentUser, q: str = ""
+) -> HTMLResponse:
+    words = search.suggest(q.strip(), 8) if len(q.strip()) >= 2 else []
+    return render(request, "partials/suggest.html", {"suggestions": words, "q": q},
+                  user=user)
+
+
+def _load_products(session: Session, ids: list[int]) -> dict[int, Product]:
+    rows = session.scalars(
+        select(Product)
+        .options(selectinload(Product.identifiers), selectinload(Product.manufacturer))
+        .where(Product.id.in_(ids))
+    ).all()
+    return {p.id: p for p in rows}
+
+
+def _offer_rows(
+    session: Session, search: Any, product_id: int, config_name: str, lang: str
+) -> list[dict[str, Any]]:
+    ranked = search.product_offers(product_id, config_name)
+    offers = {
+        o.id: o
+        for o in session.scalars(
+            select(Offer).where(Offer.id.in_([r.offer.offer_id for r in ranked]))
+        )
+    }
+    rows = []
+    for r in ranked:
+        stored = offers.get(r.offer.offer_id)
+        rows.append({
+            "rank": r.rank,
+            "score": r.score,
+            "retailer_slug": r.offer.retailer.slug,
+            "retailer_name": r.offer.retailer.name,
+            "price": r.offer.price,
+            "currency": stored.currency if stored else "SEK",
+            "vat_included": r.offer.vat_included,
+            "stock_status": r.offer.stock_status,
+            "delivery_days": r.offer.delivery_days,
+            "url": stored.url if stored else None,
+            "sku": stored.sku if stored else "",
+            "extras": (stored.retailer_metadata or {}) if stored else {},
+            "bars": bars(r.explanation, lang),
+            "total": r.explanation.total,
+        })
+    return rows
+
+
+@router.get("/produkt/{product_id}", response_class=HTMLResponse, name="ui_product")
+def product_page(
+    request: Request,
+    product_id: int,
+    search: SearchDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> HTMLResponse:
+    product = _load_products(session, [product_id]).get(product_id)
+    if product is None:
+        return render(request, "error.html", {"message_key": "product.not_found"},
+                      user=user, status_code=404)
+    rows = _offer_rows(session, search, product_id, settings.ranking_config,
+                       pick_lang(request))
+    return render(request, "product.html", {"product": product, "offers": rows}, user=user)
+
+
+def _compare_ids(ids: list[str]) -> list[int]:
+    out: list[int] = []
+    for raw in ids:
+        for part in raw.split(","):
+            number = _int(part.strip(), 1)
+            if number is not None and number not in out:
+                out.append(number)
+    return out
+
+
+@router.get("/jamfor", response_class=HTMLResponse, name="ui_compare")
+def compare_page(
+    request: Request,
+    search: SearchDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    ids: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+) -> HTMLResponse:
+    wanted = _compare_ids(ids)
+    too_many = len(wanted) > MAX_COMPARE
+    wanted = wanted[:MAX_COMPARE]
+    found = _load_products(session, wanted)
+    products = [found[i] for i in wanted if i in found]
+    lang = pick_lang(request)
+    columns = []
+    spec_names: list[str] = []
+    for product in products:
+        offers = _offer_rows(session, search, product.id, settings.ranking_config, lang)
+        specs = {}
+        for spec in product.specs or []:
+            if isinstance(spec, dict) and spec.get("name"):
+                name = str(spec["name"])
+                unit = f" {spec['unit']}" if spec.get("unit") else ""
+                specs[name] = f"{spec.get('value', '')}{unit}"
+                if name not in spec_names:
+                    spec_names.append(name)
+        prices = [o["price"] for o in offers if o["price"] is not None]
+        columns.append({
+            "product": product,
+            "best": offers[0] if offers else None,
+            "offers": len(offers),
+            "low": min(prices) if prices else None,
+            "high": max(prices) if prices else None,
+            "in_stock": sum(1 for o in offers if o["stock_status"] == "in_stock"),
+            "specs": specs,
+        })
+    return render(request, "compare.html", {
+        "columns": columns, "spec_names": spec_names[:40], "too_many": too_many,
+    }, user=user)
+
+
+SIGNAL_ROWS = (
+    ("delivery_precision", "delivery_count", "share"),
+    ("stock_accuracy", "stock_count", "share"),
+    ("review_overall", "review_count", "stars"),
+    ("treatment", "treatment_count", "stars"),
+    ("feedback", "feedback_count", "stars"),
+    ("rma", "rma_count", "share"),
+    ("competence", "competence_count", "stars"),
+)
+
+
+@router.get("/handlare/{slug}", response_class=HTMLResponse, name="ui_retailer")
+def retailer_page(
+    request: Request, slug: str, session: SessionDep, user: CurrentUser
+) -> HTMLResponse:
+    retailer = session.scalar(select(Retailer).where(Retailer.slug == slug))
+    if retailer is None:
+        return render(request, "error.html", {"message_key": "retailer.not_found"},
+                      user=user, status_code=404)
+    signals = session.get(RetailerSignals, retailer.id)
+    offers = session.scalar(
+        select(func.count(Offer.id)).where(
+            Offer.retailer_id == retailer.id, Offer.withdrawn_at.is_(None)
+        )
+    ) or 0
+    rows = []
+    for name, count_name, kind in SIGNAL_ROWS:
+        value = getattr(signals, name) if signals else None
+        count = getattr(signals, count_name) if signals else 0
+        rows.append({"name": name, "value": value, "count": count, "kind": kind})
+    video = retailer.video_url if (retailer.video_url or "").startswith("https://") else None
+    website = retailer.website if (retailer.website or "").startswith(("https://", "http://")) \
+        else None
+    return render(request, "retailer.html", {
+        "retailer": retailer, "signals": rows, "offers": offers, "video": video,
+        "website": website,
+    }, user=user)

@@ -1,0 +1,195 @@
+"""Merchandiser console: edit a draft, preview it against the published config, publish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.auth import verify_csrf
+from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
+from catalog.models import User
+from ranking import versions
+from ranking.config import FACTORS
+from ranking.errors import InvalidConfig, RankingError
+from search.errors import SearchError
+from ui.console_state import (
+    ACTIONS,
+    compare,
+    config_from_form,
+    form_of,
+    load_state,
+    metrics,
+    rule_rows,
+)
+from ui.rendering import render
+
+router = APIRouter(prefix="/konsol")
+
+ROLES = ("merchandiser", "admin")
+
+
+def _gate(request: Request, user: User | None) -> Response | None:
+    if user is None:
+        return RedirectResponse(f"/logga-in?next={request.url.path}", status_code=303)
+    if user.role not in ROLES:
+        return render(request, "error.html", {"message_key": "error.forbidden"}, user=user,
+                      status_code=403)
+    return None
+
+
+def _author(user: User) -> str:
+    return user.name or user.email
+
+
+def _page(
+    request: Request,
+    session: SessionDep,
+    search: SearchDep,
+    name: str,
+    user: User,
+    *,
+    form: dict[str, str] | None = None,
+    errors: list[str] | None = None,
+    notice: str | None = None,
+    q: str = "",
+    status_code: int = 200,
+) -> Response:
+    state = load_state(session, name)
+    values = form or form_of(state.draft)
+    context: dict[str, Any] = {
+        "state": state, "form": values, "rules": rule_rows(values), "factors": FACTORS,
+        "actions": ACTIONS, "errors": errors or [], "notice": notice, "q": q,
+        "comparison": None, "metrics": None, "preview_error": None,
+    }
+    if q:
+        context.update(_preview(search, state, q))
+    return render(request, "console.html", context, user=user, status_code=status_code)
+
+
+def _preview(search: SearchDep, state: Any, q: str) -> dict[str, Any]:
+    try:
+        return {"comparison": compare(search, state, q), "metrics": metrics(search, state),
+                "preview_error": None}
+    except (SearchError, RankingError) as exc:
+        return {"comparison": None, "metrics": None, "preview_error": str(exc)}
+
+
+@router.get("", response_class=HTMLResponse, name="ui_console")
+def console(
+    request: Request,
+    session: SessionDep,
+    search: SearchDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    q: str = "",
+    notice: str = "",
+    v: str = "",
+) -> Response:
+    if (refused := _gate(request, user)) is not None:
+        return refused
+    assert user is not None
+    note = None
+    if notice in ("saved", "published", "rolled_back") and v.isdigit():
+        note = f"console.{notice}|{v}"
+    return _page(request, session, search, settings.ranking_config, user, notice=note,
+                 q=q.strip())
+
+
+@router.get("/jamfor", response_class=HTMLResponse, name="ui_console_preview")
+def console_preview(
+    request: Request,
+    session: SessionDep,
+    search: SearchDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    q: str = "",
+) -> Response:
+    if (refused := _gate(request, user)) is not None:
+        return refused
+    state = load_state(session, settings.ranking_config)
+    context: dict[str, Any] = {"q": q.strip(), "comparison": None, "metrics": None,
+                               "preview_error": None, "state": state}
+    if q.strip():
+        context.update(_preview(search, state, q.strip()))
+    return render(request, "partials/console_preview.html", context, user=user)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+@router.post("/utkast", dependencies=[Depends(verify_csrf)])
+def save_draft(
+    request: Request,
+    session: SessionDep,
+    search: SearchDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    form: dict[str, str] = Depends(_form),
+) -> Response:
+    if (refused := _gate(request, user)) is not None:
+        return refused
+    assert user is not None
+    name = settings.ranking_config
+    state = load_state(session, name)
+    try:
+        cfg = config_from_form(state.draft, form)
+    except InvalidConfig as exc:
+        return _page(request, session, search, name, user, form=form, errors=exc.errors,
+                     status_code=422)
+    row = versions.save_draft(session, name, cfg, _author(user), form.get("comment", "").strip())
+    session.commit()
+    q = form.get("q", "").strip()
+    suffix = f"&q={q}" if q else ""
+    return RedirectResponse(f"/konsol?notice=saved&v={row.version}{suffix}", status_code=303)
+
+
+@router.post("/publicera", dependencies=[Depends(verify_csrf)])
+def publish(
+    request: Request,
+    session: SessionDep,
+    search: SearchDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    version: int = Form(...),
+    comment: str = Form(""),
+) -> Response:
+    if (refused := _gate(request, user)) is not None:
+        return refused
+    assert user is not None
+    name = settings.ranking_config
+    try:
+        row = versions.publish(session, name, version, _author(user), comment.strip())
+    except RankingError as exc:
+        session.rollback()
+        return _page(request, session, search, name, user, errors=[str(exc)], status_code=409)
+    session.commit()
+    search.refresh_configs()
+    return RedirectResponse(f"/konsol?notice=published&v={row.version}", status_code=303)
+
+
+@router.post("/rulla-tillbaka", dependencies=[Depends(verify_csrf)])
+def roll_back(
+    request: Request,
+    session: SessionDep,
+    search: SearchDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    to_version: int = Form(...),
+    comment: str = Form(""),
+) -> Response:
+    if (refused := _gate(request, user)) is not None:
+        return refused
+    assert user is not None
+    name = settings.ranking_config
+    try:
+        row = versions.rollback(session, name, to_version, _author(user), comment.strip())
+    except RankingError as exc:
+        session.rollback()
+        return _page(request, session, search, name, user, errors=[str(exc)], status_code=409)
+    session.commit()
+    search.refresh_configs()
+    return RedirectResponse(f"/konsol?notice=rolled_back&v={row.version}", status_code=303)
