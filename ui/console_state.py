@@ -22,8 +22,19 @@ from ranking.evaluation import evaluate, load_judgments
 from search.service import SearchRequest, SearchService
 
 JUDGMENTS_DIR = PROJECT_ROOT / "configs" / "judgments"
-RULE_FIELDS = ("id", "action", "match_query", "match_type", "brand", "category", "retailer",
-               "product_id", "position", "amount", "enabled")
+RULE_FIELDS = (
+    "id",
+    "action",
+    "match_query",
+    "match_type",
+    "brand",
+    "category",
+    "retailer",
+    "product_id",
+    "position",
+    "amount",
+    "enabled",
+)
 ACTIONS = ("boost", "bury", "pin", "hide")
 BLANK_RULES = 2
 PREVIEW_SIZE = 10
@@ -107,16 +118,22 @@ def config_from_form(base: RankingConfig, form: dict[str, str]) -> RankingConfig
         rule_id = row["id"].strip()
         if not rule_id:
             continue
-        rule: dict[str, Any] = {"id": rule_id, "action": row["action"] or "boost",
-                                "match_type": row["match_type"] or "exact",
-                                "enabled": row["enabled"] == "1"}
+        rule: dict[str, Any] = {
+            "id": rule_id,
+            "action": row["action"] or "boost",
+            "match_type": row["match_type"] or "exact",
+            "enabled": row["enabled"] == "1",
+        }
         for key in ("match_query", "brand", "category", "retailer"):
             if row[key].strip():
                 rule[key] = row[key].strip()
         for key in ("product_id", "position"):
             if row[key].strip():
-                rule[key] = int(_number(row[key].strip())) if row[key].strip().isdigit() \
+                rule[key] = (
+                    int(_number(row[key].strip()))
+                    if row[key].strip().isdigit()
                     else row[key].strip()
+                )
         if row["amount"].strip():
             rule["amount"] = _number(row["amount"].strip())
         old = kept.get(rule_id)
@@ -159,10 +176,13 @@ def compare(search: SearchService, state: ConsoleState, q: str) -> Comparison:
     live_pos = {h.product_id: i for i, h in enumerate(live, start=1)}
     new_ids = {h.product_id for h in new}
     out = Comparison(q)
-    out.published = [Movement(i, h.product_id, h.name, h.brand, i)
-                     for i, h in enumerate(live, start=1)]
-    out.draft = [Movement(i, h.product_id, h.name, h.brand, live_pos.get(h.product_id))
-                 for i, h in enumerate(new, start=1)]
+    out.published = [
+        Movement(i, h.product_id, h.name, h.brand, i) for i, h in enumerate(live, start=1)
+    ]
+    out.draft = [
+        Movement(i, h.product_id, h.name, h.brand, live_pos.get(h.product_id))
+        for i, h in enumerate(new, start=1)
+    ]
     out.dropped = {h.product_id for h in live if h.product_id not in new_ids}
     return out
 
@@ -183,8 +203,7 @@ def judgments(directory: Path = JUDGMENTS_DIR) -> dict[str, dict[str, int]]:
     return merged
 
 
-def metrics(search: SearchService, state: ConsoleState, directory: Path = JUDGMENTS_DIR
-            ) -> Metrics:
+def metrics(search: SearchService, state: ConsoleState, directory: Path = JUDGMENTS_DIR) -> Metrics:
     try:
         judged = judgments(directory)
     except JudgmentFormatError as exc:

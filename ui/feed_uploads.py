@@ -40,9 +40,7 @@ def _folder(settings: Settings, retailer_id: int) -> Path:
     return settings.data_dir / "ui-uploads" / str(retailer_id)
 
 
-def stage_upload(
-    settings: Settings, retailer_id: int, stream: BinaryIO, file_name: str
-) -> Staged:
+def stage_upload(settings: Settings, retailer_id: int, stream: BinaryIO, file_name: str) -> Staged:
     token = secrets.token_urlsafe(18)
     folder = _folder(settings, retailer_id)
     folder.mkdir(parents=True, exist_ok=True)

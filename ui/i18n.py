@@ -41,10 +41,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # search
     "search.title": ("Sök produkter", "Search products"),
     "search.label": (
-        "Sök produkt, artikelnummer eller GTIN", "Search product, item number or GTIN"
+        "Sök produkt, artikelnummer eller GTIN",
+        "Search product, item number or GTIN",
     ),
-    "search.placeholder": ("t.ex. nitrilhandskar, komposit, 07312345678901",
-                           "e.g. nitrile gloves, composite, 07312345678901"),
+    "search.placeholder": (
+        "t.ex. nitrilhandskar, komposit, 07312345678901",
+        "e.g. nitrile gloves, composite, 07312345678901",
+    ),
     "search.button": ("Sök", "Search"),
     "search.suggestions": ("Förslag", "Suggestions"),
     "search.results": ("{total} produkter", "{total} products"),
@@ -130,11 +133,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "product.offers_intro": (
         "Ordnade efter vad kliniker värderar: leveransprecision, tillgänglighet och omdömen "
         "före pris.",
-        "Ordered by what clinics value: delivery precision, availability and reviews before "
-        "price.",
+        "Ordered by what clinics value: delivery precision, availability and reviews before price.",
     ),
-    "product.no_offers": ("Ingen återförsäljare erbjuder produkten just nu.",
-                          "No retailer offers this product right now."),
+    "product.no_offers": (
+        "Ingen återförsäljare erbjuder produkten just nu.",
+        "No retailer offers this product right now.",
+    ),
     "product.rank": ("Plats", "Rank"),
     "product.retailer": ("Återförsäljare", "Retailer"),
     "product.price": ("Pris", "Price"),
@@ -165,8 +169,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # compare
     "compare.title": ("Jämför produkter", "Compare products"),
     "compare.need_two": ("Välj 2–4 produkter att jämföra.", "Choose 2–4 products to compare."),
-    "compare.too_many": ("Högst fyra produkter jämförs; de fyra första visas.",
-                         "At most four products are compared; showing the first four."),
+    "compare.too_many": (
+        "Högst fyra produkter jämförs; de fyra första visas.",
+        "At most four products are compared; showing the first four.",
+    ),
     "compare.attribute": ("Egenskap", "Attribute"),
     "compare.best_offer": ("Bästa erbjudande", "Best offer"),
     "compare.offers": ("Antal erbjudanden", "Number of offers"),
@@ -175,8 +181,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # retailer page
     "retailer.title": ("Om {name}", "About {name}"),
     "retailer.presentation": ("Presentation", "Presentation"),
-    "retailer.no_presentation": ("Återförsäljaren har inte skrivit någon presentation ännu.",
-                                 "The retailer has not written a presentation yet."),
+    "retailer.no_presentation": (
+        "Återförsäljaren har inte skrivit någon presentation ännu.",
+        "The retailer has not written a presentation yet.",
+    ),
     "retailer.video": ("Se återförsäljarens film", "Watch the retailer's video"),
     "retailer.website": ("Webbplats", "Website"),
     "retailer.signals": ("Uppmätt service", "Measured service"),
@@ -207,10 +215,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.logged_in_as": ("Inloggad som {name}", "Logged in as {name}"),
     "login.required": ("Logga in för att fortsätta.", "Log in to continue."),
     # errors
-    "error.forbidden": ("Du har inte behörighet till den här sidan.",
-                        "You do not have access to this page."),
-    "error.csrf": ("Formuläret har gått ut. Ladda om sidan och försök igen.",
-                   "The form has expired. Reload the page and try again."),
+    "error.forbidden": (
+        "Du har inte behörighet till den här sidan.",
+        "You do not have access to this page.",
+    ),
+    "error.csrf": (
+        "Formuläret har gått ut. Ladda om sidan och försök igen.",
+        "The form has expired. Reload the page and try again.",
+    ),
     "error.not_found": ("Sidan finns inte.", "Page not found."),
     "error.title": ("Något gick fel", "Something went wrong"),
     "error.back": ("Till sökningen", "Back to search"),
@@ -223,16 +235,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "of items. Minimum content: SKU, product name, stock status and price.",
     ),
     "portal.upload": ("Ladda upp fil", "Upload file"),
-    "portal.file": ("Fil (CSV, Excel, JSON, XML, Google Merchant …)",
-                    "File (CSV, Excel, JSON, XML, Google Merchant …)"),
-    "portal.delta": ("Endast ändringar (delta) – övriga artiklar behålls",
-                     "Changes only (delta) – other items are kept"),
+    "portal.file": (
+        "Fil (CSV, Excel, JSON, XML, Google Merchant …)",
+        "File (CSV, Excel, JSON, XML, Google Merchant …)",
+    ),
+    "portal.delta": (
+        "Endast ändringar (delta) – övriga artiklar behålls",
+        "Changes only (delta) – other items are kept",
+    ),
     "portal.preview_button": ("Förhandsgranska", "Preview"),
     "portal.preview": ("Förhandsgranskning: {file}", "Preview: {file}"),
-    "portal.detected": ("Format {format}, teckenkodning {encoding}",
-                        "Format {format}, encoding {encoding}"),
-    "portal.counts": ("{rows} rader, {valid} giltiga, {rejected} avvisade, {warnings} varningar",
-                      "{rows} rows, {valid} valid, {rejected} rejected, {warnings} warnings"),
+    "portal.detected": (
+        "Format {format}, teckenkodning {encoding}",
+        "Format {format}, encoding {encoding}",
+    ),
+    "portal.counts": (
+        "{rows} rader, {valid} giltiga, {rejected} avvisade, {warnings} varningar",
+        "{rows} rows, {valid} valid, {rejected} rejected, {warnings} warnings",
+    ),
     "portal.mapping": ("Kolumner", "Columns"),
     "portal.mapping_intro": (
         "Vi känner igen kolumnerna automatiskt. Rätta vid behov och förhandsgranska igen.",
@@ -252,13 +272,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "portal.value": ("Värde", "Value"),
     "portal.message": ("Meddelande", "Message"),
     "portal.severity": ("Allvar", "Severity"),
-    "portal.missing": ("Obligatoriska fält saknas: {fields}. Välj kolumn nedan.",
-                       "Required fields missing: {fields}. Choose a column below."),
-    "portal.unreadable": ("Filen kunde inte läsas: {message}",
-                          "The file could not be read: {message}"),
+    "portal.missing": (
+        "Obligatoriska fält saknas: {fields}. Välj kolumn nedan.",
+        "Required fields missing: {fields}. Choose a column below.",
+    ),
+    "portal.unreadable": (
+        "Filen kunde inte läsas: {message}",
+        "The file could not be read: {message}",
+    ),
     "portal.no_file": ("Välj en fil att ladda upp.", "Choose a file to upload."),
-    "portal.expired": ("Uppladdningen finns inte längre; ladda upp filen igen.",
-                       "The upload is gone; upload the file again."),
+    "portal.expired": (
+        "Uppladdningen finns inte längre; ladda upp filen igen.",
+        "The upload is gone; upload the file again.",
+    ),
     "portal.history": ("Tidigare körningar", "Run history"),
     "portal.no_runs": ("Inga körningar ännu.", "No runs yet."),
     "portal.run": ("Körning {id}", "Run {id}"),
@@ -269,13 +295,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "portal.progress": ("Förlopp", "Progress"),
     "portal.finished": ("Klar", "Finished"),
     "portal.back": ("Till portalen", "Back to the portal"),
-    "portal.no_retailer": ("Kontot är inte kopplat till någon återförsäljare.",
-                           "The account is not linked to a retailer."),
+    "portal.no_retailer": (
+        "Kontot är inte kopplat till någon återförsäljare.",
+        "The account is not linked to a retailer.",
+    ),
     "portal.presentation_link": ("Er presentationssida", "Your presentation page"),
-    "portal.counts_done": ("Nya {new}, ändrade {updated}, oförändrade {unchanged}, "
-                           "borttagna {withdrawn}",
-                           "New {new}, updated {updated}, unchanged {unchanged}, "
-                           "withdrawn {withdrawn}"),
+    "portal.counts_done": (
+        "Nya {new}, ändrade {updated}, oförändrade {unchanged}, borttagna {withdrawn}",
+        "New {new}, updated {updated}, unchanged {unchanged}, withdrawn {withdrawn}",
+    ),
     "run.queued": ("I kö", "Queued"),
     "run.running": ("Pågår", "Running"),
     "run.succeeded": ("Klar", "Succeeded"),
@@ -315,11 +343,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "console.title": ("Rankningskonsol", "Ranking console"),
     "console.config": ("Konfiguration {name}", "Configuration {name}"),
     "console.live": ("Publicerad: version {v}", "Published: version {v}"),
-    "console.live_file": ("Publicerad: från fil (ingen version sparad)",
-                          "Published: from file (no version saved)"),
+    "console.live_file": (
+        "Publicerad: från fil (ingen version sparad)",
+        "Published: from file (no version saved)",
+    ),
     "console.draft": ("Utkast: version {v}", "Draft: version {v}"),
-    "console.no_draft": ("Inget utkast; formuläret visar den publicerade konfigurationen.",
-                         "No draft; the form shows the published configuration."),
+    "console.no_draft": (
+        "Inget utkast; formuläret visar den publicerade konfigurationen.",
+        "No draft; the form shows the published configuration.",
+    ),
     "console.weights": ("Vikter", "Weights"),
     "console.weights_intro": (
         "Relativa vikter; de normaliseras till summan 1.",
@@ -357,16 +389,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "console.same": ("oförändrad", "unchanged"),
     "console.gone": ("utanför", "dropped"),
     "console.metrics": ("Bedömda sökfrågor", "Judged queries"),
-    "console.metrics_none": ("Inga bedömda sökfrågor finns (configs/judgments).",
-                             "No judged queries exist (configs/judgments)."),
+    "console.metrics_none": (
+        "Inga bedömda sökfrågor finns (configs/judgments).",
+        "No judged queries exist (configs/judgments).",
+    ),
     "console.metric": ("Mått", "Metric"),
     "console.queries": ("{n} frågor", "{n} queries"),
     "console.publish": ("Publicera utkastet", "Publish the draft"),
     "console.published": ("Version {v} är publicerad.", "Version {v} is published."),
     "console.rollback": ("Rulla tillbaka", "Roll back"),
     "console.rollback_to": ("Rulla tillbaka till version", "Roll back to version"),
-    "console.rolled_back": ("Återställd: ny version {v} publicerad.",
-                            "Rolled back: new version {v} published."),
+    "console.rolled_back": (
+        "Återställd: ny version {v} publicerad.",
+        "Rolled back: new version {v} published.",
+    ),
     "console.history": ("Ändringslogg", "Audit log"),
     "console.version": ("Version", "Version"),
     "console.status": ("Status", "Status"),

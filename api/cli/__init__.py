@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import catalog_cmd, demo_cmd, feeds_cmd, retailer_cmd
+from api.cli import (
+    catalog_cmd,
+    demo_cmd,
+    eval_cmd,
+    feeds_cmd,
+    retailer_cmd,
+    search_cmd,
+    serve_cmd,
+)
 
 app = typer.Typer(
     name="valbar",
@@ -17,6 +25,11 @@ app.add_typer(retailer_cmd.app, name="retailer")
 app.command("ingest")(feeds_cmd.ingest)
 app.command("runs")(feeds_cmd.runs)
 app.command("demo")(demo_cmd.demo)
+app.command("serve")(serve_cmd.serve)
+app.command("search")(search_cmd.search)
+app.command("suggest")(search_cmd.suggest)
+app.command("reindex")(search_cmd.reindex)
+app.add_typer(eval_cmd.eval_app, name="eval")
 
 
 def main() -> None:

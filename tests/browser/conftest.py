@@ -80,7 +80,11 @@ class LiveServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", ws="none",
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            ws="none",
             lifespan="on",
         )
         self.server = uvicorn.Server(config)

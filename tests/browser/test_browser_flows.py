@@ -64,9 +64,7 @@ def test_clinic_searches_opens_a_product_and_compares(live: Any, page: Any) -> N
     assert "Compare products" in page.locator("h1").inner_text()
 
 
-def test_retailer_uploads_a_feed_and_follows_the_run(
-    live: Any, page: Any, tmp_path: Path
-) -> None:
+def test_retailer_uploads_a_feed_and_follows_the_run(live: Any, page: Any, tmp_path: Path) -> None:
     base = live.url
     log_in(page, base, "retailer")
     page.wait_for_url(re.compile(r"/portal$"))

@@ -23,8 +23,12 @@ def safe_next(target: str | None) -> str | None:
 
 @router.get("/logga-in", response_class=HTMLResponse, name="ui_login")
 def login_page(request: Request, user: CurrentUser, next: str | None = None) -> HTMLResponse:
-    return render(request, "login.html", {"next": safe_next(next) or "", "failed": False,
-                                          "email": ""}, user=user)
+    return render(
+        request,
+        "login.html",
+        {"next": safe_next(next) or "", "failed": False, "email": ""},
+        user=user,
+    )
 
 
 @router.post("/logga-in", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
@@ -40,8 +44,13 @@ def login_submit(
     try:
         found = authenticate(session, email, password)
     except InvalidCredentials:
-        return render(request, "login.html", {"next": safe_next(next) or "", "failed": True,
-                                              "email": email}, user=user, status_code=401)
+        return render(
+            request,
+            "login.html",
+            {"next": safe_next(next) or "", "failed": True, "email": email},
+            user=user,
+            status_code=401,
+        )
     target = safe_next(next) or HOME_BY_ROLE.get(found.role, "/")
     response = RedirectResponse(target, status_code=303)
     login_response(response, settings, found)

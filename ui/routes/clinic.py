@@ -76,8 +76,12 @@ def search_page(
     sort: str = "relevance",
     page: str | None = None,
 ) -> HTMLResponse:
-    filters = {"brand": brand, "manufacturer": manufacturer, "category": category,
-               "retailer": retailer}
+    filters = {
+        "brand": brand,
+        "manufacturer": manufacturer,
+        "category": category,
+        "retailer": retailer,
+    }
     active = {k: v for k, v in filters.items() if v}
     query = q.strip()
     wants_stock = in_stock == "1"
@@ -86,22 +90,35 @@ def search_page(
     order: SortOrder = sort if sort in SORTS else "relevance"  # type: ignore[assignment]
     page_no = _int(page, 1) or 1
     params: dict[str, Any] = {
-        "q": query, "in_stock": wants_stock, "max_delivery_days": days, "min_price": low,
-        "max_price": high, "sort": order, "page": page_no,
+        "q": query,
+        "in_stock": wants_stock,
+        "max_delivery_days": days,
+        "min_price": low,
+        "max_price": high,
+        "sort": order,
+        "page": page_no,
     }
-    searching = bool(query or active or wants_stock or days is not None
-                     or low is not None or high is not None)
+    searching = bool(
+        query or active or wants_stock or days is not None or low is not None or high is not None
+    )
     result: SearchResponse | None = None
     error: str | None = None
     if searching:
         try:
-            result = search.search(SearchRequest(
-                q=query, **active,
-                in_stock=True if wants_stock else None,
-                max_delivery_days=days, min_price=low, max_price=high,
-                sort=order, page=page_no, size=PAGE_SIZE,
-                config_name=settings.ranking_config,
-            ))
+            result = search.search(
+                SearchRequest(
+                    q=query,
+                    **active,
+                    in_stock=True if wants_stock else None,
+                    max_delivery_days=days,
+                    min_price=low,
+                    max_price=high,
+                    sort=order,
+                    page=page_no,
+                    size=PAGE_SIZE,
+                    config_name=settings.ranking_config,
+                )
+            )
         except InvalidSearchRequest as exc:
             error = str(exc)
     quality: dict[str, RetailerSignals] = {}
@@ -113,23 +130,36 @@ def search_page(
         pages = min(ceil(result.total / PAGE_SIZE), 10_000 // PAGE_SIZE)
         facet_slugs = {f["value"] for f in result.facets.get("retailer", [])}
         if facet_slugs | slugs:
-            names = dict(session.execute(
-                select(Retailer.slug, Retailer.name).where(Retailer.slug.in_(facet_slugs | slugs))
-            ).all())
-    return render(request, "search.html", {
-        "q": query, "params": params, "active": active, "result": result,
-        "error": error, "quality": quality, "pages": pages, "facet_names": FACETS,
-        "sorts": SORTS, "retailer_names": names,
-    }, user=user)
+            names = dict(
+                session.execute(
+                    select(Retailer.slug, Retailer.name).where(
+                        Retailer.slug.in_(facet_slugs | slugs)
+                    )
+                ).all()
+            )
+    return render(
+        request,
+        "search.html",
+        {
+            "q": query,
+            "params": params,
+            "active": active,
+            "result": result,
+            "error": error,
+            "quality": quality,
+            "pages": pages,
+            "facet_names": FACETS,
+            "sorts": SORTS,
+            "retailer_names": names,
+        },
+        user=user,
+    )
 
 
 @router.get("/ui/suggest", response_class=HTMLResponse, name="ui_suggest")
-def suggest(
-    request: Request, search: SearchDep, user: CurrentUser, q: str = ""
-) -> HTMLResponse:
+def suggest(request: Request, search: SearchDep, user: CurrentUser, q: str = "") -> HTMLResponse:
     words = search.suggest(q.strip(), 8) if len(q.strip()) >= 2 else []
-    return render(request, "partials/suggest.html", {"suggestions": words, "q": q},
-                  user=user)
+    return render(request, "partials/suggest.html", {"suggestions": words, "q": q}, user=user)
 
 
 def _load_products(session: Session, ids: list[int]) -> dict[int, Product]:
@@ -154,22 +184,24 @@ def _offer_rows(
     rows = []
     for r in ranked:
         stored = offers.get(r.offer.offer_id)
-        rows.append({
-            "rank": r.rank,
-            "score": r.score,
-            "retailer_slug": r.offer.retailer.slug,
-            "retailer_name": r.offer.retailer.name,
-            "price": r.offer.price,
-            "currency": stored.currency if stored else "SEK",
-            "vat_included": r.offer.vat_included,
-            "stock_status": r.offer.stock_status,
-            "delivery_days": r.offer.delivery_days,
-            "url": stored.url if stored else None,
-            "sku": stored.sku if stored else "",
-            "extras": (stored.retailer_metadata or {}) if stored else {},
-            "bars": bars(r.explanation, lang),
-            "total": r.explanation.total,
-        })
+        rows.append(
+            {
+                "rank": r.rank,
+                "score": r.score,
+                "retailer_slug": r.offer.retailer.slug,
+                "retailer_name": r.offer.retailer.name,
+                "price": r.offer.price,
+                "currency": stored.currency if stored else "SEK",
+                "vat_included": r.offer.vat_included,
+                "stock_status": r.offer.stock_status,
+                "delivery_days": r.offer.delivery_days,
+                "url": stored.url if stored else None,
+                "sku": stored.sku if stored else "",
+                "extras": (stored.retailer_metadata or {}) if stored else {},
+                "bars": bars(r.explanation, lang),
+                "total": r.explanation.total,
+            }
+        )
     return rows
 
 
@@ -184,10 +216,10 @@ def product_page(
 ) -> HTMLResponse:
     product = _load_products(session, [product_id]).get(product_id)
     if product is None:
-        return render(request, "error.html", {"message_key": "product.not_found"},
-                      user=user, status_code=404)
-    rows = _offer_rows(session, search, product_id, settings.ranking_config,
-                       pick_lang(request))
+        return render(
+            request, "error.html", {"message_key": "product.not_found"}, user=user, status_code=404
+        )
+    rows = _offer_rows(session, search, product_id, settings.ranking_config, pick_lang(request))
     return render(request, "product.html", {"product": product, "offers": rows}, user=user)
 
 
@@ -229,18 +261,27 @@ def compare_page(
                 if name not in spec_names:
                     spec_names.append(name)
         prices = [o["price"] for o in offers if o["price"] is not None]
-        columns.append({
-            "product": product,
-            "best": offers[0] if offers else None,
-            "offers": len(offers),
-            "low": min(prices) if prices else None,
-            "high": max(prices) if prices else None,
-            "in_stock": sum(1 for o in offers if o["stock_status"] == "in_stock"),
-            "specs": specs,
-        })
-    return render(request, "compare.html", {
-        "columns": columns, "spec_names": spec_names[:40], "too_many": too_many,
-    }, user=user)
+        columns.append(
+            {
+                "product": product,
+                "best": offers[0] if offers else None,
+                "offers": len(offers),
+                "low": min(prices) if prices else None,
+                "high": max(prices) if prices else None,
+                "in_stock": sum(1 for o in offers if o["stock_status"] == "in_stock"),
+                "specs": specs,
+            }
+        )
+    return render(
+        request,
+        "compare.html",
+        {
+            "columns": columns,
+            "spec_names": spec_names[:40],
+            "too_many": too_many,
+        },
+        user=user,
+    )
 
 
 SIGNAL_ROWS = (
@@ -260,23 +301,36 @@ def retailer_page(
 ) -> HTMLResponse:
     retailer = session.scalar(select(Retailer).where(Retailer.slug == slug))
     if retailer is None:
-        return render(request, "error.html", {"message_key": "retailer.not_found"},
-                      user=user, status_code=404)
-    signals = session.get(RetailerSignals, retailer.id)
-    offers = session.scalar(
-        select(func.count(Offer.id)).where(
-            Offer.retailer_id == retailer.id, Offer.withdrawn_at.is_(None)
+        return render(
+            request, "error.html", {"message_key": "retailer.not_found"}, user=user, status_code=404
         )
-    ) or 0
+    signals = session.get(RetailerSignals, retailer.id)
+    offers = (
+        session.scalar(
+            select(func.count(Offer.id)).where(
+                Offer.retailer_id == retailer.id, Offer.withdrawn_at.is_(None)
+            )
+        )
+        or 0
+    )
     rows = []
     for name, count_name, kind in SIGNAL_ROWS:
         value = getattr(signals, name) if signals else None
         count = getattr(signals, count_name) if signals else 0
         rows.append({"name": name, "value": value, "count": count, "kind": kind})
     video = retailer.video_url if (retailer.video_url or "").startswith("https://") else None
-    website = retailer.website if (retailer.website or "").startswith(("https://", "http://")) \
-        else None
-    return render(request, "retailer.html", {
-        "retailer": retailer, "signals": rows, "offers": offers, "video": video,
-        "website": website,
-    }, user=user)
+    website = (
+        retailer.website if (retailer.website or "").startswith(("https://", "http://")) else None
+    )
+    return render(
+        request,
+        "retailer.html",
+        {
+            "retailer": retailer,
+            "signals": rows,
+            "offers": offers,
+            "video": video,
+            "website": website,
+        },
+        user=user,
+    )

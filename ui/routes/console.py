@@ -34,8 +34,9 @@ def _gate(request: Request, user: User | None) -> Response | None:
     if user is None:
         return RedirectResponse(f"/logga-in?next={request.url.path}", status_code=303)
     if user.role not in ROLES:
-        return render(request, "error.html", {"message_key": "error.forbidden"}, user=user,
-                      status_code=403)
+        return render(
+            request, "error.html", {"message_key": "error.forbidden"}, user=user, status_code=403
+        )
     return None
 
 
@@ -59,9 +60,17 @@ def _page(
     state = load_state(session, name)
     values = form or form_of(state.draft)
     context: dict[str, Any] = {
-        "state": state, "form": values, "rules": rule_rows(values), "factors": FACTORS,
-        "actions": ACTIONS, "errors": errors or [], "notice": notice, "q": q,
-        "comparison": None, "metrics": None, "preview_error": None,
+        "state": state,
+        "form": values,
+        "rules": rule_rows(values),
+        "factors": FACTORS,
+        "actions": ACTIONS,
+        "errors": errors or [],
+        "notice": notice,
+        "q": q,
+        "comparison": None,
+        "metrics": None,
+        "preview_error": None,
     }
     if q:
         context.update(_preview(search, state, q))
@@ -70,8 +79,11 @@ def _page(
 
 def _preview(search: SearchDep, state: Any, q: str) -> dict[str, Any]:
     try:
-        return {"comparison": compare(search, state, q), "metrics": metrics(search, state),
-                "preview_error": None}
+        return {
+            "comparison": compare(search, state, q),
+            "metrics": metrics(search, state),
+            "preview_error": None,
+        }
     except (SearchError, RankingError) as exc:
         return {"comparison": None, "metrics": None, "preview_error": str(exc)}
 
@@ -93,8 +105,7 @@ def console(
     note = None
     if notice in ("saved", "published", "rolled_back") and v.isdigit():
         note = f"console.{notice}|{v}"
-    return _page(request, session, search, settings.ranking_config, user, notice=note,
-                 q=q.strip())
+    return _page(request, session, search, settings.ranking_config, user, notice=note, q=q.strip())
 
 
 @router.get("/jamfor", response_class=HTMLResponse, name="ui_console_preview")
@@ -109,8 +120,13 @@ def console_preview(
     if (refused := _gate(request, user)) is not None:
         return refused
     state = load_state(session, settings.ranking_config)
-    context: dict[str, Any] = {"q": q.strip(), "comparison": None, "metrics": None,
-                               "preview_error": None, "state": state}
+    context: dict[str, Any] = {
+        "q": q.strip(),
+        "comparison": None,
+        "metrics": None,
+        "preview_error": None,
+        "state": state,
+    }
     if q.strip():
         context.update(_preview(search, state, q.strip()))
     return render(request, "partials/console_preview.html", context, user=user)
@@ -138,8 +154,9 @@ def save_draft(
     try:
         cfg = config_from_form(state.draft, form)
     except InvalidConfig as exc:
-        return _page(request, session, search, name, user, form=form, errors=exc.errors,
-                     status_code=422)
+        return _page(
+            request, session, search, name, user, form=form, errors=exc.errors, status_code=422
+        )
     row = versions.save_draft(session, name, cfg, _author(user), form.get("comment", "").strip())
     session.commit()
     q = form.get("q", "").strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -13,8 +13,6 @@ from api.auth import verify_csrf
 from api.deps import CurrentUser, FactoryDep, SessionDep, SettingsDep
 from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer, User
-from indexer.errors import IndexerError
-from indexer.jobs import submit_feed_run
 from indexer.pipeline import FeedOptions, submit_feed
 from ui.feed_uploads import (
     Preview,
@@ -29,8 +27,7 @@ from ui.rendering import render
 router = APIRouter(prefix="/portal")
 log = logging.getLogger(__name__)
 
-FINISHED = {FeedRunStatus.SUCCEEDED.value, FeedRunStatus.REJECTED.value,
-            FeedRunStatus.FAILED.value}
+FINISHED = {FeedRunStatus.SUCCEEDED.value, FeedRunStatus.REJECTED.value, FeedRunStatus.FAILED.value}
 HISTORY_LIMIT = 50
 SHOWN_RUN_ERRORS = 20
 
@@ -40,8 +37,9 @@ def _gate(request: Request, user: User | None) -> Response | None:
     if user is None:
         return RedirectResponse(f"/logga-in?next={request.url.path}", status_code=303)
     if user.role != "retailer" or user.retailer_id is None:
-        return render(request, "error.html", {"message_key": "error.forbidden"}, user=user,
-                      status_code=403)
+        return render(
+            request, "error.html", {"message_key": "error.forbidden"}, user=user, status_code=403
+        )
     return None
 
 
@@ -63,16 +61,32 @@ def portal_home(request: Request, session: SessionDep, user: CurrentUser) -> Res
         .order_by(FeedRun.id.desc())
         .limit(HISTORY_LIMIT)
     ).all()
-    return render(request, "portal.html", {"retailer": retailer, "runs": runs,
-                                           "error_key": None}, user=user)
+    return render(
+        request, "portal.html", {"retailer": retailer, "runs": runs, "error_key": None}, user=user
+    )
 
 
-def _preview_page(request: Request, user: User, retailer: Retailer, token: str,
-                  result: Preview, delta: bool, allow_withdrawal: bool) -> Response:
-    return render(request, "portal_preview.html", {
-        "retailer": retailer, "token": token, "preview": result, "delta": delta,
-        "allow_withdrawal": allow_withdrawal,
-    }, user=user)
+def _preview_page(
+    request: Request,
+    user: User,
+    retailer: Retailer,
+    token: str,
+    result: Preview,
+    delta: bool,
+    allow_withdrawal: bool,
+) -> Response:
+    return render(
+        request,
+        "portal_preview.html",
+        {
+            "retailer": retailer,
+            "token": token,
+            "preview": result,
+            "delta": delta,
+            "allow_withdrawal": allow_withdrawal,
+        },
+        user=user,
+    )
 
 
 @router.post("/uppladdning", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
@@ -90,13 +104,18 @@ def upload(
     assert user is not None
     retailer = _retailer(session, user)
     if file is None or not file.filename:
-        return render(request, "portal.html", {"retailer": retailer, "runs": [],
-                                               "error_key": "portal.no_file"},
-                      user=user, status_code=400)
+        return render(
+            request,
+            "portal.html",
+            {"retailer": retailer, "runs": [], "error_key": "portal.no_file"},
+            user=user,
+            status_code=400,
+        )
     upload_ = stage_upload(settings, retailer.id, file.file, file.filename)
     result = preview(settings, upload_, dict(retailer.column_mapping or {}), None)
-    return _preview_page(request, user, retailer, upload_.token, result, delta == "1",
-                         allow_mass_withdrawal == "1")
+    return _preview_page(
+        request, user, retailer, upload_.token, result, delta == "1", allow_mass_withdrawal == "1"
+    )
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -104,8 +123,9 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-@router.post("/uppladdning/{token}/granska", response_class=HTMLResponse,
-             dependencies=[Depends(verify_csrf)])
+@router.post(
+    "/uppladdning/{token}/granska", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)]
+)
 def repreview(
     request: Request,
     token: str,
@@ -121,28 +141,30 @@ def repreview(
     try:
         upload_ = staged(settings, retailer.id, token)
     except UploadGone:
-        return render(request, "portal.html", {"retailer": retailer, "runs": [],
-                                               "error_key": "portal.expired"},
-                      user=user, status_code=404)
+        return render(
+            request,
+            "portal.html",
+            {"retailer": retailer, "runs": [], "error_key": "portal.expired"},
+            user=user,
+            status_code=404,
+        )
     override = mapping_from_form(form)
     result = preview(settings, upload_, dict(retailer.column_mapping or {}), override)
-    return _preview_page(request, user, retailer, token, result, form.get("delta") == "1",
-                         form.get("allow_mass_withdrawal") == "1")
-
-
-def run_job(run_id: int) -> None:
-    """Run the feed (in-process when no broker is configured, else queued for a worker)."""
-    try:
-        submit_feed_run(run_id)
-    except IndexerError:  # the run row records the failure; the page shows it
-        log.exception("feed run %s failed", run_id)
+    return _preview_page(
+        request,
+        user,
+        retailer,
+        token,
+        result,
+        form.get("delta") == "1",
+        form.get("allow_mass_withdrawal") == "1",
+    )
 
 
 @router.post("/uppladdning/{token}/skicka", dependencies=[Depends(verify_csrf)])
 def submit(
     request: Request,
     token: str,
-    background: BackgroundTasks,
     session: SessionDep,
     factory: FactoryDep,
     settings: SettingsDep,
@@ -156,24 +178,26 @@ def submit(
     try:
         upload_ = staged(settings, retailer.id, token)
     except UploadGone:
-        return render(request, "portal.html", {"retailer": retailer, "runs": [],
-                                               "error_key": "portal.expired"},
-                      user=user, status_code=404)
+        return render(
+            request,
+            "portal.html",
+            {"retailer": retailer, "runs": [], "error_key": "portal.expired"},
+            user=user,
+            status_code=404,
+        )
     override = mapping_from_form(form)
     options = FeedOptions(
         mapping=override or None,
         delta=form.get("delta") == "1",
         allow_mass_withdrawal=form.get("allow_mass_withdrawal") == "1",
     )
-    run_id = submit_feed(factory, settings, upload_.path, retailer.slug, options,
-                         file_name=upload_.file_name)
+    run_id = submit_feed(
+        factory, settings, upload_.path, retailer.slug, options, file_name=upload_.file_name
+    )
     upload_.path.unlink(missing_ok=True)
     upload_.path.with_name(f"{token}.name").unlink(missing_ok=True)
-    runner = getattr(request.app.state, "feed_runner", None)
-    if runner is not None:  # the API's runner: a worker thread or Celery, then reindexing
-        runner.submit(run_id)
-    else:
-        background.add_task(run_job, run_id)
+    # The app's runner: a worker thread (no broker) or Celery, then incremental reindexing.
+    request.app.state.feed_runner.submit(run_id)
     return RedirectResponse(f"/portal/korningar/{run_id}", status_code=303)
 
 
@@ -201,20 +225,20 @@ def run_page(request: Request, run_id: int, session: SessionDep, user: CurrentUs
     assert user is not None
     run = _run(session, user, run_id)
     if run is None:
-        return render(request, "error.html", {"message_key": "error.not_found"}, user=user,
-                      status_code=404)
+        return render(
+            request, "error.html", {"message_key": "error.not_found"}, user=user, status_code=404
+        )
     return render(request, "portal_run.html", _run_context(run), user=user)
 
 
 @router.get("/korningar/{run_id}/status", response_class=HTMLResponse, name="ui_run_status")
-def run_status(
-    request: Request, run_id: int, session: SessionDep, user: CurrentUser
-) -> Response:
+def run_status(request: Request, run_id: int, session: SessionDep, user: CurrentUser) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
     assert user is not None
     run = _run(session, user, run_id)
     if run is None:
-        return render(request, "error.html", {"message_key": "error.not_found"}, user=user,
-                      status_code=404)
+        return render(
+            request, "error.html", {"message_key": "error.not_found"}, user=user, status_code=404
+        )
     return render(request, "partials/run_status.html", _run_context(run), user=user)

@@ -54,10 +54,15 @@ def test_login_redirects_by_role_and_to_local_next_only(client: TestClient) -> N
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
     from tests.unit.ui.ui_support import PASSWORD
 
-    response = client.post("/logga-in", data={
-        "email": EMAILS["clinic"], "password": PASSWORD, "csrf_token": token,
-        "next": "//evil.example/x",
-    })
+    response = client.post(
+        "/logga-in",
+        data={
+            "email": EMAILS["clinic"],
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/x",
+        },
+    )
     assert response.status_code == 303 and response.headers["location"] == "/"
 
 

@@ -50,8 +50,9 @@ def test_draft_preview_publish_and_rollback(as_merch: TestClient) -> None:
     page = as_merch.get("/konsol").text
     second = re.search(r'name="version" value="(\d+)"', page)
     assert second
-    as_merch.post("/konsol/publicera",
-                  data={"version": second.group(1), "csrf_token": csrf_from(page)})
+    as_merch.post(
+        "/konsol/publicera", data={"version": second.group(1), "csrf_token": csrf_from(page)}
+    )
     page = as_merch.get("/konsol").text
     rolled = as_merch.post(
         "/konsol/rulla-tillbaka",
@@ -63,10 +64,17 @@ def test_draft_preview_publish_and_rollback(as_merch: TestClient) -> None:
 
 def test_invalid_draft_is_refused_with_reasons(as_merch: TestClient) -> None:
     page = as_merch.get("/konsol").text
-    response = as_merch.post("/konsol/utkast", data={
-        "csrf_token": csrf_from(page), "rule_count": "1", "rule-0-id": "lyft",
-        "rule-0-action": "boost", "rule-0-amount": "2", "rule-0-enabled": "1",
-    })
+    response = as_merch.post(
+        "/konsol/utkast",
+        data={
+            "csrf_token": csrf_from(page),
+            "rule_count": "1",
+            "rule-0-id": "lyft",
+            "rule-0-action": "boost",
+            "rule-0-amount": "2",
+            "rule-0-enabled": "1",
+        },
+    )
     assert response.status_code == 422
     assert "Utkastet sparades inte" in response.text and "needs a target" in response.text
     assert 'value="lyft"' in response.text  # the form comes back as typed
@@ -74,9 +82,15 @@ def test_invalid_draft_is_refused_with_reasons(as_merch: TestClient) -> None:
 
 def test_rules_are_saved_from_the_form(as_merch: TestClient) -> None:
     location = _save(
-        as_merch, **{"rule-0-id": "lyft-dentix", "rule-0-action": "boost",
-                     "rule-0-brand": "Dentix", "rule-0-amount": "3", "rule-0-enabled": "1",
-                     "rule-0-match_type": "exact"},
+        as_merch,
+        **{
+            "rule-0-id": "lyft-dentix",
+            "rule-0-action": "boost",
+            "rule-0-brand": "Dentix",
+            "rule-0-amount": "3",
+            "rule-0-enabled": "1",
+            "rule-0-match_type": "exact",
+        },
     )
     html = as_merch.get(location).text
     assert 'value="lyft-dentix"' in html and "rules[lyft-dentix]: added (boost)" in html

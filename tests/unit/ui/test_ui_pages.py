@@ -65,7 +65,7 @@ def test_bad_filter_values_do_not_break_the_page(client: TestClient) -> None:
 
 def test_pagination_links_keep_the_query(client: TestClient) -> None:
     html = client.get("/?q=nitrilhandske").text
-    assert "rel=\"next\"" not in html  # three hits fit on one page
+    assert 'rel="next"' not in html  # three hits fit on one page
 
 
 def test_suggestions_fragment(client: TestClient) -> None:

@@ -46,8 +46,13 @@ def test_unknown_column_is_mapped_by_hand_and_previewed_again(as_retailer: TestC
     assert "Obligatoriska fält saknas: Pris" in html
     fixed = as_retailer.post(
         f"/portal/uppladdning/{upload}/granska",
-        data={"csrf_token": csrf_from(html), "map_sku": "Artikelnummer", "map_name": "Benämning",
-              "map_price": "Kostnaden", "map_stock": "Lagerstatus"},
+        data={
+            "csrf_token": csrf_from(html),
+            "map_sku": "Artikelnummer",
+            "map_name": "Benämning",
+            "map_price": "Kostnaden",
+            "map_stock": "Lagerstatus",
+        },
     )
     assert fixed.status_code == 200
     assert "3 rader, 3 giltiga, 0 avvisade" in fixed.text

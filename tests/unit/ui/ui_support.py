@@ -41,19 +41,51 @@ EMAILS = {
 
 # name, brand, category, gtin, specs
 PRODUCTS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
-    ("Nitrilhandske blå storlek M", "Acme", "Handskar", "07312345678904",
-     [{"name": "Storlek", "value": "M", "unit": None},
-      {"name": "Material", "value": "Nitril", "unit": None}]),
-    ("Nitrilhandske blå storlek L", "Acme", "Handskar", "07312345678911",
-     [{"name": "Storlek", "value": "L", "unit": None},
-      {"name": "Material", "value": "Nitril", "unit": None}]),
-    ("Nitrilhandske svart storlek M", "Dentix", "Handskar", "07312345678928",
-     [{"name": "Storlek", "value": "M", "unit": None}]),
-    ("Komposit A2 spruta 4 g", "Filtek", "Fyllningsmaterial", "07312345678935",
-     [{"name": "Nyans", "value": "A2", "unit": None}, {"name": "Vikt", "value": "4", "unit": "g"}]),
+    (
+        "Nitrilhandske blå storlek M",
+        "Acme",
+        "Handskar",
+        "07312345678904",
+        [
+            {"name": "Storlek", "value": "M", "unit": None},
+            {"name": "Material", "value": "Nitril", "unit": None},
+        ],
+    ),
+    (
+        "Nitrilhandske blå storlek L",
+        "Acme",
+        "Handskar",
+        "07312345678911",
+        [
+            {"name": "Storlek", "value": "L", "unit": None},
+            {"name": "Material", "value": "Nitril", "unit": None},
+        ],
+    ),
+    (
+        "Nitrilhandske svart storlek M",
+        "Dentix",
+        "Handskar",
+        "07312345678928",
+        [{"name": "Storlek", "value": "M", "unit": None}],
+    ),
+    (
+        "Komposit A2 spruta 4 g",
+        "Filtek",
+        "Fyllningsmaterial",
+        "07312345678935",
+        [
+            {"name": "Nyans", "value": "A2", "unit": None},
+            {"name": "Vikt", "value": "4", "unit": "g"},
+        ],
+    ),
     ("Munspegel plan storlek 4", "Acme", "Instrument", "07312345678942", []),
-    ("Sugslang engångs 100 st", "Dentix", "Förbrukning", "07312345678959",
-     [{"name": "Antal", "value": "100", "unit": "st"}]),
+    (
+        "Sugslang engångs 100 st",
+        "Dentix",
+        "Förbrukning",
+        "07312345678959",
+        [{"name": "Antal", "value": "100", "unit": "st"}],
+    ),
 )
 
 
@@ -67,7 +99,10 @@ class UiEnv:
 
 def ui_settings(tmp_path: Path) -> Settings:
     return Settings(
-        data_dir=tmp_path / "var", database_url="", broker_url="", redis_url="",
+        data_dir=tmp_path / "var",
+        database_url="",
+        broker_url="",
+        redis_url="",
         environment="test",
     )
 
@@ -76,70 +111,149 @@ def seed(settings: Settings) -> tuple[dict[str, int], dict[str, int]]:
     factory = factory_for(settings)
     with transaction(factory) as s:
         good = Retailer(
-            slug="nordisk-dentaldepa", name="Nordisk Dentaldepå AB",
+            slug="nordisk-dentaldepa",
+            name="Nordisk Dentaldepå AB",
             presentation="Vi levererar förbrukningsmaterial från vårt lager i Stockholm.\n\n"
-                         "Beställ före kl. 14 så skickar vi samma dag.",
-            video_url="https://video.example/nordisk", website="https://nordisk.example",
+            "Beställ före kl. 14 så skickar vi samma dag.",
+            video_url="https://video.example/nordisk",
+            website="https://nordisk.example",
         )
         cheap = Retailer(slug="lagerbolaget", name="Lagerbolaget Dental")
         fresh = Retailer(slug="smilo", name="Smilo Dentalhandel")
         s.add_all([good, cheap, fresh])
         s.flush()
-        s.add(RetailerSignals(
-            retailer_id=good.id, delivery_precision=0.97, delivery_count=148,
-            stock_accuracy=0.95, stock_count=120, review_overall=4.7, review_count=62,
-            treatment=4.6, treatment_count=40, feedback=4.5, feedback_count=38, rma=0.92,
-            rma_count=17, competence=4.6, competence_count=30, source="manual",
-        ))
-        s.add(RetailerSignals(
-            retailer_id=cheap.id, delivery_precision=0.58, delivery_count=90,
-            stock_accuracy=0.6, stock_count=90, review_overall=2.4, review_count=25,
-            treatment=2.2, treatment_count=20, feedback=2.0, feedback_count=18, rma=0.5,
-            rma_count=9, competence=2.6, competence_count=12, source="manual",
-        ))
+        s.add(
+            RetailerSignals(
+                retailer_id=good.id,
+                delivery_precision=0.97,
+                delivery_count=148,
+                stock_accuracy=0.95,
+                stock_count=120,
+                review_overall=4.7,
+                review_count=62,
+                treatment=4.6,
+                treatment_count=40,
+                feedback=4.5,
+                feedback_count=38,
+                rma=0.92,
+                rma_count=17,
+                competence=4.6,
+                competence_count=30,
+                source="manual",
+            )
+        )
+        s.add(
+            RetailerSignals(
+                retailer_id=cheap.id,
+                delivery_precision=0.58,
+                delivery_count=90,
+                stock_accuracy=0.6,
+                stock_count=90,
+                review_overall=2.4,
+                review_count=25,
+                treatment=2.2,
+                treatment_count=20,
+                feedback=2.0,
+                feedback_count=18,
+                rma=0.5,
+                rma_count=9,
+                competence=2.6,
+                competence_count=12,
+                source="manual",
+            )
+        )
         acme = Manufacturer(name="Acme Dental AB", name_key="acme dental ab")
         s.add(acme)
         s.flush()
         products: dict[str, int] = {}
         for i, (name, brand, category, gtin, specs) in enumerate(PRODUCTS):
             p = Product(
-                source="test", source_key=f"p{i}", name=name, brand=brand, category=category,
-                primary_gtin=gtin, mpn=f"MPN-{i}", manufacturer_id=acme.id, specs=specs,
-                description=f"{name}. Tillverkarens beskrivning.", content_hash=f"p{i}",
+                source="test",
+                source_key=f"p{i}",
+                name=name,
+                brand=brand,
+                category=category,
+                primary_gtin=gtin,
+                mpn=f"MPN-{i}",
+                manufacturer_id=acme.id,
+                specs=specs,
+                description=f"{name}. Tillverkarens beskrivning.",
+                content_hash=f"p{i}",
             )
             p.identifiers.append(ProductIdentifier(scheme="gs1", value=gtin, level="primary"))
             s.add(p)
             s.flush()
             products[name] = p.id
-            rows = [(good, Decimal(100 + 10 * i), "in_stock", 1),
-                    (cheap, Decimal(80 + 10 * i), "in_stock" if i % 2 else "limited", 6)]
+            rows = [
+                (good, Decimal(100 + 10 * i), "in_stock", 1),
+                (cheap, Decimal(80 + 10 * i), "in_stock" if i % 2 else "limited", 6),
+            ]
             if i < 3:
                 rows.append((fresh, Decimal(95 + 10 * i), "backorder", 3))
             for retailer, price, stock, days in rows:
-                s.add(Offer(
-                    retailer_id=retailer.id, sku=f"{retailer.slug[:3].upper()}-{i}",
-                    product_id=p.id, raw_name=name, price=price, vat_included=True,
-                    stock_status=stock, delivery_days=days, gtin=gtin,
-                    url=f"https://{retailer.slug}.example/p/{i}",
-                    content_hash=f"{retailer.slug}{i}",
-                ))
+                s.add(
+                    Offer(
+                        retailer_id=retailer.id,
+                        sku=f"{retailer.slug[:3].upper()}-{i}",
+                        product_id=p.id,
+                        raw_name=name,
+                        price=price,
+                        vat_included=True,
+                        stock_status=stock,
+                        delivery_days=days,
+                        gtin=gtin,
+                        url=f"https://{retailer.slug}.example/p/{i}",
+                        content_hash=f"{retailer.slug}{i}",
+                    )
+                )
         hashed = hash_password(PASSWORD)
-        s.add_all([
-            User(email=EMAILS["clinic"], name="Anna Lind", clinic="Folktandvården",
-                 role="clinic", password_hash=hashed),
-            User(email=EMAILS["retailer"], name="Erik Berg", role="retailer",
-                 retailer_id=good.id, password_hash=hashed),
-            User(email=EMAILS["merchandiser"], name="Sara Holm", role="merchandiser",
-                 password_hash=hashed),
-            User(email=EMAILS["admin"], name="Admin Valbar", role="admin", password_hash=hashed),
-        ])
-        s.add(FeedRun(
-            retailer_id=good.id, file_name="lager-januari.csv", sha256="0" * 64, size_bytes=10,
-            status="succeeded", progress=1.0,
-            counts={"rows": 3, "valid": 2, "rejected": 1, "errors": 1, "warnings": 0},
-            row_errors=[{"row": 3, "field": "price", "value": "gratis",
-                         "message": "not a price", "severity": "error"}],
-        ))
+        s.add_all(
+            [
+                User(
+                    email=EMAILS["clinic"],
+                    name="Anna Lind",
+                    clinic="Folktandvården",
+                    role="clinic",
+                    password_hash=hashed,
+                ),
+                User(
+                    email=EMAILS["retailer"],
+                    name="Erik Berg",
+                    role="retailer",
+                    retailer_id=good.id,
+                    password_hash=hashed,
+                ),
+                User(
+                    email=EMAILS["merchandiser"],
+                    name="Sara Holm",
+                    role="merchandiser",
+                    password_hash=hashed,
+                ),
+                User(
+                    email=EMAILS["admin"], name="Admin Valbar", role="admin", password_hash=hashed
+                ),
+            ]
+        )
+        s.add(
+            FeedRun(
+                retailer_id=good.id,
+                file_name="lager-januari.csv",
+                sha256="0" * 64,
+                size_bytes=10,
+                status="succeeded",
+                progress=1.0,
+                counts={"rows": 3, "valid": 2, "rejected": 1, "errors": 1, "warnings": 0},
+                row_errors=[
+                    {
+                        "row": 3,
+                        "field": "price",
+                        "value": "gratis",
+                        "message": "not a price",
+                        "severity": "error",
+                    }
+                ],
+            )
+        )
         retailers = {r.slug: r.id for r in (good, cheap, fresh)}
     backend = get_backend(settings)
     try:

@@ -1,0 +1,172 @@
+"""The FastAPI application: ``create_app(settings)`` builds one app, versioned under /api/v1.
+
+Run it with ``valbar serve`` (see ``api.cli.serve_cmd``) or
+``uvicorn --factory api.app:create_app``. OpenAPI docs at ``/docs``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.auth import set_session_cookie
+from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
+from api.metrics import Metrics, TimingMiddleware
+from api.problems import PayloadTooLarge, install_problem_handlers, problem_response
+from api.ratelimit import RateLimiter, make_rate_limiter
+from api.routers import auth, feeds, health, products, ranking, retailers, search
+from catalog.settings import Settings, get_settings
+from indexer import jobs
+from search.documents import build_documents
+
+API_PREFIX = "/api/v1"
+
+
+class BodySizeLimitMiddleware:
+    """413 problem+json for bodies over ``max_bytes``: by Content-Length up front, and by
+    counting while the body streams in (chunked uploads, lying headers)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            response = problem_response(
+                413,
+                PayloadTooLarge.title,
+                f"the request body ({int(declared)} bytes) exceeds the limit of "
+                f"{self.max_bytes} bytes",
+                slug=PayloadTooLarge.slug,
+                instance=scope.get("path"),
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise PayloadTooLarge(
+                        f"the request body exceeds the limit of {self.max_bytes} bytes"
+                    )
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
+class NewSessionCookieMiddleware:
+    """Sets a session cookie when a page handed an anonymous visitor a new CSRF token."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state = scope.get("state") or {}
+                token = state.get("new_csrf")
+                if isinstance(token, str):
+                    carrier = Response()
+                    set_session_cookie(carrier, self.settings, None, token)
+                    cookies = [(k, v) for k, v in carrier.raw_headers if k == b"set-cookie"]
+                    message["headers"] = [*message.get("headers", []), *cookies]
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def _reindexer(holder: SearchHolder, factory: sessionmaker[Session]) -> Any:
+    def reindex(product_ids: Iterable[int]) -> int:
+        backend = holder.get().backend
+        with factory() as session:
+            return backend.update_documents(build_documents(session, sorted(set(product_ids))))
+
+    return reindex
+
+
+def _include_ui(app: FastAPI) -> None:
+    """The server-rendered UI (``ui.routes.router`` and ``ui.static_dir``), when installed."""
+    if importlib.util.find_spec("ui") is None or importlib.util.find_spec("ui.routes") is None:
+        return
+    ui_routes = importlib.import_module("ui.routes")
+    ui_package = importlib.import_module("ui")
+    app.include_router(ui_routes.router)
+    static_dir = getattr(ui_package, "static_dir", None)
+    if static_dir is not None:
+        app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    rate_limiter: RateLimiter | None = None,
+    anonymous_rate_per_minute: int = ANONYMOUS_RATE_PER_MINUTE,
+) -> FastAPI:
+    """One Valbar app: API under /api/v1, health at the root, the UI when present."""
+    settings = settings or get_settings()
+    factory = jobs.factory_for(settings)
+    holder = SearchHolder(settings, factory)
+    runner = feeds.FeedRunner(settings, factory, reindex=_reindexer(holder, factory))
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            runner.shutdown()
+            holder.close()
+
+    app = FastAPI(
+        title="Valbar API",
+        version="1.0.0",
+        description=(
+            "Neutral, ad-free comparison of dental supply offers, ranked by service quality. "
+            "Errors are RFC 9457 problem details (application/problem+json)."
+        ),
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.session_factory = factory
+    app.state.search = holder
+    app.state.feed_runner = runner
+    app.state.metrics = metrics
+    app.state.rate_limiter = rate_limiter or make_rate_limiter(settings.redis_url)
+    app.state.anonymous_rate_per_minute = anonymous_rate_per_minute
+
+    install_problem_handlers(app)
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (search, products, retailers, feeds, ranking, auth):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    _include_ui(app)
+
+    app.add_middleware(NewSessionCookieMiddleware, settings=settings)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(TimingMiddleware, metrics=metrics)
+    return app

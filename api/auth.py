@@ -1,0 +1,228 @@
+"""Authentication: scrypt passwords, signed session cookies, CSRF tokens and API keys.
+
+* Passwords: ``hashlib.scrypt`` with a random salt, stored as ``scrypt$n$r$p$salt$hash``.
+* Sessions: a cookie ``valbar_session`` signed with itsdangerous holding the user id and the
+  session's CSRF token (HttpOnly, SameSite=Lax, Secure in production, 14 days).
+* CSRF: UI form posts carry ``csrf_token(request)`` and are checked by ``verify_csrf``.
+* API keys: ``vb_<prefix>_<secret>``; only the sha256 of the whole key is stored, looked up
+  by its prefix and compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from fastapi import Form, Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.problems import Forbidden
+from catalog.models import ApiKey, User
+from catalog.settings import Settings
+
+SESSION_COOKIE = "valbar_session"
+SESSION_MAX_AGE = 14 * 24 * 3600
+CSRF_FIELD = "csrf_token"
+API_KEY_PREFIX = "vb"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+class Role(StrEnum):
+    CLINIC = "clinic"
+    RETAILER = "retailer"
+    MERCHANDISER = "merchandiser"
+    ADMIN = "admin"
+
+
+class AuthError(Exception):
+    """Base of authentication errors (mapped to 401 by the API)."""
+
+
+class InvalidCredentials(AuthError):
+    """Unknown e-mail, wrong password or inactive user (deliberately indistinguishable)."""
+
+
+# ---------------------------------------------------------------- passwords
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
+    )
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt_hex, digest_hex = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        digest = hashlib.scrypt(
+            password.encode(),
+            salt=bytes.fromhex(salt_hex),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(digest_hex) // 2,
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+_DUMMY_HASH = hash_password("timing-equalizer")
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    """The active user with these credentials; raises :class:`InvalidCredentials`."""
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        verify_password(password, _DUMMY_HASH)  # same cost whether or not the user exists
+        raise InvalidCredentials("wrong e-mail or password")
+    if not verify_password(password, user.password_hash) or not user.active:
+        raise InvalidCredentials("wrong e-mail or password")
+    return user
+
+
+# ---------------------------------------------------------------- session cookies
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="valbar-session")
+
+
+def read_session(request: Request) -> dict[str, Any] | None:
+    """The verified session payload of the request (cached on ``request.state``)."""
+    if hasattr(request.state, "session_payload"):
+        cached: dict[str, Any] | None = request.state.session_payload
+        return cached
+    payload: dict[str, Any] | None = None
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        settings: Settings = request.app.state.settings
+        try:
+            loaded = _serializer(settings).loads(raw, max_age=SESSION_MAX_AGE)
+        except BadSignature:
+            loaded = None
+        if isinstance(loaded, dict):
+            payload = loaded
+    request.state.session_payload = payload
+    return payload
+
+
+def set_session_cookie(
+    response: Response, settings: Settings, user_id: int | None, csrf: str
+) -> None:
+    value = _serializer(settings).dumps({"uid": user_id, "csrf": csrf})
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+        path="/",
+    )
+
+
+def login_response(response: Response, settings: Settings, user: User) -> None:
+    """Start a fresh session for ``user`` (a new CSRF token: no session fixation)."""
+    set_session_cookie(response, settings, user.id, secrets.token_urlsafe(32))
+
+
+def clear_session(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+    )
+
+
+def session_user_id(request: Request) -> int | None:
+    payload = read_session(request)
+    uid = payload.get("uid") if payload else None
+    return uid if isinstance(uid, int) else None
+
+
+# ---------------------------------------------------------------- CSRF
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token for a form (templates call this).
+
+    An anonymous visitor gets a token too; the response then sets a session cookie holding
+    it (see ``api.app``'s session middleware via ``request.state.new_csrf``).
+    """
+    payload = read_session(request)
+    token = payload.get("csrf") if payload else None
+    if isinstance(token, str) and token:
+        return token
+    new: str | None = getattr(request.state, "new_csrf", None)
+    if new is None:
+        new = secrets.token_urlsafe(32)
+        request.state.new_csrf = new
+    return new
+
+
+async def verify_csrf(request: Request, csrf_token: str = Form("")) -> None:
+    """Dependency for UI form posts: the form's ``csrf_token`` must match the session's."""
+    payload = read_session(request)
+    expected = payload.get("csrf") if payload else None
+    if not isinstance(expected, str) or not csrf_token:
+        raise Forbidden("missing CSRF token; reload the page and try again")
+    if not hmac.compare_digest(expected, csrf_token):
+        raise Forbidden("invalid CSRF token; reload the page and try again")
+
+
+# ---------------------------------------------------------------- API keys
+
+
+def _key_hash(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def create_api_key(session: Session, user: User, name: str) -> tuple[ApiKey, str]:
+    """A new key for ``user``; the plaintext is returned once and never stored."""
+    prefix = secrets.token_hex(6)
+    plaintext = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(user_id=user.id, name=name, prefix=prefix, key_hash=_key_hash(plaintext))
+    session.add(key)
+    session.flush()
+    return key, plaintext
+
+
+def parse_api_key(plaintext: str) -> str | None:
+    """The prefix of a well-formed key, else ``None``."""
+    parts = plaintext.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1]
+
+
+def lookup_api_key(session: Session, plaintext: str) -> ApiKey | None:
+    """The active key matching ``plaintext`` (constant-time hash comparison)."""
+    prefix = parse_api_key(plaintext)
+    if prefix is None:
+        return None
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None or key.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(key.key_hash, _key_hash(plaintext.strip())):
+        return None
+    now = datetime.now(UTC)
+    last = key.last_used_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)  # SQLite drops the offset
+    if last is None or now - last > LAST_USED_RESOLUTION:
+        key.last_used_at = now  # written at most once a minute per key, not per request
+    return key

@@ -1,0 +1,92 @@
+"""``valbar eval``: offline relevance evaluation against judged queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.cli.context import echo_json, fail, open_db
+from ranking.config import load_named
+from ranking.errors import RankingError
+from ranking.evaluation import EvalReport, load_judgments
+from search.errors import SearchError
+from search.eval_runner import (
+    METRICS,
+    comparison,
+    evaluate_baseline,
+    evaluate_service,
+    worst_queries,
+)
+from search.service import SearchService
+
+DEFAULT_JUDGMENTS = (
+    Path(__file__).resolve().parents[2] / "configs" / "judgments" / "dental_sv_en.tsv"
+)
+
+eval_app = typer.Typer(help="Offline evaluation (judged queries).", no_args_is_help=True)
+
+
+@eval_app.command("ranking")
+def ranking(
+    judgments: Annotated[
+        Path, typer.Option("--judgments", help="TSV query<TAB>gtin<TAB>grade (0-3).")
+    ] = DEFAULT_JUDGMENTS,
+    config: Annotated[str, typer.Option("--config", help="Ranking config name.")] = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    baseline: Annotated[
+        bool, typer.Option("--baseline/--no-baseline", help="Also measure plain BM25.")
+    ] = True,
+    worst: Annotated[int, typer.Option(help="Worst queries to list (text output).")] = 10,
+) -> None:
+    """Score search on judged queries: nDCG@10, MRR, recall@50, and the gain over plain BM25.
+
+    The baseline (no synonyms, compounds, stemming or typo repair) is built from the same
+    database in a temporary directory and measured in the same run.
+
+    Example: valbar eval ranking --json
+    """
+    from search.registry import get_backend
+
+    if not judgments.is_file():
+        fail(f"{judgments}: no such file", as_json=as_json)
+    settings, factory = open_db()
+    try:
+        judged = load_judgments(judgments)
+        backend = get_backend(settings)
+        try:
+            if backend.count() == 0:
+                fail("the search index is empty: run `valbar reindex` first", as_json=as_json)
+            service = SearchService(backend, factory, load_named)
+            report = evaluate_service(service, judged, config)
+        finally:
+            backend.close()
+        base: EvalReport | None = None
+        if baseline:
+            with factory() as session:
+                base = evaluate_baseline(session, judged)
+    except (RankingError, SearchError) as exc:
+        fail(str(exc), as_json=as_json)
+    result = comparison(report, base)
+    if as_json:
+        echo_json(result)
+        return
+    _print_text(result, config, worst_queries(report, base, worst))
+
+
+def _print_text(result: dict[str, Any], config: str, worst: list[dict[str, Any]]) -> None:
+    base = result.get("baseline")
+    header = f"{'':12}{config:>12}" + (f"{'plain BM25':>12}{'gain':>10}" if base else "")
+    typer.echo(f"{result['queries']} judged queries")
+    typer.echo(header)
+    for metric in METRICS:
+        line = f"{metric:12}{result[metric]:12.4f}"
+        if base:
+            line += f"{base[metric]:12.4f}{base['gain'][metric]:+10.4f}"
+        typer.echo(line)
+    if worst:
+        typer.echo("\nworst queries by nDCG@10:")
+        for row in worst:
+            versus = f"  (BM25 {row['baseline_ndcg@10']:.3f})" if "baseline_ndcg@10" in row else ""
+            typer.echo(f"  {row['ndcg@10']:.3f}  {row['query']}{versus}")

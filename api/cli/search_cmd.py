@@ -1,0 +1,131 @@
+"""``valbar search``, ``valbar suggest`` and ``valbar reindex``: the search index from the shell."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from api.cli.context import echo_json, fail, open_db
+from ranking.config import load_named
+from ranking.errors import RankingError
+from search.errors import SearchError
+from search.service import MAX_PAGE_SIZE, ProductHit, SearchRequest, SearchService
+
+HIT_FIELDS = (
+    "product_id",
+    "gtin",
+    "name",
+    "brand",
+    "category",
+    "score",
+    "offers_count",
+    "best_offer",
+)
+
+
+def _hit_json(hit: ProductHit) -> dict[str, Any]:
+    return {name: getattr(hit, name) for name in HIT_FIELDS}
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for (Swedish or English, or a GTIN).")],
+    limit: Annotated[int, typer.Option(help=f"Hits to show (1-{MAX_PAGE_SIZE}).")] = 10,
+    config: Annotated[
+        str, typer.Option(help="Ranking config name (configs/ranking/).")
+    ] = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Search the catalog as the marketplace does: analysis, ranking config, facets.
+
+    Example: valbar search diamantborr --json
+    """
+    from search.registry import get_backend
+
+    settings, factory = open_db()
+    try:
+        backend = get_backend(settings)
+    except SearchError as exc:
+        fail(str(exc), as_json=as_json)
+    try:
+        service = SearchService(backend, factory, load_named)
+        response = service.search(SearchRequest(q=query, size=limit, config_name=config))
+    except (SearchError, RankingError) as exc:
+        fail(str(exc), as_json=as_json)
+    finally:
+        backend.close()
+    if as_json:
+        echo_json(
+            {
+                "total": response.total,
+                "took_ms": response.took_ms,
+                "hits": [_hit_json(h) for h in response.hits],
+                "facets": response.facets,
+            }
+        )
+        return
+    typer.echo(f"{response.total} träffar ({response.took_ms:.1f} ms)")
+    for rank, hit in enumerate(response.hits, start=1):
+        price = ""
+        if hit.best_offer is not None:
+            price = f"  {hit.best_offer.get('price_incl_vat')} {hit.best_offer.get('currency')}"
+        typer.echo(f"{rank:3}. {hit.score:7.3f}  {hit.gtin or '-':14}  {hit.name}{price}")
+        if hit.category:
+            typer.echo(f"{'':27}{hit.brand or ''} · {hit.category} · {hit.offers_count} offers")
+
+
+def suggest(
+    prefix: Annotated[str, typer.Argument(help="The start of a query.")],
+    limit: Annotated[int, typer.Option(help="Suggestions to show.")] = 8,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """Complete a query prefix from product names, brands and categories.
+
+    Example: valbar suggest diam --json
+    """
+    from search.registry import get_backend
+
+    settings, _factory = open_db()
+    try:
+        backend = get_backend(settings)
+        try:
+            found = backend.suggest(prefix, limit)
+        finally:
+            backend.close()
+    except SearchError as exc:
+        fail(str(exc), as_json=as_json)
+    if as_json:
+        echo_json(found)
+    else:
+        for text in found:
+            typer.echo(text)
+
+
+def reindex(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Rebuild the search index from the database and swap it in (searches keep working).
+
+    Example: valbar reindex --json
+    """
+    import time
+
+    from search.documents import build_documents
+    from search.registry import get_backend
+
+    settings, factory = open_db()
+    started = time.perf_counter()
+    try:
+        backend = get_backend(settings)
+        try:
+            with factory() as session:
+                written = backend.reindex(build_documents(session))
+        finally:
+            backend.close()
+    except SearchError as exc:
+        fail(str(exc), as_json=as_json)
+    seconds = round(time.perf_counter() - started, 2)
+    if as_json:
+        echo_json({"indexed": written, "backend": settings.search_backend, "seconds": seconds})
+    else:
+        typer.echo(f"indexed {written} products ({settings.search_backend}, {seconds} s)")

@@ -1,0 +1,36 @@
+"""``valbar serve``: run the HTTP API (and the UI) with uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (use a Redis URL for shared rate limits).", min=1)
+    ] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Serve the Valbar API under /api/v1 (OpenAPI docs at /docs) and the web UI.
+
+    Settings come from configs/valbar.toml and VALBAR_* environment variables.
+
+    Example: valbar serve --host 0.0.0.0 --port 8000 --workers 4
+    """
+    import uvicorn
+
+    if reload and workers > 1:
+        raise typer.BadParameter("--reload runs a single process; drop --workers")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+    )

@@ -1,0 +1,255 @@
+"""RFC 9457 problem details: every error response of the API is made here, in one place.
+
+Domain code raises small typed errors (``indexer.errors``, ``search.errors``,
+``ranking.errors``); :data:`DOMAIN_ERRORS` maps each class to a status and a title. API-level
+conditions (not found, forbidden, too large, rate limited) are :class:`ApiProblem` subclasses.
+A response body never contains a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from indexer.errors import (
+    FeedFormatError,
+    FeedRejected,
+    FeedTooLarge,
+    IndexerError,
+    MissingColumnsError,
+    UnknownRetailer,
+    UnsafeXmlError,
+)
+from ranking.errors import (
+    InvalidConfig,
+    JudgmentFormatError,
+    NaiveDatetime,
+    RankingError,
+    UnknownConfig,
+    VersionConflict,
+)
+from search.errors import (
+    BackendUnavailable,
+    IndexCorrupted,
+    InvalidSearchRequest,
+    SearchError,
+    UnknownBackend,
+)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://valbar.se/problems/"
+logger = logging.getLogger("valbar.api")
+
+
+class ApiProblem(StarletteHTTPException):
+    """An HTTP-level problem raised by the API layer itself (never by domain code).
+
+    It is an ``HTTPException`` so FastAPI lets it through body parsing untouched (the upload
+    size limit is enforced while the body streams in).
+    """
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(status_code=self.status, detail=detail, headers=headers)
+        self.errors = errors
+
+
+class NotFound(ApiProblem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Unauthorized(ApiProblem):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(ApiProblem):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class PayloadTooLarge(ApiProblem):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class InvalidInput(ApiProblem):
+    status, slug, title = 422, "validation-error", "Invalid request"
+
+
+class RateLimited(ApiProblem):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
+# Domain error class -> (status, slug, title). The most specific class is looked up first.
+DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
+    UnknownRetailer: (404, "unknown-retailer", "Unknown retailer"),
+    FeedTooLarge: (413, "feed-too-large", "Feed too large"),
+    UnsafeXmlError: (422, "unsafe-xml", "Unsafe XML refused"),
+    FeedFormatError: (422, "feed-format", "Feed cannot be read"),
+    MissingColumnsError: (422, "missing-columns", "Required columns missing"),
+    FeedRejected: (422, "feed-rejected", "Feed rejected"),
+    IndexerError: (400, "indexer-error", "Feed error"),
+    InvalidSearchRequest: (422, "invalid-search", "Invalid search request"),
+    UnknownBackend: (503, "search-unavailable", "Search backend unavailable"),
+    BackendUnavailable: (503, "search-unavailable", "Search backend unavailable"),
+    IndexCorrupted: (503, "search-unavailable", "Search index unavailable"),
+    SearchError: (400, "search-error", "Search error"),
+    UnknownConfig: (404, "unknown-ranking-config", "Unknown ranking config"),
+    InvalidConfig: (422, "invalid-ranking-config", "Invalid ranking config"),
+    JudgmentFormatError: (422, "invalid-judgments", "Invalid judgments file"),
+    NaiveDatetime: (422, "naive-datetime", "Datetime without time zone"),
+    VersionConflict: (409, "version-conflict", "Version conflict"),
+    RankingError: (400, "ranking-error", "Ranking error"),
+}
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None,
+    *,
+    slug: str | None = None,
+    instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + slug if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(
+        jsonable_encoder(body),
+        status_code=status,
+        headers=dict(headers) if headers else None,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def _domain_entry(exc: Exception) -> tuple[int, str, str] | None:
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_ERRORS:
+            return DOMAIN_ERRORS[cls]
+    return None
+
+
+def _domain_errors(exc: Exception) -> list[dict[str, Any]] | None:
+    if isinstance(exc, InvalidConfig):
+        return [{"loc": [line.split(":", 1)[0]], "msg": line} for line in exc.errors]
+    if isinstance(exc, MissingColumnsError):
+        return [{"loc": ["file", f], "msg": "required field not found"} for f in exc.missing]
+    return None
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        out.append(
+            {
+                "loc": [str(part) for part in err.get("loc", ())],
+                "msg": str(err.get("msg", "")),
+                "type": str(err.get("type", "")),
+            }
+        )
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register the one set of exception handlers that turns errors into problem+json."""
+
+    async def on_api_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiProblem)
+        return problem_response(
+            exc.status,
+            exc.title,
+            str(exc.detail),
+            slug=exc.slug,
+            instance=request.url.path,
+            errors=exc.errors,
+            headers=exc.headers,
+        )
+
+    async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        try:
+            title = HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            title = "Error"
+        detail = str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no resource at {request.url.path}"
+        return problem_response(
+            exc.status_code,
+            title,
+            detail,
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = _validation_errors(exc)
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        detail = f"{'.'.join(first['loc'])}: {first['msg']}"
+        if len(errors) > 1:
+            detail += f" (and {len(errors) - 1} more)"
+        return problem_response(
+            422,
+            "Invalid request",
+            detail,
+            slug="validation-error",
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    async def on_domain(request: Request, exc: Exception) -> JSONResponse:
+        entry = _domain_entry(exc)
+        if entry is None:  # pragma: no cover - registration guarantees an entry
+            return await on_unexpected(request, exc)
+        status, slug, title = entry
+        if status >= 500:
+            logger.warning("%s %s: %s", request.method, request.url.path, exc)
+        return problem_response(
+            status,
+            title,
+            str(exc),
+            slug=slug,
+            instance=request.url.path,
+            errors=_domain_errors(exc),
+        )
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem_response(
+            500,
+            "Internal server error",
+            "an unexpected error occurred; it has been logged",
+            slug="internal",
+            instance=request.url.path,
+        )
+
+    app.add_exception_handler(ApiProblem, on_api_problem)
+    app.add_exception_handler(StarletteHTTPException, on_http_exception)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    for cls in DOMAIN_ERRORS:
+        app.add_exception_handler(cls, on_domain)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,359 @@
+"""Retailer feed uploads: validation preview, asynchronous runs, status, errors as CSV.
+
+A retailer user sees and uploads only its own retailer's feeds; merchandisers and admins
+see every retailer's. Uploads stream to disk under the size limit, are archived by
+``indexer.pipeline.submit_feed`` and run in the background (a Celery worker when a broker is
+configured, else a thread of this process), so the 202 returns at once and can be polled.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path as FsPath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.auth import Role
+from api.deps import FactoryDep, RateLimitDep, RequireRetailerUser, SessionDep, SettingsDep
+from api.problems import Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from api.schemas.common import MAX_INT, ListResponse, problems
+from api.schemas.feeds import (
+    FeedPreviewPublic,
+    FeedRunAccepted,
+    FeedRunPublic,
+    FeedRunSummaryPublic,
+    RowErrorPublic,
+)
+from catalog.models import FeedRun, Retailer, User
+from catalog.settings import Settings
+from indexer import jobs
+from indexer.pipeline import FeedOptions, dry_run, get_retailer, run_feed, submit_feed
+
+logger = logging.getLogger("valbar.api.feeds")
+router = APIRouter(tags=["feeds"], dependencies=[RateLimitDep])
+
+PREVIEW_ROWS = 20
+PREVIEW_ERRORS = 200
+CHUNK = 1 << 20
+Slug = Annotated[str, Path(min_length=1, max_length=80)]
+RunId = Annotated[int, Path(ge=1, le=MAX_INT)]
+
+
+class FeedRunner:
+    """Runs submitted feed runs: queued to Celery with a broker, else on a local thread."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        factory: sessionmaker[Session],
+        reindex: Any,
+        max_workers: int = 2,
+    ) -> None:
+        self.settings = settings
+        self.factory = factory
+        self._reindex = reindex  # Callable[[set[int]], int]: the app's search index update
+        self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="valbar-feed")
+
+    def submit(self, run_id: int) -> None:
+        if self.settings.broker_url:
+            jobs.submit_feed_run(run_id)  # queued for a worker
+            return
+        future = self._executor.submit(self._run_local, run_id)
+        future.add_done_callback(self._log_failure)
+
+    def _run_local(self, run_id: int) -> None:
+        outcome = run_feed(self.factory, self.settings, run_id)
+        if outcome.changed_product_ids:
+            self._reindex(outcome.changed_product_ids)
+
+    @staticmethod
+    def _log_failure(future: Future[None]) -> None:
+        exc = future.exception()
+        if exc is not None:
+            logger.error("feed run failed", exc_info=exc)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=False)
+
+
+# ---------------------------------------------------------------- access
+
+
+def _can_see(user: User, retailer_id: int) -> bool:
+    if user.role in (Role.MERCHANDISER, Role.ADMIN):
+        return True
+    return user.role == Role.RETAILER and user.retailer_id == retailer_id
+
+
+def _retailer_for(session: Session, user: User, slug: str) -> Retailer:
+    retailer = get_retailer(session, slug)  # UnknownRetailer -> 404
+    if not _can_see(user, retailer.id):
+        raise Forbidden(f"you may only access your own retailer's feeds, not {slug!r}")
+    return retailer
+
+
+def _run_for(session: Session, user: User, run_id: int) -> FeedRun:
+    run = session.get(FeedRun, run_id)
+    if run is None:
+        raise NotFound(f"no feed run {run_id}")
+    if not _can_see(user, run.retailer_id):
+        raise Forbidden(f"feed run {run_id} belongs to another retailer")
+    return run
+
+
+def _links(run_id: int) -> dict[str, str]:
+    return {
+        "self": f"/api/v1/feeds/{run_id}",
+        "errors_csv": f"/api/v1/feeds/{run_id}/errors.csv",
+    }
+
+
+def _summary(run: FeedRun, slug: str) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "retailer": slug,
+        "file_name": run.file_name,
+        "status": run.status,
+        "progress": run.progress,
+        "mode": run.mode,
+        "format": run.format,
+        "counts": run.counts or {},
+        "message": run.message,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "links": _links(run.id),
+    }
+
+
+# ---------------------------------------------------------------- upload
+
+
+def _safe_name(raw: str | None) -> str:
+    name = FsPath((raw or "upload").replace("\\", "/")).name.strip() or "upload"
+    return name[-200:]
+
+
+def _store_upload(upload: UploadFile, settings: Settings, name: str) -> FsPath:
+    """Stream the upload to ``data_dir/uploads``; 413 as soon as it exceeds the limit."""
+    folder = settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{uuid.uuid4().hex}{FsPath(name).suffix[:20]}"
+    written = 0
+    try:
+        with target.open("wb") as out:
+            while chunk := upload.file.read(CHUNK):
+                written += len(chunk)
+                if written > settings.max_upload_bytes:
+                    raise PayloadTooLarge(
+                        f"{name}: the upload exceeds the limit of {settings.max_upload_bytes} bytes"
+                    )
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _parse_mapping(raw: str | None) -> dict[str, str] | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"mapping is not valid JSON: {exc.msg}",
+            errors=[{"loc": ["body", "mapping"], "msg": "invalid JSON"}],
+        ) from exc
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise InvalidInput(
+            'mapping must be a JSON object of field -> header, e.g. {"sku": "Art.nr"}',
+            errors=[{"loc": ["body", "mapping"], "msg": "not an object of strings"}],
+        )
+    return value
+
+
+@router.post(
+    "/retailers/{slug}/feeds",
+    status_code=202,
+    response_model=FeedRunAccepted,
+    responses={
+        200: {"model": FeedPreviewPublic, "description": "Validation preview (dry_run=true)"},
+        **problems(401, 403, 404, 413, 422, 429),
+    },
+)
+def upload_feed(
+    request: Request,
+    slug: Slug,
+    user: RequireRetailerUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    factory: FactoryDep,
+    file: Annotated[UploadFile, File(description="The feed: CSV/TSV, Excel, JSON, XML, ...")],
+    format: Annotated[str, Form(max_length=40)] = "auto",
+    delta: Annotated[bool, Form()] = False,
+    allow_mass_withdrawal: Annotated[bool, Form()] = False,
+    mapping: Annotated[
+        str | None, Form(max_length=20_000, description="JSON field->header")
+    ] = None,
+    dry_run_: Annotated[bool, Query(alias="dry_run")] = False,
+) -> Any:
+    """Upload a feed. ``?dry_run=true`` returns the validation preview (200) and writes
+    nothing; otherwise the run is queued (202, ``Location`` = the run to poll).
+
+    Example: ``curl -F file=@lager.csv -H 'X-API-Key: vb_...' /api/v1/retailers/tandab/feeds``
+    """
+    _retailer_for(session, user, slug)
+    session.close()  # release the connection before the long part
+    options = FeedOptions(
+        format=format or "auto",
+        mapping=_parse_mapping(mapping),
+        delta=delta,
+        allow_mass_withdrawal=allow_mass_withdrawal,
+    )
+    name = _safe_name(file.filename)
+    path = _store_upload(file, settings, name)
+    try:
+        if dry_run_:
+            preview = dry_run(factory, settings, path, slug, options, file_name=name)
+            errors = preview["errors"]
+            body = FeedPreviewPublic.model_validate(
+                {
+                    "file_name": name,
+                    "format": preview["format"],
+                    "encoding": preview["encoding"],
+                    "mapping": preview["mapping"],
+                    "counts": preview["counts"],
+                    "rows": preview["offers"][:PREVIEW_ROWS],
+                    "errors": errors[:PREVIEW_ERRORS],
+                    "errors_count": len(errors),
+                }
+            )
+            return JSONResponse(body.model_dump(mode="json"), status_code=200)
+        run_id = submit_feed(factory, settings, path, slug, options, file_name=name)
+    finally:
+        path.unlink(missing_ok=True)
+    runner: FeedRunner = request.app.state.feed_runner
+    runner.submit(run_id)
+    with factory() as fresh:
+        run = fresh.get(FeedRun, run_id)
+        status = run.status if run is not None else "queued"
+    accepted = FeedRunAccepted.model_validate(
+        {"id": run_id, "status": status, "links": _links(run_id)}
+    )
+    return JSONResponse(
+        accepted.model_dump(mode="json"),
+        status_code=202,
+        headers={"Location": f"/api/v1/feeds/{run_id}"},
+    )
+
+
+# ---------------------------------------------------------------- reads
+
+
+@router.get("/feeds/{run_id}", response_model=FeedRunPublic, responses=problems(401, 403, 404, 422))
+def get_feed_run(
+    run_id: RunId,
+    user: RequireRetailerUser,
+    session: SessionDep,
+    errors_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    errors_size: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> FeedRunPublic:
+    """A feed run: status, progress 0..1, counts, row errors (paged), message, timings.
+    Example: ``GET /api/v1/feeds/17?errors_page=2``"""
+    run = _run_for(session, user, run_id)
+    retailer = session.get(Retailer, run.retailer_id)
+    slug = retailer.slug if retailer is not None else ""
+    all_errors = list(run.row_errors or [])
+    start = (errors_page - 1) * errors_size
+    page = [
+        RowErrorPublic.model_validate(_row_error(e))
+        for e in all_errors[start : start + errors_size]
+    ]
+    return FeedRunPublic.model_validate(
+        {
+            **_summary(run, slug),
+            "encoding": run.encoding,
+            "size_bytes": run.size_bytes,
+            "sha256": run.sha256,
+            "mapping": run.mapping or {},
+            "options": run.options or {},
+            "timings": run.timings or {},
+            "started_at": run.started_at,
+            "errors": {"data": page, "count": len(all_errors)},
+        }
+    )
+
+
+def _row_error(raw: dict[str, Any]) -> dict[str, Any]:
+    value = raw.get("value")
+    return {
+        "row": raw.get("row"),
+        "field": raw.get("field"),
+        "value": None if value is None else str(value),
+        "message": str(raw.get("message", "")),
+        "severity": str(raw.get("severity", "error")),
+    }
+
+
+@router.get(
+    "/feeds/{run_id}/errors.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}, **problems(401, 403, 404)},
+)
+def feed_run_errors_csv(run_id: RunId, user: RequireRetailerUser, session: SessionDep) -> Response:
+    """Every row error of a run as CSV (row, field, value, message, severity).
+    Example: ``GET /api/v1/feeds/17/errors.csv``"""
+    run = _run_for(session, user, run_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["row", "field", "value", "message", "severity"])
+    for raw in run.row_errors or []:
+        e = _row_error(raw)
+        writer.writerow(
+            ["" if e[k] is None else e[k] for k in ("row", "field", "value", "message", "severity")]
+        )
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="feed-{run_id}-errors.csv"'},
+    )
+
+
+@router.get(
+    "/retailers/{slug}/feeds",
+    response_model=ListResponse[FeedRunSummaryPublic],
+    responses=problems(401, 403, 404, 422),
+)
+def list_feed_runs(
+    slug: Slug,
+    user: RequireRetailerUser,
+    session: SessionDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ListResponse[FeedRunSummaryPublic]:
+    """A retailer's feed run history, newest first.
+    Example: ``GET /api/v1/retailers/tandab/feeds``"""
+    retailer = _retailer_for(session, user, slug)
+    total = session.scalar(
+        select(func.count()).select_from(FeedRun).where(FeedRun.retailer_id == retailer.id)
+    )
+    runs = session.scalars(
+        select(FeedRun)
+        .where(FeedRun.retailer_id == retailer.id)
+        .order_by(FeedRun.id.desc())
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    data = [FeedRunSummaryPublic.model_validate(_summary(r, retailer.slug)) for r in runs]
+    return ListResponse[FeedRunSummaryPublic](data=data, count=int(total or 0))

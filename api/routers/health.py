@@ -1,0 +1,84 @@
+"""Liveness, readiness and Prometheus metrics (at the root, not versioned)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.deps import SearchHolder, SessionDep, SettingsDep
+from api.metrics import Metrics
+from api.problems import problem_response
+from api.ratelimit import RateLimiter
+from search.errors import SearchError
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up (no dependencies are checked)."""
+    return {"status": "ok"}
+
+
+def _broker_check(url: str) -> dict[str, Any]:
+    if not url:
+        return {"status": "ok", "mode": "in-process (no broker configured)"}
+    if not url.startswith(("redis://", "rediss://")):
+        return {"status": "ok", "mode": "configured", "note": "not checked (not Redis)"}
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0).ping()
+    except redis.RedisError as exc:
+        return {"status": "error", "detail": f"{type(exc).__name__}: {exc}"}
+    return {"status": "ok", "mode": "redis"}
+
+
+@router.get("/readyz", responses={503: {"content": {"application/problem+json": {}}}})
+def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Ready to serve: the database, the search backend and the broker are reachable."""
+    checks: dict[str, dict[str, Any]] = {}
+    try:
+        session.execute(text("SELECT 1"))
+        checks["database"] = {"status": "ok"}
+    except SQLAlchemyError as exc:
+        checks["database"] = {"status": "error", "detail": type(exc).__name__}
+    holder: SearchHolder = request.app.state.search
+    try:
+        health = holder.get().backend.health()
+        checks["search"] = {"status": "ok", "backend": str(health.get("backend", ""))}
+    except SearchError as exc:
+        checks["search"] = {"status": "error", "detail": str(exc)}
+    checks["broker"] = _broker_check(settings.broker_url)
+    if settings.redis_url:
+        limiter: RateLimiter = request.app.state.rate_limiter
+        import redis
+
+        try:
+            limiter.ping()
+            checks["redis"] = {"status": "ok"}
+        except redis.RedisError as exc:
+            checks["redis"] = {"status": "error", "detail": type(exc).__name__}
+    failed = [name for name, c in checks.items() if c["status"] != "ok"]
+    if failed:
+        return problem_response(
+            503,
+            "Service unavailable",
+            f"not ready: {', '.join(failed)}",
+            slug="not-ready",
+            instance="/readyz",
+            errors=[{"check": name, **checks[name]} for name in failed],
+        )
+    return JSONResponse({"status": "ok", "checks": checks})
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+def metrics(request: Request, session: SessionDep) -> Response:
+    """Prometheus metrics: requests and latency by route template, feed runs by status."""
+    registry: Metrics = request.app.state.metrics
+    return Response(registry.render(session), media_type=CONTENT_TYPE_LATEST)

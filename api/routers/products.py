@@ -1,0 +1,164 @@
+"""Product pages and side-by-side comparison; offers come ranked with their explanations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from api.deps import RateLimitDep, SearchDep, SessionDep, SettingsDep
+from api.problems import InvalidInput, NotFound
+from api.schemas.common import MAX_INT, ListResponse, problems
+from api.schemas.products import OfferPublic, ProductPublic
+from catalog.models import Offer, Product, Retailer
+from search.service import SearchService
+
+router = APIRouter(tags=["products"], dependencies=[RateLimitDep])
+
+MAX_ID = MAX_INT
+
+
+def product_public(
+    session: Session, service: SearchService, product: Product, config_name: str
+) -> ProductPublic:
+    ranked = service.product_offers(product.id, config_name)
+    ids = [r.offer.offer_id for r in ranked]
+    rows = {
+        offer.id: (offer, retailer)
+        for offer, retailer in session.execute(
+            select(Offer, Retailer)
+            .join(Retailer, Retailer.id == Offer.retailer_id)
+            .where(Offer.id.in_(ids))
+        ).all()
+    }
+    offers = []
+    for r in ranked:
+        found = rows.get(r.offer.offer_id)
+        if found is None:  # withdrawn between the two reads
+            continue
+        offer, retailer = found
+        offers.append(
+            OfferPublic.model_validate(
+                {
+                    "id": offer.id,
+                    "rank": r.rank,
+                    "score": r.score,
+                    "retailer": retailer.slug,
+                    "retailer_name": retailer.name,
+                    "sku": offer.sku,
+                    "price": offer.price,
+                    "currency": offer.currency,
+                    "vat_included": offer.vat_included,
+                    "stock_status": offer.stock_status,
+                    "stock_quantity": offer.stock_quantity,
+                    "delivery_days": offer.delivery_days,
+                    "url": offer.url,
+                    "retailer_metadata": offer.retailer_metadata or {},
+                    "updated_at": offer.updated_at,
+                    "explanation": r.explanation.as_dict(),
+                }
+            )
+        )
+    manufacturer = product.manufacturer
+    return ProductPublic.model_validate(
+        {
+            "id": product.id,
+            "name": product.name,
+            "brand": product.brand,
+            "mpn": product.mpn,
+            "gtin": product.primary_gtin,
+            "description": product.description,
+            "category": product.category,
+            "manufacturer": (
+                None if manufacturer is None else {"id": manufacturer.id, "name": manufacturer.name}
+            ),
+            "specs": product.specs or [],
+            "image_urls": product.image_urls or [],
+            "identifiers": [
+                {
+                    "scheme": i.scheme,
+                    "value": i.value,
+                    "level": i.level,
+                    "pkg_quantity": i.pkg_quantity,
+                }
+                for i in product.identifiers
+            ],
+            "offers": offers,
+            "offers_count": len(offers),
+            "ranking_config": config_name,
+        }
+    )
+
+
+def _load(session: Session, ids: list[int]) -> dict[int, Product]:
+    products = session.scalars(
+        select(Product)
+        .where(Product.id.in_(ids))
+        .options(selectinload(Product.identifiers), selectinload(Product.manufacturer))
+    ).all()
+    return {p.id: p for p in products}
+
+
+@router.get("/products/{product_id}", response_model=ProductPublic, responses=problems(404, 422))
+def get_product(
+    product_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: SessionDep,
+    service: SearchDep,
+    settings: SettingsDep,
+) -> ProductPublic:
+    """A product page: manufacturer data, specs, identifiers, and every active offer ranked
+    with its per-factor explanation. Example: ``GET /api/v1/products/42``"""
+    product = _load(session, [product_id]).get(product_id)
+    if product is None:
+        raise NotFound(f"no product with id {product_id}")
+    return product_public(session, service, product, settings.ranking_config)
+
+
+def parse_ids(raw: str) -> list[int]:
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    try:
+        ids = [int(p) for p in parts]
+    except ValueError:
+        ids = []
+    if not ids or any(i < 1 or i > MAX_ID for i in ids):
+        raise InvalidInput(
+            "ids must be a comma-separated list of product ids",
+            errors=[{"loc": ["query", "ids"], "msg": "not a list of product ids"}],
+        )
+    ids = list(dict.fromkeys(ids))
+    if not 2 <= len(ids) <= 4:
+        raise InvalidInput(
+            f"compare takes 2 to 4 distinct products, got {len(ids)}",
+            errors=[{"loc": ["query", "ids"], "msg": "2 to 4 distinct ids"}],
+        )
+    return ids
+
+
+@router.get("/compare", response_model=ListResponse[ProductPublic], responses=problems(404, 422))
+def compare(
+    ids: Annotated[str, Query(max_length=200, description="2-4 product ids, comma-separated")],
+    session: SessionDep,
+    service: SearchDep,
+    settings: SettingsDep,
+) -> ListResponse[ProductPublic]:
+    """Compare 2-4 products side by side. Example: ``GET /api/v1/compare?ids=1,2,3``"""
+    wanted = parse_ids(ids)
+    found = _load(session, wanted)
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise NotFound(f"no product with id {', '.join(map(str, missing))}")
+    data = [product_public(session, service, found[i], settings.ranking_config) for i in wanted]
+    return ListResponse[ProductPublic](data=data, count=len(data))
+
+
+def offer_count(session: Session, retailer_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Offer)
+            .where(Offer.retailer_id == retailer_id, Offer.withdrawn_at.is_(None))
+        )
+        or 0
+    )

@@ -1,0 +1,36 @@
+"""Login, the current user and API keys."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import UtcDatetime
+
+
+class LoginRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    name: str
+    clinic: str | None
+    role: str
+    retailer: str | None
+
+
+class ApiKeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class ApiKeyCreated(BaseModel):
+    """The plaintext ``key`` is shown here once and never again."""
+
+    id: int
+    name: str
+    prefix: str
+    key: str
+    rate_limit_per_minute: int
+    created_at: UtcDatetime

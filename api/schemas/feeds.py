@@ -1,0 +1,67 @@
+"""Feed uploads: accepted runs, run status, previews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from api.schemas.common import ListResponse, UtcDatetime
+
+
+class FeedRunLinks(BaseModel):
+    self: str
+    errors_csv: str
+
+
+class FeedRunAccepted(BaseModel):
+    id: int
+    status: str
+    links: FeedRunLinks
+
+
+class RowErrorPublic(BaseModel):
+    row: int | None
+    field: str | None
+    value: str | None
+    message: str
+    severity: str
+
+
+class FeedRunSummaryPublic(BaseModel):
+    id: int
+    retailer: str
+    file_name: str
+    status: str
+    progress: float
+    mode: str
+    format: str | None
+    counts: dict[str, Any]
+    message: str | None
+    created_at: UtcDatetime
+    finished_at: UtcDatetime | None
+    links: FeedRunLinks
+
+
+class FeedRunPublic(FeedRunSummaryPublic):
+    encoding: str | None
+    size_bytes: int
+    sha256: str
+    mapping: dict[str, Any]
+    options: dict[str, Any]
+    timings: dict[str, Any]
+    started_at: UtcDatetime | None
+    errors: ListResponse[RowErrorPublic]
+
+
+class FeedPreviewPublic(BaseModel):
+    """What a real run would do (``?dry_run=true``); nothing is written."""
+
+    file_name: str
+    format: str | None
+    encoding: str | None
+    mapping: dict[str, Any]
+    counts: dict[str, Any]
+    rows: list[dict[str, Any]]
+    errors: list[RowErrorPublic]
+    errors_count: int

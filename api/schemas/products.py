@@ -1,0 +1,73 @@
+"""Product pages: manufacturer data, identifiers and ranked offers with explanations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from api.schemas.common import UtcDatetime
+
+
+class ManufacturerPublic(BaseModel):
+    id: int
+    name: str
+
+
+class IdentifierPublic(BaseModel):
+    scheme: str
+    value: str
+    level: str
+    pkg_quantity: int | None
+
+
+class ContributionPublic(BaseModel):
+    factor: str
+    value: float
+    weight: float
+    points: float
+    detail: str
+    count: int | None
+
+
+class ExplanationPublic(BaseModel):
+    total: float
+    contributions: list[ContributionPublic]
+
+
+class OfferPublic(BaseModel):
+    """One retailer's offer, in ranked order, with why it sits where it does."""
+
+    id: int
+    rank: int
+    score: float
+    retailer: str
+    retailer_name: str
+    sku: str
+    price: float | None
+    currency: str
+    vat_included: bool | None
+    stock_status: str
+    stock_quantity: int | None
+    delivery_days: int | None
+    url: str | None
+    retailer_metadata: dict[str, Any]
+    updated_at: UtcDatetime
+    explanation: ExplanationPublic
+
+
+class ProductPublic(BaseModel):
+    id: int
+    name: str
+    brand: str | None
+    mpn: str | None
+    gtin: str | None
+    description: str | None
+    category: str | None
+    manufacturer: ManufacturerPublic | None
+    specs: list[Any]
+    image_urls: list[Any]
+    identifiers: list[IdentifierPublic]
+    offers: list[OfferPublic]
+    offers_count: int
+    ranking_config: str

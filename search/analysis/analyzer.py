@@ -1,0 +1,81 @@
+"""The analysis pipeline shared by indexing and querying (one object per index generation)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from search.analysis.compounds import DEFAULT_WORDS_FILE, Decompounder, load_word_list
+from search.analysis.query import QueryAnalyzer
+from search.analysis.swedish import stem_en, stem_sv
+from search.analysis.synonyms import DEFAULT_SYNONYM_FILE, SynonymMap, load_synonyms
+from search.analysis.tokens import tokenize
+from search.documents import ProductDocument
+from search.protocol import AnalyzedQuery, TextField
+
+
+@lru_cache(maxsize=4)
+def _shipped_words(path: Path) -> tuple[str, ...]:
+    return tuple(load_word_list(path))
+
+
+@lru_cache(maxsize=4)
+def _shipped_synonyms(path: Path) -> SynonymMap:
+    return load_synonyms(path)
+
+
+def catalog_words(tokens: Iterable[str]) -> set[str]:
+    """The tokens worth learning as compound parts: alphabetic, four letters or more."""
+    return {t for t in tokens if len(t) >= 4 and t.isalpha()}
+
+
+class Analyzer:
+    """Turns documents into token fields and queries into :class:`AnalyzedQuery`."""
+
+    def __init__(self, decompounder: Decompounder, synonyms: SynonymMap) -> None:
+        self.decompounder = decompounder
+        self.synonyms = synonyms
+        self.query_analyzer = QueryAnalyzer(decompounder, synonyms)
+
+    @classmethod
+    def default(
+        cls,
+        catalog_vocabulary: Iterable[str] = (),
+        words_file: Path = DEFAULT_WORDS_FILE,
+        synonym_file: Path = DEFAULT_SYNONYM_FILE,
+    ) -> Analyzer:
+        """Shipped word list and synonyms, plus words learned from the catalog."""
+        return cls(
+            Decompounder(_shipped_words(words_file), catalog_vocabulary),
+            _shipped_synonyms(synonym_file),
+        )
+
+    def analyze_query(self, text: str) -> AnalyzedQuery:
+        return self.query_analyzer.analyze(text)
+
+    def analyze_document(self, doc: ProductDocument) -> dict[TextField, str]:
+        """Whitespace-joined token strings per :class:`TextField`."""
+        name = tokenize(doc.name) + tokenize(doc.brand or "")
+        head = name + tokenize(doc.category or "")
+        body = (
+            tokenize(doc.description or "")
+            + tokenize(doc.specs_text)
+            + tokenize(doc.manufacturer or "")
+        )
+        parts: list[str] = []
+        for token in dict.fromkeys(head):
+            parts.extend(stem_sv(p) for p in self.decompounder.split(token))
+        return {
+            TextField.NAME: " ".join(name),
+            TextField.NAME_SV: " ".join(stem_sv(t) for t in head),
+            TextField.NAME_EN: " ".join(stem_en(t) for t in head),
+            TextField.BODY_SV: " ".join(stem_sv(t) for t in body),
+            TextField.BODY_EN: " ".join(stem_en(t) for t in body),
+            TextField.PARTS: " ".join(parts),
+        }
+
+    @staticmethod
+    def vocabulary_of(doc: ProductDocument) -> set[str]:
+        """Words of a document's name and category, for the next generation's decompounder."""
+        return catalog_words(tokenize(f"{doc.name} {doc.category or ''}"))

@@ -1,0 +1,58 @@
+"""Identifier recognition: GTINs (with check digit), MPN / catalog numbers, retailer SKUs."""
+
+from __future__ import annotations
+
+import re
+
+_NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+_DIGITS = re.compile(r"^\d{8,14}$")
+
+
+def gtin_check_digit_valid(digits: str) -> bool:
+    """GS1 mod-10 check: weights 3,1,3,... from the right, excluding the check digit."""
+    if not digits.isdigit() or not 8 <= len(digits) <= 14:
+        return False
+    body, check = digits[:-1], int(digits[-1])
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+def normalize_gtin(raw: str) -> str | None:
+    """A valid GTIN-8/12/13/14 padded to 14 digits, or None."""
+    digits = re.sub(r"[\s-]", "", raw)
+    if not _DIGITS.match(digits) or not gtin_check_digit_valid(digits):
+        return None
+    return digits.zfill(14)
+
+
+def normalize_key(raw: str) -> str:
+    """Upper-case alphanumerics only: ``'ab-12.3 x'`` -> ``'AB123X'``."""
+    return _NON_ALNUM.sub("", raw.upper())
+
+
+def looks_like_code(raw: str) -> bool:
+    """A token that may be an MPN, catalog number or SKU: has a digit and is >= 3 chars."""
+    key = normalize_key(raw)
+    return len(key) >= 3 and any(c.isdigit() for c in key)
+
+
+def identifier_terms(query: str) -> tuple[str, ...]:
+    """Every identifier key a raw query might denote, most specific first.
+
+    The whole query (without separators) and each whitespace token are tried: GTIN-shaped
+    digit strings become padded GTIN-14s; other digit-bearing codes their normalized key.
+    """
+    candidates: list[str] = []
+    stripped = query.strip()
+    if not stripped:
+        return ()
+    words = stripped.split()
+    # The whole query as one code ("ABC 123-4"), only when it is short enough to be one.
+    pieces = [stripped, *words] if 1 < len(words) <= 3 else words
+    for piece in pieces:
+        gtin = normalize_gtin(piece)
+        if gtin:
+            candidates.append(gtin)
+        if looks_like_code(piece):
+            candidates.append(normalize_key(piece))
+    return tuple(dict.fromkeys(candidates))

@@ -1,0 +1,43 @@
+"""Text normalization and tokenization shared by indexing and querying."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# "0,5 mm" == "0.5 mm": a comma between digits is a decimal separator.
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+# Numbers (with a decimal point) and runs of letters are separate tokens: "0.5mm" -> 0.5, mm.
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
+
+QUERY_STOPWORDS = frozenset(
+    {
+        # Swedish
+        "och", "i", "på", "för", "med", "till", "av", "en", "ett", "som", "att", "den", "det",
+        "de", "om", "eller", "från", "utan", "st", "kr", "sek", "pris", "köp", "billig",
+        # English
+        "and", "the", "for", "with", "of", "to", "a", "an", "or", "in", "on", "without",
+    }
+)  # fmt: skip
+
+
+def normalize(text: str) -> str:
+    """NFC, lower case, decimal commas to points."""
+    text = unicodedata.normalize("NFC", text).lower()
+    return _DECIMAL_COMMA.sub(".", text)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word and number tokens of ``text``."""
+    return _TOKEN.findall(normalize(text))
+
+
+def is_number(token: str) -> bool:
+    return token[:1].isdigit()
+
+
+def query_tokens(text: str) -> list[str]:
+    """Tokens of a user query: stop words (and "kr") dropped unless nothing else is left."""
+    tokens = tokenize(text)
+    kept = [t for t in tokens if t not in QUERY_STOPWORDS]
+    return kept if kept else [t for t in tokens if t not in {"kr", "sek"}]

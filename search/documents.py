@@ -1,0 +1,388 @@
+"""Search documents: one per product, its active offers collapsed into aggregates.
+
+``build_documents`` streams them out of the catalog in batches (a handful of batched
+queries per ``batch_size`` products, never one query per product).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.enums import StockStatus
+from catalog.models import Manufacturer, Offer, Product, ProductIdentifier, Retailer
+from search.analysis.identifiers import normalize_gtin, normalize_key
+
+VAT_FACTOR = Decimal("1.25")
+_UNKNOWN = StockStatus.UNKNOWN.value  # enum attribute access is slow in hot loops
+AVAILABLE_STATUSES = frozenset({StockStatus.IN_STOCK.value, StockStatus.LIMITED.value})
+
+
+class StoredOffer(NamedTuple):
+    """What ranking needs of one active offer, stored in the index (no DB at query time).
+
+    A named tuple of plain values: caches of many of them cost the garbage collector
+    nothing (CPython stops tracking tuples that hold only atomic values).
+    """
+
+    offer_id: int
+    retailer_id: int
+    retailer_slug: str
+    price: Decimal | None
+    vat_included: bool | None
+    currency: str
+    stock_status: str
+    delivery_days: int | None
+
+    @property
+    def comparable_price(self) -> Decimal | None:
+        """The price including 25 % VAT, so VAT-excluded and VAT-included prices compare."""
+        if self.price is None:
+            return None
+        return self.price * VAT_FACTOR if self.vat_included is False else self.price
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "offer_id": self.offer_id,
+            "retailer_id": self.retailer_id,
+            "retailer": self.retailer_slug,
+            "price": None if self.price is None else str(self.price),
+            "vat_included": self.vat_included,
+            "currency": self.currency,
+            "stock_status": self.stock_status,
+            "delivery_days": self.delivery_days,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> StoredOffer:
+        price = raw.get("price")
+        delivery = raw.get("delivery_days")
+        vat = raw.get("vat_included")
+        return cls(
+            offer_id=int(raw["offer_id"]),
+            retailer_id=int(raw["retailer_id"]),
+            retailer_slug=str(raw.get("retailer", "")),
+            price=None if price is None else Decimal(str(price)),
+            vat_included=None if vat is None else bool(vat),
+            currency=str(raw.get("currency", "SEK")),
+            stock_status=str(raw.get("stock_status") or _UNKNOWN),
+            delivery_days=None if delivery is None else int(delivery),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDocument:
+    """One product as the search engine sees it (backend-neutral)."""
+
+    product_id: int
+    name: str
+    brand: str | None = None
+    manufacturer: str | None = None
+    category: str | None = None
+    description: str | None = None
+    specs_text: str = ""
+    gtins: tuple[str, ...] = ()
+    mpn: str | None = None
+    catalog_number: str | None = None
+    skus: tuple[str, ...] = ()
+    offers: tuple[StoredOffer, ...] = ()
+    primary_gtin: str | None = None
+
+    @property
+    def offers_count(self) -> int:
+        return len(self.offers)
+
+    @property
+    def has_offers(self) -> bool:
+        return bool(self.offers)
+
+    @property
+    def min_price(self) -> Decimal | None:
+        prices = [p for o in self.offers if (p := o.comparable_price) is not None]
+        return min(prices) if prices else None
+
+    @property
+    def max_price(self) -> Decimal | None:
+        prices = [p for o in self.offers if (p := o.comparable_price) is not None]
+        return max(prices) if prices else None
+
+    @property
+    def in_stock(self) -> bool:
+        return any(o.stock_status in AVAILABLE_STATUSES for o in self.offers)
+
+    @property
+    def min_delivery_days(self) -> int | None:
+        days = [o.delivery_days for o in self.offers if o.delivery_days is not None]
+        return min(days) if days else None
+
+    @property
+    def retailer_slugs(self) -> tuple[str, ...]:
+        return tuple(sorted({o.retailer_slug for o in self.offers}))
+
+    def identifier_keys(self) -> tuple[str, ...]:
+        """Every exact-match key of the product: GTIN-14s, MPN/catalog keys, retailer SKUs."""
+        keys: set[str] = set()
+        for gtin in self.gtins:
+            padded = normalize_gtin(gtin)
+            if padded:
+                keys.add(padded)
+        for raw in (self.mpn, self.catalog_number, *self.skus):
+            key = normalize_key(raw) if raw else ""
+            if key:
+                keys.add(key)
+        return tuple(sorted(keys))
+
+    def stored(self) -> StoredProduct:
+        return StoredProduct(
+            product_id=self.product_id,
+            name=self.name,
+            gtin=self.primary_gtin or (self.gtins[0] if self.gtins else None),
+            brand=self.brand,
+            manufacturer=self.manufacturer,
+            category=self.category,
+            offers=self.offers,
+        )
+
+
+class StoredProduct:
+    """The stored part of a document: enough to show and rank a hit without the database.
+
+    Offers are kept as plain tuples (which CPython's garbage collector stops tracking), so a
+    large in-memory cache of stored products does not lengthen collection pauses.
+    """
+
+    __slots__ = ("_rows", "brand", "category", "gtin", "manufacturer", "name", "product_id")
+
+    def __init__(
+        self,
+        product_id: int,
+        name: str,
+        gtin: str | None = None,
+        brand: str | None = None,
+        manufacturer: str | None = None,
+        category: str | None = None,
+        offers: Iterable[StoredOffer] = (),
+    ) -> None:
+        self.product_id = product_id
+        self.name = name
+        self.gtin = gtin
+        self.brand = brand
+        self.manufacturer = manufacturer
+        self.category = category
+        self._rows: tuple[tuple[Any, ...], ...] = tuple(tuple(o) for o in offers)
+
+    @property
+    def offers(self) -> tuple[StoredOffer, ...]:
+        return tuple(StoredOffer._make(row) for row in self._rows)
+
+    @property
+    def offer_key(self) -> tuple[tuple[Any, ...], ...]:
+        """The offers as a hashable value (for memoizing per-offer-set computations)."""
+        return self._rows
+
+    @property
+    def offers_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def retailer_slugs(self) -> tuple[str, ...]:
+        return tuple(sorted({o.retailer_slug for o in self.offers}))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StoredProduct):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"StoredProduct(product_id={self.product_id}, name={self.name!r})"
+
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.product_id,
+            self.name,
+            self.gtin,
+            self.brand,
+            self.manufacturer,
+            self.category,
+            self._rows,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "product_id": self.product_id,
+                "name": self.name,
+                "gtin": self.gtin,
+                "brand": self.brand,
+                "manufacturer": self.manufacturer,
+                "category": self.category,
+                "offers": [o.to_json() for o in self.offers],
+            },
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> StoredProduct:
+        raw = json.loads(text)
+        return cls(
+            product_id=int(raw["product_id"]),
+            name=str(raw["name"]),
+            gtin=raw.get("gtin"),
+            brand=raw.get("brand"),
+            manufacturer=raw.get("manufacturer"),
+            category=raw.get("category"),
+            offers=[StoredOffer.from_json(o) for o in raw.get("offers", [])],
+        )
+
+
+def specs_to_text(specs: Sequence[Any]) -> str:
+    """Flatten ``[{name, value, unit}]`` into searchable text."""
+    parts: list[str] = []
+    for spec in specs:
+        if not isinstance(spec, dict):
+            continue
+        value = spec.get("value")
+        if value in (None, ""):
+            continue
+        unit = spec.get("unit") or ""
+        parts.append(f"{spec.get('name') or ''} {value} {unit}".strip())
+    return " ; ".join(parts)
+
+
+def _product_id_batches(
+    session: Session, product_ids: Iterable[int] | None, batch_size: int
+) -> Iterator[list[int]]:
+    if product_ids is not None:
+        batch: list[int] = []
+        for pid in sorted(set(product_ids)):
+            batch.append(pid)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+        return
+    last = 0
+    while True:  # keyset pagination: constant cost per batch at any depth
+        ids = list(
+            session.scalars(
+                select(Product.id).where(Product.id > last).order_by(Product.id).limit(batch_size)
+            )
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def build_documents(
+    session: Session, product_ids: Iterable[int] | None = None, batch_size: int = 2000
+) -> Iterator[ProductDocument]:
+    """Stream one document per product (all products, or only ``product_ids``).
+
+    Four batched queries per batch: products (+ manufacturer), identifiers, active offers
+    (+ retailer slug). Withdrawn offers are left out; unmatched offers belong to no product.
+    Ids that do not exist are skipped (the caller deletes them from the index).
+    """
+    for ids in _product_id_batches(session, product_ids, batch_size):
+        products = session.execute(
+            select(
+                Product.id,
+                Product.name,
+                Product.brand,
+                Manufacturer.name,
+                Product.category,
+                Product.description,
+                Product.specs,
+                Product.primary_gtin,
+                Product.mpn,
+                Product.catalog_number,
+            )
+            .outerjoin(Manufacturer, Manufacturer.id == Product.manufacturer_id)
+            .where(Product.id.in_(ids))
+            .order_by(Product.id)
+        ).all()
+        gtins: dict[int, list[str]] = defaultdict(list)
+        for pid, scheme, value in session.execute(
+            select(ProductIdentifier.product_id, ProductIdentifier.scheme, ProductIdentifier.value)
+            .where(ProductIdentifier.product_id.in_(ids))
+            .order_by(ProductIdentifier.id)
+        ):
+            if scheme == "gs1":
+                gtins[pid].append(value)
+        offers: dict[int, list[StoredOffer]] = defaultdict(list)
+        skus: dict[int, list[str]] = defaultdict(list)
+        for row in session.execute(
+            select(
+                Offer.product_id,
+                Offer.id,
+                Offer.retailer_id,
+                Retailer.slug,
+                Offer.price,
+                Offer.vat_included,
+                Offer.currency,
+                Offer.stock_status,
+                Offer.delivery_days,
+                Offer.sku,
+            )
+            .join(Retailer, Retailer.id == Offer.retailer_id)
+            .where(Offer.product_id.in_(ids), Offer.withdrawn_at.is_(None))
+            .order_by(Offer.id)
+        ):
+            owner = row[0]
+            if owner is None:  # excluded by the IN filter; keeps the type checker honest
+                continue
+            offers[owner].append(
+                StoredOffer(
+                    offer_id=row[1],
+                    retailer_id=row[2],
+                    retailer_slug=row[3],
+                    price=row[4],
+                    vat_included=row[5],
+                    currency=row[6],
+                    stock_status=row[7],
+                    delivery_days=row[8],
+                )
+            )
+            skus[owner].append(row[9])
+        for (
+            pid,
+            name,
+            brand,
+            manufacturer,
+            category,
+            description,
+            specs,
+            primary_gtin,
+            mpn,
+            catalog_number,
+        ) in products:
+            all_gtins = list(
+                dict.fromkeys([*([primary_gtin] if primary_gtin else []), *gtins[pid]])
+            )
+            yield ProductDocument(
+                product_id=pid,
+                name=name,
+                brand=brand,
+                manufacturer=manufacturer,
+                category=category,
+                description=description,
+                specs_text=specs_to_text(specs or []),
+                gtins=tuple(all_gtins),
+                mpn=mpn,
+                catalog_number=catalog_number,
+                skus=tuple(dict.fromkeys(skus[pid])),
+                offers=tuple(offers[pid]),
+                primary_gtin=primary_gtin,
+            )

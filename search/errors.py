@@ -1,0 +1,27 @@
+"""Typed errors of the search layer; the API maps them to responses in one place."""
+
+from __future__ import annotations
+
+
+class SearchError(Exception):
+    """Base class of every error raised by the search package."""
+
+
+class UnknownBackend(SearchError):
+    """The configured search backend name is not registered."""
+
+
+class BackendUnavailable(SearchError):
+    """The backend could not be opened or reached (missing index, server down)."""
+
+
+class IndexCorrupted(SearchError):
+    """The on-disk index state is inconsistent (pointer names a missing generation)."""
+
+
+class InvalidSearchRequest(SearchError):
+    """A search request that cannot be answered (bad sort, page out of range, bad filter)."""
+
+
+class SynonymFileError(SearchError):
+    """The synonym file is malformed."""

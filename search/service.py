@@ -1,0 +1,426 @@
+"""The search service: backend candidates -> ranked product hits with facets.
+
+Per query there is no database round trip: documents carry their active offers, retailer
+qualities and ranking configs are cached in memory (``refresh_signals``/``refresh_configs``),
+and each product's best offer is memoized by (config, signals, offers, rules).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.enums import StockStatus
+from catalog.models import Offer, Retailer, RetailerSignals
+from ranking.config import RankingConfig
+from ranking.rules import Rule, applicable_rules
+from ranking.scoring import (
+    OfferInput,
+    ProductInput,
+    ProductScore,
+    RankedOffer,
+    rank_offers,
+    rank_products,
+)
+from ranking.signals import RetailerQuality
+from search.documents import StoredOffer, StoredProduct
+from search.errors import InvalidSearchRequest
+from search.protocol import (
+    AnalyzedQuery,
+    BackendQuery,
+    BackendResult,
+    Filters,
+    SearchBackend,
+    SortOrder,
+)
+
+DEFAULT_CANDIDATES = 200
+MAX_PAGE_SIZE = 100
+MAX_RESULT_WINDOW = 10_000
+_RETAILER_RELOAD_SECONDS = 5.0
+_OFFER_CACHE_LIMIT = 50_000
+_AVAILABILITY_ORDER = (
+    StockStatus.IN_STOCK.value,
+    StockStatus.LIMITED.value,
+    StockStatus.BACKORDER.value,
+    StockStatus.OUT_OF_STOCK.value,
+    StockStatus.UNKNOWN.value,
+)
+_SORTS = ("relevance", "price_asc", "price_desc", "delivery")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    q: str = ""
+    brand: str | None = None
+    category: str | None = None
+    manufacturer: str | None = None
+    retailer: str | None = None
+    in_stock: bool | None = None
+    max_delivery_days: int | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    sort: SortOrder = "relevance"
+    page: int = 1
+    size: int = 20
+    config_name: str = "default"
+
+    def validate(self) -> None:
+        if self.sort not in _SORTS:
+            raise InvalidSearchRequest(f"sort must be one of {', '.join(_SORTS)}")
+        if self.page < 1:
+            raise InvalidSearchRequest("page must be >= 1")
+        if not 1 <= self.size <= MAX_PAGE_SIZE:
+            raise InvalidSearchRequest(f"size must be within 1..{MAX_PAGE_SIZE}")
+        if self.page * self.size > MAX_RESULT_WINDOW:
+            raise InvalidSearchRequest(f"cannot page beyond {MAX_RESULT_WINDOW} results")
+        if self.max_delivery_days is not None and self.max_delivery_days < 0:
+            raise InvalidSearchRequest("max_delivery_days must be >= 0")
+        low, high = self.min_price, self.max_price
+        if low is not None and high is not None and low > high:
+            raise InvalidSearchRequest("min_price is above max_price")
+
+    def filters(self) -> Filters:
+        def one(value: str | None) -> tuple[str, ...]:
+            return (value,) if value else ()
+
+        return Filters(
+            brand=one(self.brand),
+            manufacturer=one(self.manufacturer),
+            category=one(self.category),
+            retailer=one(self.retailer),
+            in_stock=self.in_stock,
+            max_delivery_days=self.max_delivery_days,
+            min_price=self.min_price,
+            max_price=self.max_price,
+        )
+
+
+@dataclass(slots=True)
+class ProductHit:
+    product_id: int
+    gtin: str | None
+    name: str
+    brand: str | None
+    category: str | None
+    score: float
+    offers_count: int
+    best_offer: dict[str, Any] | None
+    price_range: dict[str, Any] | None
+    availability: str
+    explanation: dict[str, Any]
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SearchResponse:
+    total: int
+    took_ms: float
+    hits: list[ProductHit]
+    facets: dict[str, list[dict[str, Any]]]
+    relaxed: bool = False  # no product had every word: matched any word instead
+
+
+class SearchService:
+    def __init__(
+        self,
+        backend: SearchBackend,
+        session_factory: Callable[[], Session],
+        config_provider: Callable[[str], RankingConfig],
+        candidates: int = DEFAULT_CANDIDATES,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.backend = backend
+        self.session_factory = session_factory
+        self.config_provider = config_provider
+        self.candidates = candidates
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._configs: dict[str, RankingConfig] = {}
+        self._retailers: dict[int, RetailerQuality] = {}
+        self._retailers_loaded_at = float("-inf")
+        self._signals_version = 0
+        self._offer_cache: dict[
+            tuple[object, ...], tuple[StoredProduct, ProductInput, RankedOffer | None]
+        ] = {}
+
+    # ---------------------------------------------------------------- caches
+
+    def config(self, name: str) -> RankingConfig:
+        found = self._configs.get(name)
+        if found is None:
+            found = self._configs[name] = self.config_provider(name)
+        return found
+
+    def refresh_configs(self) -> None:
+        """Forget cached ranking configs (after a config is published)."""
+        with self._lock:
+            self._configs = {}
+            self._offer_cache = {}
+
+    def refresh_signals(self) -> int:
+        """Reload every retailer's quality signals; returns how many retailers are known."""
+        with self.session_factory() as session:
+            rows = session.execute(
+                select(Retailer, RetailerSignals).outerjoin(
+                    RetailerSignals, RetailerSignals.retailer_id == Retailer.id
+                )
+            ).all()
+            qualities = {r.id: RetailerQuality.from_row(s, r) for r, s in rows}
+        with self._lock:
+            self._retailers = qualities
+            self._retailers_loaded_at = time.monotonic()
+            self._signals_version += 1
+            self._offer_cache = {}
+        return len(qualities)
+
+    def _retailer(self, offer: StoredOffer) -> RetailerQuality:
+        found = self._retailers.get(offer.retailer_id)
+        if found is not None:
+            return found
+        if time.monotonic() - self._retailers_loaded_at > _RETAILER_RELOAD_SECONDS:
+            self.refresh_signals()  # a retailer added since the last load
+            found = self._retailers.get(offer.retailer_id)
+            if found is not None:
+                return found
+        return RetailerQuality.unmeasured(
+            offer.retailer_id, offer.retailer_slug, offer.retailer_slug
+        )
+
+    def _prepared(
+        self, product: StoredProduct, config: RankingConfig, rules: Sequence[Rule]
+    ) -> tuple[ProductInput, RankedOffer | None]:
+        """Ranking inputs of a product and its best offer, memoized.
+
+        Keyed by the identity of the stored product (backends reuse the parsed object while
+        the document is unchanged), the config, the signals version and the offer rules.
+        """
+        if self._retailers_loaded_at == float("-inf"):
+            self.refresh_signals()
+        key = (id(product), id(config), self._signals_version, tuple(r.id for r in rules))
+        entry = self._offer_cache.get(key)
+        if entry is not None and entry[0] is product:
+            return entry[1], entry[2]
+        inputs = [
+            OfferInput(
+                offer_id=o.offer_id,
+                retailer=self._retailer(o),
+                price=o.price,
+                vat_included=o.vat_included,
+                stock_status=o.stock_status,
+                delivery_days=o.delivery_days,
+            )
+            for o in product.offers
+        ]
+        best = rank_offers(inputs, config, rules)[0] if inputs else None
+        prepared = _product_input(product)
+        if len(self._offer_cache) >= _OFFER_CACHE_LIMIT:
+            self._offer_cache = {}
+        self._offer_cache[key] = (product, prepared, best)
+        return prepared, best
+
+    # ---------------------------------------------------------------- search
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        request.validate()
+        config = self.config(request.config_name)
+        now = self.clock()
+        rules = applicable_rules(config.rules, request.q, now)
+        query = self.backend.analyze_query(request.q)
+        filters = request.filters()
+        if request.sort == "relevance":
+            hits, total, facets, relaxed = self._relevance(
+                request, query, filters, config, rules, now
+            )
+        else:
+            hits, total, facets, relaxed = self._sorted(request, query, filters, config, rules, now)
+        return SearchResponse(
+            total=total,
+            took_ms=round((time.perf_counter() - started) * 1000, 3),
+            hits=hits,
+            facets={
+                name: [{"value": value, "count": count} for value, count in values]
+                for name, values in facets.items()
+            },
+            relaxed=relaxed,
+        )
+
+    def _backend_search(
+        self, query: AnalyzedQuery, filters: Filters, **options: Any
+    ) -> tuple[BackendResult, bool]:
+        result = self.backend.search(BackendQuery(query=query, filters=filters, **options))
+        if result.total == 0 and len(query.clauses) > 1:
+            relaxed = BackendQuery(query=query, filters=filters, operator="or", **options)
+            return self.backend.search(relaxed), True
+        return result, False
+
+    def _relevance(
+        self,
+        request: SearchRequest,
+        query: AnalyzedQuery,
+        filters: Filters,
+        config: RankingConfig,
+        rules: Sequence[Rule],
+        now: datetime,
+    ) -> tuple[list[ProductHit], int, dict[str, list[tuple[str, int]]], bool]:
+        limit = max(self.candidates, request.page * request.size)
+        result, relaxed = self._backend_search(query, filters, limit=limit)
+        items: list[tuple[ProductInput, float, RankedOffer | None]] = []
+        best: dict[int, RankedOffer | None] = {}
+        for pid, text_score in result.hits:
+            product = result.documents.get(pid)
+            if product is None:
+                continue
+            prepared, best[pid] = self._prepared(product, config, rules)
+            items.append((prepared, text_score, best[pid]))
+        scores = rank_products(items, request.q, config, now)
+        hidden = len(items) - len(scores)
+        if result.identifier_matches:  # an exact GTIN/MPN/SKU hit always comes first
+            exact = [s for s in scores if s.product_id in result.identifier_matches]
+            for score in exact:
+                score.flags.append("identifier_match")
+            scores = exact + [s for s in scores if s.product_id not in result.identifier_matches]
+        start = (request.page - 1) * request.size
+        page = scores[start : start + request.size]
+        hits = [self._hit(result.documents[s.product_id], s, best[s.product_id]) for s in page]
+        return hits, max(0, result.total - hidden), result.facets, relaxed
+
+    def _sorted(
+        self,
+        request: SearchRequest,
+        query: AnalyzedQuery,
+        filters: Filters,
+        config: RankingConfig,
+        rules: Sequence[Rule],
+        now: datetime,
+    ) -> tuple[list[ProductHit], int, dict[str, list[tuple[str, int]]], bool]:
+        result, relaxed = self._backend_search(
+            query,
+            filters,
+            limit=request.size,
+            offset=(request.page - 1) * request.size,
+            sort=request.sort,
+        )
+        items: list[tuple[ProductInput, float, RankedOffer | None]] = []
+        best: dict[int, RankedOffer | None] = {}
+        for pid, _key in result.hits:
+            product = result.documents.get(pid)
+            if product is None:
+                continue
+            prepared, best[pid] = self._prepared(product, config, rules)
+            items.append((prepared, 1.0, best[pid]))
+        by_id = {s.product_id: s for s in rank_products(items, request.q, config, now)}
+        hits = [  # the backend's order (price/delivery) is kept; ranking explains each hit
+            self._hit(result.documents[pid], by_id[pid], best[pid])
+            for pid, _key in result.hits
+            if pid in by_id
+        ]
+        return hits, result.total, result.facets, relaxed
+
+    def _hit(
+        self, product: StoredProduct, score: ProductScore, best: RankedOffer | None
+    ) -> ProductHit:
+        offers = product.offers
+        by_id = {o.offer_id: o for o in offers}
+        return ProductHit(
+            product_id=product.product_id,
+            gtin=product.gtin,
+            name=product.name,
+            brand=product.brand,
+            category=product.category,
+            score=score.score,
+            offers_count=product.offers_count,
+            best_offer=None if best is None else _offer_dict(best, by_id[best.offer.offer_id]),
+            price_range=_price_range(offers),
+            availability=_availability(offers),
+            explanation=score.explanation.as_dict(),
+            flags=list(score.flags),
+        )
+
+    # ---------------------------------------------------------------- other reads
+
+    def suggest(self, q: str, limit: int = 8) -> list[str]:
+        return self.backend.suggest(q, limit)
+
+    def product_offers(self, product_id: int, config_name: str = "default") -> list[RankedOffer]:
+        """The product's active offers, ranked, read from the database (product page)."""
+        config = self.config(config_name)
+        rules = applicable_rules(config.rules, "", self.clock())
+        with self.session_factory() as session:
+            rows = session.execute(
+                select(Offer, Retailer, RetailerSignals)
+                .join(Retailer, Retailer.id == Offer.retailer_id)
+                .outerjoin(RetailerSignals, RetailerSignals.retailer_id == Retailer.id)
+                .where(Offer.product_id == product_id, Offer.withdrawn_at.is_(None))
+                .order_by(Offer.id)
+            ).all()
+            inputs = [
+                OfferInput(
+                    offer_id=offer.id,
+                    retailer=RetailerQuality.from_row(signals, retailer),
+                    price=offer.price,
+                    vat_included=offer.vat_included,
+                    stock_status=offer.stock_status,
+                    delivery_days=offer.delivery_days,
+                )
+                for offer, retailer, signals in rows
+            ]
+        return rank_offers(inputs, config, rules)
+
+
+def _product_input(product: StoredProduct) -> ProductInput:
+    return ProductInput(
+        product_id=product.product_id,
+        brand=product.brand,
+        category=product.category,
+        manufacturer=product.manufacturer,
+        retailer_slugs=product.retailer_slugs,
+        has_offers=product.offers_count > 0,
+    )
+
+
+def _offer_dict(ranked: RankedOffer, stored: StoredOffer) -> dict[str, Any]:
+    return {
+        "offer_id": stored.offer_id,
+        "retailer": stored.retailer_slug,
+        "retailer_name": ranked.offer.retailer.name,
+        "price": stored.price,
+        "currency": stored.currency,
+        "vat_included": stored.vat_included,
+        "price_incl_vat": stored.comparable_price,
+        "stock_status": stored.stock_status,
+        "delivery_days": stored.delivery_days,
+        "score": ranked.score,
+    }
+
+
+def _price_range(offers: Sequence[StoredOffer]) -> dict[str, Any] | None:
+    prices = [p for o in offers if (p := o.comparable_price) is not None]
+    if not prices:
+        return None
+    currencies = sorted({o.currency for o in offers if o.price is not None})
+    return {
+        "min": min(prices),
+        "max": max(prices),
+        "currency": currencies[0] if len(currencies) == 1 else "mixed",
+        "vat_included": True,
+    }
+
+
+def _availability(offers: Sequence[StoredOffer]) -> str:
+    if not offers:
+        return "no_offers"
+    statuses = {o.stock_status for o in offers}
+    for status in _AVAILABILITY_ORDER:
+        if status in statuses:
+            return status
+    return StockStatus.UNKNOWN.value

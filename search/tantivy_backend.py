@@ -1,0 +1,451 @@
+"""The embedded tantivy backend: generations on disk, atomic swap on reindex.
+
+Layout under ``<index_dir>/tantivy/``::
+
+    CURRENT               # name of the live generation (replaced atomically)
+    <generation>/         # one tantivy index, plus
+        vocabulary.txt    #   catalog words its decompounder was built with
+        learned.txt       #   catalog words seen while indexing it (next build's vocabulary)
+
+Writes take one in-process lock and open a short-lived writer, so separate processes can
+take turns writing. Readers follow a pointer change made by another process (checked at
+most once a second) and reload on commits.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from catalog.settings import Settings
+from search.analysis.analyzer import Analyzer
+from search.analysis.tokens import normalize, tokenize
+from search.documents import ProductDocument, StoredProduct
+from search.errors import BackendUnavailable, IndexCorrupted
+from search.protocol import FACET_FIELDS, AnalyzedQuery, BackendQuery, BackendResult
+from search.tantivy_schema import (
+    DELIVERY,
+    PAYLOAD,
+    PRICE_ASC,
+    PRICE_DESC,
+    PRODUCT_ID,
+    PRODUCT_KEY,
+    SUGGEST,
+    VERSION,
+    QueryBuilder,
+    build_schema,
+    facet_aggregations,
+    parse_ranges,
+    parse_terms,
+    range_aggregations,
+    to_tantivy,
+)
+
+POINTER = "CURRENT"
+VOCABULARY = "vocabulary.txt"
+LEARNED = "learned.txt"
+POINTER_CHECK_SECONDS = 1.0
+FACET_CACHE_SIZE = 2048
+_SORTS: dict[str, tuple[str, tantivy.Order]] = {
+    "price_asc": (PRICE_ASC, tantivy.Order.Asc),
+    "price_desc": (PRICE_DESC, tantivy.Order.Desc),
+    "delivery": (DELIVERY, tantivy.Order.Asc),
+}
+
+
+@dataclass(slots=True)
+class Generation:
+    """One opened on-disk index with the analyzer it was built with."""
+
+    name: str
+    path: Path
+    index: tantivy.Index
+    analyzer: Analyzer
+    queries: QueryBuilder
+    learned: set[str] = field(default_factory=set)
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    count: int | None = getattr(result, "count", None)  # absent from tantivy's type stubs
+    return int(count or 0)
+
+
+def _read_words(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    return {w for w in path.read_text(encoding="utf-8").split() if w}
+
+
+def _write_words(path: Path, words: Iterable[str]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(sorted(words)) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class TantivyBackend:
+    """:class:`search.protocol.SearchBackend` over an embedded tantivy index."""
+
+    name = "tantivy"
+
+    def __init__(
+        self,
+        root: Path,
+        heap_size: int = 256_000_000,
+        writer_threads: int = 0,
+        analyzer_factory: type[Analyzer] = Analyzer,
+        document_cache_size: int = 100_000,
+        facet_cache_seconds: float = 10.0,
+    ) -> None:
+        self.root = Path(root)
+        self.heap_size = heap_size
+        self.writer_threads = writer_threads
+        self._analyzer_factory = analyzer_factory
+        self._write_lock = threading.RLock()
+        self._schema = build_schema()
+        self._pointer_checked = 0.0
+        self._closed = False
+        self.document_cache_size = document_cache_size
+        self._stored: dict[tuple[int, int], StoredProduct] = {}
+        self.facet_cache_seconds = facet_cache_seconds
+        self._commits = 0  # in-process commits (part of the facet cache key)
+        self._facet_cache: dict[tuple[object, ...], tuple[float, dict[str, list[tuple[str, int]]]]]
+        self._facet_cache = {}
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BackendUnavailable(f"cannot create index directory {self.root}: {exc}") from exc
+        with self._write_lock:
+            live = self._read_pointer()
+            if live is None:
+                live = self._new_generation_name()
+                self._gen = self._open(live, vocabulary=set())
+                self._write_pointer(live)
+            else:
+                self._gen = self._open(live)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TantivyBackend:
+        """The backend under ``<index_dir>/tantivy`` (what the registry calls)."""
+        return cls(settings.index_dir / "tantivy")
+
+    # ---------------------------------------------------------------- generations
+
+    def _new_generation_name(self) -> str:
+        return f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+
+    def _read_pointer(self) -> str | None:
+        pointer = self.root / POINTER
+        if not pointer.exists():
+            return None
+        name = pointer.read_text(encoding="utf-8").strip()
+        if not name or not (self.root / name).is_dir():
+            raise IndexCorrupted(f"{pointer} names a missing generation {name!r}")
+        return name
+
+    def _write_pointer(self, name: str) -> None:
+        tmp = self.root / f"{POINTER}.{uuid.uuid4().hex}.tmp"
+        tmp.write_text(name + "\n", encoding="utf-8")
+        os.replace(tmp, self.root / POINTER)
+
+    def _open(self, name: str, vocabulary: set[str] | None = None) -> Generation:
+        path = self.root / name
+        path.mkdir(parents=True, exist_ok=True)
+        if vocabulary is not None:
+            _write_words(path / VOCABULARY, vocabulary)
+        words = _read_words(path / VOCABULARY)
+        try:
+            index = tantivy.Index(self._schema, path=str(path), reuse=True)
+        except (OSError, ValueError) as exc:
+            raise BackendUnavailable(f"cannot open tantivy index at {path}: {exc}") from exc
+        index.config_reader("OnCommit")
+        return Generation(
+            name=name,
+            path=path,
+            index=index,
+            analyzer=self._analyzer_factory.default(words),
+            queries=QueryBuilder(self._schema),
+            learned=_read_words(path / LEARNED),
+        )
+
+    def _live(self) -> Generation:
+        """The live generation, following a swap made by another process."""
+        if self._closed:
+            raise BackendUnavailable("backend is closed")
+        now = time.monotonic()
+        if now - self._pointer_checked >= POINTER_CHECK_SECONDS:
+            self._pointer_checked = now
+            name = self._read_pointer()
+            if name is not None and name != self._gen.name:
+                with self._write_lock:
+                    if name != self._gen.name:
+                        self._gen = self._open(name)
+        return self._gen
+
+    @property
+    def generation(self) -> str:
+        return self._live().name
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """The analyzer of the live generation (queries must use the index's own)."""
+        return self._live().analyzer
+
+    def analyze_query(self, text: str) -> AnalyzedQuery:
+        return self._live().analyzer.analyze_query(text)
+
+    # ---------------------------------------------------------------- writes
+
+    def _write(self, gen: Generation, docs: Iterable[ProductDocument], upsert: bool) -> int:
+        writer = gen.index.writer(heap_size=self.heap_size, num_threads=self.writer_threads)
+        written = 0
+        try:
+            for doc in docs:
+                if upsert:
+                    writer.delete_documents_by_term(PRODUCT_KEY, str(doc.product_id))
+                writer.add_document(to_tantivy(doc, gen.analyzer))
+                gen.learned.update(Analyzer.vocabulary_of(doc))
+                written += 1
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        writer.wait_merging_threads()
+        _write_words(gen.path / LEARNED, gen.learned)
+        gen.index.reload()
+        self._commits += 1
+        return written
+
+    def index_documents(self, docs: Iterable[ProductDocument]) -> int:
+        with self._write_lock:
+            return self._write(self._live(), docs, upsert=True)
+
+    def update_documents(self, docs: Iterable[ProductDocument]) -> int:
+        return self.index_documents(docs)
+
+    def delete_documents(self, product_ids: Iterable[int]) -> int:
+        with self._write_lock:
+            gen = self._live()
+            writer = gen.index.writer(heap_size=15_000_000, num_threads=1)
+            count = 0
+            for pid in product_ids:
+                writer.delete_documents_by_term(PRODUCT_KEY, str(int(pid)))
+                count += 1
+            writer.commit()
+            writer.wait_merging_threads()
+            gen.index.reload()
+            self._commits += 1
+            return count
+
+    def reindex(self, docs: Iterable[ProductDocument]) -> int:
+        """Build a new generation from ``docs``, then swap it in and drop the old one.
+
+        The new generation splits compounds with the words learned by the old one. Searches
+        keep answering from the old generation until the swap. Writes wait for the rebuild.
+        """
+        with self._write_lock:
+            old = self._live()
+            vocabulary = set(old.learned) | _read_words(old.path / VOCABULARY)
+            name = self._new_generation_name()
+            new = self._open(name, vocabulary=vocabulary)
+            new.learned = set()
+            try:
+                written = self._write(new, docs, upsert=False)
+            except BaseException:
+                shutil.rmtree(new.path, ignore_errors=True)
+                raise
+            self._write_pointer(name)
+            self._gen = new
+            shutil.rmtree(old.path, ignore_errors=True)
+            return written
+
+    # ---------------------------------------------------------------- reads
+
+    def count(self) -> int:
+        return int(self._live().index.searcher().num_docs)
+
+    def search(self, request: BackendQuery) -> BackendResult:
+        gen = self._live()
+        searcher = gen.index.searcher()
+        qb = gen.queries
+        matching = qb.matching(request.query, request.operator)
+        query = qb.combine(matching, request.filters)
+        if request.sort == "relevance":
+            result = searcher.search(query, request.limit, count=True, offset=request.offset)
+        else:
+            field_name, order = _SORTS[request.sort]
+            result = searcher.search(
+                query,
+                request.limit,
+                count=True,
+                order_by_field=field_name,
+                offset=request.offset,
+                order=order,
+            )
+        addresses = [addr for _key, addr in result.hits]
+        ids = searcher.fast_field_values(PRODUCT_ID, addresses) if addresses else []
+        hits = [
+            (int(pid), float(key))
+            for (key, _addr), pid in zip(result.hits, ids, strict=True)
+            if pid is not None
+        ]
+        documents: dict[int, StoredProduct] = {}
+        if request.include_documents and addresses:
+            documents = self._documents(searcher, addresses)
+        identifier_matches: frozenset[int] = frozenset()
+        ident = qb.identifiers(request.query)
+        if ident is not None:
+            found = searcher.search(qb.combine(ident, request.filters), 50, count=False)
+            exact = searcher.fast_field_values(PRODUCT_ID, [a for _s, a in found.hits])
+            identifier_matches = frozenset(int(p) for p in exact if p is not None)
+        facets = self._cached_facets(gen, searcher, matching, request) if request.facets else {}
+        return BackendResult(
+            total=_count(result),
+            hits=hits,
+            facets=facets,
+            documents=documents,
+            identifier_matches=identifier_matches,
+        )
+
+    def _documents(
+        self, searcher: tantivy.Searcher, addresses: list[tantivy.DocAddress]
+    ) -> dict[int, StoredProduct]:
+        """Stored products of the hits; parsed payloads are reused while unchanged."""
+        ids = searcher.fast_field_values(PRODUCT_ID, addresses)
+        versions = searcher.fast_field_values(VERSION, addresses)
+        cache = self._stored
+        out: dict[int, StoredProduct] = {}
+        for pid, version, addr in zip(ids, versions, addresses, strict=True):
+            if pid is None:
+                continue
+            key = (int(pid), int(version or 0))
+            product = cache.get(key)
+            if product is None:
+                payload = searcher.doc(addr).get_first(PAYLOAD)
+                if not isinstance(payload, bytes):
+                    continue
+                product = StoredProduct.from_json(payload.decode("utf-8"))
+                if len(cache) >= self.document_cache_size:
+                    for stale in list(islice(cache, len(cache) // 4 + 1)):
+                        del cache[stale]  # drop the oldest quarter
+                cache[key] = product
+            out[key[0]] = product
+        return out
+
+    def _cached_facets(
+        self,
+        gen: Generation,
+        searcher: tantivy.Searcher,
+        matching: tantivy.Query,
+        request: BackendQuery,
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Facet counts, reused for the same query and filters while the index is unchanged.
+
+        Aggregating a broad match (a browse page over 200k products) costs tens of
+        milliseconds; the same browse request is common. Entries are keyed by the
+        generation's last commit (meta.json) and expire after ``facet_cache_seconds``.
+        """
+        try:
+            stamp = (gen.path / "meta.json").stat().st_mtime_ns
+        except OSError:
+            stamp = -1
+        key = (
+            gen.name,
+            stamp,
+            request.query,
+            request.operator,
+            request.filters,
+            request.facet_size,
+        )
+        now = time.monotonic()
+        cached = self._facet_cache.get(key)
+        if cached is not None and now - cached[0] < self.facet_cache_seconds:
+            return cached[1]
+        facets = self._facets(searcher, gen.queries, matching, request)
+        if len(self._facet_cache) >= FACET_CACHE_SIZE:
+            self._facet_cache.clear()
+        self._facet_cache[key] = (now, facets)
+        return facets
+
+    def _facets(
+        self,
+        searcher: tantivy.Searcher,
+        qb: QueryBuilder,
+        matching: tantivy.Query,
+        request: BackendQuery,
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Counts per product over the whole matched set.
+
+        A facet with an active filter is counted without its own filter (disjunctive
+        faceting), so the other values of that facet stay visible and countable.
+        """
+        filters = request.filters
+        plain = [f for f in FACET_FIELDS if not filters.facet_values(f)]
+        aggs: dict[str, Any] = facet_aggregations(plain, request.facet_size)
+        aggs.update(range_aggregations())
+        raw = searcher.aggregate(qb.combine(matching, filters), aggs)
+        out: dict[str, list[tuple[str, int]]] = {name: parse_terms(raw[name]) for name in plain}
+        for facet in FACET_FIELDS:
+            if facet in plain:
+                continue
+            own = searcher.aggregate(
+                qb.combine(matching, filters.without(facet)),
+                facet_aggregations([facet], request.facet_size),
+            )
+            out[facet] = parse_terms(own[facet])
+        out.update(parse_ranges(raw))
+        return out
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Completions: names/brands/categories starting with the prefix, then the last
+        word completed among products that contain the earlier words."""
+        text = normalize(prefix)
+        tokens = tokenize(text)
+        if not tokens or limit <= 0:
+            return []
+        gen = self._live()
+        searcher = gen.index.searcher()
+        joined = " ".join(tokens)
+        out: dict[str, None] = {}
+        for term, _count in searcher.terms_with_prefix(SUGGEST, joined, limit=limit):
+            out.setdefault(str(term), None)
+        if not text.endswith(" "):
+            head, last = tokens[:-1], tokens[-1]
+            context = None
+            if head:
+                context = tantivy.Query.boolean_query(
+                    [
+                        (tantivy.Occur.Must, tantivy.Query.term_query(self._schema, "name", t))
+                        for t in head
+                    ]
+                )
+            for term, _count in searcher.terms_with_prefix(
+                "name", last, filter_query=context, limit=limit
+            ):
+                out.setdefault(" ".join([*head, str(term)]), None)
+        return list(out)[:limit]
+
+    def health(self) -> dict[str, object]:
+        gen = self._live()
+        searcher = gen.index.searcher()
+        return {
+            "backend": self.name,
+            "status": "ok",
+            "generation": gen.name,
+            "path": str(gen.path),
+            "documents": int(searcher.num_docs),
+            "segments": int(searcher.num_segments),
+            "vocabulary": gen.analyzer.decompounder.vocabulary_size,
+        }
+
+    def close(self) -> None:
+        self._closed = True

@@ -1,0 +1,184 @@
+"""Feed uploads over HTTP: preview, 202 + polling, errors.csv, limits, bad files, access."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.unit.api.test_api_support import (
+    ApiEnv,
+    assert_problem,
+    build_env,
+    close_env,
+    feed_csv,
+    wait_for_run,
+)
+
+GARBAGE = bytes(range(256)) * 8
+
+
+@pytest.fixture()
+def env(tmp_path: Path) -> Iterator[ApiEnv]:
+    built = build_env(tmp_path, max_upload_bytes=64 * 1024)
+    yield built
+    close_env(built)
+
+
+def upload(env: ApiEnv, data: bytes, role: str = "retailer_own", slug: str = "tandab", **kw):  # type: ignore[no-untyped-def]
+    params = {"dry_run": "true"} if kw.pop("dry_run", False) else {}
+    return env.client.post(
+        f"/api/v1/retailers/{slug}/feeds",
+        params=params,
+        files={"file": (kw.pop("name", "lager.csv"), data, "text/csv")},
+        data={k: str(v).lower() if isinstance(v, bool) else v for k, v in kw.items()},
+        headers=env.headers(role),
+    )
+
+
+def test_dry_run_previews_without_writing(env: ApiEnv) -> None:
+    r = upload(env, feed_csv(rows=25, bad_rows=2), dry_run=True)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["format"] == "csv" and body["file_name"] == "lager.csv"
+    assert body["mapping"]["sku"] == "Artikelnummer"
+    assert len(body["rows"]) == 20
+    assert body["counts"]["valid"] == 25 and body["errors_count"] == 2
+    assert body["errors"][0]["field"] == "price"
+    history = env.client.get("/api/v1/retailers/tandab/feeds", headers=env.headers("admin"))
+    assert history.json()["count"] == 0
+
+
+def test_upload_is_accepted_polled_and_reports_errors_as_csv(env: ApiEnv) -> None:
+    data = feed_csv(rows=3, bad_rows=1) + b"C-1;Komposit A2;399,00 kr;I lager;07312345678916\n"
+    r = upload(env, data, delta=True)
+    assert r.status_code == 202, r.text
+    run_id = r.json()["id"]
+    assert r.headers["location"] == f"/api/v1/feeds/{run_id}"
+    assert r.json()["links"]["self"] == f"/api/v1/feeds/{run_id}"
+    run = wait_for_run(env, run_id)
+    assert run["status"] == "succeeded", run
+    assert run["progress"] == 1.0 and run["mode"] == "delta"
+    assert run["counts"]["inserted"] == 4
+    assert run["errors"]["count"] == 1 and run["errors"]["data"][0]["row"] == 5
+    assert "total_s" in run["timings"]
+    paged = env.client.get(
+        f"/api/v1/feeds/{run_id}", params={"errors_page": 2}, headers=env.headers("admin")
+    )
+    assert paged.json()["errors"] == {"data": [], "count": 1}
+    r = env.client.get(f"/api/v1/feeds/{run_id}/errors.csv", headers=env.headers("retailer_own"))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert rows[0] == ["row", "field", "value", "message", "severity"]
+    assert rows[1][:3] == ["5", "price", "inte ett pris"] and rows[1][4] == "error"
+    history = env.client.get("/api/v1/retailers/tandab/feeds", headers=env.headers("retailer_own"))
+    assert history.json()["count"] == 1 and history.json()["data"][0]["id"] == run_id
+    # the offer matched by GTIN reaches the search index right after the run (incremental)
+    deadline = time.monotonic() + 10
+    while True:
+        found = env.client.get("/api/v1/search", params={"q": "07312345678916"}).json()
+        if found["data"][0]["offers_count"] == 2:
+            break
+        assert time.monotonic() < deadline, found
+        time.sleep(0.05)
+
+
+def test_mass_withdrawal_is_rejected_with_a_message(env: ApiEnv) -> None:
+    run = wait_for_run(env, upload(env, feed_csv(rows=1, bad_rows=0)).json()["id"])
+    assert run["status"] == "rejected" and "withdraw" in run["message"]
+
+
+def test_binary_garbage_is_rejected_naming_the_file(env: ApiEnv) -> None:
+    body = assert_problem(upload(env, GARBAGE, name="junk.bin", dry_run=True), 422)
+    assert "junk.bin" in body["detail"]
+    r = upload(env, GARBAGE, name="junk.bin")
+    assert r.status_code == 202
+    run = wait_for_run(env, r.json()["id"])
+    assert run["status"] == "rejected" and "junk.bin" in run["message"]
+
+
+def test_header_only_and_missing_columns(env: ApiEnv) -> None:
+    body = assert_problem(upload(env, b"foo;bar\n1;2\n", dry_run=True), 422)
+    assert "required field" in body["detail"]
+
+
+def test_oversized_upload_is_413(env: ApiEnv) -> None:
+    big = feed_csv(rows=3000, bad_rows=0)
+    assert len(big) > env.settings.max_upload_bytes
+    assert_problem(upload(env, big), 413)
+    assert_problem(upload(env, big, dry_run=True), 413)
+
+
+def test_oversized_chunked_upload_is_413_while_streaming(env: ApiEnv) -> None:
+    def chunks() -> Iterator[bytes]:
+        boundary = b"--xyz\r\n"
+        yield boundary + b'Content-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+        for _ in range(100):
+            yield b"x" * 4096
+        yield b"\r\n--xyz--\r\n"
+
+    r = env.client.post(
+        "/api/v1/retailers/tandab/feeds",
+        content=chunks(),
+        headers={
+            **env.headers("retailer_own"),
+            "content-type": "multipart/form-data; boundary=xyz",
+        },
+    )
+    assert_problem(r, 413)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"mapping": "{not json"}, {"mapping": '["sku"]'}, {"delta": "perhaps"}],
+)
+def test_bad_options_are_422(env: ApiEnv, fields: dict[str, str]) -> None:
+    assert_problem(upload(env, feed_csv(), **fields), 422)
+
+
+def test_missing_file_is_422(env: ApiEnv) -> None:
+    r = env.client.post(
+        "/api/v1/retailers/tandab/feeds", data={"delta": "true"}, headers=env.headers("admin")
+    )
+    assert_problem(r, 422)
+
+
+def test_explicit_mapping_is_used(env: ApiEnv) -> None:
+    data = b"Nr;Namn;Kostnad;Status\nA1;Spegel;10,00;I lager\n"
+    mapping = '{"sku": "Nr", "name": "Namn", "price": "Kostnad", "stock": "Status"}'
+    r = upload(env, data, dry_run=True, mapping=mapping)
+    assert r.status_code == 200, r.text
+    assert r.json()["mapping"]["sku"] == "Nr"
+
+
+def test_unknown_retailer_and_run(env: ApiEnv) -> None:
+    assert_problem(upload(env, feed_csv(), role="admin", slug="nope"), 404)
+    assert_problem(env.client.get("/api/v1/feeds/999", headers=env.headers("admin")), 404)
+    assert_problem(
+        env.client.get("/api/v1/feeds/999/errors.csv", headers=env.headers("admin")), 404
+    )
+    assert_problem(
+        env.client.get("/api/v1/retailers/nope/feeds", headers=env.headers("admin")), 404
+    )
+
+
+def test_retailers_only_see_their_own_feeds(env: ApiEnv) -> None:
+    run_id = upload(env, feed_csv(), delta=True).json()["id"]
+    wait_for_run(env, run_id)
+    other = env.headers("retailer_other")
+    assert_problem(upload(env, feed_csv(), role="retailer_other"), 403)
+    assert_problem(env.client.get(f"/api/v1/feeds/{run_id}", headers=other), 403)
+    assert_problem(env.client.get(f"/api/v1/feeds/{run_id}/errors.csv", headers=other), 403)
+    assert_problem(env.client.get("/api/v1/retailers/tandab/feeds", headers=other), 403)
+    assert_problem(upload(env, feed_csv(), role="clinic"), 403)
+    anonymous = env.client.post(
+        "/api/v1/retailers/tandab/feeds", files={"file": ("a.csv", feed_csv())}
+    )
+    assert_problem(anonymous, 401)
+    for role in ("merchandiser", "admin"):
+        r = env.client.get(f"/api/v1/feeds/{run_id}", headers=env.headers(role))
+        assert r.status_code == 200

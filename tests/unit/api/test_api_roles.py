@@ -1,0 +1,186 @@
+"""Endpoint x role matrix: who gets 2xx, who gets 401 (anonymous) or 403 (wrong role)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from httpx import Response
+
+from tests.unit.api.test_api_support import ApiEnv, build_env, close_env, feed_csv, wait_for_run
+
+Call = Callable[[ApiEnv, dict[str, str]], Response]
+PUBLIC = {None, "clinic", "retailer_own", "retailer_other", "merchandiser", "admin"}
+LOGGED_IN = PUBLIC - {None}
+FEEDS = {"retailer_own", "merchandiser", "admin"}
+STAFF = {"merchandiser", "admin"}
+ROLES: list[str | None] = [
+    None,
+    "clinic",
+    "retailer_own",
+    "retailer_other",
+    "merchandiser",
+    "admin",
+]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiEnv]:
+    built = build_env(Path(tmp_path_factory.mktemp("api_roles")))
+    r = built.client.post(
+        "/api/v1/retailers/tandab/feeds",
+        files={"file": ("lager.csv", feed_csv())},
+        data={"delta": "true"},
+        headers=built.headers("admin"),
+    )
+    assert r.status_code == 202
+    built.offers["run"] = r.json()["id"]
+    wait_for_run(built, r.json()["id"], role="admin")
+    yield built
+    close_env(built)
+
+
+def _draft(env: ApiEnv) -> int:
+    r = env.client.post(
+        "/api/v1/ranking/configs/rolecheck/drafts",
+        json={"config": {}, "comment": "matrix"},
+        headers=env.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    version: int = r.json()["version"]["version"]
+    return version
+
+
+def _publish(env: ApiEnv, h: dict[str, str]) -> Response:
+    return env.client.post(
+        "/api/v1/ranking/configs/rolecheck/publish", json={"version": _draft(env)}, headers=h
+    )
+
+
+def _rollback(env: ApiEnv, h: dict[str, str]) -> Response:
+    version = _draft(env)
+    published = env.client.post(
+        "/api/v1/ranking/configs/rolecheck/publish",
+        json={"version": version},
+        headers=env.headers("admin"),
+    )
+    assert published.status_code == 200
+    return env.client.post(
+        "/api/v1/ranking/configs/rolecheck/rollback", json={"to_version": version}, headers=h
+    )
+
+
+def _upload(env: ApiEnv, h: dict[str, str], dry_run: bool) -> Response:
+    return env.client.post(
+        "/api/v1/retailers/tandab/feeds",
+        params={"dry_run": "true"} if dry_run else {},
+        files={"file": ("lager.csv", feed_csv())},
+        data={"delta": "true"},
+        headers=h,
+    )
+
+
+ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
+    ("search", lambda e, h: e.client.get("/api/v1/search?q=handske", headers=h), PUBLIC, 200),
+    ("suggest", lambda e, h: e.client.get("/api/v1/suggest?q=nit", headers=h), PUBLIC, 200),
+    (
+        "product",
+        lambda e, h: e.client.get(f"/api/v1/products/{e.products['glove']}", headers=h),
+        PUBLIC,
+        200,
+    ),
+    (
+        "compare",
+        lambda e, h: e.client.get(
+            f"/api/v1/compare?ids={e.products['glove']},{e.products['mirror']}", headers=h
+        ),
+        PUBLIC,
+        200,
+    ),
+    ("retailers", lambda e, h: e.client.get("/api/v1/retailers", headers=h), PUBLIC, 200),
+    ("retailer", lambda e, h: e.client.get("/api/v1/retailers/tandab", headers=h), PUBLIC, 200),
+    ("feed_dry_run", lambda e, h: _upload(e, h, True), FEEDS, 200),
+    ("feed_upload", lambda e, h: _upload(e, h, False), FEEDS, 202),
+    (
+        "feed_run",
+        lambda e, h: e.client.get(f"/api/v1/feeds/{e.offers['run']}", headers=h),
+        FEEDS,
+        200,
+    ),
+    (
+        "feed_errors_csv",
+        lambda e, h: e.client.get(f"/api/v1/feeds/{e.offers['run']}/errors.csv", headers=h),
+        FEEDS,
+        200,
+    ),
+    (
+        "feed_history",
+        lambda e, h: e.client.get("/api/v1/retailers/tandab/feeds", headers=h),
+        FEEDS,
+        200,
+    ),
+    (
+        "ranking_configs",
+        lambda e, h: e.client.get("/api/v1/ranking/configs", headers=h),
+        STAFF,
+        200,
+    ),
+    (
+        "ranking_config",
+        lambda e, h: e.client.get("/api/v1/ranking/configs/default", headers=h),
+        STAFF,
+        200,
+    ),
+    (
+        "ranking_draft",
+        lambda e, h: e.client.post(
+            "/api/v1/ranking/configs/rolecheck/drafts", json={"config": {}}, headers=h
+        ),
+        STAFF,
+        201,
+    ),
+    ("ranking_publish", _publish, STAFF, 200),
+    ("ranking_rollback", _rollback, STAFF, 200),
+    (
+        "ranking_history",
+        lambda e, h: e.client.get("/api/v1/ranking/configs/rolecheck/history", headers=h),
+        STAFF,
+        200,
+    ),
+    (
+        "ranking_preview",
+        lambda e, h: e.client.post(
+            "/api/v1/ranking/preview",
+            json={"queries": ["handske"], "config_a": "default", "config_b": "price_first"},
+            headers=h,
+        ),
+        STAFF,
+        200,
+    ),
+    ("me", lambda e, h: e.client.get("/api/v1/auth/me", headers=h), LOGGED_IN, 200),
+    (
+        "api_key",
+        lambda e, h: e.client.post("/api/v1/auth/api-keys", json={"name": "k"}, headers=h),
+        LOGGED_IN,
+        201,
+    ),
+    ("logout", lambda e, h: e.client.post("/api/v1/auth/logout", headers=h), PUBLIC, 204),
+    ("healthz", lambda e, h: e.client.get("/healthz", headers=h), PUBLIC, 200),
+    ("readyz", lambda e, h: e.client.get("/readyz", headers=h), PUBLIC, 200),
+    ("metrics", lambda e, h: e.client.get("/metrics", headers=h), PUBLIC, 200),
+]
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
+@pytest.mark.parametrize("name,call,allowed,ok", ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
+def test_role_matrix(
+    env: ApiEnv, role: str | None, name: str, call: Call, allowed: set[str | None], ok: int
+) -> None:
+    r = call(env, env.headers(role))
+    if role in allowed:
+        assert r.status_code == ok, f"{name} as {role}: {r.status_code} {r.text}"
+    else:
+        expected = 401 if role is None else 403
+        assert r.status_code == expected, f"{name} as {role}: {r.status_code} {r.text}"
+        assert r.headers["content-type"].startswith("application/problem+json")

@@ -1,0 +1,121 @@
+"""``valbar search / suggest / reindex / eval ranking`` over a tiny catalog in a temp data dir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from api.cli import eval_cmd, search_cmd
+from catalog.settings import get_settings
+from indexer.jobs import factory_for
+from tests.factories import add_product
+
+GLOVES = "07350000000014"
+BUR = "07350000000021"
+
+app = typer.Typer()
+app.command("search")(search_cmd.search)
+app.command("suggest")(search_cmd.suggest)
+app.command("reindex")(search_cmd.reindex)
+app.add_typer(eval_cmd.eval_app, name="eval")
+runner = CliRunner()
+
+
+@pytest.fixture()
+def catalog(settings_env: Path) -> Path:
+    factory = factory_for(get_settings())
+    add_product(factory, key="g", name="Nitrile examination gloves, size M", gtin=GLOVES)
+    add_product(factory, key="b", name="Diamond bur FG round 012", gtin=BUR, brand="Komet")
+    return settings_env
+
+
+@pytest.fixture()
+def indexed(catalog: Path) -> Path:
+    result = runner.invoke(app, ["reindex", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["indexed"] == 2
+    return catalog
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for path in (["search"], ["suggest"], ["reindex"], ["eval", "ranking"]):
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, path
+        assert "Example: valbar " + " ".join(path) in result.output.replace("\n", " "), path
+
+
+def test_search_json_has_the_documented_shape(indexed: Path) -> None:
+    result = runner.invoke(app, ["search", "handskar", "--json", "--limit", "5"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"total", "took_ms", "hits", "facets"}
+    assert data["total"] == 1
+    hit = data["hits"][0]
+    assert set(hit) == {
+        "product_id",
+        "gtin",
+        "name",
+        "brand",
+        "category",
+        "score",
+        "offers_count",
+        "best_offer",
+    }
+    assert hit["gtin"] == GLOVES and hit["offers_count"] == 0 and hit["best_offer"] is None
+
+
+def test_search_text_and_bad_limit(indexed: Path) -> None:
+    result = runner.invoke(app, ["search", "diamond bur"])
+    assert result.exit_code == 0, result.output
+    assert BUR in result.output
+    bad = runner.invoke(app, ["search", "bur", "--limit", "1000", "--json"])
+    assert bad.exit_code == 2
+    assert "error" in json.loads(bad.output)
+
+
+def test_suggest_completes_a_prefix(indexed: Path) -> None:
+    result = runner.invoke(app, ["suggest", "diam", "--json"])
+    assert result.exit_code == 0, result.output
+    assert any(s.startswith("diamond") for s in json.loads(result.output))
+
+
+def test_eval_ranking_json_prints_the_exact_keys(indexed: Path, tmp_path: Path) -> None:
+    judgments = tmp_path / "j.tsv"
+    judgments.write_text(
+        f"query\tgtin\tgrade\nhandskar\t{GLOVES}\t3\nhandskar\t{BUR}\t0\ndiamond bur\t{BUR}\t3\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["eval", "ranking", "--judgments", str(judgments), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"ndcg@10", "mrr", "recall@50", "queries", "baseline"}
+    assert set(data["baseline"]) == {"ndcg@10", "mrr", "recall@50", "queries", "gain"}
+    assert data["queries"] == 2 and data["ndcg@10"] == 1.0
+    assert data["baseline"]["ndcg@10"] == 0.5  # BM25 cannot find "handskar"
+    assert data["baseline"]["gain"]["ndcg@10"] == 0.5
+
+    plain = runner.invoke(
+        app, ["eval", "ranking", "--judgments", str(judgments), "--json", "--no-baseline"]
+    )
+    assert set(json.loads(plain.output)) == {"ndcg@10", "mrr", "recall@50", "queries"}
+
+    text = runner.invoke(app, ["eval", "ranking", "--judgments", str(judgments)])
+    assert text.exit_code == 0, text.output
+    assert "plain BM25" in text.output and "ndcg@10" in text.output
+
+
+def test_eval_ranking_errors(catalog: Path, tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["eval", "ranking", "--judgments", "nope.tsv", "--json"])
+    assert missing.exit_code == 2 and "no such file" in json.loads(missing.output)["error"]
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("q\tg\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", "ranking", "--judgments", str(bad), "--json"])
+    assert result.exit_code == 2 and "error" in json.loads(result.output)
+    good = tmp_path / "good.tsv"
+    good.write_text(f"q\t{BUR}\t3\n", encoding="utf-8")
+    empty = runner.invoke(app, ["eval", "ranking", "--judgments", str(good), "--json"])
+    assert empty.exit_code == 2 and "reindex" in json.loads(empty.output)["error"]

@@ -1,0 +1,41 @@
+"""The shipped judgments parse, cover both languages, and key only devices of the demo catalog."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from ranking.evaluation import load_judgments
+
+ROOT = Path(__file__).resolve().parents[3]
+JUDGMENTS = ROOT / "configs" / "judgments" / "dental_sv_en.tsv"
+CATALOG = ROOT / "data" / "demo" / "gudid_dental_demo.jsonl.gz"
+SWEDISH_LETTERS = set("åäö")
+
+
+def _primary_gtins() -> set[str]:
+    out: set[str] = set()
+    with gzip.open(CATALOG, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            for ident in json.loads(line)["identifiers"]:
+                if ident["scheme"] == "gs1" and ident["level"] == "primary":
+                    out.add(ident["value"])
+    return out
+
+
+def test_shipped_judgments_parse_with_enough_queries_in_both_languages() -> None:
+    judgments = load_judgments(JUDGMENTS)
+    assert len(judgments) >= 60
+    swedish = [q for q in judgments if SWEDISH_LETTERS & set(q)]
+    english = [q for q in judgments if q in {"diamond bur", "impression tray", "dental implant"}]
+    assert len(swedish) >= 10 and len(english) == 3
+    for query, judged in judgments.items():
+        assert any(grade > 0 for grade in judged.values()), query
+        assert sum(1 for grade in judged.values() if grade > 0) <= 120, query
+
+
+def test_every_judged_gtin_is_a_primary_gtin_of_the_demo_catalog() -> None:
+    known = _primary_gtins()
+    judged = {gtin for judged in load_judgments(JUDGMENTS).values() for gtin in judged}
+    assert judged <= known, sorted(judged - known)[:5]

@@ -1,0 +1,120 @@
+"""The tantivy backend: the shared contract plus its on-disk generation handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search.errors import IndexCorrupted
+from search.protocol import BackendQuery, SearchBackend
+from search.tantivy_backend import POINTER, TantivyBackend
+from tests.unit.search.contract import BackendContract, sample_documents
+
+
+class TestTantivyBackend(BackendContract):
+    def make_backend(self, tmp_path: Path) -> SearchBackend:
+        return TantivyBackend(tmp_path / "tantivy", heap_size=20_000_000, writer_threads=1)
+
+
+def _generations(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.is_dir())
+
+
+def test_reindex_swaps_generation_and_removes_old(tmp_path: Path) -> None:
+    root = tmp_path / "tantivy"
+    backend = TantivyBackend(root, heap_size=20_000_000, writer_threads=1)
+    backend.index_documents(sample_documents())
+    old = backend.generation
+    assert (root / POINTER).read_text().strip() == old
+    backend.reindex(sample_documents()[:2])
+    new = backend.generation
+    assert new != old
+    assert _generations(root) == [new]
+    assert (root / POINTER).read_text().strip() == new
+    assert backend.count() == 2
+
+
+def test_searcher_taken_before_swap_keeps_working(tmp_path: Path) -> None:
+    backend = TantivyBackend(tmp_path / "tantivy", heap_size=20_000_000, writer_threads=1)
+    backend.index_documents(sample_documents())
+    old_index = backend._live().index  # a reader that is in the middle of a query
+    searcher = old_index.searcher()
+    backend.reindex(sample_documents()[:1])
+    assert searcher.num_docs == 5  # files of the removed generation stay readable
+    assert backend.count() == 1
+
+
+def test_second_instance_follows_the_pointer(tmp_path: Path) -> None:
+    root = tmp_path / "tantivy"
+    writer = TantivyBackend(root, heap_size=20_000_000, writer_threads=1)
+    writer.index_documents(sample_documents())
+    reader = TantivyBackend(root)
+    assert reader.count() == 5
+    writer.reindex(sample_documents()[:2])
+    reader._pointer_checked = float("-inf")  # skip the once-a-second throttle
+    assert reader.count() == 2
+    assert reader.generation == writer.generation
+
+
+def test_reindex_learns_catalog_words_for_compounds(tmp_path: Path) -> None:
+    backend = TantivyBackend(tmp_path / "tantivy", heap_size=20_000_000, writer_threads=1)
+    from search.documents import ProductDocument
+
+    doc = ProductDocument(product_id=9, name="Zirkoniablock Katana", category="Zirkonia")
+    backend.index_documents([doc])
+    assert backend.analyzer.decompounder.split("katanablock") == ()
+    backend.reindex([doc])  # the new generation knows "katana" from the catalog
+    assert backend.analyzer.decompounder.split("katanablock") == ("katana", "block")
+
+
+def test_missing_generation_is_reported(tmp_path: Path) -> None:
+    root = tmp_path / "tantivy"
+    root.mkdir()
+    (root / POINTER).write_text("does-not-exist\n")
+    with pytest.raises(IndexCorrupted):
+        TantivyBackend(root)
+
+
+def test_closed_backend_refuses_queries(tmp_path: Path) -> None:
+    from search.errors import BackendUnavailable
+
+    backend = TantivyBackend(tmp_path / "tantivy", heap_size=20_000_000, writer_threads=1)
+    backend.close()
+    with pytest.raises(BackendUnavailable):
+        backend.search(BackendQuery())
+
+
+def test_concurrent_searches_during_reindex(tmp_path: Path) -> None:
+    import threading
+    import time
+    from collections.abc import Iterator
+
+    from search.documents import ProductDocument
+
+    backend = TantivyBackend(tmp_path / "tantivy", heap_size=20_000_000, writer_threads=1)
+    backend.index_documents(sample_documents())
+    done = threading.Event()
+    totals: set[int] = set()
+    written: list[int] = []
+
+    def slow_docs() -> Iterator[ProductDocument]:
+        for doc in sample_documents()[:2]:
+            time.sleep(0.05)
+            yield doc
+
+    def rebuild() -> None:
+        try:  # an exception here fails the test (pytest reports unhandled thread errors)
+            written.append(backend.reindex(slow_docs()))
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=rebuild)
+    thread.start()
+    while not done.is_set():
+        totals.add(backend.search(BackendQuery(query=backend.analyze_query(""))).total)
+    thread.join()
+    assert written == [2]
+    assert totals <= {5, 2}
+    assert 5 in totals
+    assert backend.search(BackendQuery(query=backend.analyze_query(""))).total == 2
