@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Manufacturer, Product, ProductIdentifier
 from indexer.matching import CatalogEntry, CatalogIndex, Matcher
+from indexer.matching.catalog_index import PackagedGtin
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[object, ...], Matcher]] = {}
@@ -38,12 +39,20 @@ def iter_catalog_entries(session: Session, batch_size: int = 5000) -> Iterator[C
             return
         ids = [r[0] for r in rows]
         idents: dict[int, list[str]] = defaultdict(list)
-        for pid, value in session.execute(
-            select(ProductIdentifier.product_id, ProductIdentifier.value).where(
-                ProductIdentifier.product_id.between(ids[0], ids[-1])
-            )
+        packs: dict[int, list[PackagedGtin]] = defaultdict(list)
+        for pid, value, scheme, level, qty in session.execute(
+            select(
+                ProductIdentifier.product_id,
+                ProductIdentifier.value,
+                ProductIdentifier.scheme,
+                ProductIdentifier.level,
+                ProductIdentifier.pkg_quantity,
+            ).where(ProductIdentifier.product_id.between(ids[0], ids[-1]))
         ):
-            idents[pid].append(value)
+            if scheme == "gs1" and level not in ("primary", "unit_of_use"):
+                packs[pid].append(PackagedGtin(gtin=value, level=level, quantity=qty))
+            else:
+                idents[pid].append(value)
         for pid, name, brand, manufacturer, mpn, catno in rows:
             yield CatalogEntry(
                 product_id=pid,
@@ -53,6 +62,7 @@ def iter_catalog_entries(session: Session, batch_size: int = 5000) -> Iterator[C
                 mpn=mpn,
                 catalog_number=catno,
                 identifiers=tuple(idents.get(pid, ())),
+                packaging=tuple(packs.get(pid, ())),
             )
         last_id = ids[-1]
 

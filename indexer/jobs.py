@@ -50,9 +50,8 @@ def factory_for(settings: Settings) -> sessionmaker[Session]:
 
 def reindex_products(settings: Settings, product_ids: Iterable[int]) -> int:
     """Send the given products' current state to the search backend (incremental update)."""
-    from search.registry import get_backend
-
     from search.documents import build_documents
+    from search.registry import get_backend
 
     ids = sorted(set(product_ids))
     if not ids:

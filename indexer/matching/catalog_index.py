@@ -1,0 +1,237 @@
+"""An in-memory view of the catalog for matching: exact identifier maps plus a blocking index.
+
+* GTIN map: every GS1 identifier of a product, at any packaging level -> (product, level, qty);
+* code map: normalized MPN and catalog number -> product ids;
+* blocking postings: title tokens and model-number keys (and their variant stems) -> product
+  ids, as compact ``array('i')`` lists. `candidates` walks an offer's keys rarest first and
+  stops at a postings budget, so the cost per offer is bounded whatever the catalog size.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from operator import itemgetter
+
+import numpy as np
+import numpy.typing as npt
+
+from indexer.matching.features import Profile, make_profile
+from indexer.matching.keys import brand_key, code_key, code_stem, gtin_key, model_codes, tokens
+
+CODE_PREFIX = "#"
+BRAND_PREFIX = "@"
+
+
+@dataclass(frozen=True, slots=True)
+class PackagedGtin:
+    """A GS1 identifier of a packaging level above the base unit (e.g. a box of 50)."""
+
+    gtin: str
+    level: str  # e.g. "package", "case"
+    quantity: int | None = None  # base units inside
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    product_id: int
+    name: str
+    brand: str | None = None
+    manufacturer: str | None = None
+    mpn: str | None = None
+    catalog_number: str | None = None
+    identifiers: tuple[str, ...] = ()  # base-unit GTINs (and any other GS1 identifier)
+    packaging: tuple[PackagedGtin, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GtinHit:
+    product_id: int
+    level: str | None  # None for the base unit
+    quantity: int | None
+
+
+def blocking_keys(name: str, codes: Iterable[str], brands: Iterable[str | None] = ()) -> set[str]:
+    """The postings keys of a title: its words (2+ chars), codes, code stems and brand keys."""
+    keys = {t for t in tokens(name) if len(t) > 1}
+    for brand in brands:
+        key = brand_key(brand)
+        if key:
+            keys.add(BRAND_PREFIX + key)
+    for code in codes:
+        keys.add(CODE_PREFIX + code)
+        stem = code_stem(code)
+        if stem:
+            keys.add(CODE_PREFIX + stem)
+    return keys
+
+
+class CatalogIndex:
+    """Lookup structures over catalog entries; grow it with `add`, build it with `build`."""
+
+    def __init__(self, *, max_postings: int = 1000, max_df_share: float = 0.05) -> None:
+        self._entries: dict[int, CatalogEntry] = {}
+        self._gtins: dict[str, GtinHit] = {}
+        self._codes: dict[str, list[int]] = {}
+        self._postings: dict[str, array[int]] = {}
+        self._profiles: dict[int, Profile] = {}
+        self._idf_cache: dict[str, float] = {}
+        self._max_postings = max_postings
+        self._max_df_share = max_df_share
+
+    @classmethod
+    def build(cls, entries: Iterable[CatalogEntry], **options: float) -> CatalogIndex:
+        index = cls(
+            max_postings=int(options.get("max_postings", 1000)),
+            max_df_share=float(options.get("max_df_share", 0.05)),
+        )
+        for entry in entries:
+            index.add(entry)
+        return index
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(self, entry: CatalogEntry) -> None:
+        """Add (or replace the lookups of) one product. Replacing keeps stale postings out."""
+        pid = entry.product_id
+        if pid in self._entries:
+            self._remove(self._entries[pid])
+        self._entries[pid] = entry
+        self._profiles.pop(pid, None)
+        for ident in entry.identifiers:
+            key = gtin_key(ident)
+            if key:
+                self._gtins.setdefault(key, GtinHit(pid, None, None))
+        for pack in entry.packaging:
+            key = gtin_key(pack.gtin)
+            if key:
+                self._gtins.setdefault(key, GtinHit(pid, pack.level, pack.quantity))
+        own_codes = []
+        for value in (entry.mpn, entry.catalog_number):
+            key = code_key(value)
+            if key:
+                ids = self._codes.setdefault(key, [])
+                if pid not in ids:
+                    ids.append(pid)
+                own_codes.append(key)
+        self._idf_cache.clear()
+        for key in self._entry_keys(entry, own_codes):
+            postings = self._postings.get(key)
+            if postings is None:
+                self._postings[key] = array("i", (pid,))
+            else:
+                postings.append(pid)
+
+    @staticmethod
+    def _entry_keys(entry: CatalogEntry, own_codes: list[str]) -> set[str]:
+        codes = (*own_codes, *model_codes(entry.name))
+        return blocking_keys(entry.name, codes, (entry.brand, entry.manufacturer))
+
+    def _remove(self, entry: CatalogEntry) -> None:
+        pid = entry.product_id
+        for table_key in [k for k, hit in self._gtins.items() if hit.product_id == pid]:
+            del self._gtins[table_key]
+        own_codes = []
+        for value in (entry.mpn, entry.catalog_number):
+            key = code_key(value)
+            if key and key in self._codes:
+                self._codes[key] = [i for i in self._codes[key] if i != pid]
+                own_codes.append(key)
+        for key in self._entry_keys(entry, own_codes):
+            postings = self._postings.get(key)
+            if postings is not None:
+                self._postings[key] = array("i", (i for i in postings if i != pid))
+
+    # ------------------------------------------------------------------ lookups
+
+    def entry(self, product_id: int) -> CatalogEntry:
+        return self._entries[product_id]
+
+    def by_gtin(self, gtin: str) -> GtinHit | None:
+        key = gtin_key(gtin)
+        return self._gtins.get(key) if key else None
+
+    def by_code(self, key: str) -> list[int]:
+        """Products whose normalized MPN or catalog number equals `key`."""
+        return self._codes.get(key, [])
+
+    def idf(self, token: str) -> float:
+        """Smoothed inverse document frequency of a title token in the catalog."""
+        value = self._idf_cache.get(token)
+        if value is None:
+            postings = self._postings.get(token)
+            df = len(postings) if postings is not None else 0
+            value = math.log((len(self._entries) + 1) / (df + 1)) + 1.0
+            if len(self._idf_cache) > 200_000:
+                self._idf_cache.clear()
+            self._idf_cache[token] = value
+        return value
+
+    def profile(self, product_id: int) -> Profile:
+        """The entry digested for pairwise features (memoized per product)."""
+        prof = self._profiles.get(product_id)
+        if prof is None:
+            e = self._entries[product_id]
+            prof = make_profile(
+                e.name,
+                brand=e.brand or e.manufacturer,
+                identifiers=(e.mpn, e.catalog_number),
+            )
+            if len(self._profiles) >= 20_000:
+                self._profiles.clear()
+            self._profiles[product_id] = prof
+        return prof
+
+    def candidates(self, keys: Iterable[str], k: int = 10) -> list[tuple[int, float]]:
+        """The top-`k` products sharing the rarest of `keys` (IDF-weighted), best first.
+
+        Keys are visited from the rarest up; a key held by more than `max_df_share` of the
+        catalog is never used, and once `max_postings` ids were visited no new key is opened.
+        """
+        n = len(self._entries)
+        if n == 0:
+            return []
+        max_df = min(self._max_postings, max(50, int(n * self._max_df_share)))
+        lists = []
+        for key in set(keys):
+            postings = self._postings.get(key)
+            if postings is not None and len(postings) <= max_df:
+                lists.append((len(postings), key, postings))
+        if not lists:
+            return []
+        lists.sort(key=itemgetter(0))
+        chosen: list[npt.NDArray[np.int32]] = []
+        weights: list[float] = []
+        spent = 0
+        for df, key, postings in lists:
+            if spent and spent + df > self._max_postings:
+                break
+            spent += df
+            weight = math.log((n + 1) / (df + 1)) + 1.0
+            chosen.append(np.frombuffer(postings, dtype=np.int32))
+            weights.append(weight * 2.0 if key[0] == CODE_PREFIX else weight)
+        ids = np.concatenate(chosen)
+        per_id = np.repeat(np.asarray(weights), [a.size for a in chosen])
+        unique, inverse = np.unique(ids, return_inverse=True)
+        totals = np.bincount(inverse, weights=per_id)
+        if unique.size > k:
+            top = np.argpartition(-totals, k - 1)[:k]
+            unique, totals = unique[top], totals[top]
+        order = np.argsort(-totals, kind="stable")
+        return [(int(unique[i]), float(totals[i])) for i in order]
+
+    def brand_in_title(self, name: str) -> str | None:
+        """A catalog brand spelled by the first one to three words of a title, if any."""
+        words = name.split()[:3]
+        for n in (3, 2, 1):
+            key = brand_key(" ".join(words[:n])) if len(words) >= n else None
+            if key and BRAND_PREFIX + key in self._postings:
+                return key
+        return None
+
+    def brand_of(self, product_id: int) -> tuple[str | None, str | None]:
+        e = self._entries[product_id]
+        return brand_key(e.brand), brand_key(e.manufacturer)

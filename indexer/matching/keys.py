@@ -1,0 +1,154 @@
+"""Identifier keys: GTIN, MPN / catalog number, brand, model-number-like tokens, title tokens.
+
+Every function here is pure and cheap; the matcher and the blocking index call them on every
+offer and every catalog entry, so they avoid anything heavier than one compiled regex pass.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+_NON_DIGIT = re.compile(r"\D+")
+# Whitespace and punctuation that separate words; '-', '/', '.' and '_' stay inside a word
+# so that "KDL-46V5100" or "mb13-pnk-see-v2" reach the model-number extractor whole.
+_WORD_SPLIT = re.compile(r"[\s,;:()\[\]{}\"'+*|!?<>=]+")
+_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)?|[^\W\d_]+", re.UNICODE)
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_ALPHA = re.compile(r"[A-Z]")
+_TRAILING_LETTERS = re.compile(r"[A-Z]{1,3}$")
+# Quantities that look like codes but are sizes or pack counts: 25MM, 10ML, 2X50, 100ST, 3PK.
+_QUANTITY = re.compile(
+    r"^(?:\d+(?:X\d+)*(?:MM|CM|M|ML|CL|DL|L|MG|G|KG|ST|STK|PCS|PC|PK|PACK|X|GB|TB|MB|MHZ|GHZ|"
+    r"MAH|W|V|IN|INCH|FT|OZ|LB|LBS|K|P|HZ)?(?:X\d+)*|X\d+)$"
+)
+
+# Legal-form and filler words dropped from brand keys ("Dentsply Sirona Inc." -> DENTSPLYSIRONA).
+_BRAND_FILLER = frozenset(
+    {
+        "AB",
+        "AG",
+        "AS",
+        "BV",
+        "CO",
+        "COMPANY",
+        "CORP",
+        "CORPORATION",
+        "GMBH",
+        "INC",
+        "INCORPORATED",
+        "KG",
+        "LLC",
+        "LTD",
+        "LIMITED",
+        "NV",
+        "OY",
+        "PLC",
+        "SA",
+        "SAS",
+        "SPA",
+        "SRL",
+        "THE",
+        "CE",
+    }
+)
+
+MIN_CODE_LENGTH = 4
+
+
+def fold(text: str) -> str:
+    """Strip accents and upper-case ("Säker Å" -> "SAKER A"); Swedish letters fold to ASCII."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+
+
+def code_key(value: str | None) -> str | None:
+    """Normalize an MPN or catalog number: upper-case, accents folded, separators removed.
+
+    >>> code_key(" kdl-46.v5100 ")
+    'KDL46V5100'
+    """
+    if value is None:
+        return None
+    key = _NON_ALNUM.sub("", fold(value))
+    return key or None
+
+
+def gtin_key(value: str | None) -> str | None:
+    """A GTIN-8/12/13/14 as 14 digits with a valid check digit, else None."""
+    if value is None:
+        return None
+    digits = _NON_DIGIT.sub("", value)
+    if len(digits) not in (8, 12, 13, 14):
+        return None
+    padded = digits.zfill(14)
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(padded[:13]))
+    if (10 - total % 10) % 10 != int(padded[13]):
+        return None
+    return padded
+
+
+@lru_cache(maxsize=65536)
+def brand_key(value: str | None) -> str | None:
+    """A brand or manufacturer name reduced for comparison ("3M ESPE AG" -> "3MESPE")."""
+    if value is None:
+        return None
+    words = [w for w in _NON_ALNUM.split(fold(value)) if w and w not in _BRAND_FILLER]
+    key = "".join(words)
+    return key or None
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word and number tokens; decimal commas become points ("2,5" -> "2.5")."""
+    return [t.replace(",", ".") for t in _TOKEN.findall(text.lower())]
+
+
+def is_code_like(key: str) -> bool:
+    """A model-number-like key: letters and digits mixed, at least MIN_CODE_LENGTH long."""
+    return (
+        len(key) >= MIN_CODE_LENGTH
+        and _HAS_DIGIT.search(key) is not None
+        and _HAS_ALPHA.search(key) is not None
+        and _QUANTITY.match(key) is None
+    )
+
+
+def model_codes(text: str) -> tuple[str, ...]:
+    """Model-number-like tokens in free text, as code keys, in order of appearance.
+
+    A word with separators inside ("KDL-46V5100") is taken whole; a space-separated pair where
+    one half is letters and the other digits ("SX 130") is not, because sizes and units
+    ("3 mm") look the same.
+    """
+    seen: dict[str, None] = {}
+    for word in _WORD_SPLIT.split(fold(text)):
+        key = _NON_ALNUM.sub("", word)
+        if is_code_like(key):
+            seen.setdefault(key, None)
+        elif len(key) >= MIN_CODE_LENGTH and key.isdigit() and len(key) >= 5:
+            # long pure numbers are catalogue numbers too (e.g. "1234-56" catalog refs)
+            seen.setdefault(key, None)
+    return tuple(seen)
+
+
+def code_stem(key: str) -> str | None:
+    """The code without a short trailing letter suffix (colour/variant: LDS4821WW -> LDS4821)."""
+    stem = _TRAILING_LETTERS.sub("", key)
+    if stem != key and len(stem) >= MIN_CODE_LENGTH and _HAS_DIGIT.search(stem):
+        return stem
+    return None
+
+
+def codes_related(a: str, b: str) -> bool:
+    """Two different code keys that name the same model with a variant suffix or prefix."""
+    if a == b:
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < MIN_CODE_LENGTH + 1:
+        return False
+    if long_.startswith(short) or long_.endswith(short):
+        return len(long_) - len(short) <= 3
+    stem_a, stem_b = code_stem(a) or a, code_stem(b) or b
+    return stem_a == stem_b

@@ -1,0 +1,360 @@
+"""The pairwise scorer: a small model over `features.pair_features`, with calibrated thresholds.
+
+Two model kinds, both plain numpy and both serialized as a small JSON document:
+
+* ``logistic`` - L2-regularized logistic regression on standardized features (Newton steps);
+* ``boosted`` - gradient-boosted depth-limited regression trees on the logistic loss.
+
+`fit_scorer` trains one on labelled pairs; `choose_thresholds` calibrates the accept / review
+thresholds on a held-out split. `default_model()` loads the shipped dental weights from
+``default_model.json`` beside this module (trained by ``python -m bench.matching train-default``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from indexer.errors import IndexerError
+from indexer.matching.features import FEATURE_NAMES
+
+FloatArray = npt.NDArray[np.float64]
+DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
+
+
+class ModelFormatError(IndexerError):
+    """A scorer JSON document that does not fit the feature set or is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """accept: link automatically; review_low: send to review; margin: top-two ambiguity gap."""
+
+    accept: float
+    review_low: float
+    margin: float = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Tree:
+    """A regression tree in arrays: node i splits on feature[i] <= threshold[i]; leaf if -1."""
+
+    feature: tuple[int, ...]
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+
+    def predict_one(self, x: list[float]) -> float:
+        node = 0
+        while self.feature[node] >= 0:
+            node = (
+                self.left[node]
+                if x[self.feature[node]] <= self.threshold[node]
+                else self.right[node]
+            )
+        return self.value[node]
+
+
+@dataclass(frozen=True, slots=True)
+class PairScorer:
+    """Maps a feature vector to a match probability in 0..1."""
+
+    kind: Literal["logistic", "boosted"]
+    bias: float
+    weights: tuple[float, ...] = ()
+    mean: tuple[float, ...] = ()
+    scale: tuple[float, ...] = ()
+    trees: tuple[Tree, ...] = ()
+    learning_rate: float = 0.1
+    thresholds: Thresholds = field(default_factory=lambda: Thresholds(0.85, 0.5))
+    feature_names: tuple[str, ...] = FEATURE_NAMES
+    note: str = ""
+
+    def margin(self, x: list[float]) -> float:
+        """The raw log-odds for one vector."""
+        if self.kind == "logistic":
+            z = self.bias
+            for xi, w, m, s in zip(x, self.weights, self.mean, self.scale, strict=True):
+                z += w * (xi - m) / s
+            return z
+        return self.bias + self.learning_rate * sum(t.predict_one(x) for t in self.trees)
+
+    def score(self, x: list[float]) -> float:
+        z = self.margin(x)
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        ez = math.exp(z)
+        return ez / (1.0 + ez)
+
+    def score_many(self, xs: FloatArray) -> FloatArray:
+        """Probabilities for a matrix of feature rows (vectorized)."""
+        if self.kind == "logistic":
+            z = self.bias + ((xs - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(
+                self.weights
+            )
+        else:
+            z = np.full(xs.shape[0], self.bias)
+            for tree in self.trees:
+                z += self.learning_rate * _predict_tree(tree, xs)
+        return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
+
+    def with_thresholds(self, thresholds: Thresholds) -> PairScorer:
+        return PairScorer(
+            kind=self.kind,
+            bias=self.bias,
+            weights=self.weights,
+            mean=self.mean,
+            scale=self.scale,
+            trees=self.trees,
+            learning_rate=self.learning_rate,
+            thresholds=thresholds,
+            feature_names=self.feature_names,
+            note=self.note,
+        )
+
+    def to_json(self) -> str:
+        doc: dict[str, object] = {
+            "kind": self.kind,
+            "feature_names": list(self.feature_names),
+            "bias": self.bias,
+            "thresholds": {
+                "accept": self.thresholds.accept,
+                "review_low": self.thresholds.review_low,
+                "margin": self.thresholds.margin,
+            },
+            "note": self.note,
+        }
+        if self.kind == "logistic":
+            doc.update(weights=list(self.weights), mean=list(self.mean), scale=list(self.scale))
+        else:
+            doc["learning_rate"] = self.learning_rate
+            doc["trees"] = [
+                [list(t.feature), list(t.threshold), list(t.left), list(t.right), list(t.value)]
+                for t in self.trees
+            ]
+        return json.dumps(doc, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> PairScorer:
+        try:
+            doc = json.loads(text)
+            names = tuple(doc["feature_names"])
+            if names != FEATURE_NAMES:
+                raise ModelFormatError(f"model features {names} differ from {FEATURE_NAMES}")
+            th = doc["thresholds"]
+            thresholds = Thresholds(
+                float(th["accept"]), float(th["review_low"]), float(th["margin"])
+            )
+            if doc["kind"] == "logistic":
+                return cls(
+                    kind="logistic",
+                    bias=float(doc["bias"]),
+                    weights=tuple(float(v) for v in doc["weights"]),
+                    mean=tuple(float(v) for v in doc["mean"]),
+                    scale=tuple(float(v) for v in doc["scale"]),
+                    thresholds=thresholds,
+                    note=str(doc.get("note", "")),
+                )
+            if doc["kind"] == "boosted":
+                trees = tuple(
+                    Tree(
+                        tuple(int(v) for v in f),
+                        tuple(float(v) for v in t),
+                        tuple(int(v) for v in lo),
+                        tuple(int(v) for v in hi),
+                        tuple(float(v) for v in val),
+                    )
+                    for f, t, lo, hi, val in doc["trees"]
+                )
+                return cls(
+                    kind="boosted",
+                    bias=float(doc["bias"]),
+                    trees=trees,
+                    learning_rate=float(doc["learning_rate"]),
+                    thresholds=thresholds,
+                    note=str(doc.get("note", "")),
+                )
+            raise ModelFormatError(f"unknown model kind {doc['kind']!r}")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFormatError(f"malformed scorer JSON: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def default_model() -> PairScorer:
+    """The shipped scorer for dental offers (see the module docstring for how it is trained)."""
+    return PairScorer.from_json(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- training
+
+
+def fit_logistic(x: FloatArray, y: FloatArray, l2: float = 1.0, steps: int = 50) -> PairScorer:
+    """L2-regularized logistic regression by Newton's method on standardized features."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+    design = np.hstack([np.ones((z.shape[0], 1)), z])
+    w = np.zeros(design.shape[1])
+    reg = np.full(design.shape[1], l2)
+    reg[0] = 0.0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(design @ w)))
+        grad = design.T @ (p - y) + reg * w
+        hess = (design * (p * (1 - p))[:, None]).T @ design + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if float(np.abs(step).max()) < 1e-8:
+            break
+    return PairScorer(
+        kind="logistic",
+        bias=float(w[0]),
+        weights=tuple(float(v) for v in w[1:]),
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+    )
+
+
+def _predict_tree(tree: Tree, xs: FloatArray) -> FloatArray:
+    out = np.empty(xs.shape[0])
+    node = np.zeros(xs.shape[0], dtype=np.int64)
+    feature = np.asarray(tree.feature)
+    threshold = np.asarray(tree.threshold)
+    left, right = np.asarray(tree.left), np.asarray(tree.right)
+    active = feature[node] >= 0
+    while active.any():
+        idx = np.nonzero(active)[0]
+        f = feature[node[idx]]
+        go_left = xs[idx, f] <= threshold[node[idx]]
+        node[idx] = np.where(go_left, left[node[idx]], right[node[idx]])
+        active = feature[node] >= 0
+    out[:] = np.asarray(tree.value)[node]
+    return out
+
+
+def _candidate_splits(x: FloatArray, max_bins: int = 32) -> list[FloatArray]:
+    splits = []
+    for j in range(x.shape[1]):
+        values = np.unique(x[:, j])
+        if values.size > max_bins:
+            values = np.unique(np.quantile(x[:, j], np.linspace(0, 1, max_bins + 1)))
+        splits.append((values[:-1] + values[1:]) / 2.0 if values.size > 1 else values[:0])
+    return splits
+
+
+def _grow_tree(
+    x: FloatArray,
+    grad: FloatArray,
+    hess: FloatArray,
+    splits: list[FloatArray],
+    depth: int,
+    l2: float,
+    min_hess: float,
+) -> Tree:
+    feature: list[int] = []
+    threshold: list[float] = []
+    left: list[int] = []
+    right: list[int] = []
+    value: list[float] = []
+
+    def build(rows: npt.NDArray[np.int64], level: int) -> int:
+        node = len(feature)
+        feature.append(-1)
+        threshold.append(0.0)
+        left.append(-1)
+        right.append(-1)
+        g, h = float(grad[rows].sum()), float(hess[rows].sum())
+        value.append(-g / (h + l2))
+        if level >= depth or rows.size < 4:
+            return node
+        parent = g * g / (h + l2)
+        best = (0.0, -1, 0.0)
+        for j, cuts in enumerate(splits):
+            if cuts.size == 0:
+                continue
+            col = x[rows, j]
+            mask = col[:, None] <= cuts[None, :]
+            gl = grad[rows] @ mask
+            hl = hess[rows] @ mask
+            gr, hr = g - gl, h - hl
+            ok = (hl >= min_hess) & (hr >= min_hess)
+            gain = np.where(ok, gl * gl / (hl + l2) + gr * gr / (hr + l2) - parent, 0.0)
+            k = int(np.argmax(gain))
+            if gain[k] > best[0]:
+                best = (float(gain[k]), j, float(cuts[k]))
+        if best[1] < 0:
+            return node
+        _, j, cut = best
+        feature[node], threshold[node] = j, cut
+        go_left = x[rows, j] <= cut
+        left[node] = build(rows[go_left], level + 1)
+        right[node] = build(rows[~go_left], level + 1)
+        return node
+
+    build(np.arange(x.shape[0]), 0)
+    return Tree(tuple(feature), tuple(threshold), tuple(left), tuple(right), tuple(value))
+
+
+def fit_boosted(
+    x: FloatArray,
+    y: FloatArray,
+    rounds: int = 150,
+    depth: int = 3,
+    learning_rate: float = 0.1,
+    l2: float = 1.0,
+    min_hess: float = 1.0,
+) -> PairScorer:
+    """Gradient-boosted regression trees on the logistic loss (second-order, XGBoost-style)."""
+    prior = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    bias = float(np.log(prior / (1 - prior)))
+    splits = _candidate_splits(x)
+    z = np.full(x.shape[0], bias)
+    trees: list[Tree] = []
+    for _ in range(rounds):
+        p = 1.0 / (1.0 + np.exp(-z))
+        tree = _grow_tree(x, p - y, p * (1 - p), splits, depth, l2, min_hess)
+        trees.append(tree)
+        z += learning_rate * _predict_tree(tree, x)
+    return PairScorer(kind="boosted", bias=bias, trees=tuple(trees), learning_rate=learning_rate)
+
+
+def best_f1_threshold(scores: FloatArray, labels: FloatArray) -> tuple[float, float]:
+    """The threshold maximizing F1 on (scores, labels), and that F1."""
+    order = np.argsort(-scores)
+    s, y = scores[order], labels[order]
+    tp = np.cumsum(y)
+    fp = np.cumsum(1 - y)
+    positives = max(float(y.sum()), 1.0)
+    f1 = 2 * tp / (tp + fp + positives)
+    # only cut between distinct scores
+    distinct = np.append(s[1:] != s[:-1], True)
+    f1 = np.where(distinct, f1, -1.0)
+    k = int(np.argmax(f1))
+    cut = float((s[k] + s[k + 1]) / 2) if k + 1 < s.size else float(s[k]) - 1e-9
+    return cut, float(f1[k])
+
+
+def choose_thresholds(
+    scores: FloatArray, labels: FloatArray, precision: float = 0.98, recall: float = 0.98
+) -> Thresholds:
+    """accept: the lowest cut whose precision stays >= `precision` (never guess);
+    review_low: the highest cut that still keeps `recall` of the true matches in review."""
+    order = np.argsort(-scores)
+    s, y = scores[order], labels[order]
+    tp = np.cumsum(y)
+    prec = tp / np.arange(1, s.size + 1)
+    positives = max(float(y.sum()), 1.0)
+    ok = np.nonzero(prec >= precision)[0]
+    accept = float(s[ok.max()]) if ok.size else 0.99
+    reach = np.nonzero(tp / positives >= recall)[0]
+    review_low = float(s[reach.min()]) if reach.size else float(s.min())
+    review_low = min(review_low, accept)
+    return Thresholds(accept=round(accept, 4), review_low=round(review_low, 4), margin=0.05)
