@@ -34,3 +34,13 @@ def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     get_settings.cache_clear()
     yield tmp_path / "var"
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _dispose_test_engines() -> Iterator[None]:
+    """Close every engine a test made through tests.factories (no leaked connections)."""
+    yield
+    from tests.factories import ENGINES
+
+    while ENGINES:
+        ENGINES.pop().dispose()

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import make_engine, migrate, session_factory, transaction
 from catalog.models import Product, ProductIdentifier, Retailer
 
 
+ENGINES: list[Engine] = []  # disposed after each test by the autouse fixture in conftest
+
+
 def migrated_factory(url: str) -> sessionmaker[Session]:
     engine = make_engine(url)
+    ENGINES.append(engine)
     migrate(engine)
     return session_factory(engine)
 

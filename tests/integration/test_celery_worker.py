@@ -37,6 +37,8 @@ def test_worker_runs_feed_by_id(postgres_url: str, redis_url: str, tmp_path: Pat
         factory, settings, swedish_feed(tmp_path / "a.csv", 20), "tandab", FeedOptions()
     )
     queue = f"valbar-test-{os.getpid()}"
+    log_path = tmp_path / "worker.log"
+    log = log_path.open("wb")
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -55,7 +57,7 @@ def test_worker_runs_feed_by_id(postgres_url: str, redis_url: str, tmp_path: Pat
             "--without-mingle",
         ],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:
@@ -71,7 +73,9 @@ def test_worker_runs_feed_by_id(postgres_url: str, redis_url: str, tmp_path: Pat
             if status in {"succeeded", "failed", "rejected"}:
                 break
             time.sleep(0.3)
-        assert status == "succeeded", f"feed run ended as {status!r}"
+        assert status == "succeeded", (
+            f"feed run ended as {status!r}; worker log:\n{log_path.read_text()[-3000:]}"
+        )
         with factory() as s:
             run = s.get(FeedRun, run_id)
             assert run is not None and run.counts["inserted"] == 20
@@ -81,6 +85,8 @@ def test_worker_runs_feed_by_id(postgres_url: str, redis_url: str, tmp_path: Pat
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
+            worker.wait(timeout=10)
+        log.close()
         from indexer import jobs
 
         jobs.configure(Settings(environment="test"))

@@ -32,7 +32,9 @@ def test_full_delta_withdraw_and_guard_on_postgres(postgres_url: str, tmp_path: 
     assert again.counts["unchanged"] == 50 and again.counts["inserted"] == 0
     refused = ingest(swedish_feed(tmp_path / "b.csv", 10))
     assert refused.status == "rejected"
-    delta = ingest(swedish_feed(tmp_path / "c.csv", 5, price="10,00"), delta=True)
+    delta = ingest(
+        swedish_feed(tmp_path / "c.csv", 5, price="10,00", gtins={0: "7310000000003"}), delta=True
+    )
     assert delta.counts["updated"] == 5
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(Offer)) == 50
