@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from catalog.db import make_engine, migrate, session_factory, transaction
-from catalog.models import Manufacturer, Product, ProductIdentifier, Retailer
+from catalog.models import FeedRun, Manufacturer, Product, ProductIdentifier, Retailer
 from catalog.settings import Settings
 from indexer.catalog_matcher import clear_cache
 from indexer.pipeline import FeedOptions, run_feed, submit_feed
@@ -266,8 +266,6 @@ def main() -> None:
     full = time.perf_counter() - t
     assert outcome.status == "succeeded", outcome.message
     with factory() as s:
-        from catalog.models import FeedRun
-
         run = s.get(FeedRun, run_id)
         timings = dict(run.timings) if run else {}
     print("full ingest stages:")

@@ -9,6 +9,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,7 +52,13 @@ def migrate(engine: Engine) -> None:
 
 
 def needs_migration(engine: Engine) -> bool:
-    return "alembic_version" not in inspect(engine).get_table_names()
+    """True when the database is not at the newest revision (new install or new code)."""
+    if "alembic_version" not in inspect(engine).get_table_names():
+        return True
+    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    return current != set(script.get_heads())
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

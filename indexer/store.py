@@ -42,6 +42,7 @@ class ChangePlan:
     unchanged: list[ExistingOffer] = field(default_factory=list)
     withdraw: list[ExistingOffer] = field(default_factory=list)
     active_before: int = 0
+    delta: bool = False
 
     def needs_matching(self) -> list[OfferRecord]:
         """Records whose identifying fields are new or changed: only these are (re)matched."""
@@ -130,7 +131,9 @@ def load_existing(session: Session, retailer_id: int) -> dict[str, ExistingOffer
 def plan_changes(
     existing: dict[str, ExistingOffer], offers: Sequence[OfferRecord], *, delta: bool
 ) -> ChangePlan:
-    plan = ChangePlan(active_before=sum(1 for e in existing.values() if not e.withdrawn))
+    plan = ChangePlan(
+        active_before=sum(1 for e in existing.values() if not e.withdrawn), delta=delta
+    )
     seen: set[str] = set()
     for rec in offers:
         seen.add(rec.sku)
@@ -263,14 +266,6 @@ def apply_plan(
     result.updated = len(plan.changed)
     result.reactivated = len(plan.reactivated)
 
-    unchanged_ids = [e.id for e in plan.unchanged]
-    for i in range(0, len(unchanged_ids), _CHUNK):
-        session.execute(
-            update(Offer)
-            .where(Offer.id.in_(unchanged_ids[i : i + _CHUNK]))
-            .values(last_seen=now)
-            .execution_options(synchronize_session=False)
-        )
     withdraw_ids = [e.id for e in plan.withdraw]
     for i in range(0, len(withdraw_ids), _CHUNK):
         session.execute(
@@ -279,11 +274,38 @@ def apply_plan(
             .values(withdrawn_at=now, updated_at=now, last_feed_run_id=run_id)
             .execution_options(synchronize_session=False)
         )
+    _touch_unchanged(session, retailer_id, plan, now)
     result.withdrawn = len(withdraw_ids)
     result.changed_product_ids.update(e.product_id for e in plan.withdraw if e.product_id)
 
     result.review = _queue_reviews(session, plan, matches, new_ids, now)
     return result
+
+
+def _touch_unchanged(session: Session, retailer_id: int, plan: ChangePlan, now: datetime) -> None:
+    """Record that unchanged offers were seen again.
+
+    In a full feed every offer still active after the withdrawals above was in the file, so
+    one statement covers them all; a delta feed touches only its own rows.
+    """
+    if not plan.unchanged:
+        return
+    if not plan.delta:
+        session.execute(
+            update(Offer)
+            .where(Offer.retailer_id == retailer_id, Offer.withdrawn_at.is_(None))
+            .values(last_seen=now)
+            .execution_options(synchronize_session=False)
+        )
+        return
+    ids = [e.id for e in plan.unchanged]
+    for i in range(0, len(ids), _CHUNK):
+        session.execute(
+            update(Offer)
+            .where(Offer.id.in_(ids[i : i + _CHUNK]))
+            .values(last_seen=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _queue_reviews(

@@ -138,7 +138,7 @@ _MAGENTO_MAPPING: dict[str, tuple[str, ...]] = {
     "description": ("short_description", "description"),
     "category": ("categories",),
     "image": ("base_image",),
-    "url": ("url_key",),
+    # url_key is a slug relative to the shop, not a URL: it is not mapped.
     "brand": ("attr:brand", "attr:manufacturer"),
     "manufacturer": ("attr:manufacturer",),
     "gtin": ("attr:gtin", "attr:ean"),

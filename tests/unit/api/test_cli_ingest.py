@@ -1,0 +1,143 @@
+"""`valbar ingest` and `valbar catalog import` from the command line, with --json output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from catalog.settings import get_settings
+from tests.factories import swedish_feed, write_csv
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("VALBAR_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("VALBAR_DATABASE_URL", "")
+    monkeypatch.setenv("VALBAR_ENVIRONMENT", "test")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["retailer", "add", "tandab", "--name", "Tand AB"])
+    assert result.exit_code == 0, result.output
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def invoke_json(args: list[str]) -> tuple[int, dict[str, object]]:
+    result = runner.invoke(app, args)
+    return result.exit_code, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_dry_run_json_has_the_documented_shape(cli_env: Path) -> None:
+    feed = swedish_feed(cli_env / "lager.csv", 3, price="1 234,50 kr")
+    code, data = invoke_json(["ingest", str(feed), "--retailer", "tandab", "--dry-run", "--json"])
+    assert code == 0
+    assert set(data) == {"format", "encoding", "mapping", "counts", "offers", "errors"}
+    offers = data["offers"]
+    assert isinstance(offers, list) and len(offers) == 3
+    assert set(offers[0]) == {
+        "row",
+        "sku",
+        "name",
+        "price",
+        "currency",
+        "vat_included",
+        "stock_status",
+        "stock_quantity",
+        "delivery_days",
+        "gtin",
+        "mpn",
+        "brand",
+    }
+    assert offers[0]["price"] == "1234.50" and offers[0]["stock_status"] == "in_stock"
+    listed = runner.invoke(app, ["runs", "--json"])
+    assert json.loads(listed.stdout) == []  # a dry run records no feed run
+
+
+def test_real_run_json_reports_the_feed_run_and_no_offers(cli_env: Path) -> None:
+    feed = swedish_feed(cli_env / "lager.csv", 4)
+    code, data = invoke_json(["ingest", str(feed), "--retailer", "tandab", "--json"])
+    assert code == 0
+    assert "offers" not in data and isinstance(data["feed_run_id"], int)
+    assert data["status"] == "succeeded"
+    counts = data["counts"]
+    assert isinstance(counts, dict) and counts["inserted"] == 4
+
+
+def test_mapping_file_overrides_detection(cli_env: Path) -> None:
+    feed = write_csv(
+        cli_env / "odd.csv",
+        [
+            ["Vårt nr", "Text", "Kostnad", "Finns"],
+            ["X1", "Komposit A2", "99,00", "Ja"],
+        ],
+    )
+    mapping = cli_env / "mapping.toml"
+    mapping.write_text('sku = "Vårt nr"\nname = "Text"\nprice = "Kostnad"\nstock = "Finns"\n')
+    code, data = invoke_json(
+        [
+            "ingest",
+            str(feed),
+            "--retailer",
+            "tandab",
+            "--mapping",
+            str(mapping),
+            "--dry-run",
+            "--json",
+        ]
+    )
+    assert code == 0
+    assert data["mapping"] == {
+        "sku": "Vårt nr",
+        "name": "Text",
+        "price": "Kostnad",
+        "stock": "Finns",
+    }
+
+
+def test_missing_column_error_names_headers_and_exits_nonzero(cli_env: Path) -> None:
+    feed = write_csv(cli_env / "m.csv", [["Artikelnummer", "Benämning"], ["A", "B"]])
+    code, data = invoke_json(["ingest", str(feed), "--retailer", "tandab", "--dry-run", "--json"])
+    assert code == 2
+    message = str(data["error"])
+    assert "m.csv" in message and "price" in message and "'Artikelnummer'" in message
+
+
+def test_unknown_retailer_is_a_clear_error(cli_env: Path) -> None:
+    feed = swedish_feed(cli_env / "lager.csv", 1)
+    code, data = invoke_json(["ingest", str(feed), "--retailer", "nope", "--json"])
+    assert code == 2 and "nope" in str(data["error"])
+
+
+def test_mass_withdrawal_refusal_exits_nonzero_and_flag_allows(cli_env: Path) -> None:
+    invoke_json(
+        ["ingest", str(swedish_feed(cli_env / "a.csv", 10)), "--retailer", "tandab", "--json"]
+    )
+    small = swedish_feed(cli_env / "b.csv", 2)
+    code, data = invoke_json(["ingest", str(small), "--retailer", "tandab", "--json"])
+    assert code == 1 and data["status"] == "rejected"
+    code, data = invoke_json(
+        ["ingest", str(small), "--retailer", "tandab", "--json", "--allow-mass-withdrawal"]
+    )
+    assert code == 0 and data["counts"]["withdrawn"] == 8  # type: ignore[index]
+
+
+def test_catalog_import_json_counts_and_idempotency(cli_env: Path) -> None:
+    catalog = write_csv(
+        cli_env / "katalog.csv",
+        [
+            ["GTIN", "Varumärke", "Tillverkare", "Benämning", "MPN"],
+            ["07310000000003", "Acme", "Acme AB", "Nitrilhandske M", "NH-M"],
+            ["07310000000010", "Acme", "Acme AB", "Nitrilhandske L", "NH-L"],
+        ],
+        delimiter=",",
+    )
+    code, first = invoke_json(["catalog", "import", str(catalog), "--json"])
+    assert code == 0 and first["counts"]["inserted"] == 2  # type: ignore[index]
+    code, second = invoke_json(["catalog", "import", str(catalog), "--json"])
+    assert code == 0 and second["counts"]["unchanged"] == 2  # type: ignore[index]
