@@ -14,6 +14,14 @@ def serve(
         int, typer.Option(help="Worker processes (use a Redis URL for shared rate limits).", min=1)
     ] = 1,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    access_log: Annotated[
+        bool | None,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log every request (default: on, except with VALBAR_ENVIRONMENT=production, "
+            "where the reverse proxy keeps the access log).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the Valbar API under /api/v1 (OpenAPI docs at /docs) and the web UI.
 
@@ -22,6 +30,11 @@ def serve(
     Example: valbar serve --host 0.0.0.0 --port 8000 --workers 4
     """
     import uvicorn
+
+    from catalog.settings import get_settings
+
+    if access_log is None:
+        access_log = get_settings().environment != "production"
 
     if reload and workers > 1:
         raise typer.BadParameter("--reload runs a single process; drop --workers")
@@ -33,4 +46,5 @@ def serve(
         workers=workers,
         reload=reload,
         proxy_headers=True,
+        access_log=access_log,
     )

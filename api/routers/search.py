@@ -6,7 +6,7 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import RateLimitDep, SearchDep, SettingsDep
 from api.problems import InvalidInput
@@ -26,6 +26,7 @@ Facet = Annotated[str | None, Query(max_length=300)]
     responses=problems(401, 422, 429, 503),
 )
 def search(
+    response: Response,
     service: SearchDep,
     settings: SettingsDep,
     q: Annotated[str, Query(max_length=500, description="Swedish or English text")] = "",
@@ -40,7 +41,7 @@ def search(
     sort: Sort = "relevance",
     page: Annotated[int, Query(ge=1, le=MAX_RESULT_WINDOW)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
-) -> SearchResponsePublic:
+) -> Response:
     """Search products; every hit carries its best offer and why it ranks where it does.
 
     Example: ``GET /api/v1/search?q=nitrilhandskar&in_stock=true&sort=relevance``
@@ -72,7 +73,7 @@ def search(
             config_name=settings.ranking_config,
         )
     )
-    return SearchResponsePublic.model_validate(
+    body = SearchResponsePublic.model_validate(
         {
             "data": [asdict(hit) for hit in result.hits],
             "count": result.total,
@@ -83,6 +84,12 @@ def search(
             "size": size,
         }
     )
+    # Validated once above; serialized in pydantic-core without a second validation pass.
+    # (Headers set by dependencies, e.g. rate-limit headers, live on ``response``.)
+    extra = {
+        k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")
+    }
+    return Response(body.model_dump_json(), media_type="application/json", headers=extra)
 
 
 @router.get("/suggest", response_model=SuggestResponsePublic, responses=problems(422, 429))

@@ -122,3 +122,11 @@ def test_retailers(env: ApiEnv) -> None:
     assert page["video_url"].endswith(".mp4")
     assert page["signals"]["delivery_precision"] == {"value": 0.97, "count": 120}
     assert_problem(env.client.get("/api/v1/retailers/nope"), 404)
+
+
+def test_search_response_has_a_correct_content_length(env: ApiEnv) -> None:
+    response = env.client.get("/api/v1/search", params={"q": "nitrilhandske"})
+    assert response.status_code == 200
+    assert int(response.headers["content-length"]) == len(response.content)
+    assert response.headers["content-type"] == "application/json"
+    assert "x-ratelimit-limit" in response.headers

@@ -1,0 +1,229 @@
+"""HTTP benchmark: `valbar serve` with production settings, 32 concurrent clients on search.
+
+    python -m bench.http [--seconds 30] [--clients 32] [--workers 2] [--workdir DIR]
+
+Builds the demo marketplace in a work dir, starts ``valbar serve`` (production settings,
+several workers) on a free loopback port, then drives ``/api/v1/search`` with rotating Swedish
+and English queries from concurrent keep-alive clients, and ``/healthz`` the same way as the
+baseline measured in the same run. Prints req/s, p50, p99, errors and the ratios.
+Target on a 2-core machine: >= 300 req/s, p99 <= 100 ms, 0 errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+QUERIES = [
+    "diamantborr",
+    "komposit",
+    "avtrycksmaterial",
+    "implantat",
+    "rotkanalfil",
+    "handskar",
+    "tandblekning",
+    "cement",
+    "fluorlack",
+    "matrisband",
+    "munspegel",
+    "extraktionstång",
+    "ortodontisk bracket",
+    "diamond bur",
+    "composite",
+    "impression material",
+    "endodontic file",
+    "dental implant",
+    "orthodontic bracket",
+    "curing light",
+    "scaler tip",
+    "prophy paste",
+    "healing abutment",
+    "glass ionomer",
+    "bonding agent",
+    "saliva ejector",
+    "komposti",
+    "implantt",
+    "abutment",
+    "suture",
+    "forceps",
+    "mirror",
+    "bur",
+    "file",
+    "crown",
+]
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(workdir: Path) -> str:
+    """Build the demo data and an API key with a rate limit high enough for the benchmark."""
+    os.environ["VALBAR_DATA_DIR"] = str(workdir / "var")
+    os.environ["VALBAR_ENVIRONMENT"] = "test"
+    from api.auth import create_api_key, hash_password
+    from api.demo import build_demo
+    from catalog.db import transaction
+    from catalog.models import User
+    from catalog.settings import get_settings
+    from indexer.jobs import factory_for
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    factory = factory_for(settings)
+    build_demo(factory, settings, say=lambda _msg: None)
+    with transaction(factory) as session:
+        user = User(
+            email=f"bench-{secrets.token_hex(4)}@valbar.test",
+            name="Bench",
+            role="clinic",
+            password_hash=hash_password(secrets.token_hex(8)),
+        )
+        session.add(user)
+        session.flush()
+        key, plaintext = create_api_key(session, user, "bench")
+        key.rate_limit_per_minute = 10_000_000
+    return plaintext
+
+
+async def drive(
+    url: str, paths: list[str], headers: dict[str, str], clients: int, seconds: float
+) -> tuple[Stats, float]:
+    stats = Stats()
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=url, headers=headers, limits=limits, timeout=10.0
+    ) as client:
+
+        async def worker(offset: int) -> None:
+            i = offset
+            while time.perf_counter() < deadline:
+                path = paths[i % len(paths)]
+                i += clients
+                t = time.perf_counter()
+                try:
+                    response = await client.get(path)
+                    status = response.status_code
+                except httpx.HTTPError:
+                    status = 0
+                stats.latencies.append(time.perf_counter() - t)
+                stats.statuses[status] = stats.statuses.get(status, 0) + 1
+                if status != 200:
+                    stats.errors += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(n) for n in range(clients)))
+        elapsed = time.perf_counter() - start
+    return stats, elapsed
+
+
+def report(name: str, stats: Stats, elapsed: float) -> tuple[float, float, float]:
+    lat = sorted(stats.latencies)
+    rps = len(lat) / elapsed
+    p50 = statistics.median(lat) * 1000
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+    print(
+        f"{name:9} {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+        f"errors {stats.errors}  statuses {dict(sorted(stats.statuses.items()))}"
+    )
+    return rps, p50, p99
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="valbar-http-"))
+    key = prepare(workdir)
+    port = free_port()
+    env = {
+        **os.environ,
+        "VALBAR_DATA_DIR": str(workdir / "var"),
+        "VALBAR_ENVIRONMENT": "production",
+        "VALBAR_SECRET_KEY": secrets.token_hex(32),
+    }
+    log = (workdir / "server.log").open("wb")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        else:
+            raise SystemExit(f"server did not become ready; see {workdir / 'server.log'}")
+        headers = {"X-API-Key": key}
+        search_paths = [f"/api/v1/search?q={q}&size=20" for q in QUERIES]
+        print(
+            f"load: 1 min avg {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+            f"{args.workers} workers, {args.clients} clients, {args.seconds:.0f} s each"
+        )
+        asyncio.run(drive(url, search_paths[:8], headers, args.clients, 3.0))  # warm-up
+        h_stats, h_elapsed = asyncio.run(
+            drive(url, ["/healthz"], headers, args.clients, args.seconds)
+        )
+        s_stats, s_elapsed = asyncio.run(
+            drive(url, search_paths, headers, args.clients, args.seconds)
+        )
+        h = report("/healthz", h_stats, h_elapsed)
+        s = report("search", s_stats, s_elapsed)
+        print(
+            f"search vs /healthz: throughput {s[0] / h[0]:.2f}x, p50 {s[1] / h[1]:.1f}x, "
+            f"p99 {s[2] / h[2]:.1f}x"
+        )
+        ok = s[0] >= 300 and s[2] <= 100 and s_stats.errors == 0
+        print(f"target >= 300 req/s, p99 <= 100 ms, 0 errors: {'met' if ok else 'NOT met'}")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+if __name__ == "__main__":
+    main()
