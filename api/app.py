@@ -23,7 +23,7 @@ from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
 from api.metrics import Metrics, TimingMiddleware
 from api.problems import PayloadTooLarge, install_problem_handlers, problem_response
 from api.ratelimit import RateLimiter, make_rate_limiter
-from api.routers import auth, feeds, health, products, ranking, retailers, search
+from api.routers import auth, feeds, health, marketplace, products, ranking, retailers, search
 from catalog.settings import Settings, get_settings
 from indexer import jobs
 from search.documents import build_documents
@@ -162,6 +162,7 @@ def create_app(
     api = APIRouter(prefix=API_PREFIX)
     for module in (search, products, retailers, feeds, ranking, auth):
         api.include_router(module.router)
+    api.include_router(marketplace.router)
     app.include_router(api)
     app.include_router(health.router)
     _include_ui(app)

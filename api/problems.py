@@ -1,9 +1,9 @@
 """RFC 9457 problem details: every error response of the API is made here, in one place.
 
 Domain code raises small typed errors (``indexer.errors``, ``search.errors``,
-``ranking.errors``); :data:`DOMAIN_ERRORS` maps each class to a status and a title. API-level
-conditions (not found, forbidden, too large, rate limited) are :class:`ApiProblem` subclasses.
-A response body never contains a stack trace.
+``ranking.errors``, ``marketplace.errors``); :data:`DOMAIN_ERRORS` maps each class to a
+status and a title. API-level conditions (not found, forbidden, too large, rate limited)
+are :class:`ApiProblem` subclasses. A response body never contains a stack trace.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from indexer.errors import (
     UnknownRetailer,
     UnsafeXmlError,
 )
+from marketplace import errors as market
 from ranking.errors import (
     InvalidConfig,
     JudgmentFormatError,
@@ -115,6 +116,16 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     NaiveDatetime: (422, "naive-datetime", "Datetime without time zone"),
     VersionConflict: (409, "version-conflict", "Version conflict"),
     RankingError: (400, "ranking-error", "Ranking error"),
+    market.NotLoggedIn: (401, "unauthorized", "Authentication required"),
+    market.NotAllowed: (403, "forbidden", "Forbidden"),
+    market.NotFound: (404, "not-found", "Not found"),
+    market.InvalidInput: (422, "invalid-marketplace-input", "Invalid request"),
+    market.DuplicateReview: (409, "duplicate-review", "Already reviewed"),
+    market.EmptyCart: (422, "empty-cart", "The cart is empty"),
+    market.OfferUnavailable: (409, "offer-unavailable", "Offer no longer available"),
+    market.PriceChanged: (409, "price-changed", "Prices or stock changed"),
+    market.IllegalTransition: (409, "illegal-transition", "Not possible in this state"),
+    market.MarketplaceError: (400, "marketplace-error", "Marketplace error"),
 }
 
 
@@ -157,6 +168,19 @@ def _domain_errors(exc: Exception) -> list[dict[str, Any]] | None:
         return [{"loc": [line.split(":", 1)[0]], "msg": line} for line in exc.errors]
     if isinstance(exc, MissingColumnsError):
         return [{"loc": ["file", f], "msg": "required field not found"} for f in exc.missing]
+    if isinstance(exc, market.PriceChanged):
+        return [
+            {
+                "loc": ["cart", "items", c.item_id],
+                "msg": c.describe(),
+                "offer_id": c.offer_id,
+                "old_price": None if c.old_price is None else str(c.old_price),
+                "new_price": None if c.new_price is None else str(c.new_price),
+                "old_stock_status": c.old_stock,
+                "new_stock_status": c.new_stock,
+            }
+            for c in exc.changes
+        ]
     return None
 
 

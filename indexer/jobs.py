@@ -18,7 +18,12 @@ from catalog.settings import Settings, get_settings
 
 def make_celery(settings: Settings) -> Celery:
     broker = settings.broker_url or "memory://"
-    app = Celery("valbar", broker=broker, backend=settings.redis_url or None)
+    app = Celery(
+        "valbar",
+        broker=broker,
+        backend=settings.redis_url or None,
+        include=["marketplace.tasks"],  # registered by name: indexer never imports it
+    )
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from catalog.db import make_engine, migrate, session_factory, transaction
 from catalog.models import Product, ProductIdentifier, Retailer
 
-
 ENGINES: list[Engine] = []  # disposed after each test by the autouse fixture in conftest
 
 

@@ -1,0 +1,500 @@
+"""The marketplace API: reviews, cart and checkout, orders, RMA, campaigns, retailer
+statistics and GDPR. Thin: each route calls one ``marketplace`` service, commits, and (after
+an order, RMA or review event) recomputes the retailer's measured signals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import CurrentUser, RateLimitDep, SessionDep, SettingsDep
+from api.problems import NotFound
+from api.schemas.common import MAX_INT, ListResponse, problems
+from api.schemas.marketplace import (
+    CampaignCreate,
+    CampaignPublic,
+    CancelRequest,
+    CartItemCreate,
+    CartItemPublic,
+    CartPublic,
+    CheckoutRequest,
+    ComparisonPublic,
+    ConfirmRequest,
+    DemandPublic,
+    OrderPublic,
+    ReorderPublic,
+    ReportCreate,
+    ReportPublic,
+    ResponseCreate,
+    RetailerStatsPublic,
+    ReviewCreate,
+    ReviewPublic,
+    RmaCreate,
+    RmaDecision,
+    RmaPublic,
+    RmaResolve,
+)
+from catalog.models import Retailer, User
+from marketplace import campaigns, cart, gdpr, orders, reviews, rma, stats
+from marketplace.access import logged_in, require_retailer_staff
+from marketplace.campaigns import CampaignDraft
+from marketplace.dates import utc_now
+from marketplace.enums import REVIEW_DIMENSIONS
+from marketplace.models import Order
+from marketplace.reviews import ReviewDraft, ShownReview
+from marketplace.tasks import signals_changed
+from ranking.config import RankingConfig
+from ranking.errors import UnknownConfig
+from ranking.versions import published
+
+router = APIRouter(tags=["marketplace"], dependencies=[RateLimitDep])
+
+ObjectId = Annotated[int, Path(ge=1, le=MAX_INT)]
+Slug = Annotated[str, Path(min_length=1, max_length=80)]
+
+
+def _events_committed(
+    request: Request, session: Session, retailer_ids: Iterable[int | None]
+) -> None:
+    """Commit, then recompute the retailers' measured signals and refresh search's cache."""
+    session.commit()
+    ids = {rid for rid in retailer_ids if rid is not None}
+    if not ids:
+        return
+    signals_changed(request.app.state.settings, request.app.state.session_factory, ids)
+    service = request.app.state.search.built
+    if service is not None:
+        service.refresh_signals()
+
+
+def _retailer(session: Session, slug: str) -> Retailer:
+    retailer = session.scalar(select(Retailer).where(Retailer.slug == slug))
+    if retailer is None:
+        raise NotFound(f"no retailer {slug!r}")
+    return retailer
+
+
+# ---------------------------------------------------------------- reviews
+
+
+def _review_public(shown: ShownReview) -> ReviewPublic:
+    r = shown.review
+    dims = {name: getattr(r, name) for name in REVIEW_DIMENSIONS if getattr(r, name) is not None}
+    return ReviewPublic(
+        id=r.id,
+        target_type=r.target_type,
+        target_id=r.target_id,
+        retailer_id=r.retailer_id,
+        order_id=r.order_id,
+        rating=r.rating,
+        dimensions=dims,
+        text=r.text,
+        status=r.status,
+        verified_purchase=r.verified_purchase,
+        author_name=shown.author_name,
+        author_clinic=shown.author_clinic,
+        created_at=r.created_at,
+        published_at=r.published_at,
+        response_due_at=r.response_due_at,
+        response=r.response,
+        responded_at=r.responded_at,
+    )
+
+
+@router.post(
+    "/reviews",
+    status_code=201,
+    response_model=ReviewPublic,
+    responses=problems(401, 403, 404, 409, 422),
+)
+def create_review(
+    body: ReviewCreate,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> ReviewPublic:
+    """Write a review (logged in; name and clinic are shown). Ratings of 2 or below are held
+    for the retailer's response for ``review_response_days``."""
+    author = logged_in(user)
+    draft = ReviewDraft(
+        body.target_type, body.target_id, body.rating, body.text, body.order_id, body.dimensions
+    )
+    review = reviews.submit_review(
+        session, author, draft, now=utc_now(), response_days=settings.review_response_days
+    )
+    shown = ShownReview(review, author.name, author.clinic)
+    _events_committed(request, session, [review.retailer_id] if review.published_at else [])
+    return _review_public(shown)
+
+
+@router.get("/reviews", response_model=ListResponse[ReviewPublic], responses=problems(422))
+def list_reviews(
+    request: Request,
+    session: SessionDep,
+    target_type: Annotated[str, Query(pattern="^(retailer|product|service)$")],
+    target_id: Annotated[int, Query(ge=1, le=MAX_INT)],
+) -> ListResponse[ReviewPublic]:
+    """Published reviews of a target, newest first. Example:
+    ``GET /api/v1/reviews?target_type=retailer&target_id=1``"""
+    shown = reviews.published_reviews(session, target_type, target_id, now=utc_now())
+    data = [_review_public(s) for s in shown]
+    _events_committed(request, session, [])
+    return ListResponse[ReviewPublic](data=data, count=len(data))
+
+
+@router.get(
+    "/retailers/{slug}/reviews/held",
+    response_model=ListResponse[ReviewPublic],
+    responses=problems(401, 403, 404),
+)
+def held_reviews(slug: Slug, session: SessionDep, user: CurrentUser) -> ListResponse[ReviewPublic]:
+    """Low reviews waiting for the retailer's response (its own staff)."""
+    retailer = _retailer(session, slug)
+    data = [_review_public(s) for s in reviews.held_reviews(session, user, retailer.id)]
+    return ListResponse[ReviewPublic](data=data, count=len(data))
+
+
+@router.post(
+    "/reviews/{review_id}/response",
+    response_model=ReviewPublic,
+    responses=problems(401, 403, 404, 422),
+)
+def respond_to_review(
+    review_id: ObjectId,
+    body: ResponseCreate,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> ReviewPublic:
+    """The retailer's public response; a held review is published with it."""
+    review = reviews.respond(session, user, review_id, body.text, now=utc_now())
+    author = session.get(User, review.author_id) if review.author_id else None
+    shown = ShownReview(
+        review,
+        author.name if author else reviews.FORMER_USER,
+        author.clinic if author else None,
+    )
+    _events_committed(request, session, [review.retailer_id])
+    return _review_public(shown)
+
+
+@router.post(
+    "/reviews/{review_id}/reports",
+    status_code=201,
+    response_model=ReportPublic,
+    responses=problems(401, 404, 422),
+)
+def report_review(
+    review_id: ObjectId, body: ReportCreate, session: SessionDep, user: CurrentUser
+) -> ReportPublic:
+    """Report a review as abusive (admins decide)."""
+    report = reviews.report_review(session, user, review_id, body.reason, now=utc_now())
+    session.commit()
+    return ReportPublic.model_validate(report)
+
+
+# ---------------------------------------------------------------- cart and checkout
+
+
+def _cart_public(session: Session, user: User | None) -> CartPublic:
+    current = cart.get_cart(session, user, create=False)
+    pairs = cart.cart_offers(session, current) if current.id is not None else []
+    slugs = {rid: slug for rid, slug in session.execute(select(Retailer.id, Retailer.slug))}
+    items = [
+        CartItemPublic(
+            id=item.id,
+            offer_id=offer.id,
+            retailer=slugs.get(offer.retailer_id, ""),
+            name=offer.raw_name,
+            quantity=item.quantity,
+            price_at_add=item.price_at_add,
+            price_now=offer.price,
+            stock_status_at_add=item.stock_status_at_add,
+            stock_status_now=offer.stock_status,
+            available=offer.withdrawn_at is None and offer.price is not None,
+            changed=(item.price_at_add, item.stock_status_at_add)
+            != (offer.price, offer.stock_status),
+        )
+        for item, offer in pairs
+    ]
+    changes = [c.describe() for c in cart.item_changes(pairs)]
+    retailers = len({offer.retailer_id for _item, offer in pairs})
+    return CartPublic(items=items, retailers=retailers, changes=changes)
+
+
+@router.get("/cart", response_model=CartPublic, responses=problems(401))
+def get_cart(session: SessionDep, user: CurrentUser) -> CartPublic:
+    """Your cart: items from any number of retailers, with what changed since added."""
+    logged_in(user)
+    return _cart_public(session, user)
+
+
+@router.post(
+    "/cart/items", status_code=201, response_model=CartPublic, responses=problems(401, 404, 409)
+)
+def add_cart_item(body: CartItemCreate, session: SessionDep, user: CurrentUser) -> CartPublic:
+    """Add an offer to the cart (adding it again adds to the quantity)."""
+    cart.add_item(session, user, body.offer_id, body.quantity, now=utc_now())
+    session.commit()
+    return _cart_public(session, user)
+
+
+@router.delete(
+    "/cart/items/{item_id}", status_code=204, response_class=Response, responses=problems(401, 404)
+)
+def remove_cart_item(item_id: ObjectId, session: SessionDep, user: CurrentUser) -> Response:
+    cart.remove_item(session, user, item_id, now=utc_now())
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.post(
+    "/checkout",
+    status_code=201,
+    response_model=ListResponse[OrderPublic],
+    responses=problems(401, 403, 409, 422),
+)
+def checkout(
+    body: CheckoutRequest, session: SessionDep, user: CurrentUser
+) -> ListResponse[OrderPublic]:
+    """Split the cart into one order per retailer, priced now. 409 ``price-changed`` lists
+    what changed since the items were added: check out again with ``accept_changes``."""
+    placed = orders.checkout(session, user, accept_changes=body.accept_changes, now=utc_now())
+    session.commit()
+    data = [OrderPublic.model_validate(o) for o in placed]
+    return ListResponse[OrderPublic](data=data, count=len(data))
+
+
+# ---------------------------------------------------------------- orders
+
+
+@router.get("/orders", response_model=ListResponse[OrderPublic], responses=problems(401))
+def list_orders(session: SessionDep, user: CurrentUser) -> ListResponse[OrderPublic]:
+    """A clinic's own orders, or a retailer's incoming orders."""
+    data = [OrderPublic.model_validate(o) for o in orders.list_orders(session, user)]
+    return ListResponse[OrderPublic](data=data, count=len(data))
+
+
+@router.get("/orders/{order_id}", response_model=OrderPublic, responses=problems(401, 404))
+def get_order(order_id: ObjectId, session: SessionDep, user: CurrentUser) -> OrderPublic:
+    return OrderPublic.model_validate(orders.get_order(session, user, order_id))
+
+
+def _order_done(request: Request, session: Session, order: Order) -> OrderPublic:
+    _events_committed(request, session, [order.retailer_id])
+    return OrderPublic.model_validate(order)
+
+
+_TRANSITION_ERRORS = problems(401, 403, 404, 409, 422)
+
+
+@router.post("/orders/{order_id}/confirm", response_model=OrderPublic, responses=_TRANSITION_ERRORS)
+def confirm_order(
+    order_id: ObjectId,
+    body: ConfirmRequest,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> OrderPublic:
+    """The retailer confirms with a promised delivery date (and any back-ordered lines)."""
+    order = orders.confirm(
+        session,
+        user,
+        order_id,
+        body.promised_delivery_date,
+        backordered_line_ids=body.backordered_line_ids,
+        now=utc_now(),
+    )
+    return _order_done(request, session, order)
+
+
+@router.post("/orders/{order_id}/ship", response_model=OrderPublic, responses=_TRANSITION_ERRORS)
+def ship_order(
+    order_id: ObjectId, request: Request, session: SessionDep, user: CurrentUser
+) -> OrderPublic:
+    return _order_done(request, session, orders.ship(session, user, order_id, now=utc_now()))
+
+
+@router.post("/orders/{order_id}/deliver", response_model=OrderPublic, responses=_TRANSITION_ERRORS)
+def deliver_order(
+    order_id: ObjectId, request: Request, session: SessionDep, user: CurrentUser
+) -> OrderPublic:
+    """The clinic confirms delivery (punctuality is judged against the promised date)."""
+    return _order_done(request, session, orders.deliver(session, user, order_id, now=utc_now()))
+
+
+@router.post("/orders/{order_id}/cancel", response_model=OrderPublic, responses=_TRANSITION_ERRORS)
+def cancel_order(
+    order_id: ObjectId,
+    body: CancelRequest,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> OrderPublic:
+    order = orders.cancel(session, user, order_id, body.reason, note=body.note, now=utc_now())
+    return _order_done(request, session, order)
+
+
+@router.post(
+    "/orders/{order_id}/reorder", response_model=ReorderPublic, responses=problems(401, 403, 404)
+)
+def reorder(order_id: ObjectId, session: SessionDep, user: CurrentUser) -> ReorderPublic:
+    """Put a past order back in the cart at today's prices."""
+    added, skipped = orders.reorder(session, user, order_id, now=utc_now())
+    session.commit()
+    return ReorderPublic(added=len(added), skipped_lines=[line.id for line in skipped])
+
+
+# ---------------------------------------------------------------- RMA
+
+
+@router.post(
+    "/orders/{order_id}/lines/{line_id}/rma",
+    status_code=201,
+    response_model=RmaPublic,
+    responses=_TRANSITION_ERRORS,
+)
+def request_rma(
+    order_id: ObjectId,
+    line_id: ObjectId,
+    body: RmaCreate,
+    session: SessionDep,
+    user: CurrentUser,
+) -> RmaPublic:
+    """Complain about or return a line of a delivered order."""
+    order = orders.get_order(session, user, order_id)
+    if line_id not in {line.id for line in order.lines}:
+        raise NotFound(f"no line {line_id} in order {order_id}")
+    case = rma.request_rma(session, user, line_id, body.reason, now=utc_now())
+    session.commit()
+    return RmaPublic.model_validate(case)
+
+
+@router.get("/rma", response_model=ListResponse[RmaPublic], responses=problems(401))
+def list_rma(session: SessionDep, user: CurrentUser) -> ListResponse[RmaPublic]:
+    data = [RmaPublic.model_validate(r) for r in rma.list_rmas(session, user)]
+    return ListResponse[RmaPublic](data=data, count=len(data))
+
+
+@router.post("/rma/{rma_id}/decision", response_model=RmaPublic, responses=_TRANSITION_ERRORS)
+def decide_rma(
+    rma_id: ObjectId,
+    body: RmaDecision,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> RmaPublic:
+    case = rma.decide(session, user, rma_id, accept=body.accept, note=body.note, now=utc_now())
+    _events_committed(request, session, [case.retailer_id])
+    return RmaPublic.model_validate(case)
+
+
+@router.post("/rma/{rma_id}/resolve", response_model=RmaPublic, responses=_TRANSITION_ERRORS)
+def resolve_rma(
+    rma_id: ObjectId,
+    body: RmaResolve,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> RmaPublic:
+    case = rma.resolve(session, user, rma_id, body.outcome, note=body.note, now=utc_now())
+    _events_committed(request, session, [case.retailer_id])
+    return RmaPublic.model_validate(case)
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+@router.get("/campaigns", response_model=ListResponse[CampaignPublic], responses=problems(404))
+def list_campaigns(
+    session: SessionDep,
+    retailer: Annotated[str | None, Query(max_length=80)] = None,
+) -> ListResponse[CampaignPublic]:
+    """The campaigns section: current campaigns (never shown in search)."""
+    retailer_id = None if retailer is None else _retailer(session, retailer).id
+    found = campaigns.active_campaigns(session, utc_now(), retailer_id=retailer_id)
+    data = [CampaignPublic.model_validate(c) for c in found]
+    return ListResponse[CampaignPublic](data=data, count=len(data))
+
+
+@router.post(
+    "/retailers/{slug}/campaigns",
+    status_code=201,
+    response_model=CampaignPublic,
+    responses=problems(401, 403, 404, 422),
+)
+def create_campaign(
+    slug: Slug, body: CampaignCreate, session: SessionDep, user: CurrentUser
+) -> CampaignPublic:
+    retailer = _retailer(session, slug)
+    draft = CampaignDraft(body.title, body.text, body.product_ids, body.valid_from, body.valid_to)
+    campaign = campaigns.create_campaign(session, user, retailer.id, draft)
+    session.commit()
+    return CampaignPublic.model_validate(campaign)
+
+
+# ---------------------------------------------------------------- retailer statistics
+
+
+def _config(session: Session, name: str) -> RankingConfig:
+    try:
+        return published(session, name)
+    except UnknownConfig:
+        return RankingConfig(name=name)
+
+
+@router.get(
+    "/retailers/{slug}/stats",
+    response_model=RetailerStatsPublic,
+    responses=problems(401, 403, 404),
+)
+def retailer_stats(
+    slug: Slug,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> RetailerStatsPublic:
+    """Most demanded products and product groups, and the retailer's comparisons with its
+    rank and the factor that cost it the top place (its own staff only)."""
+    retailer = _retailer(session, slug)
+    require_retailer_staff(user, retailer.id)
+    until = utc_now()
+    since = until - timedelta(days=days)
+
+    def demand(items: list[stats.Demand]) -> list[DemandPublic]:
+        return [DemandPublic(key=d.key, name=d.name, counts=d.counts, score=d.score) for d in items]
+
+    config = _config(session, settings.ranking_config)
+    found = stats.comparisons(session, retailer.id, config, since, until)
+    return RetailerStatsPublic(
+        since=since,
+        until=until,
+        products=demand(stats.demanded_products(session, since, until)),
+        groups=demand(stats.demanded_groups(session, since, until)),
+        comparisons=[ComparisonPublic.model_validate(c) for c in found],
+    )
+
+
+# ---------------------------------------------------------------- GDPR
+
+
+@router.get("/me/data", responses=problems(401))
+def export_my_data(session: SessionDep, user: CurrentUser) -> dict[str, object]:
+    """Everything Valbar stores about you, as JSON (GDPR art. 15 and 20)."""
+    return gdpr.export_user_data(session, logged_in(user).id)
+
+
+@router.delete("/me", status_code=204, response_class=Response, responses=problems(401))
+def delete_my_account(session: SessionDep, user: CurrentUser) -> Response:
+    """Delete your account: reviews stay anonymised, orders stay with the retailer with the
+    clinic's name only."""
+    gdpr.delete_account(session, logged_in(user).id)
+    session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,130 @@
+"""One cart per user with offers from any number of retailers (PRODUCT.md point 8).
+
+Each item remembers the price and stock status shown when it was added, so checkout can
+report what changed since (:func:`item_changes`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import Offer, User
+from marketplace.access import logged_in
+from marketplace.dates import as_utc
+from marketplace.demand import add_event
+from marketplace.enums import DemandKind
+from marketplace.errors import InvalidInput, ItemChange, NotFound, OfferUnavailable
+from marketplace.models import Cart, CartItem
+
+MAX_QUANTITY = 100_000
+
+
+def get_cart(session: Session, user: User | None, *, create: bool = True) -> Cart:
+    """The user's cart (created empty on first use)."""
+    owner = logged_in(user)
+    cart = session.scalar(select(Cart).where(Cart.user_id == owner.id))
+    if cart is None:
+        cart = Cart(user_id=owner.id)
+        if create:
+            session.add(cart)
+            session.flush()
+    return cart
+
+
+def buyable_offer(session: Session, offer_id: int) -> Offer:
+    """An active offer with a price, else :class:`NotFound` / :class:`OfferUnavailable`."""
+    offer = session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound(f"no offer {offer_id}")
+    if offer.withdrawn_at is not None or offer.price is None:
+        raise OfferUnavailable(f"offer {offer_id} ({offer.raw_name}) can no longer be bought")
+    return offer
+
+
+def _check_quantity(quantity: int) -> None:
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise InvalidInput(f"quantity must be within 1..{MAX_QUANTITY}")
+
+
+def add_item(
+    session: Session, user: User | None, offer_id: int, quantity: int, *, now: datetime
+) -> CartItem:
+    """Add an offer (or more of it); the snapshot is refreshed to what the clinic sees now."""
+    _check_quantity(quantity)
+    cart = get_cart(session, user)
+    offer = buyable_offer(session, offer_id)
+    now = as_utc(now)
+    item = next((i for i in cart.items if i.offer_id == offer_id), None)
+    if item is None:
+        item = CartItem(offer_id=offer.id, quantity=0, added_at=now)
+        cart.items.append(item)
+    _check_quantity(item.quantity + quantity)
+    item.quantity += quantity
+    item.price_at_add = offer.price
+    item.stock_status_at_add = offer.stock_status
+    cart.updated_at = now
+    add_event(session, DemandKind.CART_ADD, product_id=offer.product_id, at=now)
+    session.flush()
+    return item
+
+
+def _own_item(cart: Cart, item_id: int) -> CartItem:
+    item = next((i for i in cart.items if i.id == item_id), None)
+    if item is None:
+        raise NotFound(f"no item {item_id} in your cart")
+    return item
+
+
+def set_quantity(
+    session: Session, user: User | None, item_id: int, quantity: int, *, now: datetime
+) -> CartItem:
+    _check_quantity(quantity)
+    cart = get_cart(session, user)
+    item = _own_item(cart, item_id)
+    item.quantity = quantity
+    cart.updated_at = as_utc(now)
+    session.flush()
+    return item
+
+
+def remove_item(session: Session, user: User | None, item_id: int, *, now: datetime) -> None:
+    cart = get_cart(session, user)
+    cart.items.remove(_own_item(cart, item_id))
+    cart.updated_at = as_utc(now)
+    session.flush()
+
+
+def item_changes(pairs: Iterable[tuple[CartItem, Offer]]) -> list[ItemChange]:
+    """Pure: the items whose offer's price or stock status differs from the snapshot."""
+    changes = []
+    for item, offer in pairs:
+        if item.price_at_add != offer.price or item.stock_status_at_add != offer.stock_status:
+            changes.append(
+                ItemChange(
+                    item_id=item.id,
+                    offer_id=offer.id,
+                    name=offer.raw_name,
+                    old_price=item.price_at_add,
+                    new_price=offer.price,
+                    old_stock=item.stock_status_at_add,
+                    new_stock=offer.stock_status,
+                )
+            )
+    return changes
+
+
+def cart_offers(session: Session, cart: Cart) -> list[tuple[CartItem, Offer]]:
+    """Each item with its offer as it is now."""
+    ids = [item.offer_id for item in cart.items]
+    offers = {o.id: o for o in session.scalars(select(Offer).where(Offer.id.in_(ids)))}
+    return [(item, offers[item.offer_id]) for item in cart.items]
+
+
+def pending_changes(session: Session, user: User | None) -> list[ItemChange]:
+    """What changed since the items were added (shown in the cart before checkout)."""
+    cart = get_cart(session, user, create=False)
+    return item_changes(cart_offers(session, cart)) if cart.id is not None else []

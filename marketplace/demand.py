@@ -1,0 +1,95 @@
+"""Demand events (searches, product views, cart adds, orders) for retailer statistics.
+
+Counting must never slow a search: the read paths hand events to a :class:`DemandRecorder`,
+whose ``record`` only appends to an in-memory buffer; full batches are written with one
+multi-row INSERT (``write_events``) by whoever flushes (a background task, or the request
+after its response). Cart adds and orders are written in their own transaction
+(:func:`add_event`). The table is append-only and holds no user id (no personal data).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from marketplace.dates import as_utc, utc_now
+from marketplace.enums import DemandKind
+from marketplace.models import DemandEvent
+
+MAX_QUERY = 300
+
+
+def event_row(
+    kind: DemandKind,
+    *,
+    product_id: int | None = None,
+    query: str | None = None,
+    shown: Sequence[tuple[int, int]] = (),
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """Pure: one event as an insert row; ``shown`` is ``[(retailer_id, rank), ...]``."""
+    return {
+        "kind": kind.value,
+        "product_id": product_id,
+        "query": None if query is None else query.strip()[:MAX_QUERY],
+        "retailers": [[int(rid), int(rank)] for rid, rank in shown],
+        "created_at": as_utc(at or utc_now()),
+    }
+
+
+def write_events(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Append the rows with one executemany INSERT; returns how many were written."""
+    if rows:
+        session.execute(insert(DemandEvent), list(rows))
+    return len(rows)
+
+
+def add_event(
+    session: Session,
+    kind: DemandKind,
+    *,
+    product_id: int | None = None,
+    shown: Sequence[tuple[int, int]] = (),
+    at: datetime | None = None,
+) -> None:
+    """One event in the caller's transaction (cart adds, orders: rare, already writing)."""
+    write_events(session, [event_row(kind, product_id=product_id, shown=shown, at=at)])
+
+
+class DemandRecorder:
+    """A thread-safe buffer of events written in batches of ``batch_size``.
+
+    ``record`` is O(1) and does no I/O; it returns True when a batch is ready, so the caller
+    can schedule ``flush`` off its hot path (e.g. a FastAPI background task).
+    """
+
+    def __init__(self, session_factory: Callable[[], Session], batch_size: int = 200) -> None:
+        self._factory = session_factory
+        self._batch_size = batch_size
+        self._lock = threading.Lock()
+        self._rows: list[dict[str, Any]] = []
+
+    def record(self, row: dict[str, Any]) -> bool:
+        with self._lock:
+            self._rows.append(row)
+            return len(self._rows) >= self._batch_size
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._rows)
+
+    def flush(self) -> int:
+        """Write every buffered event in batches; returns how many were written."""
+        with self._lock:
+            rows, self._rows = self._rows, []
+        written = 0
+        for start in range(0, len(rows), self._batch_size):
+            with self._factory() as session:
+                written += write_events(session, rows[start : start + self._batch_size])
+                session.commit()
+        return written

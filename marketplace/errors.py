@@ -1,0 +1,79 @@
+"""Typed domain errors of the marketplace (the API maps each to a problem+json status)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+class MarketplaceError(Exception):
+    """Base of every marketplace error."""
+
+
+class NotLoggedIn(MarketplaceError):
+    """The action needs a registered, logged-in user (reviews are never anonymous)."""
+
+
+class NotAllowed(MarketplaceError):
+    """The user may not do this (wrong role, or not their order/review/retailer)."""
+
+
+class NotFound(MarketplaceError):
+    """A referenced review, order, offer, line, RMA or campaign does not exist."""
+
+
+class InvalidInput(MarketplaceError):
+    """A value outside its domain (rating not 1..5, empty text, bad dates)."""
+
+
+class DuplicateReview(MarketplaceError):
+    """One review per user per order and target."""
+
+
+class EmptyCart(MarketplaceError):
+    """Checkout of an empty cart."""
+
+
+class OfferUnavailable(MarketplaceError):
+    """The offer was withdrawn or has no price: it cannot be bought."""
+
+
+class IllegalTransition(MarketplaceError):
+    """An order or RMA cannot go from its current status to the requested one."""
+
+    def __init__(self, kind: str, current: str, action: str) -> None:
+        super().__init__(f"cannot {action} a {current} {kind}")
+        self.kind = kind
+        self.current = current
+        self.action = action
+
+
+@dataclass(frozen=True, slots=True)
+class ItemChange:
+    """What changed on a cart item's offer since it was added."""
+
+    item_id: int
+    offer_id: int
+    name: str
+    old_price: Decimal | None
+    new_price: Decimal | None
+    old_stock: str
+    new_stock: str
+
+    def describe(self) -> str:
+        parts = []
+        if self.old_price != self.new_price:
+            parts.append(f"price {self.old_price} -> {self.new_price}")
+        if self.old_stock != self.new_stock:
+            parts.append(f"stock {self.old_stock} -> {self.new_stock}")
+        return f"{self.name}: {', '.join(parts)}"
+
+
+class PriceChanged(MarketplaceError):
+    """Prices or stock changed since the items were added; checkout again accepting them."""
+
+    def __init__(self, changes: Sequence[ItemChange]) -> None:
+        listed = "; ".join(c.describe() for c in changes)
+        super().__init__(f"{len(changes)} item(s) changed since added: {listed}")
+        self.changes = tuple(changes)

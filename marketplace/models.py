@@ -1,0 +1,237 @@
+"""Marketplace tables on the catalog's declarative base (created by migration 0003).
+
+The catalog package never imports this module; ``catalog/migrations/versions/0003_marketplace``
+is written by hand and ``tests/unit/marketplace/test_models_migration.py`` keeps the two equal.
+Reviews and orders keep working after their user is deleted (GDPR): the user columns are
+nullable and the order keeps the clinic's name for the retailer's books.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.models import Base, utcnow
+from marketplace.enums import OrderStatus, ReviewState, RmaStatus
+
+_TS = DateTime(timezone=True)
+
+
+class Review(Base):
+    """A clinic user's 1..5 review of a retailer, a product or a retailer's service."""
+
+    __tablename__ = "review"
+    __table_args__ = (
+        UniqueConstraint(
+            "author_id", "order_id", "target_type", "target_id", name="uq_review_author_target"
+        ),
+        Index("ix_review_target", "target_type", "target_id", "status"),
+        Index("ix_review_held_due", "status", "response_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), index=True
+    )
+    target_type: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[int] = mapped_column(Integer)
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailer.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"))
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    delivery_precision: Mapped[int | None] = mapped_column(SmallInteger)
+    availability: Mapped[int | None] = mapped_column(SmallInteger)
+    treatment: Mapped[int | None] = mapped_column(SmallInteger)
+    feedback: Mapped[int | None] = mapped_column(SmallInteger)
+    rma: Mapped[int | None] = mapped_column(SmallInteger)
+    competence: Mapped[int | None] = mapped_column(SmallInteger)
+    price: Mapped[int | None] = mapped_column(SmallInteger)
+    text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default=ReviewState.PUBLISHED.value)
+    verified_purchase: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    retailer_notified_at: Mapped[datetime | None] = mapped_column(_TS)
+    response_due_at: Mapped[datetime | None] = mapped_column(_TS)
+    published_at: Mapped[datetime | None] = mapped_column(_TS)
+    response: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime | None] = mapped_column(_TS)
+    responder_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+
+    reports: Mapped[list[ReviewReport]] = relationship(
+        back_populates="review", cascade="all, delete-orphan"
+    )
+
+
+class ReviewReport(Base):
+    """An abuse report on a review; an admin resolves it by keeping or removing the review."""
+
+    __tablename__ = "review_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(_TS)
+    outcome: Mapped[str | None] = mapped_column(String(10))  # kept | removed
+
+    review: Mapped[Review] = relationship(back_populates="reports")
+
+
+class Cart(Base):
+    """One open cart per user, with items from any number of retailers."""
+
+    __tablename__ = "cart"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+    items: Mapped[list[CartItem]] = relationship(
+        back_populates="cart", cascade="all, delete-orphan", order_by="CartItem.id"
+    )
+
+
+class CartItem(Base):
+    """An offer in a cart with the price and stock status the clinic saw when adding it."""
+
+    __tablename__ = "cart_item"
+    __table_args__ = (UniqueConstraint("cart_id", "offer_id", name="uq_cart_item_offer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("cart.id", ondelete="CASCADE"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    price_at_add: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    stock_status_at_add: Mapped[str] = mapped_column(String(20))
+    added_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+    cart: Mapped[Cart] = relationship(back_populates="items")
+
+
+class Order(Base):
+    """One retailer's part of a checkout. The retailer invoices and delivers."""
+
+    __tablename__ = "customer_order"
+    __table_args__ = (
+        Index("ix_customer_order_retailer_status", "retailer_id", "status"),
+        Index("ix_customer_order_status_shipped", "status", "shipped_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkout_ref: Mapped[str] = mapped_column(String(32), index=True)  # shared by the split
+    retailer_id: Mapped[int] = mapped_column(ForeignKey("retailer.id"))
+    clinic_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), index=True
+    )
+    buyer_name: Mapped[str] = mapped_column(String(200))
+    clinic_name: Mapped[str] = mapped_column(String(200))  # kept for the retailer's books
+    status: Mapped[str] = mapped_column(String(12), default=OrderStatus.PLACED.value)
+    currency: Mapped[str] = mapped_column(String(3), default="SEK")
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    placed_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(_TS)
+    promised_delivery_date: Mapped[date | None] = mapped_column(Date)
+    shipped_at: Mapped[datetime | None] = mapped_column(_TS)
+    delivered_at: Mapped[datetime | None] = mapped_column(_TS)
+    delivered_by: Mapped[str | None] = mapped_column(String(10))  # clinic | auto
+    delivered_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    cancelled_at: Mapped[datetime | None] = mapped_column(_TS)
+    cancel_reason: Mapped[str | None] = mapped_column(String(20))
+    cancel_note: Mapped[str | None] = mapped_column(Text)
+    cancelled_by: Mapped[str | None] = mapped_column(String(10))  # clinic | retailer
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+
+
+class OrderLine(Base):
+    """An offer as bought: the price at checkout and the stock status shown at checkout."""
+
+    __tablename__ = "order_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("customer_order.id", ondelete="CASCADE"), index=True
+    )
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    sku: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(Text)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    quantity: Mapped[int] = mapped_column(Integer)
+    stock_status_at_checkout: Mapped[str] = mapped_column(String(20))
+    backordered: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class Rma(Base):
+    """A complaint or return of one order line, handled by the retailer."""
+
+    __tablename__ = "rma"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id"), index=True)
+    retailer_id: Mapped[int] = mapped_column(ForeignKey("retailer.id"), index=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=RmaStatus.REQUESTED.value)
+    requested_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(_TS)
+    resolved_at: Mapped[datetime | None] = mapped_column(_TS)
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Campaign(Base):
+    """A retailer's campaign: shown only in the campaigns section, never in search."""
+
+    __tablename__ = "campaign"
+    __table_args__ = (Index("ix_campaign_validity", "valid_from", "valid_to"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    retailer_id: Mapped[int] = mapped_column(ForeignKey("retailer.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    product_ids: Mapped[list[Any]] = mapped_column(default=list)
+    valid_from: Mapped[datetime] = mapped_column(_TS)
+    valid_to: Mapped[datetime] = mapped_column(_TS)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+
+class DemandEvent(Base):
+    """Append-only demand log (no user column: demand statistics hold no personal data).
+
+    ``retailers`` is ``[[retailer_id, rank], ...]`` as shown to the clinic.
+    """
+
+    __tablename__ = "demand_event"
+    __table_args__ = (
+        Index("ix_demand_event_kind_at", "kind", "created_at"),
+        Index("ix_demand_event_product_at", "product_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    product_id: Mapped[int | None] = mapped_column(Integer)
+    query: Mapped[str | None] = mapped_column(String(300))
+    retailers: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)

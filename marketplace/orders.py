@@ -1,0 +1,286 @@
+"""Checkout and orders (PRODUCT.md point 8): one cart, split into one order per retailer.
+
+Checkout prices every line from the offer *at checkout*. When a price or stock status
+changed since the item was added, checkout raises :class:`PriceChanged` listing the changes
+until the clinic accepts them (``accept_changes=True``).
+
+Order states::
+
+    placed --confirm(promised date)--> confirmed --ship--> shipped --deliver--> delivered
+    placed|confirmed --cancel(reason)--> cancelled
+
+The retailer confirms (optionally marking lines back-ordered), ships and may cancel until
+shipped; the clinic may cancel while placed and confirms delivery. A shipped order the
+clinic has not confirmed is delivered automatically after ``AUTO_DELIVER_DAYS``
+(:func:`auto_deliver`); its punctuality is then unknown and it does not count toward
+delivery precision. The retailer invoices and delivers; Valbar takes no payment.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from catalog.models import Offer, User
+from marketplace.access import is_admin, logged_in, require_clinic, require_retailer_staff
+from marketplace.cart import add_item, buyable_offer, cart_offers, get_cart, item_changes
+from marketplace.dates import as_utc, local_date
+from marketplace.demand import add_event
+from marketplace.enums import CancelReason, DemandKind, OrderStatus
+from marketplace.errors import (
+    EmptyCart,
+    IllegalTransition,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    OfferUnavailable,
+    PriceChanged,
+)
+from marketplace.models import CartItem, Order, OrderLine
+
+AUTO_DELIVER_DAYS = 14
+
+# action -> (statuses it may start from, status it leads to)
+ORDER_TRANSITIONS: dict[str, tuple[frozenset[str], OrderStatus]] = {
+    "confirm": (frozenset({OrderStatus.PLACED}), OrderStatus.CONFIRMED),
+    "ship": (frozenset({OrderStatus.CONFIRMED}), OrderStatus.SHIPPED),
+    "deliver": (frozenset({OrderStatus.SHIPPED}), OrderStatus.DELIVERED),
+    "cancel": (frozenset({OrderStatus.PLACED, OrderStatus.CONFIRMED}), OrderStatus.CANCELLED),
+}
+
+
+def next_status(current: str, action: str) -> str:
+    """Pure: the status ``action`` leads to from ``current``, else :class:`IllegalTransition`."""
+    entry = ORDER_TRANSITIONS.get(action)
+    if entry is None or current not in entry[0]:
+        raise IllegalTransition("order", current, action)
+    return entry[1].value
+
+
+def on_time(promised: date | None, delivered_at: datetime) -> bool | None:
+    """Pure: delivered on or before the promised (Swedish) date; None without a promise."""
+    if promised is None:
+        return None
+    return local_date(delivered_at) <= promised
+
+
+def split_by_retailer(
+    pairs: Iterable[tuple[CartItem, Offer]],
+) -> dict[int, list[tuple[CartItem, Offer]]]:
+    """Pure: cart items grouped by the retailer of their offer, in cart order."""
+    groups: dict[int, list[tuple[CartItem, Offer]]] = defaultdict(list)
+    for item, offer in pairs:
+        groups[offer.retailer_id].append((item, offer))
+    return dict(groups)
+
+
+def checkout(
+    session: Session, user: User | None, *, accept_changes: bool = False, now: datetime
+) -> list[Order]:
+    """Turn the user's cart into one ``placed`` order per retailer and empty the cart."""
+    buyer = require_clinic(user)
+    cart = get_cart(session, buyer)
+    if not cart.items:
+        raise EmptyCart("the cart is empty")
+    pairs = cart_offers(session, cart)
+    for _item, offer in pairs:
+        buyable_offer(session, offer.id)
+    changes = item_changes(pairs)
+    if changes and not accept_changes:
+        raise PriceChanged(changes)
+    now = as_utc(now)
+    ref = secrets.token_hex(8)
+    orders = []
+    for retailer_id, group in sorted(split_by_retailer(pairs).items()):
+        order = Order(
+            checkout_ref=ref,
+            retailer_id=retailer_id,
+            clinic_user_id=buyer.id,
+            buyer_name=buyer.name,
+            clinic_name=buyer.clinic or buyer.name,
+            status=OrderStatus.PLACED.value,
+            placed_at=now,
+            currency=group[0][1].currency,
+            total=Decimal("0"),
+        )
+        for item, offer in group:
+            price = offer.price if offer.price is not None else Decimal("0")
+            order.lines.append(
+                OrderLine(
+                    offer_id=offer.id,
+                    product_id=offer.product_id,
+                    sku=offer.sku,
+                    name=offer.raw_name,
+                    unit_price=price,
+                    quantity=item.quantity,
+                    stock_status_at_checkout=offer.stock_status,
+                    backordered=False,
+                )
+            )
+            order.total += price * item.quantity
+            add_event(session, DemandKind.ORDER, product_id=offer.product_id, at=now)
+        session.add(order)
+        orders.append(order)
+    cart.items.clear()
+    cart.updated_at = now
+    session.flush()
+    return orders
+
+
+def get_order(session: Session, user: User | None, order_id: int) -> Order:
+    """An order its clinic user, its retailer's staff or an admin may see."""
+    viewer = logged_in(user)
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"no order {order_id}")
+    if not (
+        order.clinic_user_id == viewer.id
+        or is_admin(viewer)
+        or (viewer.role == "retailer" and viewer.retailer_id == order.retailer_id)
+    ):
+        raise NotFound(f"no order {order_id}")  # do not reveal other clinics' orders
+    return order
+
+
+def list_orders(session: Session, user: User | None) -> list[Order]:
+    """A clinic user's own orders, a retailer's incoming orders, or every order (admins)."""
+    viewer = logged_in(user)
+    query = select(Order).options(selectinload(Order.lines)).order_by(Order.id.desc())
+    if viewer.role == "retailer":
+        query = query.where(Order.retailer_id == viewer.retailer_id)
+    elif not is_admin(viewer):
+        query = query.where(Order.clinic_user_id == viewer.id)
+    return list(session.scalars(query))
+
+
+def _retailer_order(session: Session, user: User | None, order_id: int) -> Order:
+    order = get_order(session, user, order_id)
+    require_retailer_staff(user, order.retailer_id)
+    return order
+
+
+def confirm(
+    session: Session,
+    user: User | None,
+    order_id: int,
+    promised_delivery_date: date,
+    *,
+    backordered_line_ids: Sequence[int] = (),
+    now: datetime,
+) -> Order:
+    """The retailer accepts the order, promises a delivery date, marks back-ordered lines."""
+    order = _retailer_order(session, user, order_id)
+    status = next_status(order.status, "confirm")
+    now = as_utc(now)
+    if promised_delivery_date < local_date(now):
+        raise InvalidInput("the promised delivery date is in the past")
+    lines = {line.id: line for line in order.lines}
+    unknown = set(backordered_line_ids) - set(lines)
+    if unknown:
+        raise InvalidInput(f"lines {sorted(unknown)} are not in order {order.id}")
+    for line_id in backordered_line_ids:
+        lines[line_id].backordered = True
+    order.status = status
+    order.confirmed_at = now
+    order.promised_delivery_date = promised_delivery_date
+    session.flush()
+    return order
+
+
+def ship(session: Session, user: User | None, order_id: int, *, now: datetime) -> Order:
+    order = _retailer_order(session, user, order_id)
+    order.status = next_status(order.status, "ship")
+    order.shipped_at = as_utc(now)
+    session.flush()
+    return order
+
+
+def _deliver(order: Order, now: datetime, by: str) -> None:
+    order.status = next_status(order.status, "deliver")
+    order.delivered_at = as_utc(now)
+    order.delivered_by = by
+    order.delivered_on_time = on_time(order.promised_delivery_date, now) if by == "clinic" else None
+
+
+def deliver(session: Session, user: User | None, order_id: int, *, now: datetime) -> Order:
+    """The clinic confirms the delivery; punctuality is judged against the promised date."""
+    order = get_order(session, user, order_id)
+    if order.clinic_user_id != logged_in(user).id:
+        raise NotAllowed("only the ordering clinic confirms delivery")
+    _deliver(order, now, "clinic")
+    session.flush()
+    return order
+
+
+def cancel(
+    session: Session,
+    user: User | None,
+    order_id: int,
+    reason: str,
+    *,
+    note: str | None = None,
+    now: datetime,
+) -> Order:
+    """Cancel with a reason: the clinic while placed, the retailer until shipped."""
+    order = get_order(session, user, order_id)
+    actor = logged_in(user)
+    if reason not in {r.value for r in CancelReason}:
+        raise InvalidInput(f"reason must be one of {', '.join(r.value for r in CancelReason)}")
+    status = next_status(order.status, "cancel")
+    if order.clinic_user_id == actor.id:
+        if order.status != OrderStatus.PLACED:
+            raise IllegalTransition("order", order.status, "cancel (ask the retailer)")
+        by = "clinic"
+    else:
+        require_retailer_staff(actor, order.retailer_id)
+        by = "retailer"
+    order.status = status
+    order.cancelled_at = as_utc(now)
+    order.cancel_reason = reason
+    order.cancel_note = (note or "").strip() or None
+    order.cancelled_by = by
+    session.flush()
+    return order
+
+
+def auto_deliver(
+    session: Session, now: datetime, *, after_days: int = AUTO_DELIVER_DAYS
+) -> list[Order]:
+    """Mark orders shipped more than ``after_days`` ago as delivered (punctuality unknown)."""
+    now = as_utc(now)
+    due = session.scalars(
+        select(Order).where(
+            Order.status == OrderStatus.SHIPPED.value,
+            Order.shipped_at <= now - timedelta(days=after_days),
+        )
+    ).all()
+    for order in due:
+        _deliver(order, now, "auto")
+    session.flush()
+    return list(due)
+
+
+def reorder(
+    session: Session, user: User | None, order_id: int, *, now: datetime
+) -> tuple[list[CartItem], list[OrderLine]]:
+    """Put a past order's lines back in the cart at today's prices.
+
+    Returns the cart items added and the lines whose offer can no longer be bought.
+    """
+    order = get_order(session, user, order_id)
+    buyer = require_clinic(user)
+    if order.clinic_user_id != buyer.id:
+        raise NotAllowed("only the ordering clinic can reorder")
+    added, skipped = [], []
+    for line in order.lines:
+        try:
+            added.append(add_item(session, buyer, line.offer_id, line.quantity, now=now))
+        except (OfferUnavailable, NotFound):
+            skipped.append(line)
+    return added, skipped

@@ -1,0 +1,260 @@
+"""Reviews (PRODUCT.md point 5): 1..5, never anonymous, low ones go to the retailer first.
+
+* Only registered, logged-in users review; the author's name and clinic are shown.
+* A review concerns a retailer, a product or a retailer's service. The *retailer concerned*
+  is the reviewed retailer, or for a product the retailer of the order it is tied to.
+* Rating <= 2 with a retailer concerned: ``held``. The retailer is notified
+  (``retailer_notified_at``) and may respond within ``response_days``; the review is then
+  published together with the response, or without one when the window has passed
+  (:func:`publish_due_reviews`, run by a Celery task and before every read).
+* Rating >= 3, or no retailer concerned: published at once.
+* The retailer concerned may publicly respond to any of its reviews at any time.
+* One review per user per order and target; ``verified_purchase`` when tied to a delivered
+  order of the author. Abuse reports go to admins, who keep or remove the review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import Product, Retailer, User
+from marketplace.access import is_admin, logged_in, require_retailer_staff, staff_of
+from marketplace.dates import as_utc
+from marketplace.enums import REVIEW_DIMENSIONS, OrderStatus, ReviewState, ReviewTarget
+from marketplace.errors import DuplicateReview, InvalidInput, NotAllowed, NotFound
+from marketplace.models import Order, Review, ReviewReport
+
+HOLD_AT_OR_BELOW = 2
+MAX_TEXT = 5000
+FORMER_USER = "Tidigare användare"
+"""Shown instead of the name of an author whose account was deleted (GDPR)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDraft:
+    """What a clinic writes: the target, 1..5, optional per-dimension ratings and text."""
+
+    target_type: str
+    target_id: int
+    rating: int
+    text: str = ""
+    order_id: int | None = None
+    dimensions: Mapping[str, int | None] | None = None
+
+
+def _check_stars(name: str, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise InvalidInput(f"{name} must be a whole number 1..5")
+
+
+def _retailer_concerned(session: Session, draft: ReviewDraft, order: Order | None) -> int | None:
+    target = draft.target_type
+    if target in (ReviewTarget.RETAILER, ReviewTarget.SERVICE):
+        if session.get(Retailer, draft.target_id) is None:
+            raise NotFound(f"no retailer {draft.target_id}")
+        if order is not None and order.retailer_id != draft.target_id:
+            raise InvalidInput("the order is not from the reviewed retailer")
+        return draft.target_id
+    if target == ReviewTarget.PRODUCT:
+        if session.get(Product, draft.target_id) is None:
+            raise NotFound(f"no product {draft.target_id}")
+        if order is None:
+            return None
+        if draft.target_id not in {line.product_id for line in order.lines}:
+            raise InvalidInput("the product is not in the order")
+        return order.retailer_id
+    raise InvalidInput(f"target_type must be one of {', '.join(t.value for t in ReviewTarget)}")
+
+
+def submit_review(
+    session: Session,
+    user: User | None,
+    draft: ReviewDraft,
+    *,
+    now: datetime,
+    response_days: int,
+) -> Review:
+    """Create a review: ``held`` (rating <= 2, retailer concerned) or ``published``."""
+    author = logged_in(user)
+    _check_stars("rating", draft.rating)
+    dimensions = {k: v for k, v in (draft.dimensions or {}).items() if v is not None}
+    for name, value in dimensions.items():
+        if name not in REVIEW_DIMENSIONS:
+            raise InvalidInput(f"unknown rating dimension {name!r}")
+        _check_stars(name, value)
+    if dimensions and draft.target_type == ReviewTarget.PRODUCT:
+        raise InvalidInput("dimension ratings are for retailers and services")
+    text = draft.text.strip()
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"text is longer than {MAX_TEXT} characters")
+    order: Order | None = None
+    if draft.order_id is not None:
+        order = session.get(Order, draft.order_id)
+        if order is None:
+            raise NotFound(f"no order {draft.order_id}")
+        if order.clinic_user_id != author.id:
+            raise NotAllowed("a review can only be tied to your own order")
+    retailer_id = _retailer_concerned(session, draft, order)
+    if retailer_id is not None and staff_of(author, retailer_id):
+        raise NotAllowed("retailer staff cannot review their own retailer")
+    duplicate = session.scalar(
+        select(Review.id).where(
+            Review.author_id == author.id,
+            Review.target_type == draft.target_type,
+            Review.target_id == draft.target_id,
+            Review.order_id.is_(None)
+            if draft.order_id is None
+            else Review.order_id == draft.order_id,
+        )
+    )
+    if duplicate is not None:
+        raise DuplicateReview("you have already reviewed this (one review per order and target)")
+    now = as_utc(now)
+    review = Review(
+        author_id=author.id,
+        target_type=draft.target_type,
+        target_id=draft.target_id,
+        retailer_id=retailer_id,
+        order_id=draft.order_id,
+        rating=draft.rating,
+        text=text,
+        verified_purchase=order is not None and order.status == OrderStatus.DELIVERED,
+        created_at=now,
+        **dimensions,
+    )
+    if draft.rating <= HOLD_AT_OR_BELOW and retailer_id is not None:
+        review.status = ReviewState.HELD.value
+        review.retailer_notified_at = now
+        review.response_due_at = now + timedelta(days=response_days)
+    else:
+        review.status = ReviewState.PUBLISHED.value
+        review.published_at = now
+    session.add(review)
+    session.flush()
+    return review
+
+
+def _review(session: Session, review_id: int) -> Review:
+    review = session.get(Review, review_id)
+    if review is None or review.status == ReviewState.REMOVED:
+        raise NotFound(f"no review {review_id}")
+    return review
+
+
+def respond(
+    session: Session, user: User | None, review_id: int, text: str, *, now: datetime
+) -> Review:
+    """The retailer concerned answers publicly; a held review is published with the answer."""
+    review = _review(session, review_id)
+    if review.retailer_id is None:
+        raise NotAllowed("no retailer is concerned by this review")
+    responder = require_retailer_staff(user, review.retailer_id, admin_ok=False)
+    text = text.strip()
+    if not text or len(text) > MAX_TEXT:
+        raise InvalidInput(f"a response needs 1..{MAX_TEXT} characters")
+    now = as_utc(now)
+    review.response = text
+    review.responded_at = now
+    review.responder_id = responder.id
+    if review.status == ReviewState.HELD:
+        review.status = ReviewState.PUBLISHED.value
+        review.published_at = now
+    session.flush()
+    return review
+
+
+def publish_due_reviews(session: Session, now: datetime) -> list[Review]:
+    """Publish held reviews whose response window has passed (without a response)."""
+    now = as_utc(now)
+    due = session.scalars(
+        select(Review).where(Review.status == ReviewState.HELD.value, Review.response_due_at <= now)
+    ).all()
+    for review in due:
+        review.status = ReviewState.PUBLISHED.value
+        review.published_at = now
+    session.flush()
+    return list(due)
+
+
+def report_review(
+    session: Session, user: User | None, review_id: int, reason: str, *, now: datetime
+) -> ReviewReport:
+    """Any logged-in user may report a review as abusive; admins decide."""
+    reporter = logged_in(user)
+    review = _review(session, review_id)
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_TEXT:
+        raise InvalidInput(f"a reason needs 1..{MAX_TEXT} characters")
+    report = ReviewReport(
+        review_id=review.id, reporter_id=reporter.id, reason=reason, created_at=as_utc(now)
+    )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def resolve_report(
+    session: Session, user: User | None, report_id: int, *, remove: bool, now: datetime
+) -> ReviewReport:
+    """An admin keeps the review or removes it (removed reviews are never shown or counted)."""
+    if not is_admin(logged_in(user)):
+        raise NotAllowed("only admins resolve abuse reports")
+    report = session.get(ReviewReport, report_id)
+    if report is None:
+        raise NotFound(f"no report {report_id}")
+    report.resolved_at = as_utc(now)
+    report.outcome = "removed" if remove else "kept"
+    if remove:
+        report.review.status = ReviewState.REMOVED.value
+    session.flush()
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class ShownReview:
+    """A review as the public sees it: with the author's name and clinic."""
+
+    review: Review
+    author_name: str
+    author_clinic: str | None
+
+
+def _shown(review: Review, author: User | None) -> ShownReview:
+    if author is None:
+        return ShownReview(review, FORMER_USER, None)
+    return ShownReview(review, author.name, author.clinic)
+
+
+def published_reviews(
+    session: Session, target_type: str, target_id: int, *, now: datetime
+) -> list[ShownReview]:
+    """The target's published reviews, newest first (due held reviews are published first)."""
+    publish_due_reviews(session, now)
+    rows = session.execute(
+        select(Review, User)
+        .outerjoin(User, User.id == Review.author_id)
+        .where(
+            Review.target_type == target_type,
+            Review.target_id == target_id,
+            Review.status == ReviewState.PUBLISHED.value,
+        )
+        .order_by(Review.published_at.desc(), Review.id.desc())
+    ).all()
+    return [_shown(review, author) for review, author in rows]
+
+
+def held_reviews(session: Session, user: User | None, retailer_id: int) -> list[ShownReview]:
+    """Low reviews waiting for the retailer's response (its own staff or admins only)."""
+    require_retailer_staff(user, retailer_id)
+    rows = session.execute(
+        select(Review, User)
+        .outerjoin(User, User.id == Review.author_id)
+        .where(Review.retailer_id == retailer_id, Review.status == ReviewState.HELD.value)
+        .order_by(Review.response_due_at, Review.id)
+    ).all()
+    return [_shown(review, author) for review, author in rows]

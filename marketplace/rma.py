@@ -1,0 +1,130 @@
+"""Complaints and returns (RMA), handled by the retailer as usual (PRODUCT.md point 8)::
+
+    requested --accept--> accepted --resolve(outcome)--> resolved
+    requested --reject--> rejected
+
+The clinic requests an RMA for a line of a delivered order; the retailer decides and, when
+accepted, resolves it with an outcome (refund, replacement, repair, credit). Time to a final
+answer and the outcome feed the retailer's measured RMA signal (``marketplace.signals``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import User
+from marketplace.access import is_admin, logged_in, require_retailer_staff
+from marketplace.dates import as_utc
+from marketplace.enums import OrderStatus, RmaOutcome, RmaStatus
+from marketplace.errors import IllegalTransition, InvalidInput, NotFound
+from marketplace.models import Order, OrderLine, Rma
+
+RMA_TRANSITIONS: dict[str, tuple[frozenset[str], RmaStatus]] = {
+    "accept": (frozenset({RmaStatus.REQUESTED}), RmaStatus.ACCEPTED),
+    "reject": (frozenset({RmaStatus.REQUESTED}), RmaStatus.REJECTED),
+    "resolve": (frozenset({RmaStatus.ACCEPTED}), RmaStatus.RESOLVED),
+}
+OPEN = (RmaStatus.REQUESTED.value, RmaStatus.ACCEPTED.value)
+
+
+def next_rma_status(current: str, action: str) -> str:
+    """Pure: the status ``action`` leads to, else :class:`IllegalTransition`."""
+    entry = RMA_TRANSITIONS.get(action)
+    if entry is None or current not in entry[0]:
+        raise IllegalTransition("RMA", current, action)
+    return entry[1].value
+
+
+def request_rma(
+    session: Session, user: User | None, order_line_id: int, reason: str, *, now: datetime
+) -> Rma:
+    """The ordering clinic complains about / returns a line of a delivered order."""
+    clinic = logged_in(user)
+    line = session.get(OrderLine, order_line_id)
+    if line is None or line.order.clinic_user_id != clinic.id:
+        raise NotFound(f"no order line {order_line_id} of yours")
+    if line.order.status != OrderStatus.DELIVERED:
+        raise IllegalTransition("order", line.order.status, "request an RMA for")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("say what is wrong")
+    open_case = session.scalar(
+        select(Rma.id).where(Rma.order_line_id == line.id, Rma.status.in_(OPEN))
+    )
+    if open_case is not None:
+        raise InvalidInput(f"RMA {open_case} for this line is still open")
+    rma = Rma(
+        order_line_id=line.id,
+        retailer_id=line.order.retailer_id,
+        requested_by=clinic.id,
+        reason=reason,
+        status=RmaStatus.REQUESTED.value,
+        requested_at=as_utc(now),
+    )
+    session.add(rma)
+    session.flush()
+    return rma
+
+
+def _retailer_rma(session: Session, user: User | None, rma_id: int) -> Rma:
+    rma = session.get(Rma, rma_id)
+    if rma is None:
+        raise NotFound(f"no RMA {rma_id}")
+    require_retailer_staff(user, rma.retailer_id)
+    return rma
+
+
+def decide(
+    session: Session,
+    user: User | None,
+    rma_id: int,
+    *,
+    accept: bool,
+    note: str | None = None,
+    now: datetime,
+) -> Rma:
+    """The retailer accepts or rejects the request (a rejection is a final answer)."""
+    rma = _retailer_rma(session, user, rma_id)
+    rma.status = next_rma_status(rma.status, "accept" if accept else "reject")
+    rma.decided_at = as_utc(now)
+    rma.note = (note or "").strip() or rma.note
+    session.flush()
+    return rma
+
+
+def resolve(
+    session: Session,
+    user: User | None,
+    rma_id: int,
+    outcome: str,
+    *,
+    note: str | None = None,
+    now: datetime,
+) -> Rma:
+    """The retailer closes an accepted RMA with what the clinic got."""
+    rma = _retailer_rma(session, user, rma_id)
+    if outcome not in {o.value for o in RmaOutcome}:
+        raise InvalidInput(f"outcome must be one of {', '.join(o.value for o in RmaOutcome)}")
+    rma.status = next_rma_status(rma.status, "resolve")
+    rma.resolved_at = as_utc(now)
+    rma.outcome = outcome
+    rma.note = (note or "").strip() or rma.note
+    session.flush()
+    return rma
+
+
+def list_rmas(session: Session, user: User | None) -> list[Rma]:
+    """A clinic's own RMAs, a retailer's incoming ones, or all (admins)."""
+    viewer = logged_in(user)
+    query = select(Rma).order_by(Rma.id.desc())
+    if viewer.role == "retailer":
+        query = query.where(Rma.retailer_id == viewer.retailer_id)
+    elif not is_admin(viewer):
+        query = query.join(OrderLine, OrderLine.id == Rma.order_line_id).join(
+            Order, Order.id == OrderLine.order_id
+        )
+        query = query.where(Order.clinic_user_id == viewer.id)
+    return list(session.scalars(query))

@@ -1,0 +1,88 @@
+"""Marketplace background jobs on ``indexer.jobs.celery_app`` (ids in, JSON out).
+
+* ``valbar.recompute_signals(retailer_id)``: measured signals after an order, RMA or review
+  event (``marketplace.signals.recompute``).
+* ``valbar.publish_due_reviews``: publish held reviews whose response window passed.
+* ``valbar.auto_deliver``: deliver orders shipped ``AUTO_DELIVER_DAYS`` ago.
+
+The last two are on the beat schedule (hourly). With no broker configured,
+:func:`signals_changed` recomputes in-process right after the caller's commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.db import transaction
+from catalog.settings import Settings, get_settings
+from indexer.jobs import celery_app, factory_for
+from marketplace import orders, reviews, signals
+from marketplace.dates import utc_now
+
+HOURLY = 3600.0
+
+
+@celery_app.task(name="valbar.recompute_signals")  # type: ignore[untyped-decorator]
+def recompute_signals(retailer_id: int) -> dict[str, Any]:
+    """Recompute one retailer's measured signals; returns the stored values and counts."""
+    with transaction(factory_for(get_settings())) as session:
+        row = signals.recompute(session, retailer_id, utc_now())
+        return {
+            "retailer_id": retailer_id,
+            "delivery_precision": row.delivery_precision,
+            "delivery_count": row.delivery_count,
+            "stock_accuracy": row.stock_accuracy,
+            "stock_count": row.stock_count,
+            "review_overall": row.review_overall,
+            "review_count": row.review_count,
+            "rma": row.rma,
+            "rma_count": row.rma_count,
+        }
+
+
+@celery_app.task(name="valbar.publish_due_reviews")  # type: ignore[untyped-decorator]
+def publish_due_reviews() -> list[int]:
+    """Publish held reviews past their window; returns the ids published."""
+    settings = get_settings()
+    factory = factory_for(settings)
+    with transaction(factory) as session:
+        published = reviews.publish_due_reviews(session, utc_now())
+        ids = [r.id for r in published]
+        retailers = {r.retailer_id for r in published if r.retailer_id is not None}
+    signals_changed(settings, factory, retailers)
+    return ids
+
+
+@celery_app.task(name="valbar.auto_deliver")  # type: ignore[untyped-decorator]
+def auto_deliver() -> list[int]:
+    """Deliver long-shipped orders; returns the order ids."""
+    settings = get_settings()
+    factory = factory_for(settings)
+    with transaction(factory) as session:
+        delivered = orders.auto_deliver(session, utc_now())
+        ids = [o.id for o in delivered]
+        retailers = {o.retailer_id for o in delivered}
+    signals_changed(settings, factory, retailers)
+    return ids
+
+
+def signals_changed(
+    settings: Settings, factory: sessionmaker[Session], retailer_ids: Iterable[int]
+) -> None:
+    """Call after committing an event: recompute now without a broker, else queue the task."""
+    for retailer_id in sorted(set(retailer_ids)):
+        if settings.broker_url:
+            recompute_signals.delay(retailer_id)
+        else:
+            with transaction(factory) as session:
+                signals.recompute(session, retailer_id, utc_now())
+
+
+celery_app.conf.beat_schedule = {
+    **(celery_app.conf.beat_schedule or {}),
+    "valbar.publish_due_reviews": {"task": "valbar.publish_due_reviews", "schedule": HOURLY},
+    "valbar.auto_deliver": {"task": "valbar.auto_deliver", "schedule": HOURLY},
+}

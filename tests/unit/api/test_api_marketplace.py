@@ -1,0 +1,243 @@
+"""Marketplace endpoints: reviews, cart and checkout, orders, RMA, campaigns, stats, GDPR."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.auth import create_api_key
+from catalog.db import transaction
+from catalog.models import Offer, User
+from indexer.jobs import factory_for
+from marketplace.dates import local_date, utc_now
+from tests.unit.api.test_api_support import ApiEnv, assert_problem, build_env, close_env
+
+V1 = "/api/v1"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiEnv]:
+    built = build_env(Path(tmp_path_factory.mktemp("api_marketplace")))
+    yield built
+    close_env(built)
+
+
+def _post(env: ApiEnv, path: str, role: str | None, body: Any = None) -> Any:
+    return env.client.post(V1 + path, json=body or {}, headers=env.headers(role))
+
+
+def _get(env: ApiEnv, path: str, role: str | None, **params: Any) -> Any:
+    return env.client.get(V1 + path, params=params, headers=env.headers(role))
+
+
+def _retailer_id(env: ApiEnv, slug: str) -> int:
+    with factory_for(env.settings)() as s:
+        offer = s.get(Offer, env.offers["glove_tand" if slug == "tandab" else "glove_nord"])
+        assert offer is not None
+        return offer.retailer_id
+
+
+def _clear_cart(env: ApiEnv) -> None:
+    for item in _get(env, "/cart", "clinic").json()["items"]:
+        env.client.delete(f"{V1}/cart/items/{item['id']}", headers=env.headers("clinic"))
+
+
+def _set_price(env: ApiEnv, key: str, price: str) -> None:
+    with transaction(factory_for(env.settings)) as s:
+        offer = s.get(Offer, env.offers[key])
+        assert offer is not None
+        offer.price = Decimal(price)
+
+
+def _checkout(env: ApiEnv, *items: tuple[str, int]) -> list[dict[str, Any]]:
+    _clear_cart(env)
+    for key, quantity in items:
+        r = _post(env, "/cart/items", "clinic", {"offer_id": env.offers[key], "quantity": quantity})
+        assert r.status_code == 201, r.text
+    r = _post(env, "/checkout", "clinic", {"accept_changes": True})
+    assert r.status_code == 201, r.text
+    data: list[dict[str, Any]] = r.json()["data"]
+    return data
+
+
+def _delivered_order(env: ApiEnv) -> dict[str, Any]:
+    (order,) = _checkout(env, ("glove_tand", 1))
+    promised = str(local_date(utc_now() + timedelta(days=2)))
+    oid = order["id"]
+    assert (
+        _post(
+            env, f"/orders/{oid}/confirm", "retailer_own", {"promised_delivery_date": promised}
+        ).status_code
+        == 200
+    )
+    assert _post(env, f"/orders/{oid}/ship", "retailer_own").status_code == 200
+    r = _post(env, f"/orders/{oid}/deliver", "clinic")
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def test_review_moderation_over_the_api(env: ApiEnv) -> None:
+    tand = _retailer_id(env, "tandab")
+    review = {"target_type": "retailer", "target_id": tand, "rating": 2, "text": "Sent svar"}
+    assert_problem(_post(env, "/reviews", None, review), 401)
+    assert_problem(_post(env, "/reviews", "clinic", {**review, "rating": 7}), 422)
+    created = _post(env, "/reviews", "clinic", review)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["status"] == "held" and body["response_due_at"] is not None
+    assert (body["author_name"], body["author_clinic"]) == ("Cilla", "Folktand")
+    listed = _get(env, "/reviews", None, target_type="retailer", target_id=tand).json()
+    assert body["id"] not in [r["id"] for r in listed["data"]]
+    held = _get(env, "/retailers/tandab/reviews/held", "retailer_own").json()
+    assert [r["id"] for r in held["data"]] == [body["id"]]
+    assert_problem(_get(env, "/retailers/tandab/reviews/held", "retailer_other"), 403)
+    path = f"/reviews/{body['id']}/response"
+    assert_problem(_post(env, path, "retailer_other", {"text": "Hej"}), 403)
+    answered = _post(env, path, "retailer_own", {"text": "Vi hör av oss."})
+    assert answered.status_code == 200 and answered.json()["status"] == "published"
+    listed = _get(env, "/reviews", None, target_type="retailer", target_id=tand).json()
+    shown = next(r for r in listed["data"] if r["id"] == body["id"])
+    assert shown["response"] == "Vi hör av oss." and shown["author_name"] == "Cilla"
+    assert_problem(_post(env, "/reviews", "clinic", review), 409)
+    report = _post(env, f"/reviews/{body['id']}/reports", "merchandiser", {"reason": "Osant"})
+    assert report.status_code == 201 and report.json()["review_id"] == body["id"]
+
+
+def test_checkout_reports_price_changes_until_accepted(env: ApiEnv) -> None:
+    _clear_cart(env)
+    for key in ("glove_tand", "glove_nord"):
+        r = _post(env, "/cart/items", "clinic", {"offer_id": env.offers[key], "quantity": 2})
+        assert r.status_code == 201
+    cart = _get(env, "/cart", "clinic").json()
+    assert cart["retailers"] == 2 and cart["changes"] == []
+    _set_price(env, "glove_nord", "85.00")
+    assert _get(env, "/cart", "clinic").json()["changes"] == [
+        "Nitril handske M: price 79.00 -> 85.00"
+    ]
+    refused = assert_problem(_post(env, "/checkout", "clinic"), 409)
+    assert refused["type"].endswith("/price-changed")
+    assert refused["errors"][0]["new_price"] == "85.00"
+    assert_problem(_post(env, "/checkout", "retailer_own"), 403)
+    placed = _post(env, "/checkout", "clinic", {"accept_changes": True})
+    assert placed.status_code == 201, placed.text
+    orders = placed.json()["data"]
+    assert len(orders) == 2 and {o["total"] for o in orders} == {"198.00", "170.00"}
+    assert_problem(_post(env, "/checkout", "clinic"), 422)  # the cart is empty now
+    _set_price(env, "glove_nord", "79.00")
+
+
+def test_order_transitions_and_measured_signals(env: ApiEnv) -> None:
+    (order,) = _checkout(env, ("composite_tand", 1))
+    oid = order["id"]
+    promised = str(local_date(utc_now() + timedelta(days=2)))
+    confirm = {"promised_delivery_date": promised}
+    assert_problem(_post(env, f"/orders/{oid}/confirm", "clinic", confirm), 403)
+    assert_problem(_post(env, f"/orders/{oid}/confirm", "retailer_other", confirm), 404)
+    assert_problem(_post(env, f"/orders/{oid}/ship", "retailer_own"), 409)
+    assert _post(env, f"/orders/{oid}/confirm", "retailer_own", confirm).status_code == 200
+    assert _post(env, f"/orders/{oid}/ship", "retailer_own").status_code == 200
+    delivered = _post(env, f"/orders/{oid}/deliver", "clinic").json()
+    assert delivered["status"] == "delivered" and delivered["delivered_on_time"] is True
+    illegal = assert_problem(
+        _post(env, f"/orders/{oid}/cancel", "retailer_own", {"reason": "other"}), 409
+    )
+    assert illegal["type"].endswith("/illegal-transition")
+    signals = _get(env, "/retailers/tandab", None).json()["signals"]["delivery_precision"]
+    assert signals["value"] == 1.0 and signals["count"] >= 1  # measured, no longer seeded
+    mine = _get(env, "/orders", "retailer_own").json()["data"]
+    assert oid in [o["id"] for o in mine]
+    assert oid not in [o["id"] for o in _get(env, "/orders", "retailer_other").json()["data"]]
+    reorder = _post(env, f"/orders/{oid}/reorder", "clinic").json()
+    assert reorder == {"added": 1, "skipped_lines": []}
+    _clear_cart(env)
+
+
+def test_clinic_cancels_a_placed_order(env: ApiEnv) -> None:
+    (order,) = _checkout(env, ("mirror_nord", 1))
+    r = _post(env, f"/orders/{order['id']}/cancel", "clinic", {"reason": "clinic_request"})
+    assert r.status_code == 200 and r.json()["cancelled_by"] == "clinic"
+
+
+def test_rma_over_the_api(env: ApiEnv) -> None:
+    order = _delivered_order(env)
+    line = order["lines"][0]["id"]
+    path = f"/orders/{order['id']}/lines/{line}/rma"
+    assert_problem(_post(env, path, "retailer_own", {"reason": "x"}), 404)
+    created = _post(env, path, "clinic", {"reason": "Trasig förpackning"})
+    assert created.status_code == 201, created.text
+    rid = created.json()["id"]
+    assert_problem(_post(env, f"/rma/{rid}/resolve", "retailer_own", {"outcome": "refund"}), 409)
+    assert_problem(_post(env, f"/rma/{rid}/decision", "retailer_other", {"accept": True}), 403)
+    assert _post(env, f"/rma/{rid}/decision", "retailer_own", {"accept": True}).status_code == 200
+    done = _post(env, f"/rma/{rid}/resolve", "retailer_own", {"outcome": "refund"}).json()
+    assert (done["status"], done["outcome"]) == ("resolved", "refund")
+    assert rid in [r["id"] for r in _get(env, "/rma", "clinic").json()["data"]]
+    rma = _get(env, "/retailers/tandab", None).json()["signals"]["rma"]
+    assert rma["value"] == 1.0 and rma["count"] == 1
+
+
+def test_campaigns_section_and_search_boundary(env: ApiEnv) -> None:
+    now = utc_now()
+    campaign = {
+        "title": "Kampanjvecka",
+        "text": "Kampanjvecka: handskar till halva priset",
+        "product_ids": [env.products["glove"]],
+        "valid_from": (now - timedelta(hours=1)).isoformat(),
+        "valid_to": (now + timedelta(days=7)).isoformat(),
+    }
+    assert_problem(_post(env, "/retailers/tandab/campaigns", "retailer_other", campaign), 403)
+    assert_problem(_post(env, "/retailers/tandab/campaigns", None, campaign), 401)
+    created = _post(env, "/retailers/tandab/campaigns", "retailer_own", campaign)
+    assert created.status_code == 201, created.text
+    listed = _get(env, "/campaigns", None).json()
+    assert [c["title"] for c in listed["data"]] == ["Kampanjvecka"]
+    assert _get(env, "/campaigns", None, retailer="dentalnord").json()["count"] == 0
+    found = _get(env, "/search", None, q="Kampanjvecka").json()
+    assert "Kampanjvecka" not in str(found)
+
+
+def test_retailer_stats_are_for_its_own_staff(env: ApiEnv) -> None:
+    _delivered_order(env)
+    assert_problem(_get(env, "/retailers/tandab/stats", None), 401)
+    assert_problem(_get(env, "/retailers/tandab/stats", "retailer_other"), 403)
+    assert_problem(_get(env, "/retailers/nope/stats", "admin"), 404)
+    r = _get(env, "/retailers/tandab/stats", "retailer_own", days=7)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    glove = env.products["glove"]
+    assert glove in [p["key"] for p in body["products"]]
+    assert "Handskar" in [g["name"] for g in body["groups"]]
+    comparison = next(c for c in body["comparisons"] if c["product_id"] == glove)
+    assert comparison["offers"] == 2 and comparison["rank"] in (1, 2)
+
+
+def test_gdpr_export_and_delete(env: ApiEnv) -> None:
+    with transaction(factory_for(env.settings)) as s:
+        user = User(
+            email="gdpr@example.com",
+            name="Greta",
+            clinic="Gläntan",
+            role="clinic",
+            password_hash="x",
+        )
+        s.add(user)
+        s.flush()
+        key = create_api_key(s, user, "gdpr")[1]
+    headers = {"X-API-Key": key}
+    env.client.post(
+        f"{V1}/cart/items", json={"offer_id": env.offers["glove_tand"]}, headers=headers
+    )
+    exported = env.client.get(f"{V1}/me/data", headers=headers)
+    assert exported.status_code == 200
+    data = exported.json()
+    assert data["user"]["email"] == "gdpr@example.com" and len(data["cart"]) == 1
+    assert "password_hash" not in data["user"]
+    assert env.client.delete(f"{V1}/me", headers=headers).status_code == 204
+    assert_problem(env.client.get(f"{V1}/me/data", headers=headers), 401)
+    assert_problem(env.client.get(f"{V1}/me/data"), 401)

@@ -1,0 +1,160 @@
+"""Campaigns never reach search; demand statistics and the comparisons a retailer is in."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from catalog.models import RetailerSignals
+from marketplace import campaigns, stats
+from marketplace.campaigns import CampaignDraft
+from marketplace.demand import DemandRecorder, event_row, write_events
+from marketplace.enums import DemandKind
+from marketplace.errors import InvalidInput, NotAllowed
+from marketplace.models import Campaign, DemandEvent
+from ranking.config import RankingConfig
+from ranking.explain import Contribution, Explanation
+from search.documents import build_documents
+from search.service import SearchRequest, SearchService
+from search.tantivy_backend import TantivyBackend
+from tests.unit.marketplace.mp_support import NOW, Market
+
+WORD = "Vårrealisation"
+
+
+def _campaign(s: Session, m: Market, who: str = "tand_staff") -> Campaign:
+    draft = CampaignDraft(
+        title=f"{WORD} på handskar",
+        text=f"{WORD}: Nitrilhandske M till halva priset, bara i mars.",
+        product_ids=[m.products["glove"]],
+        valid_from=NOW,
+        valid_to=NOW + timedelta(days=30),
+    )
+    return campaigns.create_campaign(s, m.user(s, who), m.retailers["tand"], draft)
+
+
+def test_campaigns_live_only_in_their_section(session: Session, market: Market) -> None:
+    created = _campaign(session, market)
+    assert campaigns.active_campaigns(session, NOW + timedelta(days=1)) == [created]
+    assert campaigns.active_campaigns(session, NOW - timedelta(seconds=1)) == []
+    assert campaigns.active_campaigns(session, NOW + timedelta(days=30)) == []
+    assert campaigns.active_campaigns(session, NOW, retailer_id=market.retailers["nord"]) == []
+
+
+def test_only_the_retailers_staff_create_valid_campaigns(session: Session, market: Market) -> None:
+    with pytest.raises(NotAllowed):
+        _campaign(session, market, "nord_staff")
+    with pytest.raises(NotAllowed):
+        _campaign(session, market, "clinic")
+    bad = CampaignDraft("Titel", "Text", [], NOW, NOW)
+    with pytest.raises(InvalidInput):
+        campaigns.create_campaign(
+            session, market.user(session, "tand_staff"), market.retailers["tand"], bad
+        )
+
+
+def test_a_search_never_returns_campaign_content(
+    session: Session, market: Market, tmp_path: Path
+) -> None:
+    _campaign(session, market)
+    session.commit()
+    backend = TantivyBackend(tmp_path / "index", heap_size=20_000_000, writer_threads=1)
+    try:
+        docs = list(build_documents(session))
+        assert docs and all(WORD not in repr(dataclasses.asdict(d)) for d in docs)
+        backend.index_documents(docs)
+        service = SearchService(
+            backend, market.factory, lambda name: RankingConfig(name=name), clock=lambda: NOW
+        )
+        assert service.search(SearchRequest(q=WORD)).total == 0
+        found = service.search(SearchRequest(q="Nitrilhandske"))
+        assert [h.product_id for h in found.hits] == [market.products["glove"]]
+        assert WORD not in repr(found)
+    finally:
+        backend.close()
+
+
+def _events(s: Session, m: Market) -> None:
+    glove, comp = m.products["glove"], m.products["composite"]
+    tand, nord = m.retailers["tand"], m.retailers["nord"]
+    rows = [
+        event_row(
+            DemandKind.SEARCH,
+            product_id=glove,
+            query="handske",
+            shown=[(nord, 1), (tand, 2)],
+            at=NOW,
+        )
+    ] * 5
+    rows += [event_row(DemandKind.VIEW, product_id=glove, shown=[(tand, 1), (nord, 2)], at=NOW)]
+    rows += [event_row(DemandKind.CART_ADD, product_id=comp, at=NOW)] * 2
+    rows += [event_row(DemandKind.ORDER, product_id=comp, at=NOW - timedelta(days=40))]
+    write_events(s, rows)
+
+
+def test_most_demanded_products_and_groups_over_a_period(session: Session, market: Market) -> None:
+    _events(session, market)
+    since, until = NOW - timedelta(days=7), NOW + timedelta(hours=1)
+    top = stats.demanded_products(session, since, until)
+    assert [(d.key, d.score) for d in top] == [
+        (market.products["composite"], 2 * 4),
+        (market.products["glove"], 5 * 1 + 2),
+    ]
+    assert top[1].counts == {"search": 5, "view": 1}
+    groups = stats.demanded_groups(session, since, until)
+    assert [(g.name, g.score) for g in groups] == [("Fyllning", 8), ("Handskar", 7)]
+    month = stats.demanded_products(session, NOW - timedelta(days=60), until)
+    assert next(d for d in month if d.key == market.products["composite"]).score == 16
+
+
+def test_comparisons_show_rank_and_the_factor_that_lost_the_top_place(
+    session: Session, market: Market
+) -> None:
+    _events(session, market)
+    session.add_all(
+        [
+            RetailerSignals(
+                retailer_id=market.retailers["nord"], delivery_precision=0.99, delivery_count=400
+            ),
+            RetailerSignals(
+                retailer_id=market.retailers["tand"], delivery_precision=0.5, delivery_count=400
+            ),
+        ]
+    )
+    session.flush()
+    since, until = NOW - timedelta(days=7), NOW + timedelta(hours=1)
+    (tand,) = stats.comparisons(session, market.retailers["tand"], RankingConfig(), since, until)
+    assert (tand.product_id, tand.offers, tand.rank) == (market.products["glove"], 2, 2)
+    assert (tand.leader, tand.lost_on) == ("Dental Nord", "delivery_precision")
+    assert tand.gap > 0 and (tand.shown, tand.top_shown) == (6, 1)
+    (nord,) = stats.comparisons(session, market.retailers["nord"], RankingConfig(), since, until)
+    assert (nord.rank, nord.leader, nord.lost_on, nord.top_shown) == (1, None, None, 5)
+
+
+def test_losing_factor_is_the_largest_gap_from_the_explanations() -> None:
+    def explanation(**points: float) -> Explanation:
+        return Explanation.of(Contribution(f, 0.0, 1.0, p, "") for f, p in points.items())
+
+    mine = explanation(delivery_precision=0.1, reviews=0.2, price=0.04)
+    top = explanation(delivery_precision=0.15, reviews=0.3, price=0.0)
+    lost = stats.losing_factor(mine, top)
+    assert lost is not None and lost[0] == "reviews" and lost[1] == pytest.approx(0.1)
+    assert stats.losing_factor(top, top) is None
+
+
+def test_the_recorder_buffers_and_writes_in_batches(market: Market) -> None:
+    recorder = DemandRecorder(market.factory, batch_size=3)
+    row = event_row(DemandKind.SEARCH, product_id=market.products["glove"], query="x" * 999)
+    assert [recorder.record(row) for _ in range(4)] == [False, False, True, True]
+    assert recorder.pending() == 4
+    with market.factory() as s:  # nothing written until flushed
+        assert s.scalar(select(func.count()).select_from(DemandEvent)) == 0
+    assert recorder.flush() == 4 and recorder.pending() == 0
+    with market.factory() as s:
+        assert s.scalar(select(func.count()).select_from(DemandEvent)) == 4
+        assert s.scalar(select(func.max(func.length(DemandEvent.query)))) == 300

@@ -1,0 +1,68 @@
+"""GDPR: export everything about a user; deletion anonymises reviews and keeps orders."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import User
+from marketplace import cart, gdpr, orders, reviews
+from marketplace.errors import NotFound
+from marketplace.models import Cart, Order, Review
+from marketplace.reviews import FORMER_USER, ReviewDraft
+from tests.unit.marketplace.mp_support import NOW, Market
+
+
+def _activity(s: Session, m: Market) -> tuple[int, int]:
+    clinic = m.user(s, "clinic")
+    review = reviews.submit_review(
+        s,
+        clinic,
+        ReviewDraft("retailer", m.retailers["tand"], 4, "Bra"),
+        now=NOW,
+        response_days=7,
+    )
+    cart.add_item(s, clinic, m.offers["glove_tand"], 2, now=NOW)
+    (order,) = orders.checkout(s, clinic, now=NOW)
+    cart.add_item(s, clinic, m.offers["glove_nord"], 1, now=NOW)
+    return review.id, order.id
+
+
+def test_export_holds_everything_about_the_user_and_no_secrets(
+    session: Session, market: Market
+) -> None:
+    review_id, order_id = _activity(session, market)
+    data = gdpr.export_user_data(session, market.users["clinic"])
+    text = json.dumps(data)  # JSON-ready
+    assert data["user"]["email"] == "c@x.se" and "password_hash" not in data["user"]
+    assert [r["id"] for r in data["reviews"]] == [review_id]
+    assert [o["id"] for o in data["orders"]] == [order_id]
+    assert data["orders"][0]["lines"][0]["unit_price"] == "99.00"
+    assert [i["offer_id"] for i in data["cart"]] == [market.offers["glove_nord"]]
+    assert "key_hash" not in text
+    with pytest.raises(NotFound):
+        gdpr.export_user_data(session, 999)
+
+
+def test_delete_anonymises_reviews_and_keeps_orders_for_the_retailer(
+    session: Session, market: Market
+) -> None:
+    review_id, order_id = _activity(session, market)
+    gdpr.delete_account(session, market.users["clinic"])
+    session.commit()
+    session.expire_all()
+    assert session.get(User, market.users["clinic"]) is None
+    review = session.get(Review, review_id)
+    assert review is not None and review.author_id is None and review.status == "published"
+    shown = reviews.published_reviews(session, "retailer", market.retailers["tand"], now=NOW)
+    assert [(r.author_name, r.author_clinic) for r in shown] == [(FORMER_USER, None)]
+    order = session.get(Order, order_id)
+    assert order is not None and order.clinic_user_id is None
+    assert (order.clinic_name, order.buyer_name) == ("Folktand", FORMER_USER)
+    assert len(order.lines) == 1
+    assert session.scalars(select(Cart)).all() == []
+    staff = market.user(session, "tand_staff")
+    assert [o.id for o in orders.list_orders(session, staff)] == [order_id]
