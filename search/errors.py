@@ -25,3 +25,7 @@ class InvalidSearchRequest(SearchError):
 
 class SynonymFileError(SearchError):
     """The synonym file is malformed."""
+
+
+class SchemaOutdated(BackendUnavailable):
+    """An on-disk index was built with another schema version: it must be rebuilt."""

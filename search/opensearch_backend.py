@@ -13,7 +13,8 @@ fail are reported together as :class:`BulkWriteError`.
 
 Query translation mirrors ``search.tantivy_schema.QueryBuilder``: a term group is a boosted
 conjunction of terms (each in any of its fields, ``fuzzy`` edits allowed), a clause a
-``dis_max`` of its alternatives (tie breaker 0.1), clauses combine by ``operator``; exact
+``dis_max`` of its alternatives (tie breaker 0.1), clauses combine by ``operator`` (and
+``minimum_should_match`` when it is "or"); exact
 identifiers are a constant-score ``terms`` query boosted far above any text score.
 """
 

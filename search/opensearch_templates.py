@@ -223,7 +223,9 @@ def term_group_query(group: TermGroup) -> Json:
     return {"bool": {"must": per_term, "boost": group.boost}}
 
 
-def text_query(query: AnalyzedQuery, operator: Operator) -> Json | None:
+def text_query(
+    query: AnalyzedQuery, operator: Operator, minimum_should_match: int = 1
+) -> Json | None:
     clauses = [
         {
             "dis_max": {
@@ -240,7 +242,8 @@ def text_query(query: AnalyzedQuery, operator: Operator) -> Json | None:
         return clauses[0]
     if operator == "and":
         return {"bool": {"must": clauses}}
-    return {"bool": {"should": clauses, "minimum_should_match": 1}}
+    required = min(max(1, minimum_should_match), len(clauses))
+    return {"bool": {"should": clauses, "minimum_should_match": required}}
 
 
 def identifier_query(query: AnalyzedQuery) -> Json | None:
@@ -250,9 +253,9 @@ def identifier_query(query: AnalyzedQuery) -> Json | None:
     return {"terms": {IDENT: list(query.identifiers), "boost": IDENTIFIER_BOOST}}
 
 
-def matching_query(query: AnalyzedQuery, operator: Operator) -> Json:
+def matching_query(query: AnalyzedQuery, operator: Operator, minimum_should_match: int = 1) -> Json:
     """Text OR exact identifier; an empty query matches everything."""
-    text = text_query(query, operator)
+    text = text_query(query, operator, minimum_should_match)
     ident = identifier_query(query)
     if ident is None:
         return text if text is not None else {"match_all": {}}
@@ -354,7 +357,7 @@ def search_body(request: BackendQuery) -> Json:
         raise InvalidSearchRequest("offset and limit must not be negative")
     if request.offset + request.limit > MAX_RESULT_WINDOW:
         raise InvalidSearchRequest(f"cannot page beyond {MAX_RESULT_WINDOW} results")
-    matching = matching_query(request.query, request.operator)
+    matching = matching_query(request.query, request.operator, request.minimum_should_match)
     selected = list(facet_filters(request.filters).values())
     rest = other_filters(request.filters)
     body: Json = {

@@ -7,7 +7,7 @@ already-analyzed terms over named field groups, with a boost and an optional edi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -25,6 +25,10 @@ class TextField(StrEnum):
     BODY_SV = "body_sv"  # Swedish stems of description, specs, manufacturer
     BODY_EN = "body_en"  # English stems of description, specs, manufacturer
     PARTS = "parts"  # Swedish stems of compound parts of name and category words
+    CATEGORY = "category_en"  # English stems of the category (GMDN term) on its own: short,
+    # so BM25 rewards a query that names the device type over one that names an accessory
+    CATEGORY_HEAD = "category_head"  # one token: the category's English stems before its
+    # first comma, joined by "_" ("Rubber dam, non-latex" -> rubber_dam): an exact device type
 
 
 SortOrder = Literal["relevance", "price_asc", "price_desc", "delivery"]
@@ -109,6 +113,7 @@ class BackendQuery:
     offset: int = 0
     sort: SortOrder = "relevance"
     operator: Operator = "and"  # how clauses combine
+    minimum_should_match: int = 1  # with operator "or": at least this many clauses match
     facets: bool = True
     facet_size: int = 50
     include_documents: bool = True
@@ -121,7 +126,7 @@ class BackendResult:
     total: int
     hits: list[tuple[int, float]]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    documents: dict[int, StoredProduct] = field(default_factory=dict)
+    documents: Mapping[int, StoredProduct] = field(default_factory=dict)  # may load lazily
     identifier_matches: frozenset[int] = frozenset()  # products matched by an exact id
 
 

@@ -3,13 +3,21 @@
 Per query there is no database round trip: documents carry their active offers, retailer
 qualities and ranking configs are cached in memory (``refresh_signals``/``refresh_configs``),
 and each product's best offer is memoized by (config, signals, offers, rules).
+
+Matching is tiered. Products with every query word come first; when fewer of them than
+the candidate depth exist, the list is filled up with products that miss at most a quarter
+of the words (at least one: see :func:`fill_up_minimum`), ranked after every full match and
+flagged ``partial_match``. When nothing has every word, any word matches (``relaxed``).
+Facets always count the first tier's matched set.
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,8 +35,10 @@ from ranking.scoring import (
     ProductInput,
     ProductScore,
     RankedOffer,
+    order_products,
     rank_offers,
     rank_products,
+    score_product,
 )
 from ranking.signals import RetailerQuality
 from search.documents import StoredOffer, StoredProduct
@@ -55,6 +65,12 @@ _AVAILABILITY_ORDER = (
     StockStatus.UNKNOWN.value,
 )
 _SORTS = ("relevance", "price_asc", "price_desc", "delivery")
+_SCORE_EPSILON = 1e-6  # above quantization and tie rounding (ranking.scoring)
+
+
+def fill_up_minimum(clauses: int) -> int:
+    """Clauses a fill-up hit must still match: all but a quarter, dropping at least one."""
+    return max(1, clauses - max(1, clauses // 4))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +143,7 @@ class SearchResponse:
     hits: list[ProductHit]
     facets: dict[str, list[dict[str, Any]]]
     relaxed: bool = False  # no product had every word: matched any word instead
+    partial: bool = False  # filled up with products that miss a word (after full matches)
 
 
 class SearchService:
@@ -237,8 +254,9 @@ class SearchService:
         rules = applicable_rules(config.rules, request.q, now)
         query = self.backend.analyze_query(request.q)
         filters = request.filters()
+        partial = False
         if request.sort == "relevance":
-            hits, total, facets, relaxed = self._relevance(
+            hits, total, facets, relaxed, partial = self._relevance(
                 request, query, filters, config, rules, now
             )
         else:
@@ -252,6 +270,7 @@ class SearchService:
                 for name, values in facets.items()
             },
             relaxed=relaxed,
+            partial=partial,
         )
 
     def _backend_search(
@@ -263,6 +282,81 @@ class SearchService:
             return self.backend.search(relaxed), True
         return result, False
 
+    def _fill_up(
+        self,
+        query: AnalyzedQuery,
+        filters: Filters,
+        first: BackendResult,
+        limit: int,
+        wanted: int,
+    ) -> BackendResult | None:
+        """Products missing a few words, when the full matches are fewer than ``limit``.
+
+        With ``wanted`` = 0 (the page is already full of full matches) only the count is
+        needed, for a ``total`` that does not depend on the page.
+        """
+        clauses = len(query.clauses)
+        if clauses < 2 or first.total >= limit:
+            return None
+        request = BackendQuery(
+            query=query,
+            filters=filters,
+            limit=limit if wanted else 1,
+            include_documents=bool(wanted),
+            operator="or",
+            minimum_should_match=fill_up_minimum(clauses),
+            facets=False,
+        )
+        return self.backend.search(request)
+
+    def _ranked_tier(
+        self,
+        result: BackendResult,
+        skip: set[int],
+        needed: int,
+        config: RankingConfig,
+        rules: Sequence[Rule],
+        best: dict[int, RankedOffer | None],
+    ) -> tuple[list[ProductScore], int]:
+        """The tier's candidates ranked (as ``rank_products`` would), and how many were hidden.
+
+        Candidates arrive best text first. Once ``needed`` visible products are scored, the
+        rest are skipped as soon as even a perfect offer and every boost rule could not lift
+        the next one above the ``needed``-th score (the text term only falls from there), so
+        the first ``needed`` positions are exactly those of ranking every candidate. With a
+        pin rule in play every candidate is scored.
+        """
+        hits = [(pid, text) for pid, text in result.hits if pid not in skip]
+        max_text = max((text for _pid, text in hits), default=0.0)
+        ceiling = config.text.quality_weight + sum(r.amount for r in rules if r.action == "boost")
+        bounded = (
+            needed > 0
+            and max_text > 0
+            and math.isfinite(max_text)
+            and not any(r.action == "pin" for r in rules)
+        )
+        scores: list[ProductScore] = []
+        top: list[float] = []  # min-heap of the best ``needed`` visible scores
+        hidden = 0
+        for pid, text in hits:
+            if bounded and len(top) >= needed:
+                reachable = config.text.relevance_weight * min(1.0, text / max_text) + ceiling
+                if reachable + _SCORE_EPSILON < top[0]:
+                    break
+            product = result.documents.get(pid)
+            if product is None:
+                continue
+            prepared, best[pid] = self._prepared(product, config, rules)
+            score = score_product(prepared, text, max_text, best[pid], config, rules)
+            scores.append(score)
+            if score.hidden:
+                hidden += 1
+            elif len(top) < needed:
+                heapq.heappush(top, score.score)
+            elif needed and score.score > top[0]:
+                heapq.heapreplace(top, score.score)
+        return order_products(scores), hidden
+
     def _relevance(
         self,
         request: SearchRequest,
@@ -271,19 +365,28 @@ class SearchService:
         config: RankingConfig,
         rules: Sequence[Rule],
         now: datetime,
-    ) -> tuple[list[ProductHit], int, dict[str, list[tuple[str, int]]], bool]:
+    ) -> tuple[list[ProductHit], int, dict[str, list[tuple[str, int]]], bool, bool]:
         limit = max(self.candidates, request.page * request.size)
+        needed = request.page * request.size
         result, relaxed = self._backend_search(query, filters, limit=limit)
-        items: list[tuple[ProductInput, float, RankedOffer | None]] = []
         best: dict[int, RankedOffer | None] = {}
-        for pid, text_score in result.hits:
-            product = result.documents.get(pid)
-            if product is None:
-                continue
-            prepared, best[pid] = self._prepared(product, config, rules)
-            items.append((prepared, text_score, best[pid]))
-        scores = rank_products(items, request.q, config, now)
-        hidden = len(items) - len(scores)
+        scores, hidden = self._ranked_tier(result, set(), needed, config, rules, best)
+        total, partial = result.total, False
+        sources: list[Mapping[int, StoredProduct]] = [result.documents]
+        wanted = max(0, needed - (len(scores) - hidden))  # page positions left to fill
+        fill = None if relaxed else self._fill_up(query, filters, result, limit, wanted)
+        if fill is not None:
+            seen = {pid for pid, _score in result.hits}
+            extra: list[ProductScore] = []
+            extra_hidden = 0
+            if wanted:
+                extra, extra_hidden = self._ranked_tier(fill, seen, wanted, config, rules, best)
+            for score in extra:
+                score.flags.append("partial_match")
+            scores += extra
+            hidden += extra_hidden
+            total, partial = max(total, fill.total), bool(extra)
+            sources.append(fill.documents)
         if result.identifier_matches:  # an exact GTIN/MPN/SKU hit always comes first
             exact = [s for s in scores if s.product_id in result.identifier_matches]
             for score in exact:
@@ -291,8 +394,8 @@ class SearchService:
             scores = exact + [s for s in scores if s.product_id not in result.identifier_matches]
         start = (request.page - 1) * request.size
         page = scores[start : start + request.size]
-        hits = [self._hit(result.documents[s.product_id], s, best[s.product_id]) for s in page]
-        return hits, max(0, result.total - hidden), result.facets, relaxed
+        hits = [self._hit(_stored(sources, s.product_id), s, best[s.product_id]) for s in page]
+        return hits, max(0, total - hidden), result.facets, relaxed, partial
 
     def _sorted(
         self,
@@ -375,6 +478,14 @@ class SearchService:
                 for offer, retailer, signals in rows
             ]
         return rank_offers(inputs, config, rules)
+
+
+def _stored(sources: Sequence[Mapping[int, StoredProduct]], product_id: int) -> StoredProduct:
+    for source in sources:
+        found = source.get(product_id)
+        if found is not None:
+            return found
+    raise KeyError(product_id)
 
 
 def _product_input(product: StoredProduct) -> ProductInput:

@@ -19,7 +19,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -31,7 +31,7 @@ from catalog.settings import Settings
 from search.analysis.analyzer import Analyzer
 from search.analysis.tokens import normalize, tokenize
 from search.documents import ProductDocument, StoredProduct
-from search.errors import BackendUnavailable, IndexCorrupted
+from search.errors import BackendUnavailable, IndexCorrupted, SchemaOutdated
 from search.protocol import FACET_FIELDS, AnalyzedQuery, BackendQuery, BackendResult
 from search.tantivy_schema import (
     DELIVERY,
@@ -92,6 +92,65 @@ def _write_words(path: Path, words: Iterable[str]) -> None:
     os.replace(tmp, path)
 
 
+class StoredDocuments(Mapping[int, StoredProduct]):
+    """The stored products of a result's hits, parsed on first access.
+
+    The service ranks candidates best-text-first and may stop early, so payloads are read
+    and parsed only for the products it looks at; parsed payloads are shared between
+    searches through the backend's cache, keyed by (product id, payload version).
+    """
+
+    def __init__(
+        self,
+        backend: TantivyBackend,
+        searcher: tantivy.Searcher,
+        ids: Sequence[int | float | bool | None],
+        versions: Sequence[int | float | bool | None],
+        addresses: Sequence[tantivy.DocAddress],
+    ) -> None:
+        self._backend = backend
+        self._searcher = searcher
+        self._where: dict[int, tuple[int, tantivy.DocAddress]] = {
+            int(pid): (int(version or 0), addr)
+            for pid, version, addr in zip(ids, versions, addresses, strict=True)
+            if pid is not None
+        }
+        self._parsed: dict[int, StoredProduct | None] = {}
+
+    def __getitem__(self, product_id: int) -> StoredProduct:
+        if product_id not in self._parsed:
+            self._parsed[product_id] = self._load(product_id)
+        product = self._parsed[product_id]
+        if product is None:
+            raise KeyError(product_id)
+        return product
+
+    def _load(self, product_id: int) -> StoredProduct | None:
+        where = self._where.get(product_id)
+        if where is None:
+            return None
+        version, addr = where
+        cache = self._backend._stored
+        key = (product_id, version)
+        product = cache.get(key)
+        if product is None:
+            payload = self._searcher.doc(addr).get_first(PAYLOAD)
+            if not isinstance(payload, bytes):
+                return None
+            product = StoredProduct.from_json(payload.decode("utf-8"))
+            if len(cache) >= self._backend.document_cache_size:
+                for stale in list(islice(cache, len(cache) // 4 + 1)):
+                    del cache[stale]  # drop the oldest quarter
+            cache[key] = product
+        return product
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
 class TantivyBackend:
     """:class:`search.protocol.SearchBackend` over an embedded tantivy index."""
 
@@ -131,7 +190,10 @@ class TantivyBackend:
                 self._gen = self._open(live, vocabulary=set())
                 self._write_pointer(live)
             else:
-                self._gen = self._open(live)
+                try:
+                    self._gen = self._open(live)
+                except SchemaOutdated:
+                    self._gen = self._replace_outdated(live)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TantivyBackend:
@@ -157,6 +219,21 @@ class TantivyBackend:
         tmp.write_text(name + "\n", encoding="utf-8")
         os.replace(tmp, self.root / POINTER)
 
+    def _replace_outdated(self, name: str) -> Generation:
+        """An empty generation in place of one built with an older schema.
+
+        The old index cannot be queried with this code's schema (field ids differ), so it
+        is replaced by an empty one that keeps its compound vocabulary; ``valbar reindex``
+        fills it. Searches answer nothing until then, ``health()`` shows 0 documents.
+        """
+        old = self.root / name
+        vocabulary = _read_words(old / VOCABULARY) | _read_words(old / LEARNED)
+        fresh = self._new_generation_name()
+        gen = self._open(fresh, vocabulary=vocabulary)
+        self._write_pointer(fresh)
+        shutil.rmtree(old, ignore_errors=True)
+        return gen
+
     def _open(self, name: str, vocabulary: set[str] | None = None) -> Generation:
         path = self.root / name
         path.mkdir(parents=True, exist_ok=True)
@@ -166,6 +243,8 @@ class TantivyBackend:
         try:
             index = tantivy.Index(self._schema, path=str(path), reuse=True)
         except (OSError, ValueError) as exc:
+            if "schema does not match" in str(exc):
+                raise SchemaOutdated(f"{path} was built with another schema") from exc
             raise BackendUnavailable(f"cannot open tantivy index at {path}: {exc}") from exc
         index.config_reader("OnCommit")
         return Generation(
@@ -188,7 +267,10 @@ class TantivyBackend:
             if name is not None and name != self._gen.name:
                 with self._write_lock:
                     if name != self._gen.name:
-                        self._gen = self._open(name)
+                        try:
+                            self._gen = self._open(name)
+                        except SchemaOutdated:
+                            self._gen = self._replace_outdated(name)
         return self._gen
 
     @property
@@ -277,7 +359,7 @@ class TantivyBackend:
         gen = self._live()
         searcher = gen.index.searcher()
         qb = gen.queries
-        matching = qb.matching(request.query, request.operator)
+        matching = qb.matching(request.query, request.operator, request.minimum_should_match)
         query = qb.combine(matching, request.filters)
         if request.sort == "relevance":
             result = searcher.search(query, request.limit, count=True, offset=request.offset)
@@ -298,9 +380,10 @@ class TantivyBackend:
             for (key, _addr), pid in zip(result.hits, ids, strict=True)
             if pid is not None
         ]
-        documents: dict[int, StoredProduct] = {}
+        documents: Mapping[int, StoredProduct] = {}
         if request.include_documents and addresses:
-            documents = self._documents(searcher, addresses)
+            versions = searcher.fast_field_values(VERSION, addresses)
+            documents = StoredDocuments(self, searcher, ids, versions, addresses)
         identifier_matches: frozenset[int] = frozenset()
         ident = qb.identifiers(request.query)
         if ident is not None:
@@ -315,31 +398,6 @@ class TantivyBackend:
             documents=documents,
             identifier_matches=identifier_matches,
         )
-
-    def _documents(
-        self, searcher: tantivy.Searcher, addresses: list[tantivy.DocAddress]
-    ) -> dict[int, StoredProduct]:
-        """Stored products of the hits; parsed payloads are reused while unchanged."""
-        ids = searcher.fast_field_values(PRODUCT_ID, addresses)
-        versions = searcher.fast_field_values(VERSION, addresses)
-        cache = self._stored
-        out: dict[int, StoredProduct] = {}
-        for pid, version, addr in zip(ids, versions, addresses, strict=True):
-            if pid is None:
-                continue
-            key = (int(pid), int(version or 0))
-            product = cache.get(key)
-            if product is None:
-                payload = searcher.doc(addr).get_first(PAYLOAD)
-                if not isinstance(payload, bytes):
-                    continue
-                product = StoredProduct.from_json(payload.decode("utf-8"))
-                if len(cache) >= self.document_cache_size:
-                    for stale in list(islice(cache, len(cache) // 4 + 1)):
-                        del cache[stale]  # drop the oldest quarter
-                cache[key] = product
-            out[key[0]] = product
-        return out
 
     def _cached_facets(
         self,
@@ -363,6 +421,7 @@ class TantivyBackend:
             stamp,
             request.query,
             request.operator,
+            request.minimum_should_match,
             request.filters,
             request.facet_size,
         )

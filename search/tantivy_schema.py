@@ -10,7 +10,7 @@ from typing import Any
 import tantivy
 
 from search.analysis.analyzer import Analyzer
-from search.analysis.tokens import tokenize
+from search.analysis.tokens import label_tokens, tokenize
 from search.documents import ProductDocument
 from search.protocol import (
     DELIVERY_BUCKETS,
@@ -81,9 +81,11 @@ def to_tantivy(doc: ProductDocument, analyzer: Analyzer) -> tantivy.Document:
             out.add_text(str(field), tokens)
     for key in doc.identifier_keys():
         out.add_text(IDENT, key)
-    for label in (doc.name, doc.brand, doc.category):
+    if doc.name:
+        out.add_text(SUGGEST, " ".join(tokenize(doc.name)))
+    for label in (doc.brand, doc.category):
         if label:
-            out.add_text(SUGGEST, " ".join(tokenize(label)))
+            out.add_text(SUGGEST, " ".join(label_tokens(label)))
     for facet, value in (
         ("brand", doc.brand),
         ("manufacturer", doc.manufacturer),
@@ -129,7 +131,9 @@ class QueryBuilder:
             return tantivy.Query.fuzzy_term_query(self.schema, field, term, distance=fuzzy)
         return tantivy.Query.term_query(self.schema, field, term)
 
-    def text(self, query: AnalyzedQuery, operator: Operator) -> tantivy.Query | None:
+    def text(
+        self, query: AnalyzedQuery, operator: Operator, minimum_should_match: int = 1
+    ) -> tantivy.Query | None:
         clauses = [
             tantivy.Query.disjunction_max_query(
                 [self.term_group(g) for g in clause.alternatives], CLAUSE_TIE_BREAKER
@@ -141,16 +145,21 @@ class QueryBuilder:
             return None
         if len(clauses) == 1:
             return clauses[0]
-        return _all(clauses) if operator == "and" else _any(clauses)
+        if operator == "and":
+            return _all(clauses)
+        required = min(max(1, minimum_should_match), len(clauses))
+        return _any(clauses, required)
 
     def identifiers(self, query: AnalyzedQuery) -> tantivy.Query | None:
         if not query.identifiers:
             return None
         return tantivy.Query.term_set_query(self.schema, IDENT, list(query.identifiers))
 
-    def matching(self, query: AnalyzedQuery, operator: Operator) -> tantivy.Query:
+    def matching(
+        self, query: AnalyzedQuery, operator: Operator, minimum_should_match: int = 1
+    ) -> tantivy.Query:
         """Text OR exact identifier (boosted far above any text score); empty = match all."""
-        text = self.text(query, operator)
+        text = self.text(query, operator, minimum_should_match)
         ident = self.identifiers(query)
         if ident is None:
             return text if text is not None else tantivy.Query.all_query()
@@ -199,8 +208,11 @@ class QueryBuilder:
         )
 
 
-def _any(queries: Sequence[tantivy.Query]) -> tantivy.Query:
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+def _any(queries: Sequence[tantivy.Query], required: int = 1) -> tantivy.Query:
+    should = [(tantivy.Occur.Should, q) for q in queries]
+    if required <= 1:
+        return tantivy.Query.boolean_query(should)
+    return tantivy.Query.boolean_query(should, minimum_number_should_match=required)
 
 
 def _all(queries: Sequence[tantivy.Query]) -> tantivy.Query:

@@ -7,10 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from search.analysis.compounds import DEFAULT_WORDS_FILE, Decompounder, load_word_list
-from search.analysis.query import QueryAnalyzer
+from search.analysis.query import QueryAnalyzer, head_key
 from search.analysis.swedish import stem_en, stem_sv
 from search.analysis.synonyms import DEFAULT_SYNONYM_FILE, SynonymMap, load_synonyms
-from search.analysis.tokens import tokenize
+from search.analysis.tokens import label_tokens, tokenize
 from search.documents import ProductDocument
 from search.protocol import AnalyzedQuery, TextField
 
@@ -28,6 +28,13 @@ def _shipped_synonyms(path: Path) -> SynonymMap:
 def catalog_words(tokens: Iterable[str]) -> set[str]:
     """The tokens worth learning as compound parts: alphabetic, four letters or more."""
     return {t for t in tokens if len(t) >= 4 and t.isalpha()}
+
+
+@lru_cache(maxsize=65_536)
+def category_head(category: str) -> str:
+    """The head of a GMDN-style term, before its first comma: "Rubber dam, non-latex" is a
+    rubber dam of one kind, "Rubber dam clamp" (no comma) a clamp."""
+    return head_key(tokenize(category.split(",", 1)[0]))
 
 
 class Analyzer:
@@ -56,12 +63,13 @@ class Analyzer:
 
     def analyze_document(self, doc: ProductDocument) -> dict[TextField, str]:
         """Whitespace-joined token strings per :class:`TextField`."""
-        name = tokenize(doc.name) + tokenize(doc.brand or "")
-        head = name + tokenize(doc.category or "")
+        name = tokenize(doc.name) + list(label_tokens(doc.brand or ""))
+        category = label_tokens(doc.category or "")
+        head = name + list(category)
         body = (
             tokenize(doc.description or "")
             + tokenize(doc.specs_text)
-            + tokenize(doc.manufacturer or "")
+            + list(label_tokens(doc.manufacturer or ""))
         )
         parts: list[str] = []
         for token in dict.fromkeys(head):
@@ -73,9 +81,11 @@ class Analyzer:
             TextField.BODY_SV: " ".join(stem_sv(t) for t in body),
             TextField.BODY_EN: " ".join(stem_en(t) for t in body),
             TextField.PARTS: " ".join(parts),
+            TextField.CATEGORY: " ".join(stem_en(t) for t in category),
+            TextField.CATEGORY_HEAD: category_head(doc.category or ""),
         }
 
     @staticmethod
     def vocabulary_of(doc: ProductDocument) -> set[str]:
         """Words of a document's name and category, for the next generation's decompounder."""
-        return catalog_words(tokenize(f"{doc.name} {doc.category or ''}"))
+        return catalog_words(tokenize(doc.name)) | catalog_words(label_tokens(doc.category or ""))

@@ -2,13 +2,20 @@
 
 Each query word becomes a clause matching any of: the exact word, its Swedish and English
 stems, its compound parts (all required), its synonyms in the other language, and (for
-longer words) fuzzy variants; expansions get lower boosts than the word itself. Multi-word
-synonym phrases ("impression material") become one clause. Identifier-looking input is
-also looked up exactly (GTIN, MPN, catalog number, retailer SKU).
+longer words) fuzzy variants; expansions get lower boosts than the word itself. A compound
+with no synonym of its own is translated part by part (``bedövningsspruta`` ->
+``bedövning`` + ``spruta`` -> "anaesthesia syringe"), since the catalog is mostly English.
+Multi-word synonym phrases ("impression material") become one clause. The category (GMDN
+term) is searched on its own, and a word or phrase equal to a category's head ("rubber dam"
+for "Rubber dam, non-latex") gets the highest boost: it names the device type, not an
+accessory of it. Identifier-looking input is also looked up exactly (GTIN, MPN, catalog
+number, retailer SKU).
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from search.analysis.compounds import Decompounder
@@ -19,7 +26,8 @@ from search.analysis.tokens import is_number, normalize, query_tokens
 from search.protocol import AnalyzedQuery, QueryClause, TermGroup, TextField
 
 SV_FIELDS = (TextField.NAME_SV, TextField.PARTS, TextField.BODY_SV)
-EN_FIELDS = (TextField.NAME_EN, TextField.BODY_EN)
+EN_FIELDS = (TextField.NAME_EN, TextField.CATEGORY, TextField.BODY_EN)
+MAX_PART_TRANSLATIONS = 8  # English readings of one compound (product of the parts' senses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +38,12 @@ class Boosts:
     name_stem: float = 2.0
     part: float = 1.2
     body_stem: float = 0.5
+    category: float = 2.5
+    category_head: float = 3.0
     compound: float = 1.2
     synonym: float = 1.0
+    part_synonym: float = 0.9
+    synonym_head: float = 1.0
     fuzzy: float = 0.6
     corrected_synonym: float = 0.5
 
@@ -78,14 +90,19 @@ class QueryAnalyzer:
             TermGroup((TextField.NAME,), (token,), b.exact),
             TermGroup((TextField.NAME_SV,), (sv,), b.name_stem),
             TermGroup((TextField.NAME_EN,), (en,), b.name_stem),
+            TermGroup((TextField.CATEGORY,), (en,), b.category),
+            TermGroup((TextField.CATEGORY_HEAD,), (en,), b.category_head),
             TermGroup((TextField.PARTS,), (sv,), b.part),
             TermGroup((TextField.BODY_SV,), (sv,), b.body_stem),
             TermGroup((TextField.BODY_EN,), (en,), b.body_stem),
         ]
         parts = self.decompounder.split(token)
+        synonyms = self._synonym_groups((token,), b.synonym)
         if parts:
             alts.append(TermGroup(SV_FIELDS, tuple(stem_sv(p) for p in parts), b.compound))
-        alts.extend(self._synonym_groups((token,), b.synonym))
+            if not self.synonyms.english_for((token,)):
+                alts.extend(self.part_translations(parts))
+        alts.extend(synonyms)
         distance = fuzzy_distance(token)
         if distance:
             alts.append(TermGroup((TextField.NAME,), (token,), b.fuzzy, fuzzy=distance))
@@ -96,11 +113,32 @@ class QueryAnalyzer:
                     alts.extend(self._synonym_groups((corrected,), b.corrected_synonym))
         return QueryClause(token, _dedupe(alts))
 
+    def part_translations(self, parts: Sequence[str]) -> list[TermGroup]:
+        """English readings of a compound, one term group per combination of part senses.
+
+        A part without a synonym is kept as it is (``nitril`` is spelled alike in English
+        stems); at least one part must translate, and at most ``MAX_PART_TRANSLATIONS``
+        readings are made, the first senses of each part first.
+        """
+        senses: list[list[Phrase]] = []
+        translated = False
+        for part in parts:
+            english = self.synonyms.english_for((part,))
+            translated = translated or bool(english)
+            senses.append(english or [(part,)])
+        if not translated:
+            return []
+        groups: list[TermGroup] = []
+        for reading in itertools.islice(itertools.product(*senses), MAX_PART_TRANSLATIONS):
+            terms = tuple(dict.fromkeys(stem_en(t) for phrase in reading for t in phrase))
+            groups.append(TermGroup(EN_FIELDS, terms, self.boosts.part_synonym))
+        return groups
+
     def _synonym_groups(self, phrase: Phrase, boost: float) -> list[TermGroup]:
-        groups = [
-            TermGroup(EN_FIELDS, tuple(stem_en(t) for t in english), boost)
-            for english in self.synonyms.english_for(phrase)
-        ]
+        groups: list[TermGroup] = []
+        for english in self.synonyms.english_for(phrase):
+            groups.append(TermGroup(EN_FIELDS, tuple(stem_en(t) for t in english), boost))
+            groups.append(_head_group(english, boost * self.boosts.synonym_head))
         for swedish in self.synonyms.swedish_for(phrase):
             groups.append(TermGroup(SV_FIELDS, tuple(stem_sv(t) for t in swedish), boost))
             parts = self.decompounder.split(swedish[0]) if len(swedish) == 1 else ()
@@ -118,12 +156,23 @@ class QueryAnalyzer:
             if not synonyms:
                 continue
             literal = [
+                _head_group(phrase, b.category_head),
                 TermGroup((TextField.NAME,), phrase, b.exact),
                 TermGroup(SV_FIELDS, tuple(stem_sv(t) for t in phrase), b.name_stem),
                 TermGroup(EN_FIELDS, tuple(stem_en(t) for t in phrase), b.name_stem),
             ]
             return QueryClause(" ".join(phrase), _dedupe([*literal, *synonyms])), n
         return None, 0
+
+
+def head_key(tokens: Iterable[str]) -> str:
+    """English stems joined by ``_``: one term naming a device type (``rubber_dam``)."""
+    return "_".join(stem_en(t) for t in tokens)
+
+
+def _head_group(phrase: Phrase, boost: float) -> TermGroup:
+    """The phrase as a whole category head (``rubber dam`` -> ``rubber_dam``)."""
+    return TermGroup((TextField.CATEGORY_HEAD,), (head_key(phrase),), boost)
 
 
 def _dedupe(groups: list[TermGroup]) -> tuple[TermGroup, ...]:

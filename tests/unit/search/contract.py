@@ -180,6 +180,16 @@ class BackendContract:
     def test_text_matching(self, backend: SearchBackend, text: str, expected: int) -> None:
         assert self.ids(self.run(backend, text))[:1] == [expected]
 
+    def test_minimum_should_match_counts_clauses(self, backend: SearchBackend) -> None:
+        query = backend.analyze_query("filtek supreme opalescence")
+        assert len(query.clauses) == 3
+        strict = backend.search(BackendQuery(query=query))
+        assert self.ids(strict) == []
+        two = backend.search(BackendQuery(query=query, operator="or", minimum_should_match=2))
+        assert self.ids(two) == [2]
+        one = backend.search(BackendQuery(query=query, operator="or", minimum_should_match=1))
+        assert sorted(self.ids(one)) == [2, 4]
+
     @pytest.mark.parametrize(
         ("text", "expected"),
         [(GTIN_GLOVES, 1), ("0" + GTIN_GLOVES, 1), ("4910-a2", 2), ("kom 8837 314", 5)],
