@@ -34,13 +34,14 @@ test-integration: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy catalog indexer search ranking api ui bench
+	$(BIN)/mypy catalog indexer search ranking marketplace api ui bench
 
 bench: install
 	$(BIN)/python -m bench.matching --dataset ../shared/data/matching/abt-buy
 	$(BIN)/python -m bench.matching --dataset ../shared/data/matching/amazon-google
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.http
 
 clean:
 	rm -rf var build *.egg-info .pytest_cache .mypy_cache .ruff_cache
