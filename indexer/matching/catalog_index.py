@@ -18,11 +18,15 @@ from operator import itemgetter
 import numpy as np
 import numpy.typing as npt
 
+from indexer.matching.batch_features import TextVectors, text_vectors
 from indexer.matching.features import Profile, make_profile
 from indexer.matching.keys import brand_key, code_key, code_stem, gtin_key, model_codes, tokens
+from indexer.matching.text_stats import TextStats
 
 CODE_PREFIX = "#"
 BRAND_PREFIX = "@"
+GRAM_SAMPLE = 8
+PROFILE_CACHE = 20_000  # digested products kept (about 16 KB each with their text vectors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +81,11 @@ class CatalogIndex:
         self._codes: dict[str, list[int]] = {}
         self._postings: dict[str, array[int]] = {}
         self._profiles: dict[int, Profile] = {}
-        self._idf_cache: dict[str, float] = {}
+        # text vectors per product, valid for one `TextStats` object at one version
+        self._vectors: dict[int, tuple[Profile, TextVectors]] = {}
+        self._vectors_of: tuple[TextStats, int] | None = None
+        # token / n-gram IDF and brands of the catalog names (n-grams of a 1/8 sample)
+        self.stats = TextStats(gram_every=GRAM_SAMPLE)
         self._max_postings = max_postings
         self._max_df_share = max_df_share
 
@@ -101,6 +109,7 @@ class CatalogIndex:
             self._remove(self._entries[pid])
         self._entries[pid] = entry
         self._profiles.pop(pid, None)
+        self._vectors.pop(pid, None)
         for ident in entry.identifiers:
             key = gtin_key(ident)
             if key:
@@ -117,7 +126,7 @@ class CatalogIndex:
                 if pid not in ids:
                     ids.append(pid)
                 own_codes.append(key)
-        self._idf_cache.clear()
+        self._count(entry, 1)
         for key in self._entry_keys(entry, own_codes):
             postings = self._postings.get(key)
             if postings is None:
@@ -130,8 +139,15 @@ class CatalogIndex:
         codes = (*own_codes, *model_codes(entry.name))
         return blocking_keys(entry.name, codes, (entry.brand, entry.manufacturer))
 
+    def _count(self, entry: CatalogEntry, sign: int) -> None:
+        self.stats.add(entry.name, sign)
+        self.stats.add_brand(entry.brand, sign)
+        if entry.manufacturer != entry.brand:
+            self.stats.add_brand(entry.manufacturer, sign)
+
     def _remove(self, entry: CatalogEntry) -> None:
         pid = entry.product_id
+        self._count(entry, -1)
         for table_key in [k for k, hit in self._gtins.items() if hit.product_id == pid]:
             del self._gtins[table_key]
         own_codes = []
@@ -158,32 +174,38 @@ class CatalogIndex:
         """Products whose normalized MPN or catalog number equals `key`."""
         return self._codes.get(key, [])
 
-    def idf(self, token: str) -> float:
-        """Smoothed inverse document frequency of a title token in the catalog."""
-        value = self._idf_cache.get(token)
-        if value is None:
-            postings = self._postings.get(token)
-            df = len(postings) if postings is not None else 0
-            value = math.log((len(self._entries) + 1) / (df + 1)) + 1.0
-            if len(self._idf_cache) > 200_000:
-                self._idf_cache.clear()
-            self._idf_cache[token] = value
-        return value
-
     def profile(self, product_id: int) -> Profile:
         """The entry digested for pairwise features (memoized per product)."""
         prof = self._profiles.get(product_id)
         if prof is None:
-            e = self._entries[product_id]
-            prof = make_profile(
-                e.name,
-                brand=e.brand or e.manufacturer,
-                identifiers=(e.mpn, e.catalog_number),
-            )
-            if len(self._profiles) >= 20_000:
+            prof = self._make_profile(product_id)
+            if len(self._profiles) >= PROFILE_CACHE:
                 self._profiles.clear()
             self._profiles[product_id] = prof
         return prof
+
+    def _make_profile(self, product_id: int) -> Profile:
+        e = self._entries[product_id]
+        return make_profile(
+            e.name, brand=e.brand or e.manufacturer, identifiers=(e.mpn, e.catalog_number)
+        )
+
+    def profile_vectors(self, product_id: int, stats: TextStats) -> tuple[Profile, TextVectors]:
+        """The entry's profile and its text vectors under `stats` (memoized while the
+        statistics stay unchanged: adding a product changes the IDFs and empties the memo)."""
+        if self._vectors_of is None or (
+            self._vectors_of[0] is not stats or self._vectors_of[1] != stats.version
+        ):
+            self._vectors.clear()
+            self._vectors_of = (stats, stats.version)
+        hit = self._vectors.get(product_id)
+        if hit is None:
+            prof = self._profiles.get(product_id) or self._make_profile(product_id)
+            hit = (prof, text_vectors(prof, stats))
+            if len(self._vectors) >= PROFILE_CACHE:
+                self._vectors.clear()
+            self._vectors[product_id] = hit
+        return hit
 
     def candidates(self, keys: Iterable[str], k: int = 10) -> list[tuple[int, float]]:
         """The top-`k` products sharing the rarest of `keys` (IDF-weighted), best first.

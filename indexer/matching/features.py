@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import JaroWinkler
 
-from indexer.matching.keys import brand_key, codes_related, model_codes, tokens
+from indexer.matching.keys import brand_key, codes_related, model_codes, title_tokens
+from indexer.matching.text_stats import TextStats, char_grams
 
 FEATURE_NAMES: tuple[str, ...] = (
     "token_set_ratio",
@@ -40,39 +43,29 @@ FEATURE_NAMES: tuple[str, ...] = (
     "variant_agree",
     "joined_token_match",
     "code_in_squashed",
+    "tfidf_cosine",
+    "char_tfidf_cosine",
+    "soft_tfidf",
+    "monge_elkan_min",
+    "monge_elkan_max",
+    "version_share",
+    "version_conflict",
+    "version_one_sided",
+    "year_conflict",
+    "alnum_version_conflict",
+    "upgrade_mismatch",
+    "academic_mismatch",
+    "platform_conflict",
+    "edition_conflict",
+    "edition_one_sided",
+    "rare_unshared_max",
+    "rare_unshared_min",
+    "price_log_ratio",
+    "tokens_min",
+    "tokens_max",
+    "core_cosine",
+    "idf_cover_max",
 )
-
-# Spellings that feeds shorten; applied to title tokens before any comparison.
-_SYNONYMS: dict[str, str] = {
-    "upg": "upgrade",
-    "upgrd": "upgrade",
-    "pbupgrd": "upgrade",
-    "prof": "professional",
-    "std": "standard",
-    "svr": "server",
-    "win": "windows",
-    "macintosh": "mac",
-    "osx": "mac",
-    "macosx": "mac",
-    "pkg": "package",
-    "ed": "edition",
-    "st": "st",
-    "stk": "st",
-    "pcs": "st",
-    "styck": "st",
-}
-_VERSION = re.compile(r"^v(\d+(?:\.\d+)?)$")
-
-
-def _canonical(token: str) -> str:
-    token = _SYNONYMS.get(token, token)
-    version = _VERSION.match(token)
-    if version:
-        token = version.group(1)
-    if token.endswith(".0") and token[:-2].isdigit():
-        token = token[:-2]
-    return token
-
 
 _UNIT_NUMBER = re.compile(
     r"(\d+(?:[.,]\d+)?)\s*(mm|cm|ml|mg|kg|g|l|st|pcs|pack|x|%|gb|tb|mb|mhz|ghz|mah|w|v|"
@@ -95,6 +88,41 @@ for _group, _words in {
         _VARIANT_GROUPS[_w] = _group
 
 
+# Keyword groups for licence / platform / edition mismatches (tokens are canonical already).
+_UPGRADE = frozenset({"upgrade", "update", "upsell", "crossgrade"})
+_ACADEMIC = frozenset({"academic", "education", "educational", "student", "teacher", "edu"})
+_MAC = frozenset({"mac"})
+_WINDOWS = frozenset({"windows", "pc"})
+_EDITIONS = frozenset(
+    {
+        "standard", "professional", "pro", "premium", "deluxe", "home", "ultimate", "business",
+        "enterprise", "basic", "elements", "express", "plus", "lite", "gold", "platinum",
+    }
+)  # fmt: skip
+# Operating-system words: the numbers after them are requirements, not versions.
+_OS_WORDS = frozenset({"windows", "mac", "os", "xp", "vista", "linux"})
+_OS_TAIL = frozenset({"xp", "me", "nt", "vista", "x", "2000", "95", "98", "sp2", "and"})
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# A word of letters then a number: "cs3", "x5", "v22"; the letters name the series.
+_ALNUM_WORD = re.compile(r"\b([a-z]{1,4})(\d+(?:\.\d+)?)\b")
+
+
+def _version_numbers(toks: list[str]) -> frozenset[str]:
+    """Numbers in the title, also inside words ("cs3" -> 3), skipping OS requirement lists."""
+    out: set[str] = set()
+    in_os = False
+    for tok in toks:
+        if tok in _OS_WORDS:
+            in_os = True
+            continue
+        if in_os and (tok in _OS_TAIL or tok.startswith("10.")):
+            continue
+        in_os = False
+        for number in _NUMBER.findall(tok):
+            out.add(number[:-2] if number.endswith(".0") else number)
+    return frozenset(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     """One side of a comparison, digested once: title tokens, codes, numbers, brand, price."""
@@ -109,6 +137,12 @@ class Profile:
     price: float | None
     variants: frozenset[tuple[str, str]]
     squashed: str  # upper-case title without separators, for split/joined spellings
+    tokens: tuple[str, ...]  # canonical title tokens in order
+    grams: dict[str, int]  # character 3-5-gram counts of `title`
+    versions: frozenset[str]  # version-like numbers (see `_version_numbers`)
+    years: frozenset[str]
+    alnum: frozenset[tuple[str, str]]  # mixed words split into (letters, digits): cs3 -> cs, 3
+    keywords: frozenset[str]  # upgrade / academic / platform / edition words present
 
 
 def make_profile(
@@ -120,7 +154,7 @@ def make_profile(
     price: float | None = None,
 ) -> Profile:
     """Digest one description. `identifiers` (MPN, catalog number) count as title codes."""
-    toks = [_canonical(t) for t in tokens(title)]
+    toks = title_tokens(title)
     codes = dict.fromkeys(model_codes(title))
     for ident in identifiers:
         if ident:
@@ -143,6 +177,13 @@ def make_profile(
         price=price if price is not None and price > 0 else None,
         variants=variants,
         squashed="".join(toks).upper(),
+        tokens=tuple(toks),
+        grams=dict(Counter(char_grams(" ".join(toks)))),
+        versions=_version_numbers(toks),
+        years=frozenset(t for t in toks if len(t) == 4 and t[:2] in ("19", "20") and t.isdigit()),
+        alnum=frozenset((m.group(1), m.group(2)) for m in _ALNUM_WORD.finditer(lowered)),
+        keywords=frozenset(t for t in toks if t in _UPGRADE or t in _ACADEMIC or t in _EDITIONS)
+        | frozenset("mac" if t in _MAC else "windows" for t in toks if t in _MAC or t in _WINDOWS),
     )
 
 
@@ -234,8 +275,9 @@ def _code_in_squashed(a: Profile, b: Profile) -> float:
     return 0.0
 
 
-def pair_features(a: Profile, b: Profile, idf: Callable[[str], float]) -> list[float]:
-    """The feature vector for one pair, in the order of FEATURE_NAMES; `idf` weighs a token."""
+def pair_features(a: Profile, b: Profile, stats: TextStats) -> list[float]:
+    """The feature vector for one pair, in the order of FEATURE_NAMES; `stats` gives the IDFs."""
+    idf = stats.token_idf
     exact, related, conflict, one_sided, in_other = _code_agreement(a, b)
     brand_agree, brand_conflict = _brand_agreement(a, b)
     variant_conflict, variant_agree = _variant_features(a, b)
@@ -286,15 +328,116 @@ def pair_features(a: Profile, b: Profile, idf: Callable[[str], float]) -> list[f
         variant_agree,
         _joined_token_match(a, b),
         _code_in_squashed(a, b),
+        *_text_similarity(a, b, stats),
+        *_version_agreement(a, b),
+        *_keyword_conflicts(a, b),
+        *_rare_unshared(a, b, idf),
+        abs(math.log(a.price / b.price)) if a.price is not None and b.price is not None else -1.0,
+        float(min(len_a, len_b)),
+        float(max(len_a, len_b)),
+        _core_cosine(a, b, stats),
+        w_shared / max(w_a, w_b) if max(w_a, w_b) > 0 else 0.0,
     ]
 
 
-def idf_table(documents: list[frozenset[str]]) -> tuple[dict[str, float], float]:
-    """Smoothed IDF per token over a list of token sets, and the IDF of an unseen token."""
-    counts: dict[str, int] = {}
-    for doc in documents:
-        for tok in doc:
-            counts[tok] = counts.get(tok, 0) + 1
-    n = len(documents)
-    table = {tok: math.log((n + 1) / (df + 1)) + 1.0 for tok, df in counts.items()}
-    return table, math.log(n + 1) + 1.0
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    norm_a = math.sqrt(sum(v * v for v in a.values()))
+    norm_b = math.sqrt(sum(v * v for v in b.values()))
+    if not norm_a or not norm_b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(k, 0.0) for k, v in a.items()) / (norm_a * norm_b)
+
+
+def _token_weights(toks: tuple[str, ...], stats: TextStats) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for tok in toks:
+        weights[tok] = weights.get(tok, 0.0) + stats.token_idf(tok)
+    return weights
+
+
+def _soft_tfidf(wa: dict[str, float], wb: dict[str, float], threshold: float = 0.9) -> float:
+    """Soft TF-IDF (Cohen et al.): TF-IDF cosine where tokens match by Jaro-Winkler."""
+    norm_a = math.sqrt(sum(v * v for v in wa.values()))
+    norm_b = math.sqrt(sum(v * v for v in wb.values()))
+    if not norm_a or not norm_b:
+        return 0.0
+    total = 0.0
+    for ta, va in wa.items():
+        best, weight = 0.0, 0.0
+        for tb, vb in wb.items():
+            sim = 1.0 if ta == tb else JaroWinkler.similarity(ta, tb)
+            if sim > best:
+                best, weight = sim, vb
+        if best >= threshold:
+            total += va * weight * best
+    return min(total / (norm_a * norm_b), 1.0)
+
+
+def _monge_elkan(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    if not a or not b:
+        return 0.0
+    return sum(max(JaroWinkler.similarity(x, y) for y in b) for x in a) / len(a)
+
+
+def _text_similarity(a: Profile, b: Profile, stats: TextStats) -> tuple[float, ...]:
+    """Token TF-IDF cosine, character n-gram TF-IDF cosine, soft TF-IDF, Monge-Elkan both ways."""
+    wa, wb = _token_weights(a.tokens, stats), _token_weights(b.tokens, stats)
+    ga = {g: c * stats.gram_idf(g) for g, c in a.grams.items()}
+    gb = {g: c * stats.gram_idf(g) for g, c in b.grams.items()}
+    set_a, set_b = tuple(a.token_set), tuple(b.token_set)
+    me_ab, me_ba = _monge_elkan(set_a, set_b), _monge_elkan(set_b, set_a)
+    return (
+        _cosine(wa, wb),
+        _cosine(ga, gb),
+        _soft_tfidf(wa, wb),
+        min(me_ab, me_ba),
+        max(me_ab, me_ba),
+    )
+
+
+def _version_agreement(a: Profile, b: Profile) -> tuple[float, ...]:
+    """Shared version numbers, conflicts (cs3 / cs4, 2007 / 2008) and one-sided versions."""
+    if a.versions and b.versions:
+        shared = a.versions & b.versions
+        share = len(shared) / min(len(a.versions), len(b.versions))
+        conflict, one_sided = (0.0 if shared else 1.0), 0.0
+    else:
+        share, conflict = 0.5, 0.0
+        one_sided = 1.0 if a.versions or b.versions else 0.0
+    year_conflict = 1.0 if a.years and b.years and not a.years & b.years else 0.0
+    prefixes = {prefix: digits for prefix, digits in a.alnum}
+    alnum_conflict = 0.0
+    for prefix, digits in b.alnum:
+        if prefix in prefixes and prefixes[prefix] != digits and (prefix, digits) not in a.alnum:
+            alnum_conflict = 1.0
+    return share, conflict, one_sided, year_conflict, alnum_conflict
+
+
+def _keyword_conflicts(a: Profile, b: Profile) -> tuple[float, ...]:
+    """Upgrade / academic named on one side only; different platform; different edition."""
+    ka, kb = a.keywords, b.keywords
+    upgrade = 1.0 if bool(ka & _UPGRADE) != bool(kb & _UPGRADE) else 0.0
+    academic = 1.0 if bool(ka & _ACADEMIC) != bool(kb & _ACADEMIC) else 0.0
+    plat_a, plat_b = ka & {"mac", "windows"}, kb & {"mac", "windows"}
+    platform = 1.0 if len(plat_a) == 1 and len(plat_b) == 1 and plat_a != plat_b else 0.0
+    ed_a, ed_b = ka & _EDITIONS, kb & _EDITIONS
+    edition = 1.0 if ed_a and ed_b and not ed_a & ed_b else 0.0
+    return upgrade, academic, platform, edition, 1.0 if bool(ed_a) != bool(ed_b) else 0.0
+
+
+def _rare_unshared(a: Profile, b: Profile, idf: Callable[[str], float]) -> tuple[float, float]:
+    """The IDF of the rarest word only one side has, per side: larger and smaller of the two."""
+    left = max((idf(t) for t in a.token_set - b.token_set), default=0.0)
+    right = max((idf(t) for t in b.token_set - a.token_set), default=0.0)
+    return max(left, right), min(left, right)
+
+
+def _core_cosine(a: Profile, b: Profile, stats: TextStats) -> float:
+    """Token TF-IDF cosine without brand words (titles repeat the brand inconsistently)."""
+
+    def core(toks: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(t for t in toks if not stats.is_brand(t.upper()))
+
+    return _cosine(_token_weights(core(a.tokens), stats), _token_weights(core(b.tokens), stats))

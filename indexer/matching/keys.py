@@ -105,6 +105,43 @@ def tokens(text: str) -> list[str]:
     return [t.replace(",", ".") for t in _TOKEN.findall(text.lower())]
 
 
+# Spellings that feeds shorten; applied to title tokens before any comparison.
+_SYNONYMS: dict[str, str] = {
+    "upg": "upgrade",
+    "upgrd": "upgrade",
+    "pbupgrd": "upgrade",
+    "prof": "professional",
+    "std": "standard",
+    "svr": "server",
+    "win": "windows",
+    "macintosh": "mac",
+    "osx": "mac",
+    "macosx": "mac",
+    "pkg": "package",
+    "ed": "edition",
+    "st": "st",
+    "stk": "st",
+    "pcs": "st",
+    "styck": "st",
+}
+_VERSION = re.compile(r"^v(\d+(?:\.\d+)?)$")
+
+
+def _canonical(token: str) -> str:
+    token = _SYNONYMS.get(token, token)
+    version = _VERSION.match(token)
+    if version:
+        token = version.group(1)
+    if token.endswith(".0") and token[:-2].isdigit():
+        token = token[:-2]
+    return token
+
+
+def title_tokens(text: str) -> list[str]:
+    """`tokens` with feed abbreviations spelled out and versions unified ("v2.0" -> "2")."""
+    return [_canonical(t) for t in tokens(text)]
+
+
 def is_code_like(key: str) -> bool:
     """A model-number-like key: letters and digits mixed, at least MIN_CODE_LENGTH long."""
     return (

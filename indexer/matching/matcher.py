@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from catalog.enums import MatchMethod
+from indexer.matching.batch_features import code_conflict, fast_pair_features, text_vectors
 from indexer.matching.catalog_index import CatalogIndex, blocking_keys
-from indexer.matching.features import FEATURE_NAMES, make_profile, pair_features
+from indexer.matching.features import FEATURE_NAMES, make_profile
 from indexer.matching.keys import brand_key, code_key, model_codes
 from indexer.matching.model import PairScorer, default_model
+from indexer.matching.text_stats import TextStats
 from indexer.records import OfferRecord
 
 CONF_GTIN = 1.0
@@ -28,10 +30,9 @@ CONF_BRAND_MPN = 0.97
 CONF_BRAND_TITLE_CODE = 0.93
 CONF_MPN_ONLY = 0.90
 CONF_TITLE_CODE_ONLY = 0.85
+MIN_STATS_DOCS = 500  # below this many catalog names, IDF comes from the scorer's own stats
 MIN_DISTINCTIVE_CODE = 6  # an MPN alone must be at least this long (and mixed, or 8+ digits)
 
-_CODE_CONFLICT = FEATURE_NAMES.index("code_conflict")
-_CODE_EXACT = FEATURE_NAMES.index("code_exact")
 _BRAND_CONFLICT = FEATURE_NAMES.index("brand_conflict")
 _UNIT_CONFLICT = FEATURE_NAMES.index("unit_conflict")
 _VARIANT_CONFLICT = FEATURE_NAMES.index("variant_conflict")
@@ -83,6 +84,13 @@ class Matcher:
         self.index = index
         self.model = model if model is not None else default_model()
         self.k = k
+
+    @property
+    def stats(self) -> TextStats:
+        """IDF statistics: the catalog's own once it is large enough, else the scorer's."""
+        if len(self.index.stats) < MIN_STATS_DOCS and self.model.text_stats is not None:
+            return self.model.text_stats
+        return self.index.stats
 
     def match_many(self, offers: Iterable[OfferRecord]) -> list[MatchResult]:
         return [self.match(offer) for offer in offers]
@@ -169,18 +177,23 @@ class Matcher:
         blocked = self.index.candidates(keys, self.k)
         thresholds = self.model.thresholds
         scored: list[Candidate] = []
+        stats = self.stats
+        offer_vectors = text_vectors(profile, stats)
         for pid, _ in blocked:
-            x = pair_features(profile, self.index.profile(pid), self.index.idf)
-            score = self.model.score(x)
-            reason = "title"
-            if x[_CODE_CONFLICT] and not x[_CODE_EXACT]:
-                # a different model number on both sides is never the same product
-                score = min(score, thresholds.review_low - 1e-6)
+            product, product_vectors = self.index.profile_vectors(pid, stats)
+            if code_conflict(profile, product):
+                # a different model number on both sides is never the same product: the score
+                # is held below review_low whatever the model says, so it is not computed
                 reason = "title, model numbers conflict"
-            elif x[_UNIT_CONFLICT] or x[_VARIANT_CONFLICT] or x[_BRAND_CONFLICT]:
-                score = min(score, thresholds.accept - 1e-6)
+                scored.append(Candidate(pid, _below(thresholds.review_low), reason))
+                continue
+            x = fast_pair_features(profile, offer_vectors, product, product_vectors)
+            score = round(self.model.score(x), 4)
+            reason = "title"
+            if x[_UNIT_CONFLICT] or x[_VARIANT_CONFLICT] or x[_BRAND_CONFLICT]:
+                score = min(score, _below(thresholds.accept))
                 reason = "title, size/variant/brand conflict"
-            scored.append(Candidate(pid, round(score, 4), reason))
+            scored.append(Candidate(pid, score, reason))
         scored.sort(key=lambda c: c.score, reverse=True)
         if not scored:
             return MatchResult(None, None, 0.0, candidates=_merge(review, []))
@@ -195,6 +208,11 @@ class Matcher:
             ambiguous = best.score - runner_up < thresholds.margin
             return MatchResult(None, None, 0.0, candidates=in_review, ambiguous=ambiguous)
         return MatchResult(None, None, 0.0, candidates=_merge(review, []))
+
+
+def _below(threshold: float) -> float:
+    """The highest 4-decimal score under `threshold` (scores are rounded to 4 decimals)."""
+    return round(threshold - 1e-4, 4)
 
 
 def _merge(identifier_hits: list[Candidate], title_hits: list[Candidate]) -> list[Candidate]:

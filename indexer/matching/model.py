@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from indexer.errors import IndexerError
 from indexer.matching.features import FEATURE_NAMES
+from indexer.matching.text_stats import TextStats
 
 FloatArray = npt.NDArray[np.float64]
 DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
@@ -35,7 +36,9 @@ class ModelFormatError(IndexerError):
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """accept: link automatically; review_low: send to review; margin: top-two ambiguity gap."""
+    """accept: link automatically; review_low: send to review; margin: top-two ambiguity gap.
+
+    Scores in [review_low, accept) go to the review queue with no link."""
 
     accept: float
     review_low: float
@@ -77,6 +80,8 @@ class PairScorer:
     thresholds: Thresholds = field(default_factory=lambda: Thresholds(0.85, 0.5))
     feature_names: tuple[str, ...] = FEATURE_NAMES
     note: str = ""
+    # IDF statistics the scorer was trained with; a fallback for catalogs too small to fit their own
+    text_stats: TextStats | None = field(default=None, compare=False)
 
     def margin(self, x: list[float]) -> float:
         """The raw log-odds for one vector."""
@@ -118,6 +123,22 @@ class PairScorer:
             thresholds=thresholds,
             feature_names=self.feature_names,
             note=self.note,
+            text_stats=self.text_stats,
+        )
+
+    def with_text_stats(self, stats: TextStats | None) -> PairScorer:
+        return PairScorer(
+            kind=self.kind,
+            bias=self.bias,
+            weights=self.weights,
+            mean=self.mean,
+            scale=self.scale,
+            trees=self.trees,
+            learning_rate=self.learning_rate,
+            thresholds=self.thresholds,
+            feature_names=self.feature_names,
+            note=self.note,
+            text_stats=stats,
         )
 
     def to_json(self) -> str:
@@ -140,6 +161,8 @@ class PairScorer:
                 [list(t.feature), list(t.threshold), list(t.left), list(t.right), list(t.value)]
                 for t in self.trees
             ]
+        if self.text_stats is not None:
+            doc["text_stats"] = self.text_stats.to_doc(min_df=5)
         return json.dumps(doc, indent=1)
 
     @classmethod
@@ -149,6 +172,7 @@ class PairScorer:
             names = tuple(doc["feature_names"])
             if names != FEATURE_NAMES:
                 raise ModelFormatError(f"model features {names} differ from {FEATURE_NAMES}")
+            stats = TextStats.from_doc(doc["text_stats"]) if "text_stats" in doc else None
             th = doc["thresholds"]
             thresholds = Thresholds(
                 float(th["accept"]), float(th["review_low"]), float(th["margin"])
@@ -162,6 +186,7 @@ class PairScorer:
                     scale=tuple(float(v) for v in doc["scale"]),
                     thresholds=thresholds,
                     note=str(doc.get("note", "")),
+                    text_stats=stats,
                 )
             if doc["kind"] == "boosted":
                 trees = tuple(
@@ -181,6 +206,7 @@ class PairScorer:
                     learning_rate=float(doc["learning_rate"]),
                     thresholds=thresholds,
                     note=str(doc.get("note", "")),
+                    text_stats=stats,
                 )
             raise ModelFormatError(f"unknown model kind {doc['kind']!r}")
         except (KeyError, TypeError, ValueError) as exc:
@@ -343,10 +369,19 @@ def best_f1_threshold(scores: FloatArray, labels: FloatArray) -> tuple[float, fl
 
 
 def choose_thresholds(
-    scores: FloatArray, labels: FloatArray, precision: float = 0.98, recall: float = 0.98
+    scores: FloatArray,
+    labels: FloatArray,
+    precision: float = 0.98,
+    recall: float = 0.97,
+    floor: tuple[float, float] = (0.7, 0.3),
+    min_band: float = 0.1,
 ) -> Thresholds:
     """accept: the lowest cut whose precision stays >= `precision` (never guess);
-    review_low: the highest cut that still keeps `recall` of the true matches in review."""
+    review_low: the highest cut that still keeps `recall` of the true matches in review.
+    `floor` bounds (accept, review_low) from below: a near-separable calibration split would
+    otherwise push both cuts down to its lowest positive score. review_low is kept at least
+    `min_band` under accept, so scores just short of a confident match are reviewed rather
+    than dropped (a calibration split where recall is reached above accept has no band)."""
     order = np.argsort(-scores)
     s, y = scores[order], labels[order]
     tp = np.cumsum(y)
@@ -356,5 +391,6 @@ def choose_thresholds(
     accept = float(s[ok.max()]) if ok.size else 0.99
     reach = np.nonzero(tp / positives >= recall)[0]
     review_low = float(s[reach.min()]) if reach.size else float(s.min())
-    review_low = min(review_low, accept)
+    accept = min(max(accept, floor[0]), 0.999)
+    review_low = min(max(review_low, floor[1]), accept - min_band)
     return Thresholds(accept=round(accept, 4), review_low=round(review_low, 4), margin=0.05)

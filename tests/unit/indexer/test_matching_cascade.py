@@ -111,6 +111,18 @@ def test_ambiguous_twins_go_to_review_without_a_link(matcher: Matcher) -> None:
     assert {c.product_id for c in result.candidates} >= {6, 7}
 
 
+def test_title_score_in_the_review_band_goes_to_review_without_a_link(matcher: Matcher) -> None:
+    # product 1 minus the word "komposit": likely, but short of a confident match
+    thresholds = matcher.model.thresholds
+    result = matcher.match(_offer("3M ESPE Filtek Supreme XTE A2 4 g"))
+    assert (result.product_id, result.method, result.confidence) == (None, None, 0.0)
+    assert not result.ambiguous  # the review band itself, not the top-two margin rule
+    assert result.needs_review
+    best = result.candidates[0]
+    assert best.product_id == 1
+    assert thresholds.review_low <= best.score < thresholds.accept
+
+
 def test_unrelated_offer_is_unmatched(matcher: Matcher) -> None:
     result = matcher.match(_offer("Kaffebryggare Moccamaster svart"))
     assert (result.product_id, result.candidates) == (None, [])
@@ -136,4 +148,6 @@ def test_default_model_round_trips_through_json() -> None:
     model = default_model()
     again = PairScorer.from_json(model.to_json())
     assert again == model
-    assert 0.0 < model.thresholds.review_low <= model.thresholds.accept < 1.0
+    assert 0.0 < model.thresholds.review_low < model.thresholds.accept < 1.0
+    # a real review band: titles short of a confident match are reviewed, never guessed
+    assert model.thresholds.accept - model.thresholds.review_low >= 0.1 - 1e-9
