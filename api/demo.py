@@ -21,8 +21,9 @@ from xml.sax.saxutils import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.demo_history import ensure_history
 from catalog.db import transaction
-from catalog.models import Product, ProductIdentifier, Retailer, RetailerSignals, User, utcnow
+from catalog.models import Product, ProductIdentifier, Retailer, User
 from catalog.settings import PROJECT_ROOT, Settings
 from indexer.catalog_service import import_catalog
 from indexer.pipeline import FeedOptions, run_feed, submit_feed
@@ -189,9 +190,9 @@ def ensure_catalog(
     return int(count)
 
 
-def ensure_retailers_and_users(factory: sessionmaker[Session]) -> None:
-    from api.auth import hash_password
-
+def ensure_retailers_and_users(factory: sessionmaker[Session], password_hash: str) -> None:
+    """Retailers with presentations and one user per role. Their quality signals are not
+    seeded: ``api.demo_history`` computes them from the generated order history."""
     with transaction(factory) as s:
         for d in RETAILERS:
             r = s.scalar(select(Retailer).where(Retailer.slug == d.slug))
@@ -203,31 +204,6 @@ def ensure_retailers_and_users(factory: sessionmaker[Session]) -> None:
                 f"{d.name} levererar förbrukningsmaterial och instrument till kliniker från "
                 f"vårt lager i {d.city}. Beställ före kl. 14 så skickar vi samma dag."
             )
-            if s.get(RetailerSignals, r.id) is None:
-                q = d.quality
-                rr = _rng("signals", d.slug)
-                n = rr.randint(40, 400)
-                s.add(
-                    RetailerSignals(
-                        retailer_id=r.id,
-                        delivery_precision=min(0.99, 0.55 + 0.44 * q + rr.uniform(-0.03, 0.03)),
-                        delivery_count=n,
-                        stock_accuracy=min(0.99, 0.6 + 0.38 * q),
-                        stock_count=n,
-                        review_overall=round(2.2 + 2.7 * q, 2),
-                        review_count=rr.randint(3, 120),
-                        treatment=round(2.4 + 2.5 * q, 2),
-                        treatment_count=rr.randint(3, 80),
-                        feedback=round(2.1 + 2.8 * q, 2),
-                        feedback_count=rr.randint(3, 80),
-                        rma=min(0.98, 0.5 + 0.45 * q),
-                        rma_count=rr.randint(2, 40),
-                        competence=round(2.5 + 2.4 * q, 2),
-                        competence_count=rr.randint(3, 60),
-                        source="demo",
-                        updated_at=utcnow(),
-                    )
-                )
         for email, name, clinic, role, slug in DEMO_USERS:
             if s.scalar(select(User).where(User.email == email)) is None:
                 rid = None
@@ -240,7 +216,7 @@ def ensure_retailers_and_users(factory: sessionmaker[Session]) -> None:
                         clinic=clinic,
                         role=role,
                         retailer_id=rid,
-                        password_hash=hash_password(DEMO_PASSWORD),
+                        password_hash=password_hash,
                     )
                 )
 
@@ -444,9 +420,12 @@ def write_feed(d: DemoRetailer, rows: list[dict[str, Any]], folder: Path) -> Pat
 def build_demo(
     factory: sessionmaker[Session], settings: Settings, say: Callable[[str], None] = print
 ) -> dict[str, int]:
-    """Catalog, retailers, users, feeds, index. Idempotent."""
+    """Catalog, retailers, users, feeds, marketplace history, index. Idempotent."""
+    from api.auth import hash_password
+
+    password_hash = hash_password(DEMO_PASSWORD)
     count = ensure_catalog(factory, settings, say)
-    ensure_retailers_and_users(factory)
+    ensure_retailers_and_users(factory, password_hash)
     products = _products(factory)
     feeds_dir = settings.data_dir / "demo-feeds"
     offers = 0
@@ -459,6 +438,14 @@ def build_demo(
             f"  {d.name:34} {path.suffix:6} {outcome.status:9} "
             f"rader={outcome.counts.get('rows')} fel={outcome.counts.get('rejected')}"
         )
+    ensure_history(
+        factory,
+        {d.slug: d.quality for d in RETAILERS},
+        password_hash,
+        say,
+        demo_retailer="nordisk-dentaldepa",
+        demo_clinic="klinik@valbar.test",
+    )
     from search.documents import build_documents
     from search.registry import get_backend
 

@@ -10,6 +10,7 @@ after its response). Cart adds and orders are written in their own transaction
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,24 @@ def event_row(
     }
 
 
+def search_rows(
+    query: str, shown: Sequence[tuple[int, int | None]], at: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Pure: one ``search`` event per product shown, ``shown`` = ``[(product_id, retailer id of
+    its best offer or None), ...]``; the shared values are computed once (hot path)."""
+    kind, text, when = DemandKind.SEARCH.value, query.strip()[:MAX_QUERY], as_utc(at or utc_now())
+    return [
+        {
+            "kind": kind,
+            "product_id": pid,
+            "query": text,
+            "retailers": [] if rid is None else [[rid, 1]],
+            "created_at": when,
+        }
+        for pid, rid in shown
+    ]
+
+
 def write_events(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Append the rows with one executemany INSERT; returns how many were written."""
     if rows:
@@ -64,20 +83,33 @@ def add_event(
 class DemandRecorder:
     """A thread-safe buffer of events written in batches of ``batch_size``.
 
-    ``record`` is O(1) and does no I/O; it returns True when a batch is ready, so the caller
-    can schedule ``flush`` off its hot path (e.g. a FastAPI background task).
+    ``record`` is O(1) and does no I/O; it returns True when a batch is ready (full, or its
+    oldest event has waited ``max_age`` seconds), so the caller can schedule ``flush`` off its
+    hot path (e.g. a FastAPI background task).
     """
 
-    def __init__(self, session_factory: Callable[[], Session], batch_size: int = 200) -> None:
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        batch_size: int = 200,
+        *,
+        max_age: float = 5.0,
+    ) -> None:
         self._factory = session_factory
         self._batch_size = batch_size
+        self._max_age = max_age
         self._lock = threading.Lock()
         self._rows: list[dict[str, Any]] = []
+        self._oldest = 0.0
 
-    def record(self, row: dict[str, Any]) -> bool:
+    def record(self, *rows: dict[str, Any]) -> bool:
+        """Buffer one or more rows; True when the buffer should be flushed."""
+        now = time.monotonic()
         with self._lock:
-            self._rows.append(row)
-            return len(self._rows) >= self._batch_size
+            if not self._rows:
+                self._oldest = now
+            self._rows.extend(rows)
+            return len(self._rows) >= self._batch_size or now - self._oldest >= self._max_age
 
     def pending(self) -> int:
         with self._lock:

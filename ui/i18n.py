@@ -9,9 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from starlette.requests import Request
+
+from marketplace.dates import LOCAL_TZ, as_utc
+from ui.messages_market import MARKET_MESSAGES
 
 LANGS = ("sv", "en")
 DEFAULT_LANG = "sv"
@@ -418,6 +422,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.retired": ("tidigare", "retired"),
 }
 
+MESSAGES.update(MARKET_MESSAGES)
+
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -469,6 +475,12 @@ class Formatter:
 
     def stars(self, value: float | None) -> str:
         return "–" if value is None else self.number(value, 1)
+
+    def when(self, value: datetime | None) -> str:
+        """An instant as Swedish local date and time."""
+        if value is None:
+            return "–"
+        return as_utc(value).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def translator(lang: str) -> Callable[..., str]:

@@ -16,6 +16,27 @@ from ui import templates_dir
 from ui.i18n import LANG_COOKIE, LANGS, Formatter, pick_lang, translator
 
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+NOTICES = frozenset(
+    {
+        "added",
+        "updated",
+        "removed",
+        "placed",
+        "delivered",
+        "cancelled",
+        "confirmed",
+        "shipped",
+        "reordered",
+        "rma_requested",
+        "rma_decided",
+        "rma_resolved",
+        "review_published",
+        "review_held",
+        "responded",
+        "account_deleted",
+    }
+)
+"""Notices a page shows after a redirect (``?notice=``); never free text from the URL."""
 
 env = Environment(
     loader=FileSystemLoader(str(templates_dir)),
@@ -60,6 +81,9 @@ def render(
         "csrf": lambda: csrf_token(request),
         "url_with": lambda path=None, **changes: url_with(request, path, **changes),
         "path": request.url.path,
+        "notice_key": notice_key
+        if (notice_key := request.query_params.get("notice")) in NOTICES
+        else None,
     }
     ctx.update(context or {})
     html = env.get_template(template).render(ctx)

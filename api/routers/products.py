@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.deps import RateLimitDep, SearchDep, SessionDep, SettingsDep
 from api.problems import InvalidInput, NotFound
+from api.routers.search import record_view
 from api.schemas.common import MAX_INT, ListResponse, problems
 from api.schemas.products import OfferPublic, ProductPublic
 from catalog.models import Offer, Product, Retailer
@@ -104,6 +105,8 @@ def _load(session: Session, ids: list[int]) -> dict[int, Product]:
 @router.get("/products/{product_id}", response_model=ProductPublic, responses=problems(404, 422))
 def get_product(
     product_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     service: SearchDep,
     settings: SettingsDep,
@@ -113,7 +116,9 @@ def get_product(
     product = _load(session, [product_id]).get(product_id)
     if product is None:
         raise NotFound(f"no product with id {product_id}")
-    return product_public(session, service, product, settings.ranking_config)
+    public = product_public(session, service, product, settings.ranking_config)
+    record_view(request, background, product_id, ((o.retailer, o.rank) for o in public.offers))
+    return public
 
 
 def parse_ids(raw: str) -> list[int]:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ui.routes import account, clinic, console, portal
+from ui.routes import account, clinic, console, me, portal, portal_market, reviews, shop
 
 router = APIRouter(include_in_schema=False)
 router.include_router(clinic.router)
 router.include_router(account.router)
 router.include_router(portal.router)
 router.include_router(console.router)
+router.include_router(shop.router)
+router.include_router(reviews.router)
+router.include_router(me.router)
+router.include_router(portal_market.router)
 
 __all__ = ["router"]

@@ -6,12 +6,13 @@ from decimal import Decimal, InvalidOperation
 from math import ceil
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
+from api.routers.search import record_search, record_view
 from catalog.models import Offer, Product, Retailer, RetailerSignals
 from search.errors import InvalidSearchRequest
 from search.protocol import SortOrder
@@ -19,6 +20,7 @@ from search.service import SearchRequest, SearchResponse
 from ui.explain_view import bars
 from ui.i18n import pick_lang
 from ui.rendering import render
+from ui.routes.reviews import review_section
 
 router = APIRouter()
 
@@ -60,6 +62,7 @@ def _quality(session: Session, slugs: set[str]) -> dict[str, RetailerSignals]:
 @router.get("/", response_class=HTMLResponse, name="ui_search")
 def search_page(
     request: Request,
+    background: BackgroundTasks,
     search: SearchDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -121,6 +124,8 @@ def search_page(
             )
         except InvalidSearchRequest as exc:
             error = str(exc)
+        else:
+            record_search(request, background, query, result)
     quality: dict[str, RetailerSignals] = {}
     names: dict[str, str] = {}
     pages = 0
@@ -186,6 +191,8 @@ def _offer_rows(
         stored = offers.get(r.offer.offer_id)
         rows.append(
             {
+                "offer_id": r.offer.offer_id,
+                "buyable": stored is not None and stored.price is not None,
                 "rank": r.rank,
                 "score": r.score,
                 "retailer_slug": r.offer.retailer.slug,
@@ -208,6 +215,7 @@ def _offer_rows(
 @router.get("/produkt/{product_id}", response_class=HTMLResponse, name="ui_product")
 def product_page(
     request: Request,
+    background: BackgroundTasks,
     product_id: int,
     search: SearchDep,
     session: SessionDep,
@@ -220,7 +228,10 @@ def product_page(
             request, "error.html", {"message_key": "product.not_found"}, user=user, status_code=404
         )
     rows = _offer_rows(session, search, product_id, settings.ranking_config, pick_lang(request))
-    return render(request, "product.html", {"product": product, "offers": rows}, user=user)
+    record_view(request, background, product_id, ((o["retailer_slug"], o["rank"]) for o in rows))
+    context = {"product": product, "offers": rows}
+    context.update(review_section(request, session, user, "product", product_id))
+    return render(request, "product.html", context, user=user)
 
 
 def _compare_ids(ids: list[str]) -> list[int]:
@@ -322,15 +333,12 @@ def retailer_page(
     website = (
         retailer.website if (retailer.website or "").startswith(("https://", "http://")) else None
     )
-    return render(
-        request,
-        "retailer.html",
-        {
-            "retailer": retailer,
-            "signals": rows,
-            "offers": offers,
-            "video": video,
-            "website": website,
-        },
-        user=user,
-    )
+    context = {
+        "retailer": retailer,
+        "signals": rows,
+        "offers": offers,
+        "video": video,
+        "website": website,
+    }
+    context.update(review_section(request, session, user, "retailer", retailer.id))
+    return render(request, "retailer.html", context, user=user)

@@ -35,6 +35,7 @@ PASSWORD = "valbar-test-lösen"
 EMAILS = {
     "clinic": "klinik@valbar.test",
     "retailer": "handlare@valbar.test",
+    "retailer2": "smilo@valbar.test",
     "merchandiser": "merch@valbar.test",
     "admin": "admin@valbar.test",
 }
@@ -221,6 +222,13 @@ def seed(settings: Settings) -> tuple[dict[str, int], dict[str, int]]:
                     name="Erik Berg",
                     role="retailer",
                     retailer_id=good.id,
+                    password_hash=hashed,
+                ),
+                User(
+                    email=EMAILS["retailer2"],
+                    name="Maja Sund",
+                    role="retailer",
+                    retailer_id=fresh.id,
                     password_hash=hashed,
                 ),
                 User(

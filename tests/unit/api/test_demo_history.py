@@ -1,0 +1,60 @@
+"""The demo's order history is generated through the marketplace services, so retailer
+signals are measured from it; worse retailers are late more often; it is made only once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from api.demo_history import ensure_history
+from catalog.models import RetailerSignals
+from indexer.jobs import factory_for
+from marketplace.models import DemandEvent, Order, Review
+from tests.unit.ui.ui_support import seed, ui_settings
+
+QUALITY = {"nordisk-dentaldepa": 0.95, "lagerbolaget": 0.45, "smilo": 0.9}
+
+
+def test_history_measures_signals_and_is_made_once(tmp_path: Path) -> None:
+    settings = ui_settings(tmp_path)
+    _products, retailers = seed(settings)
+    factory = factory_for(settings)
+    said: list[str] = []
+    made = ensure_history(
+        factory,
+        QUALITY,
+        "not-a-login",
+        said.append,
+        demo_retailer="nordisk-dentaldepa",
+        demo_clinic="klinik@valbar.test",
+        days=45,
+    )
+    assert made["orders"] > 100 and made["late"] > 0 and made["reviews"] > 0
+    with factory() as s:
+        rows = {r.retailer_id: r for r in s.scalars(select(RetailerSignals))}
+        good, bad = rows[retailers["nordisk-dentaldepa"]], rows[retailers["lagerbolaget"]]
+        assert {r.source for r in rows.values()} == {"measured"}
+        assert good.delivery_count > 10 and bad.delivery_count > 10
+        assert (good.delivery_precision or 0) > (bad.delivery_precision or 0)
+        assert (good.review_overall or 0) > (bad.review_overall or 0)
+        held = s.scalar(
+            select(func.count())
+            .select_from(Review)
+            .where(Review.retailer_id == retailers["nordisk-dentaldepa"], Review.status == "held")
+        )
+        assert held == 1  # a fresh low review waits in the demo retailer's portal
+        responded = s.scalar(
+            select(func.count()).select_from(Review).where(Review.response.is_not(None))
+        )
+        unanswered_low = s.scalar(
+            select(func.count())
+            .select_from(Review)
+            .where(Review.rating <= 2, Review.response.is_(None), Review.status == "published")
+        )
+        assert responded and unanswered_low
+        assert (s.scalar(select(func.count()).select_from(DemandEvent)) or 0) > 1000
+        orders = s.scalar(select(func.count()).select_from(Order))
+    assert ensure_history(factory, QUALITY, "x", said.append) == {}
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Order)) == orders

@@ -1,0 +1,187 @@
+"""What the marketplace pages share: login and role gates, domain errors shown as pages,
+commits that recompute measured signals, notices after a redirect, and view models (order
+timelines, reviews) built from the ``marketplace`` services' objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+from api.problems import DOMAIN_ERRORS
+from catalog.models import User
+from marketplace import errors as market
+from marketplace import reviews
+from marketplace.dates import local_date, utc_now
+from marketplace.enums import REVIEW_DIMENSIONS, OrderStatus
+from marketplace.models import Order
+from marketplace.reviews import ShownReview
+from marketplace.tasks import signals_changed
+from ui.rendering import NOTICES, render
+
+ERROR_KEYS: dict[type[market.MarketplaceError], str] = {
+    market.NotAllowed: "market_error.not_allowed",
+    market.NotFound: "market_error.not_found",
+    market.InvalidInput: "market_error.invalid",
+    market.DuplicateReview: "market_error.duplicate_review",
+    market.EmptyCart: "market_error.empty_cart",
+    market.OfferUnavailable: "market_error.offer_unavailable",
+    market.IllegalTransition: "market_error.illegal_transition",
+}
+
+
+def login_gate(request: Request, user: User | None) -> Response | None:
+    """Anonymous visitors are sent to log in and brought back here."""
+    if user is None:
+        target = quote(request.url.path, safe="/")
+        return RedirectResponse(f"/logga-in?next={target}", status_code=303)
+    return None
+
+
+def role_gate(request: Request, user: User | None, *roles: str) -> Response | None:
+    """Log in first; then only ``roles`` (a 403 page for others)."""
+    if (refused := login_gate(request, user)) is not None:
+        return refused
+    assert user is not None
+    if user.role not in roles or (user.role == "retailer" and user.retailer_id is None):
+        return render(
+            request, "error.html", {"message_key": "error.forbidden"}, user=user, status_code=403
+        )
+    return None
+
+
+def error_page(request: Request, user: User | None, exc: market.MarketplaceError) -> Response:
+    """A domain error as a page, with the status the API would give it."""
+    if isinstance(exc, market.NotLoggedIn):
+        return login_gate(request, None) or RedirectResponse("/logga-in", status_code=303)
+    status = next((DOMAIN_ERRORS[c][0] for c in type(exc).__mro__ if c in DOMAIN_ERRORS), 400)
+    key = next((ERROR_KEYS[c] for c in type(exc).__mro__ if c in ERROR_KEYS), "market_error.other")
+    return render(
+        request,
+        "error.html",
+        {"message_key": key, "detail": str(exc)},
+        user=user,
+        status_code=status,
+    )
+
+
+def see_other(path: str, notice: str | None = None, fragment: str = "") -> RedirectResponse:
+    """Post/redirect/get, with a notice key the next page shows."""
+    if notice is not None:
+        path = f"{path}{'&' if '?' in path else '?'}notice={notice}"
+    return RedirectResponse(f"{path}#{fragment}" if fragment else path, status_code=303)
+
+
+def notice(request: Request) -> str | None:
+    """The whitelisted notice key of ``?notice=`` (never free text from the URL)."""
+    value = request.query_params.get("notice")
+    return value if value in NOTICES else None
+
+
+def commit_events(request: Request, session: Session, retailer_ids: Iterable[int | None]) -> None:
+    """Commit, then recompute the retailers' measured signals and refresh search's cache."""
+    session.commit()
+    ids = {rid for rid in retailer_ids if rid is not None}
+    if not ids:
+        return
+    signals_changed(request.app.state.settings, request.app.state.session_factory, ids)
+    service = request.app.state.search.built
+    if service is not None:
+        service.refresh_signals()
+
+
+def publish_due(request: Request, session: Session) -> None:
+    """Publish held reviews whose response window has passed (before showing reviews)."""
+    published = reviews.publish_due_reviews(session, utc_now())
+    commit_events(request, session, [r.retailer_id for r in published])
+
+
+# ---------------------------------------------------------------- view models
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    key: str  # order_status.* key
+    at: datetime | None
+    done: bool
+    note_key: str | None = None
+    note_date: date | None = None
+
+
+def timeline(order: Order) -> list[Step]:
+    """Pure: the order's status steps (placed, confirmed, shipped, delivered | cancelled)."""
+    steps = [Step("order_status.placed", order.placed_at, True)]
+    promised = order.promised_delivery_date
+    steps.append(
+        Step(
+            "order_status.confirmed",
+            order.confirmed_at,
+            order.confirmed_at is not None,
+            "order.promised" if promised else None,
+            promised,
+        )
+    )
+    if order.status == OrderStatus.CANCELLED:
+        steps.append(
+            Step(
+                "order_status.cancelled",
+                order.cancelled_at,
+                True,
+                f"cancel_reason.{order.cancel_reason or 'other'}",
+            )
+        )
+        return [s for s in steps if s.done]
+    steps.append(Step("order_status.shipped", order.shipped_at, order.shipped_at is not None))
+    note = None
+    if order.delivered_at is not None:
+        note = {True: "order.on_time", False: "order.late", None: "order.auto_delivered"}[
+            order.delivered_on_time
+        ]
+    steps.append(
+        Step("order_status.delivered", order.delivered_at, order.delivered_at is not None, note)
+    )
+    return steps
+
+
+def overdue(order: Order, now: datetime) -> bool:
+    """Pure: confirmed or shipped and past its promised (Swedish) date."""
+    promised = order.promised_delivery_date
+    return (
+        order.status in (OrderStatus.CONFIRMED, OrderStatus.SHIPPED)
+        and promised is not None
+        and promised < local_date(now)
+    )
+
+
+def review_view(shown: ShownReview) -> dict[str, Any]:
+    """A review as the templates show it: author, clinic, stars, dimensions, response."""
+    r = shown.review
+    return {
+        "id": r.id,
+        "author": shown.author_name,
+        "clinic": shown.author_clinic,
+        "rating": r.rating,
+        "text": r.text,
+        "verified": r.verified_purchase,
+        "status": r.status,
+        "target_type": r.target_type,
+        "target_id": r.target_id,
+        "created_at": r.created_at,
+        "published_at": r.published_at,
+        "due": r.response_due_at,
+        "response": r.response,
+        "responded_at": r.responded_at,
+        "dimensions": [
+            (name, getattr(r, name)) for name in REVIEW_DIMENSIONS if getattr(r, name) is not None
+        ],
+    }
+
+
+def average(rows: list[dict[str, Any]]) -> float | None:
+    return sum(r["rating"] for r in rows) / len(rows) if rows else None

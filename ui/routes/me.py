@@ -1,0 +1,89 @@
+""" "Mina uppgifter" (GDPR export and account deletion) and the campaigns section, which a
+clinic opens by choice: campaigns are never shown in search or on product pages."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from api.auth import clear_session, verify_csrf
+from api.deps import CurrentUser, SessionDep, SettingsDep
+from catalog.models import Product, Retailer
+from marketplace import campaigns, gdpr
+from marketplace.dates import utc_now
+from ui.market_views import login_gate, notice, see_other
+from ui.rendering import render
+
+router = APIRouter()
+
+
+@router.get("/mina-uppgifter", response_class=HTMLResponse, name="ui_me")
+def my_data_page(request: Request, user: CurrentUser) -> Response:
+    if (refused := login_gate(request, user)) is not None:
+        return refused
+    return render(request, "me.html", {"failed": False, "notice": notice(request)}, user=user)
+
+
+@router.get("/mina-uppgifter/export", name="ui_me_export")
+def export_my_data(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    """Everything stored about the user, as a JSON download (GDPR art. 15 and 20)."""
+    if (refused := login_gate(request, user)) is not None:
+        return refused
+    assert user is not None
+    data = gdpr.export_user_data(session, user.id)
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="valbar-mina-uppgifter.json"'},
+    )
+
+
+@router.post("/mina-uppgifter/radera", dependencies=[Depends(verify_csrf)])
+def delete_my_account(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    confirm: str = Form(""),
+    email: str = Form(""),
+) -> Response:
+    """Delete the account after an explicit confirmation (the box and the e-mail typed)."""
+    if (refused := login_gate(request, user)) is not None:
+        return refused
+    assert user is not None
+    if confirm != "1" or email.strip().lower() != user.email.lower():
+        return render(
+            request, "me.html", {"failed": True, "notice": None}, user=user, status_code=422
+        )
+    gdpr.delete_account(session, user.id)
+    session.commit()
+    response = see_other("/", "account_deleted")
+    clear_session(response, settings)
+    return response
+
+
+@router.get("/kampanjer", response_class=HTMLResponse, name="ui_campaigns")
+def campaigns_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    found = campaigns.active_campaigns(session, utc_now())
+    retailers = {
+        r.id: r
+        for r in session.scalars(
+            select(Retailer).where(Retailer.id.in_({c.retailer_id for c in found}))
+        )
+    }
+    ids = {int(pid) for c in found for pid in (c.product_ids or [])}
+    names = (
+        dict(session.execute(select(Product.id, Product.name).where(Product.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    return render(
+        request,
+        "campaigns.html",
+        {"campaigns": found, "retailers": retailers, "product_names": names},
+        user=user,
+    )

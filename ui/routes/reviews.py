@@ -1,0 +1,99 @@
+"""Reviews on product and retailer pages: the published list (name and clinic shown,
+verified-purchase badge, the retailer's response) and the form for logged-in users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import verify_csrf
+from api.deps import CurrentUser, SessionDep, SettingsDep
+from catalog.models import User
+from marketplace import reviews
+from marketplace.dates import utc_now
+from marketplace.enums import REVIEW_DIMENSIONS, OrderStatus, ReviewState, ReviewTarget
+from marketplace.errors import InvalidInput, MarketplaceError
+from marketplace.models import Order
+from ui.market_views import average, commit_events, error_page, login_gate, review_view, see_other
+from ui.routes.account import safe_next
+
+router = APIRouter()
+
+
+def review_section(
+    request: Request, session: Session, user: User | None, target_type: str, target_id: int
+) -> dict[str, Any]:
+    """Published reviews of a target and what its review form needs."""
+    shown = reviews.published_reviews(session, target_type, target_id, now=utc_now())
+    commit_events(request, session, [])  # due held reviews were published on the way
+    rows = [review_view(s) for s in shown]
+    delivered: list[Order] = []
+    if user is not None and user.role == "clinic" and target_type == ReviewTarget.RETAILER:
+        delivered = list(
+            session.scalars(
+                select(Order)
+                .where(
+                    Order.clinic_user_id == user.id,
+                    Order.retailer_id == target_id,
+                    Order.status == OrderStatus.DELIVERED.value,
+                )
+                .order_by(Order.id.desc())
+                .limit(20)
+            )
+        )
+    return {
+        "reviews": rows,
+        "review_average": average(rows),
+        "review_target": {"type": target_type, "id": target_id},
+        "review_orders": delivered,
+        "dimensions": REVIEW_DIMENSIONS if target_type != ReviewTarget.PRODUCT else (),
+    }
+
+
+def _stars(form: dict[str, str], name: str) -> int | None:
+    raw = form.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise InvalidInput(f"{name} must be a whole number 1..5")
+    return int(raw)
+
+
+@router.post("/omdomen", dependencies=[Depends(verify_csrf)])
+async def submit_review(
+    request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> Response:
+    """Write a review (logged in). Ratings of 2 or below wait for the retailer's response."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    back = safe_next(form.get("next")) or "/"
+    if (refused := login_gate(request, user)) is not None:
+        return refused
+    try:
+        target_id = int(form.get("target_id", ""))
+        order = form.get("order_id", "").strip()
+        rating = _stars(form, "rating")
+        if rating is None:
+            raise InvalidInput("choose a rating 1..5")
+        draft = reviews.ReviewDraft(
+            target_type=form.get("target_type", ""),
+            target_id=target_id,
+            rating=rating,
+            text=form.get("text", ""),
+            order_id=int(order) if order else None,
+            dimensions={name: _stars(form, f"dim_{name}") for name in REVIEW_DIMENSIONS},
+        )
+        review = reviews.submit_review(
+            session, user, draft, now=utc_now(), response_days=settings.review_response_days
+        )
+    except ValueError:
+        return error_page(request, user, InvalidInput("not a number"))
+    except MarketplaceError as exc:
+        session.rollback()
+        return error_page(request, user, exc)
+    held = review.status == ReviewState.HELD
+    commit_events(request, session, [] if held else [review.retailer_id])
+    return see_other(back, "review_held" if held else "review_published", "reviews")

@@ -1,0 +1,331 @@
+"""Clinic pages: one cart for every retailer, checkout that shows what changed, and orders
+(status timeline, confirm delivery, cancel, request a return, reorder)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from api.auth import verify_csrf
+from api.deps import CurrentUser, SessionDep
+from catalog.models import Offer, Retailer, User
+from marketplace import cart, orders, rma
+from marketplace.dates import utc_now
+from marketplace.enums import OrderStatus
+from marketplace.errors import MarketplaceError, NotFound, PriceChanged
+from marketplace.models import Order, Review, Rma
+from ui.market_views import (
+    commit_events,
+    error_page,
+    notice,
+    overdue,
+    role_gate,
+    see_other,
+    timeline,
+)
+from ui.rendering import render
+from ui.routes.account import safe_next
+
+router = APIRouter()
+CSRF = [Depends(verify_csrf)]
+
+
+def _cart_groups(session: SessionDep, user: User) -> tuple[list[dict[str, Any]], int]:
+    """The cart's items grouped per retailer (cart order), with the changes since added."""
+    current = cart.get_cart(session, user, create=False)
+    pairs = cart.cart_offers(session, current) if current.id is not None else []
+    names = dict(session.execute(select(Retailer.id, Retailer.name)).all())
+    slugs = dict(session.execute(select(Retailer.id, Retailer.slug)).all())
+    groups: dict[int, dict[str, Any]] = {}
+    count = 0
+    for item, offer in pairs:
+        group = groups.setdefault(
+            offer.retailer_id,
+            {
+                "retailer": names.get(offer.retailer_id, ""),
+                "slug": slugs.get(offer.retailer_id, ""),
+                "items": [],
+                "total": Decimal("0"),
+                "currency": offer.currency,
+            },
+        )
+        price = offer.price
+        group["items"].append(
+            {
+                "id": item.id,
+                "offer": offer,
+                "quantity": item.quantity,
+                "price": price,
+                "line_total": None if price is None else price * item.quantity,
+                "changed": (item.price_at_add, item.stock_status_at_add)
+                != (offer.price, offer.stock_status),
+                "available": offer.withdrawn_at is None and offer.price is not None,
+            }
+        )
+        if price is not None:
+            group["total"] += price * item.quantity
+        count += item.quantity
+    return list(groups.values()), count
+
+
+@router.get("/varukorg", response_class=HTMLResponse, name="ui_cart")
+def cart_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    if (refused := role_gate(request, user, "clinic")) is not None:
+        return refused
+    assert user is not None
+    groups, count = _cart_groups(session, user)
+    return render(
+        request,
+        "cart.html",
+        {"groups": groups, "count": count, "notice": notice(request)},
+        user=user,
+    )
+
+
+@router.post("/varukorg", dependencies=CSRF)
+def add_to_cart(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    offer_id: int = Form(...),
+    quantity: int = Form(1),
+    next: str = Form(""),
+) -> Response:
+    if (refused := role_gate(request, user, "clinic")) is not None:
+        return refused
+    try:
+        cart.add_item(session, user, offer_id, quantity, now=utc_now())
+    except MarketplaceError as exc:
+        return error_page(request, user, exc)
+    session.commit()
+    return see_other(safe_next(next) or "/varukorg", "added")
+
+
+@router.post("/varukorg/{item_id}/antal", dependencies=CSRF)
+def set_quantity(
+    request: Request,
+    item_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    quantity: int = Form(...),
+) -> Response:
+    if (refused := role_gate(request, user, "clinic")) is not None:
+        return refused
+    try:
+        cart.set_quantity(session, user, item_id, quantity, now=utc_now())
+    except MarketplaceError as exc:
+        return error_page(request, user, exc)
+    session.commit()
+    return see_other("/varukorg", "updated")
+
+
+@router.post("/varukorg/{item_id}/ta-bort", dependencies=CSRF)
+def remove_from_cart(
+    request: Request, item_id: int, session: SessionDep, user: CurrentUser
+) -> Response:
+    if (refused := role_gate(request, user, "clinic")) is not None:
+        return refused
+    try:
+        cart.remove_item(session, user, item_id, now=utc_now())
+    except MarketplaceError as exc:
+        return error_page(request, user, exc)
+    session.commit()
+    return see_other("/varukorg", "removed")
+
+
+def _checkout_page(
+    request: Request, session: SessionDep, user: User, *, status_code: int = 200, **extra: Any
+) -> Response:
+    groups, count = _cart_groups(session, user)
+    changes = cart.pending_changes(session, user)
+    context = {"groups": groups, "count": count, "changes": changes, "must_accept": False}
+    context.update(extra)
+    return render(request, "checkout.html", context, user=user, status_code=status_code)
+
+
+@router.get("/kassa", response_class=HTMLResponse, name="ui_checkout")
+def checkout_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    if (refused := role_gate(request, user, "clinic")) is not None:
+        return refused
+    assert user is not None
+    return _checkout_page(request, session, user)
+
+
+@router.post("/kassa", dependencies=CSRF)
+def checkout(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    accept_changes: str = Form(""),
+) -> Response:
+    if (refused := role_gate(request, user, "clinic")) is not None:
+        return refused
+    assert user is not None
+    try:
+        placed = orders.checkout(session, user, accept_changes=accept_changes == "1", now=utc_now())
+    except PriceChanged:
+        session.rollback()
+        return _checkout_page(request, session, user, status_code=409, must_accept=True)
+    except MarketplaceError as exc:
+        return error_page(request, user, exc)
+    ref = placed[0].checkout_ref
+    session.commit()
+    return see_other(f"/ordrar?checkout={ref}", "placed")
+
+
+# ---------------------------------------------------------------- orders
+
+
+def retailer_names(session: SessionDep, ids: set[int]) -> dict[int, Retailer]:
+    if not ids:
+        return {}
+    found = session.scalars(select(Retailer).where(Retailer.id.in_(ids)))
+    return {r.id: r for r in found}
+
+
+@router.get("/ordrar", response_class=HTMLResponse, name="ui_orders")
+def orders_page(
+    request: Request, session: SessionDep, user: CurrentUser, checkout: str = ""
+) -> Response:
+    if (refused := role_gate(request, user, "clinic")) is not None:
+        return refused
+    found = orders.list_orders(session, user)
+    now = utc_now()
+    return render(
+        request,
+        "orders.html",
+        {
+            "orders": found,
+            "retailers": retailer_names(session, {o.retailer_id for o in found}),
+            "overdue": {o.id for o in found if overdue(o, now)},
+            "checkout_ref": checkout,
+            "notice": notice(request),
+        },
+        user=user,
+    )
+
+
+@router.get("/ordrar/{order_id}", response_class=HTMLResponse, name="ui_order")
+def order_page(request: Request, order_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    if (refused := role_gate(request, user, "clinic")) is not None:
+        return refused
+    assert user is not None
+    try:
+        order = orders.get_order(session, user, order_id)
+    except MarketplaceError as exc:
+        return error_page(request, user, exc)
+    line_ids = [line.id for line in order.lines]
+    cases = session.scalars(select(Rma).where(Rma.order_line_id.in_(line_ids)).order_by(Rma.id))
+    by_line: dict[int, list[Rma]] = defaultdict(list)
+    for case in cases:
+        by_line[case.order_line_id].append(case)
+    reviewed = session.scalar(
+        select(Review.id).where(
+            Review.author_id == user.id,
+            Review.order_id == order.id,
+            Review.target_type == "retailer",
+        )
+    )
+    retailer = session.get(Retailer, order.retailer_id)
+    offers = {
+        o.id: o
+        for o in session.scalars(
+            select(Offer).where(Offer.id.in_([x.offer_id for x in order.lines]))
+        )
+    }
+    return render(
+        request,
+        "order.html",
+        {
+            "order": order,
+            "retailer": retailer,
+            "steps": timeline(order),
+            "overdue": overdue(order, utc_now()),
+            "rmas": by_line,
+            "offers": offers,
+            "reviewed": reviewed is not None,
+            "notice": notice(request),
+            "delivered": order.status == OrderStatus.DELIVERED,
+        },
+        user=user,
+    )
+
+
+def _order_action(
+    request: Request, session: SessionDep, user: User | None, action: Any
+) -> Response:
+    if (refused := role_gate(request, user, "clinic")) is not None:
+        return refused
+    try:
+        order, note = action()
+    except MarketplaceError as exc:
+        session.rollback()
+        return error_page(request, user, exc)
+    commit_events(request, session, [order.retailer_id])
+    return see_other(f"/ordrar/{order.id}", note)
+
+
+@router.post("/ordrar/{order_id}/levererad", dependencies=CSRF)
+def confirm_delivery(
+    request: Request, order_id: int, session: SessionDep, user: CurrentUser
+) -> Response:
+    return _order_action(
+        request,
+        session,
+        user,
+        lambda: (orders.deliver(session, user, order_id, now=utc_now()), "delivered"),
+    )
+
+
+@router.post("/ordrar/{order_id}/avbryt", dependencies=CSRF)
+def cancel_order(
+    request: Request,
+    order_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    note: str = Form(""),
+) -> Response:
+    def act() -> tuple[Order, str]:
+        cancelled = orders.cancel(
+            session, user, order_id, "clinic_request", note=note, now=utc_now()
+        )
+        return cancelled, "cancelled"
+
+    return _order_action(request, session, user, act)
+
+
+@router.post("/ordrar/{order_id}/rader/{line_id}/reklamation", dependencies=CSRF)
+def request_return(
+    request: Request,
+    order_id: int,
+    line_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    reason: str = Form(""),
+) -> Response:
+    def act() -> tuple[Order, str]:
+        order = orders.get_order(session, user, order_id)
+        if line_id not in {line.id for line in order.lines}:
+            raise NotFound(f"no line {line_id} in order {order_id}")
+        rma.request_rma(session, user, line_id, reason, now=utc_now())
+        return order, "rma_requested"
+
+    return _order_action(request, session, user, act)
+
+
+@router.post("/ordrar/{order_id}/bestall-igen", dependencies=CSRF)
+def reorder(request: Request, order_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    if (refused := role_gate(request, user, "clinic")) is not None:
+        return refused
+    try:
+        orders.reorder(session, user, order_id, now=utc_now())
+    except MarketplaceError as exc:
+        session.rollback()
+        return error_page(request, user, exc)
+    session.commit()
+    return see_other("/varukorg", "reordered")
