@@ -14,6 +14,11 @@ $(BIN)/valbar: pyproject.toml
 
 install: $(BIN)/valbar
 
+# The tests also cover the optional semantic extra (torch is pinned to the CPU build).
+$(VENV)/.semantic: $(BIN)/valbar
+	$(BIN)/pip install --quiet -e ".[dev,semantic]"
+	touch $@
+
 demo: install
 	$(BIN)/valbar demo
 
@@ -22,7 +27,7 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 	  || [ "$$CI" != "true" ] || { echo "chromium could not be installed" >&2; exit 1; }
 
-test: install browser-deps
+test: install $(VENV)/.semantic browser-deps
 	$(BIN)/pytest -q -p no:cacheprovider tests
 
 test-unit: install

@@ -105,6 +105,21 @@ SIZES = [
 ]
 
 
+def _line_names(count: int) -> list[str]:
+    """Made-up product-line names (like "Filtek" or "Tetric"): distinctive words in titles."""
+    rng = random.Random(7)
+    onsets = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "tr", "pl"]
+    vowels = ["a", "e", "i", "o", "u", "y"]
+    names: set[str] = set()
+    while len(names) < count:
+        word = "".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.randint(2, 3)))
+        names.add(word.capitalize() + rng.choice(["", "", " Pro", " Plus", " XT", " 2"]))
+    return sorted(names)
+
+
+LINES = _line_names(5000)
+
+
 def gtin14(n: int) -> str:
     body = f"{n:013d}"[-13:]
     total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(body)))
@@ -124,7 +139,8 @@ def build_catalog(factory, n: int, rng: random.Random) -> list[dict[str, object]
             b = rng.randrange(len(BRANDS))
             kind = rng.choice(KINDS)
             mpn = f"{BRANDS[b][:2].upper()}{rng.randrange(100, 999)}-{i:06d}"
-            name = f"{BRANDS[b]} {kind} {rng.choice(SIZES)} {rng.choice(SHADES)} {mpn}"
+            line = LINES[(i * 7919) % len(LINES)]  # a product line shared by ~40 products
+            name = f"{BRANDS[b]} {line} {kind} {rng.choice(SIZES)} {rng.choice(SHADES)} {mpn}"
             g = gtin14(7_300_000_000_000 + i * 7)
             rows.append(
                 {

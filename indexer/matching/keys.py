@@ -60,6 +60,8 @@ MIN_CODE_LENGTH = 4
 
 def fold(text: str) -> str:
     """Strip accents and upper-case ("Säker Å" -> "SAKER A"); Swedish letters fold to ASCII."""
+    if text.isascii():
+        return text.upper()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
 
@@ -84,8 +86,9 @@ def gtin_key(value: str | None) -> str | None:
     if len(digits) not in (8, 12, 13, 14):
         return None
     padded = digits.zfill(14)
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(padded[:13]))
-    if (10 - total % 10) % 10 != int(padded[13]):
+    odd = sum(map(int, padded[0:13:2]))  # positions weighted 3 in a GTIN-14
+    even = sum(map(int, padded[1:13:2]))
+    if (10 - (3 * odd + even) % 10) % 10 != int(padded[13]):
         return None
     return padded
 
