@@ -28,6 +28,7 @@ from catalog.settings import Settings, get_settings
 from indexer import jobs
 from search.documents import build_documents
 from search.gc_tuning import reset_gc, tune_gc
+from search.indexing import write_documents
 
 API_PREFIX = "/api/v1"
 
@@ -100,9 +101,12 @@ class NewSessionCookieMiddleware:
 
 def _reindexer(holder: SearchHolder, factory: sessionmaker[Session]) -> Any:
     def reindex(product_ids: Iterable[int]) -> int:
-        backend = holder.get().backend
+        service = holder.get()
         with factory() as session:
-            return backend.update_documents(build_documents(session, sorted(set(product_ids))))
+            docs = build_documents(session, sorted(set(product_ids)))
+            return write_documents(
+                holder.settings, service.backend, docs, full=False, semantic=service.semantic
+            )
 
     return reindex
 

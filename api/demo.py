@@ -447,12 +447,13 @@ def build_demo(
         demo_clinic="klinik@valbar.test",
     )
     from search.documents import build_documents
+    from search.indexing import write_documents
     from search.registry import get_backend
 
     backend = get_backend(settings)
     try:
         with factory() as s:
-            indexed = backend.reindex(build_documents(s))
+            indexed = write_documents(settings, backend, build_documents(s), full=True)
     finally:
         backend.close()
     say(f"sökindex byggt: {indexed} produkter")

@@ -85,6 +85,7 @@ class SearchHolder:
         if self._service is None:
             with self._lock:
                 if self._service is None:
+                    from search.indexing import open_semantic
                     from search.registry import get_backend
 
                     backend = get_backend(self._settings)
@@ -92,8 +93,13 @@ class SearchHolder:
                         backend,
                         self._factory,
                         config_provider(self._factory, self._settings.ranking_config),
+                        semantic=open_semantic(self._settings),
                     )
         return self._service
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
     @property
     def built(self) -> SearchService | None:

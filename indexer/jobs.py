@@ -56,6 +56,7 @@ def factory_for(settings: Settings) -> sessionmaker[Session]:
 def reindex_products(settings: Settings, product_ids: Iterable[int]) -> int:
     """Send the given products' current state to the search backend (incremental update)."""
     from search.documents import build_documents
+    from search.indexing import write_documents
     from search.registry import get_backend
 
     ids = sorted(set(product_ids))
@@ -64,7 +65,7 @@ def reindex_products(settings: Settings, product_ids: Iterable[int]) -> int:
     backend = get_backend(settings)
     try:
         with factory_for(settings)() as session:
-            return backend.update_documents(build_documents(session, ids))
+            return write_documents(settings, backend, build_documents(session, ids), full=False)
     finally:
         backend.close()
 

@@ -18,7 +18,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -41,6 +41,7 @@ from ranking.scoring import (
     score_product,
 )
 from ranking.signals import RetailerQuality
+from search.analysis.analyzer import Analyzer
 from search.documents import StoredOffer, StoredProduct
 from search.errors import InvalidSearchRequest
 from search.protocol import (
@@ -51,8 +52,10 @@ from search.protocol import (
     SearchBackend,
     SortOrder,
 )
+from search.semantic import SemanticIndex, expand_query_text, hybrid_candidates
 
 DEFAULT_CANDIDATES = 200
+SEMANTIC_MIN_COSINE = 0.4  # unrelated dental products sit at 0.2-0.36 with MiniLM
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
 _RETAILER_RELOAD_SECONDS = 5.0
@@ -154,8 +157,10 @@ class SearchService:
         config_provider: Callable[[str], RankingConfig],
         candidates: int = DEFAULT_CANDIDATES,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        semantic: SemanticIndex | None = None,
     ) -> None:
         self.backend = backend
+        self.semantic = semantic  # the optional hybrid: embeddings fused with text hits
         self.session_factory = session_factory
         self.config_provider = config_provider
         self.candidates = candidates
@@ -369,6 +374,8 @@ class SearchService:
         limit = max(self.candidates, request.page * request.size)
         needed = request.page * request.size
         result, relaxed = self._backend_search(query, filters, limit=limit)
+        if self.semantic is not None and request.q.strip():
+            result = self._fuse_semantic(request.q, query, filters, result, limit)
         best: dict[int, RankedOffer | None] = {}
         scores, hidden = self._ranked_tier(result, set(), needed, config, rules, best)
         total, partial = result.total, False
@@ -396,6 +403,37 @@ class SearchService:
         page = scores[start : start + request.size]
         hits = [self._hit(_stored(sources, s.product_id), s, best[s.product_id]) for s in page]
         return hits, max(0, total - hidden), result.facets, relaxed, partial
+
+    def _fuse_semantic(
+        self, text: str, query: AnalyzedQuery, filters: Filters, result: BackendResult, limit: int
+    ) -> BackendResult:
+        """Reciprocal rank fusion of the text hits with the query's nearest products.
+
+        Neighbours are drawn from the products that share any analyzed term with the query
+        (synonyms and compound parts included) and pass the filters: one extra OR query
+        gives that pool and its stored documents, so filters and facets stay exact.
+        """
+        assert self.semantic is not None
+        pool = self.backend.search(
+            BackendQuery(query=query, filters=filters, limit=limit * 2, operator="or", facets=False)
+        )
+        allowed = {pid for pid, _ in pool.hits} | {pid for pid, _ in result.hits}
+        vector = self.semantic.embed_query(expand_query_text(text, Analyzer.default()))
+        fused = hybrid_candidates(
+            result.hits,
+            self.semantic.nearest(vector, limit, allowed),
+            identifier_matches=result.identifier_matches,
+            allowed_ids=allowed,
+            limit=limit,
+            min_cosine=SEMANTIC_MIN_COSINE,
+        )
+        documents = {**pool.documents, **result.documents}
+        return replace(
+            result,
+            hits=[(pid, score) for pid, score in fused if pid in documents],
+            total=max(result.total, len(fused)),
+            documents=documents,
+        )
 
     def _sorted(
         self,

@@ -47,6 +47,7 @@ def ranking(
 
     Example: valbar eval ranking --json
     """
+    from search.indexing import open_semantic
     from search.registry import get_backend
 
     if not judgments.is_file():
@@ -58,7 +59,7 @@ def ranking(
         try:
             if backend.count() == 0:
                 fail("the search index is empty: run `valbar reindex` first", as_json=as_json)
-            service = SearchService(backend, factory, load_named)
+            service = SearchService(backend, factory, load_named, semantic=open_semantic(settings))
             report = evaluate_service(service, judged, config)
         finally:
             backend.close()

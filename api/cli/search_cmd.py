@@ -40,6 +40,7 @@ def search(
 
     Example: valbar search diamantborr --json
     """
+    from search.indexing import open_semantic
     from search.registry import get_backend
 
     settings, factory = open_db()
@@ -48,7 +49,7 @@ def search(
     except SearchError as exc:
         fail(str(exc), as_json=as_json)
     try:
-        service = SearchService(backend, factory, load_named)
+        service = SearchService(backend, factory, load_named, semantic=open_semantic(settings))
         response = service.search(SearchRequest(q=query, size=limit, config_name=config))
     except (SearchError, RankingError) as exc:
         fail(str(exc), as_json=as_json)
@@ -111,6 +112,7 @@ def reindex(
     import time
 
     from search.documents import build_documents
+    from search.indexing import write_documents
     from search.registry import get_backend
 
     settings, factory = open_db()
@@ -119,7 +121,7 @@ def reindex(
         backend = get_backend(settings)
         try:
             with factory() as session:
-                written = backend.reindex(build_documents(session))
+                written = write_documents(settings, backend, build_documents(session), full=True)
         finally:
             backend.close()
     except SearchError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
@@ -131,8 +132,10 @@ class CatalogIndex:
             postings = self._postings.get(key)
             if postings is None:
                 self._postings[key] = array("i", (pid,))
-            else:
+            elif not postings or postings[-1] < pid:
                 postings.append(pid)
+            else:  # keep postings sorted: `candidates` binary-searches them
+                postings.insert(bisect_left(postings, pid), pid)
 
     @staticmethod
     def _entry_keys(entry: CatalogEntry, own_codes: list[str]) -> set[str]:
@@ -218,10 +221,15 @@ class CatalogIndex:
             return []
         max_df = min(self._max_postings, max(50, int(n * self._max_df_share)))
         lists = []
+        common = []  # too frequent to open, but still telling apart the candidates found
         for key in set(keys):
             postings = self._postings.get(key)
-            if postings is not None and len(postings) <= max_df:
+            if postings is None:
+                continue
+            if len(postings) <= max_df:
                 lists.append((len(postings), key, postings))
+            else:
+                common.append((len(postings), postings))
         if not lists:
             return []
         lists.sort(key=itemgetter(0))
@@ -240,6 +248,12 @@ class CatalogIndex:
         unique, inverse = np.unique(ids, return_inverse=True)
         totals = np.bincount(inverse, weights=per_id)
         if unique.size > k:
+            # Many products share the rare keys (a product line, a model family): the
+            # frequent words of the title (size, shade, device type, brand) break the tie.
+            for df, postings in common:
+                sorted_ids = np.frombuffer(postings, dtype=np.int32)
+                at = np.minimum(np.searchsorted(sorted_ids, unique), sorted_ids.size - 1)
+                totals += (math.log((n + 1) / (df + 1)) + 1.0) * (sorted_ids[at] == unique)
             top = np.argpartition(-totals, k - 1)[:k]
             unique, totals = unique[top], totals[top]
         order = np.argsort(-totals, kind="stable")

@@ -80,7 +80,7 @@ def is_distinctive(key: str) -> bool:
 class Matcher:
     """Matches offers against a `CatalogIndex`; `k` candidates are scored per title match."""
 
-    def __init__(self, index: CatalogIndex, model: PairScorer | None = None, k: int = 4) -> None:
+    def __init__(self, index: CatalogIndex, model: PairScorer | None = None, k: int = 3) -> None:
         self.index = index
         self.model = model if model is not None else default_model()
         self.k = k

@@ -59,3 +59,23 @@ def test_add_grows_the_index_and_replaces_an_entry() -> None:
     assert index.by_code("T555B") == []
     assert index.by_code("T556B") == [2]
     assert [pid for pid, _ in index.candidates(_keys("tetric evoceram"), 5)] == [2]
+
+
+def test_frequent_title_words_break_ties_among_a_product_line() -> None:
+    """Forty products share the rare line word; the device type words pick the right ten."""
+    from indexer.matching import CatalogEntry, CatalogIndex
+    from indexer.matching.catalog_index import blocking_keys
+
+    kinds = ["carbide bur", "diamond bur", "face mask", "matrix band"]
+    entries = [
+        CatalogEntry(product_id=pid, name=f"Acme Rufuzo {kinds[pid % 4]} {pid}", brand="Acme")
+        for pid in range(1, 41)
+    ]
+    # device-type words are frequent across the catalog, too frequent to open as keys
+    entries += [
+        CatalogEntry(product_id=pid, name=f"Other {kinds[pid % 4]}") for pid in range(41, 5041)
+    ]
+    index = CatalogIndex.build(entries, max_df_share=0.005)
+    found = index.candidates(blocking_keys("Acme Rufuzo carbide bur", (), ("Acme",)), 10)
+    assert len(found) == 10
+    assert all("carbide bur" in index.entry(pid).name for pid, _ in found)

@@ -349,3 +349,30 @@ def test_invalid_requests(
 ) -> None:
     with pytest.raises(InvalidSearchRequest):
         _service(backend, catalog).search(request_)
+
+
+def test_semantic_fusion_keeps_filters_and_identifier_matches_first(
+    tmp_path: Path, backend: TantivyBackend, catalog: sessionmaker[Session]
+) -> None:
+    from search.semantic import EmbeddingCache, SemanticIndex
+    from tests.unit.search.test_search_semantic import HashingEmbedder
+
+    embedder = HashingEmbedder()
+    semantic = SemanticIndex(embedder, EmbeddingCache(tmp_path / "emb", "fake@1", embedder.dim))
+    with catalog() as session:
+        semantic.rebuild(build_documents(session))
+    configs = {"default": RankingConfig()}
+    service = SearchService(
+        backend, catalog, configs.__getitem__, clock=lambda: NOW, semantic=semantic
+    )
+    plain = _service(backend, catalog)
+
+    # the same products are found (fusion reorders within the analyzed-term pool) ...
+    assert set(_ids(service, q="handskar")) == set(_ids(plain, q="handskar"))
+    # ... filters still hold for every fused hit ...
+    hits = service.search(SearchRequest(q="handskar", brand="Abena")).hits
+    assert hits and all(h.brand == "Abena" for h in hits)
+    # ... and an exact identifier still comes first
+    first = service.search(SearchRequest(q=GTIN)).hits[0]
+    assert "identifier_match" in first.flags
+    assert len(embedder.calls) >= 3  # the index build plus one query embedding per search
