@@ -6,6 +6,7 @@ Run it with ``valbar serve`` (see ``api.cli.serve_cmd``) or
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
 from collections.abc import AsyncIterator, Iterable
@@ -18,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import housekeeping
 from api.auth import set_session_cookie
 from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
 from api.metrics import Metrics, TimingMiddleware
@@ -145,9 +147,16 @@ def create_app(
         # search/gc_tuning.py and the bench output); undone on shutdown so test apps that
         # come and go leave nothing frozen behind.
         tune_gc()
+        chores = (
+            None
+            if settings.broker_url
+            else asyncio.create_task(housekeeping.loop(settings, factory))
+        )
         try:
             yield
         finally:
+            if chores is not None:
+                chores.cancel()
             runner.shutdown()
             holder.close()
             reset_gc()
