@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
-from datetime import UTC, datetime, timedelta
+import threading
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from fastapi import Form, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.problems import Forbidden
 from catalog.models import ApiKey, User
@@ -31,6 +34,7 @@ SESSION_MAX_AGE = 14 * 24 * 3600
 CSRF_FIELD = "csrf_token"
 API_KEY_PREFIX = "vb"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+log = logging.getLogger(__name__)
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
 
@@ -219,10 +223,32 @@ def lookup_api_key(session: Session, plaintext: str) -> ApiKey | None:
         return None
     if not hmac.compare_digest(key.key_hash, _key_hash(plaintext.strip())):
         return None
-    now = datetime.now(UTC)
-    last = key.last_used_at
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)  # SQLite drops the offset
-    if last is None or now - last > LAST_USED_RESOLUTION:
-        key.last_used_at = now  # written at most once a minute per key, not per request
     return key
+
+
+_touched: dict[int, datetime] = {}
+_touch_lock = threading.Lock()
+
+
+def due_for_touch(key_id: int, now: datetime) -> bool:
+    """True at most once a minute per key and process: when ``last_used_at`` is written."""
+    with _touch_lock:
+        last = _touched.get(key_id)
+        if last is not None and now - last < LAST_USED_RESOLUTION:
+            return False
+        _touched[key_id] = now
+        return True
+
+
+def touch_api_key(factory: sessionmaker[Session], key_id: int, now: datetime) -> None:
+    """Record a key's last use, after the response and in its own short transaction.
+
+    ``last_used_at`` is advisory: when the database is busy the write is skipped rather
+    than making the request (or its pooled connection) wait for the lock.
+    """
+    try:
+        with factory() as session:
+            session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+            session.commit()
+    except OperationalError:
+        log.info("api key %s: last_used_at not written (database busy)", key_id)

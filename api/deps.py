@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import BackgroundTasks, Depends, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import Role, lookup_api_key, session_user_id
+from api.auth import Role, due_for_touch, lookup_api_key, session_user_id, touch_api_key
 from api.problems import Forbidden, RateLimited, Unauthorized
 from api.ratelimit import RateLimiter
 from catalog.models import ApiKey, User
@@ -139,7 +140,7 @@ def _bearer(request: Request) -> str | None:
     return key or None
 
 
-def get_principal(request: Request, session: SessionDep) -> Principal:
+def get_principal(request: Request, session: SessionDep, background: BackgroundTasks) -> Principal:
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
@@ -152,8 +153,9 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
         user = session.get(User, key.user_id)
         if user is None or not user.active:
             raise Unauthorized("the API key's user is inactive")
-        if session.dirty:
-            session.commit()  # last_used_at changed
+        now = datetime.now(UTC)
+        if due_for_touch(key.id, now):
+            background.add_task(touch_api_key, request.app.state.session_factory, key.id, now)
         principal = Principal(user, key)
     else:
         uid = session_user_id(request)

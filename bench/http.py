@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -23,6 +25,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -139,6 +142,55 @@ async def drive(
     return stats, elapsed
 
 
+WRK_SCRIPT = """
+paths = {%s}
+i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1], {["X-API-Key"] = "%s"})
+end
+"""
+
+
+def _ms(text: str) -> float:
+    value = float(re.sub(r"[a-z]+$", "", text))
+    unit = re.sub(r"^[0-9.]+", "", text)
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}.get(unit, 1.0)
+
+
+def _grab(pattern: str, text: str) -> str:
+    found = re.search(pattern, text)
+    if found is None:
+        raise SystemExit(f"unexpected wrk output:\n{text}")
+    return found.group(1)
+
+
+def drive_wrk(
+    url: str, paths: list[str], key: str, clients: int, seconds: float, workdir: Path
+) -> tuple[float, float, float, int]:
+    """req/s, p50 ms, p99 ms and errors measured by wrk, a C load generator: on two shared
+    cores a Python client would be the bottleneck, not the server."""
+    script = workdir / "paths.lua"
+    script.write_text(WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths), key))
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    errors = 0
+    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
+        errors += int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(g) for g in m.groups())
+    return (
+        float(_grab(r"Requests/sec:\s+([0-9.]+)", out)),
+        _ms(_grab(r"\s50%\s+(\S+)", out)),
+        _ms(_grab(r"\s99%\s+(\S+)", out)),
+        errors,
+    )
+
+
 def report(name: str, stats: Stats, elapsed: float) -> tuple[float, float, float]:
     lat = sorted(stats.latencies)
     rps = len(lat) / elapsed
@@ -196,25 +248,38 @@ def main() -> None:
         else:
             raise SystemExit(f"server did not become ready; see {workdir / 'server.log'}")
         headers = {"X-API-Key": key}
-        search_paths = [f"/api/v1/search?q={q}&size=20" for q in QUERIES]
+        search_paths = [f"/api/v1/search?q={quote(q)}&size=20" for q in QUERIES]
         print(
             f"load: 1 min avg {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
             f"{args.workers} workers, {args.clients} clients, {args.seconds:.0f} s each"
         )
         asyncio.run(drive(url, search_paths[:8], headers, args.clients, 3.0))  # warm-up
-        h_stats, h_elapsed = asyncio.run(
-            drive(url, ["/healthz"], headers, args.clients, args.seconds)
-        )
-        s_stats, s_elapsed = asyncio.run(
-            drive(url, search_paths, headers, args.clients, args.seconds)
-        )
-        h = report("/healthz", h_stats, h_elapsed)
-        s = report("search", s_stats, s_elapsed)
+        if shutil.which("wrk"):
+            print("client: wrk")
+            hr = drive_wrk(url, ["/healthz"], key, args.clients, args.seconds, workdir)
+            sr = drive_wrk(url, search_paths, key, args.clients, args.seconds, workdir)
+            for name, (rps, p50, p99, errs) in (("/healthz", hr), ("search", sr)):
+                print(
+                    f"{name:9} {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+                    f"errors {errs}"
+                )
+            h, s, s_errors = hr[:3], sr[:3], sr[3]
+        else:
+            print("client: Python asyncio (apt-get install wrk: this client is the bottleneck)")
+            h_stats, h_elapsed = asyncio.run(
+                drive(url, ["/healthz"], headers, args.clients, args.seconds)
+            )
+            s_stats, s_elapsed = asyncio.run(
+                drive(url, search_paths, headers, args.clients, args.seconds)
+            )
+            h = report("/healthz", h_stats, h_elapsed)
+            s = report("search", s_stats, s_elapsed)
+            s_errors = s_stats.errors
         print(
             f"search vs /healthz: throughput {s[0] / h[0]:.2f}x, p50 {s[1] / h[1]:.1f}x, "
             f"p99 {s[2] / h[2]:.1f}x"
         )
-        ok = s[0] >= 300 and s[2] <= 100 and s_stats.errors == 0
+        ok = s[0] >= 300 and s[2] <= 100 and s_errors == 0
         print(f"target >= 300 req/s, p99 <= 100 ms, 0 errors: {'met' if ok else 'NOT met'}")
     finally:
         server.terminate()
