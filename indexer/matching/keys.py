@@ -10,6 +10,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from catalog.gtin import gtin14
+
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 _NON_DIGIT = re.compile(r"\D+")
 # Whitespace and punctuation that separate words; '-', '/', '.' and '_' stay inside a word
@@ -82,15 +84,7 @@ def gtin_key(value: str | None) -> str | None:
     """A GTIN-8/12/13/14 as 14 digits with a valid check digit, else None."""
     if value is None:
         return None
-    digits = _NON_DIGIT.sub("", value)
-    if len(digits) not in (8, 12, 13, 14):
-        return None
-    padded = digits.zfill(14)
-    odd = sum(map(int, padded[0:13:2]))  # positions weighted 3 in a GTIN-14
-    even = sum(map(int, padded[1:13:2]))
-    if (10 - (3 * odd + even) % 10) % 10 != int(padded[13]):
-        return None
-    return padded
+    return gtin14(_NON_DIGIT.sub("", value))
 
 
 @lru_cache(maxsize=65536)

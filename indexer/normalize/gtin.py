@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import re
 
+from catalog.gtin import GTIN_LENGTHS, check_digit, is_valid_gtin
 from indexer.errors import IndexerError
-
-GTIN_LENGTHS = (8, 12, 13, 14)
 
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+")
 _FLOATISH = re.compile(r"(\d+)[.,](\d+)")
@@ -35,18 +34,8 @@ class GtinError(IndexerError, ValueError):
         super().__init__(message)
 
 
-def gtin_check_digit(body: str) -> int:
-    """The GS1 check digit for ``body`` (all digits except the last)."""
-    digits = [ord(char) - 48 for char in body]
-    total = 3 * sum(digits[-1::-2]) + sum(digits[-2::-2])
-    return (10 - total % 10) % 10
-
-
-def gtin_check_digit_ok(code: str) -> bool:
-    """True when ``code`` is all digits, of a GTIN length and its last digit checks out."""
-    if len(code) not in GTIN_LENGTHS or not code.isdigit() or not code.isascii():
-        return False
-    return gtin_check_digit(code[:-1]) == int(code[-1])
+gtin_check_digit = check_digit
+gtin_check_digit_ok = is_valid_gtin
 
 
 def normalize_gtin(text: str) -> str:

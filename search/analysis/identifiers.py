@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import re
 
+from catalog.gtin import gtin14, is_valid_gtin
+
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
-_DIGITS = re.compile(r"^\d{8,14}$")
 
 
-def gtin_check_digit_valid(digits: str) -> bool:
-    """GS1 mod-10 check: weights 3,1,3,... from the right, excluding the check digit."""
-    if not digits.isdigit() or not 8 <= len(digits) <= 14:
-        return False
-    body, check = digits[:-1], int(digits[-1])
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
+gtin_check_digit_valid = is_valid_gtin
 
 
 def normalize_gtin(raw: str) -> str | None:
-    """A valid GTIN-8/12/13/14 padded to 14 digits, or None."""
-    digits = re.sub(r"[\s-]", "", raw)
-    if not _DIGITS.match(digits) or not gtin_check_digit_valid(digits):
-        return None
-    return digits.zfill(14)
+    """A valid GTIN-8/12/13/14 padded to 14 digits, or None (whitespace and dashes ignored)."""
+    return gtin14(re.sub(r"\s", "", raw))
 
 
 def normalize_key(raw: str) -> str:
