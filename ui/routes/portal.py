@@ -13,9 +13,11 @@ from api.auth import verify_csrf
 from api.deps import CurrentUser, FactoryDep, SessionDep, SettingsDep
 from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer, User
+from catalog.settings import Settings
 from indexer.pipeline import FeedOptions, submit_feed
 from ui.feed_uploads import (
     Preview,
+    Staged,
     UploadGone,
     mapping_from_form,
     preview,
@@ -123,6 +125,22 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+def _staged_or_expired(
+    request: Request, user: User, retailer: Retailer, settings: Settings, token: str
+) -> Staged | Response:
+    """The staged upload behind ``token``, or the portal page saying it has expired."""
+    try:
+        return staged(settings, retailer.id, token)
+    except UploadGone:
+        return render(
+            request,
+            "portal.html",
+            {"retailer": retailer, "runs": [], "error_key": "portal.expired"},
+            user=user,
+            status_code=404,
+        )
+
+
 @router.post(
     "/uppladdning/{token}/granska", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)]
 )
@@ -138,16 +156,9 @@ def repreview(
         return refused
     assert user is not None
     retailer = _retailer(session, user)
-    try:
-        upload_ = staged(settings, retailer.id, token)
-    except UploadGone:
-        return render(
-            request,
-            "portal.html",
-            {"retailer": retailer, "runs": [], "error_key": "portal.expired"},
-            user=user,
-            status_code=404,
-        )
+    upload_ = _staged_or_expired(request, user, retailer, settings, token)
+    if isinstance(upload_, Response):
+        return upload_
     override = mapping_from_form(form)
     result = preview(settings, upload_, dict(retailer.column_mapping or {}), override)
     return _preview_page(
@@ -175,16 +186,9 @@ def submit(
         return refused
     assert user is not None
     retailer = _retailer(session, user)
-    try:
-        upload_ = staged(settings, retailer.id, token)
-    except UploadGone:
-        return render(
-            request,
-            "portal.html",
-            {"retailer": retailer, "runs": [], "error_key": "portal.expired"},
-            user=user,
-            status_code=404,
-        )
+    upload_ = _staged_or_expired(request, user, retailer, settings, token)
+    if isinstance(upload_, Response):
+        return upload_
     override = mapping_from_form(form)
     options = FeedOptions(
         mapping=override or None,
