@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import asdict
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -161,14 +160,15 @@ def search(
     record_search(request, background, q, result)
     body = SearchResponsePublic.model_validate(
         {
-            "data": [asdict(hit) for hit in result.hits],
+            "data": result.hits,  # dataclasses read by attribute: no deep copy via asdict
             "count": result.total,
             "facets": result.facets,
             "took_ms": result.took_ms,
             "relaxed": result.relaxed,
             "page": page,
             "size": size,
-        }
+        },
+        from_attributes=True,
     )
     # Validated once above; serialized in pydantic-core without a second validation pass.
     # (Headers set by dependencies, e.g. rate-limit headers, live on ``response``.)
