@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, insert, select, update
@@ -346,7 +345,3 @@ def _queue_reviews(
     for i in range(0, len(queued), 2000):
         session.execute(insert(MatchCandidate), queued[i : i + 2000])
     return len({q["offer_id"] for q in queued})
-
-
-def price_as_str(price: Decimal | None) -> str | None:
-    return None if price is None else format(price, "f")

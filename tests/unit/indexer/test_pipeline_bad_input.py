@@ -36,10 +36,8 @@ def _xxe(p: Path) -> None:
 
 
 def _laughs(p: Path) -> None:
-    ents = "".join(
-        f'<!ENTITY l{i} "{"&l" + str(i - 1) + ";" * 1}{("&l" + str(i - 1) + ";") * 9}">'
-        for i in range(1, 10)
-    )
+    # each entity is ten copies of the previous one: &l9; would expand to 10**9 "ha"s
+    ents = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     p.write_text(f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY l0 "ha">{ents}]><r>&l9;</r>')
 
 
