@@ -8,8 +8,9 @@ GTIN_LENGTHS = frozenset({8, 12, 13, 14})
 def check_digit(body: str) -> int:
     """The GS1 mod-10 check digit of ``body`` (all digits but the last): weights 3, 1, 3, …
     from the right."""
-    digits = [ord(char) - 48 for char in body]
-    total = 3 * sum(digits[-1::-2]) + sum(digits[-2::-2])
+    raw = body.encode("utf-8", "surrogatepass")  # callers pass ASCII digits; bytes sum in C
+    odd, even = raw[-1::-2], raw[-2::-2]
+    total = 3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)
     return (10 - total % 10) % 10
 
 
@@ -22,5 +23,5 @@ def is_valid_gtin(code: str) -> bool:
 
 def gtin14(raw: str) -> str | None:
     """A valid GTIN-8/12/13/14 (spaces and dashes ignored) padded to 14 digits, else None."""
-    code = "".join(ch for ch in raw if ch not in " -\t")
+    code = raw.replace(" ", "").replace("-", "").replace("\t", "")
     return code.zfill(14) if is_valid_gtin(code) else None

@@ -80,11 +80,9 @@ class StoreResult:
 
 
 def _fingerprint(parts: Iterable[object]) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(b"\x1f")
-        h.update(str("" if part is None else part).encode())
-    return h.hexdigest()
+    """SHA-256 of the parts, each preceded by a unit separator (None hashes as "")."""
+    text = "".join(["\x1f" + ("" if part is None else str(part)) for part in parts])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def match_key(rec: OfferRecord) -> str:
@@ -92,12 +90,13 @@ def match_key(rec: OfferRecord) -> str:
     return _fingerprint((rec.name, rec.gtin, rec.mpn, rec.brand))[:32]
 
 
-def offer_hash(rec: OfferRecord) -> str:
-    """Hash of everything stored about an offer; equal hash = nothing to write."""
+def offer_hash(rec: OfferRecord, key: str | None = None) -> str:
+    """Hash of everything stored about an offer; equal hash = nothing to write.
+    `key` is `match_key(rec)` when the caller already has it."""
     meta = sorted(rec.metadata.items())
     return _fingerprint(
         (
-            match_key(rec),
+            match_key(rec) if key is None else key,
             rec.price,
             rec.currency,
             rec.vat_included,
@@ -179,9 +178,9 @@ def _offer_values(
         "brand": rec.brand,
         "url": rec.url,
         "retailer_metadata": dict(rec.metadata),
-        "content_hash": offer_hash(rec),
-        "match_key": match_key(rec),
     }
+    values["match_key"] = key = match_key(rec)
+    values["content_hash"] = offer_hash(rec, key)
     if match is not None:
         values["product_id"] = match.product_id
         values["match_method"] = match.method.value if match.method else None

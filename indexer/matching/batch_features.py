@@ -13,6 +13,7 @@ loop. Sums run over the same terms in the same order as the reference, so the ve
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,7 +57,8 @@ class TextVectors:
 
 
 def _norm(weights: dict[str, float]) -> float:
-    return math.sqrt(sum(v * v for v in weights.values()))
+    values = weights.values()  # the reference's sum of squares, in its order, without a genexpr
+    return math.sqrt(sum(map(operator.mul, values, values)))
 
 
 def text_vectors(profile: Profile, stats: TextStats) -> TextVectors:

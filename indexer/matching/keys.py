@@ -99,7 +99,8 @@ def brand_key(value: str | None) -> str | None:
 
 def tokens(text: str) -> list[str]:
     """Lower-case word and number tokens; decimal commas become points ("2,5" -> "2.5")."""
-    return [t.replace(",", ".") for t in _TOKEN.findall(text.lower())]
+    found = _TOKEN.findall(text.lower())
+    return [t.replace(",", ".") for t in found] if "," in text else found
 
 
 # Spellings that feeds shorten; applied to title tokens before any comparison.
@@ -124,6 +125,7 @@ _SYNONYMS: dict[str, str] = {
 _VERSION = re.compile(r"^v(\d+(?:\.\d+)?)$")
 
 
+@lru_cache(maxsize=1 << 18)
 def _canonical(token: str) -> str:
     token = _SYNONYMS.get(token, token)
     version = _VERSION.match(token)

@@ -37,7 +37,8 @@ class TextStats:
     """
 
     __slots__ = (
-        "_brands", "_docs", "_gram_docs", "_gram_every", "_grams", "_memo", "_tokens", "_version"
+        "_brands", "_docs", "_gram_docs", "_gram_every", "_gram_memo", "_grams", "_memo", "_tokens",
+        "_version",
     )  # fmt: skip
 
     def __init__(
@@ -57,7 +58,8 @@ class TextStats:
         self._grams: Counter[str] = Counter(gram_df or {})
         self._brands: Counter[str] = Counter(brands or {})
         self._version = 0
-        self._memo: dict[str, float] = {}  # IDFs already computed ("t"/"g" + token / n-gram)
+        self._memo: dict[str, float] = {}  # token IDFs already computed
+        self._gram_memo: dict[str, float] = {}  # n-gram IDFs already computed
 
     @property
     def version(self) -> int:
@@ -68,6 +70,8 @@ class TextStats:
         self._version += 1
         if self._memo:
             self._memo.clear()
+        if self._gram_memo:
+            self._gram_memo.clear()
 
     @classmethod
     def fit(cls, titles: Iterable[str], brands: Iterable[str | None] = ()) -> TextStats:
@@ -116,30 +120,26 @@ class TextStats:
         return math.log((docs + 1) / (max(df, 0) + 1)) + 1.0
 
     def token_idf(self, token: str) -> float:
-        key = "t" + token
-        idf = self._memo.get(key)
+        idf = self._memo.get(token)
         if idf is None:
-            idf = self._memo[key] = self._idf(self._docs, self._tokens.get(token, 0))
+            idf = self._memo[token] = self._idf(self._docs, self._tokens.get(token, 0))
         return idf
 
     def gram_idf(self, gram: str) -> float:
-        key = "g" + gram
-        idf = self._memo.get(key)
+        idf = self._gram_memo.get(gram)
         if idf is None:
-            idf = self._memo[key] = self._idf(self._gram_docs, self._grams.get(gram, 0))
+            idf = self._gram_memo[gram] = self._idf(self._gram_docs, self._grams.get(gram, 0))
         return idf
 
     def gram_weights(self, counts: dict[str, int]) -> dict[str, float]:
         """``{gram: count * gram_idf(gram)}``: a character n-gram TF-IDF vector."""
-        memo, grams, docs = self._memo, self._grams, self._gram_docs
-        out: dict[str, float] = {}
-        for gram, count in counts.items():
-            key = "g" + gram
-            idf = memo.get(key)
-            if idf is None:
-                idf = memo[key] = self._idf(docs, grams.get(gram, 0))
-            out[gram] = count * idf
-        return out
+        memo = self._gram_memo
+        missing = [gram for gram in counts if gram not in memo]
+        if missing:
+            grams, docs = self._grams, self._gram_docs
+            for gram in missing:
+                memo[gram] = self._idf(docs, grams.get(gram, 0))
+        return {gram: count * memo[gram] for gram, count in counts.items()}
 
     def is_brand(self, key: str) -> bool:
         return self._brands.get(key, 0) > 0
