@@ -286,8 +286,15 @@ def main() -> None:
         timings = dict(run.timings) if run else {}
     print("full ingest stages:")
     for stage, secs in timings.items():
+        if not stage.endswith("_s"):
+            continue
         rate = f"{args.rows / secs:,.0f} rows/s" if secs else "-"
         print(f"  {stage:18} {secs:7.2f} s  {rate}")
+    workers_mb = float(timings.get("match_workers_private_mb", 0.0))
+    print(
+        f"  matching processes: {timings.get('match_workers', 1)} (forked workers read the "
+        f"index copy-on-write; their private memory: {workers_mb:,.0f} MB)"
+    )
     print(f"  counts: {outcome.counts}")
     print(
         f"full ingest end to end: {full:.1f} s ({args.rows / full:,.0f} rows/s), "
@@ -308,7 +315,9 @@ def main() -> None:
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"peak RSS (whole process incl. catalog generation): {peak_mb:,.0f} MB [target <= 1536 MB]"
+        f"peak memory: {peak_mb + workers_mb:,.0f} MB = peak RSS of this process (incl. "
+        f"catalog generation) {peak_mb:,.0f} MB + forked matching workers' private memory "
+        f"{workers_mb:,.0f} MB [target <= 1536 MB]"
     )
 
 

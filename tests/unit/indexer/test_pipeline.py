@@ -179,3 +179,41 @@ def test_upload_is_archived_content_addressed(env, tmp_path: Path) -> None:
     ingest(env, feed)
     archived = [p for p in (settings.archive_dir).rglob("*") if p.is_file()]
     assert len(archived) == 1 and archived[0].read_bytes() == feed.read_bytes()
+
+
+def test_forked_matching_workers_store_what_one_process_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.matching.parallel as parallel
+
+    monkeypatch.setattr(parallel, "MIN_PER_WORKER", 1)
+    stored = []
+    for workers in (1, 2):
+        settings = Settings(
+            data_dir=tmp_path / f"var{workers}",
+            database_url="",
+            environment="test",
+            match_workers=workers,
+        )
+        factory = migrated_factory(settings.sqlalchemy_url)
+        add_retailer(factory)
+        pids = [
+            add_product(factory, key=f"p{i}", name=f"Nitrile exam gloves size {i}",
+                        gtin=g, brand="Acme")
+            for i, g in enumerate(("07310000000003", "07310000000010"))
+        ]  # fmt: skip
+        feed = swedish_feed(
+            tmp_path / f"w{workers}.csv", 6, gtins={0: "7310000000003", 3: "7310000000010"}
+        )
+        out = run_feed(
+            factory, settings, submit_feed(factory, settings, feed, "tandab", FeedOptions())
+        )
+        assert out.status == "succeeded"
+        with factory() as s:
+            run = s.scalars(select(FeedRun)).one()
+            assert run.timings["match_workers"] == workers
+            rows = s.execute(select(Offer.sku, Offer.product_id, Offer.match_method)).all()
+        stored.append((sorted(rows), pids))
+    (one, pids_one), (two, pids_two) = stored
+    assert one == two and pids_one == pids_two
+    assert ("SKU-0", pids_one[0], "gtin") in one and ("SKU-3", pids_one[1], "gtin") in one

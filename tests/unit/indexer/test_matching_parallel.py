@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from indexer.matching import CatalogIndex, Matcher
+from indexer.matching.parallel import MatchWorkerError, match_parallel, plan_workers
+from indexer.matching.synthetic import synthetic_catalog, synthetic_offers
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
+
+
+@pytest.fixture(scope="module")
+def setup() -> tuple[Matcher, list]:  # type: ignore[type-arg]
+    catalog = synthetic_catalog(400, seed=3)
+    offers = [o.offer for o in synthetic_offers(catalog, 300, seed=4, identifier_share=0.5)]
+    return Matcher(CatalogIndex.build(catalog)), offers
+
+
+def test_plan_workers_keeps_small_batches_in_process() -> None:
+    assert plan_workers(100_000, 1) == 1
+    assert plan_workers(1_000, 2, min_per_worker=2000) == 1
+    assert plan_workers(5_000, 2, min_per_worker=2000) == 2
+    assert plan_workers(5_000, 8, min_per_worker=2000) == 2
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_forked_workers_give_the_single_process_results_in_order(
+    setup: tuple[Matcher, list],
+    workers: int,  # type: ignore[type-arg]
+) -> None:
+    matcher, offers = setup
+    expected = matcher.match_many(offers)
+    results, reports = match_parallel(matcher, offers, workers, min_per_worker=1)
+    assert len(reports) == workers - 1
+    assert sum(r.offers for r in reports) + len(offers[0::workers]) == len(offers)
+    assert results == expected
+    assert any(r.product_id is not None for r in results)
+
+
+def _die(how: str) -> None:
+    if how == "raise":
+        raise ValueError("index corrupted")
+    os._exit(3)
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [("raise", "ValueError: index corrupted"), ("exit", "exited with status 3")],
+)
+def test_a_failing_or_dying_worker_is_reported_not_swallowed(
+    setup: tuple[Matcher, list],  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+    message: str,
+) -> None:
+    matcher, offers = setup
+    parent = os.getpid()
+    real = Matcher.match_many
+
+    def failing(self: Matcher, batch):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            _die(how)
+        return real(self, batch)
+
+    monkeypatch.setattr(Matcher, "match_many", failing)
+    with pytest.raises(MatchWorkerError, match=message):
+        match_parallel(matcher, offers, 2, min_per_worker=1)
