@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from catalog.models import Manufacturer, Product, ProductIdentifier
 from indexer.matching import CatalogEntry, CatalogIndex, Matcher
 from indexer.matching.catalog_index import PackagedGtin
+from indexer.matching.parallel import build_parallel
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[object, ...], Matcher]] = {}
@@ -74,8 +75,9 @@ def catalog_version(session: Session) -> tuple[object, ...]:
     return (count, str(newest))
 
 
-def matcher_for(session: Session) -> Matcher:
-    """A matcher over the current catalog; rebuilt only when products were added or changed."""
+def matcher_for(session: Session, workers: int = 1) -> Matcher:
+    """A matcher over the current catalog; rebuilt only when products were added or changed.
+    A large catalog is digested by up to `workers` processes (see `build_parallel`)."""
     bind = session.get_bind()
     key = str(bind.engine.url)
     version = catalog_version(session)
@@ -83,7 +85,11 @@ def matcher_for(session: Session) -> Matcher:
         cached = _cache.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]
-        matcher = Matcher(CatalogIndex.build(iter_catalog_entries(session)))
+        if workers > 1:
+            index, _ = build_parallel(list(iter_catalog_entries(session)), workers)
+        else:
+            index = CatalogIndex.build(iter_catalog_entries(session))
+        matcher = Matcher(index)
         _cache[key] = (version, matcher)
         return matcher
 

@@ -279,10 +279,10 @@ def run_feed(
             to_match = plan.needs_matching()
             matches: dict[str, MatchResult] = {}
             if to_match:
-                matcher = matcher_for(session)
+                workers = settings.match_workers or default_workers()
+                matcher = matcher_for(session, workers)
                 timings["matcher_build_s"] = round(time.perf_counter() - t1, 3)
                 t1 = time.perf_counter()
-                workers = settings.match_workers or default_workers()
                 results, reports = match_parallel(matcher, to_match, workers)
                 for rec, res in zip(to_match, results, strict=True):
                     matches[rec.sku] = res

@@ -27,7 +27,7 @@ from indexer.matching.text_stats import TextStats
 CODE_PREFIX = "#"
 BRAND_PREFIX = "@"
 GRAM_SAMPLE = 8
-PROFILE_CACHE = 20_000  # digested products kept (about 16 KB each with their text vectors)
+PROFILE_CACHE = 8_000  # digested products kept per process (about 16 KB each with text vectors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,16 @@ def blocking_keys(name: str, codes: Iterable[str], brands: Iterable[str | None] 
         if stem:
             keys.add(CODE_PREFIX + stem)
     return keys
+
+
+@dataclass(frozen=True, slots=True)
+class IndexTables:
+    """A built index's lookup tables without its entries: what a build worker sends back."""
+
+    gtins: dict[str, GtinHit]
+    codes: dict[str, list[int]]
+    postings: dict[str, array[int]]
+    stats: TextStats
 
 
 class CatalogIndex:
@@ -163,6 +173,34 @@ class CatalogIndex:
             postings = self._postings.get(key)
             if postings is not None:
                 self._postings[key] = array("i", (i for i in postings if i != pid))
+
+    def tables(self) -> IndexTables:
+        return IndexTables(self._gtins, self._codes, self._postings, self.stats)
+
+    def merge_tables(self, entries: Iterable[CatalogEntry], tables: IndexTables) -> None:
+        """Add `entries`, whose lookups were built elsewhere into `tables`, as `add` would.
+
+        Every entry must have a higher product id than any already here, so postings lists
+        stay sorted by appending (the slices of a parallel build come in id order).
+        """
+        newest = max(self._entries, default=-1)
+        for entry in entries:
+            if entry.product_id <= newest or entry.product_id in self._entries:
+                raise ValueError(
+                    f"merged product {entry.product_id} is not above the index's {newest}"
+                )
+            self._entries[entry.product_id] = entry
+        for key, hit in tables.gtins.items():
+            self._gtins.setdefault(key, hit)
+        for key, ids in tables.codes.items():
+            self._codes.setdefault(key, []).extend(ids)
+        for key, postings in tables.postings.items():
+            mine = self._postings.get(key)
+            if mine is None:
+                self._postings[key] = postings
+            else:
+                mine.extend(postings)
+        self.stats.merge(tables.stats)
 
     # ------------------------------------------------------------------ lookups
 

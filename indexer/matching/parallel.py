@@ -10,22 +10,29 @@ back in input order. Results are identical to `Matcher.match_many` on one core.
 `os.fork` is used directly rather than `multiprocessing`: a Celery prefork worker is a daemonic
 process, and `multiprocessing` refuses to start children from one. A child only runs the pure
 matching code over memory it inherited and leaves with `os._exit`, so it never touches the
-parent's database connections, buffered output or exit handlers.
+parent's database connections, buffered output or exit handlers. The catalog index build uses
+the same mechanism (`build_parallel`): workers digest contiguous slices of the catalog and the
+parent merges their tables.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from indexer.errors import IndexerError
+from indexer.matching.catalog_index import CatalogEntry, CatalogIndex, IndexTables
 from indexer.matching.matcher import Matcher, MatchResult
 from indexer.records import OfferRecord
 
 MIN_PER_WORKER = 2000  # below this many offers per extra worker, forking costs more than it saves
 MAX_WORKERS = 8
+T = TypeVar("T")
 
 
 class MatchWorkerError(IndexerError):
@@ -71,13 +78,72 @@ def _private_mb() -> float:
     return kb / 1024
 
 
-def _child(matcher: Matcher, offers: Sequence[OfferRecord], write_fd: int) -> None:
+def _child(task: Callable[[], T], write_fd: int, what: str) -> None:
     try:
-        payload: object = (matcher.match_many(offers), _private_mb())
+        payload: object = (task(), _private_mb())
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which re-raises
-        payload = MatchWorkerError(f"matching worker failed: {type(exc).__name__}: {exc}")
+        payload = MatchWorkerError(f"{what} worker failed: {type(exc).__name__}: {exc}")
     with os.fdopen(write_fd, "wb") as out:
         pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def run_forked(tasks: Sequence[Callable[[], T]], what: str) -> tuple[list[T], list[float]]:
+    """Run ``tasks[0]`` here and every other task in a forked child, at the same time.
+
+    Returns the tasks' results in order and each child's private memory in MB. A child that
+    raises or dies makes this raise `MatchWorkerError` (after the others are stopped).
+    """
+    children: list[tuple[int, int]] = []  # (pid, read end of its pipe); -1 once collected
+    # Objects alive at the fork stay out of the children's garbage collection: a child never
+    # finalizes something of the parent's (a database connection shared through the fork) and
+    # never writes to the pages of objects it only reads.
+    gc.freeze()
+    try:
+        for i in range(1, len(tasks)):
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker
+                os.close(read_fd)
+                code = 1
+                try:
+                    _child(tasks[i], write_fd, what)
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(write_fd)
+            children.append((pid, read_fd))
+        gc.unfreeze()
+        results: list[T] = [tasks[0]()]
+        private: list[float] = []
+        for i, (pid, read_fd) in enumerate(children, start=1):
+            with os.fdopen(read_fd, "rb") as inp:
+                try:
+                    payload = pickle.load(inp)
+                except EOFError:
+                    payload = None
+            children[i - 1] = (pid, -1)
+            _, status = os.waitpid(pid, 0)
+            if isinstance(payload, MatchWorkerError):
+                raise payload
+            code = os.waitstatus_to_exitcode(status)
+            if payload is None or code != 0:
+                raise MatchWorkerError(
+                    f"{what} worker {i} of {len(tasks)} exited with status {code} "
+                    "before sending its results"
+                )
+            results.append(payload[0])
+            private.append(round(payload[1], 1))
+    finally:
+        gc.unfreeze()
+        for pid, read_fd in children:  # only left here when something above raised
+            if read_fd >= 0:
+                os.close(read_fd)
+                try:
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+                except (ProcessLookupError, ChildProcessError):
+                    pass
+    return results, private
 
 
 def match_parallel(
@@ -95,57 +161,47 @@ def match_parallel(
     n = plan_workers(len(offers), workers, min_per_worker)
     if n == 1:
         return matcher.match_many(offers), []
-    children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
-    try:
-        for i in range(1, n):
-            read_fd, write_fd = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the worker
-                os.close(read_fd)
-                code = 1
-                try:
-                    _child(matcher, offers[i::n], write_fd)
-                    code = 0
-                finally:
-                    os._exit(code)
-            os.close(write_fd)
-            children.append((pid, read_fd))
-        own = matcher.match_many(offers[0::n])
-        shares: list[list[MatchResult]] = [own]
-        reports: list[WorkerReport] = []
-        for i, (pid, read_fd) in enumerate(children, start=1):
-            with os.fdopen(read_fd, "rb") as inp:
-                try:
-                    payload = pickle.load(inp)
-                except EOFError:
-                    payload = None
-            children[i - 1] = (pid, -1)
-            _, status = os.waitpid(pid, 0)
-            if isinstance(payload, MatchWorkerError):
-                raise payload
-            if payload is None or os.waitstatus_to_exitcode(status) != 0:
-                raise MatchWorkerError(
-                    f"matching worker {i} of {n} exited with status "
-                    f"{os.waitstatus_to_exitcode(status)} before sending its results"
-                )
-            results, private_mb = payload
-            expected = len(range(i, len(offers), n))
-            if len(results) != expected:
-                raise MatchWorkerError(
-                    f"matching worker {i} returned {len(results)} results for {expected} offers"
-                )
-            shares.append(results)
-            reports.append(WorkerReport(expected, round(private_mb, 1)))
-    finally:
-        for pid, read_fd in children:  # only left here when something above raised
-            if read_fd >= 0:
-                os.close(read_fd)
-                try:
-                    os.kill(pid, 9)
-                    os.waitpid(pid, 0)
-                except (ProcessLookupError, ChildProcessError):
-                    pass
+    shares = [offers[i::n] for i in range(n)]
+    tasks = [partial(matcher.match_many, share) for share in shares]
+    results, private = run_forked(tasks, "matching")
+    reports = []
+    for i, (share, got) in enumerate(zip(shares, results, strict=True)):
+        if len(got) != len(share):
+            raise MatchWorkerError(
+                f"matching worker {i} returned {len(got)} results for {len(share)} offers"
+            )
+        if i:
+            reports.append(WorkerReport(len(share), private[i - 1]))
     merged: list[MatchResult] = [None] * len(offers)  # type: ignore[list-item]
-    for i, share in enumerate(shares):
-        merged[i::n] = share
+    for i, got in enumerate(results):
+        merged[i::n] = got
     return merged, reports
+
+
+def build_parallel(
+    entries: Sequence[CatalogEntry], workers: int, *, min_per_worker: int | None = None
+) -> tuple[CatalogIndex, list[float]]:
+    """`CatalogIndex.build(entries)` with contiguous slices digested by forked workers.
+
+    `entries` must be in ascending product id order (as `iter_catalog_entries` reads them):
+    each worker builds the index of its slice, and the slices are merged in order so every
+    postings list stays sorted. Returns the index and each worker's private memory in MB.
+    """
+    n = plan_workers(len(entries), workers, min_per_worker)
+    if n == 1:
+        return CatalogIndex.build(entries), []
+    size = -(-len(entries) // n)
+    slices = [entries[i * size : (i + 1) * size] for i in range(n)]
+    tasks: list[Callable[[], object]] = [partial(CatalogIndex.build, slices[0])]
+    tasks += [partial(_slice_tables, part) for part in slices[1:]]
+    built, private = run_forked(tasks, "catalog index")
+    index = built[0]
+    assert isinstance(index, CatalogIndex)
+    for part, tables in zip(slices[1:], built[1:], strict=True):
+        assert isinstance(tables, IndexTables)
+        index.merge_tables(part, tables)
+    return index, private
+
+
+def _slice_tables(entries: Sequence[CatalogEntry]) -> IndexTables:
+    return CatalogIndex.build(entries).tables()

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from indexer.matching.keys import brand_key, title_tokens
 
 GRAM_SIZES: tuple[int, ...] = (3, 4, 5)
+GRAM_MEMO_LIMIT = 250_000  # n-gram IDFs kept between calls (a few dozen MB)
 _SPACES = re.compile(r"\s+")
 
 
@@ -103,6 +104,17 @@ class TextStats:
         else:
             self._grams.subtract(gram_set)
 
+    def merge(self, other: TextStats) -> None:
+        """Add the counts of `other` (fitted on other documents with the same sampling)."""
+        if other._gram_every != self._gram_every:
+            raise ValueError("cannot merge statistics sampled differently")
+        self._changed()
+        self._docs += other._docs
+        self._gram_docs += other._gram_docs
+        self._tokens.update(other._tokens)
+        self._grams.update(other._grams)
+        self._brands.update(other._brands)
+
     def add_brand(self, brand: str | None, sign: int = 1) -> None:
         """Count a brand field, and its first word ("webroot-software-inc" -> also WEBROOT)."""
         key = brand_key(brand)
@@ -136,6 +148,8 @@ class TextStats:
         memo = self._gram_memo
         missing = [gram for gram in counts if gram not in memo]
         if missing:
+            if len(memo) > GRAM_MEMO_LIMIT:  # bounded: matching reads millions of n-grams
+                memo.clear()
             grams, docs = self._grams, self._gram_docs
             for gram in missing:
                 memo[gram] = self._idf(docs, grams.get(gram, 0))

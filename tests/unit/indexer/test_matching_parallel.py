@@ -5,7 +5,12 @@ import os
 import pytest
 
 from indexer.matching import CatalogIndex, Matcher
-from indexer.matching.parallel import MatchWorkerError, match_parallel, plan_workers
+from indexer.matching.parallel import (
+    MatchWorkerError,
+    build_parallel,
+    match_parallel,
+    plan_workers,
+)
 from indexer.matching.synthetic import synthetic_catalog, synthetic_offers
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
@@ -67,3 +72,24 @@ def test_a_failing_or_dying_worker_is_reported_not_swallowed(
     monkeypatch.setattr(Matcher, "match_many", failing)
     with pytest.raises(MatchWorkerError, match=message):
         match_parallel(matcher, offers, 2, min_per_worker=1)
+
+
+def test_parallel_build_equals_the_sequential_index() -> None:
+    catalog = synthetic_catalog(600, seed=8)
+    sequential = CatalogIndex.build(catalog)
+    merged, private = build_parallel(catalog, 3, min_per_worker=1)
+    assert len(private) == 2
+    assert len(merged) == len(sequential)
+    assert merged.tables().gtins == sequential.tables().gtins
+    assert merged.tables().codes == sequential.tables().codes
+    assert merged.tables().postings == sequential.tables().postings
+    assert merged.stats.to_doc() == sequential.stats.to_doc()
+    offers = [o.offer for o in synthetic_offers(catalog, 200, seed=2, identifier_share=0.3)]
+    assert Matcher(merged).match_many(offers) == Matcher(sequential).match_many(offers)
+
+
+def test_merging_out_of_id_order_is_refused() -> None:
+    catalog = synthetic_catalog(40, seed=1)
+    index = CatalogIndex.build(catalog[20:])
+    with pytest.raises(ValueError, match="not above"):
+        index.merge_tables(catalog[:20], CatalogIndex.build(catalog[:20]).tables())
