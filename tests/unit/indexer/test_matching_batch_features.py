@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -53,8 +54,12 @@ def test_fast_features_equal_the_reference_on_random_dental_pairs(seed: int) -> 
         a = make_profile(offer.name, brand=offer.brand, identifiers=(offer.mpn,), price=price)
         blocked = [pid for pid, _ in index.candidates(blocking_keys(offer.name, a.codes), 8)]
         for pid in [*blocked, rng.randint(1, len(catalog))]:
-            b, vb = index.profile_vectors(pid, index.stats)
+            b = index.profile(pid)
+            cached, vb = index.profile_vectors(pid, index.stats)
             assert vb == text_vectors(b, index.stats)
+            assert cached == replace(b, grams={})
+            va = text_vectors(a, index.stats)
+            assert fast_pair_features(a, va, cached, vb) == pair_features(a, b, index.stats)
             _assert_same(a, b, index.stats)
             _assert_same(b, a, index.stats)
 
