@@ -107,7 +107,7 @@ Facet = Annotated[str | None, Query(max_length=300)]
     response_model=SearchResponsePublic,
     responses=problems(401, 422, 429, 503),
 )
-def search(
+async def search(
     request: Request,
     response: Response,
     background: BackgroundTasks,
