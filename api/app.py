@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import housekeeping
-from api.auth import set_session_cookie
+from api.auth import ApiKeyCache, set_session_cookie
 from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
 from api.metrics import Metrics, TimingMiddleware
 from api.problems import PayloadTooLarge, install_problem_handlers, problem_response
@@ -178,6 +178,7 @@ def create_app(
     app.state.feed_runner = runner
     app.state.metrics = metrics
     app.state.rate_limiter = rate_limiter or make_rate_limiter(settings.redis_url)
+    app.state.api_keys = ApiKeyCache()
     app.state.anonymous_rate_per_minute = anonymous_rate_per_minute
 
     install_problem_handlers(app)

@@ -5,7 +5,9 @@
   session's CSRF token (HttpOnly, SameSite=Lax, Secure in production, 14 days).
 * CSRF: UI form posts carry ``csrf_token(request)`` and are checked by ``verify_csrf``.
 * API keys: ``vb_<prefix>_<secret>``; only the sha256 of the whole key is stored, looked up
-  by its prefix and compared in constant time.
+  by its prefix and compared in constant time. What a valid key grants is kept for a few
+  seconds in an :class:`ApiKeyCache` (by that sha256), so a client's requests do not each
+  read the key and its user from the database.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import hmac
 import logging
 import secrets
 import threading
-from datetime import datetime, timedelta
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -34,6 +39,7 @@ SESSION_MAX_AGE = 14 * 24 * 3600
 CSRF_FIELD = "csrf_token"
 API_KEY_PREFIX = "vb"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+API_KEY_CACHE_SECONDS = 10.0
 log = logging.getLogger(__name__)
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
@@ -51,6 +57,10 @@ class AuthError(Exception):
 
 class InvalidCredentials(AuthError):
     """Unknown e-mail, wrong password or inactive user (deliberately indistinguishable)."""
+
+
+class InvalidApiKey(AuthError):
+    """Unknown, malformed or revoked key, or a key whose user is inactive or gone."""
 
 
 # ---------------------------------------------------------------- passwords
@@ -195,6 +205,12 @@ def _key_hash(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
+def key_digest(plaintext: str) -> str:
+    """The stored hash of a presented key (sha256: keys are random 256-bit tokens, so a slow
+    password KDF would add cost without adding strength)."""
+    return _key_hash(plaintext.strip())
+
+
 def create_api_key(session: Session, user: User, name: str) -> tuple[ApiKey, str]:
     """A new key for ``user``; the plaintext is returned once and never stored."""
     prefix = secrets.token_hex(6)
@@ -224,6 +240,101 @@ def lookup_api_key(session: Session, plaintext: str) -> ApiKey | None:
     if not hmac.compare_digest(key.key_hash, _key_hash(plaintext.strip())):
         return None
     return key
+
+
+@dataclass(frozen=True, slots=True)
+class KeyGrant:
+    """What a valid API key grants: plain values, no ORM objects (those belong to one session)."""
+
+    key_id: int
+    user_id: int
+    rate_limit_per_minute: int
+
+
+def grant_for(session: Session, plaintext: str) -> KeyGrant:
+    """The grant of an active key of an active user; raises :class:`InvalidApiKey`."""
+    key = lookup_api_key(session, plaintext)
+    if key is None:
+        raise InvalidApiKey("invalid or revoked API key")
+    user = session.get(User, key.user_id)
+    if user is None or not user.active:
+        raise InvalidApiKey("the API key's user is inactive")
+    return KeyGrant(key.id, key.user_id, key.rate_limit_per_minute)
+
+
+class ApiKeyCache:
+    """Grants of valid keys by :func:`key_digest`, each kept for ``ttl`` seconds.
+
+    Only keys that were valid are cached (a wrong key always reaches the database, and
+    cannot fill the cache). In this process a revocation takes effect at once: the code
+    that revokes a key or deletes a user calls :meth:`forget_key`/:meth:`forget_user` after
+    its commit (:func:`revoke_api_key` does). Other worker processes, and changes made
+    directly in the database, are seen within ``ttl`` seconds. A lookup that started before
+    a ``forget`` is not stored (``generation``), so a slow read cannot bring a forgotten
+    grant back.
+    """
+
+    def __init__(
+        self,
+        ttl: float = API_KEY_CACHE_SECONDS,
+        *,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, KeyGrant]] = {}
+        self.generation = 0
+
+    def get(self, digest: str) -> KeyGrant | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            with self._lock:
+                if self._entries.get(digest) is entry:
+                    del self._entries[digest]
+            return None
+        return entry[1]
+
+    def put(self, digest: str, grant: KeyGrant, generation: int) -> None:
+        """Store a grant read when :attr:`generation` was ``generation``."""
+        with self._lock:
+            if generation != self.generation or self.ttl <= 0:
+                return
+            if len(self._entries) >= self.max_entries:
+                now = self._clock()
+                self._entries = {d: e for d, e in self._entries.items() if e[0] > now}
+                if len(self._entries) >= self.max_entries:
+                    self._entries.clear()
+            self._entries[digest] = (self._clock() + self.ttl, grant)
+
+    def _forget(self, keep: Callable[[KeyGrant], bool]) -> None:
+        with self._lock:
+            self.generation += 1
+            self._entries = {d: e for d, e in self._entries.items() if keep(e[1])}
+
+    def forget_key(self, key_id: int) -> None:
+        self._forget(lambda grant: grant.key_id != key_id)
+
+    def forget_user(self, user_id: int) -> None:
+        self._forget(lambda grant: grant.user_id != user_id)
+
+    def clear(self) -> None:
+        self._forget(lambda _grant: False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def revoke_api_key(session: Session, key: ApiKey, cache: ApiKeyCache | None = None) -> None:
+    """Revoke ``key`` (committed here) and forget it in ``cache`` at once."""
+    key.revoked_at = datetime.now(UTC)
+    session.commit()
+    if cache is not None:
+        cache.forget_key(key.id)
 
 
 _touched: dict[int, datetime] = {}

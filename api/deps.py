@@ -1,4 +1,9 @@
-"""FastAPI dependencies, as ``Annotated`` aliases routes declare in their signatures."""
+"""FastAPI dependencies, as ``Annotated`` aliases routes declare in their signatures.
+
+Cheap dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in the
+threadpool, and on the hot paths (search) those hand-offs cost more than the work. Anything
+that may block (a database read) still goes to the threadpool, explicitly.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,19 @@ from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import Role, due_for_touch, lookup_api_key, session_user_id, touch_api_key
+from api.auth import (
+    ApiKeyCache,
+    InvalidApiKey,
+    KeyGrant,
+    Role,
+    due_for_touch,
+    grant_for,
+    key_digest,
+    session_user_id,
+    touch_api_key,
+)
 from api.problems import Forbidden, RateLimited, Unauthorized
 from api.ratelimit import RateLimiter
 from catalog.models import ApiKey, User
@@ -25,19 +41,24 @@ ANONYMOUS_RATE_PER_MINUTE = 120
 SESSION_RATE_PER_MINUTE = 1200
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_factory(request: Request) -> sessionmaker[Session]:
+def _factory(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
+
+
+async def get_factory(request: Request) -> sessionmaker[Session]:
     factory: sessionmaker[Session] = request.app.state.session_factory
     return factory
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request, closed after the response (routes commit their writes)."""
-    session = get_factory(request)()
+    session = _factory(request)()
     try:
         yield session
     finally:
@@ -112,9 +133,12 @@ class SearchHolder:
             self._service = None
 
 
-def get_search(request: Request) -> SearchService:
+async def get_search(request: Request) -> SearchService:
     holder: SearchHolder = request.app.state.search
-    return holder.get()
+    built = holder.built
+    if built is not None:
+        return built
+    return await run_in_threadpool(holder.get)  # opens the index once
 
 
 SearchDep = Annotated[SearchService, Depends(get_search)]
@@ -124,11 +148,23 @@ SearchDep = Annotated[SearchService, Depends(get_search)]
 
 
 @dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling, as ids: enough for rate limiting, with no database session.
+
+    An API key caller carries its :class:`KeyGrant`; a session-cookie caller only the id of
+    an active user; anonymous callers neither.
+    """
+
+    user_id: int | None = None
+    key: KeyGrant | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling: a user (via session cookie or API key), or nobody."""
 
     user: User | None
-    api_key: ApiKey | None = None
+    api_key: KeyGrant | None = None
 
 
 def _bearer(request: Request) -> str | None:
@@ -140,29 +176,79 @@ def _bearer(request: Request) -> str | None:
     return key or None
 
 
-def get_principal(request: Request, session: SessionDep, background: BackgroundTasks) -> Principal:
+def _load_grant(factory: sessionmaker[Session], token: str) -> KeyGrant:
+    with factory() as session:
+        return grant_for(session, token)
+
+
+def _active_user_id(factory: sessionmaker[Session], uid: int) -> int | None:
+    with factory() as session:
+        user = session.get(User, uid)
+        return uid if user is not None and user.active else None
+
+
+async def get_caller(request: Request, background: BackgroundTasks) -> Caller:
+    """The caller of this request (cached on ``request.state``).
+
+    API keys are resolved through the app's :class:`ApiKeyCache`: a hit costs one sha256
+    and no database round trip; a miss reads the key and its user in the threadpool.
+    """
+    cached: Caller | None = getattr(request.state, "caller", None)
+    if cached is not None:
+        return cached
+    caller = Caller()
+    token = _bearer(request)
+    if token is not None:
+        cache: ApiKeyCache = request.app.state.api_keys
+        digest = key_digest(token)
+        grant = cache.get(digest)
+        if grant is None:
+            generation = cache.generation
+            try:
+                grant = await run_in_threadpool(_load_grant, _factory(request), token)
+            except InvalidApiKey as exc:
+                raise Unauthorized(str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+            cache.put(digest, grant, generation)
+        now = datetime.now(UTC)
+        if due_for_touch(grant.key_id, now):
+            background.add_task(touch_api_key, _factory(request), grant.key_id, now)
+        caller = Caller(grant.user_id, grant)
+    else:
+        uid = session_user_id(request)  # a signed cookie: no database to read it
+        if uid is not None:
+            active = await run_in_threadpool(_active_user_id, _factory(request), uid)
+            caller = Caller(active)
+    request.state.caller = caller
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def get_principal(request: Request, session: SessionDep, caller: CallerDep) -> Principal:
+    """The caller with their ``User`` loaded in the request's session.
+
+    Read fresh: routes that act as a user never rely on the key cache alone, so a revoked
+    key or a deactivated or deleted user is refused here even within the cache's TTL.
+    """
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
     principal = Principal(None)
-    token = _bearer(request)
-    if token is not None:
-        key = lookup_api_key(session, token)
-        if key is None:
+    if caller.key is not None:
+        key = session.get(ApiKey, caller.key.key_id)
+        if key is None or key.revoked_at is not None:
+            request.app.state.api_keys.forget_key(caller.key.key_id)
             raise Unauthorized("invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
-        user = session.get(User, key.user_id)
+        user = session.get(User, caller.key.user_id)
         if user is None or not user.active:
+            request.app.state.api_keys.forget_user(caller.key.user_id)
             raise Unauthorized("the API key's user is inactive")
-        now = datetime.now(UTC)
-        if due_for_touch(key.id, now):
-            background.add_task(touch_api_key, request.app.state.session_factory, key.id, now)
-        principal = Principal(user, key)
-    else:
-        uid = session_user_id(request)
-        if uid is not None:
-            user = session.get(User, uid)
-            if user is not None and user.active:
-                principal = Principal(user)
+        principal = Principal(user, caller.key)
+    elif caller.user_id is not None:
+        user = session.get(User, caller.user_id)
+        if user is not None and user.active:
+            principal = Principal(user)
     request.state.principal = principal
     return principal
 
@@ -208,17 +294,20 @@ RequireRetailerUser = Annotated[
 # ---------------------------------------------------------------- rate limiting
 
 
-def rate_limit(request: Request, response: Response, principal: PrincipalDep) -> None:
+async def rate_limit(request: Request, response: Response, caller: CallerDep) -> None:
     """Per API key (its own limit), per logged-in user, or per client IP when anonymous."""
     limiter: RateLimiter = request.app.state.rate_limiter
-    if principal.api_key is not None:
-        key, limit = f"key:{principal.api_key.id}", principal.api_key.rate_limit_per_minute
-    elif principal.user is not None:
-        key, limit = f"user:{principal.user.id}", SESSION_RATE_PER_MINUTE
+    if caller.key is not None:
+        key, limit = f"key:{caller.key.key_id}", caller.key.rate_limit_per_minute
+    elif caller.user_id is not None:
+        key, limit = f"user:{caller.user_id}", SESSION_RATE_PER_MINUTE
     else:
         client = request.client.host if request.client else "unknown"
         key, limit = f"ip:{client}", request.app.state.anonymous_rate_per_minute
-    decision = limiter.hit(key, limit)
+    if limiter.blocking:  # a network round trip (Redis): not on the event loop
+        decision = await run_in_threadpool(limiter.hit, key, limit)
+    else:
+        decision = limiter.hit(key, limit)
     if not decision.allowed:
         raise RateLimited(
             f"rate limit of {limit} requests per minute exceeded; "

@@ -26,6 +26,8 @@ class Decision:
 
 
 class RateLimiter(Protocol):
+    blocking: bool  # True when ``hit`` waits on the network (run it off the event loop)
+
     def hit(self, key: str, limit: int, window: int = WINDOW_SECONDS) -> Decision:
         """Count one request under ``key``; ``allowed`` is False once ``limit`` is reached."""
         ...
@@ -35,6 +37,8 @@ class RateLimiter(Protocol):
 
 class MemoryRateLimiter:
     """Sliding-window log: exact, per process. Idle keys are dropped as they expire."""
+
+    blocking = False  # microseconds under a lock: called on the event loop
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -65,6 +69,8 @@ class MemoryRateLimiter:
 
 class RedisRateLimiter:
     """Fixed window (INCR + EXPIRE) shared by all API processes."""
+
+    blocking = True
 
     def __init__(self, url: str, prefix: str = "valbar:rl:") -> None:
         import redis

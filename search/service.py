@@ -60,6 +60,7 @@ MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
 _RETAILER_RELOAD_SECONDS = 5.0
 _OFFER_CACHE_LIMIT = 50_000
+_FACET_VIEW_LIMIT = 1_000
 _AVAILABILITY_ORDER = (
     StockStatus.IN_STOCK.value,
     StockStatus.LIMITED.value,
@@ -173,6 +174,13 @@ class SearchService:
         self._offer_cache: dict[
             tuple[object, ...], tuple[StoredProduct, ProductInput, RankedOffer | None]
         ] = {}
+        # What a hit shows that does not depend on the query (its best offer, price range,
+        # availability), by stored product and best offer identity; and facet counts in
+        # the response's shape, by the identity of the backend's (cached) facet result.
+        self._hit_parts: dict[int, tuple[StoredProduct, RankedOffer | None, _HitParts]] = {}
+        self._facet_views: dict[
+            int, tuple[Mapping[str, Sequence[tuple[str, int]]], dict[str, list[dict[str, Any]]]]
+        ] = {}
 
     # ---------------------------------------------------------------- caches
 
@@ -187,6 +195,7 @@ class SearchService:
         with self._lock:
             self._configs = {}
             self._offer_cache = {}
+            self._hit_parts = {}
 
     def refresh_signals(self) -> int:
         """Reload every retailer's quality signals; returns how many retailers are known."""
@@ -202,6 +211,7 @@ class SearchService:
             self._retailers_loaded_at = time.monotonic()
             self._signals_version += 1
             self._offer_cache = {}
+            self._hit_parts = {}
         return len(qualities)
 
     def _retailer(self, offer: StoredOffer) -> RetailerQuality:
@@ -270,13 +280,28 @@ class SearchService:
             total=total,
             took_ms=round((time.perf_counter() - started) * 1000, 3),
             hits=hits,
-            facets={
-                name: [{"value": value, "count": count} for value, count in values]
-                for name, values in facets.items()
-            },
+            facets=self._facet_view(facets),
             relaxed=relaxed,
             partial=partial,
         )
+
+    def _facet_view(
+        self, facets: Mapping[str, Sequence[tuple[str, int]]]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Facet counts as ``{name: [{"value", "count"}, ...]}``, converted once per backend
+        facet result (backends reuse the object for a repeated query: treat it as read-only).
+        """
+        entry = self._facet_views.get(id(facets))
+        if entry is not None and entry[0] is facets:
+            return entry[1]
+        view = {
+            name: [{"value": value, "count": count} for value, count in values]
+            for name, values in facets.items()
+        }
+        if len(self._facet_views) >= _FACET_VIEW_LIMIT:
+            self._facet_views = {}
+        self._facet_views[id(facets)] = (facets, view)
+        return view
 
     def _backend_search(
         self, query: AnalyzedQuery, filters: Filters, **options: Any
@@ -470,8 +495,20 @@ class SearchService:
     def _hit(
         self, product: StoredProduct, score: ProductScore, best: RankedOffer | None
     ) -> ProductHit:
-        offers = product.offers
-        by_id = {o.offer_id: o for o in offers}
+        entry = self._hit_parts.get(id(product))
+        if entry is not None and entry[0] is product and entry[1] is best:
+            parts = entry[2]
+        else:
+            offers = product.offers
+            by_id = {o.offer_id: o for o in offers}
+            parts = _HitParts(
+                None if best is None else _offer_dict(best, by_id[best.offer.offer_id]),
+                _price_range(offers),
+                _availability(offers),
+            )
+            if len(self._hit_parts) >= _OFFER_CACHE_LIMIT:
+                self._hit_parts = {}
+            self._hit_parts[id(product)] = (product, best, parts)
         return ProductHit(
             product_id=product.product_id,
             gtin=product.gtin,
@@ -480,9 +517,9 @@ class SearchService:
             category=product.category,
             score=score.score,
             offers_count=product.offers_count,
-            best_offer=None if best is None else _offer_dict(best, by_id[best.offer.offer_id]),
-            price_range=_price_range(offers),
-            availability=_availability(offers),
+            best_offer=None if parts.best_offer is None else dict(parts.best_offer),
+            price_range=None if parts.price_range is None else dict(parts.price_range),
+            availability=parts.availability,
             explanation=score.explanation.as_dict(),
             flags=list(score.flags),
         )
@@ -516,6 +553,13 @@ class SearchService:
                 for offer, retailer, signals in rows
             ]
         return rank_offers(inputs, config, rules)
+
+
+@dataclass(frozen=True, slots=True)
+class _HitParts:
+    best_offer: dict[str, Any] | None
+    price_range: dict[str, Any] | None
+    availability: str
 
 
 def _stored(sources: Sequence[Mapping[int, StoredProduct]], product_id: int) -> StoredProduct:

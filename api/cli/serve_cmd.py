@@ -29,12 +29,20 @@ def serve(
 
     Example: valbar serve --host 0.0.0.0 --port 8000 --workers 4
     """
+    import importlib.util
+
     import uvicorn
 
     from catalog.settings import get_settings
 
+    production = get_settings().environment == "production"
     if access_log is None:
-        access_log = get_settings().environment != "production"
+        access_log = not production
+    # uvicorn picks uvloop and httptools ("auto") when they are installed (dependencies of
+    # valbar); without them it falls back to asyncio and h11, several times slower per request.
+    missing = [m for m in ("httptools", "uvloop") if importlib.util.find_spec(m) is None]
+    if production and missing:
+        typer.echo(f"warning: {', '.join(missing)} not installed: slow HTTP serving", err=True)
 
     if reload and workers > 1:
         raise typer.BadParameter("--reload runs a single process; drop --workers")
@@ -47,4 +55,6 @@ def serve(
         reload=reload,
         proxy_headers=True,
         access_log=access_log,
+        loop="auto",
+        http="auto",
     )

@@ -20,7 +20,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """The process is up (no dependencies are checked)."""
     return {"status": "ok"}
 

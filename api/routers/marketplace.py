@@ -492,9 +492,11 @@ def export_my_data(session: SessionDep, user: CurrentUser) -> dict[str, object]:
 
 
 @router.delete("/me", status_code=204, response_class=Response, responses=problems(401))
-def delete_my_account(session: SessionDep, user: CurrentUser) -> Response:
+def delete_my_account(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """Delete your account: reviews stay anonymised, orders stay with the retailer with the
     clinic's name only."""
-    gdpr.delete_account(session, logged_in(user).id)
+    user_id = logged_in(user).id
+    gdpr.delete_account(session, user_id)
     session.commit()
+    request.app.state.api_keys.forget_user(user_id)  # its API keys stop working at once
     return Response(status_code=204)

@@ -59,8 +59,10 @@ def delete_my_account(
         return render(
             request, "me.html", {"failed": True, "notice": None}, user=user, status_code=422
         )
-    gdpr.delete_account(session, user.id)
+    user_id = user.id
+    gdpr.delete_account(session, user_id)
     session.commit()
+    request.app.state.api_keys.forget_user(user_id)  # its API keys stop working at once
     response = see_other("/", "account_deleted")
     clear_session(response, settings)
     return response

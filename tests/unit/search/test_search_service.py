@@ -320,6 +320,28 @@ def test_signal_refresh_changes_best_offer(
     assert best is not None and best["retailer"] == "poor"  # no reindex needed
 
 
+def test_repeated_search_reuses_hit_parts_but_hands_out_fresh_dicts(
+    backend: TantivyBackend, catalog: sessionmaker[Session]
+) -> None:
+    service = _service(backend, catalog)
+    first = service.search(SearchRequest(q=GTIN))
+    best = first.hits[0].best_offer
+    assert best is not None and best["retailer_name"] == "Good Dental AB"
+    best["retailer_name"] = "tampered"  # a caller's edit stays in its own response
+    again = service.search(SearchRequest(q=GTIN))
+    assert again.hits[0].best_offer == {**best, "retailer_name": "Good Dental AB"}
+    assert again.hits[0].price_range == first.hits[0].price_range
+    assert again.hits[0].price_range is not first.hits[0].price_range
+    assert again.facets == first.facets
+    with transaction(catalog) as s:
+        retailer = s.get(Retailer, 1)
+        assert retailer is not None
+        retailer.name = "Good Dental Sverige AB"
+    service.refresh_signals()
+    renamed = service.search(SearchRequest(q=GTIN)).hits[0].best_offer
+    assert renamed is not None and renamed["retailer_name"] == "Good Dental Sverige AB"
+
+
 def test_product_offers_from_database(
     backend: TantivyBackend, catalog: sessionmaker[Session]
 ) -> None:
