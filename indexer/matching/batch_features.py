@@ -6,7 +6,8 @@ character n-gram TF-IDF vectors and their norms - so `text_vectors` computes tho
 profile (the `CatalogIndex` keeps them per product, the `Matcher` once per offer) and
 `fast_pair_features` combines two of them. The Jaro-Winkler similarities behind soft TF-IDF and
 Monge-Elkan come from one `rapidfuzz.process.cdist` matrix per pair instead of a Python double
-loop. Sums run over the same terms in the same order as the reference, so the vectors are equal
+loop. Sums run over the same terms in the same order as the reference (sums over sets use the
+exact `math.fsum`, so neither side depends on the hash seed), so the vectors are equal
 (tests/unit/indexer/test_matching_batch_features.py compares them on random pairs).
 """
 
@@ -71,7 +72,7 @@ def text_vectors(profile: Profile, stats: TextStats) -> TextVectors:
     return TextVectors(
         words=words,
         idf=idf,
-        idf_sum=sum(idf.values()),
+        idf_sum=math.fsum(idf.values()),
         token_w=token_w,
         token_norm=_norm(token_w),
         token_rows=np.fromiter((position[t] for t in token_w), dtype=np.intp, count=len(token_w)),
@@ -97,8 +98,8 @@ def _jaro_winkler(va: TextVectors, vb: TextVectors) -> tuple[float, float, float
     if not va.words or not vb.words:
         return 0.0, 0.0, 0.0
     sims = process.cdist(va.words, vb.words, scorer=JaroWinkler.similarity, dtype=np.float64)
-    me_ab = sum(sims.max(axis=1).tolist()) / len(va.words)
-    me_ba = sum(sims.max(axis=0).tolist()) / len(vb.words)
+    me_ab = math.fsum(sims.max(axis=1).tolist()) / len(va.words)
+    me_ba = math.fsum(sims.max(axis=0).tolist()) / len(vb.words)
     if not va.token_norm or not vb.token_norm:
         return 0.0, me_ab, me_ba
     # soft TF-IDF: rows and columns in token-vector order; identical words score 1.0 either way
@@ -126,7 +127,7 @@ def fast_pair_features(a: Profile, va: TextVectors, b: Profile, vb: TextVectors)
 
     shared = a.token_set & b.token_set
     idf_a = va.idf
-    w_shared = sum(idf_a[t] for t in shared)
+    w_shared = math.fsum(idf_a[t] for t in shared)
     w_a, w_b = va.idf_sum, vb.idf_sum
     w_union = w_a + w_b - w_shared
     idf_jaccard = w_shared / w_union if w_union > 0 else 0.0

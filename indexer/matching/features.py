@@ -283,9 +283,10 @@ def pair_features(a: Profile, b: Profile, stats: TextStats) -> list[float]:
     variant_conflict, variant_agree = _variant_features(a, b)
 
     shared = a.token_set & b.token_set
-    w_shared = sum(idf(t) for t in shared)
-    w_a = sum(idf(t) for t in a.token_set)
-    w_b = sum(idf(t) for t in b.token_set)
+    # fsum: exact, so the result does not depend on set iteration order (the hash seed)
+    w_shared = math.fsum(idf(t) for t in shared)
+    w_a = math.fsum(idf(t) for t in a.token_set)
+    w_b = math.fsum(idf(t) for t in b.token_set)
     w_union = w_a + w_b - w_shared
     idf_jaccard = w_shared / w_union if w_union > 0 else 0.0
     smaller = min(w_a, w_b)
@@ -378,7 +379,7 @@ def _soft_tfidf(wa: dict[str, float], wb: dict[str, float], threshold: float = 0
 def _monge_elkan(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     if not a or not b:
         return 0.0
-    return sum(max(JaroWinkler.similarity(x, y) for y in b) for x in a) / len(a)
+    return math.fsum(max(JaroWinkler.similarity(x, y) for y in b) for x in a) / len(a)
 
 
 def _text_similarity(a: Profile, b: Profile, stats: TextStats) -> tuple[float, ...]:
