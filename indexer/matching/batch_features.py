@@ -23,15 +23,19 @@ from rapidfuzz.distance import JaroWinkler
 
 from indexer.matching.features import (
     Profile,
+    _bigram_share,
     _brand_agreement,
     _code_agreement,
     _code_in_squashed,
+    _core_overlap,
     _joined_token_match,
     _keyword_conflicts,
+    _rarity,
     _token_weights,
     _unit_conflict,
     _variant_features,
     _version_agreement,
+    core_tokens,
 )
 from indexer.matching.text_stats import TextStats
 
@@ -52,6 +56,7 @@ class TextVectors:
     gram_norm: float
     core_w: dict[str, float]  # token TF-IDF vector without brand words
     core_norm: float
+    core: tuple[str, ...]  # title tokens without brand words, in order
     # position in `words` of each key of `token_w` (derived from the two, so not compared)
     token_rows: npt.NDArray[np.intp] = field(compare=False)
 
@@ -66,7 +71,7 @@ def text_vectors(profile: Profile, stats: TextStats) -> TextVectors:
     idf = {t: stats.token_idf(t) for t in words}
     token_w = _token_weights(profile.tokens, stats)
     position = {t: i for i, t in enumerate(words)}
-    core = tuple(t for t in profile.tokens if not stats.is_brand(t.upper()))
+    core = core_tokens(profile, stats)
     core_w = _token_weights(core, stats)
     gram_w = stats.gram_weights(profile.grams)
     return TextVectors(
@@ -81,6 +86,7 @@ def text_vectors(profile: Profile, stats: TextStats) -> TextVectors:
         gram_norm=_norm(gram_w),
         core_w=core_w,
         core_norm=_norm(core_w),
+        core=core,
     )
 
 
@@ -188,4 +194,8 @@ def fast_pair_features(a: Profile, va: TextVectors, b: Profile, vb: TextVectors)
         float(max(len_a, len_b)),
         _cosine(va.core_w, va.core_norm, vb.core_w, vb.core_norm),
         w_shared / max(w_a, w_b) if max(w_a, w_b) > 0 else 0.0,
+        *_rarity(a, b, idf_a.__getitem__, vb.idf.__getitem__),
+        _bigram_share(a, b),
+        *_core_overlap(va.core, vb.core),
+        1.0 if a.seats and b.seats and not a.seats & b.seats else 0.0,
     ]
