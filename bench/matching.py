@@ -30,6 +30,7 @@ from indexer.matching.model import (
     PairScorer,
     best_f1_threshold,
     choose_thresholds,
+    fit_bagged,
     fit_boosted,
     fit_logistic,
 )
@@ -155,6 +156,12 @@ def train_and_select(
         "logistic": fit_logistic(x_train, y_train),
         "boosted": fit_boosted(x_train, y_train),
         "boosted-d4": fit_boosted(x_train, y_train, rounds=300, depth=4, learning_rate=0.05),
+        # deeper trees with larger leaves: interactions between the rarity features
+        "boosted-d6": fit_boosted(
+            x_train, y_train, rounds=300, depth=6, learning_rate=0.05, min_hess=5.0
+        ),
+        # five of those on 80 % of rows / features each, log-odds averaged (noisy labels)
+        "bagged-d6": fit_bagged(x_train, y_train, bags=5),
     }
     best: tuple[str, PairScorer, float, float] | None = None
     for name, scorer in candidates.items():

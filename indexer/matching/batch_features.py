@@ -6,7 +6,8 @@ character n-gram TF-IDF vectors and their norms - so `text_vectors` computes tho
 profile (the `CatalogIndex` keeps them per product, the `Matcher` once per offer) and
 `fast_pair_features` combines two of them. The Jaro-Winkler similarities behind soft TF-IDF and
 Monge-Elkan come from one `rapidfuzz.process.cdist` matrix per pair instead of a Python double
-loop. Sums run over the same terms in the same order as the reference, so the vectors are equal
+loop. Sums run over the same terms in the same order as the reference (sums over sets use the
+exact `math.fsum`, so neither side depends on the hash seed), so the vectors are equal
 (tests/unit/indexer/test_matching_batch_features.py compares them on random pairs).
 """
 
@@ -23,15 +24,19 @@ from rapidfuzz.distance import JaroWinkler
 
 from indexer.matching.features import (
     Profile,
+    _bigram_share,
     _brand_agreement,
     _code_agreement,
     _code_in_squashed,
+    _core_overlap,
     _joined_token_match,
     _keyword_conflicts,
+    _rarity,
     _token_weights,
     _unit_conflict,
     _variant_features,
     _version_agreement,
+    core_tokens,
 )
 from indexer.matching.text_stats import TextStats
 
@@ -52,6 +57,7 @@ class TextVectors:
     gram_norm: float
     core_w: dict[str, float]  # token TF-IDF vector without brand words
     core_norm: float
+    core: tuple[str, ...]  # title tokens without brand words, in order
     # position in `words` of each key of `token_w` (derived from the two, so not compared)
     token_rows: npt.NDArray[np.intp] = field(compare=False)
 
@@ -67,13 +73,13 @@ def text_vectors(profile: Profile, stats: TextStats) -> TextVectors:
     idf = {t: stats.token_idf(t) for t in words}
     token_w = _token_weights(profile.tokens, stats)
     position = {t: i for i, t in enumerate(words)}
-    core = tuple(t for t in profile.tokens if not stats.is_brand(t.upper()))
+    core = core_tokens(profile, stats)
     core_w = _token_weights(core, stats)
     gram_w = stats.gram_weights(profile.grams)
     return TextVectors(
         words=words,
         idf=idf,
-        idf_sum=sum(idf.values()),
+        idf_sum=math.fsum(idf.values()),
         token_w=token_w,
         token_norm=_norm(token_w),
         token_rows=np.fromiter((position[t] for t in token_w), dtype=np.intp, count=len(token_w)),
@@ -82,6 +88,7 @@ def text_vectors(profile: Profile, stats: TextStats) -> TextVectors:
         gram_norm=_norm(gram_w),
         core_w=core_w,
         core_norm=_norm(core_w),
+        core=core,
     )
 
 
@@ -99,8 +106,8 @@ def _jaro_winkler(va: TextVectors, vb: TextVectors) -> tuple[float, float, float
     if not va.words or not vb.words:
         return 0.0, 0.0, 0.0
     sims = process.cdist(va.words, vb.words, scorer=JaroWinkler.similarity, dtype=np.float64)
-    me_ab = sum(sims.max(axis=1).tolist()) / len(va.words)
-    me_ba = sum(sims.max(axis=0).tolist()) / len(vb.words)
+    me_ab = math.fsum(sims.max(axis=1).tolist()) / len(va.words)
+    me_ba = math.fsum(sims.max(axis=0).tolist()) / len(vb.words)
     if not va.token_norm or not vb.token_norm:
         return 0.0, me_ab, me_ba
     # soft TF-IDF: rows and columns in token-vector order; identical words score 1.0 either way
@@ -128,7 +135,7 @@ def fast_pair_features(a: Profile, va: TextVectors, b: Profile, vb: TextVectors)
 
     shared = a.token_set & b.token_set
     idf_a = va.idf
-    w_shared = sum(idf_a[t] for t in shared)
+    w_shared = math.fsum(idf_a[t] for t in shared)
     w_a, w_b = va.idf_sum, vb.idf_sum
     w_union = w_a + w_b - w_shared
     idf_jaccard = w_shared / w_union if w_union > 0 else 0.0
@@ -189,4 +196,8 @@ def fast_pair_features(a: Profile, va: TextVectors, b: Profile, vb: TextVectors)
         float(max(len_a, len_b)),
         _cosine(va.core_w, va.core_norm, vb.core_w, vb.core_norm),
         w_shared / max(w_a, w_b) if max(w_a, w_b) > 0 else 0.0,
+        *_rarity(a, b, idf_a.__getitem__, vb.idf.__getitem__),
+        _bigram_share(a, b),
+        *_core_overlap(va.core, vb.core),
+        1.0 if a.seats and b.seats and not a.seats & b.seats else 0.0,
     ]

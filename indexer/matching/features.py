@@ -7,6 +7,7 @@ The benchmark (`bench.matching`) and the product `Matcher` both go through this 
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -65,6 +66,14 @@ FEATURE_NAMES: tuple[str, ...] = (
     "tokens_max",
     "core_cosine",
     "idf_cover_max",
+    "rare_shared",
+    "rare_gap",
+    "rare_missing_short",
+    "rare_missing_long",
+    "bigram_share",
+    "core_token_set_ratio",
+    "core_cover",
+    "seat_conflict",
 )
 
 _UNIT_NUMBER = re.compile(
@@ -103,6 +112,10 @@ _EDITIONS = frozenset(
 _OS_WORDS = frozenset({"windows", "mac", "os", "xp", "vista", "linux"})
 _OS_TAIL = frozenset({"xp", "me", "nt", "vista", "x", "2000", "95", "98", "sp2", "and"})
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# A licence or seat count in a canonical title: "3 user", "1 u" (from "1u"), "5 pack", "10 clients".
+_SEATS = re.compile(
+    r"(\d+)\s*(?:-\s*)?(?:u|user|users|pc|pcs|seat|seats|licen[cs]es?|pack|clients?)\b"
+)
 # A word of letters then a number: "cs3", "x5", "v22"; the letters name the series.
 _ALNUM_WORD = re.compile(r"\b([a-z]{1,4})(\d+(?:\.\d+)?)\b")
 
@@ -143,6 +156,8 @@ class Profile:
     years: frozenset[str]
     alnum: frozenset[tuple[str, str]]  # mixed words split into (letters, digits): cs3 -> cs, 3
     keywords: frozenset[str]  # upgrade / academic / platform / edition words present
+    bigrams: frozenset[tuple[str, str]]  # adjacent title token pairs
+    seats: frozenset[str]  # licence / seat counts ("3 user" -> 3)
 
 
 def make_profile(
@@ -184,6 +199,8 @@ def make_profile(
         alnum=frozenset((m.group(1), m.group(2)) for m in _ALNUM_WORD.finditer(lowered)),
         keywords=frozenset(t for t in toks if t in _UPGRADE or t in _ACADEMIC or t in _EDITIONS)
         | frozenset("mac" if t in _MAC else "windows" for t in toks if t in _MAC or t in _WINDOWS),
+        bigrams=frozenset(itertools.pairwise(toks)),
+        seats=frozenset(m.group(1) for m in _SEATS.finditer(" ".join(toks))),
     )
 
 
@@ -283,9 +300,10 @@ def pair_features(a: Profile, b: Profile, stats: TextStats) -> list[float]:
     variant_conflict, variant_agree = _variant_features(a, b)
 
     shared = a.token_set & b.token_set
-    w_shared = sum(idf(t) for t in shared)
-    w_a = sum(idf(t) for t in a.token_set)
-    w_b = sum(idf(t) for t in b.token_set)
+    # fsum: exact, so the result does not depend on set iteration order (the hash seed)
+    w_shared = math.fsum(idf(t) for t in shared)
+    w_a = math.fsum(idf(t) for t in a.token_set)
+    w_b = math.fsum(idf(t) for t in b.token_set)
     w_union = w_a + w_b - w_shared
     idf_jaccard = w_shared / w_union if w_union > 0 else 0.0
     smaller = min(w_a, w_b)
@@ -337,6 +355,10 @@ def pair_features(a: Profile, b: Profile, stats: TextStats) -> list[float]:
         float(max(len_a, len_b)),
         _core_cosine(a, b, stats),
         w_shared / max(w_a, w_b) if max(w_a, w_b) > 0 else 0.0,
+        *_rarity(a, b, idf, idf),
+        _bigram_share(a, b),
+        *_core_overlap(core_tokens(a, stats), core_tokens(b, stats)),
+        1.0 if a.seats and b.seats and not a.seats & b.seats else 0.0,
     ]
 
 
@@ -378,7 +400,7 @@ def _soft_tfidf(wa: dict[str, float], wb: dict[str, float], threshold: float = 0
 def _monge_elkan(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     if not a or not b:
         return 0.0
-    return sum(max(JaroWinkler.similarity(x, y) for y in b) for x in a) / len(a)
+    return math.fsum(max(JaroWinkler.similarity(x, y) for y in b) for x in a) / len(a)
 
 
 def _text_similarity(a: Profile, b: Profile, stats: TextStats) -> tuple[float, ...]:
@@ -434,10 +456,59 @@ def _rare_unshared(a: Profile, b: Profile, idf: Callable[[str], float]) -> tuple
     return max(left, right), min(left, right)
 
 
+def core_tokens(profile: Profile, stats: TextStats) -> tuple[str, ...]:
+    """Title tokens without brand words (titles repeat the brand inconsistently)."""
+    return tuple(t for t in profile.tokens if not stats.is_brand(t.upper()))
+
+
 def _core_cosine(a: Profile, b: Profile, stats: TextStats) -> float:
-    """Token TF-IDF cosine without brand words (titles repeat the brand inconsistently)."""
+    """Token TF-IDF cosine without brand words."""
+    ca, cb = core_tokens(a, stats), core_tokens(b, stats)
+    return _cosine(_token_weights(ca, stats), _token_weights(cb, stats))
 
-    def core(toks: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(t for t in toks if not stats.is_brand(t.upper()))
 
-    return _cosine(_token_weights(core(a.tokens), stats), _token_weights(core(b.tokens), stats))
+def _rarity(
+    a: Profile, b: Profile, idf_a: Callable[[str], float], idf_b: Callable[[str], float]
+) -> tuple[float, float, float, float]:
+    """How distinctive the shared words are, and the rarest word each side has alone.
+
+    rare_shared: IDF of the rarest shared word; rare_gap: how much rarer the shorter title's
+    rarest word is than that; rare_missing_short / _long: IDF of the rarest word of the shorter
+    / longer title found neither among the other's words nor inside its squashed title (so
+    "word perfect" ~ "wordperfect" is not missing). Long titles add category words ("software",
+    "pc"), so a missing word weighs differently on the two sides."""
+    if len(a.token_set) <= len(b.token_set):
+        short, long_, idf_short, idf_long = a, b, idf_a, idf_b
+    else:
+        short, long_, idf_short, idf_long = b, a, idf_b, idf_a
+    shared = max((idf_short(t) for t in short.token_set & long_.token_set), default=0.0)
+    rarest_short = max((idf_short(t) for t in short.token_set), default=0.0)
+    missing_short = max(
+        (
+            idf_short(t)
+            for t in short.token_set - long_.token_set
+            if t.upper() not in long_.squashed
+        ),
+        default=0.0,
+    )
+    missing_long = max(
+        (idf_long(t) for t in long_.token_set - short.token_set if t.upper() not in short.squashed),
+        default=0.0,
+    )
+    return shared, rarest_short - shared, missing_short, missing_long
+
+
+def _bigram_share(a: Profile, b: Profile) -> float:
+    """Shared adjacent word pairs over the fewer of the two ("remix tools" vs "world music")."""
+    if not a.bigrams or not b.bigrams:
+        return 0.0
+    return len(a.bigrams & b.bigrams) / min(len(a.bigrams), len(b.bigrams))
+
+
+def _core_overlap(ca: tuple[str, ...], cb: tuple[str, ...]) -> tuple[float, float]:
+    """Token-set ratio of the titles without brand words, and the share of the smaller word set
+    found in the other."""
+    set_a, set_b = set(ca), set(cb)
+    smaller, larger = (set_a, set_b) if len(set_a) <= len(set_b) else (set_b, set_a)
+    cover = len(smaller & larger) / len(smaller) if smaller else 0.0
+    return fuzz.token_set_ratio(" ".join(ca), " ".join(cb)) / 100.0, cover

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from bench.matching import PairFormatError, evaluate, parse_pairs, parse_record, prf
-from indexer.matching.model import best_f1_threshold, fit_boosted, fit_logistic
+from indexer.matching.model import (
+    PairScorer,
+    best_f1_threshold,
+    fit_bagged,
+    fit_boosted,
+    fit_logistic,
+)
 
 SAMPLE = (
     "COL name VAL lg 24 ' lds4821ww dishwasher COL description VAL white COL price VAL \t"
@@ -49,6 +55,18 @@ def test_both_model_kinds_learn_a_separable_signal() -> None:
     for scorer in (fit_logistic(x, y), fit_boosted(x, y, rounds=40)):
         _, f1 = best_f1_threshold(scorer.score_many(x), y)
         assert f1 > 0.9
+
+
+def test_bagged_boosting_is_seeded_and_one_scorer() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.random((300, 4))
+    y = (x[:, 0] + 0.3 * x[:, 2] > 0.8).astype(float)
+    bagged = fit_bagged(x, y, bags=3, rounds=20, depth=3, min_hess=1.0)
+    assert len(bagged.trees) == 60 and bagged.learning_rate == pytest.approx(0.05 / 3)
+    assert bagged == fit_bagged(x, y, bags=3, rounds=20, depth=3, min_hess=1.0)  # reproducible
+    assert best_f1_threshold(bagged.score_many(x), y)[1] > 0.9
+    copy = PairScorer.from_json(bagged.to_json())
+    assert copy.score(list(x[0])) == pytest.approx(float(bagged.score_many(x[:1])[0]))
 
 
 @pytest.mark.shared_data

@@ -112,9 +112,9 @@ def test_ambiguous_twins_go_to_review_without_a_link(matcher: Matcher) -> None:
 
 
 def test_title_score_in_the_review_band_goes_to_review_without_a_link(matcher: Matcher) -> None:
-    # product 1 minus the word "komposit": likely, but short of a confident match
+    # product 1 plus a word the catalog does not have: likely, but short of a confident match
     thresholds = matcher.model.thresholds
-    result = matcher.match(_offer("3M ESPE Filtek Supreme XTE A2 4 g"))
+    result = matcher.match(_offer("3M ESPE Filtek Supreme XTE Universal A2 4 g"))
     assert (result.product_id, result.method, result.confidence) == (None, None, 0.0)
     assert not result.ambiguous  # the review band itself, not the top-two margin rule
     assert result.needs_review
