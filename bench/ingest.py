@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import multiprocessing
 import random
 import resource
 import shutil
@@ -252,26 +253,55 @@ def plain_csv_parse(path: Path) -> float:
     return time.perf_counter() - t
 
 
+def generate(db_url: str, products: int, rows: int, work: Path) -> None:
+    """The catalog in the database, the feed, and the same feed with 1% of rows changed."""
+    engine = make_engine(db_url)
+    rng = random.Random(42)
+    catalog = build_catalog(session_factory(engine), products, rng)
+    write_feed(work / "feed.csv", catalog, rows, rng)
+    changed = set(rng.sample(range(rows), rows // 100))
+    write_feed(work / "feed_1pct.csv", catalog, rows, rng, changed=changed)
+    engine.dispose()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--products", type=int, default=200_000)
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument(
+        "--workers", type=int, default=0, help="matching processes (0 = every usable core)"
+    )
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="valbar-bench-"))
     shutil.rmtree(work / "var", ignore_errors=True)
     settings = Settings(
-        data_dir=work / "var", database_url="", environment="test", max_upload_bytes=2_000_000_000
+        data_dir=work / "var",
+        database_url="",
+        environment="test",
+        max_upload_bytes=2_000_000_000,
+        match_workers=args.workers,
     )
     engine = make_engine(settings.sqlalchemy_url)
     migrate(engine)
     factory = session_factory(engine)
-    rng = random.Random(42)
     t = time.perf_counter()
-    products = build_catalog(factory, args.products, rng)
-    print(f"catalog: {args.products} products generated in {time.perf_counter() - t:.1f} s")
-    feed = work / "feed.csv"
-    write_feed(feed, products, args.rows, rng)
+    # The catalog and both feeds are made in a child process, as a catalog import and the
+    # retailer's own systems would: the ingest measured below runs in a process of its own.
+    maker = multiprocessing.get_context("fork").Process(
+        target=generate, args=(settings.sqlalchemy_url, args.products, args.rows, work)
+    )
+    maker.start()
+    maker.join()
+    if maker.exitcode != 0:
+        raise SystemExit(f"catalog generation failed (exit code {maker.exitcode})")
+    maker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"catalog: {args.products} products and the feeds generated in "
+        f"{time.perf_counter() - t:.1f} s (separate process, peak RSS {maker_mb:,.0f} MB)"
+    )
+    engine.dispose()
+    feed, feed2 = work / "feed.csv", work / "feed_1pct.csv"
     baseline = statistics.median(plain_csv_parse(feed) for _ in range(3))
     print(f"plain csv parse: {baseline:.2f} s ({args.rows / baseline:,.0f} rows/s) [baseline]")
 
@@ -301,9 +331,6 @@ def main() -> None:
         f"ratio to plain csv parse: {full / baseline:.1f}x  [target <= 60 s]"
     )
 
-    changed = set(rng.sample(range(args.rows), args.rows // 100))
-    feed2 = work / "feed_1pct.csv"
-    write_feed(feed2, products, args.rows, rng, changed=changed)
     t = time.perf_counter()
     run_id = submit_feed(factory, settings, feed2, "bench", FeedOptions())
     outcome = run_feed(factory, settings, run_id)
@@ -315,8 +342,8 @@ def main() -> None:
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"peak memory: {peak_mb + workers_mb:,.0f} MB = peak RSS of this process (incl. "
-        f"catalog generation) {peak_mb:,.0f} MB + forked matching workers' private memory "
+        f"peak memory of the ingest: {peak_mb + workers_mb:,.0f} MB = peak RSS of the ingesting "
+        f"process {peak_mb:,.0f} MB + forked matching workers' private memory "
         f"{workers_mb:,.0f} MB [target <= 1536 MB]"
     )
 

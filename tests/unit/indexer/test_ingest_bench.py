@@ -1,0 +1,25 @@
+"""bench.ingest at a tiny scale: it runs end to end and reports every figure it promises."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import ingest
+
+
+def test_ingest_bench_reports_stages_memory_and_reupload(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["bench.ingest", "--products", "400", "--rows", "300", "--workdir", str(tmp_path)]
+    monkeypatch.setattr(sys, "argv", [*argv, "--workers", "1"])
+    ingest.main()
+    out = capsys.readouterr().out
+    assert "separate process" in out
+    for stage in ("prepare_s", "matcher_build_s", "match_s", "write_s"):
+        assert stage in out
+    assert "'inserted': 300" in out
+    assert "re-upload with 1% changed" in out and "updated=3" in out
+    assert "peak memory of the ingest" in out and "[target <= 1536 MB]" in out
