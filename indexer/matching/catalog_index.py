@@ -27,7 +27,7 @@ from indexer.matching.text_stats import TextStats
 CODE_PREFIX = "#"
 BRAND_PREFIX = "@"
 GRAM_SAMPLE = 8
-PROFILE_CACHE = 10_000  # digested products kept per process (about 7 KB each with vectors)
+PROFILE_CACHE = 3_000  # digested products kept per process (about 18 KB each with vectors)
 
 
 @dataclass(frozen=True, slots=True)
