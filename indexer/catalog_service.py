@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from catalog.product_store import upsert_products
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import transaction
+from catalog.product_store import upsert_products
 from catalog.records import ProductRecord
 from catalog.settings import Settings
 from indexer.catalog_import import CatalogRowError, read_catalog

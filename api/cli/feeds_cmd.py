@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from indexer.columns import load_mapping_file
 from sqlalchemy import select
 
 from api.cli.context import echo_json, fail, open_db
 from catalog.models import FeedRun, Retailer
+from indexer.columns import load_mapping_file
 from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError
 from indexer.jobs import reindex_products
 from indexer.pipeline import FeedOptions, dry_run, run_feed, submit_feed
