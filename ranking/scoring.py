@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from ranking.config import RankingConfig
 from ranking.explain import Contribution, Explanation, quantize
-from ranking.factors import prepare, price_contribution
+from ranking.factors import PreparedConfig, prepare, price_contribution, price_value
 from ranking.rules import Rule, applicable_rules
 from ranking.signals import RetailerQuality
 
@@ -89,6 +89,39 @@ def _rule_contribution(rule: Rule, target: str) -> Contribution:
     return Contribution(f"rule:{rule.id}", 1.0, rule.amount, quantize(signed), detail)
 
 
+def _offer_rules(rules: Sequence[Rule]) -> list[Rule]:
+    return [rule for rule in rules if rule.action in ("boost", "bury") and rule.retailer]
+
+
+def _explain_offer(
+    compiled: PreparedConfig,
+    offer: OfferInput,
+    gross: float | None,
+    low: float,
+    high: float,
+    priced: int,
+    offer_rules: Sequence[Rule],
+) -> tuple[list[Contribution], Explanation]:
+    retailer = offer.retailer
+    part = compiled.part(retailer)
+    contributions = [
+        compiled.delivery(retailer, part, offer.delivery_days),
+        compiled.availability(retailer, part, offer.stock_status),
+        *part.fixed,
+        price_contribution(compiled, offer, gross, low, high, priced),
+    ]
+    for rule in offer_rules:
+        if rule.targets_offers_of(retailer.slug):
+            contributions.append(_rule_contribution(rule, f"retailer {retailer.slug}"))
+    return contributions, Explanation.of(contributions)
+
+
+def _price_bounds(grosses: Sequence[float | None]) -> tuple[float, float, int]:
+    priced = [gross for gross in grosses if gross is not None]
+    low, high = (min(priced), max(priced)) if priced else (0.0, 0.0)
+    return low, high, len(priced)
+
+
 def rank_offers(
     offers: Sequence[OfferInput], config: RankingConfig, rules: Sequence[Rule] = ()
 ) -> list[RankedOffer]:
@@ -99,26 +132,16 @@ def rank_offers(
     """
     compiled = prepare(config)
     grosses = [compiled.gross_price(offer) for offer in offers]
-    priced = [gross for gross in grosses if gross is not None]
-    low, high = (min(priced), max(priced)) if priced else (0.0, 0.0)
-    offer_rules = [rule for rule in rules if rule.action in ("boost", "bury") and rule.retailer]
+    low, high, priced = _price_bounds(grosses)
+    offer_rules = _offer_rules(rules)
     keyed = []
     for offer, gross in zip(offers, grosses, strict=True):
-        retailer = offer.retailer
-        part = compiled.part(retailer)
-        contributions = [
-            compiled.delivery(retailer, part, offer.delivery_days),
-            compiled.availability(retailer, part, offer.stock_status),
-            *part.fixed,
-            price_contribution(compiled, offer, gross, low, high, len(priced)),
-        ]
-        for rule in offer_rules:
-            if rule.targets_offers_of(retailer.slug):
-                contributions.append(_rule_contribution(rule, f"retailer {retailer.slug}"))
-        explanation = Explanation.of(contributions)
+        contributions, explanation = _explain_offer(
+            compiled, offer, gross, low, high, priced, offer_rules
+        )
         key = (
             -round(explanation.total, _TIE_DECIMALS),
-            [-c.value for c in contributions[:8]],
+            tuple(-c.value for c in contributions[:8]),
             math.inf if gross is None else gross,
             offer.offer_id,
         )
@@ -128,6 +151,54 @@ def rank_offers(
         RankedOffer(offer, explanation.total, explanation, rank)
         for rank, (_, offer, explanation) in enumerate(keyed, start=1)
     ]
+
+
+def best_offer(
+    offers: Sequence[OfferInput], config: RankingConfig, rules: Sequence[Rule] = ()
+) -> RankedOffer | None:
+    """``rank_offers(offers, config, rules)[0]`` (``None`` without offers), computed fast.
+
+    Every offer's total and tie-break key are computed from the same cached per-retailer
+    contributions as :func:`rank_offers` (points are quantized, so partial sums are exact
+    and the totals equal bit for bit); only the winner is explained.
+    """
+    if not offers:
+        return None
+    compiled = prepare(config)
+    grosses = [compiled.gross_price(offer) for offer in offers]
+    low, high, priced = _price_bounds(grosses)
+    offer_rules = _offer_rules(rules)
+    price_weight = compiled.weights["price"]
+    best_key: tuple[object, ...] | None = None
+    best_index = 0
+    for index, (offer, gross) in enumerate(zip(offers, grosses, strict=True)):
+        retailer = offer.retailer
+        part = compiled.part(retailer)
+        delivery = compiled.delivery(retailer, part, offer.delivery_days)
+        availability = compiled.availability(retailer, part, offer.stock_status)
+        value = price_value(compiled, gross, low, high, priced)
+        points = [
+            delivery.points,
+            availability.points,
+            part.fixed_points,
+            quantize(price_weight * value),
+        ]
+        for rule in offer_rules:
+            if rule.targets_offers_of(retailer.slug):
+                points.append(quantize(rule.signed_amount))
+        key = (
+            -round(math.fsum(points), _TIE_DECIMALS),
+            (-delivery.value, -availability.value, *part.fixed_values, -value),
+            math.inf if gross is None else gross,
+            offer.offer_id,
+        )
+        if best_key is None or key < best_key:
+            best_key, best_index = key, index
+    offer, gross = offers[best_index], grosses[best_index]
+    _contributions, explanation = _explain_offer(
+        compiled, offer, gross, low, high, priced, offer_rules
+    )
+    return RankedOffer(offer, explanation.total, explanation, 1)
 
 
 def score_product(

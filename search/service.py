@@ -35,6 +35,7 @@ from ranking.scoring import (
     ProductInput,
     ProductScore,
     RankedOffer,
+    best_offer,
     order_products,
     rank_offers,
     rank_products,
@@ -242,7 +243,7 @@ class SearchService:
             )
             for o in product.offers
         ]
-        best = rank_offers(inputs, config, rules)[0] if inputs else None
+        best = best_offer(inputs, config, rules)
         prepared = _product_input(product)
         if len(self._offer_cache) >= _OFFER_CACHE_LIMIT:
             self._offer_cache = {}
