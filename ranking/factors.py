@@ -74,8 +74,7 @@ class _RetailerPart:
         "availability",
         "delivery",
         "fixed",
-        "fixed_points",
-        "fixed_values",
+        "heads",
         "precision",
     )
 
@@ -106,9 +105,9 @@ class _RetailerPart:
             )
             fixed.append(compiled.remember(contribution, retailer))
         self.fixed = tuple(fixed)
-        # Sums of points are exact (quantized), so this partial sum changes no total.
-        self.fixed_points = math.fsum(c.points for c in self.fixed)
-        self.fixed_values = tuple(-c.value for c in self.fixed)  # tie-break key part
+        # (delivery days, stock status) -> the points of the seven offer factors other than
+        # price, and their negated values (the tie-break key): see PreparedConfig.head
+        self.heads: dict[tuple[int | None, str], tuple[float, tuple[float, ...]]] = {}
 
 
 class PreparedConfig:
@@ -204,6 +203,26 @@ class PreparedConfig:
             f"best offer ({retailer.name}): {contribution.detail}",
             contribution.count,
         )
+
+    def head(
+        self, retailer: RetailerQuality, part: _RetailerPart, days: int | None, status: str
+    ) -> tuple[float, tuple[float, ...]]:
+        """Points of an offer's seven non-price factors and their negated values, cached.
+
+        Points are quantized to multiples of 2**-40, so their sum is exact: adding the price
+        points to it gives the same total as summing all eight contributions.
+        """
+        key = (days, status)
+        found = part.heads.get(key)
+        if found is None:
+            head = (
+                self.delivery(retailer, part, days),
+                self.availability(retailer, part, status),
+                *part.fixed,
+            )
+            found = (math.fsum(c.points for c in head), tuple(-c.value for c in head))
+            part.heads[key] = found
+        return found
 
     def delivery(
         self, retailer: RetailerQuality, part: _RetailerPart, days: int | None

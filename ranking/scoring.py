@@ -158,9 +158,11 @@ def best_offer(
 ) -> RankedOffer | None:
     """``rank_offers(offers, config, rules)[0]`` (``None`` without offers), computed fast.
 
-    Every offer's total and tie-break key are computed from the same cached per-retailer
-    contributions as :func:`rank_offers` (points are quantized, so partial sums are exact
-    and the totals equal bit for bit); only the winner is explained.
+    Each offer's total is its cached non-price points (see ``PreparedConfig.head``) plus its
+    price points: points are quantized, so the sum is exact and equals the total of
+    :func:`rank_offers` bit for bit. Offers are compared by rounded total first; the rest of
+    the tie-break key is built only for offers tied with the best so far, and only the
+    winner is explained.
     """
     if not offers:
         return None
@@ -169,31 +171,42 @@ def best_offer(
     low, high, priced = _price_bounds(grosses)
     offer_rules = _offer_rules(rules)
     price_weight = compiled.weights["price"]
-    best_key: tuple[object, ...] | None = None
-    best_index = 0
-    for index, (offer, gross) in enumerate(zip(offers, grosses, strict=True)):
-        retailer = offer.retailer
-        part = compiled.part(retailer)
-        delivery = compiled.delivery(retailer, part, offer.delivery_days)
-        availability = compiled.availability(retailer, part, offer.stock_status)
-        value = price_value(compiled, gross, low, high, priced)
-        points = [
-            delivery.points,
-            availability.points,
-            part.fixed_points,
-            quantize(price_weight * value),
-        ]
-        for rule in offer_rules:
-            if rule.targets_offers_of(retailer.slug):
-                points.append(quantize(rule.signed_amount))
-        key = (
-            -round(math.fsum(points), _TIE_DECIMALS),
-            (-delivery.value, -availability.value, *part.fixed_values, -value),
-            math.inf if gross is None else gross,
-            offer.offer_id,
+    flat = priced <= 1 or high <= low  # every priced offer scores the neutral 1.0
+    flat_points = quantize(price_weight * 1.0)
+    part_of, head_of = compiled.part, compiled.head
+
+    def tie_key(index: int) -> tuple[tuple[float, ...], float, int]:
+        offer, gross = offers[index], grosses[index]
+        _points, values = head_of(
+            offer.retailer, part_of(offer.retailer), offer.delivery_days, offer.stock_status
         )
-        if best_key is None or key < best_key:
-            best_key, best_index = key, index
+        value = price_value(compiled, gross, low, high, priced)
+        return (*values, -value), math.inf if gross is None else gross, offer.offer_id
+
+    best_index, best_rounded = -1, -math.inf
+    for index, offer in enumerate(offers):
+        retailer = offer.retailer
+        gross = grosses[index]
+        head_points, _values = head_of(
+            retailer, part_of(retailer), offer.delivery_days, offer.stock_status
+        )
+        if flat and gross is not None:
+            price_points = flat_points
+        else:
+            price_points = quantize(price_weight * price_value(compiled, gross, low, high, priced))
+        if offer_rules:
+            points = [head_points, price_points]
+            for rule in offer_rules:
+                if rule.targets_offers_of(retailer.slug):
+                    points.append(quantize(rule.signed_amount))
+            total = math.fsum(points)
+        else:
+            total = head_points + price_points  # exact: both are quantized
+        rounded = round(total, _TIE_DECIMALS)
+        if best_index < 0 or rounded > best_rounded:
+            best_index, best_rounded = index, rounded
+        elif rounded == best_rounded and tie_key(index) < tie_key(best_index):
+            best_index = index
     offer, gross = offers[best_index], grosses[best_index]
     _contributions, explanation = _explain_offer(
         compiled, offer, gross, low, high, priced, offer_rules
@@ -281,12 +294,49 @@ def score_product(
     )
 
 
+def quality_points(best_offer: RankedOffer, config: RankingConfig) -> float:
+    """The points a product's best offer adds to the product's score (its scaled factors).
+
+    Exact: the points are quantized, so their sum is too (see :func:`quick_product_score`).
+    """
+    parts, _quality = prepare(config).product_parts(best_offer)
+    return math.fsum([c.points for c in parts])
+
+
+def quick_product_score(
+    text_score: float,
+    max_text_score: float,
+    offer_points: float | None,
+    config: RankingConfig,
+) -> float:
+    """``score_product(...).score`` of a product that no rule applies to, unexplained.
+
+    ``offer_points`` is :func:`quality_points` of the best offer (``None`` without offers).
+    The total is the same exact sum of quantized points as the explanation's, so the two
+    are equal bit for bit; explain with :func:`score_product` what is shown.
+    """
+    blend = config.text
+    if max_text_score > 0 and math.isfinite(max_text_score) and math.isfinite(text_score):
+        relative = min(1.0, max(0.0, text_score / max_text_score))
+    else:
+        relative = 0.0
+    text_points = quantize(blend.relevance_weight * relative)
+    if offer_points is None:
+        return math.fsum([text_points, -quantize(blend.no_offer_penalty)])
+    return math.fsum([text_points, offer_points])
+
+
+def product_order_key(score: float, product_id: int) -> tuple[float, int]:
+    """Sort key of unpinned products: by score (equal to 1e-9 is a tie), then product id."""
+    return -round(score, _TIE_DECIMALS), product_id
+
+
 def order_products(scores: Sequence[ProductScore]) -> list[ProductScore]:
     """Final order: hidden removed; by score, ties by product id; pins at their positions."""
     visible = [score for score in scores if not score.hidden]
     free = sorted(
         (s for s in visible if s.pinned_position is None),
-        key=lambda s: (-round(s.score, _TIE_DECIMALS), s.product_id),
+        key=lambda s: product_order_key(s.score, s.product_id),
     )
     pinned = sorted(
         (s for s in visible if s.pinned_position is not None),

@@ -75,11 +75,12 @@ class StoredOffer(NamedTuple):
             self.delivery_days,
         ]
 
-    @classmethod
-    def from_row(cls, row: list[Any]) -> StoredOffer:
-        """Inverse of :meth:`to_row` (values are trusted: this code wrote them)."""
+    @staticmethod
+    def row_from_json(row: list[Any]) -> tuple[Any, ...]:
+        """Inverse of :meth:`to_row`, as a plain tuple in field order (values are trusted:
+        this code wrote them)."""
         offer_id, retailer_id, slug, price, vat, currency, status, delivery = row
-        return cls(
+        return (
             offer_id,
             retailer_id,
             slug,
@@ -198,7 +199,7 @@ class StoredProduct:
         brand: str | None = None,
         manufacturer: str | None = None,
         category: str | None = None,
-        offers: Iterable[StoredOffer] = (),
+        offers: Iterable[StoredOffer | tuple[Any, ...]] = (),
     ) -> None:
         self.product_id = product_id
         self.name = name
@@ -206,12 +207,17 @@ class StoredProduct:
         self.brand = brand
         self.manufacturer = manufacturer
         self.category = category
-        self._rows: tuple[StoredOffer, ...] = tuple(
-            o if type(o) is StoredOffer else StoredOffer._make(o) for o in offers
-        )
+        # plain tuples: the collector untracks exact tuples of atomic values, never the
+        # named tuple subclass, so a cache of a million StoredOffers would stay tracked
+        self._rows: tuple[tuple[Any, ...], ...] = tuple(tuple(o) for o in offers)
 
     @property
     def offers(self) -> tuple[StoredOffer, ...]:
+        return tuple(StoredOffer._make(row) for row in self._rows)
+
+    @property
+    def offer_rows(self) -> tuple[tuple[Any, ...], ...]:
+        """The offers as plain tuples in :class:`StoredOffer` field order (no copies made)."""
         return self._rows
 
     @property
@@ -225,7 +231,7 @@ class StoredProduct:
 
     @property
     def retailer_slugs(self) -> tuple[str, ...]:
-        return tuple(sorted({o.retailer_slug for o in self.offers}))
+        return tuple(sorted({row[2] for row in self._rows}))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, StoredProduct):
@@ -258,7 +264,7 @@ class StoredProduct:
                 "brand": self.brand,
                 "manufacturer": self.manufacturer,
                 "category": self.category,
-                "offers": [o.to_row() for o in self._rows],
+                "offers": [StoredOffer._make(row).to_row() for row in self._rows],
             },
             separators=(",", ":"),
             ensure_ascii=False,
@@ -275,7 +281,7 @@ class StoredProduct:
             manufacturer=raw.get("manufacturer"),
             category=raw.get("category"),
             offers=[
-                StoredOffer.from_row(o) if isinstance(o, list) else StoredOffer.from_json(o)
+                StoredOffer.row_from_json(o) if isinstance(o, list) else StoredOffer.from_json(o)
                 for o in raw.get("offers", [])
             ],
         )

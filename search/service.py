@@ -37,6 +37,9 @@ from ranking.scoring import (
     RankedOffer,
     best_offer,
     order_products,
+    product_order_key,
+    quality_points,
+    quick_product_score,
     rank_offers,
     rank_products,
     score_product,
@@ -171,9 +174,7 @@ class SearchService:
         self._retailers: dict[int, RetailerQuality] = {}
         self._retailers_loaded_at = float("-inf")
         self._signals_version = 0
-        self._offer_cache: dict[
-            tuple[object, ...], tuple[StoredProduct, ProductInput, RankedOffer | None]
-        ] = {}
+        self._offer_cache: dict[tuple[object, ...], tuple[StoredProduct, _Prepared]] = {}
 
     # ---------------------------------------------------------------- caches
 
@@ -205,23 +206,21 @@ class SearchService:
             self._offer_cache = {}
         return len(qualities)
 
-    def _retailer(self, offer: StoredOffer) -> RetailerQuality:
-        found = self._retailers.get(offer.retailer_id)
+    def _retailer(self, retailer_id: int, slug: str) -> RetailerQuality:
+        found = self._retailers.get(retailer_id)
         if found is not None:
             return found
         if time.monotonic() - self._retailers_loaded_at > _RETAILER_RELOAD_SECONDS:
             self.refresh_signals()  # a retailer added since the last load
-            found = self._retailers.get(offer.retailer_id)
+            found = self._retailers.get(retailer_id)
             if found is not None:
                 return found
-        return RetailerQuality.unmeasured(
-            offer.retailer_id, offer.retailer_slug, offer.retailer_slug
-        )
+        return RetailerQuality.unmeasured(retailer_id, slug, slug)
 
     def _prepared(
         self, product: StoredProduct, config: RankingConfig, rules: Sequence[Rule]
-    ) -> tuple[ProductInput, RankedOffer | None]:
-        """Ranking inputs of a product and its best offer, memoized.
+    ) -> _Prepared:
+        """Ranking inputs of a product, its best offer and that offer's points, memoized.
 
         Keyed by the identity of the stored product (backends reuse the parsed object while
         the document is unchanged), the config, the signals version and the offer rules.
@@ -231,24 +230,36 @@ class SearchService:
         key = (id(product), id(config), self._signals_version, tuple(r.id for r in rules))
         entry = self._offer_cache.get(key)
         if entry is not None and entry[0] is product:
-            return entry[1], entry[2]
+            return entry[1]
+        retailers = self._retailers
         inputs = [
             OfferInput(
-                offer_id=o.offer_id,
-                retailer=self._retailer(o),
-                price=o.price,
-                vat_included=o.vat_included,
-                stock_status=o.stock_status,
-                delivery_days=o.delivery_days,
+                offer_id=offer_id,
+                retailer=retailers.get(retailer_id) or self._retailer(retailer_id, slug),
+                price=price,
+                vat_included=vat_included,
+                stock_status=stock_status,
+                delivery_days=delivery_days,
             )
-            for o in product.offers
+            for (
+                offer_id,
+                retailer_id,
+                slug,
+                price,
+                vat_included,
+                _currency,
+                stock_status,
+                delivery_days,
+            ) in product.offer_rows
         ]
         best = best_offer(inputs, config, rules)
-        prepared = _product_input(product)
+        prepared = _Prepared(
+            _product_input(product), best, None if best is None else quality_points(best, config)
+        )
         if len(self._offer_cache) >= _OFFER_CACHE_LIMIT:
             self._offer_cache = {}
-        self._offer_cache[key] = (product, prepared, best)
-        return prepared, best
+        self._offer_cache[key] = (product, prepared)
+        return prepared
 
     # ---------------------------------------------------------------- search
 
@@ -323,14 +334,16 @@ class SearchService:
         config: RankingConfig,
         rules: Sequence[Rule],
         best: dict[int, RankedOffer | None],
-    ) -> tuple[list[ProductScore], int]:
+    ) -> tuple[list[_Scored], int]:
         """The tier's candidates ranked (as ``rank_products`` would), and how many were hidden.
 
         Candidates arrive best text first. Once ``needed`` visible products are scored, the
         rest are skipped as soon as even a perfect offer and every boost rule could not lift
         the next one above the ``needed``-th score (the text term only falls from there), so
         the first ``needed`` positions are exactly those of ranking every candidate. With a
-        pin rule in play every candidate is scored.
+        pin rule in play every candidate is scored. Without any rule for the query the
+        candidates get their exact scores unexplained (:class:`_Pending`); only those that
+        land on the page are explained.
         """
         hits = [(pid, text) for pid, text in result.hits if pid not in skip]
         max_text = max((text for _pid, text in hits), default=0.0)
@@ -341,6 +354,8 @@ class SearchService:
             and math.isfinite(max_text)
             and not any(r.action == "pin" for r in rules)
         )
+        quick = not rules
+        pending: list[_Pending] = []
         scores: list[ProductScore] = []
         top: list[float] = []  # min-heap of the best ``needed`` visible scores
         hidden = 0
@@ -352,16 +367,38 @@ class SearchService:
             product = result.documents.get(pid)
             if product is None:
                 continue
-            prepared, best[pid] = self._prepared(product, config, rules)
-            score = score_product(prepared, text, max_text, best[pid], config, rules)
-            scores.append(score)
-            if score.hidden:
-                hidden += 1
-            elif len(top) < needed:
-                heapq.heappush(top, score.score)
-            elif needed and score.score > top[0]:
-                heapq.heapreplace(top, score.score)
-        return order_products(scores), hidden
+            prepared = self._prepared(product, config, rules)
+            best[pid] = prepared.best
+            if quick:
+                value = quick_product_score(text, max_text, prepared.offer_points, config)
+                pending.append(_Pending(pid, value, text, max_text, prepared.product))
+            else:
+                score = score_product(
+                    prepared.product, text, max_text, prepared.best, config, rules
+                )
+                scores.append(score)
+                value = score.score
+                if score.hidden:
+                    hidden += 1
+                    continue
+            if len(top) < needed:
+                heapq.heappush(top, value)
+            elif needed and value > top[0]:
+                heapq.heapreplace(top, value)
+        if quick:
+            pending.sort(key=lambda p: product_order_key(p.score, p.product_id))
+            return list(pending), 0
+        return list(order_products(scores)), hidden
+
+    def _explained(
+        self, scored: _Scored, config: RankingConfig, best: RankedOffer | None
+    ) -> ProductScore:
+        """The candidate's :class:`ProductScore` with its explanation (made now if pending)."""
+        if isinstance(scored, ProductScore):
+            return scored
+        full = score_product(scored.product, scored.text, scored.max_text, best, config)
+        full.flags.extend(scored.flags)
+        return full
 
     def _relevance(
         self,
@@ -385,7 +422,7 @@ class SearchService:
         fill = None if relaxed else self._fill_up(query, filters, result, limit, wanted)
         if fill is not None:
             seen = {pid for pid, _score in result.hits}
-            extra: list[ProductScore] = []
+            extra: list[_Scored] = []
             extra_hidden = 0
             if wanted:
                 extra, extra_hidden = self._ranked_tier(fill, seen, wanted, config, rules, best)
@@ -402,7 +439,14 @@ class SearchService:
             scores = exact + [s for s in scores if s.product_id not in result.identifier_matches]
         start = (request.page - 1) * request.size
         page = scores[start : start + request.size]
-        hits = [self._hit(_stored(sources, s.product_id), s, best[s.product_id]) for s in page]
+        hits = [
+            self._hit(
+                _stored(sources, s.product_id),
+                self._explained(s, config, best[s.product_id]),
+                best[s.product_id],
+            )
+            for s in page
+        ]
         return hits, max(0, total - hidden), result.facets, relaxed, partial
 
     def _fuse_semantic(
@@ -458,8 +502,9 @@ class SearchService:
             product = result.documents.get(pid)
             if product is None:
                 continue
-            prepared, best[pid] = self._prepared(product, config, rules)
-            items.append((prepared, 1.0, best[pid]))
+            prepared = self._prepared(product, config, rules)
+            best[pid] = prepared.best
+            items.append((prepared.product, 1.0, prepared.best))
         by_id = {s.product_id: s for s in rank_products(items, request.q, config, now)}
         hits = [  # the backend's order (price/delivery) is kept; ranking explains each hit
             self._hit(result.documents[pid], by_id[pid], best[pid])
@@ -517,6 +562,30 @@ class SearchService:
                 for offer, retailer, signals in rows
             ]
         return rank_offers(inputs, config, rules)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What ranking needs of a stored product, per config and signals (memoized)."""
+
+    product: ProductInput
+    best: RankedOffer | None
+    offer_points: float | None  # what the best offer adds to the product's score
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A candidate no rule applies to, with its exact score but not yet its explanation."""
+
+    product_id: int
+    score: float
+    text: float
+    max_text: float
+    product: ProductInput
+    flags: list[str] = field(default_factory=list)
+
+
+_Scored = ProductScore | _Pending
 
 
 def _stored(sources: Sequence[Mapping[int, StoredProduct]], product_id: int) -> StoredProduct:

@@ -18,6 +18,8 @@ from ranking.scoring import (
     ProductInput,
     RankedOffer,
     best_offer,
+    quality_points,
+    quick_product_score,
     rank_offers,
     score_product,
 )
@@ -343,3 +345,25 @@ def test_best_offer_is_the_first_of_rank_offers(
     assert best.score == ranked[0].score
     assert best.rank == 1
     assert best.explanation == ranked[0].explanation
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(_OFFERS, max_size=5),
+    st.floats(0, 50, allow_nan=False),
+    st.floats(0, 50, allow_nan=False),
+)
+def test_quick_product_score_equals_the_explained_score(
+    raw: list[tuple[RetailerQuality, str | None, bool | None, str, int | None]],
+    text: float,
+    max_text: float,
+) -> None:
+    offers = [
+        offer(oid, who, price, vat_included=vat, stock=stock, days=days)
+        for oid, (who, price, vat, stock, days) in enumerate(raw, start=1)
+    ]
+    best = best_offer(offers, DEFAULT)
+    product = ProductInput(1, "Brand", "Category", None, ("r10",), bool(offers))
+    full = score_product(product, text, max_text, best, DEFAULT)
+    points = None if best is None else quality_points(best, DEFAULT)
+    assert quick_product_score(text, max_text, points, DEFAULT) == full.score

@@ -166,8 +166,8 @@ def test_bounded_ranking_pages_equal_ranking_every_candidate(tmp_path: Path) -> 
     full = backend.search(BackendQuery(query=backend.analyze_query("probe")))
     items = []
     for pid, text in full.hits:
-        prepared, best = service._prepared(full.documents[pid], config, ())
-        items.append((prepared, text, best))
+        prepared = service._prepared(full.documents[pid], config, ())
+        items.append((prepared.product, text, prepared.best))
     expected = [s.product_id for s in rank_products(items, "probe", config, NOW)]
     for size, page in [(5, 1), (10, 1), (10, 3), (20, 2), (100, 1)]:
         response = service.search(SearchRequest(q="probe", size=size, page=page))
