@@ -156,13 +156,36 @@ def rank_offers(
 def best_offer(
     offers: Sequence[OfferInput], config: RankingConfig, rules: Sequence[Rule] = ()
 ) -> RankedOffer | None:
-    """``rank_offers(offers, config, rules)[0]`` (``None`` without offers), computed fast.
+    """``rank_offers(offers, config, rules)[0]`` (``None`` without offers), computed fast."""
+    index = best_offer_index(offers, config, rules)
+    return None if index is None else explain_best(offers, index, config, rules)
+
+
+def explain_best(
+    offers: Sequence[OfferInput], index: int, config: RankingConfig, rules: Sequence[Rule] = ()
+) -> RankedOffer:
+    """The offer at ``index`` explained among ``offers``, as rank 1 (for the index that
+    :func:`best_offer_index` gave, this is ``rank_offers(offers, config, rules)[0]``)."""
+    compiled = prepare(config)
+    grosses = [compiled.gross_price(offer) for offer in offers]
+    low, high, priced = _price_bounds(grosses)
+    offer = offers[index]
+    _contributions, explanation = _explain_offer(
+        compiled, offer, grosses[index], low, high, priced, _offer_rules(rules)
+    )
+    return RankedOffer(offer, explanation.total, explanation, 1)
+
+
+def best_offer_index(
+    offers: Sequence[OfferInput], config: RankingConfig, rules: Sequence[Rule] = ()
+) -> int | None:
+    """Where in ``offers`` the first of ``rank_offers(offers, config, rules)`` is.
 
     Each offer's total is its cached non-price points (see ``PreparedConfig.head``) plus its
     price points: points are quantized, so the sum is exact and equals the total of
     :func:`rank_offers` bit for bit. Offers are compared by rounded total first; the rest of
-    the tie-break key is built only for offers tied with the best so far, and only the
-    winner is explained.
+    the tie-break key is built only for offers tied with the best so far. Nothing is
+    explained (:func:`explain_best` explains the winner).
     """
     if not offers:
         return None
@@ -207,11 +230,7 @@ def best_offer(
             best_index, best_rounded = index, rounded
         elif rounded == best_rounded and tie_key(index) < tie_key(best_index):
             best_index = index
-    offer, gross = offers[best_index], grosses[best_index]
-    _contributions, explanation = _explain_offer(
-        compiled, offer, gross, low, high, priced, offer_rules
-    )
-    return RankedOffer(offer, explanation.total, explanation, 1)
+    return best_index
 
 
 def score_product(

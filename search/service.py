@@ -35,7 +35,8 @@ from ranking.scoring import (
     ProductInput,
     ProductScore,
     RankedOffer,
-    best_offer,
+    best_offer_index,
+    explain_best,
     order_products,
     product_order_key,
     quality_points,
@@ -174,7 +175,7 @@ class SearchService:
         self._retailers: dict[int, RetailerQuality] = {}
         self._retailers_loaded_at = float("-inf")
         self._signals_version = 0
-        self._offer_cache: dict[tuple[object, ...], tuple[StoredProduct, _Prepared]] = {}
+        self._offer_cache: dict[tuple[object, ...], _Prepared] = {}
 
     # ---------------------------------------------------------------- caches
 
@@ -220,19 +221,43 @@ class SearchService:
     def _prepared(
         self, product: StoredProduct, config: RankingConfig, rules: Sequence[Rule]
     ) -> _Prepared:
-        """Ranking inputs of a product, its best offer and that offer's points, memoized.
+        """Where a product's best offer is and what it adds to the product's score, memoized.
 
         Keyed by the identity of the stored product (backends reuse the parsed object while
         the document is unchanged), the config, the signals version and the offer rules.
+        The best offer's explanation is made when needed (:meth:`_best`) and then kept:
+        an entry is one small object for the garbage collector to walk, not ten.
         """
         if self._retailers_loaded_at == float("-inf"):
             self.refresh_signals()
         key = (id(product), id(config), self._signals_version, tuple(r.id for r in rules))
         entry = self._offer_cache.get(key)
-        if entry is not None and entry[0] is product:
-            return entry[1]
+        if entry is not None and entry.stored is product:
+            return entry
+        inputs = self._offer_inputs(product)
+        index = best_offer_index(inputs, config, rules)
+        prepared = _Prepared(product, index)
+        if index is not None:  # most candidates are never shown: the explanation is dropped
+            prepared.offer_points = quality_points(
+                explain_best(inputs, index, config, rules), config
+            )
+        if len(self._offer_cache) >= _OFFER_CACHE_LIMIT:
+            self._offer_cache = {}
+        self._offer_cache[key] = prepared
+        return prepared
+
+    def _best(
+        self, prepared: _Prepared, config: RankingConfig, rules: Sequence[Rule]
+    ) -> RankedOffer | None:
+        """The product's best offer with its explanation (made once, then kept)."""
+        if prepared.best is None and prepared.best_index is not None:
+            inputs = self._offer_inputs(prepared.stored)
+            prepared.best = explain_best(inputs, prepared.best_index, config, rules)
+        return prepared.best
+
+    def _offer_inputs(self, product: StoredProduct) -> list[OfferInput]:
         retailers = self._retailers
-        inputs = [
+        return [
             OfferInput(
                 offer_id=offer_id,
                 retailer=retailers.get(retailer_id) or self._retailer(retailer_id, slug),
@@ -252,14 +277,6 @@ class SearchService:
                 delivery_days,
             ) in product.offer_rows
         ]
-        best = best_offer(inputs, config, rules)
-        prepared = _Prepared(
-            _product_input(product), best, None if best is None else quality_points(best, config)
-        )
-        if len(self._offer_cache) >= _OFFER_CACHE_LIMIT:
-            self._offer_cache = {}
-        self._offer_cache[key] = (product, prepared)
-        return prepared
 
     # ---------------------------------------------------------------- search
 
@@ -333,7 +350,7 @@ class SearchService:
         needed: int,
         config: RankingConfig,
         rules: Sequence[Rule],
-        best: dict[int, RankedOffer | None],
+        entries: dict[int, _Prepared],
     ) -> tuple[list[_Scored], int]:
         """The tier's candidates ranked (as ``rank_products`` would), and how many were hidden.
 
@@ -367,15 +384,13 @@ class SearchService:
             product = result.documents.get(pid)
             if product is None:
                 continue
-            prepared = self._prepared(product, config, rules)
-            best[pid] = prepared.best
+            prepared = entries[pid] = self._prepared(product, config, rules)
             if quick:
                 value = quick_product_score(text, max_text, prepared.offer_points, config)
-                pending.append(_Pending(pid, value, text, max_text, prepared.product))
+                pending.append(_Pending(pid, value, text, max_text))
             else:
-                score = score_product(
-                    prepared.product, text, max_text, prepared.best, config, rules
-                )
+                best = self._best(prepared, config, rules)
+                score = score_product(_product_input(product), text, max_text, best, config, rules)
                 scores.append(score)
                 value = score.score
                 if score.hidden:
@@ -391,12 +406,14 @@ class SearchService:
         return list(order_products(scores)), hidden
 
     def _explained(
-        self, scored: _Scored, config: RankingConfig, best: RankedOffer | None
+        self, scored: _Scored, config: RankingConfig, prepared: _Prepared
     ) -> ProductScore:
         """The candidate's :class:`ProductScore` with its explanation (made now if pending)."""
         if isinstance(scored, ProductScore):
             return scored
-        full = score_product(scored.product, scored.text, scored.max_text, best, config)
+        product = _product_input(prepared.stored)
+        best = self._best(prepared, config, ())  # pending: no rule for this query
+        full = score_product(product, scored.text, scored.max_text, best, config)
         full.flags.extend(scored.flags)
         return full
 
@@ -414,8 +431,8 @@ class SearchService:
         result, relaxed = self._backend_search(query, filters, limit=limit)
         if self.semantic is not None and request.q.strip():
             result = self._fuse_semantic(request.q, query, filters, result, limit)
-        best: dict[int, RankedOffer | None] = {}
-        scores, hidden = self._ranked_tier(result, set(), needed, config, rules, best)
+        entries: dict[int, _Prepared] = {}
+        scores, hidden = self._ranked_tier(result, set(), needed, config, rules, entries)
         total, partial = result.total, False
         sources: list[Mapping[int, StoredProduct]] = [result.documents]
         wanted = max(0, needed - (len(scores) - hidden))  # page positions left to fill
@@ -425,7 +442,7 @@ class SearchService:
             extra: list[_Scored] = []
             extra_hidden = 0
             if wanted:
-                extra, extra_hidden = self._ranked_tier(fill, seen, wanted, config, rules, best)
+                extra, extra_hidden = self._ranked_tier(fill, seen, wanted, config, rules, entries)
             for score in extra:
                 score.flags.append("partial_match")
             scores += extra
@@ -442,8 +459,8 @@ class SearchService:
         hits = [
             self._hit(
                 _stored(sources, s.product_id),
-                self._explained(s, config, best[s.product_id]),
-                best[s.product_id],
+                self._explained(s, config, entries[s.product_id]),
+                self._best(entries[s.product_id], config, rules),
             )
             for s in page
         ]
@@ -502,9 +519,8 @@ class SearchService:
             product = result.documents.get(pid)
             if product is None:
                 continue
-            prepared = self._prepared(product, config, rules)
-            best[pid] = prepared.best
-            items.append((prepared.product, 1.0, prepared.best))
+            best[pid] = self._best(self._prepared(product, config, rules), config, rules)
+            items.append((_product_input(product), 1.0, best[pid]))
         by_id = {s.product_id: s for s in rank_products(items, request.q, config, now)}
         hits = [  # the backend's order (price/delivery) is kept; ranking explains each hit
             self._hit(result.documents[pid], by_id[pid], best[pid])
@@ -564,13 +580,16 @@ class SearchService:
         return rank_offers(inputs, config, rules)
 
 
-@dataclass(frozen=True, slots=True)
 class _Prepared:
     """What ranking needs of a stored product, per config and signals (memoized)."""
 
-    product: ProductInput
-    best: RankedOffer | None
-    offer_points: float | None  # what the best offer adds to the product's score
+    __slots__ = ("best", "best_index", "offer_points", "stored")
+
+    def __init__(self, stored: StoredProduct, best_index: int | None) -> None:
+        self.stored = stored
+        self.best_index = best_index  # of the best offer in stored.offer_rows
+        self.offer_points: float | None = None  # what it adds to the product's score
+        self.best: RankedOffer | None = None  # explained, once needed
 
 
 @dataclass(slots=True)
@@ -581,7 +600,6 @@ class _Pending:
     score: float
     text: float
     max_text: float
-    product: ProductInput
     flags: list[str] = field(default_factory=list)
 
 

@@ -19,7 +19,7 @@ from search.analysis.swedish import stem_en
 from search.analysis.synonyms import SynonymMap, parse_synonyms
 from search.documents import ProductDocument, StoredOffer
 from search.protocol import BackendQuery, TermGroup, TextField
-from search.service import SearchRequest, SearchService, fill_up_minimum
+from search.service import SearchRequest, SearchService, _product_input, fill_up_minimum
 from search.tantivy_backend import TantivyBackend
 from tests.factories import migrated_factory
 
@@ -167,7 +167,8 @@ def test_bounded_ranking_pages_equal_ranking_every_candidate(tmp_path: Path) -> 
     items = []
     for pid, text in full.hits:
         prepared = service._prepared(full.documents[pid], config, ())
-        items.append((prepared.product, text, prepared.best))
+        best = service._best(prepared, config, ())
+        items.append((_product_input(full.documents[pid]), text, best))
     expected = [s.product_id for s in rank_products(items, "probe", config, NOW)]
     for size, page in [(5, 1), (10, 1), (10, 3), (20, 2), (100, 1)]:
         response = service.search(SearchRequest(q="probe", size=size, page=page))
