@@ -219,14 +219,19 @@ class SearchService:
         return RetailerQuality.unmeasured(retailer_id, slug, slug)
 
     def _prepared(
-        self, product: StoredProduct, config: RankingConfig, rules: Sequence[Rule]
+        self,
+        product: StoredProduct,
+        config: RankingConfig,
+        rules: Sequence[Rule],
+        fresh: dict[int, RankedOffer] | None = None,
     ) -> _Prepared:
         """Where a product's best offer is and what it adds to the product's score, memoized.
 
         Keyed by the identity of the stored product (backends reuse the parsed object while
         the document is unchanged), the config, the signals version and the offer rules.
         The best offer's explanation is made when needed (:meth:`_best`) and then kept:
-        an entry is one small object for the garbage collector to walk, not ten.
+        an entry is one small object for the garbage collector to walk, not ten. A best offer
+        explained here goes to ``fresh`` (per request, by product id) for :meth:`_best`.
         """
         if self._retailers_loaded_at == float("-inf"):
             self.refresh_signals()
@@ -237,22 +242,30 @@ class SearchService:
         inputs = self._offer_inputs(product)
         index = best_offer_index(inputs, config, rules)
         prepared = _Prepared(product, index)
-        if index is not None:  # most candidates are never shown: the explanation is dropped
-            prepared.offer_points = quality_points(
-                explain_best(inputs, index, config, rules), config
-            )
+        if index is not None:  # not kept on the entry: most candidates are never shown
+            best = explain_best(inputs, index, config, rules)
+            prepared.offer_points = quality_points(best, config)
+            if fresh is not None:
+                fresh[product.product_id] = best
         if len(self._offer_cache) >= _OFFER_CACHE_LIMIT:
             self._offer_cache = {}
         self._offer_cache[key] = prepared
         return prepared
 
     def _best(
-        self, prepared: _Prepared, config: RankingConfig, rules: Sequence[Rule]
+        self,
+        prepared: _Prepared,
+        config: RankingConfig,
+        rules: Sequence[Rule],
+        fresh: dict[int, RankedOffer] | None = None,
     ) -> RankedOffer | None:
         """The product's best offer with its explanation (made once, then kept)."""
         if prepared.best is None and prepared.best_index is not None:
-            inputs = self._offer_inputs(prepared.stored)
-            prepared.best = explain_best(inputs, prepared.best_index, config, rules)
+            made = None if fresh is None else fresh.get(prepared.stored.product_id)
+            if made is None:
+                inputs = self._offer_inputs(prepared.stored)
+                made = explain_best(inputs, prepared.best_index, config, rules)
+            prepared.best = made
         return prepared.best
 
     def _offer_inputs(self, product: StoredProduct) -> list[OfferInput]:
@@ -351,6 +364,7 @@ class SearchService:
         config: RankingConfig,
         rules: Sequence[Rule],
         entries: dict[int, _Prepared],
+        fresh: dict[int, RankedOffer],
     ) -> tuple[list[_Scored], int]:
         """The tier's candidates ranked (as ``rank_products`` would), and how many were hidden.
 
@@ -384,12 +398,12 @@ class SearchService:
             product = result.documents.get(pid)
             if product is None:
                 continue
-            prepared = entries[pid] = self._prepared(product, config, rules)
+            prepared = entries[pid] = self._prepared(product, config, rules, fresh)
             if quick:
                 value = quick_product_score(text, max_text, prepared.offer_points, config)
                 pending.append(_Pending(pid, value, text, max_text))
             else:
-                best = self._best(prepared, config, rules)
+                best = self._best(prepared, config, rules, fresh)
                 score = score_product(_product_input(product), text, max_text, best, config, rules)
                 scores.append(score)
                 value = score.score
@@ -406,13 +420,17 @@ class SearchService:
         return list(order_products(scores)), hidden
 
     def _explained(
-        self, scored: _Scored, config: RankingConfig, prepared: _Prepared
+        self,
+        scored: _Scored,
+        config: RankingConfig,
+        prepared: _Prepared,
+        fresh: dict[int, RankedOffer],
     ) -> ProductScore:
         """The candidate's :class:`ProductScore` with its explanation (made now if pending)."""
         if isinstance(scored, ProductScore):
             return scored
         product = _product_input(prepared.stored)
-        best = self._best(prepared, config, ())  # pending: no rule for this query
+        best = self._best(prepared, config, (), fresh)  # pending: no rule for this query
         full = score_product(product, scored.text, scored.max_text, best, config)
         full.flags.extend(scored.flags)
         return full
@@ -432,7 +450,8 @@ class SearchService:
         if self.semantic is not None and request.q.strip():
             result = self._fuse_semantic(request.q, query, filters, result, limit)
         entries: dict[int, _Prepared] = {}
-        scores, hidden = self._ranked_tier(result, set(), needed, config, rules, entries)
+        fresh: dict[int, RankedOffer] = {}
+        scores, hidden = self._ranked_tier(result, set(), needed, config, rules, entries, fresh)
         total, partial = result.total, False
         sources: list[Mapping[int, StoredProduct]] = [result.documents]
         wanted = max(0, needed - (len(scores) - hidden))  # page positions left to fill
@@ -442,7 +461,9 @@ class SearchService:
             extra: list[_Scored] = []
             extra_hidden = 0
             if wanted:
-                extra, extra_hidden = self._ranked_tier(fill, seen, wanted, config, rules, entries)
+                extra, extra_hidden = self._ranked_tier(
+                    fill, seen, wanted, config, rules, entries, fresh
+                )
             for score in extra:
                 score.flags.append("partial_match")
             scores += extra
@@ -459,8 +480,8 @@ class SearchService:
         hits = [
             self._hit(
                 _stored(sources, s.product_id),
-                self._explained(s, config, entries[s.product_id]),
-                self._best(entries[s.product_id], config, rules),
+                self._explained(s, config, entries[s.product_id], fresh),
+                self._best(entries[s.product_id], config, rules, fresh),
             )
             for s in page
         ]
@@ -515,11 +536,13 @@ class SearchService:
         )
         items: list[tuple[ProductInput, float, RankedOffer | None]] = []
         best: dict[int, RankedOffer | None] = {}
+        fresh: dict[int, RankedOffer] = {}
         for pid, _key in result.hits:
             product = result.documents.get(pid)
             if product is None:
                 continue
-            best[pid] = self._best(self._prepared(product, config, rules), config, rules)
+            prepared = self._prepared(product, config, rules, fresh)
+            best[pid] = self._best(prepared, config, rules, fresh)
             items.append((_product_input(product), 1.0, best[pid]))
         by_id = {s.product_id: s for s in rank_products(items, request.q, config, now)}
         hits = [  # the backend's order (price/delivery) is kept; ranking explains each hit
