@@ -68,7 +68,15 @@ def _signal_detail(signal: Signal, mean: float, strength: float, rating: bool, t
 class _RetailerPart:
     """Per (config, retailer): the factors that do not depend on the offer, computed once."""
 
-    __slots__ = ("accuracy", "accuracy_detail", "availability", "delivery", "fixed", "precision")
+    __slots__ = (
+        "accuracy",
+        "accuracy_detail",
+        "availability",
+        "delivery",
+        "fixed",
+        "heads",
+        "precision",
+    )
 
     def __init__(self, compiled: PreparedConfig, retailer: RetailerQuality) -> None:
         cfg = compiled.config
@@ -97,6 +105,9 @@ class _RetailerPart:
             )
             fixed.append(compiled.remember(contribution, retailer))
         self.fixed = tuple(fixed)
+        # (delivery days, stock status) -> the points of the seven offer factors other than
+        # price, and their negated values (the tie-break key): see PreparedConfig.head
+        self.heads: dict[tuple[int | None, str], tuple[float, tuple[float, ...]]] = {}
 
 
 class PreparedConfig:
@@ -193,6 +204,26 @@ class PreparedConfig:
             contribution.count,
         )
 
+    def head(
+        self, retailer: RetailerQuality, part: _RetailerPart, days: int | None, status: str
+    ) -> tuple[float, tuple[float, ...]]:
+        """Points of an offer's seven non-price factors and their negated values, cached.
+
+        Points are quantized to multiples of 2**-40, so their sum is exact: adding the price
+        points to it gives the same total as summing all eight contributions.
+        """
+        key = (days, status)
+        found = part.heads.get(key)
+        if found is None:
+            head = (
+                self.delivery(retailer, part, days),
+                self.availability(retailer, part, status),
+                *part.fixed,
+            )
+            found = (math.fsum(c.points for c in head), tuple(-c.value for c in head))
+            part.heads[key] = found
+        return found
+
     def delivery(
         self, retailer: RetailerQuality, part: _RetailerPart, days: int | None
     ) -> Contribution:
@@ -265,6 +296,18 @@ def prepare(config: RankingConfig) -> PreparedConfig:
     return compiled
 
 
+def price_value(
+    compiled: PreparedConfig, gross: float | None, low: float, high: float, priced: int
+) -> float:
+    """The binned price factor value (what :func:`price_contribution` explains)."""
+    if gross is None:
+        return bin_value(compiled.config.price.missing, compiled.step)
+    if priced <= 1 or high <= low:
+        return 1.0
+    spread = max(high - low, compiled.config.price.min_spread * low)
+    return bin_value(1.0 - (gross - low) / spread, compiled.step)
+
+
 def price_contribution(
     compiled: PreparedConfig,
     offer: OfferInput,
@@ -275,10 +318,10 @@ def price_contribution(
 ) -> Contribution:
     """The price factor of ``offer`` among the product's offers (``gross`` incl. VAT)."""
     weight = compiled.weights["price"]
+    value = price_value(compiled, gross, low, high, priced)
     if gross is None:
-        missing = bin_value(compiled.config.price.missing, compiled.step)
         return Contribution(
-            "price", missing, weight, quantize(weight * missing), "no price given", priced
+            "price", value, weight, quantize(weight * value), "no price given", priced
         )
     if offer.vat_included is False:
         shown = f"{gross:.2f} incl. VAT, converted at {compiled.config.vat_rate:.0%}"
@@ -287,16 +330,13 @@ def price_contribution(
     else:
         shown = f"{gross:.2f} incl. VAT"
     if priced <= 1:
-        value, detail = 1.0, f"only priced offer ({shown}): neutral"
+        detail = f"only priced offer ({shown}): neutral"
     elif high <= low:
-        value, detail = 1.0, f"same price as all {priced} offers ({shown})"
+        detail = f"same price as all {priced} offers ({shown})"
+    elif gross <= low:
+        detail = f"cheapest of {priced} offers ({shown})"
+    elif low > 0:
+        detail = f"{gross / low - 1:.0%} above the cheapest of {priced} offers ({shown})"
     else:
-        spread = max(high - low, compiled.config.price.min_spread * low)
-        value = bin_value(1.0 - (gross - low) / spread, compiled.step)
-        if gross <= low:
-            detail = f"cheapest of {priced} offers ({shown})"
-        elif low > 0:
-            detail = f"{gross / low - 1:.0%} above the cheapest of {priced} offers ({shown})"
-        else:
-            detail = f"{gross - low:.2f} above the cheapest of {priced} offers ({shown})"
+        detail = f"{gross - low:.2f} above the cheapest of {priced} offers ({shown})"
     return Contribution("price", value, weight, quantize(weight * value), detail, priced)

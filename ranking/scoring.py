@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from ranking.config import RankingConfig
 from ranking.explain import Contribution, Explanation, quantize
-from ranking.factors import prepare, price_contribution
+from ranking.factors import PreparedConfig, prepare, price_contribution, price_value
 from ranking.rules import Rule, applicable_rules
 from ranking.signals import RetailerQuality
 
@@ -89,6 +89,39 @@ def _rule_contribution(rule: Rule, target: str) -> Contribution:
     return Contribution(f"rule:{rule.id}", 1.0, rule.amount, quantize(signed), detail)
 
 
+def _offer_rules(rules: Sequence[Rule]) -> list[Rule]:
+    return [rule for rule in rules if rule.action in ("boost", "bury") and rule.retailer]
+
+
+def _explain_offer(
+    compiled: PreparedConfig,
+    offer: OfferInput,
+    gross: float | None,
+    low: float,
+    high: float,
+    priced: int,
+    offer_rules: Sequence[Rule],
+) -> tuple[list[Contribution], Explanation]:
+    retailer = offer.retailer
+    part = compiled.part(retailer)
+    contributions = [
+        compiled.delivery(retailer, part, offer.delivery_days),
+        compiled.availability(retailer, part, offer.stock_status),
+        *part.fixed,
+        price_contribution(compiled, offer, gross, low, high, priced),
+    ]
+    for rule in offer_rules:
+        if rule.targets_offers_of(retailer.slug):
+            contributions.append(_rule_contribution(rule, f"retailer {retailer.slug}"))
+    return contributions, Explanation.of(contributions)
+
+
+def _price_bounds(grosses: Sequence[float | None]) -> tuple[float, float, int]:
+    priced = [gross for gross in grosses if gross is not None]
+    low, high = (min(priced), max(priced)) if priced else (0.0, 0.0)
+    return low, high, len(priced)
+
+
 def rank_offers(
     offers: Sequence[OfferInput], config: RankingConfig, rules: Sequence[Rule] = ()
 ) -> list[RankedOffer]:
@@ -99,26 +132,16 @@ def rank_offers(
     """
     compiled = prepare(config)
     grosses = [compiled.gross_price(offer) for offer in offers]
-    priced = [gross for gross in grosses if gross is not None]
-    low, high = (min(priced), max(priced)) if priced else (0.0, 0.0)
-    offer_rules = [rule for rule in rules if rule.action in ("boost", "bury") and rule.retailer]
+    low, high, priced = _price_bounds(grosses)
+    offer_rules = _offer_rules(rules)
     keyed = []
     for offer, gross in zip(offers, grosses, strict=True):
-        retailer = offer.retailer
-        part = compiled.part(retailer)
-        contributions = [
-            compiled.delivery(retailer, part, offer.delivery_days),
-            compiled.availability(retailer, part, offer.stock_status),
-            *part.fixed,
-            price_contribution(compiled, offer, gross, low, high, len(priced)),
-        ]
-        for rule in offer_rules:
-            if rule.targets_offers_of(retailer.slug):
-                contributions.append(_rule_contribution(rule, f"retailer {retailer.slug}"))
-        explanation = Explanation.of(contributions)
+        contributions, explanation = _explain_offer(
+            compiled, offer, gross, low, high, priced, offer_rules
+        )
         key = (
             -round(explanation.total, _TIE_DECIMALS),
-            [-c.value for c in contributions[:8]],
+            tuple(-c.value for c in contributions[:8]),
             math.inf if gross is None else gross,
             offer.offer_id,
         )
@@ -128,6 +151,86 @@ def rank_offers(
         RankedOffer(offer, explanation.total, explanation, rank)
         for rank, (_, offer, explanation) in enumerate(keyed, start=1)
     ]
+
+
+def best_offer(
+    offers: Sequence[OfferInput], config: RankingConfig, rules: Sequence[Rule] = ()
+) -> RankedOffer | None:
+    """``rank_offers(offers, config, rules)[0]`` (``None`` without offers), computed fast."""
+    index = best_offer_index(offers, config, rules)
+    return None if index is None else explain_best(offers, index, config, rules)
+
+
+def explain_best(
+    offers: Sequence[OfferInput], index: int, config: RankingConfig, rules: Sequence[Rule] = ()
+) -> RankedOffer:
+    """The offer at ``index`` explained among ``offers``, as rank 1 (for the index that
+    :func:`best_offer_index` gave, this is ``rank_offers(offers, config, rules)[0]``)."""
+    compiled = prepare(config)
+    grosses = [compiled.gross_price(offer) for offer in offers]
+    low, high, priced = _price_bounds(grosses)
+    offer = offers[index]
+    _contributions, explanation = _explain_offer(
+        compiled, offer, grosses[index], low, high, priced, _offer_rules(rules)
+    )
+    return RankedOffer(offer, explanation.total, explanation, 1)
+
+
+def best_offer_index(
+    offers: Sequence[OfferInput], config: RankingConfig, rules: Sequence[Rule] = ()
+) -> int | None:
+    """Where in ``offers`` the first of ``rank_offers(offers, config, rules)`` is.
+
+    Each offer's total is its cached non-price points (see ``PreparedConfig.head``) plus its
+    price points: points are quantized, so the sum is exact and equals the total of
+    :func:`rank_offers` bit for bit. Offers are compared by rounded total first; the rest of
+    the tie-break key is built only for offers tied with the best so far. Nothing is
+    explained (:func:`explain_best` explains the winner).
+    """
+    if not offers:
+        return None
+    compiled = prepare(config)
+    grosses = [compiled.gross_price(offer) for offer in offers]
+    low, high, priced = _price_bounds(grosses)
+    offer_rules = _offer_rules(rules)
+    price_weight = compiled.weights["price"]
+    flat = priced <= 1 or high <= low  # every priced offer scores the neutral 1.0
+    flat_points = quantize(price_weight * 1.0)
+    part_of, head_of = compiled.part, compiled.head
+
+    def tie_key(index: int) -> tuple[tuple[float, ...], float, int]:
+        offer, gross = offers[index], grosses[index]
+        _points, values = head_of(
+            offer.retailer, part_of(offer.retailer), offer.delivery_days, offer.stock_status
+        )
+        value = price_value(compiled, gross, low, high, priced)
+        return (*values, -value), math.inf if gross is None else gross, offer.offer_id
+
+    best_index, best_rounded = -1, -math.inf
+    for index, offer in enumerate(offers):
+        retailer = offer.retailer
+        gross = grosses[index]
+        head_points, _values = head_of(
+            retailer, part_of(retailer), offer.delivery_days, offer.stock_status
+        )
+        if flat and gross is not None:
+            price_points = flat_points
+        else:
+            price_points = quantize(price_weight * price_value(compiled, gross, low, high, priced))
+        if offer_rules:
+            points = [head_points, price_points]
+            for rule in offer_rules:
+                if rule.targets_offers_of(retailer.slug):
+                    points.append(quantize(rule.signed_amount))
+            total = math.fsum(points)
+        else:
+            total = head_points + price_points  # exact: both are quantized
+        rounded = round(total, _TIE_DECIMALS)
+        if best_index < 0 or rounded > best_rounded:
+            best_index, best_rounded = index, rounded
+        elif rounded == best_rounded and tie_key(index) < tie_key(best_index):
+            best_index = index
+    return best_index
 
 
 def score_product(
@@ -210,12 +313,49 @@ def score_product(
     )
 
 
+def quality_points(best_offer: RankedOffer, config: RankingConfig) -> float:
+    """The points a product's best offer adds to the product's score (its scaled factors).
+
+    Exact: the points are quantized, so their sum is too (see :func:`quick_product_score`).
+    """
+    parts, _quality = prepare(config).product_parts(best_offer)
+    return math.fsum([c.points for c in parts])
+
+
+def quick_product_score(
+    text_score: float,
+    max_text_score: float,
+    offer_points: float | None,
+    config: RankingConfig,
+) -> float:
+    """``score_product(...).score`` of a product that no rule applies to, unexplained.
+
+    ``offer_points`` is :func:`quality_points` of the best offer (``None`` without offers).
+    The total is the same exact sum of quantized points as the explanation's, so the two
+    are equal bit for bit; explain with :func:`score_product` what is shown.
+    """
+    blend = config.text
+    if max_text_score > 0 and math.isfinite(max_text_score) and math.isfinite(text_score):
+        relative = min(1.0, max(0.0, text_score / max_text_score))
+    else:
+        relative = 0.0
+    text_points = quantize(blend.relevance_weight * relative)
+    if offer_points is None:
+        return math.fsum([text_points, -quantize(blend.no_offer_penalty)])
+    return math.fsum([text_points, offer_points])
+
+
+def product_order_key(score: float, product_id: int) -> tuple[float, int]:
+    """Sort key of unpinned products: by score (equal to 1e-9 is a tie), then product id."""
+    return -round(score, _TIE_DECIMALS), product_id
+
+
 def order_products(scores: Sequence[ProductScore]) -> list[ProductScore]:
     """Final order: hidden removed; by score, ties by product id; pins at their positions."""
     visible = [score for score in scores if not score.hidden]
     free = sorted(
         (s for s in visible if s.pinned_position is None),
-        key=lambda s: (-round(s.score, _TIE_DECIMALS), s.product_id),
+        key=lambda s: product_order_key(s.score, s.product_id),
     )
     pinned = sorted(
         (s for s in visible if s.pinned_position is not None),

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Connection, select
 from sqlalchemy.orm import Session
 
 from catalog.enums import StockStatus
@@ -59,6 +60,36 @@ class StoredOffer(NamedTuple):
             "stock_status": self.stock_status,
             "delivery_days": self.delivery_days,
         }
+
+    def to_row(self) -> list[Any]:
+        """The compact stored form: the fields in order, the price as a decimal string."""
+        price = self.price
+        return [
+            self.offer_id,
+            self.retailer_id,
+            self.retailer_slug,
+            None if price is None else str(price),
+            self.vat_included,
+            self.currency,
+            self.stock_status,
+            self.delivery_days,
+        ]
+
+    @staticmethod
+    def row_from_json(row: list[Any]) -> tuple[Any, ...]:
+        """Inverse of :meth:`to_row`, as a plain tuple in field order (values are trusted:
+        this code wrote them)."""
+        offer_id, retailer_id, slug, price, vat, currency, status, delivery = row
+        return (
+            offer_id,
+            retailer_id,
+            slug,
+            None if price is None else Decimal(price),
+            vat,
+            currency,
+            status or _UNKNOWN,
+            delivery,
+        )
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> StoredOffer:
@@ -168,7 +199,7 @@ class StoredProduct:
         brand: str | None = None,
         manufacturer: str | None = None,
         category: str | None = None,
-        offers: Iterable[StoredOffer] = (),
+        offers: Iterable[StoredOffer | tuple[Any, ...]] = (),
     ) -> None:
         self.product_id = product_id
         self.name = name
@@ -176,11 +207,18 @@ class StoredProduct:
         self.brand = brand
         self.manufacturer = manufacturer
         self.category = category
+        # plain tuples: the collector untracks exact tuples of atomic values, never the
+        # named tuple subclass, so a cache of a million StoredOffers would stay tracked
         self._rows: tuple[tuple[Any, ...], ...] = tuple(tuple(o) for o in offers)
 
     @property
     def offers(self) -> tuple[StoredOffer, ...]:
         return tuple(StoredOffer._make(row) for row in self._rows)
+
+    @property
+    def offer_rows(self) -> tuple[tuple[Any, ...], ...]:
+        """The offers as plain tuples in :class:`StoredOffer` field order (no copies made)."""
+        return self._rows
 
     @property
     def offer_key(self) -> tuple[tuple[Any, ...], ...]:
@@ -193,7 +231,7 @@ class StoredProduct:
 
     @property
     def retailer_slugs(self) -> tuple[str, ...]:
-        return tuple(sorted({o.retailer_slug for o in self.offers}))
+        return tuple(sorted({row[2] for row in self._rows}))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, StoredProduct):
@@ -226,7 +264,7 @@ class StoredProduct:
                 "brand": self.brand,
                 "manufacturer": self.manufacturer,
                 "category": self.category,
-                "offers": [o.to_json() for o in self.offers],
+                "offers": [StoredOffer._make(row).to_row() for row in self._rows],
             },
             separators=(",", ":"),
             ensure_ascii=False,
@@ -242,7 +280,10 @@ class StoredProduct:
             brand=raw.get("brand"),
             manufacturer=raw.get("manufacturer"),
             category=raw.get("category"),
-            offers=[StoredOffer.from_json(o) for o in raw.get("offers", [])],
+            offers=[
+                StoredOffer.row_from_json(o) if isinstance(o, list) else StoredOffer.from_json(o)
+                for o in raw.get("offers", [])
+            ],
         )
 
 
@@ -260,30 +301,61 @@ def specs_to_text(specs: Sequence[Any]) -> str:
     return " ; ".join(parts)
 
 
-def _product_id_batches(
-    session: Session, product_ids: Iterable[int] | None, batch_size: int
-) -> Iterator[list[int]]:
+_PRODUCT_COLUMNS = (
+    Product.id,
+    Product.name,
+    Product.brand,
+    Manufacturer.name,
+    Product.category,
+    Product.description,
+    Product.specs,
+    Product.primary_gtin,
+    Product.mpn,
+    Product.catalog_number,
+)
+
+
+def _product_batches(
+    connection: Connection, product_ids: Iterable[int] | None, batch_size: int
+) -> Iterator[tuple[Sequence[Any], Callable[[Any], ColumnElement[bool]]]]:
+    """Product rows in id order, a batch at a time, each with the predicate that selects the
+    batch's products in another table by its product id column.
+
+    Without ``product_ids`` the catalog is read by keyset pagination (constant cost per batch
+    at any depth); every product with an id in the batch's range is in the batch, so the
+    other tables are read by that id range, which needs no bound parameter per id.
+    """
+    products = select(*_PRODUCT_COLUMNS).outerjoin(
+        Manufacturer, Manufacturer.id == Product.manufacturer_id
+    )
     if product_ids is not None:
-        batch: list[int] = []
-        for pid in sorted(set(product_ids)):
-            batch.append(pid)
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+        wanted = sorted(set(product_ids))
+        for start in range(0, len(wanted), batch_size):
+            ids = wanted[start : start + batch_size]
+            rows = connection.execute(
+                products.where(Product.id.in_(ids)).order_by(Product.id)
+            ).all()
+            yield rows, partial(_in, ids=ids)
         return
     last = 0
-    while True:  # keyset pagination: constant cost per batch at any depth
-        ids = list(
-            session.scalars(
-                select(Product.id).where(Product.id > last).order_by(Product.id).limit(batch_size)
-            )
-        )
-        if not ids:
+    while True:
+        rows = connection.execute(
+            products.where(Product.id > last).order_by(Product.id).limit(batch_size)
+        ).all()
+        if not rows:
             return
-        yield ids
-        last = ids[-1]
+        first, last = rows[0][0], rows[-1][0]
+        yield rows, partial(_between, first=first, last=last)
+
+
+def _in(column: Any, ids: list[int]) -> ColumnElement[bool]:
+    predicate: ColumnElement[bool] = column.in_(ids)
+    return predicate
+
+
+def _between(column: Any, first: int, last: int) -> ColumnElement[bool]:
+    predicate: ColumnElement[bool] = column.between(first, last)
+    return predicate
 
 
 def build_documents(
@@ -291,39 +363,23 @@ def build_documents(
 ) -> Iterator[ProductDocument]:
     """Stream one document per product (all products, or only ``product_ids``).
 
-    Four batched queries per batch: products (+ manufacturer), identifiers, active offers
-    (+ retailer slug). Withdrawn offers are left out; unmatched offers belong to no product.
-    Ids that do not exist are skipped (the caller deletes them from the index).
+    Three batched queries per batch: products (+ manufacturer), identifiers, active offers
+    (+ retailer slug), as plain rows (no ORM objects). Withdrawn offers are left out;
+    unmatched offers belong to no product. Ids that do not exist are skipped (the caller
+    deletes them from the index).
     """
-    for ids in _product_id_batches(session, product_ids, batch_size):
-        products = session.execute(
-            select(
-                Product.id,
-                Product.name,
-                Product.brand,
-                Manufacturer.name,
-                Product.category,
-                Product.description,
-                Product.specs,
-                Product.primary_gtin,
-                Product.mpn,
-                Product.catalog_number,
-            )
-            .outerjoin(Manufacturer, Manufacturer.id == Product.manufacturer_id)
-            .where(Product.id.in_(ids))
-            .order_by(Product.id)
-        ).all()
+    connection = session.connection()
+    for products, of_batch in _product_batches(connection, product_ids, batch_size):
         gtins: dict[int, list[str]] = defaultdict(list)
-        for pid, scheme, value in session.execute(
-            select(ProductIdentifier.product_id, ProductIdentifier.scheme, ProductIdentifier.value)
-            .where(ProductIdentifier.product_id.in_(ids))
+        for pid, value in connection.execute(
+            select(ProductIdentifier.product_id, ProductIdentifier.value)
+            .where(of_batch(ProductIdentifier.product_id), ProductIdentifier.scheme == "gs1")
             .order_by(ProductIdentifier.id)
         ):
-            if scheme == "gs1":
-                gtins[pid].append(value)
+            gtins[pid].append(value)
         offers: dict[int, list[StoredOffer]] = defaultdict(list)
         skus: dict[int, list[str]] = defaultdict(list)
-        for row in session.execute(
+        for owner, *offer, sku in connection.execute(
             select(
                 Offer.product_id,
                 Offer.id,
@@ -337,25 +393,13 @@ def build_documents(
                 Offer.sku,
             )
             .join(Retailer, Retailer.id == Offer.retailer_id)
-            .where(Offer.product_id.in_(ids), Offer.withdrawn_at.is_(None))
+            .where(of_batch(Offer.product_id), Offer.withdrawn_at.is_(None))
             .order_by(Offer.id)
         ):
-            owner = row[0]
-            if owner is None:  # excluded by the IN filter; keeps the type checker honest
+            if owner is None:  # excluded by the filter; keeps the type checker honest
                 continue
-            offers[owner].append(
-                StoredOffer(
-                    offer_id=row[1],
-                    retailer_id=row[2],
-                    retailer_slug=row[3],
-                    price=row[4],
-                    vat_included=row[5],
-                    currency=row[6],
-                    stock_status=row[7],
-                    delivery_days=row[8],
-                )
-            )
-            skus[owner].append(row[9])
+            offers[owner].append(StoredOffer._make(offer))
+            skus[owner].append(sku)
         for (
             pid,
             name,

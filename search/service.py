@@ -35,7 +35,12 @@ from ranking.scoring import (
     ProductInput,
     ProductScore,
     RankedOffer,
+    best_offer_index,
+    explain_best,
     order_products,
+    product_order_key,
+    quality_points,
+    quick_product_score,
     rank_offers,
     rank_products,
     score_product,
@@ -60,7 +65,6 @@ MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
 _RETAILER_RELOAD_SECONDS = 5.0
 _OFFER_CACHE_LIMIT = 50_000
-_FACET_VIEW_LIMIT = 1_000
 _AVAILABILITY_ORDER = (
     StockStatus.IN_STOCK.value,
     StockStatus.LIMITED.value,
@@ -171,16 +175,7 @@ class SearchService:
         self._retailers: dict[int, RetailerQuality] = {}
         self._retailers_loaded_at = float("-inf")
         self._signals_version = 0
-        self._offer_cache: dict[
-            tuple[object, ...], tuple[StoredProduct, ProductInput, RankedOffer | None]
-        ] = {}
-        # What a hit shows that does not depend on the query (its best offer, price range,
-        # availability), by stored product and best offer identity; and facet counts in
-        # the response's shape, by the identity of the backend's (cached) facet result.
-        self._hit_parts: dict[int, tuple[StoredProduct, RankedOffer | None, _HitParts]] = {}
-        self._facet_views: dict[
-            int, tuple[Mapping[str, Sequence[tuple[str, int]]], dict[str, list[dict[str, Any]]]]
-        ] = {}
+        self._offer_cache: dict[tuple[object, ...], _Prepared] = {}
 
     # ---------------------------------------------------------------- caches
 
@@ -195,7 +190,6 @@ class SearchService:
         with self._lock:
             self._configs = {}
             self._offer_cache = {}
-            self._hit_parts = {}
 
     def refresh_signals(self) -> int:
         """Reload every retailer's quality signals; returns how many retailers are known."""
@@ -211,53 +205,91 @@ class SearchService:
             self._retailers_loaded_at = time.monotonic()
             self._signals_version += 1
             self._offer_cache = {}
-            self._hit_parts = {}
         return len(qualities)
 
-    def _retailer(self, offer: StoredOffer) -> RetailerQuality:
-        found = self._retailers.get(offer.retailer_id)
+    def _retailer(self, retailer_id: int, slug: str) -> RetailerQuality:
+        found = self._retailers.get(retailer_id)
         if found is not None:
             return found
         if time.monotonic() - self._retailers_loaded_at > _RETAILER_RELOAD_SECONDS:
             self.refresh_signals()  # a retailer added since the last load
-            found = self._retailers.get(offer.retailer_id)
+            found = self._retailers.get(retailer_id)
             if found is not None:
                 return found
-        return RetailerQuality.unmeasured(
-            offer.retailer_id, offer.retailer_slug, offer.retailer_slug
-        )
+        return RetailerQuality.unmeasured(retailer_id, slug, slug)
 
     def _prepared(
-        self, product: StoredProduct, config: RankingConfig, rules: Sequence[Rule]
-    ) -> tuple[ProductInput, RankedOffer | None]:
-        """Ranking inputs of a product and its best offer, memoized.
+        self,
+        product: StoredProduct,
+        config: RankingConfig,
+        rules: Sequence[Rule],
+        fresh: dict[int, RankedOffer] | None = None,
+    ) -> _Prepared:
+        """Where a product's best offer is and what it adds to the product's score, memoized.
 
         Keyed by the identity of the stored product (backends reuse the parsed object while
         the document is unchanged), the config, the signals version and the offer rules.
+        The best offer's explanation is made when needed (:meth:`_best`) and then kept:
+        an entry is one small object for the garbage collector to walk, not ten. A best offer
+        explained here goes to ``fresh`` (per request, by product id) for :meth:`_best`.
         """
         if self._retailers_loaded_at == float("-inf"):
             self.refresh_signals()
         key = (id(product), id(config), self._signals_version, tuple(r.id for r in rules))
         entry = self._offer_cache.get(key)
-        if entry is not None and entry[0] is product:
-            return entry[1], entry[2]
-        inputs = [
-            OfferInput(
-                offer_id=o.offer_id,
-                retailer=self._retailer(o),
-                price=o.price,
-                vat_included=o.vat_included,
-                stock_status=o.stock_status,
-                delivery_days=o.delivery_days,
-            )
-            for o in product.offers
-        ]
-        best = rank_offers(inputs, config, rules)[0] if inputs else None
-        prepared = _product_input(product)
+        if entry is not None and entry.stored is product:
+            return entry
+        inputs = self._offer_inputs(product)
+        index = best_offer_index(inputs, config, rules)
+        prepared = _Prepared(product, index)
+        if index is not None:  # not kept on the entry: most candidates are never shown
+            best = explain_best(inputs, index, config, rules)
+            prepared.offer_points = quality_points(best, config)
+            if fresh is not None:
+                fresh[product.product_id] = best
         if len(self._offer_cache) >= _OFFER_CACHE_LIMIT:
             self._offer_cache = {}
-        self._offer_cache[key] = (product, prepared, best)
-        return prepared, best
+        self._offer_cache[key] = prepared
+        return prepared
+
+    def _best(
+        self,
+        prepared: _Prepared,
+        config: RankingConfig,
+        rules: Sequence[Rule],
+        fresh: dict[int, RankedOffer] | None = None,
+    ) -> RankedOffer | None:
+        """The product's best offer with its explanation (made once, then kept)."""
+        if prepared.best is None and prepared.best_index is not None:
+            made = None if fresh is None else fresh.get(prepared.stored.product_id)
+            if made is None:
+                inputs = self._offer_inputs(prepared.stored)
+                made = explain_best(inputs, prepared.best_index, config, rules)
+            prepared.best = made
+        return prepared.best
+
+    def _offer_inputs(self, product: StoredProduct) -> list[OfferInput]:
+        retailers = self._retailers
+        return [
+            OfferInput(
+                offer_id=offer_id,
+                retailer=retailers.get(retailer_id) or self._retailer(retailer_id, slug),
+                price=price,
+                vat_included=vat_included,
+                stock_status=stock_status,
+                delivery_days=delivery_days,
+            )
+            for (
+                offer_id,
+                retailer_id,
+                slug,
+                price,
+                vat_included,
+                _currency,
+                stock_status,
+                delivery_days,
+            ) in product.offer_rows
+        ]
 
     # ---------------------------------------------------------------- search
 
@@ -280,28 +312,13 @@ class SearchService:
             total=total,
             took_ms=round((time.perf_counter() - started) * 1000, 3),
             hits=hits,
-            facets=self._facet_view(facets),
+            facets={
+                name: [{"value": value, "count": count} for value, count in values]
+                for name, values in facets.items()
+            },
             relaxed=relaxed,
             partial=partial,
         )
-
-    def _facet_view(
-        self, facets: Mapping[str, Sequence[tuple[str, int]]]
-    ) -> dict[str, list[dict[str, Any]]]:
-        """Facet counts as ``{name: [{"value", "count"}, ...]}``, converted once per backend
-        facet result (backends reuse the object for a repeated query: treat it as read-only).
-        """
-        entry = self._facet_views.get(id(facets))
-        if entry is not None and entry[0] is facets:
-            return entry[1]
-        view = {
-            name: [{"value": value, "count": count} for value, count in values]
-            for name, values in facets.items()
-        }
-        if len(self._facet_views) >= _FACET_VIEW_LIMIT:
-            self._facet_views = {}
-        self._facet_views[id(facets)] = (facets, view)
-        return view
 
     def _backend_search(
         self, query: AnalyzedQuery, filters: Filters, **options: Any
@@ -346,15 +363,18 @@ class SearchService:
         needed: int,
         config: RankingConfig,
         rules: Sequence[Rule],
-        best: dict[int, RankedOffer | None],
-    ) -> tuple[list[ProductScore], int]:
+        entries: dict[int, _Prepared],
+        fresh: dict[int, RankedOffer],
+    ) -> tuple[list[_Scored], int]:
         """The tier's candidates ranked (as ``rank_products`` would), and how many were hidden.
 
         Candidates arrive best text first. Once ``needed`` visible products are scored, the
         rest are skipped as soon as even a perfect offer and every boost rule could not lift
         the next one above the ``needed``-th score (the text term only falls from there), so
         the first ``needed`` positions are exactly those of ranking every candidate. With a
-        pin rule in play every candidate is scored.
+        pin rule in play every candidate is scored. Without any rule for the query the
+        candidates get their exact scores unexplained (:class:`_Pending`); only those that
+        land on the page are explained.
         """
         hits = [(pid, text) for pid, text in result.hits if pid not in skip]
         max_text = max((text for _pid, text in hits), default=0.0)
@@ -365,6 +385,8 @@ class SearchService:
             and math.isfinite(max_text)
             and not any(r.action == "pin" for r in rules)
         )
+        quick = not rules
+        pending: list[_Pending] = []
         scores: list[ProductScore] = []
         top: list[float] = []  # min-heap of the best ``needed`` visible scores
         hidden = 0
@@ -376,16 +398,42 @@ class SearchService:
             product = result.documents.get(pid)
             if product is None:
                 continue
-            prepared, best[pid] = self._prepared(product, config, rules)
-            score = score_product(prepared, text, max_text, best[pid], config, rules)
-            scores.append(score)
-            if score.hidden:
-                hidden += 1
-            elif len(top) < needed:
-                heapq.heappush(top, score.score)
-            elif needed and score.score > top[0]:
-                heapq.heapreplace(top, score.score)
-        return order_products(scores), hidden
+            prepared = entries[pid] = self._prepared(product, config, rules, fresh)
+            if quick:
+                value = quick_product_score(text, max_text, prepared.offer_points, config)
+                pending.append(_Pending(pid, value, text, max_text))
+            else:
+                best = self._best(prepared, config, rules, fresh)
+                score = score_product(_product_input(product), text, max_text, best, config, rules)
+                scores.append(score)
+                value = score.score
+                if score.hidden:
+                    hidden += 1
+                    continue
+            if len(top) < needed:
+                heapq.heappush(top, value)
+            elif needed and value > top[0]:
+                heapq.heapreplace(top, value)
+        if quick:
+            pending.sort(key=lambda p: product_order_key(p.score, p.product_id))
+            return list(pending), 0
+        return list(order_products(scores)), hidden
+
+    def _explained(
+        self,
+        scored: _Scored,
+        config: RankingConfig,
+        prepared: _Prepared,
+        fresh: dict[int, RankedOffer],
+    ) -> ProductScore:
+        """The candidate's :class:`ProductScore` with its explanation (made now if pending)."""
+        if isinstance(scored, ProductScore):
+            return scored
+        product = _product_input(prepared.stored)
+        best = self._best(prepared, config, (), fresh)  # pending: no rule for this query
+        full = score_product(product, scored.text, scored.max_text, best, config)
+        full.flags.extend(scored.flags)
+        return full
 
     def _relevance(
         self,
@@ -401,18 +449,21 @@ class SearchService:
         result, relaxed = self._backend_search(query, filters, limit=limit)
         if self.semantic is not None and request.q.strip():
             result = self._fuse_semantic(request.q, query, filters, result, limit)
-        best: dict[int, RankedOffer | None] = {}
-        scores, hidden = self._ranked_tier(result, set(), needed, config, rules, best)
+        entries: dict[int, _Prepared] = {}
+        fresh: dict[int, RankedOffer] = {}
+        scores, hidden = self._ranked_tier(result, set(), needed, config, rules, entries, fresh)
         total, partial = result.total, False
         sources: list[Mapping[int, StoredProduct]] = [result.documents]
         wanted = max(0, needed - (len(scores) - hidden))  # page positions left to fill
         fill = None if relaxed else self._fill_up(query, filters, result, limit, wanted)
         if fill is not None:
             seen = {pid for pid, _score in result.hits}
-            extra: list[ProductScore] = []
+            extra: list[_Scored] = []
             extra_hidden = 0
             if wanted:
-                extra, extra_hidden = self._ranked_tier(fill, seen, wanted, config, rules, best)
+                extra, extra_hidden = self._ranked_tier(
+                    fill, seen, wanted, config, rules, entries, fresh
+                )
             for score in extra:
                 score.flags.append("partial_match")
             scores += extra
@@ -426,7 +477,14 @@ class SearchService:
             scores = exact + [s for s in scores if s.product_id not in result.identifier_matches]
         start = (request.page - 1) * request.size
         page = scores[start : start + request.size]
-        hits = [self._hit(_stored(sources, s.product_id), s, best[s.product_id]) for s in page]
+        hits = [
+            self._hit(
+                _stored(sources, s.product_id),
+                self._explained(s, config, entries[s.product_id], fresh),
+                self._best(entries[s.product_id], config, rules, fresh),
+            )
+            for s in page
+        ]
         return hits, max(0, total - hidden), result.facets, relaxed, partial
 
     def _fuse_semantic(
@@ -478,12 +536,14 @@ class SearchService:
         )
         items: list[tuple[ProductInput, float, RankedOffer | None]] = []
         best: dict[int, RankedOffer | None] = {}
+        fresh: dict[int, RankedOffer] = {}
         for pid, _key in result.hits:
             product = result.documents.get(pid)
             if product is None:
                 continue
-            prepared, best[pid] = self._prepared(product, config, rules)
-            items.append((prepared, 1.0, best[pid]))
+            prepared = self._prepared(product, config, rules, fresh)
+            best[pid] = self._best(prepared, config, rules, fresh)
+            items.append((_product_input(product), 1.0, best[pid]))
         by_id = {s.product_id: s for s in rank_products(items, request.q, config, now)}
         hits = [  # the backend's order (price/delivery) is kept; ranking explains each hit
             self._hit(result.documents[pid], by_id[pid], best[pid])
@@ -495,20 +555,8 @@ class SearchService:
     def _hit(
         self, product: StoredProduct, score: ProductScore, best: RankedOffer | None
     ) -> ProductHit:
-        entry = self._hit_parts.get(id(product))
-        if entry is not None and entry[0] is product and entry[1] is best:
-            parts = entry[2]
-        else:
-            offers = product.offers
-            by_id = {o.offer_id: o for o in offers}
-            parts = _HitParts(
-                None if best is None else _offer_dict(best, by_id[best.offer.offer_id]),
-                _price_range(offers),
-                _availability(offers),
-            )
-            if len(self._hit_parts) >= _OFFER_CACHE_LIMIT:
-                self._hit_parts = {}
-            self._hit_parts[id(product)] = (product, best, parts)
+        offers = product.offers
+        by_id = {o.offer_id: o for o in offers}
         return ProductHit(
             product_id=product.product_id,
             gtin=product.gtin,
@@ -517,9 +565,9 @@ class SearchService:
             category=product.category,
             score=score.score,
             offers_count=product.offers_count,
-            best_offer=None if parts.best_offer is None else dict(parts.best_offer),
-            price_range=None if parts.price_range is None else dict(parts.price_range),
-            availability=parts.availability,
+            best_offer=None if best is None else _offer_dict(best, by_id[best.offer.offer_id]),
+            price_range=_price_range(offers),
+            availability=_availability(offers),
             explanation=score.explanation.as_dict(),
             flags=list(score.flags),
         )
@@ -555,11 +603,30 @@ class SearchService:
         return rank_offers(inputs, config, rules)
 
 
-@dataclass(frozen=True, slots=True)
-class _HitParts:
-    best_offer: dict[str, Any] | None
-    price_range: dict[str, Any] | None
-    availability: str
+class _Prepared:
+    """What ranking needs of a stored product, per config and signals (memoized)."""
+
+    __slots__ = ("best", "best_index", "offer_points", "stored")
+
+    def __init__(self, stored: StoredProduct, best_index: int | None) -> None:
+        self.stored = stored
+        self.best_index = best_index  # of the best offer in stored.offer_rows
+        self.offer_points: float | None = None  # what it adds to the product's score
+        self.best: RankedOffer | None = None  # explained, once needed
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A candidate no rule applies to, with its exact score but not yet its explanation."""
+
+    product_id: int
+    score: float
+    text: float
+    max_text: float
+    flags: list[str] = field(default_factory=list)
+
+
+_Scored = ProductScore | _Pending
 
 
 def _stored(sources: Sequence[Mapping[int, StoredProduct]], product_id: int) -> StoredProduct:

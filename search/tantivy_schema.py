@@ -11,7 +11,7 @@ import tantivy
 
 from search.analysis.analyzer import Analyzer
 from search.analysis.tokens import label_tokens, tokenize
-from search.documents import ProductDocument
+from search.documents import AVAILABLE_STATUSES, ProductDocument
 from search.protocol import (
     DELIVERY_BUCKETS,
     FACET_FIELDS,
@@ -93,17 +93,22 @@ def to_tantivy(doc: ProductDocument, analyzer: Analyzer) -> tantivy.Document:
     ):
         if value:
             out.add_text(facet, value)
-    for slug in doc.retailer_slugs:
+    offers = doc.offers  # one pass for what ProductDocument's properties would each scan
+    for slug in sorted({o.retailer_slug for o in offers}):
         out.add_text("retailer", slug)
-    low, high = doc.min_price, doc.max_price
-    if low is not None and high is not None:
-        out.add_float(MIN_PRICE, float(low))
-        out.add_float(MAX_PRICE, float(high))
-    out.add_float(PRICE_ASC, NO_PRICE_ASC if low is None else float(low))
-    out.add_float(PRICE_DESC, NO_PRICE_DESC if low is None else float(low))
-    days = doc.min_delivery_days
-    out.add_integer(DELIVERY, NO_DELIVERY if days is None else days)
-    out.add_boolean(IN_STOCK, doc.in_stock)
+    prices = [float(p) for o in offers if (p := o.comparable_price) is not None]
+    if prices:
+        low = min(prices)
+        out.add_float(MIN_PRICE, low)
+        out.add_float(MAX_PRICE, max(prices))
+        out.add_float(PRICE_ASC, low)
+        out.add_float(PRICE_DESC, low)
+    else:
+        out.add_float(PRICE_ASC, NO_PRICE_ASC)
+        out.add_float(PRICE_DESC, NO_PRICE_DESC)
+    days = [d for o in offers if (d := o.delivery_days) is not None]
+    out.add_integer(DELIVERY, min(days) if days else NO_DELIVERY)
+    out.add_boolean(IN_STOCK, any(o.stock_status in AVAILABLE_STATUSES for o in offers))
     out.add_boolean(HAS_OFFERS, doc.has_offers)
     out.add_unsigned(OFFERS_COUNT, doc.offers_count)
     payload = doc.stored().to_json().encode("utf-8")

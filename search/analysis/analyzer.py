@@ -72,16 +72,17 @@ class Analyzer:
             + list(label_tokens(doc.manufacturer or ""))
         )
         parts: list[str] = []
+        split = self.decompounder.split
         for token in dict.fromkeys(head):
-            parts.extend(stem_sv(p) for p in self.decompounder.split(token))
+            parts.extend(map(stem_sv, split(token)))
         return {
             TextField.NAME: " ".join(name),
-            TextField.NAME_SV: " ".join(stem_sv(t) for t in head),
-            TextField.NAME_EN: " ".join(stem_en(t) for t in head),
-            TextField.BODY_SV: " ".join(stem_sv(t) for t in body),
-            TextField.BODY_EN: " ".join(stem_en(t) for t in body),
+            TextField.NAME_SV: " ".join(map(stem_sv, head)),
+            TextField.NAME_EN: " ".join(map(stem_en, head)),
+            TextField.BODY_SV: " ".join(map(stem_sv, body)),
+            TextField.BODY_EN: " ".join(map(stem_en, body)),
             TextField.PARTS: " ".join(parts),
-            TextField.CATEGORY: " ".join(stem_en(t) for t in category),
+            TextField.CATEGORY: " ".join(map(stem_en, category)),
             TextField.CATEGORY_HEAD: category_head(doc.category or ""),
         }
 

@@ -25,7 +25,7 @@ QUERY_STOPWORDS = frozenset(
 def normalize(text: str) -> str:
     """NFC, lower case, decimal commas to points."""
     text = unicodedata.normalize("NFC", text).lower()
-    return _DECIMAL_COMMA.sub(".", text)
+    return _DECIMAL_COMMA.sub(".", text) if "," in text else text
 
 
 def tokenize(text: str) -> list[str]:

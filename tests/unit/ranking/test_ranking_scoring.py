@@ -12,10 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ranking.config import FACTORS, FactorWeights, RankingConfig, load_named
+from ranking.rules import Rule
 from ranking.scoring import (
     OfferInput,
     ProductInput,
     RankedOffer,
+    best_offer,
+    quality_points,
+    quick_product_score,
     rank_offers,
     score_product,
 )
@@ -303,3 +307,63 @@ def test_explanations_sum_exactly(
         points = [c.points for c in scored.explanation.contributions]
         assert sum(points) == scored.explanation.total == scored.score
         assert math.fsum(points) == scored.score
+
+
+_RETAILERS = [
+    retailer(10 + i, on_time=on_time, stock=stock, stars=stars, count=count)
+    for i, (on_time, stock, stars, count) in enumerate(
+        [(0.9, 0.9, 4.2, 300), (0.9, 0.9, 4.2, 300), (0.6, 0.5, 2.5, 3), (None, None, None, 0)]
+    )
+]
+_OFFERS = st.builds(
+    lambda who, price, vat, stock, days: (who, price, vat, stock, days),
+    st.sampled_from(_RETAILERS),
+    st.one_of(st.none(), st.sampled_from(["100.00", "101.00", "80.00", "125.00", "0.00"])),
+    st.sampled_from([True, False, None]),
+    st.sampled_from(["in_stock", "limited", "backorder", "out_of_stock", "unknown", "odd"]),
+    st.one_of(st.none(), st.integers(0, 9)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_OFFERS, max_size=8), st.booleans())
+def test_best_offer_is_the_first_of_rank_offers(
+    raw: list[tuple[RetailerQuality, str | None, bool | None, str, int | None]], with_rule: bool
+) -> None:
+    offers = [
+        offer(oid, who, price, vat_included=vat, stock=stock, days=days)
+        for oid, (who, price, vat, stock, days) in enumerate(raw, start=1)
+    ]
+    rules = [Rule(id="b", action="bury", retailer="r12", amount=0.05)] if with_rule else []
+    ranked = rank_offers(offers, DEFAULT, rules)
+    best = best_offer(offers, DEFAULT, rules)
+    if not offers:
+        assert best is None
+        return
+    assert best is not None
+    assert best.offer is ranked[0].offer
+    assert best.score == ranked[0].score
+    assert best.rank == 1
+    assert best.explanation == ranked[0].explanation
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(_OFFERS, max_size=5),
+    st.floats(0, 50, allow_nan=False),
+    st.floats(0, 50, allow_nan=False),
+)
+def test_quick_product_score_equals_the_explained_score(
+    raw: list[tuple[RetailerQuality, str | None, bool | None, str, int | None]],
+    text: float,
+    max_text: float,
+) -> None:
+    offers = [
+        offer(oid, who, price, vat_included=vat, stock=stock, days=days)
+        for oid, (who, price, vat, stock, days) in enumerate(raw, start=1)
+    ]
+    best = best_offer(offers, DEFAULT)
+    product = ProductInput(1, "Brand", "Category", None, ("r10",), bool(offers))
+    full = score_product(product, text, max_text, best, DEFAULT)
+    points = None if best is None else quality_points(best, DEFAULT)
+    assert quick_product_score(text, max_text, points, DEFAULT) == full.score

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from search.documents import ProductDocument, StoredOffer, StoredProduct, specs_to_text
@@ -54,3 +55,11 @@ def test_stored_product_round_trips_through_json() -> None:
 def test_specs_flatten_to_text() -> None:
     specs = [{"name": "Storlek", "value": "M"}, {"name": "Längd", "value": 25, "unit": "mm"}, {}]
     assert specs_to_text(specs) == "Storlek M ; Längd 25 mm"
+
+
+def test_stored_offers_are_compact_rows_and_the_older_objects_still_read() -> None:
+    stored = ProductDocument(product_id=5, name="Borr", offers=OFFERS).stored()
+    raw = json.loads(stored.to_json())
+    assert all(isinstance(row, list) for row in raw["offers"])
+    raw["offers"] = [o.to_json() for o in OFFERS]  # payloads written before the rows
+    assert StoredProduct.from_json(json.dumps(raw)) == stored
