@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import random
 import socket
-import time
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -164,23 +163,20 @@ def _huge_line_file(path: Path, header: bytes, size: int) -> None:
 
 
 @pytest.mark.parametrize("header", [b"sku,name\nA,", b""], ids=["data-line", "first-line"])
-def test_one_100mb_line_is_refused_fast_with_bounded_memory(tmp_path: Path, header: bytes) -> None:
+def test_one_100mb_line_is_refused_with_bounded_memory(tmp_path: Path, header: bytes) -> None:
     path = tmp_path / "huge.csv"
     _huge_line_file(path, header, 100 * MB)
     tracemalloc.start()
-    t0 = time.perf_counter()
     try:
         with pytest.raises(FeedTooLarge, match="line longer than the limit") as err:
             table = _read(path, max_line_bytes=MB)
             for _ in table.rows:
                 pass
-        elapsed = time.perf_counter() - t0
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert err.value.row == (2 if header else 1)
-    assert elapsed < 5
-    assert peak < 30 * MB
+    assert peak < 30 * MB  # the line is never held whole
 
 
 def test_multiline_record_over_the_limit(tmp_path: Path) -> None:
@@ -218,17 +214,21 @@ def test_external_entities_are_refused(tmp_path: Path, entity: str, no_network: 
     assert "TOP-SECRET" not in str(err.value)
 
 
-def test_billion_laughs_is_refused_fast(tmp_path: Path) -> None:
+def test_billion_laughs_is_refused_before_expanding(tmp_path: Path) -> None:
     decls = ['<!ENTITY lol "lol">'] + [
         f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
         for i in range(1, 10)
     ]
     doc = RSS_HEAD + "<!DOCTYPE rss [" + "".join(decls) + "]>\n" + RSS_BODY.replace("xxe", "lol9")
     path = _write(tmp_path, doc.encode(), "lol.xml")
-    t0 = time.perf_counter()
-    with pytest.raises(UnsafeXmlError):
-        list(_read(path).rows)
-    assert time.perf_counter() - t0 < 1
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnsafeXmlError):
+            list(_read(path).rows)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * MB  # 10**9 "lol"s expanded would be 3 GB
 
 
 def test_unsafe_xml_with_unknown_root_is_still_unsafe(tmp_path: Path) -> None:

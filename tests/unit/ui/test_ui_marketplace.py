@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -493,14 +492,24 @@ def _events(env: UiEnv) -> dict[str, int]:
         return {str(kind): int(n) for kind, n in rows}
 
 
-def test_recording_a_search_costs_well_under_a_millisecond(env: UiEnv) -> None:
-    recorder = DemandRecorder(_factory(env), batch_size=10**9, max_age=10**9)
-    started = time.perf_counter()
-    runs = 2000
-    for _ in range(runs):
-        recorder.record(*search_rows("nitrilhandske", [(i, 1) for i in range(20)]))
-    per_request = (time.perf_counter() - started) / runs
-    assert per_request < 0.001, f"{per_request * 1000:.3f} ms per 20-hit search"
+def test_recording_a_search_does_no_io_until_flushed(env: UiEnv) -> None:
+    """What keeps recording off the search hot path: buffering only, one batched write later."""
+    opened = []
+
+    def factory():  # type: ignore[no-untyped-def]
+        opened.append(1)
+        return _factory(env)()
+
+    recorder = DemandRecorder(factory, batch_size=10**9, max_age=10**9)
+    for _ in range(50):
+        assert recorder.record(*search_rows("nitrilhandske", [(i, 1) for i in range(20)])) is False
+    assert opened == [] and recorder.pending() == 50 * len(search_rows("x", [(1, 1)] * 20))
+    with _factory(env)() as s:
+        before = s.scalar(select(func.count()).select_from(DemandEvent))
+    written = recorder.flush()
+    assert written == 50 * len(search_rows("x", [(1, 1)] * 20)) and len(opened) == 1
+    with _factory(env)() as s:
+        assert s.scalar(select(func.count()).select_from(DemandEvent)) == before + written
 
 
 def test_my_data_export_and_account_deletion(env: UiEnv) -> None:
