@@ -2,9 +2,9 @@
 
 Building a `CatalogIndex` for a large catalog takes seconds and hundreds of megabytes, so the
 workers are not given a copy: the process forks after the index is built and each child reads
-the parent's index copy-on-write. Child ``i`` of ``n`` matches offers ``i, i + n, i + 2n, ...``
-(interleaved, so a run of expensive title-only rows is shared out) and sends its results back
-through a pipe as one pickle; the parent matches its own share meanwhile and puts the results
+the parent's index copy-on-write. The offers are dealt out in a fixed pseudo-random order (a
+run or a cycle of expensive title-only rows is shared out evenly); each child sends its results
+back through a pipe as one pickle; the parent matches its own share meanwhile and puts the results
 back in input order. Results are identical to `Matcher.match_many` on one core.
 
 `os.fork` is used directly rather than `multiprocessing`: a Celery prefork worker is a daemonic
@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -161,7 +162,12 @@ def match_parallel(
     n = plan_workers(len(offers), workers, min_per_worker)
     if n == 1:
         return matcher.match_many(offers), []
-    shares = [offers[i::n] for i in range(n)]
+    # A deterministic shuffle, then every n-th: feeds are often periodic (a retailer's rows
+    # cycle through kinds), and plain interleaving once gave one worker twice the title rows.
+    order = list(range(len(offers)))
+    random.Random(len(offers)).shuffle(order)
+    positions = [order[i::n] for i in range(n)]
+    shares = [[offers[j] for j in where] for where in positions]
     tasks = [partial(matcher.match_many, share) for share in shares]
     results, private = run_forked(tasks, "matching")
     reports = []
@@ -173,8 +179,9 @@ def match_parallel(
         if i:
             reports.append(WorkerReport(len(share), private[i - 1]))
     merged: list[MatchResult] = [None] * len(offers)  # type: ignore[list-item]
-    for i, got in enumerate(results):
-        merged[i::n] = got
+    for where, got in zip(positions, results, strict=True):
+        for j, result in zip(where, got, strict=True):
+            merged[j] = result
     return merged, reports
 
 
