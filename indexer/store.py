@@ -22,6 +22,7 @@ from indexer.matching import MatchResult
 from indexer.records import OfferRecord
 
 _CHUNK = 900  # stays under SQLite's bound-parameter limits in IN (...) lists
+_INSERT_BATCH = 5000  # new offers written per executemany
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,31 +215,31 @@ def apply_plan(
             if p is not None:
                 result.changed_product_ids.add(p)
 
-    inserts: list[dict[str, Any]] = []
-    for rec in plan.new:
-        m = matches.get(rec.sku)
-        vals = _offer_values(rec, m, None)
-        vals.update(
-            retailer_id=retailer_id,
-            sku=rec.sku,
-            first_seen=now,
-            last_seen=now,
-            updated_at=now,
-            withdrawn_at=None,
-            last_feed_run_id=run_id,
-        )
-        inserts.append(vals)
-        note(m, None)
     table = Offer.__table__
     assert isinstance(table, Table)
-    for i in range(0, len(inserts), 5000):
-        chunk = inserts[i : i + 5000]
+    new_offers = plan.new
+    for i in range(0, len(new_offers), _INSERT_BATCH):  # built per batch: bounded memory
+        chunk: list[dict[str, Any]] = []
+        for rec in new_offers[i : i + _INSERT_BATCH]:
+            m = matches.get(rec.sku)
+            vals = _offer_values(rec, m, None)
+            vals.update(
+                retailer_id=retailer_id,
+                sku=rec.sku,
+                first_seen=now,
+                last_seen=now,
+                updated_at=now,
+                withdrawn_at=None,
+                last_feed_run_id=run_id,
+            )
+            chunk.append(vals)
+            note(m, None)
         session.execute(insert(table), chunk)  # Core executemany: batched, no ORM overhead
         if progress is not None:
-            progress(min(1.0, (i + len(chunk)) / max(1, len(inserts))) * 0.6)
-    result.inserted = len(inserts)
+            progress(min(1.0, (i + len(chunk)) / max(1, len(new_offers))) * 0.6)
+    result.inserted = len(new_offers)
     new_ids: dict[str, int] = {}
-    if inserts and any(m.product_id is None and m.candidates for m in matches.values()):
+    if new_offers and any(m.product_id is None and m.candidates for m in matches.values()):
         rows = session.execute(
             select(Offer.sku, Offer.id).where(
                 Offer.retailer_id == retailer_id, Offer.last_feed_run_id == run_id
