@@ -32,7 +32,7 @@ from indexer.matching.matcher import Matcher, MatchResult
 from indexer.records import OfferRecord
 
 MIN_PER_WORKER = 2000  # below this many offers per extra worker, forking costs more than it saves
-MAX_WORKERS = 8
+MAX_WORKERS = 4  # each worker ends up copying much of the index (CPython refcounts)
 T = TypeVar("T")
 
 
