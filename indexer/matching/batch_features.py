@@ -19,24 +19,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
 from indexer.matching.features import (
     Profile,
     _bigram_share,
-    _brand_agreement,
     _code_agreement,
-    _code_in_squashed,
     _core_overlap,
-    _joined_token_match,
     _keyword_conflicts,
     _rarity,
     _token_weights,
-    _unit_conflict,
-    _variant_features,
     _version_agreement,
     core_tokens,
+    identity_features,
+    idf_overlap,
+    seats_conflict,
+    shape_features,
+    size_features,
 )
 from indexer.matching.text_stats import TextStats
 
@@ -129,59 +129,16 @@ def code_conflict(a: Profile, b: Profile) -> bool:
 
 def fast_pair_features(a: Profile, va: TextVectors, b: Profile, vb: TextVectors) -> list[float]:
     """`features.pair_features(a, b, stats)` where va / vb = `text_vectors(., stats)`."""
-    exact, related, conflict, one_sided, in_other = _code_agreement(a, b)
-    brand_agree, brand_conflict = _brand_agreement(a, b)
-    variant_conflict, variant_agree = _variant_features(a, b)
-
-    shared = a.token_set & b.token_set
     idf_a = va.idf
-    w_shared = math.fsum(idf_a[t] for t in shared)
+    w_shared = math.fsum(idf_a[t] for t in a.token_set & b.token_set)
     w_a, w_b = va.idf_sum, vb.idf_sum
-    w_union = w_a + w_b - w_shared
-    idf_jaccard = w_shared / w_union if w_union > 0 else 0.0
-    smaller = min(w_a, w_b)
-    idf_containment = w_shared / smaller if smaller > 0 else 0.0
-    rare_unshared = (w_union - w_shared) / (w_union + 1.0)
     left = max((idf_a[t] for t in a.token_set - b.token_set), default=0.0)
     right = max((vb.idf[t] for t in b.token_set - a.token_set), default=0.0)
-
-    if a.numbers and b.numbers:
-        number_jaccard = len(a.numbers & b.numbers) / len(a.numbers | b.numbers)
-    else:
-        number_jaccard = 0.5
-    len_a, len_b = len(a.token_set), len(b.token_set)
-    length_ratio = min(len_a, len_b) / max(len_a, len_b) if len_a and len_b else 0.0
-    if a.price is not None and b.price is not None:
-        price_ratio = min(a.price, b.price) / max(a.price, b.price)
-        price_missing = 0.0
-    else:
-        price_ratio, price_missing = 0.0, 1.0
     soft, me_ab, me_ba = _jaro_winkler(va, vb)
-
     return [
-        fuzz.token_set_ratio(a.title, b.title) / 100.0,
-        fuzz.token_sort_ratio(a.title, b.title) / 100.0,
-        fuzz.partial_ratio(a.title, b.title) / 100.0,
-        fuzz.ratio(a.title, b.title) / 100.0,
-        exact,
-        related,
-        conflict,
-        one_sided,
-        in_other,
-        number_jaccard,
-        _unit_conflict(a, b),
-        brand_agree,
-        brand_conflict,
-        idf_jaccard,
-        idf_containment,
-        rare_unshared,
-        length_ratio,
-        price_ratio,
-        price_missing,
-        variant_conflict,
-        variant_agree,
-        _joined_token_match(a, b),
-        _code_in_squashed(a, b),
+        *identity_features(a, b),
+        *idf_overlap(w_shared, w_a, w_b),
+        *shape_features(a, b),
         _cosine(va.token_w, va.token_norm, vb.token_w, vb.token_norm),
         _cosine(va.gram_w, va.gram_norm, vb.gram_w, vb.gram_norm),
         soft,
@@ -191,13 +148,11 @@ def fast_pair_features(a: Profile, va: TextVectors, b: Profile, vb: TextVectors)
         *_keyword_conflicts(a, b),
         max(left, right),
         min(left, right),
-        abs(math.log(a.price / b.price)) if a.price is not None and b.price is not None else -1.0,
-        float(min(len_a, len_b)),
-        float(max(len_a, len_b)),
+        *size_features(a, b),
         _cosine(va.core_w, va.core_norm, vb.core_w, vb.core_norm),
         w_shared / max(w_a, w_b) if max(w_a, w_b) > 0 else 0.0,
         *_rarity(a, b, idf_a.__getitem__, vb.idf.__getitem__),
         _bigram_share(a, b),
         *_core_overlap(va.core, vb.core),
-        1.0 if a.seats and b.seats and not a.seats & b.seats else 0.0,
+        seats_conflict(a, b),
     ]

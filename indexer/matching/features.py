@@ -292,73 +292,90 @@ def _code_in_squashed(a: Profile, b: Profile) -> float:
     return 0.0
 
 
-def pair_features(a: Profile, b: Profile, stats: TextStats) -> list[float]:
-    """The feature vector for one pair, in the order of FEATURE_NAMES; `stats` gives the IDFs."""
-    idf = stats.token_idf
-    exact, related, conflict, one_sided, in_other = _code_agreement(a, b)
-    brand_agree, brand_conflict = _brand_agreement(a, b)
-    variant_conflict, variant_agree = _variant_features(a, b)
-
-    shared = a.token_set & b.token_set
-    # fsum: exact, so the result does not depend on set iteration order (the hash seed)
-    w_shared = math.fsum(idf(t) for t in shared)
-    w_a = math.fsum(idf(t) for t in a.token_set)
-    w_b = math.fsum(idf(t) for t in b.token_set)
-    w_union = w_a + w_b - w_shared
-    idf_jaccard = w_shared / w_union if w_union > 0 else 0.0
-    smaller = min(w_a, w_b)
-    idf_containment = w_shared / smaller if smaller > 0 else 0.0
-    rare_unshared = (w_union - w_shared) / (w_union + 1.0)
-
+def identity_features(a: Profile, b: Profile) -> tuple[float, ...]:
+    """The pair's title ratios, model-number, number, unit and brand agreement (features 0-12)."""
     if a.numbers and b.numbers:
         number_jaccard = len(a.numbers & b.numbers) / len(a.numbers | b.numbers)
     else:
         number_jaccard = 0.5
-    len_a, len_b = len(a.token_set), len(b.token_set)
-    length_ratio = min(len_a, len_b) / max(len_a, len_b) if len_a and len_b else 0.0
-    if a.price is not None and b.price is not None:
-        price_ratio = min(a.price, b.price) / max(a.price, b.price)
-        price_missing = 0.0
-    else:
-        price_ratio, price_missing = 0.0, 1.0
-
-    return [
+    return (
         fuzz.token_set_ratio(a.title, b.title) / 100.0,
         fuzz.token_sort_ratio(a.title, b.title) / 100.0,
         fuzz.partial_ratio(a.title, b.title) / 100.0,
         fuzz.ratio(a.title, b.title) / 100.0,
-        exact,
-        related,
-        conflict,
-        one_sided,
-        in_other,
+        *_code_agreement(a, b),
         number_jaccard,
         _unit_conflict(a, b),
-        brand_agree,
-        brand_conflict,
-        idf_jaccard,
-        idf_containment,
-        rare_unshared,
-        length_ratio,
+        *_brand_agreement(a, b),
+    )
+
+
+def idf_overlap(w_shared: float, w_a: float, w_b: float) -> tuple[float, float, float]:
+    """IDF-weighted Jaccard, containment and unshared share from the summed word IDFs."""
+    w_union = w_a + w_b - w_shared
+    smaller = min(w_a, w_b)
+    return (
+        w_shared / w_union if w_union > 0 else 0.0,
+        w_shared / smaller if smaller > 0 else 0.0,
+        (w_union - w_shared) / (w_union + 1.0),
+    )
+
+
+def shape_features(a: Profile, b: Profile) -> tuple[float, ...]:
+    """Length and price ratios, variant words, joined spellings, codes inside the other title."""
+    len_a, len_b = len(a.token_set), len(b.token_set)
+    if a.price is not None and b.price is not None:
+        price_ratio, price_missing = min(a.price, b.price) / max(a.price, b.price), 0.0
+    else:
+        price_ratio, price_missing = 0.0, 1.0
+    return (
+        min(len_a, len_b) / max(len_a, len_b) if len_a and len_b else 0.0,
         price_ratio,
         price_missing,
-        variant_conflict,
-        variant_agree,
+        *_variant_features(a, b),
         _joined_token_match(a, b),
         _code_in_squashed(a, b),
+    )
+
+
+def size_features(a: Profile, b: Profile) -> tuple[float, float, float]:
+    """Absolute log price ratio (-1 when a price is missing), then the smaller and larger
+    number of distinct title words."""
+    len_a, len_b = len(a.token_set), len(b.token_set)
+    log_price = (
+        abs(math.log(a.price / b.price)) if a.price is not None and b.price is not None else -1.0
+    )
+    return log_price, float(min(len_a, len_b)), float(max(len_a, len_b))
+
+
+def seats_conflict(a: Profile, b: Profile) -> float:
+    return 1.0 if a.seats and b.seats and not a.seats & b.seats else 0.0
+
+
+def pair_features(a: Profile, b: Profile, stats: TextStats) -> list[float]:
+    """The feature vector for one pair, in the order of FEATURE_NAMES; `stats` gives the IDFs.
+    `batch_features.fast_pair_features` computes the same vector from precomputed text vectors;
+    everything that does not depend on the IDFs comes from the helpers both share."""
+    idf = stats.token_idf
+    # fsum: exact, so the result does not depend on set iteration order (the hash seed)
+    w_shared = math.fsum(idf(t) for t in a.token_set & b.token_set)
+    w_a = math.fsum(idf(t) for t in a.token_set)
+    w_b = math.fsum(idf(t) for t in b.token_set)
+    return [
+        *identity_features(a, b),
+        *idf_overlap(w_shared, w_a, w_b),
+        *shape_features(a, b),
         *_text_similarity(a, b, stats),
         *_version_agreement(a, b),
         *_keyword_conflicts(a, b),
         *_rare_unshared(a, b, idf),
-        abs(math.log(a.price / b.price)) if a.price is not None and b.price is not None else -1.0,
-        float(min(len_a, len_b)),
-        float(max(len_a, len_b)),
+        *size_features(a, b),
         _core_cosine(a, b, stats),
         w_shared / max(w_a, w_b) if max(w_a, w_b) > 0 else 0.0,
         *_rarity(a, b, idf, idf),
         _bigram_share(a, b),
         *_core_overlap(core_tokens(a, stats), core_tokens(b, stats)),
-        1.0 if a.seats and b.seats and not a.seats & b.seats else 0.0,
+        seats_conflict(a, b),
     ]
 
 
