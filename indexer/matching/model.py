@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -112,34 +112,10 @@ class PairScorer:
         return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
 
     def with_thresholds(self, thresholds: Thresholds) -> PairScorer:
-        return PairScorer(
-            kind=self.kind,
-            bias=self.bias,
-            weights=self.weights,
-            mean=self.mean,
-            scale=self.scale,
-            trees=self.trees,
-            learning_rate=self.learning_rate,
-            thresholds=thresholds,
-            feature_names=self.feature_names,
-            note=self.note,
-            text_stats=self.text_stats,
-        )
+        return replace(self, thresholds=thresholds)
 
     def with_text_stats(self, stats: TextStats | None) -> PairScorer:
-        return PairScorer(
-            kind=self.kind,
-            bias=self.bias,
-            weights=self.weights,
-            mean=self.mean,
-            scale=self.scale,
-            trees=self.trees,
-            learning_rate=self.learning_rate,
-            thresholds=self.thresholds,
-            feature_names=self.feature_names,
-            note=self.note,
-            text_stats=stats,
-        )
+        return replace(self, text_stats=stats)
 
     def to_json(self) -> str:
         doc: dict[str, object] = {
