@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
 
 from catalog.db import transaction
 from catalog.settings import Settings
@@ -21,6 +23,19 @@ from marketplace.tasks import signals_changed
 log = logging.getLogger(__name__)
 FIRST_RUN_SECONDS = 30.0
 INTERVAL_SECONDS = 3600.0
+
+
+def commit_events(request: Request, session: Session, retailer_ids: Iterable[int | None]) -> None:
+    """Commit a request's marketplace events, then recompute the retailers' measured signals
+    and refresh search's cache (the API and the UI both call this)."""
+    session.commit()
+    ids = {rid for rid in retailer_ids if rid is not None}
+    if not ids:
+        return
+    signals_changed(request.app.state.settings, request.app.state.session_factory, ids)
+    service = request.app.state.search.built
+    if service is not None:
+        service.refresh_signals()
 
 
 def run_once(settings: Settings, factory: sessionmaker[Session]) -> dict[str, int]:

@@ -4,7 +4,6 @@ timelines, reviews) built from the ``marketplace`` services' objects."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from api.housekeeping import commit_events
 from api.problems import DOMAIN_ERRORS
 from catalog.models import User
 from marketplace import errors as market
@@ -22,7 +22,6 @@ from marketplace.dates import local_date, utc_now
 from marketplace.enums import REVIEW_DIMENSIONS, OrderStatus
 from marketplace.models import Order
 from marketplace.reviews import ShownReview
-from marketplace.tasks import signals_changed
 from ui.rendering import NOTICES, render
 
 ERROR_KEYS: dict[type[market.MarketplaceError], str] = {
@@ -82,18 +81,6 @@ def notice(request: Request) -> str | None:
     """The whitelisted notice key of ``?notice=`` (never free text from the URL)."""
     value = request.query_params.get("notice")
     return value if value in NOTICES else None
-
-
-def commit_events(request: Request, session: Session, retailer_ids: Iterable[int | None]) -> None:
-    """Commit, then recompute the retailers' measured signals and refresh search's cache."""
-    session.commit()
-    ids = {rid for rid in retailer_ids if rid is not None}
-    if not ids:
-        return
-    signals_changed(request.app.state.settings, request.app.state.session_factory, ids)
-    service = request.app.state.search.built
-    if service is not None:
-        service.refresh_signals()
 
 
 def publish_due(request: Request, session: Session) -> None:

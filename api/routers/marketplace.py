@@ -4,7 +4,6 @@ an order, RMA or review event) recomputes the retailer's measured signals."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RateLimitDep, SessionDep, SettingsDep
+from api.housekeeping import commit_events
 from api.problems import NotFound
 from api.schemas.common import MAX_INT, ListResponse, problems
 from api.schemas.marketplace import (
@@ -47,7 +47,6 @@ from marketplace.dates import utc_now
 from marketplace.enums import REVIEW_DIMENSIONS
 from marketplace.models import Order
 from marketplace.reviews import ReviewDraft, ShownReview
-from marketplace.tasks import signals_changed
 from ranking.config import RankingConfig
 from ranking.errors import UnknownConfig
 from ranking.versions import published
@@ -56,20 +55,6 @@ router = APIRouter(tags=["marketplace"], dependencies=[RateLimitDep])
 
 ObjectId = Annotated[int, Path(ge=1, le=MAX_INT)]
 Slug = Annotated[str, Path(min_length=1, max_length=80)]
-
-
-def _events_committed(
-    request: Request, session: Session, retailer_ids: Iterable[int | None]
-) -> None:
-    """Commit, then recompute the retailers' measured signals and refresh search's cache."""
-    session.commit()
-    ids = {rid for rid in retailer_ids if rid is not None}
-    if not ids:
-        return
-    signals_changed(request.app.state.settings, request.app.state.session_factory, ids)
-    service = request.app.state.search.built
-    if service is not None:
-        service.refresh_signals()
 
 
 def _retailer(session: Session, slug: str) -> Retailer:
@@ -129,7 +114,7 @@ def create_review(
         session, author, draft, now=utc_now(), response_days=settings.review_response_days
     )
     shown = ShownReview(review, author.name, author.clinic)
-    _events_committed(request, session, [review.retailer_id] if review.published_at else [])
+    commit_events(request, session, [review.retailer_id] if review.published_at else [])
     return _review_public(shown)
 
 
@@ -144,7 +129,7 @@ def list_reviews(
     ``GET /api/v1/reviews?target_type=retailer&target_id=1``"""
     shown = reviews.published_reviews(session, target_type, target_id, now=utc_now())
     data = [_review_public(s) for s in shown]
-    _events_committed(request, session, [])
+    commit_events(request, session, [])
     return ListResponse[ReviewPublic](data=data, count=len(data))
 
 
@@ -180,7 +165,7 @@ def respond_to_review(
         author.name if author else reviews.FORMER_USER,
         author.clinic if author else None,
     )
-    _events_committed(request, session, [review.retailer_id])
+    commit_events(request, session, [review.retailer_id])
     return _review_public(shown)
 
 
@@ -287,7 +272,7 @@ def get_order(order_id: ObjectId, session: SessionDep, user: CurrentUser) -> Ord
 
 
 def _order_done(request: Request, session: Session, order: Order) -> OrderPublic:
-    _events_committed(request, session, [order.retailer_id])
+    commit_events(request, session, [order.retailer_id])
     return OrderPublic.model_validate(order)
 
 
@@ -391,7 +376,7 @@ def decide_rma(
     user: CurrentUser,
 ) -> RmaPublic:
     case = rma.decide(session, user, rma_id, accept=body.accept, note=body.note, now=utc_now())
-    _events_committed(request, session, [case.retailer_id])
+    commit_events(request, session, [case.retailer_id])
     return RmaPublic.model_validate(case)
 
 
@@ -404,7 +389,7 @@ def resolve_rma(
     user: CurrentUser,
 ) -> RmaPublic:
     case = rma.resolve(session, user, rma_id, body.outcome, note=body.note, now=utc_now())
-    _events_committed(request, session, [case.retailer_id])
+    commit_events(request, session, [case.retailer_id])
     return RmaPublic.model_validate(case)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.housekeeping import commit_events
 from catalog.models import Retailer, User
 from marketplace import orders, reviews, rma, stats
 from marketplace.dates import local_date, utc_now
@@ -25,7 +26,6 @@ from ranking.errors import UnknownConfig
 from ranking.versions import published
 from ui.charts import bar_chart
 from ui.market_views import (
-    commit_events,
     error_page,
     overdue,
     review_view,

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.housekeeping import commit_events
 from catalog.models import User
 from marketplace import reviews
 from marketplace.dates import utc_now
 from marketplace.enums import REVIEW_DIMENSIONS, OrderStatus, ReviewState, ReviewTarget
 from marketplace.errors import InvalidInput, MarketplaceError
 from marketplace.models import Order
-from ui.market_views import average, commit_events, error_page, login_gate, review_view, see_other
+from ui.market_views import average, error_page, login_gate, review_view, see_other
 from ui.routes.account import safe_next
 
 router = APIRouter()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep
+from api.housekeeping import commit_events
 from catalog.models import Offer, Retailer, User
 from marketplace import cart, orders, rma
 from marketplace.dates import utc_now
@@ -20,7 +21,6 @@ from marketplace.enums import OrderStatus
 from marketplace.errors import MarketplaceError, NotFound, PriceChanged
 from marketplace.models import Order, Review, Rma
 from ui.market_views import (
-    commit_events,
     error_page,
     notice,
     overdue,
