@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -47,12 +47,41 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+# Any constant works: it only has to be the same in every Valbar process on the database.
+_PG_MIGRATION_LOCK = 0x56414C42  # "VALB"
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent; run by the CLI on first use)."""
+    """Bring the schema to the newest revision (idempotent; run by the CLI on first use).
+
+    Several processes may start on a database that needs migrating at once (``valbar serve
+    --workers 4``, a Celery worker beside the API): one migrates while the others wait on a
+    lock (a PostgreSQL advisory lock, a lock file beside a SQLite database) and then find the
+    schema current.
+    """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
+    with _migration_lock(engine), engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive lock file beside a SQLite database file (no-op otherwise)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    import fcntl
+
+    with open(f"{database}.migrate-lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def needs_migration(engine: Engine) -> bool:

@@ -1,9 +1,12 @@
 """Demand events (searches, product views, cart adds, orders) for retailer statistics.
 
 Counting must never slow a search: the read paths hand events to a :class:`DemandRecorder`,
-whose ``record`` only appends to an in-memory buffer; full batches are written with one
+whose ``record`` only adds to an in-memory buffer; full batches are written with one
 multi-row INSERT (``write_events``) by whoever flushes (a background task, or the request
-after its response). Cart adds and orders are written in their own transaction
+after its response). Identical events within one flush window (the same query showing the
+same product with the same retailer first: a popular search under load) are folded into one
+row whose ``occurrences`` counts them, so the write cost follows the distinct impressions,
+not the request rate. Cart adds and orders are written in their own transaction
 (:func:`add_event`). The table is append-only and holds no user id (no personal data).
 """
 
@@ -41,6 +44,7 @@ def event_row(
         "query": None if query is None else query.strip()[:MAX_QUERY],
         "retailers": [[int(rid), int(rank)] for rid, rank in shown],
         "created_at": as_utc(at or utc_now()),
+        "occurrences": 1,
     }
 
 
@@ -57,6 +61,7 @@ def search_rows(
             "query": text,
             "retailers": [] if rid is None else [[rid, 1]],
             "created_at": when,
+            "occurrences": 1,
         }
         for pid, rid in shown
     ]
@@ -85,12 +90,25 @@ def add_event(
     write_events(session, [event_row(kind, product_id=product_id, shown=shown, at=at)])
 
 
-class DemandRecorder:
-    """A thread-safe buffer of events written in batches of ``batch_size``.
+def _identity(row: dict[str, Any]) -> tuple[object, ...]:
+    """What makes two events the same impression (everything but time and count)."""
+    retailers = row.get("retailers") or ()
+    return (
+        row["kind"],
+        row.get("product_id"),
+        row.get("query"),
+        tuple((rid, rank) for rid, rank in retailers),
+    )
 
-    ``record`` is O(1) and does no I/O; it returns True when a batch is ready (full, or its
-    oldest event has waited ``max_age`` seconds), so the caller can schedule ``flush`` off its
-    hot path (e.g. a FastAPI background task).
+
+class DemandRecorder:
+    """A thread-safe buffer of events written in batches of ``batch_size`` distinct events.
+
+    ``record`` is O(1) per row and does no I/O: an event identical to one already buffered
+    (same kind, product, query and retailers shown) adds to that row's ``occurrences``
+    (the row keeps the first event's time). It returns True when a batch is ready (that many
+    distinct events, or the oldest has waited ``max_age`` seconds), so the caller can
+    schedule ``flush`` off its hot path (e.g. a FastAPI background task).
     """
 
     def __init__(
@@ -104,26 +122,34 @@ class DemandRecorder:
         self._batch_size = batch_size
         self._max_age = max_age
         self._lock = threading.Lock()
-        self._rows: list[dict[str, Any]] = []
+        self._rows: dict[tuple[object, ...], dict[str, Any]] = {}
         self._oldest = 0.0
 
     def record(self, *rows: dict[str, Any]) -> bool:
         """Buffer one or more rows; True when the buffer should be flushed."""
         now = time.monotonic()
+        keyed = [(_identity(row), row) for row in rows]
         with self._lock:
-            if not self._rows:
+            buffered = self._rows
+            if not buffered:
                 self._oldest = now
-            self._rows.extend(rows)
-            return len(self._rows) >= self._batch_size or now - self._oldest >= self._max_age
+            for key, row in keyed:
+                found = buffered.get(key)
+                if found is None:
+                    buffered[key] = {**row, "occurrences": int(row.get("occurrences", 1))}
+                else:
+                    found["occurrences"] += int(row.get("occurrences", 1))
+            return len(buffered) >= self._batch_size or now - self._oldest >= self._max_age
 
     def pending(self) -> int:
+        """Distinct events waiting to be written."""
         with self._lock:
             return len(self._rows)
 
     def flush(self) -> int:
-        """Write every buffered event in batches; returns how many were written."""
+        """Write every buffered event in batches; returns how many rows were written."""
         with self._lock:
-            rows, self._rows = self._rows, []
+            rows, self._rows = list(self._rows.values()), {}
         written = 0
         for start in range(0, len(rows), self._batch_size):
             with self._factory() as session:

@@ -1,7 +1,8 @@
-"""Marketplace tables on the catalog's declarative base (created by migration 0003).
+"""Marketplace tables on the catalog's declarative base (created by migrations 0003-0004).
 
-The catalog package never imports this module; ``catalog/migrations/versions/0003_marketplace``
-is written by hand and ``tests/unit/marketplace/test_models_migration.py`` keeps the two equal.
+The catalog package never imports this module; migrations ``0003_marketplace`` and
+``0004_demand_occurrences`` are written by hand and
+``tests/unit/marketplace/test_mp_models_migration.py`` keeps them and the models equal.
 Reviews and orders keep working after their user is deleted (GDPR): the user columns are
 nullable and the order keeps the clinic's name for the retailer's books.
 """
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -220,7 +222,9 @@ class Campaign(Base):
 class DemandEvent(Base):
     """Append-only demand log (no user column: demand statistics hold no personal data).
 
-    ``retailers`` is ``[[retailer_id, rank], ...]`` as shown to the clinic.
+    ``retailers`` is ``[[retailer_id, rank], ...]`` as shown to the clinic. One row stands
+    for ``occurrences`` identical events recorded within one flush window (at ``created_at``,
+    the first of them): statistics sum ``occurrences``, never count rows.
     """
 
     __tablename__ = "demand_event"
@@ -235,3 +239,4 @@ class DemandEvent(Base):
     query: Mapped[str | None] = mapped_column(String(300))
     retailers: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    occurrences: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))

@@ -32,6 +32,8 @@ DEMAND_WEIGHTS: dict[str, int] = {
     DemandKind.ORDER.value: 8,
 }
 UNGROUPED = "(utan produktgrupp)"
+# Events, not rows: a row stands for ``occurrences`` identical events (marketplace.demand).
+_EVENTS = func.sum(DemandEvent.occurrences)
 
 
 @dataclass(slots=True)
@@ -57,7 +59,7 @@ def demanded_products(
     """The most demanded products in ``[since, until)``, highest score first."""
     start, end = _period(since, until)
     rows = session.execute(
-        select(DemandEvent.product_id, Product.name, DemandEvent.kind, func.count())
+        select(DemandEvent.product_id, Product.name, DemandEvent.kind, _EVENTS)
         .join(Product, Product.id == DemandEvent.product_id)
         .where(DemandEvent.created_at >= start, DemandEvent.created_at < end)
         .group_by(DemandEvent.product_id, Product.name, DemandEvent.kind)
@@ -76,7 +78,7 @@ def demanded_groups(
     """The most demanded product groups (categories) in ``[since, until)``."""
     start, end = _period(since, until)
     rows = session.execute(
-        select(Product.category, DemandEvent.kind, func.count())
+        select(Product.category, DemandEvent.kind, _EVENTS)
         .join(Product, Product.id == DemandEvent.product_id)
         .where(DemandEvent.created_at >= start, DemandEvent.created_at < end)
         .group_by(Product.category, DemandEvent.kind)
@@ -155,7 +157,7 @@ def comparisons(
         .subquery()
     )
     demand = (
-        select(DemandEvent.product_id, func.count().label("n"))
+        select(DemandEvent.product_id, _EVENTS.label("n"))
         .where(DemandEvent.created_at >= start, DemandEvent.created_at < end)
         .group_by(DemandEvent.product_id)
         .subquery()
@@ -228,16 +230,16 @@ def _shown_counts(
     shown: Counter[int] = Counter()
     top: Counter[int] = Counter()
     rows = session.execute(
-        select(DemandEvent.product_id, DemandEvent.retailers).where(
+        select(DemandEvent.product_id, DemandEvent.retailers, DemandEvent.occurrences).where(
             DemandEvent.product_id.in_(product_ids),
             DemandEvent.kind.in_([DemandKind.SEARCH.value, DemandKind.VIEW.value]),
             DemandEvent.created_at >= start,
             DemandEvent.created_at < end,
         )
     )
-    for pid, retailers in rows:
+    for pid, retailers, occurrences in rows:
         for rid, rank in retailers or []:
             if rid == retailer_id:
-                shown[int(pid)] += 1
-                top[int(pid)] += rank == 1
+                shown[int(pid)] += int(occurrences)
+                top[int(pid)] += int(occurrences) if rank == 1 else 0
     return shown, top

@@ -149,8 +149,11 @@ def test_losing_factor_is_the_largest_gap_from_the_explanations() -> None:
 
 def test_the_recorder_buffers_and_writes_in_batches(market: Market) -> None:
     recorder = DemandRecorder(market.factory, batch_size=3)
-    row = event_row(DemandKind.SEARCH, product_id=market.products["glove"], query="x" * 999)
-    assert [recorder.record(row) for _ in range(4)] == [False, False, True, True]
+    glove = market.products["glove"]
+    rows = [
+        event_row(DemandKind.SEARCH, product_id=glove, query=f"{n}" + "x" * 999) for n in range(4)
+    ]
+    assert [recorder.record(row) for row in rows] == [False, False, True, True]
     assert recorder.pending() == 4
     with market.factory() as s:  # nothing written until flushed
         assert s.scalar(select(func.count()).select_from(DemandEvent)) == 0
@@ -158,3 +161,26 @@ def test_the_recorder_buffers_and_writes_in_batches(market: Market) -> None:
     with market.factory() as s:
         assert s.scalar(select(func.count()).select_from(DemandEvent)) == 4
         assert s.scalar(select(func.max(func.length(DemandEvent.query)))) == 300
+
+
+def test_repeated_events_fold_into_one_row_that_statistics_count_in_full(market: Market) -> None:
+    recorder = DemandRecorder(market.factory, batch_size=1000)
+    glove, tand = market.products["glove"], market.retailers["tand"]
+    at = NOW - timedelta(hours=1)
+    row = event_row(DemandKind.SEARCH, product_id=glove, query="handskar", shown=[(tand, 1)], at=at)
+    other_rank = event_row(
+        DemandKind.SEARCH, product_id=glove, query="handskar", shown=[(tand, 2)], at=at
+    )
+    view = event_row(DemandKind.VIEW, product_id=glove, shown=[(tand, 1)], at=at)
+    for _ in range(5):
+        recorder.record(row, view)
+    recorder.record(other_rank)
+    assert recorder.pending() == 3  # two distinct searches and one view
+    assert recorder.flush() == 3
+    with market.factory() as s:
+        counts = sorted(s.scalars(select(DemandEvent.occurrences)).all())
+        assert counts == [1, 5, 5]
+        found = {d.key: d for d in stats.demanded_products(s, NOW - timedelta(days=1), NOW)}
+        assert found[glove].counts == {"search": 6, "view": 5}
+        shown, top = stats._shown_counts(s, tand, [glove], NOW - timedelta(days=1), NOW)
+        assert shown[glove] == 11 and top[glove] == 10

@@ -1,11 +1,11 @@
-"""Migration 0003 (written by hand) and marketplace.models describe the same schema."""
+"""Migrations 0003-0004 (written by hand) and marketplace.models describe the same schema."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import UniqueConstraint, inspect
+from sqlalchemy import UniqueConstraint, inspect, text
 
 import marketplace.models  # noqa: F401 - registers the tables on Base.metadata
 from catalog.db import alembic_config, make_engine
@@ -70,3 +70,23 @@ def test_0003_downgrades_and_upgrades_cleanly(tmp_path: Path) -> None:
     assert not MARKETPLACE_TABLES & set(inspect(engine).get_table_names())
     command.upgrade(alembic_config(url), "head")
     assert set(inspect(engine).get_table_names()) >= MARKETPLACE_TABLES
+
+
+def test_0004_downgrade_expands_folded_demand_rows(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    ENGINES.append(engine)
+    insert = (
+        "INSERT INTO demand_event (kind, product_id, query, retailers, created_at, occurrences) "
+        "VALUES ('search', 7, 'handskar', '[[1, 1]]', '2026-11-24 09:00:00', 3)"
+    )
+    with engine.begin() as conn:
+        conn.execute(text(insert))
+    command.downgrade(alembic_config(url), "0003")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT kind, product_id, query FROM demand_event")).all()
+    assert rows == [("search", 7, "handskar")] * 3
+    command.upgrade(alembic_config(url), "head")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT occurrences FROM demand_event")).scalars().all() == [1] * 3

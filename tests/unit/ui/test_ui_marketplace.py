@@ -488,7 +488,9 @@ def test_searches_and_views_are_recorded_and_shown_in_the_statistics(
 
 def _events(env: UiEnv) -> dict[str, int]:
     with _factory(env)() as s:
-        rows = s.execute(select(DemandEvent.kind, func.count()).group_by(DemandEvent.kind))
+        rows = s.execute(
+            select(DemandEvent.kind, func.sum(DemandEvent.occurrences)).group_by(DemandEvent.kind)
+        )
         return {str(kind): int(n) for kind, n in rows}
 
 
@@ -501,15 +503,23 @@ def test_recording_a_search_does_no_io_until_flushed(env: UiEnv) -> None:
         return _factory(env)()
 
     recorder = DemandRecorder(factory, batch_size=10**9, max_age=10**9)
-    for _ in range(50):
-        assert recorder.record(*search_rows("nitrilhandske", [(i, 1) for i in range(20)])) is False
-    assert opened == [] and recorder.pending() == 50 * len(search_rows("x", [(1, 1)] * 20))
+    for n in range(50):  # the same search 40 times (a popular query) and 10 others
+        query = "nitrilhandske" if n < 40 else f"fråga {n}"
+        assert recorder.record(*search_rows(query, [(i, 1) for i in range(20)])) is False
+    # Repeats of one impression fold into one row: 20 for the popular query, 20 per other.
+    assert opened == [] and recorder.pending() == 11 * 20
     with _factory(env)() as s:
-        before = s.scalar(select(func.count()).select_from(DemandEvent))
+        before_rows = s.scalar(select(func.count()).select_from(DemandEvent))
+        before = s.scalar(select(func.sum(DemandEvent.occurrences))) or 0
     written = recorder.flush()
-    assert written == 50 * len(search_rows("x", [(1, 1)] * 20)) and len(opened) == 1
+    assert written == 11 * 20 and len(opened) == 1
     with _factory(env)() as s:
-        assert s.scalar(select(func.count()).select_from(DemandEvent)) == before + written
+        assert s.scalar(select(func.count()).select_from(DemandEvent)) == before_rows + written
+        assert s.scalar(select(func.sum(DemandEvent.occurrences))) == before + 50 * 20
+        popular = s.scalars(
+            select(DemandEvent.occurrences).where(DemandEvent.query == "nitrilhandske")
+        ).all()
+        assert sorted(popular)[-20:] == [40] * 20
 
 
 def test_my_data_export_and_account_deletion(env: UiEnv) -> None:
