@@ -233,6 +233,29 @@ def best_offer_index(
     return best_index
 
 
+def text_contribution(
+    text_score: float, max_text_score: float, config: RankingConfig
+) -> Contribution:
+    """The text factor of a product's score: its text score relative to the best candidate's."""
+    blend = config.text
+    if max_text_score > 0 and math.isfinite(max_text_score) and math.isfinite(text_score):
+        relative = min(1.0, max(0.0, text_score / max_text_score))
+        detail = _TEXT_DETAILS[round(relative * 100)]
+    else:
+        relative = 0.0
+        detail = "no text relevance score"
+    weight = blend.relevance_weight
+    return Contribution("text", relative, weight, quantize(weight * relative), detail)
+
+
+def no_offer_contribution(config: RankingConfig) -> Contribution:
+    """The penalty of a product no retailer offers."""
+    penalty = config.text.no_offer_penalty
+    return Contribution(
+        "no_offers", 1.0, penalty, -quantize(penalty), "no retailer offers this product yet"
+    )
+
+
 def score_product(
     product: ProductInput,
     text_score: float,
@@ -247,22 +270,7 @@ def score_product(
     ``rules`` must already be filtered for the query and time (``applicable_rules``); boost
     and bury add explained points, pin and hide set ``pinned_position`` / ``hidden``.
     """
-    blend = config.text
-    if max_text_score > 0 and math.isfinite(max_text_score) and math.isfinite(text_score):
-        relative = min(1.0, max(0.0, text_score / max_text_score))
-        text_detail = _TEXT_DETAILS[round(relative * 100)]
-    else:
-        relative = 0.0
-        text_detail = "no text relevance score"
-    contributions = [
-        Contribution(
-            "text",
-            relative,
-            blend.relevance_weight,
-            quantize(blend.relevance_weight * relative),
-            text_detail,
-        )
-    ]
+    contributions = [text_contribution(text_score, max_text_score, config)]
     flags: list[str] = []
     quality = 0.0
     if best_offer is not None:
@@ -270,16 +278,7 @@ def score_product(
         contributions.extend(parts)
     else:
         flags.append("no_offers")
-        penalty = blend.no_offer_penalty
-        contributions.append(
-            Contribution(
-                "no_offers",
-                1.0,
-                penalty,
-                -quantize(penalty),
-                "no retailer offers this product yet",
-            )
-        )
+        contributions.append(no_offer_contribution(config))
     pinned: int | None = None
     hidden = False
     slugs = product.retailer_slugs
@@ -311,6 +310,16 @@ def score_product(
         hidden=hidden,
         flags=flags,
     )
+
+
+def offer_contributions(
+    best_offer: RankedOffer | None, config: RankingConfig
+) -> list[Contribution]:
+    """What follows the text factor in :func:`score_product`'s explanation when no product
+    rule applies: the best offer's scaled factors, or the no-offers penalty."""
+    if best_offer is None:
+        return [no_offer_contribution(config)]
+    return prepare(config).product_parts(best_offer)[0]
 
 
 def quality_points(best_offer: RankedOffer, config: RankingConfig) -> float:

@@ -37,6 +37,7 @@ from ranking.scoring import (
     RankedOffer,
     best_offer_index,
     explain_best,
+    offer_contributions,
     order_products,
     product_order_key,
     quality_points,
@@ -44,6 +45,7 @@ from ranking.scoring import (
     rank_offers,
     rank_products,
     score_product,
+    text_contribution,
 )
 from ranking.signals import RetailerQuality
 from search.analysis.analyzer import Analyzer
@@ -419,21 +421,67 @@ class SearchService:
             return list(pending), 0
         return list(order_products(scores)), hidden
 
-    def _explained(
+    def _pending_hit(
         self,
-        scored: _Scored,
-        config: RankingConfig,
+        scored: _Pending,
         prepared: _Prepared,
+        config: RankingConfig,
         fresh: dict[int, RankedOffer],
-    ) -> ProductScore:
-        """The candidate's :class:`ProductScore` with its explanation (made now if pending)."""
-        if isinstance(scored, ProductScore):
-            return scored
-        product = _product_input(prepared.stored)
-        best = self._best(prepared, config, (), fresh)  # pending: no rule for this query
-        full = score_product(product, scored.text, scored.max_text, best, config)
-        full.flags.extend(scored.flags)
-        return full
+    ) -> ProductHit:
+        """The hit of a candidate no rule applies to, explained as :func:`score_product`
+        would explain it: the text factor, then the product's offer factors (made once per
+        product and config, see :meth:`_shown`). ``scored.score`` is the explanation's exact
+        total (:func:`quick_product_score`); tests hold the two paths equal."""
+        shown = self._shown(prepared, config, (), fresh)  # pending: no rule for this query
+        text = text_contribution(scored.text, scored.max_text, config).as_dict()
+        stored = prepared.stored
+        return ProductHit(
+            product_id=stored.product_id,
+            gtin=stored.gtin,
+            name=stored.name,
+            brand=stored.brand,
+            category=stored.category,
+            score=scored.score,
+            offers_count=stored.offers_count,
+            best_offer=None if shown.best_offer is None else {**shown.best_offer},
+            price_range=None if shown.price_range is None else {**shown.price_range},
+            availability=shown.availability,
+            explanation={
+                "total": scored.score,
+                "contributions": [text, *[{**c} for c in shown.contributions]],
+            },
+            flags=[*shown.flags, *scored.flags],
+        )
+
+    def _shown(
+        self,
+        prepared: _Prepared,
+        config: RankingConfig,
+        rules: Sequence[Rule],
+        fresh: dict[int, RankedOffer] | None = None,
+    ) -> _Shown:
+        """What a hit shows of the product that does not depend on the query, made once.
+
+        Kept on the memoized :class:`_Prepared` entry (same product, config, signals and
+        rules); every hit gets its own copies of the dicts, so a caller may change them.
+        """
+        found = prepared.shown
+        if found is None:
+            best = self._best(prepared, config, rules, fresh)
+            stored = prepared.stored
+            offers = stored.offers
+            offer = None
+            if best is not None:
+                chosen = next(o for o in offers if o.offer_id == best.offer.offer_id)
+                offer = _offer_dict(best, chosen)
+            found = prepared.shown = _Shown(
+                best_offer=offer,
+                price_range=_price_range(offers),
+                availability=_availability(offers),
+                contributions=tuple(c.as_dict() for c in offer_contributions(best, config)),
+                flags=() if best is not None else ("no_offers",),
+            )
+        return found
 
     def _relevance(
         self,
@@ -478,9 +526,11 @@ class SearchService:
         start = (request.page - 1) * request.size
         page = scores[start : start + request.size]
         hits = [
-            self._hit(
+            self._pending_hit(s, entries[s.product_id], config, fresh)
+            if isinstance(s, _Pending)
+            else self._hit(
                 _stored(sources, s.product_id),
-                self._explained(s, config, entries[s.product_id], fresh),
+                s,
                 self._best(entries[s.product_id], config, rules, fresh),
             )
             for s in page
@@ -555,6 +605,7 @@ class SearchService:
     def _hit(
         self, product: StoredProduct, score: ProductScore, best: RankedOffer | None
     ) -> ProductHit:
+        """A hit explained in full (rules apply, or a non-relevance sort)."""
         offers = product.offers
         by_id = {o.offer_id: o for o in offers}
         return ProductHit(
@@ -606,13 +657,29 @@ class SearchService:
 class _Prepared:
     """What ranking needs of a stored product, per config and signals (memoized)."""
 
-    __slots__ = ("best", "best_index", "offer_points", "stored")
+    __slots__ = ("best", "best_index", "offer_points", "shown", "stored")
 
     def __init__(self, stored: StoredProduct, best_index: int | None) -> None:
         self.stored = stored
         self.best_index = best_index  # of the best offer in stored.offer_rows
         self.offer_points: float | None = None  # what it adds to the product's score
         self.best: RankedOffer | None = None  # explained, once needed
+        self.shown: _Shown | None = None  # once the product has been on a page
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """The query-independent parts of a product's hit (shared, read-only).
+
+    Tuples and dicts of atoms only: the collector stops tracking them, so a large cache of
+    entries does not lengthen collections.
+    """
+
+    best_offer: dict[str, Any] | None
+    price_range: dict[str, Any] | None
+    availability: str
+    contributions: tuple[dict[str, Any], ...]
+    flags: tuple[str, ...]
 
 
 @dataclass(slots=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -398,3 +400,22 @@ def test_semantic_fusion_keeps_filters_and_identifier_matches_first(
     first = service.search(SearchRequest(q=GTIN)).hits[0]
     assert "identifier_match" in first.flags
     assert len(embedder.calls) >= 3  # the index build plus one query embedding per search
+
+
+@pytest.mark.parametrize("q", ["handskar", "nitril", "latex handskar", GTIN, "komposit", ""])
+def test_hits_without_rules_are_explained_as_score_product_explains_them(
+    backend: TantivyBackend, catalog: sessionmaker[Session], q: str
+) -> None:
+    """The fast page path (no rule for the query) equals the fully scored path bit for bit:
+    an inert rule (it targets no product) makes the service score every candidate with
+    ``score_product`` and explain it from there."""
+    inert = [Rule(id="inert", action="boost", amount=0.1, brand="Inget sådant märke")]
+    fast = _service(backend, catalog).search(SearchRequest(q=q))
+    full = _service(backend, catalog, inert).search(SearchRequest(q=q, config_name="merch"))
+    assert fast.hits, q
+    assert [asdict(h) for h in fast.hits] == [asdict(h) for h in full.hits]
+    again = _service(backend, catalog).search(SearchRequest(q=q))  # from the memoized parts
+    assert [asdict(h) for h in again.hits] == [asdict(h) for h in fast.hits]
+    for hit in fast.hits:
+        points = [c["points"] for c in hit.explanation["contributions"]]
+        assert hit.score == hit.explanation["total"] == math.fsum(points) == sum(points)
