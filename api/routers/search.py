@@ -14,7 +14,11 @@ from sqlalchemy import select
 from api.deps import RateLimitDep, SearchDep, SettingsDep
 from api.problems import InvalidInput
 from api.schemas.common import problems
-from api.schemas.search import SearchResponsePublic, SuggestResponsePublic
+from api.schemas.search import (
+    SearchResponsePublic,
+    SuggestResponsePublic,
+    search_response_json,
+)
 from catalog.models import Retailer
 from marketplace.demand import DemandRecorder, event_row, search_rows
 from marketplace.enums import DemandKind
@@ -161,24 +165,12 @@ async def search(
         )
     )
     record_search(request, background, q, result)
-    body = SearchResponsePublic.model_validate(
-        {
-            "data": result.hits,  # dataclasses read by attribute: no deep copy via asdict
-            "count": result.total,
-            "facets": result.facets,
-            "took_ms": result.took_ms,
-            "relaxed": result.relaxed,
-            "page": page,
-            "size": size,
-        },
-        from_attributes=True,
-    )
-    # Validated once above; serialized in pydantic-core without a second validation pass.
-    # (Headers set by dependencies, e.g. rate-limit headers, live on ``response``.)
+    # Headers set by dependencies (e.g. rate-limit headers) live on ``response``.
     extra = {
         k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")
     }
-    return Response(body.model_dump_json(), media_type="application/json", headers=extra)
+    body = search_response_json(result, page, size)
+    return Response(body, media_type="application/json", headers=extra)
 
 
 @router.get("/suggest", response_model=SuggestResponsePublic, responses=problems(422, 429))
