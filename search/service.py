@@ -434,24 +434,24 @@ class SearchService:
         total (:func:`quick_product_score`); tests hold the two paths equal."""
         shown = self._shown(prepared, config, (), fresh)  # pending: no rule for this query
         text = text_contribution(scored.text, scored.max_text, config).as_dict()
-        stored = prepared.stored
-        return ProductHit(
-            product_id=stored.product_id,
-            gtin=stored.gtin,
-            name=stored.name,
-            brand=stored.brand,
-            category=stored.category,
-            score=scored.score,
-            offers_count=stored.offers_count,
-            best_offer=None if shown.best_offer is None else {**shown.best_offer},
-            price_range=None if shown.price_range is None else {**shown.price_range},
-            availability=shown.availability,
-            explanation={
-                "total": scored.score,
-                "contributions": [text, *[{**c} for c in shown.contributions]],
-            },
-            flags=[*shown.flags, *scored.flags],
+        contributions = [text, *[{**c} for c in shown.contributions]]
+        explanation = {"total": scored.score, "contributions": contributions}
+        return _hit(
+            prepared.stored, shown, scored.score, explanation, [*shown.flags, *scored.flags]
         )
+
+    def _scored_hit(
+        self,
+        prepared: _Prepared,
+        score: ProductScore,
+        config: RankingConfig,
+        rules: Sequence[Rule],
+        fresh: dict[int, RankedOffer],
+    ) -> ProductHit:
+        """A hit explained in full (rules apply, or a non-relevance sort)."""
+        shown = self._shown(prepared, config, rules, fresh)
+        explanation = score.explanation.as_dict()
+        return _hit(prepared.stored, shown, score.score, explanation, list(score.flags))
 
     def _shown(
         self,
@@ -528,11 +528,7 @@ class SearchService:
         hits = [
             self._pending_hit(s, entries[s.product_id], config, fresh)
             if isinstance(s, _Pending)
-            else self._hit(
-                _stored(sources, s.product_id),
-                s,
-                self._best(entries[s.product_id], config, rules, fresh),
-            )
+            else self._scored_hit(entries[s.product_id], s, config, rules, fresh)
             for s in page
         ]
         return hits, max(0, total - hidden), result.facets, relaxed, partial
@@ -585,43 +581,22 @@ class SearchService:
             sort=request.sort,
         )
         items: list[tuple[ProductInput, float, RankedOffer | None]] = []
-        best: dict[int, RankedOffer | None] = {}
+        entries: dict[int, _Prepared] = {}
         fresh: dict[int, RankedOffer] = {}
         for pid, _key in result.hits:
             product = result.documents.get(pid)
             if product is None:
                 continue
-            prepared = self._prepared(product, config, rules, fresh)
-            best[pid] = self._best(prepared, config, rules, fresh)
-            items.append((_product_input(product), 1.0, best[pid]))
+            prepared = entries[pid] = self._prepared(product, config, rules, fresh)
+            best = self._best(prepared, config, rules, fresh)
+            items.append((_product_input(product), 1.0, best))
         by_id = {s.product_id: s for s in rank_products(items, request.q, config, now)}
         hits = [  # the backend's order (price/delivery) is kept; ranking explains each hit
-            self._hit(result.documents[pid], by_id[pid], best[pid])
+            self._scored_hit(entries[pid], by_id[pid], config, rules, fresh)
             for pid, _key in result.hits
             if pid in by_id
         ]
         return hits, result.total, result.facets, relaxed
-
-    def _hit(
-        self, product: StoredProduct, score: ProductScore, best: RankedOffer | None
-    ) -> ProductHit:
-        """A hit explained in full (rules apply, or a non-relevance sort)."""
-        offers = product.offers
-        by_id = {o.offer_id: o for o in offers}
-        return ProductHit(
-            product_id=product.product_id,
-            gtin=product.gtin,
-            name=product.name,
-            brand=product.brand,
-            category=product.category,
-            score=score.score,
-            offers_count=product.offers_count,
-            best_offer=None if best is None else _offer_dict(best, by_id[best.offer.offer_id]),
-            price_range=_price_range(offers),
-            availability=_availability(offers),
-            explanation=score.explanation.as_dict(),
-            flags=list(score.flags),
-        )
 
     # ---------------------------------------------------------------- other reads
 
@@ -712,6 +687,30 @@ def _product_input(product: StoredProduct) -> ProductInput:
         manufacturer=product.manufacturer,
         retailer_slugs=product.retailer_slugs,
         has_offers=product.offers_count > 0,
+    )
+
+
+def _hit(
+    stored: StoredProduct,
+    shown: _Shown,
+    score: float,
+    explanation: dict[str, Any],
+    flags: list[str],
+) -> ProductHit:
+    """A hit of its own: the shared parts of ``shown`` are copied, so a caller may edit it."""
+    return ProductHit(
+        product_id=stored.product_id,
+        gtin=stored.gtin,
+        name=stored.name,
+        brand=stored.brand,
+        category=stored.category,
+        score=score,
+        offers_count=stored.offers_count,
+        best_offer=None if shown.best_offer is None else {**shown.best_offer},
+        price_range=None if shown.price_range is None else {**shown.price_range},
+        availability=shown.availability,
+        explanation=explanation,
+        flags=flags,
     )
 
 
