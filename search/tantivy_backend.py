@@ -15,6 +15,7 @@ most once a second) and reload on commits.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import threading
 import time
@@ -178,7 +179,8 @@ class TantivyBackend:
         self.facet_cache_seconds = facet_cache_seconds
         self._commits = 0  # in-process commits (part of the facet cache key)
         self._facet_cache: dict[tuple[object, ...], tuple[float, dict[str, list[tuple[str, int]]]]]
-        self._facet_cache = {}
+        self._facet_cache = {}  # key -> (expiry on time.monotonic(), facets)
+        self._jitter = random.Random()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -410,7 +412,11 @@ class TantivyBackend:
 
         Aggregating a broad match (a browse page over 200k products) costs tens of
         milliseconds; the same browse request is common. Entries are keyed by the
-        generation's last commit (meta.json) and expire after ``facet_cache_seconds``.
+        generation's last commit (meta.json) and expire after between half and all of
+        ``facet_cache_seconds``, at random: entries made together (a warm-up, the popular
+        queries after a commit) must not all expire together, or one process recomputes
+        them all at once while its other requests wait (bench.http saw 100-200 ms stalls
+        every ``facet_cache_seconds`` before the expiry was spread).
         """
         try:
             stamp = (gen.path / "meta.json").stat().st_mtime_ns
@@ -427,12 +433,13 @@ class TantivyBackend:
         )
         now = time.monotonic()
         cached = self._facet_cache.get(key)
-        if cached is not None and now - cached[0] < self.facet_cache_seconds:
+        if cached is not None and now < cached[0]:
             return cached[1]
         facets = self._facets(searcher, gen.queries, matching, request)
         if len(self._facet_cache) >= FACET_CACHE_SIZE:
             self._facet_cache.clear()
-        self._facet_cache[key] = (now, facets)
+        expires = now + self.facet_cache_seconds * self._jitter.uniform(0.5, 1.0)
+        self._facet_cache[key] = (expires, facets)
         return facets
 
     def _facets(

@@ -118,3 +118,42 @@ def test_concurrent_searches_during_reindex(tmp_path: Path) -> None:
     assert totals <= {5, 2}
     assert 5 in totals
     assert backend.search(BackendQuery(query=backend.analyze_query(""))).total == 2
+
+
+def test_facet_cache_entries_made_together_expire_at_spread_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Popular queries cached together must not expire together (one burst of recomputes
+    would stall the process); each expires after between half and all of the TTL."""
+    clock = [1000.0]
+    monkeypatch.setattr("search.tantivy_backend.time.monotonic", lambda: clock[0])
+    backend = TantivyBackend(
+        tmp_path / "tantivy", heap_size=20_000_000, writer_threads=1, facet_cache_seconds=10.0
+    )
+    backend.index_documents(sample_documents())
+    queries = ["handske", "nitril", "latex", "komposit", "sond", "spegel", "borr", "fil"]
+    computed: list[str] = []
+    real = backend._facets
+
+    def counting(searcher, qb, matching, request):  # type: ignore[no-untyped-def]
+        computed.append(request.query.text)
+        return real(searcher, qb, matching, request)
+
+    monkeypatch.setattr(backend, "_facets", counting)
+
+    def search_all() -> None:
+        for q in queries:
+            backend.search(BackendQuery(query=backend.analyze_query(q), limit=5))
+
+    search_all()
+    assert len(computed) == len(queries)
+    expiries = sorted(expires for expires, _facets in backend._facet_cache.values())
+    assert len(expiries) == len(queries) and len(set(expiries)) == len(queries)
+    assert expiries[0] >= 1005.0 and expiries[-1] <= 1010.0
+    clock[0] = 1004.9  # none expired yet
+    search_all()
+    assert len(computed) == len(queries)
+    clock[0] = (expiries[3] + expiries[4]) / 2  # the first four expired, the others not
+    search_all()
+    assert len(computed) == len(queries) + 4
+    backend.close()
