@@ -108,7 +108,9 @@ class DemandRecorder:
     (same kind, product, query and retailers shown) adds to that row's ``occurrences``
     (the row keeps the first event's time). It returns True when a batch is ready (that many
     distinct events, or the oldest has waited ``max_age`` seconds), so the caller can
-    schedule ``flush`` off its hot path (e.g. a FastAPI background task).
+    schedule ``flush`` off its hot path (e.g. a FastAPI background task). Only one caller
+    hears True per batch: under load, every request after the deadline used to schedule its
+    own flush, and dozens of them queued in the thread pool fighting for the GIL.
     """
 
     def __init__(
@@ -124,6 +126,7 @@ class DemandRecorder:
         self._lock = threading.Lock()
         self._rows: dict[tuple[object, ...], dict[str, Any]] = {}
         self._oldest = 0.0
+        self._due: float | None = None  # when a caller was told to flush this buffer
 
     def record(self, *rows: dict[str, Any]) -> bool:
         """Buffer one or more rows; True when the buffer should be flushed."""
@@ -139,7 +142,11 @@ class DemandRecorder:
                     buffered[key] = {**row, "occurrences": int(row.get("occurrences", 1))}
                 else:
                     found["occurrences"] += int(row.get("occurrences", 1))
-            return len(buffered) >= self._batch_size or now - self._oldest >= self._max_age
+            if self._due is not None and now - self._due < self._max_age:
+                return False  # a flush is on its way (told again if it never came)
+            ready = len(buffered) >= self._batch_size or now - self._oldest >= self._max_age
+            self._due = now if ready else None
+            return ready
 
     def pending(self) -> int:
         """Distinct events waiting to be written."""
@@ -150,6 +157,7 @@ class DemandRecorder:
         """Write every buffered event in batches; returns how many rows were written."""
         with self._lock:
             rows, self._rows = list(self._rows.values()), {}
+            self._due = None
         written = 0
         for start in range(0, len(rows), self._batch_size):
             with self._factory() as session:

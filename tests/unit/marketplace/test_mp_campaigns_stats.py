@@ -153,14 +153,32 @@ def test_the_recorder_buffers_and_writes_in_batches(market: Market) -> None:
     rows = [
         event_row(DemandKind.SEARCH, product_id=glove, query=f"{n}" + "x" * 999) for n in range(4)
     ]
-    assert [recorder.record(row) for row in rows] == [False, False, True, True]
+    # due once the batch is full; told once, so one flush is scheduled, not one per request
+    assert [recorder.record(row) for row in rows] == [False, False, True, False]
     assert recorder.pending() == 4
     with market.factory() as s:  # nothing written until flushed
         assert s.scalar(select(func.count()).select_from(DemandEvent)) == 0
     assert recorder.flush() == 4 and recorder.pending() == 0
+    assert [recorder.record(row) for row in rows] == [False, False, True, False]  # due again
+    recorder.flush()
     with market.factory() as s:
-        assert s.scalar(select(func.count()).select_from(DemandEvent)) == 4
+        assert s.scalar(select(func.count()).select_from(DemandEvent)) == 8
         assert s.scalar(select(func.max(func.length(DemandEvent.query)))) == 300
+
+
+def test_an_old_buffer_is_due_once(market: Market, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [100.0]
+    monkeypatch.setattr("marketplace.demand.time.monotonic", lambda: clock[0])
+    recorder = DemandRecorder(market.factory, batch_size=1000, max_age=5.0)
+    row = event_row(DemandKind.SEARCH, product_id=market.products["glove"], query="handskar")
+    assert recorder.record(row) is False
+    clock[0] = 105.0  # the oldest event has waited max_age: the next caller flushes
+    assert [recorder.record(row) for _ in range(5)] == [True, False, False, False, False]
+    clock[0] = 110.0  # the flush never came (its request died): the next caller is told
+    assert [recorder.record(row) for _ in range(3)] == [True, False, False]
+    assert recorder.flush() == 1 and recorder.pending() == 0
+    clock[0] = 111.0
+    assert recorder.record(row) is False  # a new buffer, a new clock
 
 
 def test_repeated_events_fold_into_one_row_that_statistics_count_in_full(market: Market) -> None:
