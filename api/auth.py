@@ -12,13 +12,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -262,6 +263,9 @@ def grant_for(session: Session, plaintext: str) -> KeyGrant:
     return KeyGrant(key.id, key.user_id, key.rate_limit_per_minute)
 
 
+REFRESH_AHEAD = 0.2  # of the TTL: reload a grant in use once this little of its time is left
+
+
 class ApiKeyCache:
     """Grants of valid keys by :func:`key_digest`, each kept for ``ttl`` seconds.
 
@@ -272,6 +276,11 @@ class ApiKeyCache:
     directly in the database, are seen within ``ttl`` seconds. A lookup that started before
     a ``forget`` is not stored (``generation``), so a slow read cannot bring a forgotten
     grant back.
+
+    :meth:`fetch` loads a missing grant once for every request that asks while the load
+    runs: when a busy key's entry expired, each of its in-flight requests used to read the
+    database on its own (bench.http: a worker's 16 concurrent requests stalled together
+    every ``ttl`` seconds).
     """
 
     def __init__(
@@ -286,6 +295,7 @@ class ApiKeyCache:
         self._clock = clock
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, KeyGrant]] = {}
+        self._loading: dict[str, asyncio.Future[KeyGrant]] = {}  # event-loop side only
         self.generation = 0
 
     def get(self, digest: str) -> KeyGrant | None:
@@ -298,6 +308,45 @@ class ApiKeyCache:
                     del self._entries[digest]
             return None
         return entry[1]
+
+    async def fetch(self, digest: str, load: Callable[[], Awaitable[KeyGrant]]) -> KeyGrant:
+        """The cached grant, else the result of one ``load`` shared by concurrent callers
+        (its exception, e.g. :class:`InvalidApiKey`, reaches each of them; nothing is kept).
+
+        A grant in the last fifth of its time is reloaded in the background while callers
+        go on with it, so a key in steady use never expires under its requests; a failed
+        reload (the key was revoked elsewhere) drops the grant.
+        """
+        entry = self._entries.get(digest)
+        if entry is not None:
+            left = entry[0] - self._clock()
+            if left > 0:
+                if left <= self.ttl * REFRESH_AHEAD and digest not in self._loading:
+                    self._load(digest, load)
+                return entry[1]
+        pending = self._loading.get(digest) or self._load(digest, load)
+        # shielded: a caller that goes away does not cancel the others' load
+        return await asyncio.shield(pending)
+
+    def _load(
+        self, digest: str, load: Callable[[], Awaitable[KeyGrant]]
+    ) -> asyncio.Future[KeyGrant]:
+        generation = self.generation
+        pending = asyncio.ensure_future(load())
+        self._loading[digest] = pending
+
+        def settle(done: asyncio.Future[KeyGrant]) -> None:
+            self._loading.pop(digest, None)
+            if done.cancelled():
+                return
+            if done.exception() is None:
+                self.put(digest, done.result(), generation)
+            else:
+                with self._lock:
+                    self._entries.pop(digest, None)
+
+        pending.add_done_callback(settle)
+        return pending
 
     def put(self, digest: str, grant: KeyGrant, generation: int) -> None:
         """Store a grant read when :attr:`generation` was ``generation``."""

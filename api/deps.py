@@ -201,14 +201,13 @@ async def get_caller(request: Request, background: BackgroundTasks) -> Caller:
     if token is not None:
         cache: ApiKeyCache = request.app.state.api_keys
         digest = key_digest(token)
-        grant = cache.get(digest)
-        if grant is None:
-            generation = cache.generation
-            try:
-                grant = await run_in_threadpool(_load_grant, _factory(request), token)
-            except InvalidApiKey as exc:
-                raise Unauthorized(str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
-            cache.put(digest, grant, generation)
+        factory = _factory(request)
+        try:
+            grant = await cache.fetch(
+                digest, lambda: run_in_threadpool(_load_grant, factory, token)
+            )
+        except InvalidApiKey as exc:
+            raise Unauthorized(str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
         now = datetime.now(UTC)
         if due_for_touch(grant.key_id, now):
             background.add_task(touch_api_key, _factory(request), grant.key_id, now)

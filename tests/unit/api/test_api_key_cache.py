@@ -3,6 +3,7 @@ rate limits still hold for cached keys."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -11,7 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select
 
-from api.auth import ApiKeyCache, KeyGrant, create_api_key, key_digest, revoke_api_key
+from api.auth import (
+    ApiKeyCache,
+    InvalidApiKey,
+    KeyGrant,
+    create_api_key,
+    key_digest,
+    revoke_api_key,
+)
 from catalog.db import transaction
 from catalog.models import ApiKey, User
 from indexer.jobs import factory_for
@@ -223,3 +231,109 @@ def test_wrong_key_is_never_cached(env: ApiEnv, clock: Clock) -> None:
     for _ in range(2):
         assert_problem(env.client.get(SEARCH, headers={"X-API-Key": f"vb_{prefix}_x"}), 401)
     assert len(env.app.state.api_keys) == 0
+
+
+def test_concurrent_misses_share_one_load() -> None:
+    """When a busy key's entry expires, its in-flight requests wait for one database read."""
+    cache = ApiKeyCache(ttl=10.0, clock=Clock())
+    grant = KeyGrant(1, 10, 60)
+    loads = 0
+
+    async def load() -> KeyGrant:
+        nonlocal loads
+        loads += 1
+        await asyncio.sleep(0.01)
+        return grant
+
+    async def many() -> list[KeyGrant]:
+        return await asyncio.gather(*(cache.fetch("d", load) for _ in range(16)))
+
+    assert asyncio.run(many()) == [grant] * 16 and loads == 1
+    assert cache.get("d") == grant  # kept for the next requests
+    asyncio.run(many())
+    assert loads == 1  # a hit: no load at all
+
+
+def test_a_failed_load_reaches_every_waiter_and_is_not_kept() -> None:
+    cache = ApiKeyCache(clock=Clock())
+    loads = 0
+
+    async def load() -> KeyGrant:
+        nonlocal loads
+        loads += 1
+        await asyncio.sleep(0.01)
+        raise InvalidApiKey("unknown API key")
+
+    async def many() -> list[object]:
+        return await asyncio.gather(
+            *(cache.fetch("d", load) for _ in range(4)), return_exceptions=True
+        )
+
+    results = asyncio.run(many())
+    assert loads == 1 and all(isinstance(r, InvalidApiKey) for r in results)
+    assert cache.get("d") is None
+    asyncio.run(many())
+    assert loads == 2  # a wrong key is looked up again each time
+
+
+def test_a_caller_that_goes_away_does_not_cancel_the_others_load() -> None:
+    cache = ApiKeyCache(clock=Clock())
+    grant = KeyGrant(1, 10, 60)
+
+    async def load() -> KeyGrant:
+        await asyncio.sleep(0.02)
+        return grant
+
+    async def scenario() -> KeyGrant:
+        first = asyncio.ensure_future(cache.fetch("d", load))
+        second = asyncio.ensure_future(cache.fetch("d", load))
+        await asyncio.sleep(0.005)
+        first.cancel()  # its client disconnected
+        return await second
+
+    assert asyncio.run(scenario()) == grant and cache.get("d") == grant
+
+
+def test_a_key_in_use_is_reloaded_before_it_expires() -> None:
+    clock = Clock()
+    cache = ApiKeyCache(ttl=10.0, clock=clock)
+    grant, renewed = KeyGrant(1, 10, 60), KeyGrant(1, 10, 120)
+    results = [grant, renewed]
+    loads = 0
+
+    async def load() -> KeyGrant:
+        nonlocal loads
+        loads += 1
+        await asyncio.sleep(0.01)
+        return results[loads - 1]
+
+    async def scenario() -> None:
+        assert await cache.fetch("d", load) == grant
+        clock.now += 8.5  # in the last fifth: served from the cache, reloaded behind
+        assert [await cache.fetch("d", load) for _ in range(3)] == [grant] * 3
+        await asyncio.sleep(0.03)
+        assert loads == 2  # one reload for the three
+        clock.now += 5  # past the first grant's expiry: the reloaded one serves
+        assert await cache.fetch("d", load) == renewed and loads == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_background_reload_drops_the_grant() -> None:
+    clock = Clock()
+    cache = ApiKeyCache(ttl=10.0, clock=clock)
+    grant = KeyGrant(1, 10, 60)
+    cache.put("d", grant, cache.generation)
+
+    async def revoked() -> KeyGrant:
+        raise InvalidApiKey("API key revoked")
+
+    async def scenario() -> None:
+        clock.now += 9
+        assert await cache.fetch("d", revoked) == grant  # still valid for this request
+        await asyncio.sleep(0.01)
+        assert cache.get("d") is None
+        with pytest.raises(InvalidApiKey):
+            await cache.fetch("d", revoked)
+
+    asyncio.run(scenario())
