@@ -33,7 +33,7 @@ from search.analysis.analyzer import Analyzer
 from search.analysis.tokens import normalize, tokenize
 from search.documents import ProductDocument, StoredProduct
 from search.errors import BackendUnavailable, IndexCorrupted, SchemaOutdated
-from search.protocol import FACET_FIELDS, AnalyzedQuery, BackendQuery, BackendResult
+from search.protocol import FACET_FIELDS, AnalyzedQuery, BackendQuery, BackendResult, Operator
 from search.tantivy_schema import (
     DELIVERY,
     PAYLOAD,
@@ -74,6 +74,36 @@ class Generation:
     analyzer: Analyzer
     queries: QueryBuilder
     learned: set[str] = field(default_factory=set)
+    # Per generation (the analyzer is fixed for its life), bounded: what popular queries
+    # analyze to, and the tantivy queries they build (pure functions of their keys).
+    analyzed: dict[str, AnalyzedQuery] = field(default_factory=dict)
+    built: dict[tuple[AnalyzedQuery, str, int], tantivy.Query] = field(default_factory=dict)
+
+    def analyze_query(self, text: str) -> AnalyzedQuery:
+        found = self.analyzed.get(text)
+        if found is None:
+            found = self.analyzer.analyze_query(text)
+            _remember(self.analyzed, text, found)
+        return found
+
+    def matching(
+        self, query: AnalyzedQuery, operator: Operator, minimum_should_match: int
+    ) -> tantivy.Query:
+        key = (query, operator, minimum_should_match)
+        found = self.built.get(key)
+        if found is None:
+            found = self.queries.matching(query, operator, minimum_should_match)
+            _remember(self.built, key, found)
+        return found
+
+
+QUERY_MEMO_SIZE = 4096
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(memo) >= QUERY_MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
 
 
 def _count(result: tantivy.SearchResult) -> int:
@@ -285,7 +315,7 @@ class TantivyBackend:
         return self._live().analyzer
 
     def analyze_query(self, text: str) -> AnalyzedQuery:
-        return self._live().analyzer.analyze_query(text)
+        return self._live().analyze_query(text)
 
     # ---------------------------------------------------------------- writes
 
@@ -361,7 +391,7 @@ class TantivyBackend:
         gen = self._live()
         searcher = gen.index.searcher()
         qb = gen.queries
-        matching = qb.matching(request.query, request.operator, request.minimum_should_match)
+        matching = gen.matching(request.query, request.operator, request.minimum_should_match)
         query = qb.combine(matching, request.filters)
         if request.sort == "relevance":
             result = searcher.search(query, request.limit, count=True, offset=request.offset)

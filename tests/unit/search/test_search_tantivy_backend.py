@@ -157,3 +157,18 @@ def test_facet_cache_entries_made_together_expire_at_spread_times(
     search_all()
     assert len(computed) == len(queries) + 4
     backend.close()
+
+
+def test_queries_are_analyzed_and_built_once_per_generation(tmp_path: Path) -> None:
+    backend = TantivyBackend(tmp_path / "tantivy", heap_size=20_000_000, writer_threads=1)
+    backend.index_documents(sample_documents())
+    first = backend.analyze_query("nitrilhandskar")
+    assert backend.analyze_query("nitrilhandskar") is first
+    hits = backend.search(BackendQuery(query=first, limit=5)).hits
+    assert backend.search(BackendQuery(query=first, limit=5)).hits == hits
+    assert len(backend._live().built) == 1
+    backend.reindex(sample_documents())  # a new generation: its own analyzer and memo
+    again = backend.analyze_query("nitrilhandskar")
+    assert again is not first and again == first
+    assert backend.search(BackendQuery(query=again, limit=5)).hits == hits
+    backend.close()
