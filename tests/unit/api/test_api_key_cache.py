@@ -4,10 +4,12 @@ rate limits still hold for cached keys."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import event, select
@@ -26,6 +28,7 @@ from indexer.jobs import factory_for
 from tests.unit.api.test_api_support import ApiEnv, assert_problem, build_env, close_env
 
 SEARCH = "/api/v1/search"
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +36,13 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiEnv]:
     built = build_env(Path(tmp_path_factory.mktemp("api_key_cache")))
     yield built
     close_env(built)
+
+
+def run_apart(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on its own loop in its own thread (the browser tests leave a loop
+    running on the main thread, where ``asyncio.run`` refuses to start)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 class Clock:
@@ -248,9 +258,9 @@ def test_concurrent_misses_share_one_load() -> None:
     async def many() -> list[KeyGrant]:
         return await asyncio.gather(*(cache.fetch("d", load) for _ in range(16)))
 
-    assert asyncio.run(many()) == [grant] * 16 and loads == 1
+    assert run_apart(many()) == [grant] * 16 and loads == 1
     assert cache.get("d") == grant  # kept for the next requests
-    asyncio.run(many())
+    run_apart(many())
     assert loads == 1  # a hit: no load at all
 
 
@@ -269,10 +279,10 @@ def test_a_failed_load_reaches_every_waiter_and_is_not_kept() -> None:
             *(cache.fetch("d", load) for _ in range(4)), return_exceptions=True
         )
 
-    results = asyncio.run(many())
+    results = run_apart(many())
     assert loads == 1 and all(isinstance(r, InvalidApiKey) for r in results)
     assert cache.get("d") is None
-    asyncio.run(many())
+    run_apart(many())
     assert loads == 2  # a wrong key is looked up again each time
 
 
@@ -291,7 +301,7 @@ def test_a_caller_that_goes_away_does_not_cancel_the_others_load() -> None:
         first.cancel()  # its client disconnected
         return await second
 
-    assert asyncio.run(scenario()) == grant and cache.get("d") == grant
+    assert run_apart(scenario()) == grant and cache.get("d") == grant
 
 
 def test_a_key_in_use_is_reloaded_before_it_expires() -> None:
@@ -316,7 +326,7 @@ def test_a_key_in_use_is_reloaded_before_it_expires() -> None:
         clock.now += 5  # past the first grant's expiry: the reloaded one serves
         assert await cache.fetch("d", load) == renewed and loads == 2
 
-    asyncio.run(scenario())
+    run_apart(scenario())
 
 
 def test_a_failed_background_reload_drops_the_grant() -> None:
@@ -336,4 +346,4 @@ def test_a_failed_background_reload_drops_the_grant() -> None:
         with pytest.raises(InvalidApiKey):
             await cache.fetch("d", revoked)
 
-    asyncio.run(scenario())
+    run_apart(scenario())
