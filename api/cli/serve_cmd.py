@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+
+APP = "api.app:create_app"
 
 
 def serve(
@@ -33,6 +35,7 @@ def serve(
 
     import uvicorn
 
+    from api.serving import Supervisor, WorkerSpec, spreads_connections
     from catalog.settings import get_settings
 
     production = get_settings().environment == "production"
@@ -46,15 +49,18 @@ def serve(
 
     if reload and workers > 1:
         raise typer.BadParameter("--reload runs a single process; drop --workers")
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        proxy_headers=True,
-        access_log=access_log,
-        loop="auto",
-        http="auto",
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "proxy_headers": True,
+        "access_log": access_log,
+        "loop": "auto",
+        "http": "auto",
+    }
+    if workers > 1 and spreads_connections():
+        # One SO_REUSEPORT socket per worker: connections spread evenly (api/serving.py).
+        try:
+            Supervisor(WorkerSpec(APP, host, port, options), workers).run()
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot serve on {host}:{port}: {exc}") from exc
+        return
+    uvicorn.run(APP, host=host, port=port, workers=workers, reload=reload, **options)

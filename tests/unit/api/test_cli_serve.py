@@ -1,15 +1,27 @@
-"""``valbar serve``: production settings handed to uvicorn, a warning when slow parts."""
+"""``valbar serve``: production settings handed to uvicorn, a warning when slow parts;
+several workers each accept on their own socket, are restarted when they die and stop
+gracefully."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
+import psutil
 import pytest
 import uvicorn
 from typer.testing import CliRunner
 
+from api import serving
 from api.cli import app
 from catalog.settings import get_settings
 
@@ -25,13 +37,147 @@ def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     get_settings.cache_clear()
 
 
-def test_production_serve_uses_fast_parts_and_no_access_log(production: dict[str, Any]) -> None:
+def test_production_serve_uses_fast_parts_and_no_access_log(
+    production: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serving, "spreads_connections", lambda: False)
     result = CliRunner().invoke(app, ["serve", "--workers", "2", "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert production["target"] == "api.app:create_app" and production["factory"] is True
     assert production["workers"] == 2 and production["port"] == 8123
     assert production["access_log"] is False
     assert production["loop"] == "auto" and production["http"] == "auto"
+
+
+def test_several_workers_on_linux_get_a_socket_each(
+    production: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[tuple[serving.WorkerSpec, int]] = []
+    monkeypatch.setattr(serving, "spreads_connections", lambda: True)
+    monkeypatch.setattr(
+        serving.Supervisor, "run", lambda self: started.append((self.spec, self.workers))
+    )
+    result = CliRunner().invoke(app, ["serve", "--workers", "3", "--port", "8124"])
+    assert result.exit_code == 0, result.output
+    assert production == {}  # not uvicorn's shared-socket supervisor
+    ((spec, workers),) = started
+    assert workers == 3 and spec.app == "api.app:create_app" and spec.port == 8124
+    assert spec.options == {
+        "factory": True,
+        "proxy_headers": True,
+        "access_log": False,
+        "loop": "auto",
+        "http": "auto",
+    }
+
+
+def test_reuseport_sockets_share_a_port_and_a_taken_port_is_refused() -> None:
+    first = serving.reuseport_socket("127.0.0.1", 0)
+    port = first.getsockname()[1]
+    second = serving.reuseport_socket("127.0.0.1", port)  # the other worker's socket
+    assert serving.port_in_use("127.0.0.1", port)
+    first.close()
+    second.close()
+    assert not serving.port_in_use("127.0.0.1", port)
+    with pytest.raises(OSError, match="already in use"):
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        try:
+            serving.Supervisor(
+                serving.WorkerSpec("api.app:create_app", "127.0.0.1", holder.getsockname()[1], {}),
+                2,
+            ).run()
+        finally:
+            holder.close()
+
+
+def _workers(parent: psutil.Process) -> list[psutil.Process]:
+    """The server's live worker processes (not multiprocessing's resource tracker)."""
+    found = []
+    for child in parent.children():
+        try:
+            if "resource_tracker" not in " ".join(child.cmdline()):
+                found.append(child)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue  # a dead worker the supervisor has not reaped yet
+    return found
+
+
+def _connections_per_worker(parent: psutil.Process, port: int) -> list[int]:
+    return sorted(
+        sum(
+            1
+            for c in worker.net_connections(kind="tcp")
+            if c.laddr and c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED
+        )
+        for worker in _workers(parent)
+    )
+
+
+def _healthy(port: int, deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+@pytest.mark.timeout(180)
+def test_workers_share_connections_restart_and_stop_gracefully(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "VALBAR_DATA_DIR": str(tmp_path / "var"), "VALBAR_ENVIRONMENT": "test"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    parent = psutil.Process(server.pid)
+    clients: list[socket.socket] = []
+    try:
+        assert _healthy(port, time.monotonic() + 90), "the server did not start"
+        deadline = time.monotonic() + 60
+        while len(_workers(parent)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for _ in range(40):  # a burst of keep-alive connections, as a connection pool opens
+            client = socket.create_connection(("127.0.0.1", port))
+            client.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            clients.append(client)
+        for client in clients:
+            assert client.recv(4096).startswith(b"HTTP/1.1 200")
+        counts = _connections_per_worker(parent, port)
+        # each worker its own socket: spread by the kernel, never (almost) all on one worker
+        assert len(counts) == 2 and sum(counts) == 40 and counts[0] >= 8, counts
+        for client in clients:
+            client.close()
+        victim = _workers(parent)[0]
+        victim.kill()  # a worker dies: the supervisor starts another
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            workers = _workers(parent)
+            if len(workers) == 2 and victim.pid not in {w.pid for w in workers}:
+                break
+            time.sleep(0.2)
+        assert victim.pid not in {w.pid for w in _workers(parent)}
+        assert _healthy(port, time.monotonic() + 60)
+        workers = _workers(parent)
+        server.send_signal(signal.SIGTERM)  # graceful: every worker finishes and exits
+        assert server.wait(timeout=60) == 0
+        assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
+    finally:
+        for client in clients:
+            client.close()
+        if server.poll() is None:
+            for child in parent.children(recursive=True):
+                child.kill()
+            server.kill()
+            server.wait()
 
 
 def test_production_serve_warns_without_httptools(
