@@ -29,27 +29,50 @@ def upgrade() -> None:
         )
 
 
+CHUNK = 1000
+
+
 def downgrade() -> None:
-    """Downgrade schema: one row per event again (aggregated rows are expanded)."""
+    """Downgrade schema: one row per event again (folded rows are expanded, in chunks).
+
+    Through a table with typed columns, so ``retailers`` goes back as JSON on PostgreSQL too.
+    """
+    table = sa.table(
+        "demand_event",
+        sa.column("id", sa.Integer()),
+        sa.column("kind", sa.String()),
+        sa.column("product_id", sa.Integer()),
+        sa.column("query", sa.String()),
+        sa.column("retailers", sa.JSON()),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("occurrences", sa.Integer()),
+    )
     bind = op.get_bind()
-    rows = bind.execute(
-        sa.text(
-            "SELECT kind, product_id, query, retailers, created_at, occurrences "
-            "FROM demand_event WHERE occurrences > 1"
-        )
-    ).all()
-    extra = [
-        {"kind": k, "product_id": p, "query": q, "retailers": r, "created_at": at}
-        for k, p, q, r, at, n in rows
-        for _ in range(int(n) - 1)
-    ]
-    if extra:
-        bind.execute(
-            sa.text(
-                "INSERT INTO demand_event (kind, product_id, query, retailers, created_at, "
-                "occurrences) VALUES (:kind, :product_id, :query, :retailers, :created_at, 1)"
-            ),
-            extra,
-        )
-    with op.batch_alter_table("demand_event") as batch:
-        batch.drop_column("occurrences")
+    folded = sa.select(
+        table.c.kind,
+        table.c.product_id,
+        table.c.query,
+        table.c.retailers,
+        table.c.created_at,
+        table.c.occurrences,
+    ).where(table.c.occurrences > 1)
+    rows = bind.execute(folded.order_by(table.c.id)).all()
+    batch: list[dict[str, object]] = []
+    for kind, product_id, query, retailers, created_at, occurrences in rows:
+        row = {
+            "kind": kind,
+            "product_id": product_id,
+            "query": query,
+            "retailers": retailers,
+            "created_at": created_at,
+            "occurrences": 1,
+        }
+        for _ in range(int(occurrences) - 1):
+            batch.append(row)
+            if len(batch) >= CHUNK:
+                bind.execute(sa.insert(table), batch)
+                batch = []
+    if batch:
+        bind.execute(sa.insert(table), batch)
+    with op.batch_alter_table("demand_event") as alter:
+        alter.drop_column("occurrences")
