@@ -7,10 +7,13 @@ worker while the other idles (seen in ``bench.http``), and that worker's queue s
 Here each worker binds its own socket to the same address with ``SO_REUSEPORT`` and the
 kernel spreads new connections over them by a hash of the client's address and port.
 
-The supervisor starts the workers, restarts one that dies, and on SIGINT/SIGTERM asks every
-worker to shut down gracefully (uvicorn's own handling) and waits for them. Used by
-``valbar serve --workers N`` on Linux; elsewhere (no load-spreading SO_REUSEPORT) the CLI
-keeps uvicorn's shared socket.
+The supervisor starts the workers, restarts one that dies after it had started serving, and
+on SIGINT/SIGTERM asks every worker to shut down gracefully (uvicorn's own handling) and
+waits for them. A worker that exits before it ever served (the app fails to import or to
+start, the address cannot be bound) stops the whole server with :class:`StartupFailed`
+instead of being restarted forever. Workers die with the supervisor (``PR_SET_PDEATHSIG``).
+Used by ``valbar serve --workers N`` on Linux; elsewhere (no load-spreading SO_REUSEPORT) the
+CLI keeps uvicorn's shared socket.
 """
 
 from __future__ import annotations
@@ -38,16 +41,21 @@ def spreads_connections() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
-def reuseport_socket(host: str, port: int) -> socket.socket:
-    """A listening socket that other processes may bind to the same address too."""
+def reuseport_socket(host: str, port: int, *, listen: bool = True) -> socket.socket:
+    """A (listening) socket that other processes may bind to the same address too."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(BACKLOG)
+    if listen:
+        sock.listen(BACKLOG)
     sock.set_inheritable(True)
     return sock
+
+
+class StartupFailed(RuntimeError):
+    """A worker exited before it served: the server cannot start."""
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -69,12 +77,31 @@ class WorkerSpec:
     options: dict[str, Any]
 
 
-def _worker(spec: WorkerSpec) -> None:  # pragma: no cover - runs in the child process
+def _die_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent (the supervisor) dies."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+
+
+def _worker(spec: WorkerSpec, ready: Any) -> None:  # pragma: no cover - in the child process
     import uvicorn
+
+    _die_with_parent()
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                ready.set()
 
     sock = reuseport_socket(spec.host, spec.port)
     config = uvicorn.Config(spec.app, host=spec.host, port=spec.port, **spec.options)
-    uvicorn.Server(config).run(sockets=[sock])
+    server = Server(config)
+    server.run(sockets=[sock])
+    if not server.started:
+        sys.exit(3)  # uvicorn's STARTUP_FAILURE
 
 
 class Supervisor:
@@ -85,35 +112,51 @@ class Supervisor:
         self.workers = workers
         self._context = multiprocessing.get_context("spawn")
         self._processes: list[BaseProcess] = []
+        self._ready: list[Any] = []  # one multiprocessing.Event per worker slot
         self._stopping = False
 
-    def _start_one(self) -> BaseProcess:
-        process = self._context.Process(target=_worker, args=(self.spec,), daemon=False)
+    def _start_one(self) -> tuple[BaseProcess, Any]:
+        ready = self._context.Event()
+        process = self._context.Process(target=_worker, args=(self.spec, ready), daemon=False)
         process.start()
         log.info("Started worker process [%s]", process.pid)
-        return process
+        return process, ready
 
     def _stop(self, signum: int, _frame: FrameType | None) -> None:
         self._stopping = True
 
     def run(self) -> None:
+        """Serve until SIGINT/SIGTERM; :class:`OSError` when the address cannot be used,
+        :class:`StartupFailed` when a worker exits before it ever served."""
         if port_in_use(self.spec.host, self.spec.port):
             raise OSError(f"[Errno 98] address already in use: {self.spec.host}:{self.spec.port}")
+        # a bad address or a privileged port fails here, once (bound, never listening)
+        reuseport_socket(self.spec.host, self.spec.port, listen=False).close()
+        if not logging.getLogger().handlers and not log.handlers:
+            logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            self._processes = [self._start_one() for _ in range(self.workers)]
+            started = [self._start_one() for _ in range(self.workers)]
+            self._processes = [process for process, _ready in started]
+            self._ready = [ready for _process, ready in started]
             log.info("Started parent process; %d workers, one socket each", self.workers)
             while not self._stopping:
                 time.sleep(0.2)
                 for index, process in enumerate(self._processes):
-                    if not process.is_alive() and not self._stopping:
-                        log.warning(
-                            "Worker [%s] died (exit code %s): restarting",
-                            process.pid,
-                            process.exitcode,
+                    if process.is_alive() or self._stopping:
+                        continue
+                    if not self._ready[index].is_set():
+                        raise StartupFailed(
+                            f"worker [{process.pid}] exited with code {process.exitcode} "
+                            "before it served (see its log above)"
                         )
-                        time.sleep(RESTART_PAUSE_SECONDS)
-                        self._processes[index] = self._start_one()
+                    log.warning(
+                        "Worker [%s] died (exit code %s): restarting",
+                        process.pid,
+                        process.exitcode,
+                    )
+                    time.sleep(RESTART_PAUSE_SECONDS)
+                    self._processes[index], self._ready[index] = self._start_one()
         finally:
             self.shutdown()
             for sig, handler in previous.items():

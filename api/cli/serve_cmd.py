@@ -35,7 +35,7 @@ def serve(
 
     import uvicorn
 
-    from api.serving import Supervisor, WorkerSpec, spreads_connections
+    from api.serving import StartupFailed, Supervisor, WorkerSpec, spreads_connections
     from catalog.settings import get_settings
 
     production = get_settings().environment == "production"
@@ -62,5 +62,8 @@ def serve(
             Supervisor(WorkerSpec(APP, host, port, options), workers).run()
         except OSError as exc:
             raise typer.BadParameter(f"cannot serve on {host}:{port}: {exc}") from exc
+        except StartupFailed as exc:
+            typer.echo(f"error: the server could not start: {exc}", err=True)
+            raise typer.Exit(3) from exc
         return
     uvicorn.run(APP, host=host, port=port, workers=workers, reload=reload, **options)

@@ -193,3 +193,15 @@ def test_production_serve_warns_without_httptools(
     assert result.exit_code == 0
     assert result.output.startswith("warning: httptools") and "not installed" in result.output
     assert production["workers"] == 1
+
+
+@pytest.mark.timeout(120)
+def test_workers_that_cannot_start_stop_the_server_instead_of_restarting() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    spec = serving.WorkerSpec("no_such_module:create_app", "127.0.0.1", port, {"factory": True})
+    started = time.monotonic()
+    with pytest.raises(serving.StartupFailed, match="before it served"):
+        serving.Supervisor(spec, 2).run()
+    assert time.monotonic() - started < 60
