@@ -132,4 +132,4 @@ def search_response_json(result: SearchResponse, page: int, size: int) -> bytes:
         "page": page,
         "size": size,
     }
-    return pydantic_core.to_json(body)
+    return pydantic_core.to_json(body, inf_nan_mode="null")  # as model_dump_json does

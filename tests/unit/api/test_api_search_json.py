@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -40,7 +41,10 @@ prices = st.one_of(
     st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False, allow_infinity=False),
 )
 texts = st.text(max_size=40)
-floats = st.floats(min_value=-2, max_value=2, allow_nan=False)
+floats = st.one_of(  # non-finite scores must come out as null, as the model writes them
+    st.floats(min_value=-2, max_value=2, allow_nan=False),
+    st.sampled_from([math.inf, -math.inf, math.nan]),
+)
 
 
 @st.composite
