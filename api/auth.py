@@ -295,7 +295,8 @@ class ApiKeyCache:
         self._clock = clock
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, KeyGrant]] = {}
-        self._loading: dict[str, asyncio.Future[KeyGrant]] = {}  # event-loop side only
+        # digest -> (generation when it started, the load); event-loop side only
+        self._loading: dict[str, tuple[int, asyncio.Future[KeyGrant]]] = {}
         self.generation = 0
 
     def get(self, digest: str) -> KeyGrant | None:
@@ -314,34 +315,48 @@ class ApiKeyCache:
         (its exception, e.g. :class:`InvalidApiKey`, reaches each of them; nothing is kept).
 
         A grant in the last fifth of its time is reloaded in the background while callers
-        go on with it, so a key in steady use never expires under its requests; a failed
-        reload (the key was revoked elsewhere) drops the grant.
+        go on with it, so a key in steady use never expires under its requests; a reload
+        that finds the key invalid (revoked elsewhere) drops the grant, any other failure
+        (the database busy) leaves it to its normal expiry. A load that started before a
+        ``forget`` is never joined: a request after a revocation reads afresh.
         """
         entry = self._entries.get(digest)
         if entry is not None:
             left = entry[0] - self._clock()
             if left > 0:
-                if left <= self.ttl * REFRESH_AHEAD and digest not in self._loading:
+                if left <= self.ttl * REFRESH_AHEAD and self._joinable(digest) is None:
                     self._load(digest, load)
                 return entry[1]
-        pending = self._loading.get(digest) or self._load(digest, load)
+        pending = self._joinable(digest) or self._load(digest, load)
         # shielded: a caller that goes away does not cancel the others' load
         return await asyncio.shield(pending)
+
+    def _joinable(self, digest: str) -> asyncio.Future[KeyGrant] | None:
+        """A load of ``digest`` this caller may share: same generation, same event loop."""
+        found = self._loading.get(digest)
+        if found is None:
+            return None
+        generation, pending = found
+        if generation != self.generation or pending.get_loop() is not asyncio.get_running_loop():
+            return None
+        return pending
 
     def _load(
         self, digest: str, load: Callable[[], Awaitable[KeyGrant]]
     ) -> asyncio.Future[KeyGrant]:
         generation = self.generation
         pending = asyncio.ensure_future(load())
-        self._loading[digest] = pending
+        self._loading[digest] = (generation, pending)
 
         def settle(done: asyncio.Future[KeyGrant]) -> None:
-            self._loading.pop(digest, None)
+            if self._loading.get(digest, (None, None))[1] is done:
+                del self._loading[digest]
             if done.cancelled():
                 return
-            if done.exception() is None:
+            error = done.exception()
+            if error is None:
                 self.put(digest, done.result(), generation)
-            else:
+            elif isinstance(error, InvalidApiKey):
                 with self._lock:
                     self._entries.pop(digest, None)
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from api.auth import (
     ApiKeyCache,
@@ -347,3 +348,74 @@ def test_a_failed_background_reload_drops_the_grant() -> None:
             await cache.fetch("d", revoked)
 
     run_apart(scenario())
+
+
+def test_a_request_after_a_revocation_does_not_join_an_older_load() -> None:
+    cache = ApiKeyCache(clock=Clock())
+    grant = KeyGrant(1, 10, 60)
+    release = [asyncio.Event()]
+
+    async def old_load() -> KeyGrant:  # read before the revocation: still sees the key
+        await release[0].wait()
+        return grant
+
+    async def fresh_load() -> KeyGrant:
+        raise InvalidApiKey("API key revoked")
+
+    async def scenario() -> None:
+        release[0] = asyncio.Event()
+        early = asyncio.ensure_future(cache.fetch("d", old_load))
+        await asyncio.sleep(0)
+        cache.forget_key(1)  # revoked while the first request's read is in flight
+        with pytest.raises(InvalidApiKey):
+            await cache.fetch("d", fresh_load)  # reads afresh, does not share the old read
+        release[0].set()
+        assert await early == grant  # the early request keeps what it read
+        assert cache.get("d") is None  # ... but it is not cached
+
+    run_apart(scenario())
+
+
+def test_a_background_reload_that_fails_for_another_reason_keeps_the_grant() -> None:
+    clock = Clock()
+    cache = ApiKeyCache(ttl=10.0, clock=clock)
+    grant = KeyGrant(1, 10, 60)
+    cache.put("d", grant, cache.generation)
+
+    async def busy() -> KeyGrant:
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    async def scenario() -> None:
+        clock.now += 9
+        assert await cache.fetch("d", busy) == grant
+        await asyncio.sleep(0.01)
+        assert cache.get("d") == grant  # kept until its normal expiry
+
+    run_apart(scenario())
+
+
+def test_a_load_left_pending_on_a_finished_loop_is_not_joined() -> None:
+    cache = ApiKeyCache(clock=Clock())
+    grant = KeyGrant(1, 10, 60)
+
+    async def never() -> KeyGrant:
+        await asyncio.sleep(3600)
+        return grant
+
+    async def quick() -> KeyGrant:
+        return grant
+
+    async def abandon() -> None:
+        cache_loads.append(asyncio.ensure_future(cache.fetch("d", never)))
+        await asyncio.sleep(0)
+
+    def on_a_loop_that_stops() -> None:  # stopped, not shut down: the load stays pending
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(abandon())
+        loop.close()
+
+    cache_loads: list[asyncio.Future[KeyGrant]] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(on_a_loop_that_stops).result()
+    assert "d" in cache._loading  # what a stopped loop leaves behind
+    assert run_apart(cache.fetch("d", quick)) == grant  # another loop: a load of its own
