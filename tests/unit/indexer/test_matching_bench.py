@@ -5,7 +5,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.matching import PairFormatError, evaluate, parse_pairs, parse_record, prf
+from bench.matching import (
+    PairFormatError,
+    cross_validate,
+    evaluate,
+    parse_pairs,
+    parse_record,
+    prf,
+    stratified_folds,
+)
 from indexer.matching.model import (
     PairScorer,
     best_f1_threshold,
@@ -75,6 +83,37 @@ def test_evaluation_runs_on_a_small_real_slice(shared_data: Path, tmp_path: Path
     for split, lines in (("train", 1200), ("valid", 400), ("test", 400)):
         head = (source / f"{split}.txt").read_text(encoding="utf-8").splitlines()[:lines]
         (tmp_path / f"{split}.txt").write_text("\n".join(head) + "\n", encoding="utf-8")
-    result = evaluate(tmp_path)
+    result = evaluate(tmp_path, folds=3, candidates=("logistic", "boosted"), jobs=1)
+    assert result.model in ("logistic", "boosted") and 0.0 < result.threshold < 1.0
     assert 0.0 <= result.precision <= 1.0 and 0.0 <= result.recall <= 1.0
-    assert result.f1 > 0.5  # model numbers alone separate most Abt-Buy pairs
+    assert result.cv_f1 > 0.5 and result.f1 > 0.5  # model numbers separate most Abt-Buy pairs
+
+
+def test_stratified_folds_partition_rows_and_spread_each_label() -> None:
+    labels = np.array([1.0] * 10 + [0.0] * 37)
+    folds = stratified_folds(labels, 5, seed=3)
+    rows = np.concatenate(folds)
+    assert sorted(rows.tolist()) == list(range(labels.size))  # every row once
+    assert [int(labels[f].sum()) for f in folds] == [2, 2, 2, 2, 2]
+    assert sorted(f.size for f in folds) == [9, 9, 9, 10, 10]
+    again = stratified_folds(labels, 5, seed=3)  # seeded: the same folds every time
+    assert all((a == b).all() for a, b in zip(folds, again, strict=True))
+
+
+def test_cross_validation_scores_every_row_with_a_model_that_did_not_see_it() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.random((300, 3))
+    y = (x[:, 0] > 0.6).astype(float)
+    # one leaked row: a row whose label contradicts the signal is not "learnt" out of fold
+    x[0], y[0] = np.array([0.99, 0.5, 0.5]), 0.0
+    results = cross_validate(x, y, ["logistic", "boosted"], k=4, jobs=2)
+    assert set(results) == {"logistic", "boosted"}
+    for name, result in results.items():
+        assert result.name == name and len(result.fold_models) == 4
+        assert result.out_of_fold.shape == (300,) and result.f1 > 0.9
+        assert result.out_of_fold[0] > 0.5  # scored by a fold model that never saw row 0
+        held = stratified_folds(y, 4)
+        for model, rows in zip(result.fold_models, held, strict=True):
+            assert np.allclose(model.score_many(x[rows]), result.out_of_fold[rows])
+    serial = cross_validate(x, y, ["logistic"], k=4, jobs=1)["logistic"]
+    assert np.allclose(serial.out_of_fold, results["logistic"].out_of_fold)
