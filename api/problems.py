@@ -167,7 +167,10 @@ def _domain_errors(exc: Exception) -> list[dict[str, Any]] | None:
     if isinstance(exc, InvalidConfig):
         return [{"loc": [line.split(":", 1)[0]], "msg": line} for line in exc.errors]
     if isinstance(exc, MissingColumnsError):
-        return [{"loc": ["file", f], "msg": "required field not found"} for f in exc.missing]
+        return [{"loc": ["file", f], "msg": "required field not found"} for f in exc.missing] + [
+            {"loc": ["mapping", f], "msg": f"header {h!r} not in the file"}
+            for f, h in exc.absent.items()
+        ]
     if isinstance(exc, market.PriceChanged):
         return [
             {

@@ -2,10 +2,15 @@
 
 Precedence, per field: ``override`` (a mapping file, field -> header) > ``known`` (the reader's
 format knowledge, e.g. Shopify) > ``remembered`` (last run's mapping, used only when its header
-is still present) > detection. Detection normalizes headers (casefold, drop "*", "?", "#",
-parenthesized units and instructions such as "(SEK)" or "(x,y,z...)", punctuation), looks them
-up in a curated Swedish/English alias table, then tries fuzzy matching (rapidfuzz) for
-near-misses. Candidates are assigned greedily by score, one header to at most one field.
+is still present) > detection. An override header the file does not have is an error, as is a
+required field left unmapped (:func:`require_complete`). What a retailer remembers
+(:func:`remembered_mapping`) is the whole reading - fields, fallback chains and whether stock is
+a quantity - so the same file reads the same way on every upload.
+
+Detection normalizes headers (casefold, drop "*", "?", "#", parenthesized units and
+instructions such as "(SEK)" or "(x,y,z...)", punctuation), looks them up in a curated
+Swedish/English alias table, then tries fuzzy matching (rapidfuzz) for near-misses.
+Candidates are assigned greedily by score, one header to at most one field.
 
 Two refinements:
 
@@ -22,8 +27,10 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -44,8 +51,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Referens", "Product code", "Produktkod", "Varunummer", "ID", "Product ID",
     ),
     "name": (
-        "Benämning", "Produktnamn", "Artikelnamn", "Artikelbenämning", "Namn", "Name *",
-        "Name", "Title", "Titel", "Product name", "Product title", "Item name", "Produkt",
+        "Benämning", "Benamning", "Produktnamn", "Artikelnamn", "Artikelbenämning", "Namn",
+        "Name *", "Name", "Title", "Titel", "Product name", "Product title", "Item name", "Produkt",
         "Product", "Varunamn",
     ),
     "price": (
@@ -165,6 +172,7 @@ class ColumnMapping:
     stock_is_quantity: bool = False
     unmapped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    override_absent: dict[str, str] = field(default_factory=dict)  # field -> header not in file
 
     def headers_for(self, name: str) -> list[str]:
         """The header of ``name`` followed by its fallbacks; empty when unmapped."""
@@ -187,6 +195,44 @@ class ColumnMapping:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class _Memory:
+    """A retailer's remembered reading. ``fallbacks`` / ``stock_is_quantity`` are None for a
+    mapping stored before they were remembered (a flat ``{field: header}``): then they are
+    worked out from the headers, as detection would."""
+
+    fields: dict[str, str]
+    fallbacks: dict[str, list[str]] | None
+    stock_is_quantity: bool | None
+
+    @classmethod
+    def load(cls, stored: Mapping[str, Any] | None) -> _Memory:
+        if not stored:
+            return cls({}, {}, False)
+        if isinstance(stored.get("fields"), dict):
+            fallbacks = stored.get("fallbacks") or {}
+            return cls(
+                {str(k): str(v) for k, v in stored["fields"].items()},
+                {str(k): [str(h) for h in v] for k, v in fallbacks.items()},
+                bool(stored.get("stock_is_quantity", False)),
+            )
+        return cls({str(k): str(v) for k, v in stored.items()}, None, None)
+
+
+def remembered_mapping(mapping: ColumnMapping) -> dict[str, Any]:
+    """What a retailer keeps of a run's mapping, for :func:`detect_mapping`'s ``remembered``."""
+    return {
+        "fields": dict(mapping.fields),
+        "fallbacks": {k: list(v) for k, v in mapping.fallbacks.items()},
+        "stock_is_quantity": mapping.stock_is_quantity,
+    }
+
+
+def remembered_fields(stored: Mapping[str, Any] | None) -> dict[str, str]:
+    """The field -> header part of a remembered mapping (either stored form)."""
+    return dict(_Memory.load(stored).fields)
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class _Candidate:
     sort_score: float
@@ -202,21 +248,26 @@ def detect_mapping(
     headers: list[str],
     *,
     known: dict[str, str] | None = None,
-    remembered: dict[str, str] | None = None,
+    remembered: Mapping[str, Any] | None = None,
     override: dict[str, str] | None = None,
 ) -> ColumnMapping:
-    """Map canonical fields to ``headers`` (see the module docstring for the rules)."""
+    """Map canonical fields to ``headers`` (see the module docstring for the rules).
+
+    ``remembered`` is what :func:`remembered_mapping` stored (or an older flat mapping)."""
     present = set(headers)
     mapping = ColumnMapping(fields={}, scores={}, missing_required=[])
     used: set[str] = set()
-    for source, given in (("override", override), ("known", known), ("remembered", remembered)):
+    memory = _Memory.load(remembered)
+    for source, given in (("override", override), ("known", known), ("remembered", memory.fields)):
         for name, header in (given or {}).items():
             if name not in CANONICAL_FIELDS:
                 mapping.notes.append(f"{source}: {name!r} is not a canonical field; ignored")
             elif name in mapping.fields:
                 continue
             elif header not in present:
-                if source != "remembered":
+                if source == "override":
+                    mapping.override_absent[name] = header
+                elif source == "known":
                     mapping.notes.append(f"{source}: header {header!r} for {name} not found")
             elif header in used:
                 mapping.notes.append(f"{source}: header {header!r} already mapped; {name} skipped")
@@ -226,13 +277,22 @@ def detect_mapping(
                 mapping.sources[name] = source
                 used.add(header)
     preset = set(mapping.fields)
+    recalled = {n for n in preset if mapping.sources[n] == "remembered"}
+    if memory.fallbacks is not None:
+        for name in recalled & set(memory.fallbacks):
+            chain = [h for h in memory.fallbacks[name] if h in present and h not in used]
+            if chain:
+                mapping.fallbacks[name] = chain
+                used.update(chain)
+    # an older flat memory: detection supplies the fallback chains of the fields it recalls
+    open_for_fallbacks = recalled if memory.fallbacks is None else set()
 
     candidates = sorted(
         c
         for position, header in enumerate(headers)
         if header not in used
         for c in _candidates(header, position)
-        if c.name not in preset
+        if c.name not in preset or c.name in open_for_fallbacks
     )
     for cand in candidates:
         if cand.name in mapping.fields or cand.header in used:
@@ -244,7 +304,7 @@ def detect_mapping(
     for cand in candidates:
         if (
             cand.name in FALLBACK_FIELDS
-            and cand.name not in preset
+            and (cand.name not in preset or cand.name in open_for_fallbacks)
             and cand.header not in used
             and cand.score >= 1.0
         ):
@@ -254,9 +314,20 @@ def detect_mapping(
     _promote(mapping, "price", "price_excl_vat")
     if _promote(mapping, "stock", "stock_quantity"):
         mapping.stock_is_quantity = True
+    elif "stock" in recalled:
+        quantity = memory.stock_is_quantity
+        if quantity is None:  # older memory: read the header as detection would
+            quantity = _alias_field(mapping.fields["stock"]) == "stock_quantity"
+        mapping.stock_is_quantity = quantity
     mapping.missing_required = [f for f in REQUIRED_FIELDS if f not in mapping.fields]
     mapping.unmapped = [h for h in headers if h not in used]
     return mapping
+
+
+def _alias_field(header: str) -> str | None:
+    key = normalize_header(header)
+    hit = _ALIAS_INDEX.get(key) or _ALIAS_INDEX.get(key.replace(" ", ""))
+    return hit[0] if hit is not None else None
 
 
 def _candidates(header: str, position: int) -> list[_Candidate]:
@@ -305,9 +376,12 @@ def _promote(mapping: ColumnMapping, target: str, source: str) -> bool:
 
 
 def require_complete(mapping: ColumnMapping, headers: list[str], file: str | None = None) -> None:
-    """Raise :class:`MissingColumnsError` when a required field has no column."""
-    if mapping.missing_required:
-        raise MissingColumnsError(list(mapping.missing_required), list(headers), file)
+    """Raise :class:`MissingColumnsError` when a required field has no column, or when the
+    override (a mapping file or a corrected mapping) names a header the file does not have."""
+    if mapping.missing_required or mapping.override_absent:
+        raise MissingColumnsError(
+            list(mapping.missing_required), list(headers), file, dict(mapping.override_absent)
+        )
 
 
 def load_mapping_file(path: str | Path) -> dict[str, str]:

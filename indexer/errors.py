@@ -31,15 +31,29 @@ class UnsafeXmlError(FeedFormatError):
 
 
 class MissingColumnsError(IndexerError):
-    """Required fields could not be found among the headers."""
+    """Required fields could not be found among the headers, or a given mapping names headers
+    the file does not have (``absent``: field -> header)."""
 
-    def __init__(self, missing: list[str], headers: list[str], file: str | None = None) -> None:
+    def __init__(
+        self,
+        missing: list[str],
+        headers: list[str],
+        file: str | None = None,
+        absent: dict[str, str] | None = None,
+    ) -> None:
         self.missing = missing
         self.headers = headers
         self.file = file
+        self.absent = dict(absent or {})
         prefix = f"{file}: " if file else ""
+        parts = []
+        if missing:
+            parts.append(f"required field(s) not found: {', '.join(missing)}.")
+        if self.absent:
+            named = ", ".join(f"{f} -> {h!r}" for f, h in self.absent.items())
+            parts.append(f"the mapping names header(s) the file does not have: {named}.")
         super().__init__(
-            f"{prefix}required field(s) not found: {', '.join(missing)}. "
+            f"{prefix}{' '.join(parts)} "
             f"Headers found: {', '.join(repr(h) for h in headers) or '(none)'}. "
             "Rename the columns or pass a mapping file (--mapping)."
         )

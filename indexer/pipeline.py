@@ -24,12 +24,19 @@ from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer
 from catalog.settings import Settings
 from indexer.catalog_matcher import matcher_for
+from indexer.columns import remembered_mapping
 from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError, UnknownRetailer
 from indexer.matching import MatchResult
 from indexer.matching.parallel import default_workers, match_parallel
 from indexer.prepare import PreparedFeed, prepare_feed
 from indexer.records import RowError
-from indexer.store import apply_plan, load_existing, plan_changes, withdrawal_refusal
+from indexer.store import (
+    ExistingOffer,
+    apply_plan,
+    load_existing,
+    plan_changes,
+    withdrawal_refusal,
+)
 
 MAX_STORED_ERRORS = 5000
 ProgressFn = Callable[[str, float], None]
@@ -139,12 +146,19 @@ def dry_run(
     options: FeedOptions,
     file_name: str | None = None,
 ) -> dict[str, Any]:
-    """Everything a real run would report, plus the normalized offers; writes nothing."""
-    remembered: dict[str, str] | None = None
+    """Everything a real run would report, plus the normalized offers; writes nothing.
+
+    With a retailer, the feed is also diffed against its stored offers under the real run's
+    rules: ``counts`` gains ``would_insert`` / ``would_update`` / ``would_reactivate`` /
+    ``unchanged`` / ``would_withdraw`` / ``kept``. When the real run would be refused (an empty
+    feed, a mass withdrawal), ``message`` says why; otherwise the report has no ``message``."""
+    remembered: dict[str, Any] | None = None
+    existing: dict[str, ExistingOffer] | None = None
     if retailer_slug:
         with factory() as session:
             retailer = get_retailer(session, retailer_slug)
             remembered = dict(retailer.column_mapping or {})
+            existing = load_existing(session, retailer.id)
     prepared = prepare_feed(
         path,
         file_name=file_name,
@@ -154,14 +168,46 @@ def dry_run(
         max_bytes=settings.max_upload_bytes,
         max_line_bytes=settings.max_line_bytes,
     )
-    return {
+    counts: dict[str, int] = prepared.counts()
+    message = _empty_feed_refusal(prepared)
+    if existing is not None and message is None:
+        plan = plan_changes(existing, prepared.offers, delta=options.delta, held=prepared.held_skus)
+        counts.update(
+            would_insert=len(plan.new),
+            would_update=len(plan.changed),
+            would_reactivate=len(plan.reactivated),
+            unchanged=len(plan.unchanged),
+            would_withdraw=len(plan.withdraw),
+            kept=len(plan.held),
+        )
+        message = withdrawal_refusal(
+            plan,
+            ratio=settings.mass_withdrawal_ratio,
+            allow=options.allow_mass_withdrawal,
+            delta=options.delta,
+        )
+    report: dict[str, Any] = {
         "format": prepared.format,
         "encoding": prepared.encoding,
         "mapping": dict(prepared.mapping.fields),
-        "counts": prepared.counts(),
+        "counts": counts,
         "offers": [o.as_dict() for o in prepared.offers],
         "errors": [_error_dict(e) for e in prepared.errors],
     }
+    if message is not None:
+        report["message"] = message
+    return report
+
+
+def _empty_feed_refusal(prepared: PreparedFeed) -> str | None:
+    if prepared.offers:
+        return None
+    why = (
+        "the feed contains no rows"
+        if prepared.rows_read == 0
+        else f"none of the {prepared.rows_read} rows could be used"
+    )
+    return f"{prepared.file_name}: {why}; nothing was changed"
 
 
 def _error_dict(e: RowError) -> dict[str, Any]:
@@ -235,28 +281,17 @@ def run_feed(
         mapping=dict(prepared.mapping.fields),
     )
 
-    if not prepared.offers:
-        why = (
-            "the feed contains no rows"
-            if prepared.rows_read == 0
-            else f"none of the {prepared.rows_read} rows could be used"
-        )
-        return _finish(
-            factory,
-            run_id,
-            FeedRunStatus.REJECTED,
-            f"{file_name}: {why}; nothing was changed",
-            prepared,
-            {},
-            timings,
-            t0,
-        )
+    empty = _empty_feed_refusal(prepared)
+    if empty is not None:
+        return _finish(factory, run_id, FeedRunStatus.REJECTED, empty, prepared, {}, timings, t0)
 
     now = datetime.now(UTC)
     try:
         with transaction(factory) as session:
             existing = load_existing(session, retailer_id)
-            plan = plan_changes(existing, prepared.offers, delta=options.delta)
+            plan = plan_changes(
+                existing, prepared.offers, delta=options.delta, held=prepared.held_skus
+            )
             refusal = withdrawal_refusal(
                 plan,
                 ratio=settings.mass_withdrawal_ratio,
@@ -297,8 +332,8 @@ def run_feed(
             )
             retailer = session.get(Retailer, retailer_id)
             assert retailer is not None
-            retailer.column_mapping = dict(prepared.mapping.fields)
-            counts = {**prepared.counts(), **result.counts()}
+            retailer.column_mapping = remembered_mapping(prepared.mapping)
+            counts = {**prepared.counts(), **result.counts(), "kept": len(plan.held)}
             timings["write_s"] = round(time.perf_counter() - t1, 3)
             run = session.get(FeedRun, run_id)
             assert run is not None

@@ -7,14 +7,15 @@ what :mod:`indexer.store` writes.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from indexer.columns import ColumnMapping, detect_mapping, require_complete
 from indexer.feeds import read_feed
 from indexer.records import OfferRecord, RowError
-from indexer.rows import dedupe_skus, normalize_rows
+from indexer.rows import dedupe_skus, normalize_row, row_sku
 
 ProgressFn = Callable[[str, float], None]
 
@@ -32,6 +33,9 @@ class PreparedFeed:
     errors: list[RowError]
     rows_read: int
     notes: list[str] = field(default_factory=list)
+    # SKUs of rows that are in the file but were rejected: their stored offers are kept as
+    # they are (a typo in one price must not delist the product), never withdrawn
+    held_skus: set[str] = field(default_factory=set)
 
     @property
     def rejected_rows(self) -> int:
@@ -54,7 +58,7 @@ def prepare_feed(
     file_name: str | None = None,
     format: str = "auto",
     override: dict[str, str] | None = None,
-    remembered: dict[str, str] | None = None,
+    remembered: Mapping[str, Any] | None = None,
     max_bytes: int,
     max_line_bytes: int,
     progress: ProgressFn | None = None,
@@ -75,15 +79,30 @@ def prepare_feed(
     offers: list[OfferRecord] = []
     errors: list[RowError] = []
     rows_read = 0
-    for record, row_errors in normalize_rows(table.rows, mapping):
+    rejected: dict[str, int] = {}  # SKU -> the last row with it that was rejected
+    for raw in table.rows:
+        record, row_errors = normalize_row(raw, mapping)
         rows_read += 1
         if record is not None:
             offers.append(record)
+        elif sku := row_sku(raw, mapping):
+            rejected[sku] = raw.row
         errors.extend(row_errors)
         if progress is not None and rows_read % 20000 == 0:
             progress("read", float(rows_read))
     offers, dup_errors = dedupe_skus(offers)
     errors.extend(dup_errors)
+    for offer in offers:
+        if (row := rejected.pop(offer.sku, None)) is not None:
+            errors.append(
+                RowError(
+                    offer.row,
+                    "sku",
+                    offer.sku,
+                    f"duplicate SKU: row {row} has it too but was rejected; this row is used",
+                    "warning",
+                )
+            )
     errors.sort(key=lambda e: (e.row, e.field))
     return PreparedFeed(
         file_name=name,
@@ -95,4 +114,5 @@ def prepare_feed(
         errors=errors,
         rows_read=rows_read,
         notes=list(table.notes),
+        held_skus=set(rejected),
     )

@@ -327,6 +327,11 @@ def _stock(
     return stock
 
 
+def row_sku(raw: RawRow, mapping: ColumnMapping) -> str:
+    """The row's SKU as :func:`normalize_row` reads it ("" when the cell is blank)."""
+    return _cell(raw.values, _plan_for(mapping).sku)
+
+
 def normalize_rows(
     rows: Iterable[RawRow],
     mapping: ColumnMapping,

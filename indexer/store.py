@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,6 +41,7 @@ class ChangePlan:
     reactivated: list[tuple[ExistingOffer, OfferRecord]] = field(default_factory=list)
     unchanged: list[ExistingOffer] = field(default_factory=list)
     withdraw: list[ExistingOffer] = field(default_factory=list)
+    held: list[ExistingOffer] = field(default_factory=list)  # rejected rows: kept as stored
     active_before: int = 0
     delta: bool = False
 
@@ -128,8 +129,14 @@ def load_existing(session: Session, retailer_id: int) -> dict[str, ExistingOffer
 
 
 def plan_changes(
-    existing: dict[str, ExistingOffer], offers: Sequence[OfferRecord], *, delta: bool
+    existing: dict[str, ExistingOffer],
+    offers: Sequence[OfferRecord],
+    *,
+    delta: bool,
+    held: Collection[str] = (),
 ) -> ChangePlan:
+    """What a feed changes. A full feed withdraws the active offers it does not list; SKUs in
+    ``held`` (rows the feed has but that were rejected) keep their stored offer unchanged."""
     plan = ChangePlan(
         active_before=sum(1 for e in existing.values() if not e.withdrawn), delta=delta
     )
@@ -145,7 +152,9 @@ def plan_changes(
             plan.changed.append((old, rec))
         else:
             plan.unchanged.append(old)
+    plan.held = [e for sku in held if (e := existing.get(sku)) is not None and not e.withdrawn]
     if not delta:
+        seen.update(held)
         plan.withdraw = [e for sku, e in existing.items() if not e.withdrawn and sku not in seen]
     return plan
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -87,7 +88,7 @@ class Preview:
 def preview(
     settings: Settings,
     upload: Staged,
-    remembered: dict[str, str] | None,
+    remembered: Mapping[str, Any] | None,
     override: dict[str, str] | None,
 ) -> Preview:
     out = Preview(file_name=upload.file_name)
@@ -105,7 +106,7 @@ def preview(
         out.headers = list(exc.headers)
         out.mapping = dict(mapping.fields)
         out.sources = dict(mapping.sources)
-        out.missing = list(exc.missing)
+        out.missing = list(exc.missing) + [f for f in exc.absent if f not in exc.missing]
         return out
     except FeedFormatError as exc:
         out.unreadable = str(exc)

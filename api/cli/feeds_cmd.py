@@ -56,6 +56,8 @@ def ingest(
                 echo_json(report)
             else:
                 _print_summary(report)
+            if report.get("message"):  # the real run would be refused
+                raise typer.Exit(1)
             return
         run_id = submit_feed(factory, settings, path, retailer, options)
         outcome = _run_with_progress(factory, settings, run_id, quiet=as_json)

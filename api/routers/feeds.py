@@ -234,6 +234,7 @@ def upload_feed(
                     "encoding": preview["encoding"],
                     "mapping": preview["mapping"],
                     "counts": preview["counts"],
+                    "message": preview.get("message"),
                     "rows": preview["offers"][:PREVIEW_ROWS],
                     "errors": errors[:PREVIEW_ERRORS],
                     "errors_count": len(errors),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.schemas.common import ListResponse, UtcDatetime
 
@@ -62,6 +62,9 @@ class FeedPreviewPublic(BaseModel):
     encoding: str | None
     mapping: dict[str, Any]
     counts: dict[str, Any]
+    message: str | None = Field(
+        default=None, description="Why the real run would be refused (empty feed, mass withdrawal)."
+    )
     rows: list[dict[str, Any]]
     errors: list[RowErrorPublic]
     errors_count: int

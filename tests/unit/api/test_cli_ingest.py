@@ -33,6 +33,18 @@ def invoke_json(args: list[str]) -> tuple[int, dict[str, object]]:
     return result.exit_code, json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def test_dry_run_exits_1_when_the_real_run_would_be_refused(cli_env: Path) -> None:
+    code, _ = invoke_json(
+        ["ingest", str(swedish_feed(cli_env / "a.csv", 10)), "--retailer", "tandab", "--json"]
+    )
+    assert code == 0
+    fewer = swedish_feed(cli_env / "b.csv", 2)
+    code, data = invoke_json(["ingest", str(fewer), "--retailer", "tandab", "--dry-run", "--json"])
+    assert code == 1
+    assert "withdraw 8 of 10" in str(data["message"])
+    assert data["counts"]["would_withdraw"] == 8  # type: ignore[index]
+
+
 def test_dry_run_json_has_the_documented_shape(cli_env: Path) -> None:
     feed = swedish_feed(cli_env / "lager.csv", 3, price="1 234,50 kr")
     code, data = invoke_json(["ingest", str(feed), "--retailer", "tandab", "--dry-run", "--json"])

@@ -14,6 +14,8 @@ from indexer.columns import (
     detect_mapping,
     load_mapping_file,
     normalize_header,
+    remembered_fields,
+    remembered_mapping,
     require_complete,
 )
 from indexer.errors import MissingColumnsError
@@ -199,7 +201,11 @@ def test_precedence_override_known_remembered_detection() -> None:
         headers,
         override={"sku": "Kod"},
         known={"sku": "Art.nr", "name": "Titel"},
-        remembered={"price": "Netto", "stock": "Gone", "gtin": "Also gone"},
+        remembered={
+            "fields": {"price": "Netto", "stock": "Gone", "gtin": "Also gone"},
+            "fallbacks": {},
+            "stock_is_quantity": False,
+        },
     )
     assert mapping.fields["sku"] == "Kod"
     assert mapping.fields["name"] == "Titel"
@@ -214,11 +220,61 @@ def test_precedence_override_known_remembered_detection() -> None:
     assert "Pris" in mapping.unmapped
 
 
-def test_override_naming_a_missing_header_is_noted() -> None:
-    mapping = detect_mapping(["Namn", "Pris", "Lager"], override={"sku": "Nope", "bogus": "Namn"})
-    assert mapping.missing_required == ["sku"]
-    assert any("'Nope'" in note for note in mapping.notes)
+def test_override_naming_a_missing_header_is_an_error() -> None:
+    headers = ["Art.nr", "Namn", "Pris", "Netto pris", "Lager"]
+    mapping = detect_mapping(headers, override={"price": "Nettopriset", "bogus": "Namn"})
+    assert mapping.override_absent == {"price": "Nettopriset"}
+    assert mapping.fields["price"] == "Pris"  # detection still fills the field for a preview
     assert any("'bogus'" in note for note in mapping.notes)
+    with pytest.raises(MissingColumnsError) as info:
+        require_complete(mapping, headers, "netto.csv")
+    assert info.value.missing == [] and info.value.absent == {"price": "Nettopriset"}
+    message = str(info.value)
+    assert message.startswith("netto.csv: the mapping names header(s) the file does not have")
+    assert "price -> 'Nettopriset'" in message and "'Netto pris'" in message
+
+
+def test_remembered_mapping_keeps_quantity_reading_and_fallbacks() -> None:
+    headers = ["Artikelnummer", "Benämning", "Kampanjpris", "Pris", "Lagersaldo"]
+    first = detect_mapping(headers)
+    assert first.stock_is_quantity and first.fallbacks == {"price": ["Pris"]}
+    stored = json.loads(json.dumps(remembered_mapping(first)))  # as the database keeps it
+    again = detect_mapping(headers, remembered=stored)
+    assert again.fields == first.fields
+    assert again.fallbacks == first.fallbacks
+    assert again.stock_is_quantity
+    assert set(again.sources.values()) == {"remembered"}
+    assert remembered_fields(stored) == first.fields
+    # a remembered fallback header that is gone is dropped; the field itself still reads
+    fewer = detect_mapping(
+        ["Artikelnummer", "Benämning", "Kampanjpris", "Lagersaldo"], remembered=stored
+    )
+    assert fewer.fields["price"] == "Kampanjpris" and "price" not in fewer.fallbacks
+
+
+def test_an_older_flat_memory_reads_quantity_and_fallbacks_from_the_headers() -> None:
+    headers = ["Artikelnummer", "Benämning", "Kampanjpris", "Pris", "Lagersaldo"]
+    flat = {
+        "sku": "Artikelnummer",
+        "name": "Benämning",
+        "price": "Kampanjpris",
+        "stock": "Lagersaldo",
+    }
+    mapping = detect_mapping(headers, remembered=flat)
+    assert mapping.stock_is_quantity
+    assert mapping.fallbacks == {"price": ["Pris"]}
+    text_stock = detect_mapping(
+        ["SKU", "Name", "Price", "Lagerstatus"], remembered={"stock": "Lagerstatus"}
+    )
+    assert not text_stock.stock_is_quantity
+
+
+def test_a_remembered_text_stock_column_stays_text() -> None:
+    headers = ["SKU", "Name", "Price", "Lagerstatus", "Lagersaldo"]
+    first = detect_mapping(headers)
+    assert first.fields["stock"] == "Lagerstatus" and not first.stock_is_quantity
+    again = detect_mapping(headers, remembered=remembered_mapping(first))
+    assert again.fields == first.fields and not again.stock_is_quantity
 
 
 def test_require_complete() -> None:

@@ -169,7 +169,93 @@ def test_dry_run_changes_nothing_and_prices_are_dot_strings(env, tmp_path: Path)
     assert set(report) == {"format", "encoding", "mapping", "counts", "offers", "errors"}
     assert report["offers"][0]["price"] == "1234.50"
     assert report["offers"][0]["row"] == 2
+    assert report["counts"]["would_insert"] == 3  # no "message": the real run would succeed
     assert active(factory) == 0
+
+
+def test_dry_run_says_what_the_real_run_would_change_or_refuse(env, tmp_path: Path) -> None:
+    settings, factory = env
+    ingest(env, swedish_feed(tmp_path / "a.csv", 10))
+    fewer = swedish_feed(tmp_path / "b.csv", 3)
+    report = dry_run(factory, settings, fewer, "tandab", FeedOptions())
+    assert report["counts"]["would_withdraw"] == 7 and report["counts"]["unchanged"] == 3
+    assert "withdraw 7 of 10" in report["message"]
+    real = ingest(env, fewer)
+    assert real.status == "rejected" and "withdraw 7 of 10" in (real.message or "")
+    changed = swedish_feed(tmp_path / "c.csv", 9, price="149,00")
+    counts = dry_run(factory, settings, changed, "tandab", FeedOptions())["counts"]
+    assert (counts["would_update"], counts["would_withdraw"], counts["would_insert"]) == (9, 1, 0)
+    header_only = write_csv(tmp_path / "h.csv", [["Artikelnummer", "Benämning", "Pris", "Lager"]])
+    report = dry_run(factory, settings, header_only, "tandab", FeedOptions())
+    assert "no rows" in report["message"]
+    assert active(factory) == 10
+
+
+def test_reingesting_keeps_quantity_reading_and_price_fallbacks(env, tmp_path: Path) -> None:
+    feed = write_csv(
+        tmp_path / "saldo.csv",
+        [
+            ["Artikelnummer", "Benämning", "Kampanjpris", "Pris", "Lagersaldo"],
+            ["B1", "Sond", "79", "100", "1"],
+            ["B2", "Pincett", "", "200", "0"],
+            ["B3", "Spegel", "", "300", "12"],
+        ],
+    )
+    first = ingest(env, feed)
+    assert first.status == "succeeded" and first.counts["inserted"] == 3
+    with env[1]() as s:
+        before = {
+            o.sku: (str(o.price), o.stock_status, o.stock_quantity)
+            for o in s.scalars(select(Offer))
+        }
+    assert before["B1"] == ("79.00", "limited", 1)
+    assert before["B2"] == ("200.00", "out_of_stock", 0)
+    again = ingest(env, feed)
+    assert again.status == "succeeded" and again.counts["unchanged"] == 3
+    assert again.counts["updated"] == 0 and again.counts["withdrawn"] == 0
+    with env[1]() as s:
+        after = {
+            o.sku: (str(o.price), o.stock_status, o.stock_quantity)
+            for o in s.scalars(select(Offer))
+        }
+    assert after == before
+
+
+def test_a_rejected_row_keeps_its_stored_offer(env, tmp_path: Path) -> None:
+    ingest(env, swedish_feed(tmp_path / "a.csv", 4))
+    rows = [line.split(";") for line in (tmp_path / "a.csv").read_text().splitlines()]
+    rows[2][2] = "Pris på förfrågan"  # SKU-1's price is unreadable this time
+    out = ingest(env, write_csv(tmp_path / "b.csv", rows))
+    assert out.status == "succeeded"
+    assert out.counts["rejected"] == 1 and out.counts["kept"] == 1
+    assert out.counts["withdrawn"] == 0 and active(env[1]) == 4
+    with env[1]() as s:
+        kept = s.scalars(select(Offer).where(Offer.sku == "SKU-1")).one()
+    assert kept.withdrawn_at is None and str(kept.price) == "199.00"
+    assert any(e["row"] == 3 and e["field"] == "price" for e in out.errors)
+
+
+def test_a_mapping_file_naming_an_absent_header_rejects_the_run(env, tmp_path: Path) -> None:
+    out = ingest(env, swedish_feed(tmp_path / "a.csv", 2), mapping={"price": "Nettopriset"})
+    assert out.status == "rejected"
+    assert "price -> 'Nettopriset'" in (out.message or "")
+    assert active(env[1]) == 0
+
+
+def test_a_duplicate_sku_whose_last_row_is_rejected_is_reported(env, tmp_path: Path) -> None:
+    feed = write_csv(
+        tmp_path / "dup.csv",
+        [
+            ["Artikelnummer", "Benämning", "Pris", "Lagerstatus"],
+            ["H3", "Sond", "100", "I lager"],
+            ["H3", "Sond", "gratis", "I lager"],
+        ],
+    )
+    out = ingest(env, feed)
+    assert out.status == "succeeded" and out.counts["inserted"] == 1
+    by_row = {(e["row"], e["field"]): e for e in out.errors}
+    assert "row 3 has it too but was rejected" in by_row[(2, "sku")]["message"]
+    assert by_row[(3, "price")]["severity"] == "error"
 
 
 def test_upload_is_archived_content_addressed(env, tmp_path: Path) -> None:
