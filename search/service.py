@@ -48,7 +48,8 @@ from ranking.scoring import (
     text_contribution,
 )
 from ranking.signals import RetailerQuality
-from search.analysis.analyzer import Analyzer
+from search.analysis.analyzer import Analyzer, shipped_synonyms
+from search.analysis.tokens import normalize, tokenize
 from search.documents import StoredOffer, StoredProduct
 from search.errors import InvalidSearchRequest
 from search.protocol import (
@@ -65,6 +66,7 @@ DEFAULT_CANDIDATES = 200
 SEMANTIC_MIN_COSINE = 0.4  # unrelated dental products sit at 0.2-0.36 with MiniLM
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
+SUGGEST_MIN_LETTERS = 3  # Swedish search words are offered from the third letter
 _RETAILER_RELOAD_SECONDS = 5.0
 _OFFER_CACHE_LIMIT = 50_000
 _AVAILABILITY_ORDER = (
@@ -601,7 +603,34 @@ class SearchService:
     # ---------------------------------------------------------------- other reads
 
     def suggest(self, q: str, limit: int = 8) -> list[str]:
-        return self.backend.suggest(q, limit)
+        """Search-box completions: Swedish search words that find products (the catalog is
+        mostly English, so "tand" would otherwise complete to nothing), then the backend's
+        name/brand/category completions; never just the text typed."""
+        typed = " ".join(tokenize(normalize(q)))
+        words = self._vocabulary_completions(typed, limit)
+        names = [s for s in self.backend.suggest(q, limit) if s != typed]
+        mixed = words[: max(limit // 2, limit - len(names))] + names + words
+        return list(dict.fromkeys(mixed))[:limit]
+
+    def _vocabulary_completions(self, typed: str, limit: int) -> list[str]:
+        """Swedish headwords of the synonym table beginning with ``typed`` that match at least
+        one product, most matches first (checks at most ``2 * limit`` of them)."""
+        if len(typed) < SUGGEST_MIN_LETTERS:
+            return []
+        found: list[tuple[int, str]] = []
+        for word in shipped_synonyms().swedish_starting_with(typed)[: 2 * limit]:
+            if word == typed:
+                continue
+            query = BackendQuery(
+                query=self.backend.analyze_query(word),
+                limit=1,
+                facets=False,
+                include_documents=False,
+            )
+            total = self.backend.search(query).total
+            if total:
+                found.append((-total, word))
+        return [word for _, word in sorted(found)]
 
     def product_offers(self, product_id: int, config_name: str = "default") -> list[RankedOffer]:
         """The product's active offers, ranked, read from the database (product page)."""

@@ -25,6 +25,11 @@ def _shipped_synonyms(path: Path) -> SynonymMap:
     return load_synonyms(path)
 
 
+def shipped_synonyms() -> SynonymMap:
+    """The synonym table every index generation is analyzed with (loaded once)."""
+    return _shipped_synonyms(DEFAULT_SYNONYM_FILE)
+
+
 def catalog_words(tokens: Iterable[str]) -> set[str]:
     """The tokens worth learning as compound parts: alphabetic, four letters or more."""
     return {t for t in tokens if len(t) >= 4 and t.isalpha()}

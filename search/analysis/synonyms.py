@@ -7,6 +7,7 @@ are served: a Swedish query term expands to English phrases and vice versa.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -67,6 +68,8 @@ class SynonymMap:
                 _add(self._en[_key(english, stem_en)], entry.swedish)
             if len(entry.swedish) == 1:
                 self._sv_surface.setdefault(entry.swedish[0], sv_key)
+        # Swedish headwords as typed (the table's surface forms), sorted for prefix lookups
+        self._sv_sorted = sorted({" ".join(e.swedish) for e in self.entries})
         self.max_phrase_len = max(
             [len(e.swedish) for e in self.entries]
             + [len(p) for e in self.entries for p in e.english]
@@ -83,6 +86,16 @@ class SynonymMap:
     def swedish_for(self, english: Phrase) -> list[Phrase]:
         """Swedish words/phrases for an English word or phrase (any inflection)."""
         return list(self._en.get(_key(english, stem_en), ()))
+
+    def swedish_starting_with(self, prefix: str) -> list[str]:
+        """The Swedish headwords (words and phrases) that begin with ``prefix``, sorted."""
+        start = bisect.bisect_left(self._sv_sorted, prefix)
+        out = []
+        for word in self._sv_sorted[start:]:
+            if not word.startswith(prefix):
+                break
+            out.append(word)
+        return out
 
     def closest_swedish(self, token: str, max_distance: int) -> str | None:
         """The Swedish headword within ``max_distance`` edits of ``token`` (typo repair)."""

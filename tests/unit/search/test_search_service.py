@@ -23,6 +23,7 @@ from catalog.models import (
 )
 from ranking.config import RankingConfig
 from ranking.rules import Rule
+from search.analysis.analyzer import shipped_synonyms
 from search.documents import build_documents
 from search.errors import InvalidSearchRequest
 from search.service import SearchRequest, SearchService
@@ -356,6 +357,29 @@ def test_product_offers_from_database(
 def test_suggest(backend: TantivyBackend, catalog: sessionmaker[Session]) -> None:
     suggestions = _service(backend, catalog).suggest("nitril")
     assert "nitrilhandskar" in suggestions
+
+
+def test_suggest_offers_swedish_search_words_that_find_products(
+    backend: TantivyBackend, catalog: sessionmaker[Session]
+) -> None:
+    service = _service(backend, catalog)
+    # "kompo" completes to the Swedish word "komposit", which finds the composite (whose name
+    # is English); Swedish words that find nothing here ("kompress") are not offered
+    assert "komposit" in service.suggest("kompo")
+    assert "kompress" not in service.suggest("kompr")
+    assert "diamantborr" not in service.suggest("diamant")  # no bur in this catalog
+    assert "handskar" not in service.suggest("handskar")  # never just the text typed
+    assert service._vocabulary_completions("ko", 8) == []  # from the third letter
+    assert service._vocabulary_completions("kom", 8) == ["komposit"]
+    assert len(service.suggest("hand", limit=2)) <= 2
+
+
+def test_synonym_table_lists_swedish_headwords_by_prefix() -> None:
+    table = shipped_synonyms()
+    words = table.swedish_starting_with("avtryck")
+    assert words == sorted(words) and "avtrycksmaterial" in words
+    assert all(w.startswith("avtryck") for w in words)
+    assert table.swedish_starting_with("zzzz") == []
 
 
 @pytest.mark.parametrize(
