@@ -37,10 +37,14 @@ REQUIRED_FIELDS: tuple[str, ...] = ("sku", "name", "price", "stock")
 
 @dataclass(frozen=True, slots=True)
 class RawRow:
-    """One logical record of a feed: its 1-based row number in the file and its cells."""
+    """One logical record of a feed: its 1-based row number in the file and its cells.
+
+    ``problem``: why the reader could not read the row as it stands (its cells are kept, so
+    the row's SKU is still known); the row is rejected with that message."""
 
     row: int
     values: dict[str, str]
+    problem: str | None = None
 
 
 @dataclass(slots=True)

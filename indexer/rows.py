@@ -165,6 +165,8 @@ def normalize_row(
     low_stock_threshold: int = DEFAULT_LOW_STOCK,
 ) -> tuple[OfferRecord | None, list[RowError]]:
     """Normalize one row; the record is None when the row has errors (not just warnings)."""
+    if raw.problem is not None:
+        return None, [RowError(raw.row, "row", "", raw.problem)]
     plan = _plan_for(mapping)
     values = raw.values
     row = raw.row

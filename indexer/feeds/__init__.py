@@ -24,6 +24,7 @@ from indexer.feeds.detect import (
     classify_headers,
     decode_head,
     detect_encoding,
+    detect_file_encoding,
     sniff_delimiter,
     sniff_format,
 )
@@ -36,7 +37,7 @@ from indexer.feeds.errors import (
 )
 from indexer.feeds.excel_reader import ExcelFile
 from indexer.feeds.json_reader import read_json, read_jsonl, read_jsonld
-from indexer.feeds.limits import ENCODING_PREFIX_BYTES, HEAD_BYTES, check_file_size, read_prefix
+from indexer.feeds.limits import HEAD_BYTES, check_file_size, read_prefix
 from indexer.feeds.platforms import (
     PlatformRows,
     apply_google_tsv,
@@ -110,7 +111,7 @@ def read_feed(
         return _read_xlsx(path, file)
     if fmt in ("google_rss", "woocommerce_wxr"):
         return _read_xml(path, fmt, file, xml_encoding(head))
-    encoding = detect_encoding(read_prefix(path, ENCODING_PREFIX_BYTES))
+    encoding = detect_file_encoding(path)
     if fmt == "jsonld":
         headers, rows, mapping = read_jsonld(path, encoding=encoding, file=file)
         return FeedTable("jsonld", encoding, headers, iter(rows), known_mapping=mapping)

@@ -4,6 +4,20 @@ Row numbers are physical line numbers where a record starts (the header is line 
 is the first line), so a retailer can find the row in a text editor. A record's quoted
 fields may span lines (Magento). Memory stays flat: one record at a time, bounded by
 ``max_line_bytes``.
+
+The header is the first of the first 20 non-empty records with two or more non-empty cells
+(`indexer.feeds.detect.header_index`): title lines and Excel's ``sep=;`` line above it are
+skipped, and row numbers stay the file's line numbers.
+
+Records that do not fit the header:
+
+* fewer cells: the missing ones are empty, except for the last record of a file that ends
+  without a line break, when it also has fewer cells than the record before it: the file was
+  cut off mid-row, and `TruncatedFeed` is raised (as for a file ending inside quotes).
+* more non-empty cells than the header row has: a value holds an unquoted delimiter (a
+  decimal comma in a comma-separated file) and every column after it is shifted. The row is
+  yielded with a ``problem`` (`too_wide`), so the row normalizer rejects it with that message
+  and the other rows go on. Empty extra cells (a trailing delimiter) are fine.
 """
 
 from __future__ import annotations
@@ -15,6 +29,7 @@ from contextlib import closing
 from pathlib import Path
 
 from indexer.errors import FeedFormatError, FeedTooLarge
+from indexer.feeds.detect import HEADER_SEARCH_ROWS, header_index
 from indexer.feeds.errors import TruncatedFeed
 from indexer.feeds.limits import RecordTracker, bounded_lines
 from indexer.records import RawRow
@@ -28,8 +43,11 @@ def _ensure_field_limit(limit: int) -> None:
 
 def _records(
     path: Path, encoding: str, delimiter: str, max_line_bytes: int, file: str
-) -> Generator[tuple[int, list[str]], None, None]:
-    """Yield ``(start_line, cells)`` for every non-empty record of the file."""
+) -> Generator[tuple[int, list[str], bool], None, None]:
+    """Yield ``(start_line, cells, ended)`` for every non-empty record of the file.
+
+    ``ended`` is False only for a last record with no line break after it.
+    """
     _ensure_field_limit(max_line_bytes)
     tracker = RecordTracker(limit=max_line_bytes, file=file)
     with path.open("r", encoding=encoding, newline="") as fh:
@@ -52,9 +70,11 @@ def _records(
             start = tracker.start
             if tracker.eof and tracker.quotes % 2:
                 _check_complete("".join(tracker.pending), delimiter, file, start)
+            # Only the file's last line can lack its line break (longer lines are refused).
+            ended = not tracker.pending or tracker.pending[-1].endswith(("\n", "\r"))
             tracker.next_record()
             if any(cells):
-                yield start, cells
+                yield start, cells, ended
 
 
 def _check_complete(text: str, delimiter: str, file: str, start: int) -> None:
@@ -89,8 +109,20 @@ def clean_headers(cells: list[str]) -> list[str]:
     return out
 
 
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def too_wide(cells: int, width: int, delimiter: str) -> str:
+    """What a row with more cells than the header reads as (see the module docstring)."""
+    name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+    return (
+        f"row has {cells} cells where the header has {width}: "
+        f"an unquoted {name} inside a value shifts the columns"
+    )
+
+
 class DelimitedFile:
-    """A delimited file whose header has been read; `rows()` streams the records after it."""
+    """A delimited file whose header has been found; `rows()` streams the records after it."""
 
     def __init__(
         self, path: Path, *, encoding: str, delimiter: str, max_line_bytes: int, file: str
@@ -100,26 +132,49 @@ class DelimitedFile:
         self.delimiter = delimiter
         self.max_line_bytes = max_line_bytes
         self.file = file
-        self.header_line = 0
-        self.headers: list[str] = []
+        sample: list[tuple[int, list[str]]] = []
         with closing(self._open()) as records:
-            for line, cells in records:
-                self.header_line = line
-                self.headers = clean_headers(cells)
-                break
+            try:
+                for line, cells, _ended in records:
+                    sample.append((line, cells))
+                    if len(sample) >= HEADER_SEARCH_ROWS:
+                        break
+            except FeedFormatError:
+                if not sample:
+                    raise  # else `rows()` meets the same error at its row, after the good rows
+        if not sample:
+            raise FeedFormatError("no header row found", file=file)
+        self.header_line, cells = sample[header_index([c for _, c in sample])]
+        self.headers = clean_headers(cells)
+        # Cells the header row spans, trailing blank names included: data there is kept.
+        self.header_cells = len(cells)
         if not self.headers:
             raise FeedFormatError("no header row found", file=file)
 
-    def _open(self) -> Generator[tuple[int, list[str]], None, None]:
+    def _open(self) -> Generator[tuple[int, list[str], bool], None, None]:
         return _records(self.path, self.encoding, self.delimiter, self.max_line_bytes, self.file)
 
     def rows(self) -> Iterator[RawRow]:
         headers = self.headers
         width = len(headers)
-        records = self._open()
-        next(records, None)  # the header record
-        for line, cells in records:
+        spanned = self.header_cells
+        previous = spanned
+        for line, cells, ended in self._open():
+            if line <= self.header_line:
+                continue
             n = len(cells)
+            if not ended and n < width and n < previous:
+                raise TruncatedFeed(
+                    f"the file ends in the middle of a row: the last row has {n} of the "
+                    f"header's {width} cells and no line break after it; was the file cut off?",
+                    file=self.file,
+                    row=line,
+                )
+            previous = n
+            if n > spanned and any(cells[spanned:]):
+                values = dict(zip(headers, cells, strict=False))
+                yield RawRow(line, values, problem=too_wide(n, spanned, self.delimiter))
+                continue
             values = dict(zip(headers, cells, strict=False))
             if n < width:
                 for name in headers[n:]:

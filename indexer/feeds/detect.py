@@ -3,6 +3,12 @@
 `sniff_format` looks at the first bytes of a file and returns one of `SUPPORTED_FORMATS`,
 one of `MANUFACTURER_FORMATS` (GUDID, BMEcat, Icecat: read by `valbar catalog import`),
 or one of ``"empty"``, ``"xls"``, ``"xml"``, ``"unknown"`` for content no reader takes.
+
+Where a table's header is (`header_index`, used for delimited text and workbooks alike): the
+first of the first 20 non-empty rows that has at least two non-empty cells. Rows above it
+with a single cell are titles ("Prislista Dentalgrossisten 2026", a merged banner) or Excel's
+``sep=;`` line, and are skipped; when none of the first 20 rows has two cells, the first row
+is the header. A ``sep=X`` first line also names the delimiter (`sep_hint`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,10 @@ import csv
 import io
 import json
 import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from indexer.feeds.limits import ENCODING_PREFIX_BYTES
 
 SUPPORTED_FORMATS: tuple[str, ...] = (
     "csv",
@@ -42,10 +52,28 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _XML_SKIP = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>)", re.S | re.I)
 _ROOT_TAG = re.compile(r"\s*<([A-Za-z_][\w:.\-]*)")
+_SEP_LINE = re.compile(r"\ufeff?sep=(.)[ \t]*\r?(?:\n|$)", re.I)
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+HEADER_SEARCH_ROWS = 20  # non-empty rows `header_index` looks at
+
+
+def header_index(rows: Sequence[Sequence[str]]) -> int:
+    """Index of the header among a table's first non-empty rows (see the module docstring)."""
+    for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if sum(1 for cell in cells if cell.strip()) >= 2:
+            return i
+    return 0
+
+
+def sep_hint(text: str) -> str | None:
+    """The delimiter named by Excel's ``sep=;`` first line, if the text starts with one."""
+    m = _SEP_LINE.match(text)
+    return m.group(1) if m else None
 
 
 def detect_encoding(prefix: bytes) -> str:
-    """Return the codec of a text file from its first bytes.
+    """Return the codec of a text file from its first bytes (see `detect_file_encoding`).
 
     BOMs win (``utf-8-sig``, ``utf-16``, ``utf-32``); BOM-less UTF-16 is recognised by its
     zero bytes; otherwise the prefix must decode as strict UTF-8, else ``cp1252`` (the usual
@@ -66,14 +94,42 @@ def detect_encoding(prefix: bytes) -> str:
             return "utf-16-le"
         if even_zero > 0.4 * half and odd_zero < 0.05 * half:
             return "utf-16-be"
+    return _eight_bit_codec(prefix)
+
+
+def _eight_bit_codec(sample: bytes) -> str:
+    """UTF-8 when ``sample`` decodes strictly as UTF-8, else cp1252, else latin-1."""
     try:
-        codecs.getincrementaldecoder("utf-8")(errors="strict").decode(prefix, final=False)
+        codecs.getincrementaldecoder("utf-8")(errors="strict").decode(sample, final=False)
     except UnicodeDecodeError:
         try:
-            prefix.decode("cp1252")
+            sample.decode("cp1252")
         except UnicodeDecodeError:
             return "latin-1"
         return "cp1252"
+    return "utf-8"
+
+
+def detect_file_encoding(path: Path) -> str:
+    """The codec of a text file: `detect_encoding` of its first MiB, and when that MiB is
+    plain ASCII (no evidence either way), the first MiB from the first non-ASCII byte on.
+
+    A cp1252 export whose first "å" comes after a megabyte of ASCII is thereby read as
+    cp1252; a file that shows valid UTF-8 first stays UTF-8, and a stray undecodable byte
+    further on is reported at its row by the reader. Reads 1 MiB at a time, once at most.
+    """
+    with path.open("rb") as fh:
+        prefix = fh.read(ENCODING_PREFIX_BYTES)
+        encoding = detect_encoding(prefix)
+        if encoding != "utf-8" or not prefix.isascii():
+            return encoding
+        while chunk := fh.read(ENCODING_PREFIX_BYTES):
+            found = _NON_ASCII.search(chunk)
+            if found is None:
+                continue
+            sample = chunk[found.start() :]
+            sample += fh.read(ENCODING_PREFIX_BYTES - len(sample))
+            return _eight_bit_codec(sample)
     return "utf-8"
 
 
@@ -95,12 +151,32 @@ def looks_binary(text: str) -> bool:
     return controls > len(sample) * 0.01
 
 
+def _title_lines(text: str) -> int:
+    """How many leading lines of ``text`` are titles: lines with one non-empty cell whichever
+    the delimiter, followed within `HEADER_SEARCH_ROWS` lines by one with more."""
+    seen = 0
+    for i, line in enumerate(text.splitlines()[:HEADER_SEARCH_ROWS]):
+        if not line.strip():
+            continue
+        if max(len([c for c in line.split(d) if c.strip()]) for d in DELIMITERS) >= 2:
+            return i if seen else 0
+        seen += 1
+    return 0
+
+
 def sniff_delimiter(text: str) -> str:
     """Pick the delimiter of a delimited text from its first records.
 
     Each candidate parses the sample; the winner gives a header of 2+ columns that most
-    following records agree with (a trailing delimiter counts as agreeing).
+    following records agree with (a trailing delimiter counts as agreeing). Title lines above
+    the header (`_title_lines`) are left out; a ``sep=X`` first line decides outright.
     """
+    hint = sep_hint(text)
+    if hint is not None:
+        return hint
+    titles = _title_lines(text)
+    if titles:
+        text = "".join(text.splitlines(keepends=True)[titles:])
     best = ","
     best_score: tuple[int, int] = (-1, -1)
     for delim in DELIMITERS:
@@ -128,13 +204,17 @@ def sniff_delimiter(text: str) -> str:
 
 
 def first_record(text: str, delimiter: str) -> list[str]:
+    """The header record of a delimited text's head (title rows skipped, see `header_index`)."""
+    rows: list[list[str]] = []
     try:
         for row in csv.reader(io.StringIO(text), delimiter=delimiter):
             if any(row):
-                return [cell.strip().removeprefix("\ufeff") for cell in row]
+                rows.append([cell.strip().removeprefix("\ufeff") for cell in row])
+            if len(rows) >= HEADER_SEARCH_ROWS:
+                break
     except csv.Error:
-        return []
-    return []
+        pass
+    return rows[header_index(rows)] if rows else []
 
 
 def _norm(header: str) -> str:

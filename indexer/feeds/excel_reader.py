@@ -1,38 +1,61 @@
 """Excel workbooks (.xlsx) streamed with openpyxl in read-only mode.
 
-The first sheet that holds any value is read; its first non-empty row is the header. Row
-numbers are sheet rows. Numbers come back as text without float artefacts: an integral
-``7310000000000.0`` is ``"7310000000000"`` and other floats keep Excel's 15 significant
-digits (``19.99``, not ``19.990000000000002``).
+Where the table is (see `indexer.feeds.detect.header_index`): the first sheet holding a
+plausible table is read, one whose first 20 non-empty rows contain a header (the first row
+with at least two non-empty cells; a title or merged banner above it has one) with at least
+one non-empty row below it. An "Info" sheet in front of "Produkter" is thereby passed over.
+When no sheet has such a table, the first sheet holding any value is read from its first
+non-empty row. Row numbers are sheet rows.
+
+Cells become text:
+
+* Numbers are exact and unambiguous (`indexer.normalize.price.number_text`): an integral
+  ``7310000000000.0`` is ``"7310000000000"``, other floats keep Excel's 15 significant digits
+  (``19.99``, not ``19.990000000000002``) and a fraction of three digits gets a fourth zero
+  (``12.345`` -> ``"12.3450"``) so price parsing never takes it for a thousands group.
+* An integer cell formatted with zero padding ("000000") reads as Excel shows it, ``000123``.
+  No other number format is applied (a price formatted ``#,##0.00 "kr"`` stays a number).
+* A formula without a saved result (a workbook written by a program and never opened in
+  Excel) reads as a sentence saying so (`formula_text`), so the row's error names the
+  problem instead of reporting an empty cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
 
 from indexer.errors import FeedFormatError
 from indexer.feeds.csv_reader import clean_headers
+from indexer.feeds.detect import HEADER_SEARCH_ROWS, header_index
 from indexer.feeds.errors import UnsupportedFeedFormat
+from indexer.normalize.price import number_text
 from indexer.records import RawRow
+
+_ZERO_PADDING = re.compile(r"0+")
+# A formula element in sheet XML, with or without a namespace prefix: <f>, <f t="shared" .../>.
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_SCAN_CHUNK = 1 << 20
 
 
 def format_number(value: float) -> str:
-    """Text of an Excel number as a person would have typed it."""
+    """Text of an Excel number: as Excel shows it in General format, exact and ungrouped."""
     if value != value or value in (float("inf"), float("-inf")):
         return str(value)
     if value.is_integer() and abs(value) < 1e21:
         return str(int(value))
-    text = format(value, ".15g")
-    if "e" in text:
-        text = format(Decimal(text), "f")
-    return text
+    return number_text(Decimal(format(value, ".15g")))
 
 
 def cell_text(value: object) -> str:
@@ -57,61 +80,147 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _sheet_rows(path: Path, file: str) -> Generator[tuple[str, int, list[str]], None, None]:
-    """Yield ``(sheet, row_number, cells)`` of non-empty rows of the first non-empty sheet."""
+def formula_text(formula: object) -> str:
+    """What a formula cell without a saved result reads as."""
+    text = getattr(formula, "text", formula)  # ArrayFormula keeps its text in .text
+    return f"formula without a saved value ({text}): open and save the file in Excel"
+
+
+def _number_format_text(value: int | float, number_format: str) -> str | None:
+    """Zero padding ("000000") of an integral number, the one format a SKU cell relies on."""
+    if not _ZERO_PADDING.fullmatch(number_format):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    number = int(value)
+    if number < 0:
+        return None
+    return str(number).zfill(len(number_format))
+
+
+def _text(cell: Any) -> str:
+    """A read-only cell's text: `cell_text`, plus zero-padding number formats."""
+    value = cell.value
+    if isinstance(value, int | float) and not isinstance(value, bool) and cell.has_style:
+        padded = _number_format_text(value, cell.number_format)
+        if padded is not None:
+            return padded
+    return cell_text(value)
+
+
+@contextmanager
+def _workbook(path: Path, file: str, *, data_only: bool = True) -> Iterator[Workbook]:
     # A file object, not the path: openpyxl would judge the file by its extension.
-    fh = path.open("rb")
+    with path.open("rb") as fh:
+        try:
+            wb = load_workbook(fh, read_only=True, data_only=data_only)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+            raise UnsupportedFeedFormat(
+                f"not a supported feed format: not a readable .xlsx workbook ({exc})", file=file
+            ) from exc
+        try:
+            yield wb
+        finally:
+            wb.close()
+
+
+def _has_formulas(path: Path, worksheet: Any) -> bool:
+    """Whether the sheet's XML holds any formula (scanned in chunks, not parsed)."""
+    member = getattr(worksheet, "_worksheet_path", None)
+    if not isinstance(member, str):
+        return True  # cannot tell: look at the formulas
     try:
-        wb = load_workbook(fh, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        fh.close()
-        raise UnsupportedFeedFormat(
-            f"not a supported feed format: not a readable .xlsx workbook ({exc})", file=file
-        ) from exc
-    try:
-        for ws in wb.worksheets:
-            found = False
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                cells = [cell_text(v) for v in values]
-                if any(cells):
-                    found = True
-                    yield ws.title, number, cells
-            if found:
-                return
-    finally:
-        wb.close()
-        fh.close()
+        with zipfile.ZipFile(path) as zf, zf.open(member) as xml:
+            tail = b""
+            while chunk := xml.read(_SCAN_CHUNK):
+                if _FORMULA_TAG.search(tail + chunk):
+                    return True
+                tail = chunk[-16:]
+    except KeyError:
+        return True
+    return False
+
+
+def _non_empty_rows(worksheet: Any) -> Iterator[tuple[int, list[str]]]:
+    for number, cells in enumerate(worksheet.iter_rows(), start=1):
+        texts = [_text(c) for c in cells]
+        if any(texts):
+            yield number, texts
+
+
+def _rows_with_formulas(values_ws: Any, formulas_ws: Any) -> Iterator[tuple[int, list[str]]]:
+    """Rows of a sheet with formulas: cached results, or `formula_text` where none is saved."""
+    pairs = zip(values_ws.iter_rows(), formulas_ws.iter_rows(), strict=False)
+    for number, (cells, formulas) in enumerate(pairs, start=1):
+        texts = [_text(c) for c in cells]
+        for i, (cell, formula) in enumerate(zip(cells, formulas, strict=False)):
+            if cell.value is None and formula.data_type == "f":
+                texts[i] = formula_text(formula.value)
+        if any(texts):
+            yield number, texts
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    sheet: str
+    header_row: int
+    header: list[str]
+
+
+def _find_table(wb: Workbook) -> _Table | None:
+    """The first sheet with a plausible table, else the first sheet holding any value."""
+    fallback: _Table | None = None
+    for ws in wb.worksheets:
+        sample: list[tuple[int, list[str]]] = []
+        for row in _non_empty_rows(ws):
+            sample.append(row)
+            if len(sample) > HEADER_SEARCH_ROWS:
+                break
+        if not sample:
+            continue
+        at = header_index([cells for _, cells in sample])
+        number, cells = sample[at]
+        table = _Table(ws.title, number, cells)
+        if sum(1 for c in cells if c.strip()) >= 2 and len(sample) > at + 1:
+            return table
+        if fallback is None:
+            fallback = table
+    return fallback
 
 
 class ExcelFile:
-    """A workbook whose header row has been found; `rows()` streams the rows below it."""
+    """A workbook whose table has been found; `rows()` streams the rows below its header."""
 
     def __init__(self, path: Path, *, file: str) -> None:
         self.path = path
         self.file = file
-        self.headers: list[str] = []
-        self.sheet = ""
-        self.header_row = 0
-        rows = _sheet_rows(path, file)
-        try:
-            for sheet, number, cells in rows:
-                self.sheet, self.header_row, self.headers = sheet, number, clean_headers(cells)
-                break
-        finally:
-            rows.close()
-        if not self.headers:
+        with _workbook(path, file) as wb:
+            table = _find_table(wb)
+        if table is None:
             raise FeedFormatError("workbook has no data in any sheet", file=file)
+        self.sheet = table.sheet
+        self.header_row = table.header_row
+        self.headers = clean_headers(table.header)
 
     def rows(self) -> Iterator[RawRow]:
         headers = self.headers
         width = len(headers)
-        for _sheet, number, cells in _sheet_rows(self.path, self.file):
-            if number <= self.header_row:
-                continue
-            values = dict(zip(headers, cells, strict=False))
-            for name in headers[len(cells) :]:
-                values[name] = ""
-            for i in range(width, len(cells)):
-                if cells[i]:
-                    values[f"column_{i + 1}"] = cells[i]
-            yield RawRow(number, values)
+        with ExitStack() as stack:
+            ws = stack.enter_context(_workbook(self.path, self.file))[self.sheet]
+            if _has_formulas(self.path, ws):
+                with_formulas = stack.enter_context(
+                    _workbook(self.path, self.file, data_only=False)
+                )
+                rows = _rows_with_formulas(ws, with_formulas[self.sheet])
+            else:
+                rows = _non_empty_rows(ws)
+            for number, cells in rows:
+                if number <= self.header_row:
+                    continue
+                values = dict(zip(headers, cells, strict=False))
+                for name in headers[len(cells) :]:
+                    values[name] = ""
+                for i in range(width, len(cells)):
+                    if cells[i]:
+                        values[f"column_{i + 1}"] = cells[i]
+                yield RawRow(number, values)

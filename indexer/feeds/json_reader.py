@@ -2,8 +2,11 @@
 wrappers, JSON Lines, and schema.org JSON-LD Product markup (also inside HTML or text).
 
 Nested objects are flattened to dotted keys (``offers.price``); lists of scalars are joined
-with ``", "``; lists of objects get an index (``images.0.src``). Numbers are kept exactly as
-written in the file. Headers are the keys of the first rows; keys first met later are
+with ``", "``; lists of objects get an index (``images.0.src``). Integers are kept exactly as
+written in the file; other numbers become exact plain decimals
+(`indexer.normalize.price.number_text`: ``1.234e3`` -> ``"1234"``, ``12.345`` ->
+``"12.3450"``) so price parsing never reads a JSON number with Swedish thousands rules.
+Headers are the keys of the first rows; keys first met later are
 appended to ``FeedTable.headers`` while the rows stream.
 """
 
@@ -12,12 +15,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
 from indexer.errors import FeedFormatError, FeedTooLarge
 from indexer.feeds.errors import TruncatedFeed
 from indexer.feeds.limits import RecordTracker, bounded_lines
+from indexer.normalize.price import number_text
 from indexer.records import RawRow
 
 WRAPPER_KEYS = ("products", "items", "offers", "data", "entries", "results")
@@ -26,8 +31,13 @@ _CHUNK = 1 << 20
 _WS = " \t\r\n"
 
 
+def json_number(text: str) -> str:
+    """Text of a JSON number with a fraction or exponent (see the module docstring)."""
+    return number_text(Decimal(text))
+
+
 def _decoder() -> json.JSONDecoder:
-    return json.JSONDecoder(parse_float=str, parse_int=str)
+    return json.JSONDecoder(parse_float=json_number, parse_int=str)
 
 
 def scalar_text(value: object) -> str:
@@ -294,7 +304,7 @@ _JSONLD_MAPPING: dict[str, tuple[str, ...]] = {
 def jsonld_blocks(text: str) -> Iterator[object]:
     """Every JSON value in ``text``: a whole JSON document, ``<script type=ld+json>`` blocks,
     or blocks starting at the beginning of a line inside a text container."""
-    decoder = json.JSONDecoder(parse_float=str, parse_int=str)
+    decoder = _decoder()
     stripped = text.strip()
     if stripped[:1] in ("{", "["):
         try:

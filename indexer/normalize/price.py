@@ -13,6 +13,10 @@ Separator rules (Swedish retail context):
 
 Amounts are quantized to 0.01 (half-up). Negative amounts, empty cells and text such as
 "Pris på förfrågan" raise :class:`PriceError`.
+
+Cells that were numbers in the file (Excel number cells, JSON numbers) are not text a person
+typed: readers render them with :func:`number_text`, a plain decimal that these rules read
+back as exactly that number (``12.345`` becomes ``"12.3450"``, never a thousands group).
 """
 
 from __future__ import annotations
@@ -120,6 +124,36 @@ def currency_code(token: str) -> str | None:
     if len(folded) == 3 and folded.isascii() and folded.isalpha():
         return folded.upper()
     return None
+
+
+def number_text(value: Decimal | int | float) -> str:
+    """Text of a numeric cell (not typed text) that `parse_price` reads as exactly ``value``.
+
+    Plain positional notation with "." as decimal separator and no grouping, digits as given
+    (``1.234e3`` -> ``"1234"``, ``19.90`` -> ``"19.90"``, ``1e-7`` -> ``"0.0000001"``). A
+    fraction of exactly three digits gets a fourth, zero, digit (``12.345`` -> ``"12.3450"``)
+    so the thousands rule above never applies.
+    Floats are taken by their shortest repr (``0.1`` is 0.1, not 0.1000000000000000055...),
+    integral ones without a fraction (``12.0`` -> ``"12"``).
+    Non-finite values and magnitudes beyond 1e30 keep Python's text; below 1e-20 is ``"0"``.
+    """
+    if isinstance(value, bool | int):
+        return str(int(value))
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        number = Decimal(repr(value))
+    else:
+        number = value
+    if not number.is_finite() or number.adjusted() > 30:
+        return str(value)
+    if number.adjusted() < -20:
+        return "0"
+    text = format(number, "f")
+    point = text.find(".")
+    if point >= 0 and len(text) - point - 1 == 3:
+        text += "0"
+    return text
 
 
 @lru_cache(maxsize=8192)

@@ -11,6 +11,14 @@ Rules, in order:
 3. Phrases are classified by keyword, most specific first: discontinued, backorder/pre-order
    ("Kommer snart" counts as backorder: it can be ordered or watched, not yet shipped), out of
    stock, limited, in stock. "Slut i lager, beställningsvara" is therefore backorder.
+   Negation: a clause (text between commas, semicolons, full stops, brackets) that holds both
+   an in-stock phrase and a negation word ("ej", "inte", "icke", "ingen", "inga", "nej",
+   "not", "no", "non") means out of stock, whatever the order: Swedish puts the negation
+   before a phrase ("Ej i lager", "Inte tillgänglig") and after the verb ("Finns ej",
+   "Finns inte i lager"), English forms say "not in stock" or "In stock: no". A negation in
+   another clause does not count ("I lager, ej returnerbar" is in stock), and backorder
+   wording still wins ("Ej i lager, beställningsvara"). Discontinued items ("Utgått") are
+   out of stock: `StockStatus` has no state of its own for them.
 4. A delivery time used as a stock phrase ("3-5 dagar", "Leveranstid 2 veckor") means the item
    can be ordered: in stock when it ships within 2 days, otherwise backorder, with
    ``delivery_days`` set to the upper bound.
@@ -140,6 +148,17 @@ _SCHEMA: dict[str, StockStatus] = {
 }
 _SCHEMA_URL = re.compile(r"(?:https?://)?(?:www\.)?schema\.org/(\w+)/?")
 
+_OUT_WORDS = re.compile(
+    r"\bslut\b|\bslutsåld|\bout[ _-]?of[ _-]?stock\b|\bsold ?out\b|\bunavailable\b|"
+    r"\bej lagervara\b|\bnej\b|\bsaknas\b|\bno stock\b"
+)
+_IN_WORDS = re.compile(
+    r"\bi lager\b|\bpå lager\b|\blagervara\b|\bin[ _-]?stock\b|\bavailable\b|"
+    r"\btillgänglig\b|\bfinns\b|\bleveransklar\b|\bskickas (?:idag|direkt)\b|\bja\b"
+)
+_NEGATION = re.compile(r"\b(?:ej|inte|icke|ingen|inga|nej|not|no|non)\b")
+_CLAUSE_BREAK = re.compile(r"[,;.!?()\[\]|]")
+
 _KEYWORDS: tuple[tuple[StockStatus, re.Pattern[str]], ...] = (
     (_OUT, re.compile(r"\b(?:utgått|utgången|discontinued|no longer available)\b")),
     (
@@ -150,14 +169,7 @@ _KEYWORDS: tuple[tuple[StockStatus, re.Pattern[str]], ...] = (
             r"\bmade to order\b|\bspecial order\b|\bpre[- ]?sale\b|\bexpected\b|\bväntas\b"
         ),
     ),
-    (
-        _OUT,
-        re.compile(
-            r"\bslut\b|\bslutsåld|\bej i lager\b|\binte i lager\b|\bnot in stock\b|"
-            r"\bout[ _-]?of[ _-]?stock\b|\bsold ?out\b|\bunavailable\b|\bnot available\b|"
-            r"\bej tillgänglig\b|\binte tillgänglig\b|\bej lagervara\b|\bnej\b"
-        ),
-    ),
+    (_OUT, _OUT_WORDS),  # and negated in-stock phrases, see `_negated`
     (
         _LIMITED,
         re.compile(
@@ -165,14 +177,17 @@ _KEYWORDS: tuple[tuple[StockStatus, re.Pattern[str]], ...] = (
             r"\bfew left\b|\bonly \d+ left\b|\bendast \d+ kvar\b|\bbara \d+ kvar\b"
         ),
     ),
-    (
-        _IN,
-        re.compile(
-            r"\bi lager\b|\bpå lager\b|\blagervara\b|\bin[ _-]?stock\b|\bavailable\b|"
-            r"\btillgänglig\b|\bfinns\b|\bleveransklar\b|\bskickas (?:idag|direkt)\b|\bja\b"
-        ),
-    ),
+    (_IN, _IN_WORDS),
 )
+
+
+def _negated(text: str) -> bool:
+    """Whether a clause of ``text`` holds an in-stock phrase and a negation word."""
+    return any(
+        _NEGATION.search(clause) is not None and _IN_WORDS.search(clause) is not None
+        for clause in _CLAUSE_BREAK.split(text)
+    )
+
 
 _INTEGER = re.compile(r"[-+]?\d{1,9}(?:[.,]0+)?")
 _QUANTITY = re.compile(
@@ -237,8 +252,9 @@ def parse_stock(
         quantity = int(found_qty.group(1))
         return ParsedStock(status_for_quantity(quantity, low_stock_threshold), quantity)
 
+    negated = _negated(squashed)
     for candidate, pattern in _KEYWORDS:
-        if pattern.search(squashed):
+        if pattern.search(squashed) or (negated and pattern is _OUT_WORDS):
             status = candidate
             break
     quantity_in_text = _QUANTITY_IN_TEXT.search(squashed)

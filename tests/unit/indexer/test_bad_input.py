@@ -143,15 +143,17 @@ def test_cp1252_fallback_is_reported(tmp_path: Path) -> None:
 
 
 def test_undecodable_bytes_after_a_utf8_prefix(tmp_path: Path) -> None:
-    lines = [b"sku,name\n"] + [b"A%06d,Sond\n" % i for i in range(120_000)]
+    # The first line shows UTF-8 ("å"), so a bad byte 1.5 MB on is an error at its row; with
+    # no UTF-8 before it, the file would be read as cp1252 (see test_feed_edge_cases).
+    lines = ["sku,name\nA,Tandtråd\n".encode()] + [b"A%06d,Sond\n" % i for i in range(120_000)]
     lines.append(b"BAD,\xff\xfe broken\n")
     path = _write(tmp_path, b"".join(lines))
     table = _read(path)
     assert table.encoding == "utf-8"
-    with pytest.raises(FeedEncodingError, match=r"upload, row 120002: cannot decode") as err:
+    with pytest.raises(FeedEncodingError, match=r"upload, row 120003: cannot decode") as err:
         for _ in table.rows:
             pass
-    assert err.value.row == 120_002
+    assert err.value.row == 120_003
 
 
 def _huge_line_file(path: Path, header: bytes, size: int) -> None:

@@ -91,10 +91,13 @@ def test_trailing_delimiter_is_dropped(tmp_path: Path) -> None:
 
 
 def test_short_and_long_rows(tmp_path: Path) -> None:
-    data = b"sku,name,price\nA,B\nC,D,3,extra\n"
+    # A cell past the header row is a shifted row (see test_feed_edge_cases), unless the header
+    # row spans it with a blank name; empty extra cells (a trailing delimiter) are nothing.
+    data = b"sku,name,price,\nA,B\nC,D,3,extra\nE,F,4,,\n"
     rows = list(_read(_write(tmp_path, data)).rows)
     assert rows[0].values == {"sku": "A", "name": "B", "price": ""}
     assert rows[1].values == {"sku": "C", "name": "D", "price": "3", "column_4": "extra"}
+    assert rows[2].values == {"sku": "E", "name": "F", "price": "4"}
 
 
 def test_duplicate_and_blank_headers_are_named(tmp_path: Path) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from indexer.normalize.price import (
+    CENT,
     ParsedPrice,
     PriceError,
     currency_code,
     detect_currency,
     detect_vat,
+    number_text,
     parse_price,
 )
 
@@ -193,3 +195,40 @@ def test_never_raises_anything_but_price_error(text: str) -> None:
         return
     assert parsed.amount >= 0
     assert parsed.amount == parsed.amount.quantize(Decimal("0.01"))
+
+
+prices_in_files = st.decimals(
+    min_value=0, max_value=Decimal("9999999"), allow_nan=False, allow_infinity=False, places=4
+)
+
+
+@given(prices_in_files)
+def test_number_text_is_read_back_exactly(value: Decimal) -> None:
+    # A number cell is never read with the thousands rules: 12.345 is 12.35, not 12345.
+    text = number_text(value)
+    assert parse_price(text).amount == value.quantize(CENT, ROUND_HALF_UP)
+    assert Decimal(text) == value
+
+
+@given(st.floats(min_value=0, max_value=1e9, allow_nan=False))
+def test_number_text_of_floats_uses_their_shortest_repr(value: float) -> None:
+    assert parse_price(number_text(value)).amount == Decimal(repr(value)).quantize(
+        CENT, ROUND_HALF_UP
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("12.345"), "12.3450"),
+        (12.345, "12.3450"),
+        (Decimal("1.234E+3"), "1234"),
+        (Decimal("19.90"), "19.90"),
+        (1e-7, "0.0000001"),
+        (12.0, "12"),
+        (7310865004703, "7310865004703"),
+        (float("inf"), "inf"),
+    ],
+)
+def test_number_text(value: Decimal | float, text: str) -> None:
+    assert number_text(value) == text

@@ -140,3 +140,53 @@ def test_numbers_map_consistently(quantity: int, threshold: int) -> None:
 )
 def test_parse_delivery(text: str, days: int | None) -> None:
     assert parse_delivery(text) == days
+
+
+NEGATIVE_PHRASES = [
+    "Finns ej", "Inte på lager", "Ej på lager", "Finns inte", "Ej i lager", "Inte i lager",
+    "Finns ej i lager", "Tillfälligt slut", "Slutsåld", "Utgått", "Ej tillgänglig",
+    "Inte tillgänglig", "Saknas", "Nej", "Inga i lager", "Icke lagervara",
+    "not in stock", "Not available", "unavailable", "sold out", "discontinued",
+    "In stock: no", "Lagerstatus: finns ej", "Finns ej i lager (beställ hos oss)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", NEGATIVE_PHRASES)
+def test_negative_phrases_are_out_of_stock(text: str) -> None:
+    assert parse_stock(text).status is OUT
+
+
+POSITIVE_PHRASES = [
+    "i lager", "på lager", "finns i lager", "finns", "lagervara", "tillgänglig",
+    "in stock", "available", "leveransklar", "skickas idag",
+]  # fmt: skip
+spaces = st.sampled_from([" ", "  ", "\u00a0"])
+
+
+@given(st.sampled_from(POSITIVE_PHRASES), st.sampled_from(["ej", "inte", "not", "no"]), spaces)
+def test_a_negation_before_an_in_stock_phrase_flips_it(
+    phrase: str, negation: str, space: str
+) -> None:
+    assert parse_stock(phrase).status is IN
+    assert parse_stock(f"{negation}{space}{phrase}").status is OUT
+    assert parse_stock(f"{negation.upper()}{space}{phrase.title()}").status is OUT
+
+
+@given(st.sampled_from(["ej", "inte"]), st.sampled_from(["", " i lager", " på lager"]))
+def test_swedish_negation_after_finns_flips_it(negation: str, rest: str) -> None:
+    assert parse_stock(f"Finns {negation}{rest}").status is OUT
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I lager, ej returnerbar", ParsedStock(IN)),  # the negation is in another clause
+        ("Finns i lager. Ej i butik", ParsedStock(IN)),
+        ("Ej i lager, beställningsvara", ParsedStock(BACK)),  # backorder wording still wins
+        ("Inte i lager, leverans 3-5 dagar", ParsedStock(OUT, None, 5)),
+        ("Notering: i lager", ParsedStock(IN)),  # "not" only as a word
+        ("Ingen leveranstid, i lager", ParsedStock(IN)),
+    ],
+)
+def test_negation_scope(text: str, expected: ParsedStock) -> None:
+    assert parse_stock(text) == expected
