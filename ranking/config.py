@@ -406,14 +406,14 @@ def load_config(path: Path) -> RankingConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise UnknownConfig(path.stem, where=str(path)) from exc
+        raise UnknownConfig(path.stem) from exc  # the message never names a server path
     return config_from_toml(text, source=str(path))
 
 
 def config_path(name: str, config_dir: Path | None = None) -> Path:
     """Where the file of config ``name`` lives (names are plain file stems)."""
     if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise UnknownConfig(name, where="not a config name")
+        raise UnknownConfig(name)
     return (config_dir or DEFAULT_CONFIG_DIR) / f"{name}.toml"
 
 

@@ -7,6 +7,7 @@ through a throwaway ``SearchService`` whose config provider returns that config.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,11 +102,28 @@ def rule_rows(form: dict[str, str]) -> list[dict[str, str]]:
     return rows
 
 
-def _number(text: str) -> float | str:
+WEIGHT_PATTERN = r"\s*[0-9]*[.,]?[0-9]*\s*"
+"""The weight fields' HTML ``pattern``: a decimal comma or point (``0,5``, ``0.5``)."""
+
+
+def parse_number(text: str) -> float | None:
+    """A number typed the Swedish (``0,5``) or English (``0.5``) way; ``None`` if it is not."""
     try:
-        return float(text.replace(",", "."))
+        number = float("".join(text.split()).replace(",", "."))
     except ValueError:
-        return text  # validation names the field
+        return None
+    return number if math.isfinite(number) else None
+
+
+def bad_weights(form: dict[str, str]) -> list[tuple[str, str]]:
+    """``(factor, as typed)`` for every weight field that is not a number."""
+    typed = ((f, form.get(f"w_{f}", "").strip()) for f in FACTORS)
+    return [(f, text) for f, text in typed if text and parse_number(text) is None]
+
+
+def _number(text: str) -> float | str:
+    number = parse_number(text)
+    return text if number is None else number  # validation names the field
 
 
 def config_from_form(base: RankingConfig, form: dict[str, str]) -> RankingConfig:

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from starlette.requests import Request
 
 from marketplace.dates import LOCAL_TZ, as_utc
+from ui.messages_feeds import FEED_MESSAGES
 from ui.messages_market import MARKET_MESSAGES
 
 LANGS = ("sv", "en")
@@ -36,12 +37,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.skip": ("Hoppa till innehållet", "Skip to content"),
     "nav.language": ("Språk", "Language"),
     "nav.main": ("Huvudmeny", "Main menu"),
-    "footer.neutral": (
-        "Valbar säljer ingen placering. Ordningen bygger på leveransprecision, tillgänglighet "
-        "och kollegors omdömen före pris.",
-        "Valbar sells no placement. The order is based on delivery precision, availability "
-        "and colleagues' reviews before price.",
+    "footer.neutral": ("Valbar säljer ingen placering.", "Valbar sells no placement."),
+    "footer.order": (
+        "Ordningen bygger främst på {claim}.",
+        "The order is based mainly on {claim}.",
     ),
+    # ui.ranking_claim: the heaviest factors of the published ranking config
+    "claim.before_price": ("{factors} före pris", "{factors} before price"),
+    "claim.by_weight": ("{factors} (störst vikt först)", "{factors} (largest weight first)"),
+    "claim.no_price": (
+        "{factors}; priset påverkar inte ordningen",
+        "{factors}; price does not affect the order",
+    ),
+    "claim.and": ("och", "and"),
     # search
     "search.title": ("Sök produkter", "Search products"),
     "search.label": (
@@ -49,12 +57,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Search product, item number or GTIN",
     ),
     "search.placeholder": (
-        "t.ex. nitrilhandskar, komposit, 07312345678901",
-        "e.g. nitrile gloves, composite, 07312345678901",
+        "t.ex. avtrycksmaterial, komposit, 00858466005301",
+        "e.g. impression material, composite, 00858466005301",
     ),
     "search.button": ("Sök", "Search"),
     "search.suggestions": ("Förslag", "Suggestions"),
-    "search.results": ("{total} produkter", "{total} products"),
+    "search.results": ("{n} produkter", "{n} products"),
+    "search.results_one": ("{n} produkt", "{n} product"),
     "search.took": ("({ms} ms)", "({ms} ms)"),
     "search.relaxed": (
         "Ingen produkt innehöll alla ord; visar träffar på något av orden.",
@@ -87,7 +96,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.best_offer": ("Bästa erbjudande", "Best offer"),
     "search.from": ("från {retailer}", "from {retailer}"),
     "search.offers": ("{n} erbjudanden", "{n} offers"),
+    "search.offers_one": ("{n} erbjudande", "{n} offer"),
     "search.price_range": ("{low} – {high}", "{low} – {high}"),
+    "search.price_from": ("från {price}", "from {price}"),
+    "search.price_format": (
+        "Ett belopp, t.ex. 100 eller 100,50",
+        "An amount, e.g. 100 or 100.50",
+    ),
+    "search.bad_price": (
+        "{field} ska vara ett belopp, t.ex. 100,50 (fick ”{value}”).",
+        "{field} must be an amount, e.g. 100.50 (got “{value}”).",
+    ),
+    "search.min_above_max": (
+        "Lägsta pris är högre än högsta pris.",
+        "The minimum price is above the maximum price.",
+    ),
     "search.no_offers": ("Inga erbjudanden just nu", "No offers right now"),
     "search.compare": ("Jämför", "Compare"),
     "search.compare_selected": ("Jämför valda (2–4)", "Compare selected (2–4)"),
@@ -134,11 +157,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "product.level": ("Nivå", "Level"),
     "product.package": ("Förpackning", "Package"),
     "product.offers": ("Erbjudanden", "Offers"),
-    "product.offers_intro": (
-        "Ordnade efter vad kliniker värderar: leveransprecision, tillgänglighet och omdömen "
-        "före pris.",
-        "Ordered by what clinics value: delivery precision, availability and reviews before price.",
-    ),
+    "product.offers_intro": ("Ordnade efter {claim}.", "Ordered by {claim}."),
     "product.no_offers": (
         "Ingen återförsäljare erbjuder produkten just nu.",
         "No retailer offers this product right now.",
@@ -200,6 +219,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retailer.value": ("Värde", "Value"),
     "retailer.basis": ("Underlag", "Basis"),
     "retailer.offers": ("{n} aktiva erbjudanden", "{n} active offers"),
+    "retailer.offers_one": ("{n} aktivt erbjudande", "{n} active offer"),
     "retailer.not_found": ("Återförsäljaren finns inte.", "No such retailer."),
     "signal.delivery_precision": ("Levererat i tid", "Delivered on time"),
     "signal.stock_accuracy": ("Korrekt lagerstatus", "Accurate stock status"),
@@ -304,10 +324,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The account is not linked to a retailer.",
     ),
     "portal.presentation_link": ("Er presentationssida", "Your presentation page"),
-    "portal.counts_done": (
-        "Nya {new}, ändrade {updated}, oförändrade {unchanged}, borttagna {withdrawn}",
-        "New {new}, updated {updated}, unchanged {unchanged}, withdrawn {withdrawn}",
-    ),
     "run.queued": ("I kö", "Queued"),
     "run.running": ("Pågår", "Running"),
     "run.succeeded": ("Klar", "Succeeded"),
@@ -361,6 +377,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Relativa vikter; de normaliseras till summan 1.",
         "Relative weights; normalized to sum to 1.",
     ),
+    "console.weight_format": ("Ett tal, t.ex. 0,5", "A number, e.g. 0.5"),
+    "console.bad_weight": (
+        "Vikten för {factor} ska vara ett tal, t.ex. 0,5 (fick ”{value}”).",
+        "The weight of {factor} must be a number, e.g. 0.5 (got “{value}”).",
+    ),
     "console.rules": ("Regler", "Rules"),
     "console.rules_intro": (
         "Per sökfråga: fäst (pin), dölj, lyft (boost) eller sänk (bury). Lämna id tomt för "
@@ -399,6 +420,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "console.metric": ("Mått", "Metric"),
     "console.queries": ("{n} frågor", "{n} queries"),
+    "console.queries_one": ("{n} fråga", "{n} query"),
     "console.publish": ("Publicera utkastet", "Publish the draft"),
     "console.published": ("Version {v} är publicerad.", "Version {v} is published."),
     "console.rollback": ("Rulla tillbaka", "Roll back"),
@@ -423,12 +445,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 MESSAGES.update(MARKET_MESSAGES)
+MESSAGES.update(FEED_MESSAGES)
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def translate(lang: str, key: str, **values: object) -> str:
+    """The text of ``key``; with ``n`` equal to 1, the singular ``<key>_one`` if it exists."""
     pair = MESSAGES.get(key)
+    if "n" in values and str(values["n"]).strip() == "1":
+        pair = MESSAGES.get(f"{key}_one", pair)
     if pair is None:
         return key
     text = pair[0] if lang == "sv" else pair[1]

@@ -106,7 +106,9 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "I accept the changes above",
     ),
     "checkout.summary": ("{n} återförsäljare", "{n} retailers"),
+    "checkout.summary_one": ("{n} återförsäljare", "{n} retailer"),
     "checkout.items": ("{n} artiklar", "{n} items"),
+    "checkout.items_one": ("{n} artikel", "{n} item"),
     "checkout.invoice_note": (
         "Varje återförsäljare fakturerar och levererar sin del. Rabatter och bonus gör ni upp "
         "direkt med återförsäljaren.",
@@ -114,6 +116,7 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "directly with the retailer.",
     ),
     "checkout.place": ("Lägg beställning ({n} ordrar)", "Place order ({n} orders)"),
+    "checkout.place_one": ("Lägg beställning ({n} order)", "Place order ({n} order)"),
     "checkout.back": ("Tillbaka till varukorgen", "Back to the cart"),
     # orders
     "orders.title": ("Ordrar", "Orders"),
@@ -178,6 +181,7 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
     # reviews
     "reviews.title": ("Omdömen", "Reviews"),
     "reviews.average": ("{stars} av 5 ({n} omdömen)", "{stars} of 5 ({n} reviews)"),
+    "reviews.average_one": ("{stars} av 5 ({n} omdöme)", "{stars} of 5 ({n} review)"),
     "reviews.rules": (
         "Omdömen skrivs av inloggade användare med namn och klinik. Omdömen på 2 eller lägre "
         "går först till återförsäljaren, som får svara innan de publiceras.",

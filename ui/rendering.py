@@ -14,6 +14,7 @@ from api.auth import csrf_token
 from catalog.models import User
 from ui import templates_dir
 from ui.i18n import LANG_COOKIE, LANGS, Formatter, pick_lang, translator
+from ui.ranking_claim import published_claim
 
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 NOTICES = frozenset(
@@ -81,6 +82,7 @@ def render(
         "csrf": lambda: csrf_token(request),
         "url_with": lambda path=None, **changes: url_with(request, path, **changes),
         "path": request.url.path,
+        "order_claim": published_claim(request, lang),
         "notice_key": notice_key
         if (notice_key := request.query_params.get("notice")) in NOTICES
         else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
@@ -121,21 +122,32 @@ def get_product(
     return public
 
 
-def parse_ids(raw: str) -> list[int]:
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
+IDS_FORMAT = "ids=1,2,3 or ids=1&ids=2&ids=3"
+MAX_IDS_LENGTH = 200
+
+
+def parse_ids(raw: str | Sequence[str]) -> list[int]:
+    """2-4 distinct product ids, given comma-separated, repeated (``ids=1&ids=2``) or both."""
+    values = [raw] if isinstance(raw, str) else list(raw)
+    if sum(len(v) for v in values) > MAX_IDS_LENGTH:
+        raise InvalidInput(
+            f"ids is too long; give 2 to 4 product ids as {IDS_FORMAT}",
+            errors=[{"loc": ["query", "ids"], "msg": "too long"}],
+        )
+    parts = [p.strip() for v in values for p in v.split(",") if p.strip()]
     try:
         ids = [int(p) for p in parts]
     except ValueError:
         ids = []
     if not ids or any(i < 1 or i > MAX_ID for i in ids):
         raise InvalidInput(
-            "ids must be a comma-separated list of product ids",
+            f"ids must be product ids, given as {IDS_FORMAT}",
             errors=[{"loc": ["query", "ids"], "msg": "not a list of product ids"}],
         )
     ids = list(dict.fromkeys(ids))
     if not 2 <= len(ids) <= 4:
         raise InvalidInput(
-            f"compare takes 2 to 4 distinct products, got {len(ids)}",
+            f"compare takes 2 to 4 distinct product ids ({IDS_FORMAT}), got {len(ids)}",
             errors=[{"loc": ["query", "ids"], "msg": "2 to 4 distinct ids"}],
         )
     return ids
@@ -143,12 +155,18 @@ def parse_ids(raw: str) -> list[int]:
 
 @router.get("/compare", response_model=ListResponse[ProductPublic], responses=problems(404, 422))
 def compare(
-    ids: Annotated[str, Query(max_length=200, description="2-4 product ids, comma-separated")],
     session: SessionDep,
     service: SearchDep,
     settings: SettingsDep,
+    ids: Annotated[
+        list[str],
+        Query(description="2-4 product ids: comma-separated (ids=1,2) or repeated (ids=1&ids=2)"),
+    ] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> ListResponse[ProductPublic]:
-    """Compare 2-4 products side by side. Example: ``GET /api/v1/compare?ids=1,2,3``"""
+    """Compare 2-4 products side by side.
+
+    Example: ``GET /api/v1/compare?ids=1,2,3`` or ``GET /api/v1/compare?ids=1&ids=2&ids=3``
+    """
     wanted = parse_ids(ids)
     found = _load(session, wanted)
     missing = [i for i in wanted if i not in found]

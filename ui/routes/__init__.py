@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ui.routes import account, clinic, console, me, portal, portal_market, reviews, shop
+from ui.routes import account, clinic, console, favicon, me, portal, portal_market, reviews, shop
 
 router = APIRouter(include_in_schema=False)
 router.include_router(clinic.router)
@@ -15,5 +15,6 @@ router.include_router(shop.router)
 router.include_router(reviews.router)
 router.include_router(me.router)
 router.include_router(portal_market.router)
+router.include_router(favicon.router)
 
 __all__ = ["router"]

@@ -18,7 +18,7 @@ from search.errors import InvalidSearchRequest
 from search.protocol import SortOrder
 from search.service import SearchRequest, SearchResponse
 from ui.explain_view import bars
-from ui.i18n import pick_lang
+from ui.i18n import pick_lang, translate
 from ui.rendering import render
 from ui.routes.reviews import review_section
 
@@ -38,14 +38,28 @@ def _int(value: str | None, low: int = 0) -> int | None:
     return number if number is None or number >= low else None
 
 
+PRICE_PATTERN = r"[0-9\s]*[.,]?[0-9]*"
+"""The price fields' HTML ``pattern``: digits, spaces and one decimal comma or point."""
+
+
 def _decimal(value: str | None) -> Decimal | None:
+    """An amount typed the Swedish (``100,50``, ``1 000``) or English way; ``None`` if not."""
     if not value:
         return None
+    text = "".join(value.split())  # spaces and no-break spaces between thousands
     try:
-        number = Decimal(value.replace(",", ".").replace(" ", ""))
+        number = Decimal(text.replace(",", "."))
     except InvalidOperation:
         return None
     return number if number.is_finite() and number >= 0 else None
+
+
+def _amount_text(value: Decimal | None, typed: str | None, lang: str) -> str:
+    """What a price field shows again: the parsed amount in the reader's style, else as typed."""
+    if value is None:
+        return (typed or "").strip()
+    text = format(value, "f")
+    return text.replace(".", ",") if lang == "sv" else text
 
 
 def _quality(session: Session, slugs: set[str]) -> dict[str, RetailerSignals]:
@@ -90,6 +104,14 @@ def search_page(
     wants_stock = in_stock == "1"
     days = _int(max_delivery_days)
     low, high = _decimal(min_price), _decimal(max_price)
+    lang = pick_lang(request)
+    problems = [
+        translate(lang, "search.bad_price", field=translate(lang, f"search.{name}"), value=typed)
+        for name, typed, parsed in (("min_price", min_price, low), ("max_price", max_price, high))
+        if typed and typed.strip() and parsed is None
+    ]
+    if low is not None and high is not None and low > high:
+        problems.append(translate(lang, "search.min_above_max"))
     order: SortOrder = sort if sort in SORTS else "relevance"  # type: ignore[assignment]
     page_no = _int(page, 1) or 1
     params: dict[str, Any] = {
@@ -105,8 +127,8 @@ def search_page(
         query or active or wants_stock or days is not None or low is not None or high is not None
     )
     result: SearchResponse | None = None
-    error: str | None = None
-    if searching:
+    error: str | None = " ".join(problems) or None
+    if searching and not (low is not None and high is not None and low > high):
         try:
             result = search.search(
                 SearchRequest(
@@ -156,6 +178,12 @@ def search_page(
             "facet_names": FACETS,
             "sorts": SORTS,
             "retailer_names": names,
+            "price_sorted": order in ("price_asc", "price_desc"),
+            "price_pattern": PRICE_PATTERN,
+            "price_text": {
+                "min_price": _amount_text(low, min_price, lang),
+                "max_price": _amount_text(high, max_price, lang),
+            },
         },
         user=user,
     )

@@ -16,6 +16,8 @@ from ranking.errors import InvalidConfig, RankingError
 from search.errors import SearchError
 from ui.console_state import (
     ACTIONS,
+    WEIGHT_PATTERN,
+    bad_weights,
     compare,
     config_from_form,
     form_of,
@@ -23,6 +25,7 @@ from ui.console_state import (
     metrics,
     rule_rows,
 )
+from ui.i18n import pick_lang, translate
 from ui.rendering import render
 
 router = APIRouter(prefix="/konsol")
@@ -65,6 +68,7 @@ def _page(
         "rules": rule_rows(values),
         "factors": FACTORS,
         "actions": ACTIONS,
+        "weight_pattern": WEIGHT_PATTERN,
         "errors": errors or [],
         "notice": notice,
         "q": q,
@@ -151,6 +155,13 @@ def save_draft(
     assert user is not None
     name = settings.ranking_config
     state = load_state(session, name)
+    lang = pick_lang(request)
+    typos = [
+        translate(lang, "console.bad_weight", factor=translate(lang, f"factor.{f}"), value=text)
+        for f, text in bad_weights(form)
+    ]
+    if typos:
+        return _page(request, session, search, name, user, form=form, errors=typos, status_code=422)
     try:
         cfg = config_from_form(state.draft, form)
     except InvalidConfig as exc:

@@ -15,6 +15,7 @@ from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer, User
 from catalog.settings import Settings
 from indexer.pipeline import FeedOptions, submit_feed
+from ui.feed_report import change_counts, field_label, match_counts, run_message, severity_label
 from ui.feed_uploads import (
     Preview,
     Staged,
@@ -24,6 +25,7 @@ from ui.feed_uploads import (
     stage_upload,
     staged,
 )
+from ui.i18n import pick_lang
 from ui.rendering import render
 
 router = APIRouter(prefix="/portal")
@@ -86,6 +88,7 @@ def _preview_page(
             "preview": result,
             "delta": delta,
             "allow_withdrawal": allow_withdrawal,
+            "labels": Labels(pick_lang(request)),
         },
         user=user,
     )
@@ -212,9 +215,28 @@ def _run(session: SessionDep, user: User, run_id: int) -> FeedRun | None:
     return run
 
 
-def _run_context(run: FeedRun) -> dict[str, Any]:
+class Labels:
+    """Row errors' field names and severities in the reader's language (templates)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def field(self, name: str) -> str:
+        return field_label(name, self.lang)
+
+    def severity(self, name: str) -> str:
+        return severity_label(name, self.lang)
+
+
+def _run_context(request: Request, run: FeedRun) -> dict[str, Any]:
+    lang = pick_lang(request)
+    counts = dict(run.counts or {})
     return {
         "run": run,
+        "message": run_message(run.message, lang),
+        "changes": change_counts(counts),
+        "matching": match_counts(counts),
+        "labels": Labels(lang),
         "finished": run.status in FINISHED,
         "percent": round(100 * (1.0 if run.status in FINISHED else run.progress or 0.0)),
         "errors": list(run.row_errors or [])[:SHOWN_RUN_ERRORS],
@@ -232,7 +254,7 @@ def run_page(request: Request, run_id: int, session: SessionDep, user: CurrentUs
         return render(
             request, "error.html", {"message_key": "error.not_found"}, user=user, status_code=404
         )
-    return render(request, "portal_run.html", _run_context(run), user=user)
+    return render(request, "portal_run.html", _run_context(request, run), user=user)
 
 
 @router.get("/korningar/{run_id}/status", response_class=HTMLResponse, name="ui_run_status")
@@ -245,4 +267,4 @@ def run_status(request: Request, run_id: int, session: SessionDep, user: Current
         return render(
             request, "error.html", {"message_key": "error.not_found"}, user=user, status_code=404
         )
-    return render(request, "partials/run_status.html", _run_context(run), user=user)
+    return render(request, "partials/run_status.html", _run_context(request, run), user=user)

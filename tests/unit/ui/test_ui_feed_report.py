@@ -1,0 +1,168 @@
+"""The portal's run summary: every count the run recorded, refusals and row errors in the
+reader's language (the indexer writes them in English for the CLI)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from catalog.db import transaction
+from catalog.models import FeedRun
+from indexer.jobs import factory_for
+from indexer.store import ChangePlan, ExistingOffer, withdrawal_refusal
+from tests.unit.ui.ui_support import UiEnv
+from ui.feed_report import change_counts, match_counts, run_message
+
+MASS = withdrawal_refusal(
+    ChangePlan(
+        withdraw=[ExistingOffer(i, "h", "k", None, False) for i in range(7)], active_before=10
+    ),
+    ratio=0.5,
+    allow=False,
+    delta=False,
+)
+
+
+def _add_run(env: UiEnv, **values: object) -> int:
+    with transaction(factory_for(env.settings)) as session:
+        run = FeedRun(
+            retailer_id=env.retailers["nordisk-dentaldepa"],
+            file_name="lager.csv",
+            sha256="1" * 64,
+            size_bytes=10,
+            progress=1.0,
+            **values,
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def test_mass_withdrawal_refusal_is_translated_and_points_to_the_checkbox() -> None:
+    assert MASS is not None and "--allow-mass-withdrawal" in MASS  # what the indexer says
+    sv = run_message(MASS, "sv")
+    assert sv is not None
+    assert sv.startswith("Flödet skulle ta bort 7 av 10 aktiva erbjudanden")
+    assert "--allow" not in sv and "Tillåt att fler än hälften" in sv
+    en = run_message(MASS, "en")
+    assert en is not None and "withdraw 7 of 10" in en and "--allow" not in en
+    assert run_message("lager.csv: the feed contains no rows; nothing was changed", "sv") == (
+        "lager.csv: filen innehåller inga rader; inget ändrades."
+    )
+    unusable = run_message("a: b.csv: none of the 4 rows could be used; nothing was changed", "sv")
+    assert unusable is not None and unusable.startswith("a: b.csv: ingen av de 4 raderna")
+    assert run_message("something new", "sv") == "something new"
+    assert run_message(None, "sv") is None
+
+
+def test_counts_cover_every_change_and_match() -> None:
+    counts = {
+        "inserted": 1,
+        "updated": 2,
+        "reactivated": 3,
+        "unchanged": 4,
+        "withdrawn": 5,
+        "kept": 6,
+        "matched_title": 1,
+        "matched_gtin": 7,
+        "unmatched": 2,
+        "review": 1,
+    }
+    assert [k for k, _n in change_counts(counts)] == [
+        "count.inserted",
+        "count.updated",
+        "count.reactivated",
+        "count.unchanged",
+        "count.withdrawn",
+        "count.kept",
+    ]
+    assert match_counts(counts) == [
+        ("match.gtin", 7),
+        ("match.title", 1),
+        ("match.unmatched", 2),
+        ("match.review", 1),
+    ]
+    assert change_counts({"rows": 3}) == []
+
+
+def test_run_page_shows_every_count(as_retailer: TestClient, env: UiEnv) -> None:
+    run_id = _add_run(
+        env,
+        status="succeeded",
+        counts={
+            "rows": 12,
+            "valid": 10,
+            "rejected": 2,
+            "errors": 2,
+            "warnings": 0,
+            "inserted": 4,
+            "updated": 3,
+            "reactivated": 2,
+            "unchanged": 1,
+            "withdrawn": 5,
+            "kept": 2,
+            "matched_gtin": 9,
+            "unmatched": 0,
+            "review": 0,
+        },
+        row_errors=[
+            {
+                "row": 4,
+                "field": "price",
+                "value": "x",
+                "message": "not a price",
+                "severity": "error",
+            },
+            {
+                "row": 5,
+                "field": "sku",
+                "value": "",
+                "message": "SKU is empty",
+                "severity": "warning",
+            },
+        ],
+    )
+    html = as_retailer.get(f"/portal/korningar/{run_id}").text
+    assert (
+        "nya 4, ändrade 3, återaktiverade 2, oförändrade 1, borttagna 5, "
+        "behållna (raden avvisades) 2"
+    ) in html
+    assert "via GTIN 9" in html
+    assert "<td>Pris</td>" in html and "<td>Artikelnummer</td>" in html
+    assert "<td>fel</td>" in html and "<td>varning</td>" in html
+    assert "<td>price</td>" not in html and "<td>error</td>" not in html
+    english = as_retailer.get(f"/portal/korningar/{run_id}?lang=en").text
+    assert "reactivated 2" in english and "kept (row rejected) 2" in english
+    assert "<td>Price</td>" in english and "<td>warning</td>" in english
+
+
+def test_refused_run_is_explained_in_swedish(as_retailer: TestClient, env: UiEnv) -> None:
+    run_id = _add_run(
+        env,
+        status="rejected",
+        message=MASS,
+        counts={
+            "rows": 3,
+            "valid": 3,
+            "rejected": 0,
+            "errors": 0,
+            "warnings": 0,
+            "would_withdraw": 7,
+            "active_before": 10,
+        },
+    )
+    html = as_retailer.get(f"/portal/korningar/{run_id}/status").text
+    assert "Flödet skulle ta bort 7 av 10 aktiva erbjudanden" in html
+    assert "--allow-mass-withdrawal" not in html
+    assert 'id="run-changes"' not in html  # nothing was changed: no change counts
+    parse_failed = _add_run(env, status="rejected", message="lager.csv: not a feed", counts={})
+    html = as_retailer.get(f"/portal/korningar/{parse_failed}/status").text
+    assert "0 rader" not in html  # no counts known: none claimed
+
+
+def test_preview_does_not_claim_what_it_does_not_know(as_retailer: TestClient) -> None:
+    from tests.unit.ui.test_ui_portal import _upload
+    from tests.unit.ui.ui_support import feed_bytes
+
+    html, _ = _upload(as_retailer, feed_bytes(rows=2, bad_rows=1))
+    assert 'id="preview-scope"' in html and "läser bara filen" in html
+    assert "<td>Pris</td>" in html and "<td>fel</td>" in html

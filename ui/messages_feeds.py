@@ -1,0 +1,57 @@
+"""UI text of feed runs in the retailer portal (counts, refusals, row errors), Swedish first
+and English; merged into ``ui.i18n.MESSAGES``."""
+
+from __future__ import annotations
+
+FEED_MESSAGES: dict[str, tuple[str, str]] = {
+    # what a finished run did with the stored offers: every count the run records
+    "count.inserted": ("nya {n}", "new {n}"),
+    "count.updated": ("ändrade {n}", "updated {n}"),
+    "count.reactivated": ("återaktiverade {n}", "reactivated {n}"),
+    "count.unchanged": ("oförändrade {n}", "unchanged {n}"),
+    "count.withdrawn": ("borttagna {n}", "withdrawn {n}"),
+    "count.kept": ("behållna (raden avvisades) {n}", "kept (row rejected) {n}"),
+    "portal.changes": ("Erbjudanden: {counts}", "Offers: {counts}"),
+    "portal.matching": (
+        "Koppling till tillverkarens produkter: {methods}",
+        "Linked to manufacturers' products: {methods}",
+    ),
+    "match.gtin": ("via GTIN {n}", "by GTIN {n}"),
+    "match.brand_mpn": ("via varumärke och art.nr {n}", "by brand and part number {n}"),
+    "match.mpn": ("via tillverkarens art.nr {n}", "by part number {n}"),
+    "match.title": ("via benämning {n}", "by name {n}"),
+    "match.manual": ("manuellt {n}", "manually {n}"),
+    "match.unmatched": ("utan koppling {n}", "not linked {n}"),
+    "match.review": ("till granskning {n}", "queued for review {n}"),
+    # refusals: nothing was changed
+    "refusal.mass_withdrawal": (
+        "Flödet skulle ta bort {n} av {total} aktiva erbjudanden (mer än {limit}); inget "
+        "ändrades. Är det avsikten: ladda upp filen igen och kryssa i ”Tillåt att fler än "
+        "hälften av våra aktiva artiklar tas bort”, eller skicka endast ändringar (delta).",
+        "The feed would withdraw {n} of {total} active offers (more than {limit}); nothing was "
+        "changed. If that is intended, upload the file again and tick “Allow withdrawing more "
+        "than half of our active items”, or send changes only (delta).",
+    ),
+    "refusal.empty": (
+        "{file}: filen innehåller inga rader; inget ändrades.",
+        "{file}: the file contains no rows; nothing was changed.",
+    ),
+    "refusal.unusable": (
+        "{file}: ingen av de {n} raderna kunde användas; inget ändrades. Se radfelen nedan.",
+        "{file}: none of the {n} rows could be used; nothing was changed. See the row errors "
+        "below.",
+    ),
+    "severity.error": ("fel", "error"),
+    "severity.warning": ("varning", "warning"),
+    # preview: what it knows (the file) and what it does not (the stored offers)
+    "portal.errors_shown": (
+        "Visar de första {shown} av {total}.",
+        "Showing the first {shown} of {total}.",
+    ),
+    "portal.preview_scope": (
+        "Förhandsgranskningen läser bara filen. Vad som blir nytt, ändrat eller borttaget "
+        "jämfört med era lagrade erbjudanden visas när flödet har körts.",
+        "The preview only reads the file. What becomes new, updated or withdrawn compared with "
+        "your stored offers is shown once the feed has run.",
+    ),
+}
