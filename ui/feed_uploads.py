@@ -20,6 +20,7 @@ from indexer.columns import detect_mapping
 from indexer.errors import FeedFormatError, MissingColumnsError
 from indexer.prepare import prepare_feed
 from indexer.records import CANONICAL_FIELDS, REQUIRED_FIELDS
+from indexer.store import ExistingOffer, plan_changes, withdrawal_refusal
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SAMPLE_ROWS = 10
@@ -77,6 +78,9 @@ class Preview:
     sample: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     unreadable: str | None = None
+    # what the run would do to the stored offers (message key, n); empty when not known
+    changes: list[tuple[str, int]] = field(default_factory=list)
+    would_refuse: tuple[int, int] | None = None  # (would withdraw, active): a mass withdrawal
     fields: tuple[str, ...] = CANONICAL_FIELDS
     required: tuple[str, ...] = REQUIRED_FIELDS
 
@@ -90,7 +94,13 @@ def preview(
     upload: Staged,
     remembered: Mapping[str, Any] | None,
     override: dict[str, str] | None,
+    stored: dict[str, ExistingOffer] | None = None,
+    *,
+    delta: bool = False,
+    allow_mass_withdrawal: bool = False,
 ) -> Preview:
+    """The file read and normalized; with ``stored`` (the retailer's offers by SKU) also what
+    the run would change, and whether it would be refused for withdrawing too many."""
     out = Preview(file_name=upload.file_name)
     try:
         prepared = prepare_feed(
@@ -117,6 +127,21 @@ def preview(
     out.mapping = dict(prepared.mapping.fields)
     out.sources = dict(prepared.mapping.sources)
     out.counts = prepared.counts()
+    if stored is not None and prepared.offers:
+        plan = plan_changes(stored, prepared.offers, delta=delta, held=prepared.held_skus)
+        out.changes = [
+            ("count.inserted", len(plan.new)),
+            ("count.updated", len(plan.changed)),
+            ("count.reactivated", len(plan.reactivated)),
+            ("count.unchanged", len(plan.unchanged)),
+            ("count.withdrawn", len(plan.withdraw)),
+            ("count.kept", len(plan.held)),
+        ]
+        refused = withdrawal_refusal(
+            plan, ratio=settings.mass_withdrawal_ratio, allow=allow_mass_withdrawal, delta=delta
+        )
+        if refused is not None:
+            out.would_refuse = (len(plan.withdraw), plan.active_before)
     out.sample = [o.as_dict() for o in prepared.offers[:SAMPLE_ROWS]]
     out.errors = [e.as_dict() for e in prepared.errors[:SHOWN_ERRORS]]
     return out

@@ -48,6 +48,19 @@ FEED_MESSAGES: dict[str, tuple[str, str]] = {
         "Visar de första {shown} av {total}.",
         "Showing the first {shown} of {total}.",
     ),
+    "portal.would_change": (
+        "Jämfört med era lagrade erbjudanden skulle körningen ge: {counts}",
+        "Compared with your stored offers the run would give: {counts}",
+    ),
+    "portal.would_refuse": (
+        "Flödet skulle ta bort {n} av {total} aktiva erbjudanden, mer än hälften: körningen "
+        "avvisas och inget ändras. Är det avsikten: ladda upp filen igen och kryssa i ”Tillåt "
+        "att fler än hälften av våra aktiva artiklar tas bort”, eller skicka endast ändringar "
+        "(delta).",
+        "The feed would withdraw {n} of {total} active offers, more than half: the run will be "
+        "refused and nothing changed. If that is intended, upload the file again and tick "
+        "“Allow withdrawing more than half of our active items”, or send changes only (delta).",
+    ),
     "portal.preview_scope": (
         "Förhandsgranskningen läser bara filen. Vad som blir nytt, ändrat eller borttaget "
         "jämfört med era lagrade erbjudanden visas när flödet har körts.",

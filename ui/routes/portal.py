@@ -15,6 +15,7 @@ from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer, User
 from catalog.settings import Settings
 from indexer.pipeline import FeedOptions, submit_feed
+from indexer.store import load_existing
 from ui.feed_report import change_counts, field_label, match_counts, run_message, severity_label
 from ui.feed_uploads import (
     Preview,
@@ -117,7 +118,15 @@ def upload(
             status_code=400,
         )
     upload_ = stage_upload(settings, retailer.id, file.file, file.filename)
-    result = preview(settings, upload_, dict(retailer.column_mapping or {}), None)
+    result = preview(
+        settings,
+        upload_,
+        dict(retailer.column_mapping or {}),
+        None,
+        load_existing(session, retailer.id),
+        delta=delta == "1",
+        allow_mass_withdrawal=allow_mass_withdrawal == "1",
+    )
     return _preview_page(
         request, user, retailer, upload_.token, result, delta == "1", allow_mass_withdrawal == "1"
     )
@@ -163,7 +172,15 @@ def repreview(
     if isinstance(upload_, Response):
         return upload_
     override = mapping_from_form(form)
-    result = preview(settings, upload_, dict(retailer.column_mapping or {}), override)
+    result = preview(
+        settings,
+        upload_,
+        dict(retailer.column_mapping or {}),
+        override,
+        load_existing(session, retailer.id),
+        delta=form.get("delta") == "1",
+        allow_mass_withdrawal=form.get("allow_mass_withdrawal") == "1",
+    )
     return _preview_page(
         request,
         user,

@@ -159,10 +159,17 @@ def test_refused_run_is_explained_in_swedish(as_retailer: TestClient, env: UiEnv
     assert "0 rader" not in html  # no counts known: none claimed
 
 
-def test_preview_does_not_claim_what_it_does_not_know(as_retailer: TestClient) -> None:
+def test_preview_says_what_the_run_would_change_and_refuse(
+    as_retailer: TestClient, env: UiEnv
+) -> None:
     from tests.unit.ui.test_ui_portal import _upload
     from tests.unit.ui.ui_support import feed_bytes
 
     html, _ = _upload(as_retailer, feed_bytes(rows=2, bad_rows=1))
-    assert 'id="preview-scope"' in html and "läser bara filen" in html
     assert "<td>Pris</td>" in html and "<td>fel</td>" in html
+    assert 'id="preview-changes"' in html and "skulle körningen ge: nya" in html
+    assert 'id="preview-scope"' not in html  # the stored offers were compared
+    # the retailer has 6 active offers and this file lists none of them
+    assert "nya 2, ändrade 0, återaktiverade 0, oförändrade 0, borttagna 6" in html
+    assert 'id="preview-refusal"' in html and "Flödet skulle ta bort 6 av 6" in html
+    assert "kryssa i ”Tillåt att fler än hälften" in html
