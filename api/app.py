@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.resources
 import importlib.util
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -125,6 +127,26 @@ def _include_ui(app: FastAPI) -> None:
         app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
 
 
+DOCS_ASSETS = "/docs-assets"
+
+
+def _include_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the files the ``fastapi-swagger`` package ships, so the API
+    docs work without internet access (FastAPI's default loads them from a CDN)."""
+    assets = importlib.resources.files("fastapi_swagger") / "resources"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(assets)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} – docs",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -168,7 +190,7 @@ def create_app(
             "Neutral, ad-free comparison of dental supply offers, ranked by service quality. "
             "Errors are RFC 9457 problem details (application/problem+json)."
         ),
-        docs_url="/docs",
+        docs_url=None,  # served by _include_docs from packaged assets, no CDN
         openapi_url="/openapi.json",
         lifespan=lifespan,
     )
@@ -188,6 +210,7 @@ def create_app(
     api.include_router(marketplace.router)
     app.include_router(api)
     app.include_router(health.router)
+    _include_docs(app)
     _include_ui(app)
 
     app.add_middleware(NewSessionCookieMiddleware, settings=settings)

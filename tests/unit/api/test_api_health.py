@@ -93,7 +93,12 @@ def test_openapi_documents_every_endpoint(env: ApiEnv) -> None:
         "/readyz",
         "/metrics",
     } <= paths
-    assert env.client.get("/docs").status_code == 200
+    docs = env.client.get("/docs")
+    assert docs.status_code == 200
+    assert "/docs-assets/swagger-ui-bundle.js" in docs.text and "cdn" not in docs.text
+    bundle = env.client.get("/docs-assets/swagger-ui-bundle.js")  # no internet needed
+    assert bundle.status_code == 200 and "SwaggerUIBundle" in bundle.text
+    assert env.client.get("/docs-assets/swagger-ui.css").status_code == 200
 
 
 def test_unexpected_errors_are_500_problems_without_traceback(
