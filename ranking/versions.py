@@ -93,15 +93,54 @@ def save_draft(
     return _insert(session, row)
 
 
+SHIPPED_VERSION = 0
+"""The version number of a config's shipped file, recorded when its first draft is published."""
+
+
+def _record_shipped(session: Session, name: str, config_dir: Path | None) -> None:
+    """Before the first publish of ``name``, keep the file config that was live until then as
+    retired version 0, so a rollback can return to it."""
+    ever = session.scalar(
+        select(func.count())
+        .select_from(RankingConfigVersion)
+        .where(RankingConfigVersion.name == name, RankingConfigVersion.published_at.is_not(None))
+    )
+    if ever:
+        return
+    try:
+        shipped = load_named(name, config_dir)
+    except UnknownConfig:
+        return  # a config created in the console: nothing was live before
+    now = _now()
+    row = RankingConfigVersion(
+        name=name,
+        version=SHIPPED_VERSION,
+        body=_body(name, shipped),
+        status=RETIRED,
+        author="configs/ranking",
+        comment=f"the shipped {name}.toml, live until the first publish",
+        created_at=now,
+        published_at=now,
+    )
+    _insert(session, row)
+
+
 def publish(
-    session: Session, name: str, version: int, author: str, comment: str = ""
+    session: Session,
+    name: str,
+    version: int,
+    author: str,
+    comment: str = "",
+    config_dir: Path | None = None,
 ) -> RankingConfigVersion:
-    """Make draft ``version`` the live config of ``name`` (the previous one is retired)."""
+    """Make draft ``version`` the live config of ``name`` (the previous one is retired; before
+    the first publish, the shipped file config is kept as version 0)."""
     row = _get(session, name, version)
     if row.status != DRAFT:
         raise VersionConflict(
             f"{name!r} version {version} is {row.status}, only a draft can be published"
         )
+    _record_shipped(session, name, config_dir)
     _retire_published(session, name)
     row.status = PUBLISHED
     row.published_at = _now()

@@ -70,9 +70,11 @@ def test_draft_publish_rollback_history_and_search_follows(env: ApiEnv) -> None:
     )
     assert r.status_code == 200 and r.json()["version"] == 3
     history = env.client.get(f"{BASE}/configs/default/history", headers=m).json()
-    assert history["count"] == 3
-    assert [v["status"] for v in history["data"]] == ["retired", "draft", "published"]
-    assert all(v["author"] == "merch@example.com" for v in history["data"])
+    assert history["count"] == 4  # version 0: the shipped default.toml, kept at first publish
+    assert [v["version"] for v in history["data"]] == [0, 1, 2, 3]
+    assert [v["status"] for v in history["data"]] == ["retired", "retired", "draft", "published"]
+    assert history["data"][0]["author"] == "configs/ranking"
+    assert all(v["author"] == "merch@example.com" for v in history["data"][1:])
 
 
 @pytest.mark.parametrize(

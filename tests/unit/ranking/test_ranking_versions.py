@@ -53,23 +53,53 @@ def test_draft_publish_rollback_is_append_only(session: Session) -> None:
     assert restored.version == 3
     assert restored.status == "published"
     assert published(session, "default") == v1_cfg
-    assert restored.body == history(session, "default")[0].body
+    assert restored.body == load_version_row(session, 1).body
 
     rows = history(session, "default")
     assert [(r.version, r.status) for r in rows] == [
+        (0, "retired"),  # the shipped default.toml, live until the first publish
         (1, "retired"),
         (2, "retired"),
         (3, "published"),
     ]
-    assert rows[0].comment == "initial\n[published by bo] go live"
-    assert rows[2].comment == "rollback to version 1: price weight too high"
+    assert rows[1].comment == "initial\n[published by bo] go live"
+    assert rows[3].comment == "rollback to version 1: price weight too high"
     assert load_version(session, "default", 2) == v2_cfg
 
     # one more draft + rollback: versions keep counting, nothing is rewritten
     save_draft(session, "default", v2_cfg, "anna")
     assert rollback(session, "default", 2, "bo").version == 5
-    assert [r.version for r in history(session, "default")] == [1, 2, 3, 4, 5]
+    assert [r.version for r in history(session, "default")] == [0, 1, 2, 3, 4, 5]
     assert published(session, "default") == v2_cfg
+
+
+def load_version_row(session: Session, version: int):  # type: ignore[no-untyped-def]
+    return next(r for r in history(session, "default") if r.version == version)
+
+
+def test_the_shipped_config_can_be_rolled_back_to_after_the_first_publish(
+    session: Session,
+) -> None:
+    shipped = load_named("default")
+    save_draft(session, "default", RankingConfig.model_validate({"weights": {"price": 0.5}}), "a")
+    assert [r.version for r in history(session, "default")] == [1]  # a draft records nothing
+    publish(session, "default", 1, "bo")
+    zero = load_version_row(session, 0)
+    assert zero.status == "retired" and zero.published_at is not None
+    assert zero.author == "configs/ranking" and "shipped default.toml" in zero.comment
+    assert load_version(session, "default", 0) == shipped
+    rollback(session, "default", 0, "cecilia", "back to what shipped")
+    assert published(session, "default") == shipped
+    # later publishes do not record the file again
+    save_draft(session, "default", RankingConfig(description="x"), "a")
+    publish(session, "default", 3, "bo")
+    assert [r.version for r in history(session, "default")].count(0) == 1
+
+
+def test_a_config_without_a_file_gets_no_version_0(session: Session) -> None:
+    save_draft(session, "summer", RankingConfig(), "anna")
+    publish(session, "summer", 1, "bo")
+    assert [r.version for r in history(session, "summer")] == [1]
 
 
 def test_errors(session: Session) -> None:
