@@ -42,6 +42,7 @@ _SV_PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bsame price as all (\d+) offers\b", r"samma pris som alla \1 erbjudanden"),
     (r"\babove the cheapest of (\d+) offers\b", r"över det billigaste av \1 erbjudanden"),
     (r"\bcheapest of (\d+) offers\b", r"billigast av \1 erbjudanden"),
+    (r"\bVAT status unknown: taken as\b", "momsstatus okänd: räknat som"),
     (r"\bincl\. VAT\b", "inkl. moms"),
     (r"\bconverted at\b", "omräknat med"),
     (r"\bno price given\b", "inget pris angivet"),
@@ -53,6 +54,7 @@ _SV_PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bretailer\b", "återförsäljare"),
 )
 _SV_COMPILED = tuple((re.compile(p), r) for p, r in _SV_PHRASES)
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")  # 4.9/5, 405.65: Swedish writes 4,9 and 405,65
 
 
 def localize_detail(detail: str, lang: str) -> str:
@@ -60,7 +62,7 @@ def localize_detail(detail: str, lang: str) -> str:
         return detail
     for pattern, replacement in _SV_COMPILED:
         detail = pattern.sub(replacement, detail)
-    return detail
+    return _DECIMAL_POINT.sub(",", detail)
 
 
 @dataclass(frozen=True, slots=True)

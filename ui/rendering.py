@@ -15,6 +15,7 @@ from catalog.models import User
 from ui import templates_dir
 from ui.i18n import LANG_COOKIE, LANGS, Formatter, pick_lang, translator
 from ui.ranking_claim import published_claim
+from ui.spec_labels import level_text, spec_text
 
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 NOTICES = frozenset(
@@ -78,6 +79,8 @@ def render(
         "langs": LANGS,
         "t": translator(lang),
         "fmt": Formatter(lang),
+        "spec_text": spec_text(lang),
+        "level_text": level_text(lang),
         "user": user,
         "csrf": lambda: csrf_token(request),
         "url_with": lambda path=None, **changes: url_with(request, path, **changes),

@@ -22,7 +22,9 @@ def test_console_renders_weights_rules_and_history(as_merch: TestClient) -> None
     html = as_merch.get("/konsol").text
     assert "Rankningskonsol" in html and 'name="w_delivery_precision"' in html
     assert "Regler" in html and "Ändringslogg" in html
-    assert "Ranking console" in as_merch.get("/konsol?lang=en").text
+    assert '<option value="boost"' in html and "lyft (boost)" in html and ">innehåller<" in html
+    english = as_merch.get("/konsol?lang=en").text
+    assert "Ranking console" in english and ">contains<" in english
 
 
 def test_draft_preview_publish_and_rollback(as_merch: TestClient) -> None:

@@ -7,6 +7,7 @@ import re
 from ui import templates_dir
 from ui.explain_view import localize_detail
 from ui.i18n import MESSAGES, Formatter, translate
+from ui.spec_labels import level_text, spec_text
 
 LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z_]+)["']""")
 PREFIXES = re.compile(r"""\bt\(\s*["']([a-z_]+\.)["']\s*~""")
@@ -54,3 +55,25 @@ def test_detail_sentences_are_localized() -> None:
     detail = "on time 92% over 148 orders; promises 1 day"
     assert localize_detail(detail, "sv") == "i tid 92% av 148 ordrar; lovar 1 dag"
     assert localize_detail(detail, "en") == detail
+    price = "cheapest of 3 offers (328.26, VAT status unknown: taken as incl. VAT)"
+    assert localize_detail(price, "sv") == (
+        "billigast av 3 erbjudanden (328,26, momsstatus okänd: räknat som inkl. moms)"
+    )
+    assert localize_detail("rated 4.9/5 over 14 reviews", "sv") == "betyg 4,9/5 av 14 omdömen"
+    assert localize_detail("rated 4.9/5 over 14 reviews", "en") == "rated 4.9/5 over 14 reviews"
+
+
+def test_importer_spec_names_and_levels_are_shown_in_swedish() -> None:
+    sv, en = spec_text("sv"), spec_text("en")
+    assert (
+        sv("Sterile") == "Steril"
+        and sv("yes") == "ja"
+        and sv("FDA product code") == ("FDA-produktkod")
+    )
+    assert sv("Labeling does not contain MRI Safety Information") == (
+        "Labeling does not contain MRI Safety Information"  # the manufacturer's own text
+    )
+    assert en("Sterile") == "Sterile" and sv(None) == ""
+    assert level_text("sv")("package") == "förpackning"
+    assert level_text("en")("unit_of_use") == "unit of use"
+    assert level_text("sv")("new_level") == "new level"

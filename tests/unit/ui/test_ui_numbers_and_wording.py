@@ -108,7 +108,7 @@ def test_one_is_singular_in_both_languages(client: TestClient) -> None:
         "reklamationer väl hanterade 75% av 1 ärende"
     )
     assert localize_detail("returns handled well 75% over 9 cases", "sv").endswith("9 ärenden")
-    assert localize_detail("rated 4.0/5 over 1 review", "sv") == "betyg 4.0/5 av 1 omdöme"
+    assert localize_detail("rated 4.0/5 over 1 review", "sv") == "betyg 4,0/5 av 1 omdöme"
     assert localize_detail("on time 100% over 1 order", "sv") == "i tid 100% av 1 order"
 
 
