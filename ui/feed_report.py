@@ -75,3 +75,89 @@ def severity_label(severity: str, lang: str) -> str:
     key = f"severity.{severity}"
     label = translate(lang, key)
     return severity if label == key else label
+
+
+# Row-error messages of the indexer (English, for the CLI and the API) -> Swedish. Each pattern
+# matches one whole message; quoted values from the file are kept as written.
+_DELIMITERS_SV = {
+    "comma": "komma",
+    "semicolon": "semikolon",
+    "tab": "tabb",
+    "vertical bar": "lodstreck",
+}
+_ROW_MESSAGES_SV: tuple[tuple[str, str], ...] = (
+    (r"SKU is empty", "artikelnummer saknas"),
+    (r"name is empty", "benämning saknas"),
+    (r"price is empty", "pris saknas"),
+    (r"price is 0", "priset är 0"),
+    (r"stock is empty", "lagerstatus saknas"),
+    (r"GTIN is empty", "GTIN saknas"),
+    (r"not a price: (?P<v>.+)", "inte ett pris: {v}"),
+    (r"no amount in (?P<v>.+)", "inget belopp i {v}"),
+    (r"not a single amount: (?P<v>.+)", "inte ett enda belopp: {v}"),
+    (r"negative price (?P<v>.+)", "negativt pris {v}"),
+    (r"amount out of range: (?P<v>.+)", "orimligt belopp: {v}"),
+    (r"inconsistent separators in (?P<v>.+)", "blandade skiljetecken i {v}"),
+    (r"misplaced apostrophe in (?P<v>.+)", "felplacerad apostrof i {v}"),
+    (r"two currencies in (?P<v>.+): (?P<a>\w+) and (?P<b>\w+)", "två valutor i {v}: {a} och {b}"),
+    (r"unknown currency", "okänd valuta"),
+    (r"delivery time not understood", "leveranstiden gick inte att tolka"),
+    (r"stock status not understood", "lagerstatusen gick inte att tolka"),
+    (r"stock quantity not understood", "lagersaldot gick inte att tolka"),
+    (r"URL is not absolute http\(s\); ignored", "inte en fullständig http(s)-adress; ignoreras"),
+    (r"VAT cell is neither a flag nor a rate", "momscellen är varken ja/nej eller en momssats"),
+    (
+        r"GTIN (?P<v>.+) was mangled by Excel \(scientific notation\): digits are lost; "
+        r"export the column as text",
+        "GTIN {v} har förstörts av Excel (grundpotensform): siffror har gått förlorade; "
+        "exportera kolumnen som text",
+    ),
+    (r"GTIN (?P<v>.+) is a decimal number, not a code", "GTIN {v} är ett decimaltal, inte en kod"),
+    (
+        r"GTIN (?P<v>.+) contains non-digits: (?P<c>.+)",
+        "GTIN {v} innehåller tecken som inte är siffror: {c}",
+    ),
+    (
+        r"GTIN (?P<v>.+) has (?P<n>\d+) digits; expected 8, 12, 13 or 14",
+        "GTIN {v} har {n} siffror; 8, 12, 13 eller 14 väntades",
+    ),
+    (
+        r"GTIN (?P<v>.+) has check digit (?P<a>\d), expected (?P<b>\d)",
+        "GTIN {v} har kontrollsiffran {a}, {b} väntades",
+    ),
+    (r"GTIN (?P<v>.+) is all zeros \(a placeholder\)", "GTIN {v} är bara nollor (platshållare)"),
+    (
+        r"duplicate SKU (?P<v>.+): row (?P<a>\d+) ignored, row (?P<b>\d+) wins \(last one wins\)",
+        "artikelnumret {v} finns flera gånger: rad {a} ignoreras, rad {b} gäller (sista raden "
+        "gäller)",
+    ),
+    (
+        r"duplicate SKU: row (?P<a>\d+) has it too but was rejected; this row is used",
+        "artikelnumret finns även på rad {a}, som avvisades; den här raden används",
+    ),
+    (
+        r"row has (?P<n>\d+) cells where the header has (?P<m>\d+): an unquoted (?P<d>[a-z ]+) "
+        r"inside a value shifts the columns",
+        "raden har {n} celler men rubrikraden {m}: {d} utan citattecken i ett värde förskjuter "
+        "kolumnerna",
+    ),
+    (
+        r"formula without a saved value \((?P<v>.+)\): open and save the file in Excel",
+        "formel utan sparat värde ({v}): öppna och spara filen i Excel",
+    ),
+)
+_ROW_MESSAGES_SV_COMPILED = tuple((re.compile(p), r) for p, r in _ROW_MESSAGES_SV)
+
+
+def message_label(message: str, lang: str) -> str:
+    """A row error's message in the reader's language; one not recognised is shown as written."""
+    if lang != "sv":
+        return message
+    for pattern, template in _ROW_MESSAGES_SV_COMPILED:
+        found = pattern.fullmatch(message)
+        if found is not None:
+            parts = found.groupdict()
+            if "d" in parts:
+                parts["d"] = _DELIMITERS_SV.get(parts["d"], parts["d"])
+            return template.format(**parts)
+    return message

@@ -16,7 +16,14 @@ from catalog.models import FeedRun, Retailer, User
 from catalog.settings import Settings
 from indexer.pipeline import FeedOptions, submit_feed
 from indexer.store import load_existing
-from ui.feed_report import change_counts, field_label, match_counts, run_message, severity_label
+from ui.feed_report import (
+    change_counts,
+    field_label,
+    match_counts,
+    message_label,
+    run_message,
+    severity_label,
+)
 from ui.feed_uploads import (
     Preview,
     Staged,
@@ -233,7 +240,7 @@ def _run(session: SessionDep, user: User, run_id: int) -> FeedRun | None:
 
 
 class Labels:
-    """Row errors' field names and severities in the reader's language (templates)."""
+    """Row errors' field names, messages and severities in the reader's language."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
@@ -243,6 +250,9 @@ class Labels:
 
     def severity(self, name: str) -> str:
         return severity_label(name, self.lang)
+
+    def message(self, text: str) -> str:
+        return message_label(text, self.lang)
 
 
 def _run_context(request: Request, run: FeedRun) -> dict[str, Any]:

@@ -130,9 +130,11 @@ def test_run_page_shows_every_count(as_retailer: TestClient, env: UiEnv) -> None
     assert "<td>Pris</td>" in html and "<td>Artikelnummer</td>" in html
     assert "<td>fel</td>" in html and "<td>varning</td>" in html
     assert "<td>price</td>" not in html and "<td>error</td>" not in html
+    assert "<td>artikelnummer saknas</td>" in html and "SKU is empty" not in html
     english = as_retailer.get(f"/portal/korningar/{run_id}?lang=en").text
     assert "reactivated 2" in english and "kept (row rejected) 2" in english
     assert "<td>Price</td>" in english and "<td>warning</td>" in english
+    assert "<td>SKU is empty</td>" in english
 
 
 def test_refused_run_is_explained_in_swedish(as_retailer: TestClient, env: UiEnv) -> None:
