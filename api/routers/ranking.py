@@ -98,7 +98,12 @@ def list_configs(
     data = []
     for name in names:
         row = versions.published_version(session, name)
-        source = "database" if row else ("file" if name in files else "built-in")
+        if row is not None:
+            source = "database"
+        elif name in files:
+            source = "file"
+        else:
+            source = "drafts" if name in stored else "built-in"
         data.append(
             RankingConfigSummaryPublic(
                 name=name,
@@ -116,15 +121,22 @@ def list_configs(
 def get_config(
     name: ConfigName, session: SessionDep, settings: SettingsDep, user: RequireMerchandiser
 ) -> RankingConfigPublic:
-    """The live config of ``name`` and all its versions."""
-    cfg = _current(session, name, settings.ranking_config)
+    """The live config of ``name`` and all its versions. A config that has only drafts (created
+    here, never published) shows its newest draft, with no published version."""
+    history = versions.history(session, name)
+    try:
+        cfg = _current(session, name, settings.ranking_config)
+    except UnknownConfig:
+        if not history:
+            raise
+        cfg = versions.load_version(session, name, history[-1].version)
     row = versions.published_version(session, name)
     return RankingConfigPublic(
         name=name,
         published_version=row.version if row else None,
         config=cfg.model_dump(mode="json"),
         toml=config_to_toml(cfg),
-        versions=[_version(v) for v in versions.history(session, name)],
+        versions=[_version(v) for v in history],
     )
 
 

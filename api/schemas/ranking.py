@@ -23,7 +23,7 @@ class RankingConfigSummaryPublic(BaseModel):
     name: str
     published_version: int | None
     versions: int
-    source: str  # "database" | "file" | "built-in"
+    source: str  # "database" | "file" | "built-in" | "drafts" (drafts only, never published)
 
 
 class RankingConfigPublic(BaseModel):

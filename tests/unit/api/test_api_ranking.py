@@ -33,6 +33,23 @@ def test_list_and_get_configs(env: ApiEnv) -> None:
     assert_problem(env.client.get(f"{BASE}/configs/Bad..Name", headers=m), 422)
 
 
+def test_a_config_with_only_drafts_is_listed_and_readable(env: ApiEnv) -> None:
+    m = env.headers("merchandiser")
+    r = env.client.post(
+        f"{BASE}/configs/summer/drafts",
+        json={"config": {"weights": {"price": 0.5}}, "comment": "try"},
+        headers=m,
+    )
+    assert r.status_code == 201, r.text
+    listed = {c["name"]: c for c in env.client.get(f"{BASE}/configs", headers=m).json()["data"]}
+    assert listed["summer"]["source"] == "drafts" and listed["summer"]["versions"] == 1
+    got = env.client.get(f"{BASE}/configs/summer", headers=m)
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["published_version"] is None and body["config"]["weights"]["price"] == 0.5
+    assert [v["status"] for v in body["versions"]] == ["draft"]
+
+
 def test_draft_publish_rollback_history_and_search_follows(env: ApiEnv) -> None:
     m = env.headers("merchandiser")
     glove = f"/api/v1/products/{env.products['glove']}"
