@@ -85,6 +85,7 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "Blir {n} ordrar, en per återförsäljare.",
         "Becomes {n} orders, one per retailer.",
     ),
+    "cart.split_note_one": ("Blir 1 order.", "Becomes 1 order."),
     "cart.to_checkout": ("Till kassan", "Go to checkout"),
     # checkout
     "checkout.title": ("Kassa", "Checkout"),

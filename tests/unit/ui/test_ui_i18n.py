@@ -77,3 +77,8 @@ def test_importer_spec_names_and_levels_are_shown_in_swedish() -> None:
     assert level_text("sv")("package") == "förpackning"
     assert level_text("en")("unit_of_use") == "unit of use"
     assert level_text("sv")("new_level") == "new level"
+
+
+def test_one_order_is_singular() -> None:
+    assert translate("sv", "cart.split_note", n=1) == "Blir 1 order."
+    assert translate("sv", "cart.split_note", n=2) == "Blir 2 ordrar, en per återförsäljare."
