@@ -33,7 +33,7 @@ from opensearchpy.helpers import streaming_bulk
 
 from catalog.settings import Settings
 from search.analysis.analyzer import Analyzer
-from search.analysis.tokens import normalize, tokenize
+from search.analysis.tokens import normalize, suggest_display, tokenize
 from search.documents import ProductDocument, StoredProduct
 from search.errors import BackendUnavailable, InvalidSearchRequest, SearchError
 from search.opensearch_templates import (
@@ -451,7 +451,8 @@ class OpenSearchBackend:
             if "error" in response:
                 raise _response_error(response)
             for bucket in response["aggregations"]["values"]["buckets"]:
-                out.setdefault(" ".join([*head, str(bucket["key"])]), None)
+                value = suggest_display(str(bucket["key"]))
+                out.setdefault(" ".join([*head, value]), None)
         return list(out)[:limit]
 
     def health(self) -> dict[str, object]:

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from search.analysis.analyzer import Analyzer
-from search.analysis.tokens import tokenize
+from search.analysis.tokens import suggest_term, tokenize
 from search.documents import ProductDocument, StoredProduct
 from search.errors import InvalidSearchRequest
 from search.protocol import (
@@ -157,7 +157,7 @@ def to_source(doc: ProductDocument, analyzer: Analyzer) -> dict[str, Any]:
     keys = doc.identifier_keys()
     if keys:
         source[IDENT] = list(keys)
-    labels = [" ".join(tokenize(x)) for x in (doc.name, doc.brand, doc.category) if x]
+    labels = [suggest_term(tokenize(x), x) for x in (doc.name, doc.brand, doc.category) if x]
     labels = [label for label in dict.fromkeys(labels) if label]
     if labels:
         source[SUGGEST] = labels

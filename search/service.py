@@ -608,9 +608,12 @@ class SearchService:
         name/brand/category completions; never just the text typed."""
         typed = " ".join(tokenize(normalize(q)))
         words = self._vocabulary_completions(typed, limit)
-        names = [s for s in self.backend.suggest(q, limit) if s != typed]
+        names = self.backend.suggest(q, limit)
         mixed = words[: max(limit // 2, limit - len(names))] + names + words
-        return list(dict.fromkeys(mixed))[:limit]
+        shown: dict[str, str] = {typed: ""}  # one completion per normalized form, not the typed
+        for text in mixed:
+            shown.setdefault(" ".join(tokenize(text)), text)
+        return [text for text in shown.values() if text][:limit]
 
     def _vocabulary_completions(self, typed: str, limit: int) -> list[str]:
         """Swedish headwords of the synonym table beginning with ``typed`` that match at least

@@ -30,7 +30,7 @@ import tantivy
 
 from catalog.settings import Settings
 from search.analysis.analyzer import Analyzer
-from search.analysis.tokens import normalize, tokenize
+from search.analysis.tokens import normalize, suggest_display, tokenize
 from search.documents import ProductDocument, StoredProduct
 from search.errors import BackendUnavailable, IndexCorrupted, SchemaOutdated
 from search.protocol import FACET_FIELDS, AnalyzedQuery, BackendQuery, BackendResult, Operator
@@ -513,7 +513,7 @@ class TantivyBackend:
         joined = " ".join(tokens)
         out: dict[str, None] = {}
         for term, _count in searcher.terms_with_prefix(SUGGEST, joined, limit=limit):
-            out.setdefault(str(term), None)
+            out.setdefault(suggest_display(str(term)), None)
         if not text.endswith(" "):
             head, last = tokens[:-1], tokens[-1]
             context = None

@@ -10,7 +10,7 @@ from typing import Any
 import tantivy
 
 from search.analysis.analyzer import Analyzer
-from search.analysis.tokens import label_tokens, tokenize
+from search.analysis.tokens import label_tokens, suggest_term, tokenize
 from search.documents import AVAILABLE_STATUSES, ProductDocument
 from search.protocol import (
     DELIVERY_BUCKETS,
@@ -82,10 +82,10 @@ def to_tantivy(doc: ProductDocument, analyzer: Analyzer) -> tantivy.Document:
     for key in doc.identifier_keys():
         out.add_text(IDENT, key)
     if doc.name:
-        out.add_text(SUGGEST, " ".join(tokenize(doc.name)))
+        out.add_text(SUGGEST, suggest_term(tokenize(doc.name), doc.name))
     for label in (doc.brand, doc.category):
         if label:
-            out.add_text(SUGGEST, " ".join(label_tokens(label)))
+            out.add_text(SUGGEST, suggest_term(label_tokens(label), label))
     for facet, value in (
         ("brand", doc.brand),
         ("manufacturer", doc.manufacturer),

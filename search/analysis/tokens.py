@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 # "0,5 mm" == "0.5 mm": a comma between digits is a decimal separator.
@@ -38,6 +39,22 @@ def label_tokens(text: str) -> tuple[str, ...]:
     """:func:`tokenize` for short values repeated across products (brand, manufacturer,
     category), cached: indexing 200,000 products tokenizes a few thousand distinct ones."""
     return tuple(tokenize(text))
+
+
+SUGGEST_SEPARATOR = "\x1f"
+
+
+def suggest_term(tokens: Iterable[str], display: str) -> str:
+    """An indexed completion: the normalized tokens (what a prefix is matched against), then
+    the text as written (what the search box shows), e.g. ``"3 m espe\x1f3M ESPE"``."""
+    key = " ".join(tokens)
+    shown = " ".join(display.split())
+    return f"{key}{SUGGEST_SEPARATOR}{shown}" if key and shown else key
+
+
+def suggest_display(term: str) -> str:
+    """What the search box shows for an indexed completion (an older bare key as it is)."""
+    return term.rpartition(SUGGEST_SEPARATOR)[2]
 
 
 def is_number(token: str) -> bool:

@@ -178,13 +178,14 @@ def test_emulator_identifier_matches_under_price_sort(backend: OpenSearchBackend
 
 def test_emulator_suggest_completes_last_word_in_context(backend: OpenSearchBackend) -> None:
     # whole labels starting with the prefix first, then the last word completed
+    # whole labels are shown as written; a completed last word in its normalized form
     assert backend.suggest("filtek su", 5) == [
-        "filtek supreme xte universal composite a 2",
+        "Filtek Supreme XTE universal composite A2",
         "filtek supreme",
     ]
     assert backend.suggest("3m fil", 5) == ["3 m filtek"]  # "3m" tokenizes as "3 m"
-    assert backend.suggest("abe", 5) == ["abena"]
-    assert backend.suggest("abena ", 5) == ["abena"]  # trailing space: no word completion
+    assert backend.suggest("abe", 5) == ["Abena", "abena"]  # the brand, then the name word
+    assert backend.suggest("abena ", 5) == ["Abena"]  # trailing space: no word completion
 
 
 def test_emulator_registry_opens_backend_from_settings(emulator_url: str, tmp_path: Path) -> None:
