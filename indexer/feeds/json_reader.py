@@ -265,6 +265,13 @@ def read_jsonl(
                 try:
                     obj = decoder.decode(text)
                 except json.JSONDecodeError as exc:
+                    if not line.endswith(("\n", "\r")):  # the last line, with no line break
+                        raise TruncatedFeed(
+                            f"the file ends in the middle of a JSON line ({exc.msg}) with no "
+                            "line break after it; was the file cut off?",
+                            file=file,
+                            row=tracker.lineno,
+                        ) from exc
                     raise FeedFormatError(
                         f"malformed JSON line: {exc.msg}", file=file, row=tracker.lineno
                     ) from exc

@@ -54,10 +54,10 @@ CURRENCY_TOKENS: dict[str, str] = {
 }
 
 _SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u202f]+")
-_FAST_NUMBER = re.compile(r"\d+(?:\.\d{1,2})?")
+_FAST_NUMBER = re.compile(r"\d{1,15}(?:\.\d{1,2})?")  # longer: the checked path below
 # "1 234,50 kr", "199 kr", "99:-", "1234,5 SEK": the common Swedish shapes, without ambiguity.
 _FAST_SWEDISH = re.compile(
-    r"(\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+|\d+)(?:,(\d{1,2}))?\s*(kr|sek|:-|,-)?",
+    r"(\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3}){1,4}|\d{1,15})(?:,(\d{1,2}))?\s*(kr|sek|:-|,-)?",
     re.IGNORECASE,
 )
 _VAT_INCL = re.compile(

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from indexer.columns import detect_mapping
 from indexer.feeds import TruncatedFeed, read_feed
 from indexer.feeds.detect import detect_file_encoding, header_index, sep_hint
 from indexer.normalize.price import parse_price
@@ -303,3 +304,20 @@ def test_workbook_without_a_plausible_table_reads_the_first_sheet(tmp_path: Path
 def test_price_parser_still_reads_typed_text_the_swedish_way() -> None:
     assert parse_price("12.345").amount == Decimal("12345.00")
     assert parse_price("12.3450").amount == Decimal("12.35")
+
+
+def test_a_jsonl_file_cut_off_mid_line_is_reported_as_truncated(tmp_path: Path) -> None:
+    whole = '{"sku":"J1","name":"Sond","price":"10","stock":"I lager"}\n'
+    path = _write(tmp_path, whole + '{"sku":"J2","name":"Spe', "feed.jsonl")
+    with pytest.raises(TruncatedFeed) as err:
+        list(_read(path).rows)
+    assert err.value.row == 2 and "was the file cut off?" in str(err.value)
+    broken = _write(tmp_path, whole + '{"sku": oops}\n' + whole, "bad.jsonl")
+    with pytest.raises(Exception, match="malformed JSON line") as other:
+        list(_read(broken).rows)
+    assert not isinstance(other.value, TruncatedFeed)  # a bad line inside the file: not a cut
+
+
+def test_benamning_typed_without_the_umlaut_is_the_name() -> None:
+    mapping = detect_mapping(["Artikelnummer", "Benamning", "Pris", "Lagerstatus"])
+    assert mapping.fields["name"] == "Benamning" and mapping.missing_required == []

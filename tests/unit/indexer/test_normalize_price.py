@@ -232,3 +232,10 @@ def test_number_text_of_floats_uses_their_shortest_repr(value: float) -> None:
 )
 def test_number_text(value: Decimal | float, text: str) -> None:
     assert number_text(value) == text
+
+
+@pytest.mark.parametrize("text", ["1" * 27, "9" * 40, "1" * 30 + ",50 kr"])
+def test_absurdly_long_amounts_are_price_errors(text: str) -> None:
+    # found by hypothesis: the fast path let Decimal.quantize raise InvalidOperation
+    with pytest.raises(PriceError, match=r"out of range|not a price|no amount"):
+        parse_price(text)
