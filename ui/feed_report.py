@@ -43,7 +43,7 @@ def run_message(message: str | None, lang: str) -> str | None:
         return translate(lang, "refusal.empty", file=found["file"])
     if found := _UNUSABLE.match(message):
         return translate(lang, "refusal.unusable", file=found["file"], n=found["n"])
-    return message
+    return file_message_label(message, lang)
 
 
 def change_counts(counts: Mapping[str, Any]) -> list[tuple[str, int]]:
@@ -160,4 +160,80 @@ def message_label(message: str, lang: str) -> str:
             if "d" in parts:
                 parts["d"] = _DELIMITERS_SV.get(parts["d"], parts["d"])
             return template.format(**parts)
+    return message
+
+
+# Why a whole file could not be read (the reader's FeedFormatError: "<file>[, row N]: <why>").
+_WHERE = re.compile(r"^(?P<file>.+?)(?:, row (?P<row>\d+))?: (?P<why>.+)$", re.DOTALL)
+_FILE_MESSAGES_SV: tuple[tuple[str, str], ...] = (
+    (r"empty file \(0 bytes\)", "filen är tom (0 byte)"),
+    (
+        r"file is (?P<n>[\d,]+) bytes, over the limit of (?P<m>[\d,]+) bytes",
+        "filen är {n} byte, över gränsen på {m} byte",
+    ),
+    (
+        r"not a supported feed format \((?P<what>[^)]*)\); upload CSV, Excel \(\.xlsx\), JSON "
+        r"or a Google Merchant / WooCommerce XML feed",
+        "formatet stöds inte ({what}); ladda upp CSV, Excel (.xlsx), JSON eller ett XML-flöde "
+        "från Google Merchant eller WooCommerce",
+    ),
+    (
+        r"not a supported feed format: legacy Excel \.xls; save it as \.xlsx or CSV",
+        "formatet stöds inte: äldre Excel (.xls); spara filen som .xlsx eller CSV",
+    ),
+    (r"not a supported feed format: (?P<why>.+)", "formatet stöds inte: {why}"),
+    (r"no header row found", "ingen rubrikrad hittades"),
+    (r"workbook has no data in any sheet", "arbetsboken har inga data i något blad"),
+    (
+        r"the file ends in the middle of a row: the last row has (?P<n>\d+) of the header's "
+        r"(?P<m>\d+) cells and no line break after it; was the file cut off\?",
+        "filen slutar mitt i en rad: sista raden har {n} av rubrikradens {m} celler och ingen "
+        "radbrytning efter sig; har filen klippts av?",
+    ),
+    (
+        r"the file ends in the middle of a JSON line \((?P<why>.+)\) with no line break after "
+        r"it; was the file cut off\?",
+        "filen slutar mitt i en JSON-rad ({why}) utan radbrytning efter sig; har filen klippts av?",
+    ),
+    (
+        r"cannot decode bytes as (?P<enc>\S+) \((?P<why>.+)\); save the file as UTF-8 and upload "
+        r"it again",
+        "kan inte läsa byten som {enc} ({why}); spara filen som UTF-8 och ladda upp den igen",
+    ),
+    (
+        r"XML declares entities \(<!ENTITY>\); refused for safety",
+        "XML-filen deklarerar entiteter (<!ENTITY>); avvisas av säkerhetsskäl",
+    ),
+    (r"malformed XML: (?P<why>.+)", "felaktig XML: {why}"),
+    (r"malformed JSON line: (?P<why>.+)", "felaktig JSON-rad: {why}"),
+)
+_FILE_MESSAGES_SV_COMPILED = tuple((re.compile(p, re.DOTALL), r) for p, r in _FILE_MESSAGES_SV)
+_WHAT_SV = {
+    "binary data": "binärdata",
+    "an XML document that is not a product feed": "ett XML-dokument som inte är ett produktflöde",
+}
+
+
+def file_message_label(message: str, lang: str) -> str:
+    """Why a file could not be read, in ``lang``; a message not recognised is shown as written.
+
+    Technical details quoted from a parser (an XML or JSON error) stay as the parser wrote them.
+    """
+    if lang != "sv":
+        return message
+    where = _WHERE.match(message)
+    if where is None:
+        return message
+    for pattern, template in _FILE_MESSAGES_SV_COMPILED:
+        found = pattern.fullmatch(where["why"])
+        if found is None:
+            continue
+        parts = found.groupdict()
+        if "what" in parts:
+            parts["what"] = _WHAT_SV.get(parts["what"], parts["what"])
+        for key in ("n", "m"):
+            if key in parts:
+                parts[key] = parts[key].replace(",", "\u00a0")
+        place = where["file"] + (f", rad {where['row']}" if where["row"] else "")
+        return f"{place}: {template.format(**parts)}"
     return message

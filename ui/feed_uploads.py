@@ -119,7 +119,7 @@ def preview(
         out.missing = list(exc.missing) + [f for f in exc.absent if f not in exc.missing]
         return out
     except FeedFormatError as exc:
-        out.unreadable = str(exc)
+        out.unreadable = str(exc)  # the portal shows it via ui.feed_report.file_message_label
         return out
     out.format = prepared.format
     out.encoding = prepared.encoding

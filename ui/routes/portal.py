@@ -19,6 +19,7 @@ from indexer.store import load_existing
 from ui.feed_report import (
     change_counts,
     field_label,
+    file_message_label,
     match_counts,
     message_label,
     run_message,
@@ -253,6 +254,9 @@ class Labels:
 
     def message(self, text: str) -> str:
         return message_label(text, self.lang)
+
+    def file_message(self, text: str) -> str:
+        return file_message_label(text, self.lang)
 
 
 def _run_context(request: Request, run: FeedRun) -> dict[str, Any]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from indexer.errors import IndexerError
+from indexer.errors import FeedFormatError, IndexerError
+from indexer.feeds import read_feed
 from indexer.feeds.csv_reader import too_wide
 from indexer.feeds.excel_reader import formula_text
 from indexer.normalize.gtin import normalize_gtin
 from indexer.normalize.price import parse_price
-from ui.feed_report import message_label
+from ui.feed_report import file_message_label, message_label, run_message
 
 
 def _message(call: object, text: str) -> str:
@@ -57,3 +60,40 @@ def test_reader_and_row_messages_are_translated() -> None:
     ):
         assert message_label(english, "sv") == swedish
     assert message_label("something new", "sv") == "something new"  # unknown: as written
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "swedish"),
+    [
+        (b"", "tom.csv", "tom.csv: filen är tom (0 byte)"),
+        (bytes(range(256)) * 8, "skrap.bin", "skrap.bin: formatet stöds inte (binärdata); ladda"),
+        (
+            b"Artikelnummer;Ben\xc3\xa4mning;Pris;Lager\nA1;Sond;10;5\nA2;Spe",
+            "kort.csv",
+            "kort.csv, rad 3: filen slutar mitt i en rad: sista raden har 2 av rubrikradens 4",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>',
+            "ent.xml",
+            "ent.xml: XML-filen deklarerar entiteter",
+        ),
+        (b'{"sku":"A","name":"B","price":"1","stock":"1"}\n{"sku":"C"', "kort.jsonl", "har filen"),
+    ],
+)
+def test_file_level_errors_are_translated(
+    tmp_path: Path, data: bytes, name: str, swedish: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(FeedFormatError) as info:
+        table = read_feed(path, max_bytes=10_000_000, max_line_bytes=100_000, file_name=name)
+        list(table.rows)
+    message = str(info.value)
+    assert swedish in file_message_label(message, "sv"), message
+    assert file_message_label(message, "en") == message
+    assert run_message(message, "sv") == file_message_label(message, "sv")
+
+
+def test_an_unknown_file_message_is_shown_as_written() -> None:
+    assert file_message_label("feed.csv: something new", "sv") == "feed.csv: something new"
+    assert file_message_label("no prefix at all", "sv") == "no prefix at all"
