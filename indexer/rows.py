@@ -12,7 +12,6 @@ Currency comes from the price text, else a ``currency`` column, else the price h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -332,25 +331,6 @@ def _stock(
 def row_sku(raw: RawRow, mapping: ColumnMapping) -> str:
     """The row's SKU as :func:`normalize_row` reads it ("" when the cell is blank)."""
     return _cell(raw.values, _plan_for(mapping).sku)
-
-
-def normalize_rows(
-    rows: Iterable[RawRow],
-    mapping: ColumnMapping,
-    *,
-    default_currency: str = "SEK",
-    default_vat_included: bool | None = None,
-    low_stock_threshold: int = DEFAULT_LOW_STOCK,
-) -> Iterator[tuple[OfferRecord | None, list[RowError]]]:
-    """:func:`normalize_row` over a stream of rows, lazily."""
-    for raw in rows:
-        yield normalize_row(
-            raw,
-            mapping,
-            default_currency=default_currency,
-            default_vat_included=default_vat_included,
-            low_stock_threshold=low_stock_threshold,
-        )
 
 
 def dedupe_skus(records: list[OfferRecord]) -> tuple[list[OfferRecord], list[RowError]]:

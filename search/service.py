@@ -67,6 +67,7 @@ SEMANTIC_MIN_COSINE = 0.4  # unrelated dental products sit at 0.2-0.36 with Mini
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
 SUGGEST_MIN_LETTERS = 3  # Swedish search words are offered from the third letter
+SUGGEST_COUNT_SECONDS = 60.0  # how long a search word's product count is reused
 _RETAILER_RELOAD_SECONDS = 5.0
 _OFFER_CACHE_LIMIT = 50_000
 _AVAILABILITY_ORDER = (
@@ -180,6 +181,8 @@ class SearchService:
         self._retailers_loaded_at = float("-inf")
         self._signals_version = 0
         self._offer_cache: dict[tuple[object, ...], _Prepared] = {}
+        # suggestions: how many products each Swedish search word finds, and when it was counted
+        self._word_totals: dict[str, tuple[float, int]] = {}
 
     # ---------------------------------------------------------------- caches
 
@@ -620,20 +623,28 @@ class SearchService:
         one product, most matches first (checks at most ``2 * limit`` of them)."""
         if len(typed) < SUGGEST_MIN_LETTERS:
             return []
-        found: list[tuple[int, str]] = []
-        for word in shipped_synonyms().swedish_starting_with(typed)[: 2 * limit]:
-            if word == typed:
-                continue
-            query = BackendQuery(
-                query=self.backend.analyze_query(word),
-                limit=1,
-                facets=False,
-                include_documents=False,
-            )
-            total = self.backend.search(query).total
-            if total:
-                found.append((-total, word))
+        found = [
+            (-total, word)
+            for word in shipped_synonyms().swedish_starting_with(typed)[: 2 * limit]
+            if word != typed and (total := self._word_total(word))
+        ]
         return [word for _, word in sorted(found)]
+
+    def _word_total(self, word: str) -> int:
+        """How many products ``word`` finds, counted at most once per ``SUGGEST_COUNT_SECONDS``
+        (every keystroke asks again; on OpenSearch each count is a round trip)."""
+        now = time.monotonic()
+        cached = self._word_totals.get(word)
+        if cached is not None and now - cached[0] < SUGGEST_COUNT_SECONDS:
+            return cached[1]
+        query = BackendQuery(
+            query=self.backend.analyze_query(word), limit=1, facets=False, include_documents=False
+        )
+        total = self.backend.search(query).total
+        if len(self._word_totals) >= 4096:
+            self._word_totals.clear()
+        self._word_totals[word] = (now, total)
+        return total
 
     def product_offers(self, product_id: int, config_name: str = "default") -> list[RankedOffer]:
         """The product's active offers, ranked, read from the database (product page)."""

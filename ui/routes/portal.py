@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, FactoryDep, SessionDep, SettingsDep
@@ -26,7 +27,6 @@ from ui.feed_report import (
     severity_label,
 )
 from ui.feed_uploads import (
-    Preview,
     Staged,
     UploadGone,
     mapping_from_form,
@@ -82,18 +82,30 @@ def portal_home(request: Request, session: SessionDep, user: CurrentUser) -> Res
 def _preview_page(
     request: Request,
     user: User,
+    session: Session,
+    settings: Settings,
     retailer: Retailer,
-    token: str,
-    result: Preview,
+    upload_: Staged,
+    override: dict[str, str] | None,
     delta: bool,
     allow_withdrawal: bool,
 ) -> Response:
+    """Read the staged upload against the retailer's stored offers and show the preview."""
+    result = preview(
+        settings,
+        upload_,
+        dict(retailer.column_mapping or {}),
+        override,
+        load_existing(session, retailer.id),
+        delta=delta,
+        allow_mass_withdrawal=allow_withdrawal,
+    )
     return render(
         request,
         "portal_preview.html",
         {
             "retailer": retailer,
-            "token": token,
+            "token": upload_.token,
             "preview": result,
             "delta": delta,
             "allow_withdrawal": allow_withdrawal,
@@ -126,17 +138,16 @@ def upload(
             status_code=400,
         )
     upload_ = stage_upload(settings, retailer.id, file.file, file.filename)
-    result = preview(
-        settings,
-        upload_,
-        dict(retailer.column_mapping or {}),
-        None,
-        load_existing(session, retailer.id),
-        delta=delta == "1",
-        allow_mass_withdrawal=allow_mass_withdrawal == "1",
-    )
     return _preview_page(
-        request, user, retailer, upload_.token, result, delta == "1", allow_mass_withdrawal == "1"
+        request,
+        user,
+        session,
+        settings,
+        retailer,
+        upload_,
+        None,
+        delta == "1",
+        allow_mass_withdrawal == "1",
     )
 
 
@@ -179,22 +190,14 @@ def repreview(
     upload_ = _staged_or_expired(request, user, retailer, settings, token)
     if isinstance(upload_, Response):
         return upload_
-    override = mapping_from_form(form)
-    result = preview(
-        settings,
-        upload_,
-        dict(retailer.column_mapping or {}),
-        override,
-        load_existing(session, retailer.id),
-        delta=form.get("delta") == "1",
-        allow_mass_withdrawal=form.get("allow_mass_withdrawal") == "1",
-    )
     return _preview_page(
         request,
         user,
+        session,
+        settings,
         retailer,
-        token,
-        result,
+        upload_,
+        mapping_from_form(form),
         form.get("delta") == "1",
         form.get("allow_mass_withdrawal") == "1",
     )

@@ -11,7 +11,7 @@ import pytest
 from catalog.enums import StockStatus
 from indexer.columns import ColumnMapping, detect_mapping
 from indexer.records import OfferRecord, RawRow, RowError
-from indexer.rows import dedupe_skus, normalize_row, normalize_rows
+from indexer.rows import dedupe_skus, normalize_row
 
 SWEDISH = detect_mapping(
     ["Art.nr", "Benämning", "Pris inkl. moms", "Lagerstatus", "Lagersaldo", "Leveranstid", "EAN",
@@ -243,7 +243,7 @@ def test_woocommerce_sale_then_regular_price() -> None:
         RawRow(3, dict(zip(headers, ["b", "B", "1", "4", "11", "20"], strict=True))),
         RawRow(4, dict(zip(headers, ["c", "C", "0", "", "", ""], strict=True))),
     ]
-    results = list(normalize_rows(rows, mapping))
+    results = [normalize_row(raw, mapping) for raw in rows]
     first, second, third = (r for r, _ in results)
     assert first is not None and first.price == Decimal("18.00")
     assert first.stock_status is StockStatus.IN_STOCK and first.stock_quantity is None
@@ -294,7 +294,7 @@ def test_prestashop_sample(shared_data: Path) -> None:
             RawRow(n, dict(zip(headers, cells, strict=False))) for n, cells in enumerate(reader, 2)
         ]
     mapping = detect_mapping(headers)
-    results = list(normalize_rows(rows, mapping))
+    results = [normalize_row(raw, mapping) for raw in rows]
     records = [r for r, _ in results if r is not None]
     assert records
     gtin_warnings = [p for _, ps in results for p in ps if p.field == "gtin"]

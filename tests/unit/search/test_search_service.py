@@ -374,6 +374,22 @@ def test_suggest_offers_swedish_search_words_that_find_products(
     assert len(service.suggest("hand", limit=2)) <= 2
 
 
+def test_suggest_counts_each_search_word_once_per_minute(
+    backend: TantivyBackend, catalog: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = _service(backend, catalog)
+    searches: list[object] = []
+    real = backend.search
+    monkeypatch.setattr(backend, "search", lambda q: searches.append(q) or real(q))
+    first = service.suggest("kompo")
+    counted = len(searches)
+    assert counted >= 1 and "komposit" in first
+    assert service.suggest("kompo") == first and len(searches) == counted  # reused
+    service._word_totals = {w: (t - 61.0, n) for w, (t, n) in service._word_totals.items()}
+    service.suggest("kompo")
+    assert len(searches) == 2 * counted  # counted again once the minute is over
+
+
 def test_synonym_table_lists_swedish_headwords_by_prefix() -> None:
     table = shipped_synonyms()
     words = table.swedish_starting_with("avtryck")
