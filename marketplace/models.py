@@ -40,8 +40,9 @@ class Review(Base):
 
     __tablename__ = "review"
     __table_args__ = (
+        # order_key is order_id or 0, so reviews without an order are unique too
         UniqueConstraint(
-            "author_id", "order_id", "target_type", "target_id", name="uq_review_author_target"
+            "author_id", "order_key", "target_type", "target_id", name="uq_review_author_target"
         ),
         Index("ix_review_target", "target_type", "target_id", "status"),
         Index("ix_review_held_due", "status", "response_due_at"),
@@ -55,6 +56,7 @@ class Review(Base):
     target_id: Mapped[int] = mapped_column(Integer)
     retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailer.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"))
+    order_key: Mapped[int] = mapped_column(Integer, default=0)  # order_id or 0 (uniqueness)
     rating: Mapped[int] = mapped_column(SmallInteger)
     delivery_precision: Mapped[int | None] = mapped_column(SmallInteger)
     availability: Mapped[int | None] = mapped_column(SmallInteger)
@@ -104,6 +106,9 @@ class Cart(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), unique=True)
     created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    # the last checkout that emptied this cart: a repeated submit is answered with its orders
+    last_checkout_ref: Mapped[str | None] = mapped_column(String(32))
+    last_checkout_at: Mapped[datetime | None] = mapped_column(_TS)
 
     items: Mapped[list[CartItem]] = relationship(
         back_populates="cart", cascade="all, delete-orphan", order_by="CartItem.id"

@@ -121,6 +121,7 @@ def submit_review(
         target_id=draft.target_id,
         retailer_id=retailer_id,
         order_id=draft.order_id,
+        order_key=draft.order_id or 0,
         rating=draft.rating,
         text=text,
         verified_purchase=order is not None and order.status == OrderStatus.DELIVERED,
