@@ -121,6 +121,7 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     market.NotFound: (404, "not-found", "Not found"),
     market.InvalidInput: (422, "invalid-marketplace-input", "Invalid request"),
     market.DuplicateReview: (409, "duplicate-review", "Already reviewed"),
+    market.AlreadyCheckedOut: (409, "already-checked-out", "The cart was already checked out"),
     market.EmptyCart: (422, "empty-cart", "The cart is empty"),
     market.OfferUnavailable: (409, "offer-unavailable", "Offer no longer available"),
     market.PriceChanged: (409, "price-changed", "Prices or stock changed"),
@@ -138,6 +139,7 @@ def problem_response(
     instance: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": TYPE_BASE + slug if slug else "about:blank",
@@ -148,6 +150,8 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    for name, value in (extra or {}).items():  # RFC 9457 extension members
+        body.setdefault(name, value)
     return JSONResponse(
         jsonable_encoder(body),
         status_code=status,
@@ -184,6 +188,16 @@ def _domain_errors(exc: Exception) -> list[dict[str, Any]] | None:
             }
             for c in exc.changes
         ]
+    return None
+
+
+def _domain_extra(exc: Exception) -> dict[str, Any] | None:
+    """Extension members of a domain problem (the orders a repeated checkout placed)."""
+    if isinstance(exc, market.AlreadyCheckedOut):
+        return {
+            "checkout_ref": exc.checkout_ref,
+            "orders": [{"id": i, "href": f"/api/v1/orders/{i}"} for i in exc.order_ids],
+        }
     return None
 
 
@@ -262,6 +276,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             slug=slug,
             instance=request.url.path,
             errors=_domain_errors(exc),
+            extra=_domain_extra(exc),
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

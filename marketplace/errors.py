@@ -35,6 +35,18 @@ class EmptyCart(MarketplaceError):
     """Checkout of an empty cart."""
 
 
+class AlreadyCheckedOut(MarketplaceError):
+    """The cart was just checked out (a double submit): here are that checkout's orders."""
+
+    def __init__(self, checkout_ref: str, order_ids: Sequence[int]) -> None:
+        super().__init__(
+            f"this cart was already checked out (checkout {checkout_ref}, "
+            f"orders {', '.join(str(i) for i in order_ids)})"
+        )
+        self.checkout_ref = checkout_ref
+        self.order_ids = tuple(order_ids)
+
+
 class OfferUnavailable(MarketplaceError):
     """The offer was withdrawn or has no price: it cannot be bought."""
 

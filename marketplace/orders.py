@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.models import Offer, User
@@ -34,6 +34,7 @@ from marketplace.dates import as_utc, local_date
 from marketplace.demand import add_event
 from marketplace.enums import CancelReason, DemandKind, OrderStatus
 from marketplace.errors import (
+    AlreadyCheckedOut,
     EmptyCart,
     IllegalTransition,
     InvalidInput,
@@ -42,9 +43,12 @@ from marketplace.errors import (
     OfferUnavailable,
     PriceChanged,
 )
-from marketplace.models import CartItem, Order, OrderLine
+from marketplace.models import Cart, CartItem, Order, OrderLine
 
 AUTO_DELIVER_DAYS = 14
+REPEAT_WINDOW = timedelta(minutes=10)
+"""Default of ``checkout_repeat_window_seconds``: an emptied cart checked out again this soon
+is a double submit, answered with the orders already placed."""
 
 # action -> (statuses it may start from, status it leads to)
 ORDER_TRANSITIONS: dict[str, tuple[frozenset[str], OrderStatus]] = {
@@ -80,13 +84,67 @@ def split_by_retailer(
     return dict(groups)
 
 
+def lock_cart(session: Session, user_id: int) -> Cart | None:
+    """Take the user's cart row for this transaction, then read it fresh.
+
+    The write comes before any read of the cart: on PostgreSQL the ``UPDATE`` takes the row
+    lock, so a concurrent checkout of the same cart waits here until this transaction ends
+    and then sees its result; on SQLite the first write of a transaction takes the database
+    write lock (pysqlite begins the transaction at the first write, so nothing read before
+    it can be stale). Returns ``None`` when the user has no cart yet.
+    """
+    session.execute(
+        update(Cart)
+        .where(Cart.user_id == user_id)
+        .values(last_checkout_ref=Cart.last_checkout_ref)
+        .execution_options(synchronize_session=False)
+    )
+    cart = session.scalar(
+        select(Cart).where(Cart.user_id == user_id).execution_options(populate_existing=True)
+    )
+    if cart is not None:
+        session.refresh(cart, ["items"])  # the items as committed by whoever held the lock
+    return cart
+
+
+def _repeated_checkout(
+    session: Session, cart: Cart, now: datetime, window: timedelta
+) -> AlreadyCheckedOut | None:
+    """Pure-ish: the checkout an emptied cart was just turned into, if within ``window``."""
+    if cart.last_checkout_ref is None or cart.last_checkout_at is None:
+        return None
+    if now - as_utc(cart.last_checkout_at) > window:
+        return None
+    ids = session.scalars(
+        select(Order.id)
+        .where(Order.checkout_ref == cart.last_checkout_ref, Order.clinic_user_id == cart.user_id)
+        .order_by(Order.id)
+    ).all()
+    return AlreadyCheckedOut(cart.last_checkout_ref, ids) if ids else None
+
+
 def checkout(
-    session: Session, user: User | None, *, accept_changes: bool = False, now: datetime
+    session: Session,
+    user: User | None,
+    *,
+    accept_changes: bool = False,
+    now: datetime,
+    repeat_window: timedelta = REPEAT_WINDOW,
 ) -> list[Order]:
-    """Turn the user's cart into one ``placed`` order per retailer and empty the cart."""
+    """Turn the user's cart into one ``placed`` order per retailer and empty the cart.
+
+    The cart row is locked first (:func:`lock_cart`), so concurrent checkouts of one cart
+    run one after the other: the first places the orders and records its ``checkout_ref``
+    on the cart; the others find the cart emptied by a checkout less than ``repeat_window``
+    ago and raise :class:`AlreadyCheckedOut` with that checkout's orders.
+    """
     buyer = require_clinic(user)
-    cart = get_cart(session, buyer)
+    now = as_utc(now)
+    cart = lock_cart(session, buyer.id) or get_cart(session, buyer)
     if not cart.items:
+        repeated = _repeated_checkout(session, cart, now, repeat_window)
+        if repeated is not None:
+            raise repeated
         raise EmptyCart("the cart is empty")
     pairs = cart_offers(session, cart)
     for _item, offer in pairs:
@@ -94,7 +152,6 @@ def checkout(
     changes = item_changes(pairs)
     if changes and not accept_changes:
         raise PriceChanged(changes)
-    now = as_utc(now)
     ref = secrets.token_hex(8)
     orders = []
     for retailer_id, group in sorted(split_by_retailer(pairs).items()):
@@ -129,6 +186,8 @@ def checkout(
         orders.append(order)
     cart.items.clear()
     cart.updated_at = now
+    cart.last_checkout_ref = ref
+    cart.last_checkout_at = now
     session.flush()
     return orders
 

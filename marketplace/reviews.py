@@ -9,8 +9,10 @@
   (:func:`publish_due_reviews`, run by a Celery task and before every read).
 * Rating >= 3, or no retailer concerned: published at once.
 * The retailer concerned may publicly respond to any of its reviews at any time.
-* One review per user per order and target; ``verified_purchase`` when tied to a delivered
-  order of the author. Abuse reports go to admins, who keep or remove the review.
+* One review per user per order and target (a unique constraint; a concurrent duplicate
+  rolls back and raises :class:`DuplicateReview`, never a database error);
+  ``verified_purchase`` when tied to a delivered order of the author. Abuse reports go to
+  admins, who keep or remove the review.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.models import Product, Retailer, User
@@ -71,6 +74,23 @@ def _retailer_concerned(session: Session, draft: ReviewDraft, order: Order | Non
     raise InvalidInput(f"target_type must be one of {', '.join(t.value for t in ReviewTarget)}")
 
 
+DUPLICATE_MESSAGE = (
+    "duplicate review: you have already reviewed this (one review per order and target)"
+)
+
+
+def _duplicate(session: Session, author_id: int, draft: ReviewDraft) -> int | None:
+    """The id of the author's review of this target and order (or of it without an order)."""
+    return session.scalar(
+        select(Review.id).where(
+            Review.author_id == author_id,
+            Review.target_type == draft.target_type,
+            Review.target_id == draft.target_id,
+            Review.order_key == (draft.order_id or 0),
+        )
+    )
+
+
 def submit_review(
     session: Session,
     user: User | None,
@@ -102,18 +122,8 @@ def submit_review(
     retailer_id = _retailer_concerned(session, draft, order)
     if retailer_id is not None and staff_of(author, retailer_id):
         raise NotAllowed("retailer staff cannot review their own retailer")
-    duplicate = session.scalar(
-        select(Review.id).where(
-            Review.author_id == author.id,
-            Review.target_type == draft.target_type,
-            Review.target_id == draft.target_id,
-            Review.order_id.is_(None)
-            if draft.order_id is None
-            else Review.order_id == draft.order_id,
-        )
-    )
-    if duplicate is not None:
-        raise DuplicateReview("you have already reviewed this (one review per order and target)")
+    if _duplicate(session, author.id, draft) is not None:
+        raise DuplicateReview(DUPLICATE_MESSAGE)
     now = as_utc(now)
     review = Review(
         author_id=author.id,
@@ -136,7 +146,15 @@ def submit_review(
         review.status = ReviewState.PUBLISHED.value
         review.published_at = now
     session.add(review)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # a concurrent post of the same review committed first (the unique constraint on
+        # author, order_key, target): this transaction is spoiled, roll it back and say so
+        session.rollback()
+        if _duplicate(session, author.id, draft) is not None:
+            raise DuplicateReview(DUPLICATE_MESSAGE) from None
+        raise
     return review
 
 

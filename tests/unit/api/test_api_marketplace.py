@@ -128,7 +128,11 @@ def test_checkout_reports_price_changes_until_accepted(env: ApiEnv) -> None:
     assert placed.status_code == 201, placed.text
     orders = placed.json()["data"]
     assert len(orders) == 2 and {o["total"] for o in orders} == {"198.00", "170.00"}
-    assert_problem(_post(env, "/checkout", "clinic"), 422)  # the cart is empty now
+    # the cart is empty now: a repeat within the window is answered with the orders placed
+    repeated = assert_problem(_post(env, "/checkout", "clinic"), 409)
+    assert repeated["type"].endswith("/already-checked-out")
+    assert repeated["checkout_ref"] == orders[0]["checkout_ref"]
+    assert sorted(o["id"] for o in repeated["orders"]) == sorted(o["id"] for o in orders)
     _set_price(env, "glove_nord", "79.00")
 
 
