@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import housekeeping
 from api.auth import ApiKeyCache, set_session_cookie
 from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
+from api.idempotency import install_idempotency
 from api.metrics import Metrics, TimingMiddleware
 from api.problems import PayloadTooLarge, install_problem_handlers, problem_response
 from api.ratelimit import RateLimiter, make_rate_limiter
@@ -204,6 +205,7 @@ def create_app(
     app.state.anonymous_rate_per_minute = anonymous_rate_per_minute
 
     install_problem_handlers(app)
+    install_idempotency(app)
     api = APIRouter(prefix=API_PREFIX)
     for module in (search, products, retailers, feeds, ranking, auth):
         api.include_router(module.router)

@@ -1,7 +1,8 @@
 """Periodic marketplace jobs for the embedded default (no broker, so no celery beat).
 
 Held reviews whose response window passed are published and long-shipped orders are
-delivered, then the affected retailers' signals are recomputed. With a broker, the same
+delivered, then the affected retailers' signals are recomputed; ``Idempotency-Key`` records
+older than ``idempotency_ttl_hours`` are deleted. With a broker, the same
 jobs run from the beat schedule (``celery -A indexer.jobs:celery_app worker -B``).
 """
 
@@ -10,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
+from api.idempotency import expire_records
 from catalog.db import transaction
 from catalog.settings import Settings
 from marketplace import orders, reviews
@@ -39,7 +42,8 @@ def commit_events(request: Request, session: Session, retailer_ids: Iterable[int
 
 
 def run_once(settings: Settings, factory: sessionmaker[Session]) -> dict[str, int]:
-    """One pass; returns how many reviews were published and orders delivered."""
+    """One pass; returns how many reviews were published, orders delivered and idempotency
+    records expired."""
     now = utc_now()
     with transaction(factory) as session:
         published = reviews.publish_due_reviews(session, now)
@@ -47,6 +51,8 @@ def run_once(settings: Settings, factory: sessionmaker[Session]) -> dict[str, in
         retailers = {r.retailer_id for r in published if r.retailer_id is not None}
         retailers |= {o.retailer_id for o in delivered}
         counts = {"reviews_published": len(published), "orders_delivered": len(delivered)}
+        ttl = timedelta(hours=settings.idempotency_ttl_hours)
+        counts["idempotency_expired"] = expire_records(session, now, ttl)
     signals_changed(settings, factory, retailers)
     return counts
 

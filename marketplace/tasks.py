@@ -4,14 +4,16 @@
   event (``marketplace.signals.recompute``).
 * ``valbar.publish_due_reviews``: publish held reviews whose response window passed.
 * ``valbar.auto_deliver``: deliver orders shipped ``AUTO_DELIVER_DAYS`` ago.
+* ``valbar.expire_idempotency_keys``: delete ``Idempotency-Key`` records past their TTL.
 
-The last two are on the beat schedule (hourly). With no broker configured,
+The last three are on the beat schedule (hourly). With no broker configured,
 :func:`signals_changed` recomputes in-process right after the caller's commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,6 +71,17 @@ def auto_deliver() -> list[int]:
     return ids
 
 
+@celery_app.task(name="valbar.expire_idempotency_keys")  # type: ignore[untyped-decorator]
+def expire_idempotency_keys() -> int:
+    """Delete idempotency records older than ``idempotency_ttl_hours``; returns how many."""
+    from api.idempotency import expire_records  # the API's records (api imports this module)
+
+    settings = get_settings()
+    with transaction(factory_for(settings)) as session:
+        ttl = timedelta(hours=settings.idempotency_ttl_hours)
+        return expire_records(session, utc_now(), ttl)
+
+
 def signals_changed(
     settings: Settings, factory: sessionmaker[Session], retailer_ids: Iterable[int]
 ) -> None:
@@ -85,4 +98,8 @@ celery_app.conf.beat_schedule = {
     **(celery_app.conf.beat_schedule or {}),
     "valbar.publish_due_reviews": {"task": "valbar.publish_due_reviews", "schedule": HOURLY},
     "valbar.auto_deliver": {"task": "valbar.auto_deliver", "schedule": HOURLY},
+    "valbar.expire_idempotency_keys": {
+        "task": "valbar.expire_idempotency_keys",
+        "schedule": HOURLY,
+    },
 }

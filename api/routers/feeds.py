@@ -8,8 +8,6 @@ configured, else a thread of this process), so the 202 returns at once and can b
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import uuid
@@ -23,7 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Role
+from api.csv_export import csv_text
 from api.deps import FactoryDep, RateLimitDep, RequireRetailerUser, SessionDep, SettingsDep
+from api.idempotency import Idempotent
 from api.problems import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from api.schemas.common import MAX_INT, ListResponse, problems
 from api.schemas.feeds import (
@@ -189,8 +189,9 @@ def _parse_mapping(raw: str | None) -> dict[str, str] | None:
     response_model=FeedRunAccepted,
     responses={
         200: {"model": FeedPreviewPublic, "description": "Validation preview (dry_run=true)"},
-        **problems(401, 403, 404, 413, 422, 429),
+        **problems(401, 403, 404, 409, 413, 422, 429),
     },
+    dependencies=[Idempotent],
 )
 def upload_feed(
     request: Request,
@@ -316,16 +317,10 @@ def feed_run_errors_csv(run_id: RunId, user: RequireRetailerUser, session: Sessi
     """Every row error of a run as CSV (row, field, value, message, severity).
     Example: ``GET /api/v1/feeds/17/errors.csv``"""
     run = _run_for(session, user, run_id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["row", "field", "value", "message", "severity"])
-    for raw in run.row_errors or []:
-        e = _row_error(raw)
-        writer.writerow(
-            ["" if e[k] is None else e[k] for k in ("row", "field", "value", "message", "severity")]
-        )
+    columns = ("row", "field", "value", "message", "severity")
+    rows = ([_row_error(raw)[k] for k in columns] for raw in run.row_errors or [])
     return Response(
-        buffer.getvalue(),
+        csv_text(columns, rows),  # cells that start like a formula are escaped
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="feed-{run_id}-errors.csv"'},
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RateLimitDep, SessionDep, SettingsDep
 from api.housekeeping import commit_events
+from api.idempotency import Idempotent
 from api.problems import NotFound
 from api.schemas.common import MAX_INT, ListResponse, problems
 from api.schemas.marketplace import (
@@ -96,6 +97,7 @@ def _review_public(shown: ShownReview) -> ReviewPublic:
     status_code=201,
     response_model=ReviewPublic,
     responses=problems(401, 403, 404, 409, 422),
+    dependencies=[Idempotent],
 )
 def create_review(
     body: ReviewCreate,
@@ -173,7 +175,8 @@ def respond_to_review(
     "/reviews/{review_id}/reports",
     status_code=201,
     response_model=ReportPublic,
-    responses=problems(401, 404, 422),
+    responses=problems(401, 404, 409, 422),
+    dependencies=[Idempotent],
 )
 def report_review(
     review_id: ObjectId, body: ReportCreate, session: SessionDep, user: CurrentUser
@@ -221,7 +224,11 @@ def get_cart(session: SessionDep, user: CurrentUser) -> CartPublic:
 
 
 @router.post(
-    "/cart/items", status_code=201, response_model=CartPublic, responses=problems(401, 404, 409)
+    "/cart/items",
+    status_code=201,
+    response_model=CartPublic,
+    responses=problems(401, 404, 409, 422),
+    dependencies=[Idempotent],
 )
 def add_cart_item(body: CartItemCreate, session: SessionDep, user: CurrentUser) -> CartPublic:
     """Add an offer to the cart (adding it again adds to the quantity)."""
@@ -244,13 +251,24 @@ def remove_cart_item(item_id: ObjectId, session: SessionDep, user: CurrentUser) 
     status_code=201,
     response_model=ListResponse[OrderPublic],
     responses=problems(401, 403, 409, 422),
+    dependencies=[Idempotent],
 )
 def checkout(
-    body: CheckoutRequest, session: SessionDep, user: CurrentUser
+    body: CheckoutRequest, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> ListResponse[OrderPublic]:
     """Split the cart into one order per retailer, priced now. 409 ``price-changed`` lists
-    what changed since the items were added: check out again with ``accept_changes``."""
-    placed = orders.checkout(session, user, accept_changes=body.accept_changes, now=utc_now())
+    what changed since the items were added: check out again with ``accept_changes``.
+
+    Concurrent checkouts of one cart place it once: the others get 409
+    ``already-checked-out`` with ``checkout_ref`` and the ``orders`` placed. With an
+    ``Idempotency-Key``, a retry gets the first response again."""
+    placed = orders.checkout(
+        session,
+        user,
+        accept_changes=body.accept_changes,
+        now=utc_now(),
+        repeat_window=timedelta(seconds=settings.checkout_repeat_window_seconds),
+    )
     session.commit()
     data = [OrderPublic.model_validate(o) for o in placed]
     return ListResponse[OrderPublic](data=data, count=len(data))
@@ -344,6 +362,7 @@ def reorder(order_id: ObjectId, session: SessionDep, user: CurrentUser) -> Reord
     status_code=201,
     response_model=RmaPublic,
     responses=_TRANSITION_ERRORS,
+    dependencies=[Idempotent],
 )
 def request_rma(
     order_id: ObjectId,
@@ -412,7 +431,8 @@ def list_campaigns(
     "/retailers/{slug}/campaigns",
     status_code=201,
     response_model=CampaignPublic,
-    responses=problems(401, 403, 404, 422),
+    responses=problems(401, 403, 404, 409, 422),
+    dependencies=[Idempotent],
 )
 def create_campaign(
     slug: Slug, body: CampaignCreate, session: SessionDep, user: CurrentUser

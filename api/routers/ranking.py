@@ -20,6 +20,7 @@ from api.deps import (
     SettingsDep,
     config_provider,
 )
+from api.idempotency import Idempotent
 from api.problems import InvalidInput, NotFound
 from api.schemas.common import ListResponse, problems
 from api.schemas.ranking import (
@@ -144,7 +145,8 @@ def get_config(
     "/configs/{name}/drafts",
     status_code=201,
     response_model=DraftCreated,
-    responses=problems(401, 403, 422),
+    responses=problems(401, 403, 409, 422),
+    dependencies=[Idempotent],
 )
 def create_draft(
     name: ConfigName,
