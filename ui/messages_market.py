@@ -15,6 +15,10 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "Beställningen är lagd: en order per återförsäljare.",
         "Order placed: one order per retailer.",
     ),
+    "notice.already_placed": (
+        "Beställningen var redan lagd – här är den. Inget har beställts två gånger.",
+        "The order was already placed – here it is. Nothing was ordered twice.",
+    ),
     "notice.delivered": ("Leveransen är bekräftad.", "Delivery confirmed."),
     "notice.cancelled": ("Ordern är avbruten.", "The order is cancelled."),
     "notice.confirmed": ("Ordern är bekräftad.", "The order is confirmed."),

@@ -24,6 +24,7 @@ NOTICES = frozenset(
         "updated",
         "removed",
         "placed",
+        "already_placed",
         "delivered",
         "cancelled",
         "confirmed",

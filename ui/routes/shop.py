@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,13 +14,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from api.auth import verify_csrf
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.housekeeping import commit_events
+from api.idempotency import Claim, Replay, RequestInProgress, claim_key, finish, release
 from catalog.models import Offer, Retailer, User
 from marketplace import cart, orders, rma
 from marketplace.dates import utc_now
 from marketplace.enums import OrderStatus
-from marketplace.errors import MarketplaceError, NotFound, PriceChanged
+from marketplace.errors import AlreadyCheckedOut, MarketplaceError, NotFound, PriceChanged
 from marketplace.models import Order, Review, Rma
 from ui.market_views import (
     error_page,
@@ -143,7 +146,13 @@ def _checkout_page(
 ) -> Response:
     groups, count = _cart_groups(session, user)
     changes = cart.pending_changes(session, user)
-    context = {"groups": groups, "count": count, "changes": changes, "must_accept": False}
+    context = {
+        "groups": groups,
+        "count": count,
+        "changes": changes,
+        "must_accept": False,
+        "checkout_token": secrets.token_urlsafe(16),  # this form places at most one order set
+    }
     context.update(extra)
     return render(request, "checkout.html", context, user=user, status_code=status_code)
 
@@ -156,26 +165,83 @@ def checkout_page(request: Request, session: SessionDep, user: CurrentUser) -> R
     return _checkout_page(request, session, user)
 
 
+def _claim_form(request: Request, user: User, token: str) -> Claim | Replay | None:
+    """Claim the checkout form's one-time token: a :class:`Claim`, the :class:`Replay` of
+    the checkout it already placed, or None (no token, or its first submit still runs)."""
+    token = token.strip()[:100]
+    if not token:
+        return None
+    settings = request.app.state.settings
+    try:
+        return claim_key(
+            request.app.state.session_factory,
+            owner=f"user:{user.id}",
+            key=f"kassa:{token}",
+            method="POST",
+            path="/kassa",
+            digest="checkout-form",
+            stale_after=timedelta(seconds=settings.idempotency_stale_seconds),
+        )
+    except Replay as done:
+        return done
+    except RequestInProgress:
+        return None  # the first submit holds the cart lock: this one waits and finds it done
+
+
+def _placed_page(ref: str, notice_key: str) -> Response:
+    return see_other(f"/ordrar?checkout={ref}", notice_key)
+
+
 @router.post("/kassa", dependencies=CSRF)
 def checkout(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     user: CurrentUser,
     accept_changes: str = Form(""),
+    checkout_token: str = Form(""),
 ) -> Response:
+    """Place the cart. A double click or a resubmitted form places one order set: the
+    repeat is sent to the orders already placed, with a notice saying so."""
     if (refused := role_gate(request, user, "clinic")) is not None:
         return refused
     assert user is not None
+    claimed = _claim_form(request, user, checkout_token)
+    if isinstance(claimed, Replay):
+        return see_other(claimed.body, "already_placed")
+    factory = request.app.state.session_factory
     try:
-        placed = orders.checkout(session, user, accept_changes=accept_changes == "1", now=utc_now())
+        placed = orders.checkout(
+            session,
+            user,
+            accept_changes=accept_changes == "1",
+            now=utc_now(),
+            repeat_window=timedelta(seconds=settings.checkout_repeat_window_seconds),
+        )
+        ref = placed[0].checkout_ref
+        session.commit()
+    except AlreadyCheckedOut as done:
+        # this form's cart was placed by its twin submit (which may have won the cart lock
+        # without holding the token): the token now stands for that order set
+        session.rollback()
+        if claimed is not None:
+            finish(factory, claimed, 303, "text/plain", f"/ordrar?checkout={done.checkout_ref}")
+        return _placed_page(done.checkout_ref, "already_placed")
     except PriceChanged:
         session.rollback()
+        if claimed is not None:
+            release(factory, claimed)
         return _checkout_page(request, session, user, status_code=409, must_accept=True)
-    except MarketplaceError as exc:
-        return error_page(request, user, exc)
-    ref = placed[0].checkout_ref
-    session.commit()
-    return see_other(f"/ordrar?checkout={ref}", "placed")
+    except BaseException as exc:
+        session.rollback()
+        if claimed is not None:
+            release(factory, claimed)
+        if isinstance(exc, MarketplaceError):
+            return error_page(request, user, exc)
+        raise
+    if claimed is not None:
+        finish(factory, claimed, 303, "text/plain", f"/ordrar?checkout={ref}")
+    return _placed_page(ref, "placed")
 
 
 # ---------------------------------------------------------------- orders

@@ -1,0 +1,357 @@
+"""Concurrent checkouts, reviews and Idempotency-Key retries against a real app, on
+PostgreSQL and on SQLite: several threads post at once through one TestClient (the app runs
+the sync routes on its thread pool, so the requests really overlap) and the database must
+hold exactly one order set per cart and one review per author and target."""
+
+from __future__ import annotations
+
+import re
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, delete, func, select, text
+
+from api.idempotency import REPLAYED_HEADER
+from catalog.models import IdempotencyRecord, User
+from indexer.jobs import factory_for
+from marketplace import orders as orders_service
+from marketplace.models import Order, Review
+from tests.integration.conftest import PG_ADMIN_URL, _unavailable
+from tests.unit.api.test_api_support import PASSWORD, ApiEnv, build_env, close_env
+
+V1 = "/api/v1"
+ROUNDS = 20
+THREADS = 4
+PROBLEM = "application/problem+json"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CHECKOUT_TOKEN = re.compile(r'name="checkout_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def env(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ApiEnv]:
+    """One seeded app per database for the module (each test leaves the cart empty)."""
+    tmp = tmp_path_factory.mktemp(f"concurrency_{request.param}")
+    if request.param == "sqlite":
+        built = build_env(tmp)
+        yield built
+        close_env(built)
+        return
+    with pg_schema() as url:
+        built = build_env(tmp, database_url=url)
+        yield built
+        close_env(built)
+
+
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema for the module (``postgres_url`` is one per test)."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "not reachable"
+        admin.dispose()
+        _unavailable("PostgreSQL", exc)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'create schema "{schema}"'))
+    sep = "&" if "?" in PG_ADMIN_URL else "?"
+    try:
+        yield f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'drop schema "{schema}" cascade'))
+        admin.dispose()
+
+
+def _at_once(count: int, call: Callable[[], Any]) -> list[Any]:
+    """Run ``call()`` on ``count`` threads released together."""
+    barrier = threading.Barrier(count)
+
+    def run(_i: int) -> Any:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def _fill_cart(env: ApiEnv) -> None:
+    for key in ("glove_tand", "glove_nord"):  # two retailers: one checkout, two orders
+        r = env.client.post(
+            f"{V1}/cart/items",
+            json={"offer_id": env.offers[key], "quantity": 1},
+            headers=env.headers("clinic"),
+        )
+        assert r.status_code == 201, r.text
+
+
+def _order_sets(env: ApiEnv) -> dict[str, int]:
+    """checkout_ref -> number of orders, for every order in the database."""
+    with factory_for(env.settings)() as s:
+        rows = s.execute(select(Order.checkout_ref, func.count()).group_by(Order.checkout_ref))
+        return {ref: n for ref, n in rows}
+
+
+def test_concurrent_checkouts_place_one_order_set(env: ApiEnv) -> None:
+    before = _order_sets(env)
+    placed: dict[str, list[int]] = {}
+    for _round in range(ROUNDS):
+        _fill_cart(env)
+        responses = _at_once(
+            THREADS,
+            partial(
+                env.client.post,
+                f"{V1}/checkout",
+                json={"accept_changes": True},
+                headers=env.headers("clinic"),
+            ),
+        )
+        assert sorted(r.status_code for r in responses) == [201] + [409] * (THREADS - 1), [
+            r.text for r in responses
+        ]
+        (created,) = [r.json() for r in responses if r.status_code == 201]
+        ref = created["data"][0]["checkout_ref"]
+        ids = sorted(o["id"] for o in created["data"])
+        placed[ref] = ids
+        for r in responses:
+            if r.status_code == 409:
+                assert r.headers["content-type"].startswith(PROBLEM)
+                body = r.json()
+                assert body["type"].endswith("/already-checked-out"), body
+                assert body["checkout_ref"] == ref
+                assert sorted(o["id"] for o in body["orders"]) == ids
+                assert all(o["href"] == f"{V1}/orders/{o['id']}" for o in body["orders"])
+    assert _order_sets(env) == before | {ref: 2 for ref in placed}
+
+
+def test_concurrent_duplicate_reviews_end_as_one_review(env: ApiEnv) -> None:
+    factory = factory_for(env.settings)
+    review = {"target_type": "product", "target_id": env.products["glove"], "rating": 4}
+    for _round in range(ROUNDS):
+        responses = _at_once(
+            THREADS,
+            partial(env.client.post, f"{V1}/reviews", json=review, headers=env.headers("clinic")),
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [201] + [409] * (THREADS - 1), [r.text for r in responses]
+        for r in responses:
+            if r.status_code == 409:
+                assert r.json()["type"].endswith("/duplicate-review")
+                assert "duplicate review" in r.json()["detail"]
+        with factory() as s:
+            assert s.scalar(select(func.count()).select_from(Review)) == 1
+        with factory() as s, s.begin():
+            s.execute(delete(Review))
+
+
+def test_idempotent_checkout_in_progress_replay_and_mismatch(
+    env: ApiEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retry while the first request runs gets 409 in progress; after it, the same
+    status and body (replayed); another body with the key gets 422; one order set."""
+    before = _order_sets(env)
+    _fill_cart(env)
+    entered, release = threading.Event(), threading.Event()
+    real_checkout = orders_service.checkout
+
+    def slow_checkout(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        assert release.wait(30)
+        return real_checkout(*args, **kwargs)
+
+    monkeypatch.setattr(orders_service, "checkout", slow_checkout)
+    headers = {**env.headers("clinic"), "Idempotency-Key": "kassa-1"}
+    body = {"accept_changes": True}
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(env.client.post, f"{V1}/checkout", json=body, headers=headers)
+        assert entered.wait(30)
+        running = env.client.post(f"{V1}/checkout", json=body, headers=headers)
+        assert running.status_code == 409, running.text
+        assert running.json()["type"].endswith("/idempotency-in-progress")
+        release.set()
+        original = first.result(30)
+    assert original.status_code == 201, original.text
+    assert REPLAYED_HEADER not in original.headers
+    # a connection reset after the commit: the client retries with the same key
+    again = env.client.post(
+        f"{V1}/checkout", content=b'{ "accept_changes" : true }', headers=headers
+    )
+    assert again.status_code == 201
+    assert again.headers[REPLAYED_HEADER] == "true"
+    assert again.json() == original.json()
+    other = env.client.post(f"{V1}/checkout", json={"accept_changes": False}, headers=headers)
+    assert other.status_code == 422
+    assert other.json()["type"].endswith("/idempotency-key-reused")
+    assert _order_sets(env) == before | {original.json()["data"][0]["checkout_ref"]: 2}
+
+
+def test_concurrent_retries_with_one_key_create_one_order_set(env: ApiEnv) -> None:
+    before = _order_sets(env)
+    for n in range(ROUNDS):
+        _fill_cart(env)
+        headers = {**env.headers("clinic"), "Idempotency-Key": f"round-{n}"}
+        responses = _at_once(
+            THREADS,
+            partial(
+                env.client.post, f"{V1}/checkout", json={"accept_changes": True}, headers=headers
+            ),
+        )
+        created = [r for r in responses if r.status_code == 201]
+        assert created, [r.text for r in responses]
+        assert all(r.json() == created[0].json() for r in created)  # replays of the first
+        assert all(r.status_code in (201, 409) for r in responses)
+    new = {ref: n for ref, n in _order_sets(env).items() if ref not in before}
+    assert len(new) == ROUNDS and set(new.values()) == {2}
+    with factory_for(env.settings)() as s:
+        records = s.scalars(
+            select(IdempotencyRecord).where(IdempotencyRecord.key.like("round-%"))
+        ).all()
+        assert len(records) == ROUNDS and all(r.status_code == 201 for r in records)
+
+
+def _log_in(env: ApiEnv) -> None:
+    page = env.client.get("/logga-in")
+    with factory_for(env.settings)() as s:
+        email = s.scalar(select(User.email).where(User.role == "clinic"))
+    r = env.client.post(
+        "/logga-in",
+        data={"email": email, "password": PASSWORD, "csrf_token": CSRF.findall(page.text)[0]},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+
+
+def test_double_submitted_checkout_form_places_one_order_set(env: ApiEnv) -> None:
+    before = _order_sets(env)
+    _log_in(env)
+    for _round in range(ROUNDS // 2):
+        _fill_cart(env)
+        page = env.client.get("/kassa").text
+        form = {
+            "csrf_token": CSRF.findall(page)[0],
+            "checkout_token": CHECKOUT_TOKEN.findall(page)[0],
+            "accept_changes": "1",
+        }
+        responses = _at_once(
+            2, partial(env.client.post, "/kassa", data=form, follow_redirects=False)
+        )
+        assert [r.status_code for r in responses] == [303, 303], [r.text for r in responses]
+        targets = sorted(r.headers["location"] for r in responses)
+        refs = {re.search(r"checkout=(\w+)", t).group(1) for t in targets}  # type: ignore[union-attr]
+        assert len(refs) == 1, targets
+        assert ["already_placed" in t for t in targets] == [True, False], targets
+        shown = env.client.get(targets[0]).text
+        assert "Beställningen var redan lagd" in shown
+        # the same form posted again later (back button, resubmit): still that order set
+        _fill_cart(env)
+        later = env.client.post("/kassa", data=form, follow_redirects=False)
+        (ref,) = refs
+        assert later.status_code == 303 and f"checkout={ref}" in later.headers["location"]
+        assert "already_placed" in later.headers["location"]
+        # the cart's new items stay in the cart, not ordered
+        cart = env.client.get(f"{V1}/cart", headers=env.headers("clinic")).json()
+        assert len(cart["items"]) == 2
+        for item in cart["items"]:
+            env.client.delete(f"{V1}/cart/items/{item['id']}", headers=env.headers("clinic"))
+    new = {ref: n for ref, n in _order_sets(env).items() if ref not in before}
+    assert len(new) == ROUNDS // 2 and set(new.values()) == {2}
+
+
+@contextmanager
+def _served(env: ApiEnv) -> Iterator[int]:
+    """The env's app behind a real uvicorn server on a free port (its lifespan already runs
+    under the test client)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(env.app, lifespan="off", log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.01)
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def test_a_retry_after_a_connection_reset_gets_the_original_response(env: ApiEnv) -> None:
+    """The server commits the checkout but the client's connection is reset before it reads
+    the response: the retry with the same key gets that response, and no second order."""
+    before = _order_sets(env)
+    _fill_cart(env)
+    body = b'{"accept_changes": true}'
+    head = (
+        "POST /api/v1/checkout HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        f"X-API-Key: {env.keys['clinic']}\r\nIdempotency-Key: reset-1\r\n\r\n"
+    )
+    with _served(env) as port:
+        raw = socket.create_connection(("127.0.0.1", port))
+        raw.sendall(head.encode() + body)
+        deadline = time.monotonic() + 30
+        while _order_sets(env) == before:  # wait for the server's commit, read nothing
+            assert time.monotonic() < deadline, "the checkout was never committed"
+            time.sleep(0.01)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        raw.close()  # RST: the response is lost
+        headers = {**env.headers("clinic"), "Idempotency-Key": "reset-1"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            for _attempt in range(300):
+                retry = http.post(
+                    "/api/v1/checkout", json={"accept_changes": True}, headers=headers
+                )
+                if "idempotency-in-progress" not in retry.text:
+                    break
+                time.sleep(0.02)  # the first request is storing its response
+    assert retry.status_code == 201, retry.text
+    assert retry.headers[REPLAYED_HEADER] == "true"
+    ref = retry.json()["data"][0]["checkout_ref"]
+    assert _order_sets(env) == before | {ref: 2}
+
+
+def test_concurrent_duplicate_reviews_from_the_form_end_as_one_review(env: ApiEnv) -> None:
+    """The form's route is ``async``: one event loop runs one at a time, so the posts go
+    through a client outside the app's portal, which gives each request its own loop (as
+    several worker processes would)."""
+    _log_in(env)
+    browser = TestClient(env.app, follow_redirects=False, cookies=env.client.cookies)
+    factory = factory_for(env.settings)
+    form = {
+        "csrf_token": CSRF.findall(env.client.get("/kassa").text)[0],
+        "target_type": "product",
+        "target_id": str(env.products["composite"]),
+        "rating": "4",
+        "next": f"/produkt/{env.products['composite']}",
+    }
+    for _round in range(ROUNDS):
+        responses = _at_once(
+            THREADS, partial(browser.post, "/omdomen", data=form, follow_redirects=False)
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [303] + [409] * (THREADS - 1), [r.text[:300] for r in responses]
+        for r in responses:
+            if r.status_code == 409:
+                assert "Du har redan lämnat ett omdöme om detta." in r.text
+        with factory() as s:
+            assert s.scalar(select(func.count()).select_from(Review)) == 1
+        with factory() as s, s.begin():
+            s.execute(delete(Review))
