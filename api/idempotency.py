@@ -1,8 +1,9 @@
 """``Idempotency-Key`` for POSTs that create something: a retry gets the first response.
 
 A client sends ``Idempotency-Key: <any 1..200 visible ASCII characters>`` with a creating
-POST (checkout, reviews, reports, RMA, campaigns, cart items, feed uploads, ranking drafts;
-not ``POST /api-keys``, whose stored response would keep the plaintext key). Per owner (the
+POST (checkout, cart items, reorder, reviews, reports, RMA, campaigns, feed uploads, ranking
+drafts and rollbacks; not ``POST /api-keys``, whose stored response would keep the plaintext
+key). Per owner (the
 user, or the API key) and key:
 
 * the first request **claims** the key: a row in ``idempotency_record`` with no status yet,
@@ -38,9 +39,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import Response
 from sqlalchemy import delete, event, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -294,12 +295,24 @@ def expire_records(session: Session, now: datetime, ttl: timedelta) -> int:
 # ---------------------------------------------------------------- the API side
 
 
-async def idempotency(request: Request, caller: CallerDep, session: SessionDep) -> None:
+async def idempotency(
+    request: Request,
+    caller: CallerDep,
+    session: SessionDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            max_length=MAX_KEY_LENGTH,
+            description="Any unique value (a UUID): a retry with the same key and body gets "
+            "the first response again instead of creating a second one.",
+        ),
+    ] = None,
+) -> None:
     """The route dependency: with an ``Idempotency-Key``, claim it or answer from it."""
-    raw = request.headers.get(HEADER)
-    if raw is None:
+    if idempotency_key is None:
         return
-    key = valid_key(raw)
+    key = valid_key(idempotency_key)
     owner = owner_of(caller)
     if owner is None:
         return  # anonymous: the route refuses it anyway, and there is no one to key by

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from catalog.models import Offer, User
@@ -21,6 +21,23 @@ from marketplace.errors import InvalidInput, ItemChange, NotFound, OfferUnavaila
 from marketplace.models import Cart, CartItem
 
 MAX_QUANTITY = 100_000
+
+
+def lock_cart_row(session: Session, user_id: int) -> None:
+    """Take the user's cart row for this transaction, before reading anything of it.
+
+    An ``UPDATE`` that changes nothing: on PostgreSQL it takes the row lock, on SQLite the
+    database write lock (pysqlite begins the transaction at the first write, so nothing
+    read before it can be stale). Every change of a cart starts with it, so checkout and
+    cart edits of one cart run one after the other and always lock in the same order (the
+    cart, then its items): no deadlock between them.
+    """
+    session.execute(
+        update(Cart)
+        .where(Cart.user_id == user_id)
+        .values(last_checkout_ref=Cart.last_checkout_ref)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def get_cart(session: Session, user: User | None, *, create: bool = True) -> Cart:
@@ -55,6 +72,7 @@ def add_item(
 ) -> CartItem:
     """Add an offer (or more of it); the snapshot is refreshed to what the clinic sees now."""
     _check_quantity(quantity)
+    lock_cart_row(session, logged_in(user).id)
     cart = get_cart(session, user)
     offer = buyable_offer(session, offer_id)
     now = as_utc(now)
@@ -83,6 +101,7 @@ def set_quantity(
     session: Session, user: User | None, item_id: int, quantity: int, *, now: datetime
 ) -> CartItem:
     _check_quantity(quantity)
+    lock_cart_row(session, logged_in(user).id)
     cart = get_cart(session, user)
     item = _own_item(cart, item_id)
     item.quantity = quantity
@@ -92,6 +111,7 @@ def set_quantity(
 
 
 def remove_item(session: Session, user: User | None, item_id: int, *, now: datetime) -> None:
+    lock_cart_row(session, logged_in(user).id)
     cart = get_cart(session, user)
     cart.items.remove(_own_item(cart, item_id))
     cart.updated_at = as_utc(now)

@@ -24,12 +24,19 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.models import Offer, User
 from marketplace.access import is_admin, logged_in, require_clinic, require_retailer_staff
-from marketplace.cart import add_item, buyable_offer, cart_offers, get_cart, item_changes
+from marketplace.cart import (
+    add_item,
+    buyable_offer,
+    cart_offers,
+    get_cart,
+    item_changes,
+    lock_cart_row,
+)
 from marketplace.dates import as_utc, local_date
 from marketplace.demand import add_event
 from marketplace.enums import CancelReason, DemandKind, OrderStatus
@@ -85,32 +92,21 @@ def split_by_retailer(
 
 
 def lock_cart(session: Session, user_id: int) -> Cart | None:
-    """Take the user's cart row for this transaction, then read it fresh.
-
-    The write comes before any read of the cart: on PostgreSQL the ``UPDATE`` takes the row
-    lock, so a concurrent checkout of the same cart waits here until this transaction ends
-    and then sees its result; on SQLite the first write of a transaction takes the database
-    write lock (pysqlite begins the transaction at the first write, so nothing read before
-    it can be stale). Returns ``None`` when the user has no cart yet.
-    """
-    session.execute(
-        update(Cart)
-        .where(Cart.user_id == user_id)
-        .values(last_checkout_ref=Cart.last_checkout_ref)
-        .execution_options(synchronize_session=False)
-    )
+    """Lock the user's cart row (:func:`marketplace.cart.lock_cart_row`), then read it and
+    its items fresh, as committed by whoever held the lock before. None without a cart."""
+    lock_cart_row(session, user_id)
     cart = session.scalar(
         select(Cart).where(Cart.user_id == user_id).execution_options(populate_existing=True)
     )
     if cart is not None:
-        session.refresh(cart, ["items"])  # the items as committed by whoever held the lock
+        session.refresh(cart, ["items"])
     return cart
 
 
 def _repeated_checkout(
     session: Session, cart: Cart, now: datetime, window: timedelta
 ) -> AlreadyCheckedOut | None:
-    """Pure-ish: the checkout an emptied cart was just turned into, if within ``window``."""
+    """The checkout that emptied this cart less than ``window`` ago, as the error to raise."""
     if cart.last_checkout_ref is None or cart.last_checkout_at is None:
         return None
     if now - as_utc(cart.last_checkout_at) > window:

@@ -345,7 +345,10 @@ def cancel_order(
 
 
 @router.post(
-    "/orders/{order_id}/reorder", response_model=ReorderPublic, responses=problems(401, 403, 404)
+    "/orders/{order_id}/reorder",
+    response_model=ReorderPublic,
+    responses=problems(401, 403, 404, 409, 422),
+    dependencies=[Idempotent],
 )
 def reorder(order_id: ObjectId, session: SessionDep, user: CurrentUser) -> ReorderPublic:
     """Put a past order back in the cart at today's prices."""

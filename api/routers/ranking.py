@@ -204,6 +204,7 @@ def publish(
     "/configs/{name}/rollback",
     response_model=RankingVersionPublic,
     responses=problems(401, 403, 404, 409, 422),
+    dependencies=[Idempotent],
 )
 def rollback(
     request: Request,

@@ -24,10 +24,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, delete, func, select, text
 
 from api.idempotency import REPLAYED_HEADER
+from catalog.db import transaction
 from catalog.models import IdempotencyRecord, User
 from indexer.jobs import factory_for
+from marketplace import cart
 from marketplace import orders as orders_service
-from marketplace.models import Order, Review
+from marketplace.dates import utc_now
+from marketplace.models import Order, OrderLine, Review
 from tests.integration.conftest import PG_ADMIN_URL, _unavailable
 from tests.unit.api.test_api_support import PASSWORD, ApiEnv, build_env, close_env
 
@@ -80,24 +83,27 @@ def pg_schema() -> Iterator[str]:
 
 def _at_once(count: int, call: Callable[[], Any]) -> list[Any]:
     """Run ``call()`` on ``count`` threads released together."""
-    barrier = threading.Barrier(count)
+    return _all_at_once([call] * count)
 
-    def run(_i: int) -> Any:
+
+def _all_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run each call on its own thread, all released together; their results in order."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
         barrier.wait()
         return call()
 
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
 
 
 def _fill_cart(env: ApiEnv) -> None:
-    for key in ("glove_tand", "glove_nord"):  # two retailers: one checkout, two orders
-        r = env.client.post(
-            f"{V1}/cart/items",
-            json={"offer_id": env.offers[key], "quantity": 1},
-            headers=env.headers("clinic"),
-        )
-        assert r.status_code == 201, r.text
+    """Two offers of two retailers in the clinic's cart (one checkout, two orders)."""
+    with transaction(factory_for(env.settings)) as s:
+        clinic = s.scalar(select(User).where(User.role == "clinic"))
+        for key in ("glove_tand", "glove_nord"):
+            cart.add_item(s, clinic, env.offers[key], 1, now=utc_now())
 
 
 def _order_sets(env: ApiEnv) -> dict[str, int]:
@@ -239,7 +245,7 @@ def _log_in(env: ApiEnv) -> None:
 def test_double_submitted_checkout_form_places_one_order_set(env: ApiEnv) -> None:
     before = _order_sets(env)
     _log_in(env)
-    for _round in range(ROUNDS // 2):
+    for _round in range(ROUNDS):
         _fill_cart(env)
         page = env.client.get("/kassa").text
         form = {
@@ -255,21 +261,21 @@ def test_double_submitted_checkout_form_places_one_order_set(env: ApiEnv) -> Non
         refs = {re.search(r"checkout=(\w+)", t).group(1) for t in targets}  # type: ignore[union-attr]
         assert len(refs) == 1, targets
         assert ["already_placed" in t for t in targets] == [True, False], targets
-        shown = env.client.get(targets[0]).text
-        assert "Beställningen var redan lagd" in shown
-        # the same form posted again later (back button, resubmit): still that order set
-        _fill_cart(env)
-        later = env.client.post("/kassa", data=form, follow_redirects=False)
-        (ref,) = refs
-        assert later.status_code == 303 and f"checkout={ref}" in later.headers["location"]
-        assert "already_placed" in later.headers["location"]
-        # the cart's new items stay in the cart, not ordered
-        cart = env.client.get(f"{V1}/cart", headers=env.headers("clinic")).json()
-        assert len(cart["items"]) == 2
-        for item in cart["items"]:
-            env.client.delete(f"{V1}/cart/items/{item['id']}", headers=env.headers("clinic"))
     new = {ref: n for ref, n in _order_sets(env).items() if ref not in before}
-    assert len(new) == ROUNDS // 2 and set(new.values()) == {2}
+    assert len(new) == ROUNDS and set(new.values()) == {2}
+    shown = env.client.get(targets[0]).text
+    assert "Beställningen var redan lagd" in shown
+    # the last form posted again later (back button, resubmit): still its order set, and
+    # what was put in the cart since stays in the cart
+    _fill_cart(env)
+    later = env.client.post("/kassa", data=form, follow_redirects=False)
+    (ref,) = refs
+    assert later.status_code == 303 and f"checkout={ref}" in later.headers["location"]
+    assert "already_placed" in later.headers["location"]
+    cart_now = env.client.get(f"{V1}/cart", headers=env.headers("clinic")).json()
+    assert len(cart_now["items"]) == 2
+    for item in cart_now["items"]:
+        env.client.delete(f"{V1}/cart/items/{item['id']}", headers=env.headers("clinic"))
 
 
 @contextmanager
@@ -355,3 +361,41 @@ def test_concurrent_duplicate_reviews_from_the_form_end_as_one_review(env: ApiEn
             assert s.scalar(select(func.count()).select_from(Review)) == 1
         with factory() as s, s.begin():
             s.execute(delete(Review))
+
+
+def test_cart_edits_during_checkouts_lose_and_duplicate_nothing(env: ApiEnv) -> None:
+    """Items added while the cart is being checked out end up in exactly one order or
+    still in the cart; nothing fails (cart edits lock the cart row first, like checkout)."""
+    factory = factory_for(env.settings)
+    with factory() as s:
+        first_new_order = (s.scalar(select(func.max(Order.id))) or 0) + 1
+    added = 0
+    for _round in range(ROUNDS):
+        _fill_cart(env)
+        added += 2
+        checkout = partial(
+            env.client.post,
+            f"{V1}/checkout",
+            json={"accept_changes": True},
+            headers=env.headers("clinic"),
+        )
+        add = partial(
+            env.client.post,
+            f"{V1}/cart/items",
+            json={"offer_id": env.offers["glove_tand"], "quantity": 1},
+            headers=env.headers("clinic"),
+        )
+        responses = _all_at_once([checkout, add, checkout, add])
+        assert all(r.status_code < 500 for r in responses), [r.text for r in responses]
+        added += sum(1 for r in responses[1::2] if r.status_code == 201)
+    with factory() as s:
+        placed = s.scalar(
+            select(func.coalesce(func.sum(OrderLine.quantity), 0)).where(
+                OrderLine.order_id >= first_new_order
+            )
+        )
+    cart_now = env.client.get(f"{V1}/cart", headers=env.headers("clinic")).json()
+    remaining = sum(item["quantity"] for item in cart_now["items"])
+    assert added == placed + remaining
+    for item in cart_now["items"]:
+        env.client.delete(f"{V1}/cart/items/{item['id']}", headers=env.headers("clinic"))

@@ -43,6 +43,27 @@ def _count(env: ApiEnv, model: Any) -> int:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
+CREATING_POSTS = [
+    "/api/v1/checkout",
+    "/api/v1/cart/items",
+    "/api/v1/orders/{order_id}/reorder",
+    "/api/v1/reviews",
+    "/api/v1/reviews/{review_id}/reports",
+    "/api/v1/orders/{order_id}/lines/{line_id}/rma",
+    "/api/v1/retailers/{slug}/campaigns",
+    "/api/v1/retailers/{slug}/feeds",
+    "/api/v1/ranking/configs/{name}/drafts",
+    "/api/v1/ranking/configs/{name}/rollback",
+]
+
+
+def test_every_creating_post_takes_an_idempotency_key(env: ApiEnv) -> None:
+    paths = env.app.openapi()["paths"]
+    for path in CREATING_POSTS:
+        headers = [p["name"] for p in paths[path]["post"]["parameters"] if p["in"] == "header"]
+        assert headers == ["Idempotency-Key"], path
+
+
 def test_canonical_json_and_request_hash() -> None:
     assert canonical_json(b'{ "b": 1, "a": [1, 2] }') == b'{"a":[1,2],"b":1}'
     assert canonical_json(b"not json") == b"not json"
