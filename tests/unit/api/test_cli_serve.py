@@ -64,7 +64,7 @@ def test_several_workers_on_linux_get_a_socket_each(
     assert workers == 3 and spec.app == "api.app:create_app" and spec.port == 8124
     assert spec.options == {
         "factory": True,
-        "proxy_headers": True,
+        "proxy_headers": False,
         "access_log": False,
         "loop": "auto",
         "http": "auto",
