@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -26,6 +26,7 @@ from api.auth import ApiKeyCache, set_session_cookie
 from api.client_ip import TrustedProxyMiddleware
 from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
 from api.metrics import Metrics, TimingMiddleware
+from api.params import RejectNulMiddleware, bounded_path_ids
 from api.problems import PayloadTooLarge, install_problem_handlers, problem_response
 from api.ratelimit import RateLimiter, make_rate_limiter
 from api.routers import auth, feeds, health, marketplace, products, ranking, retailers, search
@@ -203,6 +204,8 @@ def create_app(
         docs_url=None,  # served by _include_docs from packaged assets, no CDN
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        # every route, API and web: an integer path parameter out of range is a 404
+        dependencies=[Depends(bounded_path_ids)],
     )
     app.state.settings = settings
     app.state.session_factory = factory
@@ -235,6 +238,7 @@ def create_app(
 
     app.add_middleware(NewSessionCookieMiddleware, settings=settings)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(RejectNulMiddleware)
     app.add_middleware(TimingMiddleware, metrics=metrics)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.environment == "production")
     # outermost: everything inside sees the client address a trusted proxy forwarded

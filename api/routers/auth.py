@@ -71,9 +71,9 @@ def login(body: LoginRequest, request: Request, session: SessionDep) -> JSONResp
         if (wait := throttle.failed(body.email, address)) is not None:
             raise _locked(wait) from exc
         raise Unauthorized(str(exc)) from exc
-    throttle.succeeded(body.email)
     response = JSONResponse(user_public(session, user).model_dump(mode="json"))
-    login_response(response, request, session, user)
+    login_response(response, request, session, user)  # commits (a rehashed password too)
+    throttle.succeeded(body.email)  # after that commit: SQLite has one writer at a time
     return response
 
 

@@ -96,10 +96,10 @@ def login_submit(
             user=user,
             status_code=401,
         )
-    throttle.succeeded(email)
     target = safe_next(next) or HOME_BY_ROLE.get(found.role, "/")
     response = RedirectResponse(target, status_code=303)
-    login_response(response, request, session, found)
+    login_response(response, request, session, found)  # commits (a rehashed password too)
+    throttle.succeeded(email)  # after that commit: SQLite has one writer at a time
     return response
 
 
