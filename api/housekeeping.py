@@ -1,7 +1,8 @@
 """Periodic marketplace jobs for the embedded default (no broker, so no celery beat).
 
 Held reviews whose response window passed are published and long-shipped orders are
-delivered, then the affected retailers' signals are recomputed. With a broker, the same
+delivered, then the affected retailers' signals are recomputed. Ended sessions and idle
+sign-in counters older than a day are deleted. With a broker, the same
 jobs run from the beat schedule (``celery -A indexer.jobs:celery_app worker -B``).
 """
 
@@ -14,6 +15,8 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
+from api.sessions import purge_sessions
+from api.throttle import purge_throttle
 from catalog.db import transaction
 from catalog.settings import Settings
 from marketplace import orders, reviews
@@ -46,7 +49,12 @@ def run_once(settings: Settings, factory: sessionmaker[Session]) -> dict[str, in
         delivered = orders.auto_deliver(session, now)
         retailers = {r.retailer_id for r in published if r.retailer_id is not None}
         retailers |= {o.retailer_id for o in delivered}
-        counts = {"reviews_published": len(published), "orders_delivered": len(delivered)}
+        counts = {
+            "reviews_published": len(published),
+            "orders_delivered": len(delivered),
+            "sessions_purged": purge_sessions(session, now),
+            "throttle_purged": purge_throttle(session, now),
+        }
     signals_changed(settings, factory, retailers)
     return counts
 

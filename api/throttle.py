@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -165,3 +165,15 @@ class SignInThrottle:
             if self._on_lockout is not None:
                 self._on_lockout(key.split(":", 1)[0])
         return wait
+
+
+def purge_throttle(db: Session, now: datetime | None = None) -> int:
+    """Delete counters idle for a day and not locked (not committed)."""
+    cutoff = (now or utc_now()) - QUIET_RESET
+    result = db.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.window_started_at < cutoff,
+            (LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until < cutoff),
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -221,3 +221,25 @@ def test_scrypt_hashes_still_work_and_become_argon2id(env: ApiEnv) -> None:
     with factory_for(env.settings)() as s:
         s.execute(update(User).where(User.email == "own@example.com").values(password_hash=stored))
         s.commit()
+
+
+def test_housekeeping_deletes_ended_sessions_and_idle_counters(tmp_path: Path) -> None:
+    from api.housekeeping import run_once
+    from catalog.models import LoginThrottle
+
+    env = build_env(tmp_path)
+    try:
+        uid = _user_id(env, "clinic@example.com")
+        factory = factory_for(env.settings)
+        old = utc_now() - timedelta(days=20)
+        with factory() as s:
+            create_session(s, uid, days=14, now=old)  # expired six days ago
+            live = create_session(s, uid, days=14)
+            s.add(LoginThrottle(key="acct:x", failures=1, window_started_at=old, lockouts=0))
+            s.commit()
+        counts = run_once(env.settings, factory)
+        assert counts["sessions_purged"] == 1 and counts["throttle_purged"] == 1
+        with factory() as s:
+            assert session_user(s, live) == uid
+    finally:
+        close_env(env)
