@@ -6,9 +6,9 @@ holds (SQLite: OverflowError; PostgreSQL: "integer out of range") and answered 5
 * :data:`DbId` is the type of an id in a path: ``1 <= id <= 2**31 - 1`` (the ids are
   ``INTEGER`` columns, 32-bit on PostgreSQL); out of range is a 422 and documented in the
   OpenAPI schema.
-* :func:`bounded_path_ids` is an app-wide dependency that answers 404 for any ``int`` path
-  parameter out of that range, in routes that declare a plain ``int`` (every router, API
-  and web), before the route's own validation runs.
+* :func:`bounded_path_ids` is an app-wide dependency that answers 404 for any plain ``int``
+  path parameter (no bounds of its own) out of that range, in every router, API and web,
+  before the route runs: a web page for an id that cannot exist is simply not found.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def _int_path_params(route: APIRoute) -> tuple[str, ...]:
         found = tuple(
             field.name
             for field in route.dependant.path_params
-            if field.field_info.annotation is int
+            # a parameter with its own bounds (DbId) is validated by the route: 422
+            if field.field_info.annotation is int and not field.field_info.metadata
         )
         _int_params[id(route)] = found
     return found

@@ -48,8 +48,10 @@ def test_sessions_throttle_and_bounds_on_postgres(pg_env: ApiEnv) -> None:
     assert_problem(env.client.post("/api/v1/auth/login", json=wrong), 401)
     assert_problem(env.client.post("/api/v1/auth/login", json=wrong), 429)
     # beyond a 32-bit id, a NUL byte: never a database error
-    for path in ("/api/v1/products/3000000000", "/produkt/99999999999999999999999"):
+    assert_problem(env.client.get("/api/v1/products/3000000000"), 422)
+    for path in ("/produkt/3000000000", "/produkt/99999999999999999999999"):
         assert_problem(env.client.get(path), 404)
+    assert_problem(env.client.get("/ordrar/3000000000", headers=env.headers("clinic")), 404)
     for path in ("/api/v1/retailers/a%00b", "/handlare/%00", "/api/v1/search?q=x&config=%00"):
         assert_problem(env.client.get(path), 422)
     nul = {"email": "a\u0000@example.com", "password": "x"}

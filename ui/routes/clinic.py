@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
-from api.params import DbId
 from api.routers.search import record_search, record_view
 from catalog.models import Offer, Product, Retailer, RetailerSignals
 from search.errors import InvalidSearchRequest
@@ -245,7 +244,7 @@ def _offer_rows(
 def product_page(
     request: Request,
     background: BackgroundTasks,
-    product_id: DbId,
+    product_id: int,
     search: SearchDep,
     session: SessionDep,
     settings: SettingsDep,

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, FactoryDep, SessionDep, SettingsDep
-from api.params import DbId
 from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer, User
 from catalog.settings import Settings
@@ -280,7 +279,7 @@ def _run_context(request: Request, run: FeedRun) -> dict[str, Any]:
 
 
 @router.get("/korningar/{run_id}", response_class=HTMLResponse, name="ui_run")
-def run_page(request: Request, run_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
+def run_page(request: Request, run_id: int, session: SessionDep, user: CurrentUser) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
     assert user is not None
@@ -293,7 +292,7 @@ def run_page(request: Request, run_id: DbId, session: SessionDep, user: CurrentU
 
 
 @router.get("/korningar/{run_id}/status", response_class=HTMLResponse, name="ui_run_status")
-def run_status(request: Request, run_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
+def run_status(request: Request, run_id: int, session: SessionDep, user: CurrentUser) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
     assert user is not None

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.housekeeping import commit_events
-from api.params import DbId
 from catalog.models import Retailer, User
 from marketplace import orders, reviews, rma, stats
 from marketplace.dates import local_date, utc_now
@@ -76,9 +75,7 @@ def orders_page(request: Request, session: SessionDep, user: CurrentUser) -> Res
 
 
 @router.get("/ordrar/{order_id}", response_class=HTMLResponse, name="ui_portal_order")
-def order_page(
-    request: Request, order_id: DbId, session: SessionDep, user: CurrentUser
-) -> Response:
+def order_page(request: Request, order_id: int, session: SessionDep, user: CurrentUser) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
     assert user is not None
@@ -110,7 +107,7 @@ def _done(request: Request, session: Session, order: Order, notice: str) -> Resp
 
 @router.post("/ordrar/{order_id}/bekrafta", dependencies=CSRF)
 async def confirm_order(
-    request: Request, order_id: DbId, session: SessionDep, user: CurrentUser
+    request: Request, order_id: int, session: SessionDep, user: CurrentUser
 ) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
@@ -131,9 +128,7 @@ async def confirm_order(
 
 
 @router.post("/ordrar/{order_id}/skicka", dependencies=CSRF)
-def ship_order(
-    request: Request, order_id: DbId, session: SessionDep, user: CurrentUser
-) -> Response:
+def ship_order(request: Request, order_id: int, session: SessionDep, user: CurrentUser) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
     try:
@@ -147,7 +142,7 @@ def ship_order(
 @router.post("/ordrar/{order_id}/avbryt", dependencies=CSRF)
 def cancel_order(
     request: Request,
-    order_id: DbId,
+    order_id: int,
     session: SessionDep,
     user: CurrentUser,
     reason: str = Form(""),
@@ -201,7 +196,7 @@ def _rma_done(request: Request, session: Session, case: Rma, notice: str) -> Res
 @router.post("/reklamationer/{rma_id}/beslut", dependencies=CSRF)
 def decide_rma(
     request: Request,
-    rma_id: DbId,
+    rma_id: int,
     session: SessionDep,
     user: CurrentUser,
     accept: str = Form(""),
@@ -220,7 +215,7 @@ def decide_rma(
 @router.post("/reklamationer/{rma_id}/los", dependencies=CSRF)
 def resolve_rma(
     request: Request,
-    rma_id: DbId,
+    rma_id: int,
     session: SessionDep,
     user: CurrentUser,
     outcome: str = Form(""),
@@ -268,7 +263,7 @@ def reviews_page(request: Request, session: SessionDep, user: CurrentUser) -> Re
 @router.post("/omdomen/{review_id}/svar", dependencies=CSRF)
 def respond(
     request: Request,
-    review_id: DbId,
+    review_id: int,
     session: SessionDep,
     user: CurrentUser,
     text: str = Form(""),

@@ -57,7 +57,7 @@ def _int_routes(env: ApiEnv) -> list[tuple[str, str]]:
 
 def test_every_integer_path_parameter_is_bounded(env: ApiEnv) -> None:
     routes = _int_routes(env)
-    assert len(routes) >= 20  # API and web routes with ids
+    assert len(routes) >= 20, routes  # API and web routes with ids
     assert ("GET", "/produkt/99999999999999999999999") in routes
     for method, path in routes:
         for h in (env.headers("admin"), env.headers("clinic"), env.headers("retailer_own")):
@@ -65,7 +65,9 @@ def test_every_integer_path_parameter_is_bounded(env: ApiEnv) -> None:
             assert r.status_code in (401, 403, 404, 422), (method, path, r.status_code)
     for value in ("2147483648", "0", "-99999999999999999999999"):
         assert_problem(env.client.get(f"/produkt/{value}"), 404)
-        assert_problem(env.client.get(f"/api/v1/products/{value}"), 404)
+        assert_problem(env.client.get(f"/ordrar/{value}", headers=env.headers("clinic")), 404)
+        # a route with its own bounds (DbId) validates them: 422
+        assert_problem(env.client.get(f"/api/v1/products/{value}"), 422)
     assert env.client.get(f"/produkt/{env.products['glove']}").status_code == 200
 
 
