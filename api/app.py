@@ -30,7 +30,12 @@ from api.params import RejectNulMiddleware, bounded_path_ids
 from api.problems import PayloadTooLarge, install_problem_handlers, problem_response
 from api.ratelimit import RateLimiter, make_rate_limiter
 from api.routers import auth, feeds, health, marketplace, products, ranking, retailers, search
-from api.security_headers import SecurityHeadersMiddleware, docs_policy, new_nonce
+from api.security_headers import (
+    SecurityHeadersMiddleware,
+    docs_policy,
+    new_nonce,
+    security_headers,
+)
 from api.throttle import SignInThrottle, ThrottlePolicy
 from catalog.secret_key import resolve_secret_key
 from catalog.settings import Settings, get_settings
@@ -240,7 +245,11 @@ def create_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(RejectNulMiddleware)
     app.add_middleware(TimingMiddleware, metrics=metrics)
-    app.add_middleware(SecurityHeadersMiddleware, production=settings.environment == "production")
+    production = settings.environment == "production"
+    app.add_middleware(SecurityHeadersMiddleware, production=production)
+    app.state.security_headers = [
+        (k.decode(), v.decode()) for k, v in security_headers(production)
+    ]  # for the 500 answer, which no middleware sees (api.problems)
     # outermost: everything inside sees the client address a trusted proxy forwarded
     app.add_middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies)
     return app

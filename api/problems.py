@@ -284,13 +284,18 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return problem_response(
+        response = problem_response(
             500,
             "Internal server error",
             "an unexpected error occurred; it has been logged",
             slug="internal",
             instance=request.url.path,
         )
+        # answered outside every middleware (Starlette's error middleware is outermost):
+        # the security headers are added here
+        for name, value in getattr(request.app.state, "security_headers", ()):
+            response.headers.setdefault(name, value)
+        return response
 
     app.add_exception_handler(ApiProblem, on_api_problem)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)

@@ -94,3 +94,16 @@ def test_templates_need_no_inline_script_or_style(template: str) -> None:
 def test_bars_are_drawn_with_width_classes(env: ApiEnv) -> None:
     css = env.client.get("/static/valbar.css").text
     assert ".w-0{width:0%}" in css and ".w-100{width:100%}" in css
+
+
+def test_a_500_answer_has_the_headers_too(env: ApiEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    service = env.app.state.search.get()
+
+    def boom(q: str, limit: int = 8) -> list[str]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service, "suggest", boom)
+    r = env.client.get("/api/v1/suggest", params={"q": "x"})
+    assert r.status_code == 500
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
