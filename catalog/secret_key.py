@@ -16,10 +16,10 @@ import secrets
 import stat
 from pathlib import Path
 
-from catalog.settings import KNOWN_SECRET_KEYS, Settings
+from catalog.settings import KNOWN_SECRET_KEYS, MIN_SECRET_LENGTH, Settings
 
 SECRET_FILE = "secret_key"
-MIN_LENGTH = 32
+MIN_LENGTH = MIN_SECRET_LENGTH
 
 
 class SecretKeyError(RuntimeError):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,6 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "configs" / "valbar.toml"
 # Secret keys that were published (the old development default): refused in every mode.
 KNOWN_SECRET_KEYS = frozenset({"dev-insecure-secret-key"})
+MIN_SECRET_LENGTH = 32
 
 
 def _config_file() -> Path:
@@ -112,6 +114,16 @@ class Settings(BaseSettings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
         return (init_settings, env_settings, toml)
 
+    @field_validator("trusted_proxies", "ops_allowed_ips")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{value!r} is not an IP address or network") from exc
+        return values
+
     @model_validator(mode="after")
     def _refuse_dangerous_defaults(self) -> Settings:
         if self.secret_key.strip() in KNOWN_SECRET_KEYS:
@@ -119,6 +131,11 @@ class Settings(BaseSettings):
                 "VALBAR_SECRET_KEY is the old public default: anyone can sign a session "
                 "with it. Remove it (a random key is then kept in data_dir/secret_key) "
                 "or set a long random value"
+            )
+        if self.environment == "production" and 0 < len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"VALBAR_SECRET_KEY is too short for production (at least "
+                f"{MIN_SECRET_LENGTH} random characters), or leave it unset"
             )
         return self
 

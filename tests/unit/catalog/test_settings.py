@@ -39,6 +39,18 @@ def test_the_old_public_secret_is_refused_in_every_mode(environment: str) -> Non
         Settings(environment=environment, secret_key="dev-insecure-secret-key")  # type: ignore[arg-type]
 
 
+def test_a_short_secret_is_refused_in_production() -> None:
+    with pytest.raises(ValidationError, match="too short for production"):
+        Settings(environment="production", secret_key="short")
+    assert Settings(environment="production").secret_key == ""  # made in the data dir
+
+
+def test_proxy_and_ops_networks_are_checked() -> None:
+    with pytest.raises(ValidationError, match="not an IP address"):
+        Settings(trusted_proxies=["proxy.example"])
+    assert Settings(ops_allowed_ips=["10.0.0.0/8", "::1"]).ops_allowed_ips == ["10.0.0.0/8", "::1"]
+
+
 def test_the_shipped_config_sets_no_secret() -> None:
     assert Settings().secret_key == ""  # a random one is made in the data dir
 
