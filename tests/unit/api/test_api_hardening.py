@@ -130,13 +130,11 @@ def test_anonymous_limit_ignores_a_spoofed_forwarded_for(tmp_path: Path) -> None
             data_dir=tmp_path / "var", database_url="", environment="test", trusted_proxies=trusted
         )
         app = create_app(settings, anonymous_rate_per_minute=2)
-        with TestClient(app, client=("10.0.0.5", 1)) as client:
-            return [
-                client.get(
-                    "/api/v1/retailers", headers={"X-Forwarded-For": f"1.2.3.{i}"}
-                ).status_code
-                for i in range(3)
-            ]
+        client = TestClient(app, client=("10.0.0.5", 1))  # no lifespan needed
+        return [
+            client.get("/api/v1/retailers", headers={"X-Forwarded-For": f"1.2.3.{i}"}).status_code
+            for i in range(3)
+        ]
 
     assert limited([]) == [200, 200, 429]  # one client, whatever it claims
     assert limited(["10.0.0.0/8"]) == [200, 200, 200]  # behind our proxy: three clients
