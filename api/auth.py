@@ -448,6 +448,16 @@ def revoke_api_key(session: Session, key: ApiKey, cache: ApiKeyCache | None = No
         cache.forget_key(key.id)
 
 
+def deactivate_user(session: Session, user: User, cache: ApiKeyCache | None = None) -> None:
+    """Deactivate ``user`` (committed): every session ends server-side and, in this process,
+    their API keys stop at once (other processes within ``api_key_cache_seconds``)."""
+    user.active = False
+    revoke_user_sessions(session, user.id)
+    session.commit()
+    if cache is not None:
+        cache.forget_user(user.id)
+
+
 _touched: dict[int, datetime] = {}
 _touch_lock = threading.Lock()
 

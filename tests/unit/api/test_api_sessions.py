@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, update
 
-from api.auth import SESSION_COOKIE
+from api.auth import SESSION_COOKIE, deactivate_user
 from api.sessions import create_session, session_user
 from catalog.models import User, UserSession
 from indexer.jobs import factory_for
@@ -135,7 +135,19 @@ def test_deactivating_or_deleting_a_user_ends_their_sessions(tmp_path: Path) -> 
         with factory_for(env.settings)() as s:
             s.execute(update(User).where(User.email == "other@example.com").values(active=False))
             s.commit()
-        assert_problem(retailer.get("/api/v1/auth/me"), 401)
+        assert_problem(retailer.get("/api/v1/auth/me"), 401)  # even set directly in the DB
+        merch = _login(env, "merch@example.com")
+        with factory_for(env.settings)() as s:
+            user = s.scalars(select(User).where(User.email == "merch@example.com")).one()
+            deactivate_user(s, user, env.app.state.api_keys)
+            live = s.scalars(
+                select(UserSession).where(
+                    UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+                )
+            ).all()
+            assert live == []  # ended server-side
+        assert_problem(merch.get("/api/v1/auth/me"), 401)
+        assert_problem(env.client.get("/api/v1/auth/me", headers=env.headers("merchandiser")), 401)
         second = _login(env, "clinic@example.com")
         cookie = clinic.cookies[SESSION_COOKIE]
         assert second.delete("/api/v1/me").status_code in (200, 204)
