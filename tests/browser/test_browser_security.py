@@ -26,7 +26,8 @@ def _violations(page: Any) -> list[str]:
 def test_pages_run_under_the_csp_without_violations(live: Any, page: Any) -> None:
     base = live.url
     seen = _violations(page)
-    page.goto(f"{base}/")
+    response = page.goto(f"{base}/")
+    assert "script-src 'self';" in response.headers["content-security-policy"]
     page.fill("#q", "nitril")
     page.locator(".suggest-list a").first.wait_for()  # HTMX still works
     page.fill("#q", "nitrilhandske")

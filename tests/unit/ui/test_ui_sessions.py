@@ -29,14 +29,6 @@ def test_a_cookie_replayed_after_logout_is_signed_out(env: UiEnv) -> None:
     assert replay.get("/mina-uppgifter").status_code == 303  # sent to log in
 
 
-def test_login_gives_a_new_session_cookie(env: UiEnv) -> None:
-    client = _client(env)
-    client.get("/logga-in")
-    anonymous = client.cookies[SESSION_COOKIE]
-    log_in(client, "merchandiser")
-    assert client.cookies[SESSION_COOKIE] != anonymous
-
-
 def test_password_form_signs_out_other_browsers(env: UiEnv) -> None:
     here = log_in(_client(env), "clinic")
     elsewhere = log_in(_client(env), "clinic")
