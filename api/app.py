@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -23,12 +23,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import housekeeping
 from api.auth import ApiKeyCache, set_session_cookie
+from api.client_ip import TrustedProxyMiddleware
 from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
 from api.idempotency import install_idempotency
 from api.metrics import Metrics, TimingMiddleware
+from api.params import RejectNulMiddleware, bounded_path_ids
 from api.problems import PayloadTooLarge, install_problem_handlers, problem_response
 from api.ratelimit import RateLimiter, make_rate_limiter
 from api.routers import auth, feeds, health, marketplace, products, ranking, retailers, search
+from api.security_headers import (
+    SecurityHeadersMiddleware,
+    docs_policy,
+    new_nonce,
+    security_headers,
+)
+from api.throttle import SignInThrottle, ThrottlePolicy
+from catalog.secret_key import resolve_secret_key
 from catalog.settings import Settings, get_settings
 from indexer import jobs
 from search.documents import build_documents
@@ -139,13 +149,17 @@ def _include_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",
             title=f"{app.title} – docs",
             swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
         )
+        # its one inline start-up script runs by a per-response nonce (see security_headers)
+        nonce = new_nonce()
+        html = bytes(page.body).decode().replace("<script>", f'<script nonce="{nonce}">')
+        return HTMLResponse(html, headers={"Content-Security-Policy": docs_policy(nonce)})
 
 
 def create_app(
@@ -156,6 +170,8 @@ def create_app(
 ) -> FastAPI:
     """One Valbar app: API under /api/v1, health at the root, the UI when present."""
     settings = settings or get_settings()
+    # never a known key: the configured one, else a random one kept in the data dir
+    settings = settings.model_copy(update={"secret_key": resolve_secret_key(settings)})
     factory = jobs.factory_for(settings)
     holder = SearchHolder(settings, factory)
     runner = feeds.FeedRunner(settings, factory, reindex=_reindexer(holder, factory))
@@ -194,14 +210,25 @@ def create_app(
         docs_url=None,  # served by _include_docs from packaged assets, no CDN
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        # every route, API and web: an integer path parameter out of range is a 404
+        dependencies=[Depends(bounded_path_ids)],
     )
     app.state.settings = settings
     app.state.session_factory = factory
     app.state.search = holder
     app.state.feed_runner = runner
     app.state.metrics = metrics
-    app.state.rate_limiter = rate_limiter or make_rate_limiter(settings.redis_url)
-    app.state.api_keys = ApiKeyCache()
+    app.state.rate_limiter = rate_limiter or make_rate_limiter(
+        settings.redis_url,
+        shared_file=settings.data_dir / "ratelimit.sqlite3" if settings.web_workers > 1 else None,
+        on_fallback=metrics.ratelimit_fallbacks.inc,
+    )
+    app.state.api_keys = ApiKeyCache(ttl=settings.api_key_cache_seconds)
+    app.state.login_throttle = SignInThrottle(
+        factory,
+        ThrottlePolicy.from_settings(settings),
+        on_lockout=lambda scope: metrics.login_lockouts.labels(scope).inc(),
+    )
     app.state.anonymous_rate_per_minute = anonymous_rate_per_minute
 
     install_problem_handlers(app)
@@ -209,6 +236,7 @@ def create_app(
     api = APIRouter(prefix=API_PREFIX)
     for module in (search, products, retailers, feeds, ranking, auth):
         api.include_router(module.router)
+    api.include_router(auth.me_router)
     api.include_router(marketplace.router)
     app.include_router(api)
     app.include_router(health.router)
@@ -217,5 +245,13 @@ def create_app(
 
     app.add_middleware(NewSessionCookieMiddleware, settings=settings)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(RejectNulMiddleware)
     app.add_middleware(TimingMiddleware, metrics=metrics)
+    production = settings.environment == "production"
+    app.add_middleware(SecurityHeadersMiddleware, production=production)
+    app.state.security_headers = [
+        (k.decode(), v.decode()) for k, v in security_headers(production)
+    ]  # for the 500 answer, which no middleware sees (api.problems)
+    # outermost: everything inside sees the client address a trusted proxy forwarded
+    app.add_middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies)
     return app

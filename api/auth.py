@@ -1,8 +1,9 @@
-"""Authentication: scrypt passwords, signed session cookies, CSRF tokens and API keys.
+"""Authentication: passwords, session cookies, CSRF tokens and API keys.
 
-* Passwords: ``hashlib.scrypt`` with a random salt, stored as ``scrypt$n$r$p$salt$hash``.
-* Sessions: a cookie ``valbar_session`` signed with itsdangerous holding the user id and the
-  session's CSRF token (HttpOnly, SameSite=Lax, Secure in production, 14 days).
+* Passwords: Argon2id (:mod:`api.passwords`); old scrypt hashes are rehashed at sign-in.
+* Sessions: a cookie ``valbar_session`` signed with itsdangerous holding a random session
+  token (kept server-side as its sha256, :mod:`api.sessions`) and the session's CSRF token
+  (HttpOnly, SameSite=Lax, Secure in production, ``session_days``).
 * CSRF: UI form posts carry ``csrf_token(request)`` and are checked by ``verify_csrf``.
 * API keys: ``vb_<prefix>_<secret>``; only the sha256 of the whole key is stored, looked up
   by its prefix and compared in constant time. What a valid key grants is kept for a few
@@ -31,18 +32,21 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.client_ip import client_ip
+from api.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verify_and_update
+from api.passwords import hash_password as hash_password  # re-exported
+from api.passwords import verify_password as verify_password  # re-exported
 from api.problems import Forbidden
+from api.sessions import create_session, revoke_session, revoke_user_sessions
 from catalog.models import ApiKey, User
 from catalog.settings import Settings
 
 SESSION_COOKIE = "valbar_session"
-SESSION_MAX_AGE = 14 * 24 * 3600
 CSRF_FIELD = "csrf_token"
 API_KEY_PREFIX = "vb"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-API_KEY_CACHE_SECONDS = 10.0
+API_KEY_CACHE_SECONDS = 1.0  # the default of settings.api_key_cache_seconds
 log = logging.getLogger(__name__)
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
 
 class Role(StrEnum):
@@ -67,44 +71,51 @@ class InvalidApiKey(AuthError):
 # ---------------------------------------------------------------- passwords
 
 
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
-    )
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt_hex, digest_hex = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        digest = hashlib.scrypt(
-            password.encode(),
-            salt=bytes.fromhex(salt_hex),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(digest_hex) // 2,
-        )
-    except ValueError:
-        return False
-    return hmac.compare_digest(digest.hex(), digest_hex)
-
-
 _DUMMY_HASH = hash_password("timing-equalizer")
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
-    """The active user with these credentials; raises :class:`InvalidCredentials`."""
+    """The active user with these credentials; raises :class:`InvalidCredentials`.
+
+    A hash in an old scheme (scrypt) or with old parameters is replaced by a current
+    Argon2id hash (flushed; the caller commits with the sign-in).
+    """
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None:
         verify_password(password, _DUMMY_HASH)  # same cost whether or not the user exists
         raise InvalidCredentials("wrong e-mail or password")
-    if not verify_password(password, user.password_hash) or not user.active:
+    ok, new_hash = verify_and_update(password, user.password_hash)
+    if not ok or not user.active:
         raise InvalidCredentials("wrong e-mail or password")
+    if new_hash is not None:
+        user.password_hash = new_hash
+        session.flush()
     return user
+
+
+class WeakPassword(ValueError):
+    """A new password that is too short or the same as the current one."""
+
+
+def change_password(
+    db: Session, user: User, current: str, new: str, *, keep_token: str | None
+) -> int:
+    """Set a new password after checking the current one, and end every other session of
+    the user (the one of ``keep_token`` stays; API keys stay). Committed; returns how many
+    sessions were ended. Raises :class:`InvalidCredentials` or :class:`WeakPassword`."""
+    if not verify_password(current, user.password_hash):
+        raise InvalidCredentials("the current password is wrong")
+    if len(new) < MIN_PASSWORD_LENGTH or len(new) > MAX_PASSWORD_LENGTH:
+        raise WeakPassword(
+            f"the new password must be {MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} characters"
+        )
+    if new == current:
+        raise WeakPassword("the new password must differ from the current one")
+    user.password_hash = hash_password(new)
+    ended = revoke_user_sessions(db, user.id, keep_token=keep_token)
+    db.commit()
+    log.info("user %s changed the password; %s other sessions ended", user.id, ended)
+    return ended
 
 
 # ---------------------------------------------------------------- session cookies
@@ -114,8 +125,13 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key, salt="valbar-session")
 
 
+def session_max_age(settings: Settings) -> int:
+    return settings.session_days * 24 * 3600
+
+
 def read_session(request: Request) -> dict[str, Any] | None:
-    """The verified session payload of the request (cached on ``request.state``)."""
+    """The verified cookie payload of the request (cached on ``request.state``):
+    ``{"csrf": ...}`` for a visitor, plus ``"sid"`` (the session token) once signed in."""
     if hasattr(request.state, "session_payload"):
         cached: dict[str, Any] | None = request.state.session_payload
         return cached
@@ -124,7 +140,7 @@ def read_session(request: Request) -> dict[str, Any] | None:
     if raw:
         settings: Settings = request.app.state.settings
         try:
-            loaded = _serializer(settings).loads(raw, max_age=SESSION_MAX_AGE)
+            loaded = _serializer(settings).loads(raw, max_age=session_max_age(settings))
         except BadSignature:
             loaded = None
         if isinstance(loaded, dict):
@@ -133,14 +149,15 @@ def read_session(request: Request) -> dict[str, Any] | None:
     return payload
 
 
-def set_session_cookie(
-    response: Response, settings: Settings, user_id: int | None, csrf: str
-) -> None:
-    value = _serializer(settings).dumps({"uid": user_id, "csrf": csrf})
+def set_session_cookie(response: Response, settings: Settings, sid: str | None, csrf: str) -> None:
+    """The cookie: the session token (``None`` for a visitor) and the CSRF token, signed."""
+    data: dict[str, str] = {"csrf": csrf}
+    if sid is not None:
+        data["sid"] = sid
     response.set_cookie(
         SESSION_COOKIE,
-        value,
-        max_age=SESSION_MAX_AGE,
+        _serializer(settings).dumps(data),
+        max_age=session_max_age(settings),
         httponly=True,
         samesite="lax",
         secure=settings.environment == "production",
@@ -148,9 +165,38 @@ def set_session_cookie(
     )
 
 
-def login_response(response: Response, settings: Settings, user: User) -> None:
-    """Start a fresh session for ``user`` (a new CSRF token: no session fixation)."""
-    set_session_cookie(response, settings, user.id, secrets.token_urlsafe(32))
+def session_token(request: Request) -> str | None:
+    """The server-side session token the cookie carries, if any."""
+    payload = read_session(request)
+    sid = payload.get("sid") if payload else None
+    return sid if isinstance(sid, str) and sid else None
+
+
+def login_response(response: Response, request: Request, db: Session, user: User) -> None:
+    """Start a fresh server-side session for ``user`` and commit it: a new token and a new
+    CSRF token every time (no session fixation); the session the browser had is ended."""
+    settings: Settings = request.app.state.settings
+    old = session_token(request)
+    if old is not None:
+        revoke_session(db, old)
+    token = create_session(
+        db,
+        user.id,
+        days=settings.session_days,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    db.commit()
+    set_session_cookie(response, settings, token, secrets.token_urlsafe(32))
+
+
+def logout_response(response: Response, request: Request, db: Session) -> None:
+    """End the request's session server-side (committed) and clear the cookie."""
+    token = session_token(request)
+    if token is not None:
+        revoke_session(db, token)
+        db.commit()
+    clear_session(response, request.app.state.settings)
 
 
 def clear_session(response: Response, settings: Settings) -> None:
@@ -161,12 +207,6 @@ def clear_session(response: Response, settings: Settings) -> None:
         samesite="lax",
         secure=settings.environment == "production",
     )
-
-
-def session_user_id(request: Request) -> int | None:
-    payload = read_session(request)
-    uid = payload.get("uid") if payload else None
-    return uid if isinstance(uid, int) else None
 
 
 # ---------------------------------------------------------------- CSRF
@@ -273,9 +313,10 @@ class ApiKeyCache:
     cannot fill the cache). In this process a revocation takes effect at once: the code
     that revokes a key or deletes a user calls :meth:`forget_key`/:meth:`forget_user` after
     its commit (:func:`revoke_api_key` does). Other worker processes, and changes made
-    directly in the database, are seen within ``ttl`` seconds. A lookup that started before
-    a ``forget`` is not stored (``generation``), so a slow read cannot bring a forgotten
-    grant back.
+    directly in the database, are seen within ``ttl`` seconds (``api_key_cache_seconds``,
+    1 s by default: a grant expires ``ttl`` after the read that loaded it began). A lookup
+    that started before a ``forget`` is not stored (``generation``), so a slow read cannot
+    bring a forgotten grant back.
 
     :meth:`fetch` loads a missing grant once for every request that asks while the load
     runs: when a busy key's entry expired, each of its in-flight requests used to read the
@@ -345,6 +386,7 @@ class ApiKeyCache:
         self, digest: str, load: Callable[[], Awaitable[KeyGrant]]
     ) -> asyncio.Future[KeyGrant]:
         generation = self.generation
+        started = self._clock()  # the grant is as old as the read, not the store
         pending = asyncio.ensure_future(load())
         self._loading[digest] = (generation, pending)
 
@@ -355,7 +397,7 @@ class ApiKeyCache:
                 return
             error = done.exception()
             if error is None:
-                self.put(digest, done.result(), generation)
+                self.put(digest, done.result(), generation, started=started)
             elif isinstance(error, InvalidApiKey):
                 with self._lock:
                     self._entries.pop(digest, None)
@@ -363,8 +405,12 @@ class ApiKeyCache:
         pending.add_done_callback(settle)
         return pending
 
-    def put(self, digest: str, grant: KeyGrant, generation: int) -> None:
-        """Store a grant read when :attr:`generation` was ``generation``."""
+    def put(
+        self, digest: str, grant: KeyGrant, generation: int, *, started: float | None = None
+    ) -> None:
+        """Store a grant read when :attr:`generation` was ``generation``; it expires ``ttl``
+        after ``started`` (when its read began), so no grant outlives a revocation made
+        in another process by more than ``ttl``."""
         with self._lock:
             if generation != self.generation or self.ttl <= 0:
                 return
@@ -373,7 +419,8 @@ class ApiKeyCache:
                 self._entries = {d: e for d, e in self._entries.items() if e[0] > now}
                 if len(self._entries) >= self.max_entries:
                     self._entries.clear()
-            self._entries[digest] = (self._clock() + self.ttl, grant)
+            begun = self._clock() if started is None else started
+            self._entries[digest] = (begun + self.ttl, grant)
 
     def _forget(self, keep: Callable[[KeyGrant], bool]) -> None:
         with self._lock:
@@ -399,6 +446,16 @@ def revoke_api_key(session: Session, key: ApiKey, cache: ApiKeyCache | None = No
     session.commit()
     if cache is not None:
         cache.forget_key(key.id)
+
+
+def deactivate_user(session: Session, user: User, cache: ApiKeyCache | None = None) -> None:
+    """Deactivate ``user`` (committed): every session ends server-side and, in this process,
+    their API keys stop at once (other processes within ``api_key_cache_seconds``)."""
+    user.active = False
+    revoke_user_sessions(session, user.id)
+    session.commit()
+    if cache is not None:
+        cache.forget_user(user.id)
 
 
 _touched: dict[int, datetime] = {}

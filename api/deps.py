@@ -7,11 +7,13 @@ that may block (a database read) still goes to the threadpool, explicitly.
 
 from __future__ import annotations
 
+import hmac
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import BackgroundTasks, Depends, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,11 +27,14 @@ from api.auth import (
     due_for_touch,
     grant_for,
     key_digest,
-    session_user_id,
+    read_session,
+    session_token,
     touch_api_key,
 )
+from api.client_ip import client_ip
 from api.problems import Forbidden, RateLimited, Unauthorized
 from api.ratelimit import RateLimiter
+from api.sessions import session_user
 from catalog.models import ApiKey, User
 from catalog.settings import Settings
 from ranking.config import RankingConfig
@@ -157,6 +162,7 @@ class Caller:
 
     user_id: int | None = None
     key: KeyGrant | None = None
+    via_session: bool = False  # signed in by the session cookie (not by an API key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +187,48 @@ def _load_grant(factory: sessionmaker[Session], token: str) -> KeyGrant:
         return grant_for(session, token)
 
 
-def _active_user_id(factory: sessionmaker[Session], uid: int) -> int | None:
+def _session_user_id(factory: sessionmaker[Session], token: str) -> int | None:
     with factory() as session:
-        user = session.get(User, uid)
-        return uid if user is not None and user.active else None
+        return session_user(session, token)
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_HEADER = "x-csrf-token"
+
+
+def _same_host(url: str, host: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(host) and parts.netloc.lower() == host
+
+
+def check_same_origin(request: Request) -> None:
+    """Refuse (403) a request a browser sent from another site.
+
+    Browsers send ``Origin`` with every cross-site POST; it must name this host. Without
+    ``Origin``, ``Sec-Fetch-Site: cross-site`` is refused, and ``Referer`` must name this
+    host when present. A request carrying the session's CSRF token in ``X-CSRF-Token`` is
+    accepted whatever its origin (a page of ours put it there). Clients that send none of
+    these headers (scripts) are not browsers and pass.
+    """
+    payload = read_session(request)
+    expected = payload.get("csrf") if payload else None
+    presented = request.headers.get(CSRF_HEADER, "")
+    if isinstance(expected, str) and presented and hmac.compare_digest(expected, presented):
+        return
+    host = request.headers.get("host", "").lower()
+    origin = request.headers.get("origin")
+    if origin is not None:
+        if not _same_host(origin, host):
+            raise Forbidden("cross-site request refused (Origin does not match this site)")
+        return
+    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+        raise Forbidden("cross-site request refused")
+    referer = request.headers.get("referer")
+    if referer is not None and not _same_host(referer, host):
+        raise Forbidden("cross-site request refused (Referer does not match this site)")
 
 
 async def get_caller(request: Request, background: BackgroundTasks) -> Caller:
@@ -213,10 +257,13 @@ async def get_caller(request: Request, background: BackgroundTasks) -> Caller:
             background.add_task(touch_api_key, _factory(request), grant.key_id, now)
         caller = Caller(grant.user_id, grant)
     else:
-        uid = session_user_id(request)  # a signed cookie: no database to read it
-        if uid is not None:
-            active = await run_in_threadpool(_active_user_id, _factory(request), uid)
-            caller = Caller(active)
+        sid = session_token(request)
+        if sid is not None:
+            uid = await run_in_threadpool(_session_user_id, _factory(request), sid)
+            if uid is not None:
+                if request.method in UNSAFE_METHODS and request.url.path.startswith("/api/"):
+                    check_same_origin(request)  # cookie-authenticated API write
+                caller = Caller(uid, via_session=True)
     request.state.caller = caller
     return caller
 
@@ -301,8 +348,7 @@ async def rate_limit(request: Request, response: Response, caller: CallerDep) ->
     elif caller.user_id is not None:
         key, limit = f"user:{caller.user_id}", SESSION_RATE_PER_MINUTE
     else:
-        client = request.client.host if request.client else "unknown"
-        key, limit = f"ip:{client}", request.app.state.anonymous_rate_per_minute
+        key, limit = f"ip:{client_ip(request)}", request.app.state.anonymous_rate_per_minute
     if limiter.blocking:  # a network round trip (Redis): not on the event loop
         decision = await run_in_threadpool(limiter.hit, key, limit)
     else:

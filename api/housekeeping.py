@@ -2,7 +2,8 @@
 
 Held reviews whose response window passed are published and long-shipped orders are
 delivered, then the affected retailers' signals are recomputed; ``Idempotency-Key`` records
-older than ``idempotency_ttl_hours`` are deleted. With a broker, the same
+older than ``idempotency_ttl_hours`` are deleted, and so are ended sessions and idle sign-in
+counters older than a day. With a broker, the same
 jobs run from the beat schedule (``celery -A indexer.jobs:celery_app worker -B``).
 """
 
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
 from api.idempotency import expire_records
+from api.sessions import purge_sessions
+from api.throttle import purge_throttle
 from catalog.db import transaction
 from catalog.settings import Settings
 from marketplace import orders, reviews
@@ -50,9 +53,14 @@ def run_once(settings: Settings, factory: sessionmaker[Session]) -> dict[str, in
         delivered = orders.auto_deliver(session, now)
         retailers = {r.retailer_id for r in published if r.retailer_id is not None}
         retailers |= {o.retailer_id for o in delivered}
-        counts = {"reviews_published": len(published), "orders_delivered": len(delivered)}
         ttl = timedelta(hours=settings.idempotency_ttl_hours)
-        counts["idempotency_expired"] = expire_records(session, now, ttl)
+        counts = {
+            "reviews_published": len(published),
+            "orders_delivered": len(delivered),
+            "idempotency_expired": expire_records(session, now, ttl),
+            "sessions_purged": purge_sessions(session, now),
+            "throttle_purged": purge_throttle(session, now),
+        }
     signals_changed(settings, factory, retailers)
     return counts
 

@@ -40,6 +40,18 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.login_lockouts = Counter(
+            "valbar_login_lockouts",
+            "Sign-in lockouts after repeated wrong passwords, by scope (acct or ip).",
+            ["scope"],
+            registry=self.registry,
+        )
+        self.ratelimit_fallbacks = Counter(
+            "valbar_ratelimit_fallbacks",
+            "Requests rate limited in-process because the shared store (Redis) failed.",
+            registry=self.registry,
+        )
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import (
@@ -279,19 +280,42 @@ def install_problem_handlers(app: FastAPI) -> None:
             extra=_domain_extra(exc),
         )
 
+    async def on_data_error(request: Request, exc: Exception) -> JSONResponse:
+        # a value the database cannot hold (a NUL byte in text, a number out of range) came
+        # from the request: the client's error, never a 500
+        logger.warning(
+            "%s %s: value refused by the database: %s",
+            request.method,
+            request.url.path,
+            type(getattr(exc, "orig", exc)).__name__,
+        )
+        return problem_response(
+            422,
+            InvalidInput.title,
+            "a value in the request cannot be stored (a NUL byte or a number out of range)",
+            slug=InvalidInput.slug,
+            instance=request.url.path,
+        )
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return problem_response(
+        response = problem_response(
             500,
             "Internal server error",
             "an unexpected error occurred; it has been logged",
             slug="internal",
             instance=request.url.path,
         )
+        # answered outside every middleware (Starlette's error middleware is outermost):
+        # the security headers are added here
+        for name, value in getattr(request.app.state, "security_headers", ()):
+            response.headers.setdefault(name, value)
+        return response
 
     app.add_exception_handler(ApiProblem, on_api_problem)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
     app.add_exception_handler(RequestValidationError, on_validation)
     for cls in DOMAIN_ERRORS:
         app.add_exception_handler(cls, on_domain)
+    app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(Exception, on_unexpected)

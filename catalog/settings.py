@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,6 +18,9 @@ from pydantic_settings import (
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "configs" / "valbar.toml"
+# Secret keys that were published (the old development default): refused in every mode.
+KNOWN_SECRET_KEYS = frozenset({"dev-insecure-secret-key"})
+MIN_SECRET_LENGTH = 32
 
 
 def _config_file() -> Path:
@@ -37,7 +41,11 @@ class Settings(BaseSettings):
     opensearch_index_prefix: str = "valbar"
     broker_url: str = Field(default="", description="Celery broker; empty = run jobs in-process")
     redis_url: str = ""
-    secret_key: str = "dev-insecure-secret-key"
+    secret_key: str = Field(
+        default="",
+        description="Signs cookies. Empty = a random key made on first start and kept in "
+        "data_dir/secret_key (mode 0600); the old public default is refused.",
+    )
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     max_line_bytes: int = Field(default=1024 * 1024, gt=0)
     mass_withdrawal_ratio: float = Field(default=0.5, gt=0, le=1)
@@ -66,6 +74,51 @@ class Settings(BaseSettings):
         description="An Idempotency-Key claim whose request never finished (the process died) "
         "may be taken over by a retry after this long; until then a retry gets 409.",
     )
+    # --- auth: sessions, sign-in throttle, API key cache, security headers, ops endpoints
+    session_days: int = Field(
+        default=14, gt=0, description="A browser session ends this many days after sign-in."
+    )
+    login_max_failures: int = Field(
+        default=5, gt=0, description="Wrong passwords for one account before it is locked."
+    )
+    login_ip_max_failures: int = Field(
+        default=30, gt=0, description="Wrong passwords from one address before it is locked."
+    )
+    login_window_seconds: int = Field(
+        default=900, gt=0, description="Failures older than this are forgotten."
+    )
+    login_lockout_seconds: int = Field(
+        default=60, gt=0, description="First lockout; each further lockout doubles it."
+    )
+    login_lockout_max_seconds: int = Field(
+        default=3600, gt=0, description="The longest lockout (the doubling stops here)."
+    )
+    api_key_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=1.0,
+        description="How long a worker trusts a key it checked: a key revoked in another "
+        "process stops within this time.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses/networks of reverse proxies whose X-Forwarded-For is "
+        "believed; none by default (the peer address is the client).",
+    )
+    ops_allowed_ips: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description="Addresses/networks that see /metrics and /readyz details.",
+    )
+    ops_token: str = Field(
+        default="",
+        description="Bearer token that also shows /metrics and /readyz details (empty = none).",
+    )
+    web_workers: int = Field(
+        default=1,
+        ge=1,
+        description="Web worker processes (set by `valbar serve --workers`); above 1 the "
+        "rate limits use a store shared by the workers.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -79,10 +132,29 @@ class Settings(BaseSettings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
         return (init_settings, env_settings, toml)
 
+    @field_validator("trusted_proxies", "ops_allowed_ips")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{value!r} is not an IP address or network") from exc
+        return values
+
     @model_validator(mode="after")
     def _refuse_dangerous_defaults(self) -> Settings:
-        if self.environment == "production" and self.secret_key == "dev-insecure-secret-key":
-            raise ValueError("VALBAR_SECRET_KEY must be set in production")
+        if self.secret_key.strip() in KNOWN_SECRET_KEYS:
+            raise ValueError(
+                "VALBAR_SECRET_KEY is the old public default: anyone can sign a session "
+                "with it. Remove it (a random key is then kept in data_dir/secret_key) "
+                "or set a long random value"
+            )
+        if self.environment == "production" and 0 < len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"VALBAR_SECRET_KEY is too short for production (at least "
+                f"{MIN_SECRET_LENGTH} random characters), or leave it unset"
+            )
         return self
 
     @property

@@ -6,7 +6,8 @@ their lines, RMA requests, and API keys (name and prefix, never a secret).
 
 **Delete** (:func:`delete_account`):
 
-* the user row, its API keys and its cart are deleted;
+* the user row, its API keys, its sessions (every browser is signed out) and its cart are
+  deleted;
 * reviews stay published but anonymised: the author link is removed and they are shown as
   written by "Tidigare användare" (former user); abuse reports lose their reporter;
 * orders are kept for the retailer's books (bookkeeping law) with the clinic's name, but the
@@ -23,7 +24,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.models import ApiKey, User
+from catalog.models import ApiKey, User, UserSession
 from marketplace.errors import NotFound
 from marketplace.models import Cart, Order, Review, ReviewReport, Rma
 from marketplace.reviews import FORMER_USER
@@ -96,5 +97,6 @@ def delete_account(session: Session, user_id: int) -> None:
     session.execute(update(Rma).where(Rma.requested_by == user_id).values(requested_by=None))
     session.execute(delete(Cart).where(Cart.user_id == user_id))
     session.execute(delete(ApiKey).where(ApiKey.user_id == user_id))
+    session.execute(delete(UserSession).where(UserSession.user_id == user_id))  # signed out
     session.delete(user)
     session.flush()

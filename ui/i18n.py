@@ -236,6 +236,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.password": ("Lösenord", "Password"),
     "login.submit": ("Logga in", "Log in"),
     "login.failed": ("Fel e-post eller lösenord.", "Wrong email or password."),
+    "login.locked_seconds": (
+        "För många misslyckade inloggningar. Försök igen om {n} sekunder (kl. {at}).",
+        "Too many failed sign-ins. Try again in {n} seconds (at {at}).",
+    ),
+    "login.locked_minutes": (
+        "För många misslyckade inloggningar. Försök igen om {n} minuter (kl. {at}).",
+        "Too many failed sign-ins. Try again in {n} minutes (at {at}).",
+    ),
     "login.logged_in_as": ("Inloggad som {name}", "Logged in as {name}"),
     "login.required": ("Logga in för att fortsätta.", "Log in to continue."),
     # errors

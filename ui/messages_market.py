@@ -45,6 +45,10 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "notice.responded": ("Svaret är publicerat.", "The response is published."),
     "notice.account_deleted": ("Ditt konto är raderat.", "Your account is deleted."),
+    "notice.password_changed": (
+        "Lösenordet är bytt. Dina andra inloggningar är avslutade.",
+        "The password is changed. Your other sign-ins are ended.",
+    ),
     # domain errors
     "market_error.not_allowed": ("Det får du inte göra.", "You may not do that."),
     "market_error.not_found": ("Det finns inte.", "It does not exist."),
@@ -260,6 +264,27 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "Tick the box and type your e-mail to delete.",
     ),
     "me.delete_button": ("Radera kontot", "Delete the account"),
+    "me.password": ("Byt lösenord", "Change password"),
+    "me.password_intro": (
+        "Alla dina andra inloggningar avslutas. Dina API-nycklar fortsätter att fungera.",
+        "All your other sign-ins are ended. Your API keys keep working.",
+    ),
+    "me.password_current": ("Nuvarande lösenord", "Current password"),
+    "me.password_new": (
+        "Nytt lösenord (minst {n} tecken)",
+        "New password (at least {n} characters)",
+    ),
+    "me.password_repeat": ("Upprepa det nya lösenordet", "Repeat the new password"),
+    "me.password_button": ("Byt lösenord", "Change password"),
+    "me.password_wrong": ("Det nuvarande lösenordet är fel.", "The current password is wrong."),
+    "me.password_mismatch": (
+        "De två nya lösenorden är inte lika.",
+        "The two new passwords differ.",
+    ),
+    "me.password_weak": (
+        "Det nya lösenordet måste ha minst {n} tecken och skilja sig från det nuvarande.",
+        "The new password must have at least {n} characters and differ from the current one.",
+    ),
     # portal: orders, returns, reviews
     "portal.nav_feeds": ("Sortiment", "Assortment"),
     "portal.nav_orders": ("Ordrar", "Orders"),

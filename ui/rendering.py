@@ -37,6 +37,7 @@ NOTICES = frozenset(
         "review_held",
         "responded",
         "account_deleted",
+        "password_changed",
     }
 )
 """Notices a page shows after a redirect (``?notice=``); never free text from the URL."""
@@ -48,6 +49,21 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def pct(value: object) -> int:
+    """A percentage as a whole number 0-100, for the ``w-N`` width classes (the CSP allows
+    no inline ``style``)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+    if number != number:  # NaN
+        return 0
+    return max(0, min(100, round(number)))
+
+
+env.filters["pct"] = pct
 
 
 def url_with(request: Request, path: str | None = None, **changes: object) -> str:

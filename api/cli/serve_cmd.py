@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 import typer
@@ -13,7 +14,10 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
     workers: Annotated[
-        int, typer.Option(help="Worker processes (use a Redis URL for shared rate limits).", min=1)
+        int,
+        typer.Option(
+            help="Worker processes (they share rate limits via Redis, else a file).", min=1
+        ),
     ] = 1,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
     access_log: Annotated[
@@ -49,9 +53,14 @@ def serve(
 
     if reload and workers > 1:
         raise typer.BadParameter("--reload runs a single process; drop --workers")
+    # the workers share rate limits through Redis or, without it, a file (api/ratelimit.py)
+    os.environ["VALBAR_WEB_WORKERS"] = str(workers)
+    get_settings.cache_clear()
     options: dict[str, Any] = {
         "factory": True,
-        "proxy_headers": True,
+        # X-Forwarded-For is read by the app, only from settings.trusted_proxies
+        # (api/client_ip.py); uvicorn's own handling would trust 127.0.0.1
+        "proxy_headers": False,
         "access_log": access_log,
         "loop": "auto",
         "http": "auto",

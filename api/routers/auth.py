@@ -1,25 +1,37 @@
-"""Login and logout (session cookie), the current user, API keys."""
+"""Login and logout (server-side sessions), the current user, password change, API keys."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from api.auth import (
     InvalidCredentials,
+    WeakPassword,
     authenticate,
-    clear_session,
+    change_password,
     create_api_key,
     login_response,
+    logout_response,
+    session_token,
 )
-from api.deps import RateLimitDep, SessionDep, SettingsDep, UserDep
-from api.problems import Unauthorized
-from api.schemas.auth import ApiKeyCreate, ApiKeyCreated, LoginRequest, UserPublic
+from api.client_ip import client_ip
+from api.deps import RateLimitDep, SessionDep, UserDep, check_same_origin
+from api.problems import InvalidInput, RateLimited, Unauthorized
+from api.schemas.auth import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    LoginRequest,
+    PasswordChange,
+    UserPublic,
+)
 from api.schemas.common import problems
+from api.throttle import SignInThrottle
 from catalog.models import Retailer, User
 
 router = APIRouter(prefix="/auth", tags=["auth"], dependencies=[RateLimitDep])
+me_router = APIRouter(prefix="/me", tags=["auth"], dependencies=[RateLimitDep])
 
 
 def user_public(session: Session, user: User) -> UserPublic:
@@ -34,23 +46,43 @@ def user_public(session: Session, user: User) -> UserPublic:
     )
 
 
-@router.post("/login", response_model=UserPublic, responses=problems(401, 422, 429))
-def login(body: LoginRequest, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    """Log in with e-mail and password; sets the ``valbar_session`` cookie."""
+def _locked(seconds: int) -> RateLimited:
+    return RateLimited(
+        f"too many failed sign-ins; try again in {seconds} s",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+@router.post("/login", response_model=UserPublic, responses=problems(401, 403, 422, 429))
+def login(body: LoginRequest, request: Request, session: SessionDep) -> JSONResponse:
+    """Log in with e-mail and password; sets the ``valbar_session`` cookie.
+
+    Repeated wrong passwords lock the account and the address for a while (429 with
+    ``Retry-After``, doubling with each lockout); while locked the right password is refused
+    too."""
+    check_same_origin(request)
+    throttle: SignInThrottle = request.app.state.login_throttle
+    address = client_ip(request)
+    if (wait := throttle.retry_after(body.email, address)) is not None:
+        raise _locked(wait)
     try:
         user = authenticate(session, body.email, body.password)
     except InvalidCredentials as exc:
+        if (wait := throttle.failed(body.email, address)) is not None:
+            raise _locked(wait) from exc
         raise Unauthorized(str(exc)) from exc
     response = JSONResponse(user_public(session, user).model_dump(mode="json"))
-    login_response(response, settings, user)
+    login_response(response, request, session, user)  # commits (a rehashed password too)
+    throttle.succeeded(body.email)  # after that commit: SQLite has one writer at a time
     return response
 
 
-@router.post("/logout", status_code=204, response_class=Response)
-def logout(settings: SettingsDep) -> Response:
-    """End the session (clears the cookie)."""
+@router.post("/logout", status_code=204, response_class=Response, responses=problems(403))
+def logout(request: Request, session: SessionDep) -> Response:
+    """End the session: server-side (a replayed cookie no longer works) and the cookie."""
+    check_same_origin(request)
     response = Response(status_code=204)
-    clear_session(response, settings)
+    logout_response(response, request, session)
     return response
 
 
@@ -77,3 +109,32 @@ def new_api_key(body: ApiKeyCreate, user: UserDep, session: SessionDep) -> ApiKe
     )
     session.commit()
     return result
+
+
+@me_router.post(
+    "/password", status_code=204, response_class=Response, responses=problems(401, 403, 422, 429)
+)
+def new_password(
+    body: PasswordChange, request: Request, user: UserDep, session: SessionDep
+) -> Response:
+    """Change the signed-in user's password (the current one is required). Every other
+    session of the user ends; this one and the user's API keys stay."""
+    throttle: SignInThrottle = request.app.state.login_throttle
+    address = client_ip(request)
+    if (wait := throttle.retry_after(user.email, address)) is not None:
+        raise _locked(wait)
+    try:
+        change_password(
+            session,
+            user,
+            body.current_password,
+            body.new_password,
+            keep_token=session_token(request),
+        )
+    except InvalidCredentials as exc:
+        if (wait := throttle.failed(user.email, address)) is not None:
+            raise _locked(wait) from exc
+        raise Unauthorized(str(exc)) from exc
+    except WeakPassword as exc:
+        raise InvalidInput(str(exc)) from exc
+    return Response(status_code=204)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,13 +12,33 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.client_ip import Network, client_ip, in_networks, parse_networks
 from api.deps import SearchHolder, SessionDep, SettingsDep
 from api.metrics import Metrics
-from api.problems import problem_response
+from api.problems import NotFound, problem_response
 from api.ratelimit import RateLimiter
+from catalog.settings import Settings
 from search.errors import SearchError
 
 router = APIRouter(tags=["health"])
+
+
+@lru_cache(maxsize=8)
+def _networks(values: tuple[str, ...]) -> tuple[Network, ...]:
+    return parse_networks(values)
+
+
+def ops_allowed(request: Request) -> bool:
+    """May this caller see operational details (metrics, readiness checks)? Callers from
+    ``ops_allowed_ips`` (default loopback) or with ``Authorization: Bearer <ops_token>``."""
+    settings: Settings = request.app.state.settings
+    if settings.ops_token:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode(), settings.ops_token.encode()
+        ):
+            return True
+    return in_networks(client_ip(request), _networks(tuple(settings.ops_allowed_ips)))
 
 
 @router.get("/healthz")
@@ -41,7 +63,10 @@ def _broker_check(url: str) -> dict[str, Any]:
 
 @router.get("/readyz", responses={503: {"content": {"application/problem+json": {}}}})
 def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Ready to serve: the database, the search backend and the broker are reachable."""
+    """Ready to serve: the database, the search backend and the broker are reachable.
+
+    The checks and their errors are shown only to :func:`ops_allowed` callers; others get
+    the status alone (200 ``{"status": "ok"}`` or a 503 problem without details)."""
     checks: dict[str, dict[str, Any]] = {}
     try:
         session.execute(text("SELECT 1"))
@@ -65,6 +90,12 @@ def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
         except redis.RedisError as exc:
             checks["redis"] = {"status": "error", "detail": type(exc).__name__}
     failed = [name for name, c in checks.items() if c["status"] != "ok"]
+    if not ops_allowed(request):
+        if failed:
+            return problem_response(
+                503, "Service unavailable", "not ready", slug="not-ready", instance="/readyz"
+            )
+        return JSONResponse({"status": "ok"})
     if failed:
         return problem_response(
             503,
@@ -79,6 +110,10 @@ def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 def metrics(request: Request, session: SessionDep) -> Response:
-    """Prometheus metrics: requests and latency by route template, feed runs by status."""
+    """Prometheus metrics: requests and latency by route template, feed runs by status,
+    sign-in lockouts and rate-limit fallbacks. Only for :func:`ops_allowed` callers (404 for
+    others)."""
+    if not ops_allowed(request):
+        raise NotFound("no route /metrics")
     registry: Metrics = request.app.state.metrics
     return Response(registry.render(session), media_type=CONTENT_TYPE_LATEST)

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import InvalidCredentials, authenticate, clear_session, login_response, verify_csrf
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.auth import (
+    InvalidCredentials,
+    authenticate,
+    login_response,
+    logout_response,
+    verify_csrf,
+)
+from api.client_ip import client_ip
+from api.deps import CurrentUser, SessionDep
+from api.throttle import SignInThrottle
+from catalog.models import User
+from marketplace.dates import LOCAL_TZ, utc_now
+from ui.i18n import pick_lang, translator
 from ui.rendering import render
 
 router = APIRouter()
@@ -26,39 +39,73 @@ def login_page(request: Request, user: CurrentUser, next: str | None = None) -> 
     return render(
         request,
         "login.html",
-        {"next": safe_next(next) or "", "failed": False, "email": ""},
+        {"next": safe_next(next) or "", "failed": False, "locked": None, "email": ""},
         user=user,
     )
+
+
+def locked_message(request: Request, seconds: int) -> str:
+    """When the visitor may try again, in their language ("Försök igen om 5 minuter (kl.
+    23:47)")."""
+    t = translator(pick_lang(request))
+    at = (utc_now() + timedelta(seconds=seconds)).astimezone(LOCAL_TZ).strftime("%H:%M")
+    if seconds <= 60:
+        return t("login.locked_seconds", n=seconds, at=at)
+    return t("login.locked_minutes", n=-(-seconds // 60), at=at)
+
+
+def locked_page(
+    request: Request, user: User | None, context: dict[str, object], wait: int
+) -> Response:
+    response = render(
+        request,
+        "login.html",
+        {**context, "failed": False, "locked": locked_message(request, wait)},
+        user=user,
+        status_code=429,
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @router.post("/logga-in", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
 def login_submit(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     user: CurrentUser,
     email: str = Form(""),
     password: str = Form(""),
     next: str = Form(""),
 ) -> Response:
+    """Sign in; repeated wrong passwords lock the account and the address for a while
+    (429 with ``Retry-After`` and a message saying when to try again)."""
+    context: dict[str, object] = {"next": safe_next(next) or "", "email": email}
+    throttle: SignInThrottle = request.app.state.login_throttle
+    address = client_ip(request)
+    if (wait := throttle.retry_after(email, address)) is not None:
+        return locked_page(request, user, context, wait)
     try:
         found = authenticate(session, email, password)
     except InvalidCredentials:
+        if (wait := throttle.failed(email, address)) is not None:
+            return locked_page(request, user, context, wait)
         return render(
             request,
             "login.html",
-            {"next": safe_next(next) or "", "failed": True, "email": email},
+            {**context, "failed": True, "locked": None},
             user=user,
             status_code=401,
         )
     target = safe_next(next) or HOME_BY_ROLE.get(found.role, "/")
     response = RedirectResponse(target, status_code=303)
-    login_response(response, settings, found)
+    login_response(response, request, session, found)  # commits (a rehashed password too)
+    throttle.succeeded(email)  # after that commit: SQLite has one writer at a time
     return response
 
 
 @router.post("/logga-ut", dependencies=[Depends(verify_csrf)])
-def logout(settings: SettingsDep) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    """Sign out: the session ends server-side, so a copied cookie stops working too."""
     response = RedirectResponse("/", status_code=303)
-    clear_session(response, settings)
+    logout_response(response, request, session)
     return response

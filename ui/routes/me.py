@@ -9,11 +9,22 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from api.auth import clear_session, verify_csrf
+from api.auth import (
+    InvalidCredentials,
+    WeakPassword,
+    change_password,
+    clear_session,
+    session_token,
+    verify_csrf,
+)
+from api.client_ip import client_ip
 from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.passwords import MIN_PASSWORD_LENGTH
+from api.throttle import SignInThrottle
 from catalog.models import Product, Retailer
 from marketplace import campaigns, gdpr
 from marketplace.dates import utc_now
+from ui.i18n import pick_lang, translator
 from ui.market_views import login_gate, notice, see_other
 from ui.rendering import render
 
@@ -24,7 +35,66 @@ router = APIRouter()
 def my_data_page(request: Request, user: CurrentUser) -> Response:
     if (refused := login_gate(request, user)) is not None:
         return refused
-    return render(request, "me.html", {"failed": False, "notice": notice(request)}, user=user)
+    return render(request, "me.html", _context(request), user=user)
+
+
+def _context(request: Request, **changes: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "failed": False,
+        "notice": notice(request),
+        "password_error": None,
+        "min_password": MIN_PASSWORD_LENGTH,
+    }
+    return {**base, **changes}
+
+
+@router.post("/mina-uppgifter/losenord", dependencies=[Depends(verify_csrf)])
+def change_my_password(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    current_password: str = Form(""),
+    new_password: str = Form(""),
+    repeat_password: str = Form(""),
+) -> Response:
+    """A new password: the current one, the new one twice. Every other session of the user
+    ends (other browsers are signed out); this one and the API keys stay."""
+    if (refused := login_gate(request, user)) is not None:
+        return refused
+    assert user is not None
+    from ui.routes.account import locked_message
+
+    throttle: SignInThrottle = request.app.state.login_throttle
+    address = client_ip(request)
+    t = translator(pick_lang(request))
+
+    def refuse(error: str, status: int = 422, wait: int | None = None) -> Response:
+        response = render(
+            request,
+            "me.html",
+            _context(request, notice=None, password_error=error),
+            user=user,
+            status_code=status,
+        )
+        if wait is not None:
+            response.headers["Retry-After"] = str(wait)
+        return response
+
+    if (wait := throttle.retry_after(user.email, address)) is not None:
+        return refuse(locked_message(request, wait), 429, wait)
+    if new_password != repeat_password:
+        return refuse(t("me.password_mismatch"))
+    try:
+        change_password(
+            session, user, current_password, new_password, keep_token=session_token(request)
+        )
+    except InvalidCredentials:
+        if (wait := throttle.failed(user.email, address)) is not None:
+            return refuse(locked_message(request, wait), 429, wait)
+        return refuse(t("me.password_wrong"), 401)
+    except WeakPassword:
+        return refuse(t("me.password_weak", n=MIN_PASSWORD_LENGTH))
+    return see_other("/mina-uppgifter", "password_changed")
 
 
 @router.get("/mina-uppgifter/export", name="ui_me_export")
@@ -57,10 +127,14 @@ def delete_my_account(
     assert user is not None
     if confirm != "1" or email.strip().lower() != user.email.lower():
         return render(
-            request, "me.html", {"failed": True, "notice": None}, user=user, status_code=422
+            request,
+            "me.html",
+            _context(request, failed=True, notice=None),
+            user=user,
+            status_code=422,
         )
     user_id = user.id
-    gdpr.delete_account(session, user_id)
+    gdpr.delete_account(session, user_id)  # its sessions go with it
     session.commit()
     request.app.state.api_keys.forget_user(user_id)  # its API keys stop working at once
     response = see_other("/", "account_deleted")

@@ -34,7 +34,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiEnv]:
 
 def test_password_hashing() -> None:
     stored = hash_password("hemligt")
-    assert stored.startswith("scrypt$") and "hemligt" not in stored
+    assert stored.startswith("$argon2id$") and "hemligt" not in stored
     assert verify_password("hemligt", stored)
     assert not verify_password("Hemligt", stored)
     assert hash_password("hemligt") != stored  # salted
@@ -192,6 +192,6 @@ def test_session_cookie_is_secure_in_production(tmp_path: Path) -> None:
         data_dir=tmp_path, environment="production", secret_key="a-real-secret-" * 4
     )
     response = Response()
-    set_session_cookie(response, settings, 1, "token")
+    set_session_cookie(response, settings, "sid-token", "token")
     cookie = response.headers["set-cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "Max-Age=1209600" in cookie

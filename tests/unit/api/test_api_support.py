@@ -206,7 +206,8 @@ def build_env(tmp_path: Path, **settings_overrides: Any) -> ApiEnv:
     holder: SearchHolder = app.state.search
     with factory_for(settings)() as session:
         holder.get().backend.reindex(build_documents(session))
-    client = TestClient(app, raise_server_exceptions=False)
+    # from loopback, like an operator on the host: /metrics and /readyz details are shown
+    client = TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000))
     client.__enter__()
     return ApiEnv(app, client, settings, keys, products, offers)
 

@@ -30,6 +30,7 @@ from catalog.settings import get_settings
 def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setenv("VALBAR_ENVIRONMENT", "production")
     monkeypatch.setenv("VALBAR_SECRET_KEY", "a-real-secret-" * 4)
+    monkeypatch.setenv("VALBAR_WEB_WORKERS", "1")  # serve sets it; restored after the test
     get_settings.cache_clear()
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda target, **kw: seen.update(target=target, **kw))
@@ -47,6 +48,8 @@ def test_production_serve_uses_fast_parts_and_no_access_log(
     assert production["workers"] == 2 and production["port"] == 8123
     assert production["access_log"] is False
     assert production["loop"] == "auto" and production["http"] == "auto"
+    # the workers learn there are several (shared rate limits); X-Forwarded-For is the app's
+    assert os.environ["VALBAR_WEB_WORKERS"] == "2" and production["proxy_headers"] is False
 
 
 def test_several_workers_on_linux_get_a_socket_each(
@@ -64,7 +67,7 @@ def test_several_workers_on_linux_get_a_socket_each(
     assert workers == 3 and spec.app == "api.app:create_app" and spec.port == 8124
     assert spec.options == {
         "factory": True,
-        "proxy_headers": True,
+        "proxy_headers": False,
         "access_log": False,
         "loop": "auto",
         "http": "auto",

@@ -33,9 +33,26 @@ def test_default_database_is_sqlite_under_data_dir(tmp_path: Path) -> None:
     assert s.archive_dir == tmp_path / "archive"
 
 
-def test_production_refuses_default_secret() -> None:
-    with pytest.raises(ValidationError, match="SECRET_KEY"):
-        Settings(environment="production")
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+def test_the_old_public_secret_is_refused_in_every_mode(environment: str) -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY is the old public default"):
+        Settings(environment=environment, secret_key="dev-insecure-secret-key")  # type: ignore[arg-type]
+
+
+def test_a_short_secret_is_refused_in_production() -> None:
+    with pytest.raises(ValidationError, match="too short for production"):
+        Settings(environment="production", secret_key="short")
+    assert Settings(environment="production").secret_key == ""  # made in the data dir
+
+
+def test_proxy_and_ops_networks_are_checked() -> None:
+    with pytest.raises(ValidationError, match="not an IP address"):
+        Settings(trusted_proxies=["proxy.example"])
+    assert Settings(ops_allowed_ips=["10.0.0.0/8", "::1"]).ops_allowed_ips == ["10.0.0.0/8", "::1"]
+
+
+def test_the_shipped_config_sets_no_secret() -> None:
+    assert Settings().secret_key == ""  # a random one is made in the data dir
 
 
 def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:

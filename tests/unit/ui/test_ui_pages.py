@@ -86,7 +86,7 @@ def test_product_page_has_specs_identifiers_and_explained_offers(
     assert html.count('class="offer"') == 3
     assert "Varför denna ordning" in html
     assert "i tid 97% av 148 ordrar" in html  # the detail sentence, in Swedish
-    assert 'class="bar-fill" style="width:' in html
+    assert 'class="bar-fill w-' in html and "style=" not in html
     # ranked: the measured, reliable retailer first; the cheapest last
     assert html.index("Nordisk Dentaldepå AB") < html.index("Lagerbolaget Dental")
     english = client.get(f"/produkt/{pid}?lang=en").text

@@ -1,0 +1,172 @@
+"""The sign-in throttle: per account and per address, with backoff, shared by every worker
+(the database), in the API and the web form."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import delete
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.throttle import SignInThrottle, ThrottlePolicy, account_key
+from catalog.models import LoginThrottle
+from indexer.jobs import factory_for
+from marketplace.dates import utc_now
+from tests.factories import migrated_factory
+from tests.unit.api.test_api_support import PASSWORD, ApiEnv, assert_problem, build_env, close_env
+from tests.unit.ui.ui_support import csrf_from
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = utc_now()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def module_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiEnv]:
+    built = build_env(tmp_path_factory.mktemp("throttle"))
+    yield built
+    close_env(built)
+
+
+@pytest.fixture()
+def env(module_env: ApiEnv) -> Iterator[tuple[ApiEnv, Clock]]:
+    """The module's app with a clean throttle: 3 failures per account, 5 per address."""
+    throttle: SignInThrottle = module_env.app.state.login_throttle
+    with factory_for(module_env.settings)() as s:
+        s.execute(delete(LoginThrottle))
+        s.commit()
+    clock = Clock()
+    throttle._clock = clock
+    throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=5)
+    yield module_env, clock
+
+
+def _lockouts(api: ApiEnv, scope: str) -> float:
+    sample = api.app.state.metrics.registry.get_sample_value(
+        "valbar_login_lockouts_total", {"scope": scope}
+    )
+    return float(sample or 0.0)
+
+
+def _login(client: TestClient, password: str, email: str = "own@example.com") -> Any:
+    return client.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+
+def test_api_locks_the_account_with_backoff_and_success_resets(
+    env: tuple[ApiEnv, Clock],
+) -> None:
+    api, clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=100)
+    client = api.client
+    before = _lockouts(api, "acct")
+    for _ in range(2):
+        assert_problem(_login(client, "wrong"), 401)
+    locked = _login(client, "wrong")
+    assert_problem(locked, 429)
+    assert locked.headers["retry-after"] == "60"
+    right = _login(client, PASSWORD)  # even the right password, while locked
+    assert_problem(right, 429)
+    assert 1 <= int(right.headers["retry-after"]) <= 60
+    clock.now += timedelta(seconds=61)
+    for _ in range(2):
+        assert_problem(_login(client, "wrong"), 401)
+    again = _login(client, "wrong")
+    assert again.headers["retry-after"] == "120"  # the second lockout doubles
+    clock.now += timedelta(seconds=121)
+    assert _login(client, PASSWORD).status_code == 200
+    # success reset the account: three more tries before the next lockout
+    for _ in range(2):
+        assert_problem(_login(client, "wrong"), 401)
+    assert _lockouts(api, "acct") == before + 2
+
+
+def test_one_address_guessing_many_accounts_is_locked(env: tuple[ApiEnv, Clock]) -> None:
+    api, _clock = env
+    before = _lockouts(api, "ip")
+    emails = ["own@example.com", "other@example.com", "merch@example.com", "admin@example.com"]
+    statuses = [_login(api.client, "wrong", emails[i % 4]).status_code for i in range(5)]
+    assert statuses == [401, 401, 401, 401, 429]
+    assert _login(api.client, PASSWORD, "clinic@example.com").status_code == 429
+    other_address = TestClient(api.app, client=("10.1.2.3", 1000))
+    assert _login(other_address, PASSWORD, "clinic@example.com").status_code == 200
+    assert _lockouts(api, "ip") == before + 1
+    assert 'valbar_login_lockouts_total{scope="ip"}' in api.client.get("/metrics").text
+
+
+def test_the_web_form_says_in_swedish_when_to_try_again(env: tuple[ApiEnv, Clock]) -> None:
+    api, _clock = env
+    client = TestClient(api.app, follow_redirects=False)
+    token = csrf_from(client.get("/logga-in").text)
+    form = {"email": "own@example.com", "password": "wrong", "csrf_token": token}
+    assert client.post("/logga-in", data=form).status_code == 401
+    assert client.post("/logga-in", data=form).status_code == 401
+    locked = client.post("/logga-in", data=form)
+    assert locked.status_code == 429 and locked.headers["retry-after"] == "60"
+    assert "Försök igen om 60 sekunder (kl. " in locked.text
+    right = client.post("/logga-in", data={**form, "password": PASSWORD})
+    assert right.status_code == 429  # locked: the right password too
+    assert "För många misslyckade inloggningar" in right.text
+    assert _login(api.client, PASSWORD).status_code == 429  # the API shares the lock
+
+
+def _hammer(
+    factory: sessionmaker[Session], attempts: int, email: str = "race@example.com"
+) -> dict[str, int]:
+    throttle = SignInThrottle(factory, ThrottlePolicy(max_failures=5, ip_max_failures=1000))
+    barrier = threading.Barrier(attempts)
+    errors: list[BaseException] = []
+
+    def fail() -> None:
+        try:
+            barrier.wait()
+            throttle.failed(email, "192.0.2.1")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fail) for _ in range(attempts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with factory() as s:
+        row = s.get(LoginThrottle, account_key(email))
+        assert row is not None
+        return {"failures": row.failures, "lockouts": row.lockouts}
+
+
+def count_concurrent_failures(
+    factory: sessionmaker[Session], email: str = "race@example.com"
+) -> None:
+    """12 simultaneous wrong passwords with a limit of 5: none is lost."""
+    assert _hammer(factory, 12, email) == {"failures": 2, "lockouts": 2}
+
+
+@pytest.mark.parametrize("round_", range(20))
+def test_concurrent_failures_are_all_counted_sqlite(tmp_path: Path, round_: int) -> None:
+    count_concurrent_failures(migrated_factory(f"sqlite:///{tmp_path / 'db.sqlite3'}"))
+
+
+def test_the_throttle_is_shared_by_workers(tmp_path: Path) -> None:
+    """Two app processes on one database: failures in one lock the account in the other."""
+    first = build_env(tmp_path / "a", login_max_failures=2)
+    try:
+        from api.app import create_app
+
+        second = TestClient(create_app(first.settings))
+        assert_problem(_login(first.client, "wrong"), 401)
+        assert_problem(_login(second, "wrong"), 429)
+        assert_problem(_login(first.client, PASSWORD), 429)
+        assert factory_for(first.settings)
+    finally:
+        close_env(first)
