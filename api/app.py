@@ -10,7 +10,7 @@ import asyncio
 import importlib
 import importlib.resources
 import importlib.util
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -30,9 +30,7 @@ from api.ratelimit import RateLimiter, make_rate_limiter
 from api.routers import auth, feeds, health, marketplace, products, ranking, retailers, search
 from catalog.settings import Settings, get_settings
 from indexer import jobs
-from search.documents import build_documents
 from search.gc_tuning import reset_gc, tune_gc
-from search.indexing import write_documents
 
 API_PREFIX = "/api/v1"
 
@@ -103,16 +101,24 @@ class NewSessionCookieMiddleware:
         await self.app(scope, receive, send_wrapper)
 
 
-def _reindexer(holder: SearchHolder, factory: sessionmaker[Session]) -> Any:
-    def reindex(product_ids: Iterable[int]) -> int:
-        service = holder.get()
-        with factory() as session:
-            docs = build_documents(session, sorted(set(product_ids)))
-            return write_documents(
-                holder.settings, service.backend, docs, full=False, semantic=service.semantic
-            )
+def _outbox_applier(holder: SearchHolder, factory: sessionmaker[Session]) -> Any:
+    """Apply the index outbox through this app's own backend (and embeddings), so the
+    process's search service sees its writes at once."""
 
-    return reindex
+    def apply(wait: float = 0.0) -> int:
+        from indexer.outbox import apply_outbox
+
+        service = holder.get()
+        report = apply_outbox(
+            holder.settings,
+            factory=factory,
+            backend=service.backend,
+            semantic=service.semantic,
+            wait=wait,
+        )
+        return report.products
+
+    return apply
 
 
 def _include_ui(app: FastAPI) -> None:
@@ -157,7 +163,8 @@ def create_app(
     settings = settings or get_settings()
     factory = jobs.factory_for(settings)
     holder = SearchHolder(settings, factory)
-    runner = feeds.FeedRunner(settings, factory, reindex=_reindexer(holder, factory))
+    apply_outbox = _outbox_applier(holder, factory)
+    runner = feeds.FeedRunner(settings, factory, reindex=apply_outbox)
     metrics = Metrics()
 
     @asynccontextmanager
@@ -174,9 +181,13 @@ def create_app(
             if settings.broker_url
             else asyncio.create_task(housekeeping.loop(settings, factory))
         )
+        outbox = asyncio.create_task(
+            housekeeping.outbox_loop(apply_outbox, settings.outbox_interval_seconds)
+        )
         try:
             yield
         finally:
+            outbox.cancel()
             if chores is not None:
                 chores.cancel()
             runner.shutdown()
