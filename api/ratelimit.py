@@ -2,10 +2,13 @@
 
 Two interchangeable limiters behind one protocol: a sliding-window log in memory (one
 process) and a fixed window in Redis (shared by every worker) when ``redis_url`` is set.
+When Redis cannot be reached, the Redis limiter limits in this process's memory for a few
+seconds and then tries Redis again: requests are never refused because Redis is down.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 WINDOW_SECONDS = 60
+REDIS_RETRY_SECONDS = 5.0  # after a Redis failure, limit in memory this long before retrying
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,16 +81,27 @@ class RedisRateLimiter:
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self._prefix = prefix
+        # Redis unreachable: this process limits on its own instead of failing the request
+        self._local = MemoryRateLimiter()
+        self._down_until = 0.0
 
     def hit(self, key: str, limit: int, window: int = WINDOW_SECONDS) -> Decision:
         now = time.time()
+        if now < self._down_until:
+            return self._local.hit(key, limit, window)
         bucket = int(now // window)
         name = f"{self._prefix}{key}:{bucket}"
-        pipe = self._redis.pipeline()
-        pipe.incr(name)
-        pipe.expire(name, window + 1)
-        count = int(pipe.execute()[0])
+        try:
+            pipe = self._redis.pipeline()
+            pipe.incr(name)
+            pipe.expire(name, window + 1)
+            count = int(pipe.execute()[0])
+        except self._errors:
+            log.warning("rate limiter: Redis unreachable, limiting per process for a while")
+            self._down_until = now + REDIS_RETRY_SECONDS
+            return self._local.hit(key, limit, window)
         if count > limit:
             retry = max(1, math.ceil((bucket + 1) * window - now))
             return Decision(False, limit, 0, retry)
