@@ -59,7 +59,7 @@ def _indexed(offer: StoredOffer, skus: dict[int, str]) -> tuple[int, str, str, s
 def index_state(backend: SearchBackend, factory: sessionmaker[Session]) -> tuple[int, str]:
     """(products, hash) of what the index's stored documents hold."""
     result = backend.search(
-        BackendQuery(query=AnalyzedQuery(), limit=100_000, facets=False, include_documents=True)
+        BackendQuery(query=AnalyzedQuery(), limit=10_000, facets=False, include_documents=True)
     )
     with factory() as session:
         skus = _skus(session)
