@@ -106,8 +106,10 @@ def _outbox_applier(holder: SearchHolder, factory: sessionmaker[Session]) -> Any
     process's search service sees its writes at once."""
 
     def apply(wait: float = 0.0) -> int:
-        from indexer.outbox import apply_outbox
+        from indexer.outbox import apply_outbox, has_pending
 
+        if not has_pending(factory):  # nothing to do: do not open the index for it
+            return 0
         service = holder.get()
         report = apply_outbox(
             holder.settings,

@@ -64,6 +64,12 @@ def pending(factory: sessionmaker[Session]) -> int:
         return int(session.scalar(select(func.count()).select_from(IndexOutbox)) or 0)
 
 
+def has_pending(factory: sessionmaker[Session]) -> bool:
+    """Whether any outbox row waits (one indexed row read: cheap enough to poll)."""
+    with factory() as session:
+        return session.scalar(select(IndexOutbox.id).limit(1)) is not None
+
+
 def _delete_rows(factory: sessionmaker[Session], row_ids: Sequence[int]) -> None:
     """Delete exactly these rows (never a range: a row with a lower id may commit later)."""
     with transaction(factory) as session:
@@ -162,6 +168,8 @@ def apply_outbox(
 
         factory = factory_for(settings)
     report = OutboxReport()
+    if not has_pending(factory):  # the common case of the periodic pass: no lock taken
+        return report
     lease = acquire(factory, SEARCH_INDEX, settings.index_lease_seconds, wait)
     if lease is None:
         report.busy = True
@@ -176,7 +184,7 @@ def apply_outbox(
             # rows committed while the lock was held by us are in the outbox now; whoever
             # holds the lock next applies them, and if nobody does, we do
             lease = None
-            if pending(factory):
+            if has_pending(factory):
                 lease = acquire(factory, SEARCH_INDEX, settings.index_lease_seconds)
     finally:
         if own:
@@ -222,7 +230,7 @@ def rebuild_index(
             _drain(settings, factory, opened, semantic, lease, report)  # catch-up
         finally:
             lease.release()
-        if pending(factory):  # committed after the catch-up pass read the outbox
+        if has_pending(factory):  # committed after the catch-up pass read the outbox
             after = apply_outbox(settings, factory=factory, backend=opened, semantic=semantic)
             report.rows += after.rows
             report.products += after.products
