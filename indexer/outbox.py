@@ -137,14 +137,29 @@ def _drain(
 
 
 def _open_backend(
-    settings: Settings, backend: SearchBackend | None, semantic: SemanticIndex | None
+    settings: Settings,
+    backend: SearchBackend | None,
+    semantic: SemanticIndex | None,
+    lease: Lease,
 ) -> tuple[SearchBackend, SemanticIndex | None, bool]:
+    """The given backend, or one opened for this call (``True``: close it); the lease is
+    let go when the backend cannot be opened."""
     if backend is not None:
         return backend, semantic, False
     from search.indexing import open_semantic
     from search.registry import get_backend
 
-    return get_backend(settings), semantic or open_semantic(settings), True
+    try:
+        opened = get_backend(settings)
+    except BaseException:
+        lease.release()
+        raise
+    try:
+        return opened, semantic or open_semantic(settings), True
+    except BaseException:
+        opened.close()
+        lease.release()
+        raise
 
 
 def apply_outbox(
@@ -174,7 +189,7 @@ def apply_outbox(
     if lease is None:
         report.busy = True
         return report
-    opened, semantic, own = _open_backend(settings, backend, semantic)
+    opened, semantic, own = _open_backend(settings, backend, semantic, lease)
     try:
         while lease is not None:
             try:
@@ -217,7 +232,7 @@ def rebuild_index(
     if lease is None:
         holder = current_holder(factory, SEARCH_INDEX) or "another process"
         raise LockBusy(f"the search index is being written by {holder}; try again later")
-    opened, semantic, own = _open_backend(settings, backend, semantic)
+    opened, semantic, own = _open_backend(settings, backend, semantic, lease)
     report = OutboxReport()
     try:
         try:

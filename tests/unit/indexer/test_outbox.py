@@ -204,3 +204,21 @@ def test_rebuild_clears_the_outbox_it_covered(env: Any, tmp_path: Path) -> None:
     assert done == {"indexed": 6, "covered": before, "caught_up": 0}
     assert pending(factory) == 0
     assert index_of(settings, factory) == database_state(factory)
+
+
+def test_an_unreachable_backend_lets_go_of_the_lock(
+    env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search import registry
+    from search.errors import BackendUnavailable
+
+    def unreachable(_settings: Settings) -> Any:
+        raise BackendUnavailable("cannot open the search index: connection refused")
+
+    settings, factory, _ = env
+    ingest(settings, factory, swedish_feed(tmp_path / "a.csv", 1, gtins={0: gtin13(0)}))
+    monkeypatch.setattr(registry, "get_backend", unreachable)
+    with pytest.raises(BackendUnavailable):
+        apply_outbox(settings, factory=factory)
+    assert pending(factory) == 1
+    assert try_acquire(factory, SEARCH_INDEX, 5) is not None
