@@ -139,3 +139,49 @@ def test_reindex_waits_for_the_lock_and_then_reports_who_holds_it(settings: Sett
     assert rebuild_index(settings, factory=factory)["indexed"] == 0
     with factory() as session:
         assert session.query(IndexOutbox).count() == 0
+
+
+WRITER = """
+import sys
+import time
+from pathlib import Path
+from search.documents import ProductDocument
+from search.tantivy_backend import TantivyBackend
+docs = [ProductDocument(product_id=i, name=f"Nitrilhandske {i}") for i in range(5)]
+backend = TantivyBackend(Path(sys.argv[1]), heap_size=50_000_000, writer_threads=1)
+Path(sys.argv[2]).touch()  # ready; start writing when the other process is ready too
+while not Path(sys.argv[3]).exists():
+    time.sleep(0.01)
+for _ in range(3):
+    backend.index_documents(docs)
+backend.reindex(docs)
+print("ok")
+"""
+
+
+def test_tantivy_writers_in_two_processes_take_turns(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    index = tmp_path / "tantivy"
+    from search.tantivy_backend import TantivyBackend
+
+    TantivyBackend(index).close()  # created once, then written by both
+    ready = [str(tmp_path / f"ready-{i}") for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(index), ready[i], ready[1 - i]],
+            env=env,
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for i in range(2)
+    ]
+    outputs = [proc.communicate(timeout=120) for proc in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0 and out.strip() == b"ok", err.decode()[-2000:]
+    assert TantivyBackend(index).count() == 5
