@@ -31,6 +31,7 @@ from sqlalchemy import select
 from catalog.db import transaction
 from catalog.models import FeedRun, IndexOutbox
 from catalog.settings import Settings
+from indexer.jobs import make_celery
 from indexer.outbox import apply_outbox, pending, rebuild_index
 from indexer.pipeline import FeedOptions, run_feed, submit_feed
 from search.registry import get_backend
@@ -295,11 +296,11 @@ def test_celery_job_completes_when_redis_stops_during_it(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        # a Celery app of its own: the shared one may hold a producer pool connected to
+        # another broker by an earlier test
+        sender = make_celery(settings)
         try:
-            from indexer import jobs
-
-            jobs.configure(settings)
-            jobs.ingest_feed_run.apply_async(args=(run_id,), queue=queue)
+            sender.send_task("valbar.ingest_feed_run", args=(run_id,), queue=queue)
             started = _wait_for(shop.factory, run_id, {"running"}, 40)
             assert started == "running", log_path.read_text()[-3000:]
             own_redis.stop()  # the job is inside its transaction, paused before the commit
@@ -319,8 +320,6 @@ def test_celery_job_completes_when_redis_stops_during_it(
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(timeout=10)
-            from indexer import jobs
-
-            jobs.configure(Settings(environment="test"))
+            sender.close()
     with transaction(shop.factory) as session:
         assert session.scalar(select(IndexOutbox.id).limit(1)) is None
