@@ -385,6 +385,7 @@ class TantivyBackend:
         """
         with self._writing():
             old = self._live(fresh=True)
+            self._drop_abandoned(keep=old.name)
             vocabulary = set(old.learned) | _read_words(old.path / VOCABULARY)
             name = self._new_generation_name()
             new = self._open(name, vocabulary=vocabulary)
@@ -398,6 +399,13 @@ class TantivyBackend:
             self._gen = new
             shutil.rmtree(old.path, ignore_errors=True)
             return written
+
+    def _drop_abandoned(self, keep: str) -> None:
+        """Generations a killed rebuild left half-built (the caller holds the lock file, so
+        no other process is building one; replaced generations are deleted at the swap)."""
+        for child in self.root.iterdir():
+            if child.is_dir() and child.name != keep:
+                shutil.rmtree(child, ignore_errors=True)
 
     # ---------------------------------------------------------------- reads
 
