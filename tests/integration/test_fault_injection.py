@@ -8,7 +8,8 @@ and the offers in the database and the index documents must agree: count and con
 of (product, offer, retailer, sku, price, stock).
 
 Redis (a redis-server this test starts on a free port, never the shared one) is stopped
-during search (no 5xx) and during a Celery job (the job completes, the index follows).
+during search (no 5xx) and during a Celery job (the job completes, the index follows); the
+Celery worker replays what a crash left in the outbox when it starts.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from catalog.db import transaction
-from catalog.models import FeedRun, IndexOutbox
+from catalog.models import FeedRun, IndexOutbox, Offer
+from catalog.outbox import enqueue
 from catalog.settings import Settings
 from indexer.jobs import make_celery
 from indexer.outbox import apply_outbox, pending, rebuild_index
@@ -277,6 +279,10 @@ def test_celery_job_completes_when_redis_stops_during_it(
 ) -> None:
     shop = Shop(tmp_path, postgres_url)
     settings = shop.settings.model_copy(update={"broker_url": own_redis.url})
+    with transaction(shop.factory) as session:  # what a process killed after its commit left
+        session.execute(update(Offer).where(Offer.sku == "SKU-0").values(price=1))
+        enqueue(session, session.scalars(select(Offer.product_id).where(Offer.sku == "SKU-0")))
+    assert not shop.agree()
     run_id = submit_feed(shop.factory, settings, shop.next_feed, "tandab", FeedOptions())
     queue = f"valbar-fault-{os.getpid()}"
     log_path = tmp_path / "worker.log"
@@ -300,6 +306,10 @@ def test_celery_job_completes_when_redis_stops_during_it(
         # another broker by an earlier test
         sender = make_celery(settings)
         try:
+            deadline = time.monotonic() + 40
+            while pending(shop.factory) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert shop.agree(), "the worker's start-up did not replay the outbox"
             sender.send_task("valbar.ingest_feed_run", args=(run_id,), queue=queue)
             started = _wait_for(shop.factory, run_id, {"running"}, 40)
             assert started == "running", log_path.read_text()[-3000:]
