@@ -185,3 +185,19 @@ def test_tantivy_writers_in_two_processes_take_turns(tmp_path: Path) -> None:
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0 and out.strip() == b"ok", err.decode()[-2000:]
     assert TantivyBackend(index).count() == 5
+
+
+@pytest.mark.parametrize("settings", ["opensearch"], indirect=True)
+def test_a_rebuild_drops_the_index_a_killed_rebuild_left(settings: Settings) -> None:
+    from search.opensearch_backend import OpenSearchBackend
+
+    factory = migrated_factory(settings.sqlalchemy_url)
+    backend = get_backend(settings)
+    assert isinstance(backend, OpenSearchBackend)
+    try:
+        abandoned = f"{backend.alias}-20200101000000-deadbeef"
+        backend.client.indices.create(index=abandoned)  # never swapped in: its process died
+        rebuild_index(settings, factory=factory, backend=backend)
+        assert sorted(backend.client.indices.get(index=f"{backend.alias}-*")) == [backend.index]
+    finally:
+        backend.close()
