@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import random
+import re
 import shutil
 import threading
 import time
@@ -56,6 +57,7 @@ from search.tantivy_schema import (
 
 POINTER = "CURRENT"
 WRITE_LOCK = "write.lock"
+_GENERATION = re.compile(r"\d{8}T\d{6}-[0-9a-f]{8}")  # see _new_generation_name
 VOCABULARY = "vocabulary.txt"
 LEARNED = "learned.txt"
 POINTER_CHECK_SECONDS = 1.0
@@ -404,7 +406,7 @@ class TantivyBackend:
         """Generations a killed rebuild left half-built (the caller holds the lock file, so
         no other process is building one; replaced generations are deleted at the swap)."""
         for child in self.root.iterdir():
-            if child.is_dir() and child.name != keep:
+            if child.is_dir() and child.name != keep and _GENERATION.fullmatch(child.name):
                 shutil.rmtree(child, ignore_errors=True)
 
     # ---------------------------------------------------------------- reads

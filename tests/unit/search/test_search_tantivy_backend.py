@@ -180,6 +180,7 @@ def test_reindex_drops_a_generation_a_killed_rebuild_left(tmp_path: Path) -> Non
     abandoned = tmp_path / "20260101T000000-deadbeef"  # a rebuild killed before its swap
     abandoned.mkdir()
     (abandoned / "meta.json").write_text("{}")
+    (tmp_path / "notes").mkdir()  # not a generation: left alone
     backend.reindex(sample_documents())
-    assert _generations(tmp_path) == [backend.generation]
+    assert _generations(tmp_path) == sorted([backend.generation, "notes"])
     assert backend.count() == len(sample_documents())
