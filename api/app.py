@@ -10,7 +10,7 @@ import asyncio
 import importlib
 import importlib.resources
 import importlib.util
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -41,9 +41,7 @@ from api.throttle import SignInThrottle, ThrottlePolicy
 from catalog.secret_key import resolve_secret_key
 from catalog.settings import Settings, get_settings
 from indexer import jobs
-from search.documents import build_documents
 from search.gc_tuning import reset_gc, tune_gc
-from search.indexing import write_documents
 
 API_PREFIX = "/api/v1"
 
@@ -114,16 +112,26 @@ class NewSessionCookieMiddleware:
         await self.app(scope, receive, send_wrapper)
 
 
-def _reindexer(holder: SearchHolder, factory: sessionmaker[Session]) -> Any:
-    def reindex(product_ids: Iterable[int]) -> int:
-        service = holder.get()
-        with factory() as session:
-            docs = build_documents(session, sorted(set(product_ids)))
-            return write_documents(
-                holder.settings, service.backend, docs, full=False, semantic=service.semantic
-            )
+def _outbox_applier(holder: SearchHolder, factory: sessionmaker[Session]) -> Any:
+    """Apply the index outbox through this app's own backend (and embeddings), so the
+    process's search service sees its writes at once."""
 
-    return reindex
+    def apply(wait: float = 0.0) -> int:
+        from indexer.outbox import apply_outbox, has_pending
+
+        if not has_pending(factory):  # nothing to do: do not open the index for it
+            return 0
+        service = holder.get()
+        report = apply_outbox(
+            holder.settings,
+            factory=factory,
+            backend=service.backend,
+            semantic=service.semantic,
+            wait=wait,
+        )
+        return report.products
+
+    return apply
 
 
 def _include_ui(app: FastAPI) -> None:
@@ -174,7 +182,8 @@ def create_app(
     settings = settings.model_copy(update={"secret_key": resolve_secret_key(settings)})
     factory = jobs.factory_for(settings)
     holder = SearchHolder(settings, factory)
-    runner = feeds.FeedRunner(settings, factory, reindex=_reindexer(holder, factory))
+    apply_outbox = _outbox_applier(holder, factory)
+    runner = feeds.FeedRunner(settings, factory, reindex=apply_outbox)
     metrics = Metrics()
 
     @asynccontextmanager
@@ -191,9 +200,13 @@ def create_app(
             if settings.broker_url
             else asyncio.create_task(housekeeping.loop(settings, factory))
         )
+        outbox = asyncio.create_task(
+            housekeeping.outbox_loop(apply_outbox, settings.outbox_interval_seconds)
+        )
         try:
             yield
         finally:
+            outbox.cancel()
             if chores is not None:
                 chores.cancel()
             runner.shutdown()

@@ -446,15 +446,9 @@ def build_demo(
         demo_retailer="nordisk-dentaldepa",
         demo_clinic="klinik@valbar.test",
     )
-    from search.documents import build_documents
-    from search.indexing import write_documents
-    from search.registry import get_backend
+    from indexer.outbox import rebuild_index
 
-    backend = get_backend(settings)
-    try:
-        with factory() as s:
-            indexed = write_documents(settings, backend, build_documents(s), full=True)
-    finally:
-        backend.close()
+    # under the index lock; clears the outbox rows the catalog import and feeds wrote
+    indexed = int(rebuild_index(settings, factory=factory)["indexed"])
     say(f"sökindex byggt: {indexed} produkter")
     return {"products": count, "offers": offers, "indexed": indexed}

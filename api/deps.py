@@ -39,7 +39,7 @@ from catalog.models import ApiKey, User
 from catalog.settings import Settings
 from ranking.config import RankingConfig
 from ranking.errors import UnknownConfig
-from ranking.versions import published
+from ranking.versions import publication_stamp, published
 from search.service import SearchService
 
 ANONYMOUS_RATE_PER_MINUTE = 120
@@ -99,6 +99,16 @@ def config_provider(
     return provide
 
 
+def publication_stamp_of(factory: sessionmaker[Session]) -> Callable[[], object]:
+    """The published configs' stamp, read in a short session of its own."""
+
+    def stamp() -> object:
+        with factory() as session:
+            return publication_stamp(session)
+
+    return stamp
+
+
 class SearchHolder:
     """Builds the search service on first use (opening the index is not free)."""
 
@@ -121,6 +131,8 @@ class SearchHolder:
                         self._factory,
                         config_provider(self._factory, self._settings.ranking_config),
                         semantic=open_semantic(self._settings),
+                        config_stamp=publication_stamp_of(self._factory),
+                        config_check_seconds=self._settings.config_check_seconds,
                     )
         return self._service
 

@@ -1,17 +1,19 @@
-"""Periodic marketplace jobs for the embedded default (no broker, so no celery beat).
+"""Periodic jobs of ``valbar serve``: marketplace chores without a broker, the index outbox.
 
 Held reviews whose response window passed are published and long-shipped orders are
 delivered, then the affected retailers' signals are recomputed; ``Idempotency-Key`` records
 older than ``idempotency_ttl_hours`` are deleted, and so are ended sessions and idle sign-in
 counters older than a day. With a broker, the same
 jobs run from the beat schedule (``celery -A indexer.jobs:celery_app worker -B``).
+The search index outbox is replayed at start-up and every ``outbox_interval_seconds`` in
+every case (``indexer.outbox``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,3 +77,14 @@ async def loop(settings: Settings, factory: sessionmaker[Session]) -> None:
         except Exception:  # logged; the next pass tries again
             log.exception("housekeeping pass failed")
         await asyncio.sleep(INTERVAL_SECONDS)
+
+
+async def outbox_loop(apply: Callable[[], object], interval: float) -> None:
+    """Apply the search index outbox at start-up (what a crash left), then every
+    ``interval`` seconds (what another process's run left while this one held the lock)."""
+    while True:
+        try:
+            await asyncio.to_thread(apply)
+        except Exception:  # logged; the next pass tries again
+            log.exception("search index outbox pass failed")
+        await asyncio.sleep(interval)

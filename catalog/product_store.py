@@ -32,6 +32,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from catalog.models import Manufacturer, Product, ProductIdentifier, utcnow
+from catalog.outbox import enqueue
 from catalog.records import Identifier, ProductRecord
 
 IN_CHUNK = 500
@@ -214,10 +215,14 @@ class _Upserter:
             )
             for p, product_id in zip(new, result.scalars().all(), strict=True):
                 p.product_id = product_id
-        self._write_identifiers(writes)
+        losers = self._write_identifiers(writes)
         self.counts.inserted += len(new)
         self.counts.updated += len(changed)
-        self.counts.changed_product_ids.extend(p.product_id for p in writes if p.product_id)
+        written = [p.product_id for p in writes if p.product_id]
+        self.counts.changed_product_ids.extend(written)
+        # the products that lost an identifier to this batch changed too (their document
+        # must drop the GTIN); both go to the index outbox in the caller's transaction
+        enqueue(self.session, [*written, *losers])
 
     def _dedupe(self, batch: Sequence[ProductRecord]) -> dict[tuple[str, str], _Pending]:
         pending: dict[tuple[str, str], _Pending] = {}
@@ -280,7 +285,8 @@ class _Upserter:
             for name_key, mf_id in self.session.execute(stmt):
                 self.manufacturers[name_key] = mf_id
 
-    def _write_identifiers(self, writes: list[_Pending]) -> None:
+    def _write_identifiers(self, writes: list[_Pending]) -> set[int]:
+        """Store the batch's identifiers; returns the other products that lost one."""
         # Best claim per (scheme, value) within the batch.
         best: dict[tuple[str, str], tuple[tuple[bool, str, str], Identifier, _Pending]] = {}
         for p in writes:
@@ -303,14 +309,16 @@ class _Upserter:
                 else:
                     self._conflict(key, winner=held[0], loser=rank)
         if not best:
-            return
+            return set()
         # Claims already stored for other products.
         values = sorted({value for _scheme, value in best})
         stale: list[int] = []
+        losers: set[int] = set()
         for chunk in _batched(values, IN_CHUNK):
             stmt = (
                 select(
                     ProductIdentifier.id,
+                    ProductIdentifier.product_id,
                     ProductIdentifier.scheme,
                     ProductIdentifier.value,
                     ProductIdentifier.level,
@@ -320,7 +328,9 @@ class _Upserter:
                 .join(Product, Product.id == ProductIdentifier.product_id)
                 .where(ProductIdentifier.value.in_(chunk))
             )
-            for row_id, scheme, value, level, source, source_key in self.session.execute(stmt):
+            for row_id, owner, scheme, value, level, source, source_key in self.session.execute(
+                stmt
+            ):
                 key = (scheme, value)
                 claim = best.get(key)
                 if claim is None:
@@ -332,6 +342,7 @@ class _Upserter:
                 else:
                     self._conflict(key, winner=claim[0], loser=stored)
                     stale.append(row_id)
+                    losers.add(owner)
         for stale_ids in _batched(stale, IN_CHUNK):
             self.session.execute(
                 delete(ProductIdentifier).where(ProductIdentifier.id.in_(stale_ids))
@@ -349,6 +360,7 @@ class _Upserter:
         ]
         if rows:
             self.session.execute(insert(ProductIdentifier), rows)
+        return losers
 
     def _conflict(
         self,
@@ -373,7 +385,8 @@ def upsert_products(
 
     Streams ``records`` in batches of ``batch_size``; does not commit (the caller's
     transaction decides). Returns counts, conflict/duplicate lines and the ids of every
-    inserted or updated product (for incremental search indexing).
+    inserted or updated product. Those ids, and the products that lost an identifier, are
+    also written to the index outbox (``catalog.outbox``) in the same transaction.
     """
     counts = ImportCounts()
     upserter = _Upserter(session, counts)

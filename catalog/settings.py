@@ -119,6 +119,32 @@ class Settings(BaseSettings):
         description="Web worker processes (set by `valbar serve --workers`); above 1 the "
         "rate limits use a store shared by the workers.",
     )
+    # --- search index convergence (outbox, reindex lock, config propagation)
+    outbox_batch_size: int = Field(
+        default=2000, gt=0, description="Outbox rows (products) rebuilt and written per batch."
+    )
+    outbox_interval_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often serve's housekeeping and the Celery beat replay the outbox.",
+    )
+    index_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Expiry of the search index lock (renewed while held); a holder that "
+        "died on this host is taken over at once.",
+    )
+    index_lock_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long `valbar reindex` waits for the index lock held by another "
+        "process before giving up.",
+    )
+    config_check_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often each worker checks for a newly published ranking config.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -47,9 +47,11 @@ def import_catalog(
         counts = upsert_products(session, records())
     indexed = 0
     if reindex and counts.changed_product_ids:
-        from indexer.jobs import reindex_products
+        from indexer.jobs import OUTBOX_WAIT_SECONDS
+        from indexer.outbox import apply_outbox
 
-        indexed = reindex_products(settings, counts.changed_product_ids)
+        # upsert_products wrote the changed ids to the index outbox in the transaction above
+        indexed = apply_outbox(settings, factory=factory, wait=OUTBOX_WAIT_SECONDS).products
     errors = read_errors + list(counts.errors)
     return {
         "counts": {

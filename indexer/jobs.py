@@ -6,14 +6,18 @@ with a Redis URL, a real worker (``valbar worker``) picks them up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import make_engine, migrate, needs_migration, session_factory
 from catalog.settings import Settings, get_settings
+from indexer.faults import fault_point
+
+OUTBOX_WAIT_SECONDS = 5.0  # after a run: wait this long for the index lock, then leave it
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -53,21 +57,11 @@ def factory_for(settings: Settings) -> sessionmaker[Session]:
     return _factories[url]
 
 
-def reindex_products(settings: Settings, product_ids: Iterable[int]) -> int:
-    """Send the given products' current state to the search backend (incremental update)."""
-    from search.documents import build_documents
-    from search.indexing import write_documents
-    from search.registry import get_backend
+def apply_index_outbox(settings: Settings, wait: float = 0.0) -> int:
+    """Apply the search index outbox (``indexer.outbox``); returns the documents written."""
+    from indexer.outbox import apply_outbox
 
-    ids = sorted(set(product_ids))
-    if not ids:
-        return 0
-    backend = get_backend(settings)
-    try:
-        with factory_for(settings)() as session:
-            return write_documents(settings, backend, build_documents(session, ids), full=False)
-    finally:
-        backend.close()
+    return apply_outbox(settings, factory=factory_for(settings), wait=wait).products
 
 
 @celery_app.task(name="valbar.ingest_feed_run")  # type: ignore[untyped-decorator]
@@ -77,7 +71,10 @@ def ingest_feed_run(feed_run_id: int) -> dict[str, Any]:
 
     settings = get_settings()
     outcome = run_feed(factory_for(settings), settings, feed_run_id)
-    indexed = reindex_products(settings, outcome.changed_product_ids)
+    fault_point("after_commit")
+    # the run wrote its products to the index outbox in its own transaction; when another
+    # process holds the index lock, that process applies them (and the periodic pass would)
+    indexed = apply_index_outbox(settings, wait=OUTBOX_WAIT_SECONDS)
     data = outcome.as_json()
     data["counts"] = {**data["counts"], "indexed_products": indexed}
     return data
@@ -101,3 +98,27 @@ def submit_feed_run(feed_run_id: int) -> dict[str, Any] | None:
         return value
     ingest_feed_run.delay(feed_run_id)
     return None
+
+
+@celery_app.task(name="valbar.apply_index_outbox")  # type: ignore[untyped-decorator]
+def apply_index_outbox_task() -> int:
+    """Periodic (beat) and start-up pass: apply what runs and crashes left in the outbox."""
+    return apply_index_outbox(get_settings())
+
+
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def _replay_outbox_at_start(**_kwargs: Any) -> None:
+    """A worker starting after a crash replays the outbox before taking jobs' word for it."""
+    try:
+        apply_index_outbox(get_settings())
+    except Exception:  # logged; the beat pass retries
+        logging.getLogger(__name__).exception("outbox replay at worker start failed")
+
+
+celery_app.conf.beat_schedule = {
+    **(celery_app.conf.beat_schedule or {}),
+    "valbar.apply_index_outbox": {
+        "task": "valbar.apply_index_outbox",
+        "schedule": get_settings().outbox_interval_seconds,
+    },
+}

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from catalog.enums import ReviewStatus
 from catalog.models import MatchCandidate, Offer
+from catalog.outbox import enqueue
+from indexer.faults import fault_point
 from indexer.matching import MatchResult
 from indexer.records import OfferRecord
 
@@ -210,7 +212,10 @@ def apply_plan(
     now: datetime,
     progress: Callable[[float], None] | None = None,
 ) -> StoreResult:
-    """Write the plan in the caller's transaction. Unchanged offers are not rewritten."""
+    """Write the plan in the caller's transaction. Unchanged offers are not rewritten.
+
+    The changed products' ids go to the index outbox (``catalog.outbox``) in the same
+    transaction; the caller applies them after the commit (``indexer.outbox.apply_outbox``)."""
     result = StoreResult(unchanged=len(plan.unchanged))
 
     def note(match: MatchResult | None, pid_before: int | None) -> None:
@@ -287,6 +292,10 @@ def apply_plan(
     result.changed_product_ids.update(e.product_id for e in plan.withdraw if e.product_id)
 
     result.review = _queue_reviews(session, plan, matches, new_ids, now)
+    # the products whose documents change (before and after a re-match), in this transaction:
+    # the index converges to what commits here even if the process dies right after
+    enqueue(session, result.changed_product_ids)
+    fault_point("before_commit")
     return result
 
 

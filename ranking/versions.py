@@ -184,6 +184,19 @@ def published_version(session: Session, name: str) -> RankingConfigVersion | Non
     ).one_or_none()
 
 
+def publication_stamp(session: Session) -> tuple[int, str]:
+    """Changes whenever any config is published or rolled back (every worker compares it,
+    cheaply, to the one its cached configs were loaded under): how many versions were ever
+    published, and the latest publication time."""
+    count, latest = session.execute(
+        select(
+            func.count(RankingConfigVersion.published_at),
+            func.max(RankingConfigVersion.published_at),
+        )
+    ).one()
+    return int(count or 0), str(latest or "")
+
+
 def published(session: Session, name: str, config_dir: Path | None = None) -> RankingConfig:
     """The live config of ``name``; falls back to ``configs/ranking/<name>.toml``."""
     row = published_version(session, name)

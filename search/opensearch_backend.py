@@ -3,7 +3,8 @@
 Indices: every generation is a concrete index ``<prefix>-products-<timestamp>`` created from
 the ``<prefix>-products`` index template; the alias ``<prefix>-products`` names the live one.
 ``reindex`` builds a new generation, swaps the alias in one ``_aliases`` call and deletes
-the old index, so searches keep answering meanwhile. The compound vocabulary a generation
+the old index (and any generation a killed rebuild left), so searches keep answering
+meanwhile. The compound vocabulary a generation
 was analyzed with is kept in ``<prefix>-search-meta`` (one document per generation), so
 queries are analyzed exactly like the documents of the index they run against.
 
@@ -20,6 +21,7 @@ identifiers are a constant-score ``terms`` query boosted far above any text scor
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -54,6 +56,7 @@ from search.opensearch_templates import (
 from search.protocol import AnalyzedQuery, BackendQuery, BackendResult
 
 ALIAS_CHECK_SECONDS = 1.0
+_GENERATION = re.compile(r"\d{14}-[0-9a-f]{8}")  # what _new_index_name appends to the alias
 
 
 class BulkWriteError(SearchError):
@@ -358,6 +361,7 @@ class OpenSearchBackend:
         """
         with self._write_lock:
             old = self._live(fresh=True)
+            self._drop_abandoned(keep=old.index)
             with _guard("prepare the new index"):
                 vocabulary = frozenset(old.vocabulary | self._learned_words(old.index))
                 name = self._new_index_name()
@@ -380,6 +384,16 @@ class OpenSearchBackend:
             self._gen = new
             self._drop(old.index)
             return written
+
+    def _drop_abandoned(self, keep: str) -> None:
+        """Generations a killed rebuild left half-built. Replaced ones are deleted at the
+        swap; the caller holds the index lock (``indexer.outbox.rebuild_index``), so no other
+        process is building one."""
+        with _guard("list the index generations"):
+            names = list(self.client.indices.get(index=f"{self.alias}-*"))
+        for name in names:
+            if name != keep and _GENERATION.fullmatch(name[len(self.alias) + 1 :]):
+                self._drop(name)
 
     def _drop(self, index: str) -> None:
         with _guard(f"delete index {index}"):

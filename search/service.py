@@ -168,8 +168,17 @@ class SearchService:
         candidates: int = DEFAULT_CANDIDATES,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         semantic: SemanticIndex | None = None,
+        config_stamp: Callable[[], object] | None = None,
+        config_check_seconds: float = 1.0,
     ) -> None:
         self.backend = backend
+        # what identifies the published configs (``ranking.versions.publication_stamp``):
+        # checked at most every ``config_check_seconds``; a change drops the cached configs,
+        # so a config published through any worker is served by every worker within that
+        self.config_stamp = config_stamp
+        self.config_check_seconds = config_check_seconds
+        self._stamp: object = None
+        self._stamp_checked = float("-inf")
         self.semantic = semantic  # the optional hybrid: embeddings fused with text hits
         self.session_factory = session_factory
         self.config_provider = config_provider
@@ -187,10 +196,24 @@ class SearchService:
     # ---------------------------------------------------------------- caches
 
     def config(self, name: str) -> RankingConfig:
+        self._follow_publications()
         found = self._configs.get(name)
         if found is None:
             found = self._configs[name] = self.config_provider(name)
         return found
+
+    def _follow_publications(self) -> None:
+        """Forget the cached configs when another process published one (see __init__)."""
+        if self.config_stamp is None:
+            return
+        now = time.monotonic()
+        if now - self._stamp_checked < self.config_check_seconds:
+            return
+        self._stamp_checked = now
+        stamp = self.config_stamp()  # read before any config is loaded under it
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self.refresh_configs()
 
     def refresh_configs(self) -> None:
         """Forget cached ranking configs (after a config is published)."""

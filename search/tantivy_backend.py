@@ -7,20 +7,23 @@ Layout under ``<index_dir>/tantivy/``::
         vocabulary.txt    #   catalog words its decompounder was built with
         learned.txt       #   catalog words seen while indexing it (next build's vocabulary)
 
-Writes take one in-process lock and open a short-lived writer, so separate processes can
-take turns writing. Readers follow a pointer change made by another process (checked at
-most once a second) and reload on commits.
+Writes take one in-process lock and an exclusive lock file (``write.lock``) and open a
+short-lived writer, so separate processes take turns writing. Readers follow a pointer
+change made by another process (checked at most once a second) and reload on commits.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import random
+import re
 import shutil
 import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -53,6 +56,8 @@ from search.tantivy_schema import (
 )
 
 POINTER = "CURRENT"
+WRITE_LOCK = "write.lock"
+_GENERATION = re.compile(r"\d{8}T\d{6}-[0-9a-f]{8}")  # see _new_generation_name
 VOCABULARY = "vocabulary.txt"
 LEARNED = "learned.txt"
 POINTER_CHECK_SECONDS = 1.0
@@ -288,12 +293,13 @@ class TantivyBackend:
             learned=_read_words(path / LEARNED),
         )
 
-    def _live(self) -> Generation:
-        """The live generation, following a swap made by another process."""
+    def _live(self, fresh: bool = False) -> Generation:
+        """The live generation, following a swap made by another process (checked at most
+        once a second; always when ``fresh``, as writers do under the lock file)."""
         if self._closed:
             raise BackendUnavailable("backend is closed")
         now = time.monotonic()
-        if now - self._pointer_checked >= POINTER_CHECK_SECONDS:
+        if fresh or now - self._pointer_checked >= POINTER_CHECK_SECONDS:
             self._pointer_checked = now
             name = self._read_pointer()
             if name is not None and name != self._gen.name:
@@ -339,16 +345,28 @@ class TantivyBackend:
         self._commits += 1
         return written
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The in-process write lock, then an exclusive lock file in the index directory:
+        writers in other processes wait their turn (tantivy itself would refuse a second
+        writer at once), and a rebuild's swap never lands between another process's writes."""
+        with self._write_lock, (self.root / WRITE_LOCK).open("a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def index_documents(self, docs: Iterable[ProductDocument]) -> int:
-        with self._write_lock:
-            return self._write(self._live(), docs, upsert=True)
+        with self._writing():
+            return self._write(self._live(fresh=True), docs, upsert=True)
 
     def update_documents(self, docs: Iterable[ProductDocument]) -> int:
         return self.index_documents(docs)
 
     def delete_documents(self, product_ids: Iterable[int]) -> int:
-        with self._write_lock:
-            gen = self._live()
+        with self._writing():
+            gen = self._live(fresh=True)
             writer = gen.index.writer(heap_size=15_000_000, num_threads=1)
             count = 0
             for pid in product_ids:
@@ -364,10 +382,12 @@ class TantivyBackend:
         """Build a new generation from ``docs``, then swap it in and drop the old one.
 
         The new generation splits compounds with the words learned by the old one. Searches
-        keep answering from the old generation until the swap. Writes wait for the rebuild.
+        keep answering from the old generation until the swap. Writes wait for the rebuild,
+        in this process and (by the lock file) in others.
         """
-        with self._write_lock:
-            old = self._live()
+        with self._writing():
+            old = self._live(fresh=True)
+            self._drop_abandoned(keep=old.name)
             vocabulary = set(old.learned) | _read_words(old.path / VOCABULARY)
             name = self._new_generation_name()
             new = self._open(name, vocabulary=vocabulary)
@@ -381,6 +401,13 @@ class TantivyBackend:
             self._gen = new
             shutil.rmtree(old.path, ignore_errors=True)
             return written
+
+    def _drop_abandoned(self, keep: str) -> None:
+        """Generations a killed rebuild left half-built (the caller holds the lock file, so
+        no other process is building one; replaced generations are deleted at the swap)."""
+        for child in self.root.iterdir():
+            if child.is_dir() and child.name != keep and _GENERATION.fullmatch(child.name):
+                shutil.rmtree(child, ignore_errors=True)
 
     # ---------------------------------------------------------------- reads
 

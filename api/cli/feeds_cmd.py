@@ -12,7 +12,8 @@ from api.cli.context import echo_json, fail, open_db
 from catalog.models import FeedRun, Retailer
 from indexer.columns import load_mapping_file
 from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError
-from indexer.jobs import reindex_products
+from indexer.faults import fault_point
+from indexer.jobs import OUTBOX_WAIT_SECONDS, apply_index_outbox
 from indexer.pipeline import FeedOptions, dry_run, run_feed, submit_feed
 
 
@@ -65,7 +66,9 @@ def ingest(
         fail(str(exc), as_json=as_json)
     data = outcome.as_json()
     if outcome.status == "succeeded":
-        data["counts"]["indexed_products"] = reindex_products(settings, outcome.changed_product_ids)
+        fault_point("after_commit")
+        # the run's products are in the index outbox (same transaction as the offers)
+        data["counts"]["indexed_products"] = apply_index_outbox(settings, OUTBOX_WAIT_SECONDS)
     if as_json:
         echo_json(data)
     else:

@@ -107,27 +107,28 @@ def reindex(
 ) -> None:
     """Rebuild the search index from the database and swap it in (searches keep working).
 
+    Holds the search index lock: one rebuild at a time, and changes committed during the
+    rebuild are applied to the new index after the swap.
+
     Example: valbar reindex --json
     """
     import time
 
-    from search.documents import build_documents
-    from search.indexing import write_documents
-    from search.registry import get_backend
+    from indexer.index_lock import LockBusy
+    from indexer.outbox import rebuild_index
 
     settings, factory = open_db()
     started = time.perf_counter()
     try:
-        backend = get_backend(settings)
-        try:
-            with factory() as session:
-                written = write_documents(settings, backend, build_documents(session), full=True)
-        finally:
-            backend.close()
-    except SearchError as exc:
+        done = rebuild_index(settings, factory=factory)
+    except (SearchError, LockBusy) as exc:
         fail(str(exc), as_json=as_json)
+    written = done["indexed"]
     seconds = round(time.perf_counter() - started, 2)
     if as_json:
-        echo_json({"indexed": written, "backend": settings.search_backend, "seconds": seconds})
+        echo_json({**done, "backend": settings.search_backend, "seconds": seconds})
     else:
-        typer.echo(f"indexed {written} products ({settings.search_backend}, {seconds} s)")
+        typer.echo(
+            f"indexed {written} products ({settings.search_backend}, {seconds} s); "
+            f"{done['caught_up']} changes made meanwhile applied"
+        )

@@ -60,7 +60,7 @@ class FeedRunner:
     ) -> None:
         self.settings = settings
         self.factory = factory
-        self._reindex = reindex  # Callable[[set[int]], int]: the app's search index update
+        self._reindex = reindex  # Callable[[float], int]: applies the search index outbox
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="valbar-feed")
 
     def submit(self, run_id: int) -> None:
@@ -71,9 +71,8 @@ class FeedRunner:
         future.add_done_callback(self._log_failure)
 
     def _run_local(self, run_id: int) -> None:
-        outcome = run_feed(self.factory, self.settings, run_id)
-        if outcome.changed_product_ids:
-            self._reindex(outcome.changed_product_ids)
+        run_feed(self.factory, self.settings, run_id)
+        self._reindex(jobs.OUTBOX_WAIT_SECONDS)  # the run's products are in the index outbox
 
     @staticmethod
     def _log_failure(future: Future[None]) -> None:

@@ -172,3 +172,15 @@ def test_queries_are_analyzed_and_built_once_per_generation(tmp_path: Path) -> N
     assert again is not first and again == first
     assert backend.search(BackendQuery(query=again, limit=5)).hits == hits
     backend.close()
+
+
+def test_reindex_drops_a_generation_a_killed_rebuild_left(tmp_path: Path) -> None:
+    backend = TantivyBackend(tmp_path)
+    backend.index_documents(sample_documents())
+    abandoned = tmp_path / "20260101T000000-deadbeef"  # a rebuild killed before its swap
+    abandoned.mkdir()
+    (abandoned / "meta.json").write_text("{}")
+    (tmp_path / "notes").mkdir()  # not a generation: left alone
+    backend.reindex(sample_documents())
+    assert _generations(tmp_path) == sorted([backend.generation, "notes"])
+    assert backend.count() == len(sample_documents())
