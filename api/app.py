@@ -174,12 +174,15 @@ def create_app(
             if settings.broker_url
             else asyncio.create_task(housekeeping.loop(settings, factory))
         )
+        # feed runs left behind by a process that died, or lost on the way to a worker
+        sweeps = asyncio.create_task(housekeeping.sweep_loop(runner, settings.feed_sweep_seconds))
         try:
             yield
         finally:
             if chores is not None:
                 chores.cancel()
-            runner.shutdown()
+            sweeps.cancel()
+            runner.shutdown()  # stops local runs' processes at once; they are queued again
             holder.close()
             reset_gc()
 

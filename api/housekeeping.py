@@ -3,6 +3,10 @@
 Held reviews whose response window passed are published and long-shipped orders are
 delivered, then the affected retailers' signals are recomputed. With a broker, the same
 jobs run from the beat schedule (``celery -A indexer.jobs:celery_app worker -B``).
+
+``sweep_loop`` (every server, broker or not) looks after feed runs: at start-up and every
+``feed_sweep_seconds`` it ends or re-queues runs whose lease expired and sends queued runs
+that nobody claimed (``FeedRunner.sweep``).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
@@ -21,6 +26,12 @@ from marketplace.dates import utc_now
 from marketplace.tasks import signals_changed
 
 log = logging.getLogger(__name__)
+
+
+class Sweeper(Protocol):
+    def sweep(self) -> object: ...
+
+
 FIRST_RUN_SECONDS = 30.0
 INTERVAL_SECONDS = 3600.0
 
@@ -61,3 +72,14 @@ async def loop(settings: Settings, factory: sessionmaker[Session]) -> None:
         except Exception:  # logged; the next pass tries again
             log.exception("housekeeping pass failed")
         await asyncio.sleep(INTERVAL_SECONDS)
+
+
+async def sweep_loop(runner: Sweeper, interval_seconds: float) -> None:
+    """The feed-run sweep, at once and then every ``interval_seconds`` (cancelled at shutdown)."""
+    while True:
+        try:
+            report = await asyncio.to_thread(runner.sweep)
+            log.debug("feed run sweep: %s", report)
+        except Exception:  # logged; the next pass tries again
+            log.exception("feed run sweep failed")
+        await asyncio.sleep(interval_seconds)
