@@ -121,7 +121,7 @@ def ingest_feed_run(feed_run_id: int) -> dict[str, Any]:
     from indexer.runner import supervise
 
     settings = get_settings()
-    result = supervise(settings, factory_for(settings), feed_run_id, dispatch=_dispatch)
+    result = supervise(settings, factory_for(settings), feed_run_id, dispatch=dispatch)
     indexed = reindex_products(settings, result.changed_product_ids)
     return {
         "feed_run_id": feed_run_id,
@@ -132,7 +132,8 @@ def ingest_feed_run(feed_run_id: int) -> dict[str, Any]:
     }
 
 
-def _dispatch(feed_run_id: int) -> None:
+def dispatch(feed_run_id: int) -> None:
+    """Queue a run for a worker; a broker that is down is logged (the sweep sends it later)."""
     try:
         submit_feed_run(feed_run_id)
     except BrokerUnavailable:
@@ -149,7 +150,7 @@ def sweep_feed_runs_once(settings: Settings) -> dict[str, list[int]]:
         requeue_after_seconds=settings.feed_requeue_after_seconds,
     )
     for run_id in report.dispatch:
-        _dispatch(run_id)
+        dispatch(run_id)
     return report.as_dict()
 
 

@@ -346,6 +346,7 @@ def run_feed(
                     timings["match_workers_private_mb"] = sum(r.private_mb for r in reports)
             timings["match_s"] = round(time.perf_counter() - t1, 3)
             stage("matched", 0.7)
+            faults.reach("before_write")
             t1 = time.perf_counter()
             result = apply_plan(
                 session, retailer_id=retailer_id, run_id=run_id, plan=plan, matches=matches, now=now
@@ -357,7 +358,7 @@ def run_feed(
             timings["write_s"] = round(time.perf_counter() - t1, 3)
             run = run_lease.fence(session, run_id, token)  # still ours, not cancelled
             _fill_run(run, FeedRunStatus.SUCCEEDED, None, prepared, counts, timings, t0)
-            faults.pause("before_commit")
+            faults.reach("before_commit")
     except run_lease.RunLost:
         raise
     except run_lease.RunCancelled as exc:
@@ -377,7 +378,7 @@ def run_feed(
             token,
         )
         raise
-    faults.pause("after_commit")
+    faults.reach("after_commit")
     stage("written", 1.0)
     del digest
     return RunOutcome(

@@ -48,14 +48,17 @@ def main() -> int:
     job: dict[str, Any] = json.loads(sys.stdin.read())
     apply_limits(int(job["memory_bytes"]), int(job["nice"]), int(job["parent_pid"]))
     run_id, token = int(job["run_id"]), str(job["token"])
-    from catalog.enums import FeedRunStatus
-    from catalog.settings import Settings
-    from indexer import run_lease
-    from indexer.jobs import factory_for
-    from indexer.pipeline import failure_message, run_feed
+    try:
+        from catalog.enums import FeedRunStatus
+        from catalog.settings import Settings
+        from indexer import run_lease
+        from indexer.jobs import factory_for
+        from indexer.pipeline import failure_message, run_feed
 
-    settings = Settings(**job["settings"])
-    factory = factory_for(settings)
+        settings = Settings(**job["settings"])
+        factory = factory_for(settings)
+    except MemoryError:  # the limit is below what the code itself needs
+        return EXIT_MEMORY
     try:
         outcome = run_feed(factory, settings, run_id, token=token)
     except run_lease.RunLost:

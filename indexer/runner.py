@@ -176,7 +176,10 @@ def _watch(
             next_beat = now + settings.feed_heartbeat_seconds
             try:
                 lease = run_lease.renew(factory, run_id, token, settings.feed_lease_seconds)
-            except Exception:  # the database is away for a moment: the lease is long enough
+            except Exception:  # e.g. SQLite locked by the child's commit
+                # Not a reason to stop it: if the lease expires meanwhile, the sweep re-queues
+                # the run and the child's commit is refused by the fence; the time limit
+                # bounds the wait.
                 log.warning("feed run %s: lease renewal failed", run_id, exc_info=True)
                 continue
             if lease.finished:  # it recorded its result and is on its way out
