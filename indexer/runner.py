@@ -88,7 +88,10 @@ def _start_child(
         list(command),
         stdin=subprocess.PIPE,
         env=env,
-        start_new_session=True,  # its own process group: killed as a whole
+        # Its own process group (killed as a whole) but the supervisor's session: with Linux
+        # autogroup scheduling a new session would be a CPU group of its own, sharing the CPU
+        # equally with the web server whatever its nice value (bench.http --with-ingest).
+        process_group=0,
         close_fds=True,
     )
     job = {

@@ -66,6 +66,11 @@ def fault_env(tmp_path: Path, point: str) -> tuple[dict[str, str], Path]:
     return {faults.PAUSE_ENV: point, faults.MARKER_ENV: str(marker)}, marker
 
 
+def niceness(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])  # field 19, after the command's name
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -120,6 +125,10 @@ def test_cancelling_a_long_run_kills_its_process_and_commits_nothing(
     extra, marker = fault_env(tmp_path, "before_write")  # the run hangs before it writes
     thread, out = supervise_in_thread(env, run_id, extra_env=extra)
     pid = paused_at(marker)
+    # a process group of its own (killed as a whole) in the supervisor's session (so its
+    # nice value counts against the server's processes under autogroup scheduling)
+    assert os.getpgid(pid) == pid and os.getsid(pid) == os.getsid(0)
+    assert niceness(pid) >= min(19, niceness(os.getpid()) + 10)
     assert run_lease.request_cancel(factory, run_id) == "running"
     thread.join(WAIT_SECONDS)
     assert not thread.is_alive()
