@@ -169,12 +169,28 @@ def _sweep_at_worker_start(**_kwargs: Any) -> None:
 
 def configure(settings: Settings) -> None:
     """Point the Celery app at the settings' broker (or eager mode) at run time."""
+    broker = settings.broker_url or "memory://"
+    if celery_app.conf.broker_url != broker:
+        _drop_connections()
     celery_app.conf.update(
         broker_url=settings.broker_url or "memory://",
         result_backend=settings.redis_url or None,
         task_always_eager=not settings.broker_url,
         **_broker_options(settings),
     )
+
+
+def _drop_connections() -> None:
+    """Forget the pooled connections to the previous broker: Celery builds its connection and
+    producer pools once, for the broker URL it saw first, and would keep publishing there."""
+    import contextlib
+
+    pool = celery_app._pool
+    if pool is not None:
+        with contextlib.suppress(Exception):
+            pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def submit_feed_run(feed_run_id: int, settings: Settings | None = None) -> dict[str, Any] | None:

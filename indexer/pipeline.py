@@ -230,9 +230,10 @@ def _set_progress(factory: sessionmaker[Session], run_id: int, **values: Any) ->
 
 
 def claim_for_run(factory: sessionmaker[Session], settings: Settings, run_id: int) -> str:
-    """Claim a queued run for this process (``run_feed`` without a supervisor's token)."""
+    """Claim a queued run for this process (``run_feed`` without a supervisor's token: the
+    demo, the benchmarks, tests). Nobody renews its lease, so it lasts the time limit."""
     token = run_lease.new_token()
-    claimed = run_lease.claim(factory, run_id, token, settings.feed_lease_seconds)
+    claimed = run_lease.claim(factory, run_id, token, settings.feed_time_limit_seconds)
     if claimed is run_lease.Claim.BUSY:
         raise run_lease.RunBusy(
             f"feed run {run_id}: another run of this retailer is running; it stays queued"
