@@ -136,7 +136,12 @@ def supervise(
     os.close(fd)
     result_path = Path(name)
     try:
-        process = _start_child(settings, run_id, token, result_path, command, extra_env)
+        try:
+            process = _start_child(settings, run_id, token, result_path, command, extra_env)
+        except OSError as exc:  # no process, no run: say so rather than leave it running
+            message = f"the process for the feed could not be started: {exc}"
+            run_lease.end(factory, run_id, token, FeedRunStatus.FAILED, message)
+            return RunResult(run_id, claimed, FeedRunStatus.FAILED.value, message)
         ended = _watch(settings, factory, run_id, token, process, stop, on_progress)
         result = _result(factory, run_id, token, process, ended, result_path, settings)
     finally:

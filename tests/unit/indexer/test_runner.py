@@ -252,3 +252,11 @@ def test_forked_match_workers_die_with_the_process_that_forked_them(tmp_path: Pa
         parent.kill()  # kill -9, as the supervisor does after its grace period
         parent.wait()
     wait_for(lambda: not any(alive(pid) for pid in pids), "the workers to die")
+
+
+def test_a_child_that_cannot_start_fails_the_run_instead_of_leaving_it_running(env: Env) -> None:
+    settings, factory, folder = env
+    run_id = queue_run(factory, settings, folder)
+    result = supervise(settings, factory, run_id, command=[str(folder / "no-such-python")])
+    assert result.status == "failed" and "could not be started" in str(result.message)
+    assert run_row(factory, run_id).status == "failed"
