@@ -203,13 +203,16 @@ def create_app(
         outbox = asyncio.create_task(
             housekeeping.outbox_loop(apply_outbox, settings.outbox_interval_seconds)
         )
+        # feed runs left behind by a process that died, or lost on the way to a worker
+        sweeps = asyncio.create_task(housekeeping.sweep_loop(runner, settings.feed_sweep_seconds))
         try:
             yield
         finally:
             outbox.cancel()
             if chores is not None:
                 chores.cancel()
-            runner.shutdown()
+            sweeps.cancel()
+            runner.shutdown()  # stops local runs' processes at once; they are queued again
             holder.close()
             reset_gc()
 

@@ -7,6 +7,10 @@ counters older than a day. With a broker, the same
 jobs run from the beat schedule (``celery -A indexer.jobs:celery_app worker -B``).
 The search index outbox is replayed at start-up and every ``outbox_interval_seconds`` in
 every case (``indexer.outbox``).
+
+``sweep_loop`` (every server, broker or not) looks after feed runs: at start-up and every
+``feed_sweep_seconds`` it ends or re-queues runs whose lease expired and sends queued runs
+that nobody claimed (``FeedRunner.sweep``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
@@ -29,6 +34,12 @@ from marketplace.dates import utc_now
 from marketplace.tasks import signals_changed
 
 log = logging.getLogger(__name__)
+
+
+class Sweeper(Protocol):
+    def sweep(self) -> object: ...
+
+
 FIRST_RUN_SECONDS = 30.0
 INTERVAL_SECONDS = 3600.0
 
@@ -88,3 +99,14 @@ async def outbox_loop(apply: Callable[[], object], interval: float) -> None:
         except Exception:  # logged; the next pass tries again
             log.exception("search index outbox pass failed")
         await asyncio.sleep(interval)
+
+
+async def sweep_loop(runner: Sweeper, interval_seconds: float) -> None:
+    """The feed-run sweep, at once and then every ``interval_seconds`` (cancelled at shutdown)."""
+    while True:
+        try:
+            report = await asyncio.to_thread(runner.sweep)
+            log.debug("feed run sweep: %s", report)
+        except Exception:  # logged; the next pass tries again
+            log.exception("feed run sweep failed")
+        await asyncio.sleep(interval_seconds)

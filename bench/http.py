@@ -1,6 +1,7 @@
 """HTTP benchmark: `valbar serve` with production settings, 32 concurrent clients on search.
 
     python -m bench.http [--seconds 30] [--clients 32] [--workers 2] [--runs 3] [--workdir DIR]
+                         [--with-ingest] [--ingest-rows 100000]
 
 Builds the demo marketplace in a work dir, starts ``valbar serve`` (production settings,
 several workers) on a free loopback port, then drives ``/api/v1/search`` with rotating Swedish
@@ -8,6 +9,12 @@ and English queries from concurrent keep-alive clients, and ``/healthz`` the sam
 baseline measured in the same run. Prints req/s, p50, p99 and errors of each run (wrk,
 new connections each time) and their medians, and the ratios of the medians.
 Target on a 2-core machine: >= 300 req/s, p99 <= 100 ms, 0 errors.
+
+``--with-ingest`` then uploads a generated feed of ``--ingest-rows`` rows (names and GTINs
+of the demo catalog, so it is matched as a real one) through the server's upload API as a
+retailer and drives search the same way while the run is running (only wrk runs that ended
+before the run did count), and once more right after it (the reindex of the changed
+products). Prints search p99 idle and under ingest and their ratio; target <= 2x.
 """
 
 from __future__ import annotations
@@ -82,14 +89,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def prepare(workdir: Path) -> str:
-    """Build the demo data and an API key with a rate limit high enough for the benchmark."""
+@dataclass
+class Prepared:
+    key: str  # a clinic's API key (search)
+    retailer_key: str  # a retailer user's API key (feed upload)
+    retailer: str  # its slug
+    catalog: list[tuple[str, str | None]]  # demo products' names and GTINs, for the feed
+
+
+def prepare(workdir: Path) -> Prepared:
+    """Build the demo data and API keys with a rate limit high enough for the benchmark."""
     os.environ["VALBAR_DATA_DIR"] = str(workdir / "var")
     os.environ["VALBAR_ENVIRONMENT"] = "test"
+    from sqlalchemy import select
+
     from api.auth import create_api_key, hash_password
     from api.demo import build_demo
     from catalog.db import transaction
-    from catalog.models import User
+    from catalog.models import Product, Retailer, User
     from catalog.settings import get_settings
     from indexer.jobs import factory_for
 
@@ -108,7 +125,42 @@ def prepare(workdir: Path) -> str:
         session.flush()
         key, plaintext = create_api_key(session, user, "bench")
         key.rate_limit_per_minute = 10_000_000
-    return plaintext
+        retailer = session.scalars(select(Retailer).order_by(Retailer.id)).first()
+        assert retailer is not None, "the demo has retailers"
+        seller = User(
+            email=f"bench-retailer-{secrets.token_hex(4)}@valbar.test",
+            name="Bench retailer",
+            role="retailer",
+            retailer_id=retailer.id,
+            password_hash=hash_password(secrets.token_hex(8)),
+        )
+        session.add(seller)
+        session.flush()
+        seller_key, seller_plaintext = create_api_key(session, seller, "bench ingest")
+        seller_key.rate_limit_per_minute = 10_000_000
+        catalog = [
+            (name, gtin)
+            for name, gtin in session.execute(
+                select(Product.name, Product.primary_gtin).order_by(Product.id).limit(20_000)
+            )
+        ]
+        slug = retailer.slug
+    return Prepared(plaintext, seller_plaintext, slug, catalog)
+
+
+def write_feed(path: Path, rows: int, catalog: list[tuple[str, str | None]]) -> Path:
+    """A retailer's feed of ``rows`` offers: the demo catalog's names, every other one with
+    its GTIN, Swedish headers and prices."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write("Artikelnummer;Benämning;Pris inkl. moms;Lagerstatus;EAN\n")
+        for i in range(rows):
+            name, gtin = catalog[i % len(catalog)]
+            ean = gtin if gtin and i % 2 == 0 else ""
+            price = f"{49 + (i * 37) % 4000},{i % 100:02d} kr"
+            stock = ("I lager", "Slut i lager", "Fåtal kvar")[i % 3]
+            clean = name.replace(";", ",").replace("\n", " ")
+            out.write(f"BENCH-{i:07d};{clean} {i // len(catalog)};{price};{stock};{ean}\n")
+    return path
 
 
 async def drive(
@@ -229,9 +281,16 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--runs", type=int, default=3, help="wrk runs of each (medians reported)")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument(
+        "--with-ingest",
+        action="store_true",
+        help="also measure search while a generated feed is ingested through the API",
+    )
+    ap.add_argument("--ingest-rows", type=int, default=100_000)
     args = ap.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="valbar-http-"))
-    key = prepare(workdir)
+    prepared = prepare(workdir)
+    key = prepared.key
     port = free_port()
     env = {
         **os.environ,
@@ -308,6 +367,10 @@ def main() -> None:
         )
         ok = s[0] >= 300 and s[2] <= 100 and s_errors == 0
         print(f"target >= 300 req/s, p99 <= 100 ms, 0 errors: {'met' if ok else 'NOT met'}")
+        if args.with_ingest:
+            if not shutil.which("wrk"):
+                raise SystemExit("--with-ingest needs wrk (apt-get install wrk)")
+            ingest_bench(url, prepared, search_paths, args, workdir, idle_p99=s[2])
     finally:
         server.terminate()
         try:
@@ -315,6 +378,68 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+def _run_status(url: str, headers: dict[str, str], run_id: int) -> dict[str, object]:
+    body: dict[str, object] = httpx.get(
+        f"{url}/api/v1/feeds/{run_id}", headers=headers, timeout=30
+    ).json()
+    return body
+
+
+def ingest_bench(
+    url: str,
+    prepared: Prepared,
+    search_paths: list[str],
+    args: argparse.Namespace,
+    workdir: Path,
+    idle_p99: float,
+) -> None:
+    """Search p99 while a feed of ``--ingest-rows`` rows runs, against ``idle_p99``."""
+    feed = write_feed(workdir / "ingest.csv", args.ingest_rows, prepared.catalog)
+    headers = {"X-API-Key": prepared.retailer_key}
+    with feed.open("rb") as fh:
+        response = httpx.post(
+            f"{url}/api/v1/retailers/{prepared.retailer}/feeds",
+            headers=headers,
+            files={"file": ("bench-lager.csv", fh, "text/csv")},
+            data={"delta": "true"},
+            timeout=120,
+        )
+    if response.status_code != 202:
+        raise SystemExit(f"upload refused: {response.status_code} {response.text[:500]}")
+    run_id = int(response.json()["id"])
+    started = time.monotonic()
+    while _run_status(url, headers, run_id)["status"] == "queued":
+        time.sleep(0.2)
+    print(f"ingest: {args.ingest_rows} rows ({feed.stat().st_size >> 20} MB), run {run_id}")
+    during: list[tuple[float, float, float, int]] = []
+    while len(during) < args.runs:
+        figures = drive_wrk(url, search_paths, prepared.key, args.clients, args.seconds, workdir)
+        if _run_status(url, headers, run_id)["status"] != "running":
+            break  # the run ended during this wrk run: it does not count
+        during.append(figures)
+    while (status := _run_status(url, headers, run_id))["status"] in ("queued", "running"):
+        time.sleep(0.5)
+    took = time.monotonic() - started
+    print(f"ingest: run {run_id} {status['status']} after {took:.0f} s; {status.get('counts')}")
+    after = drive_wrk(url, search_paths, prepared.key, args.clients, args.seconds, workdir)
+    _median_runs("after", [after])
+    if not during:
+        print(
+            f"ingest ended before a {args.seconds:.0f} s search run could finish under it; "
+            "use more --ingest-rows or fewer --seconds"
+        )
+        return
+    _, _, p99, errors = _median_runs("ingesting", during)
+    ratio = p99 / idle_p99
+    print(
+        f"search p99 idle {idle_p99:.1f} ms, during ingest {p99:.1f} ms ({len(during)} runs), "
+        f"right after {after[2]:.1f} ms: ratio {ratio:.2f}x"
+    )
+    print(f"target p99 under ingest <= 2x idle: {'met' if ratio <= 2.0 else 'NOT met'}")
+    if errors:
+        print(f"errors (non-2xx or > 2 s) during ingest: {errors}")
 
 
 if __name__ == "__main__":

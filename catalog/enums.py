@@ -18,7 +18,8 @@ class FeedRunStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     REJECTED = "rejected"  # refused as a whole (mass withdrawal, missing column, bad file)
-    FAILED = "failed"  # crashed; nothing was changed
+    FAILED = "failed"  # crashed, hit a limit or lost its process; nothing was changed
+    CANCELLED = "cancelled"  # stopped on request before it committed; nothing was changed
 
 
 class MatchMethod(StrEnum):

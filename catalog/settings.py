@@ -145,6 +145,35 @@ class Settings(BaseSettings):
         gt=0,
         description="How often each worker checks for a newly published ranking config.",
     )
+    # --- runs: feed runs in a child process with limits, a heartbeat lease, cancellation
+    feed_memory_limit_bytes: int = Field(
+        default=1 << 30,
+        ge=64 * 1024 * 1024,
+        description="Address-space limit (RLIMIT_AS) of the process running a feed; 1 GiB.",
+    )
+    feed_time_limit_seconds: float = Field(
+        default=1800.0, gt=0, description="Wall-clock limit of one feed run; then it fails."
+    )
+    feed_nice: int = Field(
+        default=10, ge=0, le=19, description="CPU niceness added to a run's process (0-19)."
+    )
+    feed_lease_seconds: float = Field(
+        default=30.0, gt=0, description="A running run's lease; renewed while its process lives."
+    )
+    feed_heartbeat_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often a run's supervisor renews the lease and looks for a cancellation.",
+    )
+    feed_max_attempts: int = Field(
+        default=2, ge=1, description="Claims of a run whose lease expired before it fails."
+    )
+    feed_requeue_after_seconds: float = Field(
+        default=120.0, gt=0, description="A queued run nobody claimed for this long is sent again."
+    )
+    feed_sweep_seconds: float = Field(
+        default=30.0, gt=0, description="Interval of the sweep over expired leases and lost runs."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -1,7 +1,12 @@
 """Background jobs. Tasks take ids, never objects; JSON serializer only.
 
 With ``VALBAR_BROKER_URL`` empty, Celery runs tasks eagerly in-process (the embedded default);
-with a Redis URL, a real worker (``valbar worker``) picks them up.
+with a Redis URL, a real worker (``celery -A indexer.jobs:celery_app worker``) picks them up.
+A feed run task supervises the run in a child process (``indexer.runner``); the broker's
+visibility timeout is longer than the longest run, so a run is not delivered twice while it
+runs (a second delivery would find it claimed anyway). ``valbar.sweep_feed_runs`` (beat, every
+``feed_sweep_seconds``, and once when a worker starts) ends or re-queues runs whose lease
+expired and sends queued runs again whose message was lost.
 """
 
 from __future__ import annotations
@@ -11,13 +16,31 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import worker_ready
+from kombu.exceptions import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import make_engine, migrate, needs_migration, session_factory
 from catalog.settings import Settings, get_settings
-from indexer.faults import fault_point
 
 OUTBOX_WAIT_SECONDS = 5.0  # after a run: wait this long for the index lock, then leave it
+
+log = logging.getLogger("valbar.jobs")
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker could not take the message (it is down or unreachable)."""
+
+
+def visibility_timeout(settings: Settings) -> int:
+    """Seconds a delivered, unacknowledged message stays invisible: longer than any run."""
+    return int(settings.feed_time_limit_seconds + 4 * settings.feed_lease_seconds + 600)
+
+
+def _broker_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "broker_transport_options": {"visibility_timeout": visibility_timeout(settings)},
+        "result_backend_transport_options": {"visibility_timeout": visibility_timeout(settings)},
+    }
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -38,7 +61,28 @@ def make_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         task_default_queue="valbar",
+        # a broker that is down fails the publish within about a second (the upload then
+        # runs in the web server's own runner) instead of retrying for minutes
+        broker_connection_timeout=2,
+        task_publish_retry_policy={
+            "max_retries": 1,
+            "interval_start": 0.2,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
+        **_broker_options(settings),
     )
+    app.conf.beat_schedule = {
+        **(app.conf.beat_schedule or {}),
+        "valbar.sweep_feed_runs": {
+            "task": "valbar.sweep_feed_runs",
+            "schedule": settings.feed_sweep_seconds,
+        },
+        "valbar.apply_index_outbox": {
+            "task": "valbar.apply_index_outbox",
+            "schedule": settings.outbox_interval_seconds,
+        },
+    }
     return app
 
 
@@ -66,37 +110,102 @@ def apply_index_outbox(settings: Settings, wait: float = 0.0) -> int:
 
 @celery_app.task(name="valbar.ingest_feed_run")  # type: ignore[untyped-decorator]
 def ingest_feed_run(feed_run_id: int) -> dict[str, Any]:
-    """Run one uploaded feed by its FeedRun id, then update the search index incrementally."""
-    from indexer.pipeline import run_feed
+    """Run one uploaded feed by its FeedRun id in a child process (``indexer.runner``), then
+    update the search index incrementally. A run that another worker holds, or that waits for
+    its retailer's running run, is left as it is (it is sent again when that one ends)."""
+    from indexer.runner import supervise
 
     settings = get_settings()
-    outcome = run_feed(factory_for(settings), settings, feed_run_id)
-    fault_point("after_commit")
+    result = supervise(settings, factory_for(settings), feed_run_id, dispatch=dispatch)
     # the run wrote its products to the index outbox in its own transaction; when another
     # process holds the index lock, that process applies them (and the periodic pass would)
     indexed = apply_index_outbox(settings, wait=OUTBOX_WAIT_SECONDS)
-    data = outcome.as_json()
-    data["counts"] = {**data["counts"], "indexed_products": indexed}
-    return data
+    return {
+        "feed_run_id": feed_run_id,
+        "claim": result.claim.value,
+        "status": result.status,
+        "message": result.message,
+        "counts": {**result.counts, "indexed_products": indexed},
+    }
+
+
+def dispatch(feed_run_id: int) -> None:
+    """Queue a run for a worker; a broker that is down is logged (the sweep sends it later)."""
+    try:
+        submit_feed_run(feed_run_id)
+    except BrokerUnavailable:
+        log.warning("feed run %s: broker unavailable; the sweep sends it", feed_run_id)
+
+
+def sweep_feed_runs_once(settings: Settings) -> dict[str, list[int]]:
+    """End or re-queue runs whose lease expired; send queued runs nobody claimed."""
+    from indexer import run_lease
+
+    report = run_lease.sweep(
+        factory_for(settings),
+        max_attempts=settings.feed_max_attempts,
+        requeue_after_seconds=settings.feed_requeue_after_seconds,
+    )
+    for run_id in report.dispatch:
+        dispatch(run_id)
+    return report.as_dict()
+
+
+@celery_app.task(name="valbar.sweep_feed_runs")  # type: ignore[untyped-decorator]
+def sweep_feed_runs() -> dict[str, list[int]]:
+    return sweep_feed_runs_once(get_settings())
+
+
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def _sweep_at_worker_start(**_kwargs: Any) -> None:
+    try:
+        sweep_feed_runs_once(get_settings())
+    except Exception:  # logged; beat runs it again
+        log.exception("feed run sweep at worker start failed")
 
 
 def configure(settings: Settings) -> None:
     """Point the Celery app at the settings' broker (or eager mode) at run time."""
+    broker = settings.broker_url or "memory://"
+    if celery_app.conf.broker_url != broker:
+        _drop_connections()
     celery_app.conf.update(
         broker_url=settings.broker_url or "memory://",
         result_backend=settings.redis_url or None,
         task_always_eager=not settings.broker_url,
+        **_broker_options(settings),
     )
 
 
-def submit_feed_run(feed_run_id: int) -> dict[str, Any] | None:
-    """Run in-process when no broker is configured; otherwise queue and return None."""
-    configure(get_settings())
+def _drop_connections() -> None:
+    """Forget the pooled connections to the previous broker: Celery builds its connection and
+    producer pools once, for the broker URL it saw first, and would keep publishing there."""
+    import contextlib
+
+    pool = celery_app._pool
+    if pool is not None:
+        with contextlib.suppress(Exception):
+            pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+def submit_feed_run(feed_run_id: int, settings: Settings | None = None) -> dict[str, Any] | None:
+    """Run in-process when no broker is configured; otherwise queue and return None.
+    :class:`BrokerUnavailable` when the broker cannot take the message."""
+    from indexer import run_lease
+
+    settings = settings or get_settings()
+    configure(settings)
     if celery_app.conf.task_always_eager:
         result = ingest_feed_run.apply(args=(feed_run_id,))
         value: dict[str, Any] = result.get()
         return value
-    ingest_feed_run.delay(feed_run_id)
+    try:
+        ingest_feed_run.delay(feed_run_id)
+    except OperationalError as exc:
+        raise BrokerUnavailable(f"the broker is unavailable: {exc}") from exc
+    run_lease.mark_sent(factory_for(settings), feed_run_id)
     return None
 
 
@@ -113,12 +222,3 @@ def _replay_outbox_at_start(**_kwargs: Any) -> None:
         apply_index_outbox(get_settings())
     except Exception:  # logged; the beat pass retries
         logging.getLogger(__name__).exception("outbox replay at worker start failed")
-
-
-celery_app.conf.beat_schedule = {
-    **(celery_app.conf.beat_schedule or {}),
-    "valbar.apply_index_outbox": {
-        "task": "valbar.apply_index_outbox",
-        "schedule": get_settings().outbox_interval_seconds,
-    },
-}

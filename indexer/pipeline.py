@@ -23,6 +23,7 @@ from catalog.db import transaction
 from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer
 from catalog.settings import Settings
+from indexer import faults, run_lease, run_messages
 from indexer.catalog_matcher import matcher_for
 from indexer.columns import remembered_mapping
 from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError, UnknownRetailer
@@ -228,13 +229,33 @@ def _set_progress(factory: sessionmaker[Session], run_id: int, **values: Any) ->
                 setattr(run, k, v)
 
 
+def claim_for_run(factory: sessionmaker[Session], settings: Settings, run_id: int) -> str:
+    """Claim a queued run for this process (``run_feed`` without a supervisor's token: the
+    demo, the benchmarks, tests). Nobody renews its lease, so it lasts the time limit."""
+    token = run_lease.new_token()
+    claimed = run_lease.claim(factory, run_id, token, settings.feed_time_limit_seconds)
+    if claimed is run_lease.Claim.BUSY:
+        raise run_lease.RunBusy(
+            f"feed run {run_id}: another run of this retailer is running; it stays queued"
+        )
+    if claimed is not run_lease.Claim.CLAIMED:
+        raise IndexerError(f"feed run {run_id} is not queued ({claimed.value})")
+    return token
+
+
 def run_feed(
     factory: sessionmaker[Session],
     settings: Settings,
     run_id: int,
     progress: ProgressFn | None = None,
+    *,
+    token: str | None = None,
 ) -> RunOutcome:
-    """Execute one FeedRun. The offer changes commit in one transaction or not at all."""
+    """Execute one FeedRun. The offer changes commit in one transaction or not at all.
+
+    ``token``: the claim a supervisor made (``indexer.runner``); without one the run is claimed
+    here. The result commits only while the token still holds the run and no cancellation was
+    requested (``run_lease.fence``)."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     with factory() as session:
@@ -246,13 +267,8 @@ def run_feed(
         retailer_id, remembered = retailer.id, dict(retailer.column_mapping or {})
         options = FeedOptions(**run.options) if run.options else FeedOptions()
         archive_path, file_name, digest = Path(run.archive_path or ""), run.file_name, run.sha256
-    _set_progress(
-        factory,
-        run_id,
-        status=FeedRunStatus.RUNNING.value,
-        started_at=datetime.now(UTC),
-        progress=0.05,
-    )
+    if token is None:
+        token = claim_for_run(factory, settings, run_id)
 
     def stage(name: str, frac: float) -> None:
         if progress is not None:
@@ -269,7 +285,9 @@ def run_feed(
             max_line_bytes=settings.max_line_bytes,
         )
     except (FeedFormatError, MissingColumnsError) as exc:
-        return _finish(factory, run_id, FeedRunStatus.REJECTED, str(exc), None, {}, timings, t0)
+        return _finish(
+            factory, run_id, FeedRunStatus.REJECTED, str(exc), None, {}, timings, t0, token
+        )
     timings["prepare_s"] = round(time.perf_counter() - t0, 3)
     stage("prepared", 0.3)
     _set_progress(
@@ -283,7 +301,9 @@ def run_feed(
 
     empty = _empty_feed_refusal(prepared)
     if empty is not None:
-        return _finish(factory, run_id, FeedRunStatus.REJECTED, empty, prepared, {}, timings, t0)
+        return _finish(
+            factory, run_id, FeedRunStatus.REJECTED, empty, prepared, {}, timings, t0, token
+        )
 
     now = datetime.now(UTC)
     try:
@@ -309,6 +329,7 @@ def run_feed(
                     {"would_withdraw": len(plan.withdraw), "active_before": plan.active_before},
                     timings,
                     t0,
+                    token,
                 )
             t1 = time.perf_counter()
             to_match = plan.needs_matching()
@@ -326,6 +347,7 @@ def run_feed(
                     timings["match_workers_private_mb"] = sum(r.private_mb for r in reports)
             timings["match_s"] = round(time.perf_counter() - t1, 3)
             stage("matched", 0.7)
+            faults.fault_point("before_write")
             t1 = time.perf_counter()
             result = apply_plan(
                 session, retailer_id=retailer_id, run_id=run_id, plan=plan, matches=matches, now=now
@@ -335,21 +357,29 @@ def run_feed(
             retailer.column_mapping = remembered_mapping(prepared.mapping)
             counts = {**prepared.counts(), **result.counts(), "kept": len(plan.held)}
             timings["write_s"] = round(time.perf_counter() - t1, 3)
-            run = session.get(FeedRun, run_id)
-            assert run is not None
+            run = run_lease.fence(session, run_id, token)  # still ours, not cancelled
             _fill_run(run, FeedRunStatus.SUCCEEDED, None, prepared, counts, timings, t0)
+            faults.fault_point("before_commit")
+    except run_lease.RunLost:
+        raise
+    except run_lease.RunCancelled as exc:
+        return _finish(
+            factory, run_id, FeedRunStatus.CANCELLED, str(exc), prepared, {}, timings, t0, token
+        )
     except Exception as exc:
         _finish(
             factory,
             run_id,
             FeedRunStatus.FAILED,
-            f"{type(exc).__name__}: {exc}",
+            failure_message(exc, settings),
             prepared,
             {},
             timings,
             t0,
+            token,
         )
         raise
+    faults.fault_point("after_commit")
     stage("written", 1.0)
     del digest
     return RunOutcome(
@@ -365,6 +395,13 @@ def run_feed(
     )
 
 
+def failure_message(exc: BaseException, settings: Settings) -> str:
+    """What a failed run's message says about ``exc``."""
+    if isinstance(exc, MemoryError):
+        return run_messages.memory_limit(settings.feed_memory_limit_bytes)
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _fill_run(
     run: FeedRun,
     status: FeedRunStatus,
@@ -378,6 +415,7 @@ def _fill_run(
     run.message = message
     run.progress = 1.0
     run.finished_at = datetime.now(UTC)
+    run.lease_expires_at = None
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     run.timings = dict(timings)
     if prepared is not None:
@@ -399,18 +437,36 @@ def _finish(
     counts: dict[str, Any],
     timings: dict[str, float],
     t0: float,
+    token: str,
 ) -> RunOutcome:
+    """Record a run's end while ``token`` still holds it; a run taken or cancelled meanwhile is
+    reported as it stands."""
     with transaction(factory) as session:
-        run = session.get(FeedRun, run_id)
-        assert run is not None
+        try:
+            run = run_lease.fence(session, run_id, token)
+        except run_lease.RunCancelled:
+            cancelled = session.get(FeedRun, run_id)
+            assert cancelled is not None
+            run = cancelled
+            status, message = FeedRunStatus.CANCELLED, run_messages.cancelled()
+            prepared, counts = None, {}
+        except run_lease.RunLost:
+            session.rollback()
+            taken = session.get(FeedRun, run_id)
+            assert taken is not None
+            return _outcome_of(taken)
         _fill_run(run, status, message, prepared, counts, timings, t0)
-        return RunOutcome(
-            run_id,
-            run.status,
-            message,
-            run.format,
-            run.encoding,
-            dict(run.mapping or {}),
-            dict(run.counts or {}),
-            list(run.row_errors or []),
-        )
+        return _outcome_of(run)
+
+
+def _outcome_of(run: FeedRun) -> RunOutcome:
+    return RunOutcome(
+        run.id,
+        run.status,
+        run.message,
+        run.format,
+        run.encoding,
+        dict(run.mapping or {}),
+        dict(run.counts or {}),
+        list(run.row_errors or []),
+    )

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from catalog.enums import ReviewStatus
 from catalog.models import MatchCandidate, Offer
 from catalog.outbox import enqueue
-from indexer.faults import fault_point
 from indexer.matching import MatchResult
 from indexer.records import OfferRecord
 
@@ -295,7 +294,6 @@ def apply_plan(
     # the products whose documents change (before and after a re-match), in this transaction:
     # the index converges to what commits here even if the process dies right after
     enqueue(session, result.changed_product_ids)
-    fault_point("before_commit")
     return result
 
 

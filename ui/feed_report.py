@@ -43,7 +43,58 @@ def run_message(message: str | None, lang: str) -> str | None:
         return translate(lang, "refusal.empty", file=found["file"])
     if found := _UNUSABLE.match(message):
         return translate(lang, "refusal.unusable", file=found["file"], n=found["n"])
+    if (ended := run_end_label(message, lang)) is not None:
+        return ended
     return file_message_label(message, lang)
+
+
+# How a run ended without a result (``indexer/run_messages.py``) -> Swedish.
+_RUN_ENDS_SV: tuple[tuple[str, str], ...] = (
+    (
+        r"the file needed more memory than the limit of (?P<limit>.+); nothing was changed",
+        "filen krävde mer minne än gränsen {limit}; inget ändrades",
+    ),
+    (
+        r"the run took longer than the limit of (?P<limit>.+); nothing was changed",
+        "körningen tog längre tid än gränsen {limit}; inget ändrades",
+    ),
+    (r"cancelled on request; nothing was changed", "avbruten på begäran; inget ändrades"),
+    (
+        r"the process running the feed ended unexpectedly \((?P<how>.+)\); nothing was changed",
+        "processen som körde flödet avslutades oväntat ({how}); inget ändrades",
+    ),
+    (
+        r"the process running the feed stopped responding \(attempt (?P<n>\d+)\); nothing was "
+        r"changed",
+        "processen som körde flödet slutade svara (försök {n}); inget ändrades",
+    ),
+    (
+        r"queued again: the process running the feed stopped responding",
+        "i kö igen: processen som körde flödet slutade svara",
+    ),
+    (
+        r"queued again: the server was restarted during the run",
+        "i kö igen: servern startades om under körningen",
+    ),
+)
+_RUN_ENDS_SV_COMPILED = tuple((re.compile(p), r) for p, r in _RUN_ENDS_SV)
+
+
+def run_end_label(message: str, lang: str) -> str | None:
+    """Why a run ended without a result, in ``lang``; None when ``message`` is not one."""
+    for pattern, template in _RUN_ENDS_SV_COMPILED:
+        found = pattern.fullmatch(message)
+        if found is None:
+            continue
+        if lang != "sv":
+            return message
+        parts = found.groupdict()
+        if "how" in parts:
+            how = parts["how"].replace("killed by signal ", "stoppad av signal ")
+            how = how.replace("killed by ", "stoppad av signalen ")
+            parts["how"] = how.replace("exit code ", "slutkod ")
+        return template.format(**parts)
+    return None
 
 
 def change_counts(counts: Mapping[str, Any]) -> list[tuple[str, int]]:

@@ -337,6 +337,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "run.succeeded": ("Klar", "Succeeded"),
     "run.rejected": ("Avvisad", "Rejected"),
     "run.failed": ("Misslyckades", "Failed"),
+    "run.cancelled": ("Avbruten", "Cancelled"),
+    "portal.cancel_run": ("Avbryt körningen", "Cancel the run"),
+    "portal.cancelling": (
+        "Körningen avbryts; inget som inte redan sparats ändras.",
+        "The run is being cancelled; nothing not already saved is changed.",
+    ),
     "source.override": ("vald", "chosen"),
     "source.known": ("formatet", "format"),
     "source.remembered": ("förra gången", "last time"),

@@ -23,7 +23,7 @@ app = typer.Typer(
 app.add_typer(catalog_cmd.app, name="catalog")
 app.add_typer(retailer_cmd.app, name="retailer")
 app.command("ingest")(feeds_cmd.ingest)
-app.command("runs")(feeds_cmd.runs)
+app.add_typer(feeds_cmd.runs_app, name="runs")
 app.command("demo")(demo_cmd.demo)
 app.command("serve")(serve_cmd.serve)
 app.command("search")(search_cmd.search)

@@ -1,4 +1,9 @@
-"""``valbar ingest`` and ``valbar runs``: retailer feed intake from the command line."""
+"""``valbar ingest`` and ``valbar runs``: retailer feed intake from the command line.
+
+``valbar ingest`` runs the feed the way the server does: in a child process with the memory
+and time limits, at lower CPU priority, holding the run's lease (``indexer.runner``).
+``valbar runs cancel ID`` stops a queued or running run wherever it runs.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,12 @@ from sqlalchemy import select
 
 from api.cli.context import echo_json, fail, open_db
 from catalog.models import FeedRun, Retailer
+from indexer import run_lease
 from indexer.columns import load_mapping_file
 from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError
-from indexer.faults import fault_point
 from indexer.jobs import OUTBOX_WAIT_SECONDS, apply_index_outbox
-from indexer.pipeline import FeedOptions, dry_run, run_feed, submit_feed
+from indexer.pipeline import MAX_STORED_ERRORS, FeedOptions, dry_run, submit_feed
+from indexer.runner import RunResult, supervise
 
 
 def ingest(
@@ -61,35 +67,61 @@ def ingest(
                 raise typer.Exit(1)
             return
         run_id = submit_feed(factory, settings, path, retailer, options)
-        outcome = _run_with_progress(factory, settings, run_id, quiet=as_json)
+        result = _run_with_progress(factory, settings, run_id, quiet=as_json)
     except (FeedFormatError, MissingColumnsError, IndexerError) as exc:
         fail(str(exc), as_json=as_json)
-    data = outcome.as_json()
-    if outcome.status == "succeeded":
-        fault_point("after_commit")
+    if result.claim is run_lease.Claim.BUSY:
+        run_lease.request_cancel(factory, run_id)  # leave nothing queued behind
+        fail(
+            f"another run of {retailer!r} is running; try again when it has ended "
+            "(see: valbar runs)",
+            as_json=as_json,
+            code=1,
+        )
+    data = _run_report(factory, run_id)
+    if result.status == "succeeded":
         # the run's products are in the index outbox (same transaction as the offers)
         data["counts"]["indexed_products"] = apply_index_outbox(settings, OUTBOX_WAIT_SECONDS)
     if as_json:
         echo_json(data)
     else:
         _print_summary(data)
-    if outcome.status != "succeeded":
+    if result.status != "succeeded":
         raise typer.Exit(1)
 
 
-def _run_with_progress(factory: Any, settings: Any, run_id: int, quiet: bool) -> Any:
+def _run_with_progress(factory: Any, settings: Any, run_id: int, quiet: bool) -> RunResult:
     if quiet:
-        return run_feed(factory, settings, run_id)
+        return supervise(settings, factory, run_id)
     with typer.progressbar(length=100, label="ingesting", file=None) as bar:
         done = [0]
 
-        def progress(_stage: str, frac: float) -> None:
+        def progress(frac: float) -> None:
             target = int(frac * 100)
             if target > done[0]:
                 bar.update(target - done[0])
                 done[0] = target
 
-        return run_feed(factory, settings, run_id, progress=progress)
+        result = supervise(settings, factory, run_id, on_progress=progress)
+        progress(1.0)
+        return result
+
+
+def _run_report(factory: Any, run_id: int) -> dict[str, Any]:
+    """The run as ``--json`` prints it (what the run recorded)."""
+    with factory() as session:
+        run = session.get(FeedRun, run_id)
+        assert run is not None
+        return {
+            "feed_run_id": run.id,
+            "status": run.status,
+            "message": run.message,
+            "format": run.format,
+            "encoding": run.encoding,
+            "mapping": dict(run.mapping or {}),
+            "counts": dict(run.counts or {}),
+            "errors": list(run.row_errors or [])[:MAX_STORED_ERRORS],
+        }
 
 
 def _print_summary(data: dict[str, Any]) -> None:
@@ -111,7 +143,16 @@ def _print_summary(data: dict[str, Any]) -> None:
         typer.echo(f"  ... and {len(errors) - 20} more (use --json for all)")
 
 
+runs_app = typer.Typer(
+    help="Feed runs: list them (valbar runs), cancel one, sweep stuck ones.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+@runs_app.callback(invoke_without_command=True)
 def runs(
+    ctx: typer.Context,
     retailer: Annotated[str | None, typer.Option(help="Only this retailer.")] = None,
     limit: Annotated[int, typer.Option(help="How many.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -120,6 +161,8 @@ def runs(
 
     Example: valbar runs --retailer dentalgrossisten
     """
+    if ctx.invoked_subcommand is not None:
+        return
     _, factory = open_db()
     with factory() as session:
         q = select(FeedRun, Retailer.slug).join(Retailer).order_by(FeedRun.id.desc()).limit(limit)
@@ -143,3 +186,60 @@ def runs(
         return
     for r in rows:
         typer.echo(f"{r['id']:5} {r['retailer']:20} {r['status']:10} {r['file']}  {r['counts']}")
+
+
+@runs_app.command("cancel")
+def cancel(
+    run_id: Annotated[int, typer.Argument(help="The feed run's id (see: valbar runs).", min=1)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Cancel a queued or running feed run; nothing it had not committed is changed.
+
+    A queued run ends at once; a running one is stopped by the process supervising it within
+    a few seconds (VALBAR_FEED_HEARTBEAT_SECONDS).
+
+    Example: valbar runs cancel 17
+    """
+    _, factory = open_db()
+    try:
+        status = run_lease.request_cancel(factory, run_id)
+    except run_lease.RunFinished as exc:
+        fail(str(exc), as_json=as_json, code=1)
+    except IndexerError as exc:
+        fail(str(exc), as_json=as_json)
+    note = "cancelled" if status == "cancelled" else "cancellation requested; it stops shortly"
+    if as_json:
+        echo_json({"id": run_id, "status": status, "note": note})
+    else:
+        typer.echo(f"feed run {run_id}: {note}")
+
+
+@runs_app.command("sweep")
+def sweep(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """End or re-queue runs whose process stopped renewing its lease, and send queued runs
+    nobody claimed to the workers (with a broker) or run them here (without one).
+    ``valbar serve`` and the Celery worker do this every 30 s themselves.
+
+    Example: valbar runs sweep --json
+    """
+    from indexer import jobs
+
+    settings, factory = open_db()
+    report = run_lease.sweep(
+        factory,
+        max_attempts=settings.feed_max_attempts,
+        requeue_after_seconds=settings.feed_requeue_after_seconds,
+    ).as_dict()
+    for run_id in report["dispatch"]:
+        if settings.broker_url:
+            jobs.dispatch(run_id)
+        else:
+            supervise(settings, factory, run_id)
+    if report["dispatch"] and not settings.broker_url:
+        apply_index_outbox(settings, OUTBOX_WAIT_SECONDS)
+    if as_json:
+        echo_json(report)
+    else:
+        typer.echo(", ".join(f"{k}: {v or '-'}" for k, v in report.items()))

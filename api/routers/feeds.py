@@ -1,16 +1,22 @@
-"""Retailer feed uploads: validation preview, asynchronous runs, status, errors as CSV.
+"""Retailer feed uploads: validation preview, asynchronous runs, status, errors as CSV,
+cancellation.
 
 A retailer user sees and uploads only its own retailer's feeds; merchandisers and admins
 see every retailer's. Uploads stream to disk under the size limit, are archived by
 ``indexer.pipeline.submit_feed`` and run in the background (a Celery worker when a broker is
-configured, else a thread of this process), so the 202 returns at once and can be polled.
+configured, else this server's ``FeedRunner``; either way in a child process with memory and
+time limits, ``indexer.runner``), so the 202 returns at once and can be polled. A second
+upload while a run of the same retailer runs is accepted and queued after it. A broker that
+is down does not fail the upload: the run falls back to this server's runner.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path as FsPath
 from typing import Annotated, Any
@@ -24,7 +30,7 @@ from api.auth import Role
 from api.csv_export import csv_text
 from api.deps import FactoryDep, RateLimitDep, RequireRetailerUser, SessionDep, SettingsDep
 from api.idempotency import Idempotent
-from api.problems import Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from api.problems import ApiProblem, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from api.schemas.common import MAX_INT, ListResponse, problems
 from api.schemas.feeds import (
     FeedPreviewPublic,
@@ -35,8 +41,9 @@ from api.schemas.feeds import (
 )
 from catalog.models import FeedRun, Retailer, User
 from catalog.settings import Settings
-from indexer import jobs
-from indexer.pipeline import FeedOptions, dry_run, get_retailer, run_feed, submit_feed
+from indexer import jobs, run_lease
+from indexer.pipeline import FeedOptions, dry_run, get_retailer, submit_feed
+from indexer.runner import supervise
 
 logger = logging.getLogger("valbar.api.feeds")
 router = APIRouter(tags=["feeds"], dependencies=[RateLimitDep])
@@ -49,30 +56,63 @@ RunId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 
 class FeedRunner:
-    """Runs submitted feed runs: queued to Celery with a broker, else on a local thread."""
+    """Runs submitted feed runs: queued to Celery with a broker, else (or when the broker is
+    down) supervised by a local thread, each in a child process (``indexer.runner``).
+
+    ``shutdown`` (the server stopping) does not wait for a run: each local run's process is
+    stopped and the run goes back to the queue, where the next start's sweep finds it."""
 
     def __init__(
         self,
         settings: Settings,
         factory: sessionmaker[Session],
-        reindex: Any,
+        reindex: Callable[[float], int],
         max_workers: int = 2,
     ) -> None:
         self.settings = settings
         self.factory = factory
         self._reindex = reindex  # Callable[[float], int]: applies the search index outbox
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="valbar-feed")
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
 
     def submit(self, run_id: int) -> None:
+        if self._stop.is_set():
+            return  # shutting down: the run stays queued for the next start's sweep
         if self.settings.broker_url:
-            jobs.submit_feed_run(run_id)  # queued for a worker
-            return
-        future = self._executor.submit(self._run_local, run_id)
+            try:
+                jobs.submit_feed_run(run_id, self.settings)  # queued for a worker
+                return
+            except jobs.BrokerUnavailable as exc:
+                logger.warning("feed run %s: %s; running it in this server", run_id, exc)
+        run_lease.mark_sent(self.factory, run_id)
+        with self._lock:
+            if self._stop.is_set():
+                return
+            future = self._executor.submit(self._run_local, run_id)
         future.add_done_callback(self._log_failure)
 
     def _run_local(self, run_id: int) -> None:
-        run_feed(self.factory, self.settings, run_id)
-        self._reindex(jobs.OUTBOX_WAIT_SECONDS)  # the run's products are in the index outbox
+        supervise(self.settings, self.factory, run_id, stop=self._stop, dispatch=self.submit)
+        self.after_run()
+
+    def after_run(self) -> None:
+        """What follows a run: the search index outbox is applied, so the products the run
+        changed (written to the outbox in its own transaction, even by a child that died right
+        after its commit) get their documents rewritten. (The one place a finished run reaches
+        the index, for the web server's runner.)"""
+        self._reindex(jobs.OUTBOX_WAIT_SECONDS)
+
+    def sweep(self) -> run_lease.SweepReport:
+        """End or re-queue runs whose lease expired and send queued runs nobody claimed."""
+        report = run_lease.sweep(
+            self.factory,
+            max_attempts=self.settings.feed_max_attempts,
+            requeue_after_seconds=self.settings.feed_requeue_after_seconds,
+        )
+        for run_id in report.dispatch:
+            self.submit(run_id)
+        return report
 
     @staticmethod
     def _log_failure(future: Future[None]) -> None:
@@ -81,7 +121,10 @@ class FeedRunner:
             logger.error("feed run failed", exc_info=exc)
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=False)
+        """Stop every local run's process (the runs are queued again) and the threads."""
+        with self._lock:
+            self._stop.set()
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 # ---------------------------------------------------------------- access
@@ -113,6 +156,7 @@ def _links(run_id: int) -> dict[str, str]:
     return {
         "self": f"/api/v1/feeds/{run_id}",
         "errors_csv": f"/api/v1/feeds/{run_id}/errors.csv",
+        "cancel": f"/api/v1/feeds/runs/{run_id}/cancel",
     }
 
 
@@ -291,9 +335,51 @@ def get_feed_run(
             "options": run.options or {},
             "timings": run.timings or {},
             "started_at": run.started_at,
+            "cancel_requested_at": run.cancel_requested_at,
+            "attempts": run.attempts or 0,
             "errors": {"data": page, "count": len(all_errors)},
         }
     )
+
+
+class RunNotCancellable(ApiProblem):
+    status, slug, title = 409, "run-finished", "The run has ended"
+
+
+def _may_cancel(user: User, retailer_id: int) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.RETAILER and user.retailer_id == retailer_id
+
+
+@router.post(
+    "/feeds/runs/{run_id}/cancel",
+    status_code=202,
+    response_model=FeedRunSummaryPublic,
+    responses=problems(401, 403, 404, 409, 422),
+)
+def cancel_feed_run(
+    run_id: RunId, user: RequireRetailerUser, session: SessionDep, factory: FactoryDep
+) -> JSONResponse:
+    """Cancel a queued or running run (its retailer's users, or an admin). A queued run ends
+    ``cancelled`` at once; a running one is stopped within seconds and ends ``cancelled`` with
+    nothing changed (a run that has already committed its result stays as it ended: 409).
+    Example: ``POST /api/v1/feeds/runs/17/cancel``"""
+    run = _run_for(session, user, run_id)
+    if not _may_cancel(user, run.retailer_id):
+        raise Forbidden(f"only the retailer's users or an admin may cancel feed run {run_id}")
+    retailer = session.get(Retailer, run.retailer_id)
+    slug = retailer.slug if retailer is not None else ""
+    session.close()
+    try:
+        run_lease.request_cancel(factory, run_id)
+    except run_lease.RunFinished as exc:
+        raise RunNotCancellable(str(exc)) from exc
+    with factory() as fresh:
+        current = fresh.get(FeedRun, run_id)
+        assert current is not None
+        body = FeedRunSummaryPublic.model_validate(_summary(current, slug))
+    return JSONResponse(body.model_dump(mode="json"), status_code=202)
 
 
 def _row_error(raw: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from api.schemas.common import ListResponse, UtcDatetime
 class FeedRunLinks(BaseModel):
     self: str
     errors_csv: str
+    cancel: str
 
 
 class FeedRunAccepted(BaseModel):
@@ -51,6 +52,8 @@ class FeedRunPublic(FeedRunSummaryPublic):
     options: dict[str, Any]
     timings: dict[str, Any]
     started_at: UtcDatetime | None
+    cancel_requested_at: UtcDatetime | None = None
+    attempts: int = Field(default=0, description="How often a process claimed the run.")
     errors: ListResponse[RowErrorPublic]
 
 

@@ -79,6 +79,17 @@ def _private_mb() -> float:
     return kb / 1024
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this worker when the process that forked it dies (a feed run's process
+    killed for a limit, a cancellation or a crash takes its workers along)."""
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):  # not Linux
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def _child(task: Callable[[], T], write_fd: int, what: str) -> None:
     try:
         payload: object = (task(), _private_mb())
@@ -104,6 +115,7 @@ def run_forked(tasks: Sequence[Callable[[], T]], what: str) -> tuple[list[T], li
             read_fd, write_fd = os.pipe()
             pid = os.fork()
             if pid == 0:  # the worker
+                _die_with_parent()
                 os.close(read_fd)
                 code = 1
                 try:

@@ -64,6 +64,9 @@ def test_worker_runs_feed_by_id(postgres_url: str, redis_url: str, tmp_path: Pat
         from indexer import jobs
 
         jobs.configure(settings)
+        # a delivered message stays invisible for longer than the longest run can take
+        options = jobs.celery_app.conf.broker_transport_options
+        assert options["visibility_timeout"] > settings.feed_time_limit_seconds
         jobs.ingest_feed_run.apply_async(args=(run_id,), queue=queue)
         deadline = time.monotonic() + 60
         status = "queued"
@@ -79,6 +82,9 @@ def test_worker_runs_feed_by_id(postgres_url: str, redis_url: str, tmp_path: Pat
         with factory() as s:
             run = s.get(FeedRun, run_id)
             assert run is not None and run.counts["inserted"] == 20
+            # run by the worker's supervisor in a child process of its own, holding the lease
+            assert run.worker is not None and str(worker.pid) in run.worker
+            assert run.attempts == 1 and run.lease_expires_at is None
     finally:
         worker.terminate()
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -15,6 +16,7 @@ from api.deps import CurrentUser, FactoryDep, SessionDep, SettingsDep
 from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer, User
 from catalog.settings import Settings
+from indexer import run_lease
 from indexer.pipeline import FeedOptions, submit_feed
 from indexer.store import load_existing
 from ui.feed_report import (
@@ -40,7 +42,12 @@ from ui.rendering import render
 router = APIRouter(prefix="/portal")
 log = logging.getLogger(__name__)
 
-FINISHED = {FeedRunStatus.SUCCEEDED.value, FeedRunStatus.REJECTED.value, FeedRunStatus.FAILED.value}
+FINISHED = {
+    FeedRunStatus.SUCCEEDED.value,
+    FeedRunStatus.REJECTED.value,
+    FeedRunStatus.FAILED.value,
+    FeedRunStatus.CANCELLED.value,
+}
 HISTORY_LIMIT = 50
 SHOWN_RUN_ERRORS = 20
 
@@ -272,6 +279,7 @@ def _run_context(request: Request, run: FeedRun) -> dict[str, Any]:
         "matching": match_counts(counts),
         "labels": Labels(lang),
         "finished": run.status in FINISHED,
+        "cancelling": run.cancel_requested_at is not None and run.status not in FINISHED,
         "percent": round(100 * (1.0 if run.status in FINISHED else run.progress or 0.0)),
         "errors": list(run.row_errors or [])[:SHOWN_RUN_ERRORS],
         "error_total": len(run.row_errors or []),
@@ -302,3 +310,24 @@ def run_status(request: Request, run_id: int, session: SessionDep, user: Current
             request, "error.html", {"message_key": "error.not_found"}, user=user, status_code=404
         )
     return render(request, "partials/run_status.html", _run_context(request, run), user=user)
+
+
+@router.post(
+    "/korningar/{run_id}/avbryt", dependencies=[Depends(verify_csrf)], name="ui_run_cancel"
+)
+def cancel_run(
+    request: Request, run_id: int, session: SessionDep, factory: FactoryDep, user: CurrentUser
+) -> Response:
+    """Cancel a queued or running run of the retailer (its process stops within seconds)."""
+    if (refused := _gate(request, user)) is not None:
+        return refused
+    assert user is not None
+    run = _run(session, user, run_id)
+    if run is None:
+        return render(
+            request, "error.html", {"message_key": "error.not_found"}, user=user, status_code=404
+        )
+    session.close()
+    with contextlib.suppress(run_lease.RunFinished):  # ended meanwhile: the page shows how
+        run_lease.request_cancel(factory, run_id)
+    return RedirectResponse(f"/portal/korningar/{run_id}", status_code=303)

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from catalog.settings import Settings
+from indexer import faults
 from tests.unit.api.test_api_support import (
     ApiEnv,
     assert_problem,
     build_env,
     close_env,
     feed_csv,
+    restart_env,
     wait_for_run,
 )
 
@@ -182,3 +187,114 @@ def test_retailers_only_see_their_own_feeds(env: ApiEnv) -> None:
     for role in ("merchandiser", "admin"):
         r = env.client.get(f"/api/v1/feeds/{run_id}", headers=env.headers(role))
         assert r.status_code == 200
+
+
+# ---------------------------------------------------------------- runs: cancel, queue, restart
+
+
+def _pause_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Runs started from now on stop before writing (``indexer/faults.py``): a long run."""
+    marker = tmp_path / "paused.marker"
+    monkeypatch.setenv(faults.PAUSE_ENV, "before_write")
+    monkeypatch.setenv(faults.MARKER_ENV, str(marker))
+    return marker
+
+
+def _wait_paused(marker: Path) -> int:
+    deadline = time.monotonic() + 60
+    while not (marker.exists() and marker.read_text()):
+        assert time.monotonic() < deadline, "the run never reached its fault point"
+        time.sleep(0.05)
+    return int(marker.read_text().split()[1])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_running_run_is_cancelled_and_the_next_upload_runs_after_it(
+    env: ApiEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = _pause_runs(monkeypatch, tmp_path)
+    first = upload(env, feed_csv(rows=3, bad_rows=0), delta=True).json()["id"]
+    pid = _wait_paused(marker)
+    monkeypatch.delenv(faults.PAUSE_ENV)
+    second = upload(env, feed_csv(rows=2, bad_rows=0), delta=True)
+    assert second.status_code == 202 and second.json()["status"] == "queued"  # waits its turn
+    cancel = f"/api/v1/feeds/runs/{first}/cancel"
+    assert_problem(env.client.post(cancel, headers=env.headers("retailer_other")), 403)
+    assert_problem(env.client.post(cancel, headers=env.headers("merchandiser")), 403)
+    assert_problem(env.client.post(cancel, headers=env.headers("clinic")), 403)
+    r = env.client.post(cancel, headers=env.headers("retailer_own"))
+    assert r.status_code == 202, r.text
+    assert r.json()["status"] == "running" and r.json()["links"]["cancel"] == cancel
+    run = wait_for_run(env, first)
+    assert run["status"] == "cancelled" and run["cancel_requested_at"] is not None
+    assert run["message"] == "cancelled on request; nothing was changed"
+    assert not _alive(pid)
+    assert_problem(env.client.post(cancel, headers=env.headers("admin")), 409)
+    after = wait_for_run(env, second.json()["id"])
+    assert after["status"] == "succeeded" and after["counts"]["inserted"] == 2
+    assert_problem(
+        env.client.post("/api/v1/feeds/runs/999/cancel", headers=env.headers("admin")), 404
+    )
+
+
+def test_a_queued_run_is_cancelled_at_once_by_an_admin(env: ApiEnv) -> None:
+    from catalog.models import FeedRun
+    from indexer.pipeline import FeedOptions, submit_feed
+
+    feed = env.settings.data_dir / "queued.csv"
+    feed.write_bytes(feed_csv())
+    factory = env.app.state.session_factory
+    run_id = submit_feed(factory, env.settings, feed, "tandab", FeedOptions())  # never sent
+    r = env.client.post(f"/api/v1/feeds/runs/{run_id}/cancel", headers=env.headers("admin"))
+    assert r.status_code == 202 and r.json()["status"] == "cancelled"
+    with factory() as session:
+        assert session.get(FeedRun, run_id).finished_at is not None
+
+
+def test_stopping_the_server_requeues_a_running_run_and_the_next_start_runs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = build_env(tmp_path, max_upload_bytes=64 * 1024)
+    marker = _pause_runs(monkeypatch, tmp_path)
+    run_id = upload(first, feed_csv(rows=3, bad_rows=0), delta=True).json()["id"]
+    pid = _wait_paused(marker)
+    close_env(first)  # lifespan shutdown: does not wait for the run
+    assert not _alive(pid)
+    with first.app.state.session_factory() as session:
+        from catalog.models import FeedRun
+
+        run = session.get(FeedRun, run_id)
+        assert run is not None and run.status == "queued"
+        assert run.message == "queued again: the server was restarted during the run"
+    monkeypatch.delenv(faults.PAUSE_ENV)
+    second = restart_env(first)
+    try:
+        done = wait_for_run(second, run_id)  # the start-up sweep sent it
+        assert done["status"] == "succeeded" and done["attempts"] == 2
+    finally:
+        close_env(second)
+
+
+def test_an_upload_while_the_broker_is_down_runs_in_the_server(tmp_path: Path) -> None:
+    from indexer import jobs
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    built = build_env(
+        tmp_path, max_upload_bytes=64 * 1024, broker_url=f"redis://127.0.0.1:{port}/0"
+    )
+    try:
+        r = upload(built, feed_csv(rows=3, bad_rows=0), delta=True)
+        assert r.status_code == 202, r.text
+        assert wait_for_run(built, r.json()["id"])["status"] == "succeeded"
+    finally:
+        close_env(built)
+        jobs.configure(Settings(environment="test"))

@@ -212,6 +212,14 @@ def build_env(tmp_path: Path, **settings_overrides: Any) -> ApiEnv:
     return ApiEnv(app, client, settings, keys, products, offers)
 
 
+def restart_env(env: ApiEnv) -> ApiEnv:
+    """A new app over ``env``'s database and index (a server restart), same keys."""
+    app = create_app(env.settings, anonymous_rate_per_minute=10_000)
+    client = TestClient(app, raise_server_exceptions=False)
+    client.__enter__()
+    return ApiEnv(app, client, env.settings, env.keys, env.products, env.offers)
+
+
 def close_env(env: ApiEnv) -> None:
     env.client.__exit__(None, None, None)
 
@@ -233,7 +241,7 @@ def wait_for_run(env: ApiEnv, run_id: int, role: str = "retailer_own") -> dict[s
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         assert 0.0 <= body["progress"] <= 1.0
-        if body["status"] in ("succeeded", "rejected", "failed"):
+        if body["status"] in ("succeeded", "rejected", "failed", "cancelled"):
             return body
         assert time.monotonic() < deadline, f"run {run_id} stuck in {body['status']}"
         time.sleep(0.05)

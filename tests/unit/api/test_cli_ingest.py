@@ -153,3 +153,20 @@ def test_catalog_import_json_counts_and_idempotency(cli_env: Path) -> None:
     assert code == 0 and first["counts"]["inserted"] == 2  # type: ignore[index]
     code, second = invoke_json(["catalog", "import", str(catalog), "--json"])
     assert code == 0 and second["counts"]["unchanged"] == 2  # type: ignore[index]
+
+
+def test_runs_cancel_ends_a_queued_run_and_refuses_a_finished_one(cli_env: Path) -> None:
+    from indexer.jobs import factory_for
+    from indexer.pipeline import FeedOptions, submit_feed
+
+    settings = get_settings()
+    feed = swedish_feed(cli_env / "lager.csv", 2)
+    run_id = submit_feed(factory_for(settings), settings, feed, "tandab", FeedOptions())
+    code, data = invoke_json(["runs", "cancel", str(run_id), "--json"])
+    assert code == 0 and data == {"id": run_id, "status": "cancelled", "note": "cancelled"}
+    code, data = invoke_json(["runs", "cancel", str(run_id), "--json"])
+    assert code == 1 and "ended already (cancelled)" in str(data["error"])
+    listed = runner.invoke(app, ["runs", "--json"])
+    assert json.loads(listed.stdout)[0]["status"] == "cancelled"
+    code, data = invoke_json(["runs", "sweep", "--json"])
+    assert code == 0 and data == {"failed": [], "requeued": [], "cancelled": [], "dispatch": []}

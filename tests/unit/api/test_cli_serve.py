@@ -208,3 +208,55 @@ def test_workers_that_cannot_start_stop_the_server_instead_of_restarting() -> No
     with pytest.raises(serving.StartupFailed, match="before it served"):
         serving.Supervisor(spec, 2).run()
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.timeout(180)
+def test_stopping_the_server_is_not_blocked_by_a_running_feed(tmp_path: Path) -> None:
+    """The start-up sweep runs a queued run; SIGTERM stops its process and the server exits;
+    the run is queued again for the next start."""
+    from catalog.models import FeedRun
+    from catalog.settings import Settings
+    from indexer import faults
+    from indexer.pipeline import FeedOptions, submit_feed
+    from tests.factories import add_retailer, migrated_factory, swedish_feed
+
+    settings = Settings(data_dir=tmp_path / "var", database_url="", environment="test")
+    factory = migrated_factory(settings.sqlalchemy_url)
+    add_retailer(factory)
+    feed = swedish_feed(tmp_path / "lager.csv", 5)
+    run_id = submit_feed(factory, settings, feed, "tandab", FeedOptions())  # queued, never sent
+    marker = tmp_path / "paused.marker"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "VALBAR_DATA_DIR": str(settings.data_dir),
+        "VALBAR_ENVIRONMENT": "test",
+        faults.PAUSE_ENV: "before_write",  # the run would never end by itself
+        faults.MARKER_ENV: str(marker),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (marker.exists() and marker.read_text()):
+            assert time.monotonic() < deadline and server.poll() is None
+            time.sleep(0.1)
+        child = int(marker.read_text().split()[1])
+        server.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal it caught
+        assert server.wait(timeout=60) in (0, -signal.SIGTERM)
+        assert not psutil.pid_exists(child) or psutil.Process(child).status() == "zombie"
+        with factory() as session:
+            run = session.get(FeedRun, run_id)
+            assert run is not None and run.status == "queued"
+            assert run.message == "queued again: the server was restarted during the run"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

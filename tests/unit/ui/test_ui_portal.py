@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
+from indexer import faults
 from tests.unit.ui.ui_support import csrf_from, feed_bytes, odd_feed_bytes
 
 TOKEN = re.compile(r"/portal/uppladdning/([A-Za-z0-9_-]+)/granska")
@@ -106,3 +109,35 @@ def test_unreadable_file_is_reported(as_retailer: TestClient) -> None:
     )
     assert response.status_code == 200
     assert "Filen kunde inte läsas" in response.text or "saknas" in response.text
+
+
+def test_a_running_run_is_cancelled_from_its_page(
+    as_retailer: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "paused.marker"
+    monkeypatch.setenv(faults.PAUSE_ENV, "before_write")  # a run that would go on and on
+    monkeypatch.setenv(faults.MARKER_ENV, str(marker))
+    html, upload = _upload(as_retailer, feed_bytes(rows=3, bad_rows=0), delta="1")
+    response = as_retailer.post(
+        f"/portal/uppladdning/{upload}/skicka", data={"csrf_token": csrf_from(html), "delta": "1"}
+    )
+    run_url = response.headers["location"]
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    page = as_retailer.get(run_url).text
+    assert "Avbryt körningen" in page
+    cancelled = as_retailer.post(f"{run_url}/avbryt", data={"csrf_token": csrf_from(page)})
+    assert cancelled.status_code == 303 and cancelled.headers["location"] == run_url
+    while True:
+        fragment = as_retailer.get(f"{run_url}/status").text
+        if 'data-status="cancelled"' in fragment:
+            break
+        assert "Körningen avbryts" in fragment
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert "Avbruten" in fragment and "avbruten på begäran; inget ändrades" in fragment
+    assert "Avbryt körningen" not in fragment
+    refused = as_retailer.post(f"{run_url}/avbryt", data={"csrf_token": "wrong"})
+    assert refused.status_code == 403

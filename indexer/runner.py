@@ -1,0 +1,250 @@
+"""Run one feed in a child process, bounded, cancellable and never left ``running``.
+
+``supervise`` claims a queued run (``run_lease.claim``), starts ``python -m
+indexer.run_child`` in a process group of its own (lower CPU priority, ``RLIMIT_AS``), and
+while it runs renews the run's lease every ``feed_heartbeat_seconds``. It stops the child
+(SIGTERM to the group, SIGKILL after ``KILL_GRACE_SECONDS``) when
+
+- a cancellation is requested (the run ends ``cancelled``),
+- the wall-clock limit ``feed_time_limit_seconds`` passes (``failed``, with the reason),
+- ``stop`` is set: the server is shutting down (the run goes back to the queue),
+- the lease was taken from it (the sweep decided it was dead): it lets go.
+
+A child that dies without recording a result (killed, out of memory, crashed) ends the run
+``failed`` with the reason. Nothing is committed by a run that did not finish: its offers and
+its final status commit in one transaction, fenced by the claim token. When the run ends the
+retailer's next queued run is handed to ``dispatch``.
+
+Used by the web server's ``FeedRunner`` (a thread per run), the Celery task and
+``valbar ingest``; each reindexes the changed products afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.enums import FeedRunStatus
+from catalog.models import FeedRun
+from catalog.settings import Settings
+from indexer import faults, run_lease, run_messages
+from indexer.run_child import EXIT_MEMORY
+
+log = logging.getLogger("valbar.runner")
+KILL_GRACE_SECONDS = 3.0
+EXIT_GRACE_SECONDS = 30.0  # for a child that recorded its result to report it and exit
+POLL_SECONDS = 0.2
+CHILD_COMMAND: tuple[str, ...] = (sys.executable, "-m", "indexer.run_child")
+
+
+@dataclass(slots=True)
+class RunResult:
+    """How a supervised run ended (``claim`` says whether it ran at all)."""
+
+    run_id: int
+    claim: run_lease.Claim
+    status: str | None = None
+    message: str | None = None
+    changed_product_ids: set[int] = field(default_factory=set)
+    counts: dict[str, object] = field(default_factory=dict)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the child's process group (it and its match workers), SIGKILL after a grace."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(KILL_GRACE_SECONDS)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _start_child(
+    settings: Settings,
+    run_id: int,
+    token: str,
+    result_path: Path,
+    command: Sequence[str],
+    extra_env: dict[str, str] | None,
+) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "MALLOC_ARENA_MAX": "2", **(extra_env or {})}
+    env[faults.SUPERVISOR_ENV] = str(os.getpid())  # a crash test kills both (indexer.faults)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    process = subprocess.Popen(
+        list(command),
+        stdin=subprocess.PIPE,
+        env=env,
+        # Its own process group (killed as a whole) but the supervisor's session: with Linux
+        # autogroup scheduling a new session would be a CPU group of its own, sharing the CPU
+        # equally with the web server whatever its nice value (bench.http --with-ingest).
+        process_group=0,
+        close_fds=True,
+    )
+    job = {
+        "run_id": run_id,
+        "token": token,
+        "parent_pid": os.getpid(),
+        "memory_bytes": settings.feed_memory_limit_bytes,
+        "nice": settings.feed_nice,
+        "result_path": str(result_path),
+        "settings": settings.model_dump(mode="json"),
+    }
+    assert process.stdin is not None
+    try:
+        process.stdin.write(json.dumps(job).encode())
+        process.stdin.close()
+    except BrokenPipeError:
+        pass  # it died at once; its exit code says how
+    return process
+
+
+def supervise(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    run_id: int,
+    *,
+    stop: threading.Event | None = None,
+    dispatch: Callable[[int], None] | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    command: Sequence[str] = CHILD_COMMAND,
+    extra_env: dict[str, str] | None = None,
+) -> RunResult:
+    """Claim and run ``run_id`` in a child process; see the module docstring."""
+    token = run_lease.new_token()
+    claimed = run_lease.claim(factory, run_id, token, settings.feed_lease_seconds)
+    if claimed is not run_lease.Claim.CLAIMED:
+        log.info("feed run %s not started: %s", run_id, claimed.value)
+        return RunResult(run_id, claimed)
+    with factory() as session:
+        run = session.get(FeedRun, run_id)
+        retailer_id = run.retailer_id if run is not None else None
+    fd, name = tempfile.mkstemp(prefix=f"valbar-run-{run_id}-", suffix=".json")
+    os.close(fd)
+    result_path = Path(name)
+    try:
+        try:
+            process = _start_child(settings, run_id, token, result_path, command, extra_env)
+        except OSError as exc:  # no process, no run: say so rather than leave it running
+            message = f"the process for the feed could not be started: {exc}"
+            run_lease.end(factory, run_id, token, FeedRunStatus.FAILED, message)
+            return RunResult(run_id, claimed, FeedRunStatus.FAILED.value, message)
+        ended = _watch(settings, factory, run_id, token, process, stop, on_progress)
+        result = _result(factory, run_id, token, process, ended, result_path, settings)
+    finally:
+        result_path.unlink(missing_ok=True)
+    if dispatch is not None and retailer_id is not None and ended != "stop":
+        following = run_lease.next_queued(factory, retailer_id)
+        if following is not None:
+            dispatch(following)
+    return result
+
+
+def _watch(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    run_id: int,
+    token: str,
+    process: subprocess.Popen[bytes],
+    stop: threading.Event | None,
+    on_progress: Callable[[float], None] | None,
+) -> str:
+    """Wait for the child, renewing the lease; returns why the wait ended: ``exited``,
+    ``cancelled``, ``time``, ``stop`` or ``lost`` (the child is dead in every case)."""
+    started = time.monotonic()
+    next_beat = started + settings.feed_heartbeat_seconds
+    while True:
+        try:
+            process.wait(POLL_SECONDS)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)  # match workers it left behind
+            return "exited"
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        reason = None
+        if stop is not None and stop.is_set():
+            reason = "stop"
+        elif now - started > settings.feed_time_limit_seconds:
+            reason = "time"
+        elif now >= next_beat:
+            next_beat = now + settings.feed_heartbeat_seconds
+            try:
+                lease = run_lease.renew(factory, run_id, token, settings.feed_lease_seconds)
+            except Exception:  # e.g. SQLite locked by the child's commit
+                # Not a reason to stop it: if the lease expires meanwhile, the sweep re-queues
+                # the run and the child's commit is refused by the fence; the time limit
+                # bounds the wait.
+                log.warning("feed run %s: lease renewal failed", run_id, exc_info=True)
+                continue
+            if lease.finished:  # it recorded its result and is on its way out
+                try:
+                    process.wait(EXIT_GRACE_SECONDS)
+                    return "exited"
+                except subprocess.TimeoutExpired:
+                    reason = "lost"
+            elif not lease.held:
+                reason = "lost"
+            elif lease.cancel_requested:
+                reason = "cancelled"
+            elif on_progress is not None:
+                on_progress(lease.progress)
+        if reason is not None:
+            log.info("feed run %s: stopping its process (%s)", run_id, reason)
+            _kill_group(process)
+            return reason
+
+
+def _result(
+    factory: sessionmaker[Session],
+    run_id: int,
+    token: str,
+    process: subprocess.Popen[bytes],
+    ended: str,
+    result_path: Path,
+    settings: Settings,
+) -> RunResult:
+    """Record how the run ended unless the child did, and read what it reported."""
+    if ended == "stop":
+        run_lease.requeue(factory, run_id, token, run_messages.requeued_after_restart())
+    elif ended == "cancelled":
+        run_lease.end(factory, run_id, token, FeedRunStatus.CANCELLED, run_messages.cancelled())
+    elif ended == "time":
+        message = run_messages.time_limit(settings.feed_time_limit_seconds)
+        run_lease.end(factory, run_id, token, FeedRunStatus.FAILED, message)
+    elif ended == "exited":
+        code = process.returncode
+        message = (
+            run_messages.memory_limit(settings.feed_memory_limit_bytes)
+            if code == EXIT_MEMORY
+            else run_messages.process_died(code)
+        )
+        # a no-op when the child recorded its result (the run is no longer ``running``)
+        run_lease.end(factory, run_id, token, FeedRunStatus.FAILED, message)
+    with factory() as session:
+        run = session.get(FeedRun, run_id)
+        result = RunResult(
+            run_id,
+            run_lease.Claim.CLAIMED,
+            run.status if run is not None else None,
+            run.message if run is not None else None,
+        )
+    if ended == "exited" and result_path.stat().st_size:
+        reported = json.loads(result_path.read_text(encoding="utf-8"))
+        result.changed_product_ids = set(reported.get("changed_product_ids") or [])
+        result.counts = dict(reported.get("counts") or {})
+    return result
