@@ -133,6 +133,9 @@ def submit_feed(
             mode="delta" if options.delta else "full",
             options=options.as_dict(),
             status=FeedRunStatus.QUEUED.value,
+            # counted as sent now: the caller sends it next, and the sweep sends it again only
+            # when nobody claimed it within feed_requeue_after_seconds (the caller died)
+            heartbeat_at=datetime.now(UTC),
         )
         session.add(run)
         session.flush()

@@ -115,14 +115,18 @@ def test_a_live_lease_is_left_alone_and_lost_queued_runs_are_sent_again(env: Env
     running = queue_run(factory, settings, folder)
     waiting = queue_run(factory, settings, folder)  # behind the running one
     lost = queue_run(factory, settings, folder, slug="dentab")
-    run_lease.claim(factory, running, run_lease.new_token(), 30)
+    run_lease.claim(factory, running, run_lease.new_token(), 600)
     report = run_lease.sweep(factory, max_attempts=2, requeue_after_seconds=60)
     assert report.failed == [] and report.requeued == []
-    assert report.dispatch == [lost]  # never sent; ``waiting`` is sent when ``running`` ends
-    again = run_lease.sweep(factory, max_attempts=2, requeue_after_seconds=60)
-    assert again.dispatch == []  # sent a moment ago: in a queue, not lost
+    assert report.dispatch == []  # just submitted: its uploader is sending it
     later = run_lease.utcnow() + timedelta(seconds=61)
-    assert run_lease.sweep(factory, max_attempts=2, requeue_after_seconds=60, now=later).dispatch
+    report = run_lease.sweep(factory, max_attempts=2, requeue_after_seconds=60, now=later)
+    assert report.dispatch == [lost]  # nobody claimed it; ``waiting`` is sent when ``running`` ends
+    again = run_lease.sweep(factory, max_attempts=2, requeue_after_seconds=60, now=later)
+    assert again.dispatch == []  # sent a moment ago: in a queue, not lost
+    much_later = later + timedelta(seconds=61)
+    report = run_lease.sweep(factory, max_attempts=2, requeue_after_seconds=60, now=much_later)
+    assert report.dispatch == [lost]
     assert run_row(factory, waiting).status == "queued"
 
 
