@@ -30,7 +30,7 @@ from indexer.jobs import factory_for
 from marketplace import cart
 from marketplace import orders as orders_service
 from marketplace.dates import utc_now
-from marketplace.models import Order, OrderLine, Review
+from marketplace.models import Cart, CartItem, Order, OrderLine, Review
 from tests.integration.conftest import PG_ADMIN_URL, _unavailable
 from tests.unit.api.test_api_support import PASSWORD, ApiEnv, build_env, close_env
 
@@ -399,3 +399,26 @@ def test_cart_edits_during_checkouts_lose_and_duplicate_nothing(env: ApiEnv) -> 
     assert added == placed + remaining
     for item in cart_now["items"]:
         env.client.delete(f"{V1}/cart/items/{item['id']}", headers=env.headers("clinic"))
+
+
+def test_concurrent_first_adds_to_a_new_cart_make_one_cart(env: ApiEnv) -> None:
+    """A clinic without a cart double-clicks "Lägg i varukorg": every add succeeds into one
+    cart (on PostgreSQL the lock of a missing cart row locked nothing, and both requests
+    inserted a cart: one failed with a unique violation, a 500)."""
+    factory = factory_for(env.settings)
+    add = partial(
+        env.client.post,
+        f"{V1}/cart/items",
+        json={"offer_id": env.offers["glove_tand"], "quantity": 1},
+        headers=env.headers("clinic"),
+    )
+    for _round in range(ROUNDS // 2):
+        with transaction(factory) as s:
+            s.execute(delete(Cart))
+        responses = _at_once(THREADS, add)
+        assert [r.status_code for r in responses] == [201] * THREADS, [r.text for r in responses]
+        with factory() as s:
+            assert s.scalar(select(func.count()).select_from(Cart)) == 1
+            assert s.scalar(select(func.sum(CartItem.quantity))) == THREADS
+    with transaction(factory) as s:
+        s.execute(delete(Cart))
