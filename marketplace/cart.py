@@ -6,6 +6,7 @@ report what changed since (:func:`item_changes`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -152,6 +153,18 @@ def item_changes(pairs: Iterable[tuple[CartItem, Offer]]) -> list[ItemChange]:
                 )
             )
     return changes
+
+
+def cart_digest(pairs: Iterable[tuple[CartItem, Offer]]) -> str:
+    """Pure: a fingerprint of the cart as the clinic sees it: each item's offer and quantity
+    with the offer's current price, stock status and availability (order independent)."""
+    digest = hashlib.sha256()
+    for item, offer in sorted(pairs, key=lambda pair: (pair[0].offer_id, pair[0].quantity)):
+        available = offer.withdrawn_at is None and offer.price is not None
+        digest.update(
+            f"{offer.id}:{item.quantity}:{offer.price}:{offer.stock_status}:{available};".encode()
+        )
+    return digest.hexdigest()[:32]
 
 
 def cart_offers(session: Session, cart: Cart) -> list[tuple[CartItem, Offer]]:

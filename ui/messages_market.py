@@ -100,6 +100,12 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "The retailer changed the price or stock status. The order is placed on today's terms "
         "only after you accept the changes.",
     ),
+    "checkout.cart_changed": (
+        "Varukorgen har ändrats sedan sidan visades (i en annan flik eller av ett nytt pris). "
+        "Inget är beställt: kontrollera varukorgen nedan och lägg beställningen igen.",
+        "The cart changed since this page was shown (in another tab or by a new price). "
+        "Nothing was ordered: check the cart below and place the order again.",
+    ),
     "checkout.before": ("Förut", "Before"),
     "checkout.now": ("Nu", "Now"),
     "checkout.must_accept": (

@@ -21,7 +21,13 @@ from catalog.models import Offer, Retailer, User
 from marketplace import cart, orders, rma
 from marketplace.dates import utc_now
 from marketplace.enums import OrderStatus
-from marketplace.errors import AlreadyCheckedOut, MarketplaceError, NotFound, PriceChanged
+from marketplace.errors import (
+    AlreadyCheckedOut,
+    CartChanged,
+    MarketplaceError,
+    NotFound,
+    PriceChanged,
+)
 from marketplace.models import Order, Review, Rma
 from ui.market_views import (
     error_page,
@@ -146,12 +152,16 @@ def _checkout_page(
 ) -> Response:
     groups, count = _cart_groups(session, user)
     changes = cart.pending_changes(session, user)
+    current = cart.get_cart(session, user, create=False)
+    shown = cart.cart_offers(session, current) if current.id is not None else []
     context = {
         "groups": groups,
         "count": count,
         "changes": changes,
         "must_accept": False,
+        "cart_changed": False,
         "checkout_token": secrets.token_urlsafe(16),  # this form places at most one order set
+        "cart_digest": cart.cart_digest(shown),  # ... and only the cart shown here
     }
     context.update(extra)
     return render(request, "checkout.html", context, user=user, status_code=status_code)
@@ -200,9 +210,12 @@ def checkout(
     user: CurrentUser,
     accept_changes: str = Form(""),
     checkout_token: str = Form(""),
+    cart_digest: str = Form(""),
 ) -> Response:
     """Place the cart. A double click or a resubmitted form places one order set: the
-    repeat is sent to the orders already placed, with a notice saying so."""
+    repeat is sent to the orders already placed, with a notice saying so. A cart that is
+    no longer the one the page showed (edited in another tab, a price changed again after
+    it was accepted) is not placed: the page is shown again with what it holds now."""
     if (refused := role_gate(request, user, "clinic")) is not None:
         return refused
     assert user is not None
@@ -217,6 +230,7 @@ def checkout(
             accept_changes=accept_changes == "1",
             now=utc_now(),
             repeat_window=timedelta(seconds=settings.checkout_repeat_window_seconds),
+            expected_cart=cart_digest.strip() or None,
         )
         ref = placed[0].checkout_ref
         session.commit()
@@ -227,11 +241,18 @@ def checkout(
         if claimed is not None:
             finish(factory, claimed, 303, "text/plain", f"/ordrar?checkout={done.checkout_ref}")
         return _placed_page(done.checkout_ref, "already_placed")
-    except PriceChanged:
+    except (PriceChanged, CartChanged) as exc:
         session.rollback()
         if claimed is not None:
             release(factory, claimed)
-        return _checkout_page(request, session, user, status_code=409, must_accept=True)
+        return _checkout_page(
+            request,
+            session,
+            user,
+            status_code=409,
+            must_accept=isinstance(exc, PriceChanged),
+            cart_changed=isinstance(exc, CartChanged),
+        )
     except BaseException as exc:
         session.rollback()
         if claimed is not None:

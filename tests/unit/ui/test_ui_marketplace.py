@@ -291,6 +291,70 @@ def test_cart_checkout_orders_flow_across_two_retailers(env: UiEnv, as_clinic: T
     _empty_cart(env)
 
 
+CART_DIGEST = re.compile(r'name="cart_digest" value="([^"]+)"')
+CHECKOUT_TOKEN = re.compile(r'name="checkout_token" value="([^"]+)"')
+
+
+def _checkout_form(page: str, **extra: str) -> dict[str, str]:
+    return {
+        "csrf_token": csrf_from(page),
+        "checkout_token": CHECKOUT_TOKEN.findall(page)[0],
+        "cart_digest": CART_DIGEST.findall(page)[0],
+        **extra,
+    }
+
+
+def _order_count(env: UiEnv) -> int:
+    with _factory(env)() as s:
+        return int(s.scalar(select(func.count()).select_from(Order)) or 0)
+
+
+def test_checkout_form_places_only_the_cart_it_showed(env: UiEnv, as_clinic: TestClient) -> None:
+    """/kassa shows one item; another tab then adds 50 of another retailer's offer. Placing
+    the shown form must not order what the clinic never saw (it placed both orders)."""
+    _empty_cart(env)
+    _add(as_clinic, env, GLOVE, "nordisk-dentaldepa")
+    page = as_clinic.get("/kassa").text
+    assert "1 återförsäljare" in page
+    _add(as_clinic, env, GLOVE, "smilo", 50)  # the other tab
+    before = _order_count(env)
+    refused = as_clinic.post("/kassa", data=_checkout_form(page))
+    assert refused.status_code == 409
+    assert "Varukorgen har ändrats sedan sidan visades" in refused.text
+    assert "Inget är beställt" in refused.text and "2 återförsäljare" in refused.text
+    assert _order_count(env) == before
+    placed = as_clinic.post("/kassa", data=_checkout_form(refused.text))  # seen now
+    assert placed.status_code == 303 and "notice=placed" in placed.headers["location"]
+    assert _order_count(env) == before + 2
+
+
+def test_checkout_form_accepting_a_price_change_accepts_only_the_price_shown(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    """The clinic accepts 123,00; the price changes again before the click: not placed at
+    a price it never saw, the page shows the new one."""
+    _empty_cart(env)
+    _add(as_clinic, env, GLOVE, "smilo")
+    smilo = _offer(env, GLOVE, "smilo")
+    with transaction(_factory(env)) as s:
+        s.execute(update(Offer).where(Offer.id == smilo.id).values(price=Decimal("123.00")))
+    page = as_clinic.get("/kassa").text
+    assert "123,00" in page
+    with transaction(_factory(env)) as s:
+        s.execute(update(Offer).where(Offer.id == smilo.id).values(price=Decimal("456.00")))
+    before = _order_count(env)
+    refused = as_clinic.post("/kassa", data=_checkout_form(page, accept_changes="1"))
+    assert refused.status_code == 409 and "Varukorgen har ändrats" in refused.text
+    assert "456,00" in refused.text and _order_count(env) == before
+    placed = as_clinic.post("/kassa", data=_checkout_form(refused.text, accept_changes="1"))
+    assert placed.status_code == 303 and _order_count(env) == before + 1
+    with _factory(env)() as s:
+        order = s.scalars(select(Order).order_by(Order.id.desc())).first()
+        assert order is not None and order.total == Decimal("456.00")
+    with transaction(_factory(env)) as s:
+        s.execute(update(Offer).where(Offer.id == smilo.id).values(price=smilo.price))
+
+
 def test_a_retailer_cannot_act_on_another_retailers_order(
     env: UiEnv, as_retailer: TestClient
 ) -> None:
