@@ -43,6 +43,10 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "Thank you! Reviews of 2 or below go to the retailer first, who may respond before it "
         "is published.",
     ),
+    "notice.review_already_saved": (
+        "Ditt omdöme var redan sparat – det har inte sparats två gånger.",
+        "Your review was already saved – it was not saved twice.",
+    ),
     "notice.responded": ("Svaret är publicerat.", "The response is published."),
     "notice.account_deleted": ("Ditt konto är raderat.", "Your account is deleted."),
     # domain errors

@@ -35,6 +35,7 @@ NOTICES = frozenset(
         "rma_resolved",
         "review_published",
         "review_held",
+        "review_already_saved",
         "responded",
         "account_deleted",
     }

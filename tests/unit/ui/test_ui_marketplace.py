@@ -423,6 +423,44 @@ def test_review_forms_publish_high_and_hold_low_reviews_for_a_response(
     assert again.status_code == 409 and "redan lämnat ett omdöme" in again.text
 
 
+def test_a_double_clicked_review_form_is_answered_as_saved_not_as_an_error(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    """The browser shows the answer to the last of the two submits: it said "Du har redan
+    lämnat ett omdöme" (409) for a review that was saved. A different or later review of
+    the same target is still refused."""
+    pid = env.products["Komposit A2 spruta 4 g"]
+    page = as_clinic.get(f"/produkt/{pid}").text
+    form = {
+        "csrf_token": csrf_from(page),
+        "target_type": "product",
+        "target_id": str(pid),
+        "rating": "4",
+        "text": " Bra konsistens. ",
+        "next": f"/produkt/{pid}",
+    }
+    first = as_clinic.post("/omdomen", data=form)
+    second = as_clinic.post("/omdomen", data={**form, "text": "Bra konsistens."})
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == f"/produkt/{pid}?notice=review_already_saved#reviews"
+    shown = as_clinic.get(second.headers["location"]).text
+    assert "Ditt omdöme var redan sparat – det har inte sparats två gånger." in shown
+    with _factory(env)() as s:
+        assert (
+            s.scalar(select(func.count()).select_from(Review).where(Review.target_id == pid)) == 1
+        )
+    other = as_clinic.post("/omdomen", data={**form, "rating": "3"})
+    assert other.status_code == 409 and "redan lämnat ett omdöme" in other.text
+    with transaction(_factory(env)) as s:
+        s.execute(
+            update(Review)
+            .where(Review.target_id == pid)
+            .values(created_at=utc_now() - timedelta(minutes=5))
+        )
+    later = as_clinic.post("/omdomen", data=form)
+    assert later.status_code == 409 and "redan lämnat ett omdöme" in later.text
+
+
 def test_the_retailer_answers_a_held_review_and_it_is_published_with_the_answer(
     env: UiEnv, as_clinic: TestClient
 ) -> None:
