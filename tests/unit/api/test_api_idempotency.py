@@ -130,6 +130,9 @@ def test_a_feed_upload_retried_with_a_new_multipart_boundary_is_replayed(env: Ap
     assert first.status_code == 202, first.text
     assert again.status_code == 202 and again.headers[REPLAYED_HEADER] == "true"
     assert again.json() == first.json()
+    # the run to poll: a replay without it broke clients that follow Location
+    assert first.headers["location"] == f"/api/v1/feeds/{first.json()['id']}"
+    assert again.headers["location"] == first.headers["location"]
     assert _count(env, FeedRun) == runs + 1
     changed = _post(
         env,
