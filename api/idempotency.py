@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -297,6 +297,19 @@ def mark_committed_with(session: Session, claim: Claim) -> None:
         )
 
     event.listen(session, "before_commit", mark, once=True)
+
+
+def claim_marker(request: Request) -> Callable[[Session], None]:
+    """For a route whose write commits in a session of its own (a feed upload records its
+    run through the pipeline's transaction): call the result with that session, so its
+    commit marks this request's claim, as :func:`idempotency` does for the route's session."""
+    claim = getattr(request.state, STATE_KEY, None)
+
+    def mark(session: Session) -> None:
+        if isinstance(claim, Claim):
+            mark_committed_with(session, claim)
+
+    return mark
 
 
 def expire_records(session: Session, now: datetime, ttl: timedelta) -> int:
