@@ -426,3 +426,30 @@ def test_concurrent_first_adds_to_a_new_cart_make_one_cart(env: ApiEnv) -> None:
             assert s.scalar(select(func.sum(CartItem.quantity))) == THREADS
     with transaction(factory) as s:
         s.execute(delete(Cart))
+
+
+def test_a_double_clicked_add_to_cart_form_adds_once(env: ApiEnv) -> None:
+    """Posts of one add-to-cart form at once (its one-time token): one add, every answer
+    the same redirect (the repeats wait for the first)."""
+    _log_in(env)
+    browser = TestClient(env.app, follow_redirects=False, cookies=env.client.cookies)
+    factory = factory_for(env.settings)
+    page = env.client.get(f"/produkt/{env.products['glove']}").text
+    for _round in range(ROUNDS // 2):
+        with transaction(factory) as s:
+            s.execute(delete(Cart))
+        form = {
+            "csrf_token": CSRF.findall(page)[0],
+            "offer_id": str(env.offers["glove_tand"]),
+            "quantity": "1",
+            "form_token": uuid.uuid4().hex,
+        }
+        responses = _at_once(THREADS, partial(browser.post, "/varukorg", data=form))
+        assert [r.status_code for r in responses] == [303] * THREADS, [
+            r.text[:300] for r in responses
+        ]
+        assert {r.headers["location"] for r in responses} == {"/varukorg?notice=added"}
+        with factory() as s:
+            assert s.scalar(select(func.sum(CartItem.quantity))) == 1
+    with transaction(factory) as s:
+        s.execute(delete(Cart))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -16,7 +17,15 @@ from sqlalchemy import select
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.housekeeping import commit_events
-from api.idempotency import Claim, Replay, RequestInProgress, claim_key, finish, release
+from api.idempotency import (
+    Claim,
+    Replay,
+    RequestInProgress,
+    claim_key,
+    finish,
+    mark_committed_with,
+    release,
+)
 from catalog.models import Offer, Retailer, User
 from marketplace import cart, orders, rma
 from marketplace.dates import utc_now
@@ -104,15 +113,63 @@ def add_to_cart(
     offer_id: int = Form(...),
     quantity: int = Form(1),
     next: str = Form(""),
+    form_token: str = Form(""),
 ) -> Response:
+    """Add to the cart. The form's one-time token makes a double click add it once: the
+    repeat waits for the first and gets its answer."""
     if (refused := role_gate(request, user, "clinic")) is not None:
         return refused
+    assert user is not None
+    target = safe_next(next) or "/varukorg"
+    claimed = _claim_add(request, user, form_token)
+    if isinstance(claimed, Replay):
+        return see_other(claimed.body, "added")
+    factory = request.app.state.session_factory
     try:
         cart.add_item(session, user, offer_id, quantity, now=utc_now())
-    except MarketplaceError as exc:
-        return error_page(request, user, exc)
-    session.commit()
-    return see_other(safe_next(next) or "/varukorg", "added")
+        if claimed is not None:
+            mark_committed_with(session, claimed)  # the item and the token, in one commit
+        session.commit()
+    except BaseException as exc:
+        session.rollback()
+        if claimed is not None:
+            release(factory, claimed)
+        if isinstance(exc, MarketplaceError):
+            return error_page(request, user, exc)
+        raise
+    if claimed is not None:
+        finish(factory, claimed, 303, "text/plain", target)
+    return see_other(target, "added")
+
+
+ADD_WAIT_SECONDS = 10.0
+
+
+def _claim_add(request: Request, user: User, token: str) -> Claim | Replay | None:
+    """Claim an add-to-cart form's token: a :class:`Claim`, the :class:`Replay` of the add
+    it already made (a double click, waited for while the first runs), or None (no token)."""
+    token = token.strip()[:100]
+    if not token:
+        return None
+    settings = request.app.state.settings
+    deadline = time.monotonic() + ADD_WAIT_SECONDS
+    while True:
+        try:
+            return claim_key(
+                request.app.state.session_factory,
+                owner=f"user:{user.id}",
+                key=f"varukorg:{token}",
+                method="POST",
+                path="/varukorg",
+                digest="add-to-cart",
+                stale_after=timedelta(seconds=settings.idempotency_stale_seconds),
+            )
+        except Replay as done:
+            return done
+        except RequestInProgress:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 @router.post("/varukorg/{item_id}/antal", dependencies=CSRF)
@@ -141,6 +198,10 @@ def remove_from_cart(
         return refused
     try:
         cart.remove_item(session, user, item_id, now=utc_now())
+    except NotFound:
+        # not in the cart (any more): a double click's second submit, or an old page
+        session.rollback()
+        return see_other("/varukorg", "removed")
     except MarketplaceError as exc:
         return error_page(request, user, exc)
     session.commit()

@@ -20,7 +20,7 @@ from indexer.jobs import factory_for
 from marketplace.campaigns import CampaignDraft, create_campaign
 from marketplace.dates import utc_now
 from marketplace.demand import DemandRecorder, search_rows
-from marketplace.models import Cart, DemandEvent, Order, Review
+from marketplace.models import Cart, CartItem, DemandEvent, Order, Review
 from tests.unit.ui.conftest import log_in
 from tests.unit.ui.ui_support import PASSWORD, UiEnv, csrf_from
 
@@ -307,6 +307,46 @@ def _checkout_form(page: str, **extra: str) -> dict[str, str]:
 def _order_count(env: UiEnv) -> int:
     with _factory(env)() as s:
         return int(s.scalar(select(func.count()).select_from(Order)) or 0)
+
+
+FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+def test_a_double_clicked_add_to_cart_adds_once_and_a_double_removal_is_no_error(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    """A slow connection and a double click on "Lägg i varukorg" ordered 2 instead of 1;
+    the second click on "Ta bort" showed "Det finns inte" (404) for an item it removed."""
+    _empty_cart(env)
+    pid = env.products[GLOVE]
+    offer = _offer(env, GLOVE, "smilo")
+    page = as_clinic.get(f"/produkt/{pid}").text
+    tokens = FORM_TOKEN.findall(page)
+    assert len(tokens) == len(set(tokens)) >= 2  # one per add form
+    form = {
+        "csrf_token": csrf_from(page),
+        "offer_id": str(offer.id),
+        "quantity": "1",
+        "next": f"/produkt/{pid}",
+        "form_token": tokens[OFFER_ID.findall(page).index(str(offer.id))],
+    }
+    first, second = as_clinic.post("/varukorg", data=form), as_clinic.post("/varukorg", data=form)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == f"/produkt/{pid}?notice=added"
+    cart_page = as_clinic.get("/varukorg").text
+    assert 'value="1"' in cart_page and len(ITEM_ID.findall(cart_page)) == 1
+    again = as_clinic.get(f"/produkt/{pid}").text  # a new page: a new token, adds again
+    fresh = {**form, "form_token": FORM_TOKEN.findall(again)[0], "csrf_token": csrf_from(again)}
+    fresh["offer_id"] = OFFER_ID.findall(again)[0]
+    assert as_clinic.post("/varukorg", data=fresh).status_code == 303
+    with _factory(env)() as s:
+        assert s.scalar(select(func.sum(CartItem.quantity))) == 2
+    (item,) = ITEM_ID.findall(cart_page)
+    remove = {"csrf_token": csrf_from(cart_page)}
+    for _click in range(2):
+        gone = as_clinic.post(f"/varukorg/{item}/ta-bort", data=remove)
+        assert gone.status_code == 303 and gone.headers["location"] == "/varukorg?notice=removed"
+    _empty_cart(env)
 
 
 def test_checkout_form_places_only_the_cart_it_showed(env: UiEnv, as_clinic: TestClient) -> None:
