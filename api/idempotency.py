@@ -11,9 +11,10 @@ user, or the API key) and key:
   marks the row *committed* in the same transaction as the thing it creates (status 0), so
   a request whose process died after creating something is never run a second time;
 * a request with the key while the first still runs gets **409** ``idempotency-in-progress``;
-* after a 2xx, the status and body are stored before the response is sent, so a client
-  whose connection was reset after the server committed gets the **same status and body**
-  again (header ``Idempotent-Replayed: true``) and nothing is created twice;
+* after a 2xx, the status, body and ``Location`` are stored before the response is sent,
+  so a client whose connection was reset after the server committed gets the **same
+  status, body and Location** again (header ``Idempotent-Replayed: true``) and nothing is
+  created twice;
 * a request with the key but a different method, path or body gets **422**
   ``idempotency-key-reused``;
 * a request that ends in an error before committing created nothing: its claim is released
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -89,11 +90,14 @@ class Claim:
 class Replay(Exception):
     """The key was used before with the same request: its stored response."""
 
-    def __init__(self, status_code: int, content_type: str | None, body: str) -> None:
+    def __init__(
+        self, status_code: int, content_type: str | None, body: str, location: str | None = None
+    ) -> None:
         super().__init__(f"replay of a {status_code} response")
         self.status_code = status_code
         self.content_type = content_type
         self.body = body
+        self.location = location
 
 
 # ---------------------------------------------------------------- pure parts
@@ -210,7 +214,12 @@ def claim_key(
                     f"({found.method} {found.path} with another body); use a new key"
                 )
             if found.status_code not in (None, COMMITTED):
-                raise Replay(found.status_code, found.content_type, found.response_body or "")
+                raise Replay(
+                    found.status_code,
+                    found.content_type,
+                    found.response_body or "",
+                    found.location,
+                )
             if now - as_utc(found.created_at) < stale_after:
                 raise RequestInProgress(
                     f"a request with {HEADER} {key!r} is still being processed; "
@@ -239,6 +248,7 @@ def finish(
     status_code: int,
     content_type: str | None,
     body: str,
+    location: str | None = None,
 ) -> bool:
     """Store the response of a claimed request; False when the claim was taken over."""
     with transaction(factory) as session:
@@ -251,7 +261,12 @@ def finish(
                     IdempotencyRecord.status_code == COMMITTED,
                 ),
             )
-            .values(status_code=status_code, content_type=content_type, response_body=body)
+            .values(
+                status_code=status_code,
+                content_type=content_type,
+                response_body=body,
+                location=None if location is None else location[:500],
+            )
         )
         return bool(getattr(result, "rowcount", 0))
 
@@ -282,6 +297,19 @@ def mark_committed_with(session: Session, claim: Claim) -> None:
         )
 
     event.listen(session, "before_commit", mark, once=True)
+
+
+def claim_marker(request: Request) -> Callable[[Session], None]:
+    """For a route whose write commits in a session of its own (a feed upload records its
+    run through the pipeline's transaction): call the result with that session, so its
+    commit marks this request's claim, as :func:`idempotency` does for the route's session."""
+    claim = getattr(request.state, STATE_KEY, None)
+
+    def mark(session: Session) -> None:
+        if isinstance(claim, Claim):
+            mark_committed_with(session, claim)
+
+    return mark
 
 
 def expire_records(session: Session, now: datetime, ttl: timedelta) -> int:
@@ -400,21 +428,20 @@ async def _settle(scope: Scope, claim: Claim, start: Message, body: bytes) -> No
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    content_type = headers.get("content-type")
+    content_type, location = headers.get("content-type"), headers.get("location")
     if 200 <= status < 300 and text is not None:
-        await run_in_threadpool(finish, factory, claim, status, content_type, text)
+        await run_in_threadpool(finish, factory, claim, status, content_type, text, location)
     elif not await run_in_threadpool(release, factory, claim) and text is not None:
         # the route committed, then failed: replay that outcome rather than run it again
-        await run_in_threadpool(finish, factory, claim, status, content_type, text)
+        await run_in_threadpool(finish, factory, claim, status, content_type, text, location)
 
 
 async def _on_replay(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Replay)
-    return Response(
-        exc.body,
-        status_code=exc.status_code,
-        headers={REPLAYED_HEADER: "true", "Content-Type": exc.content_type or "text/plain"},
-    )
+    headers = {REPLAYED_HEADER: "true", "Content-Type": exc.content_type or "text/plain"}
+    if exc.location is not None:
+        headers["Location"] = exc.location
+    return Response(exc.body, status_code=exc.status_code, headers=headers)
 
 
 def install_idempotency(app: FastAPI) -> None:

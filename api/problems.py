@@ -123,6 +123,7 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     market.InvalidInput: (422, "invalid-marketplace-input", "Invalid request"),
     market.DuplicateReview: (409, "duplicate-review", "Already reviewed"),
     market.AlreadyCheckedOut: (409, "already-checked-out", "The cart was already checked out"),
+    market.CartChanged: (409, "cart-changed", "The cart changed"),
     market.EmptyCart: (422, "empty-cart", "The cart is empty"),
     market.OfferUnavailable: (409, "offer-unavailable", "Offer no longer available"),
     market.PriceChanged: (409, "price-changed", "Prices or stock changed"),

@@ -117,8 +117,12 @@ def submit_feed(
     retailer_slug: str,
     options: FeedOptions,
     file_name: str | None = None,
+    in_transaction: Callable[[Session], None] | None = None,
 ) -> int:
-    """Archive ``path`` and record a queued FeedRun; returns its id (the job's argument)."""
+    """Archive ``path`` and record a queued FeedRun; returns its id (the job's argument).
+
+    ``in_transaction`` is called with the session that records the run, before its commit
+    (the API marks the request's ``Idempotency-Key`` committed in the same transaction)."""
     size = path.stat().st_size
     digest = sha256_file(path)
     archived = archive_upload(path, settings.archive_dir, digest)
@@ -139,6 +143,8 @@ def submit_feed(
         )
         session.add(run)
         session.flush()
+        if in_transaction is not None:
+            in_transaction(session)
         return run.id
 
 

@@ -6,15 +6,18 @@ report what changed since (:func:`item_changes`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from catalog.models import Offer, User
 from marketplace.access import logged_in
-from marketplace.dates import as_utc
+from marketplace.dates import as_utc, utc_now
 from marketplace.demand import add_event
 from marketplace.enums import DemandKind
 from marketplace.errors import InvalidInput, ItemChange, NotFound, OfferUnavailable
@@ -31,13 +34,28 @@ def lock_cart_row(session: Session, user_id: int) -> None:
     read before it can be stale). Every change of a cart starts with it, so checkout and
     cart edits of one cart run one after the other and always lock in the same order (the
     cart, then its items): no deadlock between them.
+
+    A user without a cart gets one first (``INSERT ... ON CONFLICT DO NOTHING``): an
+    ``UPDATE`` of no row locks nothing on PostgreSQL, so two first edits at once (a double
+    click on "Lägg i varukorg") would both insert a cart and one would fail on the unique
+    ``user_id``. The insert waits for a concurrent one and then does nothing; the
+    ``UPDATE`` after it locks the row either way.
     """
-    session.execute(
+    lock = (
         update(Cart)
         .where(Cart.user_id == user_id)
         .values(last_checkout_ref=Cart.last_checkout_ref)
         .execution_options(synchronize_session=False)
     )
+    if getattr(session.execute(lock), "rowcount", 1) == 0:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        now = utc_now()
+        session.execute(
+            insert(Cart)
+            .values(user_id=user_id, created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=[Cart.user_id])
+        )
+        session.execute(lock)
 
 
 def get_cart(session: Session, user: User | None, *, create: bool = True) -> Cart:
@@ -135,6 +153,18 @@ def item_changes(pairs: Iterable[tuple[CartItem, Offer]]) -> list[ItemChange]:
                 )
             )
     return changes
+
+
+def cart_digest(pairs: Iterable[tuple[CartItem, Offer]]) -> str:
+    """Pure: a fingerprint of the cart as the clinic sees it: each item's offer and quantity
+    with the offer's current price, stock status and availability (order independent)."""
+    digest = hashlib.sha256()
+    for item, offer in sorted(pairs, key=lambda pair: (pair[0].offer_id, pair[0].quantity)):
+        available = offer.withdrawn_at is None and offer.price is not None
+        digest.update(
+            f"{offer.id}:{item.quantity}:{offer.price}:{offer.stock_status}:{available};".encode()
+        )
+    return digest.hexdigest()[:32]
 
 
 def cart_offers(session: Session, cart: Cart) -> list[tuple[CartItem, Offer]]:

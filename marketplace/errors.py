@@ -35,6 +35,11 @@ class EmptyCart(MarketplaceError):
     """Checkout of an empty cart."""
 
 
+class CartChanged(MarketplaceError):
+    """The cart is not the one the clinic was shown (an item, quantity, price or stock status
+    changed since): it must look again before placing it."""
+
+
 class AlreadyCheckedOut(MarketplaceError):
     """The cart was just checked out (a double submit): here are that checkout's orders."""
 

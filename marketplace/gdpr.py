@@ -7,7 +7,10 @@ their lines, RMA requests, and API keys (name and prefix, never a secret).
 **Delete** (:func:`delete_account`):
 
 * the user row, its API keys, its sessions (every browser is signed out) and its cart are
-  deleted;
+  deleted, and so are the ``Idempotency-Key``
+  records of the user and of its keys: their stored responses hold the user's orders and
+  name, and on SQLite a new user (or key) may get the deleted one's id and with it the
+  same owner (``user:<id>``/``key:<id>``), which would replay them to someone else;
 * reviews stay published but anonymised: the author link is removed and they are shown as
   written by "Tidigare användare" (former user); abuse reports lose their reporter;
 * orders are kept for the retailer's books (bookkeeping law) with the clinic's name, but the
@@ -24,7 +27,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.models import ApiKey, User, UserSession
+from catalog.models import ApiKey, IdempotencyRecord, User, UserSession
 from marketplace.errors import NotFound
 from marketplace.models import Cart, Order, Review, ReviewReport, Rma
 from marketplace.reviews import FORMER_USER
@@ -96,6 +99,9 @@ def delete_account(session: Session, user_id: int) -> None:
     )
     session.execute(update(Rma).where(Rma.requested_by == user_id).values(requested_by=None))
     session.execute(delete(Cart).where(Cart.user_id == user_id))
+    key_ids = session.scalars(select(ApiKey.id).where(ApiKey.user_id == user_id)).all()
+    owners = [f"user:{user_id}", *(f"key:{key_id}" for key_id in key_ids)]  # api.idempotency
+    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.owner.in_(owners)))
     session.execute(delete(ApiKey).where(ApiKey.user_id == user_id))
     session.execute(delete(UserSession).where(UserSession.user_id == user_id))  # signed out
     session.delete(user)

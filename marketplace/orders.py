@@ -32,6 +32,7 @@ from marketplace.access import is_admin, logged_in, require_clinic, require_reta
 from marketplace.cart import (
     add_item,
     buyable_offer,
+    cart_digest,
     cart_offers,
     get_cart,
     item_changes,
@@ -42,6 +43,7 @@ from marketplace.demand import add_event
 from marketplace.enums import CancelReason, DemandKind, OrderStatus
 from marketplace.errors import (
     AlreadyCheckedOut,
+    CartChanged,
     EmptyCart,
     IllegalTransition,
     InvalidInput,
@@ -126,6 +128,7 @@ def checkout(
     accept_changes: bool = False,
     now: datetime,
     repeat_window: timedelta = REPEAT_WINDOW,
+    expected_cart: str | None = None,
 ) -> list[Order]:
     """Turn the user's cart into one ``placed`` order per retailer and empty the cart.
 
@@ -133,6 +136,11 @@ def checkout(
     run one after the other: the first places the orders and records its ``checkout_ref``
     on the cart; the others find the cart emptied by a checkout less than ``repeat_window``
     ago and raise :class:`AlreadyCheckedOut` with that checkout's orders.
+
+    ``expected_cart`` is the :func:`~marketplace.cart.cart_digest` of the cart the clinic
+    was shown (the checkout page): a cart edited since (another tab, the API) or an offer
+    whose price or stock changed again after the clinic accepted raises
+    :class:`CartChanged` instead of placing what the clinic never saw.
     """
     buyer = require_clinic(user)
     now = as_utc(now)
@@ -143,6 +151,8 @@ def checkout(
             raise repeated
         raise EmptyCart("the cart is empty")
     pairs = cart_offers(session, cart)
+    if expected_cart is not None and cart_digest(pairs) != expected_cart:
+        raise CartChanged("the cart changed since it was shown: look at it again")
     for _item, offer in pairs:
         buyable_offer(session, offer.id)
     changes = item_changes(pairs)

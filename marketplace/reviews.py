@@ -158,6 +158,30 @@ def submit_review(
     return review
 
 
+TWIN_WINDOW = timedelta(minutes=2)
+"""A duplicate review this soon after the first, with the same rating and text, is a double
+submit of one form (:func:`recent_twin`)."""
+
+
+def recent_twin(
+    session: Session, user: User | None, draft: ReviewDraft, *, now: datetime
+) -> Review | None:
+    """The author's review that made ``draft`` a :class:`DuplicateReview` when it is the same
+    review posted twice (same rating, dimensions and text, less than ``TWIN_WINDOW`` ago):
+    the form's double click, to be answered as the first submit was, not as an error."""
+    review_id = _duplicate(session, logged_in(user).id, draft)
+    review = session.get(Review, review_id) if review_id is not None else None
+    if review is None or as_utc(now) - as_utc(review.created_at) > TWIN_WINDOW:
+        return None
+    dimensions = {k: v for k, v in (draft.dimensions or {}).items() if v is not None}
+    same = (
+        review.rating == draft.rating
+        and review.text == draft.text.strip()
+        and all(getattr(review, name) == dimensions.get(name) for name in REVIEW_DIMENSIONS)
+    )
+    return review if same else None
+
+
 def _review(session: Session, review_id: int) -> Review:
     review = session.get(Review, review_id)
     if review is None or review.status == ReviewState.REMOVED:

@@ -43,6 +43,10 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "Thank you! Reviews of 2 or below go to the retailer first, who may respond before it "
         "is published.",
     ),
+    "notice.review_already_saved": (
+        "Ditt omdöme var redan sparat – det har inte sparats två gånger.",
+        "Your review was already saved – it was not saved twice.",
+    ),
     "notice.responded": ("Svaret är publicerat.", "The response is published."),
     "notice.account_deleted": ("Ditt konto är raderat.", "Your account is deleted."),
     "notice.password_changed": (
@@ -103,6 +107,12 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "villkor först när du har godkänt ändringarna.",
         "The retailer changed the price or stock status. The order is placed on today's terms "
         "only after you accept the changes.",
+    ),
+    "checkout.cart_changed": (
+        "Varukorgen har ändrats sedan sidan visades (i en annan flik eller av ett nytt pris). "
+        "Inget är beställt: kontrollera varukorgen nedan och lägg beställningen igen.",
+        "The cart changed since this page was shown (in another tab or by a new price). "
+        "Nothing was ordered: check the cart below and place the order again.",
     ),
     "checkout.before": ("Förut", "Before"),
     "checkout.now": ("Nu", "Now"),

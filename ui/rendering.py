@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -35,6 +36,7 @@ NOTICES = frozenset(
         "rma_resolved",
         "review_published",
         "review_held",
+        "review_already_saved",
         "responded",
         "account_deleted",
         "password_changed",
@@ -100,6 +102,7 @@ def render(
         "level_text": level_text(lang),
         "user": user,
         "csrf": lambda: csrf_token(request),
+        "form_token": lambda: secrets.token_urlsafe(12),  # a one-time token per form shown
         "url_with": lambda path=None, **changes: url_with(request, path, **changes),
         "path": request.url.path,
         "order_claim": published_claim(request, lang),

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.auth import Role
 from api.csv_export import csv_text
 from api.deps import FactoryDep, RateLimitDep, RequireRetailerUser, SessionDep, SettingsDep
-from api.idempotency import Idempotent
+from api.idempotency import Idempotent, claim_marker
 from api.problems import ApiProblem, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from api.schemas.common import MAX_INT, ListResponse, problems
 from api.schemas.feeds import (
@@ -285,7 +285,15 @@ def upload_feed(
                 }
             )
             return JSONResponse(body.model_dump(mode="json"), status_code=200)
-        run_id = submit_feed(factory, settings, path, slug, options, file_name=name)
+        run_id = submit_feed(
+            factory,
+            settings,
+            path,
+            slug,
+            options,
+            file_name=name,
+            in_transaction=claim_marker(request),  # the run and its Idempotency-Key, at once
+        )
     finally:
         path.unlink(missing_ok=True)
     runner: FeedRunner = request.app.state.feed_runner

@@ -213,7 +213,9 @@ def _cart_public(session: Session, user: User | None) -> CartPublic:
     ]
     changes = [c.describe() for c in cart.item_changes(pairs)]
     retailers = len({offer.retailer_id for _item, offer in pairs})
-    return CartPublic(items=items, retailers=retailers, changes=changes)
+    return CartPublic(
+        items=items, retailers=retailers, changes=changes, digest=cart.cart_digest(pairs)
+    )
 
 
 @router.get("/cart", response_model=CartPublic, responses=problems(401))
@@ -261,13 +263,15 @@ def checkout(
 
     Concurrent checkouts of one cart place it once: the others get 409
     ``already-checked-out`` with ``checkout_ref`` and the ``orders`` placed. With an
-    ``Idempotency-Key``, a retry gets the first response again."""
+    ``Idempotency-Key``, a retry gets the first response again. With ``cart_digest`` (from
+    ``GET /cart``), a cart changed since is 409 ``cart-changed``, not placed."""
     placed = orders.checkout(
         session,
         user,
         accept_changes=body.accept_changes,
         now=utc_now(),
         repeat_window=timedelta(seconds=settings.checkout_repeat_window_seconds),
+        expected_cart=body.cart_digest,
     )
     session.commit()
     data = [OrderPublic.model_validate(o) for o in placed]

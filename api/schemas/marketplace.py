@@ -92,10 +92,20 @@ class CartPublic(BaseModel):
     items: list[CartItemPublic]
     retailers: int
     changes: list[str]
+    digest: str = Field(
+        description="Fingerprint of the cart as returned (items, quantities, prices, stock): "
+        "send it as the checkout's cart_digest to place exactly this cart."
+    )
 
 
 class CheckoutRequest(BaseModel):
     accept_changes: bool = False
+    cart_digest: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The cart's digest as you saw it (GET /cart): when the cart changed since "
+        "(another client, a new price), 409 cart-changed instead of placing it.",
+    )
 
 
 class OrderLinePublic(_Out):

@@ -17,7 +17,7 @@ from catalog.models import User
 from marketplace import reviews
 from marketplace.dates import utc_now
 from marketplace.enums import REVIEW_DIMENSIONS, OrderStatus, ReviewState, ReviewTarget
-from marketplace.errors import InvalidInput, MarketplaceError
+from marketplace.errors import DuplicateReview, InvalidInput, MarketplaceError
 from marketplace.models import Order
 from ui.market_views import average, error_page, login_gate, review_view, see_other
 from ui.routes.account import safe_next
@@ -92,6 +92,12 @@ async def submit_review(
         )
     except ValueError:
         return error_page(request, user, InvalidInput("not a number"))
+    except DuplicateReview as exc:
+        session.rollback()
+        if reviews.recent_twin(session, user, draft, now=utc_now()) is not None:
+            # a double click: the browser shows this answer, so say it was saved (once)
+            return see_other(back, "review_already_saved", "reviews")
+        return error_page(request, user, exc)
     except MarketplaceError as exc:
         session.rollback()
         return error_page(request, user, exc)

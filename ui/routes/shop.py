@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -16,12 +17,26 @@ from sqlalchemy import select
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.housekeeping import commit_events
-from api.idempotency import Claim, Replay, RequestInProgress, claim_key, finish, release
+from api.idempotency import (
+    Claim,
+    Replay,
+    RequestInProgress,
+    claim_key,
+    finish,
+    mark_committed_with,
+    release,
+)
 from catalog.models import Offer, Retailer, User
 from marketplace import cart, orders, rma
 from marketplace.dates import utc_now
 from marketplace.enums import OrderStatus
-from marketplace.errors import AlreadyCheckedOut, MarketplaceError, NotFound, PriceChanged
+from marketplace.errors import (
+    AlreadyCheckedOut,
+    CartChanged,
+    MarketplaceError,
+    NotFound,
+    PriceChanged,
+)
 from marketplace.models import Order, Review, Rma
 from ui.market_views import (
     error_page,
@@ -98,15 +113,63 @@ def add_to_cart(
     offer_id: int = Form(...),
     quantity: int = Form(1),
     next: str = Form(""),
+    form_token: str = Form(""),
 ) -> Response:
+    """Add to the cart. The form's one-time token makes a double click add it once: the
+    repeat waits for the first and gets its answer."""
     if (refused := role_gate(request, user, "clinic")) is not None:
         return refused
+    assert user is not None
+    target = safe_next(next) or "/varukorg"
+    claimed = _claim_add(request, user, form_token)
+    if isinstance(claimed, Replay):
+        return see_other(claimed.body, "added")
+    factory = request.app.state.session_factory
     try:
         cart.add_item(session, user, offer_id, quantity, now=utc_now())
-    except MarketplaceError as exc:
-        return error_page(request, user, exc)
-    session.commit()
-    return see_other(safe_next(next) or "/varukorg", "added")
+        if claimed is not None:
+            mark_committed_with(session, claimed)  # the item and the token, in one commit
+        session.commit()
+    except BaseException as exc:
+        session.rollback()
+        if claimed is not None:
+            release(factory, claimed)
+        if isinstance(exc, MarketplaceError):
+            return error_page(request, user, exc)
+        raise
+    if claimed is not None:
+        finish(factory, claimed, 303, "text/plain", target)
+    return see_other(target, "added")
+
+
+ADD_WAIT_SECONDS = 10.0
+
+
+def _claim_add(request: Request, user: User, token: str) -> Claim | Replay | None:
+    """Claim an add-to-cart form's token: a :class:`Claim`, the :class:`Replay` of the add
+    it already made (a double click, waited for while the first runs), or None (no token)."""
+    token = token.strip()[:100]
+    if not token:
+        return None
+    settings = request.app.state.settings
+    deadline = time.monotonic() + ADD_WAIT_SECONDS
+    while True:
+        try:
+            return claim_key(
+                request.app.state.session_factory,
+                owner=f"user:{user.id}",
+                key=f"varukorg:{token}",
+                method="POST",
+                path="/varukorg",
+                digest="add-to-cart",
+                stale_after=timedelta(seconds=settings.idempotency_stale_seconds),
+            )
+        except Replay as done:
+            return done
+        except RequestInProgress:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 @router.post("/varukorg/{item_id}/antal", dependencies=CSRF)
@@ -135,6 +198,10 @@ def remove_from_cart(
         return refused
     try:
         cart.remove_item(session, user, item_id, now=utc_now())
+    except NotFound:
+        # not in the cart (any more): a double click's second submit, or an old page
+        session.rollback()
+        return see_other("/varukorg", "removed")
     except MarketplaceError as exc:
         return error_page(request, user, exc)
     session.commit()
@@ -146,12 +213,16 @@ def _checkout_page(
 ) -> Response:
     groups, count = _cart_groups(session, user)
     changes = cart.pending_changes(session, user)
+    current = cart.get_cart(session, user, create=False)
+    shown = cart.cart_offers(session, current) if current.id is not None else []
     context = {
         "groups": groups,
         "count": count,
         "changes": changes,
         "must_accept": False,
+        "cart_changed": False,
         "checkout_token": secrets.token_urlsafe(16),  # this form places at most one order set
+        "cart_digest": cart.cart_digest(shown),  # ... and only the cart shown here
     }
     context.update(extra)
     return render(request, "checkout.html", context, user=user, status_code=status_code)
@@ -200,9 +271,12 @@ def checkout(
     user: CurrentUser,
     accept_changes: str = Form(""),
     checkout_token: str = Form(""),
+    cart_digest: str = Form(""),
 ) -> Response:
     """Place the cart. A double click or a resubmitted form places one order set: the
-    repeat is sent to the orders already placed, with a notice saying so."""
+    repeat is sent to the orders already placed, with a notice saying so. A cart that is
+    no longer the one the page showed (edited in another tab, a price changed again after
+    it was accepted) is not placed: the page is shown again with what it holds now."""
     if (refused := role_gate(request, user, "clinic")) is not None:
         return refused
     assert user is not None
@@ -217,6 +291,7 @@ def checkout(
             accept_changes=accept_changes == "1",
             now=utc_now(),
             repeat_window=timedelta(seconds=settings.checkout_repeat_window_seconds),
+            expected_cart=cart_digest.strip() or None,
         )
         ref = placed[0].checkout_ref
         session.commit()
@@ -227,11 +302,18 @@ def checkout(
         if claimed is not None:
             finish(factory, claimed, 303, "text/plain", f"/ordrar?checkout={done.checkout_ref}")
         return _placed_page(done.checkout_ref, "already_placed")
-    except PriceChanged:
+    except (PriceChanged, CartChanged) as exc:
         session.rollback()
         if claimed is not None:
             release(factory, claimed)
-        return _checkout_page(request, session, user, status_code=409, must_accept=True)
+        return _checkout_page(
+            request,
+            session,
+            user,
+            status_code=409,
+            must_accept=isinstance(exc, PriceChanged),
+            cart_changed=isinstance(exc, CartChanged),
+        )
     except BaseException as exc:
         session.rollback()
         if claimed is not None:

@@ -2,8 +2,8 @@
 
 - ``user_session``: sessions can be ended server-side (logout, password change, removal).
 - ``login_throttle``: failed sign-ins per account and address, shared by every worker.
-- ``idempotency_record``: POSTs that create something replay their response for a repeated
-  ``Idempotency-Key``.
+- ``idempotency_record``: POSTs that create something replay their response (status, body,
+  ``Location``) for a repeated ``Idempotency-Key``.
 - ``index_outbox``: product ids to reindex, written in the same transaction as the change.
 - ``lock_lease``: named cross-process locks with an expiry (reindex).
 - ``feed_run``: the worker's heartbeat lease, cancellation and attempts; at most one running
@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("content_type", sa.String(length=100), nullable=True),
         sa.Column("response_body", sa.Text(), nullable=True),
+        sa.Column("location", sa.String(length=500), nullable=True),
         sa.Column("created_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("owner", "key", name="uq_idempotency_owner_key"),

@@ -130,6 +130,9 @@ def test_a_feed_upload_retried_with_a_new_multipart_boundary_is_replayed(env: Ap
     assert first.status_code == 202, first.text
     assert again.status_code == 202 and again.headers[REPLAYED_HEADER] == "true"
     assert again.json() == first.json()
+    # the run to poll: a replay without it broke clients that follow Location
+    assert first.headers["location"] == f"/api/v1/feeds/{first.json()['id']}"
+    assert again.headers["location"] == first.headers["location"]
     assert _count(env, FeedRun) == runs + 1
     changed = _post(
         env,
@@ -244,3 +247,31 @@ def test_a_request_that_committed_but_lost_its_response_is_never_run_again(
     assert [i["quantity"] for i in mirror] == [3]  # added once
     for item in cart["items"]:
         env.client.delete(f"{V1}/cart/items/{item['id']}", headers=env.headers("clinic"))
+
+
+def test_a_feed_upload_that_queued_its_run_but_lost_its_response_is_never_run_again(
+    env: ApiEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload records its run in the pipeline's own transaction (the route's session is
+    closed first): that commit must mark the claim too, or a retry after the stale time
+    took the claim over and queued the same feed a second time."""
+    runs = _count(env, FeedRun)
+
+    def upload() -> Any:
+        return _post(
+            env,
+            "/retailers/tandab/feeds",
+            "feed-lost-1",
+            role="retailer_own",
+            files={"file": ("lager.csv", feed_csv(rows=3), "text/csv")},
+            data={"delta": "true"},
+        )
+
+    monkeypatch.setattr(idempotency, "finish", lambda *_a: False)  # "dies" before storing
+    assert upload().status_code == 202
+    monkeypatch.undo()
+    assert _record(env, "feed-lost-1").status_code == idempotency.COMMITTED
+    _age(env, "feed-lost-1", env.settings.idempotency_stale_seconds + 1)
+    lost = assert_problem(upload(), 409)
+    assert lost["type"].endswith("/idempotency-response-lost")
+    assert _count(env, FeedRun) == runs + 1

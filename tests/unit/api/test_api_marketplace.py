@@ -136,6 +136,22 @@ def test_checkout_reports_price_changes_until_accepted(env: ApiEnv) -> None:
     _set_price(env, "glove_nord", "79.00")
 
 
+def test_checkout_with_the_cart_digest_places_only_that_cart(env: ApiEnv) -> None:
+    """A client that checked the cart (GET /cart) and checks out with its digest: another
+    client's edit or a new price since is 409 cart-changed, nothing placed."""
+    _clear_cart(env)
+    _post(env, "/cart/items", "clinic", {"offer_id": env.offers["glove_tand"], "quantity": 1})
+    seen = _get(env, "/cart", "clinic").json()["digest"]
+    _post(env, "/cart/items", "clinic", {"offer_id": env.offers["glove_nord"], "quantity": 40})
+    refused = assert_problem(_post(env, "/checkout", "clinic", {"cart_digest": seen}), 409)
+    assert refused["type"].endswith("/cart-changed")
+    now = _get(env, "/cart", "clinic").json()
+    assert now["digest"] != seen and len(now["items"]) == 2  # nothing placed
+    placed = _post(env, "/checkout", "clinic", {"cart_digest": now["digest"]})
+    assert placed.status_code == 201, placed.text
+    assert len(placed.json()["data"]) == 2
+
+
 def test_order_transitions_and_measured_signals(env: ApiEnv) -> None:
     (order,) = _checkout(env, ("composite_tand", 1))
     oid = order["id"]

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import User
+from catalog.models import ApiKey, IdempotencyRecord, User
 from marketplace import cart, gdpr, orders, reviews
 from marketplace.errors import NotFound
 from marketplace.models import Cart, Order, Review
@@ -66,3 +66,33 @@ def test_delete_anonymises_reviews_and_keeps_orders_for_the_retailer(
     assert session.scalars(select(Cart)).all() == []
     staff = market.user(session, "tand_staff")
     assert [o.id for o in orders.list_orders(session, staff)] == [order_id]
+
+
+def test_delete_removes_the_idempotency_records_of_the_user_and_its_keys(
+    session: Session, market: Market
+) -> None:
+    """Their stored responses hold the user's orders and name; on SQLite a new user or key
+    may get the deleted one's id, i.e. the same owner, and could replay them."""
+    clinic = market.user(session, "clinic")
+    key = ApiKey(user_id=clinic.id, name="erp", prefix="abc123", key_hash="x")
+    session.add(key)
+    session.flush()
+    other = market.users["tand_staff"]
+    for owner in (f"user:{clinic.id}", f"key:{key.id}", f"user:{other}"):
+        session.add(
+            IdempotencyRecord(
+                owner=owner,
+                key="order-1",
+                method="POST",
+                path="/api/v1/checkout",
+                request_hash="h",
+                status_code=201,
+                response_body='{"buyer_name": "Anna"}',
+                created_at=NOW,
+            )
+        )
+    session.flush()
+    gdpr.delete_account(session, clinic.id)
+    session.commit()
+    left = session.scalars(select(IdempotencyRecord.owner)).all()
+    assert left == [f"user:{other}"]

@@ -20,7 +20,7 @@ from indexer.jobs import factory_for
 from marketplace.campaigns import CampaignDraft, create_campaign
 from marketplace.dates import utc_now
 from marketplace.demand import DemandRecorder, search_rows
-from marketplace.models import Cart, DemandEvent, Order, Review
+from marketplace.models import Cart, CartItem, DemandEvent, Order, Review
 from tests.unit.ui.conftest import log_in
 from tests.unit.ui.ui_support import PASSWORD, UiEnv, csrf_from
 
@@ -291,6 +291,110 @@ def test_cart_checkout_orders_flow_across_two_retailers(env: UiEnv, as_clinic: T
     _empty_cart(env)
 
 
+CART_DIGEST = re.compile(r'name="cart_digest" value="([^"]+)"')
+CHECKOUT_TOKEN = re.compile(r'name="checkout_token" value="([^"]+)"')
+
+
+def _checkout_form(page: str, **extra: str) -> dict[str, str]:
+    return {
+        "csrf_token": csrf_from(page),
+        "checkout_token": CHECKOUT_TOKEN.findall(page)[0],
+        "cart_digest": CART_DIGEST.findall(page)[0],
+        **extra,
+    }
+
+
+def _order_count(env: UiEnv) -> int:
+    with _factory(env)() as s:
+        return int(s.scalar(select(func.count()).select_from(Order)) or 0)
+
+
+FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+def test_a_double_clicked_add_to_cart_adds_once_and_a_double_removal_is_no_error(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    """A slow connection and a double click on "Lägg i varukorg" ordered 2 instead of 1;
+    the second click on "Ta bort" showed "Det finns inte" (404) for an item it removed."""
+    _empty_cart(env)
+    pid = env.products[GLOVE]
+    offer = _offer(env, GLOVE, "smilo")
+    page = as_clinic.get(f"/produkt/{pid}").text
+    tokens = FORM_TOKEN.findall(page)
+    assert len(tokens) == len(set(tokens)) >= 2  # one per add form
+    form = {
+        "csrf_token": csrf_from(page),
+        "offer_id": str(offer.id),
+        "quantity": "1",
+        "next": f"/produkt/{pid}",
+        "form_token": tokens[OFFER_ID.findall(page).index(str(offer.id))],
+    }
+    first, second = as_clinic.post("/varukorg", data=form), as_clinic.post("/varukorg", data=form)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == f"/produkt/{pid}?notice=added"
+    cart_page = as_clinic.get("/varukorg").text
+    assert 'value="1"' in cart_page and len(ITEM_ID.findall(cart_page)) == 1
+    again = as_clinic.get(f"/produkt/{pid}").text  # a new page: a new token, adds again
+    fresh = {**form, "form_token": FORM_TOKEN.findall(again)[0], "csrf_token": csrf_from(again)}
+    fresh["offer_id"] = OFFER_ID.findall(again)[0]
+    assert as_clinic.post("/varukorg", data=fresh).status_code == 303
+    with _factory(env)() as s:
+        assert s.scalar(select(func.sum(CartItem.quantity))) == 2
+    (item,) = ITEM_ID.findall(cart_page)
+    remove = {"csrf_token": csrf_from(cart_page)}
+    for _click in range(2):
+        gone = as_clinic.post(f"/varukorg/{item}/ta-bort", data=remove)
+        assert gone.status_code == 303 and gone.headers["location"] == "/varukorg?notice=removed"
+    _empty_cart(env)
+
+
+def test_checkout_form_places_only_the_cart_it_showed(env: UiEnv, as_clinic: TestClient) -> None:
+    """/kassa shows one item; another tab then adds 50 of another retailer's offer. Placing
+    the shown form must not order what the clinic never saw (it placed both orders)."""
+    _empty_cart(env)
+    _add(as_clinic, env, GLOVE, "nordisk-dentaldepa")
+    page = as_clinic.get("/kassa").text
+    assert "1 återförsäljare" in page
+    _add(as_clinic, env, GLOVE, "smilo", 50)  # the other tab
+    before = _order_count(env)
+    refused = as_clinic.post("/kassa", data=_checkout_form(page))
+    assert refused.status_code == 409
+    assert "Varukorgen har ändrats sedan sidan visades" in refused.text
+    assert "Inget är beställt" in refused.text and "2 återförsäljare" in refused.text
+    assert _order_count(env) == before
+    placed = as_clinic.post("/kassa", data=_checkout_form(refused.text))  # seen now
+    assert placed.status_code == 303 and "notice=placed" in placed.headers["location"]
+    assert _order_count(env) == before + 2
+
+
+def test_checkout_form_accepting_a_price_change_accepts_only_the_price_shown(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    """The clinic accepts 123,00; the price changes again before the click: not placed at
+    a price it never saw, the page shows the new one."""
+    _empty_cart(env)
+    _add(as_clinic, env, GLOVE, "smilo")
+    smilo = _offer(env, GLOVE, "smilo")
+    with transaction(_factory(env)) as s:
+        s.execute(update(Offer).where(Offer.id == smilo.id).values(price=Decimal("123.00")))
+    page = as_clinic.get("/kassa").text
+    assert "123,00" in page
+    with transaction(_factory(env)) as s:
+        s.execute(update(Offer).where(Offer.id == smilo.id).values(price=Decimal("456.00")))
+    before = _order_count(env)
+    refused = as_clinic.post("/kassa", data=_checkout_form(page, accept_changes="1"))
+    assert refused.status_code == 409 and "Varukorgen har ändrats" in refused.text
+    assert "456,00" in refused.text and _order_count(env) == before
+    placed = as_clinic.post("/kassa", data=_checkout_form(refused.text, accept_changes="1"))
+    assert placed.status_code == 303 and _order_count(env) == before + 1
+    with _factory(env)() as s:
+        order = s.scalars(select(Order).order_by(Order.id.desc())).first()
+        assert order is not None and order.total == Decimal("456.00")
+    with transaction(_factory(env)) as s:
+        s.execute(update(Offer).where(Offer.id == smilo.id).values(price=smilo.price))
+
+
 def test_a_retailer_cannot_act_on_another_retailers_order(
     env: UiEnv, as_retailer: TestClient
 ) -> None:
@@ -357,6 +461,44 @@ def test_review_forms_publish_high_and_hold_low_reviews_for_a_response(
         },
     )
     assert again.status_code == 409 and "redan lämnat ett omdöme" in again.text
+
+
+def test_a_double_clicked_review_form_is_answered_as_saved_not_as_an_error(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    """The browser shows the answer to the last of the two submits: it said "Du har redan
+    lämnat ett omdöme" (409) for a review that was saved. A different or later review of
+    the same target is still refused."""
+    pid = env.products["Komposit A2 spruta 4 g"]
+    page = as_clinic.get(f"/produkt/{pid}").text
+    form = {
+        "csrf_token": csrf_from(page),
+        "target_type": "product",
+        "target_id": str(pid),
+        "rating": "4",
+        "text": " Bra konsistens. ",
+        "next": f"/produkt/{pid}",
+    }
+    first = as_clinic.post("/omdomen", data=form)
+    second = as_clinic.post("/omdomen", data={**form, "text": "Bra konsistens."})
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == f"/produkt/{pid}?notice=review_already_saved#reviews"
+    shown = as_clinic.get(second.headers["location"]).text
+    assert "Ditt omdöme var redan sparat – det har inte sparats två gånger." in shown
+    with _factory(env)() as s:
+        assert (
+            s.scalar(select(func.count()).select_from(Review).where(Review.target_id == pid)) == 1
+        )
+    other = as_clinic.post("/omdomen", data={**form, "rating": "3"})
+    assert other.status_code == 409 and "redan lämnat ett omdöme" in other.text
+    with transaction(_factory(env)) as s:
+        s.execute(
+            update(Review)
+            .where(Review.target_id == pid)
+            .values(created_at=utc_now() - timedelta(minutes=5))
+        )
+    later = as_clinic.post("/omdomen", data=form)
+    assert later.status_code == 409 and "redan lämnat ett omdöme" in later.text
 
 
 def test_the_retailer_answers_a_held_review_and_it_is_published_with_the_answer(
