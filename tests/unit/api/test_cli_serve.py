@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -224,7 +225,9 @@ def test_stopping_the_server_is_not_blocked_by_a_running_feed(tmp_path: Path) ->
     factory = migrated_factory(settings.sqlalchemy_url)
     add_retailer(factory)
     feed = swedish_feed(tmp_path / "lager.csv", 5)
-    run_id = submit_feed(factory, settings, feed, "tandab", FeedOptions())  # queued, never sent
+    run_id = submit_feed(factory, settings, feed, "tandab", FeedOptions())
+    with factory.begin() as session:  # queued an hour ago by an uploader that died: lost
+        session.get_one(FeedRun, run_id).heartbeat_at = datetime.now(UTC) - timedelta(hours=1)
     marker = tmp_path / "paused.marker"
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
