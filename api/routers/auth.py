@@ -63,7 +63,7 @@ def login(body: LoginRequest, request: Request, session: SessionDep) -> JSONResp
     check_same_origin(request)
     throttle: SignInThrottle = request.app.state.login_throttle
     address = client_ip(request)
-    if (wait := throttle.retry_after(body.email, address)) is not None:
+    if (wait := throttle.admit(body.email, address)) is not None:
         raise _locked(wait)
     try:
         user = authenticate(session, body.email, body.password)
@@ -73,7 +73,7 @@ def login(body: LoginRequest, request: Request, session: SessionDep) -> JSONResp
         raise Unauthorized(str(exc)) from exc
     response = JSONResponse(user_public(session, user).model_dump(mode="json"))
     login_response(response, request, session, user)  # commits (a rehashed password too)
-    throttle.succeeded(body.email)  # after that commit: SQLite has one writer at a time
+    throttle.succeeded(body.email, address)  # after that commit: SQLite has one writer at a time
     return response
 
 
@@ -121,7 +121,7 @@ def new_password(
     session of the user ends; this one and the user's API keys stay."""
     throttle: SignInThrottle = request.app.state.login_throttle
     address = client_ip(request)
-    if (wait := throttle.retry_after(user.email, address)) is not None:
+    if (wait := throttle.admit(user.email, address)) is not None:
         raise _locked(wait)
     try:
         change_password(
@@ -136,5 +136,7 @@ def new_password(
             raise _locked(wait) from exc
         raise Unauthorized(str(exc)) from exc
     except WeakPassword as exc:
+        throttle.succeeded(user.email, address)  # the current password was right
         raise InvalidInput(str(exc)) from exc
+    throttle.succeeded(user.email, address)
     return Response(status_code=204)

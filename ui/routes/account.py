@@ -82,7 +82,7 @@ def login_submit(
     context: dict[str, object] = {"next": safe_next(next) or "", "email": email}
     throttle: SignInThrottle = request.app.state.login_throttle
     address = client_ip(request)
-    if (wait := throttle.retry_after(email, address)) is not None:
+    if (wait := throttle.admit(email, address)) is not None:
         return locked_page(request, user, context, wait)
     try:
         found = authenticate(session, email, password)
@@ -99,7 +99,7 @@ def login_submit(
     target = safe_next(next) or HOME_BY_ROLE.get(found.role, "/")
     response = RedirectResponse(target, status_code=303)
     login_response(response, request, session, found)  # commits (a rehashed password too)
-    throttle.succeeded(email)  # after that commit: SQLite has one writer at a time
+    throttle.succeeded(email, address)  # after that commit: SQLite has one writer at a time
     return response
 
 

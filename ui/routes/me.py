@@ -80,10 +80,10 @@ def change_my_password(
             response.headers["Retry-After"] = str(wait)
         return response
 
-    if (wait := throttle.retry_after(user.email, address)) is not None:
-        return refuse(locked_message(request, wait), 429, wait)
     if new_password != repeat_password:
         return refuse(t("me.password_mismatch"))
+    if (wait := throttle.admit(user.email, address)) is not None:
+        return refuse(locked_message(request, wait), 429, wait)
     try:
         change_password(
             session, user, current_password, new_password, keep_token=session_token(request)
@@ -93,7 +93,9 @@ def change_my_password(
             return refuse(locked_message(request, wait), 429, wait)
         return refuse(t("me.password_wrong"), 401)
     except WeakPassword:
+        throttle.succeeded(user.email, address)  # the current password was right
         return refuse(t("me.password_weak", n=MIN_PASSWORD_LENGTH))
+    throttle.succeeded(user.email, address)
     return see_other("/mina-uppgifter", "password_changed")
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -122,18 +123,24 @@ def test_the_web_form_says_in_swedish_when_to_try_again(env: tuple[ApiEnv, Clock
 def _hammer(
     factory: sessionmaker[Session], attempts: int, email: str = "race@example.com"
 ) -> dict[str, int]:
+    """``attempts`` simultaneous sign-ins with wrong passwords, as the routes make them:
+    admit, check the password (slow), record the failure."""
     throttle = SignInThrottle(factory, ThrottlePolicy(max_failures=5, ip_max_failures=1000))
     barrier = threading.Barrier(attempts)
     errors: list[BaseException] = []
+    admitted: list[int] = []
 
-    def fail() -> None:
+    def attempt() -> None:
         try:
             barrier.wait()
-            throttle.failed(email, "192.0.2.1")
+            if throttle.admit(email, "192.0.2.1") is None:
+                admitted.append(1)
+                time.sleep(0.05)  # the password check
+                throttle.failed(email, "192.0.2.1")
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=fail) for _ in range(attempts)]
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
     for t in threads:
         t.start()
     for t in threads:
@@ -142,19 +149,58 @@ def _hammer(
     with factory() as s:
         row = s.get(LoginThrottle, account_key(email))
         assert row is not None
-        return {"failures": row.failures, "lockouts": row.lockouts}
+        return {"checked": len(admitted), "lockouts": row.lockouts}
 
 
 def count_concurrent_failures(
     factory: sessionmaker[Session], email: str = "race@example.com"
 ) -> None:
-    """12 simultaneous wrong passwords with a limit of 5: none is lost."""
-    assert _hammer(factory, 12, email) == {"failures": 2, "lockouts": 2}
+    """12 simultaneous wrong passwords with a limit of 5: exactly 5 are checked (checking
+    first and counting after let them all through), and the account is locked once."""
+    assert _hammer(factory, 12, email) == {"checked": 5, "lockouts": 1}
 
 
 @pytest.mark.parametrize("round_", range(20))
-def test_concurrent_failures_are_all_counted_sqlite(tmp_path: Path, round_: int) -> None:
+def test_simultaneous_attempts_check_no_more_passwords_than_the_limit_sqlite(
+    tmp_path: Path, round_: int
+) -> None:
     count_concurrent_failures(migrated_factory(f"sqlite:///{tmp_path / 'db.sqlite3'}"))
+
+
+def test_simultaneous_api_sign_ins_check_no_more_passwords_than_the_limit(
+    env: tuple[ApiEnv, Clock],
+) -> None:
+    """The same through the API: 12 wrong passwords at once, limit 3: 3 answers 401 (a
+    password was checked), the rest 429."""
+    api, _clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=100)
+    barrier = threading.Barrier(12)
+    statuses: list[int] = []
+
+    def attempt(i: int) -> None:
+        client = TestClient(api.app)
+        barrier.wait()
+        statuses.append(_login(client, f"wrong-{i}").status_code)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses).count(401) <= 3
+    assert len(statuses) == 12 and set(statuses) <= {401, 429}
+
+
+def test_a_successful_sign_in_gives_the_address_its_attempt_back(
+    env: tuple[ApiEnv, Clock],
+) -> None:
+    api, _clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=100, ip_max_failures=3)
+    for _ in range(5):  # right passwords never lock the address
+        assert _login(api.client, PASSWORD).status_code == 200
+    assert_problem(_login(api.client, "wrong"), 401)
+    assert_problem(_login(api.client, "wrong"), 401)
+    assert_problem(_login(api.client, "wrong"), 429)
 
 
 def test_the_throttle_is_shared_by_workers(tmp_path: Path) -> None:
