@@ -208,3 +208,18 @@ def test_workers_that_cannot_start_stop_the_server_instead_of_restarting() -> No
     with pytest.raises(serving.StartupFailed, match="before it served"):
         serving.Supervisor(spec, 2).run()
     assert time.monotonic() - started < 60
+
+
+def test_demo_serves_without_uvicorns_proxy_headers(
+    production: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``valbar demo`` believed X-Forwarded-For from 127.0.0.1 (uvicorn's default): 40
+    wrong passwords with a rotating header were never throttled by address."""
+    import api.demo
+
+    monkeypatch.setenv("VALBAR_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    monkeypatch.setattr(api.demo, "build_demo", lambda *a, **kw: {"products": 0, "offers": 0})
+    result = CliRunner().invoke(app, ["demo", "--port", "8124"])
+    assert result.exit_code == 0, result.output
+    assert production["port"] == 8124 and production["proxy_headers"] is False
