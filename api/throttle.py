@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.client_ip import address_bucket
 from catalog.models import LoginThrottle
 from catalog.settings import Settings
 from marketplace.dates import as_utc, utc_now
@@ -65,7 +66,8 @@ def account_key(email: str) -> str:
 
 
 def ip_key(address: str) -> str:
-    return f"ip:{address}"[:300]
+    """The address's key: an IPv6 address counts as its /64 (:func:`address_bucket`)."""
+    return f"ip:{address_bucket(address)}"[:300]
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.throttle import SignInThrottle, ThrottlePolicy, account_key
+from api.throttle import SignInThrottle, ThrottlePolicy, account_key, ip_key
 from catalog.models import LoginThrottle
 from indexer.jobs import factory_for
 from marketplace.dates import utc_now
@@ -216,3 +216,23 @@ def test_the_throttle_is_shared_by_workers(tmp_path: Path) -> None:
         assert factory_for(first.settings)
     finally:
         close_env(first)
+
+
+def test_ipv6_addresses_of_one_network_share_the_address_limit(
+    env: tuple[ApiEnv, Clock],
+) -> None:
+    """One machine has a whole /64: a new IPv6 address for every guess used to reset the
+    per-address count."""
+    api, _clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=100, ip_max_failures=3)
+    emails = ["own@example.com", "other@example.com", "merch@example.com"]
+    statuses = [
+        _login(
+            TestClient(api.app, client=(f"2001:db8:1:2::{i + 1:x}", 1000)), "wrong", e
+        ).status_code
+        for i, e in enumerate([*emails, "admin@example.com"])
+    ]
+    assert statuses == [401, 401, 429, 429]
+    elsewhere = TestClient(api.app, client=("2001:db8:1:3::1", 1000))
+    assert _login(elsewhere, PASSWORD, "clinic@example.com").status_code == 200
+    assert ip_key("::ffff:192.0.2.7") == ip_key("192.0.2.7") == "ip:192.0.2.7"
