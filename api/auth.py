@@ -38,10 +38,13 @@ from api.passwords import hash_password as hash_password  # re-exported
 from api.passwords import verify_password as verify_password  # re-exported
 from api.problems import Forbidden
 from api.sessions import create_session, revoke_session, revoke_user_sessions
+from api.throttle import account_key
 from catalog.models import ApiKey, User
 from catalog.settings import Settings
 
 SESSION_COOKIE = "valbar_session"
+DEVICE_COOKIE = "valbar_device"
+DEVICE_DAYS = 365
 CSRF_FIELD = "csrf_token"
 API_KEY_PREFIX = "vb"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -188,6 +191,52 @@ def login_response(response: Response, request: Request, db: Session, user: User
     )
     db.commit()
     set_session_cookie(response, settings, token, secrets.token_urlsafe(32))
+    set_device_cookie(response, request, user.email)
+
+
+def account_tag(email: str) -> str:
+    """The account a known-browser cookie is for (no e-mail address in the cookie)."""
+    return hashlib.sha256(account_key(email).encode()).hexdigest()[:32]
+
+
+def _device_serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="valbar-device")
+
+
+def known_device(request: Request, email: str) -> str | None:
+    """The id of this browser when it signed in to the account of ``email`` before (the
+    ``valbar_device`` cookie, signed, kept over sign-outs), else ``None``.
+
+    The sign-in throttle counts such a browser's attempts apart from the account's, so an
+    attacker who locks the account with wrong passwords does not lock its owner out (OWASP's
+    "device cookies")."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    settings: Settings = request.app.state.settings
+    try:
+        data = _device_serializer(settings).loads(raw, max_age=DEVICE_DAYS * 24 * 3600)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("a") != account_tag(email):
+        return None
+    device = data.get("d")
+    return device if isinstance(device, str) and device else None
+
+
+def set_device_cookie(response: Response, request: Request, email: str) -> None:
+    """Mark this browser as one that signed in to the account of ``email``."""
+    settings: Settings = request.app.state.settings
+    device = known_device(request, email) or secrets.token_urlsafe(16)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer(settings).dumps({"a": account_tag(email), "d": device}),
+        max_age=DEVICE_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+        path="/",
+    )
 
 
 def logout_response(response: Response, request: Request, db: Session) -> None:

@@ -65,6 +65,10 @@ def account_key(email: str) -> str:
     return f"acct:{email.strip().lower()}"[:300]
 
 
+def device_key(device: str) -> str:
+    return f"dev:{device}"[:300]
+
+
 def ip_key(address: str) -> str:
     """The address's key: an IPv6 address counts as its /64 (:func:`address_bucket`)."""
     return f"ip:{address_bucket(address)}"[:300]
@@ -90,9 +94,9 @@ class SignInThrottle:
         self._clock = clock
         self._on_lockout = on_lockout
 
-    def _keys(self, email: str, address: str) -> list[tuple[str, int]]:
+    def _keys(self, email: str, address: str, device: str | None = None) -> list[tuple[str, int]]:
         return [
-            (account_key(email), self.policy.max_failures),
+            (device_key(device) if device else account_key(email), self.policy.max_failures),
             (ip_key(address), self.policy.ip_max_failures),
         ]
 
@@ -110,7 +114,7 @@ class SignInThrottle:
         waits = [_seconds_until(u, now) for u in untils if u > now]
         return max(waits) if waits else None
 
-    def admit(self, email: str, address: str) -> int | None:
+    def admit(self, email: str, address: str, device: str | None = None) -> int | None:
         """Claim one attempt before the password is checked: ``None`` when it may go ahead,
         else the seconds to wait (nothing is claimed then).
 
@@ -119,9 +123,13 @@ class SignInThrottle:
         their passwords are being verified: at most ``max_failures`` passwords per account
         (and ``ip_max_failures`` per address) are checked per window, however many arrive
         at once; one more locks the key at once.
+
+        ``device``: the id of a browser that signed in to this account before
+        (:func:`api.auth.known_device`). It counts on its own key instead of the account's,
+        so strangers' wrong passwords that lock the account do not lock its owner out.
         """
         claimed: list[str] = []
-        for key, limit in self._keys(email, address):
+        for key, limit in self._keys(email, address, device):
             wait = self._claim(key, limit)
             if wait is not None:
                 for done in claimed:  # the attempt does not happen: give those back
@@ -130,20 +138,23 @@ class SignInThrottle:
             claimed.append(key)
         return None
 
-    def failed(self, email: str, address: str) -> int | None:
+    def failed(self, email: str, address: str, device: str | None = None) -> int | None:
         """Record that an admitted attempt had a wrong password; the seconds to wait when
         the account or the address is now locked."""
-        waits = [self._lock_if_over(key, limit) for key, limit in self._keys(email, address)]
+        keys = self._keys(email, address, device)
+        waits = [self._lock_if_over(key, limit) for key, limit in keys]
         locked = [w for w in waits if w is not None]
         return max(locked) if locked else None
 
-    def succeeded(self, email: str, address: str | None = None) -> None:
-        """The right password: the account's counter is reset and the address's claim of
-        this attempt given back (its other failures stay)."""
+    def succeeded(self, email: str, address: str | None = None, device: str | None = None) -> None:
+        """The right password: the counter the attempt was claimed on (the account's, or the
+        known browser's) is reset and the address's claim given back (its other failures
+        stay). A success from a known browser leaves the account's lock and backoff alone."""
+        key = device_key(device) if device else account_key(email)
         with self._factory() as db:
             db.execute(
                 update(LoginThrottle)
-                .where(LoginThrottle.key == account_key(email))
+                .where(LoginThrottle.key == key)
                 .values(failures=0, lockouts=0, locked_until=None, window_started_at=self._clock())
             )
             db.commit()

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.auth import (
     InvalidCredentials,
     authenticate,
+    known_device,
     login_response,
     logout_response,
     verify_csrf,
@@ -82,12 +83,13 @@ def login_submit(
     context: dict[str, object] = {"next": safe_next(next) or "", "email": email}
     throttle: SignInThrottle = request.app.state.login_throttle
     address = client_ip(request)
-    if (wait := throttle.admit(email, address)) is not None:
+    device = known_device(request, email)
+    if (wait := throttle.admit(email, address, device)) is not None:
         return locked_page(request, user, context, wait)
     try:
         found = authenticate(session, email, password)
     except InvalidCredentials:
-        if (wait := throttle.failed(email, address)) is not None:
+        if (wait := throttle.failed(email, address, device)) is not None:
             return locked_page(request, user, context, wait)
         return render(
             request,
@@ -99,7 +101,7 @@ def login_submit(
     target = safe_next(next) or HOME_BY_ROLE.get(found.role, "/")
     response = RedirectResponse(target, status_code=303)
     login_response(response, request, session, found)  # commits (a rehashed password too)
-    throttle.succeeded(email, address)  # after that commit: SQLite has one writer at a time
+    throttle.succeeded(email, address, device)  # after that commit: SQLite has one writer at a time
     return response
 
 

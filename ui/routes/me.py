@@ -14,6 +14,7 @@ from api.auth import (
     WeakPassword,
     change_password,
     clear_session,
+    known_device,
     session_token,
     verify_csrf,
 )
@@ -82,20 +83,21 @@ def change_my_password(
 
     if new_password != repeat_password:
         return refuse(t("me.password_mismatch"))
-    if (wait := throttle.admit(user.email, address)) is not None:
+    device = known_device(request, user.email)
+    if (wait := throttle.admit(user.email, address, device)) is not None:
         return refuse(locked_message(request, wait), 429, wait)
     try:
         change_password(
             session, user, current_password, new_password, keep_token=session_token(request)
         )
     except InvalidCredentials:
-        if (wait := throttle.failed(user.email, address)) is not None:
+        if (wait := throttle.failed(user.email, address, device)) is not None:
             return refuse(locked_message(request, wait), 429, wait)
         return refuse(t("me.password_wrong"), 401)
     except WeakPassword:
-        throttle.succeeded(user.email, address)  # the current password was right
+        throttle.succeeded(user.email, address, device)  # the current password was right
         return refuse(t("me.password_weak", n=MIN_PASSWORD_LENGTH))
-    throttle.succeeded(user.email, address)
+    throttle.succeeded(user.email, address, device)
     return see_other("/mina-uppgifter", "password_changed")
 
 

@@ -46,6 +46,7 @@ def env(module_env: ApiEnv) -> Iterator[tuple[ApiEnv, Clock]]:
     with factory_for(module_env.settings)() as s:
         s.execute(delete(LoginThrottle))
         s.commit()
+    module_env.client.cookies.clear()  # no session nor known-browser cookie of another test
     clock = Clock()
     throttle._clock = clock
     throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=5)
@@ -236,3 +237,60 @@ def test_ipv6_addresses_of_one_network_share_the_address_limit(
     elsewhere = TestClient(api.app, client=("2001:db8:1:3::1", 1000))
     assert _login(elsewhere, PASSWORD, "clinic@example.com").status_code == 200
     assert ip_key("::ffff:192.0.2.7") == ip_key("192.0.2.7") == "ip:192.0.2.7"
+
+
+def test_strangers_locking_the_account_do_not_lock_out_its_known_browser(
+    env: tuple[ApiEnv, Clock],
+) -> None:
+    """Five wrong passwords an hour (the longest lockout) used to keep an account, the
+    admin's too, locked for good: even its owner's right password got 429. A browser that
+    signed in to the account before counts its attempts on its own."""
+    api, clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=100)
+    owner = TestClient(api.app, client=("192.0.2.10", 1000))
+    assert _login(owner, PASSWORD).status_code == 200
+    assert owner.post("/api/v1/auth/logout").status_code == 204
+    assert owner.cookies.get("valbar_device")  # kept over the sign-out
+
+    attacker = TestClient(api.app, client=("198.51.100.7", 1000))
+    for _ in range(3):
+        _login(attacker, "wrong")
+    assert_problem(_login(attacker, PASSWORD), 429)  # the account is locked for strangers
+    assert _login(owner, PASSWORD).status_code == 200  # not for its own browser
+    clock.now += timedelta(seconds=61)
+    for _ in range(3):
+        _login(attacker, "wrong")
+    assert_problem(_login(attacker, PASSWORD), 429)  # the owner's success kept the backoff
+    assert int(_login(attacker, PASSWORD).headers["retry-after"]) > 60
+
+    # the browser's own wrong passwords lock the browser, on its own key
+    for _ in range(2):
+        assert_problem(_login(owner, "wrong"), 401)
+    assert_problem(_login(owner, "wrong"), 429)
+    assert_problem(_login(owner, PASSWORD), 429)
+
+    # the cookie is for one account: it does not help against another one
+    stolen = TestClient(api.app, client=("198.51.100.8", 1000))
+    stolen.cookies.set("valbar_device", owner.cookies["valbar_device"])
+    for _ in range(3):
+        _login(stolen, "wrong", "other@example.com")
+    assert_problem(_login(stolen, PASSWORD, "other@example.com"), 429)
+    forged = TestClient(api.app, client=("198.51.100.9", 1000))
+    forged.cookies.set("valbar_device", "x" + owner.cookies["valbar_device"])
+    assert_problem(_login(forged, PASSWORD), 429)
+
+
+def test_the_web_form_lets_a_known_browser_in_while_the_account_is_locked(
+    env: tuple[ApiEnv, Clock],
+) -> None:
+    api, _clock = env
+    owner = TestClient(api.app, follow_redirects=False, client=("192.0.2.11", 1000))
+    token = csrf_from(owner.get("/logga-in").text)
+    form = {"email": "Own@Example.com ", "password": PASSWORD, "csrf_token": token}
+    assert owner.post("/logga-in", data=form).status_code == 303
+    attacker = TestClient(api.app, client=("198.51.100.7", 1000))
+    for _ in range(3):
+        _login(attacker, "wrong")
+    assert_problem(_login(attacker, PASSWORD), 429)
+    token = csrf_from(owner.get("/logga-in").text)
+    assert owner.post("/logga-in", data={**form, "csrf_token": token}).status_code == 303
