@@ -33,7 +33,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.client_ip import client_ip
-from api.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verify_and_update
+from api.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    easily_guessed,
+    verify_and_update,
+)
 from api.passwords import hash_password as hash_password  # re-exported
 from api.passwords import verify_password as verify_password  # re-exported
 from api.problems import Forbidden
@@ -97,7 +102,7 @@ def authenticate(session: Session, email: str, password: str) -> User:
 
 
 class WeakPassword(ValueError):
-    """A new password that is too short or the same as the current one."""
+    """A new password that is too short, the same as the current one or easily guessed."""
 
 
 def change_password(
@@ -114,6 +119,11 @@ def change_password(
         )
     if new == current:
         raise WeakPassword("the new password must differ from the current one")
+    if easily_guessed(new, user.email):
+        raise WeakPassword(
+            "the new password is easily guessed (few different characters, digits only, a "
+            "common word with digits, or your e-mail address)"
+        )
     user.password_hash = hash_password(new)
     ended = revoke_user_sessions(db, user.id, keep_token=keep_token)
     db.commit()
