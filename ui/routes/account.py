@@ -50,6 +50,8 @@ def locked_message(request: Request, seconds: int) -> str:
     23:47)")."""
     t = translator(pick_lang(request))
     at = (utc_now() + timedelta(seconds=seconds)).astimezone(LOCAL_TZ).strftime("%H:%M")
+    if seconds <= 1:
+        return t("login.locked_one_second", at=at)
     if seconds <= 60:
         return t("login.locked_seconds", n=seconds, at=at)
     return t("login.locked_minutes", n=-(-seconds // 60), at=at)

@@ -294,3 +294,23 @@ def test_the_web_form_lets_a_known_browser_in_while_the_account_is_locked(
     assert_problem(_login(attacker, PASSWORD), 429)
     token = csrf_from(owner.get("/logga-in").text)
     assert owner.post("/logga-in", data={**form, "csrf_token": token}).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (1, "Försök igen om en sekund (kl. "),  # not "1 sekunder"
+        (2, "Försök igen om 2 sekunder (kl. "),
+        (60, "Försök igen om 60 sekunder (kl. "),
+        (61, "Försök igen om 2 minuter (kl. "),
+    ],
+)
+def test_the_swedish_wait_reads_right(env: tuple[ApiEnv, Clock], seconds: int, text: str) -> None:
+    from starlette.requests import Request
+
+    from ui.routes.account import locked_message
+
+    request = Request({"type": "http", "headers": [], "query_string": b"", "app": env[0].app})
+    assert locked_message(request, seconds).startswith(
+        "För många misslyckade inloggningar. " + text
+    )
