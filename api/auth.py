@@ -88,7 +88,13 @@ def authenticate(session: Session, email: str, password: str) -> User:
     A hash in an old scheme (scrypt) or with old parameters is replaced by a current
     Argon2id hash (flushed; the caller commits with the sign-in).
     """
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    wanted = email.strip().lower()
+    # a NUL matches no address, and PostgreSQL refuses it in a query (a 500): no lookup
+    user = (
+        None
+        if "\x00" in wanted
+        else session.scalar(select(User).where(func.lower(User.email) == wanted))
+    )
     if user is None:
         verify_password(password, _DUMMY_HASH)  # same cost whether or not the user exists
         raise InvalidCredentials("wrong e-mail or password")

@@ -62,7 +62,9 @@ class ThrottlePolicy:
 
 
 def account_key(email: str) -> str:
-    return f"acct:{email.strip().lower()}"[:300]
+    """The account's key: the e-mail as sign-in matches it (no NUL: PostgreSQL text holds
+    none, and ``a@b.se\\0`` is an attempt at ``a@b.se``'s account all the same)."""
+    return f"acct:{email.replace(chr(0), '').strip().lower()}"[:300]
 
 
 def device_key(device: str) -> str:

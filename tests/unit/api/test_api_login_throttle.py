@@ -314,3 +314,27 @@ def test_the_swedish_wait_reads_right(env: tuple[ApiEnv, Clock], seconds: int, t
     assert locked_message(request, seconds).startswith(
         "För många misslyckade inloggningar. " + text
     )
+
+
+def test_a_nul_in_the_e_mail_never_reaches_the_database(env: tuple[ApiEnv, Clock]) -> None:
+    """PostgreSQL refuses NUL in text: ``own@example.com\\0`` used to be looked up and
+    stored as a throttle key of its own (a 500 there). It is an attempt at the account."""
+    from sqlalchemy import event
+
+    api, _clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=2, ip_max_failures=100)
+    engine = api.app.state.session_factory.kw["bind"]
+    seen: list[object] = []
+
+    def record(_conn: Any, _cursor: Any, _statement: str, params: Any, *_rest: Any) -> None:
+        values = params.values() if isinstance(params, dict) else params
+        seen.extend(v for v in values or () if isinstance(v, str) and "\x00" in v)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert_problem(_login(api.client, "wrong", "own@example.com\x00"), 401)
+        assert_problem(_login(api.client, PASSWORD, "own@example.com\x00"), 429)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert seen == []
+    assert_problem(_login(api.client, PASSWORD), 429)  # the account's own key was locked
