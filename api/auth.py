@@ -210,9 +210,11 @@ def login_response(response: Response, request: Request, db: Session, user: User
     set_device_cookie(response, request, user.email)
 
 
-def account_tag(email: str) -> str:
-    """The account a known-browser cookie is for (no e-mail address in the cookie)."""
-    return hashlib.sha256(account_key(email).encode()).hexdigest()[:32]
+def account_tag(settings: Settings, email: str) -> str:
+    """The account a known-browser cookie is for: keyed, so the readable (signed, not
+    encrypted) cookie tells nobody which e-mail address it is for."""
+    mac = hmac.new(settings.secret_key.encode(), account_key(email).encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
 
 
 def _device_serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -234,7 +236,7 @@ def known_device(request: Request, email: str) -> str | None:
         data = _device_serializer(settings).loads(raw, max_age=DEVICE_DAYS * 24 * 3600)
     except BadSignature:
         return None
-    if not isinstance(data, dict) or data.get("a") != account_tag(email):
+    if not isinstance(data, dict) or data.get("a") != account_tag(settings, email):
         return None
     device = data.get("d")
     return device if isinstance(device, str) and device else None
@@ -246,7 +248,7 @@ def set_device_cookie(response: Response, request: Request, email: str) -> None:
     device = known_device(request, email) or secrets.token_urlsafe(16)
     response.set_cookie(
         DEVICE_COOKIE,
-        _device_serializer(settings).dumps({"a": account_tag(email), "d": device}),
+        _device_serializer(settings).dumps({"a": account_tag(settings, email), "d": device}),
         max_age=DEVICE_DAYS * 24 * 3600,
         httponly=True,
         samesite="lax",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -250,7 +252,11 @@ def test_strangers_locking_the_account_do_not_lock_out_its_known_browser(
     owner = TestClient(api.app, client=("192.0.2.10", 1000))
     assert _login(owner, PASSWORD).status_code == 200
     assert owner.post("/api/v1/auth/logout").status_code == 204
-    assert owner.cookies.get("valbar_device")  # kept over the sign-out
+    device = owner.cookies.get("valbar_device")  # kept over the sign-out
+    assert device
+    _valid, readable = URLSafeTimedSerializer("any", salt="valbar-device").loads_unsafe(device)
+    assert set(readable) == {"a", "d"}  # an account tag and a browser id, no address
+    assert readable["a"] != hashlib.sha256(b"acct:own@example.com").hexdigest()[:32]
 
     attacker = TestClient(api.app, client=("198.51.100.7", 1000))
     for _ in range(3):
