@@ -223,3 +223,19 @@ def test_demo_serves_without_uvicorns_proxy_headers(
     result = CliRunner().invoke(app, ["demo", "--port", "8124"])
     assert result.exit_code == 0, result.output
     assert production["port"] == 8124 and production["proxy_headers"] is False
+
+
+def test_serve_says_plainly_when_the_secret_key_file_is_unusable(
+    production: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A secret_key file readable by others (or unreadable) ended in a traceback."""
+    monkeypatch.delenv("VALBAR_SECRET_KEY")
+    monkeypatch.setenv("VALBAR_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    key = tmp_path / "secret_key"
+    key.write_text("k" * 64)
+    key.chmod(0o644)
+    result = CliRunner().invoke(app, ["serve", "--port", "8125"])
+    assert result.exit_code == 3
+    assert "the cookie secret key is unusable" in result.output and "chmod 600" in result.output
+    assert "target" not in production  # no server started
