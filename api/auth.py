@@ -257,6 +257,16 @@ def set_device_cookie(response: Response, request: Request, email: str) -> None:
     )
 
 
+def clear_device(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        DEVICE_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+    )
+
+
 def logout_response(response: Response, request: Request, db: Session) -> None:
     """End the request's session server-side (committed) and clear the cookie."""
     token = session_token(request)

@@ -13,6 +13,7 @@ from api.auth import (
     InvalidCredentials,
     WeakPassword,
     change_password,
+    clear_device,
     clear_session,
     known_device,
     session_token,
@@ -143,6 +144,7 @@ def delete_my_account(
     request.app.state.api_keys.forget_user(user_id)  # its API keys stop working at once
     response = see_other("/", "account_deleted")
     clear_session(response, settings)
+    clear_device(response, settings)  # the known-browser mark names no account any more
     return response
 
 
