@@ -33,15 +33,23 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.client_ip import client_ip
-from api.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verify_and_update
+from api.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    easily_guessed,
+    verify_and_update,
+)
 from api.passwords import hash_password as hash_password  # re-exported
 from api.passwords import verify_password as verify_password  # re-exported
 from api.problems import Forbidden
 from api.sessions import create_session, revoke_session, revoke_user_sessions
+from api.throttle import account_key
 from catalog.models import ApiKey, User
 from catalog.settings import Settings
 
 SESSION_COOKIE = "valbar_session"
+DEVICE_COOKIE = "valbar_device"
+DEVICE_DAYS = 365
 CSRF_FIELD = "csrf_token"
 API_KEY_PREFIX = "vb"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -80,7 +88,13 @@ def authenticate(session: Session, email: str, password: str) -> User:
     A hash in an old scheme (scrypt) or with old parameters is replaced by a current
     Argon2id hash (flushed; the caller commits with the sign-in).
     """
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    wanted = email.strip().lower()
+    # a NUL matches no address, and PostgreSQL refuses it in a query (a 500): no lookup
+    user = (
+        None
+        if "\x00" in wanted
+        else session.scalar(select(User).where(func.lower(User.email) == wanted))
+    )
     if user is None:
         verify_password(password, _DUMMY_HASH)  # same cost whether or not the user exists
         raise InvalidCredentials("wrong e-mail or password")
@@ -94,7 +108,7 @@ def authenticate(session: Session, email: str, password: str) -> User:
 
 
 class WeakPassword(ValueError):
-    """A new password that is too short or the same as the current one."""
+    """A new password that is too short, the same as the current one or easily guessed."""
 
 
 def change_password(
@@ -111,6 +125,11 @@ def change_password(
         )
     if new == current:
         raise WeakPassword("the new password must differ from the current one")
+    if easily_guessed(new, user.email):
+        raise WeakPassword(
+            "the new password is easily guessed (few different characters, digits only, a "
+            "common word with digits, or your e-mail address)"
+        )
     user.password_hash = hash_password(new)
     ended = revoke_user_sessions(db, user.id, keep_token=keep_token)
     db.commit()
@@ -188,6 +207,64 @@ def login_response(response: Response, request: Request, db: Session, user: User
     )
     db.commit()
     set_session_cookie(response, settings, token, secrets.token_urlsafe(32))
+    set_device_cookie(response, request, user.email)
+
+
+def account_tag(settings: Settings, email: str) -> str:
+    """The account a known-browser cookie is for: keyed, so the readable (signed, not
+    encrypted) cookie tells nobody which e-mail address it is for."""
+    mac = hmac.new(settings.secret_key.encode(), account_key(email).encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
+def _device_serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="valbar-device")
+
+
+def known_device(request: Request, email: str) -> str | None:
+    """The id of this browser when it signed in to the account of ``email`` before (the
+    ``valbar_device`` cookie, signed, kept over sign-outs), else ``None``.
+
+    The sign-in throttle counts such a browser's attempts apart from the account's, so an
+    attacker who locks the account with wrong passwords does not lock its owner out (OWASP's
+    "device cookies")."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    settings: Settings = request.app.state.settings
+    try:
+        data = _device_serializer(settings).loads(raw, max_age=DEVICE_DAYS * 24 * 3600)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("a") != account_tag(settings, email):
+        return None
+    device = data.get("d")
+    return device if isinstance(device, str) and device else None
+
+
+def set_device_cookie(response: Response, request: Request, email: str) -> None:
+    """Mark this browser as one that signed in to the account of ``email``."""
+    settings: Settings = request.app.state.settings
+    device = known_device(request, email) or secrets.token_urlsafe(16)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer(settings).dumps({"a": account_tag(settings, email), "d": device}),
+        max_age=DEVICE_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+        path="/",
+    )
+
+
+def clear_device(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        DEVICE_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+    )
 
 
 def logout_response(response: Response, request: Request, db: Session) -> None:

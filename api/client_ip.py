@@ -69,3 +69,18 @@ class TrustedProxyMiddleware:
 def client_ip(request: Request) -> str:
     """The client's address (already resolved by :class:`TrustedProxyMiddleware`)."""
     return request.client.host if request.client else "unknown"
+
+
+def address_bucket(address: str) -> str:
+    """What limits per address count by: the address, or for IPv6 its /64 network (one
+    subscriber's usual allocation; counting single IPv6 addresses let one machine take a
+    fresh address for every few requests)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)

@@ -31,7 +31,7 @@ from api.auth import (
     session_token,
     touch_api_key,
 )
-from api.client_ip import client_ip
+from api.client_ip import address_bucket, client_ip
 from api.problems import Forbidden, RateLimited, Unauthorized
 from api.ratelimit import RateLimiter
 from api.sessions import session_user
@@ -360,7 +360,8 @@ async def rate_limit(request: Request, response: Response, caller: CallerDep) ->
     elif caller.user_id is not None:
         key, limit = f"user:{caller.user_id}", SESSION_RATE_PER_MINUTE
     else:
-        key, limit = f"ip:{client_ip(request)}", request.app.state.anonymous_rate_per_minute
+        key = f"ip:{address_bucket(client_ip(request))}"  # IPv6: per /64
+        limit = request.app.state.anonymous_rate_per_minute
     if limiter.blocking:  # a network round trip (Redis): not on the event loop
         decision = await run_in_threadpool(limiter.hit, key, limit)
     else:

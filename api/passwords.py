@@ -16,6 +16,50 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 _ARGON2 = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19456, parallelism=1),))
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
+MIN_DISTINCT_CHARACTERS = 5
+# words that, with digits and separators around them, make the passwords guessed first
+_GUESSED_FIRST = frozenset(
+    {
+        "",  # digits and separators only: 1234567890, 2024-01-01
+        "password",
+        "passw0rd",
+        "lösenord",
+        "losenord",
+        "qwerty",
+        "qwertyuiop",
+        "asdfghjkl",
+        "abcdefghij",
+        "abcdefghijk",
+        "valbar",
+        "tandvård",
+        "tandvard",
+        "tandläkare",
+        "tandlakare",
+        "klinik",
+        "sommar",
+        "vinter",
+        "iloveyou",
+        "welcome",
+        "välkommen",
+        "valkommen",
+        "admin",
+        "administrator",
+    }
+)
+
+
+def easily_guessed(password: str, email: str = "") -> bool:
+    """A password of allowed length that is still among the first an attacker tries: few
+    distinct characters (``aaaaaaaaaa``, ``abababab12``), digits only, a common word with
+    digits around it (``password123``, ``Sommar2024!``) or the user's e-mail address."""
+    lowered = password.strip().lower()
+    if len(set(lowered)) < MIN_DISTINCT_CHARACTERS:
+        return True
+    core = "".join(c for c in lowered if c.isalpha())
+    if core in _GUESSED_FIRST:
+        return True
+    local = email.strip().lower().split("@", 1)[0]
+    return len(local) >= 3 and (local in lowered or lowered in email.strip().lower())
 
 
 def hash_password(password: str) -> str:

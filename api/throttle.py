@@ -7,9 +7,13 @@ the right password is refused (the caller answers 429 with ``Retry-After``). A s
 sign-in resets the account's counter (not the address's: one known account must not let an
 address guess others' passwords).
 
-Each failure is one short transaction that starts with the write (an upsert, then an
-increment), so concurrent failures serialise on the row (PostgreSQL) or the database write
-lock (SQLite) and none is lost.
+The attempt is claimed before the password is checked (:meth:`SignInThrottle.admit`,
+counted as a failure until :meth:`SignInThrottle.succeeded` gives it back): checking first
+and counting after let simultaneous requests all pass the check while their passwords were
+verified (25 at once tried 18 passwords against a limit of 5). Each claim is one short
+transaction that starts with the write (an upsert, then a conditional increment), so
+concurrent claims serialise on the row (PostgreSQL) or the database write lock (SQLite)
+and none is lost.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.client_ip import address_bucket
 from catalog.models import LoginThrottle
 from catalog.settings import Settings
 from marketplace.dates import as_utc, utc_now
@@ -57,11 +62,18 @@ class ThrottlePolicy:
 
 
 def account_key(email: str) -> str:
-    return f"acct:{email.strip().lower()}"[:300]
+    """The account's key: the e-mail as sign-in matches it (no NUL: PostgreSQL text holds
+    none, and ``a@b.se\\0`` is an attempt at ``a@b.se``'s account all the same)."""
+    return f"acct:{email.replace(chr(0), '').strip().lower()}"[:300]
+
+
+def device_key(device: str) -> str:
+    return f"dev:{device}"[:300]
 
 
 def ip_key(address: str) -> str:
-    return f"ip:{address}"[:300]
+    """The address's key: an IPv6 address counts as its /64 (:func:`address_bucket`)."""
+    return f"ip:{address_bucket(address)}"[:300]
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:
@@ -84,9 +96,9 @@ class SignInThrottle:
         self._clock = clock
         self._on_lockout = on_lockout
 
-    def _keys(self, email: str, address: str) -> list[tuple[str, int]]:
+    def _keys(self, email: str, address: str, device: str | None = None) -> list[tuple[str, int]]:
         return [
-            (account_key(email), self.policy.max_failures),
+            (device_key(device) if device else account_key(email), self.policy.max_failures),
             (ip_key(address), self.policy.ip_max_failures),
         ]
 
@@ -104,22 +116,54 @@ class SignInThrottle:
         waits = [_seconds_until(u, now) for u in untils if u > now]
         return max(waits) if waits else None
 
-    def failed(self, email: str, address: str) -> int | None:
-        """Record a wrong password; the seconds to wait when this locked a key."""
-        waits = [self._fail(key, limit) for key, limit in self._keys(email, address)]
+    def admit(self, email: str, address: str, device: str | None = None) -> int | None:
+        """Claim one attempt before the password is checked: ``None`` when it may go ahead,
+        else the seconds to wait (nothing is claimed then).
+
+        The attempt counts as a failure from here on; :meth:`succeeded` takes it back. The
+        claim is atomic per key, so simultaneous requests cannot all pass the check while
+        their passwords are being verified: at most ``max_failures`` passwords per account
+        (and ``ip_max_failures`` per address) are checked per window, however many arrive
+        at once; one more locks the key at once.
+
+        ``device``: the id of a browser that signed in to this account before
+        (:func:`api.auth.known_device`). It counts on its own key instead of the account's,
+        so strangers' wrong passwords that lock the account do not lock its owner out.
+        """
+        claimed: list[str] = []
+        for key, limit in self._keys(email, address, device):
+            wait = self._claim(key, limit)
+            if wait is not None:
+                for done in claimed:  # the attempt does not happen: give those back
+                    self._release(done)
+                return wait
+            claimed.append(key)
+        return None
+
+    def failed(self, email: str, address: str, device: str | None = None) -> int | None:
+        """Record that an admitted attempt had a wrong password; the seconds to wait when
+        the account or the address is now locked."""
+        keys = self._keys(email, address, device)
+        waits = [self._lock_if_over(key, limit) for key, limit in keys]
         locked = [w for w in waits if w is not None]
         return max(locked) if locked else None
 
-    def succeeded(self, email: str) -> None:
+    def succeeded(self, email: str, address: str | None = None, device: str | None = None) -> None:
+        """The right password: the counter the attempt was claimed on (the account's, or the
+        known browser's) is reset and the address's claim given back (its other failures
+        stay). A success from a known browser leaves the account's lock and backoff alone."""
+        key = device_key(device) if device else account_key(email)
         with self._factory() as db:
             db.execute(
                 update(LoginThrottle)
-                .where(LoginThrottle.key == account_key(email))
+                .where(LoginThrottle.key == key)
                 .values(failures=0, lockouts=0, locked_until=None, window_started_at=self._clock())
             )
             db.commit()
+        if address is not None:
+            self._release(ip_key(address))
 
-    def _fail(self, key: str, limit: int) -> int | None:
+    def _claim(self, key: str, limit: int) -> int | None:
         now = self._clock()
         with self._factory() as db:
             insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -128,43 +172,92 @@ class SignInThrottle:
                 .values(key=key, failures=0, window_started_at=now, lockouts=0)
                 .on_conflict_do_nothing(index_elements=["key"])
             )
+            # the write first: concurrent claims serialise on the row (PostgreSQL) or on
+            # the database write lock (SQLite); a locked key is not counted
             row = db.execute(
                 update(LoginThrottle)
-                .where(LoginThrottle.key == key)
+                .where(
+                    LoginThrottle.key == key,
+                    or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+                )
                 .values(failures=LoginThrottle.failures + 1)
                 .returning(
-                    LoginThrottle.failures,
-                    LoginThrottle.window_started_at,
-                    LoginThrottle.locked_until,
-                    LoginThrottle.lockouts,
+                    LoginThrottle.failures, LoginThrottle.window_started_at, LoginThrottle.lockouts
                 )
-            ).one()
-            failures, started = row.failures, as_utc(row.window_started_at)
-            lockouts = row.lockouts
+            ).first()
+            if row is None:
+                until = db.scalar(
+                    select(LoginThrottle.locked_until).where(LoginThrottle.key == key)
+                )
+                db.commit()
+                return _seconds_until(as_utc(until), now) if until is not None else 1
+            failures, started, lockouts = row.failures, as_utc(row.window_started_at), row.lockouts
             changes: dict[str, object] = {}
-            unlocked = row.locked_until is None or as_utc(row.locked_until) <= now
-            if unlocked and now - started > self.policy.window:
-                # a new window: this failure is its first
+            if now - started > self.policy.window:
+                # a new window: this attempt is its first
                 failures = 1
                 changes.update(failures=1, window_started_at=now)
                 if now - started > QUIET_RESET:
                     lockouts = 0
                     changes["lockouts"] = 0
             wait: int | None = None
-            if failures >= limit:
-                until = now + self.policy.lock_for(lockouts)
-                changes.update(
-                    failures=0, lockouts=lockouts + 1, locked_until=until, window_started_at=now
-                )
-                wait = _seconds_until(until, now)
+            if failures > limit:
+                # more attempts at once than the limit allows: lock now, refuse this one
+                wait = self._locking_changes(changes, lockouts, now)
             if changes:
                 db.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(**changes))
             db.commit()
         if wait is not None:
-            log.warning("sign-in locked for %s s after %s failures: %s", wait, limit, key)
-            if self._on_lockout is not None:
-                self._on_lockout(key.split(":", 1)[0])
+            self._locked(key, limit, wait)
         return wait
+
+    def _lock_if_over(self, key: str, limit: int) -> int | None:
+        now = self._clock()
+        with self._factory() as db:
+            # the write first (see _claim): only one request sets a lock for a window
+            row = db.execute(
+                update(LoginThrottle)
+                .where(
+                    LoginThrottle.key == key,
+                    or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+                    LoginThrottle.failures >= limit,
+                )
+                .values(failures=0, window_started_at=now)
+                .returning(LoginThrottle.lockouts)
+            ).first()
+            if row is None:  # under the limit, or another request locked it already
+                until = db.scalar(
+                    select(LoginThrottle.locked_until).where(LoginThrottle.key == key)
+                )
+                db.commit()
+                if until is not None and as_utc(until) > now:
+                    return _seconds_until(as_utc(until), now)
+                return None
+            changes: dict[str, object] = {}
+            wait = self._locking_changes(changes, row.lockouts, now)
+            db.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(**changes))
+            db.commit()
+        self._locked(key, limit, wait)
+        return wait
+
+    def _locking_changes(self, changes: dict[str, object], lockouts: int, now: datetime) -> int:
+        until = now + self.policy.lock_for(lockouts)
+        changes.update(failures=0, lockouts=lockouts + 1, locked_until=until, window_started_at=now)
+        return _seconds_until(until, now)
+
+    def _release(self, key: str) -> None:
+        with self._factory() as db:
+            db.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.key == key, LoginThrottle.failures > 0)
+                .values(failures=LoginThrottle.failures - 1)
+            )
+            db.commit()
+
+    def _locked(self, key: str, limit: int, wait: int) -> None:
+        log.warning("sign-in locked for %s s after %s failures: %s", wait, limit, key)
+        if self._on_lockout is not None:
+            self._on_lockout(key.split(":", 1)[0])
 
 
 def purge_throttle(db: Session, now: datetime | None = None) -> int:

@@ -78,7 +78,7 @@ def main() -> None:
             ),
             "hash argon2id": _measure(lambda: hash_password("x" * 12), rounds // 4),
             "session lookup (per request)": _measure(lookup, rounds),
-            "throttle: one failure": _measure(lambda: throttle.failed("a@b.se", "1.2.3.4"), rounds),
+            "throttle: one failure": _measure(lambda: _fail_once(throttle), rounds),
             "rate limit: memory (baseline)": _measure(lambda: memory.hit("k", 10**9), rounds),
             "rate limit: shared file": _measure(lambda: shared.hit("k", 10**9), rounds),
         }
@@ -86,6 +86,12 @@ def main() -> None:
         print(f"{name:34s} p50 {p50:8.3f} ms   p90 {p90:8.3f} ms")
     base = rows["verify scrypt (old, baseline)"][0]
     print(f"argon2id verify / scrypt verify: {rows['verify argon2id'][0] / base:.2f}")
+
+
+def _fail_once(throttle: SignInThrottle) -> None:
+    """One wrong password as the routes record it: claim the attempt, then the failure."""
+    throttle.admit("a@b.se", "1.2.3.4")
+    throttle.failed("a@b.se", "1.2.3.4")
 
 
 if __name__ == "__main__":

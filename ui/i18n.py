@@ -236,6 +236,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.password": ("Lösenord", "Password"),
     "login.submit": ("Logga in", "Log in"),
     "login.failed": ("Fel e-post eller lösenord.", "Wrong email or password."),
+    "login.locked_one_second": (
+        "För många misslyckade inloggningar. Försök igen om en sekund (kl. {at}).",
+        "Too many failed sign-ins. Try again in a second (at {at}).",
+    ),
     "login.locked_seconds": (
         "För många misslyckade inloggningar. Försök igen om {n} sekunder (kl. {at}).",
         "Too many failed sign-ins. Try again in {n} seconds (at {at}).",

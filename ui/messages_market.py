@@ -292,8 +292,12 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "The two new passwords differ.",
     ),
     "me.password_weak": (
-        "Det nya lösenordet måste ha minst {n} tecken och skilja sig från det nuvarande.",
-        "The new password must have at least {n} characters and differ from the current one.",
+        "Det nya lösenordet måste ha minst {n} tecken, skilja sig från det nuvarande och "
+        "inte vara lätt att gissa (bara siffror, samma få tecken om och om igen, ett vanligt "
+        "ord med siffror eller din e-postadress).",
+        "The new password must have at least {n} characters, differ from the current one "
+        "and not be easily guessed (digits only, the same few characters over and over, a "
+        "common word with digits or your e-mail address).",
     ),
     # portal: orders, returns, reviews
     "portal.nav_feeds": ("Sortiment", "Assortment"),

@@ -33,4 +33,14 @@ def demo(
     if serve:
         import uvicorn
 
-        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+        # X-Forwarded-For is read by the app, only from settings.trusted_proxies
+        # (api/client_ip.py): uvicorn's own handling trusts 127.0.0.1, so any local client
+        # could name any address and slip past the sign-in throttle and the rate limits
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=False,
+        )

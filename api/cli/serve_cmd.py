@@ -40,8 +40,14 @@ def serve(
     import uvicorn
 
     from api.serving import StartupFailed, Supervisor, WorkerSpec, spreads_connections
+    from catalog.secret_key import SecretKeyError, resolve_secret_key
     from catalog.settings import get_settings
 
+    try:  # made (or checked) once here, before any worker starts
+        resolve_secret_key(get_settings())
+    except (SecretKeyError, OSError) as exc:
+        typer.echo(f"error: the cookie secret key is unusable: {exc}", err=True)
+        raise typer.Exit(3) from exc
     production = get_settings().environment == "production"
     if access_log is None:
         access_log = not production

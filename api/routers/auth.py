@@ -12,6 +12,7 @@ from api.auth import (
     authenticate,
     change_password,
     create_api_key,
+    known_device,
     login_response,
     logout_response,
     session_token,
@@ -63,17 +64,20 @@ def login(body: LoginRequest, request: Request, session: SessionDep) -> JSONResp
     check_same_origin(request)
     throttle: SignInThrottle = request.app.state.login_throttle
     address = client_ip(request)
-    if (wait := throttle.retry_after(body.email, address)) is not None:
+    device = known_device(request, body.email)
+    if (wait := throttle.admit(body.email, address, device)) is not None:
         raise _locked(wait)
     try:
         user = authenticate(session, body.email, body.password)
     except InvalidCredentials as exc:
-        if (wait := throttle.failed(body.email, address)) is not None:
+        if (wait := throttle.failed(body.email, address, device)) is not None:
             raise _locked(wait) from exc
         raise Unauthorized(str(exc)) from exc
     response = JSONResponse(user_public(session, user).model_dump(mode="json"))
     login_response(response, request, session, user)  # commits (a rehashed password too)
-    throttle.succeeded(body.email)  # after that commit: SQLite has one writer at a time
+    throttle.succeeded(
+        body.email, address, device
+    )  # after that commit: SQLite has one writer at a time
     return response
 
 
@@ -121,7 +125,8 @@ def new_password(
     session of the user ends; this one and the user's API keys stay."""
     throttle: SignInThrottle = request.app.state.login_throttle
     address = client_ip(request)
-    if (wait := throttle.retry_after(user.email, address)) is not None:
+    device = known_device(request, user.email)
+    if (wait := throttle.admit(user.email, address, device)) is not None:
         raise _locked(wait)
     try:
         change_password(
@@ -132,9 +137,11 @@ def new_password(
             keep_token=session_token(request),
         )
     except InvalidCredentials as exc:
-        if (wait := throttle.failed(user.email, address)) is not None:
+        if (wait := throttle.failed(user.email, address, device)) is not None:
             raise _locked(wait) from exc
         raise Unauthorized(str(exc)) from exc
     except WeakPassword as exc:
+        throttle.succeeded(user.email, address, device)  # the current password was right
         raise InvalidInput(str(exc)) from exc
+    throttle.succeeded(user.email, address, device)
     return Response(status_code=204)

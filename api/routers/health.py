@@ -21,6 +21,7 @@ from catalog.settings import Settings
 from search.errors import SearchError
 
 router = APIRouter(tags=["health"])
+FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 
 
 @lru_cache(maxsize=8)
@@ -30,7 +31,8 @@ def _networks(values: tuple[str, ...]) -> tuple[Network, ...]:
 
 def ops_allowed(request: Request) -> bool:
     """May this caller see operational details (metrics, readiness checks)? Callers from
-    ``ops_allowed_ips`` (default loopback) or with ``Authorization: Bearer <ops_token>``."""
+    ``ops_allowed_ips`` (default loopback) or with ``Authorization: Bearer <ops_token>``.
+    A forwarded request is never allowed by its address unless ``trusted_proxies`` is set."""
     settings: Settings = request.app.state.settings
     if settings.ops_token:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -38,6 +40,11 @@ def ops_allowed(request: Request) -> bool:
             token.strip().encode(), settings.ops_token.encode()
         ):
             return True
+    if not settings.trusted_proxies and any(h in request.headers for h in FORWARDING_HEADERS):
+        # a reverse proxy forwarded this request but is not configured as trusted: the peer
+        # address is the proxy's (127.0.0.1 when on the same host), not the client's, so it
+        # proves nothing; /metrics used to be open to the internet behind such a proxy
+        return False
     return in_networks(client_ip(request), _networks(tuple(settings.ops_allowed_ips)))
 
 

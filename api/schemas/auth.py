@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from api.schemas.common import UtcDatetime
 
@@ -10,6 +10,13 @@ from api.schemas.common import UtcDatetime
 class LoginRequest(BaseModel):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=1000)
+
+    @field_validator("email")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:  # no address holds one (the same 422 on every database)
+            raise ValueError("the e-mail address holds a NUL character")
+        return value
 
 
 class PasswordChange(BaseModel):

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.auth import (
     InvalidCredentials,
     authenticate,
+    known_device,
     login_response,
     logout_response,
     verify_csrf,
@@ -49,6 +50,8 @@ def locked_message(request: Request, seconds: int) -> str:
     23:47)")."""
     t = translator(pick_lang(request))
     at = (utc_now() + timedelta(seconds=seconds)).astimezone(LOCAL_TZ).strftime("%H:%M")
+    if seconds <= 1:
+        return t("login.locked_one_second", at=at)
     if seconds <= 60:
         return t("login.locked_seconds", n=seconds, at=at)
     return t("login.locked_minutes", n=-(-seconds // 60), at=at)
@@ -82,12 +85,13 @@ def login_submit(
     context: dict[str, object] = {"next": safe_next(next) or "", "email": email}
     throttle: SignInThrottle = request.app.state.login_throttle
     address = client_ip(request)
-    if (wait := throttle.retry_after(email, address)) is not None:
+    device = known_device(request, email)
+    if (wait := throttle.admit(email, address, device)) is not None:
         return locked_page(request, user, context, wait)
     try:
         found = authenticate(session, email, password)
     except InvalidCredentials:
-        if (wait := throttle.failed(email, address)) is not None:
+        if (wait := throttle.failed(email, address, device)) is not None:
             return locked_page(request, user, context, wait)
         return render(
             request,
@@ -99,7 +103,7 @@ def login_submit(
     target = safe_next(next) or HOME_BY_ROLE.get(found.role, "/")
     response = RedirectResponse(target, status_code=303)
     login_response(response, request, session, found)  # commits (a rehashed password too)
-    throttle.succeeded(email)  # after that commit: SQLite has one writer at a time
+    throttle.succeeded(email, address, device)  # after that commit: SQLite has one writer at a time
     return response
 
 

@@ -13,7 +13,9 @@ from api.auth import (
     InvalidCredentials,
     WeakPassword,
     change_password,
+    clear_device,
     clear_session,
+    known_device,
     session_token,
     verify_csrf,
 )
@@ -80,20 +82,23 @@ def change_my_password(
             response.headers["Retry-After"] = str(wait)
         return response
 
-    if (wait := throttle.retry_after(user.email, address)) is not None:
-        return refuse(locked_message(request, wait), 429, wait)
     if new_password != repeat_password:
         return refuse(t("me.password_mismatch"))
+    device = known_device(request, user.email)
+    if (wait := throttle.admit(user.email, address, device)) is not None:
+        return refuse(locked_message(request, wait), 429, wait)
     try:
         change_password(
             session, user, current_password, new_password, keep_token=session_token(request)
         )
     except InvalidCredentials:
-        if (wait := throttle.failed(user.email, address)) is not None:
+        if (wait := throttle.failed(user.email, address, device)) is not None:
             return refuse(locked_message(request, wait), 429, wait)
         return refuse(t("me.password_wrong"), 401)
     except WeakPassword:
+        throttle.succeeded(user.email, address, device)  # the current password was right
         return refuse(t("me.password_weak", n=MIN_PASSWORD_LENGTH))
+    throttle.succeeded(user.email, address, device)
     return see_other("/mina-uppgifter", "password_changed")
 
 
@@ -139,6 +144,7 @@ def delete_my_account(
     request.app.state.api_keys.forget_user(user_id)  # its API keys stop working at once
     response = see_other("/", "account_deleted")
     clear_session(response, settings)
+    clear_device(response, settings)  # the known-browser mark names no account any more
     return response
 
 

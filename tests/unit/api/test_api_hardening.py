@@ -100,6 +100,26 @@ def test_metrics_and_readiness_details_only_for_operators(env: ApiEnv) -> None:
     assert outsider.get("/metrics", headers=spoof).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"X-Forwarded-For": "203.0.113.9"},
+        {"Forwarded": "for=203.0.113.9;proto=https"},
+        {"X-Real-IP": "203.0.113.9"},
+    ],
+)
+def test_a_proxy_on_the_same_host_does_not_open_metrics_to_the_internet(
+    env: ApiEnv, header: dict[str, str]
+) -> None:
+    """nginx on 127.0.0.1 without trusted_proxies: every visitor's peer address is loopback,
+    which used to show them /metrics and the /readyz details."""
+    proxied = env.client  # the peer is 127.0.0.1
+    assert_problem(proxied.get("/metrics", headers=header), 404)
+    assert proxied.get("/readyz", headers=header).json() == {"status": "ok"}
+    with_token = {**header, "Authorization": "Bearer ops-secret"}
+    assert proxied.get("/metrics", headers=with_token).status_code == 200
+
+
 def test_readyz_outsiders_see_no_failure_details(tmp_path: Path) -> None:
     built = build_env(tmp_path, broker_url="redis://127.0.0.1:1/0")
     try:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,10 +13,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.throttle import SignInThrottle, ThrottlePolicy, account_key
+from api.throttle import SignInThrottle, ThrottlePolicy, account_key, ip_key
 from catalog.models import LoginThrottle
 from indexer.jobs import factory_for
 from marketplace.dates import utc_now
@@ -45,6 +48,7 @@ def env(module_env: ApiEnv) -> Iterator[tuple[ApiEnv, Clock]]:
     with factory_for(module_env.settings)() as s:
         s.execute(delete(LoginThrottle))
         s.commit()
+    module_env.client.cookies.clear()  # no session nor known-browser cookie of another test
     clock = Clock()
     throttle._clock = clock
     throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=5)
@@ -122,18 +126,24 @@ def test_the_web_form_says_in_swedish_when_to_try_again(env: tuple[ApiEnv, Clock
 def _hammer(
     factory: sessionmaker[Session], attempts: int, email: str = "race@example.com"
 ) -> dict[str, int]:
+    """``attempts`` simultaneous sign-ins with wrong passwords, as the routes make them:
+    admit, check the password (slow), record the failure."""
     throttle = SignInThrottle(factory, ThrottlePolicy(max_failures=5, ip_max_failures=1000))
     barrier = threading.Barrier(attempts)
     errors: list[BaseException] = []
+    admitted: list[int] = []
 
-    def fail() -> None:
+    def attempt() -> None:
         try:
             barrier.wait()
-            throttle.failed(email, "192.0.2.1")
+            if throttle.admit(email, "192.0.2.1") is None:
+                admitted.append(1)
+                time.sleep(0.05)  # the password check
+                throttle.failed(email, "192.0.2.1")
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=fail) for _ in range(attempts)]
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
     for t in threads:
         t.start()
     for t in threads:
@@ -142,19 +152,58 @@ def _hammer(
     with factory() as s:
         row = s.get(LoginThrottle, account_key(email))
         assert row is not None
-        return {"failures": row.failures, "lockouts": row.lockouts}
+        return {"checked": len(admitted), "lockouts": row.lockouts}
 
 
 def count_concurrent_failures(
     factory: sessionmaker[Session], email: str = "race@example.com"
 ) -> None:
-    """12 simultaneous wrong passwords with a limit of 5: none is lost."""
-    assert _hammer(factory, 12, email) == {"failures": 2, "lockouts": 2}
+    """12 simultaneous wrong passwords with a limit of 5: exactly 5 are checked (checking
+    first and counting after let them all through), and the account is locked once."""
+    assert _hammer(factory, 12, email) == {"checked": 5, "lockouts": 1}
 
 
 @pytest.mark.parametrize("round_", range(20))
-def test_concurrent_failures_are_all_counted_sqlite(tmp_path: Path, round_: int) -> None:
+def test_simultaneous_attempts_check_no_more_passwords_than_the_limit_sqlite(
+    tmp_path: Path, round_: int
+) -> None:
     count_concurrent_failures(migrated_factory(f"sqlite:///{tmp_path / 'db.sqlite3'}"))
+
+
+def test_simultaneous_api_sign_ins_check_no_more_passwords_than_the_limit(
+    env: tuple[ApiEnv, Clock],
+) -> None:
+    """The same through the API: 12 wrong passwords at once, limit 3: 3 answers 401 (a
+    password was checked), the rest 429."""
+    api, _clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=100)
+    barrier = threading.Barrier(12)
+    statuses: list[int] = []
+
+    def attempt(i: int) -> None:
+        client = TestClient(api.app)
+        barrier.wait()
+        statuses.append(_login(client, f"wrong-{i}").status_code)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses).count(401) <= 3
+    assert len(statuses) == 12 and set(statuses) <= {401, 429}
+
+
+def test_a_successful_sign_in_gives_the_address_its_attempt_back(
+    env: tuple[ApiEnv, Clock],
+) -> None:
+    api, _clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=100, ip_max_failures=3)
+    for _ in range(5):  # right passwords never lock the address
+        assert _login(api.client, PASSWORD).status_code == 200
+    assert_problem(_login(api.client, "wrong"), 401)
+    assert_problem(_login(api.client, "wrong"), 401)
+    assert_problem(_login(api.client, "wrong"), 429)
 
 
 def test_the_throttle_is_shared_by_workers(tmp_path: Path) -> None:
@@ -170,3 +219,134 @@ def test_the_throttle_is_shared_by_workers(tmp_path: Path) -> None:
         assert factory_for(first.settings)
     finally:
         close_env(first)
+
+
+def test_ipv6_addresses_of_one_network_share_the_address_limit(
+    env: tuple[ApiEnv, Clock],
+) -> None:
+    """One machine has a whole /64: a new IPv6 address for every guess used to reset the
+    per-address count."""
+    api, _clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=100, ip_max_failures=3)
+    emails = ["own@example.com", "other@example.com", "merch@example.com"]
+    statuses = [
+        _login(
+            TestClient(api.app, client=(f"2001:db8:1:2::{i + 1:x}", 1000)), "wrong", e
+        ).status_code
+        for i, e in enumerate([*emails, "admin@example.com"])
+    ]
+    assert statuses == [401, 401, 429, 429]
+    elsewhere = TestClient(api.app, client=("2001:db8:1:3::1", 1000))
+    assert _login(elsewhere, PASSWORD, "clinic@example.com").status_code == 200
+    assert ip_key("::ffff:192.0.2.7") == ip_key("192.0.2.7") == "ip:192.0.2.7"
+
+
+def test_strangers_locking_the_account_do_not_lock_out_its_known_browser(
+    env: tuple[ApiEnv, Clock],
+) -> None:
+    """Five wrong passwords an hour (the longest lockout) used to keep an account, the
+    admin's too, locked for good: even its owner's right password got 429. A browser that
+    signed in to the account before counts its attempts on its own."""
+    api, clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=100)
+    owner = TestClient(api.app, client=("192.0.2.10", 1000))
+    assert _login(owner, PASSWORD).status_code == 200
+    assert owner.post("/api/v1/auth/logout").status_code == 204
+    device = owner.cookies.get("valbar_device")  # kept over the sign-out
+    assert device
+    _valid, readable = URLSafeTimedSerializer("any", salt="valbar-device").loads_unsafe(device)
+    assert set(readable) == {"a", "d"}  # an account tag and a browser id, no address
+    assert readable["a"] != hashlib.sha256(b"acct:own@example.com").hexdigest()[:32]
+
+    attacker = TestClient(api.app, client=("198.51.100.7", 1000))
+    for _ in range(3):
+        _login(attacker, "wrong")
+    assert_problem(_login(attacker, PASSWORD), 429)  # the account is locked for strangers
+    assert _login(owner, PASSWORD).status_code == 200  # not for its own browser
+    clock.now += timedelta(seconds=61)
+    for _ in range(3):
+        _login(attacker, "wrong")
+    assert_problem(_login(attacker, PASSWORD), 429)  # the owner's success kept the backoff
+    assert int(_login(attacker, PASSWORD).headers["retry-after"]) > 60
+
+    # the browser's own wrong passwords lock the browser, on its own key
+    for _ in range(2):
+        assert_problem(_login(owner, "wrong"), 401)
+    assert_problem(_login(owner, "wrong"), 429)
+    assert_problem(_login(owner, PASSWORD), 429)
+
+    # the cookie is for one account: it does not help against another one
+    stolen = TestClient(api.app, client=("198.51.100.8", 1000))
+    stolen.cookies.set("valbar_device", owner.cookies["valbar_device"])
+    for _ in range(3):
+        _login(stolen, "wrong", "other@example.com")
+    assert_problem(_login(stolen, PASSWORD, "other@example.com"), 429)
+    forged = TestClient(api.app, client=("198.51.100.9", 1000))
+    forged.cookies.set("valbar_device", "x" + owner.cookies["valbar_device"])
+    assert_problem(_login(forged, PASSWORD), 429)
+
+
+def test_the_web_form_lets_a_known_browser_in_while_the_account_is_locked(
+    env: tuple[ApiEnv, Clock],
+) -> None:
+    api, _clock = env
+    owner = TestClient(api.app, follow_redirects=False, client=("192.0.2.11", 1000))
+    token = csrf_from(owner.get("/logga-in").text)
+    form = {"email": "Own@Example.com ", "password": PASSWORD, "csrf_token": token}
+    assert owner.post("/logga-in", data=form).status_code == 303
+    attacker = TestClient(api.app, client=("198.51.100.7", 1000))
+    for _ in range(3):
+        _login(attacker, "wrong")
+    assert_problem(_login(attacker, PASSWORD), 429)
+    token = csrf_from(owner.get("/logga-in").text)
+    assert owner.post("/logga-in", data={**form, "csrf_token": token}).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (1, "Försök igen om en sekund (kl. "),  # not "1 sekunder"
+        (2, "Försök igen om 2 sekunder (kl. "),
+        (60, "Försök igen om 60 sekunder (kl. "),
+        (61, "Försök igen om 2 minuter (kl. "),
+    ],
+)
+def test_the_swedish_wait_reads_right(env: tuple[ApiEnv, Clock], seconds: int, text: str) -> None:
+    from starlette.requests import Request
+
+    from ui.routes.account import locked_message
+
+    request = Request({"type": "http", "headers": [], "query_string": b"", "app": env[0].app})
+    assert locked_message(request, seconds).startswith(
+        "För många misslyckade inloggningar. " + text
+    )
+
+
+def test_a_nul_in_the_e_mail_never_reaches_the_database(env: tuple[ApiEnv, Clock]) -> None:
+    """PostgreSQL refuses NUL in text: ``own@example.com\\0`` used to be looked up and
+    stored as a throttle key of its own (the web form: a 422 there from the database, the
+    API: a 422 on PostgreSQL and a 401 on SQLite). The API refuses it up front on every
+    database; in the web form it is an attempt at the account."""
+    from sqlalchemy import event
+
+    api, _clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=2, ip_max_failures=100)
+    engine = api.app.state.session_factory.kw["bind"]
+    seen: list[object] = []
+
+    def record(_conn: Any, _cursor: Any, _statement: str, params: Any, *_rest: Any) -> None:
+        values = params.values() if isinstance(params, dict) else params
+        seen.extend(v for v in values or () if isinstance(v, str) and "\x00" in v)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert_problem(_login(api.client, PASSWORD, "own@example.com\x00"), 422)
+        client = TestClient(api.app, follow_redirects=False)
+        token = csrf_from(client.get("/logga-in").text)
+        form = {"email": "own@example.com\x00", "password": "wrong", "csrf_token": token}
+        assert client.post("/logga-in", data=form).status_code == 401
+        assert client.post("/logga-in", data={**form, "password": PASSWORD}).status_code == 429
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert seen == []
+    assert_problem(_login(api.client, PASSWORD), 429)  # the account's own key was locked

@@ -108,6 +108,12 @@ def test_password_change_ends_the_other_sessions_and_keeps_keys(tmp_path: Path) 
             "/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "short"}
         )
         assert_problem(short, 422)
+        for weak in ("aaaaaaaaaa", "0123456789", "Password123!", "clinic@example.com"):
+            guessed = here.post(
+                "/api/v1/me/password", json={"current_password": PASSWORD, "new_password": weak}
+            )
+            assert_problem(guessed, 422)
+            assert "easily guessed" in guessed.json()["detail"], weak
         assert elsewhere.get("/api/v1/auth/me").status_code == 200
         ok = here.post(
             "/api/v1/me/password",

@@ -263,3 +263,34 @@ def test_stopping_the_server_is_not_blocked_by_a_running_feed(tmp_path: Path) ->
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_demo_serves_without_uvicorns_proxy_headers(
+    production: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``valbar demo`` believed X-Forwarded-For from 127.0.0.1 (uvicorn's default): 40
+    wrong passwords with a rotating header were never throttled by address."""
+    import api.demo
+
+    monkeypatch.setenv("VALBAR_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    monkeypatch.setattr(api.demo, "build_demo", lambda *a, **kw: {"products": 0, "offers": 0})
+    result = CliRunner().invoke(app, ["demo", "--port", "8124"])
+    assert result.exit_code == 0, result.output
+    assert production["port"] == 8124 and production["proxy_headers"] is False
+
+
+def test_serve_says_plainly_when_the_secret_key_file_is_unusable(
+    production: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A secret_key file readable by others (or unreadable) ended in a traceback."""
+    monkeypatch.delenv("VALBAR_SECRET_KEY")
+    monkeypatch.setenv("VALBAR_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    key = tmp_path / "secret_key"
+    key.write_text("k" * 64)
+    key.chmod(0o644)
+    result = CliRunner().invoke(app, ["serve", "--port", "8125"])
+    assert result.exit_code == 3
+    assert "the cookie secret key is unusable" in result.output and "chmod 600" in result.output
+    assert "target" not in production  # no server started

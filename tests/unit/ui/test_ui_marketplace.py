@@ -706,6 +706,7 @@ def test_my_data_export_and_account_deletion(env: UiEnv) -> None:
         data={"csrf_token": token, "confirm": "1", "email": "radera@valbar.test"},
     )
     assert deleted.status_code == 303 and deleted.headers["location"] == "/?notice=account_deleted"
+    assert "valbar_device" not in client.cookies  # the known-browser mark goes with the account
     assert "Your account is deleted" in client.get("/?notice=account_deleted").text
     with _factory(env)() as s:
         assert s.scalar(select(User).where(User.email == "radera@valbar.test")) is None

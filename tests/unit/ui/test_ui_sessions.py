@@ -57,3 +57,22 @@ def test_password_form_signs_out_other_browsers(env: UiEnv) -> None:
     login = {"email": EMAILS["clinic"], "csrf_token": form_token}
     assert fresh.post("/logga-in", data={**login, "password": PASSWORD}).status_code == 401
     assert fresh.post("/logga-in", data={**login, "password": NEW}).status_code == 303
+
+
+def test_password_form_refuses_an_easily_guessed_password_in_swedish(env: UiEnv) -> None:
+    """Ten characters were enough: ``aaaaaaaaaa`` and ``Sommar2024!`` were accepted."""
+    here = log_in(_client(env), "retailer2")
+    token = csrf_from(here.get("/mina-uppgifter").text)
+    local = EMAILS["retailer2"].split("@")[0]
+    for weak in ("aaaaaaaaaa", "1234567890", "Sommar2024!", "Lösenord123", f"{local}-2024!"):
+        form = {"csrf_token": token, "current_password": PASSWORD}
+        refused = here.post(
+            "/mina-uppgifter/losenord",
+            data={**form, "new_password": weak, "repeat_password": weak},
+        )
+        assert refused.status_code == 422, weak
+        assert "inte vara lätt att gissa" in refused.text
+    fresh = _client(env)
+    form_token = csrf_from(fresh.get("/logga-in").text)
+    login = {"email": EMAILS["retailer2"], "csrf_token": form_token, "password": PASSWORD}
+    assert fresh.post("/logga-in", data=login).status_code == 303  # the password is unchanged
