@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -124,6 +125,18 @@ def _workbook(path: Path, file: str, *, data_only: bool = True) -> Iterator[Work
             wb.close()
 
 
+@contextmanager
+def _unpack_errors(file: str) -> Iterator[None]:
+    """A member that fails while it is unpacked (a CRC mismatch: a member whose data unpacks to
+    more than its declared size is cut at that size and then fails here) is an unreadable file."""
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise UnsupportedFeedFormat(
+            f"not a supported feed format: not a readable .xlsx workbook ({exc})", file=file
+        ) from exc
+
+
 def _has_formulas(path: Path, worksheet: Any) -> bool:
     """Whether the sheet's XML holds any formula (scanned in chunks, not parsed)."""
     member = getattr(worksheet, "_worksheet_path", None)
@@ -194,7 +207,7 @@ class ExcelFile:
     def __init__(self, path: Path, *, file: str) -> None:
         self.path = path
         self.file = file
-        with _workbook(path, file) as wb:
+        with _workbook(path, file) as wb, _unpack_errors(file):
             table = _find_table(wb)
         if table is None:
             raise FeedFormatError("workbook has no data in any sheet", file=file)
@@ -203,6 +216,10 @@ class ExcelFile:
         self.headers = clean_headers(table.header)
 
     def rows(self) -> Iterator[RawRow]:
+        with _unpack_errors(self.file):
+            yield from self._rows()
+
+    def _rows(self) -> Iterator[RawRow]:
         headers = self.headers
         width = len(headers)
         with ExitStack() as stack:
