@@ -38,7 +38,6 @@ from indexer.store import (
     withdrawal_refusal,
 )
 
-MAX_STORED_ERRORS = 5000
 ProgressFn = Callable[[str, float], None]
 
 
@@ -151,7 +150,12 @@ def dry_run(
     With a retailer, the feed is also diffed against its stored offers under the real run's
     rules: ``counts`` gains ``would_insert`` / ``would_update`` / ``would_reactivate`` /
     ``unchanged`` / ``would_withdraw`` / ``kept``. When the real run would be refused (an empty
-    feed, a mass withdrawal), ``message`` says why; otherwise the report has no ``message``."""
+    feed, a mass withdrawal), ``message`` says why; otherwise the report has no ``message``.
+
+    The report is bounded whatever the file holds: the first ``feed_dry_run_offers`` offers
+    (when there are more, ``offers_truncated`` counts the rest) and the first
+    ``feed_max_row_errors`` row errors (when there are more, ``errors_truncated`` counts the
+    rest and ``error_groups`` counts them by severity, field and reason)."""
     remembered: dict[str, Any] | None = None
     existing: dict[str, ExistingOffer] | None = None
     if retailer_slug:
@@ -159,16 +163,8 @@ def dry_run(
             retailer = get_retailer(session, retailer_slug)
             remembered = dict(retailer.column_mapping or {})
             existing = load_existing(session, retailer.id)
-    prepared = prepare_feed(
-        path,
-        file_name=file_name,
-        format=options.format,
-        override=options.mapping,
-        remembered=remembered,
-        max_bytes=settings.max_upload_bytes,
-        max_line_bytes=settings.max_line_bytes,
-    )
-    counts: dict[str, int] = prepared.counts()
+    prepared = prepare_for(settings, path, options, remembered=remembered, file_name=file_name)
+    counts: dict[str, Any] = prepared.counts()
     message = _empty_feed_refusal(prepared)
     if existing is not None and message is None:
         plan = plan_changes(existing, prepared.offers, delta=options.delta, held=prepared.held_skus)
@@ -186,17 +182,55 @@ def dry_run(
             allow=options.allow_mass_withdrawal,
             delta=options.delta,
         )
+    shown = settings.feed_dry_run_offers
     report: dict[str, Any] = {
         "format": prepared.format,
         "encoding": prepared.encoding,
         "mapping": dict(prepared.mapping.fields),
         "counts": counts,
-        "offers": [o.as_dict() for o in prepared.offers],
+        "offers": [o.as_dict() for o in prepared.offers[:shown]],
         "errors": [_error_dict(e) for e in prepared.errors],
     }
+    if len(prepared.offers) > shown:
+        report["offers_truncated"] = len(prepared.offers) - shown
+    report.update(error_counts(prepared))
     if message is not None:
         report["message"] = message
     return report
+
+
+def prepare_for(
+    settings: Settings,
+    path: Path,
+    options: FeedOptions,
+    *,
+    remembered: dict[str, Any] | None,
+    file_name: str | None,
+) -> PreparedFeed:
+    """`prepare_feed` under the settings' limits (upload size, line length, row errors kept,
+    workbook unpacking): every caller reading a feed for a run or a preview goes through here."""
+    return prepare_feed(
+        path,
+        file_name=file_name,
+        format=options.format,
+        override=options.mapping,
+        remembered=remembered,
+        max_bytes=settings.max_upload_bytes,
+        max_line_bytes=settings.max_line_bytes,
+        max_errors=settings.feed_max_row_errors,
+        max_unzipped_bytes=settings.feed_max_unzipped_bytes,
+        max_zip_ratio=settings.feed_max_zip_ratio,
+    )
+
+
+def error_counts(prepared: PreparedFeed) -> dict[str, Any]:
+    """What a run records about the row errors it did not keep in full (none: nothing)."""
+    if not prepared.error_overflow:
+        return {}
+    return {
+        "errors_truncated": prepared.errors_truncated,
+        "error_groups": list(prepared.error_overflow),
+    }
 
 
 def _empty_feed_refusal(prepared: PreparedFeed) -> str | None:
@@ -259,14 +293,8 @@ def run_feed(
             progress(name, frac)
 
     try:
-        prepared = prepare_feed(
-            archive_path,
-            file_name=file_name,
-            format=options.format,
-            override=options.mapping,
-            remembered=remembered,
-            max_bytes=settings.max_upload_bytes,
-            max_line_bytes=settings.max_line_bytes,
+        prepared = prepare_for(
+            settings, archive_path, options, remembered=remembered, file_name=file_name
         )
     except (FeedFormatError, MissingColumnsError) as exc:
         return _finish(factory, run_id, FeedRunStatus.REJECTED, str(exc), None, {}, timings, t0)
@@ -333,7 +361,12 @@ def run_feed(
             retailer = session.get(Retailer, retailer_id)
             assert retailer is not None
             retailer.column_mapping = remembered_mapping(prepared.mapping)
-            counts = {**prepared.counts(), **result.counts(), "kept": len(plan.held)}
+            counts = {
+                **prepared.counts(),
+                **error_counts(prepared),
+                **result.counts(),
+                "kept": len(plan.held),
+            }
             timings["write_s"] = round(time.perf_counter() - t1, 3)
             run = session.get(FeedRun, run_id)
             assert run is not None
@@ -360,7 +393,7 @@ def run_feed(
         prepared.encoding,
         dict(prepared.mapping.fields),
         counts,
-        [_error_dict(e) for e in prepared.errors[:MAX_STORED_ERRORS]],
+        [_error_dict(e) for e in prepared.errors],
         result.changed_product_ids,
     )
 
@@ -384,8 +417,8 @@ def _fill_run(
         run.format = prepared.format
         run.encoding = prepared.encoding
         run.mapping = dict(prepared.mapping.fields)
-        run.counts = {**prepared.counts(), **counts}
-        run.row_errors = [_error_dict(e) for e in prepared.errors[:MAX_STORED_ERRORS]]
+        run.counts = {**prepared.counts(), **counts, **error_counts(prepared)}
+        run.row_errors = [_error_dict(e) for e in prepared.errors]
     else:
         run.counts = dict(counts)
 

@@ -97,7 +97,11 @@ def _print_summary(data: dict[str, Any]) -> None:
     typer.echo(f"format: {data.get('format')}  encoding: {data.get('encoding')}")
     for field, header in (data.get("mapping") or {}).items():
         typer.echo(f"  {field:15} <- {header}")
-    typer.echo("counts: " + ", ".join(f"{k}={v}" for k, v in (data.get("counts") or {}).items()))
+    counts = data.get("counts") or {}
+    typer.echo(
+        "counts: "
+        + ", ".join(f"{k}={v}" for k, v in counts.items() if isinstance(v, int | float | str))
+    )
     errors = data.get("errors") or []
     for e in errors[:20]:
         typer.echo(
@@ -105,7 +109,13 @@ def _print_summary(data: dict[str, Any]) -> None:
             f" [{e.get('severity', 'error')}]"
         )
     if len(errors) > 20:
-        typer.echo(f"  ... and {len(errors) - 20} more (use --json for all)")
+        typer.echo(f"  ... and {len(errors) - 20} more listed (use --json for them)")
+    truncated = int(data.get("errors_truncated") or counts.get("errors_truncated") or 0)
+    if truncated:
+        groups = data.get("error_groups") or counts.get("error_groups") or []
+        typer.echo(f"  ... and {truncated} more not listed, by field and reason:")
+        for g in groups[:20]:
+            typer.echo(f"    {g['count']:>8}  {g['field']}: {g['reason']} [{g['severity']}]")
 
 
 def runs(

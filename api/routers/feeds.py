@@ -237,7 +237,7 @@ def upload_feed(
                     "message": preview.get("message"),
                     "rows": preview["offers"][:PREVIEW_ROWS],
                     "errors": errors[:PREVIEW_ERRORS],
-                    "errors_count": len(errors),
+                    "errors_count": len(errors) + int(preview.get("errors_truncated", 0)),
                 }
             )
             return JSONResponse(body.model_dump(mode="json"), status_code=200)
@@ -269,18 +269,22 @@ def get_feed_run(
     session: SessionDep,
     errors_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     errors_size: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int | None, Query(ge=0, le=MAX_INT, description="Errors to skip.")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=1000, description="Errors to return.")] = None,
 ) -> FeedRunPublic:
     """A feed run: status, progress 0..1, counts, row errors (paged), message, timings.
-    Example: ``GET /api/v1/feeds/17?errors_page=2``"""
+
+    Errors page with ``errors_page``/``errors_size`` or ``offset``/``limit``. A run keeps its
+    first ``feed_max_row_errors`` errors in full; ``errors_truncated`` says how many more there
+    were, and ``counts.error_groups`` counts them by field and reason.
+    Example: ``GET /api/v1/feeds/17?offset=100&limit=100``"""
     run = _run_for(session, user, run_id)
     retailer = session.get(Retailer, run.retailer_id)
     slug = retailer.slug if retailer is not None else ""
     all_errors = list(run.row_errors or [])
-    start = (errors_page - 1) * errors_size
-    page = [
-        RowErrorPublic.model_validate(_row_error(e))
-        for e in all_errors[start : start + errors_size]
-    ]
+    size = limit if limit is not None else errors_size
+    start = offset if offset is not None else (errors_page - 1) * errors_size
+    page = [RowErrorPublic.model_validate(_row_error(e)) for e in all_errors[start : start + size]]
     return FeedRunPublic.model_validate(
         {
             **_summary(run, slug),
@@ -292,6 +296,7 @@ def get_feed_run(
             "timings": run.timings or {},
             "started_at": run.started_at,
             "errors": {"data": page, "count": len(all_errors)},
+            "errors_truncated": int((run.counts or {}).get("errors_truncated", 0) or 0),
         }
     )
 
@@ -313,7 +318,8 @@ def _row_error(raw: dict[str, Any]) -> dict[str, Any]:
     responses={200: {"content": {"text/csv": {}}}, **problems(401, 403, 404)},
 )
 def feed_run_errors_csv(run_id: RunId, user: RequireRetailerUser, session: SessionDep) -> Response:
-    """Every row error of a run as CSV (row, field, value, message, severity).
+    """A run's row errors as CSV (row, field, value, message, severity): the ones kept in
+    full, then one line per field and reason counting the rest (``N more rows not listed``).
     Example: ``GET /api/v1/feeds/17/errors.csv``"""
     run = _run_for(session, user, run_id)
     buffer = io.StringIO()
@@ -323,6 +329,17 @@ def feed_run_errors_csv(run_id: RunId, user: RequireRetailerUser, session: Sessi
         e = _row_error(raw)
         writer.writerow(
             ["" if e[k] is None else e[k] for k in ("row", "field", "value", "message", "severity")]
+        )
+    # Errors beyond the ones kept in full: one line per field and reason, with its count.
+    for group in (run.counts or {}).get("error_groups") or []:
+        writer.writerow(
+            [
+                "",
+                group.get("field", ""),
+                "",
+                f"{group.get('count', 0)} more rows not listed: {group.get('reason', '')}",
+                group.get("severity", "error"),
+            ]
         )
     return Response(
         buffer.getvalue(),

@@ -52,6 +52,11 @@ class FeedRunPublic(FeedRunSummaryPublic):
     timings: dict[str, Any]
     started_at: UtcDatetime | None
     errors: ListResponse[RowErrorPublic]
+    errors_truncated: int = Field(
+        default=0,
+        description="Row errors beyond the ones kept in full; counts.error_groups has them "
+        "counted by field and reason.",
+    )
 
 
 class FeedPreviewPublic(BaseModel):
