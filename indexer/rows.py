@@ -164,6 +164,34 @@ def normalize_row(
     low_stock_threshold: int = DEFAULT_LOW_STOCK,
 ) -> tuple[OfferRecord | None, list[RowError]]:
     """Normalize one row; the record is None when the row has errors (not just warnings)."""
+    record, problems = _normalize_row(
+        raw,
+        mapping,
+        default_currency=default_currency,
+        default_vat_included=default_vat_included,
+        low_stock_threshold=low_stock_threshold,
+    )
+    if raw.warning is not None:
+        problems.insert(0, _warn(raw.row, "encoding", _replaced_cell(raw.values), raw.warning))
+    return record, problems
+
+
+def _replaced_cell(values: dict[str, str]) -> str:
+    """The first cell holding a replaced byte (U+FFFD), cut to 100 characters."""
+    for cell in values.values():
+        if "\ufffd" in cell:
+            return cell[:100]
+    return ""
+
+
+def _normalize_row(
+    raw: RawRow,
+    mapping: ColumnMapping,
+    *,
+    default_currency: str,
+    default_vat_included: bool | None,
+    low_stock_threshold: int,
+) -> tuple[OfferRecord | None, list[RowError]]:
     if raw.problem is not None:
         return None, [RowError(raw.row, "row", "", raw.problem)]
     plan = _plan_for(mapping)
