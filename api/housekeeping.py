@@ -1,7 +1,8 @@
 """Periodic marketplace jobs for the embedded default (no broker, so no celery beat).
 
 Held reviews whose response window passed are published and long-shipped orders are
-delivered, then the affected retailers' signals are recomputed. With a broker, the same
+delivered, then the affected retailers' signals are recomputed; staged uploads a killed run
+left behind are swept (`indexer.uploads`). With a broker, the same
 jobs run from the beat schedule (``celery -A indexer.jobs:celery_app worker -B``).
 """
 
@@ -16,6 +17,7 @@ from starlette.requests import Request
 
 from catalog.db import transaction
 from catalog.settings import Settings
+from indexer.uploads import sweep_stale_uploads
 from marketplace import orders, reviews
 from marketplace.dates import utc_now
 from marketplace.tasks import signals_changed
@@ -48,6 +50,9 @@ def run_once(settings: Settings, factory: sessionmaker[Session]) -> dict[str, in
         retailers |= {o.retailer_id for o in delivered}
         counts = {"reviews_published": len(published), "orders_delivered": len(delivered)}
     signals_changed(settings, factory, retailers)
+    counts["uploads_swept"] = sweep_stale_uploads(
+        settings.data_dir, settings.feed_upload_max_age_hours * 3600
+    )
     return counts
 
 
