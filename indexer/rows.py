@@ -275,8 +275,8 @@ def _normalize_row(
     for name_of_field, headers in plan.metadata:
         text = _text(values, headers)
         if text:
-            metadata[name_of_field] = text
-    brand = _text(values, plan.brand) or metadata.get("manufacturer")
+            metadata[name_of_field] = _shared(text) or text
+    brand = _shared(_text(values, plan.brand)) or metadata.get("manufacturer")
     excl_text = _cell(values, plan.price_excl_vat)
     if excl_text:
         try:
@@ -301,6 +301,25 @@ def _normalize_row(
         metadata=metadata,
     )
     return record, problems
+
+
+_SHARED: dict[str, str] = {}
+_SHARED_MAX = 50_000
+_SHARED_LENGTH = 64
+
+
+def _shared(text: str | None) -> str | None:
+    """One string object per distinct short value (a brand, a category, a manufacturer) that
+    repeats over a feed's rows: a million offers of twenty brands hold twenty strings."""
+    if text is None or len(text) > _SHARED_LENGTH:
+        return text
+    found = _SHARED.get(text)
+    if found is not None:
+        return found
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[text] = text
+    return text
 
 
 def _warn(row: int, name: str, value: str, message: str) -> RowError:

@@ -204,10 +204,12 @@ def match_parallel(
             )
         if i:
             reports.append(WorkerReport(len(share), private[i - 1]))
+    del shares, tasks, order
     merged: list[MatchResult] = [None] * len(offers)  # type: ignore[list-item]
-    for where, got in zip(positions, results, strict=True):
-        for j, result in zip(where, got, strict=True):
+    for i in range(n):  # each share's lists are dropped once merged: a lower peak
+        for j, result in zip(positions[i], results[i], strict=True):
             merged[j] = result
+        positions[i], results[i] = [], []
     return merged, reports
 
 
