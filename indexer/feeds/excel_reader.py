@@ -32,7 +32,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
@@ -109,13 +111,22 @@ def _text(cell: Any) -> str:
     return cell_text(value)
 
 
+_UNPACK_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    ElementTree.ParseError,
+    DefusedXmlException,
+)
+
+
 @contextmanager
 def _workbook(path: Path, file: str, *, data_only: bool = True) -> Iterator[Workbook]:
     # A file object, not the path: openpyxl would judge the file by its extension.
     with path.open("rb") as fh:
         try:
             wb = load_workbook(fh, read_only=True, data_only=data_only)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        except (InvalidFileException, KeyError, OSError, *_UNPACK_ERRORS) as exc:
             raise UnsupportedFeedFormat(
                 f"not a supported feed format: not a readable .xlsx workbook ({exc})", file=file
             ) from exc
@@ -128,10 +139,17 @@ def _workbook(path: Path, file: str, *, data_only: bool = True) -> Iterator[Work
 @contextmanager
 def _unpack_errors(file: str) -> Iterator[None]:
     """A member that fails while it is unpacked (a CRC mismatch: a member whose data unpacks to
-    more than its declared size is cut at that size and then fails here) is an unreadable file."""
+    more than its declared size is cut at that size and then fails here), malformed XML in a
+    member and a member the XML parser refuses (a DTD) are an unreadable file."""
     try:
         yield
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        ElementTree.ParseError,
+        DefusedXmlException,
+    ) as exc:
         raise UnsupportedFeedFormat(
             f"not a supported feed format: not a readable .xlsx workbook ({exc})", file=file
         ) from exc

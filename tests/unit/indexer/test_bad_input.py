@@ -408,3 +408,19 @@ def test_workbook_member_declaring_entities_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, _workbook_bytes(doctype=doctype), "xxe.xlsx")
     with pytest.raises(UnsafeXmlError, match=r"xl/workbook.xml\): XML declares entities"):
         _read(path)
+
+
+def test_workbook_with_a_cut_sheet_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(_workbook_bytes())) as src,
+        zipfile.ZipFile(out, "w") as dst,
+    ):
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[:-40]
+            dst.writestr(info.filename, data)
+    path = _write(tmp_path, out.getvalue(), "cut.xlsx")
+    with pytest.raises(UnsupportedFeedFormat, match=r"^upload: not a supported feed format"):
+        list(_read(path).rows)
