@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +31,9 @@ from indexer.matching.parallel import default_workers, match_parallel
 from indexer.prepare import PreparedFeed, prepare_feed
 from indexer.records import RowError
 from indexer.store import (
+    ChangePlan,
     ExistingOffer,
+    StoreResult,
     apply_plan,
     load_existing,
     plan_changes,
@@ -338,26 +340,16 @@ def run_feed(
                     timings,
                     t0,
                 )
-            t1 = time.perf_counter()
-            to_match = plan.needs_matching()
-            matches: dict[str, MatchResult] = {}
-            if to_match:
-                workers = settings.match_workers or default_workers()
-                matcher = matcher_for(session, workers)
-                timings["matcher_build_s"] = round(time.perf_counter() - t1, 3)
-                t1 = time.perf_counter()
-                results, reports = match_parallel(matcher, to_match, workers)
-                for rec, res in zip(to_match, results, strict=True):
-                    matches[rec.sku] = res
-                timings["match_workers"] = 1 + len(reports)
-                if reports:
-                    timings["match_workers_private_mb"] = sum(r.private_mb for r in reports)
-            timings["match_s"] = round(time.perf_counter() - t1, 3)
-            stage("matched", 0.7)
-            t1 = time.perf_counter()
-            result = apply_plan(
-                session, retailer_id=retailer_id, run_id=run_id, plan=plan, matches=matches, now=now
+            result = match_and_write(
+                session,
+                settings,
+                retailer_id=retailer_id,
+                run_id=run_id,
+                plan=plan,
+                now=now,
+                timings=timings,
             )
+            stage("matched", 0.7)
             retailer = session.get(Retailer, retailer_id)
             assert retailer is not None
             retailer.column_mapping = remembered_mapping(prepared.mapping)
@@ -367,7 +359,6 @@ def run_feed(
                 **result.counts(),
                 "kept": len(plan.held),
             }
-            timings["write_s"] = round(time.perf_counter() - t1, 3)
             run = session.get(FeedRun, run_id)
             assert run is not None
             _fill_run(run, FeedRunStatus.SUCCEEDED, None, prepared, counts, timings, t0)
@@ -396,6 +387,80 @@ def run_feed(
         [_error_dict(e) for e in prepared.errors],
         result.changed_product_ids,
     )
+
+
+MATCH_CHUNK = 100_000
+"""Offers matched and written per step: only one step's match results are held at a time."""
+
+
+def _chunks(plan: ChangePlan, size: int) -> Iterator[ChangePlan]:
+    """``plan`` as consecutive smaller plans that together write the same: new offers, then
+    changed and reactivated ones, ``size`` at a time; the unchanged, withdrawn and held last."""
+    for i in range(0, len(plan.new), size):
+        yield ChangePlan(new=plan.new[i : i + size], delta=plan.delta)
+    pairs = [(False, p) for p in plan.changed] + [(True, p) for p in plan.reactivated]
+    for i in range(0, len(pairs), size):
+        part = pairs[i : i + size]
+        yield ChangePlan(
+            changed=[p for again, p in part if not again],
+            reactivated=[p for again, p in part if again],
+            delta=plan.delta,
+        )
+    yield ChangePlan(
+        unchanged=plan.unchanged,
+        withdraw=plan.withdraw,
+        held=plan.held,
+        active_before=plan.active_before,
+        delta=plan.delta,
+    )
+
+
+def match_and_write(
+    session: Session,
+    settings: Settings,
+    *,
+    retailer_id: int,
+    run_id: int,
+    plan: ChangePlan,
+    now: datetime,
+    timings: dict[str, Any],
+) -> StoreResult:
+    """Match the offers that need it and write the plan, `MATCH_CHUNK` offers at a time, in
+    the caller's transaction: the match results of one step are dropped before the next, so a
+    large feed does not hold a result per offer. Same writes and counts as one `apply_plan`.
+    Fills ``timings`` (matcher_build_s, match_s, write_s, match_workers[_private_mb])."""
+    total = StoreResult()
+    matcher = None
+    workers = settings.match_workers or default_workers()
+    match_s = write_s = 0.0
+    for part in _chunks(plan, MATCH_CHUNK):
+        to_match = part.needs_matching()
+        matches: dict[str, MatchResult] = {}
+        if to_match:
+            t1 = time.perf_counter()
+            if matcher is None:
+                matcher = matcher_for(session, workers)
+                timings["matcher_build_s"] = round(time.perf_counter() - t1, 3)
+                t1 = time.perf_counter()
+            results, reports = match_parallel(matcher, to_match, workers)
+            for rec, res in zip(to_match, results, strict=True):
+                matches[rec.sku] = res
+            del results
+            timings["match_workers"] = max(int(timings.get("match_workers", 1)), 1 + len(reports))
+            if reports:
+                private = sum(r.private_mb for r in reports)
+                before = float(timings.get("match_workers_private_mb", 0.0))
+                timings["match_workers_private_mb"] = max(before, private)
+            match_s += time.perf_counter() - t1
+        t1 = time.perf_counter()
+        step = apply_plan(
+            session, retailer_id=retailer_id, run_id=run_id, plan=part, matches=matches, now=now
+        )
+        write_s += time.perf_counter() - t1
+        total.add(step)
+    timings["match_s"] = round(match_s, 3)
+    timings["write_s"] = round(write_s, 3)
+    return total
 
 
 def _fill_run(
