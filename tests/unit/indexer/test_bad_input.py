@@ -424,3 +424,12 @@ def test_workbook_with_a_cut_sheet_is_unreadable_not_a_crash(tmp_path: Path) -> 
     path = _write(tmp_path, out.getvalue(), "cut.xlsx")
     with pytest.raises(UnsupportedFeedFormat, match=r"^upload: not a supported feed format"):
         list(_read(path).rows)
+
+
+def test_bad_bytes_in_a_utf8_jsonl_line_are_a_warning_at_the_line(tmp_path: Path) -> None:
+    lines = [f'{{"sku": "A{i}", "name": "Käkbensgaffel {i}"}}\n'.encode() for i in range(20)]
+    lines.insert(5, b'{"sku": "B1", "name": "Tandtr\xe5d"}\n')
+    table = _read(_write(tmp_path, b"".join(lines), "feed.jsonl"))
+    assert table.format == "jsonl" and table.encoding == "utf-8"
+    warned = [(r.row, r.values["name"]) for r in table.rows if r.warning]
+    assert warned == [(6, "Tandtr\ufffdd")]
