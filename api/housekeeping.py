@@ -3,7 +3,8 @@
 Held reviews whose response window passed are published and long-shipped orders are
 delivered, then the affected retailers' signals are recomputed; ``Idempotency-Key`` records
 older than ``idempotency_ttl_hours`` are deleted, and so are ended sessions and idle sign-in
-counters older than a day. With a broker, the same
+counters older than a day; staged uploads a killed run left behind are swept
+(``indexer.uploads``). With a broker, the same
 jobs run from the beat schedule (``celery -A indexer.jobs:celery_app worker -B``).
 The search index outbox is replayed at start-up and every ``outbox_interval_seconds`` in
 every case (``indexer.outbox``).
@@ -29,6 +30,7 @@ from api.sessions import purge_sessions
 from api.throttle import purge_throttle
 from catalog.db import transaction
 from catalog.settings import Settings
+from indexer.uploads import sweep_stale_uploads
 from marketplace import orders, reviews
 from marketplace.dates import utc_now
 from marketplace.tasks import signals_changed
@@ -75,6 +77,9 @@ def run_once(settings: Settings, factory: sessionmaker[Session]) -> dict[str, in
             "throttle_purged": purge_throttle(session, now),
         }
     signals_changed(settings, factory, retailers)
+    counts["uploads_swept"] = sweep_stale_uploads(
+        settings.data_dir, settings.feed_upload_max_age_hours * 3600
+    )
     return counts
 
 

@@ -1,12 +1,17 @@
 """Ingest benchmark: a generated 200,000-row retailer CSV against a 200,000-product catalog.
 
     python -m bench.ingest [--products 200000] [--rows 200000] [--workdir DIR]
+    python -m bench.ingest --file-mb 200 [--products 20000]   # a feed of that size instead
 
 ~70% of the rows carry an identifier (GTIN at some packaging level, or brand + MPN); the rest
 carry only a noisy name. Prints rows/s per stage, the ratio to a plain ``csv`` parse of the
 same file measured in the same run, the end-to-end time of a full ingest and of a re-upload
 with 1% of rows changed, and peak RSS. Targets (2-core machine): full ingest <= 60 s,
 1% re-upload <= 10 s, peak RSS <= 1.5 GB.
+
+``--file-mb N`` writes as many rows as make an N MB file (a 200 MB file is about 1.9M rows),
+runs the full ingest only (no re-upload), and compares its peak memory with the memory limit
+of a feed run (``feed_memory_limit_bytes``, 1 GiB when the setting does not exist).
 """
 
 from __future__ import annotations
@@ -253,15 +258,29 @@ def plain_csv_parse(path: Path) -> float:
     return time.perf_counter() - t
 
 
-def generate(db_url: str, products: int, rows: int, work: Path) -> None:
-    """The catalog in the database, the feed, and the same feed with 1% of rows changed."""
+def generate(db_url: str, products: int, rows: int, work: Path, file_mb: float = 0.0) -> None:
+    """The catalog in the database, the feed, and the same feed with 1% of rows changed
+    (with ``file_mb``: only the feed, with as many rows as make that many MB)."""
     engine = make_engine(db_url)
     rng = random.Random(42)
     catalog = build_catalog(session_factory(engine), products, rng)
+    if file_mb:
+        sample = work / "sample.csv"
+        write_feed(sample, catalog, 20_000, rng)
+        rows = int(file_mb * 1024 * 1024 / (sample.stat().st_size / 20_000))
+        sample.unlink()
+        write_feed(work / "feed.csv", catalog, rows, rng)
+        engine.dispose()
+        return
     write_feed(work / "feed.csv", catalog, rows, rng)
     changed = set(rng.sample(range(rows), rows // 100))
     write_feed(work / "feed_1pct.csv", catalog, rows, rng, changed=changed)
     engine.dispose()
+
+
+def count_rows(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(1 for _ in fh) - 1
 
 
 def main() -> None:
@@ -272,6 +291,7 @@ def main() -> None:
     ap.add_argument(
         "--workers", type=int, default=0, help="matching processes (0 = every usable core)"
     )
+    ap.add_argument("--file-mb", type=float, default=0.0, help="a feed of this many MB instead")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="valbar-bench-"))
     shutil.rmtree(work / "var", ignore_errors=True)
@@ -289,7 +309,8 @@ def main() -> None:
     # The catalog and both feeds are made in a child process, as a catalog import and the
     # retailer's own systems would: the ingest measured below runs in a process of its own.
     maker = multiprocessing.get_context("fork").Process(
-        target=generate, args=(settings.sqlalchemy_url, args.products, args.rows, work)
+        target=generate,
+        args=(settings.sqlalchemy_url, args.products, args.rows, work, args.file_mb),
     )
     maker.start()
     maker.join()
@@ -302,6 +323,9 @@ def main() -> None:
     )
     engine.dispose()
     feed, feed2 = work / "feed.csv", work / "feed_1pct.csv"
+    if args.file_mb:
+        args.rows = count_rows(feed)
+        print(f"feed: {feed.stat().st_size / 2**20:,.0f} MB, {args.rows:,} rows")
     baseline = statistics.median(plain_csv_parse(feed) for _ in range(3))
     print(f"plain csv parse: {baseline:.2f} s ({args.rows / baseline:,.0f} rows/s) [baseline]")
 
@@ -330,6 +354,18 @@ def main() -> None:
         f"full ingest end to end: {full:.1f} s ({args.rows / full:,.0f} rows/s), "
         f"ratio to plain csv parse: {full / baseline:.1f}x  [target <= 60 s]"
     )
+
+    if args.file_mb:
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        limit_mb = getattr(settings, "feed_memory_limit_bytes", 1 << 30) / 2**20
+        total = peak_mb + workers_mb
+        print(
+            f"peak memory of the ingest: {total:,.0f} MB = peak RSS of the ingesting process "
+            f"{peak_mb:,.0f} MB + forked matching workers' private memory {workers_mb:,.0f} MB; "
+            f"{total / limit_mb:.1f}x the feed memory limit of {limit_mb:,.0f} MB; "
+            f"{total / (feed.stat().st_size / 2**20):.1f} MB per MB of file"
+        )
+        return
 
     t = time.perf_counter()
     run_id = submit_feed(factory, settings, feed2, "bench", FeedOptions())

@@ -174,6 +174,32 @@ class Settings(BaseSettings):
     feed_sweep_seconds: float = Field(
         default=30.0, gt=0, description="Interval of the sweep over expired leases and lost runs."
     )
+    # --- feeds: reading untrusted feed files within bounds
+    feed_max_row_errors: int = Field(
+        default=1000,
+        ge=1,
+        description="Row errors kept in full per run; the rest are counted by field and reason.",
+    )
+    feed_max_unzipped_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        gt=0,
+        description="Most bytes a workbook's (.xlsx) members may declare uncompressed in total.",
+    )
+    feed_max_zip_ratio: float = Field(
+        default=200.0,
+        gt=1,
+        description="Most a workbook member over 1 MiB may expand (uncompressed / compressed).",
+    )
+    feed_dry_run_offers: int = Field(
+        default=1000,
+        ge=0,
+        description="Normalized offers a dry run lists in full; the rest are only counted.",
+    )
+    feed_upload_max_age_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="Staged uploads older than this are swept (a crashed run left them).",
+    )
 
     @classmethod
     def settings_customise_sources(

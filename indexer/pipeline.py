@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,14 +32,15 @@ from indexer.matching.parallel import default_workers, match_parallel
 from indexer.prepare import PreparedFeed, prepare_feed
 from indexer.records import RowError
 from indexer.store import (
+    ChangePlan,
     ExistingOffer,
+    StoreResult,
     apply_plan,
     load_existing,
     plan_changes,
     withdrawal_refusal,
 )
 
-MAX_STORED_ERRORS = 5000
 ProgressFn = Callable[[str, float], None]
 
 
@@ -161,7 +162,12 @@ def dry_run(
     With a retailer, the feed is also diffed against its stored offers under the real run's
     rules: ``counts`` gains ``would_insert`` / ``would_update`` / ``would_reactivate`` /
     ``unchanged`` / ``would_withdraw`` / ``kept``. When the real run would be refused (an empty
-    feed, a mass withdrawal), ``message`` says why; otherwise the report has no ``message``."""
+    feed, a mass withdrawal), ``message`` says why; otherwise the report has no ``message``.
+
+    The report is bounded whatever the file holds: the first ``feed_dry_run_offers`` offers
+    (when there are more, ``offers_truncated`` counts the rest) and the first
+    ``feed_max_row_errors`` row errors (when there are more, ``errors_truncated`` counts the
+    rest and ``error_groups`` counts them by severity, field and reason)."""
     remembered: dict[str, Any] | None = None
     existing: dict[str, ExistingOffer] | None = None
     if retailer_slug:
@@ -169,16 +175,8 @@ def dry_run(
             retailer = get_retailer(session, retailer_slug)
             remembered = dict(retailer.column_mapping or {})
             existing = load_existing(session, retailer.id)
-    prepared = prepare_feed(
-        path,
-        file_name=file_name,
-        format=options.format,
-        override=options.mapping,
-        remembered=remembered,
-        max_bytes=settings.max_upload_bytes,
-        max_line_bytes=settings.max_line_bytes,
-    )
-    counts: dict[str, int] = prepared.counts()
+    prepared = prepare_for(settings, path, options, remembered=remembered, file_name=file_name)
+    counts: dict[str, Any] = prepared.counts()
     message = _empty_feed_refusal(prepared)
     if existing is not None and message is None:
         plan = plan_changes(existing, prepared.offers, delta=options.delta, held=prepared.held_skus)
@@ -196,17 +194,55 @@ def dry_run(
             allow=options.allow_mass_withdrawal,
             delta=options.delta,
         )
+    shown = settings.feed_dry_run_offers
     report: dict[str, Any] = {
         "format": prepared.format,
         "encoding": prepared.encoding,
         "mapping": dict(prepared.mapping.fields),
         "counts": counts,
-        "offers": [o.as_dict() for o in prepared.offers],
+        "offers": [o.as_dict() for o in prepared.offers[:shown]],
         "errors": [_error_dict(e) for e in prepared.errors],
     }
+    if len(prepared.offers) > shown:
+        report["offers_truncated"] = len(prepared.offers) - shown
+    report.update(error_counts(prepared))
     if message is not None:
         report["message"] = message
     return report
+
+
+def prepare_for(
+    settings: Settings,
+    path: Path,
+    options: FeedOptions,
+    *,
+    remembered: dict[str, Any] | None,
+    file_name: str | None,
+) -> PreparedFeed:
+    """`prepare_feed` under the settings' limits (upload size, line length, row errors kept,
+    workbook unpacking): every caller reading a feed for a run or a preview goes through here."""
+    return prepare_feed(
+        path,
+        file_name=file_name,
+        format=options.format,
+        override=options.mapping,
+        remembered=remembered,
+        max_bytes=settings.max_upload_bytes,
+        max_line_bytes=settings.max_line_bytes,
+        max_errors=settings.feed_max_row_errors,
+        max_unzipped_bytes=settings.feed_max_unzipped_bytes,
+        max_zip_ratio=settings.feed_max_zip_ratio,
+    )
+
+
+def error_counts(prepared: PreparedFeed) -> dict[str, Any]:
+    """What a run records about the row errors it did not keep in full (none: nothing)."""
+    if not prepared.error_overflow:
+        return {}
+    return {
+        "errors_truncated": prepared.errors_truncated,
+        "error_groups": list(prepared.error_overflow),
+    }
 
 
 def _empty_feed_refusal(prepared: PreparedFeed) -> str | None:
@@ -284,14 +320,8 @@ def run_feed(
             progress(name, frac)
 
     try:
-        prepared = prepare_feed(
-            archive_path,
-            file_name=file_name,
-            format=options.format,
-            override=options.mapping,
-            remembered=remembered,
-            max_bytes=settings.max_upload_bytes,
-            max_line_bytes=settings.max_line_bytes,
+        prepared = prepare_for(
+            settings, archive_path, options, remembered=remembered, file_name=file_name
         )
     except (FeedFormatError, MissingColumnsError) as exc:
         return _finish(
@@ -340,32 +370,26 @@ def run_feed(
                     t0,
                     token,
                 )
-            t1 = time.perf_counter()
-            to_match = plan.needs_matching()
-            matches: dict[str, MatchResult] = {}
-            if to_match:
-                workers = settings.match_workers or default_workers()
-                matcher = matcher_for(session, workers)
-                timings["matcher_build_s"] = round(time.perf_counter() - t1, 3)
-                t1 = time.perf_counter()
-                results, reports = match_parallel(matcher, to_match, workers)
-                for rec, res in zip(to_match, results, strict=True):
-                    matches[rec.sku] = res
-                timings["match_workers"] = 1 + len(reports)
-                if reports:
-                    timings["match_workers_private_mb"] = sum(r.private_mb for r in reports)
-            timings["match_s"] = round(time.perf_counter() - t1, 3)
-            stage("matched", 0.7)
             faults.fault_point("before_write")
-            t1 = time.perf_counter()
-            result = apply_plan(
-                session, retailer_id=retailer_id, run_id=run_id, plan=plan, matches=matches, now=now
+            result = match_and_write(
+                session,
+                settings,
+                retailer_id=retailer_id,
+                run_id=run_id,
+                plan=plan,
+                now=now,
+                timings=timings,
             )
+            stage("matched", 0.7)
             retailer = session.get(Retailer, retailer_id)
             assert retailer is not None
             retailer.column_mapping = remembered_mapping(prepared.mapping)
-            counts = {**prepared.counts(), **result.counts(), "kept": len(plan.held)}
-            timings["write_s"] = round(time.perf_counter() - t1, 3)
+            counts = {
+                **prepared.counts(),
+                **error_counts(prepared),
+                **result.counts(),
+                "kept": len(plan.held),
+            }
             run = run_lease.fence(session, run_id, token)  # still ours, not cancelled
             _fill_run(run, FeedRunStatus.SUCCEEDED, None, prepared, counts, timings, t0)
             faults.fault_point("before_commit")
@@ -399,7 +423,7 @@ def run_feed(
         prepared.encoding,
         dict(prepared.mapping.fields),
         counts,
-        [_error_dict(e) for e in prepared.errors[:MAX_STORED_ERRORS]],
+        [_error_dict(e) for e in prepared.errors],
         result.changed_product_ids,
     )
 
@@ -409,6 +433,80 @@ def failure_message(exc: BaseException, settings: Settings) -> str:
     if isinstance(exc, MemoryError):
         return run_messages.memory_limit(settings.feed_memory_limit_bytes)
     return f"{type(exc).__name__}: {exc}"
+
+
+MATCH_CHUNK = 100_000
+"""Offers matched and written per step: only one step's match results are held at a time."""
+
+
+def _chunks(plan: ChangePlan, size: int) -> Iterator[ChangePlan]:
+    """``plan`` as consecutive smaller plans that together write the same: new offers, then
+    changed and reactivated ones, ``size`` at a time; the unchanged, withdrawn and held last."""
+    for i in range(0, len(plan.new), size):
+        yield ChangePlan(new=plan.new[i : i + size], delta=plan.delta)
+    pairs = [(False, p) for p in plan.changed] + [(True, p) for p in plan.reactivated]
+    for i in range(0, len(pairs), size):
+        part = pairs[i : i + size]
+        yield ChangePlan(
+            changed=[p for again, p in part if not again],
+            reactivated=[p for again, p in part if again],
+            delta=plan.delta,
+        )
+    yield ChangePlan(
+        unchanged=plan.unchanged,
+        withdraw=plan.withdraw,
+        held=plan.held,
+        active_before=plan.active_before,
+        delta=plan.delta,
+    )
+
+
+def match_and_write(
+    session: Session,
+    settings: Settings,
+    *,
+    retailer_id: int,
+    run_id: int,
+    plan: ChangePlan,
+    now: datetime,
+    timings: dict[str, Any],
+) -> StoreResult:
+    """Match the offers that need it and write the plan, `MATCH_CHUNK` offers at a time, in
+    the caller's transaction: the match results of one step are dropped before the next, so a
+    large feed does not hold a result per offer. Same writes and counts as one `apply_plan`.
+    Fills ``timings`` (matcher_build_s, match_s, write_s, match_workers[_private_mb])."""
+    total = StoreResult()
+    matcher = None
+    workers = settings.match_workers or default_workers()
+    match_s = write_s = 0.0
+    for part in _chunks(plan, MATCH_CHUNK):
+        to_match = part.needs_matching()
+        matches: dict[str, MatchResult] = {}
+        if to_match:
+            t1 = time.perf_counter()
+            if matcher is None:
+                matcher = matcher_for(session, workers)
+                timings["matcher_build_s"] = round(time.perf_counter() - t1, 3)
+                t1 = time.perf_counter()
+            results, reports = match_parallel(matcher, to_match, workers)
+            for rec, res in zip(to_match, results, strict=True):
+                matches[rec.sku] = res
+            del results
+            timings["match_workers"] = max(int(timings.get("match_workers", 1)), 1 + len(reports))
+            if reports:
+                private = sum(r.private_mb for r in reports)
+                before = float(timings.get("match_workers_private_mb", 0.0))
+                timings["match_workers_private_mb"] = max(before, private)
+            match_s += time.perf_counter() - t1
+        t1 = time.perf_counter()
+        step = apply_plan(
+            session, retailer_id=retailer_id, run_id=run_id, plan=part, matches=matches, now=now
+        )
+        write_s += time.perf_counter() - t1
+        total.add(step)
+    timings["match_s"] = round(match_s, 3)
+    timings["write_s"] = round(write_s, 3)
+    return total
 
 
 def _fill_run(
@@ -431,8 +529,8 @@ def _fill_run(
         run.format = prepared.format
         run.encoding = prepared.encoding
         run.mapping = dict(prepared.mapping.fields)
-        run.counts = {**prepared.counts(), **counts}
-        run.row_errors = [_error_dict(e) for e in prepared.errors[:MAX_STORED_ERRORS]]
+        run.counts = {**prepared.counts(), **counts, **error_counts(prepared)}
+        run.row_errors = [_error_dict(e) for e in prepared.errors]
     else:
         run.counts = dict(counts)
 

@@ -40,11 +40,14 @@ class RawRow:
     """One logical record of a feed: its 1-based row number in the file and its cells.
 
     ``problem``: why the reader could not read the row as it stands (its cells are kept, so
-    the row's SKU is still known); the row is rejected with that message."""
+    the row's SKU is still known); the row is rejected with that message. ``warning``: what
+    the reader had to repair in the row (bytes that are not valid UTF-8, replaced by U+FFFD);
+    the row is used and the warning reported with it."""
 
     row: int
     values: dict[str, str]
     problem: str | None = None
+    warning: str | None = None
 
 
 @dataclass(slots=True)

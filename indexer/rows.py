@@ -164,6 +164,34 @@ def normalize_row(
     low_stock_threshold: int = DEFAULT_LOW_STOCK,
 ) -> tuple[OfferRecord | None, list[RowError]]:
     """Normalize one row; the record is None when the row has errors (not just warnings)."""
+    record, problems = _normalize_row(
+        raw,
+        mapping,
+        default_currency=default_currency,
+        default_vat_included=default_vat_included,
+        low_stock_threshold=low_stock_threshold,
+    )
+    if raw.warning is not None:
+        problems.insert(0, _warn(raw.row, "encoding", _replaced_cell(raw.values), raw.warning))
+    return record, problems
+
+
+def _replaced_cell(values: dict[str, str]) -> str:
+    """The first cell holding a replaced byte (U+FFFD), cut to 100 characters."""
+    for cell in values.values():
+        if "\ufffd" in cell:
+            return cell[:100]
+    return ""
+
+
+def _normalize_row(
+    raw: RawRow,
+    mapping: ColumnMapping,
+    *,
+    default_currency: str,
+    default_vat_included: bool | None,
+    low_stock_threshold: int,
+) -> tuple[OfferRecord | None, list[RowError]]:
     if raw.problem is not None:
         return None, [RowError(raw.row, "row", "", raw.problem)]
     plan = _plan_for(mapping)
@@ -247,8 +275,8 @@ def normalize_row(
     for name_of_field, headers in plan.metadata:
         text = _text(values, headers)
         if text:
-            metadata[name_of_field] = text
-    brand = _text(values, plan.brand) or metadata.get("manufacturer")
+            metadata[name_of_field] = _shared(text) or text
+    brand = _shared(_text(values, plan.brand)) or metadata.get("manufacturer")
     excl_text = _cell(values, plan.price_excl_vat)
     if excl_text:
         try:
@@ -273,6 +301,25 @@ def normalize_row(
         metadata=metadata,
     )
     return record, problems
+
+
+_SHARED: dict[str, str] = {}
+_SHARED_MAX = 50_000
+_SHARED_LENGTH = 64
+
+
+def _shared(text: str | None) -> str | None:
+    """One string object per distinct short value (a brand, a category, a manufacturer) that
+    repeats over a feed's rows: a million offers of twenty brands hold twenty strings."""
+    if text is None or len(text) > _SHARED_LENGTH:
+        return text
+    found = _SHARED.get(text)
+    if found is not None:
+        return found
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[text] = text
+    return text
 
 
 def _warn(row: int, name: str, value: str, message: str) -> RowError:

@@ -67,6 +67,18 @@ class StoreResult:
     review: int = 0
     changed_product_ids: set[int] = field(default_factory=set)
 
+    def add(self, other: StoreResult) -> None:
+        """Add the counts of a later step of the same run (`indexer.pipeline.match_and_write`)."""
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.reactivated += other.reactivated
+        self.unchanged += other.unchanged
+        self.withdrawn += other.withdrawn
+        self.matched.update(other.matched)
+        self.unmatched += other.unmatched
+        self.review += other.review
+        self.changed_product_ids |= other.changed_product_ids
+
     def counts(self) -> dict[str, int]:
         out = {
             "inserted": self.inserted,

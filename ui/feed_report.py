@@ -115,6 +115,31 @@ def match_counts(counts: Mapping[str, Any]) -> list[tuple[str, int]]:
     return out
 
 
+MORE_ERROR_GROUPS = 5
+"""How many (field, reason) groups of unlisted errors the summary line names."""
+
+
+def _number(n: int, lang: str) -> str:
+    return f"{n:,}".replace(",", "\u00a0" if lang == "sv" else ",")
+
+
+def more_errors(counts: Mapping[str, Any], lang: str) -> str | None:
+    """The line under a run's listed row errors when it had more than it keeps in full:
+    "och 18 233 fler fel som inte listas: pris saknas 12 000, …" (None when it kept all)."""
+    n = int(counts.get("errors_truncated") or 0)
+    if n <= 0:
+        return None
+    groups = [g for g in counts.get("error_groups") or [] if isinstance(g, Mapping)]
+    parts = [
+        f"{message_label(str(g.get('reason', '')), lang)} {_number(int(g.get('count', 0)), lang)}"
+        for g in groups[:MORE_ERROR_GROUPS]
+    ]
+    rest = sum(int(g.get("count", 0)) for g in groups[MORE_ERROR_GROUPS:])
+    if rest:
+        parts.append(translate(lang, "portal.more_errors_other", n=_number(rest, lang)))
+    return translate(lang, "portal.more_errors", n=_number(n, lang), groups=", ".join(parts))
+
+
 def field_label(field: str, lang: str) -> str:
     """A row error's field in the reader's words (``price`` -> ``Pris``); unknown as given."""
     key = f"field.{field}"
@@ -193,6 +218,12 @@ _ROW_MESSAGES_SV: tuple[tuple[str, str], ...] = (
         "kolumnerna",
     ),
     (
+        r"bytes that are not valid UTF-8 were replaced by \ufffd \(the rest of the file is "
+        r"UTF-8\); check the row and save the file as UTF-8",
+        "byte som inte är giltig UTF-8 ersattes med \ufffd (resten av filen är UTF-8); "
+        "kontrollera raden och spara filen som UTF-8",
+    ),
+    (
         r"formula without a saved value \((?P<v>.+)\): open and save the file in Excel",
         "formel utan sparat värde ({v}): öppna och spara filen i Excel",
     ),
@@ -256,6 +287,19 @@ _FILE_MESSAGES_SV: tuple[tuple[str, str], ...] = (
         "XML-filen deklarerar entiteter (<!ENTITY>); avvisas av säkerhetsskäl",
     ),
     (r"malformed XML: (?P<why>.+)", "felaktig XML: {why}"),
+    (
+        r"archive member (?P<member>'[^']*') unpacks to (?P<n>[\d,]+) bytes from (?P<m>[\d,]+) "
+        r"\((?P<r>[\d,]+):1\), over the limit of (?P<limit>[\d.]+):1; refused as a possible zip "
+        r"bomb",
+        "arkivdelen {member} packas upp till {n} byte från {m} ({r}:1), över gränsen {limit}:1; "
+        "avvisas som en möjlig zip-bomb",
+    ),
+    (
+        r"archive unpacks to more than (?P<n>[\d,]+) bytes \(member (?P<member>'[^']*') reaches "
+        r"(?P<m>[\d,]+)\); refused as a possible zip bomb",
+        "arkivet packas upp till mer än {n} byte (arkivdelen {member} når {m}); avvisas som en "
+        "möjlig zip-bomb",
+    ),
     (r"malformed JSON line: (?P<why>.+)", "felaktig JSON-rad: {why}"),
 )
 _FILE_MESSAGES_SV_COMPILED = tuple((re.compile(p, re.DOTALL), r) for p, r in _FILE_MESSAGES_SV)
@@ -282,7 +326,7 @@ def file_message_label(message: str, lang: str) -> str:
         parts = found.groupdict()
         if "what" in parts:
             parts["what"] = _WHAT_SV.get(parts["what"], parts["what"])
-        for key in ("n", "m"):
+        for key in ("n", "m", "r"):
             if key in parts:
                 parts[key] = parts[key].replace(",", "\u00a0")
         place = where["file"] + (f", rad {where['row']}" if where["row"] else "")

@@ -110,6 +110,9 @@ def preview(
             remembered=remembered,
             max_bytes=settings.max_upload_bytes,
             max_line_bytes=settings.max_line_bytes,
+            max_errors=settings.feed_max_row_errors,
+            max_unzipped_bytes=settings.feed_max_unzipped_bytes,
+            max_zip_ratio=settings.feed_max_zip_ratio,
         )
     except MissingColumnsError as exc:
         mapping = detect_mapping(exc.headers, remembered=remembered, override=override or None)

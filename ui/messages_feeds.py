@@ -42,7 +42,14 @@ FEED_MESSAGES: dict[str, tuple[str, str]] = {
         "below.",
     ),
     "severity.error": ("fel", "error"),
+    "field.encoding": ("Teckenkodning", "Encoding"),
     "severity.warning": ("varning", "warning"),
+    # row errors beyond the ones a run keeps in full (setting feed_max_row_errors)
+    "portal.more_errors": (
+        "och {n} fler fel som inte listas: {groups}",
+        "and {n} more not listed: {groups}",
+    ),
+    "portal.more_errors_other": ("övriga {n}", "others {n}"),
     # preview: what it knows (the file) and what it does not (the stored offers)
     "portal.errors_shown": (
         "Visar de första {shown} av {total}.",

@@ -19,7 +19,7 @@ from indexer import run_lease
 from indexer.columns import load_mapping_file
 from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError
 from indexer.jobs import OUTBOX_WAIT_SECONDS, apply_index_outbox
-from indexer.pipeline import MAX_STORED_ERRORS, FeedOptions, dry_run, submit_feed
+from indexer.pipeline import FeedOptions, dry_run, submit_feed
 from indexer.runner import RunResult, supervise
 
 
@@ -120,7 +120,7 @@ def _run_report(factory: Any, run_id: int) -> dict[str, Any]:
             "encoding": run.encoding,
             "mapping": dict(run.mapping or {}),
             "counts": dict(run.counts or {}),
-            "errors": list(run.row_errors or [])[:MAX_STORED_ERRORS],
+            "errors": list(run.row_errors or []),  # the first feed_max_row_errors, counted rest
         }
 
 
@@ -132,7 +132,11 @@ def _print_summary(data: dict[str, Any]) -> None:
     typer.echo(f"format: {data.get('format')}  encoding: {data.get('encoding')}")
     for field, header in (data.get("mapping") or {}).items():
         typer.echo(f"  {field:15} <- {header}")
-    typer.echo("counts: " + ", ".join(f"{k}={v}" for k, v in (data.get("counts") or {}).items()))
+    counts = data.get("counts") or {}
+    typer.echo(
+        "counts: "
+        + ", ".join(f"{k}={v}" for k, v in counts.items() if isinstance(v, int | float | str))
+    )
     errors = data.get("errors") or []
     for e in errors[:20]:
         typer.echo(
@@ -140,7 +144,13 @@ def _print_summary(data: dict[str, Any]) -> None:
             f" [{e.get('severity', 'error')}]"
         )
     if len(errors) > 20:
-        typer.echo(f"  ... and {len(errors) - 20} more (use --json for all)")
+        typer.echo(f"  ... and {len(errors) - 20} more listed (use --json for them)")
+    truncated = int(data.get("errors_truncated") or counts.get("errors_truncated") or 0)
+    if truncated:
+        groups = data.get("error_groups") or counts.get("error_groups") or []
+        typer.echo(f"  ... and {truncated} more not listed, by field and reason:")
+        for g in groups[:20]:
+            typer.echo(f"    {g['count']:>8}  {g['field']}: {g['reason']} [{g['severity']}]")
 
 
 runs_app = typer.Typer(

@@ -12,6 +12,7 @@ is down does not fail the upload: the run falls back to this server's runner.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -281,7 +282,7 @@ def upload_feed(
                     "message": preview.get("message"),
                     "rows": preview["offers"][:PREVIEW_ROWS],
                     "errors": errors[:PREVIEW_ERRORS],
-                    "errors_count": len(errors),
+                    "errors_count": len(errors) + int(preview.get("errors_truncated", 0)),
                 }
             )
             return JSONResponse(body.model_dump(mode="json"), status_code=200)
@@ -321,18 +322,22 @@ def get_feed_run(
     session: SessionDep,
     errors_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     errors_size: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int | None, Query(ge=0, le=MAX_INT, description="Errors to skip.")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=1000, description="Errors to return.")] = None,
 ) -> FeedRunPublic:
     """A feed run: status, progress 0..1, counts, row errors (paged), message, timings.
-    Example: ``GET /api/v1/feeds/17?errors_page=2``"""
+
+    Errors page with ``errors_page``/``errors_size`` or ``offset``/``limit``. A run keeps its
+    first ``feed_max_row_errors`` errors in full; ``errors_truncated`` says how many more there
+    were, and ``counts.error_groups`` counts them by field and reason.
+    Example: ``GET /api/v1/feeds/17?offset=100&limit=100``"""
     run = _run_for(session, user, run_id)
     retailer = session.get(Retailer, run.retailer_id)
     slug = retailer.slug if retailer is not None else ""
     all_errors = list(run.row_errors or [])
-    start = (errors_page - 1) * errors_size
-    page = [
-        RowErrorPublic.model_validate(_row_error(e))
-        for e in all_errors[start : start + errors_size]
-    ]
+    size = limit if limit is not None else errors_size
+    start = offset if offset is not None else (errors_page - 1) * errors_size
+    page = [RowErrorPublic.model_validate(_row_error(e)) for e in all_errors[start : start + size]]
     return FeedRunPublic.model_validate(
         {
             **_summary(run, slug),
@@ -346,6 +351,7 @@ def get_feed_run(
             "cancel_requested_at": run.cancel_requested_at,
             "attempts": run.attempts or 0,
             "errors": {"data": page, "count": len(all_errors)},
+            "errors_truncated": int((run.counts or {}).get("errors_truncated", 0) or 0),
         }
     )
 
@@ -407,11 +413,24 @@ def _row_error(raw: dict[str, Any]) -> dict[str, Any]:
     responses={200: {"content": {"text/csv": {}}}, **problems(401, 403, 404)},
 )
 def feed_run_errors_csv(run_id: RunId, user: RequireRetailerUser, session: SessionDep) -> Response:
-    """Every row error of a run as CSV (row, field, value, message, severity).
+    """A run's row errors as CSV (row, field, value, message, severity): the ones kept in
+    full, then one line per field and reason counting the rest (``N more rows not listed``).
     Example: ``GET /api/v1/feeds/17/errors.csv``"""
     run = _run_for(session, user, run_id)
     columns = ("row", "field", "value", "message", "severity")
-    rows = ([_row_error(raw)[k] for k in columns] for raw in run.row_errors or [])
+    kept = ([_row_error(raw)[k] for k in columns] for raw in run.row_errors or [])
+    # errors beyond the ones kept in full: one line per field and reason, with its count
+    groups = (
+        [
+            "",
+            group.get("field", ""),
+            "",
+            f"{group.get('count', 0)} more rows not listed: {group.get('reason', '')}",
+            group.get("severity", "error"),
+        ]
+        for group in (run.counts or {}).get("error_groups") or []
+    )
+    rows = itertools.chain(kept, groups)
     return Response(
         csv_text(columns, rows),  # cells that start like a formula are escaped
         media_type="text/csv; charset=utf-8",

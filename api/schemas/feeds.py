@@ -55,6 +55,11 @@ class FeedRunPublic(FeedRunSummaryPublic):
     cancel_requested_at: UtcDatetime | None = None
     attempts: int = Field(default=0, description="How often a process claimed the run.")
     errors: ListResponse[RowErrorPublic]
+    errors_truncated: int = Field(
+        default=0,
+        description="Row errors beyond the ones kept in full; counts.error_groups has them "
+        "counted by field and reason.",
+    )
 
 
 class FeedPreviewPublic(BaseModel):

@@ -16,6 +16,12 @@ from pathlib import Path
 
 from indexer import xmlsafe
 from indexer.errors import FeedFormatError, FeedTooLarge, UnsafeXmlError
+from indexer.feeds.archive import (
+    DEFAULT_MAX_RATIO,
+    DEFAULT_MAX_UNZIPPED_BYTES,
+    ArchiveBomb,
+    check_archive,
+)
 from indexer.feeds.csv_reader import DelimitedFile
 from indexer.feeds.detect import (
     DELIMITED_FORMATS,
@@ -52,6 +58,7 @@ from indexer.records import FeedTable, RawRow
 __all__ = [
     "MANUFACTURER_FORMATS",
     "SUPPORTED_FORMATS",
+    "ArchiveBomb",
     "EmptyFeedFile",
     "FeedEncodingError",
     "FeedFormatError",
@@ -77,11 +84,15 @@ def read_feed(
     max_bytes: int,
     max_line_bytes: int,
     file_name: str | None = None,
+    max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES,
+    max_zip_ratio: float = DEFAULT_MAX_RATIO,
 ) -> FeedTable:
     """Open a retailer feed: size checks, format detection, headers; rows stream lazily.
 
     ``format`` overrides detection with any value of `SUPPORTED_FORMATS`. ``file_name`` is the
     name shown in error messages (the upload's original name), default ``path.name``.
+    A workbook (a zip archive) is checked against ``max_unzipped_bytes`` and ``max_zip_ratio``
+    before anything in it is unpacked (`indexer.feeds.archive`).
     Raises a `FeedFormatError` subclass for anything it will not read.
     """
     file = file_name or path.name
@@ -108,7 +119,7 @@ def read_feed(
             file=file,
         )
     if fmt == "xlsx":
-        return _read_xlsx(path, file)
+        return _read_xlsx(path, file, max_unzipped_bytes, max_zip_ratio)
     if fmt in ("google_rss", "woocommerce_wxr"):
         return _read_xml(path, fmt, file, xml_encoding(head))
     encoding = detect_file_encoding(path)
@@ -126,7 +137,7 @@ def read_feed(
     raise UnsupportedFeedFormat(f"no reader for format {fmt!r}", file=file)
 
 
-def _read_xlsx(path: Path, file: str) -> FeedTable:
+def _read_xlsx(path: Path, file: str, max_unzipped_bytes: int, max_ratio: float) -> FeedTable:
     if not zipfile.is_zipfile(path):
         raise UnsupportedFeedFormat("not a supported feed format: not an .xlsx workbook", file=file)
     with zipfile.ZipFile(path) as zf:
@@ -135,6 +146,7 @@ def _read_xlsx(path: Path, file: str) -> FeedTable:
                 "not a supported feed format: a zip archive that is not an .xlsx workbook",
                 file=file,
             )
+    check_archive(path, file=file, max_unzipped_bytes=max_unzipped_bytes, max_ratio=max_ratio)
     book = ExcelFile(path, file=file)
     notes = [f"sheet {book.sheet!r}, header on row {book.header_row}"]
     return FeedTable("xlsx", None, book.headers, book.rows(), notes=notes)

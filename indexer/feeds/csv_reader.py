@@ -29,9 +29,9 @@ from contextlib import closing
 from pathlib import Path
 
 from indexer.errors import FeedFormatError, FeedTooLarge
-from indexer.feeds.detect import HEADER_SEARCH_ROWS, header_index
+from indexer.feeds.detect import HEADER_SEARCH_ROWS, LENIENT_ENCODINGS, header_index
 from indexer.feeds.errors import TruncatedFeed
-from indexer.feeds.limits import RecordTracker, bounded_lines
+from indexer.feeds.limits import INVALID_UTF8, RecordTracker, bounded_lines
 from indexer.records import RawRow
 
 
@@ -43,14 +43,18 @@ def _ensure_field_limit(limit: int) -> None:
 
 def _records(
     path: Path, encoding: str, delimiter: str, max_line_bytes: int, file: str
-) -> Generator[tuple[int, list[str], bool], None, None]:
-    """Yield ``(start_line, cells, ended)`` for every non-empty record of the file.
+) -> Generator[tuple[int, list[str], bool, bool], None, None]:
+    """Yield ``(start_line, cells, ended, replaced)`` for every non-empty record of the file.
 
-    ``ended`` is False only for a last record with no line break after it.
+    ``ended`` is False only for a last record with no line break after it. A UTF-8 file is
+    decoded leniently: bytes that are not valid UTF-8 read as U+FFFD and ``replaced`` is True
+    for the record holding them (the row gets a warning); other encodings decode strictly.
     """
     _ensure_field_limit(max_line_bytes)
-    tracker = RecordTracker(limit=max_line_bytes, file=file)
-    with path.open("r", encoding=encoding, newline="") as fh:
+    lenient = encoding in LENIENT_ENCODINGS
+    tracker = RecordTracker(limit=max_line_bytes, file=file, lenient=lenient)
+    errors = "replace" if lenient else "strict"
+    with path.open("r", encoding=encoding, errors=errors, newline="") as fh:
         reader = csv.reader(bounded_lines(fh, tracker), delimiter=delimiter, strict=False)
         while True:
             try:
@@ -72,9 +76,10 @@ def _records(
                 _check_complete("".join(tracker.pending), delimiter, file, start)
             # Only the file's last line can lack its line break (longer lines are refused).
             ended = not tracker.pending or tracker.pending[-1].endswith(("\n", "\r"))
+            replaced = tracker.replaced
             tracker.next_record()
             if any(cells):
-                yield start, cells, ended
+                yield start, cells, ended, replaced
 
 
 def _check_complete(text: str, delimiter: str, file: str, start: int) -> None:
@@ -135,7 +140,7 @@ class DelimitedFile:
         sample: list[tuple[int, list[str]]] = []
         with closing(self._open()) as records:
             try:
-                for line, cells, _ended in records:
+                for line, cells, _ended, _replaced in records:
                     sample.append((line, cells))
                     if len(sample) >= HEADER_SEARCH_ROWS:
                         break
@@ -151,7 +156,7 @@ class DelimitedFile:
         if not self.headers:
             raise FeedFormatError("no header row found", file=file)
 
-    def _open(self) -> Generator[tuple[int, list[str], bool], None, None]:
+    def _open(self) -> Generator[tuple[int, list[str], bool, bool], None, None]:
         return _records(self.path, self.encoding, self.delimiter, self.max_line_bytes, self.file)
 
     def rows(self) -> Iterator[RawRow]:
@@ -159,9 +164,10 @@ class DelimitedFile:
         width = len(headers)
         spanned = self.header_cells
         previous = spanned
-        for line, cells, ended in self._open():
+        for line, cells, ended, replaced in self._open():
             if line <= self.header_line:
                 continue
+            warning = INVALID_UTF8 if replaced else None
             n = len(cells)
             if not ended and n < width and n < previous:
                 raise TruncatedFeed(
@@ -173,7 +179,7 @@ class DelimitedFile:
             previous = n
             if n > spanned and any(cells[spanned:]):
                 values = dict(zip(headers, cells, strict=False))
-                yield RawRow(line, values, problem=too_wide(n, spanned, self.delimiter))
+                yield RawRow(line, values, too_wide(n, spanned, self.delimiter), warning)
                 continue
             values = dict(zip(headers, cells, strict=False))
             if n < width:
@@ -183,4 +189,4 @@ class DelimitedFile:
                 for i in range(width, n):
                     if cells[i]:
                         values[f"column_{i + 1}"] = cells[i]
-            yield RawRow(line, values)
+            yield RawRow(line, values, None, warning)

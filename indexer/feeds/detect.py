@@ -56,6 +56,8 @@ _SEP_LINE = re.compile(r"\ufeff?sep=(.)[ \t]*\r?(?:\n|$)", re.I)
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 HEADER_SEARCH_ROWS = 20  # non-empty rows `header_index` looks at
+REPLACEMENT = "\ufffd"  # what an undecodable byte of a UTF-8 file reads as
+LENIENT_ENCODINGS = frozenset({"utf-8", "utf-8-sig"})  # decoded with errors="replace"
 
 
 def header_index(rows: Sequence[Sequence[str]]) -> int:
@@ -97,11 +99,23 @@ def detect_encoding(prefix: bytes) -> str:
     return _eight_bit_codec(prefix)
 
 
+def _mostly_utf8(sample: bytes) -> bool:
+    """Whether ``sample`` holds more valid multi-byte UTF-8 characters than invalid bytes: a
+    UTF-8 file with a few corrupt bytes (one pasted cp1252 value), not a cp1252 file."""
+    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(sample, final=False)
+    bad = text.count(REPLACEMENT)
+    good = sum(1 for ch in text if ch > "\x7f") - bad
+    return good > bad
+
+
 def _eight_bit_codec(sample: bytes) -> str:
-    """UTF-8 when ``sample`` decodes strictly as UTF-8, else cp1252, else latin-1."""
+    """UTF-8 when ``sample`` decodes strictly as UTF-8 or is mostly UTF-8 (`_mostly_utf8`: the
+    few bad bytes are replaced and reported at their rows), else cp1252, else latin-1."""
     try:
         codecs.getincrementaldecoder("utf-8")(errors="strict").decode(sample, final=False)
     except UnicodeDecodeError:
+        if _mostly_utf8(sample):
+            return "utf-8"
         try:
             sample.decode("cp1252")
         except UnicodeDecodeError:
@@ -115,8 +129,10 @@ def detect_file_encoding(path: Path) -> str:
     plain ASCII (no evidence either way), the first MiB from the first non-ASCII byte on.
 
     A cp1252 export whose first "å" comes after a megabyte of ASCII is thereby read as
-    cp1252; a file that shows valid UTF-8 first stays UTF-8, and a stray undecodable byte
-    further on is reported at its row by the reader. Reads 1 MiB at a time, once at most.
+    cp1252; a file that shows valid UTF-8 first (or mostly valid UTF-8: more good multi-byte
+    characters than bad bytes) stays UTF-8, and its undecodable bytes are replaced by U+FFFD
+    and reported as a warning at their rows by the reader, never a silent cp1252 reading of
+    the whole file. Reads 1 MiB at a time, once at most.
     """
     with path.open("rb") as fh:
         prefix = fh.read(ENCODING_PREFIX_BYTES)

@@ -25,13 +25,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
@@ -108,13 +111,22 @@ def _text(cell: Any) -> str:
     return cell_text(value)
 
 
+_UNPACK_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    ElementTree.ParseError,
+    DefusedXmlException,
+)
+
+
 @contextmanager
 def _workbook(path: Path, file: str, *, data_only: bool = True) -> Iterator[Workbook]:
     # A file object, not the path: openpyxl would judge the file by its extension.
     with path.open("rb") as fh:
         try:
             wb = load_workbook(fh, read_only=True, data_only=data_only)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        except (InvalidFileException, KeyError, OSError, *_UNPACK_ERRORS) as exc:
             raise UnsupportedFeedFormat(
                 f"not a supported feed format: not a readable .xlsx workbook ({exc})", file=file
             ) from exc
@@ -122,6 +134,25 @@ def _workbook(path: Path, file: str, *, data_only: bool = True) -> Iterator[Work
             yield wb
         finally:
             wb.close()
+
+
+@contextmanager
+def _unpack_errors(file: str) -> Iterator[None]:
+    """A member that fails while it is unpacked (a CRC mismatch: a member whose data unpacks to
+    more than its declared size is cut at that size and then fails here), malformed XML in a
+    member and a member the XML parser refuses (a DTD) are an unreadable file."""
+    try:
+        yield
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        ElementTree.ParseError,
+        DefusedXmlException,
+    ) as exc:
+        raise UnsupportedFeedFormat(
+            f"not a supported feed format: not a readable .xlsx workbook ({exc})", file=file
+        ) from exc
 
 
 def _has_formulas(path: Path, worksheet: Any) -> bool:
@@ -194,7 +225,7 @@ class ExcelFile:
     def __init__(self, path: Path, *, file: str) -> None:
         self.path = path
         self.file = file
-        with _workbook(path, file) as wb:
+        with _workbook(path, file) as wb, _unpack_errors(file):
             table = _find_table(wb)
         if table is None:
             raise FeedFormatError("workbook has no data in any sheet", file=file)
@@ -203,6 +234,10 @@ class ExcelFile:
         self.headers = clean_headers(table.header)
 
     def rows(self) -> Iterator[RawRow]:
+        with _unpack_errors(self.file):
+            yield from self._rows()
+
+    def _rows(self) -> Iterator[RawRow]:
         headers = self.headers
         width = len(headers)
         with ExitStack() as stack:

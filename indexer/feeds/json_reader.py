@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import TextIO
 
 from indexer.errors import FeedFormatError, FeedTooLarge
+from indexer.feeds.detect import LENIENT_ENCODINGS
 from indexer.feeds.errors import TruncatedFeed
-from indexer.feeds.limits import RecordTracker, bounded_lines
+from indexer.feeds.limits import INVALID_UTF8, RecordTracker, bounded_lines
 from indexer.normalize.price import number_text
 from indexer.records import RawRow
 
@@ -255,9 +256,12 @@ def read_jsonl(
 ) -> tuple[list[str], Iterator[RawRow]]:
     def rows() -> Iterator[RawRow]:
         decoder = _decoder()
-        tracker = RecordTracker(limit=max_line_bytes, file=file)
-        with path.open("r", encoding=encoding, newline="") as fh:
+        lenient = encoding in LENIENT_ENCODINGS  # bad bytes: U+FFFD and a warning at the row
+        tracker = RecordTracker(limit=max_line_bytes, file=file, lenient=lenient)
+        errors = "replace" if lenient else "strict"
+        with path.open("r", encoding=encoding, errors=errors, newline="") as fh:
             for line in bounded_lines(fh, tracker):
+                warning = INVALID_UTF8 if tracker.replaced else None
                 tracker.next_record()
                 text = line.strip()
                 if not text:
@@ -279,7 +283,7 @@ def read_jsonl(
                     raise FeedFormatError(
                         "JSON line is not an object", file=file, row=tracker.lineno
                     )
-                yield RawRow(tracker.lineno, flatten(obj))
+                yield RawRow(tracker.lineno, flatten(obj), warning=warning)
 
     return _with_headers(rows())
 

@@ -15,6 +15,11 @@ from typing import TextIO
 from indexer.errors import FeedTooLarge
 from indexer.feeds.errors import EmptyFeedFile, FeedEncodingError
 
+REPLACEMENT = "\ufffd"
+INVALID_UTF8 = (
+    "bytes that are not valid UTF-8 were replaced by \ufffd (the rest of the file is UTF-8); "
+    "check the row and save the file as UTF-8"
+)
 HEAD_BYTES = 64 * 1024  # what format sniffing looks at
 ENCODING_PREFIX_BYTES = 1024 * 1024  # what encoding detection decodes strictly
 
@@ -52,11 +57,15 @@ class RecordTracker:
     quotes: int = 0
     eof: bool = False
     pending: list[str] = field(default_factory=list)
+    # the file is decoded with errors="replace": note records holding U+FFFD
+    lenient: bool = False
+    replaced: bool = False
 
     def next_record(self) -> None:
         self.start = self.lineno + 1
         self.chars = 0
         self.quotes = 0
+        self.replaced = False
         self.pending.clear()
 
 
@@ -101,5 +110,7 @@ def bounded_lines(fh: TextIO, tracker: RecordTracker) -> Iterator[str]:
                 row=tracker.start,
             )
         tracker.quotes += line.count('"')
+        if tracker.lenient and REPLACEMENT in line:
+            tracker.replaced = True
         pending.append(line)
         yield line

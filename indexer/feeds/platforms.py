@@ -118,7 +118,7 @@ def apply_shopify(headers: list[str], rows: Iterator[RawRow], file: str) -> Plat
             values["Variant Name"] = (
                 f"{title} - {' / '.join(real_options)}" if real_options else title
             )
-            yield RawRow(raw.row, values)
+            yield RawRow(raw.row, values, warning=raw.warning)
         if skipped:
             notes.append(f"{skipped} Shopify row(s) without variant data (image rows) skipped")
 
@@ -194,7 +194,7 @@ def apply_magento(
                     if key not in seen:  # a key first met after the lookahead
                         seen.add(key)
                         out_headers.append(key)
-                yield RawRow(raw.row, {**v, **attrs})
+                yield RawRow(raw.row, {**v, **attrs}, warning=raw.warning)
         if store_rows:
             notes.append(f"{store_rows} store-view translation row(s) skipped")
         if parents:
@@ -286,7 +286,7 @@ def apply_woocommerce(headers: list[str], rows: Iterator[RawRow], file: str) -> 
                     if not v.get(c):
                         v[c] = value
             v[EFFECTIVE_PRICE] = price
-            yield RawRow(raw.row, v)
+            yield RawRow(raw.row, v, warning=raw.warning)
         if skipped:
             notes.append(f"{skipped} variable/grouped parent(s) without a price skipped")
 

@@ -10,17 +10,21 @@ back in input order. Results are identical to `Matcher.match_many` on one core.
 `os.fork` is used directly rather than `multiprocessing`: a Celery prefork worker is a daemonic
 process, and `multiprocessing` refuses to start children from one. A child only runs the pure
 matching code over memory it inherited and leaves with `os._exit`, so it never touches the
-parent's database connections, buffered output or exit handlers. The catalog index build uses
+parent's database connections, buffered output or exit handlers, and dies with the parent
+(`die_with_parent`: a killed feed run leaves no workers behind). The catalog index build uses
 the same mechanism (`build_parallel`): workers digest contiguous slices of the catalog and the
 parent merges their tables.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import pickle
 import random
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -79,15 +83,24 @@ def _private_mb() -> float:
     return kb / 1024
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGKILL this worker when the process that forked it dies (a feed run's process
-    killed for a limit, a cancellation or a crash takes its workers along)."""
-    import contextlib
-    import ctypes
-    import signal
+_PR_SET_PDEATHSIG = 1
 
-    with contextlib.suppress(OSError, AttributeError):  # not Linux
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+def die_with_parent(parent_pid: int) -> None:
+    """In a forked worker: be killed (SIGKILL) when the process that forked it dies.
+
+    Linux ``prctl(PR_SET_PDEATHSIG)`` via ctypes; elsewhere nothing (the worker then outlives a
+    killed parent until its share is done). A parent that died before the call is noticed
+    by its pid having changed, and the worker leaves at once.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 def _child(task: Callable[[], T], write_fd: int, what: str) -> None:
@@ -110,15 +123,16 @@ def run_forked(tasks: Sequence[Callable[[], T]], what: str) -> tuple[list[T], li
     # finalizes something of the parent's (a database connection shared through the fork) and
     # never writes to the pages of objects it only reads.
     gc.freeze()
+    parent = os.getpid()
     try:
         for i in range(1, len(tasks)):
             read_fd, write_fd = os.pipe()
             pid = os.fork()
             if pid == 0:  # the worker
-                _die_with_parent()
-                os.close(read_fd)
                 code = 1
                 try:
+                    die_with_parent(parent)
+                    os.close(read_fd)
                     _child(tasks[i], write_fd, what)
                     code = 0
                 finally:
@@ -190,10 +204,12 @@ def match_parallel(
             )
         if i:
             reports.append(WorkerReport(len(share), private[i - 1]))
+    del shares, tasks, order
     merged: list[MatchResult] = [None] * len(offers)  # type: ignore[list-item]
-    for where, got in zip(positions, results, strict=True):
-        for j, result in zip(where, got, strict=True):
+    for i in range(n):  # each share's lists are dropped once merged: a lower peak
+        for j, result in zip(positions[i], results[i], strict=True):
             merged[j] = result
+        positions[i], results[i] = [], []
     return merged, reports
 
 

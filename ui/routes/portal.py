@@ -25,6 +25,7 @@ from ui.feed_report import (
     file_message_label,
     match_counts,
     message_label,
+    more_errors,
     run_message,
     severity_label,
 )
@@ -283,6 +284,7 @@ def _run_context(request: Request, run: FeedRun) -> dict[str, Any]:
         "percent": round(100 * (1.0 if run.status in FINISHED else run.progress or 0.0)),
         "errors": list(run.row_errors or [])[:SHOWN_RUN_ERRORS],
         "error_total": len(run.row_errors or []),
+        "more_errors": more_errors(counts, lang),
     }
 
 

@@ -300,3 +300,30 @@ def test_an_upload_while_the_broker_is_down_runs_in_the_server(tmp_path: Path) -
     finally:
         close_env(built)
         jobs.configure(Settings(environment="test"))
+
+
+def test_run_keeps_the_first_errors_and_counts_the_rest(tmp_path: Path) -> None:
+    env = build_env(tmp_path, max_upload_bytes=64 * 1024, feed_max_row_errors=2)
+    try:
+        r = upload(env, feed_csv(rows=3, bad_rows=5), delta=True)
+        run = wait_for_run(env, r.json()["id"])
+        assert run["status"] == "succeeded", run
+        assert run["errors"]["count"] == 2 and run["errors_truncated"] == 3
+        assert run["counts"]["errors"] == 5
+        assert run["counts"]["error_groups"][0]["count"] == 3
+        page = env.client.get(
+            f"/api/v1/feeds/{run['id']}",
+            params={"offset": 1, "limit": 1},
+            headers=env.headers("admin"),
+        ).json()["errors"]
+        assert page["count"] == 2 and [e["row"] for e in page["data"]] == [6]
+        text = env.client.get(
+            f"/api/v1/feeds/{run['id']}/errors.csv", headers=env.headers("admin")
+        ).text
+        rows = list(csv.reader(io.StringIO(text)))
+        assert len(rows) == 1 + 2 + 1
+        assert rows[-1][1] == "price" and rows[-1][3].startswith("3 more rows not listed: ")
+        preview = upload(env, feed_csv(rows=3, bad_rows=5), dry_run=True).json()
+        assert len(preview["errors"]) == 2 and preview["errors_count"] == 5
+    finally:
+        close_env(env)

@@ -170,3 +170,25 @@ def test_runs_cancel_ends_a_queued_run_and_refuses_a_finished_one(cli_env: Path)
     assert json.loads(listed.stdout)[0]["status"] == "cancelled"
     code, data = invoke_json(["runs", "sweep", "--json"])
     assert code == 0 and data == {"failed": [], "requeued": [], "cancelled": [], "dispatch": []}
+
+
+def test_dry_run_json_is_bounded_with_counts(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VALBAR_FEED_MAX_ROW_ERRORS", "2")
+    monkeypatch.setenv("VALBAR_FEED_DRY_RUN_OFFERS", "1")
+    get_settings.cache_clear()
+    lines = ["Artikelnummer;Benämning;Pris;Lagerstatus"]
+    lines += [f"OK-{i};Handske {i};99;I lager" for i in range(4)]
+    lines += [f"NP-{i};Handske {i};;I lager" for i in range(6)]
+    feed = cli_env / "fel.csv"
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, data = invoke_json(["ingest", str(feed), "--retailer", "tandab", "--dry-run", "--json"])
+    assert code == 0
+    assert len(data["offers"]) == 1 and data["offers_truncated"] == 3  # type: ignore[arg-type]
+    assert len(data["errors"]) == 2 and data["errors_truncated"] == 4  # type: ignore[arg-type]
+    assert data["error_groups"] == [
+        {"severity": "error", "field": "price", "reason": "price is empty", "count": 4}
+    ]
+    text = runner.invoke(app, ["ingest", str(feed), "--retailer", "tandab", "--dry-run"])
+    assert "and 4 more not listed" in text.stdout

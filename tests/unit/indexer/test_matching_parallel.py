@@ -93,3 +93,53 @@ def test_merging_out_of_id_order_is_refused() -> None:
     index = CatalogIndex.build(catalog[20:])
     with pytest.raises(ValueError, match="not above"):
         index.merge_tables(catalog[:20], CatalogIndex.build(catalog[:20]).tables())
+
+
+_PARENT = """
+import os, sys, time
+from functools import partial
+from pathlib import Path
+from indexer.matching.parallel import run_forked
+
+out = Path(sys.argv[1])
+
+def work(i):
+    (out / f"{i}.pid").write_text(str(os.getpid()))
+    time.sleep(120)
+
+run_forked([partial(work, i) for i in range(3)], "test")
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            return not any(line.startswith("State:\tZ") for line in fh)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs Linux /proc")
+def test_workers_die_when_the_parent_is_killed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT, str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 30
+        while len(list(tmp_path.glob("*.pid"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pids = {int(p.read_text()) for p in tmp_path.glob("*.pid")} - {parent.pid}
+        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    survivors = [pid for pid in pids if _alive(pid)]
+    for pid in survivors:  # leave nothing behind, then fail
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []

@@ -303,3 +303,42 @@ def test_forked_matching_workers_store_what_one_process_would(
     (one, pids_one), (two, pids_two) = stored
     assert one == two and pids_one == pids_two
     assert ("SKU-0", pids_one[0], "gtin") in one and ("SKU-3", pids_one[1], "gtin") in one
+
+
+def test_matching_and_writing_in_steps_stores_what_one_step_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.pipeline as pipeline
+
+    calls: list[int] = []
+    real = pipeline.match_parallel
+
+    def spy(matcher, offers, workers):  # type: ignore[no-untyped-def]
+        calls.append(len(offers))
+        return real(matcher, offers, workers)
+
+    monkeypatch.setattr(pipeline, "match_parallel", spy)
+    stored = []
+    for chunk in (pipeline.MATCH_CHUNK, 2):
+        monkeypatch.setattr(pipeline, "MATCH_CHUNK", chunk)
+        calls.clear()
+        settings = Settings(data_dir=tmp_path / f"v{chunk}", database_url="", environment="test")
+        factory = migrated_factory(settings.sqlalchemy_url)
+        add_retailer(factory)
+        gtins = {0: "7310000000003", 3: "7310000000010", 6: "7310000000010"}
+        for i, g in enumerate(("07310000000003", "07310000000010")):
+            add_product(factory, key=f"p{i}", name=f"Nitrile gloves {i}", gtin=g, brand="Acme")
+        first = swedish_feed(tmp_path / f"a{chunk}.csv", 7, gtins=gtins)
+        second = swedish_feed(
+            tmp_path / f"b{chunk}.csv", 7, start=2, price="249,00 kr", gtins=gtins
+        )
+        outs = [ingest((settings, factory), f, allow_mass_withdrawal=True) for f in (first, second)]
+        assert [o.status for o in outs] == ["succeeded", "succeeded"]
+        with factory() as s:
+            rows = s.execute(
+                select(Offer.sku, Offer.product_id, Offer.price, Offer.withdrawn_at.is_(None))
+            ).all()
+        stored.append((sorted(rows), [o.counts for o in outs], sorted(calls)))
+    (one, counts_one, calls_one), (steps, counts_steps, calls_steps) = stored
+    assert one == steps and counts_one == counts_steps
+    assert calls_one == [2, 3, 7] and max(calls_steps) <= 2 and sum(calls_steps) == 12

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from catalog.models import FeedRun, Offer
 from catalog.settings import Settings
-from indexer.pipeline import FeedOptions, run_feed, submit_feed
+from indexer.pipeline import FeedOptions, dry_run, run_feed, submit_feed
 from tests.factories import add_retailer, migrated_factory, swedish_feed
 
 
@@ -100,3 +100,77 @@ def test_file_over_the_size_limit_is_rejected(tmp_path: Path) -> None:
     assert "big.csv" in (outcome.message or "")
     with factory() as s:
         assert s.scalars(select(Offer)).first() is None
+
+
+def _invalid_rows(path: Path, valid: int, no_price: int, bad_price: int) -> Path:
+    lines = ["Artikelnummer;Benämning;Pris;Lagerstatus"]
+    lines += [f"OK-{i};Handske {i};99;I lager" for i in range(valid)]
+    lines += [f"NP-{i};Handske {i};;I lager" for i in range(no_price)]
+    lines += [f"BP-{i};Handske {i};{i}x{i};I lager" for i in range(bad_price)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_row_errors_beyond_the_limit_are_counted_not_kept(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "var", database_url="", environment="test", feed_max_row_errors=5
+    )
+    factory = migrated_factory(settings.sqlalchemy_url)
+    add_retailer(factory)
+    feed = _invalid_rows(tmp_path / "fel.csv", valid=3, no_price=40, bad_price=20)
+    outcome = run_feed(
+        factory, settings, submit_feed(factory, settings, feed, "tandab", FeedOptions())
+    )
+    assert outcome.status == "succeeded", outcome.message
+    assert len(outcome.errors) == 5 and [e["row"] for e in outcome.errors] == [5, 6, 7, 8, 9]
+    with factory() as s:
+        run = s.get(FeedRun, outcome.feed_run_id)
+        assert run is not None
+        assert len(run.row_errors) == 5
+        counts = dict(run.counts)
+    assert counts["rejected"] == 60 and counts["errors"] == 60 and counts["valid"] == 3
+    assert counts["errors_truncated"] == 55
+    assert counts["error_groups"] == [
+        {"severity": "error", "field": "price", "reason": "price is empty", "count": 35},
+        {"severity": "error", "field": "price", "reason": "not a price: …", "count": 20},
+    ]
+
+
+def test_dry_run_report_is_bounded(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        database_url="",
+        environment="test",
+        feed_max_row_errors=3,
+        feed_dry_run_offers=4,
+    )
+    factory = migrated_factory(settings.sqlalchemy_url)
+    add_retailer(factory)
+    feed = _invalid_rows(tmp_path / "fel.csv", valid=10, no_price=7, bad_price=0)
+    report = dry_run(factory, settings, feed, "tandab", FeedOptions())
+    assert len(report["offers"]) == 4 and report["offers_truncated"] == 6
+    assert len(report["errors"]) == 3 and report["errors_truncated"] == 4
+    assert report["counts"]["errors"] == 7 and report["counts"]["would_insert"] == 10
+    assert report["error_groups"][0]["count"] == 4
+
+
+def test_malformed_utf8_row_is_ingested_with_a_warning(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "var", database_url="", environment="test")
+    factory = migrated_factory(settings.sqlalchemy_url)
+    add_retailer(factory)
+    lines = ["Artikelnummer;Benämning;Pris;Lagerstatus\n".encode()]
+    lines += [f"A{i};Käkbensgaffel {i};99;I lager\n".encode() for i in range(30)]
+    lines.append("B1;Tandtråd;49;I lager\n".encode("cp1252"))
+    feed = tmp_path / "blandad.csv"
+    feed.write_bytes(b"".join(lines))
+    outcome = run_feed(
+        factory, settings, submit_feed(factory, settings, feed, "tandab", FeedOptions())
+    )
+    assert outcome.status == "succeeded" and outcome.encoding == "utf-8"
+    assert outcome.counts["inserted"] == 31 and outcome.counts["warnings"] == 1
+    [warning] = outcome.errors
+    assert (warning["row"], warning["field"], warning["severity"]) == (32, "encoding", "warning")
+    assert warning["value"] == "Tandtr\ufffdd"
+    with factory() as s:
+        names = {o.sku: o.raw_name for o in s.scalars(select(Offer))}
+    assert names["A0"] == "Käkbensgaffel 0"

@@ -10,7 +10,7 @@ from catalog.models import FeedRun
 from indexer.jobs import factory_for
 from indexer.store import ChangePlan, ExistingOffer, withdrawal_refusal
 from tests.unit.ui.ui_support import UiEnv
-from ui.feed_report import change_counts, match_counts, run_message
+from ui.feed_report import change_counts, match_counts, more_errors, run_message
 
 MASS = withdrawal_refusal(
     ChangePlan(
@@ -175,3 +175,33 @@ def test_preview_says_what_the_run_would_change_and_refuse(
     assert "nya 2, ändrade 0, återaktiverade 0, oförändrade 0, borttagna 6" in html
     assert 'id="preview-refusal"' in html and "Flödet skulle ta bort 6 av 6" in html
     assert "kryssa i ”Tillåt att fler än hälften" in html
+
+
+def test_errors_beyond_the_kept_ones_are_summed_up_in_swedish(
+    as_retailer: TestClient, env: UiEnv
+) -> None:
+    groups = [
+        {"severity": "error", "field": "price", "reason": "price is empty", "count": 12000},
+        {"severity": "error", "field": "price", "reason": "not a price: …", "count": 6233},
+    ]
+    counts = {"rows": 19234, "valid": 0, "rejected": 19234, "errors": 19234, "warnings": 0}
+    counts |= {"errors_truncated": 18233, "error_groups": groups}
+    assert more_errors(counts, "sv") == (
+        "och 18\u00a0233 fler fel som inte listas: pris saknas 12\u00a0000, "
+        "inte ett pris: … 6\u00a0233"
+    )
+    assert more_errors({"errors": 3}, "sv") is None
+    row_errors = [
+        {"row": 2, "field": "price", "value": "", "message": "price is empty", "severity": "error"}
+    ]
+    run_id = _add_run(env, status="succeeded", counts=counts, row_errors=row_errors)
+    html = as_retailer.get(f"/portal/korningar/{run_id}").text
+    assert "och 18\u00a0233 fler fel som inte listas: pris saknas 12\u00a0000" in html
+
+
+def test_invalid_utf8_warning_reads_in_swedish() -> None:
+    from indexer.feeds.limits import INVALID_UTF8
+    from ui.feed_report import field_label, message_label
+
+    assert message_label(INVALID_UTF8, "sv").startswith("byte som inte är giltig UTF-8")
+    assert field_label("encoding", "sv") == "Teckenkodning"
