@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, exists, or_, select, true, update
+from sqlalchemy import and_, exists, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -253,9 +253,25 @@ def request_cancel(factory: sessionmaker[Session], run_id: int, now: datetime | 
     :class:`RunFinished` if it had ended already."""
     now = now or utcnow()
     with transaction(factory) as session:
-        result = session.execute(
+        # a queued run ends in this one statement: two cancels at once cannot both see it
+        # queued (the second finds it cancelled and is told it has ended)
+        ended = session.execute(
             update(FeedRun)
-            .where(FeedRun.id == run_id, FeedRun.status.in_((QUEUED, RUNNING)))
+            .where(FeedRun.id == run_id, FeedRun.status == QUEUED)
+            .values(
+                status=FeedRunStatus.CANCELLED.value,
+                message=run_messages.cancelled(),
+                cancel_requested_at=func.coalesce(FeedRun.cancel_requested_at, now),
+                finished_at=now,
+                lease_expires_at=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if ended.rowcount:  # type: ignore[attr-defined]
+            return FeedRunStatus.CANCELLED.value
+        asked = session.execute(
+            update(FeedRun)
+            .where(FeedRun.id == run_id, FeedRun.status == RUNNING)
             .where(FeedRun.cancel_requested_at.is_(None))
             .values(cancel_requested_at=now)
             .execution_options(synchronize_session=False)
@@ -263,10 +279,8 @@ def request_cancel(factory: sessionmaker[Session], run_id: int, now: datetime | 
         status = session.scalar(select(FeedRun.status).where(FeedRun.id == run_id))
     if status is None:
         raise IndexerError(f"no feed run {run_id}")
-    if status in FINISHED and not result.rowcount:  # type: ignore[attr-defined]
+    if status in FINISHED and not asked.rowcount:  # type: ignore[attr-defined]
         raise RunFinished(f"feed run {run_id} has ended already ({status})")
-    if status == QUEUED and cancel_queued(factory, run_id, now):
-        return FeedRunStatus.CANCELLED.value
     return status
 
 

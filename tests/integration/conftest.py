@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -23,9 +24,10 @@ def _unavailable(what: str, exc: BaseException) -> None:
     pytest.skip(msg)
 
 
-@pytest.fixture()
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema per test, dropped afterwards."""
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """The URL of a fresh PostgreSQL schema, dropped afterwards (fails in CI when PostgreSQL
+    is not reachable, skips locally)."""
     from sqlalchemy import create_engine, text
 
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -39,13 +41,19 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'create schema "{schema}"'))
     sep = "&" if "?" in PG_ADMIN_URL else "?"
-    url = f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
     try:
-        yield url
+        yield f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'drop schema "{schema}" cascade'))
         admin.dispose()
+
+
+@pytest.fixture()
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema per test, dropped afterwards."""
+    with pg_schema() as url:
+        yield url
 
 
 @pytest.fixture()

@@ -21,7 +21,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, delete, func, select, text
+from sqlalchemy import delete, func, select
 
 from api.idempotency import REPLAYED_HEADER
 from catalog.db import transaction
@@ -31,7 +31,7 @@ from marketplace import cart
 from marketplace import orders as orders_service
 from marketplace.dates import utc_now
 from marketplace.models import Cart, CartItem, Order, OrderLine, Review
-from tests.integration.conftest import PG_ADMIN_URL, _unavailable
+from tests.integration.conftest import pg_schema
 from tests.unit.api.test_api_support import PASSWORD, ApiEnv, build_env, close_env
 
 V1 = "/api/v1"
@@ -57,28 +57,6 @@ def env(
         built = build_env(tmp, database_url=url)
         yield built
         close_env(built)
-
-
-@contextmanager
-def pg_schema() -> Iterator[str]:
-    """A fresh PostgreSQL schema for the module (``postgres_url`` is one per test)."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("select 1"))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "not reachable"
-        admin.dispose()
-        _unavailable("PostgreSQL", exc)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'create schema "{schema}"'))
-    sep = "&" if "?" in PG_ADMIN_URL else "?"
-    try:
-        yield f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'drop schema "{schema}" cascade'))
-        admin.dispose()
 
 
 def _at_once(count: int, call: Callable[[], Any]) -> list[Any]:

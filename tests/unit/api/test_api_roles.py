@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 from httpx import Response
 
-from tests.unit.api.test_api_support import ApiEnv, build_env, close_env, feed_csv, wait_for_run
+from tests.unit.api.test_api_support import (
+    PASSWORD,
+    ApiEnv,
+    build_env,
+    close_env,
+    feed_csv,
+    wait_for_run,
+)
 
 Call = Callable[[ApiEnv, dict[str, str]], Response]
 PUBLIC = {None, "clinic", "retailer_own", "retailer_other", "merchandiser", "admin"}
@@ -50,6 +57,21 @@ def _draft(env: ApiEnv) -> int:
     assert r.status_code == 201, r.text
     version: int = r.json()["version"]["version"]
     return version
+
+
+def _cancel_queued(env: ApiEnv, h: dict[str, str]) -> Response:
+    """Cancel a run queued for tandab (never sent: the sweep leaves it to its uploader)."""
+    from indexer.pipeline import FeedOptions, submit_feed
+
+    feed = env.settings.data_dir / "queued.csv"
+    feed.write_bytes(feed_csv())
+    run_id = submit_feed(env.app.state.session_factory, env.settings, feed, "tandab", FeedOptions())
+    return env.client.post(f"/api/v1/feeds/runs/{run_id}/cancel", headers=h)
+
+
+def _new_password(env: ApiEnv, h: dict[str, str]) -> Response:
+    body = {"current_password": PASSWORD, "new_password": "Blåbärssoppa vid Vättern 2026"}
+    return env.client.post("/api/v1/me/password", json=body, headers=h)
 
 
 def _publish(env: ApiEnv, h: dict[str, str]) -> Response:
@@ -166,6 +188,8 @@ ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
         201,
     ),
     ("logout", lambda e, h: e.client.post("/api/v1/auth/logout", headers=h), PUBLIC, 204),
+    ("feed_run_cancel", _cancel_queued, {"retailer_own", "admin"}, 202),
+    ("me_password", _new_password, LOGGED_IN, 204),
     ("healthz", lambda e, h: e.client.get("/healthz", headers=h), PUBLIC, 200),
     ("readyz", lambda e, h: e.client.get("/readyz", headers=h), PUBLIC, 200),
     ("metrics", lambda e, h: e.client.get("/metrics", headers=h), PUBLIC, 200),

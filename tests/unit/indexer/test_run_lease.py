@@ -140,3 +140,33 @@ def test_a_queued_run_whose_cancel_was_requested_is_ended_by_the_sweep(env: Env)
     report = run_lease.sweep(factory, max_attempts=2, requeue_after_seconds=60)
     assert report.cancelled == [run_id] and report.dispatch == []
     assert run_row(factory, run_id).status == "cancelled"
+
+
+def test_two_cancels_at_once_end_the_run_once(env: Env) -> None:
+    """Two cancel requests at once (a double click, two admins): the run ends ``cancelled``
+    once; the other request sees it cancelled or is told it has ended, never an error."""
+    import threading
+
+    settings, factory, folder = env
+    for _ in range(20):
+        run_id = queue_run(factory, settings, folder)
+        barrier = threading.Barrier(2)
+        answers: list[str] = []
+
+        def cancel(
+            run_id: int = run_id, barrier: threading.Barrier = barrier, answers: list[str] = answers
+        ) -> None:
+            barrier.wait()
+            try:
+                answers.append(run_lease.request_cancel(factory, run_id))
+            except run_lease.RunFinished:
+                answers.append("ended already")
+
+        threads = [threading.Thread(target=cancel) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert "cancelled" in answers and set(answers) <= {"cancelled", "ended already"}
+        row = run_row(factory, run_id)
+        assert row.status == "cancelled" and row.finished_at is not None
