@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,22 +24,11 @@ from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer
 from catalog.settings import Settings
 from indexer import faults, run_lease, run_messages
-from indexer.catalog_matcher import matcher_for
+from indexer.changes import drain, summarize, survey, write_changes
 from indexer.columns import remembered_mapping
 from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError, UnknownRetailer
-from indexer.matching import MatchResult
-from indexer.matching.parallel import default_workers, match_parallel
-from indexer.prepare import PreparedFeed, prepare_feed
 from indexer.records import RowError
-from indexer.store import (
-    ChangePlan,
-    ExistingOffer,
-    StoreResult,
-    apply_plan,
-    load_existing,
-    plan_changes,
-    withdrawal_refusal,
-)
+from indexer.scan import FeedScan, ReadLimits, scan_feed
 
 ProgressFn = Callable[[str, float], None]
 
@@ -169,91 +158,92 @@ def dry_run(
     ``feed_max_row_errors`` row errors (when there are more, ``errors_truncated`` counts the
     rest and ``error_groups`` counts them by severity, field and reason)."""
     remembered: dict[str, Any] | None = None
-    existing: dict[str, ExistingOffer] | None = None
+    retailer_id: int | None = None
     if retailer_slug:
         with factory() as session:
             retailer = get_retailer(session, retailer_slug)
             remembered = dict(retailer.column_mapping or {})
-            existing = load_existing(session, retailer.id)
-    prepared = prepare_for(settings, path, options, remembered=remembered, file_name=file_name)
-    counts: dict[str, Any] = prepared.counts()
-    message = _empty_feed_refusal(prepared)
-    if existing is not None and message is None:
-        plan = plan_changes(existing, prepared.offers, delta=options.delta, held=prepared.held_skus)
-        counts.update(
-            would_insert=len(plan.new),
-            would_update=len(plan.changed),
-            would_reactivate=len(plan.reactivated),
-            unchanged=len(plan.unchanged),
-            would_withdraw=len(plan.withdraw),
-            kept=len(plan.held),
-        )
-        message = withdrawal_refusal(
-            plan,
-            ratio=settings.mass_withdrawal_ratio,
-            allow=options.allow_mass_withdrawal,
-            delta=options.delta,
-        )
+            retailer_id = retailer.id
+    scan = scan_for(settings, path, options, remembered=remembered, file_name=file_name)
     shown = settings.feed_dry_run_offers
+    with factory() as session:
+        summary = summarize(
+            session if retailer_id is not None else None,
+            retailer_id,
+            scan,
+            settings,
+            delta=options.delta,
+            allow_mass_withdrawal=options.allow_mass_withdrawal,
+            sample=shown,
+        )
+    counts: dict[str, Any] = {**scan.counts(), **summary.counts}
+    message = _empty_feed_refusal(scan) or summary.refusal
     report: dict[str, Any] = {
-        "format": prepared.format,
-        "encoding": prepared.encoding,
-        "mapping": dict(prepared.mapping.fields),
+        "format": scan.format,
+        "encoding": scan.encoding,
+        "mapping": dict(scan.mapping.fields),
         "counts": counts,
-        "offers": [o.as_dict() for o in prepared.offers[:shown]],
-        "errors": [_error_dict(e) for e in prepared.errors],
+        "offers": [o.as_dict() for o in summary.sample],
+        "errors": [_error_dict(e) for e in scan.errors],
     }
-    if len(prepared.offers) > shown:
-        report["offers_truncated"] = len(prepared.offers) - shown
-    report.update(error_counts(prepared))
+    if scan.valid > shown:
+        report["offers_truncated"] = scan.valid - shown
+    report.update(error_counts(scan))
     if message is not None:
         report["message"] = message
     return report
 
 
-def prepare_for(
+def read_limits(settings: Settings) -> ReadLimits:
+    """How every caller opens a feed for a run or a preview: the settings' upload size, line
+    length and workbook unpacking limits."""
+    return ReadLimits(
+        max_bytes=settings.max_upload_bytes,
+        max_line_bytes=settings.max_line_bytes,
+        max_unzipped_bytes=settings.feed_max_unzipped_bytes,
+        max_zip_ratio=settings.feed_max_zip_ratio,
+    )
+
+
+def scan_for(
     settings: Settings,
     path: Path,
     options: FeedOptions,
     *,
     remembered: dict[str, Any] | None,
     file_name: str | None,
-) -> PreparedFeed:
-    """`prepare_feed` under the settings' limits (upload size, line length, row errors kept,
-    workbook unpacking): every caller reading a feed for a run or a preview goes through here."""
-    return prepare_feed(
+) -> FeedScan:
+    """`scan_feed` under the settings' limits (`read_limits`, row errors kept)."""
+    return scan_feed(
         path,
         file_name=file_name,
         format=options.format,
         override=options.mapping,
         remembered=remembered,
-        max_bytes=settings.max_upload_bytes,
-        max_line_bytes=settings.max_line_bytes,
+        limits=read_limits(settings),
         max_errors=settings.feed_max_row_errors,
-        max_unzipped_bytes=settings.feed_max_unzipped_bytes,
-        max_zip_ratio=settings.feed_max_zip_ratio,
     )
 
 
-def error_counts(prepared: PreparedFeed) -> dict[str, Any]:
+def error_counts(scan: FeedScan) -> dict[str, Any]:
     """What a run records about the row errors it did not keep in full (none: nothing)."""
-    if not prepared.error_overflow:
+    if not scan.errors_truncated:
         return {}
     return {
-        "errors_truncated": prepared.errors_truncated,
-        "error_groups": list(prepared.error_overflow),
+        "errors_truncated": scan.errors_truncated,
+        "error_groups": list(scan.error_overflow),
     }
 
 
-def _empty_feed_refusal(prepared: PreparedFeed) -> str | None:
-    if prepared.offers:
+def _empty_feed_refusal(scan: FeedScan) -> str | None:
+    if scan.valid:
         return None
     why = (
         "the feed contains no rows"
-        if prepared.rows_read == 0
-        else f"none of the {prepared.rows_read} rows could be used"
+        if scan.rows_read == 0
+        else f"none of the {scan.rows_read} rows could be used"
     )
-    return f"{prepared.file_name}: {why}; nothing was changed"
+    return f"{scan.file_name}: {why}; nothing was changed"
 
 
 def _error_dict(e: RowError) -> dict[str, Any]:
@@ -320,9 +310,7 @@ def run_feed(
             progress(name, frac)
 
     try:
-        prepared = prepare_for(
-            settings, archive_path, options, remembered=remembered, file_name=file_name
-        )
+        scan = scan_for(settings, archive_path, options, remembered=remembered, file_name=file_name)
     except (FeedFormatError, MissingColumnsError) as exc:
         return _finish(
             factory, run_id, FeedRunStatus.REJECTED, str(exc), None, {}, timings, t0, token
@@ -333,71 +321,64 @@ def run_feed(
         factory,
         run_id,
         progress=0.3,
-        format=prepared.format,
-        encoding=prepared.encoding,
-        mapping=dict(prepared.mapping.fields),
+        format=scan.format,
+        encoding=scan.encoding,
+        mapping=dict(scan.mapping.fields),
     )
 
-    empty = _empty_feed_refusal(prepared)
+    empty = _empty_feed_refusal(scan)
     if empty is not None:
-        return _finish(
-            factory, run_id, FeedRunStatus.REJECTED, empty, prepared, {}, timings, t0, token
-        )
+        return _finish(factory, run_id, FeedRunStatus.REJECTED, empty, scan, {}, timings, t0, token)
+
+    def written(done: int) -> None:
+        stage("matched", 0.3 + 0.6 * done / max(1, scan.valid))
 
     now = datetime.now(UTC)
     try:
         with transaction(factory) as session:
-            existing = load_existing(session, retailer_id)
-            plan = plan_changes(
-                existing, prepared.offers, delta=options.delta, held=prepared.held_skus
-            )
-            refusal = withdrawal_refusal(
-                plan,
-                ratio=settings.mass_withdrawal_ratio,
-                allow=options.allow_mass_withdrawal,
-                delta=options.delta,
+            side = survey(session, retailer_id, scan, delta=options.delta)
+            refusal = side.refusal(
+                settings, allow=options.allow_mass_withdrawal, delta=options.delta
             )
             if refusal is not None:
                 session.rollback()
+                drain(scan)
                 return _finish(
                     factory,
                     run_id,
                     FeedRunStatus.REJECTED,
                     refusal,
-                    prepared,
-                    {"would_withdraw": len(plan.withdraw), "active_before": plan.active_before},
+                    scan,
+                    {"would_withdraw": side.withdraw, "active_before": side.active_before},
                     timings,
                     t0,
                     token,
                 )
             faults.fault_point("before_write")
-            result = match_and_write(
+            result = write_changes(
                 session,
                 settings,
+                scan,
+                side,
                 retailer_id=retailer_id,
                 run_id=run_id,
-                plan=plan,
+                delta=options.delta,
                 now=now,
                 timings=timings,
+                progress=written,
             )
-            stage("matched", 0.7)
             retailer = session.get(Retailer, retailer_id)
             assert retailer is not None
-            retailer.column_mapping = remembered_mapping(prepared.mapping)
-            counts = {
-                **prepared.counts(),
-                **error_counts(prepared),
-                **result.counts(),
-                "kept": len(plan.held),
-            }
+            retailer.column_mapping = remembered_mapping(scan.mapping)
+            counts = {**scan.counts(), **error_counts(scan), **result.counts(), "kept": side.kept}
             run = run_lease.fence(session, run_id, token)  # still ours, not cancelled
-            _fill_run(run, FeedRunStatus.SUCCEEDED, None, prepared, counts, timings, t0)
+            _fill_run(run, FeedRunStatus.SUCCEEDED, None, scan, counts, timings, t0)
             faults.fault_point("before_commit")
     except run_lease.RunLost:
         raise
     except run_lease.RunCancelled as exc:
         return _finish(
-            factory, run_id, FeedRunStatus.CANCELLED, str(exc), prepared, {}, timings, t0, token
+            factory, run_id, FeedRunStatus.CANCELLED, str(exc), scan, {}, timings, t0, token
         )
     except Exception as exc:
         _finish(
@@ -405,7 +386,7 @@ def run_feed(
             run_id,
             FeedRunStatus.FAILED,
             failure_message(exc, settings),
-            prepared,
+            scan,
             {},
             timings,
             t0,
@@ -419,11 +400,11 @@ def run_feed(
         run_id,
         FeedRunStatus.SUCCEEDED.value,
         None,
-        prepared.format,
-        prepared.encoding,
-        dict(prepared.mapping.fields),
+        scan.format,
+        scan.encoding,
+        dict(scan.mapping.fields),
         counts,
-        [_error_dict(e) for e in prepared.errors],
+        [_error_dict(e) for e in scan.errors],
         result.changed_product_ids,
     )
 
@@ -435,85 +416,11 @@ def failure_message(exc: BaseException, settings: Settings) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-MATCH_CHUNK = 100_000
-"""Offers matched and written per step: only one step's match results are held at a time."""
-
-
-def _chunks(plan: ChangePlan, size: int) -> Iterator[ChangePlan]:
-    """``plan`` as consecutive smaller plans that together write the same: new offers, then
-    changed and reactivated ones, ``size`` at a time; the unchanged, withdrawn and held last."""
-    for i in range(0, len(plan.new), size):
-        yield ChangePlan(new=plan.new[i : i + size], delta=plan.delta)
-    pairs = [(False, p) for p in plan.changed] + [(True, p) for p in plan.reactivated]
-    for i in range(0, len(pairs), size):
-        part = pairs[i : i + size]
-        yield ChangePlan(
-            changed=[p for again, p in part if not again],
-            reactivated=[p for again, p in part if again],
-            delta=plan.delta,
-        )
-    yield ChangePlan(
-        unchanged=plan.unchanged,
-        withdraw=plan.withdraw,
-        held=plan.held,
-        active_before=plan.active_before,
-        delta=plan.delta,
-    )
-
-
-def match_and_write(
-    session: Session,
-    settings: Settings,
-    *,
-    retailer_id: int,
-    run_id: int,
-    plan: ChangePlan,
-    now: datetime,
-    timings: dict[str, Any],
-) -> StoreResult:
-    """Match the offers that need it and write the plan, `MATCH_CHUNK` offers at a time, in
-    the caller's transaction: the match results of one step are dropped before the next, so a
-    large feed does not hold a result per offer. Same writes and counts as one `apply_plan`.
-    Fills ``timings`` (matcher_build_s, match_s, write_s, match_workers[_private_mb])."""
-    total = StoreResult()
-    matcher = None
-    workers = settings.match_workers or default_workers()
-    match_s = write_s = 0.0
-    for part in _chunks(plan, MATCH_CHUNK):
-        to_match = part.needs_matching()
-        matches: dict[str, MatchResult] = {}
-        if to_match:
-            t1 = time.perf_counter()
-            if matcher is None:
-                matcher = matcher_for(session, workers)
-                timings["matcher_build_s"] = round(time.perf_counter() - t1, 3)
-                t1 = time.perf_counter()
-            results, reports = match_parallel(matcher, to_match, workers)
-            for rec, res in zip(to_match, results, strict=True):
-                matches[rec.sku] = res
-            del results
-            timings["match_workers"] = max(int(timings.get("match_workers", 1)), 1 + len(reports))
-            if reports:
-                private = sum(r.private_mb for r in reports)
-                before = float(timings.get("match_workers_private_mb", 0.0))
-                timings["match_workers_private_mb"] = max(before, private)
-            match_s += time.perf_counter() - t1
-        t1 = time.perf_counter()
-        step = apply_plan(
-            session, retailer_id=retailer_id, run_id=run_id, plan=part, matches=matches, now=now
-        )
-        write_s += time.perf_counter() - t1
-        total.add(step)
-    timings["match_s"] = round(match_s, 3)
-    timings["write_s"] = round(write_s, 3)
-    return total
-
-
 def _fill_run(
     run: FeedRun,
     status: FeedRunStatus,
     message: str | None,
-    prepared: PreparedFeed | None,
+    scan: FeedScan | None,
     counts: dict[str, Any],
     timings: dict[str, float],
     t0: float,
@@ -525,12 +432,12 @@ def _fill_run(
     run.lease_expires_at = None
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     run.timings = dict(timings)
-    if prepared is not None:
-        run.format = prepared.format
-        run.encoding = prepared.encoding
-        run.mapping = dict(prepared.mapping.fields)
-        run.counts = {**prepared.counts(), **counts, **error_counts(prepared)}
-        run.row_errors = [_error_dict(e) for e in prepared.errors]
+    if scan is not None:
+        run.format = scan.format
+        run.encoding = scan.encoding
+        run.mapping = dict(scan.mapping.fields)
+        run.counts = {**scan.counts(), **counts, **error_counts(scan)}
+        run.row_errors = [_error_dict(e) for e in scan.errors]
     else:
         run.counts = dict(counts)
 
@@ -540,7 +447,7 @@ def _finish(
     run_id: int,
     status: FeedRunStatus,
     message: str,
-    prepared: PreparedFeed | None,
+    scan: FeedScan | None,
     counts: dict[str, Any],
     timings: dict[str, float],
     t0: float,
@@ -556,13 +463,13 @@ def _finish(
             assert cancelled is not None
             run = cancelled
             status, message = FeedRunStatus.CANCELLED, run_messages.cancelled()
-            prepared, counts = None, {}
+            scan, counts = None, {}
         except run_lease.RunLost:
             session.rollback()
             taken = session.get(FeedRun, run_id)
             assert taken is not None
             return _outcome_of(taken)
-        _fill_run(run, status, message, prepared, counts, timings, t0)
+        _fill_run(run, status, message, scan, counts, timings, t0)
         return _outcome_of(run)
 
 

@@ -378,35 +378,3 @@ def _stock(
 def row_sku(raw: RawRow, mapping: ColumnMapping) -> str:
     """The row's SKU as :func:`normalize_row` reads it ("" when the cell is blank)."""
     return _cell(raw.values, _plan_for(mapping).sku)
-
-
-def dedupe_skus(records: list[OfferRecord]) -> tuple[list[OfferRecord], list[RowError]]:
-    """Keep one record per SKU. Policy: the last one wins.
-
-    A feed that repeats a SKU usually appends corrections, so the row that comes last in the
-    file is kept and every earlier row with the same SKU is reported as a warning naming both
-    row numbers (the dropped row and the kept one). Kept records stay in file order of the
-    winning rows. SKUs are compared exactly (after the trimming ``normalize_row`` does).
-    """
-    last: dict[str, OfferRecord] = {}
-    for record in records:
-        last[record.sku] = record
-    if len(last) == len(records):
-        return list(records), []
-    warnings: list[RowError] = []
-    kept: list[OfferRecord] = []
-    for record in records:
-        winner = last[record.sku]
-        if winner is record:
-            kept.append(record)
-        else:
-            warnings.append(
-                _warn(
-                    record.row,
-                    "sku",
-                    record.sku,
-                    f"duplicate SKU {record.sku!r}: row {record.row} ignored, "
-                    f"row {winner.row} wins (last one wins)",
-                )
-            )
-    return kept, warnings

@@ -1,14 +1,15 @@
-"""The I/O half of ingestion: diff a prepared feed against stored offers and write it at once.
+"""The I/O half of ingestion: diff a feed's offers against the stored ones and write them.
 
-``plan_changes`` and ``withdrawal_refusal`` are pure; ``load_existing`` and ``apply_plan`` talk to
-the database inside the caller's transaction, so a run commits entirely or not at all.
+``classify`` and ``withdrawal_refusal`` are pure; ``load_existing``, ``apply_plan`` and
+``withdraw_unlisted`` talk to the database inside the caller's transaction, so a run commits
+entirely or not at all. `indexer.changes` drives them a chunk of offers at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,13 +38,17 @@ class ExistingOffer:
 
 @dataclass(slots=True)
 class ChangePlan:
+    """What one chunk of a feed's offers does to the stored ones (`classify`).
+
+    Withdrawals are not part of it: a full feed withdraws what no chunk listed, once all
+    chunks are written (`withdraw_unlisted`)."""
+
     new: list[OfferRecord] = field(default_factory=list)
     changed: list[tuple[ExistingOffer, OfferRecord]] = field(default_factory=list)
     reactivated: list[tuple[ExistingOffer, OfferRecord]] = field(default_factory=list)
     unchanged: list[ExistingOffer] = field(default_factory=list)
-    withdraw: list[ExistingOffer] = field(default_factory=list)
-    held: list[ExistingOffer] = field(default_factory=list)  # rejected rows: kept as stored
-    active_before: int = 0
+    # a delta feed touches its unchanged offers per chunk; a full feed touches every offer
+    # still active at its end in one statement (`withdraw_unlisted`)
     delta: bool = False
 
     def needs_matching(self) -> list[OfferRecord]:
@@ -124,38 +129,33 @@ def offer_hash(rec: OfferRecord, key: str | None = None) -> str:
     )
 
 
-def load_existing(session: Session, retailer_id: int) -> dict[str, ExistingOffer]:
-    rows = session.execute(
-        select(
-            Offer.sku,
-            Offer.id,
-            Offer.content_hash,
-            Offer.product_id,
-            Offer.withdrawn_at,
-            Offer.match_key,
-        ).where(Offer.retailer_id == retailer_id)
-    )
+def load_existing(
+    session: Session, retailer_id: int, skus: Sequence[str]
+) -> dict[str, ExistingOffer]:
+    """The retailer's stored offers (active or withdrawn) with these SKUs, by SKU."""
     out: dict[str, ExistingOffer] = {}
-    for sku, oid, chash, pid, withdrawn_at, mkey in rows:
-        out[sku] = ExistingOffer(oid, chash, mkey or "", pid, withdrawn_at is not None)
+    for i in range(0, len(skus), _CHUNK):
+        rows = session.execute(
+            select(
+                Offer.sku,
+                Offer.id,
+                Offer.content_hash,
+                Offer.product_id,
+                Offer.withdrawn_at,
+                Offer.match_key,
+            ).where(Offer.retailer_id == retailer_id, Offer.sku.in_(skus[i : i + _CHUNK]))
+        )
+        for sku, oid, chash, pid, withdrawn_at, mkey in rows:
+            out[sku] = ExistingOffer(oid, chash, mkey or "", pid, withdrawn_at is not None)
     return out
 
 
-def plan_changes(
-    existing: dict[str, ExistingOffer],
-    offers: Sequence[OfferRecord],
-    *,
-    delta: bool,
-    held: Collection[str] = (),
+def classify(
+    existing: Mapping[str, ExistingOffer], offers: Iterable[OfferRecord], *, delta: bool
 ) -> ChangePlan:
-    """What a feed changes. A full feed withdraws the active offers it does not list; SKUs in
-    ``held`` (rows the feed has but that were rejected) keep their stored offer unchanged."""
-    plan = ChangePlan(
-        active_before=sum(1 for e in existing.values() if not e.withdrawn), delta=delta
-    )
-    seen: set[str] = set()
+    """What ``offers`` change, given the stored offers with their SKUs. Pure."""
+    plan = ChangePlan(delta=delta)
     for rec in offers:
-        seen.add(rec.sku)
         old = existing.get(rec.sku)
         if old is None:
             plan.new.append(rec)
@@ -165,20 +165,19 @@ def plan_changes(
             plan.changed.append((old, rec))
         else:
             plan.unchanged.append(old)
-    plan.held = [e for sku in held if (e := existing.get(sku)) is not None and not e.withdrawn]
-    if not delta:
-        seen.update(held)
-        plan.withdraw = [e for sku, e in existing.items() if not e.withdrawn and sku not in seen]
     return plan
 
 
-def withdrawal_refusal(plan: ChangePlan, *, ratio: float, allow: bool, delta: bool) -> str | None:
-    """Why a full feed must not be applied, or None. Pure, so the rule is testable alone."""
-    if delta or allow or plan.active_before == 0:
+def withdrawal_refusal(
+    withdraw: int, active_before: int, *, ratio: float, allow: bool, delta: bool
+) -> str | None:
+    """Why a full feed that would withdraw ``withdraw`` of ``active_before`` active offers
+    must not be applied, or None. Pure, so the rule is testable alone."""
+    if delta or allow or active_before == 0:
         return None
-    if len(plan.withdraw) > ratio * plan.active_before:
+    if withdraw > ratio * active_before:
         return (
-            f"this feed would withdraw {len(plan.withdraw)} of {plan.active_before} active "
+            f"this feed would withdraw {withdraw} of {active_before} active "
             f"offers (more than {ratio:.0%}); nothing was changed. If that is intended, "
             "upload again with --allow-mass-withdrawal (or send a delta feed)."
         )
@@ -264,13 +263,18 @@ def apply_plan(
             progress(min(1.0, (i + len(chunk)) / max(1, len(new_offers))) * 0.6)
     result.inserted = len(new_offers)
     new_ids: dict[str, int] = {}
-    if new_offers and any(m.product_id is None and m.candidates for m in matches.values()):
+    review_skus = [
+        rec.sku
+        for rec in new_offers
+        if (m := matches.get(rec.sku)) is not None and m.product_id is None and m.candidates
+    ]
+    for k in range(0, len(review_skus), _CHUNK):
         rows = session.execute(
             select(Offer.sku, Offer.id).where(
-                Offer.retailer_id == retailer_id, Offer.last_feed_run_id == run_id
+                Offer.retailer_id == retailer_id, Offer.sku.in_(review_skus[k : k + _CHUNK])
             )
         )
-        new_ids = {sku: oid for sku, oid in rows}
+        new_ids.update((sku, oid) for sku, oid in rows)
 
     updates: list[dict[str, Any]] = []
     for existing, rec in (*plan.changed, *plan.reactivated):
@@ -290,17 +294,8 @@ def apply_plan(
     result.updated = len(plan.changed)
     result.reactivated = len(plan.reactivated)
 
-    withdraw_ids = [e.id for e in plan.withdraw]
-    for i in range(0, len(withdraw_ids), _CHUNK):
-        session.execute(
-            update(Offer)
-            .where(Offer.id.in_(withdraw_ids[i : i + _CHUNK]))
-            .values(withdrawn_at=now, updated_at=now, last_feed_run_id=run_id)
-            .execution_options(synchronize_session=False)
-        )
-    _touch_unchanged(session, retailer_id, plan, now)
-    result.withdrawn = len(withdraw_ids)
-    result.changed_product_ids.update(e.product_id for e in plan.withdraw if e.product_id)
+    if plan.delta:
+        _touch(session, [e.id for e in plan.unchanged], now)
 
     result.review = _queue_reviews(session, plan, matches, new_ids, now)
     # the products whose documents change (before and after a re-match), in this transaction:
@@ -309,23 +304,8 @@ def apply_plan(
     return result
 
 
-def _touch_unchanged(session: Session, retailer_id: int, plan: ChangePlan, now: datetime) -> None:
-    """Record that unchanged offers were seen again.
-
-    In a full feed every offer still active after the withdrawals above was in the file, so
-    one statement covers them all; a delta feed touches only its own rows.
-    """
-    if not plan.unchanged:
-        return
-    if not plan.delta:
-        session.execute(
-            update(Offer)
-            .where(Offer.retailer_id == retailer_id, Offer.withdrawn_at.is_(None))
-            .values(last_seen=now)
-            .execution_options(synchronize_session=False)
-        )
-        return
-    ids = [e.id for e in plan.unchanged]
+def _touch(session: Session, ids: Sequence[int], now: datetime) -> None:
+    """Record that these offers were seen again."""
     for i in range(0, len(ids), _CHUNK):
         session.execute(
             update(Offer)
@@ -333,6 +313,36 @@ def _touch_unchanged(session: Session, retailer_id: int, plan: ChangePlan, now: 
             .values(last_seen=now)
             .execution_options(synchronize_session=False)
         )
+
+
+def withdraw_unlisted(
+    session: Session,
+    *,
+    retailer_id: int,
+    run_id: int | None,
+    withdraw_ids: Sequence[int],
+    product_ids: Collection[int],
+    now: datetime,
+) -> StoreResult:
+    """The last step of a full feed, in the caller's transaction: withdraw the active offers
+    it did not list (``withdraw_ids``, of ``product_ids``), then mark every offer still active
+    as seen now: each of them was in the file (one statement, whatever their number)."""
+    for i in range(0, len(withdraw_ids), _CHUNK):
+        session.execute(
+            update(Offer)
+            .where(Offer.id.in_([int(x) for x in withdraw_ids[i : i + _CHUNK]]))
+            .values(withdrawn_at=now, updated_at=now, last_feed_run_id=run_id)
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(
+        update(Offer)
+        .where(Offer.retailer_id == retailer_id, Offer.withdrawn_at.is_(None))
+        .values(last_seen=now)
+        .execution_options(synchronize_session=False)
+    )
+    result = StoreResult(withdrawn=len(withdraw_ids), changed_product_ids=set(product_ids))
+    enqueue(session, result.changed_product_ids)
+    return result
 
 
 def _queue_reviews(

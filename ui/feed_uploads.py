@@ -2,7 +2,8 @@
 
 An upload is kept under ``<data_dir>/ui-uploads/<retailer id>/<token>`` (its original name
 beside it) so the retailer can correct the column mapping and preview again without
-uploading twice. Preview = the pure ``prepare_feed`` step; nothing is written.
+uploading twice. Preview = the feed scanned and its changes summarized (`indexer.changes`);
+nothing is written.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from sqlalchemy.orm import Session
+
 from catalog.settings import Settings
+from indexer.changes import summarize
 from indexer.columns import detect_mapping
 from indexer.errors import FeedFormatError, MissingColumnsError
-from indexer.prepare import prepare_feed
+from indexer.pipeline import FeedOptions, scan_for
 from indexer.records import CANONICAL_FIELDS, REQUIRED_FIELDS
-from indexer.store import ExistingOffer, plan_changes, withdrawal_refusal
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SAMPLE_ROWS = 10
@@ -94,25 +97,23 @@ def preview(
     upload: Staged,
     remembered: Mapping[str, Any] | None,
     override: dict[str, str] | None,
-    stored: dict[str, ExistingOffer] | None = None,
+    session: Session | None = None,
+    retailer_id: int | None = None,
     *,
     delta: bool = False,
     allow_mass_withdrawal: bool = False,
 ) -> Preview:
-    """The file read and normalized; with ``stored`` (the retailer's offers by SKU) also what
-    the run would change, and whether it would be refused for withdrawing too many."""
+    """The file read and normalized; with ``session`` and ``retailer_id`` also what the run
+    would change to the retailer's stored offers, and whether it would be refused for
+    withdrawing too many. Streams the file (`indexer.scan`): memory does not grow with it."""
     out = Preview(file_name=upload.file_name)
     try:
-        prepared = prepare_feed(
+        scan = scan_for(
+            settings,
             upload.path,
+            FeedOptions(mapping=override or None),
+            remembered=dict(remembered) if remembered is not None else None,
             file_name=upload.file_name,
-            override=override or None,
-            remembered=remembered,
-            max_bytes=settings.max_upload_bytes,
-            max_line_bytes=settings.max_line_bytes,
-            max_errors=settings.feed_max_row_errors,
-            max_unzipped_bytes=settings.feed_max_unzipped_bytes,
-            max_zip_ratio=settings.feed_max_zip_ratio,
         )
     except MissingColumnsError as exc:
         mapping = detect_mapping(exc.headers, remembered=remembered, override=override or None)
@@ -124,29 +125,35 @@ def preview(
     except FeedFormatError as exc:
         out.unreadable = str(exc)  # the portal shows it via ui.feed_report.file_message_label
         return out
-    out.format = prepared.format
-    out.encoding = prepared.encoding
-    out.headers = list(prepared.headers)
-    out.mapping = dict(prepared.mapping.fields)
-    out.sources = dict(prepared.mapping.sources)
-    out.counts = prepared.counts()
-    if stored is not None and prepared.offers:
-        plan = plan_changes(stored, prepared.offers, delta=delta, held=prepared.held_skus)
+    out.format = scan.format
+    out.encoding = scan.encoding
+    out.headers = list(scan.headers)
+    out.mapping = dict(scan.mapping.fields)
+    out.sources = dict(scan.mapping.sources)
+    summary = summarize(
+        session,
+        retailer_id,
+        scan,
+        settings,
+        delta=delta,
+        allow_mass_withdrawal=allow_mass_withdrawal,
+        sample=SAMPLE_ROWS,
+    )
+    out.counts = scan.counts()
+    if summary.counts:
+        c = summary.counts
         out.changes = [
-            ("count.inserted", len(plan.new)),
-            ("count.updated", len(plan.changed)),
-            ("count.reactivated", len(plan.reactivated)),
-            ("count.unchanged", len(plan.unchanged)),
-            ("count.withdrawn", len(plan.withdraw)),
-            ("count.kept", len(plan.held)),
+            ("count.inserted", c["would_insert"]),
+            ("count.updated", c["would_update"]),
+            ("count.reactivated", c["would_reactivate"]),
+            ("count.unchanged", c["unchanged"]),
+            ("count.withdrawn", c["would_withdraw"]),
+            ("count.kept", c["kept"]),
         ]
-        refused = withdrawal_refusal(
-            plan, ratio=settings.mass_withdrawal_ratio, allow=allow_mass_withdrawal, delta=delta
-        )
-        if refused is not None:
-            out.would_refuse = (len(plan.withdraw), plan.active_before)
-    out.sample = [o.as_dict() for o in prepared.offers[:SAMPLE_ROWS]]
-    out.errors = [e.as_dict() for e in prepared.errors[:SHOWN_ERRORS]]
+        if summary.refusal is not None:
+            out.would_refuse = (summary.would_withdraw, summary.active_before)
+    out.sample = [o.as_dict() for o in summary.sample]
+    out.errors = [e.as_dict() for e in scan.errors[:SHOWN_ERRORS]]
     return out
 
 

@@ -18,7 +18,6 @@ from catalog.models import FeedRun, Retailer, User
 from catalog.settings import Settings
 from indexer import run_lease
 from indexer.pipeline import FeedOptions, submit_feed
-from indexer.store import load_existing
 from ui.feed_report import (
     change_counts,
     field_label,
@@ -104,7 +103,8 @@ def _preview_page(
         upload_,
         dict(retailer.column_mapping or {}),
         override,
-        load_existing(session, retailer.id),
+        session,
+        retailer.id,
         delta=delta,
         allow_mass_withdrawal=allow_withdrawal,
     )

@@ -149,12 +149,14 @@ def test_gtin_match_links_offer_to_product(env, tmp_path: Path) -> None:
 
 def test_failed_write_changes_nothing(env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ingest(env, swedish_feed(tmp_path / "a.csv", 5))
-    import indexer.pipeline as pipeline
+    import indexer.changes as changes
 
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "apply_plan", boom)
+    # two offers per step: three steps have written when the last one (withdrawals) fails
+    monkeypatch.setattr(changes, "CHUNK", 2)
+    monkeypatch.setattr(changes, "withdraw_unlisted", boom)
     with pytest.raises(RuntimeError):
         ingest(env, swedish_feed(tmp_path / "b.csv", 5, price="5,00"))
     with env[1]() as s:
@@ -308,19 +310,19 @@ def test_forked_matching_workers_store_what_one_process_would(
 def test_matching_and_writing_in_steps_stores_what_one_step_would(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import indexer.pipeline as pipeline
+    import indexer.changes as changes
 
     calls: list[int] = []
-    real = pipeline.match_parallel
+    real = changes.match_parallel
 
     def spy(matcher, offers, workers):  # type: ignore[no-untyped-def]
         calls.append(len(offers))
         return real(matcher, offers, workers)
 
-    monkeypatch.setattr(pipeline, "match_parallel", spy)
+    monkeypatch.setattr(changes, "match_parallel", spy)
     stored = []
-    for chunk in (pipeline.MATCH_CHUNK, 2):
-        monkeypatch.setattr(pipeline, "MATCH_CHUNK", chunk)
+    for chunk in (changes.CHUNK, 2):
+        monkeypatch.setattr(changes, "CHUNK", chunk)
         calls.clear()
         settings = Settings(data_dir=tmp_path / f"v{chunk}", database_url="", environment="test")
         factory = migrated_factory(settings.sqlalchemy_url)
@@ -341,4 +343,42 @@ def test_matching_and_writing_in_steps_stores_what_one_step_would(
         stored.append((sorted(rows), [o.counts for o in outs], sorted(calls)))
     (one, counts_one, calls_one), (steps, counts_steps, calls_steps) = stored
     assert one == steps and counts_one == counts_steps
-    assert calls_one == [2, 3, 7] and max(calls_steps) <= 2 and sum(calls_steps) == 12
+    assert calls_one == [5, 7] and max(calls_steps) <= 2 and sum(calls_steps) == 12
+
+
+@pytest.mark.parametrize("chunk", [2, 20_000])
+def test_a_feed_written_in_small_steps_keeps_every_rule(
+    env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Duplicates across steps, a held offer, a reactivation, withdrawals, last_seen: the
+    same in steps of two offers as in one step."""
+    import indexer.changes as changes
+
+    monkeypatch.setattr(changes, "CHUNK", chunk)
+    factory = env[1]
+    ingest(env, swedish_feed(tmp_path / "a.csv", 6))  # SKU-0 .. SKU-5
+    ingest(env, swedish_feed(tmp_path / "b.csv", 5))  # SKU-5 withdrawn
+    with factory() as s:
+        seen_before = {o.sku: o.last_seen for o in s.scalars(select(Offer))}
+    rows = [line.split(";") for line in (tmp_path / "a.csv").read_text().splitlines()]
+    header, body = rows[0], rows[1:]
+    body[1][2] = "Pris på förfrågan"  # SKU-1 rejected: its offer is held
+    body[0][2] = "100,00"  # SKU-0 changed ...
+    late = list(body[0])
+    late[2] = "111,00"  # ... and repeated at the end: the last row wins
+    feed = write_csv(tmp_path / "c.csv", [header, *body[:2], *body[3:], late])  # no SKU-2
+    out = ingest(env, feed)
+    assert out.status == "succeeded", out.message
+    c = out.counts
+    assert (c["updated"], c["reactivated"], c["unchanged"]) == (1, 1, 2)
+    assert (c["withdrawn"], c["kept"], c["rejected"]) == (1, 1, 1)
+    assert any("row 2 ignored, row 7 wins" in e["message"] for e in out.errors)
+    with factory() as s:
+        offers = {o.sku: o for o in s.scalars(select(Offer))}
+    assert str(offers["SKU-0"].price) == "111.00"
+    assert offers["SKU-2"].withdrawn_at is not None
+    assert offers["SKU-5"].withdrawn_at is None  # listed again
+    assert offers["SKU-1"].withdrawn_at is None and str(offers["SKU-1"].price) == "199.00"
+    for sku in ("SKU-1", "SKU-3", "SKU-4"):  # held and unchanged: seen again now
+        assert offers[sku].last_seen > seen_before[sku]
+    assert offers["SKU-2"].last_seen == seen_before["SKU-2"]  # withdrawn: not seen

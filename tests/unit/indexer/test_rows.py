@@ -11,7 +11,7 @@ import pytest
 from catalog.enums import StockStatus
 from indexer.columns import ColumnMapping, detect_mapping
 from indexer.records import OfferRecord, RawRow, RowError
-from indexer.rows import dedupe_skus, normalize_row
+from indexer.rows import normalize_row
 
 SWEDISH = detect_mapping(
     ["Art.nr", "Benämning", "Pris inkl. moms", "Lagerstatus", "Lagersaldo", "Leveranstid", "EAN",
@@ -264,24 +264,6 @@ def test_quantity_only_stock_column() -> None:
         normalize_row(RawRow(3, dict(zip(headers, ["b", "B", "5", "40"], strict=True))), mapping)
     )
     assert (many.stock_status, many.stock_quantity) == (StockStatus.IN_STOCK, 40)
-
-
-def _record(row: int, sku: str) -> OfferRecord:
-    return OfferRecord(row=row, sku=sku, name=f"n{row}", price=Decimal("1.00"))
-
-
-def test_dedupe_last_one_wins() -> None:
-    records = [_record(2, "A"), _record(3, "B"), _record(4, "A"), _record(5, "A")]
-    kept, warnings = dedupe_skus(records)
-    assert [(r.row, r.sku) for r in kept] == [(3, "B"), (5, "A")]
-    assert [(w.row, w.severity) for w in warnings] == [(2, "warning"), (4, "warning")]
-    assert "row 2" in warnings[0].message and "row 5" in warnings[0].message
-    assert "row 4" in warnings[1].message and "row 5" in warnings[1].message
-
-
-def test_dedupe_without_duplicates() -> None:
-    records = [_record(2, "A"), _record(3, "a")]
-    assert dedupe_skus(records) == (records, [])
 
 
 @pytest.mark.shared_data

@@ -8,18 +8,11 @@ from fastapi.testclient import TestClient
 from catalog.db import transaction
 from catalog.models import FeedRun
 from indexer.jobs import factory_for
-from indexer.store import ChangePlan, ExistingOffer, withdrawal_refusal
+from indexer.store import withdrawal_refusal
 from tests.unit.ui.ui_support import UiEnv
 from ui.feed_report import change_counts, match_counts, more_errors, run_message
 
-MASS = withdrawal_refusal(
-    ChangePlan(
-        withdraw=[ExistingOffer(i, "h", "k", None, False) for i in range(7)], active_before=10
-    ),
-    ratio=0.5,
-    allow=False,
-    delta=False,
-)
+MASS = withdrawal_refusal(7, 10, ratio=0.5, allow=False, delta=False)
 
 
 def _add_run(env: UiEnv, **values: object) -> int:

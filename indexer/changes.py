@@ -1,0 +1,230 @@
+"""What a scanned feed changes in a retailer's stored offers, worked out a chunk at a time.
+
+`survey` streams the retailer's active offers once and compares their SKU hashes with the
+feed's (`indexer.scan`): how many are active, which a full feed would withdraw, how many
+are kept because their rows were rejected. `summarize` adds what the offers themselves
+would do (insert, update, reactivate, unchanged) without writing: the dry run and the
+portal's preview. `write_changes` matches and writes, `CHUNK` offers at a time, in the
+caller's transaction. Memory holds one chunk of offers and their matches, never the feed.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import Offer
+from catalog.settings import Settings
+from indexer.catalog_matcher import matcher_for
+from indexer.matching import MatchResult
+from indexer.matching.parallel import default_workers, match_parallel
+from indexer.records import OfferRecord
+from indexer.scan import FeedScan, contains, iter_offers, sku_hashes
+from indexer.store import (
+    StoreResult,
+    apply_plan,
+    classify,
+    load_existing,
+    withdraw_unlisted,
+    withdrawal_refusal,
+)
+
+CHUNK = 20_000
+"""Offers diffed, matched and written per step: a step's offers and matches are all a run
+holds of its feed (a 200 MB CSV has ~1.9M rows: ~95 steps)."""
+_SURVEY_BATCH = 20_000
+
+ChunkProgress = Callable[[int], None]  # offers done so far
+
+
+@dataclass(slots=True)
+class StoredSide:
+    """A retailer's active offers as a feed would leave them (`survey`)."""
+
+    active_before: int = 0
+    kept: int = 0  # active offers whose SKU is only in rejected rows: kept as they are
+    withdraw_ids: array[int] = field(default_factory=lambda: array("q"))  # full feeds only
+    withdraw_product_ids: set[int] = field(default_factory=set)
+
+    @property
+    def withdraw(self) -> int:
+        return len(self.withdraw_ids)
+
+    def refusal(self, settings: Settings, *, allow: bool, delta: bool) -> str | None:
+        """Why the run must not be applied (a mass withdrawal), or None."""
+        return withdrawal_refusal(
+            self.withdraw,
+            self.active_before,
+            ratio=settings.mass_withdrawal_ratio,
+            allow=allow,
+            delta=delta,
+        )
+
+
+def survey(session: Session, retailer_id: int, scan: FeedScan, *, delta: bool) -> StoredSide:
+    """Stream the retailer's active offers once against the feed's SKU hashes."""
+    side = StoredSide()
+    stmt = (
+        select(Offer.sku, Offer.id, Offer.product_id)
+        .where(Offer.retailer_id == retailer_id, Offer.withdrawn_at.is_(None))
+        .execution_options(yield_per=_SURVEY_BATCH)
+    )
+    for part in session.execute(stmt).partitions():
+        hashes = sku_hashes([row[0] for row in part])
+        listed = contains(scan.listed, hashes)
+        held = contains(scan.held, hashes)
+        side.active_before += len(part)
+        side.kept += int(held.sum())
+        if delta:
+            continue
+        for (_sku, oid, pid), stays in zip(part, listed | held, strict=True):
+            if not stays:
+                side.withdraw_ids.append(oid)
+                if pid is not None:
+                    side.withdraw_product_ids.add(pid)
+    return side
+
+
+def chunked(offers: Iterable[OfferRecord], size: int | None = None) -> Iterator[list[OfferRecord]]:
+    """``offers`` as lists of ``size`` (default `CHUNK`)."""
+    it = iter(offers)
+    while chunk := list(islice(it, size or CHUNK)):
+        yield chunk
+
+
+@dataclass(slots=True)
+class Summary:
+    """What a feed would do, without writing (`summarize`)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    sample: list[OfferRecord] = field(default_factory=list)
+    refusal: str | None = None
+    would_withdraw: int = 0
+    active_before: int = 0
+
+
+def summarize(
+    session: Session | None,
+    retailer_id: int | None,
+    scan: FeedScan,
+    settings: Settings,
+    *,
+    delta: bool,
+    allow_mass_withdrawal: bool,
+    sample: int,
+) -> Summary:
+    """Read the feed's offers once (pass two) and, with a retailer, diff them against its
+    stored offers under a real run's rules; keeps the first ``sample`` offers. Writes
+    nothing. ``counts`` gains would_insert / would_update / would_reactivate / unchanged /
+    would_withdraw / kept when there is a retailer and the feed lists offers."""
+    out = Summary()
+    side = None
+    if session is not None and retailer_id is not None and scan.valid:
+        side = survey(session, retailer_id, scan, delta=delta)
+        out.refusal = side.refusal(settings, allow=allow_mass_withdrawal, delta=delta)
+        out.would_withdraw, out.active_before = side.withdraw, side.active_before
+    totals = {"would_insert": 0, "would_update": 0, "would_reactivate": 0, "unchanged": 0}
+    for chunk in chunked(iter_offers(scan)):
+        if len(out.sample) < sample:
+            out.sample.extend(chunk[: sample - len(out.sample)])
+        if side is None:
+            continue
+        assert session is not None and retailer_id is not None
+        plan = classify(
+            load_existing(session, retailer_id, [r.sku for r in chunk]), chunk, delta=delta
+        )
+        totals["would_insert"] += len(plan.new)
+        totals["would_update"] += len(plan.changed)
+        totals["would_reactivate"] += len(plan.reactivated)
+        totals["unchanged"] += len(plan.unchanged)
+    if side is not None:
+        out.counts = {**totals, "would_withdraw": side.withdraw, "kept": side.kept}
+    return out
+
+
+def drain(scan: FeedScan) -> None:
+    """Read pass two to the end without using its offers: a refused run's report still lists
+    the duplicate-SKU warnings only pass two finds."""
+    if scan.twin_row is not None:
+        for _ in iter_offers(scan):
+            pass
+
+
+def write_changes(
+    session: Session,
+    settings: Settings,
+    scan: FeedScan,
+    side: StoredSide,
+    *,
+    retailer_id: int,
+    run_id: int,
+    delta: bool,
+    now: datetime,
+    timings: dict[str, Any],
+    progress: ChunkProgress | None = None,
+) -> StoreResult:
+    """Match the offers that need it and write them, `CHUNK` at a time, in the caller's
+    transaction; then (full feeds) withdraw what the feed does not list. Fills ``timings``
+    (matcher_build_s, match_s, write_s, match_workers[_private_mb])."""
+    total = StoreResult()
+    matcher = None
+    workers = settings.match_workers or default_workers()
+    match_s = write_s = 0.0
+    done = 0
+    for chunk in chunked(iter_offers(scan)):
+        t1 = time.perf_counter()
+        existing = load_existing(session, retailer_id, [r.sku for r in chunk])
+        plan = classify(existing, chunk, delta=delta)
+        del existing
+        write_s += time.perf_counter() - t1
+        to_match = plan.needs_matching()
+        matches: dict[str, MatchResult] = {}
+        if to_match:
+            t1 = time.perf_counter()
+            if matcher is None:
+                matcher = matcher_for(session, workers)
+                timings["matcher_build_s"] = round(time.perf_counter() - t1, 3)
+                t1 = time.perf_counter()
+            results, reports = match_parallel(matcher, to_match, workers)
+            matches = {rec.sku: res for rec, res in zip(to_match, results, strict=True)}
+            del results
+            timings["match_workers"] = max(int(timings.get("match_workers", 1)), 1 + len(reports))
+            if reports:
+                private = sum(r.private_mb for r in reports)
+                before = float(timings.get("match_workers_private_mb", 0.0))
+                timings["match_workers_private_mb"] = max(before, private)
+            match_s += time.perf_counter() - t1
+        t1 = time.perf_counter()
+        total.add(
+            apply_plan(
+                session, retailer_id=retailer_id, run_id=run_id, plan=plan, matches=matches, now=now
+            )
+        )
+        write_s += time.perf_counter() - t1
+        done += len(chunk)
+        if progress is not None:
+            progress(done)
+    if not delta:
+        t1 = time.perf_counter()
+        total.add(
+            withdraw_unlisted(
+                session,
+                retailer_id=retailer_id,
+                run_id=run_id,
+                withdraw_ids=side.withdraw_ids,
+                product_ids=side.withdraw_product_ids,
+                now=now,
+            )
+        )
+        write_s += time.perf_counter() - t1
+    timings["match_s"] = round(match_s, 3)
+    timings["write_s"] = round(write_s, 3)
+    return total

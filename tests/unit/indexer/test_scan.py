@@ -1,0 +1,78 @@
+"""The two streaming passes over a feed (`indexer.scan`): dedupe policy, held SKUs, warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.errors import IndexerError
+from indexer.scan import ReadLimits, contains, iter_offers, scan_feed, sku_hash, sku_hashes
+
+LIMITS = ReadLimits(max_bytes=10_000_000, max_line_bytes=100_000)
+HEADER = "sku;name;price;stock\n"
+
+
+def _feed(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "feed.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+def test_last_row_of_a_sku_wins_and_every_earlier_one_is_named(tmp_path: Path) -> None:
+    path = _feed(tmp_path, "A;a1;1;5\nB;b;2;5\nA;a2;3;5\nA;a3;4;5\n")
+    scan = scan_feed(path, limits=LIMITS)
+    assert scan.rows_read == 4 and scan.valid == 2
+    offers = list(iter_offers(scan))
+    assert [(o.row, o.sku, o.name) for o in offers] == [(3, "B", "b"), (5, "A", "a3")]
+    warnings = [(e.row, e.message) for e in scan.errors if e.severity == "warning"]
+    assert [row for row, _ in warnings] == [2, 4]
+    assert "row 2 ignored, row 5 wins" in warnings[0][1]
+    assert "row 4 ignored, row 5 wins" in warnings[1][1]
+    assert scan.counts() == {"rows": 4, "valid": 2, "rejected": 0, "errors": 0, "warnings": 2}
+
+
+def test_skus_compare_exactly(tmp_path: Path) -> None:
+    scan = scan_feed(_feed(tmp_path, "A;x;1;5\na;y;1;5\n"), limits=LIMITS)
+    assert [o.sku for o in iter_offers(scan)] == ["A", "a"]
+    assert scan.twin_row is None and not scan.errors
+
+
+def test_a_sku_only_in_rejected_rows_is_held(tmp_path: Path) -> None:
+    scan = scan_feed(_feed(tmp_path, "H;held;not a price;5\nK;ok;1;5\n"), limits=LIMITS)
+    assert list(scan.held) == [sku_hash("H")]
+    assert [o.sku for o in iter_offers(scan)] == ["K"]
+    assert scan.counts()["rejected"] == 1
+
+
+def test_a_rejected_row_beside_a_valid_one_warns_and_the_valid_one_is_used(
+    tmp_path: Path,
+) -> None:
+    scan = scan_feed(_feed(tmp_path, "D;first;1;5\nD;second;oops;5\n"), limits=LIMITS)
+    assert not len(scan.held)
+    (offer,) = iter_offers(scan)
+    assert (offer.row, offer.name) == (2, "first")
+    (warning,) = [e for e in scan.errors if e.severity == "warning"]
+    assert warning.row == 2 and "row 3 has it too but was rejected" in warning.message
+
+
+def test_a_file_that_reads_differently_the_second_time_is_refused(tmp_path: Path) -> None:
+    path = _feed(tmp_path, "A;a;1;5\nB;b;2;5\n")
+    scan = scan_feed(path, limits=LIMITS)
+    path.write_text(HEADER + "A;a;1;5\nB;b;oops;5\n", encoding="utf-8")
+    with pytest.raises(IndexerError, match="read differently the second time"):
+        list(iter_offers(scan))
+
+
+def test_an_empty_feed_scans_to_nothing(tmp_path: Path) -> None:
+    scan = scan_feed(_feed(tmp_path, ""), limits=LIMITS)
+    assert (scan.rows_read, scan.valid) == (0, 0)
+    assert list(iter_offers(scan)) == []
+
+
+def test_contains_uses_sorted_hashes() -> None:
+    listed = sku_hashes(["a", "b", "c"])
+    listed.sort()
+    got = contains(listed, sku_hashes(["b", "zz", "a"]))
+    assert got.tolist() == [True, False, True]
+    assert contains(listed[:0], sku_hashes(["a"])).tolist() == [False]
