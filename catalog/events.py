@@ -1,0 +1,242 @@
+"""Domain events: facts a layer publishes in its transaction, delivered once it commits.
+
+Whoever makes something happen publishes what happened; whoever needs to react subscribes
+(measured signals after an order is delivered, a notification when a feed run fails, loyalty
+points when a review is published), and neither imports the other:
+
+    bus = EventBus()
+    bus.subscribe(OrderDelivered, lambda e: recompute(e.retailer_id))
+    attach(factory, bus)                     # at start-up: sessions of `factory` deliver to bus
+    with transaction(factory) as session:
+        ...
+        publish(session, OrderDelivered(order_id=7, retailer_id=3, clinic_id=1))
+    # delivered here, after the commit; nothing is delivered if the transaction rolls back
+
+Events published inside a savepoint that rolls back are dropped with it. Each event is
+delivered to every subscriber of its class (and of its base classes) exactly once, in the
+order published; a subscriber that raises is logged and counted (`EventBus.failures`), and
+the others still get the event. Subscribers run after the commit in the publishing thread
+and open their own sessions. A session of a factory without a bus drops its events.
+
+The event classes are plain frozen dataclasses of ids and values (no ORM objects), so a bus
+can also hand them to a queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+log = logging.getLogger(__name__)
+
+BUS_KEY = "valbar.events.bus"
+_PENDING = "valbar.events.pending"
+_MARKS = "valbar.events.savepoints"
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """Base of every event."""
+
+
+# --- orders, RMAs, reviews (published by marketplace) ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent(DomainEvent):
+    order_id: int
+    retailer_id: int
+    clinic_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPlaced(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OrderConfirmed(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OrderShipped(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDelivered(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCancelled(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class RmaEvent(DomainEvent):
+    rma_id: int
+    order_id: int
+    retailer_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RmaOpened(RmaEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class RmaResolved(RmaEvent):
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewEvent(DomainEvent):
+    review_id: int
+    retailer_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSubmitted(ReviewEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewHeld(ReviewEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPublished(ReviewEvent):
+    pass
+
+
+# --- feeds and offers (published by indexer) -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRunEnded(DomainEvent):
+    run_id: int
+    retailer_id: int
+    status: str
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRunFinished(FeedRunEnded):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRunFailed(FeedRunEnded):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRunRefused(FeedRunEnded):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OfferPriceChanged(DomainEvent):
+    offer_id: int
+    retailer_id: int
+    product_id: int | None
+    old_price: Decimal | None
+    new_price: Decimal | None
+
+
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[Any], None]
+
+
+class EventBus:
+    """Subscribers by event class; `deliver` calls them (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
+        self._lock = threading.Lock()
+        self.failures = 0
+
+    def subscribe(self, kind: type[E], handler: Callable[[E], None]) -> None:
+        """Call ``handler`` with every delivered event of class ``kind`` or a subclass."""
+        with self._lock:
+            self._handlers[kind].append(handler)
+
+    def handlers_for(self, kind: type[DomainEvent]) -> list[Handler]:
+        with self._lock:
+            return [h for cls in kind.__mro__ for h in self._handlers.get(cls, ())]
+
+    def deliver(self, events: list[DomainEvent]) -> None:
+        for ev in events:
+            for handler in self.handlers_for(type(ev)):
+                try:
+                    handler(ev)
+                except Exception:  # one subscriber's failure is not the publisher's
+                    self.failures += 1
+                    log.exception("event subscriber %r failed on %r", handler, ev)
+
+
+def attach(factory: sessionmaker[Session], bus: EventBus) -> sessionmaker[Session]:
+    """Sessions ``factory`` makes from now on deliver their committed events to ``bus``."""
+    info = dict(factory.kw.get("info") or {})
+    info[BUS_KEY] = bus
+    factory.configure(info=info)
+    return factory
+
+
+def bus_of(session: Session) -> EventBus | None:
+    bus = session.info.get(BUS_KEY)
+    return bus if isinstance(bus, EventBus) else None
+
+
+def publish(session: Session, ev: DomainEvent) -> None:
+    """Record ``ev`` in the session's current transaction (see the module docstring)."""
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any SQL still drops it
+    session.info.setdefault(_PENDING, []).append(ev)
+
+
+def pending(session: Session) -> list[DomainEvent]:
+    """What the session's transaction has published so far (for tests and diagnostics)."""
+    return list(session.info.get(_PENDING, ()))
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _savepoint_started(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks: dict[int, int] = session.info.setdefault(_MARKS, {})
+        marks[id(transaction)] = len(session.info.get(_PENDING, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    marks: dict[int, int] = session.info.get(_MARKS, {})
+    if previous_transaction.nested:
+        mark = marks.pop(id(previous_transaction), None)
+        if mark is not None and _PENDING in session.info:
+            del session.info[_PENDING][mark:]
+        return
+    if previous_transaction.parent is None:  # the whole transaction: nothing happened
+        session.info.pop(_PENDING, None)
+        marks.clear()
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released: its events wait for the outer commit
+    events: list[DomainEvent] = session.info.pop(_PENDING, [])
+    session.info.pop(_MARKS, None)
+    bus = bus_of(session)
+    if events and bus is not None:
+        bus.deliver(events)
