@@ -38,6 +38,7 @@ from api.security_headers import (
     security_headers,
 )
 from api.throttle import SignInThrottle, ThrottlePolicy
+from catalog.private_files import private_dir, private_file
 from catalog.secret_key import resolve_secret_key
 from catalog.settings import Settings, get_settings
 from indexer import jobs
@@ -178,6 +179,8 @@ def create_app(
 ) -> FastAPI:
     """One Valbar app: API under /api/v1, health at the root, the UI when present."""
     settings = settings or get_settings()
+    # sessions, password hashes, the cookie key and uploads live here: 0700 when made here
+    private_dir(settings.data_dir)
     # never a known key: the configured one, else a random one kept in the data dir
     settings = settings.model_copy(update={"secret_key": resolve_secret_key(settings)})
     factory = jobs.factory_for(settings)
@@ -234,6 +237,8 @@ def create_app(
     app.state.search = holder
     app.state.feed_runner = runner
     app.state.metrics = metrics
+    if rate_limiter is None and settings.web_workers > 1 and not settings.redis_url:
+        private_file(settings.data_dir / "ratelimit.sqlite3")  # addresses: 0600 when made
     app.state.rate_limiter = rate_limiter or make_rate_limiter(
         settings.redis_url,
         shared_file=settings.data_dir / "ratelimit.sqlite3" if settings.web_workers > 1 else None,
