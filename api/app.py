@@ -30,7 +30,17 @@ from api.metrics import Metrics, TimingMiddleware
 from api.params import RejectNulMiddleware, bounded_path_ids
 from api.problems import PayloadTooLarge, install_problem_handlers, problem_response
 from api.ratelimit import RateLimiter, make_rate_limiter
-from api.routers import auth, feeds, health, marketplace, products, ranking, retailers, search
+from api.routers import (
+    admin,
+    auth,
+    feeds,
+    health,
+    marketplace,
+    products,
+    ranking,
+    retailers,
+    search,
+)
 from api.security_headers import (
     SecurityHeadersMiddleware,
     docs_policy,
@@ -255,7 +265,7 @@ def create_app(
     install_problem_handlers(app)
     install_idempotency(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (search, products, retailers, feeds, ranking, auth):
+    for module in (search, products, retailers, feeds, ranking, auth, admin):
         api.include_router(module.router)
     api.include_router(auth.me_router)
     api.include_router(marketplace.router)
