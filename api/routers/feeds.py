@@ -96,7 +96,8 @@ class FeedRunner:
 
     def _run_local(self, run_id: int) -> None:
         supervise(self.settings, self.factory, run_id, stop=self._stop, dispatch=self.submit)
-        self.after_run()
+        if not self._stop.is_set():  # shutting down: the next start applies the outbox
+            self.after_run()
 
     def after_run(self) -> None:
         """What follows a run: the search index outbox is applied, so the products the run
