@@ -30,7 +30,17 @@ from api.metrics import Metrics, TimingMiddleware
 from api.params import RejectNulMiddleware, bounded_path_ids
 from api.problems import PayloadTooLarge, install_problem_handlers, problem_response
 from api.ratelimit import RateLimiter, make_rate_limiter
-from api.routers import auth, feeds, health, marketplace, products, ranking, retailers, search
+from api.routers import (
+    admin,
+    auth,
+    feeds,
+    health,
+    marketplace,
+    products,
+    ranking,
+    retailers,
+    search,
+)
 from api.security_headers import (
     SecurityHeadersMiddleware,
     docs_policy,
@@ -38,6 +48,7 @@ from api.security_headers import (
     security_headers,
 )
 from api.throttle import SignInThrottle, ThrottlePolicy
+from catalog.private_files import private_dir, private_file
 from catalog.secret_key import resolve_secret_key
 from catalog.settings import Settings, get_settings
 from indexer import jobs
@@ -178,6 +189,8 @@ def create_app(
 ) -> FastAPI:
     """One Valbar app: API under /api/v1, health at the root, the UI when present."""
     settings = settings or get_settings()
+    # sessions, password hashes, the cookie key and uploads live here: 0700 when made here
+    private_dir(settings.data_dir)
     # never a known key: the configured one, else a random one kept in the data dir
     settings = settings.model_copy(update={"secret_key": resolve_secret_key(settings)})
     factory = jobs.factory_for(settings)
@@ -234,6 +247,8 @@ def create_app(
     app.state.search = holder
     app.state.feed_runner = runner
     app.state.metrics = metrics
+    if rate_limiter is None and settings.web_workers > 1 and not settings.redis_url:
+        private_file(settings.data_dir / "ratelimit.sqlite3")  # addresses: 0600 when made
     app.state.rate_limiter = rate_limiter or make_rate_limiter(
         settings.redis_url,
         shared_file=settings.data_dir / "ratelimit.sqlite3" if settings.web_workers > 1 else None,
@@ -250,7 +265,7 @@ def create_app(
     install_problem_handlers(app)
     install_idempotency(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (search, products, retailers, feeds, ranking, auth):
+    for module in (search, products, retailers, feeds, ranking, auth, admin):
         api.include_router(module.router)
     api.include_router(auth.me_router)
     api.include_router(marketplace.router)

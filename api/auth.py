@@ -36,8 +36,8 @@ from api.client_ip import client_ip
 from api.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
+    check_password,
     easily_guessed,
-    verify_and_update,
 )
 from api.passwords import hash_password as hash_password  # re-exported
 from api.passwords import verify_password as verify_password  # re-exported
@@ -79,9 +79,6 @@ class InvalidApiKey(AuthError):
 # ---------------------------------------------------------------- passwords
 
 
-_DUMMY_HASH = hash_password("timing-equalizer")
-
-
 def authenticate(session: Session, email: str, password: str) -> User:
     """The active user with these credentials; raises :class:`InvalidCredentials`.
 
@@ -95,14 +92,14 @@ def authenticate(session: Session, email: str, password: str) -> User:
         if "\x00" in wanted
         else session.scalar(select(User).where(func.lower(User.email) == wanted))
     )
-    if user is None:
-        verify_password(password, _DUMMY_HASH)  # same cost whether or not the user exists
+    # one key derivation whether or not the user exists, is active or has a usable hash
+    # (an unknown one is checked against an Argon2id dummy); the replacement hash of a
+    # rehash is made only after, for an active user who gave the right password
+    ok, rehash = check_password(password, None if user is None else user.password_hash)
+    if user is None or not ok or not user.active:
         raise InvalidCredentials("wrong e-mail or password")
-    ok, new_hash = verify_and_update(password, user.password_hash)
-    if not ok or not user.active:
-        raise InvalidCredentials("wrong e-mail or password")
-    if new_hash is not None:
-        user.password_hash = new_hash
+    if rehash:
+        user.password_hash = hash_password(password)
         session.flush()
     return user
 

@@ -3,6 +3,12 @@ replaced by an Argon2id hash at the user's next successful sign-in.
 
 * Argon2id with OWASP's minimum cost (19 MiB, 2 passes, 1 lane): about 25 ms per check.
 * Legacy ``scrypt$n$r$p$salt$hash`` (``hashlib.scrypt``) is verified in constant time.
+* One key derivation per check, whoever asks: :func:`check_password` verifies an unknown
+  account, an unusable stored hash (malformed, or scrypt parameters beyond the legacy
+  ones) and a wrong password against :data:`DUMMY_HASH`, an Argon2id hash (the scheme a real
+  account most likely has), so a failed sign-in costs the same one derivation whether the
+  account exists or not; a legacy scrypt check (n=2^14, r=8: 16 MiB) is of the same order.
+  The replacement hash of a rehash is made only by the caller, for an active user.
 """
 
 from __future__ import annotations
@@ -14,6 +20,9 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 _ARGON2 = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19456, parallelism=1),))
+# legacy scrypt hashes were made with n=2**14, r=8, p=1; a stored hash asking for more is
+# not verified (its cost would tell the account exists) but treated as unusable
+_SCRYPT_MAX_N, _SCRYPT_MAX_R, _SCRYPT_MAX_P = 2**15, 8, 1
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 MIN_DISTINCT_CHARACTERS = 5
@@ -66,36 +75,70 @@ def hash_password(password: str) -> str:
     return _ARGON2.hash(password)
 
 
-def _verify_scrypt(password: str, stored: str) -> bool:
+# what a failed check for an unknown account (or an unusable hash) is verified against
+DUMMY_HASH = hash_password("timing-equalizer")
+
+
+def _scrypt_params(stored: str) -> tuple[int, int, int, bytes, str] | None:
+    """(n, r, p, salt, digest hex) of a legacy hash within the legacy cost, else None."""
     try:
         scheme, n, r, p, salt_hex, digest_hex = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        digest = hashlib.scrypt(
-            password.encode(),
-            salt=bytes.fromhex(salt_hex),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(digest_hex) // 2,
-            maxmem=64 * 1024 * 1024,
-        )
+        params = int(n), int(r), int(p), bytes.fromhex(salt_hex), digest_hex
+        bytes.fromhex(digest_hex)
     except ValueError:
-        return False
-    return hmac.compare_digest(digest.hex(), digest_hex)
+        return None
+    n_, r_, p_ = params[:3]
+    if scheme != "scrypt" or not 16 <= len(digest_hex) <= 128 or len(digest_hex) % 2:
+        return None
+    if not (2 <= n_ <= _SCRYPT_MAX_N and n_ & (n_ - 1) == 0):
+        return None
+    return params if 1 <= r_ <= _SCRYPT_MAX_R and 1 <= p_ <= _SCRYPT_MAX_P else None
+
+
+def _verify_scrypt(password: str, params: tuple[int, int, int, bytes, str]) -> bool:
+    n, r, p, salt, digest_hex = params
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=n, r=r, p=p, dklen=len(digest_hex) // 2, maxmem=2**26
+    )
+    return hmac.compare_digest(digest.hex(), digest_hex.lower())
+
+
+def _verify_argon2(password: str, stored: str) -> tuple[bool, bool] | None:
+    """(matches, needs rehash), or None when ``stored`` is no usable Argon2 hash (nothing
+    was derived)."""
+    hasher = _ARGON2.current_hasher
+    try:
+        if not hasher.identify(stored):
+            return None
+        if not hasher.verify(password, stored):
+            return False, False
+        return True, hasher.check_needs_rehash(stored)
+    except Exception:  # noqa: BLE001 - a malformed stored hash never verifies
+        return None
+
+
+def check_password(password: str, stored: str | None) -> tuple[bool, bool]:
+    """Whether ``password`` matches ``stored`` and whether the stored hash should be
+    replaced (an old scheme or old Argon2 parameters), after exactly one key derivation:
+    ``stored`` None (no such account), malformed or beyond the legacy scrypt cost is
+    checked against :data:`DUMMY_HASH` and never matches. Makes no new hash."""
+    if stored is not None and stored.startswith("scrypt$"):
+        params = _scrypt_params(stored)
+        if params is not None:
+            ok = _verify_scrypt(password, params)
+            return ok, ok
+    elif stored is not None and (found := _verify_argon2(password, stored)) is not None:
+        return found
+    _verify_argon2(password, DUMMY_HASH)  # the same work as a real account's check
+    return False, False
 
 
 def verify_and_update(password: str, stored: str) -> tuple[bool, str | None]:
     """Whether ``password`` matches ``stored``, and the hash to store instead when it is
     an old scheme or old Argon2 parameters (``None``: keep it)."""
-    if stored.startswith("scrypt$"):
-        ok = _verify_scrypt(password, stored)
-        return ok, (hash_password(password) if ok else None)
-    try:
-        return _ARGON2.verify_and_update(password, stored)
-    except Exception:  # noqa: BLE001 - a malformed stored hash never verifies
-        return False, None
+    ok, rehash = check_password(password, stored)
+    return ok, (hash_password(password) if ok and rehash else None)
 
 
 def verify_password(password: str, stored: str) -> bool:
-    return verify_and_update(password, stored)[0]
+    return check_password(password, stored)[0]

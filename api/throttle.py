@@ -18,6 +18,7 @@ and none is lost.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 from collections.abc import Callable
@@ -270,3 +271,86 @@ def purge_throttle(db: Session, now: datetime | None = None) -> int:
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Unlocked:
+    """What an admin unlock lifted: the key, and whether it was locked at that moment."""
+
+    key: str
+    was_locked: bool
+    failures: int
+    lockouts: int
+
+
+def unlock_key(email: str | None = None, address: str | None = None, key: str | None = None) -> str:
+    """The throttle key of an account (``email``), an address (``address``: an IPv4 or IPv6
+    address, or an IPv6 /64 network as the throttle counts it) or a stored ``key`` (as
+    :func:`current_locks` lists them: ``acct:``, ``ip:`` or a known browser's ``dev:``)."""
+    if sum(v is not None for v in (email, address, key)) != 1:
+        raise ValueError("give one e-mail address or one IP address")
+    if key is not None:
+        kind, _, rest = key.partition(":")
+        if kind not in ("acct", "ip", "dev") or not rest or "\x00" in key or len(key) > 300:
+            raise ValueError(f"not a sign-in throttle key: {key[:60]!r}")
+        return key
+    if email is not None:
+        if not email.strip() or "\x00" in email:
+            raise ValueError("an empty e-mail address")
+        return account_key(email)
+    raw = (address or "").strip()
+    try:
+        network = ipaddress.ip_network(raw, strict=False)
+    except ValueError as exc:
+        raise ValueError(f"not an IP address: {raw[:60]!r}") from exc
+    if network.num_addresses == 1:
+        return ip_key(str(network.network_address))
+    if network.version == 6 and network.prefixlen == 64:
+        return ip_key(str(network))
+    raise ValueError(f"an address or an IPv6 /64, not {raw[:60]!r}")
+
+
+def lift_lock(
+    db: Session,
+    *,
+    email: str | None = None,
+    address: str | None = None,
+    key: str | None = None,
+    actor: str,
+    now: datetime | None = None,
+) -> Unlocked | None:
+    """An admin's unlock: the account's or the address's lock, failures and backoff are
+    cleared (committed) and the unlock logged with who did it. ``None``: nothing was
+    counted for that key. Raises ValueError for an unusable e-mail or address."""
+    key = unlock_key(email, address, key)
+    moment = now or utc_now()
+    row = db.get(LoginThrottle, key, with_for_update=True)
+    if row is None:
+        db.commit()
+        log.warning("sign-in unlock by %s: nothing recorded for %s", actor, key)
+        return None
+    until = as_utc(row.locked_until) if row.locked_until is not None else None
+    lifted = Unlocked(key, until is not None and until > moment, row.failures, row.lockouts)
+    row.failures, row.lockouts, row.locked_until, row.window_started_at = 0, 0, None, moment
+    db.commit()
+    log.warning(
+        "sign-in unlock by %s: %s (was locked: %s, %s failures, %s lockouts)",
+        actor,
+        key,
+        lifted.was_locked,
+        lifted.failures,
+        lifted.lockouts,
+    )
+    return lifted
+
+
+def current_locks(db: Session, now: datetime | None = None) -> list[tuple[str, datetime, int]]:
+    """(key, locked until, lockouts) of every account and address locked now, longest first."""
+    moment = now or utc_now()
+    rows = db.execute(
+        select(LoginThrottle.key, LoginThrottle.locked_until, LoginThrottle.lockouts).where(
+            LoginThrottle.locked_until.is_not(None), LoginThrottle.locked_until > moment
+        )
+    ).all()
+    found = [(k, as_utc(u), n) for k, u, n in rows if u is not None]
+    return sorted(found, key=lambda r: r[1], reverse=True)

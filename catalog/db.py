@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.private_files import FILE_MODE, private_dir, private_file
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -21,7 +24,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if not path.startswith("file:") and "?" not in path:
+                # holds password hashes and sessions: the folder 0700 and the file 0600
+                # when made here (SQLite gives its -wal/-shm files the database's mode)
+                private_file(Path(path))
+            else:
+                private_dir(Path(path.removeprefix("file:").split("?", 1)[0]).parent)
             # A web worker runs up to ~40 request threads; SQLite connections are cheap, so
             # the pool never makes a request wait for one.
             kwargs.setdefault("pool_size", 10)
@@ -76,7 +84,8 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         return
     import fcntl
 
-    with open(f"{database}.migrate-lock", "a+b") as handle:
+    fd = os.open(f"{database}.migrate-lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
+    with os.fdopen(fd, "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -16,6 +16,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from catalog.private_files import private_dir
 from catalog.settings import KNOWN_SECRET_KEYS, MIN_SECRET_LENGTH, Settings
 
 SECRET_FILE = "secret_key"
@@ -38,7 +39,7 @@ def resolve_secret_key(settings: Settings) -> str:
 
 
 def load_or_create(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # the data dir, 0700 when made here
     if not path.exists():
         _publish(path, secrets.token_urlsafe(64))
     return _read(path)

@@ -7,15 +7,24 @@ visibility timeout is longer than the longest run, so a run is not delivered twi
 runs (a second delivery would find it claimed anyway). ``valbar.sweep_feed_runs`` (beat, every
 ``feed_sweep_seconds``, and once when a worker starts) ends or re-queues runs whose lease
 expired and sends queued runs again whose message was lost.
+
+A worker's warm shutdown (SIGTERM, or ``celery control shutdown``) does not wait for a feed
+run: ``worker_shutting_down`` sets :data:`WORKER_STOP`, which the run's supervisor polls (in
+the pool process running the task too: the event is made when this module is imported, in
+the worker's main process, before the pool forks). The run's process is stopped (SIGTERM,
+SIGKILL after a grace) and the run goes back to the queue ("queued again: the server was
+restarted during the run"); the task returns at once (its message is acknowledged) and the
+sweep of the next worker to start, or the periodic sweep of another one, sends the run again.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutting_down
 from kombu.exceptions import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +34,21 @@ from catalog.settings import Settings, get_settings
 OUTBOX_WAIT_SECONDS = 5.0  # after a run: wait this long for the index lock, then leave it
 
 log = logging.getLogger("valbar.jobs")
+
+
+# Set when this Celery worker begins a warm shutdown: running feed runs stop and are queued
+# again. A multiprocessing event, made before the prefork pool forks, so the pool process
+# running the task sees what the main process's signal handler set.
+WORKER_STOP = multiprocessing.get_context("fork").Event()
+
+
+@worker_shutting_down.connect  # type: ignore[untyped-decorator]
+def _stop_feed_runs(sig: str = "", how: str = "", **_kwargs: Any) -> None:
+    """A warm (or cold) shutdown began: stop the feed runs this worker supervises."""
+    log.warning(
+        "worker %s shutdown (%s): stopping running feed runs; they are queued again", how, sig
+    )
+    WORKER_STOP.set()
 
 
 class BrokerUnavailable(RuntimeError):
@@ -116,10 +140,14 @@ def ingest_feed_run(feed_run_id: int) -> dict[str, Any]:
     from indexer.runner import supervise
 
     settings = get_settings()
-    result = supervise(settings, factory_for(settings), feed_run_id, dispatch=dispatch)
+    result = supervise(
+        settings, factory_for(settings), feed_run_id, stop=WORKER_STOP, dispatch=dispatch
+    )
     # the run wrote its products to the index outbox in its own transaction; when another
-    # process holds the index lock, that process applies them (and the periodic pass would)
-    indexed = apply_index_outbox(settings, wait=OUTBOX_WAIT_SECONDS)
+    # process holds the index lock, that process applies them (and the periodic pass would).
+    # A worker shutting down leaves that to the next start's pass.
+    stopping = WORKER_STOP.is_set()
+    indexed = 0 if stopping else apply_index_outbox(settings, wait=OUTBOX_WAIT_SECONDS)
     return {
         "feed_run_id": feed_run_id,
         "claim": result.claim.value,
@@ -188,6 +216,12 @@ def _drop_connections() -> None:
             pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # kombu's process-wide producer pools are keyed by the broker URL: one made for this
+    # broker before would be found again, its connection pool closed above
+    from kombu import pools
+
+    with contextlib.suppress(Exception):
+        pools.reset()  # type: ignore[no-untyped-call]
 
 
 def submit_feed_run(feed_run_id: int, settings: Settings | None = None) -> dict[str, Any] | None:

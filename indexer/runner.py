@@ -29,11 +29,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,6 +48,13 @@ KILL_GRACE_SECONDS = 3.0
 EXIT_GRACE_SECONDS = 30.0  # for a child that recorded its result to report it and exit
 POLL_SECONDS = 0.2
 CHILD_COMMAND: tuple[str, ...] = (sys.executable, "-m", "indexer.run_child")
+
+
+class StopFlag(Protocol):
+    """What tells a supervisor to stop: a ``threading.Event`` (the web server's runner) or a
+    ``multiprocessing`` event (a Celery worker's warm shutdown, set in its main process)."""
+
+    def is_set(self) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -118,7 +125,7 @@ def supervise(
     factory: sessionmaker[Session],
     run_id: int,
     *,
-    stop: threading.Event | None = None,
+    stop: StopFlag | None = None,
     dispatch: Callable[[int], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
     command: Sequence[str] = CHILD_COMMAND,
@@ -160,7 +167,7 @@ def _watch(
     run_id: int,
     token: str,
     process: subprocess.Popen[bytes],
-    stop: threading.Event | None,
+    stop: StopFlag | None,
     on_progress: Callable[[float], None] | None,
 ) -> str:
     """Wait for the child, renewing the lease; returns why the wait ended: ``exited``,

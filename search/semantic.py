@@ -33,6 +33,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from catalog.private_files import private_dir
 from search.documents import ProductDocument
 from search.errors import SearchError
 
@@ -251,7 +252,7 @@ class EmbeddingCache:
         import numpy as np
 
         self.dir = Path(root) / _slug(model_id)
-        self.dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.dir)
         self.path = self.dir / _CACHE_FILE
         self.model_id, self.dim = model_id, dim
         # keys as raw bytes: numpy "S32" would strip a digest's trailing NUL bytes

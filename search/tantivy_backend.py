@@ -31,6 +31,7 @@ from typing import Any
 
 import tantivy
 
+from catalog.private_files import private_dir
 from catalog.settings import Settings
 from search.analysis.analyzer import Analyzer
 from search.analysis.tokens import normalize, suggest_display, tokenize
@@ -217,7 +218,7 @@ class TantivyBackend:
         self._facet_cache = {}  # key -> (expiry on time.monotonic(), facets)
         self._jitter = random.Random()
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            private_dir(self.root)  # 0700 when made here (the data dir with it)
         except OSError as exc:
             raise BackendUnavailable(f"cannot create index directory {self.root}: {exc}") from exc
         with self._write_lock:

@@ -224,6 +224,28 @@ _ROW_MESSAGES_SV: tuple[tuple[str, str], ...] = (
         "kontrollera raden och spara filen som UTF-8",
     ),
     (
+        r"bytes that are not valid UTF-8 were replaced by \ufffd in field (?P<f>.+) \(the rest "
+        r"of the file is UTF-8\); check the record and save the file as UTF-8",
+        "byte som inte är giltig UTF-8 ersattes med \ufffd i fältet {f} (resten av filen är "
+        "UTF-8); kontrollera posten och spara filen som UTF-8",
+    ),
+    (
+        r"record (?P<n>\d+) of (?P<file>.+?): unreadable JSON in field (?P<f>.+) at line "
+        r"(?P<l>\d+), column (?P<c>\d+) \((?P<why>.+)\); the record is skipped",
+        "post {n} i {file}: oläsbar JSON i fältet {f} på rad {l}, kolumn {c} ({why}); posten "
+        "hoppas över",
+    ),
+    (
+        r"record (?P<n>\d+) of (?P<file>.+?): unreadable JSON in a member at line (?P<l>\d+), "
+        r"column (?P<c>\d+) \((?P<why>.+)\); the record is skipped",
+        "post {n} i {file}: oläsbar JSON på rad {l}, kolumn {c} ({why}); posten hoppas över",
+    ),
+    (
+        r"record (?P<n>\d+) of (?P<file>.+?): the JSON (?:element|line) is not an object "
+        r"\((?P<v>.*)\); the record is skipped",
+        "post {n} i {file}: JSON-posten är inget objekt ({v}); posten hoppas över",
+    ),
+    (
         r"formula without a saved value \((?P<v>.+)\): open and save the file in Excel",
         "formel utan sparat värde ({v}): öppna och spara filen i Excel",
     ),
@@ -301,6 +323,10 @@ _FILE_MESSAGES_SV: tuple[tuple[str, str], ...] = (
         "möjlig zip-bomb",
     ),
     (r"malformed JSON line: (?P<why>.+)", "felaktig JSON-rad: {why}"),
+    (
+        r"malformed JSON at line (?P<l>\d+), column (?P<c>\d+): (?P<why>.+)",
+        "felaktig JSON på rad {l}, kolumn {c}: {why}",
+    ),
 )
 _FILE_MESSAGES_SV_COMPILED = tuple((re.compile(p, re.DOTALL), r) for p, r in _FILE_MESSAGES_SV)
 _WHAT_SV = {

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
+from catalog.private_files import open_private, private_dir
 from catalog.settings import Settings
 from indexer.changes import summarize
 from indexer.columns import detect_mapping
@@ -48,12 +49,13 @@ def _folder(settings: Settings, retailer_id: int) -> Path:
 def stage_upload(settings: Settings, retailer_id: int, stream: BinaryIO, file_name: str) -> Staged:
     token = secrets.token_urlsafe(18)
     folder = _folder(settings, retailer_id)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     path = folder / token
-    with path.open("wb") as out:
+    with open_private(path) as out:
         shutil.copyfileobj(stream, out, 1 << 20)
     clean = Path(file_name.replace("\\", "/")).name or "feed"
-    (folder / f"{token}.name").write_text(clean, encoding="utf-8")
+    with open_private(folder / f"{token}.name") as out:
+        out.write(clean.encode("utf-8"))
     return Staged(token, path, clean)
 
 

@@ -239,6 +239,7 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "Discounts and bonuses are settled directly with the retailer.",
     ),
     # my data
+    "notice.unlocked": ("Spärren är hävd.", "The lock is lifted."),
     "me.title": ("Mina uppgifter", "My data"),
     "me.profile": ("Profil", "Profile"),
     "me.name": ("Namn", "Name"),

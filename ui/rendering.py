@@ -40,6 +40,7 @@ NOTICES = frozenset(
         "responded",
         "account_deleted",
         "password_changed",
+        "unlocked",
     }
 )
 """Notices a page shows after a redirect (``?notice=``); never free text from the URL."""

@@ -12,6 +12,7 @@ from api.cli import (
     retailer_cmd,
     search_cmd,
     serve_cmd,
+    users_cmd,
 )
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.command("search")(search_cmd.search)
 app.command("suggest")(search_cmd.suggest)
 app.command("reindex")(search_cmd.reindex)
 app.add_typer(eval_cmd.eval_app, name="eval")
+app.add_typer(users_cmd.app, name="users")
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ from api.schemas.feeds import (
     RowErrorPublic,
 )
 from catalog.models import FeedRun, Retailer, User
+from catalog.private_files import open_private, private_dir
 from catalog.settings import Settings
 from indexer import jobs, run_lease
 from indexer.pipeline import FeedOptions, dry_run, get_retailer, submit_feed
@@ -95,7 +96,8 @@ class FeedRunner:
 
     def _run_local(self, run_id: int) -> None:
         supervise(self.settings, self.factory, run_id, stop=self._stop, dispatch=self.submit)
-        self.after_run()
+        if not self._stop.is_set():  # shutting down: the next start applies the outbox
+            self.after_run()
 
     def after_run(self) -> None:
         """What follows a run: the search index outbox is applied, so the products the run
@@ -188,12 +190,11 @@ def _safe_name(raw: str | None) -> str:
 
 def _store_upload(upload: UploadFile, settings: Settings, name: str) -> FsPath:
     """Stream the upload to ``data_dir/uploads``; 413 as soon as it exceeds the limit."""
-    folder = settings.data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(settings.data_dir / "uploads")
     target = folder / f"{uuid.uuid4().hex}{FsPath(name).suffix[:20]}"
     written = 0
     try:
-        with target.open("wb") as out:
+        with open_private(target) as out:
             while chunk := upload.file.read(CHUNK):
                 written += len(chunk)
                 if written > settings.max_upload_bytes:

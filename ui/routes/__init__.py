@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ui.routes import account, clinic, console, favicon, me, portal, portal_market, reviews, shop
+from ui.routes import (
+    account,
+    admin,
+    clinic,
+    console,
+    favicon,
+    me,
+    portal,
+    portal_market,
+    reviews,
+    shop,
+)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(clinic.router)
@@ -16,5 +27,6 @@ router.include_router(reviews.router)
 router.include_router(me.router)
 router.include_router(portal_market.router)
 router.include_router(favicon.router)
+router.include_router(admin.router)
 
 __all__ = ["router"]

@@ -72,6 +72,28 @@ def test_every_integer_path_parameter_is_bounded(env: ApiEnv) -> None:
 
 
 @pytest.mark.parametrize(
+    "raw", ["1_000", "+1", "%201", "1%20", "%D9%A1", "1.0", "0x1", "%EF%BC%91"]
+)
+def test_an_id_in_a_path_is_plain_ascii_digits(env: ApiEnv, raw: str) -> None:
+    """int() takes 1_000, +1, ' 1' and Arabic or full-width digits: one product answered
+    under many URLs. Web pages: 404; the API: 422."""
+    glove = env.products["glove"]
+    spelled = raw.replace("1", str(glove)) if raw not in ("%D9%A1", "%EF%BC%91") else raw
+    assert_problem(env.client.get(f"/produkt/{spelled}"), 404)
+    assert_problem(env.client.get(f"/ordrar/{spelled}", headers=env.headers("clinic")), 404)
+    assert_problem(env.client.get(f"/api/v1/products/{spelled}"), 422)
+    feeds = env.client.get(f"/api/v1/feeds/{spelled}", headers=env.headers("admin"))
+    assert_problem(feeds, 422)
+    for method, path in _int_routes(env):
+        path = path.replace("99999999999999999999999", spelled)
+        r = env.client.request(method, path, headers=env.headers("admin"))
+        expected = (422,) if path.startswith("/api/") else (404,)
+        assert r.status_code in (*expected, 401, 403), (method, path, r.status_code)
+    assert env.client.get(f"/produkt/{glove}").status_code == 200
+    assert env.client.get(f"/api/v1/products/{glove}").status_code == 200
+
+
+@pytest.mark.parametrize(
     "path",
     [
         "/api/v1/search?q=handske&config=a%00",

@@ -350,3 +350,124 @@ def test_a_nul_in_the_e_mail_never_reaches_the_database(env: tuple[ApiEnv, Clock
         event.remove(engine, "before_cursor_execute", record)
     assert seen == []
     assert_problem(_login(api.client, PASSWORD), 429)  # the account's own key was locked
+
+
+def _lock_account(api: ApiEnv, email: str = "own@example.com") -> None:
+    for _ in range(3):
+        _login(api.client, "wrong", email)
+    assert_problem(_login(api.client, PASSWORD, email), 429)
+
+
+def test_an_admin_lifts_an_account_lock_through_the_api(
+    env: tuple[ApiEnv, Clock], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A lock lasts up to an hour; an admin need not wait for it (logged, with who)."""
+    api, _clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=100)
+    _lock_account(api)
+    admin = api.headers("admin")
+    listed = api.client.get("/api/v1/admin/sign-in-locks", headers=admin).json()
+    assert [(x["key"], x["kind"]) for x in listed] == [("acct:own@example.com", "account")]
+    with caplog.at_level("WARNING", logger="api.throttle"):
+        r = api.client.post(
+            "/api/v1/admin/sign-in-locks/unlock", json={"email": "Own@Example.com "}, headers=admin
+        )
+    assert r.status_code == 200, r.text
+    assert r.json()["key"] == "acct:own@example.com" and r.json()["was_locked"] is True
+    assert any(
+        "unlock by admin admin@example.com" in m and "acct:own@example.com" in m
+        for m in caplog.messages
+    ), caplog.messages
+    assert _login(api.client, PASSWORD).status_code == 200
+    assert api.client.get("/api/v1/admin/sign-in-locks", headers=admin).json() == []
+    # the backoff went too: the next lockout is the first again (60 s)
+    api.client.cookies.clear()
+    for _ in range(3):
+        _login(api.client, "wrong")
+    assert _login(api.client, PASSWORD).headers["retry-after"] == "60"
+    for body in ({}, {"email": "a@b.se", "ip": "10.0.0.1"}, {"ip": "not-an-address"}):
+        bad = api.client.post("/api/v1/admin/sign-in-locks/unlock", json=body, headers=admin)
+        assert_problem(bad, 422)
+    clinic = api.headers("clinic")
+    refused = api.client.post(
+        "/api/v1/admin/sign-in-locks/unlock", json={"email": "own@example.com"}, headers=clinic
+    )
+    assert_problem(refused, 403)
+
+
+def test_an_admin_lifts_an_address_lock(env: tuple[ApiEnv, Clock]) -> None:
+    api, _clock = env
+    for i in range(5):
+        _login(api.client, "wrong", f"nobody{i}@example.com")
+    assert_problem(_login(api.client, PASSWORD, "clinic@example.com"), 429)
+    admin = api.headers("admin")
+    r = api.client.post(
+        "/api/v1/admin/sign-in-locks/unlock", json={"ip": "testclient"}, headers=admin
+    )
+    assert_problem(r, 422)  # not an address
+    locks = api.client.get("/api/v1/admin/sign-in-locks", headers=admin).json()
+    address = next(x["key"] for x in locks if x["kind"] == "address")
+    r = api.client.post("/api/v1/admin/sign-in-locks/unlock", json={"key": address}, headers=admin)
+    assert r.status_code == 200 and r.json()["was_locked"] is True
+    assert _login(api.client, PASSWORD, "clinic@example.com").status_code == 200
+
+
+def test_valbar_users_unlock(
+    env: tuple[ApiEnv, Clock], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+    from catalog.settings import get_settings
+
+    api, _clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=100)
+    _lock_account(api)
+    monkeypatch.setenv("VALBAR_DATA_DIR", str(api.settings.data_dir))
+    monkeypatch.setenv("VALBAR_DATABASE_URL", api.settings.sqlalchemy_url)
+    get_settings.cache_clear()
+    monkeypatch.setattr("api.cli.context.get_settings", lambda: api.settings)
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["users", "locks", "--json"])
+    assert listed.exit_code == 0 and "acct:own@example.com" in listed.output
+    with caplog.at_level("WARNING", logger="api.throttle"):
+        done = runner.invoke(cli, ["users", "unlock", "own@example.com"])
+    assert done.exit_code == 0, done.output
+    assert "lock lifted" in done.output
+    assert any("unlock by cli user" in m for m in caplog.messages), caplog.messages
+    assert _login(api.client, PASSWORD).status_code == 200
+    again = runner.invoke(cli, ["users", "unlock", "--ip", "203.0.113.9", "--json"])
+    assert again.exit_code == 0 and '"found": false' in again.output
+    assert runner.invoke(cli, ["users", "unlock"]).exit_code == 2
+    assert runner.invoke(cli, ["users", "unlock", "--ip", "x.y"]).exit_code == 2
+
+
+def test_the_admin_users_page_lifts_a_lock_with_a_button(env: tuple[ApiEnv, Clock]) -> None:
+    api, _clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=100)
+    _lock_account(api)
+    admin = TestClient(api.app, follow_redirects=False)
+    page = admin.get("/logga-in")
+    signed = admin.post(
+        "/logga-in",
+        data={
+            "email": "admin@example.com",
+            "password": PASSWORD,
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    assert signed.status_code == 303, signed.text
+    page = admin.get("/admin/anvandare")
+    assert page.status_code == 200 and "own@example.com" in page.text
+    assert 'name="key" value="acct:own@example.com"' in page.text
+    token = csrf_from(page.text)
+    r = admin.post("/admin/anvandare/las-upp", data={"key": "acct:own@example.com"})
+    assert r.status_code == 403  # no CSRF token
+    r = admin.post(
+        "/admin/anvandare/las-upp", data={"key": "acct:own@example.com", "csrf_token": token}
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/admin/anvandare?notice=unlocked"
+    assert "Spärren är hävd" in admin.get(r.headers["location"]).text
+    assert _login(api.client, PASSWORD).status_code == 200
+    bad = admin.post("/admin/anvandare/las-upp", data={"ip": "nope", "csrf_token": token})
+    assert bad.status_code == 422 and "not an IP address" in bad.text

@@ -22,6 +22,7 @@ PUBLIC = {None, "clinic", "retailer_own", "retailer_other", "merchandiser", "adm
 LOGGED_IN = PUBLIC - {None}
 FEEDS = {"retailer_own", "merchandiser", "admin"}
 STAFF = {"merchandiser", "admin"}
+ADMIN = {"admin"}
 ROLES: list[str | None] = [
     None,
     "clinic",
@@ -190,6 +191,20 @@ ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
     ("logout", lambda e, h: e.client.post("/api/v1/auth/logout", headers=h), PUBLIC, 204),
     ("feed_run_cancel", _cancel_queued, {"retailer_own", "admin"}, 202),
     ("me_password", _new_password, LOGGED_IN, 204),
+    (
+        "admin_sign_in_locks",
+        lambda e, h: e.client.get("/api/v1/admin/sign-in-locks", headers=h),
+        ADMIN,
+        200,
+    ),
+    (
+        "admin_unlock",
+        lambda e, h: e.client.post(
+            "/api/v1/admin/sign-in-locks/unlock", json={"email": "nobody@example.com"}, headers=h
+        ),
+        ADMIN,
+        200,
+    ),
     ("healthz", lambda e, h: e.client.get("/healthz", headers=h), PUBLIC, 200),
     ("readyz", lambda e, h: e.client.get("/readyz", headers=h), PUBLIC, 200),
     ("metrics", lambda e, h: e.client.get("/metrics", headers=h), PUBLIC, 200),

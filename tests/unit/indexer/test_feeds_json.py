@@ -82,9 +82,15 @@ def test_oversized_object(tmp_path: Path) -> None:
         list(_read(tmp_path, doc, max_line_bytes=1000).rows)
 
 
-def test_non_object_elements(tmp_path: Path) -> None:
-    with pytest.raises(FeedFormatError, match="row 2: JSON element is not an object"):
-        list(_read(tmp_path, '[{"sku": "A"}, 3]').rows)
+def test_non_object_elements_are_row_errors(tmp_path: Path) -> None:
+    rows = list(_read(tmp_path, '[{"sku": "A"}, 3, {"sku": "B"}]').rows)
+    assert [(r.row, r.values, r.problem is None) for r in rows] == [
+        (1, {"sku": "A"}, True),
+        (2, {}, False),
+        (3, {"sku": "B"}, True),
+    ]
+    assert rows[1].problem is not None
+    assert "record 2 of feed.dat: the JSON element is not an object" in rows[1].problem
 
 
 def test_jsonl(tmp_path: Path) -> None:
@@ -94,9 +100,11 @@ def test_jsonl(tmp_path: Path) -> None:
     assert [(r.row, r.values) for r in rows] == [(1, {"sku": "A", "p.v": "1"}), (3, {"sku": "B"})]
 
 
-def test_jsonl_bad_line(tmp_path: Path) -> None:
-    with pytest.raises(FeedFormatError, match="row 2: malformed JSON line"):
-        list(_read(tmp_path, '{"sku": "A"}\n{"sku": \n').rows)
+def test_jsonl_bad_line_is_a_row_error(tmp_path: Path) -> None:
+    rows = list(_read(tmp_path, '{"sku": "A"}\n{"sku": \n{"sku": "C"}\n').rows)
+    assert [(r.row, r.values) for r in rows] == [(1, {"sku": "A"}), (2, {}), (3, {"sku": "C"})]
+    assert rows[1].problem is not None and "record 2 of feed.dat" in rows[1].problem
+    assert "field 'sku' at line 2, column 8" in rows[1].problem
 
 
 PRODUCT = {
@@ -153,3 +161,123 @@ def test_jsonld_blocks_in_a_text_container(tmp_path: Path) -> None:
     table = _read(tmp_path, text)
     assert table.format == "jsonld"
     assert [(r.row, r.values["sku"]) for r in table.rows] == [(1, "K-A2"), (2, "K-A3")]
+
+
+# --- one bad record does not refuse the file ---------------------------------------------
+
+GOOD = '{"sku": "A%d", "name": "Käksond %d", "price": "10"}'
+
+
+def _array(records: list[str], indent: str = "\n  ") -> bytes:
+    return ("[" + indent + ("," + indent).join(records) + "\n]\n").encode()
+
+
+@pytest.mark.parametrize(
+    ("bad", "field", "at"),
+    [
+        ('{"sku": "B1", "price": 12,5, "name": "Spegel"}', "price", "5, "),
+        ('{"sku": "B1", "price": tru, "name": "Spegel"}', "price", "tru"),
+        ('{"name": "Spegel", "price": 0x12, "sku": "B1"}', "price", "x12"),
+        ('{"sku": "B1", "name": "Spe\tgel", "price": "9"}', "name", "\t"),
+        ('{"sku": "B1", "stock": {"n": 3 "unit": "st"}, "name": "x"}', "stock", '"unit'),
+    ],
+)
+def test_an_unparseable_value_in_an_array_is_a_row_error(
+    tmp_path: Path, bad: str, field: str, at: str
+) -> None:
+    column = 3 + bad.index(at)  # two spaces of indent, 1-based
+    records = [GOOD % (i, i) for i in range(6)]
+    records.insert(3, bad)
+    table = _read(tmp_path, _array(records))
+    rows = list(table.rows)
+    assert [r.row for r in rows] == [1, 2, 3, 4, 5, 6, 7]
+    broken = rows[3]
+    assert broken.problem is not None, broken
+    assert broken.problem.startswith(f"record 4 of feed.dat: unreadable JSON in field {field!r}")
+    assert f"at line 5, column {column}" in broken.problem, broken.problem
+    assert broken.values["sku"] == "B1"  # its stored offer is kept, not withdrawn
+    assert all(r.problem is None for r in rows if r is not broken)
+    assert [r.values["sku"] for r in rows if r is not broken] == [f"A{i}" for i in range(6)]
+
+
+def test_an_unparseable_value_in_a_big_streamed_array(tmp_path: Path) -> None:
+    """Records far past the first buffer (1 MiB) are isolated the same way."""
+    records = [GOOD % (i, i) for i in range(60_000)]
+    records[50_000] = '{"price": 12,5, "sku": "B1"}'
+    rows = list(_read(tmp_path, _array(records)).rows)
+    assert len(rows) == 60_000
+    bad = [r for r in rows if r.problem]
+    assert [(r.row, r.values) for r in bad] == [(50_001, {"sku": "B1"})]
+    assert bad[0].problem is not None and "at line 50002, column 16" in bad[0].problem
+
+
+def test_invalid_utf8_in_an_array_is_a_warning_naming_the_field(tmp_path: Path) -> None:
+    records = [(GOOD % (i, i)).encode() for i in range(8)]
+    records.insert(2, b'{"sku": "B1", "name": "Tandtr\xe5d", "price": "5"}')
+    data = b"[\n" + b",\n".join(records) + b"\n]\n"
+    table = _read(tmp_path, data)
+    assert table.format == "json" and table.encoding == "utf-8"
+    rows = list(table.rows)
+    assert len(rows) == 9 and all(r.problem is None for r in rows)
+    warned = [(r.row, r.values["name"], r.warning) for r in rows if r.warning]
+    assert len(warned) == 1 and warned[0][:2] == (3, "Tandtr\ufffdd")
+    assert "in field 'name'" in str(warned[0][2])
+
+
+def test_invalid_utf8_in_jsonl_names_the_field(tmp_path: Path) -> None:
+    data = (
+        b'{"sku": "A", "name": "K\xc3\xa4k\xc3\xa4k"}\n'
+        b'{"sku": "B", "name": "Tandtr\xe5d"}\n{"sku": "C"}\n'
+    )
+    rows = list(_read(tmp_path, data).rows)
+    assert [r.row for r in rows if r.warning] == [2]
+    assert "in field 'name'" in str(rows[1].warning)
+
+
+@pytest.mark.parametrize(
+    ("doc", "line", "column"),
+    [
+        ('[\n  {"sku": "A"},\n  {"sku": "B", "name": "x"\n  {"sku": "C"}\n]\n', 4, 3),
+        ('[\n  {"sku": "A"},\n  {"sku": "B", "tags": ["x"}\n]\n', 3, 28),
+        # an unbalanced quote: where the record ends cannot be known
+        (
+            '[\n  {"sku": "A"},\n  {"sku": "B", "name": "Spegel, "price": "9"},\n'
+            '  {"sku": "C"}\n]\n',
+            3,
+            34,
+        ),
+        ('{"products": [\n  {"sku": "A"}\n}\n', 3, 1),
+    ],
+)
+def test_a_malformed_document_names_the_line_and_column(
+    tmp_path: Path, doc: str, line: int, column: int
+) -> None:
+    with pytest.raises(FeedFormatError) as err:
+        list(_read(tmp_path, doc).rows)
+    assert f"at line {line}, column {column}" in str(err.value), str(err.value)
+    assert str(err.value).startswith("feed.dat")
+
+
+def test_jsonld_with_invalid_utf8_warns_and_a_malformed_one_names_line_and_column(
+    tmp_path: Path,
+) -> None:
+    product = json.dumps(
+        {**PRODUCT, "description": "Tandvård för små", "name": "Tandtr~d"},
+        indent=2,
+        ensure_ascii=False,
+    ).encode()
+    table = _read(tmp_path, product.replace(b"~", b"\xe5"))
+    assert table.format == "jsonld"
+    rows = list(table.rows)
+    assert len(rows) == 1 and "in field 'name'" in str(rows[0].warning)
+    broken = json.dumps(PRODUCT, indent=2).replace('"name"', '"name" "x"', 1)
+    with pytest.raises(FeedFormatError) as err:
+        list(_read(tmp_path, broken).rows)
+    line = broken[: broken.index('"name" "x"')].count("\n") + 1
+    assert f"at line {line}, column" in str(err.value), str(err.value)
+    html = (
+        '<html><script type="application/ld+json">{"@type": "Product", "sku": "A"}</script>\n'
+        '<script type="application/ld+json">\n{"@type": "Product", "sku": B}</script></html>'
+    )
+    with pytest.raises(FeedFormatError, match="at line 3, column 29"):
+        list(_read(tmp_path, html).rows)

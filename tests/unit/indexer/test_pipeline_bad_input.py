@@ -174,3 +174,49 @@ def test_malformed_utf8_row_is_ingested_with_a_warning(tmp_path: Path) -> None:
     with factory() as s:
         names = {o.sku: o.raw_name for o in s.scalars(select(Offer))}
     assert names["A0"] == "Käkbensgaffel 0"
+
+
+def test_one_bad_record_in_a_json_array_is_a_row_error_and_its_offer_is_kept(
+    tmp_path: Path,
+) -> None:
+    """A JSON array with one unparseable value and one invalid UTF-8 value: the run goes on;
+    the bad record is a row error naming the file, record and field (its stored offer is kept,
+    not withdrawn), the bad bytes a warning naming the field."""
+    import json
+
+    settings = Settings(data_dir=tmp_path / "var", database_url="", environment="test")
+    factory = migrated_factory(settings.sqlalchemy_url)
+    add_retailer(factory)
+
+    def record(i: int, price: str = "99") -> str:
+        return json.dumps(
+            {"sku": f"A{i}", "name": f"Käkbensgaffel {i}", "price": price, "stock": "I lager"},
+            ensure_ascii=False,
+        )
+
+    first = tmp_path / "sortiment.json"
+    first.write_text("[\n" + ",\n".join(record(i) for i in range(10)) + "\n]\n", "utf-8")
+    assert (
+        run_feed(
+            factory, settings, submit_feed(factory, settings, first, "tandab", FeedOptions())
+        ).status
+        == "succeeded"
+    )
+    records = [record(i).encode() for i in range(10)]
+    records[3] = b'{"sku": "A3", "name": "K\xe4kbensgaffel 3", "price": "99", "stock": "I lager"}'
+    records[6] = b'{"sku": "A6", "name": "Spegel", "price": 12,5, "stock": "I lager"}'
+    second = tmp_path / "sortiment2.json"
+    second.write_bytes(b"[\n" + b",\n".join(records) + b"\n]\n")
+    outcome = run_feed(
+        factory, settings, submit_feed(factory, settings, second, "tandab", FeedOptions())
+    )
+    assert outcome.status == "succeeded", outcome.message
+    by_row = {e["row"]: e for e in outcome.errors}
+    assert by_row[7]["severity"] == "error"
+    assert "record 7 of sortiment2.json" in by_row[7]["message"]
+    assert "field 'price' at line 8" in by_row[7]["message"]
+    assert by_row[4]["severity"] == "warning" and "field 'name'" in by_row[4]["message"]
+    with factory() as s:
+        offers = {o.sku: o for o in s.scalars(select(Offer))}
+    assert len(offers) == 10 and all(o.withdrawn_at is None for o in offers.values())
+    assert offers["A3"].raw_name == "K\ufffdkbensgaffel 3"

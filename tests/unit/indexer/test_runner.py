@@ -260,3 +260,93 @@ def test_a_child_that_cannot_start_fails_the_run_instead_of_leaving_it_running(e
     result = supervise(settings, factory, run_id, command=[str(folder / "no-such-python")])
     assert result.status == "failed" and "could not be started" in str(result.message)
     assert run_row(factory, run_id).status == "failed"
+
+
+def test_a_celery_warm_shutdown_stops_the_run_and_queues_it_again(
+    env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's warm shutdown (``worker_shutting_down``, sent in its main process) stops the
+    feed run its task supervises within seconds: the run is queued again, not waited for."""
+    from celery.signals import worker_shutting_down
+
+    from indexer import jobs
+
+    settings, factory, folder = env
+    run_id = queue_run(factory, settings, folder)
+    extra, marker = fault_env(tmp_path, "before_write")  # the run hangs before it writes
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(jobs, "get_settings", lambda: settings)
+    monkeypatch.setattr(jobs, "WORKER_STOP", jobs.multiprocessing.get_context("fork").Event())
+    out: list[dict[str, object]] = []
+    task = threading.Thread(target=lambda: out.append(jobs.ingest_feed_run.run(run_id)))
+    task.start()
+    pid = paused_at(marker)
+    started = time.monotonic()
+    worker_shutting_down.send(sender="celery@test", sig="SIGTERM", how="Warm", exitcode=0)
+    task.join(WAIT_SECONDS)
+    assert not task.is_alive()
+    assert time.monotonic() - started < 10.0  # SIGTERM, SIGKILL after 3 s: not the run's time
+    assert not alive(pid)
+    run = run_row(factory, run_id)
+    assert run.status == "queued" and run.worker is None
+    assert run.message == "queued again: the server was restarted during the run"
+    assert out[0]["status"] == "queued" and offers(factory) == 0
+    # the next worker's start sweep sends it; it runs to the end then
+    monkeypatch.delenv(faults.PAUSE_ENV)
+    assert run_lease.sweep(factory, max_attempts=2, requeue_after_seconds=120).dispatch == [run_id]
+    assert supervise(settings, factory, run_id).status == "succeeded"
+    assert run_row(factory, run_id).attempts == 2
+
+
+def test_the_worker_stop_event_reaches_a_forked_pool_process() -> None:
+    """The event is made before the prefork pool forks: the pool process sees the main
+    process's signal handler set it."""
+    import multiprocessing
+
+    from indexer import jobs
+
+    stop = jobs.multiprocessing.get_context("fork").Event()
+    ctx = multiprocessing.get_context("fork")
+    seen = ctx.Queue()
+
+    def pool_process() -> None:
+        seen.put(stop.wait(30))
+
+    child = ctx.Process(target=pool_process)
+    child.start()
+    time.sleep(0.2)
+    stop.set()
+    assert seen.get(timeout=30) is True
+    child.join(30)
+    assert isinstance(jobs.WORKER_STOP, type(stop))
+
+
+def test_stopping_the_web_server_does_not_wait_for_the_index_update_of_a_run(
+    env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's runner, told to shut down while a run is in progress, stops it and leaves
+    the search index update to the next start (the outbox is applied then): shutdown takes
+    seconds, whatever the index update would have taken."""
+    from api.routers import feeds
+
+    settings, factory, folder = env
+    run_id = queue_run(factory, settings, folder)
+    extra, marker = fault_env(tmp_path, "before_write")
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
+    reindexed: list[float] = []
+
+    def slow_reindex(wait: float) -> int:
+        reindexed.append(wait)
+        time.sleep(60)  # a large outbox behind a held index lock
+        return 0
+
+    runner = feeds.FeedRunner(settings, factory, reindex=slow_reindex)
+    runner.submit(run_id)
+    pid = paused_at(marker)
+    started = time.monotonic()
+    runner.shutdown()
+    assert time.monotonic() - started < 10.0
+    assert reindexed == [] and not alive(pid)
+    assert run_row(factory, run_id).status == "queued"

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.unit.ui.conftest import log_in
-from tests.unit.ui.ui_support import EMAILS, feed_bytes
+from tests.unit.ui.ui_support import EMAILS, csrf_from, feed_bytes
 
 POSTS = [
     ("/logga-in", {"email": EMAILS["clinic"], "password": "x"}),
@@ -16,6 +16,7 @@ POSTS = [
     ("/konsol/utkast", {"w_price": "1"}),
     ("/konsol/publicera", {"version": "1"}),
     ("/konsol/rulla-tillbaka", {"to_version": "1"}),
+    ("/admin/anvandare/las-upp", {"email": "nobody@valbar.test"}),
 ]
 
 
@@ -74,7 +75,7 @@ def test_logout_ends_the_session(as_clinic: TestClient) -> None:
     assert "Inloggad som" not in as_clinic.get("/").text
 
 
-@pytest.mark.parametrize("url", ["/portal", "/portal/korningar/1", "/konsol"])
+@pytest.mark.parametrize("url", ["/portal", "/portal/korningar/1", "/konsol", "/admin/anvandare"])
 def test_anonymous_visitors_are_sent_to_log_in(client: TestClient, url: str) -> None:
     response = client.get(url)
     assert response.status_code == 303
@@ -94,6 +95,26 @@ def test_portal_is_only_for_retailer_users(client: TestClient, role: str) -> Non
 def test_console_is_only_for_merchandisers(client: TestClient, role: str) -> None:
     log_in(client, role)
     assert client.get("/konsol").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["clinic", "retailer", "merchandiser", "admin"])
+def test_the_users_page_and_its_unlock_button_are_only_for_admins(
+    client: TestClient, role: str
+) -> None:
+    log_in(client, role)
+    page = client.get("/admin/anvandare")
+    token = csrf_from(client.get("/").text)
+    posted = client.post(
+        "/admin/anvandare/las-upp", data={"email": "nobody@valbar.test", "csrf_token": token}
+    )
+    header = client.get("/").text.split("<main", 1)[0]
+    if role == "admin":
+        assert page.status_code == 200 and EMAILS["clinic"] in page.text
+        assert posted.status_code == 303
+        assert 'href="/admin/anvandare"' in header
+    else:
+        assert page.status_code == 403 and posted.status_code == 403
+        assert 'href="/admin/anvandare"' not in header
 
 
 def test_nav_links_follow_the_role(client: TestClient) -> None:

@@ -97,3 +97,20 @@ def test_file_level_errors_are_translated(
 def test_an_unknown_file_message_is_shown_as_written() -> None:
     assert file_message_label("feed.csv: something new", "sv") == "feed.csv: something new"
     assert file_message_label("no prefix at all", "sv") == "no prefix at all"
+
+
+def test_json_record_errors_read_in_swedish() -> None:
+    from ui.feed_report import file_message_label, message_label
+
+    bad = (
+        "record 7 of s.json: unreadable JSON in field 'price' at line 8, column 40 "
+        "(Expecting ',' delimiter); the record is skipped"
+    )
+    assert message_label(bad, "sv").startswith("post 7 i s.json: oläsbar JSON i fältet 'price'")
+    utf8 = (
+        "bytes that are not valid UTF-8 were replaced by \ufffd in field 'name' (the rest of "
+        "the file is UTF-8); check the record and save the file as UTF-8"
+    )
+    assert "i fältet 'name'" in message_label(utf8, "sv")
+    whole = "feed.json, row 2: malformed JSON at line 3, column 34: Expecting ',' delimiter"
+    assert "felaktig JSON på rad 3, kolumn 34" in file_message_label(whole, "sv")
