@@ -8,6 +8,7 @@ file would do and changes nothing.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import shutil
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from catalog.db import transaction
 from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer
+from catalog.private_files import open_private
 from catalog.settings import Settings
 from indexer import faults, run_lease, run_messages
 from indexer.changes import drain, summarize, survey, write_changes
@@ -86,9 +88,9 @@ def archive_upload(path: Path, archive_dir: Path, digest: str) -> Path:
     """Keep the original upload, content-addressed: the same bytes are stored once."""
     target = archive_dir / digest[:2] / digest
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
-        shutil.copyfile(path, tmp)
+        tmp = target.with_name(f"{digest}.{secrets.token_hex(8)}.part")  # one per writer
+        with path.open("rb") as src, open_private(tmp) as dst:  # 0600 in 0700 folders
+            shutil.copyfileobj(src, dst, 1 << 20)
         tmp.replace(target)
     return target
 

@@ -267,6 +267,9 @@ def test_upload_is_archived_content_addressed(env, tmp_path: Path) -> None:
     ingest(env, feed)
     archived = [p for p in (settings.archive_dir).rglob("*") if p.is_file()]
     assert len(archived) == 1 and archived[0].read_bytes() == feed.read_bytes()
+    # a retailer's assortment and prices: readable by Valbar's user only
+    assert archived[0].stat().st_mode & 0o777 == 0o600
+    assert archived[0].parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_forked_matching_workers_store_what_one_process_would(
