@@ -10,7 +10,8 @@ import asyncio
 import importlib
 import importlib.resources
 import importlib.util
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -48,10 +49,13 @@ from api.security_headers import (
     security_headers,
 )
 from api.throttle import SignInThrottle, ThrottlePolicy
+from catalog.events import bus_for
 from catalog.private_files import private_dir, private_file
 from catalog.secret_key import resolve_secret_key
 from catalog.settings import Settings, get_settings
 from indexer import jobs
+from marketplace import tasks as marketplace_tasks
+from marketplace.subscribers import on_signals_changed
 from search.gc_tuning import reset_gc, tune_gc
 
 API_PREFIX = "/api/v1"
@@ -181,6 +185,20 @@ def _include_docs(app: FastAPI) -> None:
         return HTMLResponse(html, headers={"Content-Security-Policy": docs_policy(nonce)})
 
 
+def _signals_refresher(holder: SearchHolder) -> Callable[[set[int]], None]:
+    """Reload search's retailer signals after they were recomputed (a weak reference: an app
+    that was closed is not kept alive by its factory's bus)."""
+    ref = weakref.ref(holder)
+
+    def refresh(_retailer_ids: set[int]) -> None:
+        live = ref()
+        service = live.built if live is not None else None
+        if service is not None:
+            service.refresh_signals()
+
+    return refresh
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -195,6 +213,10 @@ def create_app(
     settings = settings.model_copy(update={"secret_key": resolve_secret_key(settings)})
     factory = jobs.factory_for(settings)
     holder = SearchHolder(settings, factory)
+    # what follows a committed marketplace event: the retailers' measured signals, then the
+    # signals search ranks with
+    marketplace_tasks.wire(settings, factory)
+    on_signals_changed(bus_for(factory), _signals_refresher(holder))
     apply_outbox = _outbox_applier(holder, factory)
     runner = feeds.FeedRunner(settings, factory, reindex=apply_outbox)
     metrics = Metrics()

@@ -1,11 +1,11 @@
 """Periodic jobs of ``valbar serve``: marketplace chores without a broker, the index outbox.
 
 Held reviews whose response window passed are published and long-shipped orders are
-delivered, then the affected retailers' signals are recomputed; ``Idempotency-Key`` records
-older than ``idempotency_ttl_hours`` are deleted, and so are ended sessions and idle sign-in
-counters older than a day; staged uploads a killed run left behind are swept
-(``indexer.uploads``). With a broker, the same
-jobs run from the beat schedule (``celery -A indexer.jobs:celery_app worker -B``).
+delivered (the affected retailers' signals follow from their domain events);
+``Idempotency-Key`` records older than ``idempotency_ttl_hours`` are deleted, and so are
+ended sessions and idle sign-in counters older than a day; staged uploads a killed run left
+behind are swept (``indexer.uploads``). With a broker, the same jobs run from the beat
+schedule (``celery -A indexer.jobs:celery_app worker -B``).
 The search index outbox is replayed at start-up and every ``outbox_interval_seconds`` in
 every case (``indexer.outbox``).
 
@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.requests import Request
 
 from api.idempotency import expire_records
 from api.sessions import purge_sessions
@@ -33,7 +32,7 @@ from catalog.settings import Settings
 from indexer.uploads import sweep_stale_uploads
 from marketplace import orders, reviews
 from marketplace.dates import utc_now
-from marketplace.tasks import signals_changed
+from marketplace.tasks import wire
 
 log = logging.getLogger(__name__)
 
@@ -46,28 +45,14 @@ FIRST_RUN_SECONDS = 30.0
 INTERVAL_SECONDS = 3600.0
 
 
-def commit_events(request: Request, session: Session, retailer_ids: Iterable[int | None]) -> None:
-    """Commit a request's marketplace events, then recompute the retailers' measured signals
-    and refresh search's cache (the API and the UI both call this)."""
-    session.commit()
-    ids = {rid for rid in retailer_ids if rid is not None}
-    if not ids:
-        return
-    signals_changed(request.app.state.settings, request.app.state.session_factory, ids)
-    service = request.app.state.search.built
-    if service is not None:
-        service.refresh_signals()
-
-
 def run_once(settings: Settings, factory: sessionmaker[Session]) -> dict[str, int]:
     """One pass; returns how many reviews were published, orders delivered and idempotency
     records expired."""
+    wire(settings, factory)  # the signals follow the events (once per factory)
     now = utc_now()
     with transaction(factory) as session:
         published = reviews.publish_due_reviews(session, now)
         delivered = orders.auto_deliver(session, now)
-        retailers = {r.retailer_id for r in published if r.retailer_id is not None}
-        retailers |= {o.retailer_id for o in delivered}
         ttl = timedelta(hours=settings.idempotency_ttl_hours)
         counts = {
             "reviews_published": len(published),
@@ -76,7 +61,6 @@ def run_once(settings: Settings, factory: sessionmaker[Session]) -> dict[str, in
             "sessions_purged": purge_sessions(session, now),
             "throttle_purged": purge_throttle(session, now),
         }
-    signals_changed(settings, factory, retailers)
     counts["uploads_swept"] = sweep_stale_uploads(
         settings.data_dir, settings.feed_upload_max_age_hours * 3600
     )

@@ -29,7 +29,6 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -40,6 +39,7 @@ log = logging.getLogger(__name__)
 BUS_KEY = "valbar.events.bus"
 _PENDING = "valbar.events.pending"
 _MARKS = "valbar.events.savepoints"
+_ATTACH_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ class DomainEvent:
 class OrderEvent(DomainEvent):
     order_id: int
     retailer_id: int
-    clinic_id: int
+    clinic_id: int | None  # None once the clinic's account was erased (GDPR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +95,11 @@ class RmaOpened(RmaEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class RmaDecided(RmaEvent):
+    accepted: bool  # a rejection is final
+
+
+@dataclass(frozen=True, slots=True)
 class RmaResolved(RmaEvent):
     outcome: str
 
@@ -120,6 +125,11 @@ class ReviewPublished(ReviewEvent):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewRemoved(ReviewEvent):
+    """An admin removed it after an abuse report: no longer shown or counted."""
+
+
 # --- feeds and offers (published by indexer) -------------------------------------------
 
 
@@ -143,20 +153,28 @@ class FeedRunFailed(FeedRunEnded):
 
 @dataclass(frozen=True, slots=True)
 class FeedRunRefused(FeedRunEnded):
+    """Rejected: an unreadable file, missing columns, no usable rows, a mass withdrawal."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRunCancelled(FeedRunEnded):
     pass
 
 
 @dataclass(frozen=True, slots=True)
-class OfferPriceChanged(DomainEvent):
-    offer_id: int
+class OfferPricesChanged(DomainEvent):
+    """A feed run changed the price of ``count`` of the retailer's offers (those offers have
+    ``last_feed_run_id == run_id``). One event per run, not per offer: a run may reprice two
+    million offers, and an event is held in memory until its transaction commits."""
+
     retailer_id: int
-    product_id: int | None
-    old_price: Decimal | None
-    new_price: Decimal | None
+    run_id: int
+    count: int
 
 
 E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[Any], None]
+CommitHandler = Callable[[list[DomainEvent]], None]
 
 
 class EventBus:
@@ -164,8 +182,24 @@ class EventBus:
 
     def __init__(self) -> None:
         self._handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
+        self._per_commit: list[CommitHandler] = []
         self._lock = threading.Lock()
         self.failures = 0
+        self.names: set[str] = set()  # what `subscribe_once` registered
+
+    def subscribe_once(self, name: str, register: Callable[[EventBus], None]) -> None:
+        """Run ``register(self)`` unless a registration of that ``name`` already ran."""
+        with self._lock:
+            if name in self.names:
+                return
+            self.names.add(name)
+        register(self)
+
+    def subscribe_commit(self, handler: CommitHandler) -> None:
+        """Call ``handler`` once per commit with all of its events (for subscribers that
+        act once per transaction: recompute a retailer's signals once for ten orders)."""
+        with self._lock:
+            self._per_commit.append(handler)
 
     def subscribe(self, kind: type[E], handler: Callable[[E], None]) -> None:
         """Call ``handler`` with every delivered event of class ``kind`` or a subclass."""
@@ -179,11 +213,18 @@ class EventBus:
     def deliver(self, events: list[DomainEvent]) -> None:
         for ev in events:
             for handler in self.handlers_for(type(ev)):
-                try:
-                    handler(ev)
-                except Exception:  # one subscriber's failure is not the publisher's
-                    self.failures += 1
-                    log.exception("event subscriber %r failed on %r", handler, ev)
+                self._call(handler, ev)
+        with self._lock:
+            per_commit = list(self._per_commit)
+        for commit_handler in per_commit:
+            self._call(commit_handler, list(events))
+
+    def _call(self, handler: Callable[[Any], None], arg: object) -> None:
+        try:
+            handler(arg)
+        except Exception:  # one subscriber's failure is not the publisher's
+            self.failures += 1
+            log.exception("event subscriber %r failed on %r", handler, arg)
 
 
 def attach(factory: sessionmaker[Session], bus: EventBus) -> sessionmaker[Session]:
@@ -192,6 +233,17 @@ def attach(factory: sessionmaker[Session], bus: EventBus) -> sessionmaker[Sessio
     info[BUS_KEY] = bus
     factory.configure(info=info)
     return factory
+
+
+def bus_for(factory: sessionmaker[Session]) -> EventBus:
+    """The bus attached to ``factory``; a new one is attached when it has none."""
+    with _ATTACH_LOCK:
+        bus = (factory.kw.get("info") or {}).get(BUS_KEY)
+        if isinstance(bus, EventBus):
+            return bus
+        bus = EventBus()
+        attach(factory, bus)
+        return bus
 
 
 def bus_of(session: Session) -> EventBus | None:

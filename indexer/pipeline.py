@@ -30,6 +30,7 @@ from indexer.changes import drain, summarize, survey, write_changes
 from indexer.columns import remembered_mapping
 from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError, UnknownRetailer
 from indexer.records import RowError
+from indexer.run_events import publish_repriced, publish_run_end
 from indexer.scan import FeedScan, ReadLimits, scan_feed
 
 ProgressFn = Callable[[str, float], None]
@@ -375,6 +376,8 @@ def run_feed(
             counts = {**scan.counts(), **error_counts(scan), **result.counts(), "kept": side.kept}
             run = run_lease.fence(session, run_id, token)  # still ours, not cancelled
             _fill_run(run, FeedRunStatus.SUCCEEDED, None, scan, counts, timings, t0)
+            publish_run_end(session, run_id)
+            publish_repriced(session, retailer_id, run_id, result.repriced)
             faults.fault_point("before_commit")
     except run_lease.RunLost:
         raise
@@ -472,6 +475,7 @@ def _finish(
             assert taken is not None
             return _outcome_of(taken)
         _fill_run(run, status, message, scan, counts, timings, t0)
+        publish_run_end(session, run_id)
         return _outcome_of(run)
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from catalog.enums import StockStatus
 from indexer.columns import ColumnMapping
 from indexer.normalize.delivery import parse_delivery
-from indexer.normalize.gtin import GtinError, normalize_gtin
+from indexer.normalize.gtin import GtinError, parse_gtin
 from indexer.normalize.price import (
     PriceError,
     currency_code,
@@ -263,7 +263,7 @@ def _normalize_row(
         gtin_text = _first(values, plan.gtin)[1]
         if gtin_text:
             try:
-                gtin = normalize_gtin(gtin_text)
+                gtin = parse_gtin(gtin_text)
             except GtinError as exc:
                 problems.append(_warn(row, "gtin", gtin_text, exc.message))
 

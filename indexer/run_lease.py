@@ -35,6 +35,7 @@ from catalog.models import FeedRun
 from indexer import run_messages
 from indexer.errors import IndexerError
 from indexer.index_lock import holder_is_dead
+from indexer.run_events import publish_run_end
 
 RUNNING = FeedRunStatus.RUNNING.value
 QUEUED = FeedRunStatus.QUEUED.value
@@ -218,6 +219,8 @@ def end(
             )
             .execution_options(synchronize_session=False)
         )
+        if result.rowcount:  # type: ignore[attr-defined]
+            publish_run_end(session, run_id)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -244,6 +247,8 @@ def requeue(
             )
             .execution_options(synchronize_session=False)
         )
+        if result.rowcount:  # type: ignore[attr-defined]
+            publish_run_end(session, run_id)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -268,6 +273,7 @@ def request_cancel(factory: sessionmaker[Session], run_id: int, now: datetime | 
             .execution_options(synchronize_session=False)
         )
         if ended.rowcount:  # type: ignore[attr-defined]
+            publish_run_end(session, run_id)
             return FeedRunStatus.CANCELLED.value
         asked = session.execute(
             update(FeedRun)
@@ -372,6 +378,7 @@ def sweep(
             )
             if result.rowcount:  # type: ignore[attr-defined]
                 (report.requeued if retry else report.failed).append(run_id)
+                publish_run_end(session, run_id)  # nothing when it was queued again
     with factory() as session:
         to_cancel = session.scalars(
             select(FeedRun.id).where(

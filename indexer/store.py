@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, insert, select, update
@@ -34,6 +35,7 @@ class ExistingOffer:
     match_key: str
     product_id: int | None
     withdrawn: bool
+    price: Decimal | None = None
 
 
 @dataclass(slots=True)
@@ -71,6 +73,7 @@ class StoreResult:
     unmatched: int = 0
     review: int = 0
     changed_product_ids: set[int] = field(default_factory=set)
+    repriced: int = 0  # changed or reactivated offers whose price changed (not in counts())
 
     def add(self, other: StoreResult) -> None:
         """Add the counts of a later step of the same run (`indexer.pipeline.match_and_write`)."""
@@ -83,6 +86,7 @@ class StoreResult:
         self.unmatched += other.unmatched
         self.review += other.review
         self.changed_product_ids |= other.changed_product_ids
+        self.repriced += other.repriced
 
     def counts(self) -> dict[str, int]:
         out = {
@@ -143,10 +147,11 @@ def load_existing(
                 Offer.product_id,
                 Offer.withdrawn_at,
                 Offer.match_key,
+                Offer.price,
             ).where(Offer.retailer_id == retailer_id, Offer.sku.in_(skus[i : i + _CHUNK]))
         )
-        for sku, oid, chash, pid, withdrawn_at, mkey in rows:
-            out[sku] = ExistingOffer(oid, chash, mkey or "", pid, withdrawn_at is not None)
+        for sku, oid, chash, pid, withdrawn_at, mkey, price in rows:
+            out[sku] = ExistingOffer(oid, chash, mkey or "", pid, withdrawn_at is not None, price)
     return out
 
 
@@ -289,6 +294,8 @@ def apply_plan(
         )
         updates.append(vals)
         note(m, existing.product_id)
+        if existing.price != rec.price:
+            result.repriced += 1
     for i in range(0, len(updates), 5000):
         session.execute(update(Offer), updates[i : i + 5000])
     result.updated = len(plan.changed)

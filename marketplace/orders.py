@@ -27,6 +27,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.events import (
+    OrderCancelled,
+    OrderConfirmed,
+    OrderDelivered,
+    OrderEvent,
+    OrderPlaced,
+    OrderShipped,
+    publish,
+)
 from catalog.models import Offer, User
 from marketplace.access import is_admin, logged_in, require_clinic, require_retailer_staff
 from marketplace.cart import (
@@ -195,6 +204,8 @@ def checkout(
     cart.last_checkout_ref = ref
     cart.last_checkout_at = now
     session.flush()
+    for order in orders:
+        publish(session, _event(OrderPlaced, order))
     return orders
 
 
@@ -255,6 +266,7 @@ def confirm(
     order.confirmed_at = now
     order.promised_delivery_date = promised_delivery_date
     session.flush()
+    publish(session, _event(OrderConfirmed, order))
     return order
 
 
@@ -263,10 +275,16 @@ def ship(session: Session, user: User | None, order_id: int, *, now: datetime) -
     order.status = next_status(order.status, "ship")
     order.shipped_at = as_utc(now)
     session.flush()
+    publish(session, _event(OrderShipped, order))
     return order
 
 
-def _deliver(order: Order, now: datetime, by: str) -> None:
+def _event(kind: type[OrderEvent], order: Order) -> OrderEvent:
+    return kind(order_id=order.id, retailer_id=order.retailer_id, clinic_id=order.clinic_user_id)
+
+
+def _deliver(session: Session, order: Order, now: datetime, by: str) -> None:
+    publish(session, _event(OrderDelivered, order))
     order.status = next_status(order.status, "deliver")
     order.delivered_at = as_utc(now)
     order.delivered_by = by
@@ -278,7 +296,7 @@ def deliver(session: Session, user: User | None, order_id: int, *, now: datetime
     order = get_order(session, user, order_id)
     if order.clinic_user_id != logged_in(user).id:
         raise NotAllowed("only the ordering clinic confirms delivery")
-    _deliver(order, now, "clinic")
+    _deliver(session, order, now, "clinic")
     session.flush()
     return order
 
@@ -311,6 +329,7 @@ def cancel(
     order.cancel_note = (note or "").strip() or None
     order.cancelled_by = by
     session.flush()
+    publish(session, _event(OrderCancelled, order))
     return order
 
 
@@ -326,7 +345,7 @@ def auto_deliver(
         )
     ).all()
     for order in due:
-        _deliver(order, now, "auto")
+        _deliver(session, order, now, "auto")
     session.flush()
     return list(due)
 

@@ -25,6 +25,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.events import (
+    ReviewEvent,
+    ReviewHeld,
+    ReviewPublished,
+    ReviewRemoved,
+    ReviewSubmitted,
+    publish,
+)
 from catalog.models import Product, Retailer, User
 from marketplace.access import is_admin, logged_in, require_retailer_staff, staff_of
 from marketplace.dates import as_utc
@@ -155,7 +163,14 @@ def submit_review(
         if _duplicate(session, author.id, draft) is not None:
             raise DuplicateReview(DUPLICATE_MESSAGE) from None
         raise
+    publish(session, _event(ReviewSubmitted, review))
+    held = review.status == ReviewState.HELD
+    publish(session, _event(ReviewHeld if held else ReviewPublished, review))
     return review
+
+
+def _event(kind: type[ReviewEvent], review: Review) -> ReviewEvent:
+    return kind(review_id=review.id, retailer_id=review.retailer_id)
 
 
 TWIN_WINDOW = timedelta(minutes=2)
@@ -207,6 +222,7 @@ def respond(
     if review.status == ReviewState.HELD:
         review.status = ReviewState.PUBLISHED.value
         review.published_at = now
+        publish(session, _event(ReviewPublished, review))
     session.flush()
     return review
 
@@ -220,6 +236,7 @@ def publish_due_reviews(session: Session, now: datetime) -> list[Review]:
     for review in due:
         review.status = ReviewState.PUBLISHED.value
         review.published_at = now
+        publish(session, _event(ReviewPublished, review))
     session.flush()
     return list(due)
 
@@ -252,8 +269,9 @@ def resolve_report(
         raise NotFound(f"no report {report_id}")
     report.resolved_at = as_utc(now)
     report.outcome = "removed" if remove else "kept"
-    if remove:
+    if remove and report.review.status != ReviewState.REMOVED:
         report.review.status = ReviewState.REMOVED.value
+        publish(session, _event(ReviewRemoved, report.review))
     session.flush()
     return report
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.events import RmaDecided, RmaOpened, RmaResolved, publish
 from catalog.models import User
 from marketplace.access import is_admin, logged_in, require_retailer_staff
 from marketplace.dates import as_utc
@@ -66,6 +67,7 @@ def request_rma(
     )
     session.add(rma)
     session.flush()
+    publish(session, RmaOpened(rma_id=rma.id, order_id=line.order_id, retailer_id=rma.retailer_id))
     return rma
 
 
@@ -92,7 +94,14 @@ def decide(
     rma.decided_at = as_utc(now)
     rma.note = (note or "").strip() or rma.note
     session.flush()
+    publish(session, RmaDecided(**_ids(session, rma), accepted=accept))
     return rma
+
+
+def _ids(session: Session, rma: Rma) -> dict[str, int]:
+    line = session.get(OrderLine, rma.order_line_id)
+    assert line is not None  # a foreign key
+    return {"rma_id": rma.id, "order_id": line.order_id, "retailer_id": rma.retailer_id}
 
 
 def resolve(
@@ -113,6 +122,7 @@ def resolve(
     rma.outcome = outcome
     rma.note = (note or "").strip() or rma.note
     session.flush()
+    publish(session, RmaResolved(**_ids(session, rma), outcome=outcome))
     return rma
 
 

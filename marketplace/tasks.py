@@ -6,8 +6,9 @@
 * ``valbar.auto_deliver``: deliver orders shipped ``AUTO_DELIVER_DAYS`` ago.
 * ``valbar.expire_idempotency_keys``: delete ``Idempotency-Key`` records past their TTL.
 
-The last three are on the beat schedule (hourly). With no broker configured,
-:func:`signals_changed` recomputes in-process right after the caller's commit.
+The last three are on the beat schedule (hourly). Signals follow the marketplace's domain
+events (:func:`wire`): with no broker configured, :func:`signals_changed` recomputes
+in-process right after the commit; with one, it queues ``valbar.recompute_signals``.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import transaction
+from catalog.events import EventBus, bus_for
 from catalog.settings import Settings, get_settings
 from indexer.jobs import celery_app, factory_for
 from marketplace import orders, reviews, signals
 from marketplace.dates import utc_now
+from marketplace.subscribers import on_signals_changed
 
 HOURLY = 3600.0
 
@@ -45,30 +48,37 @@ def recompute_signals(retailer_id: int) -> dict[str, Any]:
         }
 
 
-@celery_app.task(name="valbar.publish_due_reviews")  # type: ignore[untyped-decorator]
-def publish_due_reviews() -> list[int]:
-    """Publish held reviews past their window; returns the ids published."""
+def wire(settings: Settings, factory: sessionmaker[Session]) -> EventBus:
+    """Subscribe the marketplace's reactions to its events on ``factory``'s bus, once: the
+    retailers' measured signals after their orders, RMAs and reviews change."""
+    bus = bus_for(factory)
+    bus.subscribe_once(
+        "marketplace.signals",
+        lambda b: on_signals_changed(b, lambda ids: signals_changed(settings, factory, ids)),
+    )
+    return bus
+
+
+def _wired_factory() -> sessionmaker[Session]:
     settings = get_settings()
     factory = factory_for(settings)
-    with transaction(factory) as session:
-        published = reviews.publish_due_reviews(session, utc_now())
-        ids = [r.id for r in published]
-        retailers = {r.retailer_id for r in published if r.retailer_id is not None}
-    signals_changed(settings, factory, retailers)
-    return ids
+    wire(settings, factory)
+    return factory
+
+
+@celery_app.task(name="valbar.publish_due_reviews")  # type: ignore[untyped-decorator]
+def publish_due_reviews() -> list[int]:
+    """Publish held reviews past their window; returns the ids published (their retailers'
+    signals follow from the events)."""
+    with transaction(_wired_factory()) as session:
+        return [r.id for r in reviews.publish_due_reviews(session, utc_now())]
 
 
 @celery_app.task(name="valbar.auto_deliver")  # type: ignore[untyped-decorator]
 def auto_deliver() -> list[int]:
     """Deliver long-shipped orders; returns the order ids."""
-    settings = get_settings()
-    factory = factory_for(settings)
-    with transaction(factory) as session:
-        delivered = orders.auto_deliver(session, utc_now())
-        ids = [o.id for o in delivered]
-        retailers = {o.retailer_id for o in delivered}
-    signals_changed(settings, factory, retailers)
-    return ids
+    with transaction(_wired_factory()) as session:
+        return [o.id for o in orders.auto_deliver(session, utc_now())]
 
 
 @celery_app.task(name="valbar.expire_idempotency_keys")  # type: ignore[untyped-decorator]

@@ -18,8 +18,9 @@ from sqlalchemy import ColumnElement, Connection, select
 from sqlalchemy.orm import Session
 
 from catalog.enums import StockStatus
+from catalog.gtin import gtin14
 from catalog.models import Manufacturer, Offer, Product, ProductIdentifier, Retailer
-from search.analysis.identifiers import normalize_gtin, normalize_key
+from search.analysis.identifiers import normalize_key
 
 VAT_FACTOR = Decimal("1.25")
 _UNKNOWN = StockStatus.UNKNOWN.value  # enum attribute access is slow in hot loops
@@ -161,7 +162,7 @@ class ProductDocument:
         """Every exact-match key of the product: GTIN-14s, MPN/catalog keys, retailer SKUs."""
         keys: set[str] = set()
         for gtin in self.gtins:
-            padded = normalize_gtin(gtin)
+            padded = gtin14(gtin)
             if padded:
                 keys.add(padded)
         for raw in (self.mpn, self.catalog_number, *self.skus):

@@ -13,7 +13,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from api.housekeeping import commit_events
 from api.problems import DOMAIN_ERRORS
 from catalog.models import User
 from marketplace import errors as market
@@ -85,8 +84,8 @@ def notice(request: Request) -> str | None:
 
 def publish_due(request: Request, session: Session) -> None:
     """Publish held reviews whose response window has passed (before showing reviews)."""
-    published = reviews.publish_due_reviews(session, utc_now())
-    commit_events(request, session, [r.retailer_id for r in published])
+    reviews.publish_due_reviews(session, utc_now())
+    session.commit()
 
 
 # ---------------------------------------------------------------- view models

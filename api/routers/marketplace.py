@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RateLimitDep, SessionDep, SettingsDep
-from api.housekeeping import commit_events
 from api.idempotency import Idempotent
 from api.problems import NotFound
 from api.schemas.common import MAX_INT, ListResponse, problems
@@ -116,7 +115,7 @@ def create_review(
         session, author, draft, now=utc_now(), response_days=settings.review_response_days
     )
     shown = ShownReview(review, author.name, author.clinic)
-    commit_events(request, session, [review.retailer_id] if review.published_at else [])
+    session.commit()
     return _review_public(shown)
 
 
@@ -131,7 +130,7 @@ def list_reviews(
     ``GET /api/v1/reviews?target_type=retailer&target_id=1``"""
     shown = reviews.published_reviews(session, target_type, target_id, now=utc_now())
     data = [_review_public(s) for s in shown]
-    commit_events(request, session, [])
+    session.commit()
     return ListResponse[ReviewPublic](data=data, count=len(data))
 
 
@@ -167,7 +166,7 @@ def respond_to_review(
         author.name if author else reviews.FORMER_USER,
         author.clinic if author else None,
     )
-    commit_events(request, session, [review.retailer_id])
+    session.commit()
     return _review_public(shown)
 
 
@@ -294,7 +293,7 @@ def get_order(order_id: ObjectId, session: SessionDep, user: CurrentUser) -> Ord
 
 
 def _order_done(request: Request, session: Session, order: Order) -> OrderPublic:
-    commit_events(request, session, [order.retailer_id])
+    session.commit()
     return OrderPublic.model_validate(order)
 
 
@@ -402,7 +401,7 @@ def decide_rma(
     user: CurrentUser,
 ) -> RmaPublic:
     case = rma.decide(session, user, rma_id, accept=body.accept, note=body.note, now=utc_now())
-    commit_events(request, session, [case.retailer_id])
+    session.commit()
     return RmaPublic.model_validate(case)
 
 
@@ -415,7 +414,7 @@ def resolve_rma(
     user: CurrentUser,
 ) -> RmaPublic:
     case = rma.resolve(session, user, rma_id, body.outcome, note=body.note, now=utc_now())
-    commit_events(request, session, [case.retailer_id])
+    session.commit()
     return RmaPublic.model_validate(case)
 
 

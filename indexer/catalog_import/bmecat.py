@@ -28,9 +28,9 @@ from typing import IO
 
 from lxml import etree
 
+from catalog.gtin import gtin14, gtin_problem
 from catalog.records import Identifier, ProductRecord, Spec
 from indexer.catalog_import.errors import CatalogRowError
-from indexer.catalog_import.gtin import gtin_problem, normalize_gtin
 from indexer.catalog_import.xmlstream import child, child_text, children, iter_elements, text
 
 SOURCE = "bmecat"
@@ -147,7 +147,7 @@ def _images(node: etree._Element) -> list[str]:
 def _gtin(
     raw: str, file: str, key: str, field_name: str, errors: list[CatalogRowError]
 ) -> Identifier | None:
-    value = normalize_gtin(raw)
+    value = gtin14(raw)
     if value is None:
         errors.append(CatalogRowError(file, key, field_name, gtin_problem(raw)))
         return None

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import IO
 
+from catalog.gtin import gtin14, gtin_problem
 from catalog.records import Identifier, ProductRecord
 from indexer.catalog_import.errors import CatalogFormatError, CatalogRowError
-from indexer.catalog_import.gtin import gtin_problem, normalize_gtin
 
 SOURCE = "csv"
 SAMPLE_BYTES = 64 * 1024
@@ -150,7 +150,7 @@ def row_to_record(
     where = f"row {row}"
     identifiers: list[Identifier] = []
     raw_gtin = get("gtin")
-    gtin = normalize_gtin(raw_gtin) if raw_gtin else None
+    gtin = gtin14(raw_gtin) if raw_gtin else None
     if raw_gtin and gtin is None:
         errors.append(CatalogRowError(file, where, "gtin", gtin_problem(raw_gtin)))
     if gtin:

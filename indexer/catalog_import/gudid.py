@@ -23,9 +23,9 @@ from typing import IO
 
 from lxml import etree
 
+from catalog.gtin import gtin14, gtin_problem
 from catalog.records import Identifier, ProductRecord, Spec
 from indexer.catalog_import.errors import CatalogRowError
-from indexer.catalog_import.gtin import gtin_problem, normalize_gtin
 from indexer.catalog_import.xmlstream import (
     XSI_NIL,
     child,
@@ -117,12 +117,12 @@ def _identifiers(
         contains = child_text(ident, "containsDINumber")
         value: str | None = raw
         if scheme == "gs1":
-            value = normalize_gtin(raw)
+            value = gtin14(raw)
             if value is None:
                 errors.append(CatalogRowError(file, key, "deviceId", gtin_problem(raw)))
                 continue
             if contains is not None:
-                contains = normalize_gtin(contains) or contains
+                contains = gtin14(contains) or contains
         if value is None or (scheme, value) in seen:
             continue
         seen.add((scheme, value))

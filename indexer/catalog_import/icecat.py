@@ -20,9 +20,9 @@ from typing import IO
 
 from lxml import etree
 
+from catalog.gtin import gtin14, gtin_problem
 from catalog.records import Identifier, ProductRecord, Spec
 from indexer.catalog_import.errors import CatalogRowError
-from indexer.catalog_import.gtin import gtin_problem, normalize_gtin
 from indexer.catalog_import.xmlstream import child, children, iter_elements
 
 SOURCE = "icecat"
@@ -106,7 +106,7 @@ def parse_product(product: etree._Element, file: str) -> list[ProductRecord | Ca
     errors: list[CatalogRowError] = []
     identifiers: list[Identifier] = []
     for raw in _eans(product):
-        value = normalize_gtin(raw)
+        value = gtin14(raw)
         if value is None:
             errors.append(CatalogRowError(file, key, "EAN", gtin_problem(raw)))
             continue

@@ -1,7 +1,7 @@
 """Pure normalization of offer cells: prices, stock, delivery times, GTINs and text."""
 
 from indexer.normalize.delivery import parse_delivery
-from indexer.normalize.gtin import GtinError, gtin_check_digit, gtin_check_digit_ok, normalize_gtin
+from indexer.normalize.gtin import GtinError, parse_gtin
 from indexer.normalize.price import (
     ParsedPrice,
     PriceError,
@@ -23,11 +23,9 @@ __all__ = [
     "currency_code",
     "detect_currency",
     "detect_vat",
-    "gtin_check_digit",
-    "gtin_check_digit_ok",
-    "normalize_gtin",
     "normalize_mpn",
     "parse_delivery",
+    "parse_gtin",
     "parse_price",
     "parse_stock",
     "status_for_quantity",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from catalog.gtin import GTIN_LENGTHS, check_digit, is_valid_gtin
+from catalog.gtin import GTIN_LENGTHS, check_digit
 from indexer.errors import IndexerError
 
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+")
@@ -34,11 +34,7 @@ class GtinError(IndexerError, ValueError):
         super().__init__(message)
 
 
-gtin_check_digit = check_digit
-gtin_check_digit_ok = is_valid_gtin
-
-
-def normalize_gtin(text: str) -> str:
+def parse_gtin(text: str) -> str:
     """The 14-digit GTIN for a cell, or :class:`GtinError` saying exactly what is wrong."""
     code = text.strip()
     if code.isdigit() and code.isascii() and len(code) in GTIN_LENGTHS:
@@ -73,7 +69,7 @@ def normalize_gtin(text: str) -> str:
 
 
 def _checked(code: str, original: str) -> str:
-    expected = gtin_check_digit(code[:-1])
+    expected = check_digit(code[:-1])
     if expected != int(code[-1]):
         raise GtinError(
             original,

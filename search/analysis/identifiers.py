@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import re
 
-from catalog.gtin import gtin14, is_valid_gtin
+from catalog.gtin import gtin14
 
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
-
-
-gtin_check_digit_valid = is_valid_gtin
-
-
-def normalize_gtin(raw: str) -> str | None:
-    """A valid GTIN-8/12/13/14 padded to 14 digits, or None (whitespace and dashes ignored)."""
-    return gtin14(re.sub(r"\s", "", raw))
 
 
 def normalize_key(raw: str) -> str:
@@ -42,7 +34,7 @@ def identifier_terms(query: str) -> tuple[str, ...]:
     # The whole query as one code ("ABC 123-4"), only when it is short enough to be one.
     pieces = [stripped, *words] if 1 < len(words) <= 3 else words
     for piece in pieces:
-        gtin = normalize_gtin(piece)
+        gtin = gtin14(piece)
         if gtin:
             candidates.append(gtin)
         if looks_like_code(piece):

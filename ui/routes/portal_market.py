@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
-from api.housekeeping import commit_events
 from catalog.models import Retailer, User
 from marketplace import orders, reviews, rma, stats
 from marketplace.dates import local_date, utc_now
@@ -101,7 +100,7 @@ def order_page(request: Request, order_id: int, session: SessionDep, user: Curre
 
 
 def _done(request: Request, session: Session, order: Order, notice: str) -> Response:
-    commit_events(request, session, [order.retailer_id])
+    session.commit()
     return see_other(f"/portal/ordrar/{order.id}", notice)
 
 
@@ -189,7 +188,7 @@ def rma_page(request: Request, session: SessionDep, user: CurrentUser) -> Respon
 
 
 def _rma_done(request: Request, session: Session, case: Rma, notice: str) -> Response:
-    commit_events(request, session, [case.retailer_id])
+    session.commit()
     return see_other("/portal/reklamationer", notice)
 
 
@@ -271,11 +270,11 @@ def respond(
     if (refused := _gate(request, user)) is not None:
         return refused
     try:
-        review = reviews.respond(session, user, review_id, text, now=utc_now())
+        reviews.respond(session, user, review_id, text, now=utc_now())
     except MarketplaceError as exc:
         session.rollback()
         return error_page(request, user, exc)
-    commit_events(request, session, [review.retailer_id])
+    session.commit()
     return see_other("/portal/omdomen", "responded")
 
 

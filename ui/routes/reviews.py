@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
-from api.housekeeping import commit_events
 from catalog.models import User
 from marketplace import reviews
 from marketplace.dates import utc_now
@@ -30,7 +29,7 @@ def review_section(
 ) -> dict[str, Any]:
     """Published reviews of a target and what its review form needs."""
     shown = reviews.published_reviews(session, target_type, target_id, now=utc_now())
-    commit_events(request, session, [])  # due held reviews were published on the way
+    session.commit()  # due held reviews were published on the way
     rows = [review_view(s) for s in shown]
     delivered: list[Order] = []
     if user is not None and user.role == "clinic" and target_type == ReviewTarget.RETAILER:
@@ -102,5 +101,5 @@ async def submit_review(
         session.rollback()
         return error_page(request, user, exc)
     held = review.status == ReviewState.HELD
-    commit_events(request, session, [] if held else [review.retailer_id])
+    session.commit()
     return see_other(back, "review_held" if held else "review_published", "reviews")

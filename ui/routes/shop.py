@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
-from api.housekeeping import commit_events
 from api.idempotency import (
     Claim,
     Replay,
@@ -414,7 +413,7 @@ def _order_action(
     except MarketplaceError as exc:
         session.rollback()
         return error_page(request, user, exc)
-    commit_events(request, session, [order.retailer_id])
+    session.commit()
     return see_other(f"/ordrar/{order.id}", note)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from catalog.gtin import gtin14, is_valid_gtin
 from catalog.records import Identifier, ProductRecord, Spec
 from indexer.catalog_import import (
     CatalogFormatError,
@@ -18,7 +19,6 @@ from indexer.catalog_import import (
     iter_catalog_files,
     read_catalog,
 )
-from indexer.catalog_import.gtin import is_valid_gtin, normalize_gtin
 from indexer.catalog_import.valbar_jsonl import read_valbar_jsonl, record_from_json, record_to_json
 from indexer.errors import UnsafeXmlError
 
@@ -134,9 +134,9 @@ def test_jsonl_round_trip_and_bad_line() -> None:
 
 
 def test_gtin_normalization() -> None:
-    assert normalize_gtin("4008190397111") == "04008190397111"
-    assert normalize_gtin("87126709") == "00000087126709"
-    assert normalize_gtin("0-0612479-142572") == "00612479142572"
-    assert normalize_gtin("1234567890123") is None  # check digit should be 8
-    assert normalize_gtin("12345") is None
+    assert gtin14("4008190397111") == "04008190397111"
+    assert gtin14("87126709") == "00000087126709"
+    assert gtin14("0-0612479-142572") == "00612479142572"
+    assert gtin14("1234567890123") is None  # check digit should be 8
+    assert gtin14("12345") is None
     assert not is_valid_gtin("40081903971x1")

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.normalize.gtin import GtinError, gtin_check_digit, gtin_check_digit_ok, normalize_gtin
+from catalog.gtin import check_digit, is_valid_gtin
+from indexer.normalize.gtin import GtinError, parse_gtin
 
 
 @pytest.mark.parametrize(
@@ -24,8 +25,8 @@ from indexer.normalize.gtin import GtinError, gtin_check_digit, gtin_check_digit
         ("4006381333931,00", "04006381333931"),
     ],
 )
-def test_normalize_gtin_accepts(text: str, expected: str) -> None:
-    assert normalize_gtin(text) == expected
+def test_parse_gtin_accepts(text: str, expected: str) -> None:
+    assert parse_gtin(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -44,19 +45,19 @@ def test_normalize_gtin_accepts(text: str, expected: str) -> None:
         ("00000000", "zero", "placeholder"),
     ],
 )
-def test_normalize_gtin_rejects_with_reason(text: str, reason: str, words: str) -> None:
+def test_parse_gtin_rejects_with_reason(text: str, reason: str, words: str) -> None:
     with pytest.raises(GtinError, match=words) as info:
-        normalize_gtin(text)
+        parse_gtin(text)
     assert info.value.reason == reason
     assert isinstance(info.value, ValueError)
 
 
 def test_check_digit_ok() -> None:
-    assert gtin_check_digit_ok("4006381333931")
-    assert not gtin_check_digit_ok("4006381333932")
-    assert not gtin_check_digit_ok("400638133393")
-    assert not gtin_check_digit_ok("40063813339a1")
-    assert gtin_check_digit("400638133393") == 1
+    assert is_valid_gtin("4006381333931")
+    assert not is_valid_gtin("4006381333932")
+    assert not is_valid_gtin("400638133393")
+    assert not is_valid_gtin("40063813339a1")
+    assert check_digit("400638133393") == 1
 
 
 bodies = (
@@ -68,17 +69,17 @@ bodies = (
 
 @given(bodies)
 def test_valid_codes_are_accepted_and_padded(body: str) -> None:
-    code = body + str(gtin_check_digit(body))
-    assert gtin_check_digit_ok(code)
-    assert normalize_gtin(code) == code.rjust(14, "0")
+    code = body + str(check_digit(body))
+    assert is_valid_gtin(code)
+    assert parse_gtin(code) == code.rjust(14, "0")
 
 
 @given(bodies, st.data())
 def test_any_single_digit_change_is_rejected(body: str, data: st.DataObject) -> None:
-    code = body + str(gtin_check_digit(body))
+    code = body + str(check_digit(body))
     position = data.draw(st.integers(min_value=0, max_value=len(code) - 1))
     new_digit = data.draw(st.sampled_from([d for d in "0123456789" if d != code[position]]))
     changed = code[:position] + new_digit + code[position + 1 :]
-    assert not gtin_check_digit_ok(changed)
+    assert not is_valid_gtin(changed)
     with pytest.raises(GtinError):
-        normalize_gtin(changed)
+        parse_gtin(changed)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from catalog.gtin import gtin14, is_valid_gtin
 from search.analysis.analyzer import Analyzer
 from search.analysis.compounds import Decompounder
 from search.analysis.identifiers import (
-    gtin_check_digit_valid,
     identifier_terms,
-    normalize_gtin,
     normalize_key,
 )
 from search.analysis.query import fuzzy_distance
@@ -118,11 +117,11 @@ def test_english_phrase_becomes_one_clause(analyzer: Analyzer) -> None:
 
 
 def test_gtin_validation_and_padding() -> None:
-    assert gtin_check_digit_valid("7350012345679")
-    assert not gtin_check_digit_valid("7350012345678")
-    assert normalize_gtin("7350012345679") == "07350012345679"
-    assert normalize_gtin("735-0012345679") == "07350012345679"
-    assert normalize_gtin("1234") is None
+    assert is_valid_gtin("7350012345679")
+    assert not is_valid_gtin("7350012345678")
+    assert gtin14("7350012345679") == "07350012345679"
+    assert gtin14("735-0012345679") == "07350012345679"
+    assert gtin14("1234") is None
     assert normalize_key("ab-12.3 x") == "AB123X"
 
 

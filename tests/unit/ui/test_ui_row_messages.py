@@ -10,7 +10,7 @@ from indexer.errors import FeedFormatError, IndexerError
 from indexer.feeds import read_feed
 from indexer.feeds.csv_reader import too_wide
 from indexer.feeds.excel_reader import formula_text
-from indexer.normalize.gtin import normalize_gtin
+from indexer.normalize.gtin import parse_gtin
 from indexer.normalize.price import parse_price
 from ui.feed_report import file_message_label, message_label, run_message
 
@@ -35,7 +35,7 @@ def test_price_errors_are_translated(text: str) -> None:
     "text", ["3.65275E+11", "7310000000001", "73100000000x", "12345", "00000000", "731.5"]
 )
 def test_gtin_errors_are_translated(text: str) -> None:
-    message = _message(normalize_gtin, text)
+    message = _message(parse_gtin, text)
     swedish = message_label(message, "sv")
     assert swedish != message and "GTIN" in swedish, message
 
