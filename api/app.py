@@ -237,6 +237,7 @@ def create_app(
     app.state.rate_limiter = rate_limiter or make_rate_limiter(
         settings.redis_url,
         shared_file=settings.data_dir / "ratelimit.sqlite3" if settings.web_workers > 1 else None,
+        workers=settings.web_workers,
         on_fallback=metrics.ratelimit_fallbacks.inc,
     )
     app.state.api_keys = ApiKeyCache(ttl=settings.api_key_cache_seconds)
