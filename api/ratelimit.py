@@ -41,7 +41,7 @@ class Decision:
 
 
 class RateLimiter(Protocol):
-    blocking: bool  # True when ``hit`` waits on the network (run it off the event loop)
+    blocking: bool  # True when ``hit`` may wait on I/O (run it off the event loop)
 
     def hit(self, key: str, limit: int, window: int = WINDOW_SECONDS) -> Decision:
         """Count one request under ``key``; ``allowed`` is False once ``limit`` is reached."""
@@ -119,6 +119,7 @@ class _Count:
     known: int = 0  # the shared count when this worker last wrote (its own hits included)
     pending: int = 0  # hits counted here since, not yet in the file
     synced: float = float("-inf")  # monotonic time of that write
+    syncing: bool = False  # a write of this key is under way
 
 
 class FileRateLimiter:
@@ -140,11 +141,16 @@ class FileRateLimiter:
     (batch_size - 1)`` (about a tenth of the limit) more than the limit in one window. Once
     a worker knows the key reached its limit it refuses without writing; a refusal it
     decided on unwritten hits is written at once, so the others learn it at their next
-    write. A request that needs no write costs a dict lookup: the per-request upsert
-    (every request of every worker taking SQLite's file lock, in the threadpool) cost a
-    search more than the search itself. The counts are disposable (synchronous=OFF)."""
+    write. A request that needs no write is answered by :meth:`hit_in_memory`, a dict
+    lookup on the event loop; one that does goes to :meth:`hit` in the threadpool, which
+    writes outside the counts' lock (a write waiting on a busy disk holds up nobody else).
+    The per-request upsert this replaces (every request of every worker taking SQLite's file
+    lock, through the threadpool) cost a search more than its rate limit is worth. The
+    counts are disposable (synchronous=OFF)."""
 
-    blocking = False  # in memory; the occasional write is one short upsert on a local file
+    # ``hit`` may write the file, and a write can wait on the disk (a feed run's commit on
+    # the same disk): the threadpool, only when :meth:`hit_in_memory` has no answer
+    blocking = True
 
     def __init__(
         self,
@@ -161,12 +167,13 @@ class FileRateLimiter:
         self._sync_seconds = sync_seconds
         self._clock = clock
         self._monotonic = monotonic
-        self._lock = threading.Lock()  # callers on the event loop and in threads
+        self._lock = threading.Lock()  # the counts: callers on the event loop and in threads
+        self._io_lock = threading.Lock()  # the connection: held while a write waits on the file
         self._conn: sqlite3.Connection | None = None
         self._counts: dict[str, _Count] = {}
         self._gc_bucket: dict[int, int] = {}
         self.writes = 0  # upserts made (tests, bench)
-        with self._lock:
+        with self._io_lock:
             self._connect().execute(
                 "CREATE TABLE IF NOT EXISTS hits (key TEXT PRIMARY KEY, bucket INTEGER NOT NULL,"
                 " count INTEGER NOT NULL)"
@@ -196,39 +203,79 @@ class FileRateLimiter:
                 if len(self._counts) >= MAX_KEYS:
                     self._forget(now)
                 count = self._counts[name] = _Count(window, bucket)
-            if count.known < limit:
-                count.pending += 1
-                due = self._monotonic() - count.synced >= self._sync_seconds
-                if due or count.pending >= self.batch_size(limit):
-                    self._sync(name, count)
+            if count.known >= limit:
+                return self._refusal(limit, bucket, window, now)
+            count.pending += 1
+            due = self._monotonic() - count.synced >= self._sync_seconds
+            if not due and count.pending < self.batch_size(limit):
                 seen = count.known + count.pending
                 if seen <= limit:
                     return Decision(True, limit, limit - seen, 0)
-                if count.pending:  # refused on unwritten hits: tell the others now
-                    self._sync(name, count)
-            retry = max(1, math.ceil((bucket + 1) * window - now))
-            return Decision(False, limit, 0, retry)
+                # else refused on unwritten hits: write them, so the others learn it now
+            adding, count.pending = count.pending, 0
+            count.syncing = True
+        try:
+            total = self._write(name, bucket, adding)  # outside the lock: it may wait
+        except BaseException:
+            with self._lock:
+                count.pending += adding
+                count.syncing = False
+            raise
+        with self._lock:
+            count.known = max(count.known, total)  # concurrent writes may return out of order
+            count.synced = self._monotonic()
+            count.syncing = False
+            seen = count.known + count.pending
+        if seen <= limit:
+            return Decision(True, limit, limit - seen, 0)
+        return self._refusal(limit, bucket, window, now)
 
-    def _sync(self, name: str, count: _Count) -> None:
-        """Add this worker's pending hits to the file and learn the shared count."""
-        conn = self._connect()
-        row = conn.execute(
-            "INSERT INTO hits (key, bucket, count) VALUES (?, ?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET "
-            "count = CASE WHEN bucket = excluded.bucket THEN count + excluded.count "
-            "ELSE excluded.count END, "
-            "bucket = excluded.bucket RETURNING count",
-            (name, count.bucket, count.pending),
-        ).fetchone()
-        self.writes += 1
-        count.known, count.pending = int(row[0]), 0
-        count.synced = self._monotonic()
-        if self._gc_bucket.get(count.window) != count.bucket:  # a new window: old rows go
-            self._gc_bucket[count.window] = count.bucket
-            conn.execute(
-                "DELETE FROM hits WHERE key LIKE ? AND bucket < ?",
-                (f"%:{count.window}", count.bucket - 1),
-            )
+    @staticmethod
+    def _refusal(limit: int, bucket: int, window: int, now: float) -> Decision:
+        return Decision(False, limit, 0, max(1, math.ceil((bucket + 1) * window - now)))
+
+    def hit_in_memory(self, key: str, limit: int, window: int = WINDOW_SECONDS) -> Decision | None:
+        """The decision on this request when it needs no write (most requests: a dict
+        lookup under a lock no write holds, fit for the event loop), else ``None`` without
+        counting it: then call :meth:`hit` (in the threadpool)."""
+        now = self._clock()
+        bucket = int(now // window)
+        with self._lock:
+            count = self._counts.get(f"{key}:{window}")
+            if count is None or count.bucket != bucket:
+                return None  # the key's first request in this window writes
+            if count.known >= limit:
+                return self._refusal(limit, bucket, window, now)
+            # a write of this key already under way counts as the timely one
+            due = not count.syncing and self._monotonic() - count.synced >= self._sync_seconds
+            seen = count.known + count.pending + 1
+            if due or count.pending + 1 >= self.batch_size(limit) or seen > limit:
+                return None
+            count.pending += 1
+            return Decision(True, limit, limit - seen, 0)
+
+    def _write(self, name: str, bucket: int, adding: int) -> int:
+        """Add ``adding`` hits to the file's count of ``name`` in ``bucket``; the new total
+        (what every worker added)."""
+        with self._io_lock:  # one connection, one write at a time
+            conn = self._connect()
+            row = conn.execute(
+                "INSERT INTO hits (key, bucket, count) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET "
+                "count = CASE WHEN bucket = excluded.bucket THEN count + excluded.count "
+                "ELSE excluded.count END, "
+                "bucket = excluded.bucket RETURNING count",
+                (name, bucket, adding),
+            ).fetchone()
+            self.writes += 1
+            window = int(name.rsplit(":", 1)[1])
+            if self._gc_bucket.get(window) != bucket:  # a new window: old rows go
+                self._gc_bucket[window] = bucket
+                conn.execute(
+                    "DELETE FROM hits WHERE key LIKE ? AND bucket < ?",
+                    (f"%:{window}", bucket - 1),
+                )
+            return int(row[0])
 
     def _forget(self, now: float) -> None:
         """Drop the counts of past windows (their pending hits no longer matter)."""
@@ -261,6 +308,14 @@ class FallbackRateLimiter:
         self._retry_seconds = retry_seconds
         self._clock = clock
         self._down_until = 0.0
+
+    def hit_in_memory(self, key: str, limit: int, window: int = WINDOW_SECONDS) -> Decision | None:
+        """The primary's answer without I/O when it has one (see
+        :meth:`FileRateLimiter.hit_in_memory`); ``None``: call :meth:`hit`."""
+        if self._clock() < self._down_until:
+            return None  # hit() answers from the fallback, and counts that
+        quick = getattr(self.primary, "hit_in_memory", None)
+        return quick(key, limit, window) if callable(quick) else None
 
     def hit(self, key: str, limit: int, window: int = WINDOW_SECONDS) -> Decision:
         if self._clock() >= self._down_until:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
-from api.ratelimit import FileRateLimiter
+from api.ratelimit import FallbackRateLimiter, FileRateLimiter
 
 
 class Clock:
@@ -81,3 +83,57 @@ def test_a_refused_request_is_answered_without_a_write(tmp_path: Path) -> None:
         decision = a.hit("key:3", 3)
         assert not decision.allowed and decision.retry_after >= 1
     assert a.writes == writes
+
+
+def test_most_requests_are_answered_in_memory_and_only_writes_go_off_the_loop(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    a, _b = _pair(tmp_path / "rl.sqlite3", clock)
+    assert a.hit_in_memory("key:4", 1000) is None  # the first request in a window writes
+    assert a.hit("key:4", 1000).allowed and a.writes == 1
+    answered = [a.hit_in_memory("key:4", 1000) for _ in range(a.batch_size(1000) - 1)]
+    assert all(d is not None and d.allowed for d in answered) and a.writes == 1
+    assert a.hit_in_memory("key:4", 1000) is None  # the batch is full: a write is due
+    assert a.hit("key:4", 1000).remaining == 1000 - 1 - a.batch_size(1000)
+    clock.now += 0.3
+    assert a.hit_in_memory("key:4", 1000) is None  # sync_seconds passed: a write is due
+
+
+def test_the_shared_limiter_of_the_app_answers_from_memory_unless_the_store_failed(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    limiter = FallbackRateLimiter(FileRateLimiter(tmp_path / "rl.sqlite3"), clock=clock)
+    assert limiter.blocking  # hit() may write: the threadpool
+    assert limiter.hit_in_memory("k", 10**6) is None
+    limiter.hit("k", 10**6)
+    decision = limiter.hit_in_memory("k", 10**6)
+    assert decision is not None and decision.allowed
+
+
+def test_a_write_waiting_on_the_file_does_not_hold_up_answers_from_memory(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    a, _b = _pair(tmp_path / "rl.sqlite3", clock)
+    a.hit("key:5", 10**6)
+    started, release = threading.Event(), threading.Event()
+    real = a._write
+
+    def slow_write(name: str, bucket: int, adding: int) -> int:
+        started.set()
+        release.wait(5)  # the disk is busy (a feed run's commit)
+        return real(name, bucket, adding)
+
+    a._write = slow_write  # type: ignore[method-assign]
+    clock.now += 0.3  # a write is due
+    writer = threading.Thread(target=a.hit, args=("key:5", 10**6))
+    writer.start()
+    assert started.wait(5)
+    began = time.monotonic()
+    decision = a.hit_in_memory("key:5", 10**6)  # the write under way counts as the timely one
+    waited = time.monotonic() - began
+    release.set()
+    writer.join()
+    assert decision is not None and decision.allowed and waited < 1.0
