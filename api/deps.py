@@ -33,7 +33,7 @@ from api.auth import (
 )
 from api.client_ip import address_bucket, client_ip
 from api.problems import Forbidden, RateLimited, Unauthorized
-from api.ratelimit import RateLimiter
+from api.ratelimit import Decision, RateLimiter
 from api.sessions import session_user
 from catalog.models import ApiKey, User
 from catalog.settings import Settings
@@ -362,7 +362,12 @@ async def rate_limit(request: Request, response: Response, caller: CallerDep) ->
     else:
         key = f"ip:{address_bucket(client_ip(request))}"  # IPv6: per /64
         limit = request.app.state.anonymous_rate_per_minute
-    if limiter.blocking:  # a network round trip (Redis): not on the event loop
+    # a shared file's limiter answers most requests from memory (api/ratelimit.py)
+    quick = getattr(limiter, "hit_in_memory", None)
+    answer: Decision | None = quick(key, limit) if callable(quick) else None
+    if answer is not None:
+        decision = answer
+    elif limiter.blocking:  # Redis, or a write to the shared file: not on the event loop
         decision = await run_in_threadpool(limiter.hit, key, limit)
     else:
         decision = limiter.hit(key, limit)

@@ -29,15 +29,16 @@ EXIT_MEMORY = 75
 
 
 def apply_limits(memory_bytes: int, nice: int, parent_pid: int) -> None:
-    """Lower CPU (and on x86-64 Linux disk) priority, cap memory, die with the supervisor
-    (Linux ``PR_SET_PDEATHSIG``)."""
+    """Lower CPU (and on x86-64 Linux disk) priority, cap memory (unless ``memory_bytes`` is
+    0), die with the supervisor (Linux ``PR_SET_PDEATHSIG``)."""
     if nice > 0:
         with contextlib.suppress(OSError):
             os.nice(nice)
-    with contextlib.suppress(ValueError, OSError):
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    if memory_bytes > 0:  # 0: no cap (indexer.outbox_child)
+        with contextlib.suppress(ValueError, OSError):
+            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            limit = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     if sys.platform.startswith("linux"):
         import ctypes
 

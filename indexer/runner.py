@@ -48,6 +48,7 @@ KILL_GRACE_SECONDS = 3.0
 EXIT_GRACE_SECONDS = 30.0  # for a child that recorded its result to report it and exit
 POLL_SECONDS = 0.2
 CHILD_COMMAND: tuple[str, ...] = (sys.executable, "-m", "indexer.run_child")
+OUTBOX_COMMAND: tuple[str, ...] = (sys.executable, "-m", "indexer.outbox_child")
 
 
 class StopFlag(Protocol):
@@ -80,6 +81,60 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
+def _child_env(extra_env: dict[str, str] | None) -> dict[str, str]:
+    env = {**os.environ, "MALLOC_ARENA_MAX": "2", **(extra_env or {})}
+    env[faults.SUPERVISOR_ENV] = str(os.getpid())  # a crash test kills both (indexer.faults)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+class OutboxChildFailed(RuntimeError):
+    """The process applying the index outbox did not finish (its rows stay for a retry)."""
+
+
+def apply_outbox_in_child(
+    settings: Settings,
+    wait: float = 0.0,
+    *,
+    command: Sequence[str] = OUTBOX_COMMAND,
+    extra_env: dict[str, str] | None = None,
+) -> dict[str, object]:
+    """Apply the search index outbox in ``python -m indexer.outbox_child``: a process of its
+    own at ``feed_nice``, so rebuilding a run's documents never competes for this process's
+    GIL (a web worker's event loop). Waits for it (at most ``feed_time_limit_seconds``) and
+    returns its report; :class:`OutboxChildFailed` when it fails or takes too long."""
+    job = {
+        "parent_pid": os.getpid(),
+        "nice": settings.feed_nice,
+        "wait": wait,
+        "settings": settings.model_dump(mode="json"),
+    }
+    process = subprocess.Popen(
+        list(command),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=_child_env(extra_env),
+        process_group=0,  # killed as a whole; the same session (see _start_child)
+        close_fds=True,
+    )
+    try:
+        out, _err = process.communicate(
+            json.dumps(job).encode(), timeout=settings.feed_time_limit_seconds
+        )
+    except subprocess.TimeoutExpired as exc:
+        _kill_group(process)
+        raise OutboxChildFailed("the index outbox process took too long") from exc
+    except BaseException:
+        _kill_group(process)
+        raise
+    lines = out.decode("utf-8", "replace").strip().splitlines()
+    if process.returncode != 0 or not lines:
+        raise OutboxChildFailed(f"the index outbox process exited with {process.returncode}")
+    report: dict[str, object] = json.loads(lines[-1])
+    return report
+
+
 def _start_child(
     settings: Settings,
     run_id: int,
@@ -88,14 +143,10 @@ def _start_child(
     command: Sequence[str],
     extra_env: dict[str, str] | None,
 ) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MALLOC_ARENA_MAX": "2", **(extra_env or {})}
-    env[faults.SUPERVISOR_ENV] = str(os.getpid())  # a crash test kills both (indexer.faults)
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     process = subprocess.Popen(
         list(command),
         stdin=subprocess.PIPE,
-        env=env,
+        env=_child_env(extra_env),
         # Its own process group (killed as a whole) but the supervisor's session: with Linux
         # autogroup scheduling a new session would be a CPU group of its own, sharing the CPU
         # equally with the web server whatever its nice value (bench.http --with-ingest).

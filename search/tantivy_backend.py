@@ -312,6 +312,13 @@ class TantivyBackend:
                             self._gen = self._replace_outdated(name)
         return self._gen
 
+    def follow_writes(self) -> None:
+        """See what another process committed (``indexer.outbox_child``) now, not at the
+        reader's next automatic reload."""
+        gen = self._live(fresh=True)
+        gen.index.reload()
+        self._commits += 1  # the facet cache is keyed by it
+
     @property
     def generation(self) -> str:
         return self._live().name
