@@ -235,7 +235,7 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
 
 
 def wait_for_run(env: ApiEnv, run_id: int, role: str = "retailer_own") -> dict[str, Any]:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # the run is a niced child process: slow on a busy machine
     while True:
         response = env.client.get(f"/api/v1/feeds/{run_id}", headers=env.headers(role))
         assert response.status_code == 200, response.text
