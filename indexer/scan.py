@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from indexer.columns import ColumnMapping, detect_mapping, require_complete
-from indexer.errors import IndexerError
+from indexer.errors import FeedChanged
 from indexer.feeds import read_feed
 from indexer.feeds.archive import DEFAULT_MAX_RATIO, DEFAULT_MAX_UNZIPPED_BYTES
 from indexer.records import FeedTable, OfferRecord, RowError
@@ -38,6 +38,9 @@ from indexer.row_errors import ErrorLog
 from indexer.rows import normalize_row, row_sku
 
 DEFAULT_MAX_ERRORS = 1000  # the default of the setting feed_max_row_errors
+_READ_BYTES = 1 << 20
+
+__all__ = ["FeedChanged", "FeedScan", "ReadLimits", "iter_offers", "scan_feed"]
 
 Int64s = npt.NDArray[np.int64]
 _NONE = -1
@@ -60,6 +63,15 @@ def contains(sorted_values: Int64s, values: Int64s) -> npt.NDArray[np.bool_]:
     pos = np.searchsorted(sorted_values, values)
     pos[pos == len(sorted_values)] = 0
     return np.asarray(sorted_values[pos] == values)
+
+
+def fingerprint(path: Path) -> bytes:
+    """A digest of the file's bytes: pass two refuses a file that no longer has it."""
+    h = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as f:
+        while block := f.read(_READ_BYTES):
+            h.update(block)
+    return h.digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +107,11 @@ class FeedScan:
     # per row, or None when the feed repeats no SKU: for a repeated valid row, the file row
     # of the row that wins instead; for a winning row, the last rejected row with its SKU
     twin_row: Int64s | None
+    # the SKU hashes of the winning rows in file order: what pass two must yield
+    win_hash: Int64s = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # the file's digest before pass one, and what its reader opened: format, encoding, headers
+    fingerprint: bytes = b""
+    opened: tuple[str, str | None, tuple[str, ...]] = ("", None, ())
     read_format: str = "auto"
     limits: ReadLimits = field(default_factory=lambda: ReadLimits(0, 0))
 
@@ -167,7 +184,9 @@ def scan_feed(
     Raises the reader's ``FeedFormatError`` for unreadable files and ``MissingColumnsError``
     when a required field cannot be found among the headers."""
     name = file_name or path.name
+    digest = fingerprint(path)
     table = _open(path, name, format, limits)
+    opened = (table.format, table.encoding, tuple(table.headers))
     mapping = detect_mapping(
         table.headers, known=table.known_mapping, remembered=remembered, override=override
     )
@@ -226,28 +245,45 @@ def scan_feed(
         held=held,
         wins=wins,
         twin_row=twin_row,
+        win_hash=listed[np.argsort(win_pos, kind="stable")],
+        fingerprint=digest,
+        opened=opened,
         read_format=format,
         limits=limits,
     )
 
 
+def _changed(scan: FeedScan, why: str) -> FeedChanged:
+    return FeedChanged(
+        f"{scan.file_name}: the file changed while it was being read ({why}); nothing was changed"
+    )
+
+
 def iter_offers(scan: FeedScan) -> Iterator[OfferRecord]:
     """Pass two: the winning offer of every SKU, in file order; the duplicate warnings go to
-    ``scan.log`` as their rows are met. Meant to be read once, to the end."""
+    ``scan.log`` as their rows are met. Meant to be read once, to the end.
+
+    Raises `FeedChanged` when the file is not the one pass one read: another format, encoding
+    or headers, a winning row that is gone or has another SKU, more rows, or (checked at the
+    end, before the caller commits) other bytes."""
     table = _open(scan.path, scan.file_name, scan.read_format, scan.limits)
-    wins, twin_row, log = scan.wins, scan.twin_row, scan.log
-    yielded = position = 0
+    if (table.format, table.encoding, tuple(table.headers)) != scan.opened:
+        raise _changed(scan, "it opens with another format, encoding or headers")
+    wins, twin_row, log, win_hash = scan.wins, scan.twin_row, scan.log, scan.win_hash
+    yielded = 0
     for position, raw in enumerate(table.rows):
         if position >= len(wins):
-            break
+            raise _changed(scan, f"it has more than the {len(wins)} rows read before")
         won = bool(wins[position])
         twin = _NONE if twin_row is None else int(twin_row[position])
         if not won and twin == _NONE:
             continue  # a rejected row: reported in pass one
         record, _ = normalize_row(raw, scan.mapping)
         if record is None:
-            break  # the file reads differently the second time: refused below
+            raise _changed(scan, f"row {raw.row} read differently the second time")
         if won:
+            if sku_hash(record.sku) != win_hash[yielded]:
+                raise _changed(scan, f"row {raw.row} read differently the second time")
             if twin != _NONE:
                 log.add(
                     RowError(
@@ -272,7 +308,8 @@ def iter_offers(scan: FeedScan) -> Iterator[OfferRecord]:
                 )
             )
     if yielded != scan.valid:
-        raise IndexerError(
-            f"{scan.file_name}: the file read differently the second time "
-            f"({yielded} offers, {scan.valid} before); nothing was changed"
+        raise _changed(
+            scan, f"it read differently the second time: {yielded} offers, {scan.valid} before"
         )
+    if fingerprint(scan.path) != scan.fingerprint:
+        raise _changed(scan, "its bytes are not those read before")

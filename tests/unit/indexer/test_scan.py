@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import IndexerError
-from indexer.scan import ReadLimits, contains, iter_offers, scan_feed, sku_hash, sku_hashes
+from indexer.scan import (
+    FeedChanged,
+    ReadLimits,
+    contains,
+    iter_offers,
+    scan_feed,
+    sku_hash,
+    sku_hashes,
+)
 
 LIMITS = ReadLimits(max_bytes=10_000_000, max_line_bytes=100_000)
 HEADER = "sku;name;price;stock\n"
@@ -76,3 +84,43 @@ def test_contains_uses_sorted_hashes() -> None:
     got = contains(listed, sku_hashes(["b", "zz", "a"]))
     assert got.tolist() == [True, False, True]
     assert contains(listed[:0], sku_hashes(["a"])).tolist() == [False]
+
+
+def test_a_file_whose_skus_change_between_the_passes_is_refused(tmp_path: Path) -> None:
+    """Same rows, same validity, other SKUs: pass two must not yield offers pass one never saw
+    (the stored offers were surveyed against pass one's SKUs)."""
+    path = _feed(tmp_path, "A;a;1;5\nB;b;2;5\n")
+    scan = scan_feed(path, limits=LIMITS)
+    path.write_text(HEADER + "A;a;1;5\nC;c;2;5\n", encoding="utf-8")
+    with pytest.raises(FeedChanged, match="changed while it was being read"):
+        list(iter_offers(scan))
+
+
+def test_rows_added_between_the_passes_are_refused(tmp_path: Path) -> None:
+    path = _feed(tmp_path, "A;a;1;5\nB;b;2;5\n")
+    scan = scan_feed(path, limits=LIMITS)
+    with path.open("a", encoding="utf-8") as f:
+        f.write("C;c;3;5\n")
+    with pytest.raises(FeedChanged):
+        list(iter_offers(scan))
+
+
+def test_a_file_rewritten_in_another_format_between_the_passes_is_refused(tmp_path: Path) -> None:
+    path = _feed(tmp_path, "A;a;1;5\nB;b;2;5\n")
+    scan = scan_feed(path, limits=LIMITS)
+    path.write_text(
+        '[{"sku": "A", "name": "a", "price": "1", "stock": "5"},'
+        ' {"sku": "B", "name": "b", "price": "2", "stock": "5"}]',
+        encoding="utf-8",
+    )
+    with pytest.raises(FeedChanged):
+        list(iter_offers(scan))
+
+
+def test_a_file_with_the_same_skus_and_other_prices_is_refused(tmp_path: Path) -> None:
+    """Counts, errors and the mass-withdrawal check were made on pass one's reading."""
+    path = _feed(tmp_path, "A;a;1;5\nB;b;2;5\n")
+    scan = scan_feed(path, limits=LIMITS)
+    path.write_text(HEADER + "A;a;9;5\nB;b;9;5\n", encoding="utf-8")
+    with pytest.raises(FeedChanged):
+        list(iter_offers(scan))
