@@ -301,6 +301,10 @@ _FILE_MESSAGES_SV: tuple[tuple[str, str], ...] = (
         "möjlig zip-bomb",
     ),
     (r"malformed JSON line: (?P<why>.+)", "felaktig JSON-rad: {why}"),
+    (
+        r"the file changed while it was being read \((?P<detail>.+)\); nothing was changed",
+        "filen ändrades medan den lästes ({detail}); inget ändrades. Ladda upp den igen.",
+    ),
 )
 _FILE_MESSAGES_SV_COMPILED = tuple((re.compile(p, re.DOTALL), r) for p, r in _FILE_MESSAGES_SV)
 _WHAT_SV = {
