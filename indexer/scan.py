@@ -13,13 +13,17 @@ take the records a chunk at a time (`indexer.changes`), so a run never holds mor
 chunk of offers, whatever the file's size: a 200 MB feed of ~1.9M rows keeps about 40 bytes
 per row between the passes.
 
-SKUs are compared by a 64-bit BLAKE2b hash. Two different SKUs of one feed share a hash with
-probability about n²/2⁶⁵ (1 in 10 million for 2 million SKUs); they would then count as one.
+SKUs are compared by a 64-bit BLAKE2b hash keyed with 16 random bytes drawn per scan
+(`FeedScan.key`): two different SKUs of one feed, or a SKU of the feed and a stored one,
+share a hash with probability about n²/2⁶⁵ (1 in 10 million for 2 million SKUs); they would
+then count as one. The key keeps that a chance: unkeyed, a retailer could search offline
+(about 2³² tries) for two SKUs that collide.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -46,14 +50,20 @@ Int64s = npt.NDArray[np.int64]
 _NONE = -1
 
 
-def sku_hash(sku: str) -> int:
-    """The signed 64-bit hash SKUs are compared by (see the module docstring)."""
-    digest = hashlib.blake2b(sku.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+def new_key() -> bytes:
+    """A scan's hash key (see the module docstring)."""
+    return os.urandom(16)
+
+
+def sku_hash(sku: str, key: bytes) -> int:
+    """The signed 64-bit hash SKUs are compared by under ``key`` (see the module docstring)."""
+    data = sku.encode("utf-8", "surrogatepass")
+    digest = hashlib.blake2b(data, digest_size=8, key=key).digest()
     return int.from_bytes(digest, "little", signed=True)
 
 
-def sku_hashes(skus: list[str]) -> Int64s:
-    return np.fromiter((sku_hash(s) for s in skus), dtype=np.int64, count=len(skus))
+def sku_hashes(skus: list[str], key: bytes) -> Int64s:
+    return np.fromiter((sku_hash(s, key) for s in skus), dtype=np.int64, count=len(skus))
 
 
 def contains(sorted_values: Int64s, values: Int64s) -> npt.NDArray[np.bool_]:
@@ -107,6 +117,8 @@ class FeedScan:
     # per row, or None when the feed repeats no SKU: for a repeated valid row, the file row
     # of the row that wins instead; for a winning row, the last rejected row with its SKU
     twin_row: Int64s | None
+    # the key of every SKU hash above (`sku_hash`)
+    key: bytes = b""
     # the SKU hashes of the winning rows in file order: what pass two must yield
     win_hash: Int64s = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # the file's digest before pass one, and what its reader opened: format, encoding, headers
@@ -192,19 +204,20 @@ def scan_feed(
     )
     require_complete(mapping, table.headers, name)
     log = ErrorLog(max_errors)
+    key = new_key()
     valid_h, valid_pos, valid_row = array("q"), array("q"), array("q")
     rejected_h, rejected_row = array("q"), array("q")
     position = rejected_rows = 0
     for position, raw in enumerate(table.rows, start=1):
         record, row_errors = normalize_row(raw, mapping)
         if record is not None:
-            valid_h.append(sku_hash(record.sku))
+            valid_h.append(sku_hash(record.sku, key))
             valid_pos.append(position - 1)
             valid_row.append(raw.row)
         else:
             rejected_rows += 1
             if sku := row_sku(raw, mapping):
-                rejected_h.append(sku_hash(sku))
+                rejected_h.append(sku_hash(sku, key))
                 rejected_row.append(raw.row)
         if row_errors:
             log.extend(row_errors)
@@ -245,6 +258,7 @@ def scan_feed(
         held=held,
         wins=wins,
         twin_row=twin_row,
+        key=key,
         win_hash=listed[np.argsort(win_pos, kind="stable")],
         fingerprint=digest,
         opened=opened,
@@ -282,7 +296,7 @@ def iter_offers(scan: FeedScan) -> Iterator[OfferRecord]:
         if record is None:
             raise _changed(scan, f"row {raw.row} read differently the second time")
         if won:
-            if sku_hash(record.sku) != win_hash[yielded]:
+            if sku_hash(record.sku, scan.key) != win_hash[yielded]:
                 raise _changed(scan, f"row {raw.row} read differently the second time")
             if twin != _NONE:
                 log.add(

@@ -48,7 +48,7 @@ def test_skus_compare_exactly(tmp_path: Path) -> None:
 
 def test_a_sku_only_in_rejected_rows_is_held(tmp_path: Path) -> None:
     scan = scan_feed(_feed(tmp_path, "H;held;not a price;5\nK;ok;1;5\n"), limits=LIMITS)
-    assert list(scan.held) == [sku_hash("H")]
+    assert list(scan.held) == [sku_hash("H", scan.key)]
     assert [o.sku for o in iter_offers(scan)] == ["K"]
     assert scan.counts()["rejected"] == 1
 
@@ -79,11 +79,12 @@ def test_an_empty_feed_scans_to_nothing(tmp_path: Path) -> None:
 
 
 def test_contains_uses_sorted_hashes() -> None:
-    listed = sku_hashes(["a", "b", "c"])
+    key = b"k" * 16
+    listed = sku_hashes(["a", "b", "c"], key)
     listed.sort()
-    got = contains(listed, sku_hashes(["b", "zz", "a"]))
+    got = contains(listed, sku_hashes(["b", "zz", "a"], key))
     assert got.tolist() == [True, False, True]
-    assert contains(listed[:0], sku_hashes(["a"])).tolist() == [False]
+    assert contains(listed[:0], sku_hashes(["a"], key)).tolist() == [False]
 
 
 def test_a_file_whose_skus_change_between_the_passes_is_refused(tmp_path: Path) -> None:
@@ -124,3 +125,15 @@ def test_a_file_with_the_same_skus_and_other_prices_is_refused(tmp_path: Path) -
     path.write_text(HEADER + "A;a;9;5\nB;b;9;5\n", encoding="utf-8")
     with pytest.raises(FeedChanged):
         list(iter_offers(scan))
+
+
+def test_sku_hashes_are_keyed_per_scan(tmp_path: Path) -> None:
+    """An unkeyed 64-bit hash lets a retailer search offline (about 2³² tries) for two SKUs
+    that compare as one: one offer silently dropped, or a stored offer never withdrawn.
+    Each scan draws its own key, so a collision found for one run says nothing of the next."""
+    path = _feed(tmp_path, "A;a;1;5\nB;b;2;5\n")
+    one, two = scan_feed(path, limits=LIMITS), scan_feed(path, limits=LIMITS)
+    assert one.key != two.key and len(one.key) == 16
+    assert one.listed.tolist() != two.listed.tolist()
+    assert one.listed.tolist() == sorted(sku_hash(s, one.key) for s in ("A", "B"))
+    assert sku_hash("A", one.key) != sku_hash("A", two.key)
