@@ -121,7 +121,7 @@ class FeedScan:
     key: bytes = b""
     # the SKU hashes of the winning rows in file order: what pass two must yield
     win_hash: Int64s = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    # the file's digest before pass one, and what its reader opened: format, encoding, headers
+    # the file's digest as pass one starts; what its reader opened (format, encoding, headers)
     fingerprint: bytes = b""
     opened: tuple[str, str | None, tuple[str, ...]] = ("", None, ())
     read_format: str = "auto"
@@ -196,8 +196,8 @@ def scan_feed(
     Raises the reader's ``FeedFormatError`` for unreadable files and ``MissingColumnsError``
     when a required field cannot be found among the headers."""
     name = file_name or path.name
+    table = _open(path, name, format, limits)  # size checked, headers read, no row yet
     digest = fingerprint(path)
-    table = _open(path, name, format, limits)
     opened = (table.format, table.encoding, tuple(table.headers))
     mapping = detect_mapping(
         table.headers, known=table.known_mapping, remembered=remembered, override=override

@@ -137,3 +137,19 @@ def test_sku_hashes_are_keyed_per_scan(tmp_path: Path) -> None:
     assert one.listed.tolist() != two.listed.tolist()
     assert one.listed.tolist() == sorted(sku_hash(s, one.key) for s in ("A", "B"))
     assert sku_hash("A", one.key) != sku_hash("A", two.key)
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read_in_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The digest pass two compares against is taken after the reader's size check."""
+    import indexer.scan as scan_module
+    from indexer.errors import FeedTooLarge
+
+    digested: list[Path] = []
+    real = scan_module.fingerprint
+    monkeypatch.setattr(scan_module, "fingerprint", lambda p: digested.append(p) or real(p))
+    path = _feed(tmp_path, "A;a;1;5\n" * 1000)
+    with pytest.raises(FeedTooLarge):
+        scan_feed(path, limits=ReadLimits(max_bytes=1000, max_line_bytes=100_000))
+    assert digested == []
