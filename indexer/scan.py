@@ -3,21 +3,24 @@
 Pass one (`scan_feed`) reads and normalizes every row once and keeps only what is small:
 counts, the row errors (`indexer.row_errors.ErrorLog`: the first N in full, the rest
 counted), and per row an 8-byte hash of its SKU. From those it works out which row wins
-for each SKU (the last valid one: `indexer.rows.dedupe_skus`'s policy), which SKUs appear
-only in rejected rows (their stored offers are kept, never withdrawn) and which rows get a
-duplicate warning.
+for each SKU (the last valid one: a feed that repeats a SKU usually appends corrections),
+which SKUs appear only in rejected rows (their stored offers are kept, never withdrawn) and
+which rows get a duplicate warning.
 
 Pass two (`iter_offers`) reads the file again and yields the winning `OfferRecord` of
 each SKU in file order, adding the duplicate warnings as it meets their rows. Its callers
 take the records a chunk at a time (`indexer.changes`), so a run never holds more than a
 chunk of offers, whatever the file's size: a 200 MB feed of ~1.9M rows keeps about 40 bytes
-per row between the passes.
+per row between the passes. Pass two checks it reads the file pass one read (the opened
+format and headers, each winning row's SKU, the row count, the bytes' digest) and raises
+`FeedChanged` otherwise, before the caller commits.
 
 SKUs are compared by a 64-bit BLAKE2b hash keyed with 16 random bytes drawn per scan
-(`FeedScan.key`): two different SKUs of one feed, or a SKU of the feed and a stored one,
-share a hash with probability about n²/2⁶⁵ (1 in 10 million for 2 million SKUs); they would
-then count as one. The key keeps that a chance: unkeyed, a retailer could search offline
-(about 2³² tries) for two SKUs that collide.
+(`FeedScan.key`). Two different SKUs among a feed's n share a hash with probability about
+n²/2⁶⁵ (1 in 10 million for 2 million SKUs), a feed's SKU and one of m stored ones about
+n·m/2⁶⁴; they would then count as one (an offer dropped as a duplicate, or a stored offer not
+withdrawn until a later run, which draws another key). The key keeps that a chance: unkeyed,
+a retailer could search offline (about 2³² tries) for two SKUs that collide.
 """
 
 from __future__ import annotations
