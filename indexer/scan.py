@@ -281,9 +281,12 @@ def iter_offers(scan: FeedScan) -> Iterator[OfferRecord]:
     ``scan.log`` as their rows are met. Meant to be read once, to the end.
 
     Raises `FeedChanged` when the file is not the one pass one read: another format, encoding
-    or headers, a winning row that is gone or has another SKU, more rows, or (checked at the
-    end, before the caller commits) other bytes."""
-    table = _open(scan.path, scan.file_name, scan.read_format, scan.limits)
+    or headers, a winning row that is gone or has another SKU, more rows, a file removed, or
+    (checked at the end, before the caller commits) other bytes."""
+    try:
+        table = _open(scan.path, scan.file_name, scan.read_format, scan.limits)
+    except FileNotFoundError:  # e.g. a staged upload submitted from another tab meanwhile
+        raise _changed(scan, "it is no longer there") from None
     if (table.format, table.encoding, tuple(table.headers)) != scan.opened:
         raise _changed(scan, "it opens with another format, encoding or headers")
     wins, twin_row, log, win_hash = scan.wins, scan.twin_row, scan.log, scan.win_hash
@@ -328,5 +331,9 @@ def iter_offers(scan: FeedScan) -> Iterator[OfferRecord]:
         raise _changed(
             scan, f"it read differently the second time: {yielded} offers, {scan.valid} before"
         )
-    if fingerprint(scan.path) != scan.fingerprint:
+    try:
+        digest = fingerprint(scan.path)
+    except FileNotFoundError:
+        raise _changed(scan, "it is no longer there") from None
+    if digest != scan.fingerprint:
         raise _changed(scan, "its bytes are not those read before")

@@ -153,3 +153,23 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read_in_full(
     with pytest.raises(FeedTooLarge):
         scan_feed(path, limits=ReadLimits(max_bytes=1000, max_line_bytes=100_000))
     assert digested == []
+
+
+def test_a_file_removed_between_the_passes_is_refused(tmp_path: Path) -> None:
+    """The portal's staged upload is deleted by a submit from another tab while a preview of
+    it is between its passes: a refusal the page can show, not a FileNotFoundError."""
+    path = _feed(tmp_path, "A;a;1;5\nB;b;2;5\n")
+    scan = scan_feed(path, limits=LIMITS)
+    path.unlink()
+    with pytest.raises(FeedChanged, match="it is no longer there"):
+        list(iter_offers(scan))
+
+
+def test_a_file_removed_during_pass_two_is_refused(tmp_path: Path) -> None:
+    path = _feed(tmp_path, "A;a;1;5\nB;b;2;5\n")
+    scan = scan_feed(path, limits=LIMITS)
+    offers = iter_offers(scan)
+    next(offers)
+    path.unlink()
+    with pytest.raises(FeedChanged, match="it is no longer there"):
+        list(offers)
