@@ -47,8 +47,6 @@ from indexer.rows import normalize_row, row_sku
 DEFAULT_MAX_ERRORS = 1000  # the default of the setting feed_max_row_errors
 _READ_BYTES = 1 << 20
 
-__all__ = ["FeedChanged", "FeedScan", "ReadLimits", "iter_offers", "scan_feed"]
-
 Int64s = npt.NDArray[np.int64]
 _NONE = -1
 

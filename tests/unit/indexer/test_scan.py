@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.errors import IndexerError
+from indexer.errors import FeedChanged, IndexerError
 from indexer.scan import (
-    FeedChanged,
     ReadLimits,
     contains,
     iter_offers,
