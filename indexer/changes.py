@@ -78,7 +78,7 @@ def survey(session: Session, retailer_id: int, scan: FeedScan, *, delta: bool) -
         .execution_options(yield_per=_SURVEY_BATCH)
     )
     for part in session.execute(stmt).partitions():
-        hashes = sku_hashes([row[0] for row in part])
+        hashes = sku_hashes([row[0] for row in part], scan.key)
         listed = contains(scan.listed, hashes)
         held = contains(scan.held, hashes)
         side.active_before += len(part)

@@ -67,3 +67,8 @@ class UnknownRetailer(IndexerError):
 
 class FeedRejected(IndexerError):
     """The feed was read but refused as a whole (mass withdrawal, empty or truncated feed)."""
+
+
+class FeedChanged(FeedRejected):
+    """The file changed between the two passes a run reads it in (`indexer.scan`): what pass
+    one counted and checked is not what pass two would write, so the run is refused."""

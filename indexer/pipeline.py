@@ -28,7 +28,13 @@ from catalog.settings import Settings
 from indexer import faults, run_lease, run_messages
 from indexer.changes import drain, summarize, survey, write_changes
 from indexer.columns import remembered_mapping
-from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError, UnknownRetailer
+from indexer.errors import (
+    FeedChanged,
+    FeedFormatError,
+    IndexerError,
+    MissingColumnsError,
+    UnknownRetailer,
+)
 from indexer.records import RowError
 from indexer.run_events import publish_repriced, publish_run_end
 from indexer.scan import FeedScan, ReadLimits, scan_feed
@@ -384,6 +390,10 @@ def run_feed(
     except run_lease.RunCancelled as exc:
         return _finish(
             factory, run_id, FeedRunStatus.CANCELLED, str(exc), scan, {}, timings, t0, token
+        )
+    except FeedChanged as exc:  # pass two found another file: rolled back, nothing written
+        return _finish(
+            factory, run_id, FeedRunStatus.REJECTED, str(exc), scan, {}, timings, t0, token
         )
     except Exception as exc:
         _finish(

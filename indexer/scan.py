@@ -3,23 +3,30 @@
 Pass one (`scan_feed`) reads and normalizes every row once and keeps only what is small:
 counts, the row errors (`indexer.row_errors.ErrorLog`: the first N in full, the rest
 counted), and per row an 8-byte hash of its SKU. From those it works out which row wins
-for each SKU (the last valid one: `indexer.rows.dedupe_skus`'s policy), which SKUs appear
-only in rejected rows (their stored offers are kept, never withdrawn) and which rows get a
-duplicate warning.
+for each SKU (the last valid one: a feed that repeats a SKU usually appends corrections),
+which SKUs appear only in rejected rows (their stored offers are kept, never withdrawn) and
+which rows get a duplicate warning.
 
 Pass two (`iter_offers`) reads the file again and yields the winning `OfferRecord` of
 each SKU in file order, adding the duplicate warnings as it meets their rows. Its callers
 take the records a chunk at a time (`indexer.changes`), so a run never holds more than a
 chunk of offers, whatever the file's size: a 200 MB feed of ~1.9M rows keeps about 40 bytes
-per row between the passes.
+per row between the passes. Pass two checks it reads the file pass one read (the opened
+format and headers, each winning row's SKU, the row count, the bytes' digest) and raises
+`FeedChanged` otherwise, before the caller commits.
 
-SKUs are compared by a 64-bit BLAKE2b hash. Two different SKUs of one feed share a hash with
-probability about n²/2⁶⁵ (1 in 10 million for 2 million SKUs); they would then count as one.
+SKUs are compared by a 64-bit BLAKE2b hash keyed with 16 random bytes drawn per scan
+(`FeedScan.key`). Two different SKUs among a feed's n share a hash with probability about
+n²/2⁶⁵ (1 in 10 million for 2 million SKUs), a feed's SKU and one of m stored ones about
+n·m/2⁶⁴; they would then count as one (an offer dropped as a duplicate, or a stored offer not
+withdrawn until a later run, which draws another key). The key keeps that a chance: unkeyed,
+a retailer could search offline (about 2³² tries) for two SKUs that collide.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from indexer.columns import ColumnMapping, detect_mapping, require_complete
-from indexer.errors import IndexerError
+from indexer.errors import FeedChanged
 from indexer.feeds import read_feed
 from indexer.feeds.archive import DEFAULT_MAX_RATIO, DEFAULT_MAX_UNZIPPED_BYTES
 from indexer.records import FeedTable, OfferRecord, RowError
@@ -38,19 +45,26 @@ from indexer.row_errors import ErrorLog
 from indexer.rows import normalize_row, row_sku
 
 DEFAULT_MAX_ERRORS = 1000  # the default of the setting feed_max_row_errors
+_READ_BYTES = 1 << 20
 
 Int64s = npt.NDArray[np.int64]
 _NONE = -1
 
 
-def sku_hash(sku: str) -> int:
-    """The signed 64-bit hash SKUs are compared by (see the module docstring)."""
-    digest = hashlib.blake2b(sku.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+def new_key() -> bytes:
+    """A scan's hash key (see the module docstring)."""
+    return os.urandom(16)
+
+
+def sku_hash(sku: str, key: bytes) -> int:
+    """The signed 64-bit hash SKUs are compared by under ``key`` (see the module docstring)."""
+    data = sku.encode("utf-8", "surrogatepass")
+    digest = hashlib.blake2b(data, digest_size=8, key=key).digest()
     return int.from_bytes(digest, "little", signed=True)
 
 
-def sku_hashes(skus: list[str]) -> Int64s:
-    return np.fromiter((sku_hash(s) for s in skus), dtype=np.int64, count=len(skus))
+def sku_hashes(skus: list[str], key: bytes) -> Int64s:
+    return np.fromiter((sku_hash(s, key) for s in skus), dtype=np.int64, count=len(skus))
 
 
 def contains(sorted_values: Int64s, values: Int64s) -> npt.NDArray[np.bool_]:
@@ -60,6 +74,15 @@ def contains(sorted_values: Int64s, values: Int64s) -> npt.NDArray[np.bool_]:
     pos = np.searchsorted(sorted_values, values)
     pos[pos == len(sorted_values)] = 0
     return np.asarray(sorted_values[pos] == values)
+
+
+def fingerprint(path: Path) -> bytes:
+    """A digest of the file's bytes: pass two refuses a file that no longer has it."""
+    h = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as f:
+        while block := f.read(_READ_BYTES):
+            h.update(block)
+    return h.digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +118,13 @@ class FeedScan:
     # per row, or None when the feed repeats no SKU: for a repeated valid row, the file row
     # of the row that wins instead; for a winning row, the last rejected row with its SKU
     twin_row: Int64s | None
+    # the key of every SKU hash above (`sku_hash`)
+    key: bytes = b""
+    # the SKU hashes of the winning rows in file order: what pass two must yield
+    win_hash: Int64s = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # the file's digest as pass one starts; what its reader opened (format, encoding, headers)
+    fingerprint: bytes = b""
+    opened: tuple[str, str | None, tuple[str, ...]] = ("", None, ())
     read_format: str = "auto"
     limits: ReadLimits = field(default_factory=lambda: ReadLimits(0, 0))
 
@@ -167,25 +197,28 @@ def scan_feed(
     Raises the reader's ``FeedFormatError`` for unreadable files and ``MissingColumnsError``
     when a required field cannot be found among the headers."""
     name = file_name or path.name
-    table = _open(path, name, format, limits)
+    table = _open(path, name, format, limits)  # size checked, headers read, no row yet
+    digest = fingerprint(path)
+    opened = (table.format, table.encoding, tuple(table.headers))
     mapping = detect_mapping(
         table.headers, known=table.known_mapping, remembered=remembered, override=override
     )
     require_complete(mapping, table.headers, name)
     log = ErrorLog(max_errors)
+    key = new_key()
     valid_h, valid_pos, valid_row = array("q"), array("q"), array("q")
     rejected_h, rejected_row = array("q"), array("q")
     position = rejected_rows = 0
     for position, raw in enumerate(table.rows, start=1):
         record, row_errors = normalize_row(raw, mapping)
         if record is not None:
-            valid_h.append(sku_hash(record.sku))
+            valid_h.append(sku_hash(record.sku, key))
             valid_pos.append(position - 1)
             valid_row.append(raw.row)
         else:
             rejected_rows += 1
             if sku := row_sku(raw, mapping):
-                rejected_h.append(sku_hash(sku))
+                rejected_h.append(sku_hash(sku, key))
                 rejected_row.append(raw.row)
         if row_errors:
             log.extend(row_errors)
@@ -226,28 +259,49 @@ def scan_feed(
         held=held,
         wins=wins,
         twin_row=twin_row,
+        key=key,
+        win_hash=listed[np.argsort(win_pos, kind="stable")],
+        fingerprint=digest,
+        opened=opened,
         read_format=format,
         limits=limits,
     )
 
 
+def _changed(scan: FeedScan, why: str) -> FeedChanged:
+    return FeedChanged(
+        f"{scan.file_name}: the file changed while it was being read ({why}); nothing was changed"
+    )
+
+
 def iter_offers(scan: FeedScan) -> Iterator[OfferRecord]:
     """Pass two: the winning offer of every SKU, in file order; the duplicate warnings go to
-    ``scan.log`` as their rows are met. Meant to be read once, to the end."""
-    table = _open(scan.path, scan.file_name, scan.read_format, scan.limits)
-    wins, twin_row, log = scan.wins, scan.twin_row, scan.log
-    yielded = position = 0
+    ``scan.log`` as their rows are met. Meant to be read once, to the end.
+
+    Raises `FeedChanged` when the file is not the one pass one read: another format, encoding
+    or headers, a winning row that is gone or has another SKU, more rows, a file removed, or
+    (checked at the end, before the caller commits) other bytes."""
+    try:
+        table = _open(scan.path, scan.file_name, scan.read_format, scan.limits)
+    except FileNotFoundError:  # e.g. a staged upload submitted from another tab meanwhile
+        raise _changed(scan, "it is no longer there") from None
+    if (table.format, table.encoding, tuple(table.headers)) != scan.opened:
+        raise _changed(scan, "it opens with another format, encoding or headers")
+    wins, twin_row, log, win_hash = scan.wins, scan.twin_row, scan.log, scan.win_hash
+    yielded = 0
     for position, raw in enumerate(table.rows):
         if position >= len(wins):
-            break
+            raise _changed(scan, f"it has more than the {len(wins)} rows read before")
         won = bool(wins[position])
         twin = _NONE if twin_row is None else int(twin_row[position])
         if not won and twin == _NONE:
             continue  # a rejected row: reported in pass one
         record, _ = normalize_row(raw, scan.mapping)
         if record is None:
-            break  # the file reads differently the second time: refused below
+            raise _changed(scan, f"row {raw.row} read differently the second time")
         if won:
+            if sku_hash(record.sku, scan.key) != win_hash[yielded]:
+                raise _changed(scan, f"row {raw.row} read differently the second time")
             if twin != _NONE:
                 log.add(
                     RowError(
@@ -272,7 +326,12 @@ def iter_offers(scan: FeedScan) -> Iterator[OfferRecord]:
                 )
             )
     if yielded != scan.valid:
-        raise IndexerError(
-            f"{scan.file_name}: the file read differently the second time "
-            f"({yielded} offers, {scan.valid} before); nothing was changed"
+        raise _changed(
+            scan, f"it read differently the second time: {yielded} offers, {scan.valid} before"
         )
+    try:
+        digest = fingerprint(scan.path)
+    except FileNotFoundError:
+        raise _changed(scan, "it is no longer there") from None
+    if digest != scan.fingerprint:
+        raise _changed(scan, "its bytes are not those read before")

@@ -327,6 +327,10 @@ _FILE_MESSAGES_SV: tuple[tuple[str, str], ...] = (
         r"malformed JSON at line (?P<l>\d+), column (?P<c>\d+): (?P<why>.+)",
         "felaktig JSON på rad {l}, kolumn {c}: {why}",
     ),
+    (
+        r"the file changed while it was being read \((?P<detail>.+)\); nothing was changed",
+        "filen ändrades medan den lästes ({detail}); inget ändrades. Ladda upp den igen.",
+    ),
 )
 _FILE_MESSAGES_SV_COMPILED = tuple((re.compile(p, re.DOTALL), r) for p, r in _FILE_MESSAGES_SV)
 _WHAT_SV = {

@@ -22,7 +22,7 @@ from catalog.private_files import open_private, private_dir
 from catalog.settings import Settings
 from indexer.changes import summarize
 from indexer.columns import detect_mapping
-from indexer.errors import FeedFormatError, MissingColumnsError
+from indexer.errors import FeedChanged, FeedFormatError, MissingColumnsError
 from indexer.pipeline import FeedOptions, scan_for
 from indexer.records import CANONICAL_FIELDS, REQUIRED_FIELDS
 
@@ -132,15 +132,19 @@ def preview(
     out.headers = list(scan.headers)
     out.mapping = dict(scan.mapping.fields)
     out.sources = dict(scan.mapping.sources)
-    summary = summarize(
-        session,
-        retailer_id,
-        scan,
-        settings,
-        delta=delta,
-        allow_mass_withdrawal=allow_mass_withdrawal,
-        sample=SAMPLE_ROWS,
-    )
+    try:
+        summary = summarize(
+            session,
+            retailer_id,
+            scan,
+            settings,
+            delta=delta,
+            allow_mass_withdrawal=allow_mass_withdrawal,
+            sample=SAMPLE_ROWS,
+        )
+    except FeedChanged as exc:  # another file under the same upload between the two passes
+        out.unreadable = str(exc)
+        return out
     out.counts = scan.counts()
     if summary.counts:
         c = summary.counts

@@ -385,3 +385,36 @@ def test_a_feed_written_in_small_steps_keeps_every_rule(
     for sku in ("SKU-1", "SKU-3", "SKU-4"):  # held and unchanged: seen again now
         assert offers[sku].last_seen > seen_before[sku]
     assert offers["SKU-2"].last_seen == seen_before["SKU-2"]  # withdrawn: not seen
+
+
+def test_a_feed_that_changes_between_the_passes_is_refused_and_nothing_written(
+    env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archived file is rewritten after pass one (same rows, one SKU swapped): the run
+    is rejected with a plain message, writes nothing, and still lists pass one's errors."""
+    import indexer.pipeline as pipeline
+
+    ingest(env, swedish_feed(tmp_path / "a.csv", 10))
+    with env[1]() as s:
+        before = sorted((o.sku, str(o.price), o.withdrawn_at) for o in s.scalars(select(Offer)))
+    feed = swedish_feed(tmp_path / "b.csv", 10, price="5,00")
+    lines = feed.read_text(encoding="utf-8").splitlines()
+    lines.append(lines[-1].replace("5,00", "inget pris"))  # a row error pass one reports
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    real = pipeline.survey
+
+    def rewrite_then_survey(session, retailer_id, scan, **kw):  # type: ignore[no-untyped-def]
+        text = scan.path.read_text(encoding="utf-8")
+        scan.path.write_text(text.replace("SKU-3;", "SKU-X;"), encoding="utf-8")
+        return real(session, retailer_id, scan, **kw)
+
+    monkeypatch.setattr(pipeline, "survey", rewrite_then_survey)
+    out = ingest(env, feed)
+    assert out.status == "rejected"
+    assert out.message is not None and "changed while it was being read" in out.message
+    assert any(e["severity"] == "error" for e in out.errors)
+    with env[1]() as s:
+        after = sorted((o.sku, str(o.price), o.withdrawn_at) for o in s.scalars(select(Offer)))
+        run = s.get(FeedRun, out.feed_run_id)
+        assert run is not None and run.status == "rejected"
+    assert after == before

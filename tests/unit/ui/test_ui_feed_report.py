@@ -3,6 +3,9 @@ reader's language (the indexer writes them in English for the CLI)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 
 from catalog.db import transaction
@@ -10,7 +13,13 @@ from catalog.models import FeedRun
 from indexer.jobs import factory_for
 from indexer.store import withdrawal_refusal
 from tests.unit.ui.ui_support import UiEnv
-from ui.feed_report import change_counts, match_counts, more_errors, run_message
+from ui.feed_report import (
+    change_counts,
+    file_message_label,
+    match_counts,
+    more_errors,
+    run_message,
+)
 
 MASS = withdrawal_refusal(7, 10, ratio=0.5, allow=False, delta=False)
 
@@ -198,3 +207,28 @@ def test_invalid_utf8_warning_reads_in_swedish() -> None:
 
     assert message_label(INVALID_UTF8, "sv").startswith("byte som inte är giltig UTF-8")
     assert field_label("encoding", "sv") == "Teckenkodning"
+
+
+def test_a_file_that_changes_while_it_is_previewed_is_said_so_in_swedish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pass two of the preview meets another file: the portal says so, it does not fail."""
+    import ui.feed_uploads as feed_uploads
+    from catalog.settings import Settings
+    from ui.feed_uploads import Staged, preview
+
+    path = tmp_path / "lager.csv"
+    path.write_text("sku;name;price;stock\nA;a;1;5\nB;b;2;5\n", encoding="utf-8")
+    real = feed_uploads.summarize
+
+    def rewrite_then_summarize(*args, **kw):  # type: ignore[no-untyped-def]
+        path.write_text("sku;name;price;stock\nA;a;1;5\nC;c;2;5\n", encoding="utf-8")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(feed_uploads, "summarize", rewrite_then_summarize)
+    settings = Settings(data_dir=tmp_path / "var", database_url="", environment="test")
+    out = preview(settings, Staged("t" * 20, path, "lager.csv"), None, None)
+    assert out.unreadable is not None and "changed while it was being read" in out.unreadable
+    assert not out.can_submit and not out.sample
+    sv = file_message_label(out.unreadable, "sv")
+    assert sv.startswith("lager.csv: filen ändrades medan den lästes") and "inget ändrades" in sv
