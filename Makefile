@@ -39,7 +39,8 @@ test-integration: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy catalog indexer search ranking marketplace api ui bench
+	$(BIN)/mypy catalog indexer search ranking marketplace api ui valbar bench
+	$(BIN)/lint-imports  # the layer order: [tool.importlinter] in pyproject.toml
 
 bench: install
 	$(BIN)/python -m bench.matching --dataset ../shared/data/matching/abt-buy

@@ -1,15 +1,15 @@
-"""The FastAPI application: ``create_app(settings)`` builds one app, versioned under /api/v1.
+"""The HTTP API: ``create_app(settings)`` builds the API app, versioned under /api/v1.
 
-Run it with ``valbar serve`` (see ``api.cli.serve_cmd``) or
-``uvicorn --factory api.app:create_app``. OpenAPI docs at ``/docs``.
+This module knows nothing of the web UI (the ``ui`` package sits above ``api``): the site
+that serves both is assembled by ``valbar.app.create_app``, which ``valbar serve`` runs
+(``uvicorn --factory valbar.app:create_app``). ``uvicorn --factory api.app:create_app``
+serves the API alone. OpenAPI docs at ``/docs``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import importlib.resources
-import importlib.util
 import logging
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -166,18 +166,6 @@ def _outbox_applier(holder: SearchHolder, factory: sessionmaker[Session]) -> Any
     return apply
 
 
-def _include_ui(app: FastAPI) -> None:
-    """The server-rendered UI (``ui.routes.router`` and ``ui.static_dir``), when installed."""
-    if importlib.util.find_spec("ui") is None or importlib.util.find_spec("ui.routes") is None:
-        return
-    ui_routes = importlib.import_module("ui.routes")
-    ui_package = importlib.import_module("ui")
-    app.include_router(ui_routes.router)
-    static_dir = getattr(ui_package, "static_dir", None)
-    if static_dir is not None:
-        app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
-
-
 DOCS_ASSETS = "/docs-assets"
 
 
@@ -222,7 +210,8 @@ def create_app(
     rate_limiter: RateLimiter | None = None,
     anonymous_rate_per_minute: int = ANONYMOUS_RATE_PER_MINUTE,
 ) -> FastAPI:
-    """One Valbar app: API under /api/v1, health at the root, the UI when present."""
+    """The API app: API under /api/v1, health at the root, docs at /docs (no UI: see
+    ``valbar.app.create_app``)."""
     settings = settings or get_settings()
     # sessions, password hashes, the cookie key and uploads live here: 0700 when made here
     private_dir(settings.data_dir)
@@ -312,7 +301,6 @@ def create_app(
     app.include_router(api)
     app.include_router(health.router)
     _include_docs(app)
-    _include_ui(app)
 
     app.add_middleware(NewSessionCookieMiddleware, settings=settings)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)

@@ -24,7 +24,6 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.idempotency import expire_records
 from api.sessions import purge_sessions
 from api.throttle import purge_throttle
 from catalog.db import transaction
@@ -32,6 +31,7 @@ from catalog.settings import Settings
 from indexer.uploads import sweep_stale_uploads
 from marketplace import orders, reviews
 from marketplace.dates import utc_now
+from marketplace.idempotency import expire_records
 from marketplace.tasks import wire
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,8 @@ user, or the API key) and key:
 A claim whose request died before committing anything may be taken over after
 ``idempotency_stale_seconds``; one that committed but died before storing its response is
 answered with 409 ``idempotency-response-lost`` (look the result up instead). Records expire
-after ``idempotency_ttl_hours`` (:func:`expire_records`, run by the housekeeping pass).
+after ``idempotency_ttl_hours`` (``marketplace.idempotency.expire_records``, run by the
+housekeeping pass).
 The body is hashed canonically: JSON with sorted keys, forms by field (files by content), so
 a multipart boundary or key order does not make a retry "different".
 
@@ -310,14 +311,6 @@ def claim_marker(request: Request) -> Callable[[Session], None]:
             mark_committed_with(session, claim)
 
     return mark
-
-
-def expire_records(session: Session, now: datetime, ttl: timedelta) -> int:
-    """Delete records older than ``ttl`` (run by the housekeeping pass); returns how many."""
-    result = session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < as_utc(now) - ttl)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # ---------------------------------------------------------------- the API side

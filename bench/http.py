@@ -104,11 +104,11 @@ def prepare(workdir: Path) -> Prepared:
     from sqlalchemy import select
 
     from api.auth import create_api_key, hash_password
-    from api.demo import build_demo
     from catalog.db import transaction
     from catalog.models import Product, Retailer, User
     from catalog.settings import get_settings
     from indexer.jobs import factory_for
+    from valbar.demo import build_demo
 
     get_settings.cache_clear()
     settings = get_settings()
@@ -303,7 +303,7 @@ def main() -> None:
         [
             sys.executable,
             "-m",
-            "api.cli",
+            "valbar.cli",
             "serve",
             "--port",
             str(port),

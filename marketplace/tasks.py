@@ -25,6 +25,7 @@ from catalog.settings import Settings, get_settings
 from indexer.jobs import celery_app, factory_for
 from marketplace import orders, reviews, signals
 from marketplace.dates import utc_now
+from marketplace.idempotency import expire_records
 from marketplace.subscribers import on_signals_changed
 
 HOURLY = 3600.0
@@ -84,8 +85,6 @@ def auto_deliver() -> list[int]:
 @celery_app.task(name="valbar.expire_idempotency_keys")  # type: ignore[untyped-decorator]
 def expire_idempotency_keys() -> int:
     """Delete idempotency records older than ``idempotency_ttl_hours``; returns how many."""
-    from api.idempotency import expire_records  # the API's records (api imports this module)
-
     settings = get_settings()
     with transaction(factory_for(settings)) as session:
         ttl = timedelta(hours=settings.idempotency_ttl_hours)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import importlib
 import json
 import os
 import re
@@ -33,6 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from catalog.external import import_external
 from catalog.private_files import private_dir
 from search.documents import ProductDocument
 from search.errors import SearchError
@@ -103,7 +103,7 @@ def resolve_model_path(model: str | Path) -> tuple[Path, str]:
         return path, path.resolve().name
     name = str(model)
     try:
-        package = importlib.import_module(name.replace("-", "_"))
+        package = import_external(name.replace("-", "_"))
     except ImportError as exc:
         raise SemanticUnavailable(
             f"model {name!r} is neither a directory nor an installed model package: "
@@ -139,7 +139,7 @@ class SentenceTransformerEmbedder:
         os.environ["HF_HUB_OFFLINE"] = "1"  # before the hub client reads its constants
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         try:
-            st = importlib.import_module("sentence_transformers")
+            st = import_external("sentence_transformers")
         except ImportError as exc:
             raise SemanticUnavailable(
                 f"semantic search needs sentence-transformers: {INSTALL_HINT}"

@@ -1,6 +1,6 @@
 """Valbar's server-rendered web UI: Jinja2 pages + HTMX, no JS build step.
 
-``api.app.create_app()`` includes :data:`ui.routes.router` and mounts :data:`static_dir`
+``valbar.app.create_app()`` includes :data:`ui.routes.router` and mounts :data:`static_dir`
 at ``/static``.
 """
 

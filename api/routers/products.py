@@ -9,9 +9,9 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from api.demand import record_view
 from api.deps import RateLimitDep, SearchDep, SessionDep, SettingsDep
 from api.problems import InvalidInput, NotFound
-from api.routers.search import record_view
 from api.schemas.common import MAX_INT, ListResponse, problems
 from api.schemas.products import OfferPublic, ProductPublic
 from catalog.models import Offer, Product, Retailer

@@ -96,7 +96,7 @@ class Shop:
         assert run_feed(self.factory, self.settings, run_id).status == "succeeded"
 
     def ingest_killed_at(self, point: str) -> subprocess.CompletedProcess[bytes]:
-        cmd = [sys.executable, "-m", "api.cli", "ingest", str(self.next_feed)]
+        cmd = [sys.executable, "-m", "valbar.cli", "ingest", str(self.next_feed)]
         return subprocess.run(
             [*cmd, "--retailer", "tandab", "--json"],
             env=_env(self.settings, VALBAR_FAULT_INJECT=point),
@@ -153,7 +153,7 @@ def restart(shop: Shop, how: str) -> None:
         report = apply_outbox(shop.settings, factory=shop.factory)
         assert not report.busy  # the dead ingest's lock (if it held it) was taken over at once
         return
-    from api.app import create_app
+    from valbar.app import create_app
 
     with TestClient(create_app(shop.settings)):  # its start-up replays the outbox
         deadline = time.monotonic() + 20
@@ -188,7 +188,7 @@ def test_no_run_is_left_running_after_a_kill(tmp_path: Path, point: str) -> None
     again by the restarted server, and offers and index agree with nothing left running."""
     shop = Shop(tmp_path, "")
     assert shop.ingest_killed_at(point).returncode == -signal.SIGKILL
-    from api.app import create_app
+    from valbar.app import create_app
 
     with TestClient(create_app(shop.settings)):  # start-up: run sweep and outbox replay
         deadline = time.monotonic() + 60
@@ -262,7 +262,7 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
 
 
 def test_search_answers_while_redis_is_down(tmp_path: Path, own_redis: OwnRedis) -> None:
-    from api.app import create_app
+    from valbar.app import create_app
 
     shop = Shop(tmp_path, "")
     settings = shop.settings.model_copy(update={"redis_url": own_redis.url})

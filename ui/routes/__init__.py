@@ -1,4 +1,4 @@
-"""The UI's routes: one router the API app includes (``api.app.create_app``)."""
+"""The UI's routes: one router the site includes (``valbar.app.create_app``)."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from api.demand import record_search, record_view
 from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
-from api.routers.search import record_search, record_view
 from catalog.models import Offer, Product, Retailer, RetailerSignals
 from search.errors import InvalidSearchRequest
 from search.protocol import SortOrder

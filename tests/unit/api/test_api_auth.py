@@ -130,8 +130,8 @@ def test_rate_limit_per_key_gives_429_with_retry_after(env: ApiEnv) -> None:
 
 
 def test_anonymous_rate_limit_per_ip(tmp_path: Path) -> None:
-    from api.app import create_app
     from catalog.settings import Settings
+    from valbar.app import create_app
 
     app = create_app(
         Settings(data_dir=tmp_path / "var", database_url="", environment="test"),

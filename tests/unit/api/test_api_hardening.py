@@ -163,8 +163,8 @@ def test_forwarded_for_only_from_trusted_proxies() -> None:
 
 
 def test_anonymous_limit_ignores_a_spoofed_forwarded_for(tmp_path: Path) -> None:
-    from api.app import create_app
     from catalog.settings import Settings
+    from valbar.app import create_app
 
     def limited(trusted: list[str]) -> list[int]:
         settings = Settings(
@@ -190,8 +190,8 @@ def test_several_workers_share_the_rate_limit(tmp_path: Path) -> None:
     assert not denied.allowed and denied.retry_after >= 1
     assert worker_b.hit("other", 3).allowed
 
-    from api.app import create_app
     from catalog.settings import Settings
+    from valbar.app import create_app
 
     settings = Settings(data_dir=tmp_path / "var", database_url="", web_workers=2)
     limiter = create_app(settings).state.rate_limiter
@@ -245,7 +245,7 @@ def test_api_key_grants_live_at_most_one_second_from_their_read(env: ApiEnv) -> 
 def test_a_key_revoked_in_another_worker_stops_within_a_second(tmp_path: Path) -> None:
     first = build_env(tmp_path)
     try:
-        from api.app import create_app
+        from valbar.app import create_app
 
         clock = Clock()
         second_app = create_app(first.settings)

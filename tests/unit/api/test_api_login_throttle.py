@@ -210,7 +210,7 @@ def test_the_throttle_is_shared_by_workers(tmp_path: Path) -> None:
     """Two app processes on one database: failures in one lock the account in the other."""
     first = build_env(tmp_path / "a", login_max_failures=2)
     try:
-        from api.app import create_app
+        from valbar.app import create_app
 
         second = TestClient(create_app(first.settings))
         assert_problem(_login(first.client, "wrong"), 401)
@@ -417,8 +417,8 @@ def test_valbar_users_unlock(
 ) -> None:
     from typer.testing import CliRunner
 
-    from api.cli import app as cli
     from catalog.settings import get_settings
+    from valbar.cli import app as cli
 
     api, _clock = env
     api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=100)
@@ -426,7 +426,7 @@ def test_valbar_users_unlock(
     monkeypatch.setenv("VALBAR_DATA_DIR", str(api.settings.data_dir))
     monkeypatch.setenv("VALBAR_DATABASE_URL", api.settings.sqlalchemy_url)
     get_settings.cache_clear()
-    monkeypatch.setattr("api.cli.context.get_settings", lambda: api.settings)
+    monkeypatch.setattr("valbar.cli.context.get_settings", lambda: api.settings)
     runner = CliRunner()
     listed = runner.invoke(cli, ["users", "locks", "--json"])
     assert listed.exit_code == 0 and "acct:own@example.com" in listed.output

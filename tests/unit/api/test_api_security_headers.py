@@ -46,8 +46,8 @@ def test_every_response_has_the_headers(env: ApiEnv, path: str) -> None:
 
 
 def test_hsts_only_in_production(tmp_path: Path) -> None:
-    from api.app import create_app
     from catalog.settings import Settings
+    from valbar.app import create_app
 
     settings = Settings(
         data_dir=tmp_path / "var",

@@ -14,7 +14,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import create_api_key, hash_password
 from api.deps import SearchHolder
 from catalog.db import transaction
@@ -30,6 +29,7 @@ from catalog.models import (
 from catalog.settings import Settings
 from indexer.jobs import factory_for
 from search.documents import build_documents
+from valbar.app import create_app
 
 PASSWORD = "correct horse battery"
 ROLES = ("clinic", "retailer_own", "retailer_other", "merchandiser", "admin")

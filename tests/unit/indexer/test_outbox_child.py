@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from catalog.db import transaction
 from catalog.outbox import enqueue
 from catalog.settings import Settings
@@ -18,6 +17,7 @@ from indexer import outbox
 from indexer.outbox import pending
 from search.service import SearchRequest
 from tests.factories import add_product, add_retailer, migrated_factory
+from valbar.app import create_app
 
 
 def test_after_a_run_the_outbox_is_applied_by_a_niced_child_process(

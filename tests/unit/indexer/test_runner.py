@@ -209,7 +209,7 @@ def test_kill_9_of_the_supervisor_leaves_the_run_to_the_lease_sweep(tmp_path: Pa
         "VALBAR_FEED_HEARTBEAT_SECONDS": "0.2",
     }
     cli = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "ingest", str(feed), "--retailer", "tandab", "--json"],
+        [sys.executable, "-m", "valbar.cli", "ingest", str(feed), "--retailer", "tandab", "--json"],
         env=environ,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

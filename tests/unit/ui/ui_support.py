@@ -13,7 +13,6 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.app import create_app
 from api.auth import hash_password
 from catalog.db import transaction
 from catalog.models import (
@@ -30,6 +29,7 @@ from catalog.settings import Settings
 from indexer.jobs import factory_for
 from search.documents import build_documents
 from search.registry import get_backend
+from valbar.app import create_app
 
 PASSWORD = "valbar-test-lösen"
 EMAILS = {

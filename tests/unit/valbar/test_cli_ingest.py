@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
 from catalog.settings import get_settings
 from tests.factories import swedish_feed, write_csv
+from valbar.cli import app
 
 runner = CliRunner()
 

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import select
 
-from api.cli.context import echo_json, fail, open_db
 from catalog.models import FeedRun, Retailer
 from indexer import run_lease
 from indexer.columns import load_mapping_file
@@ -21,6 +20,7 @@ from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError
 from indexer.jobs import OUTBOX_WAIT_SECONDS, apply_index_outbox
 from indexer.pipeline import FeedOptions, dry_run, submit_feed
 from indexer.runner import RunResult, supervise
+from valbar.cli.context import echo_json, fail, open_db
 
 
 def ingest(

@@ -9,10 +9,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from api.cli import eval_cmd, search_cmd
 from catalog.settings import get_settings
 from indexer.jobs import factory_for
 from tests.factories import add_product
+from valbar.cli import eval_cmd, search_cmd
 
 GLOVES = "07350000000014"
 BUR = "07350000000021"

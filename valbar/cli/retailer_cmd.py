@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from api.cli.context import echo_json, fail, open_db
 from catalog.db import transaction
 from catalog.models import Retailer, RetailerSignals, utcnow
+from valbar.cli.context import echo_json, fail, open_db
 
 app = typer.Typer(
     help="Retailers (återförsäljare) and their quality signals.", no_args_is_help=True

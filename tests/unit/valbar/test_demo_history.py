@@ -7,11 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from api.demo_history import ensure_history
 from catalog.models import RetailerSignals
 from indexer.jobs import factory_for
 from marketplace.models import DemandEvent, Order, Review
 from tests.unit.ui.ui_support import seed, ui_settings
+from valbar.demo_history import ensure_history
 
 QUALITY = {"nordisk-dentaldepa": 0.95, "lagerbolaget": 0.45, "smilo": 0.9}
 

@@ -8,7 +8,7 @@ from typing import Any
 import typer.main
 from typer.testing import CliRunner
 
-from api.cli import app
+from valbar.cli import app
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 

@@ -21,12 +21,12 @@ from xml.sax.saxutils import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.demo_history import ensure_history
 from catalog.db import transaction
 from catalog.models import Product, ProductIdentifier, Retailer, User
 from catalog.settings import PROJECT_ROOT, Settings
 from indexer.catalog_service import import_catalog
 from indexer.pipeline import FeedOptions, run_feed, submit_feed
+from valbar.demo_history import ensure_history
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 DEMO_PASSWORD = "valbar-demo"
@@ -192,7 +192,7 @@ def ensure_catalog(
 
 def ensure_retailers_and_users(factory: sessionmaker[Session], password_hash: str) -> None:
     """Retailers with presentations and one user per role. Their quality signals are not
-    seeded: ``api.demo_history`` computes them from the generated order history."""
+    seeded: ``valbar.demo_history`` computes them from the generated order history."""
     with transaction(factory) as s:
         for d in RETAILERS:
             r = s.scalar(select(Retailer).where(Retailer.slug == d.slug))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import (
+from valbar.cli import (
     catalog_cmd,
     demo_cmd,
     eval_cmd,

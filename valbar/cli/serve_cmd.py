@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-APP = "api.app:create_app"
+APP = "valbar.app:create_app"
 
 
 def serve(
@@ -39,9 +39,9 @@ def serve(
 
     import uvicorn
 
-    from api.serving import StartupFailed, Supervisor, WorkerSpec, spreads_connections
     from catalog.secret_key import SecretKeyError, resolve_secret_key
     from catalog.settings import get_settings
+    from valbar.serving import StartupFailed, Supervisor, WorkerSpec, spreads_connections
 
     try:  # made (or checked) once here, before any worker starts
         resolve_secret_key(get_settings())
@@ -72,7 +72,7 @@ def serve(
         "http": "auto",
     }
     if workers > 1 and spreads_connections():
-        # One SO_REUSEPORT socket per worker: connections spread evenly (api/serving.py).
+        # One SO_REUSEPORT socket per worker: connections spread evenly (valbar/serving.py).
         try:
             Supervisor(WorkerSpec(APP, host, port, options), workers).run()
         except OSError as exc:

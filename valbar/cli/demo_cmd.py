@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.context import open_db
+from valbar.cli.context import open_db
 
 
 def demo(
@@ -20,7 +20,7 @@ def demo(
 
     Example: valbar demo --port 8000
     """
-    from api.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+    from valbar.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
 
     settings, factory = open_db()
     typer.echo(f"Valbar demo i {settings.data_dir}")
@@ -37,7 +37,7 @@ def demo(
         # (api/client_ip.py): uvicorn's own handling trusts 127.0.0.1, so any local client
         # could name any address and slip past the sign-in throttle and the rate limits
         uvicorn.run(
-            "api.app:create_app",
+            "valbar.app:create_app",
             factory=True,
             host=host,
             port=port,

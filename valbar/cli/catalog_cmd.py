@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from api.cli.context import echo_json, fail, open_db
 from indexer.catalog_service import import_catalog
 from indexer.errors import FeedFormatError
+from valbar.cli.context import echo_json, fail, open_db
 
 app = typer.Typer(help="Manufacturer catalog (product information).", no_args_is_help=True)
 

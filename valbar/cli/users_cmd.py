@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from api.cli.context import echo_json, fail, open_db
 from api.throttle import current_locks, lift_lock
+from valbar.cli.context import echo_json, fail, open_db
 
 app = typer.Typer(help="Users: sign-in locks.", no_args_is_help=True)
 log = logging.getLogger("api.throttle")

@@ -22,9 +22,9 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-from api import serving
-from api.cli import app
 from catalog.settings import get_settings
+from valbar import serving
+from valbar.cli import app
 
 
 @pytest.fixture()
@@ -45,7 +45,7 @@ def test_production_serve_uses_fast_parts_and_no_access_log(
     monkeypatch.setattr(serving, "spreads_connections", lambda: False)
     result = CliRunner().invoke(app, ["serve", "--workers", "2", "--port", "8123"])
     assert result.exit_code == 0, result.output
-    assert production["target"] == "api.app:create_app" and production["factory"] is True
+    assert production["target"] == "valbar.app:create_app" and production["factory"] is True
     assert production["workers"] == 2 and production["port"] == 8123
     assert production["access_log"] is False
     assert production["loop"] == "auto" and production["http"] == "auto"
@@ -65,7 +65,7 @@ def test_several_workers_on_linux_get_a_socket_each(
     assert result.exit_code == 0, result.output
     assert production == {}  # not uvicorn's shared-socket supervisor
     ((spec, workers),) = started
-    assert workers == 3 and spec.app == "api.app:create_app" and spec.port == 8124
+    assert workers == 3 and spec.app == "valbar.app:create_app" and spec.port == 8124
     assert spec.options == {
         "factory": True,
         "proxy_headers": False,
@@ -89,7 +89,9 @@ def test_reuseport_sockets_share_a_port_and_a_taken_port_is_refused() -> None:
         holder.listen()
         try:
             serving.Supervisor(
-                serving.WorkerSpec("api.app:create_app", "127.0.0.1", holder.getsockname()[1], {}),
+                serving.WorkerSpec(
+                    "valbar.app:create_app", "127.0.0.1", holder.getsockname()[1], {}
+                ),
                 2,
             ).run()
         finally:
@@ -137,7 +139,7 @@ def test_workers_share_connections_restart_and_stop_gracefully(tmp_path: Path) -
         port = probe.getsockname()[1]
     env = {**os.environ, "VALBAR_DATA_DIR": str(tmp_path / "var"), "VALBAR_ENVIRONMENT": "test"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "valbar.cli", "serve", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -240,7 +242,7 @@ def test_stopping_the_server_is_not_blocked_by_a_running_feed(tmp_path: Path) ->
         faults.MARKER_ENV: str(marker),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "valbar.cli", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -270,11 +272,11 @@ def test_demo_serves_without_uvicorns_proxy_headers(
 ) -> None:
     """``valbar demo`` believed X-Forwarded-For from 127.0.0.1 (uvicorn's default): 40
     wrong passwords with a rotating header were never throttled by address."""
-    import api.demo
+    import valbar.demo
 
     monkeypatch.setenv("VALBAR_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
-    monkeypatch.setattr(api.demo, "build_demo", lambda *a, **kw: {"products": 0, "offers": 0})
+    monkeypatch.setattr(valbar.demo, "build_demo", lambda *a, **kw: {"products": 0, "offers": 0})
     result = CliRunner().invoke(app, ["demo", "--port", "8124"])
     assert result.exit_code == 0, result.output
     assert production["port"] == 8124 and production["proxy_headers"] is False

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.context import echo_json, fail, open_db
 from ranking.config import load_named
 from ranking.errors import RankingError
 from ranking.evaluation import EvalReport, load_judgments
@@ -20,6 +19,7 @@ from search.eval_runner import (
     worst_queries,
 )
 from search.service import SearchService
+from valbar.cli.context import echo_json, fail, open_db
 
 DEFAULT_JUDGMENTS = (
     Path(__file__).resolve().parents[2] / "configs" / "judgments" / "dental_sv_en.tsv"

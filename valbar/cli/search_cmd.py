@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.context import echo_json, fail, open_db
 from ranking.config import load_named
 from ranking.errors import RankingError
 from search.errors import SearchError
 from search.service import MAX_PAGE_SIZE, ProductHit, SearchRequest, SearchService
+from valbar.cli.context import echo_json, fail, open_db
 
 HIT_FIELDS = (
     "product_id",

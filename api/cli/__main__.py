@@ -1,5 +1,0 @@
-"""``python -m api.cli`` runs the ``valbar`` command line."""
-
-from api.cli import main
-
-main()
