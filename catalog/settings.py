@@ -190,6 +190,14 @@ class Settings(BaseSettings):
         gt=1,
         description="Most a workbook member over 1 MiB may expand (uncompressed / compressed).",
     )
+    feed_offers_in_memory: int = Field(
+        default=200_000,
+        ge=0,
+        description=(
+            "A feed with at most this many valid rows keeps its normalized offers in memory "
+            "between the two passes of a run (about 0.7 KB each); a larger one is read twice."
+        ),
+    )
     feed_dry_run_offers: int = Field(
         default=1000,
         ge=0,

@@ -231,6 +231,7 @@ def scan_for(
         remembered=remembered,
         limits=read_limits(settings),
         max_errors=settings.feed_max_row_errors,
+        keep_offers=settings.feed_offers_in_memory,
     )
 
 

@@ -127,6 +127,9 @@ class FeedScan:
     opened: tuple[str, str | None, tuple[str, ...]] = ("", None, ())
     read_format: str = "auto"
     limits: ReadLimits = field(default_factory=lambda: ReadLimits(0, 0))
+    # every valid row's offer by position, when there were at most `keep_offers` of them:
+    # pass two then reads them here instead of the file (None: the file is read again)
+    kept: list[tuple[int, OfferRecord]] | None = None
 
     @property
     def valid(self) -> int:
@@ -190,9 +193,13 @@ def scan_feed(
     remembered: Mapping[str, Any] | None = None,
     limits: ReadLimits,
     max_errors: int = DEFAULT_MAX_ERRORS,
+    keep_offers: int = 0,
 ) -> FeedScan:
     """Pass one: read ``path``, recognise its columns, normalize every row, keep counts,
     errors and SKU hashes (see the module docstring).
+
+    Up to ``keep_offers`` valid offers are kept for pass two (`FeedScan.kept`), so a feed of
+    that size is read and normalized once (the setting ``feed_offers_in_memory``).
 
     Raises the reader's ``FeedFormatError`` for unreadable files and ``MissingColumnsError``
     when a required field cannot be found among the headers."""
@@ -209,9 +216,15 @@ def scan_feed(
     valid_h, valid_pos, valid_row = array("q"), array("q"), array("q")
     rejected_h, rejected_row = array("q"), array("q")
     position = rejected_rows = 0
+    kept: list[tuple[int, OfferRecord]] | None = [] if keep_offers > 0 else None
     for position, raw in enumerate(table.rows, start=1):
         record, row_errors = normalize_row(raw, mapping)
         if record is not None:
+            if kept is not None:
+                if len(kept) < keep_offers:
+                    kept.append((position - 1, record))
+                else:
+                    kept = None  # too many: pass two reads the file again
             valid_h.append(sku_hash(record.sku, key))
             valid_pos.append(position - 1)
             valid_row.append(raw.row)
@@ -265,6 +278,40 @@ def scan_feed(
         opened=opened,
         read_format=format,
         limits=limits,
+        kept=kept,
+    )
+
+
+def _kept_offers(scan: FeedScan, kept: list[tuple[int, OfferRecord]]) -> Iterator[OfferRecord]:
+    wins, twin_row = scan.wins, scan.twin_row
+    for position, record in kept:
+        twin = _NONE if twin_row is None else int(twin_row[position])
+        if wins[position]:
+            if twin != _NONE:
+                scan.log.add(_rejected_twin(record, twin))
+            yield record
+        else:
+            scan.log.add(_repeated(record, twin))
+
+
+def _rejected_twin(record: OfferRecord, rejected_row: int) -> RowError:
+    return RowError(
+        record.row,
+        "sku",
+        record.sku,
+        f"duplicate SKU: row {rejected_row} has it too but was rejected; this row is used",
+        "warning",
+    )
+
+
+def _repeated(record: OfferRecord, winner_row: int) -> RowError:
+    return RowError(
+        record.row,
+        "sku",
+        record.sku,
+        f"duplicate SKU {record.sku!r}: row {record.row} ignored, "
+        f"row {winner_row} wins (last one wins)",
+        "warning",
     )
 
 
@@ -280,7 +327,11 @@ def iter_offers(scan: FeedScan) -> Iterator[OfferRecord]:
 
     Raises `FeedChanged` when the file is not the one pass one read: another format, encoding
     or headers, a winning row that is gone or has another SKU, more rows, a file removed, or
-    (checked at the end, before the caller commits) other bytes."""
+    (checked at the end, before the caller commits) other bytes. A scan that kept its offers
+    (`FeedScan.kept`) yields them from memory: they are what pass one read."""
+    if scan.kept is not None:
+        yield from _kept_offers(scan, scan.kept)
+        return
     try:
         table = _open(scan.path, scan.file_name, scan.read_format, scan.limits)
     except FileNotFoundError:  # e.g. a staged upload submitted from another tab meanwhile
@@ -303,28 +354,11 @@ def iter_offers(scan: FeedScan) -> Iterator[OfferRecord]:
             if sku_hash(record.sku, scan.key) != win_hash[yielded]:
                 raise _changed(scan, f"row {raw.row} read differently the second time")
             if twin != _NONE:
-                log.add(
-                    RowError(
-                        record.row,
-                        "sku",
-                        record.sku,
-                        f"duplicate SKU: row {twin} has it too but was rejected; this row is used",
-                        "warning",
-                    )
-                )
+                log.add(_rejected_twin(record, twin))
             yielded += 1
             yield record
         else:
-            log.add(
-                RowError(
-                    record.row,
-                    "sku",
-                    record.sku,
-                    f"duplicate SKU {record.sku!r}: row {record.row} ignored, "
-                    f"row {twin} wins (last one wins)",
-                    "warning",
-                )
-            )
+            log.add(_repeated(record, twin))
     if yielded != scan.valid:
         raise _changed(
             scan, f"it read differently the second time: {yielded} offers, {scan.valid} before"

@@ -349,15 +349,17 @@ def test_matching_and_writing_in_steps_stores_what_one_step_would(
     assert calls_one == [5, 7] and max(calls_steps) <= 2 and sum(calls_steps) == 12
 
 
-@pytest.mark.parametrize("chunk", [2, 20_000])
+@pytest.mark.parametrize(("chunk", "in_memory"), [(2, 0), (20_000, 0), (2, 100), (20_000, 100)])
 def test_a_feed_written_in_small_steps_keeps_every_rule(
-    env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+    env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, in_memory: int
 ) -> None:
     """Duplicates across steps, a held offer, a reactivation, withdrawals, last_seen: the
-    same in steps of two offers as in one step."""
+    same in steps of two offers as in one step, and with the file read twice (0 offers kept
+    in memory) as with the offers kept from pass one."""
     import indexer.changes as changes
 
     monkeypatch.setattr(changes, "CHUNK", chunk)
+    env = (env[0].model_copy(update={"feed_offers_in_memory": in_memory}), env[1])
     factory = env[1]
     ingest(env, swedish_feed(tmp_path / "a.csv", 6))  # SKU-0 .. SKU-5
     ingest(env, swedish_feed(tmp_path / "b.csv", 5))  # SKU-5 withdrawn
@@ -391,9 +393,11 @@ def test_a_feed_that_changes_between_the_passes_is_refused_and_nothing_written(
     env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The archived file is rewritten after pass one (same rows, one SKU swapped): the run
-    is rejected with a plain message, writes nothing, and still lists pass one's errors."""
+    is rejected with a plain message, writes nothing, and still lists pass one's errors.
+    (Read twice: a feed small enough to keep its offers in memory is read once.)"""
     import indexer.pipeline as pipeline
 
+    env = (env[0].model_copy(update={"feed_offers_in_memory": 0}), env[1])
     ingest(env, swedish_feed(tmp_path / "a.csv", 10))
     with env[1]() as s:
         before = sorted((o.sku, str(o.price), o.withdrawn_at) for o in s.scalars(select(Offer)))

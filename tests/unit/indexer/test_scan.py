@@ -26,9 +26,11 @@ def _feed(tmp_path: Path, body: str) -> Path:
     return path
 
 
-def test_last_row_of_a_sku_wins_and_every_earlier_one_is_named(tmp_path: Path) -> None:
+@pytest.mark.parametrize("keep", [0, 2, 100])  # read twice; too many to keep; kept
+def test_last_row_of_a_sku_wins_and_every_earlier_one_is_named(tmp_path: Path, keep: int) -> None:
     path = _feed(tmp_path, "A;a1;1;5\nB;b;2;5\nA;a2;3;5\nA;a3;4;5\n")
-    scan = scan_feed(path, limits=LIMITS)
+    scan = scan_feed(path, limits=LIMITS, keep_offers=keep)
+    assert (scan.kept is not None) == (keep == 100)
     assert scan.rows_read == 4 and scan.valid == 2
     offers = list(iter_offers(scan))
     assert [(o.row, o.sku, o.name) for o in offers] == [(3, "B", "b"), (5, "A", "a3")]
@@ -52,10 +54,12 @@ def test_a_sku_only_in_rejected_rows_is_held(tmp_path: Path) -> None:
     assert scan.counts()["rejected"] == 1
 
 
+@pytest.mark.parametrize("keep", [0, 100])
 def test_a_rejected_row_beside_a_valid_one_warns_and_the_valid_one_is_used(
-    tmp_path: Path,
+    tmp_path: Path, keep: int
 ) -> None:
-    scan = scan_feed(_feed(tmp_path, "D;first;1;5\nD;second;oops;5\n"), limits=LIMITS)
+    path = _feed(tmp_path, "D;first;1;5\nD;second;oops;5\n")
+    scan = scan_feed(path, limits=LIMITS, keep_offers=keep)
     assert not len(scan.held)
     (offer,) = iter_offers(scan)
     assert (offer.row, offer.name) == (2, "first")
