@@ -212,7 +212,8 @@ def test_invalid_utf8_warning_reads_in_swedish() -> None:
 def test_a_file_that_changes_while_it_is_previewed_is_said_so_in_swedish(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Pass two of the preview meets another file: the portal says so, it does not fail."""
+    """Pass two of the preview meets another file: the portal says so, it does not fail.
+    (A file read twice: one small enough to keep its offers in memory is read once.)"""
     import ui.feed_uploads as feed_uploads
     from catalog.settings import Settings
     from ui.feed_uploads import Staged, preview
@@ -226,7 +227,9 @@ def test_a_file_that_changes_while_it_is_previewed_is_said_so_in_swedish(
         return real(*args, **kw)
 
     monkeypatch.setattr(feed_uploads, "summarize", rewrite_then_summarize)
-    settings = Settings(data_dir=tmp_path / "var", database_url="", environment="test")
+    settings = Settings(
+        data_dir=tmp_path / "var", database_url="", environment="test", feed_offers_in_memory=0
+    )
     out = preview(settings, Staged("t" * 20, path, "lager.csv"), None, None)
     assert out.unreadable is not None and "changed while it was being read" in out.unreadable
     assert not out.can_submit and not out.sample
