@@ -324,13 +324,25 @@ def lift_lock(
     counted for that key. Raises ValueError for an unusable e-mail or address."""
     key = unlock_key(email, address, key)
     moment = now or utc_now()
-    row = db.get(LoginThrottle, key, with_for_update=True)
+    # one statement lifts the lock and says whether there was one: of two unlocks at once,
+    # the second waits for the first's commit (row lock / SQLite's write lock), finds none
+    ended = db.execute(
+        update(LoginThrottle)
+        .where(
+            LoginThrottle.key == key,
+            LoginThrottle.locked_until.is_not(None),
+            LoginThrottle.locked_until > moment,
+        )
+        .values(locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    was_locked = bool(ended.rowcount)  # type: ignore[attr-defined]
+    row = db.get(LoginThrottle, key, populate_existing=True)
     if row is None:
         db.commit()
         log.warning("sign-in unlock by %s: nothing recorded for %s", actor, key)
         return None
-    until = as_utc(row.locked_until) if row.locked_until is not None else None
-    lifted = Unlocked(key, until is not None and until > moment, row.failures, row.lockouts)
+    lifted = Unlocked(key, was_locked, row.failures, row.lockouts)
     row.failures, row.lockouts, row.locked_until, row.window_started_at = 0, 0, None, moment
     db.commit()
     log.warning(

@@ -144,25 +144,33 @@ def add_to_cart(
 ADD_WAIT_SECONDS = 10.0
 
 
-def _claim_add(request: Request, user: User, token: str) -> Claim | Replay | None:
-    """Claim an add-to-cart form's token: a :class:`Claim`, the :class:`Replay` of the add
-    it already made (a double click, waited for while the first runs), or None (no token)."""
+def _claim_token(
+    request: Request, user: User, token: str, *, path: str, digest: str
+) -> Claim | Replay | None:
+    """Claim a form's one-time token for ``path``: a :class:`Claim`, the :class:`Replay` of
+    what its first submit did, or None (no token). :class:`RequestInProgress` while the
+    first submit still runs."""
     token = token.strip()[:100]
     if not token:
         return None
-    settings = request.app.state.settings
+    return claim_key(
+        request.app.state.session_factory,
+        owner=f"user:{user.id}",
+        key=f"{path.strip('/')}:{token}",
+        method="POST",
+        path=path,
+        digest=digest,
+        stale_after=timedelta(seconds=request.app.state.settings.idempotency_stale_seconds),
+    )
+
+
+def _claim_add(request: Request, user: User, token: str) -> Claim | Replay | None:
+    """Claim an add-to-cart form's token: a :class:`Claim`, the :class:`Replay` of the add
+    it already made (a double click, waited for while the first runs), or None (no token)."""
     deadline = time.monotonic() + ADD_WAIT_SECONDS
     while True:
         try:
-            return claim_key(
-                request.app.state.session_factory,
-                owner=f"user:{user.id}",
-                key=f"varukorg:{token}",
-                method="POST",
-                path="/varukorg",
-                digest="add-to-cart",
-                stale_after=timedelta(seconds=settings.idempotency_stale_seconds),
-            )
+            return _claim_token(request, user, token, path="/varukorg", digest="add-to-cart")
         except Replay as done:
             return done
         except RequestInProgress:
@@ -238,20 +246,8 @@ def checkout_page(request: Request, session: SessionDep, user: CurrentUser) -> R
 def _claim_form(request: Request, user: User, token: str) -> Claim | Replay | None:
     """Claim the checkout form's one-time token: a :class:`Claim`, the :class:`Replay` of
     the checkout it already placed, or None (no token, or its first submit still runs)."""
-    token = token.strip()[:100]
-    if not token:
-        return None
-    settings = request.app.state.settings
     try:
-        return claim_key(
-            request.app.state.session_factory,
-            owner=f"user:{user.id}",
-            key=f"kassa:{token}",
-            method="POST",
-            path="/kassa",
-            digest="checkout-form",
-            stale_after=timedelta(seconds=settings.idempotency_stale_seconds),
-        )
+        return _claim_token(request, user, token, path="/kassa", digest="checkout-form")
     except Replay as done:
         return done
     except RequestInProgress:

@@ -395,6 +395,32 @@ def test_an_admin_lifts_an_account_lock_through_the_api(
     assert_problem(refused, 403)
 
 
+def test_two_unlocks_at_once_lift_the_lock_once(env: tuple[ApiEnv, Clock]) -> None:
+    """A double-clicked unlock: both requests answer 200, exactly one says it was locked."""
+    api, _clock = env
+    api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=100)
+    _lock_account(api)
+    admin = api.headers("admin")
+    barrier = threading.Barrier(2)
+
+    def unlock() -> tuple[int, object]:
+        barrier.wait()
+        r = api.client.post(
+            "/api/v1/admin/sign-in-locks/unlock", json={"email": "own@example.com"}, headers=admin
+        )
+        return r.status_code, r.json().get("was_locked")
+
+    results: list[tuple[int, object]] = []
+    threads = [threading.Thread(target=lambda: results.append(unlock())) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results, key=str) == [(200, False), (200, True)], results
+    assert api.client.get("/api/v1/admin/sign-in-locks", headers=admin).json() == []
+    assert _login(api.client, PASSWORD).status_code == 200
+
+
 def test_an_admin_lifts_an_address_lock(env: tuple[ApiEnv, Clock]) -> None:
     api, _clock = env
     for i in range(5):
