@@ -1,11 +1,13 @@
 """What a scanned feed changes in a retailer's stored offers, worked out a chunk at a time.
 
-`survey` streams the retailer's active offers once and compares their SKU hashes with the
+`survey` streams the retailer's active offers once and compares their SKUs with the
 feed's (`indexer.scan`): how many are active, which a full feed would withdraw, how many
 are kept because their rows were rejected. `summarize` adds what the offers themselves
 would do (insert, update, reactivate, unchanged) without writing: the dry run and the
 portal's preview. `write_changes` matches and writes, `CHUNK` offers at a time, in the
-caller's transaction. Memory holds one chunk of offers and their matches, never the feed.
+caller's transaction. Memory holds one chunk of offers and their matches, never the feed;
+only a feed small enough for pass one to keep its offers (`FeedScan.kept`) has its stored
+offers read whole, once, instead of queried per chunk.
 """
 
 from __future__ import annotations
@@ -29,9 +31,12 @@ from indexer.matching.parallel import default_workers, match_parallel
 from indexer.records import OfferRecord
 from indexer.scan import FeedScan, contains, iter_offers, sku_hashes
 from indexer.store import (
+    ExistingOffer,
     StoreResult,
     apply_plan,
     classify,
+    existing_offer,
+    existing_offers,
     load_existing,
     withdraw_unlisted,
     withdrawal_refusal,
@@ -41,6 +46,9 @@ CHUNK = 20_000
 """Offers diffed, matched and written per step: a step's offers and matches are all a run
 holds of its feed (a 200 MB CSV has ~1.9M rows: ~95 steps)."""
 _SURVEY_BATCH = 20_000
+STORED_PER_KEPT_OFFER = 2
+"""`survey` keeps a kept feed's stored offers in memory while there are at most this many per
+offer of the feed (or `CHUNK`); a longer history of withdrawn offers is queried per chunk."""
 
 ChunkProgress = Callable[[int], None]  # offers done so far
 
@@ -53,6 +61,20 @@ class StoredSide:
     kept: int = 0  # active offers whose SKU is only in rejected rows: kept as they are
     withdraw_ids: array[int] = field(default_factory=lambda: array("q"))  # full feeds only
     withdraw_product_ids: set[int] = field(default_factory=set)
+    # every stored offer (active or withdrawn) by SKU, when `survey` could keep them: the
+    # chunks then take theirs from here instead of querying (None: `load_existing` per chunk)
+    existing: dict[str, ExistingOffer] | None = None
+
+    def existing_for(
+        self, session: Session, retailer_id: int, chunk: list[OfferRecord]
+    ) -> dict[str, ExistingOffer]:
+        """The stored offers with the chunk's SKUs, by SKU (taken out of `existing`: pass two
+        yields each SKU once)."""
+        if self.existing is None:
+            return load_existing(session, retailer_id, [r.sku for r in chunk])
+        pop = self.existing.pop
+        found = ((r.sku, pop(r.sku, None)) for r in chunk)
+        return {sku: old for sku, old in found if old is not None}
 
     @property
     def withdraw(self) -> int:
@@ -71,6 +93,8 @@ class StoredSide:
 
 def survey(session: Session, retailer_id: int, scan: FeedScan, *, delta: bool) -> StoredSide:
     """Stream the retailer's active offers once against the feed's SKU hashes."""
+    if scan.kept is not None:
+        return _survey_kept(session, retailer_id, scan, delta=delta)
     side = StoredSide()
     stmt = (
         select(Offer.sku, Offer.id, Offer.product_id)
@@ -90,6 +114,44 @@ def survey(session: Session, retailer_id: int, scan: FeedScan, *, delta: bool) -
                 side.withdraw_ids.append(oid)
                 if pid is not None:
                     side.withdraw_product_ids.add(pid)
+    return side
+
+
+def _survey_kept(session: Session, retailer_id: int, scan: FeedScan, *, delta: bool) -> StoredSide:
+    """`survey` of a feed whose offers pass one kept (`FeedScan.kept`): every stored offer is
+    read once, whole, and kept by SKU for the chunks (up to `STORED_PER_KEPT_OFFER` per
+    offer of the feed), and the feed's SKUs are compared as strings."""
+    assert scan.kept is not None
+    side = StoredSide()
+    listed = {rec.sku for _, rec in scan.kept}
+    cap = max(STORED_PER_KEPT_OFFER * len(scan.kept), CHUNK)
+    existing: dict[str, ExistingOffer] | None = {}
+    stmt = existing_offers(retailer_id).execution_options(yield_per=_SURVEY_BATCH)
+    for part in session.execute(stmt).partitions():
+        unlisted: list[tuple[str, int, int | None]] = []
+        for row in part:
+            old = existing_offer(row)
+            if existing is not None:
+                existing[row[0]] = old
+            if old.withdrawn:
+                continue
+            side.active_before += 1
+            if row[0] not in listed:
+                unlisted.append((row[0], old.id, old.product_id))
+        if existing is not None and len(existing) > cap:
+            existing = None  # a long history of withdrawn offers: query per chunk instead
+        if not unlisted:
+            continue
+        held = contains(scan.held, sku_hashes([u[0] for u in unlisted], scan.key))
+        side.kept += int(held.sum())
+        if delta:
+            continue
+        for (_sku, oid, pid), stays in zip(unlisted, held, strict=True):
+            if not stays:
+                side.withdraw_ids.append(oid)
+                if pid is not None:
+                    side.withdraw_product_ids.add(pid)
+    side.existing = existing
     return side
 
 
@@ -138,9 +200,7 @@ def summarize(
         if side is None:
             continue
         assert session is not None and retailer_id is not None
-        plan = classify(
-            load_existing(session, retailer_id, [r.sku for r in chunk]), chunk, delta=delta
-        )
+        plan = classify(side.existing_for(session, retailer_id, chunk), chunk, delta=delta)
         totals["would_insert"] += len(plan.new)
         totals["would_update"] += len(plan.changed)
         totals["would_reactivate"] += len(plan.reactivated)
@@ -181,7 +241,7 @@ def write_changes(
     done = 0
     for chunk in chunked(iter_offers(scan)):
         t1 = time.perf_counter()
-        existing = load_existing(session, retailer_id, [r.sku for r in chunk])
+        existing = side.existing_for(session, retailer_id, chunk)
         plan = classify(existing, chunk, delta=delta)
         del existing
         write_s += time.perf_counter() - t1

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Row, Select, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from catalog.enums import ReviewStatus
@@ -23,6 +23,10 @@ from catalog.models import MatchCandidate, Offer
 from catalog.outbox import enqueue
 from indexer.matching import MatchResult
 from indexer.records import OfferRecord
+
+# sku, id, content_hash, product_id, withdrawn_at, match_key, price (`existing_offers`)
+ExistingSelect = Select[str, int, str, int | None, datetime | None, str | None, Decimal | None]
+ExistingRow = Row[str, int, str, int | None, datetime | None, str | None, Decimal | None]
 
 _CHUNK = 900  # stays under SQLite's bound-parameter limits in IN (...) lists
 _INSERT_BATCH = 5000  # new offers written per executemany
@@ -140,19 +144,30 @@ def load_existing(
     out: dict[str, ExistingOffer] = {}
     for i in range(0, len(skus), _CHUNK):
         rows = session.execute(
-            select(
-                Offer.sku,
-                Offer.id,
-                Offer.content_hash,
-                Offer.product_id,
-                Offer.withdrawn_at,
-                Offer.match_key,
-                Offer.price,
-            ).where(Offer.retailer_id == retailer_id, Offer.sku.in_(skus[i : i + _CHUNK]))
+            existing_offers(retailer_id).where(Offer.sku.in_(skus[i : i + _CHUNK]))
         )
-        for sku, oid, chash, pid, withdrawn_at, mkey, price in rows:
-            out[sku] = ExistingOffer(oid, chash, mkey or "", pid, withdrawn_at is not None, price)
+        for row in rows:
+            out[row[0]] = existing_offer(row)
     return out
+
+
+def existing_offers(retailer_id: int) -> ExistingSelect:
+    """The query `existing_offer` reads a retailer's stored offers (active or withdrawn) with."""
+    return select(
+        Offer.sku,
+        Offer.id,
+        Offer.content_hash,
+        Offer.product_id,
+        Offer.withdrawn_at,
+        Offer.match_key,
+        Offer.price,
+    ).where(Offer.retailer_id == retailer_id)
+
+
+def existing_offer(row: ExistingRow) -> ExistingOffer:
+    """A row of `existing_offers` as an `ExistingOffer`."""
+    _sku, oid, chash, pid, withdrawn_at, mkey, price = row
+    return ExistingOffer(oid, chash, mkey or "", pid, withdrawn_at is not None, price)
 
 
 def classify(

@@ -349,16 +349,34 @@ def test_matching_and_writing_in_steps_stores_what_one_step_would(
     assert calls_one == [5, 7] and max(calls_steps) <= 2 and sum(calls_steps) == 12
 
 
-@pytest.mark.parametrize(("chunk", "in_memory"), [(2, 0), (20_000, 0), (2, 100), (20_000, 100)])
+@pytest.mark.parametrize(
+    ("chunk", "in_memory", "stored_per_offer"),
+    [(2, 0, 2), (20_000, 0, 2), (2, 100, 2), (20_000, 100, 2), (2, 100, 0)],
+)
 def test_a_feed_written_in_small_steps_keeps_every_rule(
-    env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, in_memory: int
+    env,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    chunk: int,
+    in_memory: int,
+    stored_per_offer: int,
 ) -> None:
     """Duplicates across steps, a held offer, a reactivation, withdrawals, last_seen: the
-    same in steps of two offers as in one step, and with the file read twice (0 offers kept
-    in memory) as with the offers kept from pass one."""
+    same in steps of two offers as in one step, with the file read twice (0 offers kept
+    in memory) as with the offers kept from pass one, and with the stored offers read whole
+    once as with them queried per step (more stored offers than `survey` keeps)."""
     import indexer.changes as changes
 
     monkeypatch.setattr(changes, "CHUNK", chunk)
+    monkeypatch.setattr(changes, "STORED_PER_KEPT_OFFER", stored_per_offer)
+    looked_up: list[int] = []
+    real_load = changes.load_existing
+
+    def counting_load(session, retailer_id, skus):  # type: ignore[no-untyped-def]
+        looked_up.append(len(skus))
+        return real_load(session, retailer_id, skus)
+
+    monkeypatch.setattr(changes, "load_existing", counting_load)
     env = (env[0].model_copy(update={"feed_offers_in_memory": in_memory}), env[1])
     factory = env[1]
     ingest(env, swedish_feed(tmp_path / "a.csv", 6))  # SKU-0 .. SKU-5
@@ -387,6 +405,9 @@ def test_a_feed_written_in_small_steps_keeps_every_rule(
     for sku in ("SKU-1", "SKU-3", "SKU-4"):  # held and unchanged: seen again now
         assert offers[sku].last_seen > seen_before[sku]
     assert offers["SKU-2"].last_seen == seen_before["SKU-2"]  # withdrawn: not seen
+    # stored offers are queried per step only when pass one did not keep the feed's offers
+    # or the retailer has more stored offers than survey keeps
+    assert bool(looked_up) == (in_memory == 0 or stored_per_offer == 0)
 
 
 def test_a_feed_that_changes_between_the_passes_is_refused_and_nothing_written(
