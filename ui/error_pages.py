@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from api import problems as api
-from api.deps import CurrentUser, SessionDep
+from api.deps import SessionDep
 from catalog.models import User
 from indexer.errors import FeedTooLarge
 from marketplace import errors as market
@@ -122,8 +122,9 @@ class PageRoute(APIRoute):
         return handle_errors
 
 
-async def remember_session(request: Request, session: SessionDep, user: CurrentUser) -> None:
-    """Keep the request's session (and, resolved first, its user) for the error handler."""
+async def remember_session(request: Request, session: SessionDep) -> None:
+    """Keep the request's session for the error handler (the user is the request's
+    ``principal``, which the route's ``CurrentUser`` resolved before it ran)."""
     setattr(request.state, SESSION_STATE, session)
 
 
