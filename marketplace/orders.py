@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -368,3 +368,29 @@ def reorder(
         except (OfferUnavailable, NotFound):
             skipped.append(line)
     return added, skipped
+
+
+def lines_by_id(session: Session, ids: Collection[int]) -> dict[int, OrderLine]:
+    """Order line id -> line, for the ids that exist."""
+    if not ids:
+        return {}
+    return {x.id: x for x in session.scalars(select(OrderLine).where(OrderLine.id.in_(ids)))}
+
+
+def delivered_orders(
+    session: Session, clinic_user_id: int, retailer_id: int, *, limit: int
+) -> list[Order]:
+    """The clinic user's newest ``limit`` delivered orders from the retailer (what a
+    retailer review can be tied to)."""
+    return list(
+        session.scalars(
+            select(Order)
+            .where(
+                Order.clinic_user_id == clinic_user_id,
+                Order.retailer_id == retailer_id,
+                Order.status == OrderStatus.DELIVERED.value,
+            )
+            .order_by(Order.id.desc())
+            .limit(limit)
+        )
+    )

@@ -319,3 +319,30 @@ def held_reviews(session: Session, user: User | None, retailer_id: int) -> list[
         .order_by(Review.response_due_at, Review.id)
     ).all()
     return [_shown(review, author) for review, author in rows]
+
+
+def retailer_published_reviews(
+    session: Session, retailer_id: int, *, limit: int
+) -> list[ShownReview]:
+    """The newest ``limit`` published reviews concerning the retailer (of it, its service
+    or products bought from it), with their authors."""
+    rows = session.execute(
+        select(Review, User)
+        .outerjoin(User, User.id == Review.author_id)
+        .where(Review.retailer_id == retailer_id, Review.status == ReviewState.PUBLISHED.value)
+        .order_by(Review.published_at.desc(), Review.id.desc())
+        .limit(limit)
+    ).all()
+    return [_shown(review, author) for review, author in rows]
+
+
+def reviewed_retailer_in_order(session: Session, author_id: int, order_id: int) -> bool:
+    """Whether the author has reviewed the retailer of this order (tied to the order)."""
+    found = session.scalar(
+        select(Review.id).where(
+            Review.author_id == author_id,
+            Review.order_id == order_id,
+            Review.target_type == ReviewTarget.RETAILER.value,
+        )
+    )
+    return found is not None

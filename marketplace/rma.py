@@ -10,6 +10,8 @@ answer and the outcome feed the retailer's measured RMA signal (``marketplace.si
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -138,3 +140,15 @@ def list_rmas(session: Session, user: User | None) -> list[Rma]:
         )
         query = query.where(Order.clinic_user_id == viewer.id)
     return list(session.scalars(query))
+
+
+def rmas_by_line(session: Session, line_ids: Collection[int]) -> dict[int, list[Rma]]:
+    """Order line id -> its RMAs, oldest first (lines without one are absent)."""
+    by_line: dict[int, list[Rma]] = defaultdict(list)
+    if not line_ids:
+        return by_line
+    for case in session.scalars(
+        select(Rma).where(Rma.order_line_id.in_(line_ids)).order_by(Rma.id)
+    ):
+        by_line[case.order_line_id].append(case)
+    return by_line

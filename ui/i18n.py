@@ -285,6 +285,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The form has expired. Reload the page and try again.",
     ),
     "error.not_found": ("Sidan finns inte.", "Page not found."),
+    "error.too_large": ("Filen är för stor.", "The file is too large."),
+    "error.unavailable": (
+        "Sökningen är inte tillgänglig just nu. Försök igen om en stund.",
+        "Search is unavailable right now. Try again in a moment.",
+    ),
     "error.title": ("Något gick fel", "Something went wrong"),
     "error.back": ("Till sökningen", "Back to search"),
     # portal

@@ -1,6 +1,6 @@
-"""What the marketplace pages share: login and role gates, domain errors shown as pages,
-commits that recompute measured signals, notices after a redirect, and view models (order
-timelines, reviews) built from the ``marketplace`` services' objects."""
+"""What the marketplace pages share: login and role gates, commits that recompute measured
+signals, notices after a redirect, and view models (order timelines, reviews) built from
+the ``marketplace`` services' objects. Domain errors become pages in ``ui.error_pages``."""
 
 from __future__ import annotations
 
@@ -13,25 +13,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from api.problems import DOMAIN_ERRORS
 from catalog.models import User
-from marketplace import errors as market
 from marketplace import reviews
 from marketplace.dates import local_date, utc_now
 from marketplace.enums import REVIEW_DIMENSIONS, OrderStatus
 from marketplace.models import Order
 from marketplace.reviews import ShownReview
 from ui.rendering import NOTICES, render
-
-ERROR_KEYS: dict[type[market.MarketplaceError], str] = {
-    market.NotAllowed: "market_error.not_allowed",
-    market.NotFound: "market_error.not_found",
-    market.InvalidInput: "market_error.invalid",
-    market.DuplicateReview: "market_error.duplicate_review",
-    market.EmptyCart: "market_error.empty_cart",
-    market.OfferUnavailable: "market_error.offer_unavailable",
-    market.IllegalTransition: "market_error.illegal_transition",
-}
 
 
 def login_gate(request: Request, user: User | None) -> Response | None:
@@ -52,21 +40,6 @@ def role_gate(request: Request, user: User | None, *roles: str) -> Response | No
             request, "error.html", {"message_key": "error.forbidden"}, user=user, status_code=403
         )
     return None
-
-
-def error_page(request: Request, user: User | None, exc: market.MarketplaceError) -> Response:
-    """A domain error as a page, with the status the API would give it."""
-    if isinstance(exc, market.NotLoggedIn):
-        return login_gate(request, None) or RedirectResponse("/logga-in", status_code=303)
-    status = next((DOMAIN_ERRORS[c][0] for c in type(exc).__mro__ if c in DOMAIN_ERRORS), 400)
-    key = next((ERROR_KEYS[c] for c in type(exc).__mro__ if c in ERROR_KEYS), "market_error.other")
-    return render(
-        request,
-        "error.html",
-        {"message_key": key, "detail": str(exc)},
-        user=user,
-        status_code=status,
-    )
 
 
 def see_other(path: str, notice: str | None = None, fragment: str = "") -> RedirectResponse:

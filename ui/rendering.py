@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, SupportsFloat
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -57,8 +57,10 @@ env = Environment(
 def pct(value: object) -> int:
     """A percentage as a whole number 0-100, for the ``w-N`` width classes (the CSP allows
     no inline ``style``)."""
+    if not isinstance(value, str | SupportsFloat):
+        return 0
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
         return 0
     if number != number:  # NaN

@@ -24,7 +24,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Role
@@ -42,6 +41,7 @@ from api.schemas.feeds import (
 )
 from catalog.models import FeedRun, Retailer, User
 from catalog.private_files import open_private, private_dir
+from catalog.reads import feed_run_count, recent_feed_runs
 from catalog.settings import Settings
 from indexer import jobs, run_lease
 from indexer.pipeline import FeedOptions, dry_run, get_retailer, submit_feed
@@ -454,15 +454,7 @@ def list_feed_runs(
     """A retailer's feed run history, newest first.
     Example: ``GET /api/v1/retailers/tandab/feeds``"""
     retailer = _retailer_for(session, user, slug)
-    total = session.scalar(
-        select(func.count()).select_from(FeedRun).where(FeedRun.retailer_id == retailer.id)
-    )
-    runs = session.scalars(
-        select(FeedRun)
-        .where(FeedRun.retailer_id == retailer.id)
-        .order_by(FeedRun.id.desc())
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
+    total = feed_run_count(session, retailer.id)
+    runs = recent_feed_runs(session, retailer.id, limit=size, offset=(page - 1) * size)
     data = [FeedRunSummaryPublic.model_validate(_summary(r, retailer.slug)) for r in runs]
-    return ListResponse[FeedRunSummaryPublic](data=data, count=int(total or 0))
+    return ListResponse[FeedRunSummaryPublic](data=data, count=total)

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RateLimitDep, SessionDep, SettingsDep
@@ -40,6 +39,7 @@ from api.schemas.marketplace import (
     RmaResolve,
 )
 from catalog.models import Retailer, User
+from catalog.reads import retailer_by_slug, retailers_by_id
 from marketplace import campaigns, cart, gdpr, orders, reviews, rma, stats
 from marketplace.access import logged_in, require_retailer_staff
 from marketplace.campaigns import CampaignDraft
@@ -58,7 +58,7 @@ Slug = Annotated[str, Path(min_length=1, max_length=80)]
 
 
 def _retailer(session: Session, slug: str) -> Retailer:
-    retailer = session.scalar(select(Retailer).where(Retailer.slug == slug))
+    retailer = retailer_by_slug(session, slug)
     if retailer is None:
         raise NotFound(f"no retailer {slug!r}")
     return retailer
@@ -192,7 +192,8 @@ def report_review(
 def _cart_public(session: Session, user: User | None) -> CartPublic:
     current = cart.get_cart(session, user, create=False)
     pairs = cart.cart_offers(session, current) if current.id is not None else []
-    slugs = {rid: slug for rid, slug in session.execute(select(Retailer.id, Retailer.slug))}
+    sellers = retailers_by_id(session, {offer.retailer_id for _item, offer in pairs})
+    slugs = {rid: r.slug for rid, r in sellers.items()}
     items = [
         CartItemPublic(
             id=item.id,

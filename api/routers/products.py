@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from api.demand import record_view
 from api.deps import RateLimitDep, SearchDep, SessionDep, SettingsDep
 from api.problems import InvalidInput, NotFound
 from api.schemas.common import MAX_INT, ListResponse, problems
 from api.schemas.products import OfferPublic, ProductPublic
-from catalog.models import Offer, Product, Retailer
+from catalog.models import Product
+from catalog.reads import offers_with_retailers, products_by_id
 from search.service import SearchService
 
 router = APIRouter(tags=["products"], dependencies=[RateLimitDep])
@@ -26,15 +26,7 @@ def product_public(
     session: Session, service: SearchService, product: Product, config_name: str
 ) -> ProductPublic:
     ranked = service.product_offers(product.id, config_name)
-    ids = [r.offer.offer_id for r in ranked]
-    rows = {
-        offer.id: (offer, retailer)
-        for offer, retailer in session.execute(
-            select(Offer, Retailer)
-            .join(Retailer, Retailer.id == Offer.retailer_id)
-            .where(Offer.id.in_(ids))
-        ).all()
-    }
+    rows = offers_with_retailers(session, [r.offer.offer_id for r in ranked])
     offers = []
     for r in ranked:
         found = rows.get(r.offer.offer_id)
@@ -94,15 +86,6 @@ def product_public(
     )
 
 
-def _load(session: Session, ids: list[int]) -> dict[int, Product]:
-    products = session.scalars(
-        select(Product)
-        .where(Product.id.in_(ids))
-        .options(selectinload(Product.identifiers), selectinload(Product.manufacturer))
-    ).all()
-    return {p.id: p for p in products}
-
-
 @router.get("/products/{product_id}", response_model=ProductPublic, responses=problems(404, 422))
 def get_product(
     product_id: Annotated[int, Path(ge=1, le=MAX_ID)],
@@ -114,7 +97,7 @@ def get_product(
 ) -> ProductPublic:
     """A product page: manufacturer data, specs, identifiers, and every active offer ranked
     with its per-factor explanation. Example: ``GET /api/v1/products/42``"""
-    product = _load(session, [product_id]).get(product_id)
+    product = products_by_id(session, [product_id]).get(product_id)
     if product is None:
         raise NotFound(f"no product with id {product_id}")
     public = product_public(session, service, product, settings.ranking_config)
@@ -168,20 +151,9 @@ def compare(
     Example: ``GET /api/v1/compare?ids=1,2,3`` or ``GET /api/v1/compare?ids=1&ids=2&ids=3``
     """
     wanted = parse_ids(ids)
-    found = _load(session, wanted)
+    found = products_by_id(session, wanted)
     missing = [i for i in wanted if i not in found]
     if missing:
         raise NotFound(f"no product with id {', '.join(map(str, missing))}")
     data = [product_public(session, service, found[i], settings.ranking_config) for i in wanted]
     return ListResponse[ProductPublic](data=data, count=len(data))
-
-
-def offer_count(session: Session, retailer_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Offer)
-            .where(Offer.retailer_id == retailer_id, Offer.withdrawn_at.is_(None))
-        )
-        or 0
-    )

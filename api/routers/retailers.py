@@ -12,6 +12,7 @@ from api.problems import NotFound
 from api.schemas.common import ListResponse, problems
 from api.schemas.retailers import RetailerPublic, RetailerSummaryPublic, SignalPublic
 from catalog.models import Offer, Retailer, RetailerSignals
+from catalog.reads import active_offer_count, retailer_by_slug
 
 router = APIRouter(tags=["retailers"], dependencies=[RateLimitDep])
 
@@ -55,22 +56,17 @@ def list_retailers(session: SessionDep) -> ListResponse[RetailerSummaryPublic]:
 def get_retailer(slug: Slug, session: SessionDep) -> RetailerPublic:
     """A retailer's presentation page: text, optional video, measured service signals.
     Example: ``GET /api/v1/retailers/nordisk-dentaldepa``"""
-    retailer = session.scalar(select(Retailer).where(Retailer.slug == slug))
+    retailer = retailer_by_slug(session, slug)
     if retailer is None:
         raise NotFound(f"no retailer {slug!r}")
     signals = session.get(RetailerSignals, retailer.id)
-    offer_count = session.scalar(
-        select(func.count())
-        .select_from(Offer)
-        .where(Offer.retailer_id == retailer.id, Offer.withdrawn_at.is_(None))
-    )
     return RetailerPublic(
         slug=retailer.slug,
         name=retailer.name,
         presentation=retailer.presentation,
         video_url=retailer.video_url,
         website=retailer.website,
-        offer_count=int(offer_count or 0),
+        offer_count=active_offer_count(session, retailer.id),
         signals={
             name: SignalPublic(
                 value=None if signals is None else getattr(signals, name),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import (
@@ -20,10 +20,11 @@ from api.deps import CurrentUser, SessionDep
 from api.throttle import SignInThrottle
 from catalog.models import User
 from marketplace.dates import LOCAL_TZ, utc_now
+from ui.error_pages import page_router
 from ui.i18n import pick_lang, translator
 from ui.rendering import render
 
-router = APIRouter()
+router = page_router()
 
 HOME_BY_ROLE = {"retailer": "/portal", "merchandiser": "/konsol", "admin": "/konsol"}
 

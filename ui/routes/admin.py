@@ -3,25 +3,26 @@ account or an address the throttle locked for up to an hour)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep
 from api.throttle import current_locks, lift_lock
 from catalog.models import User
+from catalog.reads import users_by_role
+from ui.error_pages import page_router
 from ui.market_views import role_gate, see_other
 from ui.rendering import render
 
-router = APIRouter(prefix="/admin")
+router = page_router(prefix="/admin")
 USERS_PAGE = "/admin/anvandare"
 
 
 def _page(
     request: Request, session: SessionDep, user: User, *, error: str = "", status_code: int = 200
 ) -> Response:
-    users = session.scalars(select(User).order_by(User.role, User.email)).all()
+    users = users_by_role(session)
     locks = [
         {"key": k, "kind": k.partition(":")[0], "who": k.partition(":")[2], "until": u, "n": n}
         for k, u, n in current_locks(session)

@@ -6,27 +6,35 @@ from decimal import Decimal, InvalidOperation
 from math import ceil
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import BackgroundTasks, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from api.demand import record_search, record_view
 from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
-from catalog.models import Offer, Product, Retailer, RetailerSignals
+from catalog.models import RetailerSignals
+from catalog.reads import (
+    active_offer_count,
+    offers_with_retailers,
+    products_by_id,
+    retailer_by_slug,
+    retailer_names_by_slug,
+    signals_by_slug,
+)
 from search.errors import InvalidSearchRequest
 from search.protocol import SortOrder
-from search.service import SearchRequest, SearchResponse
+from search.service import SearchRequest, SearchResponse, SearchService
+from ui.error_pages import page_router
 from ui.explain_view import bars
 from ui.i18n import pick_lang, translate
 from ui.rendering import render
 from ui.routes.reviews import review_section
 
-router = APIRouter()
+router = page_router()
 
 PAGE_SIZE = 20
 MAX_COMPARE = 4
-SORTS = ("relevance", "price_asc", "price_desc", "delivery")
+SORTS: tuple[SortOrder, ...] = ("relevance", "price_asc", "price_desc", "delivery")
 FACETS = ("brand", "manufacturer", "category", "retailer")
 
 
@@ -60,17 +68,6 @@ def _amount_text(value: Decimal | None, typed: str | None, lang: str) -> str:
         return (typed or "").strip()
     text = format(value, "f")
     return text.replace(".", ",") if lang == "sv" else text
-
-
-def _quality(session: Session, slugs: set[str]) -> dict[str, RetailerSignals]:
-    if not slugs:
-        return {}
-    rows = session.execute(
-        select(Retailer.slug, RetailerSignals)
-        .join(RetailerSignals, RetailerSignals.retailer_id == Retailer.id)
-        .where(Retailer.slug.in_(slugs))
-    ).all()
-    return {slug: signals for slug, signals in rows}
 
 
 @router.get("/", response_class=HTMLResponse, name="ui_search")
@@ -112,7 +109,7 @@ def search_page(
     ]
     if low is not None and high is not None and low > high:
         problems.append(translate(lang, "search.min_above_max"))
-    order: SortOrder = sort if sort in SORTS else "relevance"  # type: ignore[assignment]
+    order: SortOrder = next((known for known in SORTS if known == sort), "relevance")
     page_no = _int(page, 1) or 1
     params: dict[str, Any] = {
         "q": query,
@@ -153,17 +150,10 @@ def search_page(
     pages = 0
     if result is not None:
         slugs = {h.best_offer["retailer"] for h in result.hits if h.best_offer}
-        quality = _quality(session, slugs)
+        quality = signals_by_slug(session, slugs)
         pages = min(ceil(result.total / PAGE_SIZE), 10_000 // PAGE_SIZE)
         facet_slugs = {f["value"] for f in result.facets.get("retailer", [])}
-        if facet_slugs | slugs:
-            names = dict(
-                session.execute(
-                    select(Retailer.slug, Retailer.name).where(
-                        Retailer.slug.in_(facet_slugs | slugs)
-                    )
-                ).all()
-            )
+        names = retailer_names_by_slug(session, facet_slugs | slugs)
     return render(
         request,
         "search.html",
@@ -195,28 +185,14 @@ def suggest(request: Request, search: SearchDep, user: CurrentUser, q: str = "")
     return render(request, "partials/suggest.html", {"suggestions": words, "q": q}, user=user)
 
 
-def _load_products(session: Session, ids: list[int]) -> dict[int, Product]:
-    rows = session.scalars(
-        select(Product)
-        .options(selectinload(Product.identifiers), selectinload(Product.manufacturer))
-        .where(Product.id.in_(ids))
-    ).all()
-    return {p.id: p for p in rows}
-
-
 def _offer_rows(
-    session: Session, search: Any, product_id: int, config_name: str, lang: str
+    session: Session, search: SearchService, product_id: int, config_name: str, lang: str
 ) -> list[dict[str, Any]]:
     ranked = search.product_offers(product_id, config_name)
-    offers = {
-        o.id: o
-        for o in session.scalars(
-            select(Offer).where(Offer.id.in_([r.offer.offer_id for r in ranked]))
-        )
-    }
+    offers = offers_with_retailers(session, [r.offer.offer_id for r in ranked])
     rows = []
     for r in ranked:
-        stored = offers.get(r.offer.offer_id)
+        stored = offers[r.offer.offer_id][0] if r.offer.offer_id in offers else None
         rows.append(
             {
                 "offer_id": r.offer.offer_id,
@@ -250,7 +226,7 @@ def product_page(
     settings: SettingsDep,
     user: CurrentUser,
 ) -> HTMLResponse:
-    product = _load_products(session, [product_id]).get(product_id)
+    product = products_by_id(session, [product_id]).get(product_id)
     if product is None:
         return render(
             request, "error.html", {"message_key": "product.not_found"}, user=user, status_code=404
@@ -284,7 +260,7 @@ def compare_page(
     wanted = _compare_ids(ids)
     too_many = len(wanted) > MAX_COMPARE
     wanted = wanted[:MAX_COMPARE]
-    found = _load_products(session, wanted)
+    found = products_by_id(session, wanted)
     products = [found[i] for i in wanted if i in found]
     lang = pick_lang(request)
     columns = []
@@ -338,20 +314,13 @@ SIGNAL_ROWS = (
 def retailer_page(
     request: Request, slug: str, session: SessionDep, user: CurrentUser
 ) -> HTMLResponse:
-    retailer = session.scalar(select(Retailer).where(Retailer.slug == slug))
+    retailer = retailer_by_slug(session, slug)
     if retailer is None:
         return render(
             request, "error.html", {"message_key": "retailer.not_found"}, user=user, status_code=404
         )
     signals = session.get(RetailerSignals, retailer.id)
-    offers = (
-        session.scalar(
-            select(func.count(Offer.id)).where(
-                Offer.retailer_id == retailer.id, Offer.withdrawn_at.is_(None)
-            )
-        )
-        or 0
-    )
+    offers = active_offer_count(session, retailer.id)
     rows = []
     for name, count_name, kind in SIGNAL_ROWS:
         value = getattr(signals, name) if signals else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import verify_csrf
@@ -25,10 +25,11 @@ from ui.console_state import (
     metrics,
     rule_rows,
 )
+from ui.error_pages import page_router
 from ui.i18n import pick_lang, translate
 from ui.rendering import render
 
-router = APIRouter(prefix="/konsol")
+router = page_router(prefix="/konsol")
 
 ROLES = ("merchandiser", "admin")
 

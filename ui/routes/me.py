@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from api.auth import (
     InvalidCredentials,
@@ -23,14 +22,15 @@ from api.client_ip import client_ip
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.passwords import MIN_PASSWORD_LENGTH
 from api.throttle import SignInThrottle
-from catalog.models import Product, Retailer
+from catalog.reads import product_names, retailers_by_id
 from marketplace import campaigns, gdpr
 from marketplace.dates import utc_now
+from ui.error_pages import page_router
 from ui.i18n import pick_lang, translator
 from ui.market_views import login_gate, notice, see_other
 from ui.rendering import render
 
-router = APIRouter()
+router = page_router()
 
 
 @router.get("/mina-uppgifter", response_class=HTMLResponse, name="ui_me")
@@ -151,18 +151,8 @@ def delete_my_account(
 @router.get("/kampanjer", response_class=HTMLResponse, name="ui_campaigns")
 def campaigns_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     found = campaigns.active_campaigns(session, utc_now())
-    retailers = {
-        r.id: r
-        for r in session.scalars(
-            select(Retailer).where(Retailer.id.in_({c.retailer_id for c in found}))
-        )
-    }
-    ids = {int(pid) for c in found for pid in (c.product_ids or [])}
-    names = (
-        dict(session.execute(select(Product.id, Product.name).where(Product.id.in_(ids))).all())
-        if ids
-        else {}
-    )
+    retailers = retailers_by_id(session, {c.retailer_id for c in found})
+    names = product_names(session, {int(pid) for c in found for pid in (c.product_ids or [])})
     return render(
         request,
         "campaigns.html",

@@ -6,18 +6,19 @@ import contextlib
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, FactoryDep, SessionDep, SettingsDep
 from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer, User
+from catalog.reads import recent_feed_runs
 from catalog.settings import Settings
 from indexer import run_lease
 from indexer.pipeline import FeedOptions, submit_feed
+from ui.error_pages import page_router
 from ui.feed_report import (
     change_counts,
     field_label,
@@ -39,7 +40,7 @@ from ui.feed_uploads import (
 from ui.i18n import pick_lang
 from ui.rendering import render
 
-router = APIRouter(prefix="/portal")
+router = page_router(prefix="/portal")
 log = logging.getLogger(__name__)
 
 FINISHED = {
@@ -75,12 +76,7 @@ def portal_home(request: Request, session: SessionDep, user: CurrentUser) -> Res
         return refused
     assert user is not None
     retailer = _retailer(session, user)
-    runs = session.scalars(
-        select(FeedRun)
-        .where(FeedRun.retailer_id == retailer.id)
-        .order_by(FeedRun.id.desc())
-        .limit(HISTORY_LIMIT)
-    ).all()
+    runs = recent_feed_runs(session, retailer.id, limit=HISTORY_LIMIT)
     return render(
         request, "portal.html", {"retailer": retailer, "runs": runs, "error_key": None}, user=user
     )

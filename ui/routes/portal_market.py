@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import verify_csrf
@@ -16,25 +15,18 @@ from api.deps import CurrentUser, SessionDep, SettingsDep
 from catalog.models import Retailer, User
 from marketplace import orders, reviews, rma, stats
 from marketplace.dates import local_date, utc_now
-from marketplace.enums import CancelReason, ReviewState, RmaOutcome, RmaStatus
-from marketplace.errors import InvalidInput, MarketplaceError
-from marketplace.models import Order, OrderLine, Review, Rma
-from marketplace.reviews import ShownReview
+from marketplace.enums import CancelReason, RmaOutcome, RmaStatus
+from marketplace.errors import InvalidInput
+from marketplace.models import Order, Rma
 from ranking.config import RankingConfig
 from ranking.errors import UnknownConfig
 from ranking.versions import published
 from ui.charts import bar_chart
-from ui.market_views import (
-    error_page,
-    overdue,
-    review_view,
-    role_gate,
-    see_other,
-    timeline,
-)
+from ui.error_pages import page_router
+from ui.market_views import overdue, review_view, role_gate, see_other, timeline
 from ui.rendering import render
 
-router = APIRouter(prefix="/portal")
+router = page_router(prefix="/portal")
 CSRF = [Depends(verify_csrf)]
 PERIODS = (7, 30, 90, 120)
 CHART_ROWS = 10
@@ -78,10 +70,7 @@ def order_page(request: Request, order_id: int, session: SessionDep, user: Curre
     if (refused := _gate(request, user)) is not None:
         return refused
     assert user is not None
-    try:
-        order = orders.get_order(session, user, order_id)
-    except MarketplaceError as exc:
-        return error_page(request, user, exc)
+    order = orders.get_order(session, user, order_id)
     today = local_date(utc_now())
     return render(
         request,
@@ -112,17 +101,13 @@ async def confirm_order(
         return refused
     form = await request.form()
     try:
-        try:
-            promised = date.fromisoformat(str(form.get("promised_delivery_date", "")))
-            backordered = [int(str(v)) for v in form.getlist("backordered")]
-        except ValueError as exc:
-            raise InvalidInput("choose a promised delivery date") from exc
-        order = orders.confirm(
-            session, user, order_id, promised, backordered_line_ids=backordered, now=utc_now()
-        )
-    except MarketplaceError as exc:
-        session.rollback()
-        return error_page(request, user, exc)
+        promised = date.fromisoformat(str(form.get("promised_delivery_date", "")))
+        backordered = [int(str(v)) for v in form.getlist("backordered")]
+    except ValueError as exc:
+        raise InvalidInput("choose a promised delivery date") from exc
+    order = orders.confirm(
+        session, user, order_id, promised, backordered_line_ids=backordered, now=utc_now()
+    )
     return _done(request, session, order, "confirmed")
 
 
@@ -130,11 +115,7 @@ async def confirm_order(
 def ship_order(request: Request, order_id: int, session: SessionDep, user: CurrentUser) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
-    try:
-        order = orders.ship(session, user, order_id, now=utc_now())
-    except MarketplaceError as exc:
-        session.rollback()
-        return error_page(request, user, exc)
+    order = orders.ship(session, user, order_id, now=utc_now())
     return _done(request, session, order, "shipped")
 
 
@@ -149,11 +130,7 @@ def cancel_order(
 ) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
-    try:
-        order = orders.cancel(session, user, order_id, reason, note=note, now=utc_now())
-    except MarketplaceError as exc:
-        session.rollback()
-        return error_page(request, user, exc)
+    order = orders.cancel(session, user, order_id, reason, note=note, now=utc_now())
     return _done(request, session, order, "cancelled")
 
 
@@ -166,12 +143,7 @@ def rma_page(request: Request, session: SessionDep, user: CurrentUser) -> Respon
         return refused
     assert user is not None
     cases = rma.list_rmas(session, user)
-    lines = {
-        line.id: line
-        for line in session.scalars(
-            select(OrderLine).where(OrderLine.id.in_([c.order_line_id for c in cases]))
-        )
-    }
+    lines = orders.lines_by_id(session, [c.order_line_id for c in cases])
     return render(
         request,
         "portal_rma.html",
@@ -203,11 +175,7 @@ def decide_rma(
 ) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
-    try:
-        case = rma.decide(session, user, rma_id, accept=accept == "1", note=note, now=utc_now())
-    except MarketplaceError as exc:
-        session.rollback()
-        return error_page(request, user, exc)
+    case = rma.decide(session, user, rma_id, accept=accept == "1", note=note, now=utc_now())
     return _rma_done(request, session, case, "rma_decided")
 
 
@@ -222,11 +190,7 @@ def resolve_rma(
 ) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
-    try:
-        case = rma.resolve(session, user, rma_id, outcome, note=note, now=utc_now())
-    except MarketplaceError as exc:
-        session.rollback()
-        return error_page(request, user, exc)
+    case = rma.resolve(session, user, rma_id, outcome, note=note, now=utc_now())
     return _rma_done(request, session, case, "rma_resolved")
 
 
@@ -240,16 +204,9 @@ def reviews_page(request: Request, session: SessionDep, user: CurrentUser) -> Re
     assert user is not None
     retailer = _retailer(session, user)
     held = [review_view(s) for s in reviews.held_reviews(session, user, retailer.id)]
-    rows = session.execute(
-        select(Review, User)
-        .outerjoin(User, User.id == Review.author_id)
-        .where(Review.retailer_id == retailer.id, Review.status == ReviewState.PUBLISHED.value)
-        .order_by(Review.published_at.desc(), Review.id.desc())
-        .limit(REVIEW_LIMIT)
-    ).all()
     shown = [
-        review_view(ShownReview(r, a.name if a else reviews.FORMER_USER, a.clinic if a else None))
-        for r, a in rows
+        review_view(s)
+        for s in reviews.retailer_published_reviews(session, retailer.id, limit=REVIEW_LIMIT)
     ]
     return render(
         request,
@@ -269,11 +226,7 @@ def respond(
 ) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
-    try:
-        reviews.respond(session, user, review_id, text, now=utc_now())
-    except MarketplaceError as exc:
-        session.rollback()
-        return error_page(request, user, exc)
+    reviews.respond(session, user, review_id, text, now=utc_now())
     session.commit()
     return see_other("/portal/omdomen", "responded")
 

@@ -5,23 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from catalog.models import User
-from marketplace import reviews
+from marketplace import orders, reviews
 from marketplace.dates import utc_now
-from marketplace.enums import REVIEW_DIMENSIONS, OrderStatus, ReviewState, ReviewTarget
-from marketplace.errors import DuplicateReview, InvalidInput, MarketplaceError
+from marketplace.enums import REVIEW_DIMENSIONS, ReviewState, ReviewTarget
+from marketplace.errors import DuplicateReview, InvalidInput
 from marketplace.models import Order
-from ui.market_views import average, error_page, login_gate, review_view, see_other
+from ui.error_pages import page_router
+from ui.market_views import average, login_gate, review_view, see_other
 from ui.routes.account import safe_next
 
-router = APIRouter()
+router = page_router()
+REVIEW_ORDERS = 20
+"""How many of a clinic's delivered orders its retailer review can be tied to."""
 
 
 def review_section(
@@ -33,18 +35,7 @@ def review_section(
     rows = [review_view(s) for s in shown]
     delivered: list[Order] = []
     if user is not None and user.role == "clinic" and target_type == ReviewTarget.RETAILER:
-        delivered = list(
-            session.scalars(
-                select(Order)
-                .where(
-                    Order.clinic_user_id == user.id,
-                    Order.retailer_id == target_id,
-                    Order.status == OrderStatus.DELIVERED.value,
-                )
-                .order_by(Order.id.desc())
-                .limit(20)
-            )
-        )
+        delivered = orders.delivered_orders(session, user.id, target_id, limit=REVIEW_ORDERS)
     return {
         "reviews": rows,
         "review_average": average(rows),
@@ -75,31 +66,30 @@ async def submit_review(
     try:
         target_id = int(form.get("target_id", ""))
         order = form.get("order_id", "").strip()
-        rating = _stars(form, "rating")
-        if rating is None:
-            raise InvalidInput("choose a rating 1..5")
-        draft = reviews.ReviewDraft(
-            target_type=form.get("target_type", ""),
-            target_id=target_id,
-            rating=rating,
-            text=form.get("text", ""),
-            order_id=int(order) if order else None,
-            dimensions={name: _stars(form, f"dim_{name}") for name in REVIEW_DIMENSIONS},
-        )
+        order_id = int(order) if order else None
+    except ValueError:
+        raise InvalidInput("not a number") from None
+    rating = _stars(form, "rating")
+    if rating is None:
+        raise InvalidInput("choose a rating 1..5")
+    draft = reviews.ReviewDraft(
+        target_type=form.get("target_type", ""),
+        target_id=target_id,
+        rating=rating,
+        text=form.get("text", ""),
+        order_id=order_id,
+        dimensions={name: _stars(form, f"dim_{name}") for name in REVIEW_DIMENSIONS},
+    )
+    try:
         review = reviews.submit_review(
             session, user, draft, now=utc_now(), response_days=settings.review_response_days
         )
-    except ValueError:
-        return error_page(request, user, InvalidInput("not a number"))
-    except DuplicateReview as exc:
+    except DuplicateReview:
         session.rollback()
         if reviews.recent_twin(session, user, draft, now=utc_now()) is not None:
             # a double click: the browser shows this answer, so say it was saved (once)
             return see_other(back, "review_already_saved", "reviews")
-        return error_page(request, user, exc)
-    except MarketplaceError as exc:
-        session.rollback()
-        return error_page(request, user, exc)
+        raise
     held = review.status == ReviewState.HELD
     session.commit()
     return see_other(back, "review_held" if held else "review_published", "reviews")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections import defaultdict
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
@@ -25,20 +24,15 @@ from api.idempotency import (
     mark_committed_with,
     release,
 )
-from catalog.models import Offer, Retailer, User
-from marketplace import cart, orders, rma
+from catalog.models import Retailer, User
+from catalog.reads import offers_by_id, retailers_by_id
+from marketplace import cart, orders, reviews, rma
 from marketplace.dates import utc_now
 from marketplace.enums import OrderStatus
-from marketplace.errors import (
-    AlreadyCheckedOut,
-    CartChanged,
-    MarketplaceError,
-    NotFound,
-    PriceChanged,
-)
-from marketplace.models import Order, Review, Rma
+from marketplace.errors import AlreadyCheckedOut, CartChanged, NotFound, PriceChanged
+from marketplace.models import Order
+from ui.error_pages import page_router
 from ui.market_views import (
-    error_page,
     notice,
     overdue,
     role_gate,
@@ -48,7 +42,7 @@ from ui.market_views import (
 from ui.rendering import render
 from ui.routes.account import safe_next
 
-router = APIRouter()
+router = page_router()
 CSRF = [Depends(verify_csrf)]
 
 
@@ -56,16 +50,16 @@ def _cart_groups(session: SessionDep, user: User) -> tuple[list[dict[str, Any]],
     """The cart's items grouped per retailer (cart order), with the changes since added."""
     current = cart.get_cart(session, user, create=False)
     pairs = cart.cart_offers(session, current) if current.id is not None else []
-    names = dict(session.execute(select(Retailer.id, Retailer.name)).all())
-    slugs = dict(session.execute(select(Retailer.id, Retailer.slug)).all())
+    retailers = retailers_by_id(session, {offer.retailer_id for _item, offer in pairs})
     groups: dict[int, dict[str, Any]] = {}
     count = 0
     for item, offer in pairs:
+        seller = retailers.get(offer.retailer_id)
         group = groups.setdefault(
             offer.retailer_id,
             {
-                "retailer": names.get(offer.retailer_id, ""),
-                "slug": slugs.get(offer.retailer_id, ""),
+                "retailer": seller.name if seller else "",
+                "slug": seller.slug if seller else "",
                 "items": [],
                 "total": Decimal("0"),
                 "currency": offer.currency,
@@ -129,12 +123,10 @@ def add_to_cart(
         if claimed is not None:
             mark_committed_with(session, claimed)  # the item and the token, in one commit
         session.commit()
-    except BaseException as exc:
+    except BaseException:
         session.rollback()
         if claimed is not None:
-            release(factory, claimed)
-        if isinstance(exc, MarketplaceError):
-            return error_page(request, user, exc)
+            release(factory, claimed)  # a domain error is shown by ui.error_pages
         raise
     if claimed is not None:
         finish(factory, claimed, 303, "text/plain", target)
@@ -189,10 +181,7 @@ def set_quantity(
 ) -> Response:
     if (refused := role_gate(request, user, "clinic")) is not None:
         return refused
-    try:
-        cart.set_quantity(session, user, item_id, quantity, now=utc_now())
-    except MarketplaceError as exc:
-        return error_page(request, user, exc)
+    cart.set_quantity(session, user, item_id, quantity, now=utc_now())
     session.commit()
     return see_other("/varukorg", "updated")
 
@@ -209,8 +198,6 @@ def remove_from_cart(
         # not in the cart (any more): a double click's second submit, or an old page
         session.rollback()
         return see_other("/varukorg", "removed")
-    except MarketplaceError as exc:
-        return error_page(request, user, exc)
     session.commit()
     return see_other("/varukorg", "removed")
 
@@ -309,12 +296,10 @@ def checkout(
             must_accept=isinstance(exc, PriceChanged),
             cart_changed=isinstance(exc, CartChanged),
         )
-    except BaseException as exc:
+    except BaseException:
         session.rollback()
         if claimed is not None:
-            release(factory, claimed)
-        if isinstance(exc, MarketplaceError):
-            return error_page(request, user, exc)
+            release(factory, claimed)  # a domain error is shown by ui.error_pages
         raise
     if claimed is not None:
         finish(factory, claimed, 303, "text/plain", f"/ordrar?checkout={ref}")
@@ -322,13 +307,6 @@ def checkout(
 
 
 # ---------------------------------------------------------------- orders
-
-
-def retailer_names(session: SessionDep, ids: set[int]) -> dict[int, Retailer]:
-    if not ids:
-        return {}
-    found = session.scalars(select(Retailer).where(Retailer.id.in_(ids)))
-    return {r.id: r for r in found}
 
 
 @router.get("/ordrar", response_class=HTMLResponse, name="ui_orders")
@@ -344,7 +322,7 @@ def orders_page(
         "orders.html",
         {
             "orders": found,
-            "retailers": retailer_names(session, {o.retailer_id for o in found}),
+            "retailers": retailers_by_id(session, {o.retailer_id for o in found}),
             "overdue": {o.id for o in found if overdue(o, now)},
             "checkout_ref": checkout,
             "notice": notice(request),
@@ -358,29 +336,8 @@ def order_page(request: Request, order_id: int, session: SessionDep, user: Curre
     if (refused := role_gate(request, user, "clinic")) is not None:
         return refused
     assert user is not None
-    try:
-        order = orders.get_order(session, user, order_id)
-    except MarketplaceError as exc:
-        return error_page(request, user, exc)
-    line_ids = [line.id for line in order.lines]
-    cases = session.scalars(select(Rma).where(Rma.order_line_id.in_(line_ids)).order_by(Rma.id))
-    by_line: dict[int, list[Rma]] = defaultdict(list)
-    for case in cases:
-        by_line[case.order_line_id].append(case)
-    reviewed = session.scalar(
-        select(Review.id).where(
-            Review.author_id == user.id,
-            Review.order_id == order.id,
-            Review.target_type == "retailer",
-        )
-    )
+    order = orders.get_order(session, user, order_id)
     retailer = session.get(Retailer, order.retailer_id)
-    offers = {
-        o.id: o
-        for o in session.scalars(
-            select(Offer).where(Offer.id.in_([x.offer_id for x in order.lines]))
-        )
-    }
     return render(
         request,
         "order.html",
@@ -389,9 +346,9 @@ def order_page(request: Request, order_id: int, session: SessionDep, user: Curre
             "retailer": retailer,
             "steps": timeline(order),
             "overdue": overdue(order, utc_now()),
-            "rmas": by_line,
-            "offers": offers,
-            "reviewed": reviewed is not None,
+            "rmas": rma.rmas_by_line(session, [line.id for line in order.lines]),
+            "offers": offers_by_id(session, [line.offer_id for line in order.lines]),
+            "reviewed": reviews.reviewed_retailer_in_order(session, user.id, order.id),
             "notice": notice(request),
             "delivered": order.status == OrderStatus.DELIVERED,
         },
@@ -400,15 +357,16 @@ def order_page(request: Request, order_id: int, session: SessionDep, user: Curre
 
 
 def _order_action(
-    request: Request, session: SessionDep, user: User | None, action: Any
+    request: Request,
+    session: SessionDep,
+    user: User | None,
+    action: Callable[[], tuple[Order, str]],
 ) -> Response:
+    """Run an order action of the clinic (its domain errors become error pages), commit,
+    and show the order with the action's notice."""
     if (refused := role_gate(request, user, "clinic")) is not None:
         return refused
-    try:
-        order, note = action()
-    except MarketplaceError as exc:
-        session.rollback()
-        return error_page(request, user, exc)
+    order, note = action()
     session.commit()
     return see_other(f"/ordrar/{order.id}", note)
 
@@ -465,10 +423,6 @@ def request_return(
 def reorder(request: Request, order_id: int, session: SessionDep, user: CurrentUser) -> Response:
     if (refused := role_gate(request, user, "clinic")) is not None:
         return refused
-    try:
-        orders.reorder(session, user, order_id, now=utc_now())
-    except MarketplaceError as exc:
-        session.rollback()
-        return error_page(request, user, exc)
+    orders.reorder(session, user, order_id, now=utc_now())
     session.commit()
     return see_other("/varukorg", "reordered")

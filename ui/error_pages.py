@@ -1,0 +1,133 @@
+"""The UI's one error handler: a domain error raised by a page becomes an error page.
+
+Routes call the domain services and let their typed errors (``marketplace.errors``,
+``ranking.errors``, ``search.errors``, ``indexer.errors``) propagate. The routers of
+``ui.routes`` are made by :func:`page_router`, whose routes catch those errors in one place:
+the request's database session is rolled back and the error is rendered with the status
+the API gives the same error (``api.problems.DOMAIN_ERRORS``). An HTMX request gets a
+fragment to swap in; a full request gets the page. A route that answers an error in its own
+way (a form shown again with the user's input and a message) still catches it itself.
+
+The HTTP layer's own refusals (:class:`api.problems.ApiProblem`: a forged CSRF token, an id
+no row can have, too many requests) are not domain errors: they keep the app-wide
+problem+json answer of ``api.problems``, on pages as in the API.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from api import problems as api
+from api.deps import SessionDep
+from catalog.models import User
+from indexer.errors import FeedTooLarge
+from marketplace import errors as market
+from search.errors import BackendUnavailable, IndexCorrupted, UnknownBackend
+from ui.market_views import login_gate
+from ui.rendering import render
+
+log = logging.getLogger("valbar.ui")
+
+HANDLED: tuple[type[Exception], ...] = tuple(api.DOMAIN_ERRORS)
+"""What the handler turns into pages: every domain error the API maps to a status."""
+
+MESSAGE_KEYS: dict[type[Exception], str] = {
+    market.NotAllowed: "market_error.not_allowed",
+    market.NotFound: "market_error.not_found",
+    market.InvalidInput: "market_error.invalid",
+    market.DuplicateReview: "market_error.duplicate_review",
+    market.EmptyCart: "market_error.empty_cart",
+    market.OfferUnavailable: "market_error.offer_unavailable",
+    market.IllegalTransition: "market_error.illegal_transition",
+    UnknownBackend: "error.unavailable",
+    BackendUnavailable: "error.unavailable",
+    IndexCorrupted: "error.unavailable",
+    FeedTooLarge: "error.too_large",
+}
+"""The message (an ``ui.i18n`` key) each error class shows; the most specific class wins."""
+OTHER_KEY = "market_error.other"
+
+SESSION_STATE = "page_session"
+T = TypeVar("T")
+
+
+def _most_specific(table: dict[type[Exception], T], exc: Exception) -> T | None:
+    return next((table[c] for c in type(exc).__mro__ if c in table), None)
+
+
+def status_of(exc: Exception) -> int:
+    """The HTTP status of an error: the API's for the same error (400 if it maps none)."""
+    entry = _most_specific(api.DOMAIN_ERRORS, exc)
+    return 400 if entry is None else entry[0]
+
+
+def message_key(exc: Exception) -> str:
+    """The ``ui.i18n`` key of the message shown for an error."""
+    return _most_specific(MESSAGE_KEYS, exc) or OTHER_KEY
+
+
+def wants_fragment(request: Request) -> bool:
+    """An HTMX request: it swaps a fragment into the page instead of loading a new one."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def error_response(request: Request, exc: Exception) -> Response:
+    """Roll the request's session back and answer ``exc`` as a page (a fragment for HTMX).
+
+    Blocking (the rollback and the user's reload touch the database): run it in a thread.
+    """
+    session: Session | None = getattr(request.state, SESSION_STATE, None)
+    if session is not None:
+        session.rollback()
+    principal = getattr(request.state, "principal", None)
+    user: User | None = getattr(principal, "user", None)
+    if isinstance(exc, market.NotLoggedIn):
+        return login_gate(request, None) or RedirectResponse("/logga-in", status_code=303)
+    status = status_of(exc)
+    if status >= 500:
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+    return render(
+        request,
+        "partials/error.html" if wants_fragment(request) else "error.html",
+        {"message_key": message_key(exc), "detail": str(exc)},
+        user=user,
+        status_code=status,
+    )
+
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class PageRoute(APIRoute):
+    """A UI route whose domain errors become error pages (:func:`error_response`)."""
+
+    def get_route_handler(self) -> Handler:
+        handle = super().get_route_handler()
+
+        async def handle_errors(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except HANDLED as exc:
+                return await run_in_threadpool(error_response, request, exc)
+
+        return handle_errors
+
+
+async def remember_session(request: Request, session: SessionDep) -> None:
+    """Keep the request's session for the error handler (the user is the request's
+    ``principal``, which the route's ``CurrentUser`` resolved before it ran)."""
+    setattr(request.state, SESSION_STATE, session)
+
+
+def page_router(prefix: str = "") -> APIRouter:
+    """A router for UI pages: its routes answer domain errors with error pages."""
+    return APIRouter(prefix=prefix, route_class=PageRoute, dependencies=[Depends(remember_session)])
