@@ -24,8 +24,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -326,17 +327,20 @@ def lift_lock(
     moment = now or utc_now()
     # one statement lifts the lock and says whether there was one: of two unlocks at once,
     # the second waits for the first's commit (row lock / SQLite's write lock), finds none
-    ended = db.execute(
-        update(LoginThrottle)
-        .where(
-            LoginThrottle.key == key,
-            LoginThrottle.locked_until.is_not(None),
-            LoginThrottle.locked_until > moment,
-        )
-        .values(locked_until=None)
-        .execution_options(synchronize_session=False)
+    ended = cast(
+        CursorResult[Any],  # an UPDATE's result: it counts the rows it matched
+        db.execute(
+            update(LoginThrottle)
+            .where(
+                LoginThrottle.key == key,
+                LoginThrottle.locked_until.is_not(None),
+                LoginThrottle.locked_until > moment,
+            )
+            .values(locked_until=None)
+            .execution_options(synchronize_session=False),
+        ),
     )
-    was_locked = bool(ended.rowcount)  # type: ignore[attr-defined]
+    was_locked = bool(ended.rowcount)
     row = db.get(LoginThrottle, key, populate_existing=True)
     if row is None:
         db.commit()
