@@ -24,10 +24,10 @@ from catalog.models import (
 from ranking.config import RankingConfig
 from ranking.rules import Rule
 from search.analysis.analyzer import shipped_synonyms
+from search.backends.tantivy_backend import TantivyBackend
 from search.documents import build_documents
 from search.errors import InvalidSearchRequest
 from search.service import SearchRequest, SearchService
-from search.tantivy_backend import TantivyBackend
 from tests.factories import migrated_factory
 
 GTIN = "7350012345679"
