@@ -418,7 +418,8 @@ def test_invalid_requests(
 def test_semantic_fusion_keeps_filters_and_identifier_matches_first(
     tmp_path: Path, backend: TantivyBackend, catalog: sessionmaker[Session]
 ) -> None:
-    from search.semantic import EmbeddingCache, SemanticIndex
+    from search.semantic.index import SemanticIndex
+    from search.semantic.vector_cache import EmbeddingCache
     from tests.unit.search.test_search_semantic import HashingEmbedder
 
     embedder = HashingEmbedder()
