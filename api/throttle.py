@@ -24,14 +24,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.client_ip import address_bucket
+from catalog.db import rows_matched
 from catalog.models import LoginThrottle
 from catalog.settings import Settings
 from marketplace.dates import as_utc, utc_now
@@ -271,7 +271,7 @@ def purge_throttle(db: Session, now: datetime | None = None) -> int:
             (LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until < cutoff),
         )
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_matched(result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,20 +327,17 @@ def lift_lock(
     moment = now or utc_now()
     # one statement lifts the lock and says whether there was one: of two unlocks at once,
     # the second waits for the first's commit (row lock / SQLite's write lock), finds none
-    ended = cast(
-        CursorResult[Any],  # an UPDATE's result: it counts the rows it matched
-        db.execute(
-            update(LoginThrottle)
-            .where(
-                LoginThrottle.key == key,
-                LoginThrottle.locked_until.is_not(None),
-                LoginThrottle.locked_until > moment,
-            )
-            .values(locked_until=None)
-            .execution_options(synchronize_session=False),
-        ),
+    ended = db.execute(
+        update(LoginThrottle)
+        .where(
+            LoginThrottle.key == key,
+            LoginThrottle.locked_until.is_not(None),
+            LoginThrottle.locked_until > moment,
+        )
+        .values(locked_until=None)
+        .execution_options(synchronize_session=False)
     )
-    was_locked = bool(ended.rowcount)
+    was_locked = bool(rows_matched(ended))
     row = db.get(LoginThrottle, key, populate_existing=True)
     if row is None:
         db.commit()
