@@ -54,7 +54,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import Caller, CallerDep, SessionDep
 from api.problems import ApiProblem, InvalidInput
-from catalog.db import transaction
+from catalog.db import rows_matched, transaction
 from catalog.models import IdempotencyRecord
 from marketplace.dates import as_utc, utc_now
 
@@ -269,7 +269,7 @@ def finish(
                 location=None if location is None else location[:500],
             )
         )
-        return bool(getattr(result, "rowcount", 0))
+        return bool(rows_matched(result))
 
 
 def release(factory: sessionmaker[Session], claim: Claim) -> bool:
@@ -281,7 +281,7 @@ def release(factory: sessionmaker[Session], claim: Claim) -> bool:
                 IdempotencyRecord.status_code.is_(None),
             )
         )
-        return bool(getattr(result, "rowcount", 0))
+        return bool(rows_matched(result))
 
 
 def mark_committed_with(session: Session, claim: Claim) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from catalog.db import rows_matched
 from catalog.models import User, UserSession
 from marketplace.dates import as_utc, utc_now
 
@@ -111,7 +112,7 @@ def revoke_user_sessions(
     if keep_token is not None:
         query = query.where(UserSession.id != token_digest(keep_token))
     result = db.execute(query.values(revoked_at=now or utc_now()))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_matched(result)
 
 
 def delete_user_sessions(db: Session, user_id: int) -> None:
@@ -126,4 +127,4 @@ def purge_sessions(db: Session, now: datetime | None = None) -> int:
             (UserSession.expires_at < cutoff) | (UserSession.revoked_at < cutoff)
         )
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_matched(result)

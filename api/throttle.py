@@ -31,6 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.client_ip import address_bucket
+from catalog.db import rows_matched
 from catalog.models import LoginThrottle
 from catalog.settings import Settings
 from marketplace.dates import as_utc, utc_now
@@ -270,7 +271,7 @@ def purge_throttle(db: Session, now: datetime | None = None) -> int:
             (LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until < cutoff),
         )
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_matched(result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +337,7 @@ def lift_lock(
         .values(locked_until=None)
         .execution_options(synchronize_session=False)
     )
-    was_locked = bool(ended.rowcount)  # type: ignore[attr-defined]
+    was_locked = bool(rows_matched(ended))
     row = db.get(LoginThrottle, key, populate_existing=True)
     if row is None:
         db.commit()

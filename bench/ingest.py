@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import insert
+from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import make_engine, migrate, session_factory, transaction
 from catalog.models import FeedRun, Manufacturer, Product, ProductIdentifier, Retailer
@@ -132,7 +133,9 @@ def gtin14(n: int) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def build_catalog(factory, n: int, rng: random.Random) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+def build_catalog(
+    factory: sessionmaker[Session], n: int, rng: random.Random
+) -> list[dict[str, object]]:
     products: list[dict[str, object]] = []
     with transaction(factory) as s:
         s.execute(

@@ -53,10 +53,10 @@ from indexer.catalog_import import read_catalog
 from ranking.config import RankingConfig
 from search.analysis.synonyms import load_synonyms
 from search.analysis.tokens import tokenize
+from search.backends.tantivy_backend import TantivyBackend
 from search.documents import build_documents
 from search.gc_tuning import reset_gc, tune_gc
 from search.service import SearchRequest, SearchService
-from search.tantivy_backend import TantivyBackend
 
 GUDID_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "gudid"
 RETAILERS = 40

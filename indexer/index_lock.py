@@ -27,7 +27,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalog.db import transaction
+from catalog.db import rows_matched, transaction
 from catalog.models import LockLease
 from indexer.errors import IndexerError
 
@@ -99,7 +99,7 @@ class Lease:
                 .values(expires_at=now + timedelta(seconds=self.seconds))
                 .execution_options(synchronize_session=False)
             )
-        if getattr(done, "rowcount", 0) != 1:
+        if rows_matched(done) != 1:
             raise LeaseLost(f"lock {self.name!r}: the lease expired and was taken over")
         self.renewed_at = now_m
 
@@ -144,7 +144,7 @@ def try_acquire(factory: sessionmaker[Session], name: str, seconds: float) -> Le
                     .values(holder=me, acquired_at=now, expires_at=expires)
                     .execution_options(synchronize_session=False)
                 )
-                if getattr(taken, "rowcount", 0) != 1:
+                if rows_matched(taken) != 1:
                     return None  # someone else took it over first
     except IntegrityError:
         return None  # inserted concurrently by another process

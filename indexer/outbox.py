@@ -34,7 +34,7 @@ from search.documents import ProductDocument, build_documents
 from search.protocol import SearchBackend
 
 if TYPE_CHECKING:
-    from search.semantic import SemanticIndex
+    from search.semantic.index import SemanticIndex
 
 log = logging.getLogger(__name__)
 _DELETE_CHUNK = 900  # bound parameters per IN (...) list (SQLite's limit is 999)

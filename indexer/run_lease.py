@@ -29,7 +29,7 @@ from sqlalchemy import and_, exists, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from catalog.db import transaction
+from catalog.db import rows_matched, transaction
 from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun
 from indexer import run_messages
@@ -115,7 +115,7 @@ def claim(
         except IntegrityError:
             session.rollback()
             return Claim.BUSY
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if rows_matched(result) == 1:
             return Claim.CLAIMED
     if cancel_queued(factory, run_id, now):
         return Claim.CANCELLED
@@ -137,7 +137,7 @@ def cancel_queued(factory: sessionmaker[Session], run_id: int, now: datetime) ->
             )
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rows_matched(result))
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +175,7 @@ def renew(
         ).first()
     if row is None:
         return Lease(False, False, False, 0.0)
-    held = bool(result.rowcount)  # type: ignore[attr-defined]
+    held = bool(rows_matched(result))
     finished = row.status in FINISHED and row.worker == token
     cancel = row.cancel_requested_at is not None
     return Lease(held, finished, cancel, float(row.progress or 0.0))
@@ -219,9 +219,9 @@ def end(
             )
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount:  # type: ignore[attr-defined]
+        if rows_matched(result):
             publish_run_end(session, run_id)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rows_matched(result))
 
 
 def requeue(
@@ -247,9 +247,9 @@ def requeue(
             )
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount:  # type: ignore[attr-defined]
+        if rows_matched(result):
             publish_run_end(session, run_id)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rows_matched(result))
 
 
 def request_cancel(factory: sessionmaker[Session], run_id: int, now: datetime | None = None) -> str:
@@ -272,7 +272,7 @@ def request_cancel(factory: sessionmaker[Session], run_id: int, now: datetime | 
             )
             .execution_options(synchronize_session=False)
         )
-        if ended.rowcount:  # type: ignore[attr-defined]
+        if rows_matched(ended):
             publish_run_end(session, run_id)
             return FeedRunStatus.CANCELLED.value
         asked = session.execute(
@@ -285,7 +285,7 @@ def request_cancel(factory: sessionmaker[Session], run_id: int, now: datetime | 
         status = session.scalar(select(FeedRun.status).where(FeedRun.id == run_id))
     if status is None:
         raise IndexerError(f"no feed run {run_id}")
-    if status in FINISHED and not asked.rowcount:  # type: ignore[attr-defined]
+    if status in FINISHED and not rows_matched(asked):
         raise RunFinished(f"feed run {run_id} has ended already ({status})")
     return status
 
@@ -376,7 +376,7 @@ def sweep(
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
-            if result.rowcount:  # type: ignore[attr-defined]
+            if rows_matched(result):
                 (report.requeued if retry else report.failed).append(run_id)
                 publish_run_end(session, run_id)  # nothing when it was queued again
     with factory() as session:

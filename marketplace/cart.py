@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from catalog.db import rows_matched
 from catalog.models import Offer, User
 from marketplace.access import logged_in
 from marketplace.dates import as_utc, utc_now
@@ -47,7 +48,7 @@ def lock_cart_row(session: Session, user_id: int) -> None:
         .values(last_checkout_ref=Cart.last_checkout_ref)
         .execution_options(synchronize_session=False)
     )
-    if getattr(session.execute(lock), "rowcount", 1) == 0:
+    if rows_matched(session.execute(lock)) == 0:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         now = utc_now()
         session.execute(

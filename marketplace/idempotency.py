@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from catalog.db import rows_matched
 from catalog.models import IdempotencyRecord
 from marketplace.dates import as_utc
 
@@ -22,4 +23,4 @@ def expire_records(session: Session, now: datetime, ttl: timedelta) -> int:
     result = session.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at < as_utc(now) - ttl)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_matched(result)

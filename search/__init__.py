@@ -1,4 +1,5 @@
-"""Search: backend protocol, tantivy backend, Swedish/English analysis, the search service.
+"""Search: backend protocol, backends (``search.backends``), Swedish/English analysis, the
+search service.
 
 Typical use::
 

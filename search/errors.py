@@ -29,3 +29,11 @@ class SynonymFileError(SearchError):
 
 class SchemaOutdated(BackendUnavailable):
     """An on-disk index was built with another schema version: it must be rebuilt."""
+
+
+class SemanticUnavailable(SearchError):
+    """Semantic search was asked for but its extra (or its bundled model) is not installed."""
+
+
+class SemanticIndexError(SearchError):
+    """The embedding cache or the product map on disk is inconsistent with the embedder."""

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from catalog.settings import Settings
 from search.documents import ProductDocument
 from search.protocol import SearchBackend
-from search.semantic import SemanticIndex, make_embedder
+from search.semantic.embedders import make_embedder
+from search.semantic.index import SemanticIndex
 
 
 def open_semantic(settings: Settings) -> SemanticIndex | None:

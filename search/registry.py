@@ -18,13 +18,13 @@ BackendFactory = Callable[[Settings], SearchBackend]
 
 
 def _tantivy(settings: Settings) -> SearchBackend:
-    from search.tantivy_backend import TantivyBackend
+    from search.backends.tantivy_backend import TantivyBackend
 
     return TantivyBackend.from_settings(settings)
 
 
 def _opensearch(settings: Settings) -> SearchBackend:
-    from search.opensearch_backend import OpenSearchBackend  # needs the opensearch extra
+    from search.backends.opensearch_backend import OpenSearchBackend  # needs the opensearch extra
 
     return OpenSearchBackend.from_settings(settings)
 

@@ -60,7 +60,9 @@ from search.protocol import (
     SearchBackend,
     SortOrder,
 )
-from search.semantic import SemanticIndex, expand_query_text, hybrid_candidates
+from search.semantic.fusion import hybrid_candidates
+from search.semantic.index import SemanticIndex
+from search.semantic.texts import expand_query_text
 
 DEFAULT_CANDIDATES = 200
 SEMANTIC_MIN_COSINE = 0.4  # unrelated dental products sit at 0.2-0.36 with MiniLM

@@ -42,7 +42,8 @@ from indexer.feeds.errors import (
     UnsupportedFeedFormat,
 )
 from indexer.feeds.excel_reader import ExcelFile
-from indexer.feeds.json_reader import read_json, read_jsonl, read_jsonld
+from indexer.feeds.json_reader import read_json, read_jsonl
+from indexer.feeds.jsonld_reader import read_jsonld
 from indexer.feeds.limits import HEAD_BYTES, check_file_size, read_prefix
 from indexer.feeds.platforms import (
     PlatformRows,

@@ -23,7 +23,7 @@ from catalog.outbox import enqueue
 from catalog.settings import Settings
 from indexer.index_lock import Lease, try_acquire
 from indexer.outbox import OutboxReport, apply_outbox, rebuild_index
-from search.tantivy_backend import TantivyBackend
+from search.backends.tantivy_backend import TantivyBackend
 from tests.factories import add_product, migrated_factory
 
 pytestmark = pytest.mark.integration

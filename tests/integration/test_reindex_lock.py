@@ -146,7 +146,7 @@ import sys
 import time
 from pathlib import Path
 from search.documents import ProductDocument
-from search.tantivy_backend import TantivyBackend
+from search.backends.tantivy_backend import TantivyBackend
 docs = [ProductDocument(product_id=i, name=f"Nitrilhandske {i}") for i in range(5)]
 backend = TantivyBackend(Path(sys.argv[1]), heap_size=50_000_000, writer_threads=1)
 Path(sys.argv[2]).touch()  # ready; start writing when the other process is ready too
@@ -167,7 +167,7 @@ def test_tantivy_writers_in_two_processes_take_turns(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root)}
     index = tmp_path / "tantivy"
-    from search.tantivy_backend import TantivyBackend
+    from search.backends.tantivy_backend import TantivyBackend
 
     TantivyBackend(index).close()  # created once, then written by both
     ready = [str(tmp_path / f"ready-{i}") for i in range(2)]
@@ -189,7 +189,7 @@ def test_tantivy_writers_in_two_processes_take_turns(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("settings", ["opensearch"], indirect=True)
 def test_a_rebuild_drops_the_index_a_killed_rebuild_left(settings: Settings) -> None:
-    from search.opensearch_backend import OpenSearchBackend
+    from search.backends.opensearch_backend import OpenSearchBackend
 
     factory = migrated_factory(settings.sqlalchemy_url)
     backend = get_backend(settings)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from opensearchpy import OpenSearch
 
-from search.opensearch_backend import OpenSearchBackend
+from search.backends.opensearch_backend import OpenSearchBackend
 from search.protocol import SearchBackend
 from tests.unit.search.contract import BackendContract, sample_documents
 

@@ -19,9 +19,9 @@ from opensearchpy import OpenSearch
 from osmem_server import OsmemError, OsmemServer
 
 from catalog.settings import Settings
+from search.backends.opensearch_backend import OpenSearchBackend
 from search.documents import ProductDocument
 from search.errors import BackendUnavailable
-from search.opensearch_backend import OpenSearchBackend
 from search.protocol import BackendQuery, SearchBackend
 from search.registry import get_backend
 from tests.conftest import IN_CI

@@ -12,12 +12,10 @@ import pytest
 
 from search.analysis.analyzer import Analyzer
 from search.documents import ProductDocument
-from search.semantic import (
-    SemanticIndex,
-    SentenceTransformerEmbedder,
-    expand_query_text,
-    hybrid_candidates,
-)
+from search.semantic.embedders import SentenceTransformerEmbedder
+from search.semantic.fusion import hybrid_candidates
+from search.semantic.index import SemanticIndex
+from search.semantic.texts import expand_query_text
 from tests.conftest import IN_CI
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -74,7 +72,7 @@ def embedder() -> Iterator[SentenceTransformerEmbedder]:
 
 @pytest.fixture()
 def index(embedder: SentenceTransformerEmbedder, tmp_path: Path) -> SemanticIndex:
-    from search.semantic import EmbeddingCache
+    from search.semantic.vector_cache import EmbeddingCache
 
     semantic = SemanticIndex(
         embedder, EmbeddingCache(tmp_path / "embeddings", embedder.model_id, embedder.dim)

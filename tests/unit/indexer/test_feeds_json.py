@@ -9,7 +9,7 @@ import pytest
 
 from indexer.errors import FeedFormatError, FeedTooLarge
 from indexer.feeds import read_feed
-from indexer.feeds.json_reader import flatten
+from indexer.feeds.json_cells import flatten
 from indexer.records import FeedTable
 
 

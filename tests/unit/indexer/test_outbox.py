@@ -17,8 +17,8 @@ from catalog.settings import Settings
 from indexer.index_lock import SEARCH_INDEX, try_acquire
 from indexer.outbox import apply_outbox, pending, rebuild_index
 from indexer.pipeline import FeedOptions, run_feed, submit_feed
+from search.backends.tantivy_backend import TantivyBackend
 from search.documents import ProductDocument
-from search.tantivy_backend import TantivyBackend
 from tests.factories import add_product, add_retailer, migrated_factory, swedish_feed
 from tests.index_agreement import database_state, index_state
 

@@ -19,9 +19,9 @@ from marketplace.errors import InvalidInput, NotAllowed
 from marketplace.models import Campaign, DemandEvent
 from ranking.config import RankingConfig
 from ranking.explain import Contribution, Explanation
+from search.backends.tantivy_backend import TantivyBackend
 from search.documents import build_documents
 from search.service import SearchRequest, SearchService
-from search.tantivy_backend import TantivyBackend
 from tests.unit.marketplace.mp_support import NOW, Market
 
 WORD = "Vårrealisation"

@@ -17,8 +17,8 @@ from api.deps import config_provider, publication_stamp_of
 from catalog.db import transaction
 from ranking.config import RankingConfig
 from ranking.versions import publication_stamp, publish, save_draft
+from search.backends.tantivy_backend import TantivyBackend
 from search.service import SearchService
-from search.tantivy_backend import TantivyBackend
 from tests.factories import migrated_factory
 
 

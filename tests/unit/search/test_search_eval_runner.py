@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ranking.config import load_named
 from ranking.evaluation import EvalReport
+from search.backends.tantivy_backend import TantivyBackend
 from search.bm25_baseline import Bm25Baseline, default_tokens
 from search.documents import build_documents
 from search.eval_runner import (
@@ -20,7 +21,6 @@ from search.eval_runner import (
     worst_queries,
 )
 from search.service import SearchService
-from search.tantivy_backend import TantivyBackend
 from tests.factories import add_product, migrated_factory
 
 GLOVES = "07350000000014"

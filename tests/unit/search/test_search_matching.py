@@ -17,10 +17,10 @@ from search.analysis.compounds import Decompounder
 from search.analysis.query import EN_FIELDS, QueryAnalyzer
 from search.analysis.swedish import stem_en
 from search.analysis.synonyms import SynonymMap, parse_synonyms
+from search.backends.tantivy_backend import TantivyBackend
 from search.documents import ProductDocument, StoredOffer
 from search.protocol import BackendQuery, TermGroup, TextField
 from search.service import SearchRequest, SearchService, _product_input, fill_up_minimum
-from search.tantivy_backend import TantivyBackend
 from tests.factories import migrated_factory
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

@@ -15,13 +15,13 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import TransportError
 from opensearchpy.serializer import JSONSerializer
 
-from search.errors import BackendUnavailable
-from search.opensearch_backend import (
+from search.backends.opensearch_backend import (
     BulkWriteError,
     OpenSearchBackend,
     RetryPolicy,
     bulk_write,
 )
+from search.errors import BackendUnavailable
 
 
 class FakeTransport:

@@ -9,10 +9,10 @@ import pytest
 from catalog.external import OwnPackageByName
 from catalog.settings import Settings
 from search import registry
+from search.backends.tantivy_backend import TantivyBackend
 from search.errors import UnknownBackend
 from search.protocol import SearchBackend
 from search.registry import available_backends, get_backend, register_backend
-from search.tantivy_backend import TantivyBackend
 
 
 def test_tantivy_by_name_lives_under_index_dir(tmp_path: Path) -> None:

@@ -15,19 +15,12 @@ from numpy.typing import NDArray
 from catalog.settings import Settings
 from search.analysis.analyzer import Analyzer
 from search.documents import ProductDocument
-from search.semantic import (
-    EmbeddingCache,
-    SemanticIndex,
-    SemanticIndexError,
-    SemanticUnavailable,
-    content_key,
-    embedding_text,
-    expand_query_text,
-    hybrid_candidates,
-    make_embedder,
-    resolve_model_path,
-    rrf_fuse,
-)
+from search.errors import SemanticIndexError, SemanticUnavailable
+from search.semantic.embedders import make_embedder, resolve_model_path
+from search.semantic.fusion import hybrid_candidates, rrf_fuse
+from search.semantic.index import SemanticIndex
+from search.semantic.texts import content_key, embedding_text, expand_query_text
+from search.semantic.vector_cache import EmbeddingCache
 
 
 class HashingEmbedder:

@@ -24,10 +24,10 @@ from catalog.models import (
 from ranking.config import RankingConfig
 from ranking.rules import Rule
 from search.analysis.analyzer import shipped_synonyms
+from search.backends.tantivy_backend import TantivyBackend
 from search.documents import build_documents
 from search.errors import InvalidSearchRequest
 from search.service import SearchRequest, SearchService
-from search.tantivy_backend import TantivyBackend
 from tests.factories import migrated_factory
 
 GTIN = "7350012345679"
@@ -418,7 +418,8 @@ def test_invalid_requests(
 def test_semantic_fusion_keeps_filters_and_identifier_matches_first(
     tmp_path: Path, backend: TantivyBackend, catalog: sessionmaker[Session]
 ) -> None:
-    from search.semantic import EmbeddingCache, SemanticIndex
+    from search.semantic.index import SemanticIndex
+    from search.semantic.vector_cache import EmbeddingCache
     from tests.unit.search.test_search_semantic import HashingEmbedder
 
     embedder = HashingEmbedder()

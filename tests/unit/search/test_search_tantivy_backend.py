@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from search.backends.tantivy_backend import POINTER, TantivyBackend
 from search.errors import IndexCorrupted
 from search.protocol import BackendQuery, SearchBackend
-from search.tantivy_backend import POINTER, TantivyBackend
 from tests.unit.search.contract import BackendContract, sample_documents
 
 
@@ -126,7 +126,7 @@ def test_facet_cache_entries_made_together_expire_at_spread_times(
     """Popular queries cached together must not expire together (one burst of recomputes
     would stall the process); each expires after between half and all of the TTL."""
     clock = [1000.0]
-    monkeypatch.setattr("search.tantivy_backend.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("search.backends.tantivy_backend.time.monotonic", lambda: clock[0])
     backend = TantivyBackend(
         tmp_path / "tantivy", heap_size=20_000_000, writer_threads=1, facet_cache_seconds=10.0
     )

@@ -12,7 +12,7 @@ Writes go through :func:`bulk_write` (``streaming_bulk``): rejected (``429``) do
 requests are retried with capped exponential backoff, nothing else is; documents that still
 fail are reported together as :class:`BulkWriteError`.
 
-Query translation mirrors ``search.tantivy_schema.QueryBuilder``: a term group is a boosted
+Query translation mirrors ``search.backends.tantivy_schema.QueryBuilder``: a term group is a boosted
 conjunction of terms (each in any of its fields, ``fuzzy`` edits allowed), a clause a
 ``dis_max`` of its alternatives (tie breaker 0.1), clauses combine by ``operator`` (and
 ``minimum_should_match`` when it is "or"); exact
@@ -36,9 +36,7 @@ from opensearchpy.helpers import streaming_bulk
 from catalog.settings import Settings
 from search.analysis.analyzer import Analyzer
 from search.analysis.tokens import normalize, suggest_display, tokenize
-from search.documents import ProductDocument, StoredProduct
-from search.errors import BackendUnavailable, InvalidSearchRequest, SearchError
-from search.opensearch_templates import (
+from search.backends.opensearch_templates import (
     PAYLOAD,
     SUGGEST,
     VOCAB,
@@ -53,6 +51,8 @@ from search.opensearch_templates import (
     stored_from_source,
     to_source,
 )
+from search.documents import ProductDocument, StoredProduct
+from search.errors import BackendUnavailable, InvalidSearchRequest, SearchError
 from search.protocol import AnalyzedQuery, BackendQuery, BackendResult
 
 ALIAS_CHECK_SECONDS = 1.0

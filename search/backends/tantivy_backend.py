@@ -35,10 +35,7 @@ from catalog.private_files import private_dir
 from catalog.settings import Settings
 from search.analysis.analyzer import Analyzer
 from search.analysis.tokens import normalize, suggest_display, tokenize
-from search.documents import ProductDocument, StoredProduct
-from search.errors import BackendUnavailable, IndexCorrupted, SchemaOutdated
-from search.protocol import FACET_FIELDS, AnalyzedQuery, BackendQuery, BackendResult, Operator
-from search.tantivy_schema import (
+from search.backends.tantivy_schema import (
     DELIVERY,
     PAYLOAD,
     PRICE_ASC,
@@ -55,6 +52,9 @@ from search.tantivy_schema import (
     range_aggregations,
     to_tantivy,
 )
+from search.documents import ProductDocument, StoredProduct
+from search.errors import BackendUnavailable, IndexCorrupted, SchemaOutdated
+from search.protocol import FACET_FIELDS, AnalyzedQuery, BackendQuery, BackendResult, Operator
 
 POINTER = "CURRENT"
 WRITE_LOCK = "write.lock"
