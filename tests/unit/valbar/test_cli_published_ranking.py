@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -21,7 +20,7 @@ from ranking.config import load_named
 from ranking.rules import Rule
 from ranking.versions import publish, save_draft
 from tests.factories import add_product
-from valbar.cli import eval_cmd, search_cmd
+from valbar.cli import app
 
 QUERY = "diamond bur"
 BURS = {
@@ -30,11 +29,7 @@ BURS = {
     "07350000000045": "Diamond bur FG flame 016 coarse grit for crown preparation",
 }
 
-app = typer.Typer()
-app.command("search")(search_cmd.search)
-app.command("reindex")(search_cmd.reindex)
-app.add_typer(eval_cmd.eval_app, name="eval")
-runner = CliRunner()
+runner = CliRunner()  # over the real ``valbar`` app
 
 
 @pytest.fixture()
