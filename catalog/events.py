@@ -25,6 +25,7 @@ can also hand them to a queue.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -255,10 +256,14 @@ def deliver_committed(factory: sessionmaker[Session], events: list[DomainEvent])
 
 
 def _event_classes(base: type[DomainEvent] = DomainEvent) -> dict[str, type[DomainEvent]]:
+    """Every event class by name. (``dataclass(slots=True)`` replaces the class it decorates:
+    the replaced one lingers among the subclasses; the one its module names is the class.)"""
     found: dict[str, type[DomainEvent]] = {}
     for cls in base.__subclasses__():
-        found[cls.__name__] = cls
-        found.update(_event_classes(cls))
+        module = sys.modules.get(cls.__module__)
+        if getattr(module, cls.__qualname__, None) is cls:
+            found[cls.__name__] = cls
+            found.update(_event_classes(cls))
     return found
 
 

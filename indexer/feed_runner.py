@@ -18,7 +18,6 @@ worker or eager), ``valbar ingest`` and ``valbar runs sweep``, and the demo's se
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +27,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from catalog.events import deliver_committed
 from catalog.settings import Settings
 from indexer.runner import RunResult, StopFlag, supervise
-
-log = logging.getLogger("valbar.feed_runner")
 
 OUTBOX_WAIT_SECONDS = 5.0  # after a run: wait this long for the index lock, then leave it
 
@@ -43,8 +40,7 @@ class FeedRunDone:
     """A run as :func:`run_feed_run` left it: how it ended and what reached the index."""
 
     result: RunResult
-    indexed: int = 0  # products written to the search index after the run
-    index_left: bool = False  # the index update was left to the next start (``stop``)
+    indexed: int = 0  # products written to the search index after the run (0: left, ``stop``)
 
     @property
     def succeeded(self) -> bool:
@@ -93,9 +89,8 @@ def run_feed_run(
         settings, factory, run_id, stop=stop, dispatch=dispatch, on_progress=on_progress
     )
     done = FeedRunDone(result)
-    if stop is not None and stop.is_set():
-        done.index_left = True  # the next start's outbox pass applies it
-    else:
+    stopping = stop is not None and stop.is_set()  # the next start's outbox pass applies it
+    if not stopping:
         # the run wrote its products to the index outbox in its own transaction (even a child
         # that died right after its commit); when another process holds the index lock, that
         # process applies them (and the periodic pass would)
