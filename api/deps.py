@@ -37,9 +37,7 @@ from api.ratelimit import Decision, RateLimiter
 from api.sessions import session_user
 from catalog.models import ApiKey, User
 from catalog.settings import Settings
-from ranking.config import RankingConfig
-from ranking.errors import UnknownConfig
-from ranking.versions import publication_stamp, published
+from search.build import build_search_service
 from search.service import SearchService
 
 ANONYMOUS_RATE_PER_MINUTE = 120
@@ -78,37 +76,6 @@ SessionDep = Annotated[Session, Depends(get_session)]
 # ---------------------------------------------------------------- search
 
 
-def config_provider(
-    factory: sessionmaker[Session], default_name: str
-) -> Callable[[str], RankingConfig]:
-    """Ranking configs for the search service: the published version, else the TOML file.
-
-    The configured default name falls back to the built-in defaults when neither exists
-    (a fresh install must be able to search).
-    """
-
-    def provide(name: str) -> RankingConfig:
-        with factory() as session:
-            try:
-                return published(session, name)
-            except UnknownConfig:
-                if name == default_name:
-                    return RankingConfig(name=name)
-                raise
-
-    return provide
-
-
-def publication_stamp_of(factory: sessionmaker[Session]) -> Callable[[], object]:
-    """The published configs' stamp, read in a short session of its own."""
-
-    def stamp() -> object:
-        with factory() as session:
-            return publication_stamp(session)
-
-    return stamp
-
-
 class SearchHolder:
     """Builds the search service on first use (opening the index is not free)."""
 
@@ -122,18 +89,7 @@ class SearchHolder:
         if self._service is None:
             with self._lock:
                 if self._service is None:
-                    from search.indexing import open_semantic
-                    from search.registry import get_backend
-
-                    backend = get_backend(self._settings)
-                    self._service = SearchService(
-                        backend,
-                        self._factory,
-                        config_provider(self._factory, self._settings.ranking_config),
-                        semantic=open_semantic(self._settings),
-                        config_stamp=publication_stamp_of(self._factory),
-                        config_check_seconds=self._settings.config_check_seconds,
-                    )
+                    self._service = build_search_service(self._settings, self._factory)
         return self._service
 
     @property

@@ -49,14 +49,16 @@ from catalog.db import make_engine, migrate, session_factory, transaction
 from catalog.models import Offer, Product, Retailer, RetailerSignals
 from catalog.product_store import upsert_products
 from catalog.records import ProductRecord
+from catalog.settings import Settings
 from indexer.catalog_import import read_catalog
 from ranking.config import RankingConfig
 from search.analysis.synonyms import load_synonyms
 from search.analysis.tokens import tokenize
 from search.backends.tantivy_backend import TantivyBackend
+from search.build import build_search_service
 from search.documents import build_documents
 from search.gc_tuning import reset_gc, tune_gc
-from search.service import SearchRequest, SearchService
+from search.service import SearchRequest
 
 GUDID_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "gudid"
 RETAILERS = 40
@@ -370,7 +372,13 @@ def main() -> None:
             f"(target <= 120 s); RSS so far {rss_mb():.0f} MB"
         )
 
-    service = SearchService(backend, factory, lambda _name: RankingConfig())
+    service = build_search_service(
+        Settings(data_dir=args.workdir, database_url=f"sqlite:///{db}"),
+        factory,
+        backend=backend,
+        config=RankingConfig(),
+        semantic=False,
+    )
     with factory() as session:
         pairs = make_queries(session, args.queries, random.Random(SEED + 1))  # stable set
     queries = [q for _kind, q in pairs]

@@ -25,10 +25,11 @@ can also hand them to a queue.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -244,6 +245,38 @@ def bus_for(factory: sessionmaker[Session]) -> EventBus:
         bus = EventBus()
         attach(factory, bus)
         return bus
+
+
+def deliver_committed(factory: sessionmaker[Session], events: list[DomainEvent]) -> None:
+    """Deliver ``events`` that were committed elsewhere (by another process: a feed run's
+    child) to the bus attached to ``factory``, if it has one."""
+    bus = (factory.kw.get("info") or {}).get(BUS_KEY)
+    if events and isinstance(bus, EventBus):
+        bus.deliver(list(events))
+
+
+def _event_classes(base: type[DomainEvent] = DomainEvent) -> dict[str, type[DomainEvent]]:
+    """Every event class by name. (``dataclass(slots=True)`` replaces the class it decorates:
+    the replaced one lingers among the subclasses; the one its module names is the class.)"""
+    found: dict[str, type[DomainEvent]] = {}
+    for cls in base.__subclasses__():
+        module = sys.modules.get(cls.__module__)
+        if getattr(module, cls.__qualname__, None) is cls:
+            found[cls.__name__] = cls
+            found.update(_event_classes(cls))
+    return found
+
+
+def event_to_json(ev: DomainEvent) -> dict[str, Any]:
+    """``{"event": "FeedRunFinished", "run_id": 7, ...}``: an event as JSON-able data."""
+    return {"event": type(ev).__name__, **{f.name: getattr(ev, f.name) for f in fields(ev)}}
+
+
+def event_from_json(data: dict[str, Any]) -> DomainEvent:
+    """The event :func:`event_to_json` described (``KeyError`` for an unknown class)."""
+    values = dict(data)
+    cls = _event_classes()[values.pop("event")]
+    return cls(**values)
 
 
 def bus_of(session: Session) -> EventBus | None:

@@ -47,7 +47,7 @@ def import_catalog(
         counts = upsert_products(session, records())
     indexed = 0
     if reindex and counts.changed_product_ids:
-        from indexer.jobs import OUTBOX_WAIT_SECONDS
+        from indexer.feed_runner import OUTBOX_WAIT_SECONDS
         from indexer.outbox import apply_outbox
 
         # upsert_products wrote the changed ids to the index outbox in the transaction above

@@ -2,7 +2,7 @@
 
 With ``VALBAR_BROKER_URL`` empty, Celery runs tasks eagerly in-process (the embedded default);
 with a Redis URL, a real worker (``celery -A indexer.jobs:celery_app worker``) picks them up.
-A feed run task supervises the run in a child process (``indexer.runner``); the broker's
+A feed run task runs it through ``indexer.feed_runner`` (a child process); the broker's
 visibility timeout is longer than the longest run, so a run is not delivered twice while it
 runs (a second delivery would find it claimed anyway). ``valbar.sweep_feed_runs`` (beat, every
 ``feed_sweep_seconds``, and once when a worker starts) ends or re-queues runs whose lease
@@ -30,8 +30,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import make_engine, migrate, needs_migration, session_factory
 from catalog.settings import Settings, get_settings
-
-OUTBOX_WAIT_SECONDS = 5.0  # after a run: wait this long for the index lock, then leave it
 
 log = logging.getLogger("valbar.jobs")
 
@@ -134,27 +132,16 @@ def apply_index_outbox(settings: Settings, wait: float = 0.0) -> int:
 
 @celery_app.task(name="valbar.ingest_feed_run")  # type: ignore[untyped-decorator]
 def ingest_feed_run(feed_run_id: int) -> dict[str, Any]:
-    """Run one uploaded feed by its FeedRun id in a child process (``indexer.runner``), then
-    update the search index incrementally. A run that another worker holds, or that waits for
-    its retailer's running run, is left as it is (it is sent again when that one ends)."""
-    from indexer.runner import supervise
+    """Run one uploaded feed by its FeedRun id (``indexer.feed_runner``: in a child process,
+    then the search index, then the run's events). A run that another worker holds, or that
+    waits for its retailer's running run, is left as it is (it is sent again when that one
+    ends). A worker shutting down leaves the index update to the next start's pass."""
+    from indexer.feed_runner import run_feed_run
 
     settings = get_settings()
-    result = supervise(
-        settings, factory_for(settings), feed_run_id, stop=WORKER_STOP, dispatch=dispatch
-    )
-    # the run wrote its products to the index outbox in its own transaction; when another
-    # process holds the index lock, that process applies them (and the periodic pass would).
-    # A worker shutting down leaves that to the next start's pass.
-    stopping = WORKER_STOP.is_set()
-    indexed = 0 if stopping else apply_index_outbox(settings, wait=OUTBOX_WAIT_SECONDS)
-    return {
-        "feed_run_id": feed_run_id,
-        "claim": result.claim.value,
-        "status": result.status,
-        "message": result.message,
-        "counts": {**result.counts, "indexed_products": indexed},
-    }
+    factory = factory_for(settings)
+    done = run_feed_run(settings, factory, feed_run_id, stop=WORKER_STOP, dispatch=dispatch)
+    return done.as_dict()
 
 
 def dispatch(feed_run_id: int) -> None:

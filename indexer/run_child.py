@@ -8,6 +8,9 @@ and only then imports the pipeline and runs the feed. The forked match workers o
 ``indexer.matching.parallel`` inherit the limit and its process group, which the supervisor
 kills as a whole.
 
+It writes its outcome, with the domain events its commits published, to the result file (the
+supervisor's process delivers those events, ``indexer.feed_runner``).
+
 Exit codes: 0 the run recorded its result; 1 it failed (recorded); 75 it ran out of memory.
 """
 
@@ -56,8 +59,10 @@ def main() -> int:
     job: dict[str, Any] = json.loads(sys.stdin.read())
     apply_limits(int(job["memory_bytes"]), int(job["nice"]), int(job["parent_pid"]))
     run_id, token = int(job["run_id"]), str(job["token"])
+    result_path = Path(job["result_path"])
     try:
         from catalog.enums import FeedRunStatus
+        from catalog.events import DomainEvent, bus_for, event_to_json
         from catalog.settings import Settings
         from indexer import run_lease
         from indexer.jobs import factory_for
@@ -67,6 +72,15 @@ def main() -> int:
         factory = factory_for(settings)
     except MemoryError:  # the limit is below what the code itself needs
         return EXIT_MEMORY
+    # what the run's commits published: handed to the supervisor, which delivers them in
+    # its own process once the search index has the run's products (indexer.feed_runner)
+    committed: list[DomainEvent] = []
+    bus_for(factory).subscribe(DomainEvent, committed.append)
+
+    def report(**result: Any) -> None:
+        events = [event_to_json(e) for e in committed]
+        result_path.write_text(json.dumps({**result, "events": events}), encoding="utf-8")
+
     try:
         outcome = run_feed(factory, settings, run_id, token=token)
     except run_lease.RunLost:
@@ -75,18 +89,18 @@ def main() -> int:
         message = failure_message(exc, settings)
         with contextlib.suppress(Exception):
             run_lease.end(factory, run_id, token, FeedRunStatus.FAILED, message)
+            report(status=FeedRunStatus.FAILED.value)
         if isinstance(exc, MemoryError):
             return EXIT_MEMORY
         import traceback
 
         traceback.print_exc()
         return EXIT_FAILED
-    result = {
-        "status": outcome.status,
-        "changed_product_ids": sorted(outcome.changed_product_ids),
-        "counts": outcome.counts,
-    }
-    Path(job["result_path"]).write_text(json.dumps(result), encoding="utf-8")
+    report(
+        status=outcome.status,
+        changed_product_ids=sorted(outcome.changed_product_ids),
+        counts=outcome.counts,
+    )
     return 0
 
 

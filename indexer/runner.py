@@ -15,8 +15,9 @@ A child that dies without recording a result (killed, out of memory, crashed) en
 its final status commit in one transaction, fenced by the claim token. When the run ends the
 retailer's next queued run is handed to ``dispatch``.
 
-Used by the web server's ``FeedRunner`` (a thread per run), the Celery task and
-``valbar ingest``; each reindexes the changed products afterwards.
+The domain events the child's commits published come back in its result (``events``);
+``indexer.feed_runner`` (the one way every entry point runs a feed) delivers them in this
+process after the search index has the run's products.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.enums import FeedRunStatus
+from catalog.events import DomainEvent, event_from_json
 from catalog.models import FeedRun
 from catalog.settings import Settings
 from indexer import faults, run_lease, run_messages
@@ -68,6 +70,8 @@ class RunResult:
     message: str | None = None
     changed_product_ids: set[int] = field(default_factory=set)
     counts: dict[str, object] = field(default_factory=dict)
+    # what the child's commits published (not yet delivered here: ``indexer.feed_runner``)
+    events: list[DomainEvent] = field(default_factory=list)
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
@@ -305,4 +309,5 @@ def _result(
         reported = json.loads(result_path.read_text(encoding="utf-8"))
         result.changed_product_ids = set(reported.get("changed_product_ids") or [])
         result.counts = dict(reported.get("counts") or {})
+        result.events = [event_from_json(e) for e in reported.get("events") or []]
     return result

@@ -5,7 +5,7 @@ Typical use::
 
     backend = get_backend(settings)            # search.registry
     backend.reindex(build_documents(session))  # search.documents
-    service = SearchService(backend, session_factory, ranking.config.load_named)
+    service = build_search_service(settings, session_factory)  # search.build
     service.search(SearchRequest(q="nitrilhandskar", in_stock=True))
 """
 

@@ -20,6 +20,7 @@ from ranking import versions
 from ranking.config import FACTORS, RankingConfig, config_from_mapping
 from ranking.errors import JudgmentFormatError, UnknownConfig
 from ranking.evaluation import evaluate, load_judgments
+from search.build import with_config
 from search.service import SearchRequest, SearchService
 
 JUDGMENTS_DIR = PROJECT_ROOT / "configs" / "judgments"
@@ -160,10 +161,6 @@ def config_from_form(base: RankingConfig, form: dict[str, str]) -> RankingConfig
         rules.append(rule)
     data["rules"] = rules
     return config_from_mapping(data, source="the console form")
-
-
-def with_config(search: SearchService, cfg: RankingConfig) -> SearchService:
-    return SearchService(search.backend, search.session_factory, lambda _name: cfg)
 
 
 @dataclass(slots=True)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from api.deps import SearchHolder, config_provider
+from api.deps import SearchHolder
 from ranking.config import FACTORS, FactorWeights, RankingConfig
 from ranking.errors import RankingError
+from search.build import RankingConfigs
 from ui.i18n import translate
 
 TOP = 3
@@ -52,7 +53,7 @@ def published_config(request: Request) -> RankingConfig | None:
     try:
         if service is not None:
             return service.config(name)
-        return config_provider(state.session_factory, name)(name)
+        return RankingConfigs.published(state.session_factory, name)(name)
     except RankingError:
         return None
 

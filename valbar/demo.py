@@ -25,7 +25,8 @@ from catalog.db import transaction
 from catalog.models import Product, ProductIdentifier, Retailer, User
 from catalog.settings import PROJECT_ROOT, Settings
 from indexer.catalog_service import import_catalog
-from indexer.pipeline import FeedOptions, run_feed, submit_feed
+from indexer.feed_runner import run_feed_run
+from indexer.pipeline import FeedOptions, submit_feed
 from valbar.demo_history import ensure_history
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
@@ -417,6 +418,26 @@ def write_feed(d: DemoRetailer, rows: list[dict[str, Any]], folder: Path) -> Pat
     return path
 
 
+def seed_feeds(
+    factory: sessionmaker[Session], settings: Settings, say: Callable[[str], None] = print
+) -> int:
+    """One feed per demo retailer, written and run as an upload is (``indexer.feed_runner``:
+    the run, then the search index, then its events); returns the valid offers."""
+    products = _products(factory)
+    feeds_dir = settings.data_dir / "demo-feeds"
+    offers = 0
+    for d in RETAILERS:
+        path = write_feed(d, _offer_rows(d, products), feeds_dir)
+        run_id = submit_feed(factory, settings, path, d.slug, FeedOptions())
+        result = run_feed_run(settings, factory, run_id).result
+        offers += int(str(result.counts.get("valid", 0)))
+        say(
+            f"  {d.name:34} {path.suffix:6} {result.status or '-':9} "
+            f"rader={result.counts.get('rows')} fel={result.counts.get('rejected')}"
+        )
+    return offers
+
+
 def build_demo(
     factory: sessionmaker[Session], settings: Settings, say: Callable[[str], None] = print
 ) -> dict[str, int]:
@@ -426,18 +447,7 @@ def build_demo(
     password_hash = hash_password(DEMO_PASSWORD)
     count = ensure_catalog(factory, settings, say)
     ensure_retailers_and_users(factory, password_hash)
-    products = _products(factory)
-    feeds_dir = settings.data_dir / "demo-feeds"
-    offers = 0
-    for d in RETAILERS:
-        path = write_feed(d, _offer_rows(d, products), feeds_dir)
-        run_id = submit_feed(factory, settings, path, d.slug, FeedOptions())
-        outcome = run_feed(factory, settings, run_id)
-        offers += int(outcome.counts.get("valid", 0))
-        say(
-            f"  {d.name:34} {path.suffix:6} {outcome.status:9} "
-            f"rader={outcome.counts.get('rows')} fel={outcome.counts.get('rejected')}"
-        )
+    offers = seed_feeds(factory, settings, say)
     ensure_history(
         factory,
         {d.slug: d.quality for d in RETAILERS},

@@ -17,7 +17,6 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path as FsPath
 from typing import Annotated, Any
@@ -44,8 +43,8 @@ from catalog.private_files import open_private, private_dir
 from catalog.reads import feed_run_count, recent_feed_runs
 from catalog.settings import Settings
 from indexer import jobs, run_lease
+from indexer.feed_runner import OUTBOX_WAIT_SECONDS, Reindex, run_feed_run
 from indexer.pipeline import FeedOptions, dry_run, get_retailer, submit_feed
-from indexer.runner import supervise
 
 logger = logging.getLogger("valbar.api.feeds")
 router = APIRouter(tags=["feeds"], dependencies=[RateLimitDep])
@@ -59,7 +58,8 @@ RunId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 class FeedRunner:
     """Runs submitted feed runs: queued to Celery with a broker, else (or when the broker is
-    down) supervised by a local thread, each in a child process (``indexer.runner``).
+    down) in a local thread, each through ``indexer.feed_runner`` (a child process, then the
+    search index, then the run's events).
 
     ``shutdown`` (the server stopping) does not wait for a run: each local run's process is
     stopped and the run goes back to the queue, where the next start's sweep finds it."""
@@ -68,12 +68,12 @@ class FeedRunner:
         self,
         settings: Settings,
         factory: sessionmaker[Session],
-        reindex: Callable[[float], int],
+        reindex: Reindex,
         max_workers: int = 2,
     ) -> None:
         self.settings = settings
         self.factory = factory
-        self._reindex = reindex  # Callable[[float], int]: applies the search index outbox
+        self._reindex = reindex  # applies the search index outbox (in a niced child)
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="valbar-feed")
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -95,16 +95,20 @@ class FeedRunner:
         future.add_done_callback(self._log_failure)
 
     def _run_local(self, run_id: int) -> None:
-        supervise(self.settings, self.factory, run_id, stop=self._stop, dispatch=self.submit)
-        if not self._stop.is_set():  # shutting down: the next start applies the outbox
-            self.after_run()
+        # shutting down (``_stop``): the next start applies the outbox
+        run_feed_run(
+            self.settings,
+            self.factory,
+            run_id,
+            reindex=self._reindex,
+            stop=self._stop,
+            dispatch=self.submit,
+        )
 
-    def after_run(self) -> None:
-        """What follows a run: the search index outbox is applied, so the products the run
-        changed (written to the outbox in its own transaction, even by a child that died right
-        after its commit) get their documents rewritten. (The one place a finished run reaches
-        the index, for the web server's runner.)"""
-        self._reindex(jobs.OUTBOX_WAIT_SECONDS)
+    def after_run(self) -> int:
+        """The index update that follows a run (``indexer.feed_runner``): the search index
+        outbox is applied, so the products the run changed get their documents rewritten."""
+        return self._reindex(OUTBOX_WAIT_SECONDS)
 
     def sweep(self) -> run_lease.SweepReport:
         """End or re-queue runs whose lease expired and send queued runs nobody claimed."""

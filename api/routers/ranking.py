@@ -18,7 +18,6 @@ from api.deps import (
     SearchHolder,
     SessionDep,
     SettingsDep,
-    config_provider,
 )
 from api.idempotency import Idempotent
 from api.problems import InvalidInput, NotFound
@@ -49,7 +48,8 @@ from ranking.config import (
 )
 from ranking.errors import UnknownConfig
 from ranking.evaluation import evaluate, load_judgments
-from search.service import SearchRequest, SearchResponse, SearchService
+from search.build import RankingConfigs, build_search_service, live_config
+from search.service import SearchRequest, SearchResponse
 
 router = APIRouter(prefix="/ranking", tags=["ranking"], dependencies=[RateLimitDep])
 
@@ -66,16 +66,6 @@ def _version(row: RankingConfigVersion) -> RankingVersionPublic:
         created_at=row.created_at,
         published_at=row.published_at,
     )
-
-
-def _current(session: Session, name: str, default_name: str) -> RankingConfig:
-    """The live config of ``name`` (published, else file, else built-in for the default)."""
-    try:
-        return versions.published(session, name)
-    except UnknownConfig:
-        if name == default_name:
-            return RankingConfig(name=name)
-        raise
 
 
 def _refresh(request: Request) -> None:
@@ -126,7 +116,7 @@ def get_config(
     here, never published) shows its newest draft, with no published version."""
     history = versions.history(session, name)
     try:
-        cfg = _current(session, name, settings.ranking_config)
+        cfg = live_config(session, name, settings.ranking_config)
     except UnknownConfig:
         if not history:
             raise
@@ -167,7 +157,7 @@ def create_draft(
     else:
         cfg = config_from_toml(body.toml or "", source=f"draft of {name!r}")
     try:
-        before = _current(session, name, settings.ranking_config)
+        before = live_config(session, name, settings.ranking_config)
     except UnknownConfig:
         before = RankingConfig(name=name)
     row = versions.save_draft(session, name, cfg, author=user.email, comment=body.comment)
@@ -248,11 +238,16 @@ def preview(
 ) -> Any:
     """Run queries under two configs: top-N of each with rank movements, and nDCG@10/MRR
     of each over the judged queries (``configs/judgments/*.tsv``)."""
-    provider = config_provider(factory, settings.ranking_config)
+    provider = RankingConfigs.published(factory, settings.ranking_config)
     label_a, cfg_a = _resolve(session, provider, body.config_a)
     label_b, cfg_b = _resolve(session, provider, body.config_b)
-    configs = {"__a__": cfg_a, "__b__": cfg_b}
-    preview_service = SearchService(service.backend, factory, configs.__getitem__)
+    preview_service = build_search_service(
+        settings,
+        factory,
+        backend=service.backend,
+        config=RankingConfigs.fixed({"__a__": cfg_a, "__b__": cfg_b}),
+        semantic=False,  # previews rank without the embeddings index, as they always did
+    )
     depth = max(body.top, EVAL_DEPTH)
 
     def run(q: str, which: str) -> SearchResponse:

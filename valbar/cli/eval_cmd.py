@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from ranking.config import load_named
 from ranking.errors import RankingError
 from ranking.evaluation import EvalReport, load_judgments
+from search.build import build_search_service
 from search.errors import SearchError
 from search.eval_runner import (
     METRICS,
@@ -18,8 +18,8 @@ from search.eval_runner import (
     evaluate_service,
     worst_queries,
 )
-from search.service import SearchService
 from valbar.cli.context import echo_json, fail, open_db
+from valbar.cli.search_cmd import CONFIG_HELP, configs_for
 
 DEFAULT_JUDGMENTS = (
     Path(__file__).resolve().parents[2] / "configs" / "judgments" / "dental_sv_en.tsv"
@@ -33,7 +33,7 @@ def ranking(
     judgments: Annotated[
         Path, typer.Option("--judgments", help="TSV query<TAB>gtin<TAB>grade (0-3).")
     ] = DEFAULT_JUDGMENTS,
-    config: Annotated[str, typer.Option("--config", help="Ranking config name.")] = "default",
+    config: Annotated[str | None, typer.Option("--config", help=CONFIG_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     baseline: Annotated[
         bool, typer.Option("--baseline/--no-baseline", help="Also measure plain BM25.")
@@ -42,25 +42,30 @@ def ranking(
 ) -> None:
     """Score search on judged queries: nDCG@10, MRR, recall@50, and the gain over plain BM25.
 
+    Ranks with the published ranking version the site uses, unless ``--config NAME`` names
+    a config file.
+
     The baseline (no synonyms, compounds, stemming or typo repair) is built from the same
     database in a temporary directory and measured in the same run.
 
     Example: valbar eval ranking --json
     """
-    from search.indexing import open_semantic
     from search.registry import get_backend
 
     if not judgments.is_file():
         fail(f"{judgments}: no such file", as_json=as_json)
     settings, factory = open_db()
+    name = config or settings.ranking_config
     try:
         judged = load_judgments(judgments)
         backend = get_backend(settings)
         try:
             if backend.count() == 0:
                 fail("the search index is empty: run `valbar reindex` first", as_json=as_json)
-            service = SearchService(backend, factory, load_named, semantic=open_semantic(settings))
-            report = evaluate_service(service, judged, config)
+            service = build_search_service(
+                settings, factory, backend=backend, config=configs_for(config)
+            )
+            report = evaluate_service(service, judged, name)
         finally:
             backend.close()
         base: EvalReport | None = None
@@ -73,7 +78,8 @@ def ranking(
     if as_json:
         echo_json(result)
         return
-    _print_text(result, config, worst_queries(report, base, worst))
+    label = name if config else "published"
+    _print_text(result, label, worst_queries(report, base, worst))
 
 
 def _print_text(result: dict[str, Any], config: str, worst: list[dict[str, Any]]) -> None:

@@ -1,7 +1,8 @@
 """``valbar ingest`` and ``valbar runs``: retailer feed intake from the command line.
 
-``valbar ingest`` runs the feed the way the server does: in a child process with the memory
-and time limits, at lower CPU priority, holding the run's lease (``indexer.runner``).
+``valbar ingest`` runs the feed the way the server does (``indexer.feed_runner``): in a child
+process with the memory and time limits, at lower CPU priority, holding the run's lease, then
+the search index, then the run's events.
 ``valbar runs cancel ID`` stops a queued or running run wherever it runs.
 """
 
@@ -17,9 +18,8 @@ from catalog.models import FeedRun, Retailer
 from indexer import run_lease
 from indexer.columns import load_mapping_file
 from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError
-from indexer.jobs import OUTBOX_WAIT_SECONDS, apply_index_outbox
+from indexer.feed_runner import FeedRunDone, run_feed_run
 from indexer.pipeline import FeedOptions, dry_run, submit_feed
-from indexer.runner import RunResult, supervise
 from valbar.cli.context import echo_json, fail, open_db
 
 
@@ -67,10 +67,10 @@ def ingest(
                 raise typer.Exit(1)
             return
         run_id = submit_feed(factory, settings, path, retailer, options)
-        result = _run_with_progress(factory, settings, run_id, quiet=as_json)
+        done = _run_with_progress(factory, settings, run_id, quiet=as_json)
     except (FeedFormatError, MissingColumnsError, IndexerError) as exc:
         fail(str(exc), as_json=as_json)
-    if result.claim is run_lease.Claim.BUSY:
+    if done.result.claim is run_lease.Claim.BUSY:
         run_lease.request_cancel(factory, run_id)  # leave nothing queued behind
         fail(
             f"another run of {retailer!r} is running; try again when it has ended "
@@ -79,32 +79,31 @@ def ingest(
             code=1,
         )
     data = _run_report(factory, run_id)
-    if result.status == "succeeded":
-        # the run's products are in the index outbox (same transaction as the offers)
-        data["counts"]["indexed_products"] = apply_index_outbox(settings, OUTBOX_WAIT_SECONDS)
+    if done.succeeded:  # the run's products, applied from the index outbox
+        data["counts"]["indexed_products"] = done.indexed
     if as_json:
         echo_json(data)
     else:
         _print_summary(data)
-    if result.status != "succeeded":
+    if not done.succeeded:
         raise typer.Exit(1)
 
 
-def _run_with_progress(factory: Any, settings: Any, run_id: int, quiet: bool) -> RunResult:
+def _run_with_progress(factory: Any, settings: Any, run_id: int, quiet: bool) -> FeedRunDone:
     if quiet:
-        return supervise(settings, factory, run_id)
+        return run_feed_run(settings, factory, run_id)
     with typer.progressbar(length=100, label="ingesting", file=None) as bar:
-        done = [0]
+        shown = [0]
 
         def progress(frac: float) -> None:
             target = int(frac * 100)
-            if target > done[0]:
-                bar.update(target - done[0])
-                done[0] = target
+            if target > shown[0]:
+                bar.update(target - shown[0])
+                shown[0] = target
 
-        result = supervise(settings, factory, run_id, on_progress=progress)
+        done = run_feed_run(settings, factory, run_id, on_progress=progress)
         progress(1.0)
-        return result
+        return done
 
 
 def _run_report(factory: Any, run_id: int) -> dict[str, Any]:
@@ -246,9 +245,7 @@ def sweep(
         if settings.broker_url:
             jobs.dispatch(run_id)
         else:
-            supervise(settings, factory, run_id)
-    if report["dispatch"] and not settings.broker_url:
-        apply_index_outbox(settings, OUTBOX_WAIT_SECONDS)
+            run_feed_run(settings, factory, run_id)
     if as_json:
         echo_json(report)
     else:

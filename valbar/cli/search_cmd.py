@@ -6,11 +6,16 @@ from typing import Annotated, Any
 
 import typer
 
-from ranking.config import load_named
 from ranking.errors import RankingError
+from search.build import RankingConfigs, build_search_service
 from search.errors import SearchError
-from search.service import MAX_PAGE_SIZE, ProductHit, SearchRequest, SearchService
+from search.service import MAX_PAGE_SIZE, ProductHit, SearchRequest
 from valbar.cli.context import echo_json, fail, open_db
+
+CONFIG_HELP = (
+    "Rank with the config file configs/ranking/NAME.toml instead of the published ranking "
+    "version the site uses."
+)
 
 HIT_FIELDS = (
     "product_id",
@@ -24,6 +29,11 @@ HIT_FIELDS = (
 )
 
 
+def configs_for(name: str | None) -> RankingConfigs | None:
+    """``--config NAME``: that config file; no option: the published configs (``None``)."""
+    return None if name is None else RankingConfigs.files()
+
+
 def _hit_json(hit: ProductHit) -> dict[str, Any]:
     return {name: getattr(hit, name) for name in HIT_FIELDS}
 
@@ -31,16 +41,13 @@ def _hit_json(hit: ProductHit) -> dict[str, Any]:
 def search(
     query: Annotated[str, typer.Argument(help="What to look for (Swedish or English, or a GTIN).")],
     limit: Annotated[int, typer.Option(help=f"Hits to show (1-{MAX_PAGE_SIZE}).")] = 10,
-    config: Annotated[
-        str, typer.Option(help="Ranking config name (configs/ranking/).")
-    ] = "default",
+    config: Annotated[str | None, typer.Option(help=CONFIG_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Search the catalog as the marketplace does: analysis, ranking config, facets.
+    """Search the catalog as the marketplace does: analysis, the published ranking, facets.
 
     Example: valbar search diamantborr --json
     """
-    from search.indexing import open_semantic
     from search.registry import get_backend
 
     settings, factory = open_db()
@@ -49,8 +56,11 @@ def search(
     except SearchError as exc:
         fail(str(exc), as_json=as_json)
     try:
-        service = SearchService(backend, factory, load_named, semantic=open_semantic(settings))
-        response = service.search(SearchRequest(q=query, size=limit, config_name=config))
+        service = build_search_service(
+            settings, factory, backend=backend, config=configs_for(config)
+        )
+        name = config or settings.ranking_config
+        response = service.search(SearchRequest(q=query, size=limit, config_name=name))
     except (SearchError, RankingError) as exc:
         fail(str(exc), as_json=as_json)
     finally:

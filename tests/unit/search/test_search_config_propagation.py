@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from api.deps import config_provider, publication_stamp_of
 from catalog.db import transaction
 from ranking.config import RankingConfig
 from ranking.versions import publication_stamp, publish, save_draft
 from search.backends.tantivy_backend import TantivyBackend
+from search.build import RankingConfigs
 from search.service import SearchService
 from tests.factories import migrated_factory
 
@@ -34,7 +34,7 @@ def factory(tmp_path: Path) -> Any:
 
 
 def _worker(factory: Any, tmp_path: Path, name: str, calls: list[str]) -> SearchService:
-    provide = config_provider(factory, "default")
+    provide = RankingConfigs.published(factory, "default")
 
     def counting(config_name: str) -> RankingConfig:
         calls.append(config_name)
@@ -44,7 +44,7 @@ def _worker(factory: Any, tmp_path: Path, name: str, calls: list[str]) -> Search
         TantivyBackend(tmp_path / name),
         factory,
         counting,
-        config_stamp=publication_stamp_of(factory),
+        config_stamp=provide.stamp,
         config_check_seconds=0.0,  # check on every search (the default is once a second)
     )
 
