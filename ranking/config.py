@@ -56,15 +56,7 @@ from ranking.rules import Rule
 FACTORS: tuple[str, ...] = DEFAULT_TABLE.names
 """The eight ranking factors, in the order clinics value them (``ranking.factor_table``)."""
 
-SIGNALS: tuple[str, ...] = (
-    "delivery_precision",
-    "stock_accuracy",
-    "reviews",
-    "treatment",
-    "feedback",
-    "rma",
-    "competence",
-)
+SIGNALS: tuple[str, ...] = tuple(f.signal for f in DEFAULT_TABLE if f.signal is not None)
 """The retailer signals that are shrunk toward a prior (each has a ``Prior``)."""
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "ranking"

@@ -8,6 +8,8 @@ import typer
 
 from ranking.config import load_named
 from ranking.errors import RankingError
+from ranking.explain import explanation_json
+from ranking.messages import DEFAULT_LANGUAGE, LANGUAGES
 from search.errors import SearchError
 from search.service import MAX_PAGE_SIZE, ProductHit, SearchRequest, SearchService
 from valbar.cli.context import echo_json, fail, open_db
@@ -24,8 +26,19 @@ HIT_FIELDS = (
 )
 
 
-def _hit_json(hit: ProductHit) -> dict[str, Any]:
-    return {name: getattr(hit, name) for name in HIT_FIELDS}
+def _hit_json(hit: ProductHit, explain: bool, lang: str) -> dict[str, Any]:
+    found = {name: getattr(hit, name) for name in HIT_FIELDS}
+    if explain:
+        found["explanation"] = explanation_json(hit.explanation, lang)
+    return found
+
+
+def _explanation_lines(hit: ProductHit, lang: str) -> list[str]:
+    """One line per contribution: factor, points and the sentence in ``lang``."""
+    return [
+        f"{'':8}{c['factor'][:22]:22} {c['points']:+7.3f}  {c['text']}"
+        for c in explanation_json(hit.explanation, lang)["contributions"]
+    ]
 
 
 def search(
@@ -35,11 +48,19 @@ def search(
         str, typer.Option(help="Ranking config name (configs/ranking/).")
     ] = "default",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show why each hit ranks where it does.")
+    ] = False,
+    lang: Annotated[
+        str, typer.Option(help=f"Language of the explanations ({', '.join(LANGUAGES)}).")
+    ] = DEFAULT_LANGUAGE,
 ) -> None:
     """Search the catalog as the marketplace does: analysis, ranking config, facets.
 
-    Example: valbar search diamantborr --json
+    Example: valbar search diamantborr --explain --lang sv
     """
+    if lang not in LANGUAGES:
+        fail(f"--lang must be one of {', '.join(LANGUAGES)}", as_json=as_json)
     from search.indexing import open_semantic
     from search.registry import get_backend
 
@@ -60,7 +81,7 @@ def search(
             {
                 "total": response.total,
                 "took_ms": response.took_ms,
-                "hits": [_hit_json(h) for h in response.hits],
+                "hits": [_hit_json(h, explain, lang) for h in response.hits],
                 "facets": response.facets,
             }
         )
@@ -73,6 +94,9 @@ def search(
         typer.echo(f"{rank:3}. {hit.score:7.3f}  {hit.gtin or '-':14}  {hit.name}{price}")
         if hit.category:
             typer.echo(f"{'':27}{hit.brand or ''} · {hit.category} · {hit.offers_count} offers")
+        if explain:
+            for line in _explanation_lines(hit, lang):
+                typer.echo(line)
 
 
 def suggest(
