@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ranking import factor_scores as fs
 
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from ranking.factor_scores import Reading
     from ranking.signals import RetailerQuality
 
-ScoreFunction = Callable[["RankingConfig", "RetailerQuality", object], "Reading"]
+# (config, retailer, the value of the offer field it reads or None) -> its reading
+ScoreFunction = Callable[["RankingConfig", "RetailerQuality", Any], "Reading"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ DEFAULT_FACTORS: tuple[Factor, ...] = (
         "delivery_precision",
         ("on_time_share", "on_time_no_data", "promise_days", "no_promise"),
         ("Leveransprecision", "Delivery precision"),
-        fs.delivery_precision,  # type: ignore[arg-type]
+        fs.delivery_precision,
         offer_field="delivery_days",
     ),
     Factor(
@@ -71,7 +72,7 @@ DEFAULT_FACTORS: tuple[Factor, ...] = (
         "stock_accuracy",
         (*fs.STATUS_CODES.values(), "status_unrecognized", "stock_accurate", "stock_no_data"),
         ("Tillgänglighet", "Availability"),
-        fs.availability,  # type: ignore[arg-type]
+        fs.availability,
         offer_field="stock_status",
     ),
     Factor(

@@ -234,21 +234,20 @@ class PreparedConfig:
         return price * self.vat_factor if offer.vat_included is False else price
 
 
-_PREPARED: dict[tuple[int, int], tuple[weakref.ref[RankingConfig], PreparedConfig]] = {}
+_PREPARED: dict[int, tuple[weakref.ref[RankingConfig], PreparedConfig]] = {}
 
 
 def prepare(config: RankingConfig, table: FactorTable | None = None) -> PreparedConfig:
     """The prepared form of ``config`` for ``table`` (default: the table in force); configs
-    are frozen, so it is cached per object."""
+    are frozen, so it is cached per object (and remade when the table changes)."""
     table = table or active_table()
-    key = (id(config), id(table))
-    entry = _PREPARED.get(key)
+    entry = _PREPARED.get(id(config))
     if entry is not None and entry[0]() is config and entry[1].table is table:
         return entry[1]
     compiled = PreparedConfig(config, table)
     if len(_PREPARED) > 64:
         _PREPARED.clear()
-    _PREPARED[key] = (weakref.ref(config), compiled)
+    _PREPARED[id(config)] = (weakref.ref(config), compiled)
     return compiled
 
 

@@ -148,7 +148,6 @@ class SearchService(Suggestions):
         self._configs: dict[str, RankingConfig] = {}
         self._retailers: dict[int, RetailerQuality] = {}
         self._retailers_loaded_at = float("-inf")
-        self._signals_version = 0
         self._rankers: dict[str, Ranker[StoredProduct]] = {}
         self._hits = HitBuilder()
         # suggestions: how many products each Swedish search word finds, and when it was counted
@@ -203,7 +202,6 @@ class SearchService(Suggestions):
         with self._lock:
             self._retailers = qualities
             self._retailers_loaded_at = time.monotonic()
-            self._signals_version += 1
         self.forget_rankings()
         return len(qualities)
 
