@@ -23,7 +23,9 @@ class IdentifierPublic(BaseModel):
 
 class ContributionPublic(BaseModel):
     """One factor's share of a score, as data (``code`` and ``values``) and as ``text`` in the
-    language of ``Accept-Language`` (sv or en; default en)."""
+    language of ``Accept-Language`` (sv or en; default en). A product's factors carry the code
+    ``best_offer``: ``values.seller`` is the best offer's retailer and ``values.offer_code``
+    the offer's own reason code."""
 
     factor: str
     code: str = Field(description="The reason code (one per kind of sentence).")
