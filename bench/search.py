@@ -398,7 +398,7 @@ def main() -> None:
 
     def cold() -> None:  # first-time cost per product (and per query) on every pass
         backend._stored.clear()
-        service._offer_cache.clear()
+        service.forget_rankings()
         live = backend._live()  # the generation's memo of analyzed and built queries
         live.analyzed.clear()
         live.built.clear()

@@ -1,6 +1,10 @@
 """Ranking by measured service quality: pure functions of (signals, config) that explain
 themselves, per-query merchandising rules, config versions and offline evaluation.
 
+The entry point is ``ranking.ranker.Ranker`` (candidates -> ranked products with offers and
+explanations); the factors are one table (``ranking.factor_table``); explanations are data
+(reason code + values) worded by ``ranking.messages`` in Swedish or English.
+
 ``ranking`` imports ``catalog`` only; ``versions`` is the one module doing I/O (it takes a
 SQLAlchemy ``Session``). See ``ranking.config`` for how each factor is computed.
 """
@@ -27,6 +31,8 @@ from ranking.errors import (
     VersionConflict,
 )
 from ranking.explain import Contribution, Explanation
+from ranking.factor_table import DEFAULT_TABLE, Factor, FactorTable
+from ranking.ranker import RankedProduct, Ranker, Ranking, Tier
 from ranking.rules import Rule, applicable_rules
 from ranking.scoring import (
     OfferInput,
@@ -40,11 +46,14 @@ from ranking.scoring import (
 from ranking.signals import RetailerQuality, Signal, shrink
 
 __all__ = [
+    "DEFAULT_TABLE",
     "FACTORS",
     "Binning",
     "Contribution",
     "DeliveryCurve",
     "Explanation",
+    "Factor",
+    "FactorTable",
     "FactorWeights",
     "InvalidConfig",
     "JudgmentFormatError",
@@ -54,12 +63,16 @@ __all__ = [
     "ProductInput",
     "ProductScore",
     "RankedOffer",
+    "RankedProduct",
+    "Ranker",
+    "Ranking",
     "RankingConfig",
     "RankingError",
     "RetailerQuality",
     "Rule",
     "Signal",
     "TextBlend",
+    "Tier",
     "UnknownConfig",
     "VersionConflict",
     "applicable_rules",

@@ -35,36 +35,28 @@ import itertools
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from catalog.enums import StockStatus
 from ranking import toml_writer
 from ranking.errors import InvalidConfig, UnknownConfig
+from ranking.factor_table import DEFAULT_TABLE, FactorTable, active_table
 from ranking.rules import Rule
 
-FACTORS: tuple[str, ...] = (
-    "delivery_precision",
-    "availability",
-    "reviews",
-    "treatment",
-    "feedback",
-    "rma",
-    "competence",
-    "price",
-)
-"""The eight ranking factors, in the order clinics value them (PRODUCT.md point 4)."""
+FACTORS: tuple[str, ...] = DEFAULT_TABLE.names
+"""The eight ranking factors, in the order clinics value them (``ranking.factor_table``)."""
 
-SIGNALS: tuple[str, ...] = (
-    "delivery_precision",
-    "stock_accuracy",
-    "reviews",
-    "treatment",
-    "feedback",
-    "rma",
-    "competence",
-)
+SIGNALS: tuple[str, ...] = tuple(f.signal for f in DEFAULT_TABLE if f.signal is not None)
 """The retailer signals that are shrunk toward a prior (each has a ``Prior``)."""
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "ranking"
@@ -78,33 +70,60 @@ def _weight(default: float, description: str) -> Any:
     return Field(default=default, ge=0.0, le=1000.0, allow_inf_nan=False, description=description)
 
 
-class FactorWeights(_Model):
-    """Relative weight of each factor; normalized to sum 1 when used."""
+class _FactorWeightsBase(_Model):
+    """Relative weight of each factor; normalized to sum 1 when used.
 
-    delivery_precision: float = _weight(0.24, "1: measured on-time share + promised days.")
-    availability: float = _weight(0.20, "2: stock status, trusted by stock accuracy.")
-    reviews: float = _weight(0.16, "3: colleagues' overall reviews of the retailer.")
-    treatment: float = _weight(0.12, "4: treatment (bemötande) ratings.")
-    feedback: float = _weight(0.10, "5: feedback regardless of outcome (återkoppling).")
-    rma: float = _weight(0.08, "6: quality of returns (RMA) handling.")
-    competence: float = _weight(0.06, "7: competence ratings.")
-    price: float = _weight(0.04, "8: price relative to the product's other offers.")
+    One field per row of the factor table (``ranking.factor_table``), with the row's default
+    weight. A factor added for a while with ``factor_table.registered`` is accepted as an
+    extra key; any other name is refused.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow")
 
     @model_validator(mode="after")
-    def _not_all_zero(self) -> FactorWeights:
+    def _known_and_not_all_zero(self) -> _FactorWeightsBase:
+        table = active_table()
+        for name, value in (self.__pydantic_extra__ or {}).items():
+            if name not in table:
+                raise ValueError(f"unknown factor {name!r} (factors: {', '.join(table.names)})")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"the weight of {name} must be a number")
+            if not 0.0 <= value <= 1000.0:
+                raise ValueError(f"the weight of {name} must be within 0..1000")
         if sum(self.as_tuple()) <= 0:
             raise ValueError("at least one factor weight must be > 0")
         return self
 
-    def as_tuple(self) -> tuple[float, ...]:
-        """Raw weights in factor order."""
-        return tuple(float(getattr(self, name)) for name in FACTORS)
+    def of(self, name: str) -> float:
+        """The raw weight of factor ``name`` (a registered factor without one: its default)."""
+        found = getattr(self, name, None)
+        if found is None:
+            found = (self.__pydantic_extra__ or {}).get(name)
+        if found is None:
+            return active_table().by_name[name].default_weight
+        return float(found)
 
-    def normalized(self) -> tuple[float, ...]:
+    def as_tuple(self, table: FactorTable | None = None) -> tuple[float, ...]:
+        """Raw weights in factor order."""
+        return tuple(self.of(name) for name in (table or active_table()).names)
+
+    def normalized(self, table: FactorTable | None = None) -> tuple[float, ...]:
         """Weights in factor order, scaled to sum to 1."""
-        raw = self.as_tuple()
+        raw = self.as_tuple(table)
         total = sum(raw)
         return tuple(value / total for value in raw)
+
+
+if TYPE_CHECKING:
+    FactorWeights = _FactorWeightsBase
+else:
+    FactorWeights = create_model(
+        "FactorWeights",
+        __base__=_FactorWeightsBase,
+        __module__=__name__,
+        __doc__=_FactorWeightsBase.__doc__,
+        **{f.name: (float, _weight(f.default_weight, f.description)) for f in DEFAULT_TABLE},
+    )
 
 
 class Prior(_Model):

@@ -1,4 +1,8 @@
-"""Explanations: each factor's value, weight, points and a short English sentence of its source.
+"""Explanations as data: each factor's value, weight, points, a reason code and its values.
+
+The sentence of a contribution is rendered from ``code`` and ``values`` by
+``ranking.messages.render`` in the reader's language, only when someone reads it: ranking
+itself never builds text.
 
 Invariant: ``explanation.total == sum(c.points for c in explanation.contributions)`` exactly,
 in any summation order. Every ``points`` value is quantized to a multiple of 2**-40 (about
@@ -10,11 +14,14 @@ agree bit for bit with ``total`` (which is defined as ``math.fsum`` of the point
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from ranking.messages import DEFAULT_LANGUAGE, render
+
 _SCALE = float(2**40)
+Values = Mapping[str, float | int | str | None]
 
 
 def quantize(points: float) -> float:
@@ -27,24 +34,37 @@ class Contribution:
     """One factor's share of a score. Treat as read-only: ranking shares cached instances.
 
     ``value`` is the (binned) factor value in 0..1 (or the rule/penalty magnitude), ``weight``
-    the effective weight, ``points`` what it adds to the total, ``count`` the number of
-    observations behind it when it comes from measured signals.
+    the effective weight, ``points`` what it adds to the total, ``code`` the reason (a key of
+    the message catalogs) and ``values`` the numbers and names its sentence shows, ``count``
+    the number of observations behind it when it comes from measured signals.
     """
 
     factor: str
     value: float
     weight: float
     points: float
-    detail: str
+    code: str
+    values: Values = field(default_factory=dict)
     count: int | None = None
 
+    @property
+    def detail(self) -> str:
+        """The English sentence (``text`` renders any language)."""
+        return render(self.code, self.values, DEFAULT_LANGUAGE)
+
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The sentence in ``lang`` ("sv" or "en")."""
+        return render(self.code, self.values, lang)
+
     def as_dict(self) -> dict[str, Any]:
+        """The contribution as data (no text: see :func:`contribution_json`)."""
         return {
             "factor": self.factor,
+            "code": self.code,
+            "values": dict(self.values),
             "value": self.value,
             "weight": self.weight,
             "points": self.points,
-            "detail": self.detail,
             "count": self.count,
         }
 
@@ -55,9 +75,33 @@ class Contribution:
             self.value,
             self.weight * factor,
             quantize(self.points * factor),
-            self.detail,
+            self.code,
+            self.values,
             self.count,
         )
+
+
+def contribution_json(contribution: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """A contribution dict (``Contribution.as_dict()``) for readers: with ``text`` in ``lang``."""
+    c = contribution
+    return {
+        "factor": c["factor"],
+        "code": c["code"],
+        "values": c["values"],
+        "value": c["value"],
+        "weight": c["weight"],
+        "points": c["points"],
+        "count": c.get("count"),
+        "text": render(c["code"], c["values"], lang),
+    }
+
+
+def explanation_json(explanation: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """An explanation dict with each contribution's ``text`` rendered in ``lang``."""
+    return {
+        "total": explanation["total"],
+        "contributions": [contribution_json(c, lang) for c in explanation["contributions"]],
+    }
 
 
 @dataclass(slots=True)

@@ -1,43 +1,32 @@
-"""Factor contributions: how each of the eight factors is computed for an offer.
+"""Factor contributions: the factor table's scoring functions, binned, weighted and cached.
 
-A config is prepared once (``prepare``): normalized weights plus caches of everything that
-depends only on (config, retailer) — the shrunk signals and their contributions — and of the
-product-level copies of those contributions. Configs are frozen, so caching per config object
-is safe. See ``ranking.config`` for the definition of each factor.
+A config is prepared once per factor table (``prepare``): normalized weights plus caches of
+everything that depends only on (config, retailer) — the retailer-only factors and the
+offer factors per (retailer, offer field) — and of the product-level copies of those
+contributions. Configs are frozen, so caching per config object is safe. See
+``ranking.config`` for the definition of each factor and ``ranking.factor_table`` for the
+table.
 """
 
 from __future__ import annotations
 
 import math
 import weakref
-from operator import is_
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable
+from operator import attrgetter, is_
+from typing import TYPE_CHECKING, Any
 
-from catalog.enums import StockStatus
-from ranking.config import FACTORS, RankingConfig
+from ranking.config import RankingConfig
 from ranking.explain import Contribution, quantize
-from ranking.signals import RetailerQuality, Signal, shrink, stars
+from ranking.factor_scores import Reading, price_reading
+from ranking.factor_table import Factor, FactorTable, active_table
+from ranking.signals import RetailerQuality
 
 if TYPE_CHECKING:
     from ranking.scoring import OfferInput, RankedOffer
 
-FACTOR_SET = frozenset(FACTORS)
-_STATUS_LABELS = {
-    StockStatus.IN_STOCK.value: "in stock",
-    StockStatus.LIMITED.value: "limited stock",
-    StockStatus.BACKORDER.value: "on backorder",
-    StockStatus.OUT_OF_STOCK.value: "out of stock",
-    StockStatus.UNKNOWN.value: "stock status unknown",
-}
-# (factor, signal, is 1..5 rating, phrase, unit) for the five retailer-only factors
-_RETAILER_FACTORS = (
-    ("reviews", "reviews", True, "rated", "reviews"),
-    ("treatment", "treatment", True, "treatment (bemötande) rated", "ratings"),
-    ("feedback", "feedback", True, "feedback (återkoppling) rated", "ratings"),
-    ("rma", "rma", False, "returns handled well", "cases"),
-    ("competence", "competence", True, "competence rated", "ratings"),
-)
 _CACHE_LIMIT = 50_000
+HeadKey = tuple[Hashable, ...]
 
 
 def bin_value(value: float, step: float) -> float:
@@ -48,89 +37,78 @@ def bin_value(value: float, step: float) -> float:
     return min(1.0, round(math.floor(value / step + 0.5) * step, 10))
 
 
-def _share(value: float) -> str:
-    return f"{value:.0%}"
-
-
-def _signal_detail(signal: Signal, mean: float, strength: float, rating: bool, text: str) -> str:
-    """``"<phrase> 4.6/5 over 212 reviews"`` or ``"no data yet: prior 3.8/5"``."""
-    show = (lambda v: f"{stars(v):.1f}/5") if rating else _share
-    phrase, unit = text.rsplit("|", 1)
-    if signal.value is None or signal.count <= 0:
-        return f"no data yet: prior {show(mean)}"
-    noun = unit if signal.count != 1 else unit.rstrip("s")
-    detail = f"{phrase} {show(signal.value)} over {signal.count} {noun}"
-    if signal.count < strength:
-        detail += f" (few data: weighted toward prior {show(mean)})"
-    return detail
+def _head_key(fields: tuple[str, ...]) -> Callable[[OfferInput], HeadKey]:
+    """The offer's values of ``fields`` as a tuple (``attrgetter`` runs in C)."""
+    if len(fields) >= 2:
+        return attrgetter(*fields)
+    if len(fields) == 1:
+        one = attrgetter(fields[0])
+        return lambda offer: (one(offer),)
+    return lambda offer: ()
 
 
 class _RetailerPart:
     """Per (config, retailer): the factors that do not depend on the offer, computed once."""
 
-    __slots__ = (
-        "accuracy",
-        "accuracy_detail",
-        "availability",
-        "delivery",
-        "fixed",
-        "heads",
-        "precision",
-    )
+    __slots__ = ("fixed", "heads", "offer_factors")
 
     def __init__(self, compiled: PreparedConfig, retailer: RetailerQuality) -> None:
-        cfg = compiled.config
-        dp_prior = cfg.priors["delivery_precision"]
-        self.precision = shrink(retailer.delivery_precision, dp_prior)
-        self.delivery: dict[int | None, Contribution] = {}
-        self.availability: dict[str, Contribution] = {}
-        acc_prior = cfg.priors["stock_accuracy"]
-        self.accuracy = shrink(retailer.stock_accuracy, acc_prior)
-        self.accuracy_detail = _signal_detail(
-            retailer.stock_accuracy,
-            acc_prior.mean,
-            acc_prior.strength,
-            False,
-            "stock data accurate|checks",
+        self.fixed = {
+            factor.name: compiled.remember(compiled.contribution(factor, retailer, None), retailer)
+            for factor in compiled.retailer_factors
+        }
+        # per offer factor: its contribution by the offer field's value
+        self.offer_factors: tuple[dict[Any, Contribution], ...] = tuple(
+            {} for _ in compiled.offer_factors
         )
-        fixed = []
-        for factor, signal_name, rating, phrase, unit in _RETAILER_FACTORS:
-            prior = cfg.priors[signal_name]
-            signal = retailer.signal(signal_name)
-            value = bin_value(shrink(signal, prior), compiled.step)
-            weight = compiled.weights[factor]
-            detail = _signal_detail(signal, prior.mean, prior.strength, rating, f"{phrase}|{unit}")
-            contribution = Contribution(
-                factor, value, weight, quantize(weight * value), detail, signal.count
-            )
-            fixed.append(compiled.remember(contribution, retailer))
-        self.fixed = tuple(fixed)
-        # (delivery days, stock status) -> the points of the seven offer factors other than
-        # price, and their negated values (the tie-break key): see PreparedConfig.head
-        self.heads: dict[tuple[int | None, str], tuple[float, tuple[float, ...]]] = {}
+        # head key (the offer fields) -> the points of the head factors (all but price),
+        # their negated values (the tie-break key) and the contributions: see
+        # PreparedConfig.head
+        self.heads: dict[HeadKey, tuple[float, tuple[float, ...], tuple[Contribution, ...]]] = {}
 
 
 class PreparedConfig:
     """A config prepared for fast scoring (normalized weights, caches per retailer)."""
 
-    def __init__(self, config: RankingConfig) -> None:
+    def __init__(self, config: RankingConfig, table: FactorTable | None = None) -> None:
         self.config = config
-        self.weights = dict(zip(FACTORS, config.weights.normalized(), strict=True))
+        self.table = table = table or active_table()
+        self.weights = dict(zip(table.names, config.weights.normalized(table), strict=True))
         self.step = config.binning.step
         self.vat_factor = 1.0 + config.vat_rate
         self.quality_weight = config.text.quality_weight
-        self.unknown_availability = config.availability[StockStatus.UNKNOWN.value]
+        self.head_size = len(table.head)
+        self.offer_factors = tuple(f for f in table.head if f.offer_field is not None)
+        self.retailer_factors = tuple(f for f in table.head if f.offer_field is None)
+        self.head_key = _head_key(tuple(str(f.offer_field) for f in self.offer_factors))
+        self.price_weight = self.weights[table.price.name]
         # Caches: parts by retailer value and by object identity (the entry keeps the object
         # alive, so its id cannot be reused while cached); scaled product-level copies of the
         # cached offer contributions, by identity of the original.
         self.retailers: dict[RetailerQuality, _RetailerPart] = {}
         self.retailers_by_id: dict[int, tuple[RetailerQuality, _RetailerPart]] = {}
         self.scaled: dict[int, tuple[Contribution, Contribution]] = {}
-        # The seven offer-independent-or-cached head contributions of an offer (delivery,
-        # availability, five retailer factors) -> their product copies and point sum.
+        # An offer's head contributions (every factor but price, each cached) -> their
+        # product copies and point sum.
         self.scaled_heads: dict[
             tuple[int, int], tuple[tuple[Contribution, ...], tuple[Contribution, ...], float]
         ] = {}
+
+    def contribution(self, factor: Factor, retailer: RetailerQuality, key: object) -> Contribution:
+        """``factor`` of ``retailer`` (and the offer field's value ``key``), binned, weighted."""
+        assert factor.score is not None
+        reading: Reading = factor.score(self.config, retailer, key)
+        value = bin_value(reading.value, self.step)
+        weight = self.weights[factor.name]
+        return Contribution(
+            factor.name,
+            value,
+            weight,
+            quantize(weight * value),
+            reading.code,
+            reading.values,
+            reading.count,
+        )
 
     def part(self, retailer: RetailerQuality) -> _RetailerPart:
         entry = self.retailers_by_id.get(id(retailer))
@@ -154,11 +132,13 @@ class PreparedConfig:
         The retailer-level copies are cached, so this is mostly dictionary lookups.
         """
         offer_parts = best.explanation.contributions
-        head = offer_parts[:7]
-        if len(head) == 7:
+        size = self.head_size
+        names = self.table.by_name
+        head = offer_parts[:size]
+        if len(head) == size:
             hit = self.scaled_heads.get((id(head[0]), id(head[1])))
             if hit is not None and all(map(is_, hit[0], head)):
-                tail = [c for c in offer_parts[7:] if c.factor in FACTOR_SET]
+                tail = [c for c in offer_parts[size:] if c.factor in names]
                 scaled = self.scaled
                 parts = list(hit[1])
                 for contribution in tail:
@@ -168,7 +148,7 @@ class PreparedConfig:
                     else:
                         parts.append(self.product_copy(contribution, best.offer.retailer))
                 return parts, math.fsum([hit[2], *[c.points for c in tail]])
-        factors = [c for c in offer_parts if c.factor in FACTOR_SET]
+        factors = [c for c in offer_parts if c.factor in names]
         retailer = best.offer.retailer
         parts = []
         for contribution in factors:
@@ -177,13 +157,13 @@ class PreparedConfig:
                 parts.append(cached[1])
             else:
                 parts.append(self.product_copy(contribution, retailer))
-        if len(factors) >= 7 and all(id(c) in self.scaled for c in factors[:7]):
+        if len(factors) >= size >= 2 and all(id(c) in self.scaled for c in factors[:size]):
             if len(self.scaled_heads) > _CACHE_LIMIT:
                 self.scaled_heads.clear()
-            head_tuple = tuple(factors[:7])
+            head_tuple = tuple(factors[:size])
             self.scaled_heads[(id(head_tuple[0]), id(head_tuple[1]))] = (
                 head_tuple,
-                tuple(parts[:7]),
+                tuple(parts[:size]),
                 math.fsum(c.points for c in head_tuple),
             )
         return parts, math.fsum(c.points for c in factors)
@@ -194,84 +174,57 @@ class PreparedConfig:
         return contribution
 
     def product_copy(self, contribution: Contribution, retailer: RetailerQuality) -> Contribution:
-        """The contribution scaled by quality_weight, its detail naming the best offer's seller."""
+        """The contribution scaled by quality_weight, explained as the best offer's (seller)."""
         return Contribution(
             contribution.factor,
             contribution.value,
             contribution.weight * self.quality_weight,
             quantize(contribution.points * self.quality_weight),
-            f"best offer ({retailer.name}): {contribution.detail}",
+            "best_offer",
+            {**contribution.values, "seller": retailer.name, "offer_code": contribution.code},
             contribution.count,
         )
 
     def head(
-        self, retailer: RetailerQuality, part: _RetailerPart, days: int | None, status: str
-    ) -> tuple[float, tuple[float, ...]]:
-        """Points of an offer's seven non-price factors and their negated values, cached.
+        self, retailer: RetailerQuality, part: _RetailerPart, key: HeadKey
+    ) -> tuple[float, tuple[float, ...], tuple[Contribution, ...]]:
+        """An offer's factors other than price: their points, negated values and
+        contributions, cached per (retailer, offer fields ``key``).
 
         Points are quantized to multiples of 2**-40, so their sum is exact: adding the price
-        points to it gives the same total as summing all eight contributions.
+        points to it gives the same total as summing all the contributions.
         """
-        key = (days, status)
         found = part.heads.get(key)
         if found is None:
-            head = (
-                self.delivery(retailer, part, days),
-                self.availability(retailer, part, status),
-                *part.fixed,
+            offer_values = dict(zip((f.name for f in self.offer_factors), key, strict=True))
+            head = []
+            for factor in self.table.head:
+                if factor.offer_field is None:
+                    head.append(part.fixed[factor.name])
+                else:
+                    head.append(self._offer_factor(retailer, part, factor, offer_values))
+            contributions = tuple(head)
+            found = (
+                math.fsum(c.points for c in contributions),
+                tuple(-c.value for c in contributions),
+                contributions,
             )
-            found = (math.fsum(c.points for c in head), tuple(-c.value for c in head))
             part.heads[key] = found
         return found
 
-    def delivery(
-        self, retailer: RetailerQuality, part: _RetailerPart, days: int | None
+    def _offer_factor(
+        self,
+        retailer: RetailerQuality,
+        part: _RetailerPart,
+        factor: Factor,
+        offer_values: dict[str, Any],
     ) -> Contribution:
-        found = part.delivery.get(days)
-        if found is not None:
-            return found
-        curve = self.config.delivery
-        prior = self.config.priors["delivery_precision"]
-        promise = curve.score(days)
-        share = curve.promise_share
-        value = bin_value((1 - share) * part.precision + share * promise, self.step)
-        signal = retailer.delivery_precision
-        detail = _signal_detail(signal, prior.mean, prior.strength, False, "on time|orders")
-        if days is None:
-            detail += "; no delivery time given"
-        else:
-            detail += f"; promises {days} day{'s' if days != 1 else ''}"
-        weight = self.weights["delivery_precision"]
-        found = Contribution(
-            "delivery_precision", value, weight, quantize(weight * value), detail, signal.count
-        )
-        part.delivery[days] = self.remember(found, retailer)
-        return found
-
-    def availability(
-        self, retailer: RetailerQuality, part: _RetailerPart, status: str
-    ) -> Contribution:
-        found = part.availability.get(status)
-        if found is not None:
-            return found
-        scores = self.config.availability
-        if status in scores:
-            stated, label = scores[status], _STATUS_LABELS[status]
-        else:
-            stated, label = self.unknown_availability, f"unrecognized status {status!r}"
-        acc = part.accuracy
-        value = bin_value(acc * stated + (1 - acc) * self.unknown_availability, self.step)
-        weight = self.weights["availability"]
-        detail = f"{label}; {part.accuracy_detail}"
-        found = Contribution(
-            "availability",
-            value,
-            weight,
-            quantize(weight * value),
-            detail,
-            retailer.stock_accuracy.count,
-        )
-        part.availability[status] = self.remember(found, retailer)
+        cache = part.offer_factors[self.offer_factors.index(factor)]
+        value = offer_values[factor.name]
+        found = cache.get(value)
+        if found is None:
+            found = self.remember(self.contribution(factor, retailer, value), retailer)
+            cache[value] = found
         return found
 
     def gross_price(self, offer: OfferInput) -> float | None:
@@ -284,12 +237,14 @@ class PreparedConfig:
 _PREPARED: dict[int, tuple[weakref.ref[RankingConfig], PreparedConfig]] = {}
 
 
-def prepare(config: RankingConfig) -> PreparedConfig:
-    """The prepared form of ``config`` (configs are frozen, so it is cached per object)."""
+def prepare(config: RankingConfig, table: FactorTable | None = None) -> PreparedConfig:
+    """The prepared form of ``config`` for ``table`` (default: the table in force); configs
+    are frozen, so it is cached per object (and remade when the table changes)."""
+    table = table or active_table()
     entry = _PREPARED.get(id(config))
-    if entry is not None and entry[0]() is config:
+    if entry is not None and entry[0]() is config and entry[1].table is table:
         return entry[1]
-    compiled = PreparedConfig(config)
+    compiled = PreparedConfig(config, table)
     if len(_PREPARED) > 64:
         _PREPARED.clear()
     _PREPARED[id(config)] = (weakref.ref(config), compiled)
@@ -317,26 +272,9 @@ def price_contribution(
     priced: int,
 ) -> Contribution:
     """The price factor of ``offer`` among the product's offers (``gross`` incl. VAT)."""
-    weight = compiled.weights["price"]
+    weight = compiled.price_weight
     value = price_value(compiled, gross, low, high, priced)
-    if gross is None:
-        return Contribution(
-            "price", value, weight, quantize(weight * value), "no price given", priced
-        )
-    if offer.vat_included is False:
-        shown = f"{gross:.2f} incl. VAT, converted at {compiled.config.vat_rate:.0%}"
-    elif offer.vat_included is None:
-        shown = f"{gross:.2f}, VAT status unknown: taken as incl. VAT"
-    else:
-        shown = f"{gross:.2f} incl. VAT"
-    if priced <= 1:
-        detail = f"only priced offer ({shown}): neutral"
-    elif high <= low:
-        detail = f"same price as all {priced} offers ({shown})"
-    elif gross <= low:
-        detail = f"cheapest of {priced} offers ({shown})"
-    elif low > 0:
-        detail = f"{gross / low - 1:.0%} above the cheapest of {priced} offers ({shown})"
-    else:
-        detail = f"{gross - low:.2f} above the cheapest of {priced} offers ({shown})"
-    return Contribution("price", value, weight, quantize(weight * value), detail, priced)
+    code, values = price_reading(compiled.config, offer.vat_included, gross, low, high, priced)
+    return Contribution(
+        compiled.table.price.name, value, weight, quantize(weight * value), code, values, priced
+    )

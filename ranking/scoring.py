@@ -23,7 +23,7 @@ from ranking.factors import PreparedConfig, prepare, price_contribution, price_v
 from ranking.rules import Rule, applicable_rules
 from ranking.signals import RetailerQuality
 
-_TEXT_DETAILS = tuple(f"text relevance {pct}% of the best match" for pct in range(101))
+_TEXT_VALUES = tuple({"percent": pct} for pct in range(101))
 _TIE_DECIMALS = 9  # totals equal to 1e-9 are ties (then factor order, price, offer id)
 
 
@@ -80,13 +80,16 @@ class ProductScore:
     flags: list[str] = field(default_factory=list)
 
 
-def _rule_contribution(rule: Rule, target: str) -> Contribution:
+def _rule_contribution(rule: Rule, retailer: str | None) -> Contribution:
+    """A boost or bury: of the offers of ``retailer``, or of the product (``None``)."""
     signed = rule.signed_amount
-    verb = "boosted" if signed > 0 else "buried"
-    detail = f"{verb} by rule {rule.id!r} ({target})"
-    if rule.comment:
-        detail += f": {rule.comment}"
-    return Contribution(f"rule:{rule.id}", 1.0, rule.amount, quantize(signed), detail)
+    values: dict[str, str] = {"rule": rule.id, "comment": rule.comment or ""}
+    if retailer is None:
+        values["target"] = "rule_product"
+    else:
+        values.update(target="rule_retailer", retailer=retailer)
+    code = "rule_boosted" if signed > 0 else "rule_buried"
+    return Contribution(f"rule:{rule.id}", 1.0, rule.amount, quantize(signed), code, values)
 
 
 def _offer_rules(rules: Sequence[Rule]) -> list[Rule]:
@@ -105,14 +108,12 @@ def _explain_offer(
     retailer = offer.retailer
     part = compiled.part(retailer)
     contributions = [
-        compiled.delivery(retailer, part, offer.delivery_days),
-        compiled.availability(retailer, part, offer.stock_status),
-        *part.fixed,
+        *compiled.head(retailer, part, compiled.head_key(offer))[2],
         price_contribution(compiled, offer, gross, low, high, priced),
     ]
     for rule in offer_rules:
         if rule.targets_offers_of(retailer.slug):
-            contributions.append(_rule_contribution(rule, f"retailer {retailer.slug}"))
+            contributions.append(_rule_contribution(rule, retailer.slug))
     return contributions, Explanation.of(contributions)
 
 
@@ -135,13 +136,14 @@ def rank_offers(
     low, high, priced = _price_bounds(grosses)
     offer_rules = _offer_rules(rules)
     keyed = []
+    size = compiled.head_size + 1  # the factors (rules follow them)
     for offer, gross in zip(offers, grosses, strict=True):
         contributions, explanation = _explain_offer(
             compiled, offer, gross, low, high, priced, offer_rules
         )
         key = (
             -round(explanation.total, _TIE_DECIMALS),
-            tuple(-c.value for c in contributions[:8]),
+            tuple(-c.value for c in contributions[:size]),
             math.inf if gross is None else gross,
             offer.offer_id,
         )
@@ -193,16 +195,14 @@ def best_offer_index(
     grosses = [compiled.gross_price(offer) for offer in offers]
     low, high, priced = _price_bounds(grosses)
     offer_rules = _offer_rules(rules)
-    price_weight = compiled.weights["price"]
+    price_weight = compiled.price_weight
     flat = priced <= 1 or high <= low  # every priced offer scores the neutral 1.0
     flat_points = quantize(price_weight * 1.0)
-    part_of, head_of = compiled.part, compiled.head
+    part_of, head_of, key_of = compiled.part, compiled.head, compiled.head_key
 
     def tie_key(index: int) -> tuple[tuple[float, ...], float, int]:
         offer, gross = offers[index], grosses[index]
-        _points, values = head_of(
-            offer.retailer, part_of(offer.retailer), offer.delivery_days, offer.stock_status
-        )
+        _points, values, _parts = head_of(offer.retailer, part_of(offer.retailer), key_of(offer))
         value = price_value(compiled, gross, low, high, priced)
         return (*values, -value), math.inf if gross is None else gross, offer.offer_id
 
@@ -210,9 +210,7 @@ def best_offer_index(
     for index, offer in enumerate(offers):
         retailer = offer.retailer
         gross = grosses[index]
-        head_points, _values = head_of(
-            retailer, part_of(retailer), offer.delivery_days, offer.stock_status
-        )
+        head_points, _values, _parts = head_of(retailer, part_of(retailer), key_of(offer))
         if flat and gross is not None:
             price_points = flat_points
         else:
@@ -240,20 +238,18 @@ def text_contribution(
     blend = config.text
     if max_text_score > 0 and math.isfinite(max_text_score) and math.isfinite(text_score):
         relative = min(1.0, max(0.0, text_score / max_text_score))
-        detail = _TEXT_DETAILS[round(relative * 100)]
+        code, values = "text_relevance", _TEXT_VALUES[round(relative * 100)]
     else:
         relative = 0.0
-        detail = "no text relevance score"
+        code, values = "no_text_score", {}
     weight = blend.relevance_weight
-    return Contribution("text", relative, weight, quantize(weight * relative), detail)
+    return Contribution("text", relative, weight, quantize(weight * relative), code, values)
 
 
 def no_offer_contribution(config: RankingConfig) -> Contribution:
     """The penalty of a product no retailer offers."""
     penalty = config.text.no_offer_penalty
-    return Contribution(
-        "no_offers", 1.0, penalty, -quantize(penalty), "no retailer offers this product yet"
-    )
+    return Contribution("no_offers", 1.0, penalty, -quantize(penalty), "no_offers")
 
 
 def score_product(
@@ -291,7 +287,7 @@ def score_product(
             if pinned is None:
                 pinned = rule.position
         else:
-            contributions.append(_rule_contribution(rule, "product rule"))
+            contributions.append(_rule_contribution(rule, None))
             flag = "boosted" if rule.action == "boost" else "buried"
             if flag not in flags:
                 flags.append(flag)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from catalog.models import Retailer, RetailerSignals
-from ranking.config import Prior
+
+if TYPE_CHECKING:
+    from ranking.config import Prior
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,11 @@
 """The search service: backend candidates -> ranked product hits with facets.
 
 Per query there is no database round trip: documents carry their active offers, retailer
-qualities and ranking configs are cached in memory (``refresh_signals``/``refresh_configs``),
-and each product's best offer is memoized by (config, signals, offers, rules).
+qualities and ranking configs are cached in memory (``refresh_signals``/``refresh_configs``).
+Ranking is ``ranking.ranker.Ranker``'s, called once per request (one ranker per config,
+which memoizes each product's best offer); this module queries the backend, fuses semantic
+neighbours and lays out the hits (``search.results``); completions are
+``search.suggestions``'.
 
 Matching is tiered. Products with every query word come first; when fewer of them than
 the candidate depth exist, the list is filled up with products that miss at most a quarter
@@ -13,12 +16,10 @@ Facets always count the first tier's matched set.
 
 from __future__ import annotations
 
-import heapq
-import math
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,31 +27,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.enums import StockStatus
 from catalog.models import Offer, Retailer, RetailerSignals
 from ranking.config import RankingConfig
-from ranking.rules import Rule, applicable_rules
-from ranking.scoring import (
-    OfferInput,
-    ProductInput,
-    ProductScore,
-    RankedOffer,
-    best_offer_index,
-    explain_best,
-    offer_contributions,
-    order_products,
-    product_order_key,
-    quality_points,
-    quick_product_score,
-    rank_offers,
-    rank_products,
-    score_product,
-    text_contribution,
-)
+from ranking.ranker import Ranker, Tier
+from ranking.scoring import OfferInput, RankedOffer
 from ranking.signals import RetailerQuality
-from search.analysis.analyzer import Analyzer, shipped_synonyms
-from search.analysis.tokens import normalize, tokenize
-from search.documents import StoredOffer, StoredProduct
+from search.analysis.analyzer import Analyzer
+from search.documents import StoredProduct
 from search.errors import InvalidSearchRequest
 from search.protocol import (
     AnalyzedQuery,
@@ -60,27 +43,30 @@ from search.protocol import (
     SearchBackend,
     SortOrder,
 )
+from search.results import HitBuilder, ProductHit, SearchResponse
 from search.semantic.fusion import hybrid_candidates
 from search.semantic.index import SemanticIndex
 from search.semantic.texts import expand_query_text
+from search.suggestions import Suggestions
+
+__all__ = [
+    "DEFAULT_CANDIDATES",
+    "MAX_PAGE_SIZE",
+    "MAX_RESULT_WINDOW",
+    "SEMANTIC_MIN_COSINE",
+    "ProductHit",
+    "SearchRequest",
+    "SearchResponse",
+    "SearchService",
+    "fill_up_minimum",
+]
 
 DEFAULT_CANDIDATES = 200
 SEMANTIC_MIN_COSINE = 0.4  # unrelated dental products sit at 0.2-0.36 with MiniLM
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
-SUGGEST_MIN_LETTERS = 3  # Swedish search words are offered from the third letter
-SUGGEST_COUNT_SECONDS = 60.0  # how long a search word's product count is reused
 _RETAILER_RELOAD_SECONDS = 5.0
-_OFFER_CACHE_LIMIT = 50_000
-_AVAILABILITY_ORDER = (
-    StockStatus.IN_STOCK.value,
-    StockStatus.LIMITED.value,
-    StockStatus.BACKORDER.value,
-    StockStatus.OUT_OF_STOCK.value,
-    StockStatus.UNKNOWN.value,
-)
 _SORTS = ("relevance", "price_asc", "price_desc", "delivery")
-_SCORE_EPSILON = 1e-6  # above quantization and tie rounding (ranking.scoring)
 
 
 def fill_up_minimum(clauses: int) -> int:
@@ -135,33 +121,7 @@ class SearchRequest:
         )
 
 
-@dataclass(slots=True)
-class ProductHit:
-    product_id: int
-    gtin: str | None
-    name: str
-    brand: str | None
-    category: str | None
-    score: float
-    offers_count: int
-    best_offer: dict[str, Any] | None
-    price_range: dict[str, Any] | None
-    availability: str
-    explanation: dict[str, Any]
-    flags: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class SearchResponse:
-    total: int
-    took_ms: float
-    hits: list[ProductHit]
-    facets: dict[str, list[dict[str, Any]]]
-    relaxed: bool = False  # no product had every word: matched any word instead
-    partial: bool = False  # filled up with products that miss a word (after full matches)
-
-
-class SearchService:
+class SearchService(Suggestions):
     def __init__(
         self,
         backend: SearchBackend,
@@ -190,8 +150,8 @@ class SearchService:
         self._configs: dict[str, RankingConfig] = {}
         self._retailers: dict[int, RetailerQuality] = {}
         self._retailers_loaded_at = float("-inf")
-        self._signals_version = 0
-        self._offer_cache: dict[tuple[object, ...], _Prepared] = {}
+        self._rankers: dict[str, Ranker[StoredProduct]] = {}
+        self._hits = HitBuilder()
         # suggestions: how many products each Swedish search word finds, and when it was counted
         self._word_totals: dict[str, tuple[float, int]] = {}
 
@@ -202,6 +162,14 @@ class SearchService:
         found = self._configs.get(name)
         if found is None:
             found = self._configs[name] = self.config_provider(name)
+        return found
+
+    def ranker(self, name: str) -> Ranker[StoredProduct]:
+        """The ranker of config ``name`` (kept with its caches until configs or signals change)."""
+        config = self.config(name)
+        found = self._rankers.get(name)
+        if found is None or found.config is not config:
+            found = self._rankers[name] = Ranker(config, self._offer_inputs)
         return found
 
     def _follow_publications(self) -> None:
@@ -221,7 +189,8 @@ class SearchService:
         """Forget cached ranking configs (after a config is published)."""
         with self._lock:
             self._configs = {}
-            self._offer_cache = {}
+            self._rankers = {}
+            self._hits.forget()
 
     def refresh_signals(self) -> int:
         """Reload every retailer's quality signals; returns how many retailers are known."""
@@ -235,9 +204,15 @@ class SearchService:
         with self._lock:
             self._retailers = qualities
             self._retailers_loaded_at = time.monotonic()
-            self._signals_version += 1
-            self._offer_cache = {}
+        self.forget_rankings()
         return len(qualities)
+
+    def forget_rankings(self) -> None:
+        """Drop what the rankers and hits remember of products (configs stay loaded)."""
+        with self._lock:
+            for ranker in self._rankers.values():
+                ranker.forget()
+            self._hits.forget()
 
     def _retailer(self, retailer_id: int, slug: str) -> RetailerQuality:
         found = self._retailers.get(retailer_id)
@@ -250,57 +225,10 @@ class SearchService:
                 return found
         return RetailerQuality.unmeasured(retailer_id, slug, slug)
 
-    def _prepared(
-        self,
-        product: StoredProduct,
-        config: RankingConfig,
-        rules: Sequence[Rule],
-        fresh: dict[int, RankedOffer] | None = None,
-    ) -> _Prepared:
-        """Where a product's best offer is and what it adds to the product's score, memoized.
-
-        Keyed by the identity of the stored product (backends reuse the parsed object while
-        the document is unchanged), the config, the signals version and the offer rules.
-        The best offer's explanation is made when needed (:meth:`_best`) and then kept:
-        an entry is one small object for the garbage collector to walk, not ten. A best offer
-        explained here goes to ``fresh`` (per request, by product id) for :meth:`_best`.
-        """
+    def _offer_inputs(self, product: StoredProduct) -> list[OfferInput]:
+        """The product's offers as ranking sees them (the ranker's ``offers_of``)."""
         if self._retailers_loaded_at == float("-inf"):
             self.refresh_signals()
-        key = (id(product), id(config), self._signals_version, tuple(r.id for r in rules))
-        entry = self._offer_cache.get(key)
-        if entry is not None and entry.stored is product:
-            return entry
-        inputs = self._offer_inputs(product)
-        index = best_offer_index(inputs, config, rules)
-        prepared = _Prepared(product, index)
-        if index is not None:  # not kept on the entry: most candidates are never shown
-            best = explain_best(inputs, index, config, rules)
-            prepared.offer_points = quality_points(best, config)
-            if fresh is not None:
-                fresh[product.product_id] = best
-        if len(self._offer_cache) >= _OFFER_CACHE_LIMIT:
-            self._offer_cache = {}
-        self._offer_cache[key] = prepared
-        return prepared
-
-    def _best(
-        self,
-        prepared: _Prepared,
-        config: RankingConfig,
-        rules: Sequence[Rule],
-        fresh: dict[int, RankedOffer] | None = None,
-    ) -> RankedOffer | None:
-        """The product's best offer with its explanation (made once, then kept)."""
-        if prepared.best is None and prepared.best_index is not None:
-            made = None if fresh is None else fresh.get(prepared.stored.product_id)
-            if made is None:
-                inputs = self._offer_inputs(prepared.stored)
-                made = explain_best(inputs, prepared.best_index, config, rules)
-            prepared.best = made
-        return prepared.best
-
-    def _offer_inputs(self, product: StoredProduct) -> list[OfferInput]:
         retailers = self._retailers
         return [
             OfferInput(
@@ -328,18 +256,17 @@ class SearchService:
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         request.validate()
-        config = self.config(request.config_name)
+        ranker = self.ranker(request.config_name)
         now = self.clock()
-        rules = applicable_rules(config.rules, request.q, now)
         query = self.backend.analyze_query(request.q)
         filters = request.filters()
         partial = False
         if request.sort == "relevance":
             hits, total, facets, relaxed, partial = self._relevance(
-                request, query, filters, config, rules, now
+                request, query, filters, ranker, now
             )
         else:
-            hits, total, facets, relaxed = self._sorted(request, query, filters, config, rules, now)
+            hits, total, facets, relaxed = self._sorted(request, query, filters, ranker, now)
         return SearchResponse(
             total=total,
             took_ms=round((time.perf_counter() - started) * 1000, 3),
@@ -388,138 +315,12 @@ class SearchService:
         )
         return self.backend.search(request)
 
-    def _ranked_tier(
-        self,
-        result: BackendResult,
-        skip: set[int],
-        needed: int,
-        config: RankingConfig,
-        rules: Sequence[Rule],
-        entries: dict[int, _Prepared],
-        fresh: dict[int, RankedOffer],
-    ) -> tuple[list[_Scored], int]:
-        """The tier's candidates ranked (as ``rank_products`` would), and how many were hidden.
-
-        Candidates arrive best text first. Once ``needed`` visible products are scored, the
-        rest are skipped as soon as even a perfect offer and every boost rule could not lift
-        the next one above the ``needed``-th score (the text term only falls from there), so
-        the first ``needed`` positions are exactly those of ranking every candidate. With a
-        pin rule in play every candidate is scored. Without any rule for the query the
-        candidates get their exact scores unexplained (:class:`_Pending`); only those that
-        land on the page are explained.
-        """
-        hits = [(pid, text) for pid, text in result.hits if pid not in skip]
-        max_text = max((text for _pid, text in hits), default=0.0)
-        ceiling = config.text.quality_weight + sum(r.amount for r in rules if r.action == "boost")
-        bounded = (
-            needed > 0
-            and max_text > 0
-            and math.isfinite(max_text)
-            and not any(r.action == "pin" for r in rules)
-        )
-        quick = not rules
-        pending: list[_Pending] = []
-        scores: list[ProductScore] = []
-        top: list[float] = []  # min-heap of the best ``needed`` visible scores
-        hidden = 0
-        for pid, text in hits:
-            if bounded and len(top) >= needed:
-                reachable = config.text.relevance_weight * min(1.0, text / max_text) + ceiling
-                if reachable + _SCORE_EPSILON < top[0]:
-                    break
-            product = result.documents.get(pid)
-            if product is None:
-                continue
-            prepared = entries[pid] = self._prepared(product, config, rules, fresh)
-            if quick:
-                value = quick_product_score(text, max_text, prepared.offer_points, config)
-                pending.append(_Pending(pid, value, text, max_text))
-            else:
-                best = self._best(prepared, config, rules, fresh)
-                score = score_product(_product_input(product), text, max_text, best, config, rules)
-                scores.append(score)
-                value = score.score
-                if score.hidden:
-                    hidden += 1
-                    continue
-            if len(top) < needed:
-                heapq.heappush(top, value)
-            elif needed and value > top[0]:
-                heapq.heapreplace(top, value)
-        if quick:
-            pending.sort(key=lambda p: product_order_key(p.score, p.product_id))
-            return list(pending), 0
-        return list(order_products(scores)), hidden
-
-    def _pending_hit(
-        self,
-        scored: _Pending,
-        prepared: _Prepared,
-        config: RankingConfig,
-        fresh: dict[int, RankedOffer],
-    ) -> ProductHit:
-        """The hit of a candidate no rule applies to, explained as :func:`score_product`
-        would explain it: the text factor, then the product's offer factors (made once per
-        product and config, see :meth:`_shown`). ``scored.score`` is the explanation's exact
-        total (:func:`quick_product_score`); tests hold the two paths equal."""
-        shown = self._shown(prepared, config, (), fresh)  # pending: no rule for this query
-        text = text_contribution(scored.text, scored.max_text, config).as_dict()
-        contributions = [text, *[{**c} for c in shown.contributions]]
-        explanation = {"total": scored.score, "contributions": contributions}
-        return _hit(
-            prepared.stored, shown, scored.score, explanation, [*shown.flags, *scored.flags]
-        )
-
-    def _scored_hit(
-        self,
-        prepared: _Prepared,
-        score: ProductScore,
-        config: RankingConfig,
-        rules: Sequence[Rule],
-        fresh: dict[int, RankedOffer],
-    ) -> ProductHit:
-        """A hit explained in full (rules apply, or a non-relevance sort)."""
-        shown = self._shown(prepared, config, rules, fresh)
-        explanation = score.explanation.as_dict()
-        return _hit(prepared.stored, shown, score.score, explanation, list(score.flags))
-
-    def _shown(
-        self,
-        prepared: _Prepared,
-        config: RankingConfig,
-        rules: Sequence[Rule],
-        fresh: dict[int, RankedOffer] | None = None,
-    ) -> _Shown:
-        """What a hit shows of the product that does not depend on the query, made once.
-
-        Kept on the memoized :class:`_Prepared` entry (same product, config, signals and
-        rules); every hit gets its own copies of the dicts, so a caller may change them.
-        """
-        found = prepared.shown
-        if found is None:
-            best = self._best(prepared, config, rules, fresh)
-            stored = prepared.stored
-            offers = stored.offers
-            offer = None
-            if best is not None:
-                chosen = next(o for o in offers if o.offer_id == best.offer.offer_id)
-                offer = _offer_dict(best, chosen)
-            found = prepared.shown = _Shown(
-                best_offer=offer,
-                price_range=_price_range(offers),
-                availability=_availability(offers),
-                contributions=tuple(c.as_dict() for c in offer_contributions(best, config)),
-                flags=() if best is not None else ("no_offers",),
-            )
-        return found
-
     def _relevance(
         self,
         request: SearchRequest,
         query: AnalyzedQuery,
         filters: Filters,
-        config: RankingConfig,
-        rules: Sequence[Rule],
+        ranker: Ranker[StoredProduct],
         now: datetime,
     ) -> tuple[list[ProductHit], int, dict[str, list[tuple[str, int]]], bool, bool]:
         limit = max(self.candidates, request.page * request.size)
@@ -527,41 +328,28 @@ class SearchService:
         result, relaxed = self._backend_search(query, filters, limit=limit)
         if self.semantic is not None and request.q.strip():
             result = self._fuse_semantic(request.q, query, filters, result, limit)
-        entries: dict[int, _Prepared] = {}
-        fresh: dict[int, RankedOffer] = {}
-        scores, hidden = self._ranked_tier(result, set(), needed, config, rules, entries, fresh)
-        total, partial = result.total, False
-        sources: list[Mapping[int, StoredProduct]] = [result.documents]
-        wanted = max(0, needed - (len(scores) - hidden))  # page positions left to fill
-        fill = None if relaxed else self._fill_up(query, filters, result, limit, wanted)
-        if fill is not None:
-            seen = {pid for pid, _score in result.hits}
-            extra: list[_Scored] = []
-            extra_hidden = 0
-            if wanted:
-                extra, extra_hidden = self._ranked_tier(
-                    fill, seen, wanted, config, rules, entries, fresh
-                )
-            for score in extra:
-                score.flags.append("partial_match")
-            scores += extra
-            hidden += extra_hidden
-            total, partial = max(total, fill.total), bool(extra)
-            sources.append(fill.documents)
-        if result.identifier_matches:  # an exact GTIN/MPN/SKU hit always comes first
-            exact = [s for s in scores if s.product_id in result.identifier_matches]
-            for score in exact:
-                score.flags.append("identifier_match")
-            scores = exact + [s for s in scores if s.product_id not in result.identifier_matches]
+        total = result.total
+
+        def fill(wanted: int) -> Tier[StoredProduct] | None:
+            nonlocal total
+            found = None if relaxed else self._fill_up(query, filters, result, limit, wanted)
+            if found is None:
+                return None
+            total = max(total, found.total)
+            return Tier(found.hits, found.documents)
+
         start = (request.page - 1) * request.size
-        page = scores[start : start + request.size]
-        hits = [
-            self._pending_hit(s, entries[s.product_id], config, fresh)
-            if isinstance(s, _Pending)
-            else self._scored_hit(entries[s.product_id], s, config, rules, fresh)
-            for s in page
-        ]
-        return hits, max(0, total - hidden), result.facets, relaxed, partial
+        ranking = ranker.rank(
+            Tier(result.hits, result.documents),
+            needed,
+            query=request.q,
+            now=now,
+            page=slice(start, start + request.size),
+            fill=fill,
+            first=result.identifier_matches,
+        )
+        hits = [self._hits.hit(ranked) for ranked in ranking.page]
+        return hits, max(0, total - ranking.hidden), result.facets, relaxed, ranking.partial
 
     def _fuse_semantic(
         self, text: str, query: AnalyzedQuery, filters: Filters, result: BackendResult, limit: int
@@ -599,8 +387,7 @@ class SearchService:
         request: SearchRequest,
         query: AnalyzedQuery,
         filters: Filters,
-        config: RankingConfig,
-        rules: Sequence[Rule],
+        ranker: Ranker[StoredProduct],
         now: datetime,
     ) -> tuple[list[ProductHit], int, dict[str, list[tuple[str, int]]], bool]:
         result, relaxed = self._backend_search(
@@ -610,71 +397,15 @@ class SearchService:
             offset=(request.page - 1) * request.size,
             sort=request.sort,
         )
-        items: list[tuple[ProductInput, float, RankedOffer | None]] = []
-        entries: dict[int, _Prepared] = {}
-        fresh: dict[int, RankedOffer] = {}
-        for pid, _key in result.hits:
-            product = result.documents.get(pid)
-            if product is None:
-                continue
-            prepared = entries[pid] = self._prepared(product, config, rules, fresh)
-            best = self._best(prepared, config, rules, fresh)
-            items.append((_product_input(product), 1.0, best))
-        by_id = {s.product_id: s for s in rank_products(items, request.q, config, now)}
-        hits = [  # the backend's order (price/delivery) is kept; ranking explains each hit
-            self._scored_hit(entries[pid], by_id[pid], config, rules, fresh)
-            for pid, _key in result.hits
-            if pid in by_id
-        ]
-        return hits, result.total, result.facets, relaxed
+        # the backend's order (price/delivery) is kept; ranking explains each hit
+        ranked = ranker.rank_in_order(Tier(result.hits, result.documents), query=request.q, now=now)
+        return [self._hits.hit(r) for r in ranked], result.total, result.facets, relaxed
 
     # ---------------------------------------------------------------- other reads
 
-    def suggest(self, q: str, limit: int = 8) -> list[str]:
-        """Search-box completions: Swedish search words that find products (the catalog is
-        mostly English, so "tand" would otherwise complete to nothing), then the backend's
-        name/brand/category completions; never just the text typed."""
-        typed = " ".join(tokenize(normalize(q)))
-        words = self._vocabulary_completions(typed, limit)
-        names = self.backend.suggest(q, limit)
-        mixed = words[: max(limit // 2, limit - len(names))] + names + words
-        shown: dict[str, str] = {typed: ""}  # one completion per normalized form, not the typed
-        for text in mixed:
-            shown.setdefault(" ".join(tokenize(text)), text)
-        return [text for text in shown.values() if text][:limit]
-
-    def _vocabulary_completions(self, typed: str, limit: int) -> list[str]:
-        """Swedish headwords of the synonym table beginning with ``typed`` that match at least
-        one product, most matches first (checks at most ``2 * limit`` of them)."""
-        if len(typed) < SUGGEST_MIN_LETTERS:
-            return []
-        found = [
-            (-total, word)
-            for word in shipped_synonyms().swedish_starting_with(typed)[: 2 * limit]
-            if word != typed and (total := self._word_total(word))
-        ]
-        return [word for _, word in sorted(found)]
-
-    def _word_total(self, word: str) -> int:
-        """How many products ``word`` finds, counted at most once per ``SUGGEST_COUNT_SECONDS``
-        (every keystroke asks again; on OpenSearch each count is a round trip)."""
-        now = time.monotonic()
-        cached = self._word_totals.get(word)
-        if cached is not None and now - cached[0] < SUGGEST_COUNT_SECONDS:
-            return cached[1]
-        query = BackendQuery(
-            query=self.backend.analyze_query(word), limit=1, facets=False, include_documents=False
-        )
-        total = self.backend.search(query).total
-        if len(self._word_totals) >= 4096:
-            self._word_totals.clear()
-        self._word_totals[word] = (now, total)
-        return total
-
     def product_offers(self, product_id: int, config_name: str = "default") -> list[RankedOffer]:
         """The product's active offers, ranked, read from the database (product page)."""
-        config = self.config(config_name)
-        rules = applicable_rules(config.rules, "", self.clock())
+        ranker = self.ranker(config_name)
         with self.session_factory() as session:
             rows = session.execute(
                 select(Offer, Retailer, RetailerSignals)
@@ -694,127 +425,4 @@ class SearchService:
                 )
                 for offer, retailer, signals in rows
             ]
-        return rank_offers(inputs, config, rules)
-
-
-class _Prepared:
-    """What ranking needs of a stored product, per config and signals (memoized)."""
-
-    __slots__ = ("best", "best_index", "offer_points", "shown", "stored")
-
-    def __init__(self, stored: StoredProduct, best_index: int | None) -> None:
-        self.stored = stored
-        self.best_index = best_index  # of the best offer in stored.offer_rows
-        self.offer_points: float | None = None  # what it adds to the product's score
-        self.best: RankedOffer | None = None  # explained, once needed
-        self.shown: _Shown | None = None  # once the product has been on a page
-
-
-@dataclass(frozen=True, slots=True)
-class _Shown:
-    """The query-independent parts of a product's hit (shared, read-only).
-
-    Tuples and dicts of atoms only: the collector stops tracking them, so a large cache of
-    entries does not lengthen collections.
-    """
-
-    best_offer: dict[str, Any] | None
-    price_range: dict[str, Any] | None
-    availability: str
-    contributions: tuple[dict[str, Any], ...]
-    flags: tuple[str, ...]
-
-
-@dataclass(slots=True)
-class _Pending:
-    """A candidate no rule applies to, with its exact score but not yet its explanation."""
-
-    product_id: int
-    score: float
-    text: float
-    max_text: float
-    flags: list[str] = field(default_factory=list)
-
-
-_Scored = ProductScore | _Pending
-
-
-def _stored(sources: Sequence[Mapping[int, StoredProduct]], product_id: int) -> StoredProduct:
-    for source in sources:
-        found = source.get(product_id)
-        if found is not None:
-            return found
-    raise KeyError(product_id)
-
-
-def _product_input(product: StoredProduct) -> ProductInput:
-    return ProductInput(
-        product_id=product.product_id,
-        brand=product.brand,
-        category=product.category,
-        manufacturer=product.manufacturer,
-        retailer_slugs=product.retailer_slugs,
-        has_offers=product.offers_count > 0,
-    )
-
-
-def _hit(
-    stored: StoredProduct,
-    shown: _Shown,
-    score: float,
-    explanation: dict[str, Any],
-    flags: list[str],
-) -> ProductHit:
-    """A hit of its own: the shared parts of ``shown`` are copied, so a caller may edit it."""
-    return ProductHit(
-        product_id=stored.product_id,
-        gtin=stored.gtin,
-        name=stored.name,
-        brand=stored.brand,
-        category=stored.category,
-        score=score,
-        offers_count=stored.offers_count,
-        best_offer=None if shown.best_offer is None else {**shown.best_offer},
-        price_range=None if shown.price_range is None else {**shown.price_range},
-        availability=shown.availability,
-        explanation=explanation,
-        flags=flags,
-    )
-
-
-def _offer_dict(ranked: RankedOffer, stored: StoredOffer) -> dict[str, Any]:
-    return {
-        "offer_id": stored.offer_id,
-        "retailer": stored.retailer_slug,
-        "retailer_name": ranked.offer.retailer.name,
-        "price": stored.price,
-        "currency": stored.currency,
-        "vat_included": stored.vat_included,
-        "price_incl_vat": stored.comparable_price,
-        "stock_status": stored.stock_status,
-        "delivery_days": stored.delivery_days,
-        "score": ranked.score,
-    }
-
-
-def _price_range(offers: Sequence[StoredOffer]) -> dict[str, Any] | None:
-    prices = [p for o in offers if (p := o.comparable_price) is not None]
-    if not prices:
-        return None
-    currencies = sorted({o.currency for o in offers if o.price is not None})
-    return {
-        "min": min(prices),
-        "max": max(prices),
-        "currency": currencies[0] if len(currencies) == 1 else "mixed",
-        "vat_included": True,
-    }
-
-
-def _availability(offers: Sequence[StoredOffer]) -> str:
-    if not offers:
-        return "no_offers"
-    statuses = {o.stock_status for o in offers}
-    for status in _AVAILABILITY_ORDER:
-        if status in statuses:
-            return status
-    return StockStatus.UNKNOWN.value
+        return ranker.rank_offers(inputs, self.clock())

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from starlette.requests import Request
 
 from marketplace.dates import LOCAL_TZ, as_utc
+from ranking.factor_table import DEFAULT_TABLE
 from ui.messages_feeds import FEED_MESSAGES
 from ui.messages_market import MARKET_MESSAGES
 
@@ -202,15 +203,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "product.not_found": ("Produkten finns inte.", "No such product."),
     "product.go_to_offer": ("Till erbjudandet", "Go to offer"),
     "product.retailer_page": ("Om {name}", "About {name}"),
-    # factors
-    "factor.delivery_precision": ("Leveransprecision", "Delivery precision"),
-    "factor.availability": ("Tillgänglighet", "Availability"),
-    "factor.reviews": ("Kollegors omdömen", "Colleagues' reviews"),
-    "factor.treatment": ("Bemötande", "Treatment"),
-    "factor.feedback": ("Återkoppling", "Feedback"),
-    "factor.rma": ("Reklamationer (RMA)", "Returns (RMA)"),
-    "factor.competence": ("Kompetens", "Competence"),
-    "factor.price": ("Pris", "Price"),
+    # factors: one label per row of the factor table (ranking.factor_table), then the rest
+    **{f"factor.{f.name}": f.labels for f in DEFAULT_TABLE},
     "factor.text": ("Textmatchning", "Text match"),
     "factor.no_offers": ("Inga erbjudanden", "No offers"),
     "factor.rule": ("Regel {id}", "Rule {id}"),

@@ -33,7 +33,7 @@ def order_claim(weights: FactorWeights, lang: str) -> str:
     pairs = [(w, name) for name, w in zip(FACTORS, weights.as_tuple(), strict=True) if w > 0]
     ranked = sorted(pairs, key=lambda p: -p[0])  # stable: ties keep the clinics' order
     top = ranked[:TOP]
-    price = float(weights.price)
+    price = weights.of("price")
     names = _join(lang, [_factor(lang, name) for _w, name in top])
     if price <= 0:
         return translate(lang, "claim.no_price", factors=names)

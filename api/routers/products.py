@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 
 from api.demand import record_view
 from api.deps import RateLimitDep, SearchDep, SessionDep, SettingsDep
+from api.language import API_DEFAULT_LANGUAGE, LangDep
 from api.problems import InvalidInput, NotFound
 from api.schemas.common import MAX_INT, ListResponse, problems
 from api.schemas.products import OfferPublic, ProductPublic
 from catalog.models import Product
 from catalog.reads import offers_with_retailers, products_by_id
+from ranking.explain import explanation_json
 from search.service import SearchService
 
 router = APIRouter(tags=["products"], dependencies=[RateLimitDep])
@@ -23,7 +25,11 @@ MAX_ID = MAX_INT
 
 
 def product_public(
-    session: Session, service: SearchService, product: Product, config_name: str
+    session: Session,
+    service: SearchService,
+    product: Product,
+    config_name: str,
+    lang: str = API_DEFAULT_LANGUAGE,
 ) -> ProductPublic:
     ranked = service.product_offers(product.id, config_name)
     rows = offers_with_retailers(session, [r.offer.offer_id for r in ranked])
@@ -51,7 +57,7 @@ def product_public(
                     "url": offer.url,
                     "retailer_metadata": offer.retailer_metadata or {},
                     "updated_at": offer.updated_at,
-                    "explanation": r.explanation.as_dict(),
+                    "explanation": explanation_json(r.explanation.as_dict(), lang),
                 }
             )
         )
@@ -94,13 +100,15 @@ def get_product(
     session: SessionDep,
     service: SearchDep,
     settings: SettingsDep,
+    lang: LangDep,
 ) -> ProductPublic:
     """A product page: manufacturer data, specs, identifiers, and every active offer ranked
-    with its per-factor explanation. Example: ``GET /api/v1/products/42``"""
+    with its per-factor explanation (texts in the ``Accept-Language``, sv or en).
+    Example: ``GET /api/v1/products/42``"""
     product = products_by_id(session, [product_id]).get(product_id)
     if product is None:
         raise NotFound(f"no product with id {product_id}")
-    public = product_public(session, service, product, settings.ranking_config)
+    public = product_public(session, service, product, settings.ranking_config, lang)
     record_view(request, background, product_id, ((o.retailer, o.rank) for o in public.offers))
     return public
 
@@ -141,6 +149,7 @@ def compare(
     session: SessionDep,
     service: SearchDep,
     settings: SettingsDep,
+    lang: LangDep,
     ids: Annotated[
         list[str],
         Query(description="2-4 product ids: comma-separated (ids=1,2) or repeated (ids=1&ids=2)"),
@@ -155,5 +164,7 @@ def compare(
     missing = [i for i in wanted if i not in found]
     if missing:
         raise NotFound(f"no product with id {', '.join(map(str, missing))}")
-    data = [product_public(session, service, found[i], settings.ranking_config) for i in wanted]
+    data = [
+        product_public(session, service, found[i], settings.ranking_config, lang) for i in wanted
+    ]
     return ListResponse[ProductPublic](data=data, count=len(data))

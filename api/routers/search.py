@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.demand import record_search
 from api.deps import RateLimitDep, SearchDep, SettingsDep
+from api.language import LangDep
 from api.problems import InvalidInput
 from api.schemas.common import problems
 from api.schemas.search import (
@@ -54,8 +55,12 @@ async def search(
     service: SearchDep,
     settings: SettingsDep,
     params: Annotated[SearchParams, Query()],
+    lang: LangDep,
 ) -> Response:
     """Search products; every hit carries its best offer and why it ranks where it does.
+
+    Each explanation contribution has a reason ``code`` and its ``values``, and a ``text``
+    in the language of ``Accept-Language`` (``sv`` or ``en``, default ``en``).
 
     Example: ``GET /api/v1/search?q=nitrilhandskar&in_stock=true&sort=relevance``
     """
@@ -92,7 +97,7 @@ async def search(
     extra = {
         k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")
     }
-    body = search_response_json(result, p.page, p.size)
+    body = search_response_json(result, p.page, p.size, lang)
     return Response(body, media_type="application/json", headers=extra)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.schemas.common import UtcDatetime
 
@@ -22,12 +22,19 @@ class IdentifierPublic(BaseModel):
 
 
 class ContributionPublic(BaseModel):
+    """One factor's share of a score, as data (``code`` and ``values``) and as ``text`` in the
+    language of ``Accept-Language`` (sv or en; default en). A product's factors carry the code
+    ``best_offer``: ``values.seller`` is the best offer's retailer and ``values.offer_code``
+    the offer's own reason code."""
+
     factor: str
+    code: str = Field(description="The reason code (one per kind of sentence).")
+    values: dict[str, Any] = Field(description="The numbers and names the sentence shows.")
     value: float
     weight: float
     points: float
-    detail: str
     count: int | None
+    text: str = Field(description="The sentence, in the response's Content-Language.")
 
 
 class ExplanationPublic(BaseModel):

@@ -8,6 +8,8 @@ from typing import Any
 import pydantic_core
 from pydantic import BaseModel
 
+from api.schemas.products import ExplanationPublic
+from ranking.explain import explanation_json
 from search.service import ProductHit, SearchResponse
 
 
@@ -43,7 +45,7 @@ class ProductHitPublic(BaseModel):
     price_range: PriceRangePublic | None
     availability: str
     flags: list[str]
-    explanation: dict[str, Any]
+    explanation: ExplanationPublic
 
 
 class FacetValuePublic(BaseModel):
@@ -98,7 +100,7 @@ def _price_range(found: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _hit(hit: ProductHit) -> dict[str, Any]:
+def _hit(hit: ProductHit, lang: str) -> dict[str, Any]:
     return {
         "product_id": hit.product_id,
         "gtin": hit.gtin,
@@ -111,20 +113,21 @@ def _hit(hit: ProductHit) -> dict[str, Any]:
         "price_range": _price_range(hit.price_range),
         "availability": hit.availability,
         "flags": hit.flags,
-        "explanation": hit.explanation,
+        "explanation": explanation_json(hit.explanation, lang),
     }
 
 
-def search_response_json(result: SearchResponse, page: int, size: int) -> bytes:
+def search_response_json(result: SearchResponse, page: int, size: int, lang: str = "en") -> bytes:
     """The :class:`SearchResponsePublic` JSON of a search, without a validation pass.
 
     The hot path of the API: the service's hits are already well-typed, so they are laid out
     in the public schema's shape (prices as numbers) and serialized by pydantic-core directly,
     at about half the cost of validating a model and dumping it. A test holds the output
     byte-identical to ``SearchResponsePublic.model_validate(...).model_dump_json()``.
+    Explanation texts are rendered in ``lang``.
     """
     body = {
-        "data": [_hit(h) for h in result.hits],
+        "data": [_hit(h, lang) for h in result.hits],
         "count": result.total,
         "facets": result.facets,
         "took_ms": float(result.took_ms),

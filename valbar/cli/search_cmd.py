@@ -7,6 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from ranking.errors import RankingError
+from ranking.explain import explanation_json
+from ranking.messages import DEFAULT_LANGUAGE, LANGUAGES
 from search.build import RankingConfigs, build_search_service
 from search.errors import SearchError
 from search.service import MAX_PAGE_SIZE, ProductHit, SearchRequest
@@ -34,8 +36,19 @@ def configs_for(name: str | None) -> RankingConfigs | None:
     return None if name is None else RankingConfigs.files()
 
 
-def _hit_json(hit: ProductHit) -> dict[str, Any]:
-    return {name: getattr(hit, name) for name in HIT_FIELDS}
+def _hit_json(hit: ProductHit, explain: bool, lang: str) -> dict[str, Any]:
+    found = {name: getattr(hit, name) for name in HIT_FIELDS}
+    if explain:
+        found["explanation"] = explanation_json(hit.explanation, lang)
+    return found
+
+
+def _explanation_lines(hit: ProductHit, lang: str) -> list[str]:
+    """One line per contribution: factor, points and the sentence in ``lang``."""
+    return [
+        f"{'':8}{c['factor'][:22]:22} {c['points']:+7.3f}  {c['text']}"
+        for c in explanation_json(hit.explanation, lang)["contributions"]
+    ]
 
 
 def search(
@@ -43,11 +56,19 @@ def search(
     limit: Annotated[int, typer.Option(help=f"Hits to show (1-{MAX_PAGE_SIZE}).")] = 10,
     config: Annotated[str | None, typer.Option(help=CONFIG_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show why each hit ranks where it does.")
+    ] = False,
+    lang: Annotated[
+        str, typer.Option(help=f"Language of the explanations ({', '.join(LANGUAGES)}).")
+    ] = DEFAULT_LANGUAGE,
 ) -> None:
     """Search the catalog as the marketplace does: analysis, the published ranking, facets.
 
-    Example: valbar search diamantborr --json
+    Example: valbar search diamantborr --explain --lang sv
     """
+    if lang not in LANGUAGES:
+        fail(f"--lang must be one of {', '.join(LANGUAGES)}", as_json=as_json)
     from search.registry import get_backend
 
     settings, factory = open_db()
@@ -70,7 +91,7 @@ def search(
             {
                 "total": response.total,
                 "took_ms": response.took_ms,
-                "hits": [_hit_json(h) for h in response.hits],
+                "hits": [_hit_json(h, explain, lang) for h in response.hits],
                 "facets": response.facets,
             }
         )
@@ -83,6 +104,9 @@ def search(
         typer.echo(f"{rank:3}. {hit.score:7.3f}  {hit.gtin or '-':14}  {hit.name}{price}")
         if hit.category:
             typer.echo(f"{'':27}{hit.brand or ''} · {hit.category} · {hit.offers_count} offers")
+        if explain:
+            for line in _explanation_lines(hit, lang):
+                typer.echo(line)
 
 
 def suggest(

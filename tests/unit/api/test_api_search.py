@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,3 +131,60 @@ def test_search_response_has_a_correct_content_length(env: ApiEnv) -> None:
     assert int(response.headers["content-length"]) == len(response.content)
     assert response.headers["content-type"] == "application/json"
     assert "x-ratelimit-limit" in response.headers
+
+
+def _contributions(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for h in body["data"] for c in h["explanation"]["contributions"]]
+
+
+def test_explanations_come_in_the_accept_language(env: ApiEnv) -> None:
+    params = {"q": "nitrilhandske"}
+    sv = env.client.get("/api/v1/search", params=params, headers={"Accept-Language": "sv"})
+    en = env.client.get("/api/v1/search", params=params, headers={"Accept-Language": "en"})
+    assert (sv.headers["content-language"], en.headers["content-language"]) == ("sv", "en")
+    assert "Accept-Language" in sv.headers["vary"]
+    sv_parts, en_parts = _contributions(sv.json()), _contributions(en.json())
+    assert sv_parts and len(sv_parts) == len(en_parts)
+    for s, e in zip(sv_parts, en_parts, strict=True):
+        assert set(s) == {"factor", "code", "values", "value", "weight", "points", "count", "text"}
+        assert {k: v for k, v in s.items() if k != "text"} == {
+            k: v for k, v in e.items() if k != "text"
+        }
+        assert s["text"] and e["text"]
+    sv_text = " ".join(c["text"] for c in sv_parts)
+    en_text = " ".join(c["text"] for c in en_parts)
+    assert "bästa erbjudandet" in sv_text and "textrelevans" in sv_text
+    assert "best offer" in en_text and "text relevance" in en_text
+    assert "best offer" not in sv_text
+    # q-values, region tags and unknown languages
+    header = {"Accept-Language": "sv-SE,sv;q=0.9,en;q=0.8"}
+    regional = env.client.get("/api/v1/search", params=params, headers=header)
+    assert _contributions(regional.json()) == sv_parts
+    other = env.client.get("/api/v1/search", params=params, headers={"Accept-Language": "de"})
+    assert other.headers["content-language"] == "en"
+    plain = env.client.get("/api/v1/search", params=params)
+    assert plain.headers["content-language"] == "en"
+    assert _contributions(plain.json()) == en_parts
+
+
+def test_product_and_compare_explanations_follow_accept_language(env: ApiEnv) -> None:
+    glove = env.products["glove"]
+    sv = env.client.get(f"/api/v1/products/{glove}", headers={"Accept-Language": "sv-SE"})
+    en = env.client.get(f"/api/v1/products/{glove}", headers={"Accept-Language": "en"})
+    assert sv.headers["content-language"] == "sv"
+    sv_parts = sv.json()["offers"][0]["explanation"]["contributions"]
+    en_parts = en.json()["offers"][0]["explanation"]["contributions"]
+    assert [c["code"] for c in sv_parts] == [c["code"] for c in en_parts]
+    assert [c["values"] for c in sv_parts] == [c["values"] for c in en_parts]
+    delivery = sv_parts[0]
+    assert delivery["factor"] == "delivery_precision" and delivery["text"].startswith("i tid ")
+    assert en_parts[0]["text"].startswith("on time ")
+    others = [pid for name, pid in env.products.items() if name != "glove"]
+    compared = env.client.get(
+        "/api/v1/compare",
+        params={"ids": f"{glove},{others[0]}"},
+        headers={"Accept-Language": "sv"},
+    )
+    assert compared.status_code == 200 and compared.headers["content-language"] == "sv"
+    first = compared.json()["data"][0]["offers"][0]["explanation"]["contributions"][0]
+    assert first["text"].startswith("i tid ")

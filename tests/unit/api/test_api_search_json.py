@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,15 +14,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.schemas.search import SearchResponsePublic, search_response_json
+from ranking.explain import explanation_json
+from ranking.messages import codes
 from search.service import ProductHit, SearchRequest, SearchResponse
 from tests.unit.api.test_api_support import ApiEnv, build_env, close_env
 
 
-def reference(result: SearchResponse, page: int, size: int) -> bytes:
+def reference(result: SearchResponse, page: int, size: int, lang: str = "en") -> bytes:
+    hits = [replace(h, explanation=explanation_json(h.explanation, lang)) for h in result.hits]
     return (
         SearchResponsePublic.model_validate(
             {
-                "data": result.hits,
+                "data": hits,
                 "count": result.total,
                 "facets": result.facets,
                 "took_ms": result.took_ms,
@@ -72,10 +76,11 @@ def hits(draw: st.DrawFn) -> ProductHit:
     contribution = st.fixed_dictionaries(
         {
             "factor": texts,
+            "code": st.one_of(texts, st.sampled_from(sorted(codes()))),
+            "values": st.dictionaries(texts, st.one_of(floats, texts, st.integers()), max_size=3),
             "value": floats,
             "weight": floats,
             "points": floats,
-            "detail": texts,
             "count": st.one_of(st.none(), st.integers(0, 10**6)),
         }
     )
@@ -115,6 +120,7 @@ def test_any_response_serializes_as_the_public_model_does(
 ) -> None:
     result = SearchResponse(total=len(found), took_ms=took, hits=found, facets=facets)
     assert search_response_json(result, page, 20) == reference(result, page, 20)
+    assert search_response_json(result, page, 20, "sv") == reference(result, page, 20, "sv")
 
 
 @pytest.fixture(scope="module")

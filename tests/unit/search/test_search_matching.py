@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ranking.config import RankingConfig
+from ranking.ranker import product_input
 from ranking.scoring import rank_products
 from search.analysis.analyzer import Analyzer, category_head
 from search.analysis.compounds import Decompounder
@@ -20,7 +21,7 @@ from search.analysis.synonyms import SynonymMap, parse_synonyms
 from search.backends.tantivy_backend import TantivyBackend
 from search.documents import ProductDocument, StoredOffer
 from search.protocol import BackendQuery, TermGroup, TextField
-from search.service import SearchRequest, SearchService, _product_input, fill_up_minimum
+from search.service import SearchRequest, SearchService, fill_up_minimum
 from tests.factories import migrated_factory
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -165,10 +166,10 @@ def test_bounded_ranking_pages_equal_ranking_every_candidate(tmp_path: Path) -> 
     service = SearchService(backend, factory, lambda _name: config, clock=lambda: NOW)
     full = backend.search(BackendQuery(query=backend.analyze_query("probe")))
     items = []
+    ranker = service.ranker("default")
     for pid, text in full.hits:
-        prepared = service._prepared(full.documents[pid], config, ())
-        best = service._best(prepared, config, ())
-        items.append((_product_input(full.documents[pid]), text, best))
+        best = ranker.best_offer(full.documents[pid], "probe", NOW)
+        items.append((product_input(full.documents[pid]), text, best))
     expected = [s.product_id for s in rank_products(items, "probe", config, NOW)]
     for size, page in [(5, 1), (10, 1), (10, 3), (20, 2), (100, 1)]:
         response = service.search(SearchRequest(q="probe", size=size, page=page))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ranking.messages import render
 from ui import templates_dir
-from ui.explain_view import localize_detail
 from ui.i18n import MESSAGES, Formatter, translate
 from ui.spec_labels import level_text, spec_text
 
@@ -52,15 +52,16 @@ def test_translate_and_format() -> None:
 
 
 def test_detail_sentences_are_localized() -> None:
-    detail = "on time 92% over 148 orders; promises 1 day"
-    assert localize_detail(detail, "sv") == "i tid 92% av 148 ordrar; lovar 1 dag"
-    assert localize_detail(detail, "en") == detail
-    price = "cheapest of 3 offers (328.26, VAT status unknown: taken as incl. VAT)"
-    assert localize_detail(price, "sv") == (
+    on_time = {"share": 0.92, "orders": 148, "promise": "promise_days", "promise_days": 1}
+    assert render("on_time_share", on_time, "sv") == "i tid 92% av 148 ordrar; lovar 1 dag"
+    assert render("on_time_share", on_time, "en") == "on time 92% over 148 orders; promises 1 day"
+    price = {"gross": 328.26, "offers": 3, "vat": "vat_unknown"}
+    assert render("price_cheapest", price, "sv") == (
         "billigast av 3 erbjudanden (328,26, momsstatus okänd: räknat som inkl. moms)"
     )
-    assert localize_detail("rated 4.9/5 over 14 reviews", "sv") == "betyg 4,9/5 av 14 omdömen"
-    assert localize_detail("rated 4.9/5 over 14 reviews", "en") == "rated 4.9/5 over 14 reviews"
+    rated = {"stars": 4.9, "reviews": 14}
+    assert render("reviews_rated", rated, "sv") == "betyg 4,9/5 av 14 omdömen"
+    assert render("reviews_rated", rated, "en") == "rated 4.9/5 over 14 reviews"
 
 
 def test_importer_spec_names_and_levels_are_shown_in_swedish() -> None:

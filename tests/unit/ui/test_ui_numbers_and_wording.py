@@ -7,9 +7,9 @@ import re
 from fastapi.testclient import TestClient
 
 from ranking.config import FactorWeights
+from ranking.messages import render
 from tests.unit.ui.ui_support import UiEnv, csrf_from
 from ui.console_state import WEIGHT_PATTERN, bad_weights, config_from_form, parse_number
-from ui.explain_view import localize_detail
 from ui.i18n import translate
 from ui.ranking_claim import order_claim
 from ui.routes.clinic import PRICE_PATTERN, _decimal
@@ -104,12 +104,19 @@ def test_one_is_singular_in_both_languages(client: TestClient) -> None:
     assert translate("sv", "search.results", n=2) == "2 produkter"
     assert translate("sv", "search.offers", n=1) == "1 erbjudande"
     assert translate("en", "search.offers", n="1") == "1 offer"
-    assert localize_detail("returns handled well 75% over 1 case", "sv") == (
+    assert render("rma_share", {"share": 0.75, "cases": 1}, "sv") == (
         "reklamationer väl hanterade 75% av 1 ärende"
     )
-    assert localize_detail("returns handled well 75% over 9 cases", "sv").endswith("9 ärenden")
-    assert localize_detail("rated 4.0/5 over 1 review", "sv") == "betyg 4,0/5 av 1 omdöme"
-    assert localize_detail("on time 100% over 1 order", "sv") == "i tid 100% av 1 order"
+    assert render("rma_share", {"share": 0.75, "cases": 9}, "sv").endswith("9 ärenden")
+    assert render("reviews_rated", {"stars": 4.0, "reviews": 1}, "sv") == "betyg 4,0/5 av 1 omdöme"
+    assert (
+        render("reviews_rated", {"stars": 4.0, "reviews": 1}, "en") == "rated 4.0/5 over 1 review"
+    )
+    promise = {"promise": "promise_days", "promise_days": 1}
+    assert render("on_time_share", {"share": 1.0, "orders": 1, **promise}, "sv") == (
+        "i tid 100% av 1 order; lovar 1 dag"
+    )
+    assert render("promise_days", {"promise_days": 3}, "sv") == "lovar 3 dagar"
 
 
 def test_placeholder_example_is_a_query_the_demo_answers() -> None:

@@ -1,0 +1,150 @@
+"""The scoring functions of the factor table: each reads its signal and says why, as data.
+
+A function returns a :class:`Reading`: the factor value in 0..1 before binning, the reason
+code of its explanation and the values the sentence shows (``ranking.messages`` words them).
+Binning, weighting and caching are the same for every factor (``ranking.factors``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from catalog.enums import StockStatus
+from ranking.signals import RetailerQuality, Signal, shrink, stars
+
+if TYPE_CHECKING:
+    from ranking.config import Prior, RankingConfig
+
+STATUS_CODES = {status.value: f"status_{status.value}" for status in StockStatus}
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A factor value (0..1, not yet binned) with its reason code, values and case count."""
+
+    value: float
+    code: str
+    values: dict[str, Any]
+    count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignalWords:
+    """How a measured retailer signal is explained: its code and the names of its values."""
+
+    code: str  # with data, e.g. "reviews_rated"
+    rating: bool  # a 1..5 rating (shown as stars) or a 0..1 share (shown in percent)
+    count_key: str  # e.g. "reviews": the values key of the number of cases
+    value_key: str = ""  # default: "stars" for ratings, "share" for shares
+    prior_key: str = "prior"
+
+    def explain(self, signal: Signal, prior: Prior) -> tuple[str, dict[str, Any]]:
+        """The code and values of ``signal``: measured, measured on few data, or no data."""
+        show = stars if self.rating else float
+        if signal.value is None or signal.count <= 0:
+            code = "no_data_rating" if self.rating else "no_data_share"
+            return code, {self.prior_key: show(prior.mean)}
+        key = self.value_key or ("stars" if self.rating else "share")
+        values: dict[str, Any] = {key: show(signal.value), self.count_key: signal.count}
+        if signal.count < prior.strength:
+            values[self.prior_key] = show(prior.mean)
+        return self.code, values
+
+
+ON_TIME = SignalWords("on_time_share", False, "orders")
+STOCK_ACCURACY = SignalWords(
+    "stock_accurate", False, "checks", value_key="accuracy", prior_key="accuracy_prior"
+)
+
+
+def delivery_precision(
+    config: RankingConfig, retailer: RetailerQuality, days: int | None
+) -> Reading:
+    """Measured on-time share blended with the promised delivery days (``ranking.config`` 1)."""
+    prior = config.priors["delivery_precision"]
+    curve = config.delivery
+    share = curve.promise_share
+    precision = shrink(retailer.delivery_precision, prior)
+    value = (1 - share) * precision + share * curve.score(days)
+    signal = retailer.delivery_precision
+    code, values = ON_TIME.explain(signal, prior)
+    if code == "no_data_share":
+        code = "on_time_no_data"
+    if days is None:
+        values["promise"] = "no_promise"
+    else:
+        values["promise"] = "promise_days"
+        values["promise_days"] = days
+    return Reading(value, code, values, signal.count)
+
+
+def availability(config: RankingConfig, retailer: RetailerQuality, status: str) -> Reading:
+    """Stated stock status, trusted as far as the retailer's stock data is accurate (2)."""
+    prior = config.priors["stock_accuracy"]
+    scores = config.availability
+    unknown = scores[StockStatus.UNKNOWN.value]
+    values: dict[str, Any] = {}
+    if status in scores:
+        stated, code = scores[status], STATUS_CODES[status]
+    else:
+        stated, code = unknown, "status_unrecognized"
+        values["status"] = status
+    signal = retailer.stock_accuracy
+    accuracy = shrink(signal, prior)
+    stock_code, stock_values = STOCK_ACCURACY.explain(signal, prior)
+    if stock_code == "no_data_share":
+        stock_code = "stock_no_data"
+    values.update(stock_values, stock_data=stock_code)
+    value = accuracy * stated + (1 - accuracy) * unknown
+    return Reading(value, code, values, signal.count)
+
+
+def retailer_signal(signal_name: str, words: SignalWords) -> RetailerScore:
+    """The scoring function of a factor that is one retailer signal shrunk to its prior."""
+
+    def score(config: RankingConfig, retailer: RetailerQuality, _key: object = None) -> Reading:
+        prior = config.priors[signal_name]
+        signal = retailer.signal(signal_name)
+        code, values = words.explain(signal, prior)
+        return Reading(shrink(signal, prior), code, values, signal.count)
+
+    score.__name__ = f"{signal_name}_score"
+    return score
+
+
+def price_reading(
+    config: RankingConfig,
+    vat_included: bool | None,
+    gross: float | None,
+    low: float,
+    high: float,
+    priced: int,
+) -> tuple[str, dict[str, Any]]:
+    """The code and values of an offer's price among the product's ``priced`` offers."""
+    if gross is None:
+        return "price_missing", {}
+    values: dict[str, Any] = {"gross": gross, "offers": priced}
+    if vat_included is False:
+        values.update(vat="vat_converted", vat_rate=config.vat_rate)
+    elif vat_included is None:
+        values["vat"] = "vat_unknown"
+    else:
+        values["vat"] = "vat_included"
+    if priced <= 1:
+        code = "price_only"
+    elif high <= low:
+        code = "price_same"
+    elif gross <= low:
+        code = "price_cheapest"
+    elif low > 0:
+        code, values["above"] = "price_above_share", gross / low - 1
+    else:
+        code, values["above"] = "price_above_amount", gross - low
+    return code, values
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    RetailerScore = Callable[[RankingConfig, RetailerQuality, object], Reading]

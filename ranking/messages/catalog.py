@@ -1,0 +1,30 @@
+"""The shape of a message catalog: one per language, pure data (see ``ranking.messages``).
+
+A template is plain text with fields:
+
+- ``{name}`` the value as written (numbers with the language's decimal mark);
+- ``{name:pct}`` a 0..1 share as a whole percentage (``0.92`` -> ``92%``);
+- ``{name:stars}`` a 1..5 rating with one decimal (``4.6/5``; Swedish ``4,6/5``);
+- ``{name:money}`` an amount with two decimals (``405.65``; Swedish ``405,65``);
+- ``{name:repr}`` a quoted name (``'campaign'``);
+- ``{name#noun}`` a count with the noun in singular or plural (``1 order``, ``148 ordrar``);
+- ``{@name}`` the message whose code is the value of ``name``, rendered with the same values;
+- ``[...]`` an optional part, written only if every field in it has a value (not ``None``
+  or ``""``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Every explanation sentence of one language, keyed by reason code."""
+
+    lang: str
+    decimal: str  # the decimal mark: "." or ","
+    messages: Mapping[str, str]
+    nouns: Mapping[str, tuple[str, str]]  # noun -> (singular, plural)
+    fallback: str  # for a code without a message: "{code}" and "{values}" are filled in

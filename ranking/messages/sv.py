@@ -1,0 +1,61 @@
+"""Swedish explanation sentences (the website's language; wording as the UI has shown it)."""
+
+from __future__ import annotations
+
+from ranking.messages.catalog import Catalog
+
+_FEW = "[ (lite data: vägt mot antaget {prior:stars})]"
+_FEW_SHARE = "[ (lite data: vägt mot antaget {prior:pct})]"
+
+CATALOG = Catalog(
+    lang="sv",
+    decimal=",",
+    messages={
+        "on_time_share": "i tid {share:pct} av {orders#order}" + _FEW_SHARE + "; {@promise}",
+        "on_time_no_data": "ingen data ännu: antaget {prior:pct}; {@promise}",
+        "promise_days": "lovar {promise_days#day}",
+        "no_promise": "ingen leveranstid angiven",
+        "status_in_stock": "i lager; {@stock_data}",
+        "status_limited": "få i lager; {@stock_data}",
+        "status_backorder": "beställningsvara; {@stock_data}",
+        "status_out_of_stock": "slut i lager; {@stock_data}",
+        "status_unknown": "lagerstatus okänd; {@stock_data}",
+        "status_unrecognized": "okänd lagerstatus {status:repr}; {@stock_data}",
+        "stock_accurate": "korrekt lagerdata {accuracy:pct} av {checks#check}"
+        "[ (lite data: vägt mot antaget {accuracy_prior:pct})]",
+        "stock_no_data": "ingen data ännu: antaget {accuracy_prior:pct}",
+        "reviews_rated": "betyg {stars:stars} av {reviews#review}" + _FEW,
+        "treatment_rated": "bemötande betyg {stars:stars} av {ratings#rating}" + _FEW,
+        "feedback_rated": "återkoppling betyg {stars:stars} av {ratings#rating}" + _FEW,
+        "rma_share": "reklamationer väl hanterade {share:pct} av {cases#case}" + _FEW_SHARE,
+        "competence_rated": "kompetens betyg {stars:stars} av {ratings#rating}" + _FEW,
+        "no_data_rating": "ingen data ännu: antaget {prior:stars}",
+        "no_data_share": "ingen data ännu: antaget {prior:pct}",
+        "price_missing": "inget pris angivet",
+        "price_only": "enda prissatta erbjudandet ({@vat}): neutralt",
+        "price_same": "samma pris som alla {offers} erbjudanden ({@vat})",
+        "price_cheapest": "billigast av {offers} erbjudanden ({@vat})",
+        "price_above_share": "{above:pct} över det billigaste av {offers} erbjudanden ({@vat})",
+        "price_above_amount": "{above:money} över det billigaste av {offers} erbjudanden ({@vat})",
+        "vat_included": "{gross:money} inkl. moms",
+        "vat_converted": "{gross:money} inkl. moms, omräknat med {vat_rate:pct}",
+        "vat_unknown": "{gross:money}, momsstatus okänd: räknat som inkl. moms",
+        "text_relevance": "textrelevans {percent}% av bästa träffen",
+        "no_text_score": "ingen textrelevans",
+        "no_offers": "ingen återförsäljare erbjuder produkten ännu",
+        "best_offer": "bästa erbjudandet ({seller}): {@offer_code}",
+        "rule_boosted": "lyft av regel {rule:repr} ({@target})[: {comment}]",
+        "rule_buried": "sänkt av regel {rule:repr} ({@target})[: {comment}]",
+        "rule_retailer": "återförsäljare {retailer}",
+        "rule_product": "produktregel",
+    },
+    nouns={
+        "order": ("order", "ordrar"),
+        "review": ("omdöme", "omdömen"),
+        "rating": ("betyg", "betyg"),
+        "case": ("ärende", "ärenden"),
+        "check": ("kontroll", "kontroller"),
+        "day": ("dag", "dagar"),
+    },
+    fallback="{code} ({values})",
+)

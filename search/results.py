@@ -1,0 +1,153 @@
+"""What a search returns: product hits with their best offer, price range and explanation.
+
+The hit parts that do not depend on the query (best offer, price range, availability) are
+made once per product and best offer and shared (:class:`HitParts`); each hit gets its own
+copies of the dicts, so a caller may change them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalog.enums import StockStatus
+from ranking.ranker import RankedProduct
+from ranking.scoring import RankedOffer
+from search.documents import StoredOffer, StoredProduct
+
+_AVAILABILITY_ORDER = (
+    StockStatus.IN_STOCK.value,
+    StockStatus.LIMITED.value,
+    StockStatus.BACKORDER.value,
+    StockStatus.OUT_OF_STOCK.value,
+    StockStatus.UNKNOWN.value,
+)
+_PARTS_CACHE_LIMIT = 50_000
+
+
+@dataclass(slots=True)
+class ProductHit:
+    product_id: int
+    gtin: str | None
+    name: str
+    brand: str | None
+    category: str | None
+    score: float
+    offers_count: int
+    best_offer: dict[str, Any] | None
+    price_range: dict[str, Any] | None
+    availability: str
+    explanation: dict[str, Any]
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SearchResponse:
+    total: int
+    took_ms: float
+    hits: list[ProductHit]
+    facets: dict[str, list[dict[str, Any]]]
+    relaxed: bool = False  # no product had every word: matched any word instead
+    partial: bool = False  # filled up with products that miss a word (after full matches)
+
+
+@dataclass(frozen=True, slots=True)
+class HitParts:
+    """The query-independent parts of a product's hit (shared, read-only).
+
+    Tuples and dicts of atoms only: the collector stops tracking them, so a large cache of
+    them does not lengthen collections.
+    """
+
+    best_offer: dict[str, Any] | None
+    price_range: dict[str, Any] | None
+    availability: str
+
+
+class HitBuilder:
+    """Makes hits of ranked products, remembering each product's :class:`HitParts`."""
+
+    def __init__(self) -> None:
+        # by identity of the product and best offer (the entry keeps both alive, so their ids
+        # cannot be reused while cached)
+        self._parts: dict[tuple[int, int], tuple[StoredProduct, RankedOffer | None, HitParts]] = {}
+
+    def forget(self) -> None:
+        self._parts = {}
+
+    def hit(self, ranked: RankedProduct[StoredProduct]) -> ProductHit:
+        stored = ranked.product
+        parts = self.parts(stored, ranked.best_offer)
+        return ProductHit(
+            product_id=stored.product_id,
+            gtin=stored.gtin,
+            name=stored.name,
+            brand=stored.brand,
+            category=stored.category,
+            score=ranked.score,
+            offers_count=stored.offers_count,
+            best_offer=None if parts.best_offer is None else {**parts.best_offer},
+            price_range=None if parts.price_range is None else {**parts.price_range},
+            availability=parts.availability,
+            explanation=ranked.explanation,
+            flags=ranked.flags,
+        )
+
+    def parts(self, stored: StoredProduct, best: RankedOffer | None) -> HitParts:
+        """The shared parts of the hit of ``stored`` whose best offer is ``best``."""
+        key = (id(stored), id(best))
+        found = self._parts.get(key)
+        if found is not None and found[0] is stored and found[1] is best:
+            return found[2]
+        offers = stored.offers
+        offer = None
+        if best is not None:
+            chosen = next(o for o in offers if o.offer_id == best.offer.offer_id)
+            offer = offer_dict(best, chosen)
+        made = HitParts(offer, price_range(offers), availability(offers))
+        if len(self._parts) >= _PARTS_CACHE_LIMIT:
+            self._parts = {}
+        self._parts[key] = (stored, best, made)
+        return made
+
+
+def offer_dict(ranked: RankedOffer, stored: StoredOffer) -> dict[str, Any]:
+    """The best offer as a hit shows it."""
+    return {
+        "offer_id": stored.offer_id,
+        "retailer": stored.retailer_slug,
+        "retailer_name": ranked.offer.retailer.name,
+        "price": stored.price,
+        "currency": stored.currency,
+        "vat_included": stored.vat_included,
+        "price_incl_vat": stored.comparable_price,
+        "stock_status": stored.stock_status,
+        "delivery_days": stored.delivery_days,
+        "score": ranked.score,
+    }
+
+
+def price_range(offers: Sequence[StoredOffer]) -> dict[str, Any] | None:
+    """Lowest and highest VAT-included price of the offers (None without prices)."""
+    prices = [p for o in offers if (p := o.comparable_price) is not None]
+    if not prices:
+        return None
+    currencies = sorted({o.currency for o in offers if o.price is not None})
+    return {
+        "min": min(prices),
+        "max": max(prices),
+        "currency": currencies[0] if len(currencies) == 1 else "mixed",
+        "vat_included": True,
+    }
+
+
+def availability(offers: Sequence[StoredOffer]) -> str:
+    """The best stock status among the offers ("no_offers" without any)."""
+    if not offers:
+        return "no_offers"
+    statuses = {o.stock_status for o in offers}
+    for status in _AVAILABILITY_ORDER:
+        if status in statuses:
+            return status
+    return StockStatus.UNKNOWN.value

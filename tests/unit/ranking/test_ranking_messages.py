@@ -1,0 +1,189 @@
+"""Every explanation code renders in Swedish and English, from ranking's own explanations."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from ranking.config import RankingConfig
+from ranking.explain import Contribution
+from ranking.factor_table import DEFAULT_TABLE
+from ranking.messages import CATALOGS, codes, negotiate, referenced_codes, render
+from ranking.rules import Rule
+from ranking.scoring import OfferInput, ProductInput, rank_offers, rank_products, score_product
+from ranking.signals import RetailerQuality, rating_signal, share_signal
+
+NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
+# English words that must not appear in a Swedish sentence
+ENGLISH = (
+    "over",
+    "rated",
+    "prior",
+    "few",
+    "offer",
+    "offers",
+    "price",
+    "stock",
+    "cheapest",
+    "given",
+    "promises",
+    "reviews",
+    "ratings",
+    "cases",
+    "checks",
+    "days",
+    "yet",
+    "rule",
+    "best",
+    "returns",
+    "VAT",
+    "incl",
+    "above",
+    "same",
+    "only",
+    "text",
+    "relevance",
+    "unrecognized",
+    "retailer",
+    "boosted",
+    "buried",
+    "time",
+)
+
+
+def quality(rid: int, count: int, *, value: float = 0.9, stars: float = 4.6) -> RetailerQuality:
+    share, rating = share_signal(value, count), rating_signal(stars, count)
+    return RetailerQuality(
+        rid, f"r{rid}", f"Tandlager {rid}", share, share, rating, rating, rating, share, rating, "t"
+    )
+
+
+MANY = quality(1, 148)  # measured: plural counts
+FEW = quality(2, 3, value=0.6, stars=3.2)  # few data: weighted toward the prior
+ONE = quality(3, 1, value=0.75, stars=4.0)  # singular counts
+NONE = RetailerQuality.unmeasured(4, "r4", "Retailer 4")  # no data: the prior
+
+
+def offer(
+    oid: int,
+    who: RetailerQuality,
+    price: str | None,
+    vat: bool | None,
+    stock: str,
+    days: int | None,
+) -> OfferInput:
+    return OfferInput(oid, who, None if price is None else Decimal(price), vat, stock, days)
+
+
+# every branch: counts 148/3/1/none, every stock status and an unrecognized one, promised
+# days 1/3/none, VAT included/excluded/unknown, cheapest/above/same/only/no price
+PRODUCTS = {
+    1: [
+        offer(1, MANY, "405.65", True, "in_stock", 1),
+        offer(2, FEW, "420.00", False, "limited", 3),
+        offer(3, ONE, "500.00", None, "backorder", None),
+        offer(4, NONE, None, True, "out_of_stock", 2),
+        offer(5, MANY, "450.00", True, "unknown", 5),
+        offer(6, FEW, "430.00", True, "soon", 4),
+    ],
+    2: [offer(7, MANY, "100.00", True, "in_stock", 2), offer(8, ONE, "100.00", True, "limited", 2)],
+    3: [offer(9, ONE, "99.90", True, "in_stock", 1)],
+    4: [offer(10, MANY, "0.00", True, "in_stock", 1), offer(11, FEW, "10.00", True, "limited", 1)],
+}
+RULES = [
+    Rule(id="campaign", action="boost", retailer="r1", amount=0.1, comment="spring campaign"),
+    Rule(id="sunset", action="bury", product_id=2, amount=0.2),
+]
+
+
+def contributions() -> list[Contribution]:
+    """The contributions ranking writes for the fixture: offers, products, rules, text."""
+    config = RankingConfig(rules=RULES)
+    found: list[Contribution] = []
+    items = []
+    for pid, offers in PRODUCTS.items():
+        ranked = rank_offers(offers, config, RULES)
+        found += [c for r in ranked for c in r.explanation.contributions]
+        slugs = tuple(o.retailer.slug for o in offers)
+        items.append((ProductInput(pid, None, None, None, slugs, True), float(pid), ranked[0]))
+    items.append((ProductInput(5, None, None, None, (), False), 1.0, None))
+    for score in rank_products(items, "", config, NOW):
+        found += score.explanation.contributions
+    unscored = score_product(items[0][0], 0.0, 0.0, None, config)  # no text score at all
+    return found + unscored.explanation.contributions
+
+
+ALL = contributions()
+
+
+def test_ranking_writes_every_code_of_the_catalog_and_the_table() -> None:
+    used = {code for c in ALL for code in referenced_codes(c.code, c.values)}
+    assert used == codes("en") == codes("sv")
+    assert set(DEFAULT_TABLE.codes()) == used  # the table names every code ranking writes
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_every_contribution_renders_in_both_languages(lang: str) -> None:
+    catalog = CATALOGS[lang]
+    for contribution in ALL:
+        assert contribution.code in catalog.messages, contribution
+        text = contribution.text(lang)
+        assert text.strip(), contribution
+        assert not re.search(r"[{}\[\]]", text), text  # nothing left unformatted
+        if lang == "sv":
+            words = set(re.findall(r"[^\W\d_]+", text))
+            assert not words & set(ENGLISH), text
+            assert not re.search(r"\d\.\d", text), text  # decimal commas
+
+
+def test_swedish_numbers_and_plurals() -> None:
+    by_code = {c.code: c for c in ALL}
+    texts = {c.text("sv") for c in ALL}
+    assert "betyg 4,6/5 av 148 omdömen" in texts
+    assert any(t.startswith("betyg 4,0/5 av 1 omdöme (lite data") for t in texts)
+    assert any("i tid 75% av 1 order (lite data: vägt mot antaget 85%); lovar" in t for t in texts)
+    assert any(t.startswith("i tid 90% av 148 ordrar; lovar 1 dag") for t in texts)
+    assert any(t.endswith("lovar 3 dagar") for t in texts)
+    assert any("(lite data: vägt mot antaget 3,8/5)" in t for t in texts)
+    assert any(t.startswith("billigast av 5 erbjudanden (405,65 inkl. moms)") for t in texts)
+    assert by_code["price_missing"].text("sv") == "inget pris angivet"
+    assert "lyft av regel 'campaign' (återförsäljare r1): spring campaign" in texts
+    assert "lyft av regel 'campaign' (produktregel): spring campaign" in texts
+    assert by_code["rule_buried"].text("en") == "buried by rule 'sunset' (product rule)"
+    assert by_code["status_unrecognized"].text("en").startswith("unrecognized status 'soon'; ")
+
+
+def test_english_is_the_wording_ranking_wrote_before() -> None:
+    texts = {c.text("en") for c in ALL}
+    assert "rated 4.6/5 over 148 reviews" in texts
+    assert any(t.startswith("competence rated 4.0/5 over 1 rating (few data") for t in texts)
+    assert "no data yet: prior 3.8/5" in texts
+    assert "returns handled well 60% over 3 cases (few data: weighted toward prior 75%)" in texts
+    assert any(t.startswith("best offer (Tandlager 1): ") for t in texts)
+    assert "text relevance 25% of the best match" in texts
+    assert "no text relevance score" in texts
+    assert "no retailer offers this product yet" in texts
+    assert any(t.endswith("(525.00 incl. VAT, converted at 25%)") for t in texts)
+    assert any("(500.00, VAT status unknown: taken as incl. VAT)" in t for t in texts)
+    assert "same price as all 2 offers (100.00 incl. VAT)" in texts
+    assert "only priced offer (99.90 incl. VAT): neutral" in texts
+    assert "10.00 above the cheapest of 2 offers (10.00 incl. VAT)" in texts
+
+
+def test_unknown_code_falls_back_to_code_and_values() -> None:
+    assert render("eco_label", {"score": 0.8}, "en") == "eco label (score 0.8)"
+    assert render("eco_label", {"score": 0.8}, "sv") == "eco label (score 0,8)"
+    assert render("reviews_rated", {"stars": 4.0}, "en") == "reviews rated (stars 4)"  # no count
+
+
+def test_accept_language_negotiation() -> None:
+    assert negotiate("sv-SE,sv;q=0.9,en;q=0.8") == "sv"
+    assert negotiate("en-GB,en;q=0.9,sv;q=0.8") == "en"
+    assert negotiate("de-DE,de;q=0.9,sv;q=0.5") == "sv"
+    assert negotiate("de, fr;q=0.5") == "en"
+    assert negotiate(None) == negotiate("") == negotiate("*") == "en"
+    assert negotiate("sv;q=0, en;q=0.1") == "en"
+    assert negotiate("fr", default="sv") == "sv"
