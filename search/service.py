@@ -52,6 +52,7 @@ from search.analysis.analyzer import Analyzer, shipped_synonyms
 from search.analysis.tokens import normalize, tokenize
 from search.documents import StoredOffer, StoredProduct
 from search.errors import InvalidSearchRequest
+from search.prices import comparable_price
 from search.protocol import (
     AnalyzedQuery,
     BackendQuery,
@@ -304,7 +305,7 @@ class SearchService:
             OfferInput(
                 offer_id=offer_id,
                 retailer=retailers.get(retailer_id) or self._retailer(retailer_id, slug),
-                price=price,
+                price=comparable_price(price, currency),
                 vat_included=vat_included,
                 stock_status=stock_status,
                 delivery_days=delivery_days,
@@ -315,7 +316,7 @@ class SearchService:
                 slug,
                 price,
                 vat_included,
-                _currency,
+                currency,
                 stock_status,
                 delivery_days,
             ) in product.offer_rows
@@ -685,7 +686,7 @@ class SearchService:
                 OfferInput(
                     offer_id=offer.id,
                     retailer=RetailerQuality.from_row(signals, retailer),
-                    price=offer.price,
+                    price=comparable_price(offer.price, offer.currency),
                     vat_included=offer.vat_included,
                     stock_status=offer.stock_status,
                     delivery_days=offer.delivery_days,
