@@ -156,6 +156,7 @@ def dry_run(
     file_name: str | None = None,
 ) -> dict[str, Any]:
     """Everything a real run would report, plus the normalized offers; writes nothing.
+    ``price_vat`` names the price header and what it says of VAT ("exkl. moms": False).
 
     With a retailer, the feed is also diffed against its stored offers under the real run's
     rules: ``counts`` gains ``would_insert`` / ``would_update`` / ``would_reactivate`` /
@@ -191,6 +192,10 @@ def dry_run(
         "format": scan.format,
         "encoding": scan.encoding,
         "mapping": dict(scan.mapping.fields),
+        "price_vat": {
+            "header": scan.mapping.fields.get("price"),
+            "vat_included": scan.mapping.price_vat_included,
+        },
         "counts": counts,
         "offers": [o.as_dict() for o in summary.sample],
         "errors": [_error_dict(e) for e in scan.errors],
