@@ -52,6 +52,7 @@ from indexer.feeds.platforms import (
     apply_shopify,
     apply_woocommerce,
 )
+from indexer.feeds.spreadsheet_reader import SpreadsheetFile, read_ods_archive
 from indexer.feeds.xml_feeds import read_google_rss, read_wxr
 from indexer.records import FeedTable, RawRow
 
@@ -107,10 +108,6 @@ def read_feed(
         raise ManufacturerCatalogFile(_MANUFACTURER_NAMES[fmt], file=file)
     if fmt in ("google_rss", "woocommerce_wxr", "xml"):
         xmlsafe.check_prolog(head, file)  # entity declarations: refused whatever the root
-    if fmt == "xls":
-        raise UnsupportedFeedFormat(
-            "not a supported feed format: legacy Excel .xls; save it as .xlsx or CSV", file=file
-        )
     if fmt not in SUPPORTED_FORMATS:
         what = "an XML document that is not a product feed" if fmt == "xml" else "binary data"
         raise UnsupportedFeedFormat(
@@ -120,6 +117,8 @@ def read_feed(
         )
     if fmt == "xlsx":
         return _read_xlsx(path, file, max_unzipped_bytes, max_zip_ratio)
+    if fmt in ("xls", "ods"):
+        return _read_spreadsheet(path, fmt, file, max_unzipped_bytes, max_zip_ratio)
     if fmt in ("google_rss", "woocommerce_wxr"):
         return _read_xml(path, fmt, file, xml_encoding(head))
     encoding = detect_file_encoding(path)
@@ -150,6 +149,24 @@ def _read_xlsx(path: Path, file: str, max_unzipped_bytes: int, max_ratio: float)
     book = ExcelFile(path, file=file)
     notes = [f"sheet {book.sheet!r}, header on row {book.header_row}"]
     return FeedTable("xlsx", None, book.headers, book.rows(), notes=notes)
+
+
+def _read_spreadsheet(
+    path: Path, fmt: str, file: str, max_unzipped_bytes: int, max_ratio: float
+) -> FeedTable:
+    """A legacy Excel (.xls) or OpenDocument (.ods) file (`indexer.feeds.spreadsheet_reader`)."""
+    if fmt == "ods":
+        if not zipfile.is_zipfile(path):
+            raise UnsupportedFeedFormat(
+                "not a supported feed format: not an .ods spreadsheet", file=file
+            )
+        book = read_ods_archive(
+            path, file=file, max_unzipped_bytes=max_unzipped_bytes, max_ratio=max_ratio
+        )
+    else:
+        book = SpreadsheetFile(path, file=file, kind="xls")
+    notes = [f"sheet {book.sheet!r}, header on row {book.header_row}"]
+    return FeedTable(fmt, None, book.headers, book.rows(), notes=notes)
 
 
 def xml_encoding(head: bytes) -> str:
