@@ -262,13 +262,7 @@ def _empty_feed_refusal(scan: FeedScan) -> str | None:
 
 
 def _error_dict(e: RowError) -> dict[str, Any]:
-    return {
-        "row": e.row,
-        "field": e.field,
-        "value": e.value,
-        "message": e.message,
-        "severity": e.severity,
-    }
+    return e.as_dict()
 
 
 def _set_progress(factory: sessionmaker[Session], run_id: int, **values: Any) -> None:

@@ -29,7 +29,7 @@ import hashlib
 import os
 from array import array
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +217,7 @@ def scan_feed(
     rejected_h, rejected_row = array("q"), array("q")
     position = rejected_rows = 0
     kept: list[tuple[int, OfferRecord]] | None = [] if keep_offers > 0 else None
+    items = table.items
     for position, raw in enumerate(table.rows, start=1):
         record, row_errors = normalize_row(raw, mapping)
         if record is not None:
@@ -234,6 +235,9 @@ def scan_feed(
                 rejected_h.append(sku_hash(sku, key))
                 rejected_row.append(raw.row)
         if row_errors:
+            if items:  # an XML/JSON item: its errors name it by index and SKU
+                item_id = record.sku if record is not None else row_sku(raw, mapping)
+                row_errors = [replace(e, item_id=item_id or "") for e in row_errors]
             log.extend(row_errors)
     rows_read = position
     listed, win_pos = _last_per_hash(valid_h, valid_pos)

@@ -124,13 +124,13 @@ def read_feed(
     encoding = detect_file_encoding(path)
     if fmt == "jsonld":
         headers, rows, mapping = read_jsonld(path, encoding=encoding, file=file)
-        return FeedTable("jsonld", encoding, headers, iter(rows), known_mapping=mapping)
+        return FeedTable("jsonld", encoding, headers, iter(rows), known_mapping=mapping, items=True)
     if fmt in ("json", "jsonl"):
         reader = read_json if fmt == "json" else read_jsonl
         headers, json_rows = reader(
             path, encoding=encoding, max_line_bytes=max_line_bytes, file=file
         )
-        return FeedTable(fmt, encoding, headers, json_rows)
+        return FeedTable(fmt, encoding, headers, json_rows, items=True)
     if fmt in DELIMITED_FORMATS:
         return _read_delimited(path, fmt, encoding, head, max_line_bytes, file, forced=format)
     raise UnsupportedFeedFormat(f"no reader for format {fmt!r}", file=file)
@@ -183,7 +183,7 @@ def _read_xml(path: Path, fmt: str, file: str, encoding: str) -> FeedTable:
         headers, rows, mapping = read_google_rss(path, file=file)
     else:
         headers, rows, mapping = read_wxr(path, file=file, notes=notes)
-    return FeedTable(fmt, encoding, headers, rows, known_mapping=mapping, notes=notes)
+    return FeedTable(fmt, encoding, headers, rows, known_mapping=mapping, notes=notes, items=True)
 
 
 def _read_delimited(

@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
-import xlwt
 
 from indexer.errors import FeedFormatError
 from indexer.feeds import read_feed, spreadsheet_reader
+from tests.unit.indexer.spreadsheets import write_ods, write_xls
 
 PRICE_LIST = [
     ["Artikelnummer", "Benämning", "Pris exkl. moms", "EAN", "Lagersaldo"],
@@ -29,53 +27,11 @@ ROWS = [
 def _xls(path: Path) -> Path:
     """Dentalgrossisten's price list as Excel 97-2003 saves it: an info sheet, then a title
     row, an empty row and the table."""
-    book = xlwt.Workbook(encoding="utf-8")
-    info = book.add_sheet("Info")
-    info.write(0, 0, "Prislista Dentalgrossisten AB, gäller från 2026-01-01")
-    sheet = book.add_sheet("Produkter")
-    sheet.write(0, 0, "Prislista 2026")
-    for r, row in enumerate(PRICE_LIST, start=2):
-        for c, value in enumerate(row):
-            sheet.write(r, c, value)
-    book.save(str(path))
-    return path
+    info = [["Prislista Dentalgrossisten AB, gäller från 2026-01-01"]]
+    return write_xls(path, {"Info": info, "Produkter": [["Prislista 2026"], [], *PRICE_LIST]})
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, str):
-        return f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p></table:table-cell>'  # noqa: E501
-    return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'  # noqa: E501
-
-
-def _ods(path: Path, rows: list[list[object]], extra_rows: str = "") -> Path:
-    """An OpenDocument spreadsheet as LibreOffice writes one (mimetype first, stored)."""
-    body = "".join(
-        "<table:table-row>" + "".join(_cell(v) for v in row) + "</table:table-row>" for row in rows
-    )
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
-        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
-        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        '<office:body><office:spreadsheet><table:table table:name="Blad1">'
-        f"{body}{extra_rows}</table:table></office:spreadsheet></office:body>"
-        "</office:document-content>"
-    )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest'
-        ' xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
-        '<manifest:file-entry manifest:full-path="/"'
-        ' manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-        "</manifest:manifest>"
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(
-            "mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED
-        )
-        zf.writestr("content.xml", content)
-        zf.writestr("META-INF/manifest.xml", manifest)
-    return path
+_ods = write_ods
 
 
 def _read(path: Path, **limits: int) -> list[dict[str, str]]:
