@@ -387,13 +387,23 @@ def _promote(mapping: ColumnMapping, target: str, source: str) -> bool:
     return True
 
 
-def require_complete(mapping: ColumnMapping, headers: list[str], file: str | None = None) -> None:
+def require_complete(
+    mapping: ColumnMapping, headers: list[str], file: str | None = None, *, partial: bool = False
+) -> None:
     """Raise :class:`MissingColumnsError` when a required field has no column, or when the
-    override (a mapping file or a corrected mapping) names a header the file does not have."""
-    if mapping.missing_required or mapping.override_absent:
-        raise MissingColumnsError(
-            list(mapping.missing_required), list(headers), file, dict(mapping.override_absent)
+    override (a mapping file or a corrected mapping) names a header the file does not have.
+
+    ``partial`` (a delta feed): a SKU column and any other recognised column suffice, e.g.
+    ``Artikelnummer;Lagersaldo``; such a file only updates existing offers
+    (`indexer.partial`), and ``mapping.notes`` says so."""
+    missing = list(mapping.missing_required)
+    if partial and missing and "sku" in mapping.fields and len(mapping.fields) > 1:
+        mapping.notes.append(
+            f"no {', '.join(missing)} column: this delta only updates existing offers"
         )
+        missing = []
+    if missing or mapping.override_absent:
+        raise MissingColumnsError(missing, list(headers), file, dict(mapping.override_absent))
 
 
 def load_mapping_file(path: str | Path) -> dict[str, str]:

@@ -197,6 +197,7 @@ def dry_run(
             "vat_included": scan.mapping.price_vat_included,
         },
         "counts": counts,
+        "would_clear": summary.clears,
         "offers": [o.as_dict() for o in summary.sample],
         "errors": [_error_dict(e) for e in scan.errors],
     }
@@ -237,6 +238,7 @@ def scan_for(
         limits=read_limits(settings),
         max_errors=settings.feed_max_row_errors,
         keep_offers=settings.feed_offers_in_memory,
+        partial=options.delta,
     )
 
 
@@ -378,7 +380,8 @@ def run_feed(
             )
             retailer = session.get(Retailer, retailer_id)
             assert retailer is not None
-            retailer.column_mapping = remembered_mapping(scan.mapping)
+            if not scan.mapping.missing_required:  # a partial delta's columns are not the feed's
+                retailer.column_mapping = remembered_mapping(scan.mapping)
             counts = {**scan.counts(), **error_counts(scan), **result.counts(), "kept": side.kept}
             run = run_lease.fence(session, run_id, token)  # still ours, not cancelled
             _fill_run(run, FeedRunStatus.SUCCEEDED, None, scan, counts, timings, t0)

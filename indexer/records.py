@@ -106,6 +106,9 @@ class OfferRecord:
     brand: str | None = None
     url: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # what the file has no column for (`indexer.rows.absent_fields`): a stored offer keeps
+    # its values there (`indexer.partial.fill_absent`); not part of the content hash
+    absent: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def as_dict(self) -> dict[str, object]:
         return {
