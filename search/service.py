@@ -52,7 +52,7 @@ from search.analysis.analyzer import Analyzer, shipped_synonyms
 from search.analysis.tokens import normalize, tokenize
 from search.documents import StoredOffer, StoredProduct
 from search.errors import InvalidSearchRequest
-from search.prices import comparable_price
+from search.prices import MARKETPLACE_CURRENCY, comparable_price
 from search.protocol import (
     AnalyzedQuery,
     BackendQuery,
@@ -800,11 +800,10 @@ def _price_range(offers: Sequence[StoredOffer]) -> dict[str, Any] | None:
     prices = [p for o in offers if (p := o.comparable_price) is not None]
     if not prices:
         return None
-    currencies = sorted({o.currency for o in offers if o.price is not None})
-    return {
+    return {  # comparable prices are in the marketplace's currency only
         "min": min(prices),
         "max": max(prices),
-        "currency": currencies[0] if len(currencies) == 1 else "mixed",
+        "currency": MARKETPLACE_CURRENCY,
         "vat_included": True,
     }
 

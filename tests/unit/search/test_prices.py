@@ -7,6 +7,7 @@ from decimal import Decimal
 from ranking.config import RankingConfig
 from ranking.scoring import OfferInput, rank_offers
 from ranking.signals import RetailerQuality
+from search.documents import ProductDocument, StoredOffer, StoredProduct
 from search.prices import comparable_price
 
 
@@ -37,3 +38,17 @@ def test_a_czk_amount_does_not_look_cheaper_than_sek_offers() -> None:
     ranked = rank_offers(offers, config)
     assert ranked[0].offer.offer_id == 1
     assert ranked[1].offer.price is None
+
+
+def test_a_czk_offer_is_shown_but_not_in_the_products_sek_price_range() -> None:
+    def offer(offer_id: int, price: str, currency: str) -> StoredOffer:
+        return StoredOffer(
+            offer_id, offer_id, f"r{offer_id}", Decimal(price), True, currency, "in_stock", 2
+        )
+
+    sek, czk = offer(1, "649.00", "SEK"), offer(2, "599.00", "CZK")
+    assert czk.comparable_price is None and sek.comparable_price == Decimal("649.00")
+    document = ProductDocument(1, "Munspegel nr 5", offers=(sek, czk))
+    assert (document.min_price, document.max_price) == (Decimal("649.00"), Decimal("649.00"))
+    stored = StoredProduct(1, "Munspegel nr 5", offers=[sek, czk])
+    assert [o.currency for o in stored.offers] == ["SEK", "CZK"]  # still listed, with currency
