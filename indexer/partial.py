@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from catalog.enums import StockStatus
 from catalog.models import Offer
 from indexer.records import OfferRecord, RowError
+from indexer.rows import METADATA_FIELDS
 from indexer.store import ChangePlan, offer_hash
 
 _CHUNK = 900  # ids per IN (...) list, as `indexer.store`
@@ -117,18 +118,9 @@ def fill_absent(rec: OfferRecord, stored: StoredValues) -> None:
         rec.vat_included = stored.vat_included
     if "stock_status" in absent and rec.stock_status is StockStatus.UNKNOWN:
         rec.stock_status = StockStatus(stored.stock_status)
-    if "stock_quantity" in absent and rec.stock_quantity is None:
-        rec.stock_quantity = stored.stock_quantity
-    if "delivery_days" in absent and rec.delivery_days is None:
-        rec.delivery_days = stored.delivery_days
-    if "gtin" in absent and rec.gtin is None:
-        rec.gtin = stored.gtin
-    if "mpn" in absent and rec.mpn is None:
-        rec.mpn = stored.mpn
-    if "brand" in absent and rec.brand is None:
-        rec.brand = stored.brand
-    if "url" in absent and rec.url is None:
-        rec.url = stored.url
+    for name in _CLEARABLE:  # optional values: one the row yields anyway stays
+        if name in absent and getattr(rec, name) is None:
+            setattr(rec, name, getattr(stored, name))
     for key, value in stored.metadata.items():
         if key not in rec.metadata and _metadata_absent(key, absent):
             rec.metadata[key] = str(value)
@@ -140,19 +132,7 @@ def _metadata_absent(key: str, absent: frozenset[str]) -> bool:
     return f"{_METADATA}{key}" in absent or key not in _COLUMN_METADATA
 
 
-_COLUMN_METADATA = frozenset(
-    (
-        "warranty",
-        "service",
-        "training",
-        "category",
-        "image",
-        "description",
-        "manufacturer",
-        "vat_rate",
-        "price_excl_vat",
-    )
-)
+_COLUMN_METADATA = frozenset((*METADATA_FIELDS, "vat_rate", "price_excl_vat"))
 
 
 def cleared(rec: OfferRecord, stored: StoredValues) -> list[str]:

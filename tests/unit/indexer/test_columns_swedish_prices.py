@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from catalog.settings import Settings
 from indexer.columns import detect_mapping
 from indexer.pipeline import FeedOptions, dry_run
 from indexer.records import RawRow
 from indexer.rows import normalize_row
-from tests.factories import add_retailer, migrated_factory, write_csv
+from tests.factories import write_csv
+from tests.unit.indexer.feed_env import feed_env
 
 
 @pytest.mark.parametrize(
@@ -54,9 +54,7 @@ def test_customer_price_wins_over_list_price() -> None:
 
 
 def test_preview_reports_the_price_header_and_its_vat(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "var", database_url="", environment="test")
-    factory = migrated_factory(settings.sqlalchemy_url)
-    add_retailer(factory)
+    settings, factory = feed_env(tmp_path)
     feed = write_csv(
         tmp_path / "netto.csv",
         [

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.settings import Settings
 from indexer.pipeline import FeedOptions, dry_run
-from tests.factories import add_retailer, migrated_factory
+from tests.unit.indexer.feed_env import feed_env
 
 # Zrcátko 2 has no price, Sond 4 a price in words: items 2 and 4 of 5 are rejected.
 ITEMS = [
@@ -45,9 +44,7 @@ def _json_one_line(path: Path) -> Path:
 
 @pytest.fixture()
 def env(tmp_path: Path):  # type: ignore[no-untyped-def]
-    settings = Settings(data_dir=tmp_path / "var", database_url="", environment="test")
-    factory = migrated_factory(settings.sqlalchemy_url)
-    add_retailer(factory)
+    settings, factory = feed_env(tmp_path)
     return settings, factory
 
 

@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import select
 
 from catalog.models import Offer
-from catalog.settings import Settings
 from indexer.errors import MissingColumnsError
 from indexer.pipeline import FeedOptions, dry_run, run_feed, submit_feed
-from tests.factories import add_product, add_retailer, migrated_factory, write_csv
+from tests.factories import add_product, write_csv
+from tests.unit.indexer.feed_env import feed_env
 
 FULL_HEADER = [
     "Artikelnummer", "Benämning", "Pris inkl. moms", "Lagerstatus", "Lagersaldo",
@@ -38,9 +38,7 @@ def _full_row(sku: str, gtin: str, price: str = "189,00 kr") -> list[str]:
 
 @pytest.fixture()
 def env(tmp_path: Path):  # type: ignore[no-untyped-def]
-    settings = Settings(data_dir=tmp_path / "var", database_url="", environment="test")
-    factory = migrated_factory(settings.sqlalchemy_url)
-    add_retailer(factory)
+    settings, factory = feed_env(tmp_path)
     add_product(factory, key="p1", name="Munspegel nr 5", gtin="0" + GTIN, brand="Hu-Friedy")
     return settings, factory
 
