@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from catalog.models import Offer
+from catalog.models import Offer, Retailer
 from indexer.errors import MissingColumnsError
 from indexer.pipeline import FeedOptions, dry_run, run_feed, submit_feed
 from tests.factories import add_product, write_csv
@@ -129,6 +129,9 @@ def test_stock_only_delta_updates_existing_offers(env, tmp_path: Path) -> None: 
     assert len(unknown) == 1
     assert (unknown[0]["row"], unknown[0]["field"], unknown[0]["value"]) == (4, "sku", "TD-9")
     assert "saldo.csv" in unknown[0]["message"] and "row 4" in unknown[0]["message"]
+    with env[1]() as session:  # the retailer's remembered columns are its full feed's
+        remembered = session.scalars(select(Retailer.column_mapping)).one()
+        assert remembered["fields"]["name"] == "Benämning"
     after = _stored(env, "TD-1")
     assert (after["stock_quantity"], after["stock_status"]) == (0, "out_of_stock")
     for kept in ("name", "price", "gtin", "brand", "delivery_days", "metadata", "match_method"):
