@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,7 @@ from catalog.settings import Settings
 from indexer.catalog_matcher import matcher_for
 from indexer.matching import MatchResult
 from indexer.matching.parallel import default_workers, match_parallel
+from indexer.partial import Settled, settle, unknown_sku_error
 from indexer.records import OfferRecord
 from indexer.scan import FeedScan, contains, iter_offers, sku_hashes
 from indexer.store import (
@@ -171,6 +173,7 @@ class Summary:
     refusal: str | None = None
     would_withdraw: int = 0
     active_before: int = 0
+    clears: dict[str, int] = field(default_factory=dict)  # stored values the run would clear
 
 
 def summarize(
@@ -186,7 +189,9 @@ def summarize(
     """Read the feed's offers once (pass two) and, with a retailer, diff them against its
     stored offers under a real run's rules; keeps the first ``sample`` offers. Writes
     nothing. ``counts`` gains would_insert / would_update / would_reactivate / unchanged /
-    would_withdraw / kept when there is a retailer and the feed lists offers."""
+    would_withdraw / kept / would_clear when there is a retailer and the feed lists offers
+    (would_clear: stored values an empty cell of a present column clears, by field in
+    ``clears``; an absent column clears nothing, `indexer.partial`)."""
     out = Summary()
     side = None
     if session is not None and retailer_id is not None and scan.valid:
@@ -194,6 +199,7 @@ def summarize(
         out.refusal = side.refusal(settings, allow=allow_mass_withdrawal, delta=delta)
         out.would_withdraw, out.active_before = side.withdraw, side.active_before
     totals = {"would_insert": 0, "would_update": 0, "would_reactivate": 0, "unchanged": 0}
+    clears: Counter[str] = Counter()
     for chunk in chunked(iter_offers(scan)):
         if len(out.sample) < sample:
             out.sample.extend(chunk[: sample - len(out.sample)])
@@ -201,13 +207,29 @@ def summarize(
             continue
         assert session is not None and retailer_id is not None
         plan = classify(side.existing_for(session, retailer_id, chunk), chunk, delta=delta)
+        settled = settle(session, plan, count_clears=True)
+        _refuse_unknown(scan, settled)
+        clears.update(settled.clears)
         totals["would_insert"] += len(plan.new)
         totals["would_update"] += len(plan.changed)
         totals["would_reactivate"] += len(plan.reactivated)
         totals["unchanged"] += len(plan.unchanged)
     if side is not None:
-        out.counts = {**totals, "would_withdraw": side.withdraw, "kept": side.kept}
+        out.counts = {
+            **totals,
+            "would_withdraw": side.withdraw,
+            "kept": side.kept,
+            "would_clear": clears.total(),
+        }
+        out.clears = dict(sorted(clears.items()))
     return out
+
+
+def _refuse_unknown(scan: FeedScan, settled: Settled) -> None:
+    """New SKUs of a file without a name or price column: rejected rows with an error."""
+    for rec in settled.unknown:
+        scan.log.add(unknown_sku_error(rec, scan.file_name))
+    scan.unknown += len(settled.unknown)
 
 
 def drain(scan: FeedScan) -> None:
@@ -244,6 +266,7 @@ def write_changes(
         existing = side.existing_for(session, retailer_id, chunk)
         plan = classify(existing, chunk, delta=delta)
         del existing
+        _refuse_unknown(scan, settle(session, plan))
         write_s += time.perf_counter() - t1
         to_match = plan.needs_matching()
         matches: dict[str, MatchResult] = {}

@@ -35,6 +35,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from indexer.errors import IndexerError, MissingColumnsError
+from indexer.normalize.price import detect_vat
 from indexer.records import CANONICAL_FIELDS, REQUIRED_FIELDS
 
 FUZZY_CUTOFF = 90.0
@@ -56,15 +57,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Product", "Varunamn",
     ),
     "price": (
-        "Sale price", "Rea pris", "Reapris", "Kampanjpris", "Pris", "Price", "Pris inkl. moms",
-        "Pris inkl moms", "Pris (SEK)", "Pris SEK", "Pris kr", "Försäljningspris", "Utpris",
-        "Regular price", "Ordinarie pris", "Variant Price", "Price incl. VAT", "Price incl VAT",
-        "Price incl. tax", "Price tax included", "Bruttopris", "Gross price", "Ditt pris",
+        "Sale price", "Rea pris", "Reapris", "Kampanjpris", "Ert pris", "Kundpris",
+        "Kundpris inkl. moms", "Pris", "Price", "Pris/st", "Pris per st", "Pris per styck",
+        "Pris inkl. moms", "Pris inkl moms", "Pris (SEK)", "Pris SEK", "Pris kr",
+        "Försäljningspris", "Utpris", "Utpris inkl. moms", "Nettopris inkl. moms",
+        "Regular price", "Ordinarie pris", "Listpris", "Variant Price", "Price incl. VAT",
+        "Price incl VAT", "Price incl. tax", "Price tax included", "Bruttopris", "Gross price",
+        "Ditt pris",
     ),
     "price_excl_vat": (
         "Pris exkl. moms", "Pris exkl moms", "Pris ex moms", "Pris exkl", "Price tax excluded",
         "Price excl. VAT", "Price excl VAT", "Price ex VAT", "Price excl. tax", "Nettopris",
-        "Net price",
+        "Nettopris exkl. moms", "Kundpris exkl. moms", "Utpris exkl. moms", "Net price",
     ),
     "stock": (
         "Lagerstatus", "I lager", "Tillgänglighet", "In stock?", "In stock", "Stock status",
@@ -181,6 +185,13 @@ class ColumnMapping:
             return []
         return [header, *self.fallbacks.get(name, ())]
 
+    @property
+    def price_vat_included(self) -> bool | None:
+        """What the price header says of VAT: False for "Nettopris exkl. moms", True for
+        "Pris inkl. moms", None when it says nothing (cells or the defaults decide)."""
+        header = self.fields.get("price")
+        return None if header is None else detect_vat(header)
+
     def as_dict(self) -> dict[str, object]:
         order = {name: i for i, name in enumerate(CANONICAL_FIELDS)}
         return {
@@ -190,6 +201,7 @@ class ColumnMapping:
             "fallbacks": {k: list(v) for k, v in self.fallbacks.items()},
             "sources": dict(self.sources),
             "stock_is_quantity": self.stock_is_quantity,
+            "price_vat_included": self.price_vat_included,
             "unmapped": list(self.unmapped),
             "notes": list(self.notes),
         }
@@ -375,13 +387,23 @@ def _promote(mapping: ColumnMapping, target: str, source: str) -> bool:
     return True
 
 
-def require_complete(mapping: ColumnMapping, headers: list[str], file: str | None = None) -> None:
+def require_complete(
+    mapping: ColumnMapping, headers: list[str], file: str | None = None, *, partial: bool = False
+) -> None:
     """Raise :class:`MissingColumnsError` when a required field has no column, or when the
-    override (a mapping file or a corrected mapping) names a header the file does not have."""
-    if mapping.missing_required or mapping.override_absent:
-        raise MissingColumnsError(
-            list(mapping.missing_required), list(headers), file, dict(mapping.override_absent)
+    override (a mapping file or a corrected mapping) names a header the file does not have.
+
+    ``partial`` (a delta feed): a SKU column and any other recognised column suffice, e.g.
+    ``Artikelnummer;Lagersaldo``; such a file only updates existing offers
+    (`indexer.partial`), and ``mapping.notes`` says so."""
+    missing = list(mapping.missing_required)
+    if partial and missing and "sku" in mapping.fields and len(mapping.fields) > 1:
+        mapping.notes.append(
+            f"no {', '.join(missing)} column: this delta only updates existing offers"
         )
+        missing = []
+    if missing or mapping.override_absent:
+        raise MissingColumnsError(missing, list(headers), file, dict(mapping.override_absent))
 
 
 def load_mapping_file(path: str | Path) -> dict[str, str]:

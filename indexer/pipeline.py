@@ -156,6 +156,7 @@ def dry_run(
     file_name: str | None = None,
 ) -> dict[str, Any]:
     """Everything a real run would report, plus the normalized offers; writes nothing.
+    ``price_vat`` names the price header and what it says of VAT ("exkl. moms": False).
 
     With a retailer, the feed is also diffed against its stored offers under the real run's
     rules: ``counts`` gains ``would_insert`` / ``would_update`` / ``would_reactivate`` /
@@ -191,7 +192,12 @@ def dry_run(
         "format": scan.format,
         "encoding": scan.encoding,
         "mapping": dict(scan.mapping.fields),
+        "price_vat": {
+            "header": scan.mapping.fields.get("price"),
+            "vat_included": scan.mapping.price_vat_included,
+        },
         "counts": counts,
+        "would_clear": summary.clears,
         "offers": [o.as_dict() for o in summary.sample],
         "errors": [_error_dict(e) for e in scan.errors],
     }
@@ -232,6 +238,7 @@ def scan_for(
         limits=read_limits(settings),
         max_errors=settings.feed_max_row_errors,
         keep_offers=settings.feed_offers_in_memory,
+        partial=options.delta,
     )
 
 
@@ -257,13 +264,7 @@ def _empty_feed_refusal(scan: FeedScan) -> str | None:
 
 
 def _error_dict(e: RowError) -> dict[str, Any]:
-    return {
-        "row": e.row,
-        "field": e.field,
-        "value": e.value,
-        "message": e.message,
-        "severity": e.severity,
-    }
+    return e.as_dict()
 
 
 def _set_progress(factory: sessionmaker[Session], run_id: int, **values: Any) -> None:
@@ -379,7 +380,8 @@ def run_feed(
             )
             retailer = session.get(Retailer, retailer_id)
             assert retailer is not None
-            retailer.column_mapping = remembered_mapping(scan.mapping)
+            if not scan.mapping.missing_required:  # a partial delta's columns are not the feed's
+                retailer.column_mapping = remembered_mapping(scan.mapping)
             counts = {**scan.counts(), **error_counts(scan), **result.counts(), "kept": side.kept}
             run = run_lease.fence(session, run_id, token)  # still ours, not cancelled
             _fill_run(run, FeedRunStatus.SUCCEEDED, None, scan, counts, timings, t0)

@@ -61,6 +61,9 @@ class FeedTable:
     # Readers that know their format's columns (Shopify, Google) pre-map headers to fields.
     known_mapping: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # rows are items of a document (XML, JSON): ``RawRow.row`` is the item's 1-based index,
+    # not a line (a one-line feed has all its items on line 1)
+    items: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +73,19 @@ class RowError:
     value: str
     message: str
     severity: Literal["error", "warning"] = "error"
+    item_id: str | None = None  # the item's SKU in an XML/JSON feed (``row`` is its index)
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "row": self.row,
             "field": self.field,
             "value": self.value,
             "message": self.message,
             "severity": self.severity,
         }
+        if self.item_id is not None:
+            out["item"] = {"index": self.row, "id": self.item_id}
+        return out
 
 
 @dataclass(slots=True)
@@ -99,6 +106,9 @@ class OfferRecord:
     brand: str | None = None
     url: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # what the file has no column for (`indexer.rows.absent_fields`): a stored offer keeps
+    # its values there (`indexer.partial.fill_absent`); not part of the content hash
+    absent: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def as_dict(self) -> dict[str, object]:
         return {

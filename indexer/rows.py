@@ -4,6 +4,10 @@ A row without SKU or name, or without a parseable price, is dropped with an erro
 row, field, value and reason. Everything else degrades to a warning and an empty value: an
 invalid GTIN (never used as a match key), unknown stock wording, an unreadable delivery time.
 
+A file with no name or no price column at all (a stock-only or price-only delta) reads its
+rows without them: `OfferRecord.absent` names every value the file has no column for, and
+`indexer.partial` takes those from the stored offer.
+
 VAT inclusion comes from the price text ("199 kr inkl. moms"), else the price header
 ("Pris inkl. moms", "Price tax excluded"), else a ``vat`` column, else the caller's default.
 Currency comes from the price text, else a ``currency`` column, else the price header
@@ -13,6 +17,7 @@ Currency comes from the price text, else a ``currency`` column, else the price h
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 
 from catalog.enums import StockStatus
@@ -20,6 +25,7 @@ from indexer.columns import ColumnMapping
 from indexer.normalize.delivery import parse_delivery
 from indexer.normalize.gtin import GtinError, parse_gtin
 from indexer.normalize.price import (
+    ParsedPrice,
     PriceError,
     currency_code,
     detect_currency,
@@ -45,6 +51,7 @@ METADATA_FIELDS: tuple[str, ...] = (
     "manufacturer",
 )
 
+_NO_PRICE = ParsedPrice(Decimal(0))
 _VAT_TRUE = frozenset(("1", "ja", "j", "yes", "y", "true", "inkl", "incl", "included"))
 _VAT_FALSE = frozenset(("0", "nej", "n", "no", "false", "exkl", "excl", "excluded"))
 
@@ -78,6 +85,39 @@ class _Plan:
     url: str | None
     price_excl_vat: str | None
     metadata: tuple[tuple[str, tuple[str, ...]], ...]
+    absent: frozenset[str]
+
+
+def absent_fields(mapping: ColumnMapping) -> frozenset[str]:
+    """The `OfferRecord` values a file with this mapping has no column for: ``name``,
+    ``price``, ``currency``, ``vat_included``, ``stock_status``, ``stock_quantity``,
+    ``delivery_days``, ``gtin``, ``mpn``, ``brand``, ``url`` and ``metadata.<key>`` for the
+    retailer metadata (``metadata.vat_rate`` from a VAT column)."""
+    fields = mapping.fields
+    out: set[str] = set()
+    if "name" not in fields:
+        out.add("name")
+    if "price" not in fields:
+        out.add("price")
+        if "currency" not in fields:
+            out.add("currency")
+        if "vat" not in fields:
+            out.add("vat_included")
+    if "stock" not in fields and "stock_quantity" not in fields:
+        out.add("stock_status")
+    if "stock_quantity" not in fields and not ("stock" in fields and mapping.stock_is_quantity):
+        out.add("stock_quantity")
+    if "delivery" not in fields:
+        out.add("delivery_days")
+    out.update(name for name in ("gtin", "mpn", "url") if name not in fields)
+    if "brand" not in fields and "manufacturer" not in fields:
+        out.add("brand")
+    out.update(f"metadata.{name}" for name in METADATA_FIELDS if name not in fields)
+    if "vat" not in fields:
+        out.add("metadata.vat_rate")
+    if "price_excl_vat" not in fields:
+        out.add("metadata.price_excl_vat")
+    return frozenset(out)
 
 
 _PLANS: dict[int, tuple[ColumnMapping, dict[str, str], dict[str, list[str]], _Plan]] = {}
@@ -114,6 +154,7 @@ def _plan_for(mapping: ColumnMapping) -> _Plan:
         url=fields.get("url"),
         price_excl_vat=fields.get("price_excl_vat"),
         metadata=tuple((name, chain(name)) for name in METADATA_FIELDS if name in fields),
+        absent=absent_fields(mapping),
     )
     if len(_PLANS) >= 64:
         _PLANS.clear()
@@ -204,11 +245,13 @@ def _normalize_row(
         problems.append(RowError(row, "sku", "", "SKU is empty"))
     name_text = _cell(values, plan.name)
     name = clean_text(name_text) if name_text else ""
-    if not name:
+    if not name and plan.name is not None:
         problems.append(RowError(row, "name", name_text, "name is empty"))
     price_header, price_text = _first(values, plan.price)
     parsed_price = None
-    if not price_text:
+    if not plan.price:
+        parsed_price = _NO_PRICE  # no price column: the stored offer's price stays
+    elif not price_text:
         problems.append(RowError(row, "price", "", "price is empty"))
     else:
         try:
@@ -218,7 +261,7 @@ def _normalize_row(
     if parsed_price is None or problems:
         return None, problems
 
-    if not parsed_price.amount:
+    if not parsed_price.amount and plan.price:
         problems.append(_warn(row, "price", price_text, "price is 0"))
     metadata: dict[str, str] = {}
 
@@ -288,7 +331,7 @@ def _normalize_row(
         row=row,
         sku=sku,
         name=name,
-        price=parsed_price.amount,
+        price=parsed_price.amount if plan.price else None,
         currency=currency,
         vat_included=vat,
         stock_status=stock.status,
@@ -299,6 +342,7 @@ def _normalize_row(
         brand=brand,
         url=url,
         metadata=metadata,
+        absent=plan.absent,
     )
     return record, problems
 

@@ -29,7 +29,7 @@ import hashlib
 import os
 from array import array
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,9 @@ class FeedScan:
     # every valid row's offer by position, when there were at most `keep_offers` of them:
     # pass two then reads them here instead of the file (None: the file is read again)
     kept: list[tuple[int, OfferRecord]] | None = None
+    # listed SKUs pass two found unknown in a file without a name or price column
+    # (`indexer.partial`): rejected rows, not offers
+    unknown: int = 0
 
     @property
     def valid(self) -> int:
@@ -139,8 +142,8 @@ class FeedScan:
     def counts(self) -> dict[str, int]:
         return {
             "rows": self.rows_read,
-            "valid": self.valid,
-            "rejected": self.rejected_rows,
+            "valid": self.valid - self.unknown,
+            "rejected": self.rejected_rows + self.unknown,
             "errors": self.log.errors,
             "warnings": self.log.warnings,
         }
@@ -194,6 +197,7 @@ def scan_feed(
     limits: ReadLimits,
     max_errors: int = DEFAULT_MAX_ERRORS,
     keep_offers: int = 0,
+    partial: bool = False,
 ) -> FeedScan:
     """Pass one: read ``path``, recognise its columns, normalize every row, keep counts,
     errors and SKU hashes (see the module docstring).
@@ -202,7 +206,8 @@ def scan_feed(
     that size is read and normalized once (the setting ``feed_offers_in_memory``).
 
     Raises the reader's ``FeedFormatError`` for unreadable files and ``MissingColumnsError``
-    when a required field cannot be found among the headers."""
+    when a required field cannot be found among the headers (``partial``, a delta: only
+    the SKU and one more column are required, `columns.require_complete`)."""
     name = file_name or path.name
     table = _open(path, name, format, limits)  # size checked, headers read, no row yet
     digest = fingerprint(path)
@@ -210,13 +215,14 @@ def scan_feed(
     mapping = detect_mapping(
         table.headers, known=table.known_mapping, remembered=remembered, override=override
     )
-    require_complete(mapping, table.headers, name)
+    require_complete(mapping, table.headers, name, partial=partial)
     log = ErrorLog(max_errors)
     key = new_key()
     valid_h, valid_pos, valid_row = array("q"), array("q"), array("q")
     rejected_h, rejected_row = array("q"), array("q")
     position = rejected_rows = 0
     kept: list[tuple[int, OfferRecord]] | None = [] if keep_offers > 0 else None
+    items = table.items
     for position, raw in enumerate(table.rows, start=1):
         record, row_errors = normalize_row(raw, mapping)
         if record is not None:
@@ -234,6 +240,9 @@ def scan_feed(
                 rejected_h.append(sku_hash(sku, key))
                 rejected_row.append(raw.row)
         if row_errors:
+            if items:  # an XML/JSON item: its errors name it by index and SKU
+                item_id = record.sku if record is not None else row_sku(raw, mapping)
+                row_errors = [replace(e, item_id=item_id or "") for e in row_errors]
             log.extend(row_errors)
     rows_read = position
     listed, win_pos = _last_per_hash(valid_h, valid_pos)

@@ -21,6 +21,7 @@ from catalog.enums import StockStatus
 from catalog.gtin import gtin14
 from catalog.models import Manufacturer, Offer, Product, ProductIdentifier, Retailer
 from search.analysis.identifiers import normalize_key
+from search.prices import comparable_price
 
 VAT_FACTOR = Decimal("1.25")
 _UNKNOWN = StockStatus.UNKNOWN.value  # enum attribute access is slow in hot loops
@@ -45,10 +46,12 @@ class StoredOffer(NamedTuple):
 
     @property
     def comparable_price(self) -> Decimal | None:
-        """The price including 25 % VAT, so VAT-excluded and VAT-included prices compare."""
-        if self.price is None:
+        """The price including 25 % VAT, so VAT-excluded and VAT-included prices compare;
+        None for a price in another currency than the marketplace's (`search.prices`)."""
+        price = comparable_price(self.price, self.currency)
+        if price is None:
             return None
-        return self.price * VAT_FACTOR if self.vat_included is False else self.price
+        return price * VAT_FACTOR if self.vat_included is False else price
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -15,6 +15,7 @@ from catalog.enums import StockStatus
 from ranking.ranker import RankedProduct
 from ranking.scoring import RankedOffer
 from search.documents import StoredOffer, StoredProduct
+from search.prices import MARKETPLACE_CURRENCY
 
 _AVAILABILITY_ORDER = (
     StockStatus.IN_STOCK.value,
@@ -133,11 +134,10 @@ def price_range(offers: Sequence[StoredOffer]) -> dict[str, Any] | None:
     prices = [p for o in offers if (p := o.comparable_price) is not None]
     if not prices:
         return None
-    currencies = sorted({o.currency for o in offers if o.price is not None})
-    return {
+    return {  # comparable prices are in the marketplace's currency only
         "min": min(prices),
         "max": max(prices),
-        "currency": currencies[0] if len(currencies) == 1 else "mixed",
+        "currency": MARKETPLACE_CURRENCY,
         "vat_included": True,
     }
 

@@ -35,6 +35,7 @@ from ranking.signals import RetailerQuality
 from search.analysis.analyzer import Analyzer
 from search.documents import StoredProduct
 from search.errors import InvalidSearchRequest
+from search.prices import comparable_price
 from search.protocol import (
     AnalyzedQuery,
     BackendQuery,
@@ -234,7 +235,7 @@ class SearchService(Suggestions):
             OfferInput(
                 offer_id=offer_id,
                 retailer=retailers.get(retailer_id) or self._retailer(retailer_id, slug),
-                price=price,
+                price=comparable_price(price, currency),
                 vat_included=vat_included,
                 stock_status=stock_status,
                 delivery_days=delivery_days,
@@ -245,7 +246,7 @@ class SearchService(Suggestions):
                 slug,
                 price,
                 vat_included,
-                _currency,
+                currency,
                 stock_status,
                 delivery_days,
             ) in product.offer_rows
@@ -418,7 +419,7 @@ class SearchService(Suggestions):
                 OfferInput(
                     offer_id=offer.id,
                     retailer=RetailerQuality.from_row(signals, retailer),
-                    price=offer.price,
+                    price=comparable_price(offer.price, offer.currency),
                     vat_included=offer.vat_included,
                     stock_status=offer.stock_status,
                     delivery_days=offer.delivery_days,

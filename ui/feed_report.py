@@ -246,6 +246,24 @@ _ROW_MESSAGES_SV: tuple[tuple[str, str], ...] = (
         "post {n} i {file}: JSON-posten är inget objekt ({v}); posten hoppas över",
     ),
     (
+        r"(?P<file>.+?): row (?P<r>\d+): SKU (?P<v>.+) is not among the retailer's offers; "
+        r"a file without a name and price column only updates existing offers",
+        "{file}, rad {r}: artikelnumret {v} finns inte bland handlarens erbjudanden; en fil "
+        "utan kolumn för benämning och pris uppdaterar bara befintliga erbjudanden",
+    ),
+    (
+        r"(?P<file>.+?): row (?P<r>\d+): SKU (?P<v>.+) is not among the retailer's offers; "
+        r"a file without a name column only updates existing offers",
+        "{file}, rad {r}: artikelnumret {v} finns inte bland handlarens erbjudanden; en fil "
+        "utan kolumn för benämning uppdaterar bara befintliga erbjudanden",
+    ),
+    (
+        r"(?P<file>.+?): row (?P<r>\d+): SKU (?P<v>.+) is not among the retailer's offers; "
+        r"a file without a price column only updates existing offers",
+        "{file}, rad {r}: artikelnumret {v} finns inte bland handlarens erbjudanden; en fil "
+        "utan kolumn för pris uppdaterar bara befintliga erbjudanden",
+    ),
+    (
         r"formula without a saved value \((?P<v>.+)\): open and save the file in Excel",
         "formel utan sparat värde ({v}): öppna och spara filen i Excel",
     ),
@@ -284,6 +302,17 @@ _FILE_MESSAGES_SV: tuple[tuple[str, str], ...] = (
     (
         r"not a supported feed format: legacy Excel \.xls; save it as \.xlsx or CSV",
         "formatet stöds inte: äldre Excel (.xls); spara filen som .xlsx eller CSV",
+    ),
+    (
+        r"legacy Excel file too large \((?P<n>[\d,]+) bytes; at most (?P<m>[\d,]+)\): save it "
+        r"as \.xlsx or CSV",
+        "den äldre Excel-filen är för stor ({n} byte; högst {m}): spara den som .xlsx eller CSV",
+    ),
+    (
+        r"spreadsheet sheet spans (?P<n>[\d,]+) cells \(at most (?P<m>[\d,]+)\), counting "
+        r"repeated rows and columns; refused",
+        "kalkylbladet omfattar {n} celler (högst {m}), upprepade rader och kolumner medräknade; "
+        "filen avvisas",
     ),
     (r"not a supported feed format: (?P<why>.+)", "formatet stöds inte: {why}"),
     (r"no header row found", "ingen rubrikrad hittades"),

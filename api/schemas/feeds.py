@@ -27,6 +27,10 @@ class RowErrorPublic(BaseModel):
     value: str | None
     message: str
     severity: str
+    item: dict[str, Any] | None = Field(
+        default=None,
+        description="In an XML or JSON feed: the item, by 1-based index (also `row`) and id (SKU).",
+    )
 
 
 class FeedRunSummaryPublic(BaseModel):

@@ -53,6 +53,7 @@ from indexer.feeds.platforms import (
     apply_shopify,
     apply_woocommerce,
 )
+from indexer.feeds.spreadsheet_reader import SpreadsheetFile, read_ods_archive
 from indexer.feeds.xml_feeds import read_google_rss, read_wxr
 from indexer.records import FeedTable, RawRow
 
@@ -108,10 +109,6 @@ def read_feed(
         raise ManufacturerCatalogFile(_MANUFACTURER_NAMES[fmt], file=file)
     if fmt in ("google_rss", "woocommerce_wxr", "xml"):
         xmlsafe.check_prolog(head, file)  # entity declarations: refused whatever the root
-    if fmt == "xls":
-        raise UnsupportedFeedFormat(
-            "not a supported feed format: legacy Excel .xls; save it as .xlsx or CSV", file=file
-        )
     if fmt not in SUPPORTED_FORMATS:
         what = "an XML document that is not a product feed" if fmt == "xml" else "binary data"
         raise UnsupportedFeedFormat(
@@ -121,18 +118,20 @@ def read_feed(
         )
     if fmt == "xlsx":
         return _read_xlsx(path, file, max_unzipped_bytes, max_zip_ratio)
+    if fmt in ("xls", "ods"):
+        return _read_spreadsheet(path, fmt, file, max_unzipped_bytes, max_zip_ratio)
     if fmt in ("google_rss", "woocommerce_wxr"):
         return _read_xml(path, fmt, file, xml_encoding(head))
     encoding = detect_file_encoding(path)
     if fmt == "jsonld":
         headers, rows, mapping = read_jsonld(path, encoding=encoding, file=file)
-        return FeedTable("jsonld", encoding, headers, iter(rows), known_mapping=mapping)
+        return FeedTable("jsonld", encoding, headers, iter(rows), known_mapping=mapping, items=True)
     if fmt in ("json", "jsonl"):
         reader = read_json if fmt == "json" else read_jsonl
         headers, json_rows = reader(
             path, encoding=encoding, max_line_bytes=max_line_bytes, file=file
         )
-        return FeedTable(fmt, encoding, headers, json_rows)
+        return FeedTable(fmt, encoding, headers, json_rows, items=True)
     if fmt in DELIMITED_FORMATS:
         return _read_delimited(path, fmt, encoding, head, max_line_bytes, file, forced=format)
     raise UnsupportedFeedFormat(f"no reader for format {fmt!r}", file=file)
@@ -153,6 +152,24 @@ def _read_xlsx(path: Path, file: str, max_unzipped_bytes: int, max_ratio: float)
     return FeedTable("xlsx", None, book.headers, book.rows(), notes=notes)
 
 
+def _read_spreadsheet(
+    path: Path, fmt: str, file: str, max_unzipped_bytes: int, max_ratio: float
+) -> FeedTable:
+    """A legacy Excel (.xls) or OpenDocument (.ods) file (`indexer.feeds.spreadsheet_reader`)."""
+    if fmt == "ods":
+        if not zipfile.is_zipfile(path):
+            raise UnsupportedFeedFormat(
+                "not a supported feed format: not an .ods spreadsheet", file=file
+            )
+        book = read_ods_archive(
+            path, file=file, max_unzipped_bytes=max_unzipped_bytes, max_ratio=max_ratio
+        )
+    else:
+        book = SpreadsheetFile(path, file=file, kind="xls")
+    notes = [f"sheet {book.sheet!r}, header on row {book.header_row}"]
+    return FeedTable(fmt, None, book.headers, book.rows(), notes=notes)
+
+
 def xml_encoding(head: bytes) -> str:
     """The encoding an XML parser will use: the declaration's, else UTF-8 (or a BOM's)."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -167,7 +184,7 @@ def _read_xml(path: Path, fmt: str, file: str, encoding: str) -> FeedTable:
         headers, rows, mapping = read_google_rss(path, file=file)
     else:
         headers, rows, mapping = read_wxr(path, file=file, notes=notes)
-    return FeedTable(fmt, encoding, headers, rows, known_mapping=mapping, notes=notes)
+    return FeedTable(fmt, encoding, headers, rows, known_mapping=mapping, notes=notes, items=True)
 
 
 def _read_delimited(

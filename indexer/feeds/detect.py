@@ -2,7 +2,9 @@
 
 `sniff_format` looks at the first bytes of a file and returns one of `SUPPORTED_FORMATS`,
 one of `MANUFACTURER_FORMATS` (GUDID, BMEcat, Icecat: read by `valbar catalog import`),
-or one of ``"empty"``, ``"xls"``, ``"xml"``, ``"unknown"`` for content no reader takes.
+or one of ``"empty"``, ``"xml"``, ``"unknown"`` for content no reader takes. Workbooks are
+told by content: an OLE2 compound file is legacy Excel (``"xls"``), a zip archive whose stored
+``mimetype`` names an OpenDocument spreadsheet is ``"ods"``.
 
 Where a table's header is (`header_index`, used for delimited text and workbooks alike): the
 first of the first 20 non-empty rows that has at least two non-empty cells. Rows above it
@@ -27,6 +29,8 @@ SUPPORTED_FORMATS: tuple[str, ...] = (
     "csv",
     "tsv",
     "xlsx",
+    "xls",
+    "ods",
     "json",
     "jsonl",
     "jsonld",
@@ -49,6 +53,7 @@ WXR_NS = b"wordpress.org/export/"
 GUDID_NS = b"fda.gov/cdrh/gudid"
 
 _ZIP_MAGIC = b"PK\x03\x04"
+_ODS_MIMETYPE = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _XML_SKIP = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>)", re.S | re.I)
 _ROOT_TAG = re.compile(r"\s*<([A-Za-z_][\w:.\-]*)")
@@ -304,6 +309,8 @@ def sniff_format(head: bytes) -> str:
     if not head:
         return "empty"
     if head.startswith(_ZIP_MAGIC):
+        if _ODS_MIMETYPE in head[:200]:
+            return "ods"
         return "xlsx" if b"xl/" in head or b"[Content_Types].xml" in head else "unknown"
     if head.startswith(_OLE2_MAGIC):
         return "xls"

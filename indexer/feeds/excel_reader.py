@@ -26,7 +26,7 @@ import datetime as dt
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -192,18 +192,25 @@ def _rows_with_formulas(values_ws: Any, formulas_ws: Any) -> Iterator[tuple[int,
 
 
 @dataclass(frozen=True, slots=True)
-class _Table:
+class SheetTable:
+    """Where a sheet's table is: the sheet, its header's row number and the header cells."""
+
     sheet: str
     header_row: int
     header: list[str]
 
 
-def _find_table(wb: Workbook) -> _Table | None:
-    """The first sheet with a plausible table, else the first sheet holding any value."""
-    fallback: _Table | None = None
-    for ws in wb.worksheets:
+SheetRows = tuple[str, Iterator[tuple[int, list[str]]]]  # a sheet's name, its non-empty rows
+
+
+def find_table(sheets: Iterable[SheetRows]) -> SheetTable | None:
+    """The first sheet with a plausible table, else the first sheet holding any value (the
+    module docstring). ``sheets`` yields each sheet's name and (row number, cells) of its
+    non-empty rows; only the first `HEADER_SEARCH_ROWS` + 1 rows of a sheet are taken."""
+    fallback: SheetTable | None = None
+    for title, rows in sheets:
         sample: list[tuple[int, list[str]]] = []
-        for row in _non_empty_rows(ws):
+        for row in rows:
             sample.append(row)
             if len(sample) > HEADER_SEARCH_ROWS:
                 break
@@ -211,12 +218,26 @@ def _find_table(wb: Workbook) -> _Table | None:
             continue
         at = header_index([cells for _, cells in sample])
         number, cells = sample[at]
-        table = _Table(ws.title, number, cells)
+        table = SheetTable(title, number, cells)
         if sum(1 for c in cells if c.strip()) >= 2 and len(sample) > at + 1:
             return table
         if fallback is None:
             fallback = table
     return fallback
+
+
+def table_rows(headers: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[RawRow]:
+    """The rows of a sheet's table as `RawRow`s: cells by header, missing cells empty and
+    cells beyond the header as ``column_N`` (``rows`` start below the header)."""
+    width = len(headers)
+    for number, cells in rows:
+        values = dict(zip(headers, cells, strict=False))
+        for name in headers[len(cells) :]:
+            values[name] = ""
+        for i in range(width, len(cells)):
+            if cells[i]:
+                values[f"column_{i + 1}"] = cells[i]
+        yield RawRow(number, values)
 
 
 class ExcelFile:
@@ -226,7 +247,7 @@ class ExcelFile:
         self.path = path
         self.file = file
         with _workbook(path, file) as wb, _unpack_errors(file):
-            table = _find_table(wb)
+            table = find_table((ws.title, _non_empty_rows(ws)) for ws in wb.worksheets)
         if table is None:
             raise FeedFormatError("workbook has no data in any sheet", file=file)
         self.sheet = table.sheet
@@ -238,8 +259,6 @@ class ExcelFile:
             yield from self._rows()
 
     def _rows(self) -> Iterator[RawRow]:
-        headers = self.headers
-        width = len(headers)
         with ExitStack() as stack:
             ws = stack.enter_context(_workbook(self.path, self.file))[self.sheet]
             if _has_formulas(self.path, ws):
@@ -249,13 +268,5 @@ class ExcelFile:
                 rows = _rows_with_formulas(ws, with_formulas[self.sheet])
             else:
                 rows = _non_empty_rows(ws)
-            for number, cells in rows:
-                if number <= self.header_row:
-                    continue
-                values = dict(zip(headers, cells, strict=False))
-                for name in headers[len(cells) :]:
-                    values[name] = ""
-                for i in range(width, len(cells)):
-                    if cells[i]:
-                        values[f"column_{i + 1}"] = cells[i]
-                yield RawRow(number, values)
+            below = ((n, cells) for n, cells in rows if n > self.header_row)
+            yield from table_rows(self.headers, below)

@@ -1,7 +1,9 @@
 """XML retailer feeds, always parsed through `indexer.xmlsafe` (no DTD, no entities, no
 network): Google Merchant RSS 2.0 / Atom (``g:`` namespace) and WooCommerce/WordPress WXR.
 
-Row numbers are the line of the ``<item>``/``<entry>`` element. Headers are learned from the
+Row numbers are the 1-based index of the ``<item>``/``<entry>`` element among the file's
+items (every ``<item>`` of a WXR export counts, products or not): a feed on one line has all
+its items on line 1. Headers are learned from the
 first items (a first streaming pass over at most `HEADER_LOOKAHEAD` items); keys first met
 later are appended while the rows stream.
 """
@@ -157,34 +159,32 @@ def _mapping(candidates: dict[str, tuple[str, ...]], headers: list[str]) -> dict
 
 
 def _google_items(path: Path, file: str) -> Generator[tuple[int, dict[str, str]], None, None]:
-    for elem in xmlsafe.iterparse(path, {"item", "entry"}, file):
-        line = elem.sourceline if isinstance(elem.sourceline, int) else 0
+    for index, elem in enumerate(xmlsafe.iterparse(path, {"item", "entry"}, file), start=1):
         cells = google_item_cells(elem)
         elem.clear()
-        yield line, cells
+        yield index, cells
 
 
 def read_google_rss(path: Path, *, file: str) -> tuple[list[str], Iterator[RawRow], dict[str, str]]:
     with closing(_google_items(path, file)) as items:
-        head = [cells for _line, cells in islice(items, HEADER_LOOKAHEAD)]
+        head = [cells for _index, cells in islice(items, HEADER_LOOKAHEAD)]
     headers = _header_list(head)
     seen = set(headers)
 
     def rows() -> Iterator[RawRow]:
-        for line, cells in _google_items(path, file):
+        for index, cells in _google_items(path, file):
             _extend(headers, seen, cells)
-            yield RawRow(line, cells)
+            yield RawRow(index, cells)
 
     return headers, rows(), _mapping(GOOGLE_MAPPING, headers)
 
 
 def _wxr_items(path: Path, file: str) -> Generator[tuple[int, dict[str, str]], None, None]:
-    for elem in xmlsafe.iterparse(path, {"item"}, file):
-        line = elem.sourceline if isinstance(elem.sourceline, int) else 0
+    for index, elem in enumerate(xmlsafe.iterparse(path, {"item"}, file), start=1):
         cells = wxr_item_cells(elem)
         elem.clear()
         if cells.get("post_type", "") in WXR_PRODUCT_TYPES:
-            yield line, cells
+            yield index, cells
 
 
 def read_wxr(
@@ -197,14 +197,14 @@ def read_wxr(
     Trashed posts are skipped.
     """
     with closing(_wxr_items(path, file)) as items:
-        head = [cells for _line, cells in islice(items, HEADER_LOOKAHEAD)]
+        head = [cells for _index, cells in islice(items, HEADER_LOOKAHEAD)]
     headers = _header_list(head)
     seen = set(headers)
 
     def rows() -> Iterator[RawRow]:
         parents: dict[str, dict[str, str]] = {}
         skipped = 0
-        for line, cells in _wxr_items(path, file):
+        for index, cells in _wxr_items(path, file):
             if cells.get("status") == "trash":
                 skipped += 1
                 continue
@@ -219,7 +219,7 @@ def read_wxr(
                     if value and not cells.get(key):
                         cells[key] = value
             _extend(headers, seen, cells)
-            yield RawRow(line, cells)
+            yield RawRow(index, cells)
         if skipped:
             notes.append(f"{skipped} WXR parent/trashed product(s) skipped (not offers)")
 

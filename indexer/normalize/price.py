@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
+import pycountry
+
 from indexer.errors import IndexerError
 
 CENT = Decimal("0.01")
@@ -53,6 +55,10 @@ CURRENCY_TOKENS: dict[str, str] = {
     "chf": "CHF",
 }
 
+# Every ISO 4217 alphabetic code, from the maintained list pycountry ships (not a hand table):
+# "599 CZK" is the Google Merchant form of a price.
+ISO_4217_CODES: frozenset[str] = frozenset(c.alpha_3 for c in pycountry.currencies)
+
 _SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u202f]+")
 _FAST_NUMBER = re.compile(r"\d{1,15}(?:\.\d{1,2})?")  # longer: the checked path below
 # "1 234,50 kr", "199 kr", "99:-", "1234,5 SEK": the common Swedish shapes, without ambiguity.
@@ -76,6 +82,8 @@ _CURRENCY = re.compile(
     r"(?<![a-z])(?:sek|skr|kronor|kr\.?|eur|euro|usd|us\$|gbp|nok|dkk|chf)(?![a-z])"
     r"|[€$£]|[:.,]-(?![\d])",
 )
+_CODE_WORD = re.compile(r"(?<![a-z])[a-z]{3}(?![a-z])")
+_UPPER_CODE_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")
 _PER_UNIT = re.compile(r"\s*(?:/|per|à)\s*(?:st|stk|styck|pcs|pc|piece|each|ea|unit)\.?$")
 _GROUPED_SPACE = re.compile(r"\d{1,3}(?: \d{3})+(?:[.,]\d*)?")
 _NUMBER_CHARS = re.compile(r"[\d.,' ]*\d[\d.,' ]*")
@@ -109,21 +117,33 @@ def detect_vat(text: str) -> bool | None:
     return None
 
 
+def is_currency_code(code: str) -> bool:
+    """Whether ``code`` is an ISO 4217 alphabetic code ("CZK"; upper case)."""
+    return code in ISO_4217_CODES
+
+
 def detect_currency(text: str) -> str | None:
-    """The currency a header or cell names ("Pris (SEK)" -> "SEK", "Price €" -> "EUR")."""
+    """The currency a header or cell names ("Pris (SEK)" -> "SEK", "Price €" -> "EUR",
+    "Pris (CZK)" -> "CZK"). Beyond the tokens of `CURRENCY_TOKENS`, an ISO code counts only
+    in capitals: a header's lower-case word ("all", "per") is never a currency."""
     found = _CURRENCY.search(_SPACES.sub(" ", text.casefold()))
-    return CURRENCY_TOKENS[found.group(0)] if found else None
+    if found:
+        return CURRENCY_TOKENS[found.group(0)]
+    for word in _UPPER_CODE_WORD.findall(text):
+        if word in ISO_4217_CODES:
+            return str(word)
+    return None
 
 
 def currency_code(token: str) -> str | None:
-    """ISO code for a currency token or code ("kr" -> "SEK", "€" -> "EUR"), else None."""
+    """ISO code for a currency token or code ("kr" -> "SEK", "€" -> "EUR", "czk" -> "CZK"),
+    else None."""
     folded = token.strip().casefold()
     code = CURRENCY_TOKENS.get(folded)
     if code is not None:
         return code
-    if len(folded) == 3 and folded.isascii() and folded.isalpha():
-        return folded.upper()
-    return None
+    upper = folded.upper()
+    return upper if upper in ISO_4217_CODES else None
 
 
 def number_text(value: Decimal | int | float) -> str:
@@ -198,6 +218,8 @@ def parse_price(text: str) -> ParsedPrice:
         currency = code
     if currency is not None:
         work = _CURRENCY.sub(" ", work)
+    if _CODE_WORD.search(work):
+        currency, work = _iso_codes(work, text, currency)
     work = work.strip()
     if not work:
         raise PriceError(f"no amount in {text!r}")
@@ -207,6 +229,20 @@ def parse_price(text: str) -> ParsedPrice:
         work = work[1:].lstrip()
     amount = _parse_number(work, text)
     return ParsedPrice(amount, currency, vat)
+
+
+def _iso_codes(work: str, original: str, currency: str | None) -> tuple[str | None, str]:
+    """Take the ISO 4217 codes ("czk") out of a casefolded price cell: the currency and what
+    is left. Three letters that are no code stay, and the cell is then not a price."""
+    for word in _CODE_WORD.findall(work):
+        code = word.upper()
+        if code not in ISO_4217_CODES:
+            continue
+        if currency is not None and code != currency:
+            raise PriceError(f"two currencies in {original!r}: {currency} and {code}")
+        currency = code
+        work = re.sub(rf"(?<![a-z]){word}(?![a-z])", " ", work)
+    return currency, work
 
 
 def _parse_number(number: str, original: str) -> Decimal:

@@ -81,7 +81,7 @@ def test_classify_headers(headers: list[str], expected: str) -> None:
 
 def test_supported_formats_are_the_documented_set() -> None:
     assert set(SUPPORTED_FORMATS) == {
-        "csv", "tsv", "xlsx", "json", "jsonl", "jsonld", "google_rss", "google_tsv",
+        "csv", "tsv", "xlsx", "xls", "ods", "json", "jsonl", "jsonld", "google_rss", "google_tsv",
         "woocommerce_csv", "woocommerce_wxr", "shopify_csv", "magento_csv", "prestashop_csv",
     }  # fmt: skip
 

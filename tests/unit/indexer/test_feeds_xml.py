@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from indexer.feeds import SUPPORTED_FORMATS, read_feed
 from indexer.records import FeedTable
+from tests.unit.indexer.spreadsheets import write_ods, write_xls
 
 GOOGLE_RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:g="http://base.google.com/ns/1.0">
@@ -100,7 +101,7 @@ def test_google_rss(tmp_path: Path) -> None:
     assert table.known_mapping["sku"] == "g:id"
     assert table.known_mapping["price"] == "g:price"
     table_rows = list(table.rows)
-    assert [r.row for r in table_rows] == [5, 19]
+    assert [r.row for r in table_rows] == [1, 2]  # item index, not line (issue 13, 12)
     first = table_rows[0].values
     assert first["g:additional_image_link"] == "https://img/1.jpg, https://img/2.jpg"
     assert first["g:shipping.g:price"] == "49 SEK"
@@ -128,7 +129,7 @@ def test_wxr_products_and_variations(tmp_path: Path) -> None:
     values = rows[0].values
     assert (values["_sku"], values["_price"], values["_stock"]) == ("spegel-5", "39", "7")
     assert values["product_cat"] == "Instrument"  # inherited from the parent
-    assert rows[0].row == 18  # the line of <item>
+    assert rows[0].row == 3  # the third <item> of the export
     assert table.known_mapping["sku"] == "_sku"
     assert table.notes == ["1 WXR parent/trashed product(s) skipped (not offers)"]
 
@@ -159,6 +160,10 @@ def _sample(fmt: str, tmp_path: Path) -> Path:
         ws.append(["sku", "name", "price"])
         ws.append(["A", "B", 1])
         wb.save(path)
+    elif fmt == "xls":
+        write_xls(path, {"Blad1": [["sku", "name", "price"], ["A", "B", 1]]})
+    elif fmt == "ods":
+        write_ods(path, [["sku", "name", "price"], ["A", "B", 1]])
     else:
         path.write_text(texts[fmt], encoding="utf-8")
     return path

@@ -168,7 +168,9 @@ def test_dry_run_changes_nothing_and_prices_are_dot_strings(env, tmp_path: Path)
     settings, factory = env
     feed = swedish_feed(tmp_path / "a.csv", 3, price="1 234,50 kr")
     report = dry_run(factory, settings, feed, "tandab", FeedOptions())
-    assert set(report) == {"format", "encoding", "mapping", "counts", "offers", "errors"}
+    keys = {"format", "encoding", "mapping", "price_vat", "counts", "would_clear", "offers"}
+    keys.add("errors")
+    assert set(report) == keys
     assert report["offers"][0]["price"] == "1234.50"
     assert report["offers"][0]["row"] == 2
     assert report["counts"]["would_insert"] == 3  # no "message": the real run would succeed

@@ -49,7 +49,16 @@ def test_dry_run_json_has_the_documented_shape(cli_env: Path) -> None:
     feed = swedish_feed(cli_env / "lager.csv", 3, price="1 234,50 kr")
     code, data = invoke_json(["ingest", str(feed), "--retailer", "tandab", "--dry-run", "--json"])
     assert code == 0
-    assert set(data) == {"format", "encoding", "mapping", "counts", "offers", "errors"}
+    assert set(data) == {
+        "format",
+        "encoding",
+        "mapping",
+        "price_vat",
+        "counts",
+        "would_clear",
+        "offers",
+        "errors",
+    }
     offers = data["offers"]
     assert isinstance(offers, list) and len(offers) == 3
     assert set(offers[0]) == {

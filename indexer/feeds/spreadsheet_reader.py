@@ -1,0 +1,176 @@
+"""Legacy Excel (.xls) and OpenDocument (.ods) spreadsheets, read with python-calamine.
+
+They are read as `.xlsx` workbooks are (`indexer.feeds.excel_reader`): the same table search
+(`find_table`), the same cell text (`cell_text`: exact, ungrouped numbers), sheet row numbers,
+and refusals that name the file. Number formats are not applied (a zero-padded SKU stored as
+a number reads as the number).
+
+Untrusted files, bounded before calamine holds a sheet in memory (it keeps a whole sheet):
+
+* .xls (an OLE2 compound file): at most `MAX_LEGACY_BYTES`; the format itself stops at 65,536
+  rows by 256 columns.
+* .ods (a zip archive): the archive limits of `.xlsx` (`indexer.feeds.archive.check_archive`),
+  then ``content.xml`` is streamed (no entities, no network) to work out the size of the
+  sheet calamine would build, counting repeated rows and columns
+  (``table:number-rows-repeated``: a few bytes can ask for millions of cells). A sheet that
+  would exceed `MAX_CELLS` is refused; LibreOffice's trailing empty repeated rows hold no
+  value and do not count.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from lxml import etree
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, load_workbook
+
+from indexer.errors import FeedFormatError
+from indexer.feeds.archive import check_archive
+from indexer.feeds.csv_reader import clean_headers
+from indexer.feeds.errors import UnsupportedFeedFormat
+from indexer.feeds.excel_reader import cell_text, find_table, table_rows
+from indexer.records import RawRow
+
+MAX_LEGACY_BYTES = 64 * 1024 * 1024
+MAX_CELLS = 5_000_000
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_ROW = f"{{{_TABLE}}}table-row"
+_SHEET = f"{{{_TABLE}}}table"
+_CELLS = (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell")
+_ROWS_REPEATED = f"{{{_TABLE}}}number-rows-repeated"
+_COLUMNS_REPEATED = f"{{{_TABLE}}}number-columns-repeated"
+_VALUE_TYPE = f"{{{_OFFICE}}}value-type"
+_KINDS = {"xls": ".xls workbook", "ods": ".ods spreadsheet"}
+
+
+def _unreadable(kind: str, file: str, detail: object) -> UnsupportedFeedFormat:
+    return UnsupportedFeedFormat(
+        f"not a supported feed format: not a readable {_KINDS[kind]} ({detail})", file=file
+    )
+
+
+def _repeat(element: etree._Element, name: str) -> int:
+    try:
+        return max(1, int(element.get(name, "1")))
+    except ValueError:
+        return 1
+
+
+def ods_sheet_cells(path: Path, *, file: str) -> int:
+    """The most cells calamine would hold for one sheet of the .ods at ``path``: its last row
+    with a value times its widest row up to its last value, repeats counted."""
+    largest = 0
+    parser_options = {"resolve_entities": False, "no_network": True, "huge_tree": False}
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("content.xml") as content:
+            rows = width = last = 0
+            for _event, element in etree.iterparse(
+                content, events=("end",), tag=(_ROW, _SHEET), **parser_options
+            ):
+                if element.tag == _SHEET:
+                    largest = max(largest, last * width)
+                    rows = width = last = 0
+                    element.clear()
+                    continue
+                repeated = _repeat(element, _ROWS_REPEATED)
+                column = reach = 0
+                for cell in element:
+                    if cell.tag not in _CELLS:
+                        continue
+                    column += _repeat(cell, _COLUMNS_REPEATED)
+                    if cell.get(_VALUE_TYPE) is not None or len(cell):
+                        reach = column
+                rows += repeated
+                if reach:
+                    last, width = rows, max(width, reach)
+                element.clear()
+            largest = max(largest, last * width)
+    except KeyError as exc:
+        raise _unreadable("ods", file, "no content.xml") from exc
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, EOFError) as exc:
+        raise _unreadable("ods", file, exc) from exc
+    return largest
+
+
+def _sheet_rows(sheet: CalamineSheet) -> Iterator[tuple[int, list[str]]]:
+    """A sheet's non-empty rows as (sheet row number, cell texts)."""
+    start = sheet.start
+    first_row, first_column = (start[0], start[1]) if start is not None else (0, 0)
+    pad = [""] * first_column
+    for index, cells in enumerate(sheet.iter_rows(), start=first_row + 1):
+        texts = [cell_text(value) for value in cells]
+        if any(texts):
+            yield index, pad + texts if pad else texts
+
+
+class SpreadsheetFile:
+    """An .xls or .ods whose table has been found; `rows()` streams the rows below its header.
+
+    ``kind`` is ``"xls"`` or ``"ods"``. The caller has checked the archive limits of an .ods
+    (`check_archive`); the other limits are checked here."""
+
+    def __init__(self, path: Path, *, file: str, kind: str) -> None:
+        self.path = path
+        self.file = file
+        self.kind = kind
+        if kind == "xls":
+            size = path.stat().st_size
+            if size > MAX_LEGACY_BYTES:
+                raise FeedFormatError(
+                    f"legacy Excel file too large ({size:,} bytes; at most "
+                    f"{MAX_LEGACY_BYTES:,}): save it as .xlsx or CSV",
+                    file=file,
+                )
+        else:
+            cells = ods_sheet_cells(path, file=file)
+            if cells > MAX_CELLS:
+                raise FeedFormatError(
+                    f"spreadsheet sheet spans {cells:,} cells (at most {MAX_CELLS:,}), "
+                    "counting repeated rows and columns; refused",
+                    file=file,
+                )
+        book = self._open()
+        try:
+            names = book.sheet_names
+            table = find_table((name, _sheet_rows(self._sheet(book, name))) for name in names)
+        finally:
+            book.close()
+        if table is None:
+            raise FeedFormatError("workbook has no data in any sheet", file=file)
+        self.sheet = table.sheet
+        self.header_row = table.header_row
+        self.headers = clean_headers(table.header)
+
+    def _open(self) -> CalamineWorkbook:
+        try:
+            return load_workbook(str(self.path))
+        except (CalamineError, OSError, ValueError) as exc:
+            raise _unreadable(self.kind, self.file, exc) from exc
+
+    def _sheet(self, book: CalamineWorkbook, name: str) -> CalamineSheet:
+        try:
+            return book.get_sheet_by_name(name)
+        except (CalamineError, ValueError) as exc:
+            raise _unreadable(self.kind, self.file, exc) from exc
+
+    def rows(self) -> Iterator[RawRow]:
+        book = self._open()
+        try:
+            rows = _sheet_rows(self._sheet(book, self.sheet))
+            below = ((n, cells) for n, cells in rows if n > self.header_row)
+            yield from table_rows(self.headers, below)
+        finally:
+            book.close()
+
+
+def read_ods_archive(
+    path: Path, *, file: str, max_unzipped_bytes: int, max_ratio: float
+) -> SpreadsheetFile:
+    """An .ods after the archive checks every zip upload gets."""
+    check_archive(path, file=file, max_unzipped_bytes=max_unzipped_bytes, max_ratio=max_ratio)
+    return SpreadsheetFile(path, file=file, kind="ods")
