@@ -18,7 +18,7 @@ from ranking.messages import DEFAULT_LANGUAGE, negotiate
 API_DEFAULT_LANGUAGE = DEFAULT_LANGUAGE
 
 
-def explanation_language(request: Request, response: Response) -> str:
+async def explanation_language(request: Request, response: Response) -> str:
     """The negotiated language; sets ``Content-Language`` and ``Vary`` on the response."""
     lang = negotiate(request.headers.get("accept-language"), API_DEFAULT_LANGUAGE)
     response.headers["Content-Language"] = lang
