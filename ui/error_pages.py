@@ -4,9 +4,11 @@ Routes call the domain services and let their typed errors (``marketplace.errors
 ``ranking.errors``, ``search.errors``, ``indexer.errors``) propagate. The routers of
 ``ui.routes`` are made by :func:`page_router`, whose routes catch those errors in one place:
 the request's database session is rolled back and the error is rendered with the status
-the API gives the same error (``api.problems.DOMAIN_ERRORS``). An HTMX request gets a
-fragment to swap in; a full request gets the page. A route that answers an error in its own
-way (a form shown again with the user's input and a message) still catches it itself.
+the API gives the same error (``api.problems.DOMAIN_ERRORS``); the error's own message is
+shown under the text for a client error (4xx) and only logged for a server error (5xx). An
+HTMX request gets a fragment to swap in; a full request gets the page. A route that answers
+an error in its own way (a form shown again with the user's input and a message) still
+catches it itself.
 
 The HTTP layer's own refusals (:class:`api.problems.ApiProblem`: a forged CSRF token, an id
 no row can have, too many requests) are not domain errors: they keep the app-wide
@@ -93,12 +95,14 @@ def error_response(request: Request, exc: Exception) -> Response:
     if isinstance(exc, market.NotLoggedIn):
         return login_gate(request, None) or RedirectResponse("/logga-in", status_code=303)
     status = status_of(exc)
-    if status >= 500:
+    detail = str(exc)
+    if status >= 500:  # the server's trouble: its message (hosts, reprs) is for the log only
         log.warning("%s %s: %s", request.method, request.url.path, exc)
+        detail = ""
     return render(
         request,
         "partials/error.html" if wants_fragment(request) else "error.html",
-        {"message_key": message_key(exc), "detail": str(exc)},
+        {"message_key": message_key(exc), "detail": detail},
         user=user,
         status_code=status,
     )
