@@ -19,7 +19,7 @@ from marketplace.dates import local_date, utc_now
 from marketplace.enums import REVIEW_DIMENSIONS, OrderStatus
 from marketplace.models import Order
 from marketplace.reviews import ShownReview
-from ui.rendering import NOTICES, render
+from ui.rendering import NOTICES, error_page
 
 
 def login_gate(request: Request, user: User | None) -> Response | None:
@@ -36,9 +36,7 @@ def role_gate(request: Request, user: User | None, *roles: str) -> Response | No
         return refused
     assert user is not None
     if user.role not in roles or (user.role == "retailer" and user.retailer_id is None):
-        return render(
-            request, "error.html", {"message_key": "error.forbidden"}, user=user, status_code=403
-        )
+        return error_page(request, "error.forbidden", user=user, status_code=403)
     return None
 
 

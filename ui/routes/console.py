@@ -27,7 +27,7 @@ from ui.console_state import (
 )
 from ui.error_pages import page_router
 from ui.i18n import pick_lang, translate
-from ui.rendering import render
+from ui.rendering import error_page, render
 
 router = page_router(prefix="/konsol")
 
@@ -38,9 +38,7 @@ def _gate(request: Request, user: User | None) -> Response | None:
     if user is None:
         return RedirectResponse(f"/logga-in?next={request.url.path}", status_code=303)
     if user.role not in ROLES:
-        return render(
-            request, "error.html", {"message_key": "error.forbidden"}, user=user, status_code=403
-        )
+        return error_page(request, "error.forbidden", user=user, status_code=403)
     return None
 
 

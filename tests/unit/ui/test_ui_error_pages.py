@@ -141,3 +141,41 @@ def test_the_ui_runs_no_orm_queries_of_its_own() -> None:
         if (names := [n for n in _sqlalchemy_imports(path) if n != "sqlalchemy.orm.Session"])
     }
     assert offending == {}
+
+
+@pytest.mark.parametrize("path", ["/produkt/abc", "/produkt/0", "/ordrar/abc"])
+def test_an_id_no_row_can_have_is_a_not_found_page(client: TestClient, path: str) -> None:
+    """A mistyped product or order address in the browser: a page, not problem+json."""
+    log_in(client, "clinic")
+    page = client.get(path)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<html" in page.text and "Det finns inte." in page.text
+    english = client.get(f"{path}?lang=en")
+    assert english.status_code == 404 and "It does not exist." in english.text
+    fragment = client.get(path, headers={"HX-Request": "true"})
+    assert fragment.status_code == 404 and "<html" not in fragment.text
+    assert 'role="alert"' in fragment.text
+    api = client.get("/api/v1/products/abc")
+    assert api.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "status", "text"),
+    [
+        ("clinic", "/konsol", 403, "Du har inte behörighet"),
+        ("clinic", "/portal", 403, "Du har inte behörighet"),
+        ("clinic", "/produkt/999999", 404, "Produkten finns inte."),
+        ("clinic", "/handlare/finns-inte", 404, "Återförsäljaren finns inte."),
+    ],
+)
+def test_pages_refusing_an_htmx_request_answer_a_fragment(
+    client: TestClient, role: str, path: str, status: int, text: str
+) -> None:
+    """An HTMX swap never receives a whole page (with its header and footer) to nest."""
+    log_in(client, role)
+    page = client.get(path)
+    assert page.status_code == status and "<html" in page.text and text in page.text
+    fragment = client.get(path, headers={"HX-Request": "true"})
+    assert fragment.status_code == status
+    assert "<html" not in fragment.text and 'role="alert"' in fragment.text
+    assert text in fragment.text
