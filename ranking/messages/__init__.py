@@ -102,11 +102,14 @@ def _formatted(catalog: Catalog, value: Any, spec: str | None) -> str:
     if value is None:
         raise ValueError("a value of the message is missing")
     if spec == "pct":
-        return f"{float(value):.0%}"
+        return f"{float(value):.0%}".replace("%", catalog.percent)
     if spec == "stars":
         return _decimal(catalog, f"{float(value):.1f}") + "/5"
     if spec == "money":
-        return _decimal(catalog, f"{float(value):.2f}")
+        if not catalog.thousands:
+            return _decimal(catalog, f"{float(value):.2f}")
+        whole, _, cents = f"{float(value):,.2f}".partition(".")
+        return whole.replace(",", catalog.thousands) + catalog.decimal + cents
     if spec == "repr":
         return repr(value)
     return _plain(catalog, value)

@@ -144,8 +144,11 @@ def test_swedish_numbers_and_plurals() -> None:
     texts = {c.text("sv") for c in ALL}
     assert "betyg 4,6/5 av 148 omdömen" in texts
     assert any(t.startswith("betyg 4,0/5 av 1 omdöme (lite data") for t in texts)
-    assert any("i tid 75% av 1 order (lite data: vägt mot antaget 85%); lovar" in t for t in texts)
-    assert any(t.startswith("i tid 90% av 148 ordrar; lovar 1 dag") for t in texts)
+    assert any(
+        "i tid 75\u00a0% av 1 order (lite data: vägt mot antaget 85\u00a0%); lovar" in t
+        for t in texts
+    )
+    assert any(t.startswith("i tid 90\u00a0% av 148 ordrar; lovar 1 dag") for t in texts)
     assert any(t.endswith("lovar 3 dagar") for t in texts)
     assert any("(lite data: vägt mot antaget 3,8/5)" in t for t in texts)
     assert any(t.startswith("billigast av 5 erbjudanden (405,65 inkl. moms)") for t in texts)
