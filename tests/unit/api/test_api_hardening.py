@@ -22,7 +22,13 @@ from catalog.db import transaction
 from catalog.models import ApiKey
 from indexer.jobs import factory_for
 from tests.unit.api.test_api_key_cache import Clock, _new_key, run_apart
-from tests.unit.api.test_api_support import ApiEnv, assert_problem, build_env, close_env
+from tests.unit.api.test_api_support import (
+    ApiEnv,
+    assert_not_found_page,
+    assert_problem,
+    build_env,
+    close_env,
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +59,6 @@ def _int_routes(env: ApiEnv) -> list[tuple[str, str]]:
             path = re.sub(r"\{[^}]+\}", "x", path)
             found.append((sorted(route.methods or {"GET"})[0], path))
     return found
-
-
-def assert_not_found_page(response: Any) -> None:
-    """A web page's answer to an id no row can have: the not-found page (``ui.error_pages``)."""
-    assert response.status_code == 404, response.text
-    assert response.headers["content-type"].startswith("text/html"), response.headers
-    assert "<html" in response.text and "Traceback" not in response.text
 
 
 def test_every_integer_path_parameter_is_bounded(env: ApiEnv) -> None:
