@@ -38,6 +38,7 @@ from ui.feed_uploads import (
     staged,
 )
 from ui.i18n import pick_lang
+from ui.market_views import role_gate
 from ui.rendering import error_page, render
 
 router = page_router(prefix="/portal")
@@ -55,11 +56,7 @@ SHOWN_RUN_ERRORS = 20
 
 def _gate(request: Request, user: User | None) -> Response | None:
     """Only retailer users linked to a retailer; others are sent to log in or refused."""
-    if user is None:
-        return RedirectResponse(f"/logga-in?next={request.url.path}", status_code=303)
-    if user.role != "retailer" or user.retailer_id is None:
-        return error_page(request, "error.forbidden", user=user, status_code=403)
-    return None
+    return role_gate(request, user, "retailer")
 
 
 def _retailer(session: SessionDep, user: User) -> Retailer:
