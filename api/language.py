@@ -11,16 +11,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Header, Response
 
 from ranking.messages import DEFAULT_LANGUAGE, negotiate
 
 API_DEFAULT_LANGUAGE = DEFAULT_LANGUAGE
 
 
-async def explanation_language(request: Request, response: Response) -> str:
+async def explanation_language(
+    response: Response,
+    accept_language: Annotated[
+        str | None,
+        Header(
+            description="The language of explanation texts: `sv` or `en` (q-values and "
+            "region tags as in RFC 9110, e.g. `sv-SE,sv;q=0.9,en;q=0.8`); otherwise `en`. "
+            "Codes and values are the same in every language; the response's "
+            "`Content-Language` names the language chosen."
+        ),
+    ] = None,
+) -> str:
     """The negotiated language; sets ``Content-Language`` and ``Vary`` on the response."""
-    lang = negotiate(request.headers.get("accept-language"), API_DEFAULT_LANGUAGE)
+    lang = negotiate(accept_language, API_DEFAULT_LANGUAGE)
     response.headers["Content-Language"] = lang
     response.headers["Vary"] = "Accept-Language"
     return lang

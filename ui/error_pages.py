@@ -4,13 +4,17 @@ Routes call the domain services and let their typed errors (``marketplace.errors
 ``ranking.errors``, ``search.errors``, ``indexer.errors``) propagate. The routers of
 ``ui.routes`` are made by :func:`page_router`, whose routes catch those errors in one place:
 the request's database session is rolled back and the error is rendered with the status
-the API gives the same error (``api.problems.DOMAIN_ERRORS``). An HTMX request gets a
-fragment to swap in; a full request gets the page. A route that answers an error in its own
-way (a form shown again with the user's input and a message) still catches it itself.
+the API gives the same error (``api.problems.DOMAIN_ERRORS``); the error's own message is
+shown under the text for a client error (4xx) and only logged for a server error (5xx). An
+HTMX request gets a fragment to swap in; a full request gets the page. A route that answers
+an error in its own way (a form shown again with the user's input and a message) still
+catches it itself.
 
-The HTTP layer's own refusals (:class:`api.problems.ApiProblem`: a forged CSRF token, an id
-no row can have, too many requests) are not domain errors: they keep the app-wide
-problem+json answer of ``api.problems``, on pages as in the API.
+The HTTP layer's own refusals (:class:`api.problems.ApiProblem`: a forged CSRF token, too
+many requests) are not domain errors: they keep the app-wide problem+json answer of
+``api.problems``, on pages as in the API. The exception is an id no row can have
+(``/produkt/abc``, :data:`PAGE_PROBLEMS`): someone typed or followed an address, so it is
+the not-found page.
 """
 
 from __future__ import annotations
@@ -33,12 +37,14 @@ from indexer.errors import FeedTooLarge
 from marketplace import errors as market
 from search.errors import BackendUnavailable, IndexCorrupted, UnknownBackend
 from ui.market_views import login_gate
-from ui.rendering import render
+from ui.rendering import error_page
 
 log = logging.getLogger("valbar.ui")
 
 HANDLED: tuple[type[Exception], ...] = tuple(api.DOMAIN_ERRORS)
 """What the handler turns into pages: every domain error the API maps to a status."""
+PAGE_PROBLEMS: tuple[type[Exception], ...] = (api.NotFound,)
+"""HTTP-layer refusals a page answers as a page too: an id no row can have (``/produkt/abc``)."""
 
 MESSAGE_KEYS: dict[type[Exception], str] = {
     market.NotAllowed: "market_error.not_allowed",
@@ -52,6 +58,7 @@ MESSAGE_KEYS: dict[type[Exception], str] = {
     BackendUnavailable: "error.unavailable",
     IndexCorrupted: "error.unavailable",
     FeedTooLarge: "error.too_large",
+    api.NotFound: "market_error.not_found",
 }
 """The message (an ``ui.i18n`` key) each error class shows; the most specific class wins."""
 OTHER_KEY = "market_error.other"
@@ -66,6 +73,8 @@ def _most_specific(table: dict[type[Exception], T], exc: Exception) -> T | None:
 
 def status_of(exc: Exception) -> int:
     """The HTTP status of an error: the API's for the same error (400 if it maps none)."""
+    if isinstance(exc, api.ApiProblem):
+        return exc.status
     entry = _most_specific(api.DOMAIN_ERRORS, exc)
     return 400 if entry is None else entry[0]
 
@@ -73,11 +82,6 @@ def status_of(exc: Exception) -> int:
 def message_key(exc: Exception) -> str:
     """The ``ui.i18n`` key of the message shown for an error."""
     return _most_specific(MESSAGE_KEYS, exc) or OTHER_KEY
-
-
-def wants_fragment(request: Request) -> bool:
-    """An HTMX request: it swaps a fragment into the page instead of loading a new one."""
-    return request.headers.get("HX-Request") == "true"
 
 
 def error_response(request: Request, exc: Exception) -> Response:
@@ -93,15 +97,11 @@ def error_response(request: Request, exc: Exception) -> Response:
     if isinstance(exc, market.NotLoggedIn):
         return login_gate(request, None) or RedirectResponse("/logga-in", status_code=303)
     status = status_of(exc)
-    if status >= 500:
+    detail = str(exc)
+    if status >= 500:  # the server's trouble: its message (hosts, reprs) is for the log only
         log.warning("%s %s: %s", request.method, request.url.path, exc)
-    return render(
-        request,
-        "partials/error.html" if wants_fragment(request) else "error.html",
-        {"message_key": message_key(exc), "detail": str(exc)},
-        user=user,
-        status_code=status,
-    )
+        detail = ""
+    return error_page(request, message_key(exc), user=user, status_code=status, detail=detail)
 
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -116,7 +116,7 @@ class PageRoute(APIRoute):
         async def handle_errors(request: Request) -> Response:
             try:
                 return await handle(request)
-            except HANDLED as exc:
+            except (*HANDLED, *PAGE_PROBLEMS) as exc:
                 return await run_in_threadpool(error_response, request, exc)
 
         return handle_errors

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -19,15 +19,31 @@ from marketplace.dates import local_date, utc_now
 from marketplace.enums import REVIEW_DIMENSIONS, OrderStatus
 from marketplace.models import Order
 from marketplace.reviews import ShownReview
-from ui.rendering import NOTICES, render
+from ui.rendering import NOTICES, error_page, wants_fragment
 
 
 def login_gate(request: Request, user: User | None) -> Response | None:
-    """Anonymous visitors are sent to log in and brought back here."""
+    """Anonymous visitors are sent to log in and brought back here.
+
+    An HTMX request (a fragment swapped into a page after the session ended) gets
+    ``HX-Redirect``: the whole browser goes to log in, and back to the page it was on.
+    """
     if user is None:
+        if wants_fragment(request):
+            target = quote(_current_page(request), safe="/")
+            return Response(status_code=401, headers={"HX-Redirect": f"/logga-in?next={target}"})
         target = quote(request.url.path, safe="/")
         return RedirectResponse(f"/logga-in?next={target}", status_code=303)
     return None
+
+
+def _current_page(request: Request) -> str:
+    """The path of the page an HTMX request came from (``HX-Current-URL``) when it is this
+    site's, else the request's own path."""
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if current.netloc == request.url.netloc and current.path.startswith("/"):
+        return current.path
+    return request.url.path
 
 
 def role_gate(request: Request, user: User | None, *roles: str) -> Response | None:
@@ -36,9 +52,7 @@ def role_gate(request: Request, user: User | None, *roles: str) -> Response | No
         return refused
     assert user is not None
     if user.role not in roles or (user.role == "retailer" and user.retailer_id is None):
-        return render(
-            request, "error.html", {"message_key": "error.forbidden"}, user=user, status_code=403
-        )
+        return error_page(request, "error.forbidden", user=user, status_code=403)
     return None
 
 

@@ -121,3 +121,27 @@ def render(
             LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, samesite="lax", path="/"
         )
     return response
+
+
+def wants_fragment(request: Request) -> bool:
+    """An HTMX request: it swaps a fragment into the page instead of loading a new one."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def error_page(
+    request: Request,
+    message_key: str,
+    *,
+    user: User | None,
+    status_code: int,
+    detail: str = "",
+) -> HTMLResponse:
+    """The error page showing ``message_key`` (an ``ui.i18n`` key); for an HTMX request the
+    fragment to swap in, never a whole page nested in the one the user is on."""
+    return render(
+        request,
+        "partials/error.html" if wants_fragment(request) else "error.html",
+        {"message_key": message_key, "detail": detail},
+        user=user,
+        status_code=status_code,
+    )

@@ -102,11 +102,14 @@ def _formatted(catalog: Catalog, value: Any, spec: str | None) -> str:
     if value is None:
         raise ValueError("a value of the message is missing")
     if spec == "pct":
-        return f"{float(value):.0%}"
+        return f"{float(value):.0%}".replace("%", catalog.percent)
     if spec == "stars":
         return _decimal(catalog, f"{float(value):.1f}") + "/5"
     if spec == "money":
-        return _decimal(catalog, f"{float(value):.2f}")
+        if not catalog.thousands:
+            return _decimal(catalog, f"{float(value):.2f}")
+        whole, _, cents = f"{float(value):,.2f}".partition(".")
+        return whole.replace(",", catalog.thousands) + catalog.decimal + cents
     if spec == "repr":
         return repr(value)
     return _plain(catalog, value)
@@ -122,29 +125,48 @@ def negotiate(header: str | None, default: str = DEFAULT_LANGUAGE) -> str:
     """The best of :data:`LANGUAGES` for an ``Accept-Language`` header (RFC 9110 q-values).
 
     ``"sv-SE,sv;q=0.9,en;q=0.8"`` gives ``"sv"``; no header, ``*`` or only unknown
-    languages give ``default``.
+    languages give ``default``. A language refused with ``q=0`` is never chosen while
+    another is not refused (``"en;q=0"`` gives ``"sv"``); a range whose q-value is not a
+    number from 0 to 1 is ignored.
     """
     best, best_q = default, 0.0
+    refused: set[str] = set()
+    wildcard_q: float | None = None
     for tag, q in _ranges(header or ""):
         primary = tag.split("-", 1)[0].lower()
-        if primary in CATALOGS and q > best_q and q > 0:
+        if primary == "*":
+            wildcard_q = q if wildcard_q is None else wildcard_q
+        elif primary in CATALOGS and q == 0:
+            refused.add(primary)
+        elif primary in CATALOGS and q > best_q:
             best, best_q = primary, q  # the first of equal q-values wins
-    return best
+    if best_q > 0:
+        return best
+    open_ = [lang for lang in (default, *LANGUAGES) if lang not in refused]
+    if wildcard_q == 0:  # "*;q=0": only the languages named with q > 0 (none were)
+        return default
+    return open_[0] if open_ else default
 
 
 def _ranges(header: str) -> Iterable[tuple[str, float]]:
     for item in header.split(","):
         tag, _, params = item.strip().partition(";")
-        q = 1.0
+        q: float | None = 1.0
         for param in params.split(";"):
             key, _, raw = param.strip().partition("=")
             if key.strip().lower() == "q":
-                try:
-                    q = float(raw)
-                except ValueError:
-                    q = 0.0
-        if tag.strip():
+                q = _qvalue(raw)
+        if tag.strip() and q is not None:
             yield tag.strip(), q
+
+
+def _qvalue(raw: str) -> float | None:
+    """A q-value from 0 to 1; None for anything else (``nan``, ``inf``, ``2``, ``abc``)."""
+    try:
+        q = float(raw)
+    except ValueError:
+        return None
+    return q if 0.0 <= q <= 1.0 else None
 
 
 __all__ = ["CATALOGS", "DEFAULT_LANGUAGE", "LANGUAGES", "codes", "negotiate", "render"]

@@ -3,9 +3,11 @@
 A template is plain text with fields:
 
 - ``{name}`` the value as written (numbers with the language's decimal mark);
-- ``{name:pct}`` a 0..1 share as a whole percentage (``0.92`` -> ``92%``);
+- ``{name:pct}`` a 0..1 share as a whole percentage (``0.92`` -> ``92%``; Swedish ``92 %``
+  with a no-break space, as the website writes shares);
 - ``{name:stars}`` a 1..5 rating with one decimal (``4.6/5``; Swedish ``4,6/5``);
-- ``{name:money}`` an amount with two decimals (``405.65``; Swedish ``405,65``);
+- ``{name:money}`` an amount with two decimals (``1234.50``; Swedish ``1 234,50``, grouped
+  with no-break spaces as the website writes prices);
 - ``{name:repr}`` a quoted name (``'campaign'``);
 - ``{name#noun}`` a count with the noun in singular or plural (``1 order``, ``148 ordrar``);
 - ``{@name}`` the message whose code is the value of ``name``, rendered with the same values;
@@ -28,3 +30,5 @@ class Catalog:
     messages: Mapping[str, str]
     nouns: Mapping[str, tuple[str, str]]  # noun -> (singular, plural)
     fallback: str  # for a code without a message: "{code}" and "{values}" are filled in
+    percent: str = "%"  # written after a percentage: "%" or "\u00a0%"
+    thousands: str = ""  # groups the thousands of an amount ("" for none)

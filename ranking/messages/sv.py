@@ -40,7 +40,7 @@ CATALOG = Catalog(
         "vat_included": "{gross:money} inkl. moms",
         "vat_converted": "{gross:money} inkl. moms, omräknat med {vat_rate:pct}",
         "vat_unknown": "{gross:money}, momsstatus okänd: räknat som inkl. moms",
-        "text_relevance": "textrelevans {percent}% av bästa träffen",
+        "text_relevance": "textrelevans {percent}\u00a0% av bästa träffen",
         "no_text_score": "ingen textrelevans",
         "no_offers": "ingen återförsäljare erbjuder produkten ännu",
         "best_offer": "bästa erbjudandet ({seller}): {@offer_code}",
@@ -58,4 +58,6 @@ CATALOG = Catalog(
         "day": ("dag", "dagar"),
     },
     fallback="{code} ({values})",
+    percent="\u00a0%",  # "92 %", as the website writes shares (ui.i18n.Formatter)
+    thousands="\u00a0",  # "1 234,50", as the website writes prices
 )

@@ -45,7 +45,7 @@ def test_clinic_searches_opens_a_product_and_compares(live: Any, page: Any) -> N
     assert page.locator(".offer-table tbody.offer").count() == 3
     first_why = page.locator("details").first
     assert first_why.get_attribute("open") is not None
-    assert "i tid 97% av 148 ordrar" in first_why.inner_text()
+    assert "i tid 97\u00a0% av 148 ordrar" in first_why.inner_text()
     assert page.locator(".bar-fill").count() >= 8
     page.locator("details summary").nth(1).click()  # open the second offer's breakdown
     assert page.locator("details").nth(1).get_attribute("open") is not None

@@ -27,7 +27,7 @@ from search.service import SearchRequest, SearchResponse, SearchService
 from ui.error_pages import page_router
 from ui.explain_view import bars
 from ui.i18n import pick_lang, translate
-from ui.rendering import render
+from ui.rendering import error_page, render
 from ui.routes.reviews import review_section
 
 router = page_router()
@@ -228,9 +228,7 @@ def product_page(
 ) -> HTMLResponse:
     product = products_by_id(session, [product_id]).get(product_id)
     if product is None:
-        return render(
-            request, "error.html", {"message_key": "product.not_found"}, user=user, status_code=404
-        )
+        return error_page(request, "product.not_found", user=user, status_code=404)
     rows = _offer_rows(session, search, product_id, settings.ranking_config, pick_lang(request))
     record_view(request, background, product_id, ((o["retailer_slug"], o["rank"]) for o in rows))
     context = {"product": product, "offers": rows}
@@ -316,9 +314,7 @@ def retailer_page(
 ) -> HTMLResponse:
     retailer = retailer_by_slug(session, slug)
     if retailer is None:
-        return render(
-            request, "error.html", {"message_key": "retailer.not_found"}, user=user, status_code=404
-        )
+        return error_page(request, "retailer.not_found", user=user, status_code=404)
     signals = session.get(RetailerSignals, retailer.id)
     offers = active_offer_count(session, retailer.id)
     rows = []

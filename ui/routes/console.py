@@ -27,6 +27,7 @@ from ui.console_state import (
 )
 from ui.error_pages import page_router
 from ui.i18n import pick_lang, translate
+from ui.market_views import role_gate
 from ui.rendering import render
 
 router = page_router(prefix="/konsol")
@@ -35,13 +36,7 @@ ROLES = ("merchandiser", "admin")
 
 
 def _gate(request: Request, user: User | None) -> Response | None:
-    if user is None:
-        return RedirectResponse(f"/logga-in?next={request.url.path}", status_code=303)
-    if user.role not in ROLES:
-        return render(
-            request, "error.html", {"message_key": "error.forbidden"}, user=user, status_code=403
-        )
-    return None
+    return role_gate(request, user, *ROLES)
 
 
 def _author(user: User) -> str:

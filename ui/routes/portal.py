@@ -38,7 +38,8 @@ from ui.feed_uploads import (
     staged,
 )
 from ui.i18n import pick_lang
-from ui.rendering import render
+from ui.market_views import role_gate
+from ui.rendering import error_page, render
 
 router = page_router(prefix="/portal")
 log = logging.getLogger(__name__)
@@ -55,13 +56,7 @@ SHOWN_RUN_ERRORS = 20
 
 def _gate(request: Request, user: User | None) -> Response | None:
     """Only retailer users linked to a retailer; others are sent to log in or refused."""
-    if user is None:
-        return RedirectResponse(f"/logga-in?next={request.url.path}", status_code=303)
-    if user.role != "retailer" or user.retailer_id is None:
-        return render(
-            request, "error.html", {"message_key": "error.forbidden"}, user=user, status_code=403
-        )
-    return None
+    return role_gate(request, user, "retailer")
 
 
 def _retailer(session: SessionDep, user: User) -> Retailer:
@@ -291,9 +286,7 @@ def run_page(request: Request, run_id: int, session: SessionDep, user: CurrentUs
     assert user is not None
     run = _run(session, user, run_id)
     if run is None:
-        return render(
-            request, "error.html", {"message_key": "error.not_found"}, user=user, status_code=404
-        )
+        return error_page(request, "error.not_found", user=user, status_code=404)
     return render(request, "portal_run.html", _run_context(request, run), user=user)
 
 
@@ -304,9 +297,7 @@ def run_status(request: Request, run_id: int, session: SessionDep, user: Current
     assert user is not None
     run = _run(session, user, run_id)
     if run is None:
-        return render(
-            request, "error.html", {"message_key": "error.not_found"}, user=user, status_code=404
-        )
+        return error_page(request, "error.not_found", user=user, status_code=404)
     return render(request, "partials/run_status.html", _run_context(request, run), user=user)
 
 
@@ -322,9 +313,7 @@ def cancel_run(
     assert user is not None
     run = _run(session, user, run_id)
     if run is None:
-        return render(
-            request, "error.html", {"message_key": "error.not_found"}, user=user, status_code=404
-        )
+        return error_page(request, "error.not_found", user=user, status_code=404)
     session.close()
     with contextlib.suppress(run_lease.RunFinished):  # ended meanwhile: the page shows how
         run_lease.request_cancel(factory, run_id)

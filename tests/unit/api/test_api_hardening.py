@@ -22,7 +22,13 @@ from catalog.db import transaction
 from catalog.models import ApiKey
 from indexer.jobs import factory_for
 from tests.unit.api.test_api_key_cache import Clock, _new_key, run_apart
-from tests.unit.api.test_api_support import ApiEnv, assert_problem, build_env, close_env
+from tests.unit.api.test_api_support import (
+    ApiEnv,
+    assert_not_found_page,
+    assert_problem,
+    build_env,
+    close_env,
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +70,8 @@ def test_every_integer_path_parameter_is_bounded(env: ApiEnv) -> None:
             r = env.client.request(method, path, headers=h)
             assert r.status_code in (401, 403, 404, 422), (method, path, r.status_code)
     for value in ("2147483648", "0", "-99999999999999999999999"):
-        assert_problem(env.client.get(f"/produkt/{value}"), 404)
-        assert_problem(env.client.get(f"/ordrar/{value}", headers=env.headers("clinic")), 404)
+        assert_not_found_page(env.client.get(f"/produkt/{value}"))
+        assert_not_found_page(env.client.get(f"/ordrar/{value}", headers=env.headers("clinic")))
         # a route with its own bounds (DbId) validates them: 422
         assert_problem(env.client.get(f"/api/v1/products/{value}"), 422)
     assert env.client.get(f"/produkt/{env.products['glove']}").status_code == 200
@@ -76,11 +82,11 @@ def test_every_integer_path_parameter_is_bounded(env: ApiEnv) -> None:
 )
 def test_an_id_in_a_path_is_plain_ascii_digits(env: ApiEnv, raw: str) -> None:
     """int() takes 1_000, +1, ' 1' and Arabic or full-width digits: one product answered
-    under many URLs. Web pages: 404; the API: 422."""
+    under many URLs. Web pages: the 404 page; the API: 422."""
     glove = env.products["glove"]
     spelled = raw.replace("1", str(glove)) if raw not in ("%D9%A1", "%EF%BC%91") else raw
-    assert_problem(env.client.get(f"/produkt/{spelled}"), 404)
-    assert_problem(env.client.get(f"/ordrar/{spelled}", headers=env.headers("clinic")), 404)
+    assert_not_found_page(env.client.get(f"/produkt/{spelled}"))
+    assert_not_found_page(env.client.get(f"/ordrar/{spelled}", headers=env.headers("clinic")))
     assert_problem(env.client.get(f"/api/v1/products/{spelled}"), 422)
     feeds = env.client.get(f"/api/v1/feeds/{spelled}", headers=env.headers("admin"))
     assert_problem(feeds, 422)

@@ -188,3 +188,16 @@ def test_product_and_compare_explanations_follow_accept_language(env: ApiEnv) ->
     assert compared.status_code == 200 and compared.headers["content-language"] == "sv"
     first = compared.json()["data"][0]["offers"][0]["explanation"]["contributions"][0]
     assert first["text"].startswith("i tid ")
+
+
+def test_openapi_documents_the_accept_language_header(env: ApiEnv) -> None:
+    """Consumers learn from the schema that explanation texts follow ``Accept-Language``."""
+    paths = env.client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/search", "/api/v1/products/{product_id}", "/api/v1/compare"):
+        headers = [p for p in paths[path]["get"]["parameters"] if p["in"] == "header"]
+        assert [p["name"] for p in headers] == ["accept-language"], path
+        assert "sv" in headers[0]["description"] and "en" in headers[0]["description"]
+    long = env.client.get(
+        "/api/v1/search", params={"q": "nitrilhandske"}, headers={"Accept-Language": "x," * 5000}
+    )
+    assert long.status_code == 200 and long.headers["content-language"] == "en"

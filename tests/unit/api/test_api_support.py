@@ -234,6 +234,13 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     return body
 
 
+def assert_not_found_page(response: Any) -> None:
+    """A web page's answer to an id no row can have: the not-found page (``ui.error_pages``)."""
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"].startswith("text/html"), response.headers
+    assert "<html" in response.text and "Traceback" not in response.text
+
+
 def wait_for_run(env: ApiEnv, run_id: int, role: str = "retailer_own") -> dict[str, Any]:
     deadline = time.monotonic() + 120  # the run is a niced child process: slow on a busy machine
     while True:

@@ -144,8 +144,11 @@ def test_swedish_numbers_and_plurals() -> None:
     texts = {c.text("sv") for c in ALL}
     assert "betyg 4,6/5 av 148 omdömen" in texts
     assert any(t.startswith("betyg 4,0/5 av 1 omdöme (lite data") for t in texts)
-    assert any("i tid 75% av 1 order (lite data: vägt mot antaget 85%); lovar" in t for t in texts)
-    assert any(t.startswith("i tid 90% av 148 ordrar; lovar 1 dag") for t in texts)
+    assert any(
+        "i tid 75\u00a0% av 1 order (lite data: vägt mot antaget 85\u00a0%); lovar" in t
+        for t in texts
+    )
+    assert any(t.startswith("i tid 90\u00a0% av 148 ordrar; lovar 1 dag") for t in texts)
     assert any(t.endswith("lovar 3 dagar") for t in texts)
     assert any("(lite data: vägt mot antaget 3,8/5)" in t for t in texts)
     assert any(t.startswith("billigast av 5 erbjudanden (405,65 inkl. moms)") for t in texts)
@@ -187,3 +190,20 @@ def test_accept_language_negotiation() -> None:
     assert negotiate(None) == negotiate("") == negotiate("*") == "en"
     assert negotiate("sv;q=0, en;q=0.1") == "en"
     assert negotiate("fr", default="sv") == "sv"
+
+
+def test_a_language_refused_with_q_zero_is_never_chosen() -> None:
+    """``q=0`` means "not acceptable" (RFC 9110 12.4.2): the other language is offered."""
+    assert negotiate("en;q=0") == "sv"
+    assert negotiate("en-GB;q=0, de") == "sv"
+    assert negotiate("*, en;q=0") == "sv"
+    assert negotiate("sv;q=0", default="sv") == "en"
+    assert negotiate("*;q=0.5, sv;q=0") == "en"
+    assert negotiate("sv;q=0, en;q=0") == "en"  # nothing acceptable: the default
+
+
+def test_q_values_outside_zero_to_one_do_not_outrank_valid_ones() -> None:
+    assert negotiate("en;q=inf, sv") == "sv"
+    assert negotiate("en;q=2, sv;q=0.9") == "sv"
+    assert negotiate("en;q=nan, sv;q=0.1") == "sv"
+    assert negotiate("sv;q=0.9" + ", x" * 5000) == "sv"  # a long header is read, not refused

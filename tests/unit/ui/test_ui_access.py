@@ -82,6 +82,24 @@ def test_anonymous_visitors_are_sent_to_log_in(client: TestClient, url: str) -> 
     assert response.headers["location"].startswith("/logga-in?next=")
 
 
+@pytest.mark.parametrize(
+    ("fragment", "page"),
+    [("/konsol/jamfor?q=bur", "/konsol"), ("/portal/korningar/1", "/portal"), ("/ordrar", "/")],
+)
+def test_an_htmx_request_of_a_logged_out_visitor_sends_the_page_to_log_in(
+    client: TestClient, fragment: str, page: str
+) -> None:
+    """A fragment swap after the session ended: the browser goes to the login page (and back
+    to the page it was on), instead of the login page being swapped into the fragment."""
+    headers = {"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}?q=x"}
+    response = client.get(fragment, headers=headers)
+    assert response.status_code == 401 and "<html" not in response.text
+    assert response.headers["HX-Redirect"] == f"/logga-in?next={page}"
+    elsewhere = {"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"}
+    response = client.get(fragment, headers=elsewhere)
+    assert response.headers["HX-Redirect"] == f"/logga-in?next={fragment.split('?')[0]}"
+
+
 @pytest.mark.parametrize("role", ["clinic", "merchandiser", "admin"])
 def test_portal_is_only_for_retailer_users(client: TestClient, role: str) -> None:
     log_in(client, role)

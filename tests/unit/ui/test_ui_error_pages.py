@@ -28,6 +28,9 @@ RAISED: dict[str, Exception] = {
     "not-allowed": NotAllowed("not your order"),
     "transition": IllegalTransition("order", "delivered", "cancel"),
     "search-down": BackendUnavailable("the index is not reachable"),
+    "search-internals": BackendUnavailable(
+        "cannot search: ConnectionError(http://10.0.0.7:9200/products-v3 refused) Traceback"
+    ),
 }
 
 
@@ -61,7 +64,8 @@ def test_a_domain_error_is_rolled_back_and_shown_as_a_page(
     assert page.status_code == status == status_of(RAISED[kind])
     assert page.headers["content-type"].startswith("text/html")
     assert "<html" in page.text and sv in page.text
-    assert str(RAISED[kind]) in page.text  # the detail, as the API's problem gives it
+    if status < 500:
+        assert str(RAISED[kind]) in page.text  # the detail, as the API's problem gives it
     english = client.get(f"/test-fel/{kind}?lang=en")
     assert english.status_code == status and en.lower() in english.text.lower()
     with factory_for(failing_env.settings)() as session:
@@ -73,6 +77,20 @@ def test_an_htmx_request_gets_a_fragment(failing_env: UiEnv, client: TestClient)
     assert fragment.status_code == 403
     assert "<html" not in fragment.text and 'role="alert"' in fragment.text
     assert "Det får du inte göra." in fragment.text
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}])
+def test_a_server_side_error_shows_no_internals(
+    failing_env: UiEnv, client: TestClient, headers: dict[str, str]
+) -> None:
+    """A 5xx is the server's trouble, not the clinic's: its message (hosts, index names,
+    exception reprs) goes to the log, the page and the HTMX fragment show only the text."""
+    for lang in ("sv", "en"):
+        page = client.get(f"/test-fel/search-internals?lang={lang}", headers=headers)
+        assert page.status_code == 503
+        assert "10.0.0.7" not in page.text and "ConnectionError" not in page.text
+        assert "Traceback" not in page.text
+        assert ("Sökningen är inte tillgänglig" if lang == "sv" else "unavailable") in page.text
 
 
 def test_the_page_shows_who_is_logged_in(failing_env: UiEnv, client: TestClient) -> None:
@@ -123,3 +141,41 @@ def test_the_ui_runs_no_orm_queries_of_its_own() -> None:
         if (names := [n for n in _sqlalchemy_imports(path) if n != "sqlalchemy.orm.Session"])
     }
     assert offending == {}
+
+
+@pytest.mark.parametrize("path", ["/produkt/abc", "/produkt/0", "/ordrar/abc"])
+def test_an_id_no_row_can_have_is_a_not_found_page(client: TestClient, path: str) -> None:
+    """A mistyped product or order address in the browser: a page, not problem+json."""
+    log_in(client, "clinic")
+    page = client.get(path)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<html" in page.text and "Det finns inte." in page.text
+    english = client.get(f"{path}?lang=en")
+    assert english.status_code == 404 and "It does not exist." in english.text
+    fragment = client.get(path, headers={"HX-Request": "true"})
+    assert fragment.status_code == 404 and "<html" not in fragment.text
+    assert 'role="alert"' in fragment.text
+    api = client.get("/api/v1/products/abc")
+    assert api.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "status", "text"),
+    [
+        ("clinic", "/konsol", 403, "Du har inte behörighet"),
+        ("clinic", "/portal", 403, "Du har inte behörighet"),
+        ("clinic", "/produkt/999999", 404, "Produkten finns inte."),
+        ("clinic", "/handlare/finns-inte", 404, "Återförsäljaren finns inte."),
+    ],
+)
+def test_pages_refusing_an_htmx_request_answer_a_fragment(
+    client: TestClient, role: str, path: str, status: int, text: str
+) -> None:
+    """An HTMX swap never receives a whole page (with its header and footer) to nest."""
+    log_in(client, role)
+    page = client.get(path)
+    assert page.status_code == status and "<html" in page.text and text in page.text
+    fragment = client.get(path, headers={"HX-Request": "true"})
+    assert fragment.status_code == status
+    assert "<html" not in fragment.text and 'role="alert"' in fragment.text
+    assert text in fragment.text

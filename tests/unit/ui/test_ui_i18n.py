@@ -51,9 +51,26 @@ def test_translate_and_format() -> None:
     assert Formatter("sv").share(0.92) == "92\u00a0%"
 
 
+def test_explanations_write_shares_and_amounts_as_the_page_around_them() -> None:
+    """A bar reads "i tid 92 % av 148 ordrar · vikt 24 %": one way of writing a share per
+    language (the UI's ``Formatter``), and amounts grouped as its prices are."""
+    sv = Formatter("sv")
+    assert render("no_data_share", {"prior": 0.75}, "sv").endswith(" " + sv.share(0.75))
+    relevance = render("text_relevance", {"percent": 87}, "sv")
+    assert relevance == "textrelevans 87\u00a0% av bästa träffen"
+    assert render("no_data_share", {"prior": 0.75}, "en") == "no data yet: prior 75%"
+    price = {"gross": 12345.5, "offers": 3, "vat": "vat_included", "above": 1234.5}
+    assert render("price_above_amount", price, "sv") == (
+        "1\u00a0234,50 över det billigaste av 3 erbjudanden (12\u00a0345,50 inkl. moms)"
+    )
+    assert render("price_above_amount", price, "en") == (
+        "1234.50 above the cheapest of 3 offers (12345.50 incl. VAT)"  # as the API wrote it
+    )
+
+
 def test_detail_sentences_are_localized() -> None:
     on_time = {"share": 0.92, "orders": 148, "promise": "promise_days", "promise_days": 1}
-    assert render("on_time_share", on_time, "sv") == "i tid 92% av 148 ordrar; lovar 1 dag"
+    assert render("on_time_share", on_time, "sv") == "i tid 92\u00a0% av 148 ordrar; lovar 1 dag"
     assert render("on_time_share", on_time, "en") == "on time 92% over 148 orders; promises 1 day"
     price = {"gross": 328.26, "offers": 3, "vat": "vat_unknown"}
     assert render("price_cheapest", price, "sv") == (

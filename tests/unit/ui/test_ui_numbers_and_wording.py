@@ -105,7 +105,7 @@ def test_one_is_singular_in_both_languages(client: TestClient) -> None:
     assert translate("sv", "search.offers", n=1) == "1 erbjudande"
     assert translate("en", "search.offers", n="1") == "1 offer"
     assert render("rma_share", {"share": 0.75, "cases": 1}, "sv") == (
-        "reklamationer väl hanterade 75% av 1 ärende"
+        "reklamationer väl hanterade 75\u00a0% av 1 ärende"
     )
     assert render("rma_share", {"share": 0.75, "cases": 9}, "sv").endswith("9 ärenden")
     assert render("reviews_rated", {"stars": 4.0, "reviews": 1}, "sv") == "betyg 4,0/5 av 1 omdöme"
@@ -114,7 +114,7 @@ def test_one_is_singular_in_both_languages(client: TestClient) -> None:
     )
     promise = {"promise": "promise_days", "promise_days": 1}
     assert render("on_time_share", {"share": 1.0, "orders": 1, **promise}, "sv") == (
-        "i tid 100% av 1 order; lovar 1 dag"
+        "i tid 100\u00a0% av 1 order; lovar 1 dag"
     )
     assert render("promise_days", {"promise_days": 3}, "sv") == "lovar 3 dagar"
 

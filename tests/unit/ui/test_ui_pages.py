@@ -85,7 +85,7 @@ def test_product_page_has_specs_identifiers_and_explained_offers(
     assert "07312345678904" in html and "GS1" in html  # identifiers
     assert html.count('class="offer"') == 3
     assert "Varför denna ordning" in html
-    assert "i tid 97% av 148 ordrar" in html  # the detail sentence, in Swedish
+    assert "i tid 97\u00a0% av 148 ordrar" in html  # the detail sentence, in Swedish
     assert 'class="bar-fill w-' in html and "style=" not in html
     # ranked: the measured, reliable retailer first; the cheapest last
     assert html.index("Nordisk Dentaldepå AB") < html.index("Lagerbolaget Dental")

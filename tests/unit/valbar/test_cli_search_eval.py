@@ -84,14 +84,14 @@ def test_search_explains_in_english_or_swedish(indexed: Path) -> None:
     assert "no retailer offers this product yet" in english.output
     swedish = runner.invoke(app, ["search", "diamond bur", "--explain", "--lang", "sv"])
     assert swedish.exit_code == 0, swedish.output
-    assert "textrelevans 100% av bästa träffen" in swedish.output
+    assert "textrelevans 100\u00a0% av bästa träffen" in swedish.output
     assert "ingen återförsäljare erbjuder produkten ännu" in swedish.output
     as_json = runner.invoke(app, ["search", "diamond bur", "--explain", "--json", "--lang", "sv"])
     (part, *_rest) = json.loads(as_json.output)["hits"][0]["explanation"]["contributions"]
     assert (part["code"], part["values"], part["text"]) == (
         "text_relevance",
         {"percent": 100},
-        "textrelevans 100% av bästa träffen",
+        "textrelevans 100\u00a0% av bästa träffen",
     )
     bad = runner.invoke(app, ["search", "bur", "--explain", "--lang", "de", "--json"])
     assert bad.exit_code == 2 and "--lang" in json.loads(bad.output)["error"]
