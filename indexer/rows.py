@@ -21,9 +21,9 @@ from decimal import Decimal
 from functools import lru_cache
 
 from catalog.enums import StockStatus
+from catalog.gtin import GtinError, parse_gtin
 from indexer.columns import ColumnMapping
 from indexer.normalize.delivery import parse_delivery
-from indexer.normalize.gtin import GtinError, parse_gtin
 from indexer.normalize.price import (
     ParsedPrice,
     PriceError,

@@ -1,7 +1,6 @@
-"""Pure normalization of offer cells: prices, stock, delivery times, GTINs and text."""
+"""Pure normalization of offer cells: prices, stock, delivery times, text (GTINs: catalog.gtin)."""
 
 from indexer.normalize.delivery import parse_delivery
-from indexer.normalize.gtin import GtinError, parse_gtin
 from indexer.normalize.price import (
     ParsedPrice,
     PriceError,
@@ -14,7 +13,6 @@ from indexer.normalize.stock import ParsedStock, parse_stock, status_for_quantit
 from indexer.normalize.text import brand_key, clean_text, normalize_mpn
 
 __all__ = [
-    "GtinError",
     "ParsedPrice",
     "ParsedStock",
     "PriceError",
@@ -25,7 +23,6 @@ __all__ = [
     "detect_vat",
     "normalize_mpn",
     "parse_delivery",
-    "parse_gtin",
     "parse_price",
     "parse_stock",
     "status_for_quantity",

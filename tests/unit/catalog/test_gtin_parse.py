@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.gtin import check_digit, is_valid_gtin
-from indexer.normalize.gtin import GtinError, parse_gtin
+from catalog.gtin import GtinError, check_digit, is_valid_gtin, parse_gtin
 
 
 @pytest.mark.parametrize(
@@ -83,3 +82,15 @@ def test_any_single_digit_change_is_rejected(body: str, data: st.DataObject) -> 
     assert not is_valid_gtin(changed)
     with pytest.raises(GtinError):
         parse_gtin(changed)
+
+
+def test_a_catalog_row_error_gives_the_strict_reading_s_reason() -> None:
+    """`gtin_problem` (catalog imports) and `parse_gtin` (feeds) explain a code alike."""
+    from catalog.gtin import gtin14, gtin_problem
+
+    assert gtin_problem("12345") == "GTIN '12345' has 5 digits; expected 8, 12, 13 or 14"
+    assert "check digit" in gtin_problem("7310000000001")
+    assert "Excel" in gtin_problem("3.65275E+11")
+    # read by the strict feed reading only (Excel's text marker): the catalog says so
+    assert gtin14("'7310000000003") is None
+    assert gtin_problem("'7310000000003") == 'GTIN "\'7310000000003" is not written as plain digits'
