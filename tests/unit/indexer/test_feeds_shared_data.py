@@ -45,12 +45,13 @@ def test_woocommerce_wxr(shared_data: Path) -> None:
     assert table.format == "woocommerce_wxr"
     assert len(rows) == 15  # 18 products minus the 2 variable and 1 grouped parents
     first = _cells(table, rows[0])
+    # a row is the item's position among the file's items, not its line
     assert (rows[0].row, first["sku"], first["price"], first["stock"]) == (
-        405, "woo-hoodie-with-logo", "45", "instock",
+        3, "woo-hoodie-with-logo", "45", "instock",
     )  # fmt: skip
     assert _cells(table, rows[-1])["sku"] == "wp-pennant"
     assert rows[-1].values["_price"] == "11.05"
-    assert rows[-1].row == 2987
+    assert rows[-1].row == 18  # the 18th item; items 1-2 and 17 are parents, not offers
 
 
 def test_shopify(shared_data: Path) -> None:
