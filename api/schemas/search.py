@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import pydantic_core
 from pydantic import BaseModel
 
 from api.schemas.products import ExplanationPublic
-from ranking.explain import explanation_json
+from ranking.explain import contribution_json
 from search.service import ProductHit, SearchResponse
 
 
@@ -100,21 +102,93 @@ def _price_range(found: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _hit(hit: ProductHit, lang: str) -> dict[str, Any]:
-    return {
-        "product_id": hit.product_id,
-        "gtin": hit.gtin,
-        "name": hit.name,
-        "brand": hit.brand,
-        "category": hit.category,
-        "score": float(hit.score),
-        "offers_count": hit.offers_count,
-        "best_offer": _best_offer(hit.best_offer),
-        "price_range": _price_range(hit.price_range),
-        "availability": hit.availability,
-        "flags": hit.flags,
-        "explanation": explanation_json(hit.explanation, lang),
+def _json(value: Any) -> bytes:
+    return pydantic_core.to_json(value, inf_nan_mode="null")  # as model_dump_json does
+
+
+@lru_cache(maxsize=32_768)
+def _contribution_bytes(
+    factor: str,
+    code: str,
+    values: tuple[tuple[str, Any], ...],
+    value: float,
+    weight: float,
+    points: float,
+    count: int | None,
+    lang: str,
+) -> bytes:
+    """One contribution's JSON with its text, by content: a product's offer factors are the
+    same on every page that shows it, and the text factor takes few distinct values."""
+    c = {
+        "factor": factor,
+        "code": code,
+        "values": dict(values),
+        "value": value,
+        "weight": weight,
+        "points": points,
+        "count": count,
     }
+    return _json(contribution_json(c, lang))
+
+
+_SEEN_LIMIT = 20_000
+# (id of a contribution's values dict, lang) -> (that dict, its numbers, the JSON): ranking
+# keeps a product's offer factors and copies them per page around the same values dict, so
+# their JSON is found by identity before it is looked up by content (the entry keeps the
+# dict alive, so its id is not reused while remembered; values are never mutated)
+_SEEN: dict[tuple[int, str], tuple[Mapping[str, Any], tuple[Any, ...], bytes]] = {}
+
+
+def _contribution(c: Mapping[str, Any], lang: str) -> bytes:
+    values = c["values"]
+    key = (id(values), lang)
+    seen = _SEEN.get(key)
+    numbers = (c["code"], c["value"], c["weight"], c["points"], c.get("count"))
+    if seen is not None and seen[0] is values and seen[1] == numbers:
+        return seen[2]
+    try:
+        found = _contribution_bytes(
+            c["factor"],
+            c["code"],
+            tuple(values.items()),
+            c["value"],
+            c["weight"],
+            c["points"],
+            c.get("count"),
+            lang,
+        )
+    except TypeError:  # a value that cannot be a cache key (not written by ranking)
+        return _json(contribution_json(c, lang))
+    if c["factor"] != "text":  # the text factor's values are made per query
+        if len(_SEEN) >= _SEEN_LIMIT:
+            _SEEN.clear()
+        _SEEN[key] = (values, numbers, found)
+    return found
+
+
+def _explanation_bytes(explanation: Mapping[str, Any], lang: str) -> bytes:
+    parts = [_contribution(c, lang) for c in explanation["contributions"]]
+    total = _json(explanation["total"])
+    return b'{"total":' + total + b',"contributions":[' + b",".join(parts) + b"]}"
+
+
+def _hit_bytes(hit: ProductHit, lang: str) -> bytes:
+    head = _json(
+        {
+            "product_id": hit.product_id,
+            "gtin": hit.gtin,
+            "name": hit.name,
+            "brand": hit.brand,
+            "category": hit.category,
+            "score": float(hit.score),
+            "offers_count": hit.offers_count,
+            "best_offer": _best_offer(hit.best_offer),
+            "price_range": _price_range(hit.price_range),
+            "availability": hit.availability,
+            "flags": hit.flags,
+        }
+    )
+    return head[:-1] + b',"explanation":' + _explanation_bytes(hit.explanation, lang) + b"}"
 
 
 def search_response_json(result: SearchResponse, page: int, size: int, lang: str = "en") -> bytes:
@@ -122,17 +196,19 @@ def search_response_json(result: SearchResponse, page: int, size: int, lang: str
 
     The hot path of the API: the service's hits are already well-typed, so they are laid out
     in the public schema's shape (prices as numbers) and serialized by pydantic-core directly,
-    at about half the cost of validating a model and dumping it. A test holds the output
-    byte-identical to ``SearchResponsePublic.model_validate(...).model_dump_json()``.
-    Explanation texts are rendered in ``lang``.
+    at about half the cost of validating a model and dumping it; each explanation contribution
+    (with its text in ``lang``) is serialized once per content and reused. A test holds the
+    output byte-identical to ``SearchResponsePublic.model_validate(...).model_dump_json()``.
     """
-    body = {
-        "data": [_hit(h, lang) for h in result.hits],
-        "count": result.total,
-        "facets": result.facets,
-        "took_ms": float(result.took_ms),
-        "relaxed": result.relaxed,
-        "page": page,
-        "size": size,
-    }
-    return pydantic_core.to_json(body, inf_nan_mode="null")  # as model_dump_json does
+    rest = _json(
+        {
+            "count": result.total,
+            "facets": result.facets,
+            "took_ms": float(result.took_ms),
+            "relaxed": result.relaxed,
+            "page": page,
+            "size": size,
+        }
+    )
+    hits = b",".join([_hit_bytes(h, lang) for h in result.hits])
+    return b'{"data":[' + hits + b"]," + rest[1:]

@@ -149,3 +149,37 @@ def test_real_searches_serialize_as_the_public_model_does(
     assert search_response_json(result, page, size) == reference(result, page, size)
     body = env.client.get("/api/v1/search", params=request_args).json()
     assert [h["product_id"] for h in body["data"]] == [h.product_id for h in result.hits]
+
+
+def test_a_remembered_contribution_is_not_reused_for_other_numbers() -> None:
+    """Contributions that share a values dict (ranking's per-page copies of a product's
+    offer factors) are serialized once; a copy with other numbers is serialized anew."""
+    values = {"share": 0.9, "orders": 12, "promise": "promise_days", "promise_days": 2}
+    first = {
+        "factor": "delivery_precision",
+        "code": "on_time_share",
+        "values": values,
+        "value": 0.8,
+        "weight": 0.2,
+        "points": 0.16,
+        "count": 12,
+    }
+    scaled = {**first, "weight": 0.1, "points": 0.08}
+    same_points = {**first, "weight": 0.16, "value": 1.0}
+    for c in (first, {**first}, scaled, same_points, first):
+        hit = ProductHit(
+            product_id=1,
+            gtin=None,
+            name="Nitrilhandske",
+            brand=None,
+            category=None,
+            score=float(c["points"]),
+            offers_count=1,
+            best_offer=None,
+            price_range=None,
+            availability="in_stock",
+            explanation={"total": c["points"], "contributions": [c]},
+        )
+        result = SearchResponse(total=1, took_ms=1.0, hits=[hit], facets={})
+        for lang in ("en", "sv"):
+            assert search_response_json(result, 1, 20, lang) == reference(result, 1, 20, lang)
