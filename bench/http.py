@@ -6,8 +6,9 @@
 Builds the demo marketplace in a work dir, starts ``valbar serve`` (production settings,
 several workers) on a free loopback port, then drives ``/api/v1/search`` with rotating Swedish
 and English queries from concurrent keep-alive clients, and ``/healthz`` the same way as the
-baseline measured in the same run. Prints req/s, p50, p99 and errors of each run (wrk,
-new connections each time) and their medians, and the ratios of the medians.
+baseline measured in the same run. Prints req/s, p50, p99, errors and the CPU each request
+cost the server and wrk, for each run (wrk, new connections each time), their medians, and
+the ratios of the medians. CPU per request is the steadier figure on a shared machine.
 Target on a 2-core machine: >= 300 req/s, p99 <= 100 ms, 0 errors.
 
 ``--with-ingest`` then uploads a generated feed of ``--ingest-rows`` rows (names and GTINs
@@ -21,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import re
+import resource
 import secrets
 import shutil
 import socket
@@ -33,6 +36,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote
 
 import httpx
@@ -218,48 +222,122 @@ def _grab(pattern: str, text: str) -> str:
     return found.group(1)
 
 
+class WrkRun(NamedTuple):
+    """One wrk run: req/s, p50 ms, p99 ms, errors, and the CPU each request cost the server
+    (its process tree) and the client (wrk), in ms: CPU per request is what throughput on
+    two shared cores is made of, and it is far steadier than req/s while the machine is busy
+    with other work (nan where /proc cannot be read)."""
+
+    rps: float
+    p50: float
+    p99: float
+    errors: int
+    server_cpu_ms: float
+    client_cpu_ms: float
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its live descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended while it was read
+        fields = text[text.rindex(")") + 2 :].split()  # after "pid (comm) "
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        times[child] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(times.get(p, 0.0) for p in tree)
+
+
+def _server_cpu(pid: int | None) -> float:
+    if pid is None or not Path("/proc").is_dir():
+        return math.nan
+    return _tree_cpu_seconds(pid)
+
+
 def drive_wrk(
-    url: str, paths: list[str], key: str, clients: int, seconds: float, workdir: Path
-) -> tuple[float, float, float, int]:
+    url: str,
+    paths: list[str],
+    key: str,
+    clients: int,
+    seconds: float,
+    workdir: Path,
+    server_pid: int | None = None,
+) -> WrkRun:
     """req/s, p50 ms, p99 ms and errors measured by wrk, a C load generator: on two shared
-    cores a Python client would be the bottleneck, not the server."""
+    cores a Python client would be the bottleneck, not the server; with the CPU per request
+    of the server (``server_pid`` and its workers) and of wrk."""
     script = workdir / "paths.lua"
     script.write_text(WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths), key))
+    server_before = _server_cpu(server_pid)
+    client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         ["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--latency", "-s", str(script), url],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_s = _server_cpu(server_pid) - server_before
+    client_s = (client_after.ru_utime + client_after.ru_stime) - (
+        client_before.ru_utime + client_before.ru_stime
+    )
     errors = 0
     if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
         errors += int(m.group(1))
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         errors += sum(int(g) for g in m.groups())
-    return (
+    requests = max(1, int(_grab(r"(\d+) requests in", out)))
+    return WrkRun(
         float(_grab(r"Requests/sec:\s+([0-9.]+)", out)),
         _ms(_grab(r"\s50%\s+(\S+)", out)),
         _ms(_grab(r"\s99%\s+(\S+)", out)),
         errors,
+        server_s * 1000 / requests,
+        client_s * 1000 / requests,
     )
 
 
-def _median_runs(
-    name: str, runs: list[tuple[float, float, float, int]]
-) -> tuple[float, float, float, int]:
+def _median_runs(name: str, runs: list[WrkRun]) -> WrkRun:
     """Print each run, then the median of each figure (errors: the total over all runs).
 
     Every wrk run opens its connections anew, so how they fall on the workers differs
     between runs; on a shared two-core machine the median is the figure to quote."""
-    for i, (rps, p50, p99, errs) in enumerate(runs, 1):
-        print(f"{name:9} run {i}: {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  ", end="")
-        print(f"errors {errs}")
-    rps, p50, p99 = (statistics.median(r[k] for r in runs) for k in range(3))
-    errors = sum(r[3] for r in runs)
-    print(
-        f"{name:9} median {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  errors {errors}"
+
+    def cpu(run: WrkRun) -> str:
+        return f"  cpu/req server {run.server_cpu_ms:5.2f} ms  wrk {run.client_cpu_ms:5.2f} ms"
+
+    for i, run in enumerate(runs, 1):
+        print(
+            f"{name:9} run {i}: {run.rps:8.0f} req/s  p50 {run.p50:6.1f} ms  "
+            f"p99 {run.p99:6.1f} ms  errors {run.errors}{cpu(run)}"
+        )
+
+    def mid(field: str) -> float:
+        return float(statistics.median(float(getattr(r, field)) for r in runs))
+
+    median = WrkRun(
+        mid("rps"),
+        mid("p50"),
+        mid("p99"),
+        sum(r.errors for r in runs),
+        mid("server_cpu_ms"),
+        mid("client_cpu_ms"),
     )
-    return rps, p50, p99, errors
+    print(
+        f"{name:9} median {median.rps:8.0f} req/s  p50 {median.p50:6.1f} ms  "
+        f"p99 {median.p99:6.1f} ms  errors {median.errors}{cpu(median)}"
+    )
+    return median
 
 
 def report(name: str, stats: Stats, elapsed: float) -> tuple[float, float, float]:
@@ -315,6 +393,7 @@ def main() -> None:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    pid = server.pid
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -338,14 +417,14 @@ def main() -> None:
             hr = _median_runs(
                 "/healthz",
                 [
-                    drive_wrk(url, ["/healthz"], key, args.clients, args.seconds, workdir)
+                    drive_wrk(url, ["/healthz"], key, args.clients, args.seconds, workdir, pid)
                     for _ in range(args.runs)
                 ],
             )
             sr = _median_runs(
                 "search",
                 [
-                    drive_wrk(url, search_paths, key, args.clients, args.seconds, workdir)
+                    drive_wrk(url, search_paths, key, args.clients, args.seconds, workdir, pid)
                     for _ in range(args.runs)
                 ],
             )
@@ -365,12 +444,17 @@ def main() -> None:
             f"search vs /healthz: throughput {s[0] / h[0]:.2f}x, p50 {s[1] / h[1]:.1f}x, "
             f"p99 {s[2] / h[2]:.1f}x"
         )
+        if shutil.which("wrk"):
+            print(
+                f"CPU per search request: server {sr.server_cpu_ms:.2f} ms, "
+                f"wrk {sr.client_cpu_ms:.2f} ms (/healthz: server {hr.server_cpu_ms:.2f} ms)"
+            )
         ok = s[0] >= 300 and s[2] <= 100 and s_errors == 0
         print(f"target >= 300 req/s, p99 <= 100 ms, 0 errors: {'met' if ok else 'NOT met'}")
         if args.with_ingest:
             if not shutil.which("wrk"):
                 raise SystemExit("--with-ingest needs wrk (apt-get install wrk)")
-            ingest_bench(url, prepared, search_paths, args, workdir, idle_p99=s[2])
+            ingest_bench(url, prepared, search_paths, args, workdir, idle_p99=s[2], server_pid=pid)
     finally:
         server.terminate()
         try:
@@ -394,6 +478,7 @@ def ingest_bench(
     args: argparse.Namespace,
     workdir: Path,
     idle_p99: float,
+    server_pid: int,
 ) -> None:
     """Search p99 while a feed of ``--ingest-rows`` rows runs, against ``idle_p99``."""
     feed = write_feed(workdir / "ingest.csv", args.ingest_rows, prepared.catalog)
@@ -413,9 +498,11 @@ def ingest_bench(
     while _run_status(url, headers, run_id)["status"] == "queued":
         time.sleep(0.2)
     print(f"ingest: {args.ingest_rows} rows ({feed.stat().st_size >> 20} MB), run {run_id}")
-    during: list[tuple[float, float, float, int]] = []
+    during: list[WrkRun] = []
     while len(during) < args.runs:
-        figures = drive_wrk(url, search_paths, prepared.key, args.clients, args.seconds, workdir)
+        figures = drive_wrk(
+            url, search_paths, prepared.key, args.clients, args.seconds, workdir, server_pid
+        )
         if _run_status(url, headers, run_id)["status"] != "running":
             break  # the run ended during this wrk run: it does not count
         during.append(figures)
@@ -423,7 +510,9 @@ def ingest_bench(
         time.sleep(0.5)
     took = time.monotonic() - started
     print(f"ingest: run {run_id} {status['status']} after {took:.0f} s; {status.get('counts')}")
-    after = drive_wrk(url, search_paths, prepared.key, args.clients, args.seconds, workdir)
+    after = drive_wrk(
+        url, search_paths, prepared.key, args.clients, args.seconds, workdir, server_pid
+    )
     _median_runs("after", [after])
     if not during:
         print(
@@ -431,7 +520,7 @@ def ingest_bench(
             "use more --ingest-rows or fewer --seconds"
         )
         return
-    _, _, p99, errors = _median_runs("ingesting", during)
+    p99, errors = _median_runs("ingesting", during)[2:4]
     ratio = p99 / idle_p99
     print(
         f"search p99 idle {idle_p99:.1f} ms, during ingest {p99:.1f} ms ({len(during)} runs), "
