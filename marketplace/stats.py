@@ -3,8 +3,9 @@ retailer is part of — its rank and the factor that cost it the top place.
 
 Demand is counted from ``DemandEvent`` over a period, weighted by how close each event is to
 a purchase (:data:`DEMAND_WEIGHTS`). Comparisons rank the current offers of each product the
-retailer offers with the same ranking function search uses; the factor that lost it the top
-place is the one where the leader's explained points exceed the retailer's the most.
+retailer offers with the same ranking function search uses, one place per retailer (its best
+offer: ``ranking.retailer_rows``); the factor that lost it the top place is the one where the
+leader's explained points exceed the retailer's the most.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from marketplace.enums import DemandKind
 from marketplace.models import DemandEvent
 from ranking.config import FACTORS, RankingConfig
 from ranking.explain import Explanation
+from ranking.retailer_rows import per_retailer
 from ranking.scoring import OfferInput, rank_offers
 from ranking.signals import RetailerQuality
 
@@ -107,8 +109,8 @@ class Comparison:
 
     product_id: int
     product_name: str
-    offers: int
-    rank: int
+    offers: int  # the places in the comparison: one per retailer
+    rank: int  # the retailer's place (its best offer's), 1 = top
     leader: str | None  # the top retailer's name when it is not this retailer
     lost_on: str | None  # the factor that cost the top place
     gap: float  # the points the leader gains on that factor
@@ -205,15 +207,16 @@ def comparisons(
             ],
             config,
         )
-        mine = next(r for r in ranked if r.offer.retailer.retailer_id == retailer_id)
-        leader = ranked[0]
+        places = per_retailer(ranked)  # a retailer takes one place, with its best offer
+        own_place = next(p for p in places if p.retailer_id == retailer_id)
+        mine, leader = own_place.best, places[0].best
         lost = None if mine is leader else losing_factor(mine.explanation, leader.explanation)
         result.append(
             Comparison(
                 product_id=pid,
                 product_name=names.get(pid, ""),
-                offers=len(ranked),
-                rank=mine.rank,
+                offers=len(places),
+                rank=own_place.rank,
                 leader=None if mine is leader else leader.offer.retailer.name,
                 lost_on=None if lost is None else lost[0],
                 gap=0.0 if lost is None else lost[1],

@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from ranking.config import RankingConfig
+from ranking.retailer_rows import RetailerRow, per_retailer
 from ranking.rules import Rule, applicable_rules
 from ranking.scoring import (
     OfferInput,
@@ -231,6 +232,11 @@ class Ranker(Generic[P]):
     def rank_offers(self, offers: Sequence[OfferInput], now: datetime) -> list[RankedOffer]:
         """One product's offers ranked, each explained (a product page)."""
         return rank_offers(offers, self.config, self.rules("", now))
+
+    def rank_retailers(self, offers: Sequence[OfferInput], now: datetime) -> list[RetailerRow]:
+        """One product's offers as a comparison: one row per retailer (its best offer in
+        :meth:`rank_offers`' order, its others folded beside it), best retailer first."""
+        return per_retailer(self.rank_offers(offers, now))
 
     # ---------------------------------------------------------------- internals
 

@@ -237,6 +237,12 @@ class StoredProduct:
     def retailer_slugs(self) -> tuple[str, ...]:
         return tuple(sorted({row[2] for row in self._rows}))
 
+    @property
+    def retailers_count(self) -> int:
+        """The places the product's offers take in a comparison: one per retailer, however
+        many offers a retailer has (``ranking.retailer_rows``)."""
+        return len({row[1] for row in self._rows})
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, StoredProduct):
             return NotImplemented

@@ -35,7 +35,7 @@ class ProductHit:
     brand: str | None
     category: str | None
     score: float
-    offers_count: int
+    offers_count: int  # one per retailer: a retailer's several offers take one place
     best_offer: dict[str, Any] | None
     price_range: dict[str, Any] | None
     availability: str
@@ -87,7 +87,7 @@ class HitBuilder:
             brand=stored.brand,
             category=stored.category,
             score=ranked.score,
-            offers_count=stored.offers_count,
+            offers_count=stored.retailers_count,
             best_offer=None if parts.best_offer is None else {**parts.best_offer},
             price_range=None if parts.price_range is None else {**parts.price_range},
             availability=parts.availability,

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from catalog.models import Offer, Retailer, RetailerSignals
 from ranking.config import RankingConfig
 from ranking.ranker import Ranker, Tier
+from ranking.retailer_rows import RetailerRow
 from ranking.scoring import OfferInput, RankedOffer
 from ranking.signals import RetailerQuality
 from search.analysis.analyzer import Analyzer
@@ -405,8 +406,17 @@ class SearchService(Suggestions):
     # ---------------------------------------------------------------- other reads
 
     def product_offers(self, product_id: int, config_name: str = "default") -> list[RankedOffer]:
-        """The product's active offers, ranked, read from the database (product page)."""
+        """The product's active offers, ranked, read from the database."""
+        return self.ranker(config_name).rank_offers(self._product_inputs(product_id), self.clock())
+
+    def product_retailers(self, product_id: int, config_name: str = "default") -> list[RetailerRow]:
+        """The product's comparison (product page, API, compare): its active offers ranked,
+        one row per retailer with the retailer's other offers folded under its best."""
         ranker = self.ranker(config_name)
+        return ranker.rank_retailers(self._product_inputs(product_id), self.clock())
+
+    def _product_inputs(self, product_id: int) -> list[OfferInput]:
+        """The product's active offers as ranking sees them, read from the database."""
         with self.session_factory() as session:
             rows = session.execute(
                 select(Offer, Retailer, RetailerSignals)
@@ -426,4 +436,4 @@ class SearchService(Suggestions):
                 )
                 for offer, retailer, signals in rows
             ]
-        return ranker.rank_offers(inputs, self.clock())
+        return inputs

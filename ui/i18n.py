@@ -183,12 +183,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "product.level": ("Nivå", "Level"),
     "product.package": ("Förpackning", "Package"),
     "product.offers": ("Erbjudanden", "Offers"),
+    "product.more_from_retailer": (
+        "fler från samma handlare ({n})",
+        "more from the same retailer ({n})",
+    ),
+    "product.more_from_retailer_note": (
+        "{retailer} har fler erbjudanden på produkten. Handlaren jämförs med sitt bästa; "
+        "de övriga visas här i rankad ordning.",
+        "{retailer} has more offers of this product. The retailer is compared by its best; "
+        "the others are listed here in ranked order.",
+    ),
     "product.offers_intro": ("Ordnade efter {claim}.", "Ordered by {claim}."),
     "product.no_offers": (
         "Ingen återförsäljare erbjuder produkten just nu.",
         "No retailer offers this product right now.",
     ),
     "product.rank": ("Plats", "Rank"),
+    "product.sku": ("Handlarens art.nr", "Retailer's item no."),
     "product.retailer": ("Återförsäljare", "Retailer"),
     "product.price": ("Pris", "Price"),
     "product.stock": ("Lager", "Stock"),

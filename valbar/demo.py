@@ -191,11 +191,15 @@ def ensure_catalog(
     return int(count)
 
 
-def ensure_retailers_and_users(factory: sessionmaker[Session], password_hash: str) -> None:
+def ensure_retailers_and_users(
+    factory: sessionmaker[Session],
+    password_hash: str,
+    retailers: tuple[DemoRetailer, ...] = RETAILERS,
+) -> None:
     """Retailers with presentations and one user per role. Their quality signals are not
     seeded: ``valbar.demo_history`` computes them from the generated order history."""
     with transaction(factory) as s:
-        for d in RETAILERS:
+        for d in retailers:
             r = s.scalar(select(Retailer).where(Retailer.slug == d.slug))
             if r is None:
                 r = Retailer(slug=d.slug, name=d.name)
@@ -419,14 +423,17 @@ def write_feed(d: DemoRetailer, rows: list[dict[str, Any]], folder: Path) -> Pat
 
 
 def seed_feeds(
-    factory: sessionmaker[Session], settings: Settings, say: Callable[[str], None] = print
+    factory: sessionmaker[Session],
+    settings: Settings,
+    say: Callable[[str], None] = print,
+    retailers: tuple[DemoRetailer, ...] = RETAILERS,
 ) -> int:
     """One feed per demo retailer, written and run as an upload is (``indexer.feed_runner``:
     the run, then the search index, then its events); returns the valid offers."""
     products = _products(factory)
     feeds_dir = settings.data_dir / "demo-feeds"
     offers = 0
-    for d in RETAILERS:
+    for d in retailers:
         path = write_feed(d, _offer_rows(d, products), feeds_dir)
         run_id = submit_feed(factory, settings, path, d.slug, FeedOptions())
         result = run_feed_run(settings, factory, run_id).result

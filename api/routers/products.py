@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from sqlalchemy.orm import Session
@@ -14,14 +14,40 @@ from api.language import API_DEFAULT_LANGUAGE, LangDep
 from api.problems import InvalidInput, NotFound
 from api.schemas.common import MAX_INT, ListResponse, problems
 from api.schemas.products import OfferPublic, ProductPublic
-from catalog.models import Product
+from catalog.models import Offer, Product, Retailer
 from catalog.reads import offers_with_retailers, products_by_id
 from ranking.explain import explanation_json
+from ranking.scoring import RankedOffer
 from search.service import SearchService
 
 router = APIRouter(tags=["products"], dependencies=[RateLimitDep])
 
 MAX_ID = MAX_INT
+
+
+def _offer_fields(
+    found: tuple[Offer, Retailer], rank: int, ranked: RankedOffer, lang: str
+) -> dict[str, Any]:
+    """One offer as the API shows it, at its retailer's place ``rank``."""
+    offer, retailer = found
+    return {
+        "id": offer.id,
+        "rank": rank,
+        "score": ranked.score,
+        "retailer": retailer.slug,
+        "retailer_name": retailer.name,
+        "sku": offer.sku,
+        "price": offer.price,
+        "currency": offer.currency,
+        "vat_included": offer.vat_included,
+        "stock_status": offer.stock_status,
+        "stock_quantity": offer.stock_quantity,
+        "delivery_days": offer.delivery_days,
+        "url": offer.url,
+        "retailer_metadata": offer.retailer_metadata or {},
+        "updated_at": offer.updated_at,
+        "explanation": explanation_json(ranked.explanation.as_dict(), lang),
+    }
 
 
 def product_public(
@@ -31,36 +57,20 @@ def product_public(
     config_name: str,
     lang: str = API_DEFAULT_LANGUAGE,
 ) -> ProductPublic:
-    ranked = service.product_offers(product.id, config_name)
-    rows = offers_with_retailers(session, [r.offer.offer_id for r in ranked])
+    places = service.product_retailers(product.id, config_name)
+    rows = offers_with_retailers(
+        session, [r.offer.offer_id for place in places for r in place.offers]
+    )
     offers = []
-    for r in ranked:
-        found = rows.get(r.offer.offer_id)
-        if found is None:  # withdrawn between the two reads
-            continue
-        offer, retailer = found
-        offers.append(
-            OfferPublic.model_validate(
-                {
-                    "id": offer.id,
-                    "rank": r.rank,
-                    "score": r.score,
-                    "retailer": retailer.slug,
-                    "retailer_name": retailer.name,
-                    "sku": offer.sku,
-                    "price": offer.price,
-                    "currency": offer.currency,
-                    "vat_included": offer.vat_included,
-                    "stock_status": offer.stock_status,
-                    "stock_quantity": offer.stock_quantity,
-                    "delivery_days": offer.delivery_days,
-                    "url": offer.url,
-                    "retailer_metadata": offer.retailer_metadata or {},
-                    "updated_at": offer.updated_at,
-                    "explanation": explanation_json(r.explanation.as_dict(), lang),
-                }
-            )
-        )
+    for place in places:
+        found = [
+            _offer_fields(rows[r.offer.offer_id], place.rank, r, lang)
+            for r in place.offers
+            if r.offer.offer_id in rows  # not withdrawn between the two reads
+        ]
+        if found:
+            best, *more = found
+            offers.append(OfferPublic.model_validate({**best, "more_from_retailer": more}))
     manufacturer = product.manufacturer
     return ProductPublic.model_validate(
         {
@@ -103,7 +113,8 @@ def get_product(
     lang: LangDep,
 ) -> ProductPublic:
     """A product page: manufacturer data, specs, identifiers, and every active offer ranked
-    with its per-factor explanation (texts in the ``Accept-Language``, sv or en).
+    with its per-factor explanation (texts in the ``Accept-Language``, sv or en). A retailer
+    takes one place: its best offer, with its others in ``more_from_retailer``.
     Example: ``GET /api/v1/products/42``"""
     product = products_by_id(session, [product_id]).get(product_id)
     if product is None:

@@ -42,11 +42,14 @@ class ExplanationPublic(BaseModel):
     contributions: list[ContributionPublic]
 
 
-class OfferPublic(BaseModel):
-    """One retailer's offer, in ranked order, with why it sits where it does."""
+class OfferFields(BaseModel):
+    """One offer of a retailer, with why it sits where it does."""
 
     id: int
-    rank: int
+    rank: int = Field(
+        description="The retailer's place in the comparison (1 = best); a retailer takes "
+        "one place, so its further offers (``more_from_retailer``) share its rank."
+    )
     score: float
     retailer: str
     retailer_name: str
@@ -63,6 +66,16 @@ class OfferPublic(BaseModel):
     explanation: ExplanationPublic
 
 
+class OfferPublic(OfferFields):
+    """One retailer's place in a product's comparison: its best offer (the one ranking puts
+    first among the retailer's offers) and its other offers, best first."""
+
+    more_from_retailer: list[OfferFields] = Field(
+        default_factory=list,
+        description="The retailer's other offers of this product, in ranked order.",
+    )
+
+
 class ProductPublic(BaseModel):
     id: int
     name: str
@@ -75,6 +88,9 @@ class ProductPublic(BaseModel):
     specs: list[Any]
     image_urls: list[Any]
     identifiers: list[IdentifierPublic]
-    offers: list[OfferPublic]
-    offers_count: int
+    offers: list[OfferPublic] = Field(description="One per retailer, best retailer first.")
+    offers_count: int = Field(
+        description="The places in the comparison: one per retailer, however many offers "
+        "it has (the others are in each offer's ``more_from_retailer``)."
+    )
     ranking_config: str

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import pydantic_core
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.schemas.products import ExplanationPublic
 from ranking.explain import contribution_json
@@ -42,7 +42,10 @@ class ProductHitPublic(BaseModel):
     brand: str | None
     category: str | None
     score: float
-    offers_count: int
+    offers_count: int = Field(
+        description="The product's places in a comparison: one per retailer, however many "
+        "offers it has (as the product's ``offers_count``)."
+    )
     best_offer: BestOfferPublic | None
     price_range: PriceRangePublic | None
     availability: str

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.demand import record_search, record_view
 from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
-from catalog.models import RetailerSignals
+from catalog.models import Offer, RetailerSignals
 from catalog.reads import (
     active_offer_count,
     offers_with_retailers,
@@ -21,6 +21,7 @@ from catalog.reads import (
     retailer_names_by_slug,
     signals_by_slug,
 )
+from ranking.scoring import RankedOffer
 from search.errors import InvalidSearchRequest
 from search.protocol import SortOrder
 from search.service import SearchRequest, SearchResponse, SearchService
@@ -185,34 +186,49 @@ def suggest(request: Request, search: SearchDep, user: CurrentUser, q: str = "")
     return render(request, "partials/suggest.html", {"suggestions": words, "q": q}, user=user)
 
 
+def _offer_row(r: RankedOffer, rank: int, stored: Offer | None, lang: str) -> dict[str, Any]:
+    """One offer as the product page shows it, at its retailer's place ``rank``."""
+    return {
+        "offer_id": r.offer.offer_id,
+        "buyable": stored is not None and stored.price is not None,
+        "rank": rank,
+        "score": r.score,
+        "retailer_slug": r.offer.retailer.slug,
+        "retailer_name": r.offer.retailer.name,
+        "price": r.offer.price,
+        "currency": stored.currency if stored else "SEK",
+        "vat_included": r.offer.vat_included,
+        "stock_status": r.offer.stock_status,
+        "delivery_days": r.offer.delivery_days,
+        "url": stored.url if stored else None,
+        "sku": stored.sku if stored else "",
+        "extras": (stored.retailer_metadata or {}) if stored else {},
+        "bars": bars(r.explanation, lang),
+        "total": r.explanation.total,
+    }
+
+
 def _offer_rows(
     session: Session, search: SearchService, product_id: int, config_name: str, lang: str
 ) -> list[dict[str, Any]]:
-    ranked = search.product_offers(product_id, config_name)
-    offers = offers_with_retailers(session, [r.offer.offer_id for r in ranked])
+    """The product's comparison: one row per retailer (its best offer), the retailer's
+    other offers under ``more``, in ranked order."""
+    places = search.product_retailers(product_id, config_name)
+    offers = offers_with_retailers(
+        session, [r.offer.offer_id for place in places for r in place.offers]
+    )
     rows = []
-    for r in ranked:
-        stored = offers[r.offer.offer_id][0] if r.offer.offer_id in offers else None
-        rows.append(
-            {
-                "offer_id": r.offer.offer_id,
-                "buyable": stored is not None and stored.price is not None,
-                "rank": r.rank,
-                "score": r.score,
-                "retailer_slug": r.offer.retailer.slug,
-                "retailer_name": r.offer.retailer.name,
-                "price": r.offer.price,
-                "currency": stored.currency if stored else "SEK",
-                "vat_included": r.offer.vat_included,
-                "stock_status": r.offer.stock_status,
-                "delivery_days": r.offer.delivery_days,
-                "url": stored.url if stored else None,
-                "sku": stored.sku if stored else "",
-                "extras": (stored.retailer_metadata or {}) if stored else {},
-                "bars": bars(r.explanation, lang),
-                "total": r.explanation.total,
-            }
-        )
+    for place in places:
+        best, *more = [
+            _offer_row(
+                r,
+                place.rank,
+                offers[r.offer.offer_id][0] if r.offer.offer_id in offers else None,
+                lang,
+            )
+            for r in place.offers
+        ]
+        rows.append({**best, "more": more})
     return rows
 
 
@@ -273,15 +289,20 @@ def compare_page(
                 specs[name] = f"{spec.get('value', '')}{unit}"
                 if name not in spec_names:
                     spec_names.append(name)
-        prices = [o["price"] for o in offers if o["price"] is not None]
+        every = [o for row in offers for o in (row, *row["more"])]
+        prices = [o["price"] for o in every if o["price"] is not None]
         columns.append(
             {
                 "product": product,
                 "best": offers[0] if offers else None,
-                "offers": len(offers),
+                "offers": len(offers),  # retailers: one place each
                 "low": min(prices) if prices else None,
                 "high": max(prices) if prices else None,
-                "in_stock": sum(1 for o in offers if o["stock_status"] == "in_stock"),
+                "in_stock": sum(  # retailers with an offer in stock
+                    1
+                    for row in offers
+                    if any(o["stock_status"] == "in_stock" for o in (row, *row["more"]))
+                ),
                 "specs": specs,
             }
         )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog.models import RetailerSignals
+from catalog.models import Offer, RetailerSignals
 from marketplace import campaigns, stats
 from marketplace.campaigns import CampaignDraft
 from marketplace.demand import DemandRecorder, event_row, write_events
@@ -134,6 +135,43 @@ def test_comparisons_show_rank_and_the_factor_that_lost_the_top_place(
     assert tand.gap > 0 and (tand.shown, tand.top_shown) == (6, 1)
     (nord,) = stats.comparisons(session, market.retailers["nord"], RankingConfig(), since, until)
     assert (nord.rank, nord.leader, nord.lost_on, nord.top_shown) == (1, None, None, 5)
+
+
+def test_a_retailer_with_several_offers_takes_one_place_in_its_comparisons(
+    session: Session, market: Market
+) -> None:
+    """Issue 13 item 4: Dental Nord lists the glove three times; the comparison still has
+    two places, Dental Nord's best offer in one and Tand AB in the other."""
+    session.add_all(
+        [
+            RetailerSignals(
+                retailer_id=market.retailers["nord"], delivery_precision=0.99, delivery_count=400
+            ),
+            RetailerSignals(
+                retailer_id=market.retailers["tand"], delivery_precision=0.5, delivery_count=400
+            ),
+        ]
+    )
+    for sku, price in (("N1-B", "82.00"), ("N1-C", "84.00")):
+        session.add(
+            Offer(
+                retailer_id=market.retailers["nord"],
+                sku=sku,
+                product_id=market.products["glove"],
+                raw_name=f"Handske M {sku}",
+                price=Decimal(price),
+                stock_status="in_stock",
+                delivery_days=4,
+                content_hash=sku,
+            )
+        )
+    session.flush()
+    since, until = NOW - timedelta(days=7), NOW + timedelta(hours=1)
+    (tand,) = stats.comparisons(session, market.retailers["tand"], RankingConfig(), since, until)
+    assert (tand.offers, tand.rank, tand.leader) == (2, 2, "Dental Nord")
+    assert tand.lost_on == "delivery_precision"
+    (nord,) = stats.comparisons(session, market.retailers["nord"], RankingConfig(), since, until)
+    assert (nord.offers, nord.rank, nord.leader, nord.lost_on) == (2, 1, None, None)
 
 
 def test_losing_factor_is_the_largest_gap_from_the_explanations() -> None:

@@ -108,7 +108,19 @@ def ui_settings(tmp_path: Path) -> Settings:
     )
 
 
-def seed(settings: Settings) -> tuple[dict[str, int], dict[str, int]]:
+# Lagerbolaget's further offers of the mirror (issue 13 item 4: one retailer, one row)
+MORE_FROM_ONE = "Munspegel plan storlek 4"
+MORE_OFFERS = (
+    ("LAG-4-B", Decimal("115.00"), "in_stock"),
+    ("LAG-4-C", Decimal("135.00"), "backorder"),
+)
+
+
+def seed(
+    settings: Settings, *, more_from_one_retailer: bool = False
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The UI seed; with ``more_from_one_retailer``, Lagerbolaget lists :data:`MORE_FROM_ONE`
+    three times (its own row plus :data:`MORE_OFFERS`)."""
     factory = factory_for(settings)
     with transaction(factory) as s:
         good = Retailer(
@@ -207,6 +219,22 @@ def seed(settings: Settings) -> tuple[dict[str, int], dict[str, int]]:
                         content_hash=f"{retailer.slug}{i}",
                     )
                 )
+        if more_from_one_retailer:
+            for sku, price, stock in MORE_OFFERS:
+                s.add(
+                    Offer(
+                        retailer_id=cheap.id,
+                        sku=sku,
+                        product_id=products[MORE_FROM_ONE],
+                        raw_name=f"{MORE_FROM_ONE} {sku}",
+                        price=price,
+                        vat_included=True,
+                        stock_status=stock,
+                        delivery_days=6,
+                        url=f"https://lagerbolaget.example/p/{sku}",
+                        content_hash=sku,
+                    )
+                )
         hashed = hash_password(PASSWORD)
         s.add_all(
             [
@@ -272,9 +300,9 @@ def seed(settings: Settings) -> tuple[dict[str, int], dict[str, int]]:
     return products, retailers
 
 
-def build_ui_env(tmp_path: Path) -> UiEnv:
+def build_ui_env(tmp_path: Path, *, more_from_one_retailer: bool = False) -> UiEnv:
     settings = ui_settings(tmp_path)
-    products, retailers = seed(settings)
+    products, retailers = seed(settings, more_from_one_retailer=more_from_one_retailer)
     app = create_app(settings, anonymous_rate_per_minute=100_000)
     return UiEnv(app, settings, products, retailers)
 
