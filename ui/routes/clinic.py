@@ -185,6 +185,18 @@ def suggest(request: Request, search: SearchDep, user: CurrentUser, q: str = "")
     return render(request, "partials/suggest.html", {"suggestions": words, "q": q}, user=user)
 
 
+RETAILER_TERMS = ("warranty", "service", "training")
+"""What a retailer adds to its offer (feed columns Garanti, Service, Utbildning; stored as the
+offer's retailer metadata): shown on the offer as the retailer's, never the manufacturer's."""
+
+
+def retailer_terms(metadata: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The retailer's warranty, service and training of an offer, in that order, as
+    (field, text); empty values are left out."""
+    found = metadata or {}
+    return [(name, str(found[name])) for name in RETAILER_TERMS if str(found.get(name) or "")]
+
+
 def _offer_rows(
     session: Session, search: SearchService, product_id: int, config_name: str, lang: str
 ) -> list[dict[str, Any]]:
@@ -209,6 +221,7 @@ def _offer_rows(
                 "url": stored.url if stored else None,
                 "sku": stored.sku if stored else "",
                 "extras": (stored.retailer_metadata or {}) if stored else {},
+                "terms": retailer_terms(stored.retailer_metadata if stored else None),
                 "bars": bars(r.explanation, lang),
                 "total": r.explanation.total,
             }
@@ -263,6 +276,7 @@ def compare_page(
     lang = pick_lang(request)
     columns = []
     spec_names: list[str] = []
+    term_names: list[str] = []
     for product in products:
         offers = _offer_rows(session, search, product.id, settings.ranking_config, lang)
         specs = {}
@@ -274,6 +288,10 @@ def compare_page(
                 if name not in spec_names:
                     spec_names.append(name)
         prices = [o["price"] for o in offers if o["price"] is not None]
+        best_terms = dict(offers[0]["terms"]) if offers else {}
+        for name in best_terms:
+            if name not in term_names:
+                term_names.append(name)
         columns.append(
             {
                 "product": product,
@@ -283,6 +301,7 @@ def compare_page(
                 "high": max(prices) if prices else None,
                 "in_stock": sum(1 for o in offers if o["stock_status"] == "in_stock"),
                 "specs": specs,
+                "terms": best_terms,
             }
         )
     return render(
@@ -291,6 +310,7 @@ def compare_page(
         {
             "columns": columns,
             "spec_names": spec_names[:40],
+            "term_names": [name for name in RETAILER_TERMS if name in term_names],
             "too_many": too_many,
         },
         user=user,
