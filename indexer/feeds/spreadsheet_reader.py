@@ -7,8 +7,10 @@ a number reads as the number).
 
 Untrusted files, bounded before calamine holds a sheet in memory (it keeps a whole sheet):
 
-* .xls (an OLE2 compound file): at most `MAX_LEGACY_BYTES`; the format itself stops at 65,536
-  rows by 256 columns.
+* .xls (an OLE2 compound file): at most `MAX_LEGACY_BYTES`, and at most `MAX_CELLS` cells
+  in the ranges calamine builds for its sheets when it opens the file, each from its first to
+  its last cell (`indexer.feeds.xls_cells`): the format allows 65,536 rows by 256 columns,
+  and a 6 KB file with cells in A1 and IV65536 would have calamine hold 16.7 million.
 * .ods (a zip archive): the archive limits of `.xlsx` (`indexer.feeds.archive.check_archive`),
   then ``content.xml`` is streamed (no entities, no network) to work out the size of the
   sheet calamine would build, counting repeated rows and columns
@@ -31,6 +33,7 @@ from indexer.feeds.archive import check_archive
 from indexer.feeds.csv_reader import clean_headers
 from indexer.feeds.errors import UnsupportedFeedFormat
 from indexer.feeds.excel_reader import cell_text, find_table, table_rows
+from indexer.feeds.xls_cells import XlsStructureError, xls_cells
 from indexer.records import RawRow
 
 MAX_LEGACY_BYTES = 64 * 1024 * 1024
@@ -126,14 +129,18 @@ class SpreadsheetFile:
                     f"{MAX_LEGACY_BYTES:,}): save it as .xlsx or CSV",
                     file=file,
                 )
+            try:
+                cells = xls_cells(path)
+            except XlsStructureError as exc:
+                raise _unreadable(kind, file, exc) from exc
         else:
             cells = ods_sheet_cells(path, file=file)
-            if cells > MAX_CELLS:
-                raise FeedFormatError(
-                    f"spreadsheet sheet spans {cells:,} cells (at most {MAX_CELLS:,}), "
-                    "counting repeated rows and columns; refused",
-                    file=file,
-                )
+        if cells > MAX_CELLS:
+            raise FeedFormatError(
+                f"spreadsheet sheet spans {cells:,} cells (at most {MAX_CELLS:,}), "
+                "counting repeated rows and columns; refused",
+                file=file,
+            )
         book = self._open()
         try:
             names = book.sheet_names
