@@ -149,9 +149,11 @@ def test_offer_rows_show_the_retailers_own_terms_labelled_as_the_retailers(
     assert "3 års garanti" not in html.split('id="offers"', 1)[0]
     assert offers.count('class="retailer-terms') == 1
     english = client.get(f"/produkt/{pid}?lang=en").text
-    assert "The retailer&#39;s commitments (Nordisk Dentaldepå AB, not the manufacturer&#39;s)" in (
-        english
-    ) or "The retailer's commitments (Nordisk Dentaldepå AB, not the manufacturer's)" in english
+    assert (
+        "The retailer&#39;s commitments (Nordisk Dentaldepå AB, not the manufacturer&#39;s)"
+        in (english)
+        or "The retailer's commitments (Nordisk Dentaldepå AB, not the manufacturer's)" in english
+    )
     assert "<dt>Warranty</dt><dd>3 års garanti hos oss</dd>" in english
 
 
