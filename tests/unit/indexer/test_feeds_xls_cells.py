@@ -3,6 +3,7 @@ sheets are: calamine holds every sheet's range from its first to its last cell a
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import xlwt
 
 from indexer.errors import FeedFormatError
 from indexer.feeds import read_feed, spreadsheet_reader
-from indexer.feeds.xls_cells import xls_cells
+from indexer.feeds.xls_cells import XlsStructureError, xls_cells
 from tests.unit.indexer.spreadsheets import write_xls
 
 
@@ -79,3 +80,68 @@ def test_a_broken_compound_file_is_an_unreadable_xls_naming_the_file(tmp_path: P
     path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 1000)
     with pytest.raises(FeedFormatError, match=r"trasig\.xls: .*not a readable \.xls workbook"):
         _read(path)
+
+
+_END, _FREE, _FAT_SECTOR = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
+
+
+def _record(kind: int, data: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(data)) + data
+
+
+def _small_compound(stream: bytes, *, loop: bool = False) -> bytes:
+    """A version 3 compound file (512-byte sectors) whose workbook stream is under the 4096-byte
+    cutoff and so lives in the mini stream, as a small .xls written by some tools does."""
+    mini = stream + b"\x00" * (-len(stream) % 64)
+    mini_sectors = len(mini) // 64
+    data_sectors = -(-len(mini) // 512)
+    header = bytearray(512)
+    header[:8] = bytes.fromhex("D0CF11E0A1B11AE1")
+    struct.pack_into("<HHHHH", header, 0x18, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<IIIIIIII", header, 0x2C, 1, 1, 0, 4096, 2, 1, _END, 0)
+    difat = [0] + [_FREE] * 108
+    struct.pack_into("<109I", header, 0x4C, *difat)
+    fat = [_FAT_SECTOR, _END, _END]
+    fat += [3 + i + 1 for i in range(data_sectors - 1)] + [_END]
+    fat += [_FREE] * (128 - len(fat))
+    directory = bytearray(512)
+    for index, (name, kind, start, size) in enumerate(
+        [("Root Entry", 5, 3, len(mini)), ("Workbook", 2, 0, len(stream))]
+    ):
+        encoded = name.encode("utf-16-le") + b"\x00\x00"
+        at = index * 128
+        directory[at : at + len(encoded)] = encoded
+        struct.pack_into("<HB", directory, at + 0x40, len(encoded), kind)
+        struct.pack_into("<II", directory, at + 0x74, start, size)
+    chain = [i + 1 for i in range(mini_sectors - 1)] + [0 if loop else _END]
+    minifat = chain + [_FREE] * (128 - len(chain))
+    body = struct.pack("<128I", *fat) + bytes(directory) + struct.pack("<128I", *minifat)
+    return bytes(header) + body + mini + b"\x00" * (data_sectors * 512 - len(mini))
+
+
+def _worksheet(*cells: bytes) -> bytes:
+    bof = _record(0x0809, struct.pack("<HH", 0x0600, 0x0010) + b"\x00" * 12)
+    return bof + b"".join(cells) + _record(0x000A, b"")
+
+
+def test_a_workbook_stream_in_the_mini_stream_is_walked(tmp_path: Path) -> None:
+    globals_ = _record(0x0809, struct.pack("<HH", 0x0600, 0x0005) + b"\x00" * 12)
+    globals_ += _record(0x000A, b"")
+    label = _record(0x00FD, struct.pack("<HHHI", 1, 2, 0, 0))  # C2
+    number = _record(0x0203, struct.pack("<HHHd", 3, 1, 0, 1.5))  # B4
+    # MULRK on row 5, columns D..F: row, first column, (xf, rk) x 3, last column
+    mulrk = _record(0x00BD, struct.pack("<HH", 5, 3) + b"\x00" * 18 + struct.pack("<H", 5))
+    stream = globals_ + _worksheet(label, number, mulrk) + _worksheet(label)
+    assert len(stream) < 4096
+    path = tmp_path / "liten.xls"
+    path.write_bytes(_small_compound(stream))
+    # sheet 1: rows 1..5, columns B..F = 5 x 5; sheet 2: one cell
+    assert xls_cells(path) == 25 + 1
+
+
+def test_a_sector_chain_that_loops_is_refused(tmp_path: Path) -> None:
+    stream = _worksheet(_record(0x0203, struct.pack("<HHHd", 0, 0, 0, 1.0))) * 10
+    path = tmp_path / "slinga.xls"
+    path.write_bytes(_small_compound(stream, loop=True))
+    with pytest.raises(XlsStructureError, match="does not end"):
+        xls_cells(path)
