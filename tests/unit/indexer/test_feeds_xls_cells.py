@@ -1,5 +1,6 @@
-"""Legacy Excel (.xls) sheets are bounded by cells before python-calamine opens them, as .ods
-sheets are: calamine holds every sheet's range from its first to its last cell at once."""
+"""Legacy Excel (.xls) and OpenDocument (.ods) workbooks are bounded by cells before
+python-calamine opens them: calamine holds every sheet, each from its first to its last cell, at
+once."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import xlwt
 from indexer.errors import FeedFormatError
 from indexer.feeds import read_feed, spreadsheet_reader
 from indexer.feeds.xls_cells import XlsStructureError, xls_cells
-from tests.unit.indexer.spreadsheets import write_xls
+from tests.unit.indexer.spreadsheets import write_ods, write_xls
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -145,3 +146,28 @@ def test_a_sector_chain_that_loops_is_refused(tmp_path: Path) -> None:
     path.write_bytes(_small_compound(stream, loop=True))
     with pytest.raises(XlsStructureError, match="does not end"):
         xls_cells(path)
+
+
+def test_an_ods_is_bounded_by_its_sheets_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """calamine builds every sheet of an .ods when it opens it: eight sheets of two million
+    cells each (3 KB) are 16 million cells at once, though no sheet is over the limit."""
+    sheet = (
+        '<table:table table:name="S{n}"><table:table-row table:number-rows-repeated="1000000">'
+        '<table:table-cell office:value-type="float" office:value="1"/>'
+        '<table:table-cell office:value-type="float" office:value="2"/>'
+        "</table:table-row></table:table>"
+    )
+    rows: list[list[object]] = [["Artikelnummer", "Benämning"], ["A-1", "Sond"]]  # 4 cells
+    sheets = "".join(sheet.format(n=n) for n in range(8))
+    path = write_ods(tmp_path / "blad.ods", rows, more_sheets=sheets)
+    assert path.stat().st_size < 10_000
+    assert spreadsheet_reader.ods_cells(path, file="blad.ods") == 4 + 8 * 2_000_000
+
+    def never(*_args: object) -> None:
+        raise AssertionError("calamine opened an oversized workbook")
+
+    monkeypatch.setattr(spreadsheet_reader, "load_workbook", never)
+    with pytest.raises(FeedFormatError, match=r"blad\.ods: .*16,000,004 cells"):
+        _read(path)
