@@ -30,15 +30,19 @@ FIELD_GUIDE: dict[str, FieldGuide] = {
         "Turbinhandstycke Pro 400",
     ),
     "price": FieldGuide(
-        "Pris per styck. Rubriken säger om priset är inkl. eller exkl. moms; valuta i "
-        "kolumnen Valuta eller i cellen (t.ex. 599 SEK).",
-        "Price per unit. The header says whether it includes VAT; the currency goes in the "
-        "Currency column or in the cell (e.g. 599 SEK).",
+        "Pris per styck inkl. moms, som rubriken säger. Valuta i kolumnen Valuta eller i "
+        "cellen (t.ex. 599 SEK). Anger ni priser exkl. moms: ta bort den här kolumnen och fyll "
+        "i Pris exkl. moms.",
+        "Price per unit including VAT, as the header says. The currency goes in the Currency "
+        "column or in the cell (e.g. 599 SEK). If your prices exclude VAT: delete this column "
+        "and fill in Pris exkl. moms.",
         "8750,00",
     ),
     "price_excl_vat": FieldGuide(
-        "Pris exkl. moms, om ni anger båda. Används som pris om kolumnen Pris saknas.",
-        "Price excluding VAT, if you give both. Used as the price when there is no Price column.",
+        "Pris per styck exkl. moms. Utan kolumnen Pris inkl. moms är detta priset; med den "
+        "sparas det som en uppgift bredvid priset.",
+        "Price per unit excluding VAT. Without the Pris inkl. moms column this is the price; "
+        "with it, it is kept as a detail beside the price.",
         "7000,00",
     ),
     "stock": FieldGuide(

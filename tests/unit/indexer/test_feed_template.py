@@ -120,3 +120,19 @@ def test_a_column_the_detector_learns_is_in_the_template_without_further_work(
 def test_every_chosen_template_header_is_an_alias_of_its_field() -> None:
     assert all(h in ALIASES[f] for f, h in columns.TEMPLATE_HEADERS.items())
     assert columns.template_header("sku") == ALIASES["sku"][0]  # otherwise the first alias
+
+
+def test_a_template_whose_price_column_was_deleted_prices_excluding_vat(tmp_path: Path) -> None:
+    """What the guide tells a retailer whose prices exclude VAT to do works: without the
+    "Pris inkl. moms" column, "Pris exkl. moms" is the price, excluding VAT."""
+    lines = list(csv.reader(io.StringIO(template_csv().decode("utf-8-sig")), delimiter=";"))
+    at = lines[0].index("Pris inkl. moms")
+    kept = [[cell for i, cell in enumerate(line) if i != at] for line in lines]
+    path = tmp_path / "exkl.csv"
+    path.write_text("\n".join(";".join(line) for line in kept) + "\n", encoding="utf-8")
+    headers, rows, _ = _read(path)
+    mapping = detect_mapping(headers)
+    assert mapping.fields["price"] == "Pris exkl. moms" and mapping.unmapped == []
+    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    assert problems == [] and record is not None
+    assert str(record.price) == "7000.00" and record.vat_included is False
