@@ -35,6 +35,7 @@ from api.ratelimit import RateLimiter, make_rate_limiter
 from api.routers import (
     admin,
     auth,
+    feed_template,
     feeds,
     health,
     marketplace,
@@ -294,7 +295,7 @@ def create_app(
     install_problem_handlers(app)
     install_idempotency(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (search, products, retailers, feeds, ranking, auth, admin):
+    for module in (search, products, retailers, feeds, feed_template, ranking, auth, admin):
         api.include_router(module.router)
     api.include_router(auth.me_router)
     api.include_router(marketplace.router)

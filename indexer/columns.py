@@ -114,6 +114,24 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "training": ("Utbildning", "Training", "Kurs", "Utbildning ingår", "Training included"),
 }  # fmt: skip
 
+# The header the feed template (`indexer.feed_template`) writes for a field, where it is not
+# the field's first alias; each must be one of the field's aliases (checked at import).
+TEMPLATE_HEADERS: dict[str, str] = {
+    "price": "Pris inkl. moms",
+    "url": "Produktlänk",
+    "image": "Bildlänk",
+}
+
+
+def template_header(name: str) -> str:
+    """The header the feed template writes for ``name``: a Swedish alias of the field."""
+    return TEMPLATE_HEADERS.get(name) or ALIASES[name][0]
+
+
+for _name, _header in TEMPLATE_HEADERS.items():
+    if _header not in ALIASES.get(_name, ()):
+        raise ValueError(f"TEMPLATE_HEADERS: {_header!r} is not an alias of {_name}")
+
 # Header words that identify a field even inside a longer header ("Google Shopping / MPN").
 STRONG_TOKENS: dict[str, str] = {
     "ean": "gtin",

@@ -133,6 +133,8 @@ class FeedScan:
     # listed SKUs pass two found unknown in a file without a name or price column
     # (`indexer.partial`): rejected rows, not offers
     unknown: int = 0
+    # rows are items of an XML/JSON document (`FeedTable.items`): a row number is an index
+    items: bool = False
 
     @property
     def valid(self) -> int:
@@ -288,6 +290,7 @@ def scan_feed(
         read_format=format,
         limits=limits,
         kept=kept,
+        items=items,
     )
 
 

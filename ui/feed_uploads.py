@@ -28,6 +28,7 @@ from indexer.records import CANONICAL_FIELDS, REQUIRED_FIELDS
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SAMPLE_ROWS = 10
+_NO_MAPPING_NEEDED = frozenset(("alias", "known", "remembered"))
 SHOWN_ERRORS = 50
 
 
@@ -88,10 +89,26 @@ class Preview:
     would_refuse: tuple[int, int] | None = None  # (would withdraw, active): a mass withdrawal
     fields: tuple[str, ...] = CANONICAL_FIELDS
     required: tuple[str, ...] = REQUIRED_FIELDS
+    unmapped: list[str] = field(default_factory=list)  # headers no field reads
+    # the price column's header and what it says of VAT (None: nothing, the defaults decide)
+    price_vat: tuple[str, bool | None] | None = None
+    # per field (`indexer.partial.cleared` keys), the stored values the run would clear
+    clears: dict[str, int] = field(default_factory=dict)
+    items: bool = False  # rows are items of an XML/JSON document, numbered by index
 
     @property
     def can_submit(self) -> bool:
         return self.unreadable is None and not self.missing and self.counts.get("valid", 0) > 0
+
+    @property
+    def recognised(self) -> bool:
+        """Every column read by a field it was recognised for, none missing: no mapping step
+        (a file filled in from the feed template)."""
+        return (
+            self.can_submit
+            and not self.unmapped
+            and all(source in _NO_MAPPING_NEEDED for source in self.sources.values())
+        )
 
 
 def preview(
@@ -132,6 +149,10 @@ def preview(
     out.headers = list(scan.headers)
     out.mapping = dict(scan.mapping.fields)
     out.sources = dict(scan.mapping.sources)
+    out.unmapped = list(scan.mapping.unmapped)
+    out.items = scan.items
+    if (price_header := scan.mapping.fields.get("price")) is not None:
+        out.price_vat = (price_header, scan.mapping.price_vat_included)
     try:
         summary = summarize(
             session,
@@ -156,6 +177,7 @@ def preview(
             ("count.withdrawn", c["would_withdraw"]),
             ("count.kept", c["kept"]),
         ]
+        out.clears = dict(summary.clears)
         if summary.refusal is not None:
             out.would_refuse = (summary.would_withdraw, summary.active_before)
     out.sample = [o.as_dict() for o in summary.sample]

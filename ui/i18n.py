@@ -18,6 +18,7 @@ from marketplace.dates import LOCAL_TZ, as_utc
 from ranking.factor_table import DEFAULT_TABLE
 from ui.messages_feeds import FEED_MESSAGES
 from ui.messages_market import MARKET_MESSAGES
+from ui.messages_template import TEMPLATE_MESSAGES
 
 LANGS = ("sv", "en")
 DEFAULT_LANG = "sv"
@@ -505,6 +506,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 MESSAGES.update(MARKET_MESSAGES)
 MESSAGES.update(FEED_MESSAGES)
+MESSAGES.update(TEMPLATE_MESSAGES)
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

@@ -284,6 +284,8 @@ def upload_feed(
                     "encoding": preview["encoding"],
                     "mapping": preview["mapping"],
                     "counts": preview["counts"],
+                    "price_vat": preview["price_vat"],
+                    "would_clear": preview["would_clear"],
                     "message": preview.get("message"),
                     "rows": preview["offers"][:PREVIEW_ROWS],
                     "errors": errors[:PREVIEW_ERRORS],

@@ -66,6 +66,13 @@ class FeedRunPublic(FeedRunSummaryPublic):
     )
 
 
+class PriceVatPublic(BaseModel):
+    header: str | None = Field(description="The price column's header; null without one.")
+    vat_included: bool | None = Field(
+        description="True for 'inkl. moms', false for 'exkl. moms', null when it says nothing."
+    )
+
+
 class FeedPreviewPublic(BaseModel):
     """What a real run would do (``?dry_run=true``); nothing is written."""
 
@@ -77,6 +84,25 @@ class FeedPreviewPublic(BaseModel):
     message: str | None = Field(
         default=None, description="Why the real run would be refused (empty feed, mass withdrawal)."
     )
+    price_vat: PriceVatPublic = Field(
+        description="What the price column's header says of VAT (exkl./inkl. moms)."
+    )
+    would_clear: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per field, how many stored values the run would clear: an empty cell in "
+        "a column the file has clears; a column the file lacks clears nothing.",
+    )
     rows: list[dict[str, Any]]
     errors: list[RowErrorPublic]
     errors_count: int
+
+
+class TemplateColumnPublic(BaseModel):
+    """One column of the feed template (``GET /api/v1/feed-template``)."""
+
+    field: str
+    header: str = Field(description="The Swedish header the template writes.")
+    required: bool
+    example: str
+    description: dict[str, str] = Field(description="What the column means, by language.")
+    also_read: list[str] = Field(description="Other headers the column is recognised by.")

@@ -61,7 +61,10 @@ class OfferFields(BaseModel):
     stock_quantity: int | None
     delivery_days: int | None
     url: str | None
-    retailer_metadata: dict[str, Any]
+    retailer_metadata: dict[str, Any] = Field(
+        description="What the retailer adds to its offer (its feed's columns: warranty, "
+        "service, training, category, ...): the retailer's, not the manufacturer's."
+    )
     updated_at: UtcDatetime
     explanation: ExplanationPublic
 

@@ -7,13 +7,17 @@ a number reads as the number).
 
 Untrusted files, bounded before calamine holds a sheet in memory (it keeps a whole sheet):
 
-* .xls (an OLE2 compound file): at most `MAX_LEGACY_BYTES`; the format itself stops at 65,536
-  rows by 256 columns.
+* .xls (an OLE2 compound file): at most `MAX_LEGACY_BYTES`, and at most `MAX_CELLS` cells
+  in the ranges calamine builds for its sheets when it opens the file, each from its first to
+  its last cell (`indexer.feeds.xls_cells`): the format allows 65,536 rows by 256 columns,
+  and a 6 KB file with cells in A1 and IV65536 would have calamine hold 16.7 million.
 * .ods (a zip archive): the archive limits of `.xlsx` (`indexer.feeds.archive.check_archive`),
   then ``content.xml`` is streamed (no entities, no network) to work out the size of the
   sheet calamine would build, counting repeated rows and columns
-  (``table:number-rows-repeated``: a few bytes can ask for millions of cells). A sheet that
-  would exceed `MAX_CELLS` is refused; LibreOffice's trailing empty repeated rows hold no
+  (``table:number-rows-repeated``: a few bytes can ask for millions of cells). calamine
+  builds every sheet when it opens the file, so the sheets are counted together: a workbook
+  that would exceed `MAX_CELLS` is refused (eight sheets of two million cells each, a 3 KB
+  file, had calamine hold 540 MB at open); LibreOffice's trailing empty repeated rows hold no
   value and do not count.
 """
 
@@ -31,6 +35,7 @@ from indexer.feeds.archive import check_archive
 from indexer.feeds.csv_reader import clean_headers
 from indexer.feeds.errors import UnsupportedFeedFormat
 from indexer.feeds.excel_reader import cell_text, find_table, table_rows
+from indexer.feeds.xls_cells import XlsStructureError, xls_cells
 from indexer.records import RawRow
 
 MAX_LEGACY_BYTES = 64 * 1024 * 1024
@@ -61,10 +66,11 @@ def _repeat(element: etree._Element, name: str) -> int:
         return 1
 
 
-def ods_sheet_cells(path: Path, *, file: str) -> int:
-    """The most cells calamine would hold for one sheet of the .ods at ``path``: its last row
-    with a value times its widest row up to its last value, repeats counted."""
-    largest = 0
+def ods_cells(path: Path, *, file: str) -> int:
+    """The cells calamine would hold for the .ods at ``path`` when it opens it (every sheet at
+    once): per sheet, its last row with a value times its widest row up to its last value,
+    repeats counted; summed over the sheets."""
+    total = 0
     parser_options = {"resolve_entities": False, "no_network": True, "huge_tree": False}
     try:
         with zipfile.ZipFile(path) as zf, zf.open("content.xml") as content:
@@ -73,7 +79,7 @@ def ods_sheet_cells(path: Path, *, file: str) -> int:
                 content, events=("end",), tag=(_ROW, _SHEET), **parser_options
             ):
                 if element.tag == _SHEET:
-                    largest = max(largest, last * width)
+                    total += last * width
                     rows = width = last = 0
                     element.clear()
                     continue
@@ -89,12 +95,12 @@ def ods_sheet_cells(path: Path, *, file: str) -> int:
                 if reach:
                     last, width = rows, max(width, reach)
                 element.clear()
-            largest = max(largest, last * width)
+            total += last * width
     except KeyError as exc:
         raise _unreadable("ods", file, "no content.xml") from exc
     except (zipfile.BadZipFile, etree.XMLSyntaxError, EOFError) as exc:
         raise _unreadable("ods", file, exc) from exc
-    return largest
+    return total
 
 
 def _sheet_rows(sheet: CalamineSheet) -> Iterator[tuple[int, list[str]]]:
@@ -126,14 +132,18 @@ class SpreadsheetFile:
                     f"{MAX_LEGACY_BYTES:,}): save it as .xlsx or CSV",
                     file=file,
                 )
+            try:
+                cells = xls_cells(path)
+            except XlsStructureError as exc:
+                raise _unreadable(kind, file, exc) from exc
         else:
-            cells = ods_sheet_cells(path, file=file)
-            if cells > MAX_CELLS:
-                raise FeedFormatError(
-                    f"spreadsheet sheet spans {cells:,} cells (at most {MAX_CELLS:,}), "
-                    "counting repeated rows and columns; refused",
-                    file=file,
-                )
+            cells = ods_cells(path, file=file)
+        if cells > MAX_CELLS:
+            raise FeedFormatError(
+                f"spreadsheet sheet spans {cells:,} cells (at most {MAX_CELLS:,}), "
+                "counting repeated rows and columns; refused",
+                file=file,
+            )
         book = self._open()
         try:
             names = book.sheet_names

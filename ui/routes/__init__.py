@@ -13,6 +13,7 @@ from ui.routes import (
     me,
     portal,
     portal_market,
+    portal_template,
     reviews,
     shop,
 )
@@ -21,6 +22,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(clinic.router)
 router.include_router(account.router)
 router.include_router(portal.router)
+router.include_router(portal_template.router)
 router.include_router(console.router)
 router.include_router(shop.router)
 router.include_router(reviews.router)

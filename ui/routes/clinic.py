@@ -186,6 +186,18 @@ def suggest(request: Request, search: SearchDep, user: CurrentUser, q: str = "")
     return render(request, "partials/suggest.html", {"suggestions": words, "q": q}, user=user)
 
 
+RETAILER_TERMS = ("warranty", "service", "training")
+"""What a retailer adds to its offer (feed columns Garanti, Service, Utbildning; stored as the
+offer's retailer metadata): shown on the offer as the retailer's, never the manufacturer's."""
+
+
+def retailer_terms(metadata: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The retailer's warranty, service and training of an offer, in that order, as
+    (field, text); empty values are left out."""
+    found = metadata or {}
+    return [(name, str(found[name])) for name in RETAILER_TERMS if str(found.get(name) or "")]
+
+
 def _offer_row(r: RankedOffer, rank: int, stored: Offer | None, lang: str) -> dict[str, Any]:
     """One offer as the product page shows it, at its retailer's place ``rank``."""
     return {
@@ -203,6 +215,7 @@ def _offer_row(r: RankedOffer, rank: int, stored: Offer | None, lang: str) -> di
         "url": stored.url if stored else None,
         "sku": stored.sku if stored else "",
         "extras": (stored.retailer_metadata or {}) if stored else {},
+        "terms": retailer_terms(stored.retailer_metadata if stored else None),
         "bars": bars(r.explanation, lang),
         "total": r.explanation.total,
     }
@@ -279,6 +292,7 @@ def compare_page(
     lang = pick_lang(request)
     columns = []
     spec_names: list[str] = []
+    term_names: list[str] = []
     for product in products:
         offers = _offer_rows(session, search, product.id, settings.ranking_config, lang)
         specs = {}
@@ -291,6 +305,10 @@ def compare_page(
                     spec_names.append(name)
         every = [o for row in offers for o in (row, *row["more"])]
         prices = [o["price"] for o in every if o["price"] is not None]
+        best_terms = dict(offers[0]["terms"]) if offers else {}
+        for name in best_terms:
+            if name not in term_names:
+                term_names.append(name)
         columns.append(
             {
                 "product": product,
@@ -304,6 +322,7 @@ def compare_page(
                     if any(o["stock_status"] == "in_stock" for o in (row, *row["more"]))
                 ),
                 "specs": specs,
+                "terms": best_terms,
             }
         )
     return render(
@@ -312,6 +331,7 @@ def compare_page(
         {
             "columns": columns,
             "spec_names": spec_names[:40],
+            "term_names": [name for name in RETAILER_TERMS if name in term_names],
             "too_many": too_many,
         },
         user=user,

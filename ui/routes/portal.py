@@ -51,6 +51,8 @@ FINISHED = {
     FeedRunStatus.CANCELLED.value,
 }
 HISTORY_LIMIT = 50
+# stored values (`indexer.partial.cleared`) whose field has another name
+CLEARED_FIELDS = {"delivery_days": "delivery", "vat_rate": "vat"}
 SHOWN_RUN_ERRORS = 20
 
 
@@ -250,6 +252,11 @@ class Labels:
 
     def field(self, name: str) -> str:
         return field_label(name, self.lang)
+
+    def cleared(self, key: str) -> str:
+        """A stored value the preview counts as cleared (`indexer.partial.cleared` keys:
+        offer values and retailer metadata) by the field it is read from."""
+        return field_label(CLEARED_FIELDS.get(key, key), self.lang)
 
     def severity(self, name: str) -> str:
         return severity_label(name, self.lang)

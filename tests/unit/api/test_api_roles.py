@@ -123,6 +123,19 @@ ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
     ),
     ("retailers", lambda e, h: e.client.get("/api/v1/retailers", headers=h), PUBLIC, 200),
     ("retailer", lambda e, h: e.client.get("/api/v1/retailers/tandab", headers=h), PUBLIC, 200),
+    ("feed_template", lambda e, h: e.client.get("/api/v1/feed-template", headers=h), PUBLIC, 200),
+    (
+        "feed_template_csv",
+        lambda e, h: e.client.get("/api/v1/feed-template.csv", headers=h),
+        PUBLIC,
+        200,
+    ),
+    (
+        "feed_template_xlsx",
+        lambda e, h: e.client.get("/api/v1/feed-template.xlsx", headers=h),
+        PUBLIC,
+        200,
+    ),
     ("feed_dry_run", lambda e, h: _upload(e, h, True), FEEDS, 200),
     ("feed_upload", lambda e, h: _upload(e, h, False), FEEDS, 202),
     (

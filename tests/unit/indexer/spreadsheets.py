@@ -35,9 +35,12 @@ def _cell(value: object) -> str:
     )
 
 
-def write_ods(path: Path, rows: list[list[object]], extra_rows: str = "") -> Path:
+def write_ods(
+    path: Path, rows: list[list[object]], extra_rows: str = "", more_sheets: str = ""
+) -> Path:
     """An OpenDocument spreadsheet as LibreOffice writes one (mimetype first, stored), one
-    sheet of ``rows``, then ``extra_rows`` (raw ``table:table-row`` XML)."""
+    sheet of ``rows``, then ``extra_rows`` (raw ``table:table-row`` XML), then
+    ``more_sheets`` (raw ``table:table`` XML)."""
     body = "".join(
         "<table:table-row>" + "".join(_cell(v) for v in row) + "</table:table-row>" for row in rows
     )
@@ -47,7 +50,7 @@ def write_ods(path: Path, rows: list[list[object]], extra_rows: str = "") -> Pat
         ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
         ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
         '<office:body><office:spreadsheet><table:table table:name="Blad1">'
-        f"{body}{extra_rows}</table:table></office:spreadsheet></office:body>"
+        f"{body}{extra_rows}</table:table>{more_sheets}</office:spreadsheet></office:body>"
         "</office:document-content>"
     )
     manifest = (

@@ -75,7 +75,18 @@ def test_logout_ends_the_session(as_clinic: TestClient) -> None:
     assert "Inloggad som" not in as_clinic.get("/").text
 
 
-@pytest.mark.parametrize("url", ["/portal", "/portal/korningar/1", "/konsol", "/admin/anvandare"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/portal",
+        "/portal/korningar/1",
+        "/portal/mall.csv",
+        "/portal/mall.xlsx",
+        "/portal/faltguide",
+        "/konsol",
+        "/admin/anvandare",
+    ],
+)
 def test_anonymous_visitors_are_sent_to_log_in(client: TestClient, url: str) -> None:
     response = client.get(url)
     assert response.status_code == 303
@@ -103,6 +114,8 @@ def test_an_htmx_request_of_a_logged_out_visitor_sends_the_page_to_log_in(
 @pytest.mark.parametrize("role", ["clinic", "merchandiser", "admin"])
 def test_portal_is_only_for_retailer_users(client: TestClient, role: str) -> None:
     log_in(client, role)
+    for url in ("/portal/mall.csv", "/portal/mall.xlsx", "/portal/faltguide"):
+        assert client.get(url).status_code == 403, url
     response = client.get("/portal")
     assert response.status_code == 403
     assert "behörighet" in response.text

@@ -131,3 +131,44 @@ def test_static_files_are_served(client: TestClient) -> None:
     assert client.get("/static/valbar.css").status_code == 200
     js = client.get("/static/htmx.min.js")
     assert js.status_code == 200 and "htmx" in js.text[:2000]
+
+
+def test_offer_rows_show_the_retailers_own_terms_labelled_as_the_retailers(
+    client: TestClient, env: UiEnv
+) -> None:
+    pid = env.products["Nitrilhandske blå storlek M"]
+    html = client.get(f"/produkt/{pid}").text
+    offers = html.split('id="offers"', 1)[1]
+    terms = offers.split('class="retailer-terms', 1)[1].split("</div>", 1)[0]
+    assert "Återförsäljarens åtaganden (Nordisk Dentaldepå AB, inte tillverkarens)" in terms
+    assert "<dt>Garanti</dt><dd>3 års garanti hos oss</dd>" in terms
+    assert "<dt>Service</dt><dd>Serviceavtal med lånehandske</dd>" in terms
+    assert "<dt>Utbildning</dt><dd>Kom-igång-utbildning ingår</dd>" in terms
+    assert "Handskar</dd>" not in terms  # other metadata is not a term
+    # not on the manufacturer's side of the page, and only on the offer that has them
+    assert "3 års garanti" not in html.split('id="offers"', 1)[0]
+    assert offers.count('class="retailer-terms') == 1
+    english = client.get(f"/produkt/{pid}?lang=en").text
+    assert (
+        "The retailer&#39;s commitments (Nordisk Dentaldepå AB, not the manufacturer&#39;s)"
+        in (english)
+        or "The retailer's commitments (Nordisk Dentaldepå AB, not the manufacturer's)" in english
+    )
+    assert "<dt>Warranty</dt><dd>3 års garanti hos oss</dd>" in english
+
+
+def test_compare_shows_the_best_offers_terms_as_the_retailers(
+    client: TestClient, env: UiEnv
+) -> None:
+    ids = list(env.products.values())
+    html = client.get(f"/jamfor?ids={ids[0]}&ids={ids[1]}").text
+    row = html.split("Garanti (återförsäljarens)", 1)[1].split("</tr>", 1)[0]
+    cells = row.split("<td>")[1:]
+    assert "3 års garanti hos oss" in cells[0] and "Nordisk Dentaldepå AB" in cells[0]
+    assert cells[1].startswith("–")  # the other product's best offer adds no warranty
+    assert "Utbildning (återförsäljarens)" in html and "Service (återförsäljarens)" in html
+    english = client.get(f"/jamfor?ids={ids[0]}&ids={ids[1]}&lang=en").text
+    assert "Warranty (retailer&#39;s)" in english or "Warranty (retailer's)" in english
+    # products whose best offers add nothing get no such rows
+    plain = client.get(f"/jamfor?ids={ids[1]}&ids={ids[2]}").text
+    assert "(återförsäljarens)" not in plain

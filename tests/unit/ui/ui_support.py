@@ -40,6 +40,15 @@ EMAILS = {
     "admin": "admin@valbar.test",
 }
 
+# what Nordisk Dentaldepå adds to its offer of the first product (feed columns Garanti,
+# Service, Utbildning), besides a category every offer carries
+RETAILER_TERMS = {
+    "warranty": "3 års garanti hos oss",
+    "service": "Serviceavtal med lånehandske",
+    "training": "Kom-igång-utbildning ingår",
+    "category": "Handskar",
+}
+
 # name, brand, category, gtin, specs
 PRODUCTS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
     (
@@ -217,6 +226,9 @@ def seed(
                         gtin=gtin,
                         url=f"https://{retailer.slug}.example/p/{i}",
                         content_hash=f"{retailer.slug}{i}",
+                        retailer_metadata=dict(RETAILER_TERMS)
+                        if retailer is good and i == 0
+                        else {"category": category},
                     )
                 )
         if more_from_one_retailer:

@@ -1,0 +1,138 @@
+"""The feed template (issue 13, item 15): every column the detector recognises, Swedish
+headers, an example row and a help sheet, as CSV (;) and XLSX; made from the detector's own
+vocabulary, and a file filled in from it is read with no mapping."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from indexer import columns
+from indexer.columns import ALIASES, detect_mapping
+from indexer.feed_guide import FIELD_GUIDE
+from indexer.feed_template import (
+    HELP_SHEET,
+    PRODUCT_SHEET,
+    template_columns,
+    template_csv,
+    template_xlsx,
+)
+from indexer.feeds import read_feed
+from indexer.records import CANONICAL_FIELDS, REQUIRED_FIELDS, RawRow
+from indexer.rows import normalize_row
+
+
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]], str]:
+    table = read_feed(path, max_bytes=10_000_000, max_line_bytes=100_000)
+    return table.headers, [r.values for r in table.rows], table.format
+
+
+def test_the_template_has_every_recognised_column_once_with_a_swedish_alias_header() -> None:
+    cols = template_columns()
+    assert [c.field for c in cols] == [f for f in CANONICAL_FIELDS if f in ALIASES]
+    assert {c.field for c in cols} == set(ALIASES)
+    for c in cols:
+        assert c.header in ALIASES[c.field]  # a header the detector itself knows
+        assert c.header not in c.also_read and set(c.also_read) < set(ALIASES[c.field])
+        assert c.required == (c.field in REQUIRED_FIELDS)
+    headers = {c.field: c.header for c in cols}
+    assert headers["sku"] == "Artikelnummer" and headers["name"] == "Benämning"
+    assert headers["price"] == "Pris inkl. moms" and headers["stock"] == "Lagerstatus"
+    assert headers["warranty"] == "Garanti" and headers["training"] == "Utbildning"
+
+
+def test_every_recognised_field_is_described_and_has_an_example() -> None:
+    for c in template_columns():
+        guide = FIELD_GUIDE[c.field]
+        assert guide.sv and guide.en and guide.example, c.field
+        assert (c.description_sv, c.description_en, c.example) == (
+            guide.sv,
+            guide.en,
+            guide.example,
+        )
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_file_filled_in_from_the_template_is_read_with_no_mapping(
+    tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / f"mall.{kind}"
+    path.write_bytes(template_csv() if kind == "csv" else template_xlsx())
+    headers, rows, fmt = _read(path)
+    assert fmt == kind
+    mapping = detect_mapping(headers)
+    assert mapping.fields == {c.field: c.header for c in template_columns()}
+    assert set(mapping.sources.values()) == {"alias"}
+    assert mapping.unmapped == [] and mapping.missing_required == []
+    assert mapping.price_vat_included is True  # "Pris inkl. moms"
+    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    assert problems == [] and record is not None  # the example row reads without a warning
+    assert record.sku == "TH-40017" and str(record.price) == "8750.00"
+    assert record.gtin == "07312345678909" and record.stock_quantity == 12
+    assert record.delivery_days == 2 and record.vat_included is True
+    assert record.metadata["warranty"] == "2 år"
+    assert record.metadata["training"] == "Introduktion för personalen ingår"
+
+
+def test_the_csv_is_semicolon_separated_utf8_with_a_header_and_an_example_row() -> None:
+    data = template_csv()
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel opens it as UTF-8
+    lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert len(lines) == 2
+    assert lines[0] == [c.header for c in template_columns()]
+    assert lines[1] == [c.example for c in template_columns()]
+    assert data.decode("utf-8-sig").split("\r\n")[0].count(";") == len(lines[0]) - 1
+
+
+def test_the_workbook_has_the_product_sheet_first_and_a_help_sheet() -> None:
+    book = load_workbook(io.BytesIO(template_xlsx()))
+    assert book.sheetnames == [PRODUCT_SHEET, HELP_SHEET]
+    products = [[c.value for c in row] for row in book[PRODUCT_SHEET].iter_rows()]
+    assert products[0] == [c.header for c in template_columns()]
+    assert products[1] == [c.example for c in template_columns()]
+    help_rows = [[c.value for c in row] for row in book[HELP_SHEET].iter_rows()]
+    assert help_rows[0][:4] == ["Kolumn", "Fält", "Obligatorisk", "Beskrivning"]
+    by_header = {row[0]: row for row in help_rows[1:]}
+    assert set(by_header) == {c.header for c in template_columns()}
+    assert by_header["Artikelnummer"][2] == "Ja" and by_header["Garanti"][2] == "Nej"
+    assert "återförsäljare" in by_header["Garanti"][3]
+    assert "Art.nr" in by_header["Artikelnummer"][5]  # the other headers it is read from
+    assert by_header["Garanti"][6].startswith("Warranty you give")
+
+
+def test_a_column_the_detector_learns_is_in_the_template_without_further_work(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(columns.ALIASES, "sterility", ("Sterilitet", "Sterility"))
+    cols = template_columns()
+    assert cols[-1].field == "sterility" and cols[-1].header == "Sterilitet"
+    assert cols[-1].description_sv and cols[-1].description_en  # described, if only by name
+    assert "Sterilitet" in template_csv().decode("utf-8-sig").split("\r\n")[0].split(";")
+    book = load_workbook(io.BytesIO(template_xlsx()))
+    assert "Sterilitet" in [c.value for c in book[PRODUCT_SHEET][1]]
+    assert "Sterilitet" in [row[0].value for row in book[HELP_SHEET].iter_rows()]
+
+
+def test_every_chosen_template_header_is_an_alias_of_its_field() -> None:
+    assert all(h in ALIASES[f] for f, h in columns.TEMPLATE_HEADERS.items())
+    assert columns.template_header("sku") == ALIASES["sku"][0]  # otherwise the first alias
+
+
+def test_a_template_whose_price_column_was_deleted_prices_excluding_vat(tmp_path: Path) -> None:
+    """What the guide tells a retailer whose prices exclude VAT to do works: without the
+    "Pris inkl. moms" column, "Pris exkl. moms" is the price, excluding VAT."""
+    lines = list(csv.reader(io.StringIO(template_csv().decode("utf-8-sig")), delimiter=";"))
+    at = lines[0].index("Pris inkl. moms")
+    kept = [[cell for i, cell in enumerate(line) if i != at] for line in lines]
+    path = tmp_path / "exkl.csv"
+    path.write_text("\n".join(";".join(line) for line in kept) + "\n", encoding="utf-8")
+    headers, rows, _ = _read(path)
+    mapping = detect_mapping(headers)
+    assert mapping.fields["price"] == "Pris exkl. moms" and mapping.unmapped == []
+    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    assert problems == [] and record is not None
+    assert str(record.price) == "7000.00" and record.vat_included is False
