@@ -23,8 +23,10 @@ from ranking.errors import UnknownConfig
 from ranking.versions import published
 from ui.charts import bar_chart
 from ui.error_pages import page_router
+from ui.i18n import pick_lang
 from ui.market_views import overdue, review_view, role_gate, see_other, timeline
 from ui.rendering import render
+from ui.spec_labels import category_name
 
 router = page_router(prefix="/portal")
 CSRF = [Depends(verify_csrf)]
@@ -269,7 +271,7 @@ def stats_page(
         "days": days,
         "periods": PERIODS,
         "products": bar_chart([(d.name, d.score) for d in products]),
-        "groups": bar_chart([(d.name, d.score) for d in groups]),
+        "groups": bar_chart([(category_name(d.name, pick_lang(request)), d.score) for d in groups]),
         "comparisons": found,
     }
     return render(request, "portal_stats.html", context, user=user)

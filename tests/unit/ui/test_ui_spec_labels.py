@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.unit.ui.conftest import log_in
 from tests.unit.ui.ui_support import UiEnv
 from ui.spec_labels import (
     _SPEC_NAMES_SV,
@@ -112,3 +113,12 @@ def test_product_and_search_pages_show_the_category_and_specs_in_swedish(
     hits = client.get("/?q=munspegel&lang=sv").text
     assert "Munspegel, flergångs" in hits  # the hit's category and the category facet
     assert "category=Dental+mirror%2C+reusable" in hits  # ... which still filters by the term
+
+
+def test_retailer_statistics_name_product_groups_in_swedish(env: UiEnv) -> None:
+    clinic = log_in(TestClient(env.app, follow_redirects=False), "clinic")
+    clinic.get(f"/produkt/{env.products['Munspegel plan storlek 4']}")
+    env.app.state.demand_recorder.flush()
+    retailer = log_in(TestClient(env.app, follow_redirects=False), "retailer")
+    html = retailer.get("/portal/statistik?dagar=7").text
+    assert "Munspegel, flergångs" in html and "Dental mirror" not in html
