@@ -124,18 +124,15 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "Jag godkänner ändringarna ovan",
         "I accept the changes above",
     ),
-    "checkout.summary": ("{n} återförsäljare", "{n} retailers"),
-    "checkout.summary_one": ("{n} återförsäljare", "{n} retailer"),
-    "checkout.items": ("{n} artiklar", "{n} items"),
-    "checkout.items_one": ("{n} artikel", "{n} item"),
+    "checkout.summary": ("{n#retailer}", "{n#retailer}"),
+    "checkout.items": ("{n#item}", "{n#item}"),
     "checkout.invoice_note": (
         "Varje återförsäljare fakturerar och levererar sin del. Rabatter och bonus gör ni upp "
         "direkt med återförsäljaren.",
         "Each retailer invoices and delivers its part. Discounts and bonuses are settled "
         "directly with the retailer.",
     ),
-    "checkout.place": ("Lägg beställning ({n} ordrar)", "Place order ({n} orders)"),
-    "checkout.place_one": ("Lägg beställning ({n} order)", "Place order ({n} order)"),
+    "checkout.place": ("Lägg beställning ({n#order})", "Place order ({n#order})"),
     "checkout.back": ("Tillbaka till varukorgen", "Back to the cart"),
     # orders
     "orders.title": ("Ordrar", "Orders"),
