@@ -150,6 +150,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.next": ("Nästa", "Next"),
     "search.page_of": ("Sida {page} av {pages}", "Page {page} of {pages}"),
     "search.invalid": ("Ogiltig sökning: {message}", "Invalid search: {message}"),
+    "search.refused": (
+        "sökningen går inte att göra med de här inställningarna (för långt bort bland sidorna?)",
+        "the search cannot be made with these settings",
+    ),
     "quality.on_time": ("{share} i tid", "{share} on time"),
     "quality.rating": ("{stars} av 5 ({n})", "{stars} of 5 ({n})"),
     "quality.unmeasured": ("Ännu ej mätt", "Not measured yet"),

@@ -71,6 +71,40 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "Not possible in the order's current state.",
     ),
     "market_error.other": ("Åtgärden misslyckades.", "The action failed."),
+    # the detail under the message: a domain error's code (``MarketplaceError.code``) and values
+    "error_detail.quantity": (
+        "Ange ett antal från 1 till {high}.",
+        "Enter a quantity from 1 to {high}.",
+    ),
+    "error_detail.rating": (
+        "Betyget ska vara ett heltal från 1 till 5.",
+        "The rating must be a whole number from 1 to 5.",
+    ),
+    "error_detail.text_length": (
+        "Skriv en text på 1 till {high} tecken.",
+        "Write a text of 1 to {high} characters.",
+    ),
+    "error_detail.promised_in_past": (
+        "Det utlovade leveransdatumet har redan passerat.",
+        "The promised delivery date is in the past.",
+    ),
+    "error_detail.promised_missing": (
+        "Välj ett leveransdatum ni kan hålla.",
+        "Choose a delivery date you can keep.",
+    ),
+    "error_detail.rma_reason_missing": ("Beskriv vad som är fel.", "Say what is wrong."),
+    "error_detail.rma_open": (
+        "Det finns redan en öppen reklamation för den raden.",
+        "A return for that line is already open.",
+    ),
+    "error_detail.illegal_transition.order": (
+        "Ordern har status ”{status}”.",
+        "The order's status is “{status}”.",
+    ),
+    "error_detail.illegal_transition.rma": (
+        "Reklamationen har status ”{status}”.",
+        "The return's status is “{status}”.",
+    ),
     # cart
     "cart.title": ("Varukorg", "Cart"),
     "cart.intro": (

@@ -106,7 +106,7 @@ async def confirm_order(
         promised = date.fromisoformat(str(form.get("promised_delivery_date", "")))
         backordered = [int(str(v)) for v in form.getlist("backordered")]
     except ValueError as exc:
-        raise InvalidInput("choose a promised delivery date") from exc
+        raise InvalidInput("choose a promised delivery date", code="promised_missing") from exc
     order = orders.confirm(
         session, user, order_id, promised, backordered_line_ids=backordered, now=utc_now()
     )
