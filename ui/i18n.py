@@ -145,6 +145,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.compare_selected": ("Jämför valda (2–4)", "Compare selected (2–4)"),
     "search.select_compare": ("Välj {name} för jämförelse", "Select {name} to compare"),
     "search.identifier_match": ("Exakt artikelnummer", "Exact identifier"),
+    "search.pinned": ("Fäst av Valbar", "Pinned by Valbar"),
+    "search.pinned_why": (
+        "Valbar har fäst produkten på den här platsen för sökningen; den är inte rankad.",
+        "Valbar pinned the product to this place for the search; it is not ranked.",
+    ),
     "search.pagination": ("Sidor", "Pages"),
     "search.prev": ("Föregående", "Previous"),
     "search.next": ("Nästa", "Next"),
