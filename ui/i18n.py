@@ -497,6 +497,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "console.no_changes": ("Inga ändringar.", "No changes."),
     "console.no_history": ("Ingen version sparad ännu.", "No version saved yet."),
     "console.error": ("Åtgärden misslyckades: {message}", "The action failed: {message}"),
+    "console.no_such_version": ("versionen finns inte", "no such version"),
+    "console.conflict": (
+        "versionen är inte i ett läge som tillåter det (ett utkast publiceras, en tidigare "
+        "publicerad version rullas tillbaka till); ladda om sidan och försök igen",
+        "the version is not in a state that allows it",
+    ),
+    "console.refused": (
+        "rankningen eller sökningen vägrade; ladda om sidan och försök igen",
+        "the ranking or the search refused",
+    ),
     "status.draft": ("utkast", "draft"),
     "status.published": ("publicerad", "published"),
     "status.retired": ("tidigare", "retired"),
