@@ -83,7 +83,9 @@ def buyable_offer(session: Session, offer_id: int) -> Offer:
 
 def _check_quantity(quantity: int) -> None:
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise InvalidInput(f"quantity must be within 1..{MAX_QUANTITY}")
+        raise InvalidInput(
+            f"quantity must be within 1..{MAX_QUANTITY}", code="quantity", high=MAX_QUANTITY
+        )
 
 
 def add_item(

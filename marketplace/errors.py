@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 
 
 class MarketplaceError(Exception):
-    """Base of every marketplace error."""
+    """Base of every marketplace error.
+
+    The message is English, for logs and the API's problem detail. ``code`` and ``values``
+    say the same as data, for a reader in another language: the UI shows its own sentence
+    for a code (``market_error.<code>`` of ``ui.messages_market``) filled with the values,
+    and no detail for an error without one.
+    """
+
+    code: str | None = None
+    values: Mapping[str, object] = MappingProxyType({})
+
+    def __init__(self, message: str = "", *, code: str | None = None, **values: object) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+            self.values = MappingProxyType(dict(values))
 
 
 class NotLoggedIn(MarketplaceError):
@@ -60,7 +76,12 @@ class IllegalTransition(MarketplaceError):
     """An order or RMA cannot go from its current status to the requested one."""
 
     def __init__(self, kind: str, current: str, action: str) -> None:
-        super().__init__(f"cannot {action} a {current} {kind}")
+        super().__init__(
+            f"cannot {action} a {current} {kind}",
+            code="illegal_transition",
+            kind=kind.lower(),
+            status=str(current),
+        )
         self.kind = kind
         self.current = current
         self.action = action

@@ -255,7 +255,7 @@ def confirm(
     status = next_status(order.status, "confirm")
     now = as_utc(now)
     if promised_delivery_date < local_date(now):
-        raise InvalidInput("the promised delivery date is in the past")
+        raise InvalidInput("the promised delivery date is in the past", code="promised_in_past")
     lines = {line.id: line for line in order.lines}
     unknown = set(backordered_line_ids) - set(lines)
     if unknown:

@@ -60,7 +60,7 @@ class ReviewDraft:
 
 def _check_stars(name: str, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        raise InvalidInput(f"{name} must be a whole number 1..5")
+        raise InvalidInput(f"{name} must be a whole number 1..5", code="rating")
 
 
 def _retailer_concerned(session: Session, draft: ReviewDraft, order: Order | None) -> int | None:
@@ -119,7 +119,9 @@ def submit_review(
         raise InvalidInput("dimension ratings are for retailers and services")
     text = draft.text.strip()
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"text is longer than {MAX_TEXT} characters")
+        raise InvalidInput(
+            f"text is longer than {MAX_TEXT} characters", code="text_length", high=MAX_TEXT
+        )
     order: Order | None = None
     if draft.order_id is not None:
         order = session.get(Order, draft.order_id)
@@ -214,7 +216,9 @@ def respond(
     responder = require_retailer_staff(user, review.retailer_id, admin_ok=False)
     text = text.strip()
     if not text or len(text) > MAX_TEXT:
-        raise InvalidInput(f"a response needs 1..{MAX_TEXT} characters")
+        raise InvalidInput(
+            f"a response needs 1..{MAX_TEXT} characters", code="text_length", high=MAX_TEXT
+        )
     now = as_utc(now)
     review.response = text
     review.responded_at = now
@@ -249,7 +253,9 @@ def report_review(
     review = _review(session, review_id)
     reason = reason.strip()
     if not reason or len(reason) > MAX_TEXT:
-        raise InvalidInput(f"a reason needs 1..{MAX_TEXT} characters")
+        raise InvalidInput(
+            f"a reason needs 1..{MAX_TEXT} characters", code="text_length", high=MAX_TEXT
+        )
     report = ReviewReport(
         review_id=review.id, reporter_id=reporter.id, reason=reason, created_at=as_utc(now)
     )

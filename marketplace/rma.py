@@ -53,12 +53,12 @@ def request_rma(
         raise IllegalTransition("order", line.order.status, "request an RMA for")
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("say what is wrong")
+        raise InvalidInput("say what is wrong", code="rma_reason_missing")
     open_case = session.scalar(
         select(Rma.id).where(Rma.order_line_id == line.id, Rma.status.in_(OPEN))
     )
     if open_case is not None:
-        raise InvalidInput(f"RMA {open_case} for this line is still open")
+        raise InvalidInput(f"RMA {open_case} for this line is still open", code="rma_open")
     rma = Rma(
         order_line_id=line.id,
         retailer_id=line.order.retailer_id,

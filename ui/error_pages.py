@@ -4,9 +4,12 @@ Routes call the domain services and let their typed errors (``marketplace.errors
 ``ranking.errors``, ``search.errors``, ``indexer.errors``) propagate. The routers of
 ``ui.routes`` are made by :func:`page_router`, whose routes catch those errors in one place:
 the request's database session is rolled back and the error is rendered with the status
-the API gives the same error (``api.problems.DOMAIN_ERRORS``); the error's own message is
-shown under the text for a client error (4xx) and only logged for a server error (5xx). An
-HTMX request gets a fragment to swap in; a full request gets the page. A route that answers
+the API gives the same error (``api.problems.DOMAIN_ERRORS``). Under the text, a client
+error (4xx) shows its detail in the page's language (:func:`error_detail`): a domain error
+with a ``code`` gets its sentence from ``ui.messages_market`` (``error_detail.<code>``) filled
+with its values; one without shows its own (English) message only in English, never under
+Swedish. A server error (5xx) shows no detail: its message is only logged. An HTMX request
+gets a fragment to swap in; a full request gets the page. A route that answers
 an error in its own way (a form shown again with the user's input and a message) still
 catches it itself.
 
@@ -20,7 +23,7 @@ the not-found page.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends
@@ -36,6 +39,7 @@ from catalog.models import User
 from indexer.errors import FeedTooLarge
 from marketplace import errors as market
 from search.errors import BackendUnavailable, IndexCorrupted, UnknownBackend
+from ui.i18n import MESSAGES, Formatter, pick_lang, translate
 from ui.market_views import login_gate
 from ui.rendering import error_page
 
@@ -84,6 +88,23 @@ def message_key(exc: Exception) -> str:
     return _most_specific(MESSAGE_KEYS, exc) or OTHER_KEY
 
 
+def error_detail(exc: Exception, lang: str) -> str:
+    """The detail shown under a client error's message, in ``lang`` (see the module text)."""
+    code: str | None = getattr(exc, "code", None)
+    values: Mapping[str, object] = getattr(exc, "values", None) or {}
+    if code == "illegal_transition":
+        kind, status = str(values.get("kind", "")), str(values.get("status", ""))
+        shown = translate(lang, f"{kind}_status.{status}")
+        key = f"error_detail.illegal_transition.{kind}"
+        if key in MESSAGES and shown != f"{kind}_status.{status}":
+            return translate(lang, key, status=shown.lower())
+    elif code is not None and f"error_detail.{code}" in MESSAGES:
+        number = Formatter(lang).number
+        filled = {k: number(v) if isinstance(v, int) else v for k, v in values.items()}
+        return translate(lang, f"error_detail.{code}", **filled)
+    return str(exc) if lang == "en" else ""
+
+
 def error_response(request: Request, exc: Exception) -> Response:
     """Roll the request's session back and answer ``exc`` as a page (a fragment for HTMX).
 
@@ -97,7 +118,7 @@ def error_response(request: Request, exc: Exception) -> Response:
     if isinstance(exc, market.NotLoggedIn):
         return login_gate(request, None) or RedirectResponse("/logga-in", status_code=303)
     status = status_of(exc)
-    detail = str(exc)
+    detail = error_detail(exc, pick_lang(request))
     if status >= 500:  # the server's trouble: its message (hosts, reprs) is for the log only
         log.warning("%s %s: %s", request.method, request.url.path, exc)
         detail = ""

@@ -1,7 +1,8 @@
 """Explanations as bars: each factor's track is as long as its weight, filled by its value.
 
 The sentence under a bar is rendered from the contribution's reason code and values in the
-page's language (``ranking.messages``); the label comes from the factor table.
+page's language (``ranking.messages``), its amounts with the currency ranking compares prices
+in (the marketplace's, ``search.prices``); the label comes from the factor table.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from ranking.factor_table import active_table
 from ranking.messages import render
+from search.prices import MARKETPLACE_CURRENCY
 from ui.i18n import translate
 
 
@@ -57,7 +59,7 @@ def bars(explanation: Any, lang: str) -> list[Bar]:
             Bar(
                 factor=factor,
                 label=_label(factor, lang),
-                detail=render(str(c["code"]), c.get("values") or {}, lang),
+                detail=render(str(c["code"]), c.get("values") or {}, lang, MARKETPLACE_CURRENCY),
                 value=value,
                 weight=weight,
                 points=points,

@@ -2,6 +2,11 @@
 
 Templates call ``t("key", **values)``; a missing key is an error in tests (never shown as
 a raw key to users in production: the key itself is returned as a last resort).
+
+Counts: ``{name#noun}`` in a message writes the count ``name`` with the noun of
+:data:`COUNT_NOUNS` in singular or plural (``{warnings#warning}``: "1 varning",
+"2 varningar"; "1 warning", "2 warnings"), so a message with several counts reads right for
+each; :func:`count` does the same in code.
 """
 
 from __future__ import annotations
@@ -89,8 +94,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "search.button": ("Sök", "Search"),
     "search.suggestions": ("Förslag", "Suggestions"),
-    "search.results": ("{n} produkter", "{n} products"),
-    "search.results_one": ("{n} produkt", "{n} product"),
+    "search.results": ("{n#product}", "{n#product}"),
     "search.took": ("({ms} ms)", "({ms} ms)"),
     "search.relaxed": (
         "Ingen produkt innehöll alla ord; visar träffar på något av orden.",
@@ -122,8 +126,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "facet.retailer": ("Återförsäljare", "Retailer"),
     "search.best_offer": ("Bästa erbjudande", "Best offer"),
     "search.from": ("från {retailer}", "from {retailer}"),
-    "search.offers": ("{n} erbjudanden", "{n} offers"),
-    "search.offers_one": ("{n} erbjudande", "{n} offer"),
+    "search.offers": ("{n#offer}", "{n#offer}"),
     "search.price_range": ("{low} – {high}", "{low} – {high}"),
     "search.price_from": ("från {price}", "from {price}"),
     "search.price_format": (
@@ -143,11 +146,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.compare_selected": ("Jämför valda (2–4)", "Compare selected (2–4)"),
     "search.select_compare": ("Välj {name} för jämförelse", "Select {name} to compare"),
     "search.identifier_match": ("Exakt artikelnummer", "Exact identifier"),
+    "search.pinned": ("Fäst av Valbar", "Pinned by Valbar"),
+    "search.pinned_why": (
+        "Valbar har fäst produkten på den här platsen för sökningen; den är inte rankad.",
+        "Valbar pinned the product to this place for the search; it is not ranked.",
+    ),
     "search.pagination": ("Sidor", "Pages"),
     "search.prev": ("Föregående", "Previous"),
     "search.next": ("Nästa", "Next"),
     "search.page_of": ("Sida {page} av {pages}", "Page {page} of {pages}"),
     "search.invalid": ("Ogiltig sökning: {message}", "Invalid search: {message}"),
+    "search.refused": (
+        "sökningen går inte att göra med de här inställningarna (för långt bort bland sidorna?)",
+        "the search cannot be made with these settings",
+    ),
     "quality.on_time": ("{share} i tid", "{share} on time"),
     "quality.rating": ("{stars} av 5 ({n})", "{stars} of 5 ({n})"),
     "quality.unmeasured": ("Ännu ej mätt", "Not measured yet"),
@@ -249,8 +261,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retailer.signal": ("Mått", "Measure"),
     "retailer.value": ("Värde", "Value"),
     "retailer.basis": ("Underlag", "Basis"),
-    "retailer.offers": ("{n} aktiva erbjudanden", "{n} active offers"),
-    "retailer.offers_one": ("{n} aktivt erbjudande", "{n} active offer"),
+    "retailer.offers": ("{n#active_offer}", "{n#active_offer}"),
     "retailer.not_found": ("Återförsäljaren finns inte.", "No such retailer."),
     "signal.delivery_precision": ("Levererat i tid", "Delivered on time"),
     "signal.stock_accuracy": ("Korrekt lagerstatus", "Accurate stock status"),
@@ -322,8 +333,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Format {format}, encoding {encoding}",
     ),
     "portal.counts": (
-        "{rows} rader, {valid} giltiga, {rejected} avvisade, {warnings} varningar",
-        "{rows} rows, {valid} valid, {rejected} rejected, {warnings} warnings",
+        "{rows#row}, {valid#valid}, {rejected#rejected}, {warnings#warning}",
+        "{rows#row}, {valid#valid}, {rejected#rejected}, {warnings#warning}",
     ),
     "portal.mapping": ("Kolumner", "Columns"),
     "portal.mapping_intro": (
@@ -479,8 +490,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No judged queries exist (configs/judgments).",
     ),
     "console.metric": ("Mått", "Metric"),
-    "console.queries": ("{n} frågor", "{n} queries"),
-    "console.queries_one": ("{n} fråga", "{n} query"),
+    "console.queries": ("{n#query}", "{n#query}"),
     "console.publish": ("Publicera utkastet", "Publish the draft"),
     "console.published": ("Version {v} är publicerad.", "Version {v} is published."),
     "console.rollback": ("Rulla tillbaka", "Roll back"),
@@ -499,6 +509,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "console.no_changes": ("Inga ändringar.", "No changes."),
     "console.no_history": ("Ingen version sparad ännu.", "No version saved yet."),
     "console.error": ("Åtgärden misslyckades: {message}", "The action failed: {message}"),
+    "console.no_such_version": ("versionen finns inte", "no such version"),
+    "console.conflict": (
+        "versionen är inte i ett läge som tillåter det (ett utkast publiceras, en tidigare "
+        "publicerad version rullas tillbaka till); ladda om sidan och försök igen",
+        "the version is not in a state that allows it",
+    ),
+    "console.refused": (
+        "rankningen eller sökningen vägrade; ladda om sidan och försök igen",
+        "the ranking or the search refused",
+    ),
     "status.draft": ("utkast", "draft"),
     "status.published": ("publicerad", "published"),
     "status.retired": ("tidigare", "retired"),
@@ -508,11 +528,56 @@ MESSAGES.update(MARKET_MESSAGES)
 MESSAGES.update(FEED_MESSAGES)
 MESSAGES.update(TEMPLATE_MESSAGES)
 
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# noun -> ((Swedish singular, plural), (English singular, plural)): the ``{name#noun}`` counts
+COUNT_NOUNS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "row": (("rad", "rader"), ("row", "rows")),
+    "valid": (("giltig", "giltiga"), ("valid", "valid")),
+    "rejected": (("avvisad", "avvisade"), ("rejected", "rejected")),
+    "warning": (("varning", "varningar"), ("warning", "warnings")),
+    "error": (("fel", "fel"), ("error", "errors")),
+    "offer": (("erbjudande", "erbjudanden"), ("offer", "offers")),
+    "active_offer": (
+        ("aktivt erbjudande", "aktiva erbjudanden"),
+        ("active offer", "active offers"),
+    ),
+    "product": (("produkt", "produkter"), ("product", "products")),
+    "query": (("fråga", "frågor"), ("query", "queries")),
+    "order": (("order", "ordrar"), ("order", "orders")),
+    "item": (("artikel", "artiklar"), ("item", "items")),
+    "retailer": (("återförsäljare", "återförsäljare"), ("retailer", "retailers")),
+    "review": (("omdöme", "omdömen"), ("review", "reviews")),
+    "day": (("dag", "dagar"), ("day", "days")),
+}
+
+_PLACEHOLDER = re.compile(r"\{(\w+)(?:#(\w+))?\}")
+_GROUPING = str.maketrans("", "", "\u00a0 ,")
+
+
+def _count_value(value: object) -> int | None:
+    """The number a count's value stands for (an int, or a number already formatted)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).translate(_GROUPING))
+    except ValueError:
+        return None
+
+
+def count(lang: str, n: object, noun: str) -> str:
+    """``n`` with ``noun`` in singular or plural: "1 varning", "2 varningar", "1 234 rader"
+    (an int is written in the language's number format; a formatted number as it is)."""
+    sv, en = COUNT_NOUNS[noun]
+    singular, plural = sv if lang == "sv" else en
+    number = _count_value(n)
+    shown = Formatter(lang).number(n) if isinstance(n, int) and not isinstance(n, bool) else n
+    return f"{shown} {singular if number == 1 else plural}"
 
 
 def translate(lang: str, key: str, **values: object) -> str:
-    """The text of ``key``; with ``n`` equal to 1, the singular ``<key>_one`` if it exists."""
+    """The text of ``key``; with ``n`` equal to 1, the singular ``<key>_one`` if it exists.
+    A ``{name#noun}`` placeholder is the count ``name`` with its noun (:func:`count`)."""
     pair = MESSAGES.get(key)
     if "n" in values and str(values["n"]).strip() == "1":
         pair = MESSAGES.get(f"{key}_one", pair)
@@ -520,7 +585,16 @@ def translate(lang: str, key: str, **values: object) -> str:
         return key
     text = pair[0] if lang == "sv" else pair[1]
     if values:
-        text = _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
+
+        def fill(match: re.Match[str]) -> str:
+            name, noun = match.group(1), match.group(2)
+            if name not in values:
+                return match.group(0)
+            if noun is not None and noun in COUNT_NOUNS:
+                return count(lang, values[name], noun)
+            return str(values[name])
+
+        text = _PLACEHOLDER.sub(fill, text)
     return text
 
 

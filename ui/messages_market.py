@@ -71,6 +71,40 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "Not possible in the order's current state.",
     ),
     "market_error.other": ("Åtgärden misslyckades.", "The action failed."),
+    # the detail under the message: a domain error's code (``MarketplaceError.code``) and values
+    "error_detail.quantity": (
+        "Ange ett antal från 1 till {high}.",
+        "Enter a quantity from 1 to {high}.",
+    ),
+    "error_detail.rating": (
+        "Betyget ska vara ett heltal från 1 till 5.",
+        "The rating must be a whole number from 1 to 5.",
+    ),
+    "error_detail.text_length": (
+        "Skriv en text på 1 till {high} tecken.",
+        "Write a text of 1 to {high} characters.",
+    ),
+    "error_detail.promised_in_past": (
+        "Det utlovade leveransdatumet har redan passerat.",
+        "The promised delivery date is in the past.",
+    ),
+    "error_detail.promised_missing": (
+        "Välj ett leveransdatum ni kan hålla.",
+        "Choose a delivery date you can keep.",
+    ),
+    "error_detail.rma_reason_missing": ("Beskriv vad som är fel.", "Say what is wrong."),
+    "error_detail.rma_open": (
+        "Det finns redan en öppen reklamation för den raden.",
+        "A return for that line is already open.",
+    ),
+    "error_detail.illegal_transition.order": (
+        "Ordern har status ”{status}”.",
+        "The order's status is “{status}”.",
+    ),
+    "error_detail.illegal_transition.rma": (
+        "Reklamationen har status ”{status}”.",
+        "The return's status is “{status}”.",
+    ),
     # cart
     "cart.title": ("Varukorg", "Cart"),
     "cart.intro": (
@@ -124,18 +158,15 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "Jag godkänner ändringarna ovan",
         "I accept the changes above",
     ),
-    "checkout.summary": ("{n} återförsäljare", "{n} retailers"),
-    "checkout.summary_one": ("{n} återförsäljare", "{n} retailer"),
-    "checkout.items": ("{n} artiklar", "{n} items"),
-    "checkout.items_one": ("{n} artikel", "{n} item"),
+    "checkout.summary": ("{n#retailer}", "{n#retailer}"),
+    "checkout.items": ("{n#item}", "{n#item}"),
     "checkout.invoice_note": (
         "Varje återförsäljare fakturerar och levererar sin del. Rabatter och bonus gör ni upp "
         "direkt med återförsäljaren.",
         "Each retailer invoices and delivers its part. Discounts and bonuses are settled "
         "directly with the retailer.",
     ),
-    "checkout.place": ("Lägg beställning ({n} ordrar)", "Place order ({n} orders)"),
-    "checkout.place_one": ("Lägg beställning ({n} order)", "Place order ({n} order)"),
+    "checkout.place": ("Lägg beställning ({n#order})", "Place order ({n#order})"),
     "checkout.back": ("Tillbaka till varukorgen", "Back to the cart"),
     # orders
     "orders.title": ("Ordrar", "Orders"),

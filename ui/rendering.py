@@ -16,7 +16,7 @@ from catalog.models import User
 from ui import templates_dir
 from ui.i18n import LANG_COOKIE, LANGS, Formatter, pick_lang, translator
 from ui.ranking_claim import published_claim
-from ui.spec_labels import level_text, spec_text
+from ui.spec_labels import category_text, level_text, spec_text, unit_text
 
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 NOTICES = frozenset(
@@ -103,6 +103,8 @@ def render(
         "fmt": Formatter(lang),
         "spec_text": spec_text(lang),
         "level_text": level_text(lang),
+        "unit_text": unit_text(lang),
+        "category_text": category_text(lang),
         "user": user,
         "csrf": lambda: csrf_token(request),
         "form_token": lambda: secrets.token_urlsafe(12),  # a one-time token per form shown

@@ -36,13 +36,22 @@ def codes(lang: str = DEFAULT_LANGUAGE) -> frozenset[str]:
     return frozenset(CATALOGS[lang].messages)
 
 
-def render(code: str, values: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
+def render(
+    code: str,
+    values: Mapping[str, Any],
+    lang: str = DEFAULT_LANGUAGE,
+    currency: str | None = None,
+) -> str:
     """The sentence for ``code`` filled with ``values``, in ``lang`` (unknown: English).
+
+    ``currency``: the currency the amounts (``{name:money}``) are in, written with them
+    ("1 234,50 kr"); without it an amount is a bare number. Ranking compares prices in one
+    currency but does not know which: the reader that does passes it.
 
     A code without a message (a factor added without catalog entries) is written with the
     catalog's generic fallback: the code and its values.
     """
-    return _render_cached(code, tuple(values.items()), lang)
+    return _render_cached(code, tuple(values.items()), lang, currency)
 
 
 def referenced_codes(code: str, values: Mapping[str, Any]) -> list[str]:
@@ -56,23 +65,37 @@ def referenced_codes(code: str, values: Mapping[str, Any]) -> list[str]:
 
 
 @lru_cache(maxsize=8192)
-def _render_cached(code: str, items: tuple[tuple[str, Any], ...], lang: str) -> str:
+def _render_cached(
+    code: str, items: tuple[tuple[str, Any], ...], lang: str, currency: str | None
+) -> str:
     catalog = CATALOGS.get(lang) or CATALOGS[DEFAULT_LANGUAGE]
-    return _render(catalog, code, dict(items))
+    return _render(catalog, code, dict(items), currency=currency)
 
 
-def _render(catalog: Catalog, code: str, values: Mapping[str, Any], depth: int = 0) -> str:
+def _render(
+    catalog: Catalog,
+    code: str,
+    values: Mapping[str, Any],
+    depth: int = 0,
+    currency: str | None = None,
+) -> str:
     template = catalog.messages.get(code)
     if template is not None and depth < _MAX_DEPTH:
         try:
-            return _fill(catalog, template, values, depth)
+            return _fill(catalog, template, values, depth, currency)
         except (KeyError, TypeError, ValueError):
             pass  # values that do not fit the message (not written by ranking)
     shown = ", ".join(f"{k} {_plain(catalog, v)}" for k, v in values.items())
     return catalog.fallback.format(code=code.replace("_", " "), values=shown)
 
 
-def _fill(catalog: Catalog, template: str, values: Mapping[str, Any], depth: int) -> str:
+def _fill(
+    catalog: Catalog,
+    template: str,
+    values: Mapping[str, Any],
+    depth: int,
+    currency: str | None = None,
+) -> str:
 
     def optional(match: re.Match[str]) -> str:
         part = match.group(1)
@@ -85,11 +108,11 @@ def _fill(catalog: Catalog, template: str, values: Mapping[str, Any], depth: int
         nested, name, sep, spec = match.groups()
         value = values[name]  # missing: KeyError, the fallback is written
         if nested:
-            return _render(catalog, str(value), values, depth + 1)
+            return _render(catalog, str(value), values, depth + 1, currency)
         if sep == "#":
             singular, plural = catalog.nouns[spec]
             return f"{int(value)} {singular if value == 1 else plural}"
-        return _formatted(catalog, value, spec)
+        return _formatted(catalog, value, spec, currency)
 
     return _FIELD.sub(field, _OPTIONAL.sub(optional, template))
 
@@ -98,7 +121,7 @@ def _decimal(catalog: Catalog, text: str) -> str:
     return text.replace(".", catalog.decimal) if catalog.decimal != "." else text
 
 
-def _formatted(catalog: Catalog, value: Any, spec: str | None) -> str:
+def _formatted(catalog: Catalog, value: Any, spec: str | None, currency: str | None = None) -> str:
     if value is None:
         raise ValueError("a value of the message is missing")
     if spec == "pct":
@@ -107,9 +130,14 @@ def _formatted(catalog: Catalog, value: Any, spec: str | None) -> str:
         return _decimal(catalog, f"{float(value):.1f}") + "/5"
     if spec == "money":
         if not catalog.thousands:
-            return _decimal(catalog, f"{float(value):.2f}")
-        whole, _, cents = f"{float(value):,.2f}".partition(".")
-        return whole.replace(",", catalog.thousands) + catalog.decimal + cents
+            amount = _decimal(catalog, f"{float(value):.2f}")
+        else:
+            whole, _, cents = f"{float(value):,.2f}".partition(".")
+            amount = whole.replace(",", catalog.thousands) + catalog.decimal + cents
+        if currency is None:
+            return amount
+        symbol = catalog.currency_symbols.get(currency, currency)
+        return catalog.money.format(amount=amount, currency=symbol)
     if spec == "repr":
         return repr(value)
     return _plain(catalog, value)

@@ -7,7 +7,9 @@ A template is plain text with fields:
   with a no-break space, as the website writes shares);
 - ``{name:stars}`` a 1..5 rating with one decimal (``4.6/5``; Swedish ``4,6/5``);
 - ``{name:money}`` an amount with two decimals (``1234.50``; Swedish ``1 234,50``, grouped
-  with no-break spaces as the website writes prices);
+  with no-break spaces as the website writes prices); when the reader passes the currency
+  the amounts are in (``render(..., currency="SEK")``: ranking itself does not know it), with
+  the currency as the language writes it (``SEK 1234.50``, ``1 234,50 kr``);
 - ``{name:repr}`` a quoted name (``'campaign'``);
 - ``{name#noun}`` a count with the noun in singular or plural (``1 order``, ``148 ordrar``);
 - ``{@name}`` the message whose code is the value of ``name``, rendered with the same values;
@@ -18,7 +20,7 @@ A template is plain text with fields:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +34,6 @@ class Catalog:
     fallback: str  # for a code without a message: "{code}" and "{values}" are filled in
     percent: str = "%"  # written after a percentage: "%" or "\u00a0%"
     thousands: str = ""  # groups the thousands of an amount ("" for none)
+    # an amount with its currency: "{amount}" and "{currency}" (its symbol, if any) filled in
+    money: str = "{currency}\u00a0{amount}"
+    currency_symbols: Mapping[str, str] = field(default_factory=dict)  # "SEK" -> "kr"

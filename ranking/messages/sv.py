@@ -60,4 +60,6 @@ CATALOG = Catalog(
     fallback="{code} ({values})",
     percent="\u00a0%",  # "92 %", as the website writes shares (ui.i18n.Formatter)
     thousands="\u00a0",  # "1 234,50", as the website writes prices
+    money="{amount}\u00a0{currency}",  # "1 234,50 kr", as the website writes prices
+    currency_symbols={"SEK": "kr"},
 )

@@ -142,8 +142,8 @@ def search_page(
                     config_name=settings.ranking_config,
                 )
             )
-        except InvalidSearchRequest as exc:
-            error = str(exc)
+        except InvalidSearchRequest as exc:  # the search's own words are English
+            error = str(exc) if lang == "en" else translate(lang, "search.refused")
         else:
             record_search(request, background, query, result)
     quality: dict[str, RetailerSignals] = {}

@@ -12,7 +12,7 @@ from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
 from catalog.models import User
 from ranking import versions
 from ranking.config import FACTORS
-from ranking.errors import InvalidConfig, RankingError
+from ranking.errors import InvalidConfig, RankingError, UnknownConfig, VersionConflict
 from search.errors import SearchError
 from ui.console_state import (
     ACTIONS,
@@ -73,11 +73,27 @@ def _page(
         "preview_error": None,
     }
     if q:
-        context.update(_preview(search, state, q))
+        context.update(_preview(search, state, q, pick_lang(request)))
     return render(request, "console.html", context, user=user, status_code=status_code)
 
 
-def _preview(search: SearchDep, state: Any, q: str) -> dict[str, Any]:
+REFUSALS: dict[type[Exception], str] = {
+    UnknownConfig: "console.no_such_version",
+    VersionConflict: "console.conflict",
+}
+"""The console's own sentence for a refused publish, roll back or preview (``ui.i18n`` keys)."""
+
+
+def refusal(exc: Exception, lang: str) -> str:
+    """Why the action was refused, in ``lang``: the ranking's or search's own (English)
+    message only to an English reader."""
+    if lang == "en":
+        return str(exc)
+    key = next((REFUSALS[c] for c in type(exc).__mro__ if c in REFUSALS), "console.refused")
+    return translate(lang, key)
+
+
+def _preview(search: SearchDep, state: Any, q: str, lang: str) -> dict[str, Any]:
     try:
         return {
             "comparison": compare(search, state, q),
@@ -85,7 +101,7 @@ def _preview(search: SearchDep, state: Any, q: str) -> dict[str, Any]:
             "preview_error": None,
         }
     except (SearchError, RankingError) as exc:
-        return {"comparison": None, "metrics": None, "preview_error": str(exc)}
+        return {"comparison": None, "metrics": None, "preview_error": refusal(exc, lang)}
 
 
 @router.get("", response_class=HTMLResponse, name="ui_console")
@@ -128,7 +144,7 @@ def console_preview(
         "state": state,
     }
     if q.strip():
-        context.update(_preview(search, state, q.strip()))
+        context.update(_preview(search, state, q.strip(), pick_lang(request)))
     return render(request, "partials/console_preview.html", context, user=user)
 
 
@@ -189,7 +205,8 @@ def publish(
         row = versions.publish(session, name, version, _author(user), comment.strip())
     except RankingError as exc:
         session.rollback()
-        return _page(request, session, search, name, user, errors=[str(exc)], status_code=409)
+        errors = [refusal(exc, pick_lang(request))]
+        return _page(request, session, search, name, user, errors=errors, status_code=409)
     session.commit()
     search.refresh_configs()
     return RedirectResponse(f"/konsol?notice=published&v={row.version}", status_code=303)
@@ -213,7 +230,8 @@ def roll_back(
         row = versions.rollback(session, name, to_version, _author(user), comment.strip())
     except RankingError as exc:
         session.rollback()
-        return _page(request, session, search, name, user, errors=[str(exc)], status_code=409)
+        errors = [refusal(exc, pick_lang(request))]
+        return _page(request, session, search, name, user, errors=errors, status_code=409)
     session.commit()
     search.refresh_configs()
     return RedirectResponse(f"/konsol?notice=rolled_back&v={row.version}", status_code=303)

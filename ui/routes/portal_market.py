@@ -23,8 +23,10 @@ from ranking.errors import UnknownConfig
 from ranking.versions import published
 from ui.charts import bar_chart
 from ui.error_pages import page_router
+from ui.i18n import pick_lang
 from ui.market_views import overdue, review_view, role_gate, see_other, timeline
 from ui.rendering import render
+from ui.spec_labels import category_name
 
 router = page_router(prefix="/portal")
 CSRF = [Depends(verify_csrf)]
@@ -104,7 +106,7 @@ async def confirm_order(
         promised = date.fromisoformat(str(form.get("promised_delivery_date", "")))
         backordered = [int(str(v)) for v in form.getlist("backordered")]
     except ValueError as exc:
-        raise InvalidInput("choose a promised delivery date") from exc
+        raise InvalidInput("choose a promised delivery date", code="promised_missing") from exc
     order = orders.confirm(
         session, user, order_id, promised, backordered_line_ids=backordered, now=utc_now()
     )
@@ -269,7 +271,7 @@ def stats_page(
         "days": days,
         "periods": PERIODS,
         "products": bar_chart([(d.name, d.score) for d in products]),
-        "groups": bar_chart([(d.name, d.score) for d in groups]),
+        "groups": bar_chart([(category_name(d.name, pick_lang(request)), d.score) for d in groups]),
         "comparisons": found,
     }
     return render(request, "portal_stats.html", context, user=user)

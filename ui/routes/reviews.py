@@ -68,7 +68,7 @@ async def submit_review(
         order = form.get("order_id", "").strip()
         order_id = int(order) if order else None
     except ValueError:
-        raise InvalidInput("not a number") from None
+        raise InvalidInput("not a number", code="rating") from None
     rating = _stars(form, "rating")
     if rating is None:
         raise InvalidInput("choose a rating 1..5")

@@ -88,9 +88,11 @@ def test_importer_spec_names_and_levels_are_shown_in_swedish() -> None:
         and sv("yes") == "ja"
         and sv("FDA product code") == ("FDA-produktkod")
     )
+    # one of GUDID's MRISafetyStatus values (the FDA's words, not the manufacturer's): Swedish
     assert sv("Labeling does not contain MRI Safety Information") == (
-        "Labeling does not contain MRI Safety Information"  # the manufacturer's own text
+        "Märkningen saknar uppgift om MR-säkerhet"
     )
+    assert sv("Diameter 3.5 mm") == "Diameter 3.5 mm"  # a labeler's own size text: as written
     assert en("Sterile") == "Sterile" and sv(None) == ""
     assert level_text("sv")("package") == "förpackning"
     assert level_text("en")("unit_of_use") == "unit of use"

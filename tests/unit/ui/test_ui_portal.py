@@ -37,7 +37,7 @@ def test_portal_home_lists_history_with_error_download(as_retailer: TestClient) 
 
 def test_preview_shows_detected_mapping_counts_and_errors(as_retailer: TestClient) -> None:
     html, _ = _upload(as_retailer, feed_bytes(rows=4, bad_rows=1))
-    assert "5 rader, 4 giltiga, 1 avvisade" in html
+    assert "5 rader, 4 giltiga, 1 avvisad," in html  # one row: singular
     assert '<option value="Pris inkl. moms" selected>' in html
     assert "igenkänd" in html  # where the mapping came from
     assert "inte ett pris" in html  # the row error

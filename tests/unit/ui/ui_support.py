@@ -88,7 +88,18 @@ PRODUCTS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
             {"name": "Vikt", "value": "4", "unit": "g"},
         ],
     ),
-    ("Munspegel plan storlek 4", "Acme", "Instrument", "07312345678942", []),
+    (  # a GUDID record: its category is a GMDN term, its specs the importer's English
+        "Munspegel plan storlek 4",
+        "Acme",
+        "Dental mirror, reusable",
+        "07312345678942",
+        [
+            {"name": "Sterile", "value": "no", "unit": None},
+            {"name": "MRI safety", "value": "MR Conditional", "unit": None},
+            {"name": "Sterilization method", "value": "Moist Heat or Steam Sterilization"},
+            {"name": "Length", "value": "12", "unit": "Millimeter"},
+        ],
+    ),
     (
         "Sugslang engångs 100 st",
         "Dentix",
