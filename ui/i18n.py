@@ -207,6 +207,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **{f"factor.{f.name}": f.labels for f in DEFAULT_TABLE},
     "factor.text": ("Textmatchning", "Text match"),
     "factor.no_offers": ("Inga erbjudanden", "No offers"),
+    "factor.price_band": ("Prisband", "Price band"),
+    "factor.text_tier": ("Delvis träff", "Partial match"),
     "factor.rule": ("Regel {id}", "Rule {id}"),
     # compare
     "compare.title": ("Jämför produkter", "Compare products"),
