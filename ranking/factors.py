@@ -83,6 +83,9 @@ class PreparedConfig:
         self.retailer_factors = tuple(f for f in table.head if f.offer_field is None)
         self.head_key = _head_key(tuple(str(f.offer_field) for f in self.offer_factors))
         self.price_weight = self.weights[table.price.name]
+        # what a product takes over from its best offer: the factors, and the price band's
+        # taking back of the service points (an offer's rules stay with the offer)
+        self.product_factors = frozenset((*table.names, BAND_FACTOR))
         # Caches: parts by retailer value and by object identity (the entry keeps the object
         # alive, so its id cannot be reused while cached); scaled product-level copies of the
         # cached offer contributions, by identity of the original.
@@ -129,12 +132,13 @@ class PreparedConfig:
     def product_parts(self, best: RankedOffer) -> tuple[list[Contribution], float]:
         """The best offer's factor contributions scaled for the product, and its quality.
 
-        Offer-level rule contributions are left out (product rules apply to products).
+        Offer-level rule contributions are left out (product rules apply to products); a
+        price band contribution is kept, so the product counts what the offer counts.
         The retailer-level copies are cached, so this is mostly dictionary lookups.
         """
         offer_parts = best.explanation.contributions
         size = self.head_size
-        names = self.table.by_name
+        names = self.product_factors
         head = offer_parts[:size]
         if len(head) == size:
             hit = self.scaled_heads.get((id(head[0]), id(head[1])))
@@ -282,8 +286,7 @@ def price_contribution(
 def band_contribution(
     compiled: PreparedConfig, gross: float, head_points: float, basis: PriceBasis
 ) -> Contribution:
-    """An offer above the price band: its service points (``head_points``) taken back."""
+    """An offer above the price band: its service points (``head_points``, the factors
+    other than price) taken back, so only its price (and rules) count."""
     values = band_reading(compiled.config, gross, basis)
-    return Contribution(
-        BAND_FACTOR, 1.0, compiled.config.price.band, -head_points, BAND_CODE, values
-    )
+    return Contribution(BAND_FACTOR, 1.0, head_points, -head_points, BAND_CODE, values)

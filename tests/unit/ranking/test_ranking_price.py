@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,16 @@ import pytest
 from ranking.config import RankingConfig, config_from_toml, load_named
 from ranking.errors import InvalidConfig
 from ranking.price_basis import is_buyable, price_basis
-from ranking.scoring import OfferInput, RankedOffer, best_offer, rank_offers
+from ranking.rules import Rule
+from ranking.scoring import (
+    OfferInput,
+    ProductInput,
+    RankedOffer,
+    best_offer,
+    quality_points,
+    rank_offers,
+    score_product,
+)
 from ranking.signals import RetailerQuality, rating_signal, share_signal
 
 DEFAULT = load_named("default")
@@ -126,3 +136,22 @@ def test_bad_price_settings_name_the_field(toml: str, field: str) -> None:
 def test_versions_stored_with_the_old_linear_spread_still_load() -> None:
     old = config_from_toml("[price]\nmin_spread = 0.1\nmissing = 0.2")
     assert old.price == RankingConfig().price.model_copy(update={"missing": 0.2})
+
+
+def test_a_product_counts_what_its_best_offer_counts_above_the_band() -> None:
+    """A rule may still lift an offer above the band to first place: the product's quality
+    then carries the band's taking back of its service points, as the offer's total does."""
+    boost = Rule(id="lift", action="boost", retailer="r2", amount=1.0)
+    offers = [offer(1, STEADY, "100"), offer(2, POLISHED, "1300")]
+    best = best_offer(offers, DEFAULT, [boost])
+    assert best is not None and best.offer.offer_id == 2
+    own = [c for c in best.explanation.contributions if not c.factor.startswith("rule:")]
+    assert math.fsum(c.points for c in own) == own[-2].points  # price only (band is last)
+    product = ProductInput(1, None, None, None, ("r1", "r2"), True)
+    scored = score_product(product, 1.0, 1.0, best, DEFAULT)
+    carried = {c.factor: c for c in scored.explanation.contributions}
+    assert carried["price_band"].code == "best_offer"
+    assert carried["price_band"].values["offer_code"] == "price_band_exceeded"
+    quality = scored.quality_score
+    assert quality == pytest.approx(own[-2].points * DEFAULT.text.quality_weight, abs=1e-9)
+    assert quality_points(best, DEFAULT) == pytest.approx(quality, abs=1e-9)
