@@ -4,9 +4,10 @@ Pure functions of (inputs, config); every score comes with its explanation. How 
 built, binned and tie-broken is documented in ``ranking.config``.
 
 Product score = ``text`` (relevance_weight * text/max_text) + the best offer's eight factor
-contributions scaled by quality_weight + rule boosts/buries - ``no_offers`` penalty. Offer-level
-rule contributions of the best offer are not carried into the product (product rules apply
-there instead), so a retailer rule never counts twice.
+contributions (and its ``price_band`` one, if it is above the price band) scaled by
+quality_weight + rule boosts/buries - ``no_offers`` penalty. Offer-level rule contributions of
+the best offer are not carried into the product (product rules apply there instead), so a
+retailer rule never counts twice.
 """
 
 from __future__ import annotations
