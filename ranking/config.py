@@ -15,13 +15,17 @@ How the factors are built (each is a value in 0..1, binned, then weighted):
    whose stock data is unreliable is worth little more than no status at all.
 3-7. ``reviews``, ``treatment`` (bemötande), ``feedback`` (återkoppling), ``rma``, ``competence``:
    the retailer's signal shrunk toward its prior (1..5 ratings mapped to 0..1 by (x-1)/4).
-8. ``price``: normalized against the other offers of the same product, VAT-excluded prices
-   converted with ``vat_rate``: cheapest 1.0, dearest 0.0, linear between. So that a 0.5%
-   difference is not worth the whole price weight, the spread is at least
-   ``price.min_spread`` of the cheapest price (default 10%): offers within that band of the
-   cheapest score ``1 - (p - min) / (min_spread * min)``. A product with one priced offer (or
-   all prices equal) gets the neutral 1.0: price cannot hurt without a rival. An offer
-   without a price gets ``price.missing``.
+8. ``price``: the offer's price (VAT-excluded prices converted with ``vat_rate``) against
+   the product's cheapest *buyable* offer (in stock, or on backorder with a date; without
+   one, the cheapest offer): ``(cheapest / price) ** price.steepness``, so the factor falls
+   steeply with the ratio (steepness 3: 10% dearer 0.75, 25% dearer 0.51, twice the price
+   0.125, three times 0.04) and a 0.5% difference still bins to 1.0. A product with one
+   priced offer (or all prices equal) gets the neutral 1.0: price cannot hurt without a
+   rival. An offer without a price gets ``price.missing``.
+   Price band: an offer dearer than ``price.band`` times the median buyable price (the lower
+   middle one for an even count) loses its service advantage: a ``price_band`` contribution
+   takes back its other factors' points (it keeps its price points and any rule's), and its
+   explanation says so. ``band = 0`` turns the band off.
 
 Binning: each factor value is rounded to the nearest multiple of ``binning.step`` so tiny
 differences (90.1% vs 89.9% on time) do not decide. Equal totals are then broken by the
@@ -265,14 +269,24 @@ class DeliveryCurve(_Model):
 
 
 class PriceScale(_Model):
-    """How prices of one product's offers map to 0..1 (cheapest 1.0, dearest 0.0)."""
+    """How an offer's price maps to 0..1: steeply by its ratio to the cheapest buyable price,
+    and a band above which an offer's service no longer counts (``ranking.price_basis``)."""
 
-    min_spread: float = Field(
-        default=0.10,
-        ge=0.0,
-        le=10.0,
+    steepness: float = Field(
+        default=3.0,
+        gt=0.0,
+        le=20.0,
         allow_inf_nan=False,
-        description="Smallest spread, as a share of the cheapest price, that spans 1.0..0.0.",
+        description="Price factor = (cheapest buyable price / price) ** steepness: with 3, "
+        "10% dearer scores 0.75, twice the price 0.125.",
+    )
+    band: float = Field(
+        default=2.0,
+        ge=0.0,
+        le=100.0,
+        allow_inf_nan=False,
+        description="Offers dearer than band x the median buyable price lose their service "
+        "points (only price and rules count for them); 0 turns the band off.",
     )
     missing: float = Field(
         default=0.0,
@@ -281,6 +295,24 @@ class PriceScale(_Model):
         allow_inf_nan=False,
         description="Price factor value of an offer that gives no price.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_linear_spread(cls, data: Any) -> Any:
+        # ``min_spread`` shaped the linear price scale that the ratio replaced (issue 13);
+        # versions stored before then still carry it and must keep loading.
+        if isinstance(data, Mapping) and "min_spread" in data:
+            return {k: v for k, v in data.items() if k != "min_spread"}
+        return data
+
+    @field_validator("band")
+    @classmethod
+    def _band_at_least_one(cls, band: float) -> float:
+        if 0.0 < band < 1.0:
+            raise ValueError(
+                f"band must be 0 (off) or at least 1 (times the median buyable price), got {band:g}"
+            )
+        return band
 
 
 def _default_priors() -> dict[str, Prior]:

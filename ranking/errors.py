@@ -46,3 +46,7 @@ class JudgmentFormatError(RankingError, ValueError):
         self.field = field
         self.reason = reason
         super().__init__(f"{path}:{line}: field {field!r}: {reason}")
+
+
+class InvalidOfferCases(RankingError, ValueError):
+    """A judged offer-order file is malformed: the message names the field."""

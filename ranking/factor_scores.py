@@ -15,6 +15,7 @@ from ranking.signals import RetailerQuality, Signal, shrink, stars
 
 if TYPE_CHECKING:
     from ranking.config import Prior, RankingConfig
+    from ranking.price_basis import PriceBasis
 
 STATUS_CODES = {status.value: f"status_{status.value}" for status in StockStatus}
 
@@ -114,16 +115,12 @@ def retailer_signal(signal_name: str, words: SignalWords) -> RetailerScore:
 
 
 def price_reading(
-    config: RankingConfig,
-    vat_included: bool | None,
-    gross: float | None,
-    low: float,
-    high: float,
-    priced: int,
+    config: RankingConfig, vat_included: bool | None, gross: float | None, basis: PriceBasis
 ) -> tuple[str, dict[str, Any]]:
-    """The code and values of an offer's price among the product's ``priced`` offers."""
+    """The code and values of an offer's price among the product's priced offers."""
     if gross is None:
         return "price_missing", {}
+    priced = basis.priced
     values: dict[str, Any] = {"gross": gross, "offers": priced}
     if vat_included is False:
         values.update(vat="vat_converted", vat_rate=config.vat_rate)
@@ -131,17 +128,32 @@ def price_reading(
         values["vat"] = "vat_unknown"
     else:
         values["vat"] = "vat_included"
+    reference = basis.reference
     if priced <= 1:
         code = "price_only"
-    elif high <= low:
+    elif basis.high <= basis.low:
         code = "price_same"
-    elif gross <= low:
+    elif gross <= basis.low:
         code = "price_cheapest"
-    elif low > 0:
-        code, values["above"] = "price_above_share", gross / low - 1
+    elif gross <= reference:  # cheaper offers exist, but none of them can be bought now
+        code = "price_at_buyable_low"
+    elif reference <= 0:
+        code, values["above"] = "price_above_amount", gross - reference
+    elif basis.buyable_reference:
+        code, values["above"] = "price_above_buyable_share", gross / reference - 1
     else:
-        code, values["above"] = "price_above_amount", gross - low
+        code, values["above"] = "price_above_share", gross / reference - 1
     return code, values
+
+
+def band_reading(config: RankingConfig, gross: float, basis: PriceBasis) -> dict[str, Any]:
+    """The values of the ``price_band_exceeded`` explanation of an offer above the band."""
+    assert basis.median is not None
+    return {
+        "ratio": round(gross / basis.median, 1),
+        "band": config.price.band,
+        "median": basis.median,
+    }
 
 
 if TYPE_CHECKING:

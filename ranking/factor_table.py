@@ -130,7 +130,9 @@ DEFAULT_FACTORS: tuple[Factor, ...] = (
             "price_only",
             "price_same",
             "price_cheapest",
+            "price_at_buyable_low",
             "price_above_share",
+            "price_above_buyable_share",
             "price_above_amount",
             "vat_included",
             "vat_converted",
@@ -144,6 +146,17 @@ DEFAULT_FACTORS: tuple[Factor, ...] = (
 )
 """The eight ranking factors, in the order clinics value them (PRODUCT.md point 4)."""
 
+BAND_FACTOR = "price_band"
+BAND_CODE = "price_band_exceeded"
+"""The contribution of an offer dearer than the price band (``ranking.config`` 8)."""
+
+PARTIAL_FACTOR = "text_tier"
+PARTIAL_CODE = "partial_match"
+"""The contribution of a product of the second text tier (not every query word matched)."""
+
+OFFER_CODES: tuple[str, ...] = (BAND_CODE,)
+"""Reason codes of the offer-level contributions that are not factors (rules aside)."""
+
 PRODUCT_CODES: tuple[str, ...] = (
     "text_relevance",
     "no_text_score",
@@ -153,6 +166,7 @@ PRODUCT_CODES: tuple[str, ...] = (
     "rule_buried",
     "rule_retailer",
     "rule_product",
+    PARTIAL_CODE,
 )
 """Reason codes of the product-level contributions that are not factors (text, rules...)."""
 
@@ -191,7 +205,8 @@ class FactorTable:
 
     def codes(self) -> tuple[str, ...]:
         """Every reason code of the table's factors and of the product-level contributions."""
-        return tuple(dict.fromkeys(c for f in self.factors for c in f.codes)) + PRODUCT_CODES
+        factor_codes = tuple(dict.fromkeys(c for f in self.factors for c in f.codes))
+        return factor_codes + OFFER_CODES + PRODUCT_CODES
 
     def extended(self, *factors: Factor) -> FactorTable:
         """This table with ``factors`` added after the others."""

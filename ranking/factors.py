@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from ranking.config import RankingConfig
 from ranking.explain import Contribution, quantize
-from ranking.factor_scores import Reading, price_reading
-from ranking.factor_table import Factor, FactorTable, active_table
+from ranking.factor_scores import Reading, band_reading, price_reading
+from ranking.factor_table import BAND_CODE, BAND_FACTOR, Factor, FactorTable, active_table
+from ranking.price_basis import PriceBasis, price_factor
 from ranking.signals import RetailerQuality
 
 if TYPE_CHECKING:
@@ -82,6 +83,9 @@ class PreparedConfig:
         self.retailer_factors = tuple(f for f in table.head if f.offer_field is None)
         self.head_key = _head_key(tuple(str(f.offer_field) for f in self.offer_factors))
         self.price_weight = self.weights[table.price.name]
+        # what a product takes over from its best offer: the factors, and the price band's
+        # taking back of the service points (an offer's rules stay with the offer)
+        self.product_factors = frozenset((*table.names, BAND_FACTOR))
         # Caches: parts by retailer value and by object identity (the entry keeps the object
         # alive, so its id cannot be reused while cached); scaled product-level copies of the
         # cached offer contributions, by identity of the original.
@@ -128,12 +132,13 @@ class PreparedConfig:
     def product_parts(self, best: RankedOffer) -> tuple[list[Contribution], float]:
         """The best offer's factor contributions scaled for the product, and its quality.
 
-        Offer-level rule contributions are left out (product rules apply to products).
+        Offer-level rule contributions are left out (product rules apply to products); a
+        price band contribution is kept, so the product counts what the offer counts.
         The retailer-level copies are cached, so this is mostly dictionary lookups.
         """
         offer_parts = best.explanation.contributions
         size = self.head_size
-        names = self.table.by_name
+        names = self.product_factors
         head = offer_parts[:size]
         if len(head) == size:
             hit = self.scaled_heads.get((id(head[0]), id(head[1])))
@@ -251,30 +256,37 @@ def prepare(config: RankingConfig, table: FactorTable | None = None) -> Prepared
     return compiled
 
 
-def price_value(
-    compiled: PreparedConfig, gross: float | None, low: float, high: float, priced: int
-) -> float:
+def price_value(compiled: PreparedConfig, gross: float | None, basis: PriceBasis) -> float:
     """The binned price factor value (what :func:`price_contribution` explains)."""
     if gross is None:
         return bin_value(compiled.config.price.missing, compiled.step)
-    if priced <= 1 or high <= low:
+    if basis.flat:
         return 1.0
-    spread = max(high - low, compiled.config.price.min_spread * low)
-    return bin_value(1.0 - (gross - low) / spread, compiled.step)
+    return bin_value(price_factor(compiled.config.price, gross, basis), compiled.step)
 
 
 def price_contribution(
-    compiled: PreparedConfig,
-    offer: OfferInput,
-    gross: float | None,
-    low: float,
-    high: float,
-    priced: int,
+    compiled: PreparedConfig, offer: OfferInput, gross: float | None, basis: PriceBasis
 ) -> Contribution:
     """The price factor of ``offer`` among the product's offers (``gross`` incl. VAT)."""
     weight = compiled.price_weight
-    value = price_value(compiled, gross, low, high, priced)
-    code, values = price_reading(compiled.config, offer.vat_included, gross, low, high, priced)
+    value = price_value(compiled, gross, basis)
+    code, values = price_reading(compiled.config, offer.vat_included, gross, basis)
     return Contribution(
-        compiled.table.price.name, value, weight, quantize(weight * value), code, values, priced
+        compiled.table.price.name,
+        value,
+        weight,
+        quantize(weight * value),
+        code,
+        values,
+        basis.priced,
     )
+
+
+def band_contribution(
+    compiled: PreparedConfig, gross: float, head_points: float, basis: PriceBasis
+) -> Contribution:
+    """An offer above the price band: its service points (``head_points``, the factors
+    other than price) taken back, so only its price (and rules) count."""
+    values = band_reading(compiled.config, gross, basis)
+    return Contribution(BAND_FACTOR, 1.0, head_points, -head_points, BAND_CODE, values)

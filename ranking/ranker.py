@@ -16,11 +16,13 @@ those on the requested page are explained.
 
 Tiers: a second tier of candidates (e.g. products that miss a query word) is asked for only
 with the number of page positions the first tier leaves open, ranked after every product of
-the first and flagged ``partial_match``.
+the first and flagged ``partial_match``; the explanation of each says so (code
+``partial_match``, with how many products of the first tier it outscores).
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -40,6 +42,7 @@ from ranking.scoring import (
     explain_best,
     offer_contributions,
     order_products,
+    partial_match_contribution,
     product_order_key,
     quality_points,
     quick_product_score,
@@ -180,13 +183,16 @@ class Ranker(Generic[P]):
         partial = False
         wanted = max(0, needed - (len(scores) - hidden))  # page positions left to fill
         second = None if fill is None else fill(wanted)
+        outscored: dict[int, int] = {}  # partial match -> full matches ranked above it
         if second is not None and wanted:
             seen = {pid for pid, _score in tier.hits}
             extra, extra_hidden = self._ranked_tier(
                 second, seen, wanted, rules, rules_key, entries, fresh
             )
+            full = sorted(s.score for s in scores)  # the first tier was ranked in full
             for score in extra:
                 score.flags.append("partial_match")
+                outscored[score.product_id] = bisect.bisect_left(full, score.score)
             scores += extra
             hidden += extra_hidden
             partial = bool(extra)
@@ -201,6 +207,10 @@ class Ranker(Generic[P]):
             else self._explained(entries[s.product_id], s, rules, fresh)
             for s in scores[page]
         ]
+        for item in shown:
+            if item.product.product_id in outscored:
+                below = outscored[item.product.product_id]
+                item.explanation["contributions"].append(partial_match_contribution(below))
         return Ranking(shown, hidden, partial)
 
     def rank_in_order(self, tier: Tier[P], *, query: str, now: datetime) -> list[RankedProduct[P]]:

@@ -4,9 +4,10 @@ Pure functions of (inputs, config); every score comes with its explanation. How 
 built, binned and tie-broken is documented in ``ranking.config``.
 
 Product score = ``text`` (relevance_weight * text/max_text) + the best offer's eight factor
-contributions scaled by quality_weight + rule boosts/buries - ``no_offers`` penalty. Offer-level
-rule contributions of the best offer are not carried into the product (product rules apply
-there instead), so a retailer rule never counts twice.
+contributions (and its ``price_band`` one, if it is above the price band) scaled by
+quality_weight + rule boosts/buries - ``no_offers`` penalty. Offer-level rule contributions of
+the best offer are not carried into the product (product rules apply there instead), so a
+retailer rule never counts twice.
 """
 
 from __future__ import annotations
@@ -16,10 +17,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from ranking.config import RankingConfig
 from ranking.explain import Contribution, Explanation, quantize
-from ranking.factors import PreparedConfig, prepare, price_contribution, price_value
+from ranking.factor_table import PARTIAL_CODE, PARTIAL_FACTOR
+from ranking.factors import (
+    PreparedConfig,
+    band_contribution,
+    prepare,
+    price_contribution,
+    price_value,
+)
+from ranking.price_basis import PriceBasis, is_buyable, price_basis
 from ranking.rules import Rule, applicable_rules
 from ranking.signals import RetailerQuality
 
@@ -100,27 +110,28 @@ def _explain_offer(
     compiled: PreparedConfig,
     offer: OfferInput,
     gross: float | None,
-    low: float,
-    high: float,
-    priced: int,
+    basis: PriceBasis,
     offer_rules: Sequence[Rule],
 ) -> tuple[list[Contribution], Explanation]:
     retailer = offer.retailer
     part = compiled.part(retailer)
-    contributions = [
-        *compiled.head(retailer, part, compiled.head_key(offer))[2],
-        price_contribution(compiled, offer, gross, low, high, priced),
-    ]
+    head_points, _values, head = compiled.head(retailer, part, compiled.head_key(offer))
+    contributions = [*head, price_contribution(compiled, offer, gross, basis)]
+    if gross is not None and basis.above_band(gross):
+        contributions.append(band_contribution(compiled, gross, head_points, basis))
     for rule in offer_rules:
         if rule.targets_offers_of(retailer.slug):
             contributions.append(_rule_contribution(rule, retailer.slug))
     return contributions, Explanation.of(contributions)
 
 
-def _price_bounds(grosses: Sequence[float | None]) -> tuple[float, float, int]:
-    priced = [gross for gross in grosses if gross is not None]
-    low, high = (min(priced), max(priced)) if priced else (0.0, 0.0)
-    return low, high, len(priced)
+def _price_basis(
+    compiled: PreparedConfig, offers: Sequence[OfferInput]
+) -> tuple[list[float | None], PriceBasis]:
+    """The offers' gross prices (VAT included) and what each is measured against."""
+    grosses = [compiled.gross_price(offer) for offer in offers]
+    buyable = [is_buyable(offer.stock_status, offer.delivery_days) for offer in offers]
+    return grosses, price_basis(grosses, buyable, compiled.config.price)
 
 
 def rank_offers(
@@ -132,15 +143,12 @@ def rank_offers(
     e.g. by ``applicable_rules``) may boost or bury the offers of a retailer.
     """
     compiled = prepare(config)
-    grosses = [compiled.gross_price(offer) for offer in offers]
-    low, high, priced = _price_bounds(grosses)
+    grosses, basis = _price_basis(compiled, offers)
     offer_rules = _offer_rules(rules)
     keyed = []
-    size = compiled.head_size + 1  # the factors (rules follow them)
+    size = compiled.head_size + 1  # the factors (rules and the band follow them)
     for offer, gross in zip(offers, grosses, strict=True):
-        contributions, explanation = _explain_offer(
-            compiled, offer, gross, low, high, priced, offer_rules
-        )
+        contributions, explanation = _explain_offer(compiled, offer, gross, basis, offer_rules)
         key = (
             -round(explanation.total, _TIE_DECIMALS),
             tuple(-c.value for c in contributions[:size]),
@@ -169,11 +177,10 @@ def explain_best(
     """The offer at ``index`` explained among ``offers``, as rank 1 (for the index that
     :func:`best_offer_index` gave, this is ``rank_offers(offers, config, rules)[0]``)."""
     compiled = prepare(config)
-    grosses = [compiled.gross_price(offer) for offer in offers]
-    low, high, priced = _price_bounds(grosses)
+    grosses, basis = _price_basis(compiled, offers)
     offer = offers[index]
     _contributions, explanation = _explain_offer(
-        compiled, offer, grosses[index], low, high, priced, _offer_rules(rules)
+        compiled, offer, grosses[index], basis, _offer_rules(rules)
     )
     return RankedOffer(offer, explanation.total, explanation, 1)
 
@@ -192,18 +199,17 @@ def best_offer_index(
     if not offers:
         return None
     compiled = prepare(config)
-    grosses = [compiled.gross_price(offer) for offer in offers]
-    low, high, priced = _price_bounds(grosses)
+    grosses, basis = _price_basis(compiled, offers)
     offer_rules = _offer_rules(rules)
     price_weight = compiled.price_weight
-    flat = priced <= 1 or high <= low  # every priced offer scores the neutral 1.0
+    flat = basis.flat  # every priced offer scores the neutral 1.0
     flat_points = quantize(price_weight * 1.0)
     part_of, head_of, key_of = compiled.part, compiled.head, compiled.head_key
 
     def tie_key(index: int) -> tuple[tuple[float, ...], float, int]:
         offer, gross = offers[index], grosses[index]
         _points, values, _parts = head_of(offer.retailer, part_of(offer.retailer), key_of(offer))
-        value = price_value(compiled, gross, low, high, priced)
+        value = price_value(compiled, gross, basis)
         return (*values, -value), math.inf if gross is None else gross, offer.offer_id
 
     best_index, best_rounded = -1, -math.inf
@@ -214,7 +220,9 @@ def best_offer_index(
         if flat and gross is not None:
             price_points = flat_points
         else:
-            price_points = quantize(price_weight * price_value(compiled, gross, low, high, priced))
+            price_points = quantize(price_weight * price_value(compiled, gross, basis))
+        if basis.ceiling is not None and basis.above_band(gross):
+            head_points = 0.0  # the band takes the service points back (_explain_offer)
         if offer_rules:
             points = [head_points, price_points]
             for rule in offer_rules:
@@ -244,6 +252,14 @@ def text_contribution(
         code, values = "no_text_score", {}
     weight = blend.relevance_weight
     return Contribution("text", relative, weight, quantize(weight * relative), code, values)
+
+
+def partial_match_contribution(outscored: int) -> dict[str, Any]:
+    """Why a product of the second text tier sits below every product of the first: it
+    misses a query word. ``outscored``: products of the first tier whose score is lower
+    (the tier, not the score, put them above it). No points: the total is unchanged."""
+    values = {"outscored": outscored} if outscored else {}
+    return Contribution(PARTIAL_FACTOR, 0.0, 0.0, 0.0, PARTIAL_CODE, values).as_dict()
 
 
 def no_offer_contribution(config: RankingConfig) -> Contribution:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from catalog.enums import StockStatus
 from catalog.gtin import gtin14
 from catalog.models import Manufacturer, Offer, Product, ProductIdentifier, Retailer
+from ranking.price_basis import is_buyable
 from search.analysis.identifiers import normalize_key
 from search.prices import comparable_price
 
@@ -112,6 +113,16 @@ class StoredOffer(NamedTuple):
         )
 
 
+def buyable_delivery_days(offers: Iterable[StoredOffer]) -> int | None:
+    """The fewest promised delivery days of the buyable offers (in stock, or on backorder
+    with a date: ``ranking.price_basis.is_buyable``); an out-of-stock offer's promise never
+    counts. None when no buyable offer promises a time."""
+    days = [
+        d for o in offers if (d := o.delivery_days) is not None and is_buyable(o.stock_status, d)
+    ]
+    return min(days) if days else None
+
+
 @dataclass(frozen=True, slots=True)
 class ProductDocument:
     """One product as the search engine sees it (backend-neutral)."""
@@ -153,9 +164,10 @@ class ProductDocument:
         return any(o.stock_status in AVAILABLE_STATUSES for o in self.offers)
 
     @property
-    def min_delivery_days(self) -> int | None:
-        days = [o.delivery_days for o in self.offers if o.delivery_days is not None]
-        return min(days) if days else None
+    def delivery_days(self) -> int | None:
+        """The fastest delivery a clinic can order: of the buyable offers only (the indexed
+        ``delivery`` field behind the delivery sort, filter and facet)."""
+        return buyable_delivery_days(self.offers)
 
     @property
     def retailer_slugs(self) -> tuple[str, ...]:

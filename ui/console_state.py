@@ -72,8 +72,13 @@ def load_state(session: Session, name: str) -> ConsoleState:
     return ConsoleState(name, live_row, live, draft_row, draft, list(reversed(rows)))
 
 
+PRICE_FIELDS = ("steepness", "band")
+"""The price settings the console edits (``ranking.config.PriceScale``), as ``p_<name>``."""
+
+
 def form_of(cfg: RankingConfig) -> dict[str, str]:
     form = {f"w_{f}": f"{getattr(cfg.weights, f):g}" for f in FACTORS}
+    form.update({f"p_{k}": f"{getattr(cfg.price, k):g}" for k in PRICE_FIELDS})
     for i, rule in enumerate(cfg.rules):
         data = rule.model_dump(mode="json")
         for key in RULE_FIELDS:
@@ -122,15 +127,25 @@ def bad_weights(form: dict[str, str]) -> list[tuple[str, str]]:
     return [(f, text) for f, text in typed if text and parse_number(text) is None]
 
 
+def bad_price_fields(form: dict[str, str]) -> list[tuple[str, str]]:
+    """``(price setting, as typed)`` for every price field that is not a number."""
+    typed = ((k, form[f"p_{k}"].strip()) for k in PRICE_FIELDS if f"p_{k}" in form)
+    return [(k, text) for k, text in typed if parse_number(text) is None]
+
+
 def _number(text: str) -> float | str:
     number = parse_number(text)
     return text if number is None else number  # validation names the field
 
 
 def config_from_form(base: RankingConfig, form: dict[str, str]) -> RankingConfig:
-    """The base config with the form's weights and rules; ``InvalidConfig`` if refused."""
+    """The base config with the form's weights, price settings and rules; ``InvalidConfig``
+    if refused (naming the field, e.g. ``price.band``)."""
     data: dict[str, Any] = base.model_dump(mode="python")
     data["weights"] = {f: _number(form.get(f"w_{f}", "0") or "0") for f in FACTORS}
+    for key in PRICE_FIELDS:  # a form without the field keeps the base value
+        if f"p_{key}" in form:
+            data["price"][key] = _number(form[f"p_{key}"].strip())
     kept = {r.id: r for r in base.rules}
     rules: list[dict[str, Any]] = []
     for row in rule_rows(form):

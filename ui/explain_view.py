@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ranking.factor_table import active_table
+from ranking.factor_table import BAND_FACTOR, active_table
 from ranking.messages import render
 from search.prices import MARKETPLACE_CURRENCY
 from ui.i18n import translate
@@ -49,7 +49,7 @@ def bars(explanation: Any, lang: str) -> list[Bar]:
         weight = float(c["weight"])
         points = float(c["points"])
         value = min(1.0, max(0.0, float(c["value"])))
-        if factor.startswith("rule:"):
+        if factor.startswith("rule:") or factor == BAND_FACTOR:
             track = min(100.0, abs(points) / heaviest * 100)
             fill = 100.0
         else:

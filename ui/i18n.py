@@ -231,6 +231,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **{f"factor.{f.name}": f.labels for f in DEFAULT_TABLE},
     "factor.text": ("Textmatchning", "Text match"),
     "factor.no_offers": ("Inga erbjudanden", "No offers"),
+    "factor.price_band": ("Prisband", "Price band"),
+    "factor.text_tier": ("Delvis träff", "Partial match"),
     "factor.rule": ("Regel {id}", "Rule {id}"),
     # compare
     "compare.title": ("Jämför produkter", "Compare products"),
@@ -446,6 +448,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "console.bad_weight": (
         "Vikten för {factor} ska vara ett tal, t.ex. 0,5 (fick ”{value}”).",
         "The weight of {factor} must be a number, e.g. 0.5 (got “{value}”).",
+    ),
+    "console.price": ("Pris", "Price"),
+    "console.price_intro": (
+        "Prisfaktorn är (billigaste köpbara priset / priset) upphöjt till branthet: med 3 får "
+        "10 % dyrare 0,75 och dubbla priset 0,125. Ett erbjudande dyrare än prisbandet gånger "
+        "medianpriset bland köpbara erbjudanden förlorar sina servicepoäng (0 = inget band).",
+        "The price factor is (cheapest buyable price / price) to the power of the steepness: "
+        "with 3, 10% dearer scores 0.75 and twice the price 0.125. An offer dearer than the "
+        "price band times the median buyable price loses its service points (0 = no band).",
+    ),
+    "console.price.steepness": ("Branthet", "Steepness"),
+    "console.price.band": ("Prisband (× median)", "Price band (× median)"),
+    "console.bad_price": (
+        "{field} ska vara ett tal, t.ex. 2,5 (fick ”{value}”).",
+        "{field} must be a number, e.g. 2.5 (got “{value}”).",
     ),
     "console.rules": ("Regler", "Rules"),
     "console.rules_intro": (

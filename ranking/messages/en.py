@@ -40,8 +40,14 @@ CATALOG = Catalog(
         "price_only": "only priced offer ({@vat}): neutral",
         "price_same": "same price as all {offers} offers ({@vat})",
         "price_cheapest": "cheapest of {offers} offers ({@vat})",
+        "price_at_buyable_low": "cheapest buyable price of {offers} offers; the cheaper ones "
+        "cannot be bought now ({@vat})",
         "price_above_share": "{above:pct} above the cheapest of {offers} offers ({@vat})",
+        "price_above_buyable_share": "{above:pct} above the cheapest buyable of {offers} offers "
+        "({@vat})",
         "price_above_amount": "{above:money} above the cheapest of {offers} offers ({@vat})",
+        "price_band_exceeded": "{ratio}× the median buyable price ({median:money}), above the "
+        "price band of {band}×: its service points do not count",
         "vat_included": "{gross:money} incl. VAT",
         "vat_converted": "{gross:money} incl. VAT, converted at {vat_rate:pct}",
         "vat_unknown": "{gross:money}, VAT status unknown: taken as incl. VAT",
@@ -50,6 +56,8 @@ CATALOG = Catalog(
         "no_text_score": "no text relevance score",
         "no_offers": "no retailer offers this product yet",
         "best_offer": "best offer ({seller}): {@offer_code}",
+        "partial_match": "matches only some of the query words, so it is ranked after every full "
+        "match[; its score is higher than that of {outscored#full} ranked above it]",
         # merchandising rules
         "rule_boosted": "boosted by rule {rule:repr} ({@target})[: {comment}]",
         "rule_buried": "buried by rule {rule:repr} ({@target})[: {comment}]",
@@ -63,6 +71,7 @@ CATALOG = Catalog(
         "case": ("case", "cases"),
         "check": ("check", "checks"),
         "day": ("day", "days"),
+        "full": ("full match", "full matches"),
     },
     fallback="{code} ({values})",
 )

@@ -35,8 +35,14 @@ CATALOG = Catalog(
         "price_only": "enda prissatta erbjudandet ({@vat}): neutralt",
         "price_same": "samma pris som alla {offers} erbjudanden ({@vat})",
         "price_cheapest": "billigast av {offers} erbjudanden ({@vat})",
+        "price_at_buyable_low": "lägsta köpbara priset av {offers} erbjudanden; de billigare går "
+        "inte att köpa nu ({@vat})",
         "price_above_share": "{above:pct} över det billigaste av {offers} erbjudanden ({@vat})",
+        "price_above_buyable_share": "{above:pct} över det billigaste köpbara av {offers} "
+        "erbjudanden ({@vat})",
         "price_above_amount": "{above:money} över det billigaste av {offers} erbjudanden ({@vat})",
+        "price_band_exceeded": "{ratio}\u00a0× medianpriset bland köpbara erbjudanden "
+        "({median:money}), över prisbandet {band}\u00a0×: servicepoängen räknas inte",
         "vat_included": "{gross:money} inkl. moms",
         "vat_converted": "{gross:money} inkl. moms, omräknat med {vat_rate:pct}",
         "vat_unknown": "{gross:money}, momsstatus okänd: räknat som inkl. moms",
@@ -44,6 +50,8 @@ CATALOG = Catalog(
         "no_text_score": "ingen textrelevans",
         "no_offers": "ingen återförsäljare erbjuder produkten ännu",
         "best_offer": "bästa erbjudandet ({seller}): {@offer_code}",
+        "partial_match": "matchar bara några av sökorden och rankas därför efter alla fullständiga "
+        "träffar[; poängen är högre än för {outscored#full} ovanför]",
         "rule_boosted": "lyft av regel {rule:repr} ({@target})[: {comment}]",
         "rule_buried": "sänkt av regel {rule:repr} ({@target})[: {comment}]",
         "rule_retailer": "återförsäljare {retailer}",
@@ -56,6 +64,7 @@ CATALOG = Catalog(
         "case": ("ärende", "ärenden"),
         "check": ("kontroll", "kontroller"),
         "day": ("dag", "dagar"),
+        "full": ("fullständig träff", "fullständiga träffar"),
     },
     fallback="{code} ({values})",
     percent="\u00a0%",  # "92 %", as the website writes shares (ui.i18n.Formatter)

@@ -40,7 +40,7 @@ DESCRIPTION = "description"  # raw description (+ .sv / .en subfields)
 PAYLOAD = "payload"  # the StoredProduct, stored only (not indexed)
 MIN_PRICE = "min_price"
 MAX_PRICE = "max_price"
-DELIVERY = "delivery"  # minimum delivery days; absent when unknown
+DELIVERY = "delivery"  # the fastest buyable offer's delivery days; absent when none
 IN_STOCK = "in_stock"
 HAS_OFFERS = "has_offers"
 OFFERS_COUNT = "offers_count"
@@ -180,7 +180,7 @@ def to_source(doc: ProductDocument, analyzer: Analyzer) -> dict[str, Any]:
     if low is not None and high is not None:
         source[MIN_PRICE] = float(low)
         source[MAX_PRICE] = float(high)
-    days = doc.min_delivery_days
+    days = doc.delivery_days
     if days is not None:
         source[DELIVERY] = days
     source[IN_STOCK] = doc.in_stock

@@ -11,7 +11,7 @@ import tantivy
 
 from search.analysis.analyzer import Analyzer
 from search.analysis.tokens import label_tokens, suggest_term, tokenize
-from search.documents import AVAILABLE_STATUSES, ProductDocument
+from search.documents import AVAILABLE_STATUSES, ProductDocument, buyable_delivery_days
 from search.protocol import (
     DELIVERY_BUCKETS,
     FACET_FIELDS,
@@ -33,7 +33,7 @@ MIN_PRICE = "min_price"
 MAX_PRICE = "max_price"
 PRICE_ASC = "price_asc"  # min price, missing sorts last ascending
 PRICE_DESC = "price_desc"  # min price, missing sorts last descending
-DELIVERY = "delivery"  # min delivery days, missing = NO_DELIVERY
+DELIVERY = "delivery"  # fastest buyable offer's days, missing = NO_DELIVERY
 IN_STOCK = "in_stock"
 HAS_OFFERS = "has_offers"
 OFFERS_COUNT = "offers_count"
@@ -106,8 +106,8 @@ def to_tantivy(doc: ProductDocument, analyzer: Analyzer) -> tantivy.Document:
     else:
         out.add_float(PRICE_ASC, NO_PRICE_ASC)
         out.add_float(PRICE_DESC, NO_PRICE_DESC)
-    days = [d for o in offers if (d := o.delivery_days) is not None]
-    out.add_integer(DELIVERY, min(days) if days else NO_DELIVERY)
+    days = buyable_delivery_days(offers)
+    out.add_integer(DELIVERY, NO_DELIVERY if days is None else days)
     out.add_boolean(IN_STOCK, any(o.stock_status in AVAILABLE_STATUSES for o in offers))
     out.add_boolean(HAS_OFFERS, doc.has_offers)
     out.add_unsigned(OFFERS_COUNT, doc.offers_count)

@@ -105,8 +105,13 @@ def test_merchandiser_changes_a_weight_previews_and_publishes(live: Any, page: A
     base = live.url
     log_in(page, base, "merchandiser")
     page.wait_for_url(re.compile(r"/konsol$"))
-    page.fill("#w_price", "5")
-    page.fill("#draft-comment", "pris väger mer")
+    # the published default weighs price in proportion: the same retailer's best offer is
+    # relatively cheaper for size L (110 vs 90) than for size M (100 vs 80), so L leads
+    page.goto(f"{base}/?q=nitrilhandske")
+    assert "Nitrilhandske blå storlek L" in page.locator(".hit").first.inner_text()
+    page.goto(f"{base}/konsol")
+    page.fill("#w_price", "0")
+    page.fill("#draft-comment", "utan pris")
     page.get_by_role("button", name="Spara utkast").click()
     page.wait_for_url(re.compile(r"notice=saved"))
     assert "Utkast version 1 sparat" in page.locator(".notice").inner_text()
@@ -123,6 +128,8 @@ def test_merchandiser_changes_a_weight_previews_and_publishes(live: Any, page: A
     log = page.locator("#audit-log").inner_text()
     assert "publicerad" in log and "godkänt" in log and "Sara Holm" in log
 
-    # the live search now ranks by the published weights: the cheapest offer comes first
+    # the live search now ranks by the published weights: without price the two tie on
+    # service, and M (the lower product id) leads
     page.goto(f"{base}/?q=nitrilhandske")
-    assert "Lagerbolaget Dental" in page.locator(".hit").first.inner_text()
+    first = page.locator(".hit").first.inner_text()
+    assert "Nitrilhandske blå storlek M" in first and "Nordisk Dentaldepå AB" in first

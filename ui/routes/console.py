@@ -16,7 +16,9 @@ from ranking.errors import InvalidConfig, RankingError, UnknownConfig, VersionCo
 from search.errors import SearchError
 from ui.console_state import (
     ACTIONS,
+    PRICE_FIELDS,
     WEIGHT_PATTERN,
+    bad_price_fields,
     bad_weights,
     compare,
     config_from_form,
@@ -63,6 +65,7 @@ def _page(
         "form": values,
         "rules": rule_rows(values),
         "factors": FACTORS,
+        "price_fields": PRICE_FIELDS,
         "actions": ACTIONS,
         "weight_pattern": WEIGHT_PATTERN,
         "errors": errors or [],
@@ -171,6 +174,11 @@ def save_draft(
     typos = [
         translate(lang, "console.bad_weight", factor=translate(lang, f"factor.{f}"), value=text)
         for f, text in bad_weights(form)
+    ] + [
+        translate(
+            lang, "console.bad_price", field=translate(lang, f"console.price.{k}"), value=text
+        )
+        for k, text in bad_price_fields(form)
     ]
     if typos:
         return _page(request, session, search, name, user, form=form, errors=typos, status_code=422)

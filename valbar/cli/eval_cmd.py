@@ -9,6 +9,7 @@ import typer
 
 from ranking.errors import RankingError
 from ranking.evaluation import EvalReport, load_judgments
+from ranking.offer_cases import check_cases, load_cases
 from search.build import build_search_service
 from search.errors import SearchError
 from search.eval_runner import (
@@ -21,9 +22,9 @@ from search.eval_runner import (
 from valbar.cli.context import echo_json, fail, open_db
 from valbar.cli.search_cmd import CONFIG_HELP, configs_for
 
-DEFAULT_JUDGMENTS = (
-    Path(__file__).resolve().parents[2] / "configs" / "judgments" / "dental_sv_en.tsv"
-)
+JUDGMENTS_DIR = Path(__file__).resolve().parents[2] / "configs" / "judgments"
+DEFAULT_JUDGMENTS = JUDGMENTS_DIR / "dental_sv_en.tsv"
+DEFAULT_OFFER_CASES = JUDGMENTS_DIR / "offer_order.toml"
 
 eval_app = typer.Typer(help="Offline evaluation (judged queries).", no_args_is_help=True)
 
@@ -39,8 +40,13 @@ def ranking(
         bool, typer.Option("--baseline/--no-baseline", help="Also measure plain BM25.")
     ] = True,
     worst: Annotated[int, typer.Option(help="Worst queries to list (text output).")] = 10,
+    offer_cases: Annotated[
+        Path,
+        typer.Option("--offer-cases", help="Judged offer orders (TOML, ranking/offer_cases.py)."),
+    ] = DEFAULT_OFFER_CASES,
 ) -> None:
-    """Score search on judged queries: nDCG@10, MRR, recall@50, and the gain over plain BM25.
+    """Score search on judged queries: nDCG@10, MRR, recall@50, and the gain over plain BM25;
+    and check the judged offer orders (which of one product's offers comes first).
 
     Ranks with the published ranking version the site uses, unless ``--config NAME`` names
     a config file.
@@ -52,8 +58,9 @@ def ranking(
     """
     from search.registry import get_backend
 
-    if not judgments.is_file():
-        fail(f"{judgments}: no such file", as_json=as_json)
+    for path in (judgments, offer_cases):
+        if not path.is_file():
+            fail(f"{path}: no such file", as_json=as_json)
     settings, factory = open_db()
     name = config or settings.ranking_config
     try:
@@ -66,6 +73,7 @@ def ranking(
                 settings, factory, backend=backend, config=configs_for(config)
             )
             report = evaluate_service(service, judged, name)
+            orders = check_cases(load_cases(offer_cases), service.config(name))
         finally:
             backend.close()
         base: EvalReport | None = None
@@ -75,6 +83,15 @@ def ranking(
     except (RankingError, SearchError) as exc:
         fail(str(exc), as_json=as_json)
     result = comparison(report, base)
+    result["offer_cases"] = {
+        "cases": len(orders),
+        "hold": sum(r.holds for r in orders),
+        "failing": [
+            {"id": r.case.id, "expected": r.case.expect, "got": r.got}
+            for r in orders
+            if not r.holds
+        ],
+    }
     if as_json:
         echo_json(result)
         return
@@ -92,6 +109,11 @@ def _print_text(result: dict[str, Any], config: str, worst: list[dict[str, Any]]
         if base:
             line += f"{base[metric]:12.4f}{base['gain'][metric]:+10.4f}"
         typer.echo(line)
+    cases = result["offer_cases"]
+    typer.echo(f"\njudged offer orders: {cases['hold']} of {cases['cases']} hold")
+    for failing in cases["failing"]:
+        expected, got = " > ".join(failing["expected"]), " > ".join(failing["got"])
+        typer.echo(f"  {failing['id']}: expected {expected}, got {got}")
     if worst:
         typer.echo("\nworst queries by nDCG@10:")
         for row in worst:

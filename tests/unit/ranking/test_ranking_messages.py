@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from ranking.config import RankingConfig
 from ranking.explain import Contribution
 from ranking.factor_table import DEFAULT_TABLE
 from ranking.messages import CATALOGS, codes, negotiate, referenced_codes, render
+from ranking.ranker import Ranker, Tier
 from ranking.rules import Rule
 from ranking.scoring import OfferInput, ProductInput, rank_offers, rank_products, score_product
 from ranking.signals import RetailerQuality, rating_signal, share_signal
@@ -92,6 +94,14 @@ PRODUCTS = {
     2: [offer(7, MANY, "100.00", True, "in_stock", 2), offer(8, ONE, "100.00", True, "limited", 2)],
     3: [offer(9, ONE, "99.90", True, "in_stock", 1)],
     4: [offer(10, MANY, "0.00", True, "in_stock", 1), offer(11, FEW, "10.00", True, "limited", 1)],
+    # cheapest but not buyable, at the cheapest buyable price, above it, above the price band
+    # (product 0: a text score of 0 keeps the others' relative text scores)
+    0: [
+        offer(12, MANY, "50.00", True, "out_of_stock", 1),
+        offer(13, FEW, "100.00", True, "in_stock", 2),
+        offer(14, ONE, "110.00", True, "backorder", 4),
+        offer(15, NONE, "400.00", True, "in_stock", 1),
+    ],
 }
 RULES = [
     Rule(id="campaign", action="boost", retailer="r1", amount=0.1, comment="spring campaign"),
@@ -113,7 +123,46 @@ def contributions() -> list[Contribution]:
     for score in rank_products(items, "", config, NOW):
         found += score.explanation.contributions
     unscored = score_product(items[0][0], 0.0, 0.0, None, config)  # no text score at all
-    return found + unscored.explanation.contributions
+    return found + unscored.explanation.contributions + _tiered(config)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    product_id: int
+    offers: tuple[OfferInput, ...]
+    brand: str | None = None
+    category: str | None = None
+    manufacturer: str | None = None
+
+    @property
+    def retailer_slugs(self) -> tuple[str, ...]:
+        return tuple(o.retailer.slug for o in self.offers)
+
+    @property
+    def offers_count(self) -> int:
+        return len(self.offers)
+
+
+def _tiered(config: RankingConfig) -> list[Contribution]:
+    """A partial match (second text tier) that outscores the full match ranked above it."""
+    products = {
+        1: _Candidate(1, tuple(PRODUCTS[3])),
+        2: _Candidate(2, tuple(PRODUCTS[4])),
+    }
+    ranker: Ranker[_Candidate] = Ranker(config.updated({"rules": []}), lambda p: list(p.offers))
+    ranking = ranker.rank(
+        Tier([(1, 1.0)], products),
+        5,
+        query="",
+        now=NOW,
+        page=slice(0, 5),
+        fill=lambda _wanted: Tier([(2, 9.0)], products),
+    )
+    return [
+        Contribution(**{k: v for k, v in c.items() if k != "text"})
+        for item in ranking.page
+        for c in item.explanation["contributions"]
+    ]
 
 
 ALL = contributions()

@@ -131,6 +131,34 @@ def test_a_second_tier_fills_the_page_after_the_first() -> None:
     assert not any("partial_match" in r.flags for r in ranking.page[:4])
 
 
+def test_a_partial_match_says_the_text_tier_put_it_below_the_full_matches() -> None:
+    hits, products = catalog(11)
+    first, second = hits[:4], hits[4:12]
+    ranker = Ranker(RankingConfig(), lambda p: list(p.offers))
+    ranking = ranker.rank(
+        Tier(first, products),
+        12,
+        query="q",
+        now=NOW,
+        page=slice(0, 12),
+        fill=lambda _wanted: Tier(second, products),
+    )
+    full_scores = [r.score for r in ranking.page[:4]]
+    outscoring = 0
+    for item in ranking.page:
+        parts = item.explanation["contributions"]
+        tier = [c for c in parts if c["code"] == "partial_match"]
+        if "partial_match" not in item.flags:
+            assert tier == []
+            continue
+        assert len(tier) == 1 and tier[0]["points"] == 0.0
+        below = sum(1 for score in full_scores if score < item.score)
+        assert tier[0]["values"] == ({"outscored": below} if below else {})
+        assert item.explanation["total"] == sum(c["points"] for c in parts)
+        outscoring += below > 0
+    assert outscoring  # the fixture has a partial match the tier kept below a lower score
+
+
 def test_identifier_matches_come_first_and_order_can_be_kept() -> None:
     hits, products = catalog(5, count=10)
     ranker = Ranker(RankingConfig(), lambda p: list(p.offers))

@@ -136,20 +136,21 @@ def test_exact_tie_broken_by_price_then_offer_id() -> None:
     assert [r.offer.offer_id for r in cheaper] == [7, 3]
 
 
-def test_price_normalized_within_the_product() -> None:
+def test_price_falls_steeply_with_the_ratio_to_the_cheapest() -> None:
     who = retailer(1)
     ranked = rank_offers(
         [offer(1, who, "100"), offer(2, who, "150"), offer(3, who, "200")], DEFAULT
     )
     prices = {r.offer.offer_id: by_factor(r)["price"] for r in ranked}
-    assert prices == {1: 1.0, 2: 0.5, 3: 0.0}
+    # (100/150)**3 = 0.30, (100/200)**3 = 0.125 (binned to 0.15)
+    assert prices == {1: 1.0, 2: 0.3, 3: 0.15}
     assert [r.offer.offer_id for r in ranked] == [1, 2, 3]
 
 
-def test_small_price_spread_is_not_worth_the_whole_weight() -> None:
+def test_small_price_difference_costs_little() -> None:
     who = retailer(1)
     ranked = rank_offers([offer(1, who, "100.00"), offer(2, who, "105.00")], DEFAULT)
-    assert {r.offer.offer_id: by_factor(r)["price"] for r in ranked} == {1: 1.0, 2: 0.5}
+    assert {r.offer.offer_id: by_factor(r)["price"] for r in ranked} == {1: 1.0, 2: 0.85}
 
 
 def test_vat_excluded_prices_are_made_comparable() -> None:
@@ -318,7 +319,9 @@ _RETAILERS = [
 _OFFERS = st.builds(
     lambda who, price, vat, stock, days: (who, price, vat, stock, days),
     st.sampled_from(_RETAILERS),
-    st.one_of(st.none(), st.sampled_from(["100.00", "101.00", "80.00", "125.00", "0.00"])),
+    st.one_of(
+        st.none(), st.sampled_from(["100.00", "101.00", "80.00", "125.00", "0.00", "350.00"])
+    ),
     st.sampled_from([True, False, None]),
     st.sampled_from(["in_stock", "limited", "backorder", "out_of_stock", "unknown", "odd"]),
     st.one_of(st.none(), st.integers(0, 9)),

@@ -83,7 +83,8 @@ def sample_documents() -> list[ProductDocument]:
             brand="Ultradent",
             manufacturer="Ultradent Products",
             category="Tandblekning",
-            offers=(offer(41, 3, "300.00", stock="out_of_stock", days=10),),
+            # out of stock: its same-day promise never sorts, filters or counts as delivery
+            offers=(offer(41, 3, "300.00", stock="out_of_stock", days=0),),
         ),
         ProductDocument(
             product_id=5,
@@ -256,7 +257,11 @@ class BackendContract:
         assert descending == [2, 4, 1, 5, 3]
 
     def test_sort_by_delivery(self, backend: SearchBackend) -> None:
-        assert self.ids(self.run(backend, "", sort="delivery"))[:2] == [1, 5]
+        # by the fastest BUYABLE offer: product 4's only offer (0 days) is out of stock, so
+        # it sorts with the products that promise no delivery (issue 13 item 6)
+        ordered = self.ids(self.run(backend, "", sort="delivery"))
+        assert ordered[:3] == [1, 5, 2]
+        assert set(ordered[3:]) == {3, 4}
 
     # ------------------------------------------------------------ other reads
 

@@ -20,10 +20,26 @@ def test_offer_aggregates_are_vat_comparable() -> None:
     assert doc.min_price == Decimal("100.0000")  # 80.00 excl. VAT * 1.25
     assert doc.max_price == Decimal("120.00")
     assert doc.in_stock  # "limited" counts as available
-    assert doc.min_delivery_days == 2
+    assert doc.delivery_days is None  # 5 days is out of stock, 2 days of unknown stock
     assert doc.retailer_slugs == ("dentalab", "tandab")
     empty = ProductDocument(product_id=2, name="Spegel")
     assert (empty.has_offers, empty.min_price, empty.in_stock) == (False, None, False)
+
+
+def test_delivery_is_the_fastest_buyable_offers() -> None:
+    """Issue 13 item 6: an out-of-stock offer's promise never makes a product fast."""
+
+    def days(*offers: tuple[str, int | None]) -> int | None:
+        stored = tuple(
+            StoredOffer(i, 1, "r", Decimal("10"), True, "SEK", status, d)
+            for i, (status, d) in enumerate(offers, start=1)
+        )
+        return ProductDocument(product_id=1, name="Borr", offers=stored).delivery_days
+
+    assert days(("out_of_stock", 1), ("in_stock", 4)) == 4
+    assert days(("out_of_stock", 1), ("limited", None), ("backorder", 9)) == 9
+    assert days(("unknown", 1), ("out_of_stock", 0)) is None
+    assert days(("in_stock", 3), ("limited", 2)) == 2
 
 
 def test_identifier_keys_normalize_every_scheme() -> None:

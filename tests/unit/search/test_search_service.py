@@ -199,7 +199,7 @@ def test_build_documents_collapses_offers(catalog: sessionmaker[Session]) -> Non
     assert gloves.offers_count == 2  # the withdrawn offer is excluded
     assert gloves.min_price == Decimal("95.0000")  # VAT-excluded 76.00 * 1.25
     assert gloves.max_price == Decimal("120.00")
-    assert gloves.min_delivery_days == 1
+    assert gloves.delivery_days == 1
     assert gloves.in_stock
     assert gloves.retailer_slugs == ("good", "poor")
     assert gloves.gtins == (GTIN, "17350012345676")
@@ -274,6 +274,27 @@ def test_browse_filters_and_sorts(backend: TantivyBackend, catalog: sessionmaker
     assert _ids(service, sort="price_asc") == [2, 1, 3, 4]
     assert _ids(service, sort="price_desc")[:3] == [3, 1, 2]
     assert _ids(service, q="handskar", sort="delivery") == [1, 2, 4]
+
+
+def test_delivery_sort_uses_the_fastest_buyable_offer(
+    tmp_path: Path, catalog: sessionmaker[Session]
+) -> None:
+    """Issue 13 item 6: a same-day promise of an out-of-stock (or undated backorder) offer
+    never puts the latex gloves before the nitrile ones (in stock, 1 day)."""
+    with transaction(catalog) as s:
+        poor = s.query(Retailer).filter_by(slug="poor").one()
+        latex = s.query(Product).filter_by(name="Latexhandskar puderfria M").one()
+        oos = {"stock_status": "out_of_stock", "delivery_days": 0}
+        _offer(s, poor, latex, "P-OOS", price=Decimal("80"), **oos)
+    backend = TantivyBackend(tmp_path / "fresh", heap_size=20_000_000, writer_threads=1)
+    try:
+        with catalog() as session:
+            backend.index_documents(build_documents(session))
+        service = _service(backend, catalog)
+        assert _ids(service, q="handskar", sort="delivery") == [1, 2, 4]
+        assert _ids(service, max_delivery_days=0) == []
+    finally:
+        backend.close()
 
 
 def test_pagination(backend: TantivyBackend, catalog: sessionmaker[Session]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.unit.ui.ui_support import csrf_from
@@ -28,13 +29,15 @@ def test_console_renders_weights_rules_and_history(as_merch: TestClient) -> None
 
 
 def test_draft_preview_publish_and_rollback(as_merch: TestClient) -> None:
-    location = _save(as_merch, w_price="5", comment="pris viktigare")
+    location = _save(as_merch, w_price="0", comment="utan pris")
     assert "notice=saved" in location
     page = as_merch.get(location).text
     assert "Utkast version" in page and "weights.price" in page
     preview = as_merch.get("/konsol/jamfor?q=nitrilhandske").text
     assert "Publicerad" in preview and "Utkast" in preview
-    assert "↑" in preview and "↓" in preview  # price now decides: the cheap retailer moves
+    # price no longer counts (it does, in proportion, when published): the product whose
+    # cheap offer is in stock moves down
+    assert "↑" in preview and "↓" in preview
     assert "<html" not in preview
     full = as_merch.get("/konsol?q=nitrilhandske").text  # no-JS variant
     assert 'id="draft-ranks"' in full
@@ -96,3 +99,46 @@ def test_rules_are_saved_from_the_form(as_merch: TestClient) -> None:
     )
     html = as_merch.get(location).text
     assert 'value="lyft-dentix"' in html and "rules[lyft-dentix]: added (boost)" in html
+
+
+def _field(html: str, name: str) -> str:
+    found = re.search(rf'<input id="{name}"[^>]*>', html)
+    assert found, name
+    return found.group(0)
+
+
+def test_merchandisers_tune_price_steepness_and_band(as_merch: TestClient) -> None:
+    """Issue 13 item 5: the price factor's steepness and the price band are console fields."""
+    html = as_merch.get("/konsol").text
+    assert "Branthet" in html and "Prisband (× median)" in html
+    assert 'value="3"' in _field(html, "p_steepness") and 'value="2"' in _field(html, "p_band")
+    location = _save(as_merch, p_steepness="4,5", p_band="1,5", comment="brantare pris")
+    page = as_merch.get(location).text
+    assert 'value="4,5"' in _field(page, "p_steepness")
+    assert 'value="1,5"' in _field(page, "p_band")
+    assert "price.steepness" in page and "price.band" in page  # the changes to publish
+    english = as_merch.get("/konsol?lang=en").text
+    assert "Steepness" in english and 'value="4.5"' in _field(english, "p_steepness")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"p_band": "0,5"}, "price.band: band must be 0 (off) or at least 1"),
+        ({"p_steepness": "0"}, "price.steepness: Input should be greater than 0"),
+        ({"p_band": "två"}, "Prisband (× median) ska vara ett tal, t.ex. 2,5 (fick ”två”)"),
+        ({"p_steepness": ""}, "Branthet ska vara ett tal"),
+    ],
+)
+def test_bad_price_settings_are_refused_naming_the_field(
+    as_merch: TestClient, fields: dict[str, str], message: str
+) -> None:
+    page = as_merch.get("/konsol").text
+    data = dict(re.findall(r'name="([wp]_\w+)"[^>]*value="([^"]*)"', page))
+    data.update(rule_count="2", csrf_token=csrf_from(page), **fields)
+    response = as_merch.post("/konsol/utkast", data=data)
+    assert response.status_code == 422
+    assert message in response.text
+    after = as_merch.get("/konsol").text  # nothing was saved: the draft's values are shown
+    for name in ("p_steepness", "p_band"):
+        assert _field(after, name) == _field(page, name)

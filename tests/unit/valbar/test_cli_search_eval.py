@@ -112,7 +112,9 @@ def test_eval_ranking_json_prints_the_exact_keys(indexed: Path, tmp_path: Path) 
     result = runner.invoke(app, ["eval", "ranking", "--judgments", str(judgments), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"ndcg@10", "mrr", "recall@50", "queries", "baseline"}
+    assert set(data) == {"ndcg@10", "mrr", "recall@50", "queries", "baseline", "offer_cases"}
+    cases = data["offer_cases"]  # the shipped judged offer orders, with the default config
+    assert cases["cases"] >= 7 and cases["hold"] == cases["cases"] and cases["failing"] == []
     assert set(data["baseline"]) == {"ndcg@10", "mrr", "recall@50", "queries", "gain"}
     assert data["queries"] == 2 and data["ndcg@10"] == 1.0
     assert data["baseline"]["ndcg@10"] == 0.5  # BM25 cannot find "handskar"
@@ -121,11 +123,46 @@ def test_eval_ranking_json_prints_the_exact_keys(indexed: Path, tmp_path: Path) 
     plain = runner.invoke(
         app, ["eval", "ranking", "--judgments", str(judgments), "--json", "--no-baseline"]
     )
-    assert set(json.loads(plain.output)) == {"ndcg@10", "mrr", "recall@50", "queries"}
+    assert set(json.loads(plain.output)) == {
+        "ndcg@10",
+        "mrr",
+        "recall@50",
+        "queries",
+        "offer_cases",
+    }
 
     text = runner.invoke(app, ["eval", "ranking", "--judgments", str(judgments)])
     assert text.exit_code == 0, text.output
     assert "plain BM25" in text.output and "ndcg@10" in text.output
+    assert "judged offer orders: " in text.output
+
+
+def test_eval_ranking_lists_the_offer_orders_that_fail(indexed: Path, tmp_path: Path) -> None:
+    judgments = tmp_path / "j.tsv"
+    judgments.write_text(f"handskar\t{GLOVES}\t3\n", encoding="utf-8")
+    cases = tmp_path / "cases.toml"
+    profile = "on_time = 0.9\nstock_accuracy = 0.9\nstars = 4.0\nrma = 0.8\ncount = 50\n"
+    cases.write_text(
+        f"[retailers.a]\n{profile}[retailers.b]\n{profile.replace('4.0', '4.5')}"
+        '[[case]]\nid = "dear-b-first"\nexpect = ["b", "a"]\noffers = ['
+        '{ label = "a", retailer = "a", price = 100.0 },'
+        '{ label = "b", retailer = "b", price = 1000.0 }]\n',
+        encoding="utf-8",
+    )
+    args = ["eval", "ranking", "--judgments", str(judgments), "--no-baseline"]
+    result = runner.invoke(app, [*args, "--offer-cases", str(cases), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["offer_cases"] == {
+        "cases": 1,
+        "hold": 0,
+        "failing": [{"id": "dear-b-first", "expected": ["b", "a"], "got": ["a", "b"]}],
+    }
+    text = runner.invoke(app, [*args, "--offer-cases", str(cases)]).output
+    assert "judged offer orders: 0 of 1 hold" in text
+    assert "dear-b-first: expected b > a, got a > b" in text
+    cases.write_text("[retailers.a]\nstars = 9\n", encoding="utf-8")
+    bad = runner.invoke(app, [*args, "--offer-cases", str(cases), "--json"])
+    assert bad.exit_code == 2 and "retailers.a.count" in json.loads(bad.output)["error"]
 
 
 def test_eval_ranking_errors(catalog: Path, tmp_path: Path) -> None:
