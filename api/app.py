@@ -38,6 +38,7 @@ from api.routers import (
     feeds,
     health,
     marketplace,
+    moderation,
     products,
     ranking,
     retailers,
@@ -294,7 +295,7 @@ def create_app(
     install_problem_handlers(app)
     install_idempotency(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (search, products, retailers, feeds, ranking, auth, admin):
+    for module in (search, products, retailers, feeds, ranking, auth, admin, moderation):
         api.include_router(module.router)
     api.include_router(auth.me_router)
     api.include_router(marketplace.router)

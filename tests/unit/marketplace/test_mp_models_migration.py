@@ -22,6 +22,7 @@ MARKETPLACE_TABLES = {
     "rma",
     "campaign",
     "demand_event",
+    "notification",
 }
 
 
