@@ -18,6 +18,7 @@ from marketplace.dates import LOCAL_TZ, as_utc
 from ranking.factor_table import DEFAULT_TABLE
 from ui.messages_feeds import FEED_MESSAGES
 from ui.messages_market import MARKET_MESSAGES
+from ui.messages_reviews import REVIEW_MESSAGES
 
 LANGS = ("sv", "en")
 DEFAULT_LANG = "sv"
@@ -494,6 +495,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 MESSAGES.update(MARKET_MESSAGES)
 MESSAGES.update(FEED_MESSAGES)
+MESSAGES.update(REVIEW_MESSAGES)
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
