@@ -5,6 +5,10 @@ shown as such, never applied twice."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 
@@ -22,6 +26,17 @@ router = page_router(prefix="/admin")
 PAGE = "/admin/omdomen"
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One line of the decisions table: when, who, the outcome, why, and the review."""
+
+    at: datetime | None
+    who: str | None
+    outcome: str  # dismissed | removed | published
+    reason: str | None
+    review: dict[str, Any]
+
+
 def _page(
     request: Request,
     session: SessionDep,
@@ -36,28 +51,28 @@ def _page(
     ]
     held = [review_view(m.review) for m in moderation.held_for_admins(session, user)]
     history = [
-        {
-            "at": q.report.resolved_at,
-            "who": q.resolver_name,
-            "outcome": q.report.outcome,
-            "reason": q.report.resolution_reason,
-            "review": review_view(q.review),
-        }
+        Decision(
+            q.report.resolved_at,
+            q.resolver_name,
+            q.report.outcome or "",
+            q.report.resolution_reason,
+            review_view(q.review),
+        )
         for q in moderation.resolved_reports(session, user)
     ]
-    through_reports = {h["review"]["id"] for h in history if h["outcome"] == "removed"}
+    through_reports = {h.review["id"] for h in history if h.outcome == "removed"}
     history += [
-        {
-            "at": m.review.review.moderated_at,
-            "who": m.moderator_name,
-            "outcome": m.review.review.status,
-            "reason": m.review.review.moderation_reason,
-            "review": review_view(m.review),
-        }
+        Decision(
+            m.review.review.moderated_at,
+            m.moderator_name,
+            m.review.review.status,
+            m.review.review.moderation_reason,
+            review_view(m.review),
+        )
         for m in moderation.moderation_history(session, user)
         if m.review.review.id not in through_reports
     ]
-    history.sort(key=lambda h: as_utc(h["at"]), reverse=True)
+    history.sort(key=lambda h: as_utc(h.at) if h.at else as_utc(datetime.min), reverse=True)
     context = {
         "reports": reports,
         "held": held,

@@ -99,8 +99,11 @@ def _target_name(session: Session, target_type: str, raw_id: str) -> str:
         target_id = int(raw_id)
     except ValueError:
         return ""
-    found = session.get(Product if target_type == ReviewTarget.PRODUCT else Retailer, target_id)
-    return found.name if found is not None else ""
+    if target_type == ReviewTarget.PRODUCT:
+        product = session.get(Product, target_id)
+        return product.name if product is not None else ""
+    retailer = session.get(Retailer, target_id)
+    return retailer.name if retailer is not None else ""
 
 
 def _refused(
