@@ -25,10 +25,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.db import rows_matched
 from catalog.events import (
     ReviewEvent,
     ReviewHeld,
@@ -241,17 +242,29 @@ def respond(
 
 
 def publish_due_reviews(session: Session, now: datetime) -> list[Review]:
-    """Publish held reviews whose response window has passed (without a response)."""
+    """Publish held reviews whose response window has passed (without a response). Each is
+    one conditional UPDATE (``... WHERE status = 'held'``): a review an admin removed or the
+    retailer answered meanwhile is left as they decided, never published over it."""
     now = as_utc(now)
     due = session.scalars(
         select(Review).where(Review.status == ReviewState.HELD.value, Review.response_due_at <= now)
     ).all()
+    published = []
     for review in due:
-        review.status = ReviewState.PUBLISHED.value
-        review.published_at = now
-        publish(session, review_event(ReviewPublished, review))
+        claimed = rows_matched(
+            session.execute(
+                update(Review)
+                .where(Review.id == review.id, Review.status == ReviewState.HELD.value)
+                .values(status=ReviewState.PUBLISHED.value, published_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        session.refresh(review)
+        if claimed == 1:
+            published.append(review)
+            publish(session, review_event(ReviewPublished, review))
     session.flush()
-    return list(due)
+    return published
 
 
 @dataclass(frozen=True, slots=True)
