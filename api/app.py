@@ -39,6 +39,7 @@ from api.routers import (
     feeds,
     health,
     marketplace,
+    moderation,
     products,
     ranking,
     retailers,
@@ -295,7 +296,17 @@ def create_app(
     install_problem_handlers(app)
     install_idempotency(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (search, products, retailers, feeds, feed_template, ranking, auth, admin):
+    for module in (
+        search,
+        products,
+        retailers,
+        feeds,
+        feed_template,
+        ranking,
+        auth,
+        admin,
+        moderation,
+    ):
         api.include_router(module.router)
     api.include_router(auth.me_router)
     api.include_router(marketplace.router)

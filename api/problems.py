@@ -122,6 +122,8 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     market.NotFound: (404, "not-found", "Not found"),
     market.InvalidInput: (422, "invalid-marketplace-input", "Invalid request"),
     market.DuplicateReview: (409, "duplicate-review", "Already reviewed"),
+    market.DuplicateReport: (409, "duplicate-report", "Already reported"),
+    market.AlreadyDecided: (409, "already-decided", "Already decided by another admin"),
     market.AlreadyCheckedOut: (409, "already-checked-out", "The cart was already checked out"),
     market.CartChanged: (409, "cart-changed", "The cart changed"),
     market.EmptyCart: (422, "empty-cart", "The cart is empty"),

@@ -217,6 +217,9 @@ class RetailerSignals(Base):
     stock_count: Mapped[int] = mapped_column(Integer, default=0)
     review_overall: Mapped[float | None] = mapped_column(Float)  # 1..5
     review_count: Mapped[int] = mapped_column(Integer, default=0)
+    # of those, the reviews tied to a delivered order of their author (verified purchases)
+    review_verified: Mapped[float | None] = mapped_column(Float)  # 1..5
+    review_verified_count: Mapped[int] = mapped_column(Integer, default=0)
     treatment: Mapped[float | None] = mapped_column(Float)  # 1..5 (bemötande)
     treatment_count: Mapped[int] = mapped_column(Integer, default=0)
     feedback: Mapped[float | None] = mapped_column(Float)  # 1..5 (återkoppling)

@@ -36,3 +36,11 @@ def require_clinic(user: User | None) -> User:
     if user.role != "clinic":
         raise NotAllowed("only clinic users can order")
     return user
+
+
+def require_admin(user: User | None) -> User:
+    """An admin, else :class:`NotAllowed`."""
+    user = logged_in(user)
+    if not is_admin(user):
+        raise NotAllowed("only admins may do this")
+    return user

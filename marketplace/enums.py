@@ -12,9 +12,22 @@ class ReviewTarget(StrEnum):
 
 
 class ReviewState(StrEnum):
-    HELD = "held"  # rating <= 2: waiting for the retailer's response or the window to pass
+    HELD = "held"  # rating <= 2: waiting for the retailer (or an admin) or the window to pass
     PUBLISHED = "published"
     REMOVED = "removed"  # removed by an admin after an abuse report
+
+
+class ReportOutcome(StrEnum):
+    DISMISSED = "dismissed"  # the review stays
+    REMOVED = "removed"  # the review was removed
+
+
+class ModerationDecision(StrEnum):
+    """An admin's decision on a held review that no retailer answers (a product review
+    without an order), or on any review through a report."""
+
+    PUBLISH = "publish"
+    REMOVE = "remove"
 
 
 class OrderStatus(StrEnum):

@@ -47,6 +47,14 @@ class DuplicateReview(MarketplaceError):
     """One review per user per order and target."""
 
 
+class DuplicateReport(MarketplaceError):
+    """One abuse report per user per review."""
+
+
+class AlreadyDecided(MarketplaceError):
+    """Another admin resolved this report (or decided on this review) first."""
+
+
 class EmptyCart(MarketplaceError):
     """Checkout of an empty cart."""
 

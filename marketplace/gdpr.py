@@ -1,8 +1,8 @@
 """GDPR: a user's data export and account deletion.
 
 **Export** (:func:`export_user_data`): everything stored about the user as JSON-ready data:
-the profile, reviews written (with responses), abuse reports filed, the cart, orders with
-their lines, RMA requests, and API keys (name and prefix, never a secret).
+the profile, reviews written (with responses), abuse reports filed, notifications, the cart,
+orders with their lines, RMA requests, and API keys (name and prefix, never a secret).
 
 **Delete** (:func:`delete_account`):
 
@@ -12,7 +12,8 @@ their lines, RMA requests, and API keys (name and prefix, never a secret).
   name, and on SQLite a new user (or key) may get the deleted one's id and with it the
   same owner (``user:<id>``/``key:<id>``), which would replay them to someone else;
 * reviews stay published but anonymised: the author link is removed and they are shown as
-  written by "Tidigare användare" (former user); abuse reports lose their reporter;
+  written by "Tidigare användare" (former user); abuse reports lose their reporter; an
+  admin's moderation decisions stay in the audit trail without the link; notifications go;
 * orders are kept for the retailer's books (bookkeeping law) with the clinic's name, but the
   buyer's name is replaced by "Tidigare användare" and the user link removed; RMA requests
   lose their requester;
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalog.models import ApiKey, IdempotencyRecord, User, UserSession
 from marketplace.errors import NotFound
-from marketplace.models import Cart, Order, Review, ReviewReport, Rma
+from marketplace.models import Cart, Notification, Order, Review, ReviewReport, Rma
 from marketplace.reviews import FORMER_USER
 
 
@@ -70,6 +71,14 @@ def export_user_data(session: Session, user_id: int) -> dict[str, Any]:
                 select(ReviewReport).where(ReviewReport.reporter_id == user_id)
             )
         ],
+        "notifications": [
+            _row(n)
+            for n in session.scalars(
+                select(Notification)
+                .where(Notification.user_id == user_id)
+                .order_by(Notification.id)
+            )
+        ],
         "cart": [] if cart is None else [_row(item) for item in cart.items],
         "orders": [{**_row(o), "lines": [_row(line) for line in o.lines]} for o in orders],
         "rma_requests": [
@@ -92,6 +101,12 @@ def delete_account(session: Session, user_id: int) -> None:
     session.execute(
         update(ReviewReport).where(ReviewReport.reporter_id == user_id).values(reporter_id=None)
     )
+    # an admin's decisions stay in the audit trail, without the link to the erased account
+    session.execute(update(Review).where(Review.moderator_id == user_id).values(moderator_id=None))
+    session.execute(
+        update(ReviewReport).where(ReviewReport.resolver_id == user_id).values(resolver_id=None)
+    )
+    session.execute(delete(Notification).where(Notification.user_id == user_id))
     session.execute(
         update(Order)
         .where(Order.clinic_user_id == user_id)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -75,6 +76,11 @@ class Review(Base):
     response: Mapped[str | None] = mapped_column(Text)
     responded_at: Mapped[datetime | None] = mapped_column(_TS)
     responder_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    # an admin's decision on a held review without a retailer concerned (publish or remove),
+    # or on the review through an abuse report (remove): who, when and why
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    moderated_at: Mapped[datetime | None] = mapped_column(_TS)
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
 
     reports: Mapped[list[ReviewReport]] = relationship(
         back_populates="review", cascade="all, delete-orphan"
@@ -82,9 +88,15 @@ class Review(Base):
 
 
 class ReviewReport(Base):
-    """An abuse report on a review; an admin resolves it by keeping or removing the review."""
+    """An abuse report on a review; an admin resolves it by dismissing the report or removing
+    the review, with a reason (the audit trail: who, when, outcome, why)."""
 
     __tablename__ = "review_report"
+    __table_args__ = (
+        # one open or closed report per reporter and review (a second one is a duplicate)
+        UniqueConstraint("review_id", "reporter_id", name="uq_review_report_reporter"),
+        Index("ix_review_report_open", "resolved_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"), index=True)
@@ -92,9 +104,30 @@ class ReviewReport(Base):
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(_TS)
-    outcome: Mapped[str | None] = mapped_column(String(10))  # kept | removed
+    outcome: Mapped[str | None] = mapped_column(String(10))  # ReportOutcome
+    resolver_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
 
     review: Mapped[Review] = relationship(back_populates="reports")
+
+
+class Notification(Base):
+    """A message to one user, shown on their "Mina uppgifter" page: ``kind`` names the
+    message (worded by the UI in Swedish and English), ``values`` fill it in. ``ref`` makes
+    it once per thing (``review:12``): a subscriber that runs twice adds it once."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "ref", name="uq_notification_user_kind_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    ref: Mapped[str] = mapped_column(String(64))
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(_TS)
 
 
 class Cart(Base):

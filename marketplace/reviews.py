@@ -1,18 +1,22 @@
-"""Reviews (PRODUCT.md point 5): 1..5, never anonymous, low ones go to the retailer first.
+"""Reviews (PRODUCT.md point 5): 1..5 by clinic users, never anonymous, low ones held first.
 
-* Only registered, logged-in users review; the author's name and clinic are shown.
-* A review concerns a retailer, a product or a retailer's service. The *retailer concerned*
-  is the reviewed retailer, or for a product the retailer of the order it is tied to.
-* Rating <= 2 with a retailer concerned: ``held``. The retailer is notified
-  (``retailer_notified_at``) and may respond within ``response_days``; the review is then
-  published together with the response, or without one when the window has passed
+* Only clinic users (role ``clinic``) review, a retailer, a product or a retailer's service:
+  the "colleagues' reviews" are colleagues'. Retailer staff, merchandisers and admins never
+  write one (:func:`require_reviewer`). The author's name and clinic are shown.
+* The *retailer concerned* is the reviewed retailer, or for a product the retailer of the
+  order it is tied to.
+* Every rating <= 2 is ``held``, whatever its target, for ``response_days``. With a retailer
+  concerned, the retailer is notified (``retailer_notified_at``) and may respond; the review
+  is then published together with the response. Without one (a product review without an
+  order) it waits in the admins' moderation queue (``marketplace.moderation``), who publish or
+  remove it. Either way it is published when the window has passed and nobody acted
   (:func:`publish_due_reviews`, run by a Celery task and before every read).
-* Rating >= 3, or no retailer concerned: published at once.
+* Rating >= 3: published at once.
 * The retailer concerned may publicly respond to any of its reviews at any time.
 * One review per user per order and target (a unique constraint; a concurrent duplicate
   rolls back and raises :class:`DuplicateReview`, never a database error);
-  ``verified_purchase`` when tied to a delivered order of the author. Abuse reports go to
-  admins, who keep or remove the review.
+  ``verified_purchase`` when tied to a delivered order of the author (ranking may weigh those
+  more). Abuse reports and their resolution are in ``marketplace.moderation``.
 """
 
 from __future__ import annotations
@@ -21,29 +25,40 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.db import rows_matched
 from catalog.events import (
     ReviewEvent,
     ReviewHeld,
     ReviewPublished,
-    ReviewRemoved,
     ReviewSubmitted,
     publish,
 )
 from catalog.models import Product, Retailer, User
-from marketplace.access import is_admin, logged_in, require_retailer_staff, staff_of
+from marketplace.access import logged_in, require_retailer_staff
 from marketplace.dates import as_utc
 from marketplace.enums import REVIEW_DIMENSIONS, OrderStatus, ReviewState, ReviewTarget
 from marketplace.errors import DuplicateReview, InvalidInput, NotAllowed, NotFound
-from marketplace.models import Order, Review, ReviewReport
+from marketplace.models import Order, Review
 
 HOLD_AT_OR_BELOW = 2
 MAX_TEXT = 5000
 FORMER_USER = "Tidigare användare"
 """Shown instead of the name of an author whose account was deleted (GDPR)."""
+
+
+REVIEWER_ROLE = "clinic"
+
+
+def require_reviewer(user: User | None) -> User:
+    """A logged-in clinic user: only colleagues write the colleagues' reviews."""
+    author = logged_in(user)
+    if author.role != REVIEWER_ROLE:
+        raise NotAllowed("only clinic users write reviews")
+    return author
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +122,8 @@ def submit_review(
     now: datetime,
     response_days: int,
 ) -> Review:
-    """Create a review: ``held`` (rating <= 2, retailer concerned) or ``published``."""
-    author = logged_in(user)
+    """Create a review by a clinic user: ``held`` (rating <= 2) or ``published``."""
+    author = require_reviewer(user)
     _check_stars("rating", draft.rating)
     dimensions = {k: v for k, v in (draft.dimensions or {}).items() if v is not None}
     for name, value in dimensions.items():
@@ -130,8 +145,6 @@ def submit_review(
         if order.clinic_user_id != author.id:
             raise NotAllowed("a review can only be tied to your own order")
     retailer_id = _retailer_concerned(session, draft, order)
-    if retailer_id is not None and staff_of(author, retailer_id):
-        raise NotAllowed("retailer staff cannot review their own retailer")
     if _duplicate(session, author.id, draft) is not None:
         raise DuplicateReview(DUPLICATE_MESSAGE)
     now = as_utc(now)
@@ -148,9 +161,10 @@ def submit_review(
         created_at=now,
         **dimensions,
     )
-    if draft.rating <= HOLD_AT_OR_BELOW and retailer_id is not None:
+    if draft.rating <= HOLD_AT_OR_BELOW:
+        # held for the retailer concerned, or without one for the admins' moderation
         review.status = ReviewState.HELD.value
-        review.retailer_notified_at = now
+        review.retailer_notified_at = now if retailer_id is not None else None
         review.response_due_at = now + timedelta(days=response_days)
     else:
         review.status = ReviewState.PUBLISHED.value
@@ -165,13 +179,13 @@ def submit_review(
         if _duplicate(session, author.id, draft) is not None:
             raise DuplicateReview(DUPLICATE_MESSAGE) from None
         raise
-    publish(session, _event(ReviewSubmitted, review))
+    publish(session, review_event(ReviewSubmitted, review))
     held = review.status == ReviewState.HELD
-    publish(session, _event(ReviewHeld if held else ReviewPublished, review))
+    publish(session, review_event(ReviewHeld if held else ReviewPublished, review))
     return review
 
 
-def _event(kind: type[ReviewEvent], review: Review) -> ReviewEvent:
+def review_event(kind: type[ReviewEvent], review: Review) -> ReviewEvent:
     return kind(review_id=review.id, retailer_id=review.retailer_id)
 
 
@@ -199,7 +213,7 @@ def recent_twin(
     return review if same else None
 
 
-def _review(session: Session, review_id: int) -> Review:
+def shown_review(session: Session, review_id: int) -> Review:
     review = session.get(Review, review_id)
     if review is None or review.status == ReviewState.REMOVED:
         raise NotFound(f"no review {review_id}")
@@ -210,7 +224,7 @@ def respond(
     session: Session, user: User | None, review_id: int, text: str, *, now: datetime
 ) -> Review:
     """The retailer concerned answers publicly; a held review is published with the answer."""
-    review = _review(session, review_id)
+    review = shown_review(session, review_id)
     if review.retailer_id is None:
         raise NotAllowed("no retailer is concerned by this review")
     responder = require_retailer_staff(user, review.retailer_id, admin_ok=False)
@@ -226,60 +240,35 @@ def respond(
     if review.status == ReviewState.HELD:
         review.status = ReviewState.PUBLISHED.value
         review.published_at = now
-        publish(session, _event(ReviewPublished, review))
+        publish(session, review_event(ReviewPublished, review))
     session.flush()
     return review
 
 
 def publish_due_reviews(session: Session, now: datetime) -> list[Review]:
-    """Publish held reviews whose response window has passed (without a response)."""
+    """Publish held reviews whose response window has passed (without a response). Each is
+    one conditional UPDATE (``... WHERE status = 'held'``): a review an admin removed or the
+    retailer answered meanwhile is left as they decided, never published over it."""
     now = as_utc(now)
     due = session.scalars(
         select(Review).where(Review.status == ReviewState.HELD.value, Review.response_due_at <= now)
     ).all()
+    published = []
     for review in due:
-        review.status = ReviewState.PUBLISHED.value
-        review.published_at = now
-        publish(session, _event(ReviewPublished, review))
-    session.flush()
-    return list(due)
-
-
-def report_review(
-    session: Session, user: User | None, review_id: int, reason: str, *, now: datetime
-) -> ReviewReport:
-    """Any logged-in user may report a review as abusive; admins decide."""
-    reporter = logged_in(user)
-    review = _review(session, review_id)
-    reason = reason.strip()
-    if not reason or len(reason) > MAX_TEXT:
-        raise InvalidInput(
-            f"a reason needs 1..{MAX_TEXT} characters", code="text_length", high=MAX_TEXT
+        claimed = rows_matched(
+            session.execute(
+                update(Review)
+                .where(Review.id == review.id, Review.status == ReviewState.HELD.value)
+                .values(status=ReviewState.PUBLISHED.value, published_at=now)
+                .execution_options(synchronize_session=False)
+            )
         )
-    report = ReviewReport(
-        review_id=review.id, reporter_id=reporter.id, reason=reason, created_at=as_utc(now)
-    )
-    session.add(report)
+        session.refresh(review)
+        if claimed == 1:
+            published.append(review)
+            publish(session, review_event(ReviewPublished, review))
     session.flush()
-    return report
-
-
-def resolve_report(
-    session: Session, user: User | None, report_id: int, *, remove: bool, now: datetime
-) -> ReviewReport:
-    """An admin keeps the review or removes it (removed reviews are never shown or counted)."""
-    if not is_admin(logged_in(user)):
-        raise NotAllowed("only admins resolve abuse reports")
-    report = session.get(ReviewReport, report_id)
-    if report is None:
-        raise NotFound(f"no report {report_id}")
-    report.resolved_at = as_utc(now)
-    report.outcome = "removed" if remove else "kept"
-    if remove and report.review.status != ReviewState.REMOVED:
-        report.review.status = ReviewState.REMOVED.value
-        publish(session, _event(ReviewRemoved, report.review))
-    session.flush()
-    return report
+    return published
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,3 +341,19 @@ def reviewed_retailer_in_order(session: Session, author_id: int, order_id: int) 
         )
     )
     return found is not None
+
+
+def reviewed_order_ids(
+    session: Session, author_id: int, target_type: str, target_id: int
+) -> set[int]:
+    """The orders the author has already tied a review of this target to (the form never
+    offers them again)."""
+    rows = session.scalars(
+        select(Review.order_id).where(
+            Review.author_id == author_id,
+            Review.target_type == target_type,
+            Review.target_id == target_id,
+            Review.order_id.is_not(None),
+        )
+    )
+    return {int(order_id) for order_id in rows if order_id is not None}

@@ -13,8 +13,10 @@ its priors, so one order at 100% does not beat 148 orders at 92%):
   ``RMA_LATE_DAYS``): half speed (1 within ``RMA_FAST_DAYS`` of the request, falling linearly
   to 0 at ``RMA_LATE_DAYS``) and half outcome (1 resolved with a remedy, 0.5 a rejection,
   0 still open).
-* **reviews** = mean rating of published reviews of the retailer and its services;
-  **treatment**, **feedback**, **competence** = means of those dimension ratings.
+* **reviews** = mean rating of published reviews of the retailer and its services, and
+  **verified reviews** = the same over those tied to a delivered order of their author
+  (ranking may weigh those more); **treatment**, **feedback**, **competence** = means of
+  those dimension ratings.
 
 :func:`recompute` writes them to ``RetailerSignals`` with ``source="measured"``;
 ``marketplace.tasks.recompute_signals`` runs it after each event.
@@ -127,6 +129,7 @@ class MeasuredSignals:
     delivery_precision: Measured
     stock_accuracy: Measured
     reviews: Measured
+    verified_reviews: Measured
     treatment: Measured
     feedback: Measured
     rma: Measured
@@ -180,6 +183,15 @@ def _review_means(session: Session, retailer_id: int) -> dict[str, Measured]:
     for i, name in enumerate(columns):
         avg, count = row[2 * i], int(row[2 * i + 1] or 0)
         out[name] = Measured(None if avg is None or count == 0 else float(avg), count)
+    avg, count = session.execute(
+        select(func.avg(Review.rating), func.count(Review.rating)).where(
+            Review.retailer_id == retailer_id,
+            Review.status == ReviewState.PUBLISHED.value,
+            Review.target_type.in_([ReviewTarget.RETAILER.value, ReviewTarget.SERVICE.value]),
+            Review.verified_purchase.is_(True),
+        )
+    ).one()
+    out["verified_reviews"] = Measured(None if avg is None or not count else float(avg), count)
     return out
 
 
@@ -200,6 +212,7 @@ def measure(session: Session, retailer_id: int, now: datetime) -> MeasuredSignal
         delivery_precision=delivery_precision(orders, local_date(now)),
         stock_accuracy=stock_accuracy(orders),
         reviews=reviews["reviews"],
+        verified_reviews=reviews["verified_reviews"],
         treatment=reviews["treatment"],
         feedback=reviews["feedback"],
         rma=rma_handling(cases, now),
@@ -218,6 +231,7 @@ def recompute(session: Session, retailer_id: int, now: datetime) -> RetailerSign
         ("delivery_precision", "delivery_count", measured.delivery_precision),
         ("stock_accuracy", "stock_count", measured.stock_accuracy),
         ("review_overall", "review_count", measured.reviews),
+        ("review_verified", "review_verified_count", measured.verified_reviews),
         ("treatment", "treatment_count", measured.treatment),
         ("feedback", "feedback_count", measured.feedback),
         ("rma", "rma_count", measured.rma),

@@ -23,7 +23,7 @@ from catalog.db import transaction
 from catalog.events import EventBus, bus_for
 from catalog.settings import Settings, get_settings
 from indexer.jobs import celery_app, factory_for
-from marketplace import orders, reviews, signals
+from marketplace import notifications, orders, reviews, signals
 from marketplace.dates import utc_now
 from marketplace.idempotency import expire_records
 from marketplace.subscribers import on_signals_changed
@@ -51,12 +51,14 @@ def recompute_signals(retailer_id: int) -> dict[str, Any]:
 
 def wire(settings: Settings, factory: sessionmaker[Session]) -> EventBus:
     """Subscribe the marketplace's reactions to its events on ``factory``'s bus, once: the
-    retailers' measured signals after their orders, RMAs and reviews change."""
+    retailers' measured signals after their orders, RMAs and reviews change, and the
+    notification of a removed review's author."""
     bus = bus_for(factory)
     bus.subscribe_once(
         "marketplace.signals",
         lambda b: on_signals_changed(b, lambda ids: signals_changed(settings, factory, ids)),
     )
+    notifications.subscribe(bus, factory)
     return bus
 
 

@@ -15,6 +15,10 @@ How the factors are built (each is a value in 0..1, binned, then weighted):
    whose stock data is unreliable is worth little more than no status at all.
 3-7. ``reviews``, ``treatment`` (bemötande), ``feedback`` (återkoppling), ``rma``, ``competence``:
    the retailer's signal shrunk toward its prior (1..5 ratings mapped to 0..1 by (x-1)/4).
+   For ``reviews`` the mean weighs each verified-purchase review (tied to a delivered order of
+   its author) ``reviews.verified_weight`` times as much as another one: with ``v`` verified
+   reviews of mean ``m_v`` and ``u`` others of mean ``m_u``, the mean is
+   ``(w*v*m_v + u*m_u) / (w*v + u)``; the count it is shrunk with stays ``v + u``.
 8. ``price``: the offer's price (VAT-excluded prices converted with ``vat_rate``) against
    the product's cheapest *buyable* offer (in stock, or on backorder with a date; without
    one, the cheapest offer): ``(cheapest / price) ** price.steepness``, so the factor falls
@@ -159,6 +163,19 @@ DEFAULT_AVAILABILITY: dict[str, float] = {
     StockStatus.UNKNOWN.value: 0.3,
     StockStatus.OUT_OF_STOCK.value: 0.0,
 }
+
+
+class ReviewWeighting(_Model):
+    """How the colleagues' reviews factor weighs verified purchases (see the docstring, 3)."""
+
+    verified_weight: float = Field(
+        default=2.0,
+        ge=0.0,
+        le=100.0,
+        allow_inf_nan=False,
+        description="Weight of a review tied to a delivered order relative to one that is "
+        "not (1 = the same; 2 = counts twice in the mean).",
+    )
 
 
 class Binning(_Model):
@@ -344,6 +361,10 @@ class RankingConfig(_Model):
     priors: dict[str, Prior] = Field(
         default_factory=_default_priors,
         description="Shrinkage prior per retailer signal; missing signals use the defaults.",
+    )
+    reviews: ReviewWeighting = Field(
+        default_factory=ReviewWeighting,
+        description="How the reviews factor weighs verified purchases.",
     )
     binning: Binning = Field(default_factory=Binning, description="Factor value rounding.")
     text: TextBlend = Field(

@@ -114,6 +114,36 @@ def retailer_signal(signal_name: str, words: SignalWords) -> RetailerScore:
     return score
 
 
+REVIEWS = SignalWords("reviews_rated", True, "reviews")
+
+
+def reviews(config: RankingConfig, retailer: RetailerQuality, _key: object = None) -> Reading:
+    """Colleagues' reviews (3): the mean weighs verified purchases ``verified_weight`` times
+    as much as other reviews (``ranking.config``, 3-7); shrunk toward the prior over the
+    number of reviews. The explanation says how many were verified and their weight."""
+    prior = config.priors["reviews"]
+    signal = retailer.reviews
+    verified = retailer.verified_reviews
+    weight = config.reviews.verified_weight
+    if signal.value is not None and signal.count > 0 and verified.has_data:
+        assert verified.value is not None
+        mine = min(verified.count, signal.count)
+        others = signal.count - mine
+        others_mean = (
+            (signal.value * signal.count - verified.value * mine) / others if others else 0
+        )
+        total = weight * mine + others
+        if total > 0:
+            mean = (weight * mine * verified.value + others * others_mean) / total
+            signal = Signal(min(1.0, max(0.0, mean)), signal.count)
+    code, values = REVIEWS.explain(signal, prior)
+    if code == REVIEWS.code and verified.has_data:
+        values["verified"] = "reviews_verified"
+        values["verified_reviews"] = min(verified.count, signal.count)
+        values["verified_weight"] = weight if weight != 1.0 else None
+    return Reading(shrink(signal, prior), code, values, signal.count)
+
+
 def price_reading(
     config: RankingConfig, vat_included: bool | None, gross: float | None, basis: PriceBasis
 ) -> tuple[str, dict[str, Any]]:

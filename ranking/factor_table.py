@@ -78,11 +78,11 @@ DEFAULT_FACTORS: tuple[Factor, ...] = (
     Factor(
         "reviews",
         0.16,
-        "3: colleagues' overall reviews of the retailer.",
+        "3: colleagues' overall reviews of the retailer, verified purchases weighed more.",
         "reviews",
-        ("reviews_rated", *_NO_DATA),
+        ("reviews_rated", "reviews_verified", *_NO_DATA),
         ("Kollegors omdömen", "Colleagues' reviews"),
-        _rated("reviews", "reviews", "reviews_rated"),
+        fs.reviews,
     ),
     Factor(
         "treatment",

@@ -74,6 +74,9 @@ class RetailerQuality:
     rma: Signal
     competence: Signal
     source: str
+    # of ``reviews``, those tied to a delivered order of their author (verified purchases):
+    # the reviews factor may weigh them more (``RankingConfig.reviews.verified_weight``)
+    verified_reviews: Signal = NO_DATA
 
     @classmethod
     def from_row(cls, row: RetailerSignals | None, retailer: Retailer) -> RetailerQuality:
@@ -92,6 +95,7 @@ class RetailerQuality:
             rma=share_signal(row.rma, row.rma_count),
             competence=rating_signal(row.competence, row.competence_count),
             source=row.source or "manual",
+            verified_reviews=rating_signal(row.review_verified, row.review_verified_count),
         )
 
     @classmethod

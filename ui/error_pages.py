@@ -55,6 +55,8 @@ MESSAGE_KEYS: dict[type[Exception], str] = {
     market.NotFound: "market_error.not_found",
     market.InvalidInput: "market_error.invalid",
     market.DuplicateReview: "market_error.duplicate_review",
+    market.DuplicateReport: "market_error.duplicate_report",
+    market.AlreadyDecided: "market_error.already_decided",
     market.EmptyCart: "market_error.empty_cart",
     market.OfferUnavailable: "market_error.offer_unavailable",
     market.IllegalTransition: "market_error.illegal_transition",

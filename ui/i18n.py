@@ -23,6 +23,7 @@ from marketplace.dates import LOCAL_TZ, as_utc
 from ranking.factor_table import DEFAULT_TABLE
 from ui.messages_feeds import FEED_MESSAGES
 from ui.messages_market import MARKET_MESSAGES
+from ui.messages_reviews import REVIEW_MESSAGES
 from ui.messages_template import TEMPLATE_MESSAGES
 
 LANGS = ("sv", "en")
@@ -544,6 +545,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 MESSAGES.update(MARKET_MESSAGES)
 MESSAGES.update(FEED_MESSAGES)
 MESSAGES.update(TEMPLATE_MESSAGES)
+MESSAGES.update(REVIEW_MESSAGES)
 
 # noun -> ((Swedish singular, plural), (English singular, plural)): the ``{name#noun}`` counts
 COUNT_NOUNS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {

@@ -38,10 +38,10 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "Thank you! Your review is published.",
     ),
     "notice.review_held": (
-        "Tack! Omdömen på 2 eller lägre går först till återförsäljaren, som får svara innan "
-        "det publiceras.",
-        "Thank you! Reviews of 2 or below go to the retailer first, who may respond before it "
-        "is published.",
+        "Tack! Omdömen på 2 eller lägre publiceras inte direkt: de går först till "
+        "återförsäljaren, som får svara, eller (en produkt utan order) till Valbars moderatorer.",
+        "Thank you! Reviews of 2 or below are not published at once: they go to the retailer "
+        "first, who may respond, or (a product without an order) to Valbar's moderators.",
     ),
     "notice.review_already_saved": (
         "Ditt omdöme var redan sparat – det har inte sparats två gånger.",
@@ -233,10 +233,12 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
     "reviews.average": ("{stars} av 5 ({n} omdömen)", "{stars} of 5 ({n} reviews)"),
     "reviews.average_one": ("{stars} av 5 ({n} omdöme)", "{stars} of 5 ({n} review)"),
     "reviews.rules": (
-        "Omdömen skrivs av inloggade användare med namn och klinik. Omdömen på 2 eller lägre "
-        "går först till återförsäljaren, som får svara innan de publiceras.",
-        "Reviews are written by logged-in users with name and clinic. Reviews of 2 or below go "
-        "to the retailer first, who may respond before they are published.",
+        "Omdömen skrivs av kliniker, med namn och klinik. Alla omdömen på 2 eller lägre hålls "
+        "först: återförsäljaren får svara, eller (en produkt utan order) Valbars moderatorer "
+        "granskar, innan de publiceras.",
+        "Reviews are written by clinics, with name and clinic. Every review of 2 or below is "
+        "held first: the retailer may respond, or (a product without an order) Valbar's "
+        "moderators check it, before it is published.",
     ),
     "reviews.none": ("Inga omdömen ännu.", "No reviews yet."),
     "reviews.stars": ("{n} av 5", "{n} of 5"),
@@ -250,8 +252,10 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
     "reviews.no_order": ("Ingen särskild order", "No particular order"),
     "reviews.text": ("Omdöme", "Review"),
     "reviews.low_note": (
-        "Betyg 2 eller lägre visas för återförsäljaren först.",
-        "Ratings of 2 or below are shown to the retailer first.",
+        "Betyg 2 eller lägre publiceras inte direkt: återförsäljaren (eller Valbars moderatorer) "
+        "ser det först.",
+        "Ratings of 2 or below are not published at once: the retailer (or Valbar's "
+        "moderators) sees it first.",
     ),
     "reviews.submit": ("Skicka omdöme", "Submit review"),
     "reviews.login": ("Logga in för att skriva ett omdöme", "Log in to write a review"),

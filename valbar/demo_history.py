@@ -77,19 +77,27 @@ class _World:
     offers: dict[int, list[Offer]]  # product id -> active offers with a price
 
 
+def _clinic_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email, User.role == "clinic"))
+
+
 def _users(
     session: Session, slugs: Mapping[str, float], password_hash: str, demo_clinic: str | None
 ) -> tuple[list[User], dict[int, User], dict[int, float]]:
     clinics = []
-    if demo_clinic and (login := session.scalar(select(User).where(User.email == demo_clinic))):
+    # only clinic users buy and review (the colleagues' reviews are clinics'): a demo login
+    # or a listed address that belongs to another role is passed over, never made an author
+    if demo_clinic and (login := _clinic_user(session, demo_clinic)):
         clinics.append(login)  # the demo login has orders to look at too
     for email, name, clinic in CLINICS:
-        user = session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = User(
-                email=email, name=name, clinic=clinic, role="clinic", password_hash=password_hash
-            )
-            session.add(user)
+        if session.scalar(select(User.id).where(User.email == email)) is not None:
+            if (user := _clinic_user(session, email)) is not None:
+                clinics.append(user)
+            continue
+        user = User(
+            email=email, name=name, clinic=clinic, role="clinic", password_hash=password_hash
+        )
+        session.add(user)
         clinics.append(user)
     staff: dict[int, User] = {}
     quality: dict[int, float] = {}

@@ -40,7 +40,7 @@ from api.schemas.marketplace import (
 )
 from catalog.models import Retailer, User
 from catalog.reads import retailer_by_slug, retailers_by_id
-from marketplace import campaigns, cart, gdpr, orders, reviews, rma, stats
+from marketplace import campaigns, cart, gdpr, moderation, orders, reviews, rma, stats
 from marketplace.access import logged_in, require_retailer_staff
 from marketplace.campaigns import CampaignDraft
 from marketplace.dates import utc_now
@@ -67,7 +67,8 @@ def _retailer(session: Session, slug: str) -> Retailer:
 # ---------------------------------------------------------------- reviews
 
 
-def _review_public(shown: ShownReview) -> ReviewPublic:
+def review_public(shown: ShownReview) -> ReviewPublic:
+    """A review as the API shows it (also in the admins' moderation queue)."""
     r = shown.review
     dims = {name: getattr(r, name) for name in REVIEW_DIMENSIONS if getattr(r, name) is not None}
     return ReviewPublic(
@@ -105,9 +106,10 @@ def create_review(
     settings: SettingsDep,
     user: CurrentUser,
 ) -> ReviewPublic:
-    """Write a review (logged in; name and clinic are shown). Ratings of 2 or below are held
-    for the retailer's response for ``review_response_days``."""
-    author = logged_in(user)
+    """Write a review (clinic users only; name and clinic are shown). Ratings of 2 or below
+    are held for ``review_response_days``: for the retailer concerned's response, or (a
+    product review without an order) for the admins' moderation."""
+    author = reviews.require_reviewer(user)
     draft = ReviewDraft(
         body.target_type, body.target_id, body.rating, body.text, body.order_id, body.dimensions
     )
@@ -116,7 +118,7 @@ def create_review(
     )
     shown = ShownReview(review, author.name, author.clinic)
     session.commit()
-    return _review_public(shown)
+    return review_public(shown)
 
 
 @router.get("/reviews", response_model=ListResponse[ReviewPublic], responses=problems(422))
@@ -129,7 +131,7 @@ def list_reviews(
     """Published reviews of a target, newest first. Example:
     ``GET /api/v1/reviews?target_type=retailer&target_id=1``"""
     shown = reviews.published_reviews(session, target_type, target_id, now=utc_now())
-    data = [_review_public(s) for s in shown]
+    data = [review_public(s) for s in shown]
     session.commit()
     return ListResponse[ReviewPublic](data=data, count=len(data))
 
@@ -142,7 +144,7 @@ def list_reviews(
 def held_reviews(slug: Slug, session: SessionDep, user: CurrentUser) -> ListResponse[ReviewPublic]:
     """Low reviews waiting for the retailer's response (its own staff)."""
     retailer = _retailer(session, slug)
-    data = [_review_public(s) for s in reviews.held_reviews(session, user, retailer.id)]
+    data = [review_public(s) for s in reviews.held_reviews(session, user, retailer.id)]
     return ListResponse[ReviewPublic](data=data, count=len(data))
 
 
@@ -167,7 +169,7 @@ def respond_to_review(
         author.clinic if author else None,
     )
     session.commit()
-    return _review_public(shown)
+    return review_public(shown)
 
 
 @router.post(
@@ -180,8 +182,8 @@ def respond_to_review(
 def report_review(
     review_id: ObjectId, body: ReportCreate, session: SessionDep, user: CurrentUser
 ) -> ReportPublic:
-    """Report a review as abusive (admins decide)."""
-    report = reviews.report_review(session, user, review_id, body.reason, now=utc_now())
+    """Report a review as abusive, once per review (admins decide)."""
+    report = moderation.report_review(session, user, review_id, body.reason, now=utc_now())
     session.commit()
     return ReportPublic.model_validate(report)
 

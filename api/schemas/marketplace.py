@@ -67,6 +67,40 @@ class ReportPublic(_Out):
     created_at: UtcDatetime
 
 
+class ReportResolve(BaseModel):
+    """An admin's decision on an abuse report, with the reason (kept in the audit trail)."""
+
+    outcome: Literal["dismissed", "removed"] = Field(
+        description="dismissed: the review stays; removed: the review is removed"
+    )
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class ReviewModerate(BaseModel):
+    """An admin's decision on a held review no retailer answers, or removal of any review."""
+
+    decision: Literal["publish", "remove"]
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class ModerationPublic(BaseModel):
+    """Who decided, when, what and why (resolved reports and moderated reviews)."""
+
+    by: str | None
+    at: UtcDatetime | None
+    outcome: str | None
+    reason: str | None
+
+
+class QueuedReportPublic(BaseModel):
+    id: int
+    reason: str
+    reporter_name: str
+    created_at: UtcDatetime
+    review: ReviewPublic
+    decision: ModerationPublic | None = Field(description="null while the report is open")
+
+
 class CartItemCreate(BaseModel):
     offer_id: int = Id
     quantity: int = Field(default=1, ge=1, le=100_000)

@@ -24,7 +24,8 @@ CATALOG = Catalog(
         "stock_accurate": "korrekt lagerdata {accuracy:pct} av {checks#check}"
         "[ (lite data: vägt mot antaget {accuracy_prior:pct})]",
         "stock_no_data": "ingen data ännu: antaget {accuracy_prior:pct}",
-        "reviews_rated": "betyg {stars:stars} av {reviews#review}" + _FEW,
+        "reviews_rated": "betyg {stars:stars} av {reviews#review}" + _FEW + "[; {@verified}]",
+        "reviews_verified": "varav {verified_reviews#purchase}[, vägda ×{verified_weight}]",
         "treatment_rated": "bemötande betyg {stars:stars} av {ratings#rating}" + _FEW,
         "feedback_rated": "återkoppling betyg {stars:stars} av {ratings#rating}" + _FEW,
         "rma_share": "reklamationer väl hanterade {share:pct} av {cases#case}" + _FEW_SHARE,
@@ -60,6 +61,7 @@ CATALOG = Catalog(
     nouns={
         "order": ("order", "ordrar"),
         "review": ("omdöme", "omdömen"),
+        "purchase": ("verifierat köp", "verifierade köp"),
         "rating": ("betyg", "betyg"),
         "case": ("ärende", "ärenden"),
         "check": ("kontroll", "kontroller"),

@@ -30,7 +30,15 @@ from indexer.jobs import factory_for
 from marketplace import cart
 from marketplace import orders as orders_service
 from marketplace.dates import utc_now
-from marketplace.models import Cart, CartItem, Order, OrderLine, Review
+from marketplace.models import (
+    Cart,
+    CartItem,
+    Notification,
+    Order,
+    OrderLine,
+    Review,
+    ReviewReport,
+)
 from tests.integration.conftest import pg_schema
 from tests.unit.api.test_api_support import PASSWORD, ApiEnv, build_env, close_env
 
@@ -431,3 +439,58 @@ def test_a_double_clicked_add_to_cart_form_adds_once(env: ApiEnv) -> None:
             assert s.scalar(select(func.sum(CartItem.quantity))) == 1
     with transaction(factory) as s:
         s.execute(delete(Cart))
+
+
+def test_admins_resolving_the_same_report_at_once_get_one_outcome(env: ApiEnv) -> None:
+    """Issue 13 item 3: several admins decide one report at the same moment, some to remove
+    the review, some to dismiss the report: one decision stands (200), the others are told
+    another admin decided first (409), and the author is notified at most once."""
+    factory = factory_for(env.settings)
+    for round_no in range(ROUNDS):
+        with transaction(factory) as s:
+            author = s.scalar(select(User).where(User.email == "clinic@example.com"))
+            assert author is not None
+            review = Review(
+                author_id=author.id,
+                target_type="product",
+                target_id=env.products["glove"],
+                rating=5,
+                text=f"runda {round_no}",
+                status="published",
+                published_at=utc_now(),
+            )
+            s.add(review)
+            s.flush()
+            report = ReviewReport(review_id=review.id, reporter_id=None, reason="kränkande")
+            s.add(report)
+            s.flush()
+            review_id, report_id = review.id, report.id
+        calls = [
+            partial(
+                env.client.post,
+                f"{V1}/admin/review-reports/{report_id}/resolve",
+                json={"outcome": outcome, "reason": f"beslut {outcome}"},
+                headers=env.headers("admin"),
+            )
+            for outcome in ["removed", "dismissed"] * (THREADS // 2)
+        ]
+        responses = _all_at_once(calls)
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200] + [409] * (THREADS - 1), [r.text for r in responses]
+        (won,) = [r.json() for r in responses if r.status_code == 200]
+        with factory() as s:
+            stored = s.get(ReviewReport, report_id)
+            assert stored is not None and stored.outcome == won["decision"]["outcome"]
+            assert stored.resolution_reason == won["decision"]["reason"]
+            status = s.scalar(select(Review.status).where(Review.id == review_id))
+            assert status == ("removed" if stored.outcome == "removed" else "published")
+            notes = s.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.ref == f"review:{review_id}")
+            )
+            assert notes == (1 if stored.outcome == "removed" else 0)
+        with factory() as s, s.begin():
+            s.execute(delete(Notification))
+            s.execute(delete(ReviewReport))
+            s.execute(delete(Review))

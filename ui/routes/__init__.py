@@ -11,6 +11,7 @@ from ui.routes import (
     console,
     favicon,
     me,
+    moderation,
     portal,
     portal_market,
     portal_template,
@@ -30,5 +31,6 @@ router.include_router(me.router)
 router.include_router(portal_market.router)
 router.include_router(favicon.router)
 router.include_router(admin.router)
+router.include_router(moderation.router)
 
 __all__ = ["router"]

@@ -23,7 +23,7 @@ from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.passwords import MIN_PASSWORD_LENGTH
 from api.throttle import SignInThrottle
 from catalog.reads import product_names, retailers_by_id
-from marketplace import campaigns, gdpr
+from marketplace import campaigns, gdpr, notifications
 from marketplace.dates import utc_now
 from ui.error_pages import page_router
 from ui.i18n import pick_lang, translator
@@ -34,10 +34,18 @@ router = page_router()
 
 
 @router.get("/mina-uppgifter", response_class=HTMLResponse, name="ui_me")
-def my_data_page(request: Request, user: CurrentUser) -> Response:
+def my_data_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    """The user's data, with their messages (a removed review's reason); shown = read."""
     if (refused := login_gate(request, user)) is not None:
         return refused
-    return render(request, "me.html", _context(request), user=user)
+    found = notifications.notifications_for(session, user)
+    shown = [
+        {"kind": n.kind, "values": dict(n.values), "at": n.created_at, "new": n.read_at is None}
+        for n in found
+    ]
+    notifications.mark_read(session, user, now=utc_now())
+    session.commit()
+    return render(request, "me.html", _context(request, notifications=shown), user=user)
 
 
 def _context(request: Request, **changes: object) -> dict[str, object]:

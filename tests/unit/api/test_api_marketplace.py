@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from api.auth import create_api_key
 from catalog.db import transaction
 from catalog.models import Offer, User
 from indexer.jobs import factory_for
 from marketplace.dates import local_date, utc_now
+from marketplace.models import Notification
 from tests.unit.api.test_api_support import ApiEnv, assert_problem, build_env, close_env
 
 V1 = "/api/v1"
@@ -107,6 +109,73 @@ def test_review_moderation_over_the_api(env: ApiEnv) -> None:
     assert_problem(_post(env, "/reviews", "clinic", review), 409)
     report = _post(env, f"/reviews/{body['id']}/reports", "merchandiser", {"reason": "Osant"})
     assert report.status_code == 201 and report.json()["review_id"] == body["id"]
+
+
+@pytest.mark.parametrize("role", ["retailer_own", "retailer_other", "merchandiser", "admin"])
+def test_only_clinic_users_review_over_the_api(env: ApiEnv, role: str) -> None:
+    """Issue 13 item 1: before, a competitor's staff posted a 5-star review of itself's rival
+    and it was published at once, feeding the colleague reviews factor."""
+    nord = _retailer_id(env, "dentalnord")
+    review = {"target_type": "retailer", "target_id": nord, "rating": 1, "text": "Usla"}
+    problem = assert_problem(_post(env, "/reviews", role, review), 403)
+    assert "clinic" in problem["detail"]
+    product = {"target_type": "product", "target_id": env.products["mirror"], "rating": 5}
+    assert_problem(_post(env, "/reviews", role, product), 403)
+    listed = _get(env, "/reviews", None, target_type="retailer", target_id=nord).json()
+    assert listed["data"] == []
+
+
+def test_report_queue_remove_with_reason_and_audit_over_the_api(env: ApiEnv) -> None:
+    """Issue 13 items 2 and 3: a 2-star product review without an order is held for the
+    admins; a report goes to the admins' queue; removal needs a reason, is kept in the
+    history, and a second admin's decision on the same report is refused (409)."""
+    glove = env.products["glove"]
+    low = {"target_type": "product", "target_id": glove, "rating": 2, "text": "Går sönder"}
+    held = _post(env, "/reviews", "clinic", low)
+    assert held.status_code == 201 and held.json()["status"] == "held"
+    listed = _get(env, "/reviews", None, target_type="product", target_id=glove).json()
+    assert held.json()["id"] not in [r["id"] for r in listed["data"]]
+    queue = _get(env, "/admin/reviews/held", "admin").json()
+    assert held.json()["id"] in [r["id"] for r in queue["data"]]
+    published = _post(
+        env,
+        f"/admin/reviews/{held.json()['id']}/moderate",
+        "admin",
+        {"decision": "publish", "reason": "Sakligt"},
+    )
+    assert published.status_code == 200 and published.json()["status"] == "published"
+
+    mirror = env.products["mirror"]
+    good = {"target_type": "product", "target_id": mirror, "rating": 5, "text": "Idioter!"}
+    review_id = _post(env, "/reviews", "clinic", good).json()["id"]
+    report = _post(env, f"/reviews/{review_id}/reports", "retailer_other", {"reason": "Osakligt"})
+    assert report.status_code == 201
+    again = _post(env, f"/reviews/{review_id}/reports", "retailer_other", {"reason": "Igen"})
+    assert_problem(again, 409)
+    queue = _get(env, "/admin/review-reports", "admin", state="open").json()
+    (queued,) = [q for q in queue["data"] if q["id"] == report.json()["id"]]
+    assert queued["review"]["id"] == review_id and queued["decision"] is None
+    resolve = f"/admin/review-reports/{queued['id']}/resolve"
+    missing = assert_problem(_post(env, resolve, "admin", {"outcome": "removed"}), 422)
+    assert "reason" in str(missing)
+    done = _post(env, resolve, "admin", {"outcome": "removed", "reason": "Personangrepp"})
+    assert done.status_code == 200, done.text
+    decision = done.json()["decision"]
+    assert (decision["by"], decision["outcome"], decision["reason"]) == (
+        "Ada",
+        "removed",
+        "Personangrepp",
+    )
+    assert_problem(_post(env, resolve, "admin", {"outcome": "dismissed", "reason": "x"}), 409)
+    listed = _get(env, "/reviews", None, target_type="product", target_id=mirror).json()
+    assert review_id not in [r["id"] for r in listed["data"]]
+    history = _get(env, "/admin/review-reports", "admin", state="resolved").json()
+    assert queued["id"] in [q["id"] for q in history["data"]]
+    with factory_for(env.settings)() as s:  # the app's subscriber told the author
+        notes = s.scalars(select(Notification).where(Notification.ref == f"review:{review_id}"))
+        assert [(n.kind, n.values["reason"]) for n in notes] == [
+            ("review_removed", "Personangrepp")
+        ]
 
 
 def test_checkout_reports_price_changes_until_accepted(env: ApiEnv) -> None:

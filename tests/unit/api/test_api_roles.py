@@ -104,6 +104,60 @@ def _upload(env: ApiEnv, h: dict[str, str], dry_run: bool) -> Response:
     )
 
 
+def _stored_review(env: ApiEnv, *, rating: int = 4, held: bool = False) -> int:
+    """A review stored directly (no author, so any number of them are unique), product glove."""
+    from catalog.db import transaction
+    from indexer.jobs import factory_for
+    from marketplace.models import Review
+
+    with transaction(factory_for(env.settings)) as s:
+        review = Review(
+            author_id=None,
+            target_type="product",
+            target_id=env.products["glove"],
+            rating=rating,
+            text="matrix",
+            status="held" if held else "published",
+        )
+        s.add(review)
+        s.flush()
+        return review.id
+
+
+def _open_report(env: ApiEnv) -> int:
+    from catalog.db import transaction
+    from indexer.jobs import factory_for
+    from marketplace.models import ReviewReport
+
+    review_id = _stored_review(env)
+    with transaction(factory_for(env.settings)) as s:
+        report = ReviewReport(review_id=review_id, reporter_id=None, reason="matrix")
+        s.add(report)
+        s.flush()
+        return report.id
+
+
+def _report(env: ApiEnv, h: dict[str, str]) -> Response:
+    path = f"/api/v1/reviews/{_stored_review(env)}/reports"
+    return env.client.post(path, json={"reason": "Kränkande"}, headers=h)
+
+
+def _resolve(env: ApiEnv, h: dict[str, str]) -> Response:
+    body = {"outcome": "removed", "reason": "Personangrepp"}
+    path = f"/api/v1/admin/review-reports/{_open_report(env)}/resolve"
+    return env.client.post(path, json=body, headers=h)
+
+
+def _moderate(env: ApiEnv, h: dict[str, str]) -> Response:
+    path = f"/api/v1/admin/reviews/{_stored_review(env, rating=1, held=True)}/moderate"
+    return env.client.post(path, json={"decision": "publish", "reason": "Sakligt"}, headers=h)
+
+
+def _write_review(env: ApiEnv, h: dict[str, str]) -> Response:
+    body = {"target_type": "product", "target_id": env.products["composite"], "rating": 4}
+    return env.client.post("/api/v1/reviews", json=body, headers=h)
+
+
 ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
     ("search", lambda e, h: e.client.get("/api/v1/search?q=handske", headers=h), PUBLIC, 200),
     ("suggest", lambda e, h: e.client.get("/api/v1/suggest?q=nit", headers=h), PUBLIC, 200),
@@ -218,6 +272,28 @@ ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
         ADMIN,
         200,
     ),
+    ("review_write", _write_review, {"clinic"}, 201),
+    ("review_report", _report, LOGGED_IN, 201),
+    (
+        "admin_review_reports",
+        lambda e, h: e.client.get("/api/v1/admin/review-reports?state=open", headers=h),
+        ADMIN,
+        200,
+    ),
+    (
+        "admin_review_reports_resolved",
+        lambda e, h: e.client.get("/api/v1/admin/review-reports?state=resolved", headers=h),
+        ADMIN,
+        200,
+    ),
+    ("admin_review_report_resolve", _resolve, ADMIN, 200),
+    (
+        "admin_reviews_held",
+        lambda e, h: e.client.get("/api/v1/admin/reviews/held", headers=h),
+        ADMIN,
+        200,
+    ),
+    ("admin_review_moderate", _moderate, ADMIN, 200),
     ("healthz", lambda e, h: e.client.get("/healthz", headers=h), PUBLIC, 200),
     ("readyz", lambda e, h: e.client.get("/readyz", headers=h), PUBLIC, 200),
     ("metrics", lambda e, h: e.client.get("/metrics", headers=h), PUBLIC, 200),

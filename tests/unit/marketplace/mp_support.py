@@ -60,6 +60,8 @@ def seed(factory: sessionmaker[Session]) -> Market:
             "tand_staff": User(email="t@x.se", name="Olle", role="retailer", retailer_id=tand.id),
             "nord_staff": User(email="n@x.se", name="Otto", role="retailer", retailer_id=nord.id),
             "admin": User(email="a@x.se", name="Ada", role="admin"),
+            "admin2": User(email="a2@x.se", name="Alva", role="admin"),
+            "merch": User(email="m@x.se", name="Mia", role="merchandiser"),
         }
         for user in users.values():
             user.password_hash = "x"

@@ -25,7 +25,7 @@ from catalog.events import (
 )
 from catalog.models import RetailerSignals
 from catalog.settings import Settings
-from marketplace import cart, orders, reviews, rma
+from marketplace import cart, moderation, orders, reviews, rma
 from marketplace.models import Order
 from marketplace.reviews import ReviewDraft
 from marketplace.subscribers import retailers_with_new_signals
@@ -102,8 +102,9 @@ def test_rmas_and_reviews_publish_their_steps(market: Market) -> None:
         reviews.respond(s, staff, low.id, "Förlåt!", now=NOW)
         s.commit()
         ids = {"rma_id": case.id, "order_id": order_id, "retailer_id": tand}
-        report = reviews.report_review(s, staff, low.id, "osant", now=NOW)
-        reviews.resolve_report(s, market.user(s, "admin"), report.id, remove=True, now=NOW)
+        report = moderation.report_review(s, staff, low.id, "osant", now=NOW)
+        admin = market.user(s, "admin")
+        moderation.resolve_report(s, admin, report.id, remove=True, reason="osant", now=NOW)
         s.commit()
     rid = {"review_id": low.id, "retailer_id": tand}
     assert seen == [

@@ -96,3 +96,31 @@ def test_delete_removes_the_idempotency_records_of_the_user_and_its_keys(
     session.commit()
     left = session.scalars(select(IdempotencyRecord.owner)).all()
     assert left == [f"user:{other}"]
+
+
+def test_notifications_are_exported_and_go_with_the_account_and_decisions_stay(
+    session: Session, market: Market
+) -> None:
+    from marketplace import moderation, notifications
+    from marketplace.models import Notification, ReviewReport
+
+    review_id, _order_id = _activity(session, market)
+    report = moderation.report_review(
+        session, market.user(session, "clinic2"), review_id, "osant", now=NOW
+    )
+    admin = market.user(session, "admin")
+    moderation.resolve_report(session, admin, report.id, remove=True, reason="Osant", now=NOW)
+    session.commit()
+    assert notifications.review_removed(session, review_id, now=NOW)
+    data = gdpr.export_user_data(session, market.users["clinic"])
+    assert [(n["kind"], n["values"]["reason"]) for n in data["notifications"]] == [
+        ("review_removed", "Osant")
+    ]
+    gdpr.delete_account(session, market.users["clinic"])
+    gdpr.delete_account(session, market.users["admin"])
+    session.commit()
+    session.expire_all()
+    assert session.scalars(select(Notification)).all() == []
+    kept = session.get(ReviewReport, report.id)
+    assert kept is not None and kept.resolver_id is None
+    assert (kept.outcome, kept.resolution_reason) == ("removed", "Osant")

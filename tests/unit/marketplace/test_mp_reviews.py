@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from marketplace import cart, orders, reviews
+from marketplace import cart, moderation, orders, reviews
 from marketplace.errors import DuplicateReview, InvalidInput, NotAllowed, NotLoggedIn
 from marketplace.models import Order, Review
 from marketplace.reviews import FORMER_USER, ReviewDraft
@@ -124,22 +124,32 @@ def test_only_the_concerned_retailer_responds_and_anyone_can_report(
     )
     assert answered.response == "Tack!" and answered.status == "published"
     with pytest.raises(NotLoggedIn):
-        reviews.report_review(session, None, review.id, "spam", now=NOW)
-    report = reviews.report_review(
+        moderation.report_review(session, None, review.id, "spam", now=NOW)
+    report = moderation.report_review(
         session, market.user(session, "clinic2"), review.id, "Kränkande", now=NOW
     )
     with pytest.raises(NotAllowed):
-        reviews.resolve_report(
-            session, market.user(session, "clinic2"), report.id, remove=True, now=NOW
+        moderation.resolve_report(
+            session, market.user(session, "clinic2"), report.id, remove=True, reason="x", now=NOW
         )
-    reviews.resolve_report(session, market.user(session, "admin"), report.id, remove=True, now=NOW)
+    moderation.resolve_report(
+        session, market.user(session, "admin"), report.id, remove=True, reason="Kränkande", now=NOW
+    )
     assert review.status == "removed" and report.outcome == "removed"
     assert _public(session, market) == []
 
 
-def test_staff_cannot_review_their_own_retailer(session: Session, market: Market) -> None:
-    with pytest.raises(NotAllowed):
-        _submit(session, market, "tand_staff", 5)
+@pytest.mark.parametrize("who", ["tand_staff", "nord_staff", "merch", "admin"])
+@pytest.mark.parametrize("target", ["retailer", "service", "product"])
+def test_only_clinic_users_write_reviews(
+    session: Session, market: Market, who: str, target: str
+) -> None:
+    """Issue 13 item 1: retailer staff (of any retailer, a competitor too), merchandisers
+    and admins never review; before, nord_staff could review tandab and it was published."""
+    target_id = market.products["glove"] if target == "product" else market.retailers["tand"]
+    with pytest.raises(NotAllowed, match="only clinic users"):
+        _submit(session, market, who, 5, target_type=target, target_id=target_id)
+    assert session.query(Review).count() == 0
 
 
 def _delivered_order(s: Session, m: Market, who: str = "clinic") -> Order:
@@ -179,11 +189,32 @@ def test_one_review_per_user_per_order_and_target_and_verified_purchase(
         _submit(session, market, "clinic", 4, target_id=market.retailers["nord"], order_id=order.id)
 
 
-def test_product_review_without_a_retailer_is_published(session: Session, market: Market) -> None:
-    review = _submit(
-        session, market, "clinic", 1, target_type="product", target_id=market.products["glove"]
-    )
-    assert review.status == "published" and review.retailer_id is None
+@pytest.mark.parametrize("rating", [1, 2])
+def test_low_product_review_without_an_order_is_held_for_the_admins(
+    session: Session, market: Market, rating: int
+) -> None:
+    """Issue 13 item 2: every review rated 2 or lower is held (before, a low product review
+    without an order was published at once); it waits in the admins' queue, not a
+    retailer's, and is published as any held review once the window has passed."""
+    glove = market.products["glove"]
+    review = _submit(session, market, "clinic", rating, target_type="product", target_id=glove)
+    assert review.status == "held" and review.retailer_id is None
+    assert review.retailer_notified_at is None
+    assert review.response_due_at == NOW + timedelta(days=DAYS)
+    assert reviews.published_reviews(session, "product", glove, now=NOW) == []
+    queue = moderation.held_for_admins(session, market.user(session, "admin"))
+    assert [m.review.review.id for m in queue] == [review.id]
+    due = NOW + timedelta(days=DAYS)
+    shown = reviews.published_reviews(session, "product", glove, now=due)
+    assert [r.review.id for r in shown] == [review.id]
+
+
+def test_three_star_product_review_without_an_order_is_published(
+    session: Session, market: Market
+) -> None:
+    glove = market.products["glove"]
+    review = _submit(session, market, "clinic", 3, target_type="product", target_id=glove)
+    assert review.status == "published"
 
 
 def test_deleted_author_is_shown_as_former_user(session: Session, market: Market) -> None:

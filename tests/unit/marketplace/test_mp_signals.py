@@ -75,7 +75,7 @@ def _order(s: Session, m: Market, who: str, *, late: bool = False, backorder: bo
 
 
 def test_recompute_writes_measured_signals_with_counts(session: Session, market: Market) -> None:
-    _order(session, market, "clinic")
+    delivered = _order(session, market, "clinic")
     _order(session, market, "clinic2")
     late = _order(session, market, "clinic3", late=True, backorder=True)
     line = orders.get_order(session, market.user(session, "clinic3"), late).lines[0].id
@@ -84,8 +84,11 @@ def test_recompute_writes_measured_signals_with_counts(session: Session, market:
     rma.decide(session, staff, case.id, accept=True, now=NOW)
     rma.resolve(session, staff, case.id, "credit", now=NOW + timedelta(days=1))
     tand = market.retailers["tand"]
+    tied = {"clinic": delivered}  # a verified purchase: tied to its author's delivered order
     for who, stars, treatment in (("clinic", 5, 5), ("clinic2", 4, None), ("clinic3", 3, 2)):
-        draft = ReviewDraft("retailer", tand, stars, dimensions={"treatment": treatment})
+        draft = ReviewDraft(
+            "retailer", tand, stars, order_id=tied.get(who), dimensions={"treatment": treatment}
+        )
         reviews.submit_review(session, market.user(session, who), draft, now=NOW, response_days=7)
     held = ReviewDraft("service", tand, 1)  # held: not counted until published
     reviews.submit_review(session, market.user(session, "clinic"), held, now=NOW, response_days=7)
@@ -96,6 +99,11 @@ def test_recompute_writes_measured_signals_with_counts(session: Session, market:
     assert row.stock_accuracy == pytest.approx(2 / 3) and row.stock_count == 3
     assert (row.rma, row.rma_count) == (1.0, 1)
     assert row.review_overall == pytest.approx(4.0) and row.review_count == 3
+    assert (row.review_verified, row.review_verified_count) == (5.0, 1)
+    retailer = session.get(Retailer, tand)
+    assert retailer is not None
+    quality = RetailerQuality.from_row(row, retailer)
+    assert (quality.verified_reviews.value, quality.verified_reviews.count) == (1.0, 1)
     assert row.treatment == pytest.approx(3.5) and row.treatment_count == 2
     assert (row.feedback, row.feedback_count) == (None, 0)
 

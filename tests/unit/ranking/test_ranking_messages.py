@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +68,8 @@ MANY = quality(1, 148)  # measured: plural counts
 FEW = quality(2, 3, value=0.6, stars=3.2)  # few data: weighted toward the prior
 ONE = quality(3, 1, value=0.75, stars=4.0)  # singular counts
 NONE = RetailerQuality.unmeasured(4, "r4", "Retailer 4")  # no data: the prior
+# 40 reviews, 25 of them verified purchases (weighted in the reviews factor)
+VERIFIED = dataclasses.replace(quality(5, 40, stars=4.0), verified_reviews=rating_signal(4.4, 25))
 
 
 def offer(
@@ -123,6 +126,8 @@ def contributions() -> list[Contribution]:
     for score in rank_products(items, "", config, NOW):
         found += score.explanation.contributions
     unscored = score_product(items[0][0], 0.0, 0.0, None, config)  # no text score at all
+    verified = rank_offers([offer(12, VERIFIED, "55.00", True, "in_stock", 2)], config)
+    found += [c for r in verified for c in r.explanation.contributions]
     return found + unscored.explanation.contributions + _tiered(config)
 
 

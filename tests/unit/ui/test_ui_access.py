@@ -17,6 +17,9 @@ POSTS = [
     ("/konsol/publicera", {"version": "1"}),
     ("/konsol/rulla-tillbaka", {"to_version": "1"}),
     ("/admin/anvandare/las-upp", {"email": "nobody@valbar.test"}),
+    ("/omdomen/1/anmal", {"reason": "Kränkande"}),
+    ("/admin/omdomen/anmalan/1", {"outcome": "removed", "reason": "x"}),
+    ("/admin/omdomen/1/beslut", {"decision": "remove", "reason": "x"}),
 ]
 
 
@@ -85,6 +88,7 @@ def test_logout_ends_the_session(as_clinic: TestClient) -> None:
         "/portal/faltguide",
         "/konsol",
         "/admin/anvandare",
+        "/admin/omdomen",
     ],
 )
 def test_anonymous_visitors_are_sent_to_log_in(client: TestClient, url: str) -> None:
@@ -152,3 +156,28 @@ def test_nav_links_follow_the_role(client: TestClient) -> None:
     log_in(client, "retailer")
     header = client.get("/").text.split("<main", 1)[0]
     assert 'href="/portal"' in header and 'href="/konsol"' not in header
+
+
+@pytest.mark.parametrize("role", ["clinic", "retailer", "merchandiser", "admin"])
+def test_the_review_moderation_page_and_its_decisions_are_only_for_admins(
+    client: TestClient, role: str
+) -> None:
+    log_in(client, role)
+    page = client.get("/admin/omdomen")
+    token = csrf_from(client.get("/").text)
+    resolved = client.post(
+        "/admin/omdomen/anmalan/999999",
+        data={"outcome": "removed", "reason": "x", "csrf_token": token},
+    )
+    decided = client.post(
+        "/admin/omdomen/999999/beslut",
+        data={"decision": "remove", "reason": "x", "csrf_token": token},
+    )
+    header = client.get("/").text.split("<main", 1)[0]
+    if role == "admin":
+        assert page.status_code == 200 and "Granskning av omdömen" in page.text
+        assert resolved.status_code == 404 and decided.status_code == 404
+        assert 'href="/admin/omdomen"' in header
+    else:
+        assert (page.status_code, resolved.status_code, decided.status_code) == (403, 403, 403)
+        assert 'href="/admin/omdomen"' not in header

@@ -7,13 +7,44 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from catalog.models import RetailerSignals
+from catalog.db import transaction
+from catalog.models import RetailerSignals, User
 from indexer.jobs import factory_for
 from marketplace.models import DemandEvent, Order, Review
 from tests.unit.ui.ui_support import seed, ui_settings
-from valbar.demo_history import ensure_history
+from valbar.demo_history import CLINICS, ensure_history
 
 QUALITY = {"nordisk-dentaldepa": 0.95, "lagerbolaget": 0.45, "smilo": 0.9}
+
+
+def test_a_demo_login_of_another_role_never_buys_or_reviews(tmp_path: Path) -> None:
+    """The demo names its clinic login by address; an address that belongs to an admin (or
+    a listed clinic address taken by a retailer's staff) is passed over, not made an author."""
+    settings = ui_settings(tmp_path)
+    _products, retailers = seed(settings)
+    factory = factory_for(settings)
+    with transaction(factory) as s:
+        s.add(
+            User(
+                email=CLINICS[0][0],
+                name="Inte en klinik",
+                role="retailer",
+                retailer_id=retailers["lagerbolaget"],
+                password_hash="x",
+            )
+        )
+    made = ensure_history(
+        factory, QUALITY, "x", lambda _m: None, demo_clinic="admin@valbar.test", days=20
+    )
+    assert made["reviews"] > 0
+    with factory() as s:
+        authors = s.scalars(
+            select(User.role).join(Review, Review.author_id == User.id).distinct()
+        ).all()
+        buyers = s.scalars(
+            select(User.role).join(Order, Order.clinic_user_id == User.id).distinct()
+        ).all()
+    assert authors == ["clinic"] and buyers == ["clinic"]
 
 
 def test_history_measures_signals_and_is_made_once(tmp_path: Path) -> None:
@@ -55,6 +86,11 @@ def test_history_measures_signals_and_is_made_once(tmp_path: Path) -> None:
         assert responded and unanswered_low
         assert (s.scalar(select(func.count()).select_from(DemandEvent)) or 0) > 1000
         orders = s.scalar(select(func.count()).select_from(Order))
+    with factory() as s:  # issue 13 item 1: no review by a non-clinic user
+        roles = s.scalars(
+            select(User.role).join(Review, Review.author_id == User.id).distinct()
+        ).all()
+        assert roles == ["clinic"]
     assert ensure_history(factory, QUALITY, "x", said.append) == {}
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(Order)) == orders
