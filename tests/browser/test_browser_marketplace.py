@@ -164,7 +164,7 @@ def test_two_retailers_one_late_a_held_review_and_the_ranking_drop(live: Any, pa
     held = page.locator("article.review.held")
     assert held.count() == 1 and "Kom två dagar för sent" in held.inner_text()
     assert "Anna Lind" in held.inner_text() and "Verifierat köp" in held.inner_text()
-    held.locator("textarea").fill("Vi ber om ursäkt – vi har bytt transportör.")
+    held.locator("textarea[name=text]").fill("Vi ber om ursäkt – vi har bytt transportör.")
     held.get_by_role("button", name="Svara").click()
     page.wait_for_url(re.compile(r"notice=responded"))
     assert page.locator("article.review.held").count() == 0
