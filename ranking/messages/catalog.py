@@ -9,6 +9,8 @@ A template is plain text with fields:
 - ``{name:money}`` an amount with two decimals (``1234.50``; Swedish ``1 234,50``, grouped
   with no-break spaces as the website writes prices);
 - ``{name:repr}`` a quoted name (``'campaign'``);
+- ``{name:n}`` a whole number grouped in thousands (``12,000``; Swedish ``12 000`` with a
+  no-break space: the catalog's ``group``);
 - ``{name#noun}`` a count with the noun in singular or plural (``1 order``, ``148 ordrar``);
 - ``{@name}`` the message whose code is the value of ``name``, rendered with the same values;
 - ``[...]`` an optional part, written only if every field in it has a value (not ``None``
@@ -32,3 +34,4 @@ class Catalog:
     fallback: str  # for a code without a message: "{code}" and "{values}" are filled in
     percent: str = "%"  # written after a percentage: "%" or "\u00a0%"
     thousands: str = ""  # groups the thousands of an amount ("" for none)
+    group: str = ","  # groups the thousands of a ``{name:n}`` count
