@@ -110,6 +110,8 @@ MESSAGES: dict[str, str] = {
     "columns.headers": "Headers found: {headers}.",
     "columns.no_headers": "Headers found: (none).",
     # what is wrong with a row
+    # a counted group of row errors (the API's errors.csv)
+    "errors.not_listed": "{count} more rows not listed: {reason}",
     "row.other_reasons": "other reasons",
     "row.sku_empty": "SKU is empty",
     "row.name_empty": "name is empty",

@@ -103,6 +103,8 @@ MESSAGES: dict[str, str] = {
     "eller ange en mappningsfil (--mapping).",
     "columns.headers": "Rubriker i filen: {headers}.",
     "columns.no_headers": "Rubriker i filen: (inga).",
+    # a counted group of row errors (the API's errors.csv)
+    "errors.not_listed": "{count} fler rader som inte listas: {reason}",
     "row.other_reasons": "övriga orsaker",
     "row.sku_empty": "artikelnummer saknas",
     "row.name_empty": "benämning saknas",
