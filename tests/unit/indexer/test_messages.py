@@ -370,3 +370,15 @@ def test_every_row_error_of_a_bad_feed_has_a_code_and_renders_in_swedish(tmp_pat
         "row.too_wide",
         "row.duplicate_sku",
     } <= found, found
+
+
+@pytest.mark.parametrize("code", sorted(codes("en")))
+def test_the_quick_format_writes_what_the_template_engine_writes(code: str) -> None:
+    """Plain templates are filled with ``str.format`` (a row error per bad row): the same
+    text as the shared template engine, quotes in the file's values included."""
+    from indexer.messages import _fill
+    from ranking.messages import render_with
+
+    values = {k: ('it\'s "x"' if v == "<value>" else v) for k, v in _all_values(code).items()}
+    for lang in ("en", "sv"):
+        assert _fill(lang, code, values) == render_with(CATALOGS[lang], code, values)
