@@ -42,6 +42,18 @@ FEED_MESSAGES: dict[str, tuple[str, str]] = {
         "{file}: none of the {rows} rows could be used; nothing was changed. See the row errors "
         "below.",
     ),
+    "portal.columns.missing": (
+        "{file}: obligatoriska fält hittades inte bland filens kolumner; inget ändrades. Ladda "
+        "upp filen igen och välj i förhandsgranskningen vilken kolumn som är vilken.",
+        "{file}: required fields were not found among the file's columns; nothing was changed. "
+        "Upload the file again and choose in the preview which column is which.",
+    ),
+    "portal.file.manufacturer_catalog": (
+        "{file}: det här är en tillverkarkatalog ({kind}), inte er prisfil; inget ändrades. "
+        "Ladda upp er prisfil (CSV, Excel, JSON eller XML).",
+        "{file}: this is a manufacturer catalog ({kind}), not your price feed; nothing was "
+        "changed. Upload your price feed (CSV, Excel, JSON or XML).",
+    ),
     "severity.error": ("fel", "error"),
     "field.encoding": ("Teckenkodning", "Encoding"),
     "severity.warning": ("varning", "warning"),

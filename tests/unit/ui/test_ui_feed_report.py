@@ -269,3 +269,39 @@ def test_a_file_that_changes_while_it_is_previewed_is_said_so_in_swedish(
     assert out.unreadable.code == "refusal.file_changed"
     sv = str(raised_message(out.unreadable, "sv"))
     assert sv.startswith("lager.csv: filen ändrades medan den lästes") and "inget ändrades" in sv
+
+
+def test_no_portal_text_points_to_a_command_line_flag() -> None:
+    """A message whose English names the CLI (``--mapping``, ``valbar catalog import``) is
+    said in the portal's own words; each of those is a code the indexer writes."""
+    from indexer.messages import CATALOGS, codes
+    from ui.feed_report import PORTAL_PREFIX
+    from ui.i18n import MESSAGES
+
+    cli = {
+        code for code, text in CATALOGS["en"].messages.items() if "--" in text or "`valbar" in text
+    }
+    assert {"refusal.mass_withdrawal", "columns.missing", "file.manufacturer_catalog"} <= cli
+    portal = {k.removeprefix(PORTAL_PREFIX) for k in MESSAGES if k.startswith("portal.refusal.")}
+    portal |= {k.removeprefix(PORTAL_PREFIX) for k in MESSAGES if k.startswith("portal.file.")}
+    portal |= {k.removeprefix(PORTAL_PREFIX) for k in MESSAGES if k.startswith("portal.columns.")}
+    assert portal <= codes("en")  # no override of a code that does not exist
+    assert cli <= portal
+    for code in cli:
+        for lang in ("sv", "en"):
+            values = {"file": "lager.csv", "kind": "GUDID", "withdraw": 7, "active": 10}
+            text = str(message_text("x", code, {**values, "ratio": 0.5}, lang))
+            assert "--" not in text and "valbar" not in text and "{" not in text, text
+
+
+def test_a_run_refused_for_missing_columns_points_to_the_preview(
+    as_retailer: TestClient, env: UiEnv
+) -> None:
+    from indexer.errors import MissingColumnsError
+
+    missing = MissingColumnsError(["price"], ["Artikelnummer", "Namn"], "lager.csv").message
+    assert missing is not None and "--mapping" in missing
+    run_id = _add_run(env, status="rejected", counts={}, **stored(missing))
+    html = as_retailer.get(f"/portal/korningar/{run_id}/status").text
+    assert "lager.csv: obligatoriska fält hittades inte bland filens kolumner" in html
+    assert "--mapping" not in html
