@@ -54,9 +54,10 @@ def raised_message(message: str | None, lang: str) -> str | None:
     return message_text(str(message), code_of(message), values_of(message), lang)
 
 
-def row_message(error: Mapping[str, Any], lang: str) -> str:
-    """A stored row error's message (its ``message``, ``code`` and ``values``) in ``lang``."""
-    text = error.get("message")
+def row_message(error: Mapping[str, Any], lang: str, text_key: str = "message") -> str:
+    """A stored row error's message (its ``message``, ``code`` and ``values``) in ``lang``;
+    ``text_key="reason"`` for a counted group of them (``counts.error_groups``)."""
+    text = error.get(text_key)
     values = error.get("values")
     return (
         message_text(
@@ -103,27 +104,13 @@ def more_errors(counts: Mapping[str, Any], lang: str) -> str | None:
         return None
     groups = [g for g in counts.get("error_groups") or [] if isinstance(g, Mapping)]
     parts = [
-        f"{_group_reason(g, lang)} {_number(int(g.get('count', 0)), lang)}"
+        f"{row_message(g, lang, 'reason')} {_number(int(g.get('count', 0)), lang)}"
         for g in groups[:MORE_ERROR_GROUPS]
     ]
     rest = sum(int(g.get("count", 0)) for g in groups[MORE_ERROR_GROUPS:])
     if rest:
         parts.append(translate(lang, "portal.more_errors_other", n=_number(rest, lang)))
     return translate(lang, "portal.more_errors", n=_number(n, lang), groups=", ".join(parts))
-
-
-def _group_reason(group: Mapping[str, Any], lang: str) -> str:
-    """A counted group's reason in ``lang``, from its code (see ``indexer.row_errors``)."""
-    values = group.get("values")
-    return (
-        message_text(
-            str(group.get("reason", "")),
-            group.get("code"),
-            values if isinstance(values, Mapping) else None,
-            lang,
-        )
-        or ""
-    )
 
 
 def field_label(field: str, lang: str) -> str:
