@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 from indexer.messages import en, sv
@@ -44,10 +43,8 @@ def codes(lang: str = DEFAULT_LANGUAGE) -> frozenset[str]:
 
 
 _FIELD = re.compile(r"\{(@?)(\w+)(?:([:#])(\w+))?\}")
-_PLAIN_TYPES = (str, int)
 
 
-@lru_cache(maxsize=1024)
 def _format_string(lang: str, code: str) -> str | None:
     """``code``'s template as a ``str.format`` string when it has only ``{name}`` and
     ``{name:repr}`` fields (no optional part, no nested message, no number format): a row
@@ -61,13 +58,25 @@ def _format_string(lang: str, code: str) -> str | None:
     return _FIELD.sub(lambda m: "{" + m.group(2) + ("!r" if m.group(4) else "") + "}", template)
 
 
+_FORMATS: dict[tuple[str, str], str | None] = {}  # (lang, code) -> _format_string
+
+
 def _fill(lang: str, code: str, values: Mapping[str, Any]) -> str:
-    fast = _format_string(lang, code)
-    if fast is not None and all(type(v) in _PLAIN_TYPES for v in values.values()):
-        try:
-            return fast.format_map(values)
-        except KeyError:
-            pass  # a value missing: the engine writes the fallback
+    key = (lang, code)
+    try:
+        fast = _FORMATS[key]
+    except KeyError:
+        fast = _FORMATS[key] = _format_string(lang, code) if len(_FORMATS) < 4096 else None
+    if fast is not None:
+        for value in values.values():
+            kind = type(value)
+            if kind is not str and kind is not int:
+                break  # a float, a bool: the engine formats it
+        else:
+            try:
+                return fast.format_map(values)
+            except KeyError:
+                pass  # a value missing: the engine writes the fallback
     return render_with(CATALOGS[lang], code, values)
 
 
@@ -102,11 +111,10 @@ class Message(str):
     values: dict[str, Value]
 
     def __new__(cls, code: str, /, **values: Value | None) -> Message:
-        kept: dict[str, Value] = (
-            {k: v for k, v in values.items() if v is not None}
-            if None in values.values()
-            else values  # type: ignore[assignment]  # no None among them
-        )
+        kept: dict[str, Value] = {}
+        for name, value in values.items():
+            if value is not None:
+                kept[name] = value
         self = super().__new__(cls, render(code, kept))
         self.code = code
         self.values = kept
