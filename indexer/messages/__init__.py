@@ -66,7 +66,9 @@ def _fill(lang: str, code: str, values: Mapping[str, Any]) -> str:
     try:
         fast = _FORMATS[key]
     except KeyError:
-        fast = _FORMATS[key] = _format_string(lang, code) if len(_FORMATS) < 4096 else None
+        fast = _format_string(lang, code)
+        if code in CATALOGS[lang].messages:  # the cache stays as small as the catalogs
+            _FORMATS[key] = fast
     if fast is not None:
         for value in values.values():
             kind = type(value)
