@@ -56,7 +56,6 @@ def parse_bytes(data: bytes, file: str | None = None) -> etree._Element:
 
 def _syntax(exc: etree.XMLSyntaxError, file: str | None) -> Exception:
     from indexer.errors import FeedFormatError
-    from indexer.messages import Message
 
     line = exc.lineno if isinstance(exc.lineno, int) else None
     return FeedFormatError(Message("file.xml_malformed", error=exc.msg), file=file, row=line)
