@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.language import API_DEFAULT_LANGUAGE
 from indexer.errors import (
     FeedFormatError,
     FeedRejected,
@@ -29,6 +30,7 @@ from indexer.errors import (
     UnknownRetailer,
     UnsafeXmlError,
 )
+from indexer.messages import negotiate
 from marketplace import errors as market
 from ranking.errors import (
     InvalidConfig,
@@ -195,8 +197,13 @@ def _domain_errors(exc: Exception) -> list[dict[str, Any]] | None:
     return None
 
 
-def _domain_extra(exc: Exception) -> dict[str, Any] | None:
-    """Extension members of a domain problem (the orders a repeated checkout placed)."""
+def _domain_extra(exc: Exception, accept_language: str | None) -> dict[str, Any] | None:
+    """Extension members of a domain problem (the orders a repeated checkout placed; a feed
+    error's message as data: ``code``, ``values`` and ``text`` in the request's language)."""
+    if isinstance(exc, IndexerError) and exc.message is not None:
+        message = exc.message
+        lang = negotiate(accept_language, API_DEFAULT_LANGUAGE)
+        return {"code": message.code, "values": message.values, "text": message.text(lang)}
     if isinstance(exc, market.AlreadyCheckedOut):
         return {
             "checkout_ref": exc.checkout_ref,
@@ -280,7 +287,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             slug=slug,
             instance=request.url.path,
             errors=_domain_errors(exc),
-            extra=_domain_extra(exc),
+            extra=_domain_extra(exc, request.headers.get("accept-language")),
         )
 
     async def on_data_error(request: Request, exc: Exception) -> JSONResponse:

@@ -136,10 +136,15 @@ class ReviewRemoved(ReviewEvent):
 
 @dataclass(frozen=True, slots=True)
 class FeedRunEnded(DomainEvent):
+    """How a feed run ended; ``message`` in English, with the code and values it is rendered
+    from (``indexer.messages``; None for a run without a message or one without a code)."""
+
     run_id: int
     retailer_id: int
     status: str
     message: str | None
+    message_code: str | None = None
+    message_values: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,12 +60,15 @@ def gtin_problem(raw: str) -> str:
 
 
 class GtinError(ValueError):
-    """A GTIN cell that is not a valid GTIN-8/12/13/14; ``reason`` is a short code."""
+    """A GTIN cell that is not a valid GTIN-8/12/13/14; ``reason`` is a short code and
+    ``values`` what the message names besides the cell (``digits``, ``found``, ...): a feed's
+    row error is the message ``gtin.<reason>`` of ``indexer.messages`` with these values."""
 
-    def __init__(self, value: str, reason: str, message: str) -> None:
+    def __init__(self, value: str, reason: str, message: str, **values: str | int) -> None:
         self.value = value
         self.reason = reason  # empty | excel_scientific | non_digits | length | check_digit | ...
         self.message = message
+        self.values: dict[str, str | int] = {"value": value, **values}
         super().__init__(message)
 
 
@@ -93,12 +96,16 @@ def parse_gtin(text: str) -> str:
         code = _SEPARATORS.sub("", code)
     if not (code.isdigit() and code.isascii()):
         bad = sorted({c for c in code if not ("0" <= c <= "9")})
-        raise GtinError(text, "non_digits", f"GTIN {text!r} contains non-digits: {''.join(bad)!r}")
+        chars = "".join(bad)
+        raise GtinError(
+            text, "non_digits", f"GTIN {text!r} contains non-digits: {chars!r}", chars=chars
+        )
     if len(code) not in GTIN_LENGTHS:
         raise GtinError(
             text,
             "length",
             f"GTIN {text!r} has {len(code)} digits; expected 8, 12, 13 or 14",
+            digits=len(code),
         )
     return _checked(code, text)
 
@@ -110,6 +117,8 @@ def _checked(code: str, original: str) -> str:
             original,
             "check_digit",
             f"GTIN {original!r} has check digit {code[-1]}, expected {expected}",
+            found=int(code[-1]),
+            expected=expected,
         )
     if not code.strip("0"):
         raise GtinError(original, "zero", f"GTIN {original!r} is all zeros (a placeholder)")

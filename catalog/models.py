@@ -189,7 +189,11 @@ class FeedRun(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     row_errors: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(12), default=FeedRunStatus.QUEUED.value)
-    message: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)  # English, for the CLI and the API
+    # what ``message`` is rendered from (``indexer.messages``); NULL: stored before codes
+    # existed (or not a feed-run message), shown as stored
+    message_code: Mapped[str | None] = mapped_column(String(80))
+    message_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     timings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -29,6 +29,7 @@ from catalog.settings import Settings
 from indexer.catalog_matcher import matcher_for
 from indexer.matching import MatchResult
 from indexer.matching.parallel import default_workers, match_parallel
+from indexer.messages import Message
 from indexer.partial import Settled, settle, unknown_sku_error
 from indexer.records import OfferRecord
 from indexer.scan import FeedScan, contains, iter_offers, sku_hashes
@@ -82,7 +83,7 @@ class StoredSide:
     def withdraw(self) -> int:
         return len(self.withdraw_ids)
 
-    def refusal(self, settings: Settings, *, allow: bool, delta: bool) -> str | None:
+    def refusal(self, settings: Settings, *, allow: bool, delta: bool) -> Message | None:
         """Why the run must not be applied (a mass withdrawal), or None."""
         return withdrawal_refusal(
             self.withdraw,
@@ -170,7 +171,7 @@ class Summary:
 
     counts: dict[str, int] = field(default_factory=dict)
     sample: list[OfferRecord] = field(default_factory=list)
-    refusal: str | None = None
+    refusal: Message | None = None
     would_withdraw: int = 0
     active_before: int = 0
     clears: dict[str, int] = field(default_factory=dict)  # stored values the run would clear

@@ -1,25 +1,36 @@
-"""Typed domain errors of the indexer. The API and CLI map them to responses in one place."""
+"""Typed domain errors of the indexer. The API and CLI map them to responses in one place.
+
+An error a feed run records carries its message as data: ``message`` is an
+``indexer.messages.Message`` (code and values, English as its text; see there), and
+``str(error)`` is that English text.
+"""
 
 from __future__ import annotations
+
+from indexer.messages import Message
 
 
 class IndexerError(Exception):
     """Base of every error the indexer raises on purpose."""
 
+    message: Message | None = None  # set by the errors a feed run records
+
 
 class FeedFormatError(IndexerError):
-    """The file cannot be read as any supported format (names the file and, if known, row)."""
+    """The file cannot be read as any supported format (names the file and, if known, row).
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None) -> None:
+    ``message`` is a ``file.*`` message; the file and row join its values, and its text says
+    them in front ("lager.csv, row 3: no header row found")."""
+
+    message: Message
+
+    def __init__(
+        self, message: Message, *, file: str | None = None, row: int | None = None
+    ) -> None:
         self.file = file
         self.row = row
-        where = ""
-        if file:
-            where = f"{file}"
-            if row is not None:
-                where += f", row {row}"
-            where += ": "
-        super().__init__(where + message)
+        self.message = message.with_values(file=file or None, row=row)
+        super().__init__(str(self.message))
 
 
 class FeedTooLarge(FeedFormatError):
@@ -45,18 +56,17 @@ class MissingColumnsError(IndexerError):
         self.headers = headers
         self.file = file
         self.absent = dict(absent or {})
-        prefix = f"{file}: " if file else ""
-        parts = []
-        if missing:
-            parts.append(f"required field(s) not found: {', '.join(missing)}.")
-        if self.absent:
-            named = ", ".join(f"{f} -> {h!r}" for f, h in self.absent.items())
-            parts.append(f"the mapping names header(s) the file does not have: {named}.")
-        super().__init__(
-            f"{prefix}{' '.join(parts)} "
-            f"Headers found: {', '.join(repr(h) for h in headers) or '(none)'}. "
-            "Rename the columns or pass a mapping file (--mapping)."
+        named = ", ".join(f"{f} -> {h!r}" for f, h in self.absent.items())
+        found = ", ".join(repr(h) for h in headers)
+        self.message = Message(
+            "columns.missing",
+            file=file or None,
+            missing=", ".join(missing) or None,
+            absent=named or None,
+            found="columns.headers" if found else "columns.no_headers",
+            headers=found or None,
         )
+        super().__init__(str(self.message))
 
 
 class UnknownRetailer(IndexerError):
@@ -67,6 +77,12 @@ class UnknownRetailer(IndexerError):
 
 class FeedRejected(IndexerError):
     """The feed was read but refused as a whole (mass withdrawal, empty or truncated feed)."""
+
+    message: Message
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        super().__init__(str(message))
 
 
 class FeedChanged(FeedRejected):

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from catalog.enums import StockStatus
 from catalog.models import Offer
+from indexer.messages import Message
 from indexer.records import OfferRecord, RowError
 from indexer.rows import METADATA_FIELDS
 from indexer.store import ChangePlan, offer_hash
@@ -188,11 +189,16 @@ def settle(session: Session, plan: ChangePlan, *, count_clears: bool = False) ->
 
 def unknown_sku_error(rec: OfferRecord, file_name: str) -> RowError:
     """The row error of a new SKU in a file without a name or price column."""
-    missing = " and ".join(name for name in _NEEDED_FOR_NEW if name in rec.absent)
+    missing = "_".join(name for name in _NEEDED_FOR_NEW if name in rec.absent)
     return RowError(
         rec.row,
         "sku",
         rec.sku,
-        f"{file_name}: row {rec.row}: SKU {rec.sku!r} is not among the retailer's offers; "
-        f"a file without a {missing} column only updates existing offers",
+        Message(
+            "row.unknown_sku",
+            file=file_name,
+            row=rec.row,
+            value=rec.sku,
+            missing=f"missing.{missing}",
+        ),
     )

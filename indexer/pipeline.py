@@ -35,6 +35,7 @@ from indexer.errors import (
     MissingColumnsError,
     UnknownRetailer,
 )
+from indexer.messages import Message, stored
 from indexer.records import RowError
 from indexer.run_events import publish_repriced, publish_run_end
 from indexer.scan import FeedScan, ReadLimits, scan_feed
@@ -205,7 +206,7 @@ def dry_run(
         report["offers_truncated"] = scan.valid - shown
     report.update(error_counts(scan))
     if message is not None:
-        report["message"] = message
+        report.update(stored(message))  # the text, and its code and values
     return report
 
 
@@ -252,15 +253,10 @@ def error_counts(scan: FeedScan) -> dict[str, Any]:
     }
 
 
-def _empty_feed_refusal(scan: FeedScan) -> str | None:
+def _empty_feed_refusal(scan: FeedScan) -> Message | None:
     if scan.valid:
         return None
-    why = (
-        "the feed contains no rows"
-        if scan.rows_read == 0
-        else f"none of the {scan.rows_read} rows could be used"
-    )
-    return f"{scan.file_name}: {why}; nothing was changed"
+    return run_messages.empty_feed(scan.file_name, scan.rows_read)
 
 
 def _error_dict(e: RowError) -> dict[str, Any]:
@@ -323,8 +319,9 @@ def run_feed(
     try:
         scan = scan_for(settings, archive_path, options, remembered=remembered, file_name=file_name)
     except (FeedFormatError, MissingColumnsError) as exc:
+        assert exc.message is not None  # both always carry their message
         return _finish(
-            factory, run_id, FeedRunStatus.REJECTED, str(exc), None, {}, timings, t0, token
+            factory, run_id, FeedRunStatus.REJECTED, exc.message, None, {}, timings, t0, token
         )
     timings["prepare_s"] = round(time.perf_counter() - t0, 3)
     stage("prepared", 0.3)
@@ -390,13 +387,14 @@ def run_feed(
             faults.fault_point("before_commit")
     except run_lease.RunLost:
         raise
-    except run_lease.RunCancelled as exc:
+    except run_lease.RunCancelled:
+        cancelled = run_messages.cancelled()
         return _finish(
-            factory, run_id, FeedRunStatus.CANCELLED, str(exc), scan, {}, timings, t0, token
+            factory, run_id, FeedRunStatus.CANCELLED, cancelled, scan, {}, timings, t0, token
         )
     except FeedChanged as exc:  # pass two found another file: rolled back, nothing written
         return _finish(
-            factory, run_id, FeedRunStatus.REJECTED, str(exc), scan, {}, timings, t0, token
+            factory, run_id, FeedRunStatus.REJECTED, exc.message, scan, {}, timings, t0, token
         )
     except Exception as exc:
         _finish(
@@ -427,24 +425,25 @@ def run_feed(
     )
 
 
-def failure_message(exc: BaseException, settings: Settings) -> str:
+def failure_message(exc: BaseException, settings: Settings) -> Message:
     """What a failed run's message says about ``exc``."""
     if isinstance(exc, MemoryError):
         return run_messages.memory_limit(settings.feed_memory_limit_bytes)
-    return f"{type(exc).__name__}: {exc}"
+    return run_messages.failed(exc)
 
 
 def _fill_run(
     run: FeedRun,
     status: FeedRunStatus,
-    message: str | None,
+    message: Message | None,
     scan: FeedScan | None,
     counts: dict[str, Any],
     timings: dict[str, float],
     t0: float,
 ) -> None:
     run.status = status.value
-    run.message = message
+    for column, value in stored(message).items():
+        setattr(run, column, value)
     run.progress = 1.0
     run.finished_at = datetime.now(UTC)
     run.lease_expires_at = None
@@ -464,7 +463,7 @@ def _finish(
     factory: sessionmaker[Session],
     run_id: int,
     status: FeedRunStatus,
-    message: str,
+    message: Message,
     scan: FeedScan | None,
     counts: dict[str, Any],
     timings: dict[str, float],

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from catalog.enums import StockStatus
+from indexer.messages import Message, code_of
 
 # The canonical fields an offer row can carry. `sku`, `name`, `price` and `stock` are required.
 CANONICAL_FIELDS: tuple[str, ...] = (
@@ -42,12 +43,13 @@ class RawRow:
     ``problem``: why the reader could not read the row as it stands (its cells are kept, so
     the row's SKU is still known); the row is rejected with that message. ``warning``: what
     the reader had to repair in the row (bytes that are not valid UTF-8, replaced by U+FFFD);
-    the row is used and the warning reported with it."""
+    the row is used and the warning reported with it. Both are messages as data
+    (``indexer.messages``)."""
 
     row: int
     values: dict[str, str]
-    problem: str | None = None
-    warning: str | None = None
+    problem: Message | None = None
+    warning: Message | None = None
 
 
 @dataclass(slots=True)
@@ -68,21 +70,31 @@ class FeedTable:
 
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """What is wrong with one row: ``message`` is its English text with its ``code`` and
+    ``values`` (``indexer.messages.Message``), stored with the run next to the text."""
+
     row: int
     field: str
     value: str
-    message: str
+    message: Message
     severity: Literal["error", "warning"] = "error"
     item_id: str | None = None  # the item's SKU in an XML/JSON feed (``row`` is its index)
+
+    @property
+    def code(self) -> str | None:
+        return code_of(self.message)
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
             "row": self.row,
             "field": self.field,
             "value": self.value,
-            "message": self.message,
+            "message": str(self.message),
             "severity": self.severity,
         }
+        if isinstance(self.message, Message):
+            out["code"] = self.message.code
+            out["values"] = dict(self.message.values)
         if self.item_id is not None:
             out["item"] = {"index": self.row, "id": self.item_id}
         return out

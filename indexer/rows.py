@@ -23,6 +23,7 @@ from functools import lru_cache
 from catalog.enums import StockStatus
 from catalog.gtin import GtinError, parse_gtin
 from indexer.columns import ColumnMapping
+from indexer.messages import Message
 from indexer.normalize.delivery import parse_delivery
 from indexer.normalize.price import (
     ParsedPrice,
@@ -242,17 +243,17 @@ def _normalize_row(
 
     sku = _cell(values, plan.sku)
     if not sku:
-        problems.append(RowError(row, "sku", "", "SKU is empty"))
+        problems.append(RowError(row, "sku", "", Message("row.sku_empty")))
     name_text = _cell(values, plan.name)
     name = clean_text(name_text) if name_text else ""
     if not name and plan.name is not None:
-        problems.append(RowError(row, "name", name_text, "name is empty"))
+        problems.append(RowError(row, "name", name_text, Message("row.name_empty")))
     price_header, price_text = _first(values, plan.price)
     parsed_price = None
     if not plan.price:
         parsed_price = _NO_PRICE  # no price column: the stored offer's price stays
     elif not price_text:
-        problems.append(RowError(row, "price", "", "price is empty"))
+        problems.append(RowError(row, "price", "", Message("price.empty")))
     else:
         try:
             parsed_price = parse_price(price_text)
@@ -262,7 +263,7 @@ def _normalize_row(
         return None, problems
 
     if not parsed_price.amount and plan.price:
-        problems.append(_warn(row, "price", price_text, "price is 0"))
+        problems.append(_warn(row, "price", price_text, Message("row.price_zero")))
     metadata: dict[str, str] = {}
 
     currency = parsed_price.currency
@@ -271,7 +272,9 @@ def _normalize_row(
         if currency_text:
             currency = currency_code(currency_text)
             if currency is None:
-                problems.append(_warn(row, "currency", currency_text, "unknown currency"))
+                problems.append(
+                    _warn(row, "currency", currency_text, Message("row.currency_unknown"))
+                )
         if currency is None:
             currency = _header_currency(price_header) or default_currency
 
@@ -284,7 +287,7 @@ def _normalize_row(
         if rate is not None:
             metadata["vat_rate"] = rate
         elif flag is None:
-            problems.append(_warn(row, "vat", vat_text, "VAT cell is neither a flag nor a rate"))
+            problems.append(_warn(row, "vat", vat_text, Message("row.vat_unclear")))
         if vat is None:
             vat = flag
     if vat is None:
@@ -297,7 +300,7 @@ def _normalize_row(
     if delivery_text:
         days = parse_delivery(delivery_text)
         if days is None:
-            problems.append(_warn(row, "delivery", delivery_text, "delivery time not understood"))
+            problems.append(_warn(row, "delivery", delivery_text, Message("row.delivery_unclear")))
         else:
             delivery_days = days
 
@@ -308,11 +311,13 @@ def _normalize_row(
             try:
                 gtin = parse_gtin(gtin_text)
             except GtinError as exc:
-                problems.append(_warn(row, "gtin", gtin_text, exc.message))
+                problems.append(
+                    _warn(row, "gtin", gtin_text, Message(f"gtin.{exc.reason}", **exc.values))
+                )
 
     url = _cell(values, plan.url) or None
     if url is not None and not url.startswith(("https://", "http://")):
-        problems.append(_warn(row, "url", url, "URL is not absolute http(s); ignored"))
+        problems.append(_warn(row, "url", url, Message("row.url_not_absolute")))
         url = None
 
     for name_of_field, headers in plan.metadata:
@@ -366,7 +371,7 @@ def _shared(text: str | None) -> str | None:
     return text
 
 
-def _warn(row: int, name: str, value: str, message: str) -> RowError:
+def _warn(row: int, name: str, value: str, message: Message) -> RowError:
     return RowError(row, name, value, message, "warning")
 
 
@@ -410,12 +415,12 @@ def _stock(
             return ParsedStock(status, counted.quantity, stock.delivery_days)
         if stock.status is StockStatus.UNKNOWN and counted.status is not StockStatus.UNKNOWN:
             return counted
-        problems.append(_warn(row, "stock_quantity", qty_text, "stock quantity not understood"))
+        problems.append(_warn(row, "stock_quantity", qty_text, Message("row.quantity_unclear")))
     if stock.status is StockStatus.UNKNOWN:
         if stock_text:
-            problems.append(_warn(row, "stock", stock_text, "stock status not understood"))
+            problems.append(_warn(row, "stock", stock_text, Message("row.stock_unclear")))
         elif plan.stock is not None:
-            problems.append(_warn(row, "stock", "", "stock is empty"))
+            problems.append(_warn(row, "stock", "", Message("row.stock_empty")))
     return stock
 
 

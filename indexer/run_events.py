@@ -33,12 +33,19 @@ def publish_run_end(session: Session, run_id: int) -> None:
     """Publish how run ``run_id`` ended, as the session sees it now (nothing if it has not)."""
     session.flush()
     row = session.execute(
-        select(FeedRun.retailer_id, FeedRun.status, FeedRun.message).where(FeedRun.id == run_id)
+        select(
+            FeedRun.retailer_id,
+            FeedRun.status,
+            FeedRun.message,
+            FeedRun.message_code,
+            FeedRun.message_values,
+        ).where(FeedRun.id == run_id)
     ).one_or_none()
     if row is None or (kind := _BY_STATUS.get(row.status)) is None:
         return
     publish(session, kind(run_id=run_id, retailer_id=row.retailer_id, status=row.status,
-                          message=row.message))  # fmt: skip
+                          message=row.message, message_code=row.message_code,
+                          message_values=row.message_values))  # fmt: skip
 
 
 def publish_repriced(session: Session, retailer_id: int, run_id: int, count: int) -> None:

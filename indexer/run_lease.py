@@ -35,6 +35,7 @@ from catalog.models import FeedRun
 from indexer import run_messages
 from indexer.errors import IndexerError
 from indexer.index_lock import holder_is_dead
+from indexer.messages import Message, stored
 from indexer.run_events import publish_run_end
 
 RUNNING = FeedRunStatus.RUNNING.value
@@ -107,7 +108,7 @@ def claim(
                     lease_expires_at=now + timedelta(seconds=lease_seconds),
                     attempts=FeedRun.attempts + 1,
                     progress=0.05,
-                    message=None,
+                    **stored(None),
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -131,7 +132,7 @@ def cancel_queued(factory: sessionmaker[Session], run_id: int, now: datetime) ->
             .where(FeedRun.cancel_requested_at.is_not(None))
             .values(
                 status=FeedRunStatus.CANCELLED.value,
-                message=run_messages.cancelled(),
+                **stored(run_messages.cancelled()),
                 finished_at=now,
                 lease_expires_at=None,
             )
@@ -202,7 +203,7 @@ def end(
     run_id: int,
     token: str,
     status: FeedRunStatus,
-    message: str,
+    message: Message,
     now: datetime | None = None,
 ) -> bool:
     """Record how a run ``token`` holds ended without a result; False if it holds it no more."""
@@ -213,7 +214,7 @@ def end(
             .where(FeedRun.id == run_id, FeedRun.worker == token, FeedRun.status == RUNNING)
             .values(
                 status=status.value,
-                message=message,
+                **stored(message),
                 finished_at=now,
                 lease_expires_at=None,
             )
@@ -228,7 +229,7 @@ def requeue(
     factory: sessionmaker[Session],
     run_id: int,
     token: str,
-    message: str,
+    message: Message,
     now: datetime | None = None,
 ) -> bool:
     """Give a run ``token`` holds back to the queue (a graceful restart)."""
@@ -239,7 +240,7 @@ def requeue(
             .where(FeedRun.id == run_id, FeedRun.worker == token, FeedRun.status == RUNNING)
             .values(
                 status=QUEUED,
-                message=message,
+                **stored(message),
                 worker=None,
                 lease_expires_at=None,
                 heartbeat_at=None,  # not sent anywhere: the next sweep sends it
@@ -265,7 +266,7 @@ def request_cancel(factory: sessionmaker[Session], run_id: int, now: datetime | 
             .where(FeedRun.id == run_id, FeedRun.status == QUEUED)
             .values(
                 status=FeedRunStatus.CANCELLED.value,
-                message=run_messages.cancelled(),
+                **stored(run_messages.cancelled()),
                 cancel_requested_at=func.coalesce(FeedRun.cancel_requested_at, now),
                 finished_at=now,
                 lease_expires_at=None,
@@ -357,7 +358,7 @@ def sweep(
             values: dict[str, object] = (
                 {
                     "status": QUEUED,
-                    "message": run_messages.requeued_after_lease(),
+                    **stored(run_messages.requeued_after_lease()),
                     "worker": None,
                     "heartbeat_at": None,
                     "progress": 0.0,
@@ -365,7 +366,7 @@ def sweep(
                 if retry
                 else {
                     "status": FeedRunStatus.FAILED.value,
-                    "message": run_messages.lease_expired(attempts or 0),
+                    **stored(run_messages.lease_expired(attempts or 0)),
                     "finished_at": now,
                 }
             )

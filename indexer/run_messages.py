@@ -1,15 +1,16 @@
-"""Why a feed run ended without a result, in English for the API and the CLI.
+"""Why a feed run ended without a result: messages as data (``indexer.messages``, ``run.*``).
 
-The portal says the same in Swedish (``ui/feed_report.py`` recognises these sentences). Every
-message ends "nothing was changed": a run commits its offers and its final status in one
-transaction, so a run that ends here had not committed.
+Their English is what the API and the CLI show; the portal and ``Accept-Language: sv`` render
+the same codes from the Swedish catalog. Every ending message says "nothing was changed": a
+run commits its offers and its final status in one transaction, so a run that ends here had
+not committed.
 """
 
 from __future__ import annotations
 
 import signal
 
-NOTHING_CHANGED = "nothing was changed"
+from indexer.messages import Message
 
 
 def format_bytes(n: int) -> str:
@@ -27,43 +28,53 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
-def memory_limit(limit_bytes: int) -> str:
-    return f"the file needed more memory than the limit of {format_bytes(limit_bytes)}; " + (
-        NOTHING_CHANGED
-    )
+def memory_limit(limit_bytes: int) -> Message:
+    return Message("run.memory_limit", limit=format_bytes(limit_bytes))
 
 
-def time_limit(limit_seconds: float) -> str:
-    return f"the run took longer than the limit of {format_seconds(limit_seconds)}; " + (
-        NOTHING_CHANGED
-    )
+def time_limit(limit_seconds: float) -> Message:
+    return Message("run.time_limit", limit=format_seconds(limit_seconds))
 
 
-def cancelled() -> str:
-    return f"cancelled on request; {NOTHING_CHANGED}"
+def cancelled() -> Message:
+    return Message("run.cancelled")
 
 
-def process_died(returncode: int) -> str:
+def process_died(returncode: int) -> Message:
     """The run's process ended without recording a result (killed, crashed)."""
     if returncode < 0:
         try:
-            how = f"killed by {signal.Signals(-returncode).name}"
+            name = signal.Signals(-returncode).name
         except ValueError:
-            how = f"killed by signal {-returncode}"
-    else:
-        how = f"exit code {returncode}"
-    return f"the process running the feed ended unexpectedly ({how}); {NOTHING_CHANGED}"
+            return Message("run.process_died", how="how.signal_number", signal=-returncode)
+        return Message("run.process_died", how="how.signal", signal=name)
+    return Message("run.process_died", how="how.exit_code", exit_code=returncode)
 
 
-def lease_expired(attempts: int) -> str:
-    return (
-        f"the process running the feed stopped responding (attempt {attempts}); {NOTHING_CHANGED}"
-    )
+def lease_expired(attempts: int) -> Message:
+    return Message("run.lease_expired", attempts=attempts)
 
 
-def requeued_after_lease() -> str:
-    return "queued again: the process running the feed stopped responding"
+def requeued_after_lease() -> Message:
+    return Message("run.requeued_lease")
 
 
-def requeued_after_restart() -> str:
-    return "queued again: the server was restarted during the run"
+def requeued_after_restart() -> Message:
+    return Message("run.requeued_restart")
+
+
+def start_failed(error: BaseException) -> Message:
+    """The run's process could not be started (``fork`` failed, no memory, ...)."""
+    return Message("run.start_failed", error=str(error))
+
+
+def failed(error: BaseException) -> Message:
+    """A run that raised something unexpected: the error's type and its own words."""
+    return Message("run.failed", error_type=type(error).__name__, error=str(error))
+
+
+def empty_feed(file_name: str, rows_read: int) -> Message:
+    """A feed with no usable row: nothing in it (``rows_read`` 0), or every row rejected."""
+    if rows_read == 0:
+        return Message("refusal.empty", file=file_name)
+    return Message("refusal.unusable", file=file_name, rows=rows_read)

@@ -202,7 +202,7 @@ def supervise(
         try:
             process = _start_child(settings, run_id, token, result_path, command, extra_env)
         except OSError as exc:  # no process, no run: say so rather than leave it running
-            message = f"the process for the feed could not be started: {exc}"
+            message = run_messages.start_failed(exc)
             run_lease.end(factory, run_id, token, FeedRunStatus.FAILED, message)
             return RunResult(run_id, claimed, FeedRunStatus.FAILED.value, message)
         ended = _watch(settings, factory, run_id, token, process, stop, on_progress)

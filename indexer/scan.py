@@ -40,6 +40,7 @@ from indexer.columns import ColumnMapping, detect_mapping, require_complete
 from indexer.errors import FeedChanged
 from indexer.feeds import read_feed
 from indexer.feeds.archive import DEFAULT_MAX_RATIO, DEFAULT_MAX_UNZIPPED_BYTES
+from indexer.messages import Message
 from indexer.records import FeedTable, OfferRecord, RowError
 from indexer.row_errors import ErrorLog
 from indexer.rows import normalize_row, row_sku
@@ -311,7 +312,7 @@ def _rejected_twin(record: OfferRecord, rejected_row: int) -> RowError:
         record.row,
         "sku",
         record.sku,
-        f"duplicate SKU: row {rejected_row} has it too but was rejected; this row is used",
+        Message("row.duplicate_rejected", other_row=rejected_row),
         "warning",
     )
 
@@ -321,15 +322,15 @@ def _repeated(record: OfferRecord, winner_row: int) -> RowError:
         record.row,
         "sku",
         record.sku,
-        f"duplicate SKU {record.sku!r}: row {record.row} ignored, "
-        f"row {winner_row} wins (last one wins)",
+        Message("row.duplicate_sku", value=record.sku, row=record.row, other_row=winner_row),
         "warning",
     )
 
 
-def _changed(scan: FeedScan, why: str) -> FeedChanged:
+def _changed(scan: FeedScan, why: str, **values: int) -> FeedChanged:
+    """``why``: the ``change.*`` message saying what changed."""
     return FeedChanged(
-        f"{scan.file_name}: the file changed while it was being read ({why}); nothing was changed"
+        Message("refusal.file_changed", file=scan.file_name, change=f"change.{why}", **values)
     )
 
 
@@ -347,24 +348,24 @@ def iter_offers(scan: FeedScan) -> Iterator[OfferRecord]:
     try:
         table = _open(scan.path, scan.file_name, scan.read_format, scan.limits)
     except FileNotFoundError:  # e.g. a staged upload submitted from another tab meanwhile
-        raise _changed(scan, "it is no longer there") from None
+        raise _changed(scan, "gone") from None
     if (table.format, table.encoding, tuple(table.headers)) != scan.opened:
-        raise _changed(scan, "it opens with another format, encoding or headers")
+        raise _changed(scan, "reopened")
     wins, twin_row, log, win_hash = scan.wins, scan.twin_row, scan.log, scan.win_hash
     yielded = 0
     for position, raw in enumerate(table.rows):
         if position >= len(wins):
-            raise _changed(scan, f"it has more than the {len(wins)} rows read before")
+            raise _changed(scan, "more_rows", rows=len(wins))
         won = bool(wins[position])
         twin = _NONE if twin_row is None else int(twin_row[position])
         if not won and twin == _NONE:
             continue  # a rejected row: reported in pass one
         record, _ = normalize_row(raw, scan.mapping)
         if record is None:
-            raise _changed(scan, f"row {raw.row} read differently the second time")
+            raise _changed(scan, "row", changed_row=raw.row)
         if won:
             if sku_hash(record.sku, scan.key) != win_hash[yielded]:
-                raise _changed(scan, f"row {raw.row} read differently the second time")
+                raise _changed(scan, "row", changed_row=raw.row)
             if twin != _NONE:
                 log.add(_rejected_twin(record, twin))
             yielded += 1
@@ -372,12 +373,10 @@ def iter_offers(scan: FeedScan) -> Iterator[OfferRecord]:
         else:
             log.add(_repeated(record, twin))
     if yielded != scan.valid:
-        raise _changed(
-            scan, f"it read differently the second time: {yielded} offers, {scan.valid} before"
-        )
+        raise _changed(scan, "offers", offers=yielded, valid=scan.valid)
     try:
         digest = fingerprint(scan.path)
     except FileNotFoundError:
-        raise _changed(scan, "it is no longer there") from None
+        raise _changed(scan, "gone") from None
     if digest != scan.fingerprint:
-        raise _changed(scan, "its bytes are not those read before")
+        raise _changed(scan, "bytes")

@@ -22,6 +22,7 @@ from catalog.enums import ReviewStatus
 from catalog.models import MatchCandidate, Offer
 from catalog.outbox import enqueue
 from indexer.matching import MatchResult
+from indexer.messages import Message
 from indexer.records import OfferRecord
 
 # sku, id, content_hash, product_id, withdrawn_at, match_key, price (`existing_offers`)
@@ -190,16 +191,14 @@ def classify(
 
 def withdrawal_refusal(
     withdraw: int, active_before: int, *, ratio: float, allow: bool, delta: bool
-) -> str | None:
+) -> Message | None:
     """Why a full feed that would withdraw ``withdraw`` of ``active_before`` active offers
     must not be applied, or None. Pure, so the rule is testable alone."""
     if delta or allow or active_before == 0:
         return None
     if withdraw > ratio * active_before:
-        return (
-            f"this feed would withdraw {withdraw} of {active_before} active "
-            f"offers (more than {ratio:.0%}); nothing was changed. If that is intended, "
-            "upload again with --allow-mass-withdrawal (or send a delta feed)."
+        return Message(
+            "refusal.mass_withdrawal", withdraw=withdraw, active=active_before, ratio=ratio
         )
     return None
 

@@ -15,6 +15,7 @@ from typing import IO
 from lxml import etree
 
 from indexer.errors import UnsafeXmlError
+from indexer.messages import Message
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
@@ -30,7 +31,7 @@ def check_prolog(head: bytes, file: str | None = None) -> None:
     end = head.find(b"]>", m.end())
     subset = head[m.end() : end if end != -1 else len(head)]
     if _ENTITY_DECL.search(subset):
-        raise UnsafeXmlError("XML declares entities (<!ENTITY>); refused for safety", file=file)
+        raise UnsafeXmlError(Message("file.xml_entities"), file=file)
 
 
 def _parser_kwargs() -> dict[str, bool]:
@@ -57,7 +58,7 @@ def _syntax(exc: etree.XMLSyntaxError, file: str | None) -> Exception:
     from indexer.errors import FeedFormatError
 
     line = exc.lineno if isinstance(exc.lineno, int) else None
-    return FeedFormatError(f"malformed XML: {exc.msg}", file=file, row=line)
+    return FeedFormatError(Message("file.xml_malformed", error=exc.msg), file=file, row=line)
 
 
 def iterparse(

@@ -23,6 +23,7 @@ from catalog.settings import Settings
 from indexer.changes import summarize
 from indexer.columns import detect_mapping
 from indexer.errors import FeedChanged, FeedFormatError, MissingColumnsError
+from indexer.messages import Message
 from indexer.pipeline import FeedOptions, scan_for
 from indexer.records import CANONICAL_FIELDS, REQUIRED_FIELDS
 
@@ -83,7 +84,7 @@ class Preview:
     counts: dict[str, int] = field(default_factory=dict)
     sample: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
-    unreadable: str | None = None
+    unreadable: Message | None = None  # why the file cannot be read (indexer.messages)
     # what the run would do to the stored offers (message key, n); empty when not known
     changes: list[tuple[str, int]] = field(default_factory=list)
     would_refuse: tuple[int, int] | None = None  # (would withdraw, active): a mass withdrawal
@@ -142,7 +143,7 @@ def preview(
         out.missing = list(exc.missing) + [f for f in exc.absent if f not in exc.missing]
         return out
     except FeedFormatError as exc:
-        out.unreadable = str(exc)  # the portal shows it via ui.feed_report.file_message_label
+        out.unreadable = exc.message  # the portal renders it: ui.feed_report.raised_message
         return out
     out.format = scan.format
     out.encoding = scan.encoding
@@ -164,7 +165,7 @@ def preview(
             sample=SAMPLE_ROWS,
         )
     except FeedChanged as exc:  # another file under the same upload between the two passes
-        out.unreadable = str(exc)
+        out.unreadable = exc.message
         return out
     out.counts = scan.counts()
     if summary.counts:

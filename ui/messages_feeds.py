@@ -23,23 +23,36 @@ FEED_MESSAGES: dict[str, tuple[str, str]] = {
     "match.manual": ("manuellt {n}", "manually {n}"),
     "match.unmatched": ("utan koppling {n}", "not linked {n}"),
     "match.review": ("till granskning {n}", "queued for review {n}"),
-    # refusals: nothing was changed
-    "refusal.mass_withdrawal": (
-        "Flödet skulle ta bort {n} av {total} aktiva erbjudanden (mer än {limit}); inget "
+    # refusals: nothing was changed. "portal.<code>": the portal's words for a message of the
+    # indexer (indexer.messages) whose English names a CLI flag; the values are the message's
+    "portal.refusal.mass_withdrawal": (
+        "Flödet skulle ta bort {withdraw} av {active} aktiva erbjudanden (mer än {ratio}); inget "
         "ändrades. Är det avsikten: ladda upp filen igen och kryssa i ”Tillåt att fler än "
         "hälften av våra aktiva artiklar tas bort”, eller skicka endast ändringar (delta).",
-        "The feed would withdraw {n} of {total} active offers (more than {limit}); nothing was "
-        "changed. If that is intended, upload the file again and tick “Allow withdrawing more "
-        "than half of our active items”, or send changes only (delta).",
+        "The feed would withdraw {withdraw} of {active} active offers (more than {ratio}); "
+        "nothing was changed. If that is intended, upload the file again and tick “Allow "
+        "withdrawing more than half of our active items”, or send changes only (delta).",
     ),
-    "refusal.empty": (
+    "portal.refusal.empty": (
         "{file}: filen innehåller inga rader; inget ändrades.",
         "{file}: the file contains no rows; nothing was changed.",
     ),
-    "refusal.unusable": (
-        "{file}: ingen av de {n} raderna kunde användas; inget ändrades. Se radfelen nedan.",
-        "{file}: none of the {n} rows could be used; nothing was changed. See the row errors "
+    "portal.refusal.unusable": (
+        "{file}: ingen av de {rows} raderna kunde användas; inget ändrades. Se radfelen nedan.",
+        "{file}: none of the {rows} rows could be used; nothing was changed. See the row errors "
         "below.",
+    ),
+    "portal.columns.missing": (
+        "{file}: obligatoriska fält hittades inte bland filens kolumner; inget ändrades. Ladda "
+        "upp filen igen och välj i förhandsgranskningen vilken kolumn som är vilken.",
+        "{file}: required fields were not found among the file's columns; nothing was changed. "
+        "Upload the file again and choose in the preview which column is which.",
+    ),
+    "portal.file.manufacturer_catalog": (
+        "{file}: det här är en tillverkarkatalog ({kind}), inte er prisfil; inget ändrades. "
+        "Ladda upp er prisfil (CSV, Excel, JSON eller XML).",
+        "{file}: this is a manufacturer catalog ({kind}), not your price feed; nothing was "
+        "changed. Upload your price feed (CSV, Excel, JSON or XML).",
     ),
     "severity.error": ("fel", "error"),
     "field.encoding": ("Teckenkodning", "Encoding"),

@@ -29,6 +29,7 @@ from api.auth import Role
 from api.csv_export import csv_text
 from api.deps import FactoryDep, RateLimitDep, RequireRetailerUser, SessionDep, SettingsDep
 from api.idempotency import Idempotent, claim_marker
+from api.language import LangDep
 from api.problems import ApiProblem, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from api.schemas.common import MAX_INT, ListResponse, problems
 from api.schemas.feeds import (
@@ -44,6 +45,7 @@ from catalog.reads import feed_run_count, recent_feed_runs
 from catalog.settings import Settings
 from indexer import jobs, run_lease
 from indexer.feed_runner import OUTBOX_WAIT_SECONDS, Reindex, run_feed_run
+from indexer.messages import render, render_stored
 from indexer.pipeline import FeedOptions, dry_run, get_retailer, submit_feed
 
 logger = logging.getLogger("valbar.api.feeds")
@@ -167,7 +169,7 @@ def _links(run_id: int) -> dict[str, str]:
     }
 
 
-def _summary(run: FeedRun, slug: str) -> dict[str, Any]:
+def _summary(run: FeedRun, slug: str, lang: str) -> dict[str, Any]:
     return {
         "id": run.id,
         "retailer": slug,
@@ -178,6 +180,9 @@ def _summary(run: FeedRun, slug: str) -> dict[str, Any]:
         "format": run.format,
         "counts": run.counts or {},
         "message": run.message,
+        "message_code": run.message_code,
+        "message_values": run.message_values,
+        "message_text": render_stored(run.message, run.message_code, run.message_values, lang),
         "created_at": run.created_at,
         "finished_at": run.finished_at,
         "links": _links(run.id),
@@ -249,6 +254,7 @@ def upload_feed(
     session: SessionDep,
     settings: SettingsDep,
     factory: FactoryDep,
+    lang: LangDep,
     file: Annotated[UploadFile, File(description="The feed: CSV/TSV, Excel, JSON, XML, ...")],
     format: Annotated[str, Form(max_length=40)] = "auto",
     delta: Annotated[bool, Form()] = False,
@@ -287,8 +293,16 @@ def upload_feed(
                     "price_vat": preview["price_vat"],
                     "would_clear": preview["would_clear"],
                     "message": preview.get("message"),
+                    "message_code": preview.get("message_code"),
+                    "message_values": preview.get("message_values"),
+                    "message_text": render_stored(
+                        preview.get("message"),
+                        preview.get("message_code"),
+                        preview.get("message_values"),
+                        lang,
+                    ),
                     "rows": preview["offers"][:PREVIEW_ROWS],
-                    "errors": errors[:PREVIEW_ERRORS],
+                    "errors": [_row_error(e, lang) for e in errors[:PREVIEW_ERRORS]],
                     "errors_count": len(errors) + int(preview.get("errors_truncated", 0)),
                 }
             )
@@ -327,6 +341,7 @@ def get_feed_run(
     run_id: RunId,
     user: RequireRetailerUser,
     session: SessionDep,
+    lang: LangDep,
     errors_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     errors_size: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int | None, Query(ge=0, le=MAX_INT, description="Errors to skip.")] = None,
@@ -344,10 +359,12 @@ def get_feed_run(
     all_errors = list(run.row_errors or [])
     size = limit if limit is not None else errors_size
     start = offset if offset is not None else (errors_page - 1) * errors_size
-    page = [RowErrorPublic.model_validate(_row_error(e)) for e in all_errors[start : start + size]]
+    page = [
+        RowErrorPublic.model_validate(_row_error(e, lang)) for e in all_errors[start : start + size]
+    ]
     return FeedRunPublic.model_validate(
         {
-            **_summary(run, slug),
+            **_summary(run, slug, lang),
             "encoding": run.encoding,
             "size_bytes": run.size_bytes,
             "sha256": run.sha256,
@@ -380,7 +397,11 @@ def _may_cancel(user: User, retailer_id: int) -> bool:
     responses=problems(401, 403, 404, 409, 422),
 )
 def cancel_feed_run(
-    run_id: RunId, user: RequireRetailerUser, session: SessionDep, factory: FactoryDep
+    run_id: RunId,
+    user: RequireRetailerUser,
+    session: SessionDep,
+    factory: FactoryDep,
+    lang: LangDep,
 ) -> JSONResponse:
     """Cancel a queued or running run (its retailer's users, or an admin). A queued run ends
     ``cancelled`` at once; a running one is stopped within seconds and ends ``cancelled`` with
@@ -399,19 +420,37 @@ def cancel_feed_run(
     with factory() as fresh:
         current = fresh.get(FeedRun, run_id)
         assert current is not None
-        body = FeedRunSummaryPublic.model_validate(_summary(current, slug))
+        body = FeedRunSummaryPublic.model_validate(_summary(current, slug, lang))
     return JSONResponse(body.model_dump(mode="json"), status_code=202)
 
 
-def _row_error(raw: dict[str, Any]) -> dict[str, Any]:
+def _row_error(raw: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A stored row error for the API: its English, its code and values, and its text in
+    ``lang`` (rendered from the code; as stored when it has none)."""
     value = raw.get("value")
-    return {
+    message = str(raw.get("message", ""))
+    code = raw.get("code") if isinstance(raw.get("code"), str) else None
+    values = raw.get("values") if isinstance(raw.get("values"), dict) else None
+    out = {
         "row": raw.get("row"),
         "field": raw.get("field"),
         "value": None if value is None else str(value),
-        "message": str(raw.get("message", "")),
+        "message": message,
         "severity": str(raw.get("severity", "error")),
+        "code": code,
+        "values": values,
+        "text": render_stored(message, code, values, lang) or "",
     }
+    if "item" in raw:  # an XML or JSON feed's item: index and id
+        out["item"] = raw["item"]
+    return out
+
+
+def _group_reason(group: dict[str, Any], lang: str) -> str:
+    """A counted group of row errors' reason in ``lang`` (see ``indexer.row_errors``)."""
+    code = group.get("code") if isinstance(group.get("code"), str) else None
+    values = group.get("values") if isinstance(group.get("values"), dict) else None
+    return render_stored(str(group.get("reason", "")), code, values, lang) or ""
 
 
 @router.get(
@@ -419,20 +458,33 @@ def _row_error(raw: dict[str, Any]) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}, **problems(401, 403, 404)},
 )
-def feed_run_errors_csv(run_id: RunId, user: RequireRetailerUser, session: SessionDep) -> Response:
+def feed_run_errors_csv(
+    run_id: RunId,
+    user: RequireRetailerUser,
+    session: SessionDep,
+    lang: LangDep,
+) -> Response:
     """A run's row errors as CSV (row, field, value, message, severity): the ones kept in
     full, then one line per field and reason counting the rest (``N more rows not listed``).
+    Messages are in the ``Accept-Language`` language (English by default).
     Example: ``GET /api/v1/feeds/17/errors.csv``"""
     run = _run_for(session, user, run_id)
     columns = ("row", "field", "value", "message", "severity")
-    kept = ([_row_error(raw)[k] for k in columns] for raw in run.row_errors or [])
+    kept = (
+        [e["row"], e["field"], e["value"], e["text"], e["severity"]]
+        for e in (_row_error(raw, lang) for raw in run.row_errors or [])
+    )
     # errors beyond the ones kept in full: one line per field and reason, with its count
     groups = (
         [
             "",
             group.get("field", ""),
             "",
-            f"{group.get('count', 0)} more rows not listed: {group.get('reason', '')}",
+            render(
+                "errors.not_listed",
+                {"count": group.get("count", 0), "reason": _group_reason(group, lang)},
+                lang,
+            ),
             group.get("severity", "error"),
         ]
         for group in (run.counts or {}).get("error_groups") or []
@@ -454,6 +506,7 @@ def list_feed_runs(
     slug: Slug,
     user: RequireRetailerUser,
     session: SessionDep,
+    lang: LangDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ListResponse[FeedRunSummaryPublic]:
@@ -462,5 +515,5 @@ def list_feed_runs(
     retailer = _retailer_for(session, user, slug)
     total = feed_run_count(session, retailer.id)
     runs = recent_feed_runs(session, retailer.id, limit=size, offset=(page - 1) * size)
-    data = [FeedRunSummaryPublic.model_validate(_summary(r, retailer.slug)) for r in runs]
+    data = [FeedRunSummaryPublic.model_validate(_summary(r, retailer.slug, lang)) for r in runs]
     return ListResponse[FeedRunSummaryPublic](data=data, count=total)

@@ -25,8 +25,20 @@ class RowErrorPublic(BaseModel):
     row: int | None
     field: str | None
     value: str | None
-    message: str
+    message: str = Field(description="In English, as the run recorded it.")
     severity: str
+    code: str | None = Field(
+        default=None,
+        description="What the message says, as a stable code (`price.not_a_price`, "
+        "`gtin.check_digit`, ...); null for an error recorded before codes existed.",
+    )
+    values: dict[str, Any] | None = Field(
+        default=None, description="The values the message names (`value`, `row`, ...)."
+    )
+    text: str = Field(
+        description="The message in the `Accept-Language` language (`sv` or `en`); as "
+        "recorded when it has no code."
+    )
     item: dict[str, Any] | None = Field(
         default=None,
         description="In an XML or JSON feed: the item, by 1-based index (also `row`) and id (SKU).",
@@ -42,7 +54,18 @@ class FeedRunSummaryPublic(BaseModel):
     mode: str
     format: str | None
     counts: dict[str, Any]
-    message: str | None
+    message: str | None = Field(description="Why the run ended so, in English.")
+    message_code: str | None = Field(
+        default=None,
+        description="The message as a stable code (`run.cancelled`, `refusal.mass_withdrawal`, "
+        "`file.no_header`, ...); null for none, or one recorded before codes existed.",
+    )
+    message_values: dict[str, Any] | None = Field(
+        default=None, description="The values the message names (`file`, `row`, `limit`, ...)."
+    )
+    message_text: str | None = Field(
+        default=None, description="The message in the `Accept-Language` language."
+    )
     created_at: UtcDatetime
     finished_at: UtcDatetime | None
     links: FeedRunLinks
@@ -91,6 +114,11 @@ class FeedPreviewPublic(BaseModel):
         default_factory=dict,
         description="Per field, how many stored values the run would clear: an empty cell in "
         "a column the file has clears; a column the file lacks clears nothing.",
+    )
+    message_code: str | None = None
+    message_values: dict[str, Any] | None = None
+    message_text: str | None = Field(
+        default=None, description="`message` in the `Accept-Language` language."
     )
     rows: list[dict[str, Any]]
     errors: list[RowErrorPublic]

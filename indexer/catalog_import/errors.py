@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from indexer.errors import FeedFormatError
+from indexer.messages import Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,4 +25,10 @@ class CatalogRowError:
 
 
 class CatalogFormatError(FeedFormatError):
-    """A catalog file that cannot be read: unknown format, malformed XML, missing columns."""
+    """A catalog file that cannot be read: unknown format, malformed XML, missing columns.
+
+    A manufacturer catalog is imported from the command line (``valbar catalog import``),
+    never by a feed run: its reason is English (``file.catalog_unreadable``)."""
+
+    def __init__(self, reason: str, *, file: str | None = None, row: int | None = None) -> None:
+        super().__init__(Message("file.catalog_unreadable", reason=reason), file=file, row=row)

@@ -22,6 +22,7 @@ from lxml import etree
 from indexer import xmlsafe
 from indexer.catalog_import.errors import CatalogFormatError
 from indexer.errors import FeedFormatError, UnsafeXmlError
+from indexer.messages import Message
 
 PROLOG_BYTES = 64 * 1024
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -46,7 +47,7 @@ def blank_doctype(head: bytes, file: str | None = None) -> bytes:
         raise CatalogFormatError("DOCTYPE is not closed within the first 64 KiB", file=file)
     span = head[m.start() : end]
     if _GENERAL_ENTITY.search(span):
-        raise UnsafeXmlError("XML declares general entities (<!ENTITY>); refused", file=file)
+        raise UnsafeXmlError(Message("file.xml_general_entities"), file=file)
     blank = bytes(b if b == 0x0A else 0x20 for b in span)
     return head[: m.start()] + blank + head[end:]
 

@@ -55,6 +55,7 @@ from indexer.feeds.platforms import (
 )
 from indexer.feeds.spreadsheet_reader import SpreadsheetFile, read_ods_archive
 from indexer.feeds.xml_feeds import read_google_rss, read_wxr
+from indexer.messages import Message
 from indexer.records import FeedTable, RawRow
 
 __all__ = [
@@ -100,7 +101,8 @@ def read_feed(
     file = file_name or path.name
     if format != "auto" and format not in SUPPORTED_FORMATS:
         raise UnsupportedFeedFormat(
-            f"unknown format {format!r}; choose one of {', '.join(SUPPORTED_FORMATS)}", file=file
+            Message("file.unknown_format", format=format, choices=", ".join(SUPPORTED_FORMATS)),
+            file=file,
         )
     check_file_size(path, max_bytes, file)
     head = read_prefix(path, HEAD_BYTES)
@@ -110,10 +112,9 @@ def read_feed(
     if fmt in ("google_rss", "woocommerce_wxr", "xml"):
         xmlsafe.check_prolog(head, file)  # entity declarations: refused whatever the root
     if fmt not in SUPPORTED_FORMATS:
-        what = "an XML document that is not a product feed" if fmt == "xml" else "binary data"
+        what = "what.xml" if fmt == "xml" else "what.binary"
         raise UnsupportedFeedFormat(
-            f"not a supported feed format ({what}); upload CSV, Excel (.xlsx), JSON "
-            "or a Google Merchant / WooCommerce XML feed",
+            Message("file.unsupported", what=what),
             file=file,
         )
     if fmt == "xlsx":
@@ -134,16 +135,16 @@ def read_feed(
         return FeedTable(fmt, encoding, headers, json_rows, items=True)
     if fmt in DELIMITED_FORMATS:
         return _read_delimited(path, fmt, encoding, head, max_line_bytes, file, forced=format)
-    raise UnsupportedFeedFormat(f"no reader for format {fmt!r}", file=file)
+    raise UnsupportedFeedFormat(Message("file.no_reader", format=fmt), file=file)
 
 
 def _read_xlsx(path: Path, file: str, max_unzipped_bytes: int, max_ratio: float) -> FeedTable:
     if not zipfile.is_zipfile(path):
-        raise UnsupportedFeedFormat("not a supported feed format: not an .xlsx workbook", file=file)
+        raise UnsupportedFeedFormat(Message("file.not_xlsx"), file=file)
     with zipfile.ZipFile(path) as zf:
         if "xl/workbook.xml" not in zf.namelist():
             raise UnsupportedFeedFormat(
-                "not a supported feed format: a zip archive that is not an .xlsx workbook",
+                Message("file.zip_not_xlsx"),
                 file=file,
             )
     check_archive(path, file=file, max_unzipped_bytes=max_unzipped_bytes, max_ratio=max_ratio)
@@ -158,9 +159,7 @@ def _read_spreadsheet(
     """A legacy Excel (.xls) or OpenDocument (.ods) file (`indexer.feeds.spreadsheet_reader`)."""
     if fmt == "ods":
         if not zipfile.is_zipfile(path):
-            raise UnsupportedFeedFormat(
-                "not a supported feed format: not an .ods spreadsheet", file=file
-            )
+            raise UnsupportedFeedFormat(Message("file.not_ods"), file=file)
         book = read_ods_archive(
             path, file=file, max_unzipped_bytes=max_unzipped_bytes, max_ratio=max_ratio
         )

@@ -23,6 +23,7 @@ from pathlib import Path
 from indexer import xmlsafe
 from indexer.errors import FeedFormatError
 from indexer.feeds.errors import UnsupportedFeedFormat
+from indexer.messages import Message
 
 DEFAULT_MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 DEFAULT_MAX_RATIO = 200.0
@@ -33,7 +34,7 @@ _PROLOG_BYTES = 64 * 1024
 class ArchiveBomb(FeedFormatError):
     """A zip upload that would unpack to more than the limits allow (size or ratio)."""
 
-    def __init__(self, message: str, *, file: str, member: str) -> None:
+    def __init__(self, message: Message, *, file: str, member: str) -> None:
         self.member = member
         super().__init__(message, file=file)
 
@@ -55,16 +56,25 @@ def check_archive(
                 total += size
                 if size > RATIO_FLOOR_BYTES and size > max_ratio * max(packed, 1):
                     raise ArchiveBomb(
-                        f"archive member {info.filename!r} unpacks to {size:,} bytes from "
-                        f"{packed:,} ({size // max(packed, 1):,}:1), over the limit of "
-                        f"{max_ratio:g}:1; refused as a possible zip bomb",
+                        Message(
+                            "file.archive_ratio",
+                            member=info.filename,
+                            size=size,
+                            packed=packed,
+                            ratio=size // max(packed, 1),
+                            limit=float(max_ratio),
+                        ),
                         file=file,
                         member=info.filename,
                     )
                 if total > max_unzipped_bytes:
                     raise ArchiveBomb(
-                        f"archive unpacks to more than {max_unzipped_bytes:,} bytes (member "
-                        f"{info.filename!r} reaches {total:,}); refused as a possible zip bomb",
+                        Message(
+                            "file.archive_total",
+                            limit=max_unzipped_bytes,
+                            member=info.filename,
+                            total=total,
+                        ),
                         file=file,
                         member=info.filename,
                     )
@@ -75,5 +85,5 @@ def check_archive(
                     xmlsafe.check_prolog(head, f"{file} ({info.filename})")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise UnsupportedFeedFormat(
-            f"not a supported feed format: not a readable .xlsx workbook ({exc})", file=file
+            Message("file.unreadable_workbook", kind="kind.xlsx", error=str(exc)), file=file
         ) from exc

@@ -32,6 +32,7 @@ from indexer.errors import FeedFormatError, FeedTooLarge
 from indexer.feeds.detect import HEADER_SEARCH_ROWS, LENIENT_ENCODINGS, header_index
 from indexer.feeds.errors import TruncatedFeed
 from indexer.feeds.limits import INVALID_UTF8, RecordTracker, bounded_lines
+from indexer.messages import Message
 from indexer.records import RawRow
 
 
@@ -64,12 +65,12 @@ def _records(
             except csv.Error as exc:
                 if "field larger than field limit" in str(exc):
                     raise FeedTooLarge(
-                        f"field longer than the limit of {max_line_bytes:,} characters",
+                        Message("file.field_too_long", limit=max_line_bytes),
                         file=file,
                         row=tracker.start,
                     ) from exc
                 raise FeedFormatError(
-                    f"unreadable CSV record: {exc}", file=file, row=tracker.start
+                    Message("file.csv_unreadable", error=str(exc)), file=file, row=tracker.start
                 ) from exc
             start = tracker.start
             if tracker.eof and tracker.quotes % 2:
@@ -89,8 +90,7 @@ def _check_complete(text: str, delimiter: str, file: str, start: int) -> None:
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             raise TruncatedFeed(
-                "file ends inside a quoted field (unterminated quote); the record starting "
-                "on this row is incomplete: was the file cut off?",
+                Message("file.unterminated_quote"),
                 file=file,
                 row=start,
             ) from exc
@@ -114,15 +114,18 @@ def clean_headers(cells: list[str]) -> list[str]:
     return out
 
 
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
 
 
-def too_wide(cells: int, width: int, delimiter: str) -> str:
+def too_wide(cells: int, width: int, delimiter: str) -> Message:
     """What a row with more cells than the header reads as (see the module docstring)."""
-    name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
-    return (
-        f"row has {cells} cells where the header has {width}: "
-        f"an unquoted {name} inside a value shifts the columns"
+    name = _DELIMITER_NAMES.get(delimiter)
+    return Message(
+        "row.too_wide",
+        cells=cells,
+        width=width,
+        delimiter=f"delimiter.{name or 'other'}",
+        delimiter_char=None if name else delimiter,
     )
 
 
@@ -148,13 +151,13 @@ class DelimitedFile:
                 if not sample:
                     raise  # else `rows()` meets the same error at its row, after the good rows
         if not sample:
-            raise FeedFormatError("no header row found", file=file)
+            raise FeedFormatError(Message("file.no_header"), file=file)
         self.header_line, cells = sample[header_index([c for _, c in sample])]
         self.headers = clean_headers(cells)
         # Cells the header row spans, trailing blank names included: data there is kept.
         self.header_cells = len(cells)
         if not self.headers:
-            raise FeedFormatError("no header row found", file=file)
+            raise FeedFormatError(Message("file.no_header"), file=file)
 
     def _open(self) -> Generator[tuple[int, list[str], bool, bool], None, None]:
         return _records(self.path, self.encoding, self.delimiter, self.max_line_bytes, self.file)
@@ -171,8 +174,7 @@ class DelimitedFile:
             n = len(cells)
             if not ended and n < width and n < previous:
                 raise TruncatedFeed(
-                    f"the file ends in the middle of a row: the last row has {n} of the "
-                    f"header's {width} cells and no line break after it; was the file cut off?",
+                    Message("file.truncated_row", cells=n, width=width),
                     file=self.file,
                     row=line,
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from indexer.errors import FeedFormatError
+from indexer.messages import Message
 
 
 class EmptyFeedFile(FeedFormatError):
@@ -26,8 +27,4 @@ class ManufacturerCatalogFile(FeedFormatError):
 
     def __init__(self, kind: str, *, file: str | None = None) -> None:
         self.kind = kind
-        super().__init__(
-            f"this is a manufacturer catalog ({kind}), not a retailer price feed; "
-            "import it with `valbar catalog import`",
-            file=file,
-        )
+        super().__init__(Message("file.manufacturer_catalog", kind=kind), file=file)

@@ -43,6 +43,7 @@ from indexer.errors import FeedFormatError
 from indexer.feeds.csv_reader import clean_headers
 from indexer.feeds.detect import HEADER_SEARCH_ROWS, header_index
 from indexer.feeds.errors import UnsupportedFeedFormat
+from indexer.messages import Message
 from indexer.normalize.price import number_text
 from indexer.records import RawRow
 
@@ -83,10 +84,10 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def formula_text(formula: object) -> str:
+def formula_text(formula: object) -> Message:
     """What a formula cell without a saved result reads as."""
     text = getattr(formula, "text", formula)  # ArrayFormula keeps its text in .text
-    return f"formula without a saved value ({text}): open and save the file in Excel"
+    return Message("row.formula", formula=str(text))
 
 
 def _number_format_text(value: int | float, number_format: str) -> str | None:
@@ -128,7 +129,7 @@ def _workbook(path: Path, file: str, *, data_only: bool = True) -> Iterator[Work
             wb = load_workbook(fh, read_only=True, data_only=data_only)
         except (InvalidFileException, KeyError, OSError, *_UNPACK_ERRORS) as exc:
             raise UnsupportedFeedFormat(
-                f"not a supported feed format: not a readable .xlsx workbook ({exc})", file=file
+                Message("file.unreadable_workbook", kind="kind.xlsx", error=str(exc)), file=file
             ) from exc
         try:
             yield wb
@@ -151,7 +152,7 @@ def _unpack_errors(file: str) -> Iterator[None]:
         DefusedXmlException,
     ) as exc:
         raise UnsupportedFeedFormat(
-            f"not a supported feed format: not a readable .xlsx workbook ({exc})", file=file
+            Message("file.unreadable_workbook", kind="kind.xlsx", error=str(exc)), file=file
         ) from exc
 
 
@@ -249,7 +250,7 @@ class ExcelFile:
         with _workbook(path, file) as wb, _unpack_errors(file):
             table = find_table((ws.title, _non_empty_rows(ws)) for ws in wb.worksheets)
         if table is None:
-            raise FeedFormatError("workbook has no data in any sheet", file=file)
+            raise FeedFormatError(Message("file.no_data"), file=file)
         self.sheet = table.sheet
         self.header_row = table.header_row
         self.headers = clean_headers(table.header)

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from indexer.errors import FeedFormatError
 from indexer.feeds.limits import REPLACEMENT
+from indexer.messages import Message
 from indexer.normalize.price import number_text
 
 WHITESPACE = " \t\r\n"
@@ -62,25 +63,28 @@ def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, str]:
     return out
 
 
-def invalid_utf8(values: dict[str, str]) -> str | None:
+def invalid_utf8(values: dict[str, str]) -> Message | None:
     """The warning for a record whose cells hold U+FFFD (bytes that were not UTF-8), naming
     the fields; ``None`` when none does."""
     fields = [k for k, v in values.items() if REPLACEMENT in v or REPLACEMENT in k]
     if not fields:
         return None
     names = ", ".join(repr(f) for f in fields[:5])
-    return (
-        f"bytes that are not valid UTF-8 were replaced by \ufffd in field {names} (the rest of "
-        "the file is UTF-8); check the record and save the file as UTF-8"
-    )
+    return Message("row.invalid_utf8_fields", fields=names)
 
 
-def bad_record(record: int, file: str, field: str | None, line: int, column: int, why: str) -> str:
+def bad_record(
+    record: int, file: str, field: str | None, line: int, column: int, why: str
+) -> Message:
     """A row error's message for a record that cannot be parsed."""
-    where = f"field {field!r}" if field is not None else "a member"
-    return (
-        f"record {record} of {file}: unreadable JSON in {where} at line {line}, column "
-        f"{column} ({why}); the record is skipped"
+    return Message(
+        "row.json_unreadable_member" if field is None else "row.json_unreadable_field",
+        record=record,
+        file=file,
+        json_field=field,
+        line=line,
+        column=column,
+        error=why,
     )
 
 
@@ -179,7 +183,7 @@ class BrokenRecord:
     """An element of a JSON array that does not parse: what was salvaged and why."""
 
     values: dict[str, str]
-    problem: str
+    problem: Message
 
 
 class MalformedJson(FeedFormatError):

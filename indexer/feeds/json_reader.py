@@ -40,6 +40,7 @@ from indexer.feeds.json_cells import (
 )
 from indexer.feeds.json_stream import JsonStream, json_objects
 from indexer.feeds.limits import RecordTracker, bounded_lines
+from indexer.messages import Message
 from indexer.records import RawRow
 
 HEADER_LOOKAHEAD = 200
@@ -89,8 +90,7 @@ def read_json(
                     yield RawRow(index, values, warning=invalid_utf8(values) if lenient else None)
             except UnicodeDecodeError as exc:
                 raise FeedEncodingError(
-                    f"cannot decode bytes as {encoding} ({exc.reason}); "
-                    "save the file as UTF-8 and upload it again",
+                    Message("file.undecodable", encoding=encoding, reason=exc.reason),
                     file=file,
                 ) from exc
 
@@ -117,8 +117,7 @@ def read_jsonl(
                 except json.JSONDecodeError as exc:
                     if not line.endswith(("\n", "\r")):  # the last line, with no line break
                         raise TruncatedFeed(
-                            f"the file ends in the middle of a JSON line ({exc.msg}) with no "
-                            "line break after it; was the file cut off?",
+                            Message("file.json_truncated_line", error=exc.msg),
                             file=file,
                             row=tracker.lineno,
                         ) from exc
@@ -129,9 +128,11 @@ def read_jsonl(
                     yield RawRow(tracker.lineno, values, problem=problem)
                     continue
                 if not isinstance(obj, dict):
-                    problem = (
-                        f"record {tracker.lineno} of {file}: the JSON line is not an object "
-                        f"({text[:40]!r}); the record is skipped"
+                    problem = Message(
+                        "row.json_line_not_object",
+                        record=tracker.lineno,
+                        file=file,
+                        preview=text[:40],
                     )
                     yield RawRow(tracker.lineno, {}, problem=problem)
                     continue

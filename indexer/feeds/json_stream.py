@@ -23,6 +23,7 @@ from indexer.feeds.json_cells import (
     salvage,
     where_in,
 )
+from indexer.messages import Message
 
 WRAPPER_KEYS = ("products", "items", "offers", "data", "entries", "results")
 _CHUNK = 1 << 20
@@ -58,11 +59,13 @@ class JsonStream:
         """(line, column) of ``buf[pos]`` in the file."""
         return where_in(self.buf, pos, self.line, self.column)
 
-    def malformed(self, why: str, pos: int, row: int | None) -> MalformedJson:
+    def malformed(self, why: str | Message, pos: int, row: int | None) -> MalformedJson:
+        """``why``: the parser's own words, or a message with more values (line and column
+        are added)."""
         line, column = self.where(pos)
-        return MalformedJson(
-            f"malformed JSON at line {line}, column {column}: {why}", file=self.file, row=row
-        )
+        if not isinstance(why, Message):
+            why = Message("file.json_malformed", error=why)
+        return MalformedJson(why.with_values(line=line, column=column), file=self.file, row=row)
 
     def record_end(self) -> int | None:
         """From ``pos`` at an array element: the offset of the ``,`` or ``]`` ending it, or
@@ -78,7 +81,7 @@ class JsonStream:
                 continue
             if i > self.limit:
                 raise FeedTooLarge(
-                    f"JSON value longer than the limit of {self.limit:,} characters",
+                    Message("file.json_too_long", limit=self.limit),
                     file=self.file,
                 )
             c = self.buf[p]
@@ -115,10 +118,11 @@ class JsonStream:
     def expect(self, chars: str, row: int | None) -> str:
         ch = self.peek()
         if ch == "":
-            raise TruncatedFeed("JSON ends before the document is closed", file=self.file, row=row)
+            raise TruncatedFeed(Message("file.json_unclosed"), file=self.file, row=row)
         if ch not in chars:
+            expected = " or ".join(repr(c) for c in chars)
             raise self.malformed(
-                f"expected {' or '.join(repr(c) for c in chars)}, found {ch!r}", self.pos, row
+                Message("file.json_unexpected", expected=expected, found=ch), self.pos, row
             )
         self.pos += 1
         return ch
@@ -135,7 +139,7 @@ class JsonStream:
                 if cut and not self.eof:
                     if len(self.buf) - self.pos > self.limit:
                         raise FeedTooLarge(
-                            f"JSON value longer than the limit of {self.limit:,} characters",
+                            Message("file.json_too_long", limit=self.limit),
                             file=self.file,
                             row=row,
                         ) from exc
@@ -143,14 +147,14 @@ class JsonStream:
                         continue
                 if exc.pos >= len(self.buf) - 1 or "Unterminated" in exc.msg:
                     raise TruncatedFeed(
-                        "JSON ends inside a value (was the file cut off?)", file=self.file, row=row
+                        Message("file.json_cut_value"), file=self.file, row=row
                     ) from exc
                 raise self.malformed(exc.msg, exc.pos, row) from exc
             if end >= len(self.buf) and not self.eof and self._fill():
                 continue  # a number cut at the buffer end may be longer
             if end - self.pos > self.limit:
                 raise FeedTooLarge(
-                    f"JSON value longer than the limit of {self.limit:,} characters",
+                    Message("file.json_too_long", limit=self.limit),
                     file=self.file,
                     row=row,
                 )
@@ -199,8 +203,12 @@ def json_objects(stream: JsonStream) -> Iterator[dict[str, object] | BrokenRecor
         if not isinstance(item, dict | BrokenRecord):
             item = BrokenRecord(
                 {},
-                f"record {index} of {stream.file}: the JSON element is not an object "
-                f"({str(item)[:40]!r}); the record is skipped",
+                Message(
+                    "row.json_element_not_object",
+                    record=index,
+                    file=stream.file,
+                    preview=str(item)[:40],
+                ),
             )
         yield item
 
@@ -232,6 +240,6 @@ def _wrapped_items(stream: JsonStream) -> Iterator[object]:
         yield members  # one product object
     else:
         raise FeedFormatError(
-            'JSON object holds several lists; put the products under "products"',
+            Message("file.json_several_lists"),
             file=stream.file,
         )

@@ -14,6 +14,7 @@ from pathlib import Path
 from indexer.errors import FeedFormatError
 from indexer.feeds.detect import LENIENT_ENCODINGS
 from indexer.feeds.json_cells import MalformedJson, flatten, invalid_utf8, json_decoder, where_in
+from indexer.messages import Message
 from indexer.records import RawRow
 
 PRODUCT_TYPES = frozenset({"Product", "IndividualProduct", "ProductModel", "SomeProducts"})
@@ -61,8 +62,7 @@ def jsonld_blocks(text: str, file: str = "") -> Iterator[object]:
             except json.JSONDecodeError as exc:
                 line, column = where_in(text, match.start(1) + exc.pos)
                 raise MalformedJson(
-                    f"malformed JSON at line {line}, column {column}: {exc.msg} (in a "
-                    "<script type=application/ld+json> block)",
+                    Message("file.jsonld_malformed", line=line, column=column, error=exc.msg),
                     file=file,
                 ) from exc
         return
@@ -121,7 +121,9 @@ def read_jsonld(
     try:
         text = path.read_text(encoding=encoding, errors="replace" if lenient else "strict")
     except UnicodeDecodeError as exc:
-        raise FeedFormatError(f"cannot decode as {encoding}: {exc.reason}", file=file) from exc
+        raise FeedFormatError(
+            Message("file.undecodable_jsonld", encoding=encoding, reason=exc.reason), file=file
+        ) from exc
     rows: list[RawRow] = []
     for block in jsonld_blocks(text, file):
         for product in find_products(block):
@@ -137,9 +139,10 @@ def read_jsonld(
                 offset = len(text) - len(text.lstrip())
                 line, column = where_in(text, offset + exc.pos)
                 raise MalformedJson(
-                    f"malformed JSON at line {line}, column {column}: {exc.msg}", file=file
+                    Message("file.json_malformed", line=line, column=column, error=exc.msg),
+                    file=file,
                 ) from exc
-        raise FeedFormatError("no schema.org Product found in the JSON-LD", file=file)
+        raise FeedFormatError(Message("file.jsonld_no_product"), file=file)
     headers: list[str] = []
     seen: set[str] = set()
     for row in rows:

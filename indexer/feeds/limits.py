@@ -14,12 +14,10 @@ from typing import TextIO
 
 from indexer.errors import FeedTooLarge
 from indexer.feeds.errors import EmptyFeedFile, FeedEncodingError
+from indexer.messages import Message
 
 REPLACEMENT = "\ufffd"
-INVALID_UTF8 = (
-    "bytes that are not valid UTF-8 were replaced by \ufffd (the rest of the file is UTF-8); "
-    "check the row and save the file as UTF-8"
-)
+INVALID_UTF8 = Message("row.invalid_utf8")
 HEAD_BYTES = 64 * 1024  # what format sniffing looks at
 ENCODING_PREFIX_BYTES = 1024 * 1024  # what encoding detection decodes strictly
 
@@ -28,11 +26,9 @@ def check_file_size(path: Path, max_bytes: int, file: str) -> int:
     """Return the size of ``path``; refuse empty files and files over ``max_bytes``."""
     size = path.stat().st_size
     if size == 0:
-        raise EmptyFeedFile("empty file (0 bytes)", file=file)
+        raise EmptyFeedFile(Message("file.empty"), file=file)
     if size > max_bytes:
-        raise FeedTooLarge(
-            f"file is {size:,} bytes, over the limit of {max_bytes:,} bytes", file=file
-        )
+        raise FeedTooLarge(Message("file.too_large", size=size, limit=max_bytes), file=file)
     return size
 
 
@@ -85,8 +81,7 @@ def bounded_lines(fh: TextIO, tracker: RecordTracker) -> Iterator[str]:
             # The decoder works on a block that starts inside the line being read.
             newlines = exc.object[: exc.start].count(b"\n")
             raise FeedEncodingError(
-                f"cannot decode bytes as {fh.encoding} ({exc.reason}); "
-                "save the file as UTF-8 and upload it again",
+                Message("file.undecodable", encoding=fh.encoding, reason=exc.reason),
                 file=tracker.file,
                 row=tracker.lineno + 1 + newlines,
             ) from exc
@@ -97,15 +92,14 @@ def bounded_lines(fh: TextIO, tracker: RecordTracker) -> Iterator[str]:
         n = len(line)
         if n > limit:
             raise FeedTooLarge(
-                f"line longer than the limit of {limit:,} characters",
+                Message("file.line_too_long", limit=limit),
                 file=tracker.file,
                 row=tracker.lineno,
             )
         tracker.chars += n
         if tracker.chars > limit:
             raise FeedTooLarge(
-                f"record longer than the limit of {limit:,} characters "
-                "(an unterminated quote may have swallowed the lines after it)",
+                Message("file.record_too_long", limit=limit),
                 file=tracker.file,
                 row=tracker.start,
             )

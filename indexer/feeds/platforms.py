@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from indexer.errors import FeedFormatError
+from indexer.messages import Message
 from indexer.records import RawRow
 
 
@@ -54,7 +55,8 @@ def _require(headers: list[str], needed: tuple[str, ...], platform: str, file: s
     missing = [h for h in needed if h not in headers]
     if missing:
         raise FeedFormatError(
-            f"not a {platform} file: column(s) {', '.join(missing)} missing", file=file
+            Message("file.platform_columns", platform=platform, columns=", ".join(missing)),
+            file=file,
         )
 
 
@@ -314,7 +316,7 @@ def apply_google_tsv(headers: list[str], rows: Iterator[RawRow], file: str) -> P
     """Google's headers may be written ``image link`` or ``Image_Link``: match loosely."""
     by_norm = {h.strip().lower().replace(" ", "_"): h for h in headers}
     if "id" not in by_norm:
-        raise FeedFormatError("not a Google Merchant feed: column id missing", file=file)
+        raise FeedFormatError(Message("file.google_no_id"), file=file)
     mapping: dict[str, str] = {}
     for canonical, names in _GOOGLE_FIELDS.items():
         for name in names:

@@ -36,6 +36,7 @@ from indexer.feeds.csv_reader import clean_headers
 from indexer.feeds.errors import UnsupportedFeedFormat
 from indexer.feeds.excel_reader import cell_text, find_table, table_rows
 from indexer.feeds.xls_cells import XlsStructureError, xls_cells
+from indexer.messages import Message
 from indexer.records import RawRow
 
 MAX_LEGACY_BYTES = 64 * 1024 * 1024
@@ -50,12 +51,11 @@ _CELLS = (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell")
 _ROWS_REPEATED = f"{{{_TABLE}}}number-rows-repeated"
 _COLUMNS_REPEATED = f"{{{_TABLE}}}number-columns-repeated"
 _VALUE_TYPE = f"{{{_OFFICE}}}value-type"
-_KINDS = {"xls": ".xls workbook", "ods": ".ods spreadsheet"}
 
 
 def _unreadable(kind: str, file: str, detail: object) -> UnsupportedFeedFormat:
     return UnsupportedFeedFormat(
-        f"not a supported feed format: not a readable {_KINDS[kind]} ({detail})", file=file
+        Message("file.unreadable_workbook", kind=f"kind.{kind}", error=str(detail)), file=file
     )
 
 
@@ -128,8 +128,7 @@ class SpreadsheetFile:
             size = path.stat().st_size
             if size > MAX_LEGACY_BYTES:
                 raise FeedFormatError(
-                    f"legacy Excel file too large ({size:,} bytes; at most "
-                    f"{MAX_LEGACY_BYTES:,}): save it as .xlsx or CSV",
+                    Message("file.legacy_too_large", size=size, limit=MAX_LEGACY_BYTES),
                     file=file,
                 )
             try:
@@ -140,8 +139,7 @@ class SpreadsheetFile:
             cells = ods_cells(path, file=file)
         if cells > MAX_CELLS:
             raise FeedFormatError(
-                f"spreadsheet sheet spans {cells:,} cells (at most {MAX_CELLS:,}), "
-                "counting repeated rows and columns; refused",
+                Message("file.sheet_too_large", cells=cells, limit=MAX_CELLS),
                 file=file,
             )
         book = self._open()
@@ -151,7 +149,7 @@ class SpreadsheetFile:
         finally:
             book.close()
         if table is None:
-            raise FeedFormatError("workbook has no data in any sheet", file=file)
+            raise FeedFormatError(Message("file.no_data"), file=file)
         self.sheet = table.sheet
         self.header_row = table.header_row
         self.headers = clean_headers(table.header)

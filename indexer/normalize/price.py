@@ -29,6 +29,7 @@ from functools import lru_cache
 import pycountry
 
 from indexer.errors import IndexerError
+from indexer.messages import Message
 
 CENT = Decimal("0.01")
 
@@ -93,11 +94,14 @@ _DECIMAL_TAIL = re.compile(r"[.,]\d*$")
 
 
 class PriceError(IndexerError, ValueError):
-    """A price cell that is not a usable amount (empty, negative, words, ranges)."""
+    """A price cell that is not a usable amount (empty, negative, words, ranges): the message
+    ``price.<reason>`` (``indexer.messages``) with the cell as ``value``."""
 
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+    message: Message
+
+    def __init__(self, reason: str, **values: str) -> None:
+        self.message = Message(f"price.{reason}", **values)
+        super().__init__(str(self.message))
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +197,7 @@ def parse_price(text: str) -> ParsedPrice:
         amount = Decimal(f"{integer}.{fraction or '0'}").quantize(CENT, ROUND_HALF_UP)
         return ParsedPrice(amount, "SEK" if suffix else None)
     if not stripped:
-        raise PriceError("price is empty")
+        raise PriceError("empty")
     work = _SPACES.sub(" ", stripped.casefold())
 
     vat: bool | None = None
@@ -214,7 +218,7 @@ def parse_price(text: str) -> ParsedPrice:
     for found in _CURRENCY.finditer(work):
         code = CURRENCY_TOKENS[found.group(0)]
         if currency is not None and code != currency:
-            raise PriceError(f"two currencies in {text!r}: {currency} and {code}")
+            raise PriceError("two_currencies", value=text, first=currency, second=code)
         currency = code
     if currency is not None:
         work = _CURRENCY.sub(" ", work)
@@ -222,9 +226,9 @@ def parse_price(text: str) -> ParsedPrice:
         currency, work = _iso_codes(work, text, currency)
     work = work.strip()
     if not work:
-        raise PriceError(f"no amount in {text!r}")
+        raise PriceError("no_amount", value=text)
     if work[0] in "-−–" or (work[0] == "(" and work[-1] == ")"):
-        raise PriceError(f"negative price {text!r}")
+        raise PriceError("negative", value=text)
     if work[0] == "+":
         work = work[1:].lstrip()
     amount = _parse_number(work, text)
@@ -239,7 +243,7 @@ def _iso_codes(work: str, original: str, currency: str | None) -> tuple[str | No
         if code not in ISO_4217_CODES:
             continue
         if currency is not None and code != currency:
-            raise PriceError(f"two currencies in {original!r}: {currency} and {code}")
+            raise PriceError("two_currencies", value=original, first=currency, second=code)
         currency = code
         work = re.sub(rf"(?<![a-z]){word}(?![a-z])", " ", work)
     return currency, work
@@ -247,15 +251,15 @@ def _iso_codes(work: str, original: str, currency: str | None) -> tuple[str | No
 
 def _parse_number(number: str, original: str) -> Decimal:
     if not _NUMBER_CHARS.fullmatch(number):
-        raise PriceError(f"not a price: {original!r}")
+        raise PriceError("not_a_price", value=original)
     if " " in number:
         if not _GROUPED_SPACE.fullmatch(number):
-            raise PriceError(f"not a single amount: {original!r}")
+            raise PriceError("not_single", value=original)
         number = number.replace(" ", "")
     if "'" in number:
         integer = _DECIMAL_TAIL.sub("", number)
         if not _APOSTROPHE_GROUPS.fullmatch(integer):
-            raise PriceError(f"misplaced apostrophe in {original!r}")
+            raise PriceError("apostrophe", value=original)
         number = number.replace("'", "")
     dots = number.count(".")
     commas = number.count(",")
@@ -264,11 +268,11 @@ def _parse_number(number: str, original: str) -> Decimal:
         group_sep = "," if decimal_sep == "." else "."
         integer, _, fraction = number.rpartition(decimal_sep)
         if decimal_sep in integer or not _THOUSANDS_GROUPS.fullmatch(integer):
-            raise PriceError(f"inconsistent separators in {original!r}")
+            raise PriceError("separators", value=original)
         plain = integer.replace(group_sep, "") + "." + fraction
     elif dots + commas > 1:
         if not _THOUSANDS_GROUPS.fullmatch(number):
-            raise PriceError(f"inconsistent separators in {original!r}")
+            raise PriceError("separators", value=original)
         plain = number.replace(".", "").replace(",", "")
     elif dots + commas == 1:
         integer, _, fraction = number.partition("." if dots else ",")
@@ -281,4 +285,4 @@ def _parse_number(number: str, original: str) -> Decimal:
     try:
         return Decimal(plain).quantize(CENT, ROUND_HALF_UP)
     except InvalidOperation as exc:
-        raise PriceError(f"amount out of range: {original!r}") from exc
+        raise PriceError("out_of_range", value=original) from exc

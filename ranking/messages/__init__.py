@@ -64,6 +64,12 @@ def referenced_codes(code: str, values: Mapping[str, Any]) -> list[str]:
     return found
 
 
+def render_with(catalog: Catalog, code: str, values: Mapping[str, Any]) -> str:
+    """:func:`render` with another layer's catalog (the indexer's feed-run messages,
+    ``indexer.messages``): the same template language, fallback included."""
+    return _render(catalog, code, values)
+
+
 @lru_cache(maxsize=8192)
 def _render_cached(
     code: str, items: tuple[tuple[str, Any], ...], lang: str, currency: str | None
@@ -140,6 +146,8 @@ def _formatted(catalog: Catalog, value: Any, spec: str | None, currency: str | N
         return catalog.money.format(amount=amount, currency=symbol)
     if spec == "repr":
         return repr(value)
+    if spec == "n":
+        return f"{int(value):,}".replace(",", catalog.group)
     return _plain(catalog, value)
 
 
@@ -197,4 +205,12 @@ def _qvalue(raw: str) -> float | None:
     return q if 0.0 <= q <= 1.0 else None
 
 
-__all__ = ["CATALOGS", "DEFAULT_LANGUAGE", "LANGUAGES", "codes", "negotiate", "render"]
+__all__ = [
+    "CATALOGS",
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "codes",
+    "negotiate",
+    "render",
+    "render_with",
+]

@@ -11,6 +11,8 @@ A template is plain text with fields:
   the amounts are in (``render(..., currency="SEK")``: ranking itself does not know it), with
   the currency as the language writes it (``SEK 1234.50``, ``1 234,50 kr``);
 - ``{name:repr}`` a quoted name (``'campaign'``);
+- ``{name:n}`` a whole number grouped in thousands (``12,000``; Swedish ``12 000`` with a
+  no-break space: the catalog's ``group``);
 - ``{name#noun}`` a count with the noun in singular or plural (``1 order``, ``148 ordrar``);
 - ``{@name}`` the message whose code is the value of ``name``, rendered with the same values;
 - ``[...]`` an optional part, written only if every field in it has a value (not ``None``
@@ -37,3 +39,4 @@ class Catalog:
     # an amount with its currency: "{amount}" and "{currency}" (its symbol, if any) filled in
     money: str = "{currency}\u00a0{amount}"
     currency_symbols: Mapping[str, str] = field(default_factory=dict)  # "SEK" -> "kr"
+    group: str = ","  # groups the thousands of a ``{name:n}`` count

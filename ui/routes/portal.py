@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Depends, File, Form, Request, UploadFile
@@ -22,11 +23,11 @@ from ui.error_pages import page_router
 from ui.feed_report import (
     change_counts,
     field_label,
-    file_message_label,
     match_counts,
-    message_label,
+    message_text,
     more_errors,
-    run_message,
+    raised_message,
+    row_message,
     severity_label,
 )
 from ui.feed_uploads import (
@@ -261,11 +262,13 @@ class Labels:
     def severity(self, name: str) -> str:
         return severity_label(name, self.lang)
 
-    def message(self, text: str) -> str:
-        return message_label(text, self.lang)
+    def message(self, error: Mapping[str, Any]) -> str:
+        """A row error (a stored or previewed dict: message, code, values)."""
+        return row_message(error, self.lang)
 
-    def file_message(self, text: str) -> str:
-        return file_message_label(text, self.lang)
+    def file_message(self, message: str | None) -> str:
+        """Why an uploaded file cannot be read (the preview's ``unreadable``)."""
+        return raised_message(message, self.lang) or ""
 
 
 def _run_context(request: Request, run: FeedRun) -> dict[str, Any]:
@@ -273,7 +276,7 @@ def _run_context(request: Request, run: FeedRun) -> dict[str, Any]:
     counts = dict(run.counts or {})
     return {
         "run": run,
-        "message": run_message(run.message, lang),
+        "message": message_text(run.message, run.message_code, run.message_values, lang),
         "changes": change_counts(counts),
         "matching": match_counts(counts),
         "labels": Labels(lang),

@@ -134,7 +134,14 @@ def test_every_event_survives_json_and_reaches_the_bus_of_another_factory(
 ) -> None:
     """A feed run's child hands its committed events to its supervisor as JSON
     (``event_to_json``); the supervisor's process delivers them to its own bus."""
-    samples = {"int": 7, "int | None": None, "str": "failed", "str | None": "why", "bool": True}
+    samples = {
+        "int": 7,
+        "int | None": None,
+        "str": "failed",
+        "str | None": "why",
+        "bool": True,
+        "dict[str, Any] | None": {"file": "lager.csv", "row": 3},
+    }
     events = [
         cls(**{f.name: samples[str(f.type)] for f in dataclasses.fields(cls)})
         for cls in _leaf_event_classes(DomainEvent)

@@ -75,3 +75,44 @@ def test_processes_starting_together_migrate_once(tmp_path: Path) -> None:
     assert not needs_migration(engine)
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_a_feed_run_stored_before_message_codes_stays_readable(tmp_path: Path) -> None:
+    """Revision 0007 adds ``feed_run.message_code`` / ``message_values``: a run recorded
+    before has neither, and its message is shown as it was stored."""
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from catalog.db import alembic_config
+    from catalog.models import FeedRun
+    from indexer.messages import render_stored
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = make_engine(url)
+    command.upgrade(alembic_config(url), "0005")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO retailer (id, slug, name, column_mapping, created_at) "
+                "VALUES (1, 'tandab', 'Tandab', '{}', '2026-12-01 10:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO feed_run (id, retailer_id, file_name, sha256, size_bytes, mode, "
+                "options, mapping, counts, row_errors, status, message, progress, timings, "
+                "created_at) VALUES (1, 1, 'lager.csv', :sha, 10, 'full', '{}', '{}', '{}', "
+                "'[]', 'rejected', :message, 1.0, '{}', '2026-12-01 10:00:00')"
+            ),
+            {
+                "sha": "0" * 64,
+                "message": "lager.csv: the feed contains no rows; nothing was changed",
+            },
+        )
+    migrate(engine)
+    with Session(engine) as session:
+        run = session.get(FeedRun, 1)
+        assert run is not None and run.message_code is None and run.message_values is None
+        shown = render_stored(run.message, run.message_code, run.message_values, "sv")
+        assert shown == "lager.csv: the feed contains no rows; nothing was changed"

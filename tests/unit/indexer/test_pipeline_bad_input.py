@@ -131,8 +131,22 @@ def test_row_errors_beyond_the_limit_are_counted_not_kept(tmp_path: Path) -> Non
     assert counts["rejected"] == 60 and counts["errors"] == 60 and counts["valid"] == 3
     assert counts["errors_truncated"] == 55
     assert counts["error_groups"] == [
-        {"severity": "error", "field": "price", "reason": "price is empty", "count": 35},
-        {"severity": "error", "field": "price", "reason": "not a price: …", "count": 20},
+        {
+            "severity": "error",
+            "field": "price",
+            "reason": "price is empty",
+            "count": 35,
+            "code": "price.empty",
+            "values": {},
+        },
+        {
+            "severity": "error",
+            "field": "price",
+            "reason": "not a price: …",
+            "count": 20,
+            "code": "price.not_a_price",
+            "values": {"value": "…"},
+        },
     ]
 
 

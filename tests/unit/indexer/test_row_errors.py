@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from indexer.messages import Message, render
 from indexer.records import RowError
-from indexer.row_errors import MAX_GROUPS, OTHER_REASON, ErrorLog, reason_of
+from indexer.row_errors import MAX_GROUPS, OTHER_CODE, OTHER_REASON, ErrorLog, reason_of
 
 
 def test_reason_blanks_the_rows_own_values() -> None:
@@ -37,4 +38,33 @@ def test_distinct_reasons_are_bounded() -> None:
         log.add(RowError(i, f"field{i}", "", "odd"))
     groups = log.overflow()
     assert len(groups) == MAX_GROUPS + 1
-    assert groups[0] == {"severity": "error", "field": "", "reason": OTHER_REASON, "count": 50}
+    assert groups[0] == {
+        "severity": "error",
+        "field": "",
+        "reason": OTHER_REASON,
+        "count": 50,
+        "code": OTHER_CODE,
+        "values": {},
+    }
+    assert render(OTHER_CODE, {}, "sv") == "övriga orsaker"
+
+
+def test_a_group_keeps_its_code_and_the_values_that_are_not_the_rows_own() -> None:
+    """A reader renders a counted reason in its own language from the group's code: the
+    row's cell and row numbers are blanked, what the reason says besides them is kept."""
+    log = ErrorLog(limit=0)
+    for row, cell in ((5, "12,3,4"), (6, "abc")):
+        message = Message("price.not_a_price", value=cell)
+        log.add(RowError(row, "price", cell, message))
+    twin = Message("row.duplicate_sku", value="A1", row=9, other_row=12)
+    log.add(RowError(9, "sku", "A1", twin, "warning"))
+    gtin = Message("gtin.length", value="123", digits=3)
+    log.add(RowError(11, "gtin", "123", gtin, "warning"))
+    groups = {g["code"]: g for g in log.overflow()}
+    assert groups["price.not_a_price"]["count"] == 2
+    assert groups["price.not_a_price"]["values"] == {"value": "…"}
+    assert groups["row.duplicate_sku"]["values"] == {"value": "…", "row": "…", "other_row": "…"}
+    assert groups["gtin.length"]["values"] == {"value": "…", "digits": 3}
+    assert render("gtin.length", groups["gtin.length"]["values"], "sv") == (
+        "GTIN '…' har 3 siffror; 8, 12, 13 eller 14 väntades"
+    )

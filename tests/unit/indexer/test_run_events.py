@@ -65,6 +65,9 @@ def test_a_refused_run_publishes_why(env: Env, tmp_path: Path) -> None:
     (event,) = seen
     assert isinstance(event, FeedRunRefused) and event.run_id == refused
     assert event.retailer_id == retailer and "withdraw 8 of 10" in (event.message or "")
+    # the reason as data, for a subscriber that words it itself
+    assert event.message_code == "refusal.mass_withdrawal"
+    assert event.message_values == {"withdraw": 8, "active": 10, "ratio": 0.5}
 
 
 def test_cancelled_and_lease_expired_runs(env: Env, tmp_path: Path) -> None:

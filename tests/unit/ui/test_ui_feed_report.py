@@ -11,14 +11,15 @@ from fastapi.testclient import TestClient
 from catalog.db import transaction
 from catalog.models import FeedRun
 from indexer.jobs import factory_for
+from indexer.messages import Message, stored
 from indexer.store import withdrawal_refusal
 from tests.unit.ui.ui_support import UiEnv
 from ui.feed_report import (
     change_counts,
-    file_message_label,
     match_counts,
+    message_text,
     more_errors,
-    run_message,
+    raised_message,
 )
 
 MASS = withdrawal_refusal(7, 10, ratio=0.5, allow=False, delta=False)
@@ -41,19 +42,23 @@ def _add_run(env: UiEnv, **values: object) -> int:
 
 def test_mass_withdrawal_refusal_is_translated_and_points_to_the_checkbox() -> None:
     assert MASS is not None and "--allow-mass-withdrawal" in MASS  # what the indexer says
-    sv = run_message(MASS, "sv")
+    assert MASS.code == "refusal.mass_withdrawal"
+    sv = raised_message(MASS, "sv")
     assert sv is not None
-    assert sv.startswith("Flödet skulle ta bort 7 av 10 aktiva erbjudanden")
+    assert sv.startswith("Flödet skulle ta bort 7 av 10 aktiva erbjudanden (mer än 50\u00a0%)")
     assert "--allow" not in sv and "Tillåt att fler än hälften" in sv
-    en = run_message(MASS, "en")
+    en = raised_message(MASS, "en")
     assert en is not None and "withdraw 7 of 10" in en and "--allow" not in en
-    assert run_message("lager.csv: the feed contains no rows; nothing was changed", "sv") == (
-        "lager.csv: filen innehåller inga rader; inget ändrades."
-    )
-    unusable = run_message("a: b.csv: none of the 4 rows could be used; nothing was changed", "sv")
+    empty = Message("refusal.empty", file="lager.csv")
+    assert empty == "lager.csv: the feed contains no rows; nothing was changed"
+    assert raised_message(empty, "sv") == "lager.csv: filen innehåller inga rader; inget ändrades."
+    unusable = raised_message(Message("refusal.unusable", file="a: b.csv", rows=4), "sv")
     assert unusable is not None and unusable.startswith("a: b.csv: ingen av de 4 raderna")
-    assert run_message("something new", "sv") == "something new"
-    assert run_message(None, "sv") is None
+    # a file name that looks like a message of its own changes nothing: values are not parsed
+    odd = Message("refusal.unusable", file="x: none of the 2 rows", rows=4)
+    assert str(raised_message(odd, "sv")).startswith("x: none of the 2 rows: ingen av de 4")
+    assert message_text("something new", None, None, "sv") == "something new"
+    assert raised_message(None, "sv") is None
 
 
 def test_counts_cover_every_change_and_match() -> None:
@@ -111,8 +116,9 @@ def test_run_page_shows_every_count(as_retailer: TestClient, env: UiEnv) -> None
                 "row": 4,
                 "field": "price",
                 "value": "x",
-                "message": "not a price",
+                "message": "not a price: 'x'",
                 "severity": "error",
+                **Message("price.not_a_price", value="x").as_data(),
             },
             {
                 "row": 5,
@@ -120,6 +126,14 @@ def test_run_page_shows_every_count(as_retailer: TestClient, env: UiEnv) -> None
                 "value": "",
                 "message": "SKU is empty",
                 "severity": "warning",
+                **Message("row.sku_empty").as_data(),
+            },
+            {  # stored before messages had codes: shown as stored
+                "row": 6,
+                "field": "sku",
+                "value": "",
+                "message": "an old message",
+                "severity": "error",
             },
         ],
     )
@@ -133,6 +147,8 @@ def test_run_page_shows_every_count(as_retailer: TestClient, env: UiEnv) -> None
     assert "<td>fel</td>" in html and "<td>varning</td>" in html
     assert "<td>price</td>" not in html and "<td>error</td>" not in html
     assert "<td>artikelnummer saknas</td>" in html and "SKU is empty" not in html
+    assert "<td>inte ett pris: &#39;x&#39;</td>" in html
+    assert "<td>an old message</td>" in html
     english = as_retailer.get(f"/portal/korningar/{run_id}?lang=en").text
     assert "reactivated 2" in english and "kept (row rejected) 2" in english
     assert "<td>Price</td>" in english and "<td>warning</td>" in english
@@ -143,7 +159,7 @@ def test_refused_run_is_explained_in_swedish(as_retailer: TestClient, env: UiEnv
     run_id = _add_run(
         env,
         status="rejected",
-        message=MASS,
+        **stored(MASS),
         counts={
             "rows": 3,
             "valid": 3,
@@ -183,15 +199,32 @@ def test_errors_beyond_the_kept_ones_are_summed_up_in_swedish(
     as_retailer: TestClient, env: UiEnv
 ) -> None:
     groups = [
-        {"severity": "error", "field": "price", "reason": "price is empty", "count": 12000},
-        {"severity": "error", "field": "price", "reason": "not a price: …", "count": 6233},
+        {
+            "severity": "error",
+            "field": "price",
+            "reason": "price is empty",
+            "count": 12000,
+            "code": "price.empty",
+            "values": {},
+        },
+        {
+            "severity": "error",
+            "field": "price",
+            "reason": "not a price: …",
+            "count": 6233,
+            "code": "price.not_a_price",
+            "values": {"value": "…"},
+        },
     ]
     counts = {"rows": 19234, "valid": 0, "rejected": 19234, "errors": 19234, "warnings": 0}
     counts |= {"errors_truncated": 18233, "error_groups": groups}
     assert more_errors(counts, "sv") == (
         "och 18\u00a0233 fler fel som inte listas: pris saknas 12\u00a0000, "
-        "inte ett pris: … 6\u00a0233"
+        "inte ett pris: '…' 6\u00a0233"
     )
+    # groups counted before codes existed: their reason as stored
+    old = {**counts, "error_groups": [{"field": "price", "reason": "price is empty", "count": 5}]}
+    assert more_errors(old, "sv") == "och 18\u00a0233 fler fel som inte listas: price is empty 5"
     assert more_errors({"errors": 3}, "sv") is None
     row_errors = [
         {"row": 2, "field": "price", "value": "", "message": "price is empty", "severity": "error"}
@@ -203,9 +236,9 @@ def test_errors_beyond_the_kept_ones_are_summed_up_in_swedish(
 
 def test_invalid_utf8_warning_reads_in_swedish() -> None:
     from indexer.feeds.limits import INVALID_UTF8
-    from ui.feed_report import field_label, message_label
+    from ui.feed_report import field_label
 
-    assert message_label(INVALID_UTF8, "sv").startswith("byte som inte är giltig UTF-8")
+    assert str(raised_message(INVALID_UTF8, "sv")).startswith("byte som inte är giltig UTF-8")
     assert field_label("encoding", "sv") == "Teckenkodning"
 
 
@@ -233,5 +266,42 @@ def test_a_file_that_changes_while_it_is_previewed_is_said_so_in_swedish(
     out = preview(settings, Staged("t" * 20, path, "lager.csv"), None, None)
     assert out.unreadable is not None and "changed while it was being read" in out.unreadable
     assert not out.can_submit and not out.sample
-    sv = file_message_label(out.unreadable, "sv")
+    assert out.unreadable.code == "refusal.file_changed"
+    sv = str(raised_message(out.unreadable, "sv"))
     assert sv.startswith("lager.csv: filen ändrades medan den lästes") and "inget ändrades" in sv
+
+
+def test_no_portal_text_points_to_a_command_line_flag() -> None:
+    """A message whose English names the CLI (``--mapping``, ``valbar catalog import``) is
+    said in the portal's own words; each of those is a code the indexer writes."""
+    from indexer.messages import CATALOGS, codes
+    from ui.feed_report import PORTAL_PREFIX
+    from ui.i18n import MESSAGES
+
+    cli = {
+        code for code, text in CATALOGS["en"].messages.items() if "--" in text or "`valbar" in text
+    }
+    assert {"refusal.mass_withdrawal", "columns.missing", "file.manufacturer_catalog"} <= cli
+    portal = {k.removeprefix(PORTAL_PREFIX) for k in MESSAGES if k.startswith("portal.refusal.")}
+    portal |= {k.removeprefix(PORTAL_PREFIX) for k in MESSAGES if k.startswith("portal.file.")}
+    portal |= {k.removeprefix(PORTAL_PREFIX) for k in MESSAGES if k.startswith("portal.columns.")}
+    assert portal <= codes("en")  # no override of a code that does not exist
+    assert cli <= portal
+    for code in cli:
+        for lang in ("sv", "en"):
+            values = {"file": "lager.csv", "kind": "GUDID", "withdraw": 7, "active": 10}
+            text = str(message_text("x", code, {**values, "ratio": 0.5}, lang))
+            assert "--" not in text and "valbar" not in text and "{" not in text, text
+
+
+def test_a_run_refused_for_missing_columns_points_to_the_preview(
+    as_retailer: TestClient, env: UiEnv
+) -> None:
+    from indexer.errors import MissingColumnsError
+
+    missing = MissingColumnsError(["price"], ["Artikelnummer", "Namn"], "lager.csv").message
+    assert missing is not None and "--mapping" in missing
+    run_id = _add_run(env, status="rejected", counts={}, **stored(missing))
+    html = as_retailer.get(f"/portal/korningar/{run_id}/status").text
+    assert "lager.csv: obligatoriska fält hittades inte bland filens kolumner" in html
+    assert "--mapping" not in html

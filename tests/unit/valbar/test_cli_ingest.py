@@ -197,7 +197,14 @@ def test_dry_run_json_is_bounded_with_counts(
     assert len(data["offers"]) == 1 and data["offers_truncated"] == 3  # type: ignore[arg-type]
     assert len(data["errors"]) == 2 and data["errors_truncated"] == 4  # type: ignore[arg-type]
     assert data["error_groups"] == [
-        {"severity": "error", "field": "price", "reason": "price is empty", "count": 4}
+        {
+            "severity": "error",
+            "field": "price",
+            "reason": "price is empty",
+            "count": 4,
+            "code": "price.empty",
+            "values": {},
+        }
     ]
     text = runner.invoke(app, ["ingest", str(feed), "--retailer", "tandab", "--dry-run"])
     assert "and 4 more not listed" in text.stdout
