@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -150,26 +149,18 @@ def test_the_celery_task_in_eager_mode(
     witness.assert_heard(run_id)
 
 
-@pytest.fixture()
-def two_demo_retailers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Two of the demo's retailers (one sends GTINs, one MPNs): a child process per run."""
-    import valbar.demo
-
-    by_ids = {d.ids: d for d in reversed(valbar.demo.RETAILERS)}
-    monkeypatch.setattr(valbar.demo, "RETAILERS", (by_ids["gtin"], by_ids["mpn"]))
-    yield
-
-
-@pytest.mark.usefixtures("two_demo_retailers")
 def test_the_demo_seeding(local: tuple[Settings, sessionmaker[Session]]) -> None:
-    from valbar.demo import ensure_retailers_and_users, seed_feeds
+    """Two of the demo's retailers (one sends GTINs, one MPNs): a child process per run."""
+    from valbar.demo import RETAILERS, ensure_retailers_and_users, seed_feeds
 
+    by_ids = {d.ids: d for d in reversed(RETAILERS)}
+    two = (by_ids["gtin"], by_ids["mpn"])
     settings, factory = local
     _products(factory, 40)
-    ensure_retailers_and_users(factory, password_hash="not used here")
+    ensure_retailers_and_users(factory, password_hash="not used here", retailers=two)
     witness = Witness(settings, factory)
     said: list[str] = []
-    offers = seed_feeds(factory, settings, said.append)
+    offers = seed_feeds(factory, settings, said.append, retailers=two)
     assert offers > 0 and len(said) == 2
     assert len(witness.heard) == 2  # both runs succeeded (rows with mistakes are rejected)
     witness.assert_heard(*(run for run, _offered, _missing in witness.heard))
