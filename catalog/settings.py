@@ -113,6 +113,15 @@ class Settings(BaseSettings):
         default="",
         description="Bearer token that also shows /metrics and /readyz details (empty = none).",
     )
+    # --- logging (configured at start-up by ``valbar serve``, the CLI and the Celery worker)
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        default="info", description="Level of Valbar's own loggers and uvicorn's."
+    )
+    log_json: bool = Field(
+        default=False,
+        description="One JSON object per log line (time, level, logger, message, request_id) "
+        "instead of plain text.",
+    )
     web_workers: int = Field(
         default=1,
         ge=1,
