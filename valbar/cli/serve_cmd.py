@@ -39,6 +39,7 @@ def serve(
 
     import uvicorn
 
+    from catalog.logs import configure_logging, logging_config
     from catalog.secret_key import SecretKeyError, resolve_secret_key
     from catalog.settings import get_settings
     from valbar.serving import StartupFailed, Supervisor, WorkerSpec, spreads_connections
@@ -62,6 +63,8 @@ def serve(
     # the workers share rate limits through Redis or, without it, a file (api/ratelimit.py)
     os.environ["VALBAR_WEB_WORKERS"] = str(workers)
     get_settings.cache_clear()
+    settings = get_settings()
+    configure_logging(settings)  # this process's lines; each worker applies log_config
     options: dict[str, Any] = {
         "factory": True,
         # X-Forwarded-For is read by the app, only from settings.trusted_proxies
@@ -70,6 +73,10 @@ def serve(
         "access_log": access_log,
         "loop": "auto",
         "http": "auto",
+        # Valbar's loggers and uvicorn's through one handler at settings.log_level, with the
+        # request id on every line (catalog/logs.py); JSON lines with VALBAR_LOG_JSON=true
+        "log_config": logging_config(settings),
+        "log_level": settings.log_level,
     }
     if workers > 1 and spreads_connections():
         # One SO_REUSEPORT socket per worker: connections spread evenly (valbar/serving.py).
