@@ -28,7 +28,7 @@ from api.auth import ApiKeyCache, set_session_cookie
 from api.client_ip import TrustedProxyMiddleware
 from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
 from api.idempotency import install_idempotency
-from api.metrics import Metrics, TimingMiddleware
+from api.metrics import Metrics, TimingMiddleware, redis_queue_length
 from api.params import RejectNulMiddleware, bounded_path_ids
 from api.problems import PayloadTooLarge, install_problem_handlers, problem_response
 from api.ratelimit import RateLimiter, make_rate_limiter
@@ -231,7 +231,12 @@ def create_app(
     on_signals_changed(bus_for(factory), _signals_refresher(holder))
     apply_outbox = _outbox_applier(holder, factory)
     runner = feeds.FeedRunner(settings, factory, reindex=apply_outbox)
-    metrics = Metrics()
+    metrics = Metrics(
+        broker_queue_length=redis_queue_length(settings.broker_url)
+        if settings.broker_url.startswith(("redis://", "rediss://"))
+        else None
+    )
+    metrics.subscribe(bus_for(factory))  # feed runs by outcome, from their domain events
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -39,10 +39,16 @@ def serve(
 
     import uvicorn
 
-    from catalog.logs import configure_logging, logging_config
+    from catalog.logs import logging_config
     from catalog.secret_key import SecretKeyError, resolve_secret_key
     from catalog.settings import get_settings
-    from valbar.serving import StartupFailed, Supervisor, WorkerSpec, spreads_connections
+    from valbar.serving import (
+        StartupFailed,
+        Supervisor,
+        WorkerSpec,
+        shared_metrics_dir,
+        spreads_connections,
+    )
 
     try:  # made (or checked) once here, before any worker starts
         resolve_secret_key(get_settings())
@@ -64,7 +70,6 @@ def serve(
     os.environ["VALBAR_WEB_WORKERS"] = str(workers)
     get_settings.cache_clear()
     settings = get_settings()
-    configure_logging(settings)  # this process's lines; each worker applies log_config
     options: dict[str, Any] = {
         "factory": True,
         # X-Forwarded-For is read by the app, only from settings.trusted_proxies
@@ -74,11 +79,19 @@ def serve(
         "loop": "auto",
         "http": "auto",
         # Valbar's loggers and uvicorn's through one handler at settings.log_level, with the
-        # request id on every line (catalog/logs.py); JSON lines with VALBAR_LOG_JSON=true
+        # request id on every line (catalog/logs.py); JSON lines with VALBAR_LOG_JSON=true.
+        # uvicorn applies it in each worker, the supervisor in its own process
         "log_config": logging_config(settings),
         "log_level": settings.log_level,
     }
-    if workers > 1 and spreads_connections():
+    if workers == 1:
+        uvicorn.run(APP, host=host, port=port, workers=workers, reload=reload, **options)
+        return
+    # a scrape of /metrics reaches one worker: they share their counters through files
+    with shared_metrics_dir():
+        if not spreads_connections():
+            uvicorn.run(APP, host=host, port=port, workers=workers, **options)
+            return
         # One SO_REUSEPORT socket per worker: connections spread evenly (valbar/serving.py).
         try:
             Supervisor(WorkerSpec(APP, host, port, options), workers).run()
@@ -87,5 +100,3 @@ def serve(
         except StartupFailed as exc:
             typer.echo(f"error: the server could not start: {exc}", err=True)
             raise typer.Exit(3) from exc
-        return
-    uvicorn.run(APP, host=host, port=port, workers=workers, reload=reload, **options)
