@@ -64,6 +64,14 @@ def serve(
     if production and missing:
         typer.echo(f"warning: {', '.join(missing)} not installed: slow HTTP serving", err=True)
 
+    if os.environ.get("FORWARDED_ALLOW_IPS") and not get_settings().trusted_proxies:
+        # uvicorn's and gunicorn's setting: Valbar reads the forwarded headers itself
+        typer.echo(
+            "warning: FORWARDED_ALLOW_IPS is not used by valbar serve; set "
+            "VALBAR_TRUSTED_PROXIES (e.g. '[\"10.0.0.2\"]') to the proxy's address so "
+            "X-Forwarded-For and X-Forwarded-Proto are believed from it",
+            err=True,
+        )
     if reload and workers > 1:
         raise typer.BadParameter("--reload runs a single process; drop --workers")
     # the workers share rate limits through Redis or, without it, a file (api/ratelimit.py)

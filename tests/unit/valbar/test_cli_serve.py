@@ -308,3 +308,16 @@ def test_serve_says_plainly_when_the_secret_key_file_is_unusable(
     assert result.exit_code == 3
     assert "the cookie secret key is unusable" in result.output and "chmod 600" in result.output
     assert "target" not in production  # no server started
+
+
+def test_serve_says_forwarded_allow_ips_is_not_its_setting(
+    production: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.2")
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 0
+    assert "FORWARDED_ALLOW_IPS is not used" in result.output
+    assert "VALBAR_TRUSTED_PROXIES" in result.output
+    monkeypatch.setenv("VALBAR_TRUSTED_PROXIES", '["10.0.0.2"]')
+    get_settings.cache_clear()
+    assert "FORWARDED_ALLOW_IPS" not in CliRunner().invoke(app, ["serve"]).output
