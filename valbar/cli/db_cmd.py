@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from catalog.db import current_revision, head_revision, make_engine, migrate
 from catalog.settings import get_settings
-from valbar.cli.context import echo_json, fail
+from valbar.cli.context import RUNTIME, echo_json, fail
 
 app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -29,7 +29,9 @@ def upgrade(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         migrate(engine)
         after = current_revision(engine)
     except SQLAlchemyError as exc:
-        fail(f"database: {type(exc).__name__}: {exc.__cause__ or exc}", as_json=as_json, code=1)
+        fail(
+            f"database: {type(exc).__name__}: {exc.__cause__ or exc}", as_json=as_json, code=RUNTIME
+        )
     finally:
         engine.dispose()
     head = head_revision()

@@ -15,7 +15,7 @@ import typer
 from celery import Celery
 
 from catalog.settings import get_settings
-from valbar.cli.context import fail
+from valbar.cli.context import RUNTIME, fail
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -26,7 +26,7 @@ def _celery_app() -> Celery:
         fail(
             "VALBAR_BROKER_URL is not set: the jobs run inside `valbar serve`; set it (e.g. "
             "redis://127.0.0.1:6379/0) for the web processes and the worker",
-            code=1,
+            code=RUNTIME,
         )
     from indexer.jobs import celery_app
 

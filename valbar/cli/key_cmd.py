@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from api.auth import create_api_key, parse_api_key, revoke_api_key
 from catalog.models import ApiKey, User
-from valbar.cli.context import echo_json, fail, open_db
-from valbar.cli.user_cmd import RUNTIME, find_user
+from valbar.cli.context import RUNTIME, echo_json, fail, open_db
+from valbar.cli.user_cmd import find_user
 
 app = typer.Typer(help="API keys: list, create, revoke.", no_args_is_help=True)
 

@@ -20,12 +20,11 @@ from api.auth import Role
 from api.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, easily_guessed, hash_password
 from api.sessions import revoke_user_sessions
 from catalog.models import Retailer, User
-from valbar.cli.context import echo_json, fail, open_db
+from valbar.cli.context import RUNTIME, echo_json, fail, open_db
 
 app = typer.Typer(help="User accounts: add, list, set a role.", no_args_is_help=True)
 
 ROLES = ", ".join(r.value for r in Role)
-RUNTIME = 1  # exit code of an error of the data, not of the command line
 
 
 def _role(value: str) -> Role:

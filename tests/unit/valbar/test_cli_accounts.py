@@ -231,3 +231,17 @@ def test_worker_and_beat_run_celery(settings_env: Path, monkeypatch: pytest.Monk
     ]
     assert invoke("worker", "--loglevel", "loud").exit_code == 2
     assert invoke("worker", "--concurrency", "0").exit_code == 2
+
+
+def test_other_commands_follow_the_exit_codes(settings_env: Path, tmp_path: Path) -> None:
+    # usage: an unknown option, a value out of range, a missing file argument
+    assert invoke("retailer", "signals", "x", "--delivery-precision", "7").exit_code == 2
+    assert invoke("catalog", "import", str(tmp_path / "none.xml")).exit_code == 2
+    assert invoke("user", "list", "--nope").exit_code == 2
+    # runtime: the data says no
+    unknown = invoke("retailer", "signals", "nobody", "--delivery-precision", "0.9")
+    assert unknown.exit_code == 1 and "unknown retailer" in unknown.output
+    assert invoke("runs", "cancel", "424242").exit_code == 1
+    garbage = tmp_path / "catalog.xml"
+    garbage.write_bytes(b"\x00\x01 not a catalog")
+    assert invoke("catalog", "import", str(garbage)).exit_code == 1
