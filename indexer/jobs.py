@@ -42,10 +42,15 @@ log = logging.getLogger("valbar.jobs")
 
 
 @setup_logging.connect  # type: ignore[untyped-decorator]
-def _configure_logging(**_kwargs: Any) -> None:
-    """The worker's and beat's logging is Valbar's (level and JSON lines from settings), not
-    Celery's own (connecting this signal keeps Celery from configuring the root logger)."""
-    configure_logging(get_settings())
+def _configure_logging(loglevel: int | str | None = None, **_kwargs: Any) -> None:
+    """The worker's and beat's logging is Valbar's (level and JSON lines from settings, the
+    level of ``--loglevel`` when given), not Celery's own (connecting this signal keeps
+    Celery from configuring the root logger)."""
+    settings = get_settings()
+    name = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel
+    if isinstance(name, str) and name.lower() in ("debug", "info", "warning", "error", "critical"):
+        settings = settings.model_copy(update={"log_level": name.lower()})
+    configure_logging(settings)
 
 
 @task_prerun.connect  # type: ignore[untyped-decorator]

@@ -74,3 +74,25 @@ def test_the_app_configures_logging_when_the_server_did_not(tmp_path: Path) -> N
         VALBAR_ENVIRONMENT="test",
     )
     assert "INFO" in err and "api.housekeeping [-] housekeeping: {}" in err
+
+
+def test_a_celery_worker_logs_through_valbar(tmp_path: Path) -> None:
+    # Celery's setup_logging signal: Valbar's handler, at the worker's --loglevel
+    err = _run(
+        """
+        import logging
+        from celery.signals import setup_logging
+        import indexer.jobs  # connects the receiver
+        setup_logging.send(sender=None, loglevel=logging.DEBUG, logfile=None, format="",
+                           colorize=False)
+        logging.getLogger("valbar.jobs").debug("a debug line")
+        """,
+        tmp_path,
+        VALBAR_LOG_JSON="true",
+    )
+    (record,) = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert (record["logger"], record["level"], record["message"]) == (
+        "valbar.jobs",
+        "DEBUG",
+        "a debug line",
+    )
