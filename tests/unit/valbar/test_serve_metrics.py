@@ -92,6 +92,9 @@ def test_two_workers_report_the_sum_of_their_counts(tmp_path: Path) -> None:
             f"search-{i}" for i in range(SEARCHES)
         )
         assert len({x["process"] for x in access}) == 2
+        # INFO lines of other loggers than uvicorn's reach the log too (the schema migration
+        # at the first start); before, the root logger had no handler and dropped them
+        assert any(x["logger"].startswith("alembic") and x["level"] == "INFO" for x in lines)
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0
         assert not metrics_dirs[0].exists()  # removed with the server
