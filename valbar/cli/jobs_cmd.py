@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from celery import Celery
 
+from catalog.private_files import private_dir
 from catalog.settings import get_settings
 from valbar.cli.context import RUNTIME, fail
 
@@ -65,9 +66,14 @@ def beat(
     loglevel: Annotated[str | None, typer.Option(help="Log level (default: log_level).")] = None,
 ) -> None:
     """Run Celery beat, the scheduler of the periodic jobs (the feed-run sweep, the index
-    outbox). Run exactly one beat for the whole installation.
+    outbox). Run exactly one beat for the whole installation. Its schedule state is kept in
+    the data dir (celerybeat-schedule), not in the current directory.
 
     Example: valbar beat --loglevel info
     """
     app = _celery_app()
-    app.start(["beat", "--loglevel", _loglevel(loglevel), *ctx.args])
+    argv = ["beat", "--loglevel", _loglevel(loglevel)]
+    if not any(a in ("-s", "--schedule") or a.startswith("--schedule=") for a in ctx.args):
+        data_dir = private_dir(get_settings().data_dir)
+        argv += ["--schedule", str(data_dir / "celerybeat-schedule")]
+    app.start([*argv, *ctx.args])

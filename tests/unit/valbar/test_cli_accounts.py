@@ -225,9 +225,11 @@ def test_worker_and_beat_run_celery(settings_env: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(celery_app, "start", lambda argv: seen.append(argv))
     assert invoke("worker", "--concurrency", "2", "--", "-Q", "valbar").exit_code == 0
     assert invoke("beat").exit_code == 0
+    assert invoke("beat", "--", "-s", "/tmp/elsewhere").exit_code == 0
     assert seen == [
         ["worker", "--loglevel", "info", "--concurrency", "2", "-Q", "valbar"],
-        ["beat", "--loglevel", "info"],
+        ["beat", "--loglevel", "info", "--schedule", str(settings_env / "celerybeat-schedule")],
+        ["beat", "--loglevel", "info", "-s", "/tmp/elsewhere"],
     ]
     assert invoke("worker", "--loglevel", "loud").exit_code == 2
     assert invoke("worker", "--concurrency", "0").exit_code == 2
