@@ -49,8 +49,10 @@ def worker(
     ] = None,
     loglevel: Annotated[str | None, typer.Option(help="Log level (default: log_level).")] = None,
 ) -> None:
-    """Run a Celery worker for the background jobs (needs VALBAR_BROKER_URL). Start one or
-    more beside the web processes; stop it with SIGTERM (a feed run is queued again).
+    """Run a Celery worker for the background jobs (needs VALBAR_BROKER_URL).
+
+    Start one or more beside the web processes; stop it with SIGTERM (a running feed run is
+    queued again). Arguments after -- go to Celery unchanged.
 
     Example: valbar worker --concurrency 2
     """
@@ -65,9 +67,11 @@ def beat(
     ctx: typer.Context,
     loglevel: Annotated[str | None, typer.Option(help="Log level (default: log_level).")] = None,
 ) -> None:
-    """Run Celery beat, the scheduler of the periodic jobs (the feed-run sweep, the index
-    outbox). Run exactly one beat for the whole installation. Its schedule state is kept in
-    the data dir (celerybeat-schedule), not in the current directory.
+    """Run Celery beat, the scheduler of the periodic jobs (needs VALBAR_BROKER_URL).
+
+    The feed-run sweep and the index outbox pass. Run exactly one beat for the whole
+    installation. Its schedule state is kept in the data dir (celerybeat-schedule), not in
+    the current directory. Arguments after -- go to Celery unchanged.
 
     Example: valbar beat --loglevel info
     """

@@ -171,8 +171,10 @@ def set_role(
         str | None, typer.Option(help="Retailer slug (required for the retailer role).")
     ] = None,
 ) -> None:
-    """Change an account's role. Its browser sessions end (it signs in again with the new
-    role); its API keys carry the new role within a second.
+    """Change an account's role.
+
+    Its browser sessions end (it signs in again with the new role); its API keys carry the
+    new role within a second.
 
     Example: valbar user set-role anna@klinik.se merchandiser
     """
