@@ -34,6 +34,18 @@ def _value(text: str, sample: str) -> float:
     return float(match.group(1))
 
 
+def _workers(parent: psutil.Process) -> list[psutil.Process]:
+    """The server's live worker processes (not multiprocessing's resource tracker)."""
+    found = []
+    for child in parent.children():
+        try:
+            if "resource_tracker" not in " ".join(child.cmdline()):
+                found.append(child)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return found
+
+
 def _wait_healthy(url: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -95,6 +107,19 @@ def test_two_workers_report_the_sum_of_their_counts(tmp_path: Path) -> None:
         # INFO lines of other loggers than uvicorn's reach the log too (the schema migration
         # at the first start); before, the root logger had no handler and dropped them
         assert any(x["logger"].startswith("alembic") and x["level"] == "INFO" for x in lines)
+        # a worker dies and is restarted: the counts it had made stay in the sum
+        victim = _workers(parent)[0]
+        victim.kill()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            alive = _workers(parent)
+            if len(alive) == 2 and victim.pid not in {w.pid for w in alive}:
+                break
+            time.sleep(0.2)
+        _wait_healthy(url, 60)
+        for _ in range(6):
+            text = httpx.get(f"{url}/metrics").text
+            assert _value(text, 'valbar_searches_total{channel="api"}') == SEARCHES
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0
         assert not metrics_dirs[0].exists()  # removed with the server
