@@ -28,10 +28,11 @@ from api.auth import ApiKeyCache, set_session_cookie
 from api.client_ip import TrustedProxyMiddleware
 from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
 from api.idempotency import install_idempotency
-from api.metrics import Metrics, TimingMiddleware
+from api.metrics import Metrics, TimingMiddleware, redis_queue_length
 from api.params import RejectNulMiddleware, bounded_path_ids
 from api.problems import PayloadTooLarge, install_problem_handlers, problem_response
 from api.ratelimit import RateLimiter, make_rate_limiter
+from api.request_id import RequestIdMiddleware
 from api.routers import (
     admin,
     auth,
@@ -53,6 +54,7 @@ from api.security_headers import (
 )
 from api.throttle import SignInThrottle, ThrottlePolicy
 from catalog.events import bus_for
+from catalog.logs import configure_logging, is_configured
 from catalog.private_files import private_dir, private_file
 from catalog.secret_key import resolve_secret_key
 from catalog.settings import Settings, get_settings
@@ -215,6 +217,10 @@ def create_app(
     """The API app: API under /api/v1, health at the root, docs at /docs (no UI: see
     ``valbar.app.create_app``)."""
     settings = settings or get_settings()
+    if not is_configured() and not logging.getLogger().handlers:
+        # served by something that configured nothing for us (gunicorn, plain uvicorn): our
+        # INFO lines would be dropped by Python's last-resort handler
+        configure_logging(settings)
     # sessions, password hashes, the cookie key and uploads live here: 0700 when made here
     private_dir(settings.data_dir)
     # never a known key: the configured one, else a random one kept in the data dir
@@ -227,7 +233,12 @@ def create_app(
     on_signals_changed(bus_for(factory), _signals_refresher(holder))
     apply_outbox = _outbox_applier(holder, factory)
     runner = feeds.FeedRunner(settings, factory, reindex=apply_outbox)
-    metrics = Metrics()
+    metrics = Metrics(
+        broker_queue_length=redis_queue_length(settings.broker_url)
+        if settings.broker_url.startswith(("redis://", "rediss://"))
+        else None
+    )
+    metrics.subscribe(bus_for(factory))  # feed runs by outcome, from their domain events
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -325,4 +336,6 @@ def create_app(
     ]  # for the 500 answer, which no middleware sees (api.problems)
     # outermost: everything inside sees the client address a trusted proxy forwarded
     app.add_middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies)
+    # around everything: every log line of the request and every answer carries its id
+    app.add_middleware(RequestIdMiddleware)
     return app

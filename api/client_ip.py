@@ -48,8 +48,24 @@ def forwarded_client(peer: str, forwarded_for: str, trusted: tuple[Network, ...]
     return hops[0] if hops else peer
 
 
+_SCHEMES = {"http": "http", "https": "https", "ws": "ws", "wss": "wss"}
+
+
+def forwarded_scheme(scope: Scope, header: bytes) -> str:
+    """The scheme a trusted proxy says the client used (``X-Forwarded-Proto``: the last
+    value, the proxy next to us), for the request or its websocket; else the scope's."""
+    value = header.decode("latin-1").split(",")[-1].strip().lower()
+    if value not in _SCHEMES:
+        return str(scope.get("scheme", "http"))
+    if scope["type"] == "websocket":
+        return "wss" if value in ("https", "wss") else "ws"
+    return "https" if value in ("https", "wss") else "http"
+
+
 class TrustedProxyMiddleware:
-    """Sets ``scope["client"]`` from ``X-Forwarded-For`` for requests from trusted proxies."""
+    """Sets ``scope["client"]`` from ``X-Forwarded-For`` and ``scope["scheme"]`` from
+    ``X-Forwarded-Proto`` for requests from trusted proxies (a TLS-terminating proxy: the
+    app then knows the client used https)."""
 
     def __init__(self, app: ASGIApp, trusted: Iterable[str]) -> None:
         self.app = app
@@ -58,11 +74,15 @@ class TrustedProxyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.trusted and scope["type"] in ("http", "websocket") and scope.get("client"):
             peer, port = scope["client"]
-            header = b",".join(v for k, v in scope.get("headers", []) if k == b"x-forwarded-for")
+            headers = scope.get("headers", [])
+            header = b",".join(v for k, v in headers if k == b"x-forwarded-for")
             if header:
                 client = forwarded_client(peer, header.decode("latin-1"), self.trusted)
                 if client != peer:
                     scope = {**scope, "client": (client, port)}
+            proto = b",".join(v for k, v in headers if k == b"x-forwarded-proto")
+            if proto and in_networks(peer, self.trusted):
+                scope = {**scope, "scheme": forwarded_scheme(scope, proto)}
         await self.app(scope, receive, send)
 
 

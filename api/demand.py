@@ -71,7 +71,12 @@ def _submit(request: Request, background: BackgroundTasks, rows: list[dict[str, 
 def record_search(
     request: Request, background: BackgroundTasks, query: str, result: SearchResponse
 ) -> None:
-    """One ``search`` event per product shown, with the retailer of its best offer at rank 1."""
+    """One ``search`` event per product shown, with the retailer of its best offer at rank 1;
+    counted in the app's metrics (searches, zero-result searches) by channel."""
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        channel = "api" if request.url.path.startswith("/api/") else "web"
+        metrics.searched(channel, result.total)
     slugs = {h.best_offer["retailer"] for h in result.hits if h.best_offer}
     ids = _retailer_ids(request, slugs) if slugs else {}
     shown = [

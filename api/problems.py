@@ -21,6 +21,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.language import API_DEFAULT_LANGUAGE
+from catalog.logs import current_request_id
 from indexer.errors import (
     FeedFormatError,
     FeedRejected,
@@ -156,12 +157,18 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    request_id = current_request_id()
+    if request_id is not None:  # quoted in a support question, it finds the log lines
+        body["request_id"] = request_id
     for name, value in (extra or {}).items():  # RFC 9457 extension members
         body.setdefault(name, value)
+    response_headers = dict(headers) if headers else {}
+    if request_id is not None:
+        response_headers.setdefault("X-Request-ID", request_id)
     return JSONResponse(
         jsonable_encoder(body),
         status_code=status,
-        headers=dict(headers) if headers else None,
+        headers=response_headers or None,
         media_type=PROBLEM_JSON,
     )
 

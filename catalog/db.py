@@ -93,14 +93,31 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _current_heads(engine: Engine) -> set[str]:
+    if "alembic_version" not in inspect(engine).get_table_names():
+        return set()
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def _script_heads() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
 def needs_migration(engine: Engine) -> bool:
     """True when the database is not at the newest revision (new install or new code)."""
-    if "alembic_version" not in inspect(engine).get_table_names():
-        return True
-    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
-    with engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
-    return current != set(script.get_heads())
+    current = _current_heads(engine)
+    return not current or current != _script_heads()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (``None`` for an empty database)."""
+    return ",".join(sorted(_current_heads(engine))) or None
+
+
+def head_revision() -> str:
+    """The newest schema revision of this code."""
+    return ",".join(sorted(_script_heads()))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

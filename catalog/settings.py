@@ -39,6 +39,20 @@ class Settings(BaseSettings):
     search_backend: Literal["tantivy", "opensearch"] = "tantivy"
     opensearch_url: str = "http://127.0.0.1:9200"
     opensearch_index_prefix: str = "valbar"
+    opensearch_username: str = Field(default="", description="Basic auth user; empty = none.")
+    opensearch_password: str = Field(default="", description="Basic auth password.")
+    opensearch_verify_certs: bool = Field(
+        default=True, description="Check the server's TLS certificate (an https:// URL)."
+    )
+    opensearch_ca_certs: str = Field(
+        default="", description="CA bundle (PEM) for the server's certificate; empty = system CAs."
+    )
+    opensearch_shards: int = Field(
+        default=1, ge=1, description="Primary shards of a new products index."
+    )
+    opensearch_replicas: int = Field(
+        default=0, ge=0, description="Replicas of each shard (1+ on a cluster of 2+ nodes)."
+    )
     broker_url: str = Field(default="", description="Celery broker; empty = run jobs in-process")
     redis_url: str = ""
     secret_key: str = Field(
@@ -112,6 +126,15 @@ class Settings(BaseSettings):
     ops_token: str = Field(
         default="",
         description="Bearer token that also shows /metrics and /readyz details (empty = none).",
+    )
+    # --- logging (configured at start-up by ``valbar serve``, the CLI and the Celery worker)
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        default="info", description="Level of Valbar's own loggers and uvicorn's."
+    )
+    log_json: bool = Field(
+        default=False,
+        description="One JSON object per log line (time, level, logger, message, request_id) "
+        "instead of plain text.",
     )
     web_workers: int = Field(
         default=1,

@@ -24,14 +24,44 @@ import multiprocessing
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutting_down
+from celery.signals import (
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_ready,
+    worker_shutting_down,
+)
 from kombu.exceptions import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import make_engine, migrate, needs_migration, session_factory
+from catalog.logs import configure_logging, request_id_var
 from catalog.settings import Settings, get_settings
 
 log = logging.getLogger("valbar.jobs")
+
+
+@setup_logging.connect  # type: ignore[untyped-decorator]
+def _configure_logging(loglevel: int | str | None = None, **_kwargs: Any) -> None:
+    """The worker's and beat's logging is Valbar's (level and JSON lines from settings, the
+    level of ``--loglevel`` when given), not Celery's own (connecting this signal keeps
+    Celery from configuring the root logger)."""
+    settings = get_settings()
+    name = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel
+    if isinstance(name, str) and name.lower() in ("debug", "info", "warning", "error", "critical"):
+        settings = settings.model_copy(update={"log_level": name.lower()})
+    configure_logging(settings)
+
+
+@task_prerun.connect  # type: ignore[untyped-decorator]
+def _task_request_id(task_id: str = "", **_kwargs: Any) -> None:
+    """A task's log lines carry its task id where a request's carry the request id."""
+    request_id_var.set(f"task-{task_id}")
+
+
+@task_postrun.connect  # type: ignore[untyped-decorator]
+def _task_request_id_done(**_kwargs: Any) -> None:
+    request_id_var.set(None)
 
 
 # Set when this Celery worker begins a warm shutdown: running feed runs stop and are queued

@@ -20,11 +20,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import logging.config
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -52,6 +57,30 @@ def reuseport_socket(host: str, port: int, *, listen: bool = True) -> socket.soc
         sock.listen(BACKLOG)
     sock.set_inheritable(True)
     return sock
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextlib.contextmanager
+def shared_metrics_dir() -> Iterator[str]:
+    """A fresh directory for prometheus-client's multiprocess mode, named to the workers
+    (spawned after this, they inherit ``PROMETHEUS_MULTIPROC_DIR``), removed at the end:
+    ``/metrics`` of any worker then sums every worker's counters (``api.metrics``).
+
+    A directory the operator set already is used as it is (and left in place)."""
+    given = os.environ.get(METRICS_DIR_ENV)
+    if given:
+        os.makedirs(given, exist_ok=True)
+        yield given
+        return
+    made = tempfile.mkdtemp(prefix="valbar-metrics-")  # 0700, empty: no stale counters
+    os.environ[METRICS_DIR_ENV] = made
+    try:
+        yield made
+    finally:
+        os.environ.pop(METRICS_DIR_ENV, None)
+        shutil.rmtree(made, ignore_errors=True)
 
 
 class StartupFailed(RuntimeError):
@@ -132,7 +161,10 @@ class Supervisor:
             raise OSError(f"[Errno 98] address already in use: {self.spec.host}:{self.spec.port}")
         # a bad address or a privileged port fails here, once (bound, never listening)
         reuseport_socket(self.spec.host, self.spec.port, listen=False).close()
-        if not logging.getLogger().handlers and not log.handlers:
+        log_config = self.spec.options.get("log_config")
+        if isinstance(log_config, dict):  # the workers' logging (catalog.logs), here too
+            logging.config.dictConfig(log_config)
+        elif not logging.getLogger().handlers and not log.handlers:
             logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:

@@ -117,9 +117,10 @@ def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 def metrics(request: Request, session: SessionDep) -> Response:
-    """Prometheus metrics: requests and latency by route template, feed runs by status,
-    sign-in lockouts and rate-limit fallbacks. Only for :func:`ops_allowed` callers (404 for
-    others)."""
+    """Prometheus metrics: requests and latency by route template, searches and zero-result
+    searches, feed runs by outcome and by status, queue lengths, sign-in lockouts and
+    rate-limit fallbacks; summed over every worker process (``api.metrics``). Only for
+    :func:`ops_allowed` callers (404 for others)."""
     if not ops_allowed(request):
         raise NotFound("no route /metrics")
     registry: Metrics = request.app.state.metrics

@@ -37,6 +37,11 @@ class Problem(BaseModel):
     detail: str | None = None
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None
+    request_id: str | None = Field(
+        default=None,
+        description="The request's id (also the X-Request-ID response header): every log "
+        "line of the request carries it.",
+    )
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

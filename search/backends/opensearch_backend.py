@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, TransportError
@@ -151,6 +152,27 @@ def _is_unknown_language_analyzer(exc: TransportError) -> bool:
     )
 
 
+def client_from_settings(settings: Settings) -> OpenSearch:
+    """A client for ``settings.opensearch_url``: basic auth when a user is set, TLS from an
+    ``https://`` URL with the certificate checked (against ``opensearch_ca_certs`` when set)
+    unless ``opensearch_verify_certs`` is off."""
+    options: dict[str, Any] = {}
+    if settings.opensearch_username:
+        options["http_auth"] = (settings.opensearch_username, settings.opensearch_password)
+    if settings.opensearch_url.lower().startswith("https://"):
+        options["use_ssl"] = True
+        options["verify_certs"] = settings.opensearch_verify_certs
+        options["ssl_show_warn"] = settings.opensearch_verify_certs
+        if settings.opensearch_ca_certs:
+            options["ca_certs"] = settings.opensearch_ca_certs
+    return OpenSearch(
+        hosts=[settings.opensearch_url],
+        timeout=30,
+        retry_on_status=(),  # bulk writes retry 429 themselves; nothing else is retried
+        **options,
+    )
+
+
 class OpenSearchBackend:
     """:class:`search.protocol.SearchBackend` over an OpenSearch cluster."""
 
@@ -197,13 +219,14 @@ class OpenSearchBackend:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenSearchBackend:
-        """The backend at ``settings.opensearch_url`` (what the registry calls)."""
-        client = OpenSearch(
-            hosts=[settings.opensearch_url],
-            timeout=30,
-            retry_on_status=(),  # bulk writes retry 429 themselves; nothing else is retried
+        """The backend at ``settings.opensearch_url`` (what the registry calls), its index
+        with ``opensearch_shards`` primary shards and ``opensearch_replicas`` replicas."""
+        return cls(
+            client_from_settings(settings),
+            settings.opensearch_index_prefix,
+            shards=settings.opensearch_shards,
+            replicas=settings.opensearch_replicas,
         )
-        return cls(client, settings.opensearch_index_prefix)
 
     # ---------------------------------------------------------------- indices
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from typing import Annotated
+
 import typer
 
 from valbar.cli import (
     catalog_cmd,
+    db_cmd,
     demo_cmd,
     eval_cmd,
     feeds_cmd,
+    jobs_cmd,
+    key_cmd,
     retailer_cmd,
     search_cmd,
     serve_cmd,
+    user_cmd,
     users_cmd,
 )
 
@@ -32,6 +40,41 @@ app.command("suggest")(search_cmd.suggest)
 app.command("reindex")(search_cmd.reindex)
 app.add_typer(eval_cmd.eval_app, name="eval")
 app.add_typer(users_cmd.app, name="users")
+app.add_typer(user_cmd.app, name="user")
+app.add_typer(key_cmd.app, name="key")
+app.add_typer(db_cmd.app, name="db")
+PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": False}
+app.command("worker", context_settings=PASS_THROUGH)(jobs_cmd.worker)
+app.command("beat", context_settings=PASS_THROUGH)(jobs_cmd.beat)
+
+
+def version() -> str:
+    """The installed Valbar's version (``pyproject.toml``)."""
+    try:
+        return package_version("valbar")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"valbar {version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Valbar: compare dental supply offers ranked by service quality."""
 
 
 def main() -> None:

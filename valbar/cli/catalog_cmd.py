@@ -9,7 +9,7 @@ import typer
 
 from indexer.catalog_service import import_catalog
 from indexer.errors import FeedFormatError
-from valbar.cli.context import echo_json, fail, open_db
+from valbar.cli.context import RUNTIME, echo_json, fail, open_db
 
 app = typer.Typer(help="Manufacturer catalog (product information).", no_args_is_help=True)
 
@@ -33,8 +33,8 @@ def import_(
         report = import_catalog(
             factory, settings, path, format=format, progress=None if as_json else typer.echo
         )
-    except FeedFormatError as exc:
-        fail(str(exc), as_json=as_json)
+    except FeedFormatError as exc:  # the file's content, not the command line
+        fail(str(exc), as_json=as_json, code=RUNTIME)
     if as_json:
         echo_json(report)
     else:

@@ -19,7 +19,13 @@ def open_db() -> tuple[Settings, sessionmaker[Session]]:
     return settings, factory_for(settings)
 
 
-def fail(message: str, *, as_json: bool = False, code: int = 2, **extra: Any) -> NoReturn:
+USAGE = 2  # the command line is wrong: an option, an argument, a value (click's code too)
+RUNTIME = 1  # the command line is right but it failed: the data, a file's content, a service
+
+
+def fail(message: str, *, as_json: bool = False, code: int = USAGE, **extra: Any) -> NoReturn:
+    """Report an error and exit: :data:`USAGE` (2) by default, :data:`RUNTIME` (1) for
+    errors of the data or the environment."""
     if as_json:
         typer.echo(json.dumps({"error": message, **extra}, ensure_ascii=False))
     else:

@@ -33,6 +33,8 @@ def demo(
     if serve:
         import uvicorn
 
+        from catalog.logs import logging_config
+
         # X-Forwarded-For is read by the app, only from settings.trusted_proxies
         # (api/client_ip.py): uvicorn's own handling trusts 127.0.0.1, so any local client
         # could name any address and slip past the sign-in throttle and the rate limits
@@ -41,6 +43,7 @@ def demo(
             factory=True,
             host=host,
             port=port,
-            log_level="info",
+            log_level=settings.log_level,
+            log_config=logging_config(settings),
             proxy_headers=False,
         )

@@ -19,7 +19,7 @@ from search.eval_runner import (
     evaluate_service,
     worst_queries,
 )
-from valbar.cli.context import echo_json, fail, open_db
+from valbar.cli.context import RUNTIME, echo_json, fail, open_db
 from valbar.cli.search_cmd import CONFIG_HELP, configs_for
 
 JUDGMENTS_DIR = Path(__file__).resolve().parents[2] / "configs" / "judgments"
@@ -68,7 +68,11 @@ def ranking(
         backend = get_backend(settings)
         try:
             if backend.count() == 0:
-                fail("the search index is empty: run `valbar reindex` first", as_json=as_json)
+                fail(
+                    "the search index is empty: run `valbar reindex` first",
+                    as_json=as_json,
+                    code=RUNTIME,
+                )
             service = build_search_service(
                 settings, factory, backend=backend, config=configs_for(config)
             )
@@ -80,8 +84,10 @@ def ranking(
         if baseline:
             with factory() as session:
                 base = evaluate_baseline(session, judged)
-    except (RankingError, SearchError) as exc:
+    except RankingError as exc:  # the judgments file or --config
         fail(str(exc), as_json=as_json)
+    except SearchError as exc:  # the search backend
+        fail(str(exc), as_json=as_json, code=RUNTIME)
     result = comparison(report, base)
     result["offer_cases"] = {
         "cases": len(orders),

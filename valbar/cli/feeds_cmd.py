@@ -20,7 +20,7 @@ from indexer.columns import load_mapping_file
 from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError
 from indexer.feed_runner import FeedRunDone, run_feed_run
 from indexer.pipeline import FeedOptions, dry_run, submit_feed
-from valbar.cli.context import echo_json, fail, open_db
+from valbar.cli.context import RUNTIME, echo_json, fail, open_db
 
 
 def ingest(
@@ -69,14 +69,15 @@ def ingest(
         run_id = submit_feed(factory, settings, path, retailer, options)
         done = _run_with_progress(factory, settings, run_id, quiet=as_json)
     except (FeedFormatError, MissingColumnsError, IndexerError) as exc:
-        fail(str(exc), as_json=as_json)
+        # the file or the retailer (unknown, unreadable, a column missing), like a rejected run
+        fail(str(exc), as_json=as_json, code=RUNTIME)
     if done.result.claim is run_lease.Claim.BUSY:
         run_lease.request_cancel(factory, run_id)  # leave nothing queued behind
         fail(
             f"another run of {retailer!r} is running; try again when it has ended "
             "(see: valbar runs)",
             as_json=as_json,
-            code=1,
+            code=RUNTIME,
         )
     data = _run_report(factory, run_id)
     if done.succeeded:  # the run's products, applied from the index outbox
@@ -213,9 +214,9 @@ def cancel(
     try:
         status = run_lease.request_cancel(factory, run_id)
     except run_lease.RunFinished as exc:
-        fail(str(exc), as_json=as_json, code=1)
-    except IndexerError as exc:
-        fail(str(exc), as_json=as_json)
+        fail(str(exc), as_json=as_json, code=RUNTIME)
+    except IndexerError as exc:  # no such run
+        fail(str(exc), as_json=as_json, code=RUNTIME)
     note = "cancelled" if status == "cancelled" else "cancellation requested; it stops shortly"
     if as_json:
         echo_json({"id": run_id, "status": status, "note": note})

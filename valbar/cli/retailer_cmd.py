@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from catalog.db import transaction
 from catalog.models import Retailer, RetailerSignals, utcnow
-from valbar.cli.context import echo_json, fail, open_db
+from valbar.cli.context import RUNTIME, echo_json, fail, open_db
 
 app = typer.Typer(
     help="Retailers (återförsäljare) and their quality signals.", no_args_is_help=True
@@ -97,7 +97,7 @@ def signals(
     with transaction(factory) as session:
         retailer = session.scalar(select(Retailer).where(Retailer.slug == slug))
         if retailer is None:
-            fail(f"unknown retailer {slug!r}; add it with `valbar retailer add`")
+            fail(f"unknown retailer {slug!r}; add it with `valbar retailer add`", code=RUNTIME)
         row = session.get(RetailerSignals, retailer.id) or RetailerSignals(retailer_id=retailer.id)
         session.add(row)
         values = {

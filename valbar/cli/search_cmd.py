@@ -10,9 +10,9 @@ from ranking.errors import RankingError
 from ranking.explain import explanation_json
 from ranking.messages import DEFAULT_LANGUAGE, LANGUAGES
 from search.build import RankingConfigs, build_search_service
-from search.errors import SearchError
+from search.errors import InvalidSearchRequest, SearchError
 from search.service import MAX_PAGE_SIZE, ProductHit, SearchRequest
-from valbar.cli.context import echo_json, fail, open_db
+from valbar.cli.context import RUNTIME, echo_json, fail, open_db
 
 CONFIG_HELP = (
     "Rank with the config file configs/ranking/NAME.toml instead of the published ranking "
@@ -74,16 +74,18 @@ def search(
     settings, factory = open_db()
     try:
         backend = get_backend(settings)
-    except SearchError as exc:
-        fail(str(exc), as_json=as_json)
+    except SearchError as exc:  # the backend cannot be opened
+        fail(str(exc), as_json=as_json, code=RUNTIME)
     try:
         service = build_search_service(
             settings, factory, backend=backend, config=configs_for(config)
         )
         name = config or settings.ranking_config
         response = service.search(SearchRequest(q=query, size=limit, config_name=name))
-    except (SearchError, RankingError) as exc:
+    except (InvalidSearchRequest, RankingError) as exc:  # --limit, --config
         fail(str(exc), as_json=as_json)
+    except SearchError as exc:
+        fail(str(exc), as_json=as_json, code=RUNTIME)
     finally:
         backend.close()
     if as_json:
@@ -127,8 +129,10 @@ def suggest(
             found = backend.suggest(prefix, limit)
         finally:
             backend.close()
-    except SearchError as exc:
+    except InvalidSearchRequest as exc:
         fail(str(exc), as_json=as_json)
+    except SearchError as exc:
+        fail(str(exc), as_json=as_json, code=RUNTIME)
     if as_json:
         echo_json(found)
     else:
@@ -156,7 +160,7 @@ def reindex(
     try:
         done = rebuild_index(settings, factory=factory)
     except (SearchError, LockBusy) as exc:
-        fail(str(exc), as_json=as_json)
+        fail(str(exc), as_json=as_json, code=RUNTIME)
     written = done["indexed"]
     seconds = round(time.perf_counter() - started, 2)
     if as_json:

@@ -39,9 +39,16 @@ def serve(
 
     import uvicorn
 
+    from catalog.logs import logging_config
     from catalog.secret_key import SecretKeyError, resolve_secret_key
     from catalog.settings import get_settings
-    from valbar.serving import StartupFailed, Supervisor, WorkerSpec, spreads_connections
+    from valbar.serving import (
+        StartupFailed,
+        Supervisor,
+        WorkerSpec,
+        shared_metrics_dir,
+        spreads_connections,
+    )
 
     try:  # made (or checked) once here, before any worker starts
         resolve_secret_key(get_settings())
@@ -57,11 +64,20 @@ def serve(
     if production and missing:
         typer.echo(f"warning: {', '.join(missing)} not installed: slow HTTP serving", err=True)
 
+    if os.environ.get("FORWARDED_ALLOW_IPS") and not get_settings().trusted_proxies:
+        # uvicorn's and gunicorn's setting: Valbar reads the forwarded headers itself
+        typer.echo(
+            "warning: FORWARDED_ALLOW_IPS is not used by valbar serve; set "
+            "VALBAR_TRUSTED_PROXIES (e.g. '[\"10.0.0.2\"]') to the proxy's address so "
+            "X-Forwarded-For and X-Forwarded-Proto are believed from it",
+            err=True,
+        )
     if reload and workers > 1:
         raise typer.BadParameter("--reload runs a single process; drop --workers")
     # the workers share rate limits through Redis or, without it, a file (api/ratelimit.py)
     os.environ["VALBAR_WEB_WORKERS"] = str(workers)
     get_settings.cache_clear()
+    settings = get_settings()
     options: dict[str, Any] = {
         "factory": True,
         # X-Forwarded-For is read by the app, only from settings.trusted_proxies
@@ -70,8 +86,20 @@ def serve(
         "access_log": access_log,
         "loop": "auto",
         "http": "auto",
+        # Valbar's loggers and uvicorn's through one handler at settings.log_level, with the
+        # request id on every line (catalog/logs.py); JSON lines with VALBAR_LOG_JSON=true.
+        # uvicorn applies it in each worker, the supervisor in its own process
+        "log_config": logging_config(settings),
+        "log_level": settings.log_level,
     }
-    if workers > 1 and spreads_connections():
+    if workers == 1:
+        uvicorn.run(APP, host=host, port=port, workers=workers, reload=reload, **options)
+        return
+    # a scrape of /metrics reaches one worker: they share their counters through files
+    with shared_metrics_dir():
+        if not spreads_connections():
+            uvicorn.run(APP, host=host, port=port, workers=workers, **options)
+            return
         # One SO_REUSEPORT socket per worker: connections spread evenly (valbar/serving.py).
         try:
             Supervisor(WorkerSpec(APP, host, port, options), workers).run()
@@ -80,5 +108,3 @@ def serve(
         except StartupFailed as exc:
             typer.echo(f"error: the server could not start: {exc}", err=True)
             raise typer.Exit(3) from exc
-        return
-    uvicorn.run(APP, host=host, port=port, workers=workers, reload=reload, **options)

@@ -175,4 +175,5 @@ def test_eval_ranking_errors(catalog: Path, tmp_path: Path) -> None:
     good = tmp_path / "good.tsv"
     good.write_text(f"q\t{BUR}\t3\n", encoding="utf-8")
     empty = runner.invoke(app, ["eval", "ranking", "--judgments", str(good), "--json"])
-    assert empty.exit_code == 2 and "reindex" in json.loads(empty.output)["error"]
+    # the command line is right, the index is not ready: a runtime error (1), not usage (2)
+    assert empty.exit_code == 1 and "reindex" in json.loads(empty.output)["error"]

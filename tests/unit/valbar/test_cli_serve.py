@@ -57,22 +57,34 @@ def test_several_workers_on_linux_get_a_socket_each(
     production: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: list[tuple[serving.WorkerSpec, int]] = []
+    metrics_dirs: list[str] = []
+    monkeypatch.delenv(serving.METRICS_DIR_ENV, raising=False)
     monkeypatch.setattr(serving, "spreads_connections", lambda: True)
-    monkeypatch.setattr(
-        serving.Supervisor, "run", lambda self: started.append((self.spec, self.workers))
-    )
+
+    def run(self: serving.Supervisor) -> None:
+        started.append((self.spec, self.workers))
+        shared = os.environ[serving.METRICS_DIR_ENV]  # what the spawned workers inherit
+        assert Path(shared).is_dir() and not any(Path(shared).iterdir())
+        metrics_dirs.append(shared)
+
+    monkeypatch.setattr(serving.Supervisor, "run", run)
     result = CliRunner().invoke(app, ["serve", "--workers", "3", "--port", "8124"])
     assert result.exit_code == 0, result.output
     assert production == {}  # not uvicorn's shared-socket supervisor
     ((spec, workers),) = started
     assert workers == 3 and spec.app == "valbar.app:create_app" and spec.port == 8124
+    log_config = spec.options.pop("log_config")
+    assert log_config["root"]["handlers"] == ["stderr"]  # Valbar's lines are not dropped
     assert spec.options == {
         "factory": True,
         "proxy_headers": False,
         "access_log": False,
         "loop": "auto",
         "http": "auto",
+        "log_level": "info",
     }
+    # the workers' shared metrics directory is removed when the server stops
+    assert not Path(metrics_dirs[0]).exists() and serving.METRICS_DIR_ENV not in os.environ
 
 
 def test_reuseport_sockets_share_a_port_and_a_taken_port_is_refused() -> None:
@@ -296,3 +308,16 @@ def test_serve_says_plainly_when_the_secret_key_file_is_unusable(
     assert result.exit_code == 3
     assert "the cookie secret key is unusable" in result.output and "chmod 600" in result.output
     assert "target" not in production  # no server started
+
+
+def test_serve_says_forwarded_allow_ips_is_not_its_setting(
+    production: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.2")
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 0
+    assert "FORWARDED_ALLOW_IPS is not used" in result.output
+    assert "VALBAR_TRUSTED_PROXIES" in result.output
+    monkeypatch.setenv("VALBAR_TRUSTED_PROXIES", '["10.0.0.2"]')
+    get_settings.cache_clear()
+    assert "FORWARDED_ALLOW_IPS" not in CliRunner().invoke(app, ["serve"]).output
