@@ -248,6 +248,10 @@ def _normalize_row(
     if not name and plan.name is not None:
         problems.append(RowError(row, "name", name_text, "name is empty"))
     price_header, price_text = _first(values, plan.price)
+    # a price column left empty (the template's "Pris inkl. moms" kept but not filled in by
+    # a retailer pricing excluding VAT): the row's price excluding VAT is its price
+    if not price_text and plan.price_excl_vat and (excl := _cell(values, plan.price_excl_vat)):
+        price_header, price_text = plan.price_excl_vat, excl
     parsed_price = None
     if not plan.price:
         parsed_price = _NO_PRICE  # no price column: the stored offer's price stays

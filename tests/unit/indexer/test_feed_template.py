@@ -136,3 +136,43 @@ def test_a_template_whose_price_column_was_deleted_prices_excluding_vat(tmp_path
     record, problems = normalize_row(RawRow(2, rows[0]), mapping)
     assert problems == [] and record is not None
     assert str(record.price) == "7000.00" and record.vat_included is False
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_template_whose_price_column_was_left_empty_prices_excluding_vat(
+    tmp_path: Path, kind: str
+) -> None:
+    """A retailer pricing excluding VAT who keeps "Pris inkl. moms" but leaves it empty and
+    fills in "Pris exkl. moms" (what a spreadsheet user does) has its rows priced excluding
+    VAT, not every row refused for an empty price; a row with both keeps the price with VAT."""
+    book = load_workbook(io.BytesIO(template_xlsx()))
+    sheet = book[PRODUCT_SHEET]
+    header = [c.value for c in sheet[1]]
+    incl, excl = header.index("Pris inkl. moms"), header.index("Pris exkl. moms")
+    example = [c.value for c in sheet[2]]
+    sheet.delete_rows(2)
+    only_excl = list(example)
+    only_excl[0], only_excl[incl], only_excl[excl] = "EX-1", None, "1 250,50 kr"
+    both = list(example)
+    both[0] = "EX-2"
+    sheet.append(only_excl)
+    sheet.append(both)
+    path = tmp_path / f"exkl.{kind}"
+    if kind == "xlsx":
+        book.save(path)
+    else:
+        lines = [
+            [("" if v is None else str(v)) for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        path.write_text("\n".join(";".join(line) for line in lines) + "\n", encoding="utf-8")
+    headers, rows, _ = _read(path)
+    mapping = detect_mapping(headers)
+    assert mapping.fields["price"] == "Pris inkl. moms"
+    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    assert problems == [] and record is not None
+    assert str(record.price) == "1250.50" and record.vat_included is False
+    record, problems = normalize_row(RawRow(3, rows[1]), mapping)
+    assert problems == [] and record is not None
+    assert str(record.price) == "8750.00" and record.vat_included is True
+    assert record.metadata["price_excl_vat"] == "7000.00"
