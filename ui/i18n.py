@@ -122,8 +122,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "facet.retailer": ("Återförsäljare", "Retailer"),
     "search.best_offer": ("Bästa erbjudande", "Best offer"),
     "search.from": ("från {retailer}", "from {retailer}"),
-    "search.offers": ("{n} erbjudanden", "{n} offers"),
-    "search.offers_one": ("{n} erbjudande", "{n} offer"),
+    # a hit's offers counted one per retailer (issue 13 item 4): retailers, not offers
+    "search.retailers": ("{n} handlare", "{n} retailers"),
+    "search.retailers_one": ("{n} handlare", "{n} retailer"),
     "search.price_range": ("{low} – {high}", "{low} – {high}"),
     "search.price_from": ("från {price}", "from {price}"),
     "search.price_format": (
@@ -229,7 +230,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "compare.attribute": ("Egenskap", "Attribute"),
     "compare.best_offer": ("Bästa erbjudande", "Best offer"),
-    "compare.offers": ("Antal erbjudanden", "Number of offers"),
+    "compare.retailers": ("Antal handlare", "Number of retailers"),
     "compare.price_range": ("Prisintervall", "Price range"),
     "compare.availability": ("Tillgänglighet", "Availability"),
     # retailer page
