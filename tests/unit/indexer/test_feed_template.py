@@ -176,3 +176,52 @@ def test_a_template_whose_price_column_was_left_empty_prices_excluding_vat(
     assert problems == [] and record is not None
     assert str(record.price) == "8750.00" and record.vat_included is True
     assert record.metadata["price_excl_vat"] == "7000.00"
+
+
+@pytest.mark.parametrize(
+    ("remembered", "field", "own_header"),
+    [
+        # an old file with only "Lagersaldo": remembered as the stock, read as a quantity
+        (
+            {
+                "fields": {"sku": "Art.nr", "name": "Produktnamn", "stock": "Lagersaldo"},
+                "fallbacks": {},
+                "stock_is_quantity": True,
+            },
+            "stock",
+            "Lagerstatus",
+        ),
+        # an old file with only "Pris exkl. moms": remembered as the price
+        (
+            {
+                "fields": {"sku": "Artikelnummer", "name": "Benämning", "price": "Pris exkl. moms"},
+                "fallbacks": {},
+                "stock_is_quantity": False,
+            },
+            "price",
+            "Pris inkl. moms",
+        ),
+    ],
+)
+def test_a_remembered_promoted_column_goes_back_to_its_own_field_for_the_template(
+    tmp_path: Path, remembered: dict[str, object], field: str, own_header: str
+) -> None:
+    """A retailer whose earlier file had only a quantity (or only a price excluding VAT),
+    remembered as its stock (price), sends the template: its status (price with VAT) column
+    is read, the remembered column fills its own field, nothing is left for a mapping step."""
+    path = tmp_path / "mall.csv"
+    path.write_bytes(template_csv())
+    headers, rows, _ = _read(path)
+    mapping = detect_mapping(headers, remembered=remembered)
+    assert mapping.fields[field] == own_header and mapping.unmapped == []
+    assert mapping.fields["stock_quantity"] == "Lagersaldo" and not mapping.stock_is_quantity
+    assert mapping.fields["price_excl_vat"] == "Pris exkl. moms"
+    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    assert problems == [] and record is not None
+    assert record.stock_status == "in_stock" and record.stock_quantity == 12
+    assert str(record.price) == "8750.00" and record.vat_included is True
+    # the same memory still reads a file like the old one the old way
+    old_headers = [h for h in remembered["fields"].values()]  # type: ignore[attr-defined]
+    again = detect_mapping(old_headers, remembered=remembered)
+    assert again.fields[field] == remembered["fields"][field]  # type: ignore[index]
+    assert again.stock_is_quantity == remembered["stock_is_quantity"]
