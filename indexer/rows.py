@@ -23,6 +23,7 @@ from functools import lru_cache
 from catalog.enums import StockStatus
 from catalog.gtin import GtinError, parse_gtin
 from indexer.columns import ColumnMapping
+from indexer.feed_guide import FIELD_GUIDE
 from indexer.normalize.delivery import parse_delivery
 from indexer.normalize.price import (
     ParsedPrice,
@@ -225,6 +226,12 @@ def _replaced_cell(values: dict[str, str]) -> str:
     return ""
 
 
+# the feed template's example row (`indexer.feed_template`): never an offer of the retailer
+EXAMPLE_SKU = FIELD_GUIDE["sku"].example
+EXAMPLE_NAME = FIELD_GUIDE["name"].example
+EXAMPLE_ROW = "the feed template's example row; delete it"
+
+
 def _normalize_row(
     raw: RawRow,
     mapping: ColumnMapping,
@@ -247,6 +254,8 @@ def _normalize_row(
     name = clean_text(name_text) if name_text else ""
     if not name and plan.name is not None:
         problems.append(RowError(row, "name", name_text, "name is empty"))
+    if sku == EXAMPLE_SKU and name == EXAMPLE_NAME:  # a template uploaded with its example
+        return None, [RowError(row, "sku", sku, EXAMPLE_ROW)]
     price_header, price_text = _first(values, plan.price)
     # a price column left empty (the template's "Pris inkl. moms" kept but not filled in by
     # a retailer pricing excluding VAT): the row's price excluding VAT is its price

@@ -163,6 +163,7 @@ _DELIMITERS_SV = {
 }
 _ROW_MESSAGES_SV: tuple[tuple[str, str], ...] = (
     (r"SKU is empty", "artikelnummer saknas"),
+    (r"the feed template's example row; delete it", "mallens exempelrad; ta bort den"),
     (r"name is empty", "benämning saknas"),
     (r"price is empty", "pris saknas"),
     (r"price is 0", "priset är 0"),

@@ -59,10 +59,24 @@ def test_the_template_downloads_as_csv_and_xlsx(env: ApiEnv) -> None:
     assert book.sheetnames[1] == "Hjälp"
 
 
+def _filled(template: bytes) -> bytes:
+    """The template workbook with the example row made the retailer's own (its SKU)."""
+    book = load_workbook(io.BytesIO(template))
+    book.worksheets[0]["A2"] = "EGEN-1"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def test_a_filled_template_uploads_with_no_mapping_and_the_preview_reads_vat(
     env: ApiEnv,
 ) -> None:
-    data = env.client.get("/api/v1/feed-template.xlsx").content
+    template = env.client.get("/api/v1/feed-template.xlsx").content
+    # as downloaded, its example row is refused: nothing to insert
+    untouched = _upload(env, "mall.xlsx", template, dry_run=True).json()
+    assert untouched["counts"]["valid"] == 0 and untouched["errors_count"] == 1
+    assert untouched["errors"][0]["message"] == "the feed template's example row; delete it"
+    data = _filled(template)
     preview = _upload(env, "mall.xlsx", data, dry_run=True)
     assert preview.status_code == 200, preview.text
     body = preview.json()

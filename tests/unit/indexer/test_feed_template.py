@@ -23,12 +23,17 @@ from indexer.feed_template import (
 )
 from indexer.feeds import read_feed
 from indexer.records import CANONICAL_FIELDS, REQUIRED_FIELDS, RawRow
-from indexer.rows import normalize_row
+from indexer.rows import EXAMPLE_ROW, normalize_row
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]], str]:
     table = read_feed(path, max_bytes=10_000_000, max_line_bytes=100_000)
     return table.headers, [r.values for r in table.rows], table.format
+
+
+def _own(row: dict[str, str]) -> dict[str, str]:
+    """The example row made the retailer's own: its item number changed."""
+    return {**row, "Artikelnummer": "TH-40017-2"}
 
 
 def test_the_template_has_every_recognised_column_once_with_a_swedish_alias_header() -> None:
@@ -69,9 +74,9 @@ def test_a_file_filled_in_from_the_template_is_read_with_no_mapping(
     assert set(mapping.sources.values()) == {"alias"}
     assert mapping.unmapped == [] and mapping.missing_required == []
     assert mapping.price_vat_included is True  # "Pris inkl. moms"
-    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    record, problems = normalize_row(RawRow(2, _own(rows[0])), mapping)
     assert problems == [] and record is not None  # the example row reads without a warning
-    assert record.sku == "TH-40017" and str(record.price) == "8750.00"
+    assert record.sku == "TH-40017-2" and str(record.price) == "8750.00"
     assert record.gtin == "07312345678909" and record.stock_quantity == 12
     assert record.delivery_days == 2 and record.vat_included is True
     assert record.metadata["warranty"] == "2 år"
@@ -133,7 +138,7 @@ def test_a_template_whose_price_column_was_deleted_prices_excluding_vat(tmp_path
     headers, rows, _ = _read(path)
     mapping = detect_mapping(headers)
     assert mapping.fields["price"] == "Pris exkl. moms" and mapping.unmapped == []
-    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    record, problems = normalize_row(RawRow(2, _own(rows[0])), mapping)
     assert problems == [] and record is not None
     assert str(record.price) == "7000.00" and record.vat_included is False
 
@@ -216,7 +221,7 @@ def test_a_remembered_promoted_column_goes_back_to_its_own_field_for_the_templat
     assert mapping.fields[field] == own_header and mapping.unmapped == []
     assert mapping.fields["stock_quantity"] == "Lagersaldo" and not mapping.stock_is_quantity
     assert mapping.fields["price_excl_vat"] == "Pris exkl. moms"
-    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    record, problems = normalize_row(RawRow(2, _own(rows[0])), mapping)
     assert problems == [] and record is not None
     assert record.stock_status == "in_stock" and record.stock_quantity == 12
     assert str(record.price) == "8750.00" and record.vat_included is True
@@ -225,3 +230,22 @@ def test_a_remembered_promoted_column_goes_back_to_its_own_field_for_the_templat
     again = detect_mapping(old_headers, remembered=remembered)
     assert again.fields[field] == remembered["fields"][field]  # type: ignore[index]
     assert again.stock_is_quantity == remembered["stock_is_quantity"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_example_row_left_in_is_refused_naming_it(tmp_path: Path, kind: str) -> None:
+    """A retailer who uploads the template without deleting its example row does not get the
+    made-up "Turbinhandstycke Pro 400" published as its offer: the row is refused, saying it
+    is the template's example; the retailer's own rows beside it read."""
+    path = tmp_path / f"mall.{kind}"
+    path.write_bytes(template_csv() if kind == "csv" else template_xlsx())
+    headers, rows, _ = _read(path)
+    mapping = detect_mapping(headers)
+    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    assert record is None
+    assert [(p.field, p.value, p.message, p.severity) for p in problems] == [
+        ("sku", "TH-40017", EXAMPLE_ROW, "error")
+    ]
+    renamed = {**rows[0], "Benämning": "Turbinhandstycke Pro 400 LED"}  # edited: the retailer's
+    record, problems = normalize_row(RawRow(3, renamed), mapping)
+    assert problems == [] and record is not None and record.sku == "TH-40017"

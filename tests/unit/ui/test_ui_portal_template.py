@@ -63,7 +63,15 @@ def test_the_field_guide_describes_every_column_in_swedish_and_english(
 def test_a_file_filled_in_from_the_template_needs_no_mapping_step(
     as_retailer: TestClient,
 ) -> None:
-    html = _upload(as_retailer, "mall.xlsx", as_retailer.get("/portal/mall.xlsx").content)
+    template = as_retailer.get("/portal/mall.xlsx").content
+    untouched = _upload(as_retailer, "mall.xlsx", template)  # its example row left in
+    assert "<td>mallens exempelrad; ta bort den</td>" in untouched
+    assert "disabled" in untouched.split("Skicka in flödet")[0][-120:]
+    book = load_workbook(io.BytesIO(template))
+    book.worksheets[0]["A2"] = "EGEN-1"  # the example made the retailer's own
+    filled = io.BytesIO()
+    book.save(filled)
+    html = _upload(as_retailer, "mall.xlsx", filled.getvalue())
     assert "Alla kolumner kändes igen: ingen kolumnmappning behövs." in html
     form = html.split('class="card"', 1)[1]
     assert form.index('<details class="mapping-step">') < form.index('id="map_sku"')
