@@ -123,3 +123,29 @@ def test_json_rows_are_named_as_items_not_rows(as_retailer: TestClient) -> None:
     rows = b"Artikelnummer;Benamning;Pris;Lagerstatus\nA;B;x;I lager\nC;D;1;I lager\n"
     csv_html = _upload(as_retailer, "lager.csv", rows, lang="sv")
     assert '<th scope="col">Rad</th>' in csv_html.split('class="data errors"', 1)[1]
+
+
+def test_the_preview_says_which_rows_are_priced_excluding_vat(as_retailer: TestClient) -> None:
+    """A template with "Pris inkl. moms" left empty on a row and "Pris exkl. moms" filled in:
+    the preview says empty price cells are read from the column excluding VAT, and each
+    sample row's price says whether it includes VAT (before, every price read the same and
+    the page said only that the price column gives prices including VAT)."""
+    data = (
+        "Artikelnummer;Benämning;Pris inkl. moms;Pris exkl. moms;Lagerstatus\n"
+        "EX-1;Sond 1;;80,00;I lager\n"
+        "EX-2;Sond 2;125,00;100,00;I lager\n"
+    ).encode()
+    html = _upload(as_retailer, "exkl.csv", data, delta="1")
+    vat = html.split('id="preview-price-vat">', 1)[1].split("</p>", 1)[0]
+    assert vat == (
+        "Priskolumnen ”Pris inkl. moms” anger priser inkl. moms. Rader där ”Pris inkl. moms” "
+        "är tom får sitt pris ur ”Pris exkl. moms”, exkl. moms."
+    )
+    sample = html.split('id="sample-title"', 1)[1].split("</table>", 1)[0]
+    first, second = re.findall(r'<td class="num">(.*?)</td>', sample)
+    assert "80,00" in first and '<span class="vat">exkl. moms</span>' in first
+    assert "125,00" in second and '<span class="vat">inkl. moms</span>' in second
+    english = _upload(as_retailer, "exkl.csv", data, lang="en", delta="1")
+    assert "Rows where “Pris inkl. moms” is empty take their price from “Pris exkl. moms”" in (
+        english
+    )
