@@ -249,3 +249,18 @@ def test_the_example_row_left_in_is_refused_naming_it(tmp_path: Path, kind: str)
     renamed = {**rows[0], "Benämning": "Turbinhandstycke Pro 400 LED"}  # edited: the retailer's
     record, problems = normalize_row(RawRow(3, renamed), mapping)
     assert problems == [] and record is not None and record.sku == "TH-40017"
+
+
+def test_the_workbook_keeps_identifier_columns_as_text_for_the_rows_a_retailer_adds() -> None:
+    """The article number, EAN and manufacturer's number columns are formatted as text as
+    whole columns, not only in the example row: once the example row is deleted, what the
+    retailer types or pastes ("000123", "0731234567890") keeps its leading zeros in Excel
+    instead of becoming the number 123 (another SKU on the next upload)."""
+    book = load_workbook(io.BytesIO(template_xlsx()))
+    sheet = book[PRODUCT_SHEET]
+    by_field = {c.field: i for i, c in enumerate(template_columns(), start=1)}
+    for field in ("sku", "gtin", "mpn"):
+        letter = sheet.cell(row=1, column=by_field[field]).column_letter
+        assert sheet.column_dimensions[letter].number_format == "@", field
+    price = sheet.cell(row=1, column=by_field["price"]).column_letter
+    assert sheet.column_dimensions[price].number_format == "General"  # prices stay numbers
