@@ -354,6 +354,12 @@ _FILE_MESSAGES_SV: tuple[tuple[str, str], ...] = (
     ),
     (r"malformed JSON line: (?P<why>.+)", "felaktig JSON-rad: {why}"),
     (
+        r"the document is nested too deeply to read \(values inside values about 1,000 levels "
+        r"deep\); refused",
+        "dokumentet är för djupt nästlat för att läsas (värden i värden omkring 1\u00a0000 nivåer "
+        "djupt); avvisas",
+    ),
+    (
         r"malformed JSON at line (?P<l>\d+), column (?P<c>\d+): (?P<why>.+)",
         "felaktig JSON på rad {l}, kolumn {c}: {why}",
     ),

@@ -149,3 +149,19 @@ def test_the_preview_says_which_rows_are_priced_excluding_vat(as_retailer: TestC
     assert "Rows where “Pris inkl. moms” is empty take their price from “Pris exkl. moms”" in (
         english
     )
+
+
+def test_a_json_file_nested_too_deeply_is_refused_on_the_preview_not_a_500(
+    as_retailer: TestClient,
+) -> None:
+    token = csrf_from(as_retailer.get("/portal").text)
+    response = as_retailer.post(
+        "/portal/uppladdning",
+        data={"csrf_token": token},
+        files={"file": ("djup.json", b"[" * 100_000 + b"]" * 100_000, "application/json")},
+    )
+    assert response.status_code == 200
+    assert (
+        "djup.json: dokumentet är för djupt nästlat för att läsas (värden i värden omkring "
+        "1\u00a0000 nivåer djupt); avvisas"
+    ) in response.text
