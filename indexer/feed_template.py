@@ -8,7 +8,7 @@ without further work; each header is a Swedish alias of its field
 mapping. What each column means comes from `indexer.feed_guide`.
 
 The product sheet comes first in the workbook: the feed reader takes the first sheet holding a
-table (`indexer.feeds.excel_reader.find_table`), and the help sheet after it is passed over.
+table (`indexer.feeds.excel_reader.find_table`); the help sheet is passed over wherever it is.
 """
 
 from __future__ import annotations

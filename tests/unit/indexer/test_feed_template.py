@@ -264,3 +264,18 @@ def test_the_workbook_keeps_identifier_columns_as_text_for_the_rows_a_retailer_a
         assert sheet.column_dimensions[letter].number_format == "@", field
     price = sheet.cell(row=1, column=by_field["price"]).column_letter
     assert sheet.column_dimensions[price].number_format == "General"  # prices stay numbers
+
+
+def test_the_help_sheet_moved_in_front_is_passed_over(tmp_path: Path) -> None:
+    """A retailer who drags the help sheet in front of the product sheet (or whose program
+    reorders them) still has its products read: the help sheet's table (Kolumn, Fält, ...)
+    was taken as the feed, every required column missing."""
+    book = load_workbook(io.BytesIO(template_xlsx()))
+    book[PRODUCT_SHEET]["A2"] = "EGEN-1"
+    book.move_sheet(HELP_SHEET, offset=-1)
+    assert book.sheetnames == [HELP_SHEET, PRODUCT_SHEET]
+    path = tmp_path / "hjalp-forst.xlsx"
+    book.save(path)
+    headers, rows, _ = _read(path)
+    assert headers == [c.header for c in template_columns()]
+    assert [r["Artikelnummer"] for r in rows] == ["EGEN-1"]
