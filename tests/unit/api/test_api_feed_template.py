@@ -81,7 +81,12 @@ def test_a_filled_template_uploads_with_no_mapping_and_the_preview_reads_vat(
     assert preview.status_code == 200, preview.text
     body = preview.json()
     assert body["mapping"] == {c.field: c.header for c in template_columns()}
-    assert body["price_vat"] == {"header": "Pris inkl. moms", "vat_included": True}
+    # rows with an empty "Pris inkl. moms" are priced from "Pris exkl. moms"
+    assert body["price_vat"] == {
+        "header": "Pris inkl. moms",
+        "vat_included": True,
+        "excl_fallback": "Pris exkl. moms",
+    }
     assert body["counts"]["valid"] == 1 and body["errors_count"] == 0
     run = wait_for_run(env, _upload(env, "mall.xlsx", data, delta=True).json()["id"])
     assert run["status"] == "succeeded", run["message"]
@@ -101,6 +106,10 @@ def test_the_preview_counts_per_field_what_empty_cells_would_clear(env: ApiEnv) 
         "CL-2;Sond 2;100,00;I lager;;;2\n"
     ).encode()
     body = _upload(env, "tom.csv", emptied, delta=True, dry_run=True).json()
-    assert body["price_vat"] == {"header": "Nettopris exkl. moms", "vat_included": False}
+    assert body["price_vat"] == {
+        "header": "Nettopris exkl. moms",
+        "vat_included": False,
+        "excl_fallback": None,
+    }
     assert body["would_clear"] == {"delivery_days": 1, "gtin": 1, "warranty": 2}
     assert body["counts"]["would_clear"] == 4
