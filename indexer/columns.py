@@ -288,7 +288,8 @@ def detect_mapping(
     mapping = ColumnMapping(fields={}, scores={}, missing_required=[])
     used: set[str] = set()
     memory = _Memory.load(remembered)
-    for source, given in (("override", override), ("known", known), ("remembered", memory.fields)):
+    recalls = _unpromoted(memory.fields, headers)
+    for source, given in (("override", override), ("known", known), ("remembered", recalls)):
         for name, header in (given or {}).items():
             if name not in CANONICAL_FIELDS:
                 mapping.notes.append(f"{source}: {name!r} is not a canonical field; ignored")
@@ -352,6 +353,28 @@ def detect_mapping(
     mapping.missing_required = [f for f in REQUIRED_FIELDS if f not in mapping.fields]
     mapping.unmapped = [h for h in headers if h not in used]
     return mapping
+
+
+# fields detection fills from another field's column when the file has none of its own
+# (`_promote`): a lone "Lagersaldo" is the stock, a lone "Pris exkl. moms" the price
+_PROMOTED = {"stock": "stock_quantity", "price": "price_excl_vat"}
+
+
+def _unpromoted(fields: dict[str, str], headers: list[str]) -> dict[str, str]:
+    """A remembered reading, with each promoted column given back to its own field when this
+    file also has a column of the field itself: a retailer whose old file had only
+    "Lagersaldo" (remembered as the stock) and who now sends the feed template, with
+    "Lagerstatus" and "Lagersaldo", has its stock read from "Lagerstatus" and its quantity
+    from "Lagersaldo", not "Lagerstatus" left unread."""
+    out = dict(fields)
+    taken = set(fields.values())
+    for target, source in _PROMOTED.items():
+        header = out.get(target)
+        if header is None or _alias_field(header) != source or source in out:
+            continue
+        if any(_alias_field(h) == target for h in headers if h not in taken):
+            out[source] = out.pop(target)
+    return out
 
 
 def _alias_field(header: str) -> str | None:

@@ -31,18 +31,18 @@ FIELD_GUIDE: dict[str, FieldGuide] = {
     ),
     "price": FieldGuide(
         "Pris per styck inkl. moms, som rubriken säger. Valuta i kolumnen Valuta eller i "
-        "cellen (t.ex. 599 SEK). Anger ni priser exkl. moms: ta bort den här kolumnen och fyll "
-        "i Pris exkl. moms.",
+        "cellen (t.ex. 599 SEK). Anger ni priser exkl. moms: lämna den här kolumnen tom (eller "
+        "ta bort den) och fyll i Pris exkl. moms.",
         "Price per unit including VAT, as the header says. The currency goes in the Currency "
-        "column or in the cell (e.g. 599 SEK). If your prices exclude VAT: delete this column "
-        "and fill in Pris exkl. moms.",
+        "column or in the cell (e.g. 599 SEK). If your prices exclude VAT: leave this column "
+        "empty (or delete it) and fill in Pris exkl. moms.",
         "8750,00",
     ),
     "price_excl_vat": FieldGuide(
-        "Pris per styck exkl. moms. Utan kolumnen Pris inkl. moms är detta priset; med den "
-        "sparas det som en uppgift bredvid priset.",
-        "Price per unit excluding VAT. Without the Pris inkl. moms column this is the price; "
-        "with it, it is kept as a detail beside the price.",
+        "Pris per styck exkl. moms. Där Pris inkl. moms är tom (eller saknas) är detta "
+        "priset; annars sparas det som en uppgift bredvid priset.",
+        "Price per unit excluding VAT. Where Pris inkl. moms is empty (or missing) this is the "
+        "price; otherwise it is kept as a detail beside the price.",
         "7000,00",
     ),
     "stock": FieldGuide(

@@ -8,7 +8,7 @@ without further work; each header is a Swedish alias of its field
 mapping. What each column means comes from `indexer.feed_guide`.
 
 The product sheet comes first in the workbook: the feed reader takes the first sheet holding a
-table (`indexer.feeds.excel_reader.find_table`), and the help sheet after it is passed over.
+table (`indexer.feeds.excel_reader.find_table`); the help sheet is passed over wherever it is.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ HELP_HEADERS = (
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILE_STEM = "valbar-flodesmall"
+# identifiers kept as typed: a whole column formatted as text, so the rows a retailer types
+# or pastes (after deleting the example row) keep "000123" and a leading-zero EAN as text
+TEXT_FIELDS = frozenset(("sku", "gtin", "mpn"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,8 @@ def template_xlsx() -> bytes:
         letter = products.cell(row=1, column=index).column_letter
         width = max(len(column.header), len(column.example)) + 2
         products.column_dimensions[letter].width = min(width, 48)
+        if column.field in TEXT_FIELDS:
+            products.column_dimensions[letter].number_format = "@"
         products.cell(row=2, column=index).number_format = "@"  # text: EAN keeps its digits
     products.freeze_panes = "A2"
     help_sheet = book.create_sheet(HELP_SHEET)

@@ -196,6 +196,12 @@ def dry_run(
         "price_vat": {
             "header": scan.mapping.fields.get("price"),
             "vat_included": scan.mapping.price_vat_included,
+            # the column excluding VAT that a row with an empty price cell is priced from
+            "excl_fallback": (
+                scan.mapping.fields.get("price_excl_vat")
+                if "price" in scan.mapping.fields
+                else None
+            ),
         },
         "counts": counts,
         "would_clear": summary.clears,

@@ -23,6 +23,7 @@ from functools import lru_cache
 from catalog.enums import StockStatus
 from catalog.gtin import GtinError, parse_gtin
 from indexer.columns import ColumnMapping
+from indexer.feed_guide import FIELD_GUIDE
 from indexer.messages import Message
 from indexer.normalize.delivery import parse_delivery
 from indexer.normalize.price import (
@@ -226,6 +227,12 @@ def _replaced_cell(values: dict[str, str]) -> str:
     return ""
 
 
+# the feed template's example row (`indexer.feed_template`): never an offer of the retailer
+EXAMPLE_SKU = FIELD_GUIDE["sku"].example
+EXAMPLE_NAME = FIELD_GUIDE["name"].example
+EXAMPLE_ROW = Message("row.template_example")
+
+
 def _normalize_row(
     raw: RawRow,
     mapping: ColumnMapping,
@@ -248,7 +255,13 @@ def _normalize_row(
     name = clean_text(name_text) if name_text else ""
     if not name and plan.name is not None:
         problems.append(RowError(row, "name", name_text, Message("row.name_empty")))
+    if sku == EXAMPLE_SKU and name == EXAMPLE_NAME:  # a template uploaded with its example
+        return None, [RowError(row, "sku", sku, EXAMPLE_ROW)]
     price_header, price_text = _first(values, plan.price)
+    # a price column left empty (the template's "Pris inkl. moms" kept but not filled in by
+    # a retailer pricing excluding VAT): the row's price excluding VAT is its price
+    if not price_text and plan.price_excl_vat and (excl := _cell(values, plan.price_excl_vat)):
+        price_header, price_text = plan.price_excl_vat, excl
     parsed_price = None
     if not plan.price:
         parsed_price = _NO_PRICE  # no price column: the stored offer's price stays

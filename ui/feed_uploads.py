@@ -93,6 +93,8 @@ class Preview:
     unmapped: list[str] = field(default_factory=list)  # headers no field reads
     # the price column's header and what it says of VAT (None: nothing, the defaults decide)
     price_vat: tuple[str, bool | None] | None = None
+    # beside the price column, the column excluding VAT its empty cells are read from
+    price_excl_fallback: str | None = None
     # per field (`indexer.partial.cleared` keys), the stored values the run would clear
     clears: dict[str, int] = field(default_factory=dict)
     items: bool = False  # rows are items of an XML/JSON document, numbered by index
@@ -154,6 +156,7 @@ def preview(
     out.items = scan.items
     if (price_header := scan.mapping.fields.get("price")) is not None:
         out.price_vat = (price_header, scan.mapping.price_vat_included)
+        out.price_excl_fallback = scan.mapping.fields.get("price_excl_vat")
     try:
         summary = summarize(
             session,

@@ -128,6 +128,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.best_offer": ("Bästa erbjudande", "Best offer"),
     "search.from": ("från {retailer}", "from {retailer}"),
     "search.offers": ("{n#offer}", "{n#offer}"),
+    # a hit's offers counted one per retailer (issue 13 item 4): retailers, not offers
+    "search.retailers": ("{n} handlare", "{n} retailers"),
+    "search.retailers_one": ("{n} handlare", "{n} retailer"),
     "search.price_range": ("{low} – {high}", "{low} – {high}"),
     "search.price_from": ("från {price}", "from {price}"),
     "search.price_format": (
@@ -244,7 +247,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "compare.attribute": ("Egenskap", "Attribute"),
     "compare.best_offer": ("Bästa erbjudande", "Best offer"),
-    "compare.offers": ("Antal erbjudanden", "Number of offers"),
+    "compare.retailers": ("Antal handlare", "Number of retailers"),
     "compare.price_range": ("Prisintervall", "Price range"),
     "compare.availability": ("Tillgänglighet", "Availability"),
     # retailer page

@@ -55,6 +55,10 @@ TEMPLATE_MESSAGES: dict[str, tuple[str, str]] = {
         "The price column “{header}” says nothing of VAT: the cell, the VAT column or the "
         "default decides.",
     ),
+    "portal.price_excl_fallback": (
+        "Rader där ”{header}” är tom får sitt pris ur ”{excl}”, exkl. moms.",
+        "Rows where “{header}” is empty take their price from “{excl}”, excluding VAT.",
+    ),
     "portal.would_clear": (
         "Tomma celler skulle rensa lagrade värden: {fields}.",
         "Empty cells would clear stored values: {fields}.",

@@ -37,6 +37,7 @@ def _offer_fields(
         "retailer": retailer.slug,
         "retailer_name": retailer.name,
         "sku": offer.sku,
+        "name": offer.raw_name,
         "price": offer.price,
         "currency": offer.currency,
         "vat_included": offer.vat_included,

@@ -94,6 +94,11 @@ class PriceVatPublic(BaseModel):
     vat_included: bool | None = Field(
         description="True for 'inkl. moms', false for 'exkl. moms', null when it says nothing."
     )
+    excl_fallback: str | None = Field(
+        default=None,
+        description="The price excluding VAT column ('Pris exkl. moms') a row whose price cell "
+        "is empty takes its price from, excluding VAT; null without one.",
+    )
 
 
 class FeedPreviewPublic(BaseModel):

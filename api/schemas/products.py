@@ -54,6 +54,10 @@ class OfferFields(BaseModel):
     retailer: str
     retailer_name: str
     sku: str
+    name: str = Field(
+        description="The retailer's name for its offer (its feed's product name): tells a "
+        "retailer's offers of one product apart, e.g. a pack size in ``more_from_retailer``."
+    )
     price: float | None
     currency: str
     vat_included: bool | None

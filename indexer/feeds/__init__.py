@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
@@ -80,6 +81,9 @@ _XML_ENCODING = re.compile(rb"""(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding=["']([A-Za
 _MANUFACTURER_NAMES = {"gudid_xml": "FDA GUDID", "bmecat_xml": "BMEcat", "icecat_xml": "Icecat"}
 
 
+NESTED_TOO_DEEPLY = Message("file.nested_too_deeply")
+
+
 def read_feed(
     path: Path,
     *,
@@ -96,9 +100,37 @@ def read_feed(
     name shown in error messages (the upload's original name), default ``path.name``.
     A workbook (a zip archive) is checked against ``max_unzipped_bytes`` and ``max_zip_ratio``
     before anything in it is unpacked (`indexer.feeds.archive`).
-    Raises a `FeedFormatError` subclass for anything it will not read.
+    Raises a `FeedFormatError` subclass for anything it will not read, also while the rows
+    stream: a document nested past the parser's recursion limit (``[[[[...`` 200,000 deep, a
+    few hundred KB) is refused naming the file, not a crash of the preview or the run.
     """
     file = file_name or path.name
+    try:
+        table = _read_feed(
+            path, file, format, max_bytes, max_line_bytes, max_unzipped_bytes, max_zip_ratio
+        )
+    except RecursionError:
+        raise FeedFormatError(NESTED_TOO_DEEPLY, file=file) from None
+    table.rows = _nesting_bounded(table.rows, file)
+    return table
+
+
+def _nesting_bounded(rows: Iterator[RawRow], file: str) -> Iterator[RawRow]:
+    try:
+        yield from rows
+    except RecursionError:
+        raise FeedFormatError(NESTED_TOO_DEEPLY, file=file) from None
+
+
+def _read_feed(
+    path: Path,
+    file: str,
+    format: str,
+    max_bytes: int,
+    max_line_bytes: int,
+    max_unzipped_bytes: int,
+    max_zip_ratio: float,
+) -> FeedTable:
     if format != "auto" and format not in SUPPORTED_FORMATS:
         raise UnsupportedFeedFormat(
             Message("file.unknown_format", format=format, choices=", ".join(SUPPORTED_FORMATS)),

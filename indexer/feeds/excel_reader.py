@@ -40,6 +40,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
 from indexer.errors import FeedFormatError
+from indexer.feed_template import HELP_HEADERS
 from indexer.feeds.csv_reader import clean_headers
 from indexer.feeds.detect import HEADER_SEARCH_ROWS, header_index
 from indexer.feeds.errors import UnsupportedFeedFormat
@@ -206,8 +207,10 @@ SheetRows = tuple[str, Iterator[tuple[int, list[str]]]]  # a sheet's name, its n
 
 def find_table(sheets: Iterable[SheetRows]) -> SheetTable | None:
     """The first sheet with a plausible table, else the first sheet holding any value (the
-    module docstring). ``sheets`` yields each sheet's name and (row number, cells) of its
-    non-empty rows; only the first `HEADER_SEARCH_ROWS` + 1 rows of a sheet are taken."""
+    module docstring); the feed template's help sheet (`indexer.feed_template.HELP_HEADERS`)
+    is never the table, wherever the retailer moved it. ``sheets`` yields each sheet's name
+    and (row number, cells) of its non-empty rows; only the first `HEADER_SEARCH_ROWS` + 1
+    rows of a sheet are taken."""
     fallback: SheetTable | None = None
     for title, rows in sheets:
         sample: list[tuple[int, list[str]]] = []
@@ -219,6 +222,8 @@ def find_table(sheets: Iterable[SheetRows]) -> SheetTable | None:
             continue
         at = header_index([cells for _, cells in sample])
         number, cells = sample[at]
+        if tuple(c.strip() for c in cells[: len(HELP_HEADERS)]) == HELP_HEADERS:
+            continue  # the feed template's help sheet, moved in front: what columns mean
         table = SheetTable(title, number, cells)
         if sum(1 for c in cells if c.strip()) >= 2 and len(sample) > at + 1:
             return table

@@ -77,6 +77,8 @@ MESSAGES: dict[str, str] = {
     "file.sheet_too_large": "spreadsheet sheet spans {cells:n} cells (at most {limit:n}), "
     "counting repeated rows and columns; refused",
     "file.no_data": "workbook has no data in any sheet",
+    "file.nested_too_deeply": "the document is nested too deeply to read (values inside values "
+    "about 1,000 levels deep); refused",
     "file.unreadable_workbook": _UNSUPPORTED + "not a readable {@kind} ({error})",
     "kind.xlsx": ".xlsx workbook",
     "kind.xls": ".xls workbook",
@@ -115,6 +117,7 @@ MESSAGES: dict[str, str] = {
     "row.other_reasons": "other reasons",
     "row.sku_empty": "SKU is empty",
     "row.name_empty": "name is empty",
+    "row.template_example": "the feed template's example row; delete it",
     "row.price_zero": "price is 0",
     "row.stock_empty": "stock is empty",
     "row.currency_unknown": "unknown currency",

@@ -72,6 +72,8 @@ MESSAGES: dict[str, str] = {
     "file.sheet_too_large": "kalkylbladet omfattar {cells:n} celler (högst {limit:n}), "
     "upprepade rader och kolumner medräknade; filen avvisas",
     "file.no_data": "arbetsboken har inga data i något blad",
+    "file.nested_too_deeply": "dokumentet är för djupt nästlat för att läsas (värden i värden "
+    "omkring 1\u00a0000 nivåer djupt); avvisas",
     "file.unreadable_workbook": _UNSUPPORTED + "{@kind} som inte går att läsa ({error})",
     "kind.xlsx": "en .xlsx-arbetsbok",
     "kind.xls": "en .xls-arbetsbok",
@@ -108,6 +110,7 @@ MESSAGES: dict[str, str] = {
     "row.other_reasons": "övriga orsaker",
     "row.sku_empty": "artikelnummer saknas",
     "row.name_empty": "benämning saknas",
+    "row.template_example": "mallens exempelrad; ta bort den",
     "row.price_zero": "priset är 0",
     "row.stock_empty": "lagerstatus saknas",
     "row.currency_unknown": "okänd valuta",

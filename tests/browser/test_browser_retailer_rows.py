@@ -61,3 +61,22 @@ def test_the_folded_offers_open_without_javascript(live_more: Any, chromium: Any
         _check_folded(page, "fler från samma handlare (2)")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_product_page_does_not_scroll_sideways(
+    live_more: Any, chromium: Any, width: int
+) -> None:
+    """The offer table scrolls inside its box; the visually hidden column labels of the offer
+    table and of the folded offers' table ("Lägg i varukorg") are held by that box, not
+    pushed out past the page's right edge (the page scrolled sideways into blank space)."""
+    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="sv-SE")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_more.url}/produkt/{live_more.products[MORE_FROM_ONE]}")
+        page.locator("details.more-offers summary").click()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.evaluate("window.scrollTo(2000, 0)")
+        assert page.evaluate("window.scrollX") == 0
+    finally:
+        context.close()

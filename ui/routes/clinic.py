@@ -214,6 +214,7 @@ def _offer_row(r: RankedOffer, rank: int, stored: Offer | None, lang: str) -> di
         "delivery_days": r.offer.delivery_days,
         "url": stored.url if stored else None,
         "sku": stored.sku if stored else "",
+        "name": stored.raw_name if stored else "",
         "extras": (stored.retailer_metadata or {}) if stored else {},
         "terms": retailer_terms(stored.retailer_metadata if stored else None),
         "bars": bars(r.explanation, lang),

@@ -59,15 +59,34 @@ def test_the_template_downloads_as_csv_and_xlsx(env: ApiEnv) -> None:
     assert book.sheetnames[1] == "Hjälp"
 
 
+def _filled(template: bytes) -> bytes:
+    """The template workbook with the example row made the retailer's own (its SKU)."""
+    book = load_workbook(io.BytesIO(template))
+    book.worksheets[0]["A2"] = "EGEN-1"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def test_a_filled_template_uploads_with_no_mapping_and_the_preview_reads_vat(
     env: ApiEnv,
 ) -> None:
-    data = env.client.get("/api/v1/feed-template.xlsx").content
+    template = env.client.get("/api/v1/feed-template.xlsx").content
+    # as downloaded, its example row is refused: nothing to insert
+    untouched = _upload(env, "mall.xlsx", template, dry_run=True).json()
+    assert untouched["counts"]["valid"] == 0 and untouched["errors_count"] == 1
+    assert untouched["errors"][0]["message"] == "the feed template's example row; delete it"
+    data = _filled(template)
     preview = _upload(env, "mall.xlsx", data, dry_run=True)
     assert preview.status_code == 200, preview.text
     body = preview.json()
     assert body["mapping"] == {c.field: c.header for c in template_columns()}
-    assert body["price_vat"] == {"header": "Pris inkl. moms", "vat_included": True}
+    # rows with an empty "Pris inkl. moms" are priced from "Pris exkl. moms"
+    assert body["price_vat"] == {
+        "header": "Pris inkl. moms",
+        "vat_included": True,
+        "excl_fallback": "Pris exkl. moms",
+    }
     assert body["counts"]["valid"] == 1 and body["errors_count"] == 0
     run = wait_for_run(env, _upload(env, "mall.xlsx", data, delta=True).json()["id"])
     assert run["status"] == "succeeded", run["message"]
@@ -87,6 +106,10 @@ def test_the_preview_counts_per_field_what_empty_cells_would_clear(env: ApiEnv) 
         "CL-2;Sond 2;100,00;I lager;;;2\n"
     ).encode()
     body = _upload(env, "tom.csv", emptied, delta=True, dry_run=True).json()
-    assert body["price_vat"] == {"header": "Nettopris exkl. moms", "vat_included": False}
+    assert body["price_vat"] == {
+        "header": "Nettopris exkl. moms",
+        "vat_included": False,
+        "excl_fallback": None,
+    }
     assert body["would_clear"] == {"delivery_days": 1, "gtin": 1, "warranty": 2}
     assert body["counts"]["would_clear"] == 4

@@ -88,3 +88,13 @@ def test_a_product_view_records_each_retailer_once(env: ApiEnv) -> None:
     assert views
     for view in views:
         assert [rank for _rid, rank in view.retailers] == [1, 2]
+
+
+def test_each_offer_carries_the_retailer_s_own_name_for_it(env: ApiEnv) -> None:
+    """A retailer's offers of one product (pack sizes, variants) are told apart by the name
+    its feed gives each, in the product's offers and in ``more_from_retailer``."""
+    body = env.client.get(f"/api/v1/products/{env.products['glove']}").json()
+    nord = body["offers"][1]
+    names = {o["sku"]: o["name"] for o in (nord, *nord["more_from_retailer"])}
+    assert names["N-1B"] == "Nitrilhandske M N-1B" and names["N-1C"] == "Nitrilhandske M N-1C"
+    assert all(isinstance(o["name"], str) and o["name"] for o in body["offers"])

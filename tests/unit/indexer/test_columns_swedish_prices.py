@@ -64,5 +64,9 @@ def test_preview_reports_the_price_header_and_its_vat(tmp_path: Path) -> None:
     )
     report = dry_run(factory, settings, feed, "tandab", FeedOptions())
     assert report["mapping"]["price"] == "Nettopris exkl. moms"
-    assert report["price_vat"] == {"header": "Nettopris exkl. moms", "vat_included": False}
+    assert report["price_vat"] == {
+        "header": "Nettopris exkl. moms",
+        "vat_included": False,
+        "excl_fallback": None,
+    }
     assert report["offers"][0]["vat_included"] is False

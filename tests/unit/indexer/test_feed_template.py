@@ -23,12 +23,17 @@ from indexer.feed_template import (
 )
 from indexer.feeds import read_feed
 from indexer.records import CANONICAL_FIELDS, REQUIRED_FIELDS, RawRow
-from indexer.rows import normalize_row
+from indexer.rows import EXAMPLE_ROW, normalize_row
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]], str]:
     table = read_feed(path, max_bytes=10_000_000, max_line_bytes=100_000)
     return table.headers, [r.values for r in table.rows], table.format
+
+
+def _own(row: dict[str, str]) -> dict[str, str]:
+    """The example row made the retailer's own: its item number changed."""
+    return {**row, "Artikelnummer": "TH-40017-2"}
 
 
 def test_the_template_has_every_recognised_column_once_with_a_swedish_alias_header() -> None:
@@ -69,9 +74,9 @@ def test_a_file_filled_in_from_the_template_is_read_with_no_mapping(
     assert set(mapping.sources.values()) == {"alias"}
     assert mapping.unmapped == [] and mapping.missing_required == []
     assert mapping.price_vat_included is True  # "Pris inkl. moms"
-    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    record, problems = normalize_row(RawRow(2, _own(rows[0])), mapping)
     assert problems == [] and record is not None  # the example row reads without a warning
-    assert record.sku == "TH-40017" and str(record.price) == "8750.00"
+    assert record.sku == "TH-40017-2" and str(record.price) == "8750.00"
     assert record.gtin == "07312345678909" and record.stock_quantity == 12
     assert record.delivery_days == 2 and record.vat_included is True
     assert record.metadata["warranty"] == "2 år"
@@ -133,6 +138,144 @@ def test_a_template_whose_price_column_was_deleted_prices_excluding_vat(tmp_path
     headers, rows, _ = _read(path)
     mapping = detect_mapping(headers)
     assert mapping.fields["price"] == "Pris exkl. moms" and mapping.unmapped == []
-    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    record, problems = normalize_row(RawRow(2, _own(rows[0])), mapping)
     assert problems == [] and record is not None
     assert str(record.price) == "7000.00" and record.vat_included is False
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_template_whose_price_column_was_left_empty_prices_excluding_vat(
+    tmp_path: Path, kind: str
+) -> None:
+    """A retailer pricing excluding VAT who keeps "Pris inkl. moms" but leaves it empty and
+    fills in "Pris exkl. moms" (what a spreadsheet user does) has its rows priced excluding
+    VAT, not every row refused for an empty price; a row with both keeps the price with VAT."""
+    book = load_workbook(io.BytesIO(template_xlsx()))
+    sheet = book[PRODUCT_SHEET]
+    header = [c.value for c in sheet[1]]
+    incl, excl = header.index("Pris inkl. moms"), header.index("Pris exkl. moms")
+    example = [c.value for c in sheet[2]]
+    sheet.delete_rows(2)
+    only_excl = list(example)
+    only_excl[0], only_excl[incl], only_excl[excl] = "EX-1", None, "1 250,50 kr"
+    both = list(example)
+    both[0] = "EX-2"
+    sheet.append(only_excl)
+    sheet.append(both)
+    path = tmp_path / f"exkl.{kind}"
+    if kind == "xlsx":
+        book.save(path)
+    else:
+        lines = [
+            [("" if v is None else str(v)) for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        path.write_text("\n".join(";".join(line) for line in lines) + "\n", encoding="utf-8")
+    headers, rows, _ = _read(path)
+    mapping = detect_mapping(headers)
+    assert mapping.fields["price"] == "Pris inkl. moms"
+    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    assert problems == [] and record is not None
+    assert str(record.price) == "1250.50" and record.vat_included is False
+    record, problems = normalize_row(RawRow(3, rows[1]), mapping)
+    assert problems == [] and record is not None
+    assert str(record.price) == "8750.00" and record.vat_included is True
+    assert record.metadata["price_excl_vat"] == "7000.00"
+
+
+@pytest.mark.parametrize(
+    ("remembered", "field", "own_header"),
+    [
+        # an old file with only "Lagersaldo": remembered as the stock, read as a quantity
+        (
+            {
+                "fields": {"sku": "Art.nr", "name": "Produktnamn", "stock": "Lagersaldo"},
+                "fallbacks": {},
+                "stock_is_quantity": True,
+            },
+            "stock",
+            "Lagerstatus",
+        ),
+        # an old file with only "Pris exkl. moms": remembered as the price
+        (
+            {
+                "fields": {"sku": "Artikelnummer", "name": "Benämning", "price": "Pris exkl. moms"},
+                "fallbacks": {},
+                "stock_is_quantity": False,
+            },
+            "price",
+            "Pris inkl. moms",
+        ),
+    ],
+)
+def test_a_remembered_promoted_column_goes_back_to_its_own_field_for_the_template(
+    tmp_path: Path, remembered: dict[str, object], field: str, own_header: str
+) -> None:
+    """A retailer whose earlier file had only a quantity (or only a price excluding VAT),
+    remembered as its stock (price), sends the template: its status (price with VAT) column
+    is read, the remembered column fills its own field, nothing is left for a mapping step."""
+    path = tmp_path / "mall.csv"
+    path.write_bytes(template_csv())
+    headers, rows, _ = _read(path)
+    mapping = detect_mapping(headers, remembered=remembered)
+    assert mapping.fields[field] == own_header and mapping.unmapped == []
+    assert mapping.fields["stock_quantity"] == "Lagersaldo" and not mapping.stock_is_quantity
+    assert mapping.fields["price_excl_vat"] == "Pris exkl. moms"
+    record, problems = normalize_row(RawRow(2, _own(rows[0])), mapping)
+    assert problems == [] and record is not None
+    assert record.stock_status == "in_stock" and record.stock_quantity == 12
+    assert str(record.price) == "8750.00" and record.vat_included is True
+    # the same memory still reads a file like the old one the old way
+    old_headers = [h for h in remembered["fields"].values()]  # type: ignore[attr-defined]
+    again = detect_mapping(old_headers, remembered=remembered)
+    assert again.fields[field] == remembered["fields"][field]  # type: ignore[index]
+    assert again.stock_is_quantity == remembered["stock_is_quantity"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_example_row_left_in_is_refused_naming_it(tmp_path: Path, kind: str) -> None:
+    """A retailer who uploads the template without deleting its example row does not get the
+    made-up "Turbinhandstycke Pro 400" published as its offer: the row is refused, saying it
+    is the template's example; the retailer's own rows beside it read."""
+    path = tmp_path / f"mall.{kind}"
+    path.write_bytes(template_csv() if kind == "csv" else template_xlsx())
+    headers, rows, _ = _read(path)
+    mapping = detect_mapping(headers)
+    record, problems = normalize_row(RawRow(2, rows[0]), mapping)
+    assert record is None
+    assert [(p.field, p.value, p.message, p.severity) for p in problems] == [
+        ("sku", "TH-40017", EXAMPLE_ROW, "error")
+    ]
+    renamed = {**rows[0], "Benämning": "Turbinhandstycke Pro 400 LED"}  # edited: the retailer's
+    record, problems = normalize_row(RawRow(3, renamed), mapping)
+    assert problems == [] and record is not None and record.sku == "TH-40017"
+
+
+def test_the_workbook_keeps_identifier_columns_as_text_for_the_rows_a_retailer_adds() -> None:
+    """The article number, EAN and manufacturer's number columns are formatted as text as
+    whole columns, not only in the example row: once the example row is deleted, what the
+    retailer types or pastes ("000123", "0731234567890") keeps its leading zeros in Excel
+    instead of becoming the number 123 (another SKU on the next upload)."""
+    book = load_workbook(io.BytesIO(template_xlsx()))
+    sheet = book[PRODUCT_SHEET]
+    by_field = {c.field: i for i, c in enumerate(template_columns(), start=1)}
+    for field in ("sku", "gtin", "mpn"):
+        letter = sheet.cell(row=1, column=by_field[field]).column_letter
+        assert sheet.column_dimensions[letter].number_format == "@", field
+    price = sheet.cell(row=1, column=by_field["price"]).column_letter
+    assert sheet.column_dimensions[price].number_format == "General"  # prices stay numbers
+
+
+def test_the_help_sheet_moved_in_front_is_passed_over(tmp_path: Path) -> None:
+    """A retailer who drags the help sheet in front of the product sheet (or whose program
+    reorders them) still has its products read: the help sheet's table (Kolumn, Fält, ...)
+    was taken as the feed, every required column missing."""
+    book = load_workbook(io.BytesIO(template_xlsx()))
+    book[PRODUCT_SHEET]["A2"] = "EGEN-1"
+    book.move_sheet(HELP_SHEET, offset=-1)
+    assert book.sheetnames == [HELP_SHEET, PRODUCT_SHEET]
+    path = tmp_path / "hjalp-forst.xlsx"
+    book.save(path)
+    headers, rows, _ = _read(path)
+    assert headers == [c.header for c in template_columns()]
+    assert [r["Artikelnummer"] for r in rows] == ["EGEN-1"]

@@ -281,3 +281,28 @@ def test_jsonld_with_invalid_utf8_warns_and_a_malformed_one_names_line_and_colum
     )
     with pytest.raises(FeedFormatError, match="at line 3, column 29"):
         list(_read(tmp_path, html).rows)
+
+
+DEEP = "[" * 100_000 + "]" * 100_000  # 200 KB: past the JSON parser's recursion limit
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        DEEP,  # the whole document
+        '[{"Artikelnummer": "A", "Pris": "1"}, {"Artikelnummer": "B", "Pris": ' + DEEP + "}]",
+        '{"Artikelnummer": "A", "Pris": "1"}\n{"Artikelnummer": "B", "x": ' + DEEP + "}\n",
+    ],
+    ids=["document", "a-value-of-the-second-item", "jsonl-line"],
+)
+def test_json_nested_past_the_recursion_limit_is_refused_naming_the_file(
+    tmp_path: Path, document: str
+) -> None:
+    """A JSON file nested 100,000 deep (or one item's value so nested) raised RecursionError
+    out of the reader: the portal's preview answered 500 and the run failed as an internal
+    error. It is a feed the reader refuses, naming the file, as for any malformed file."""
+    with pytest.raises(FeedFormatError) as caught:
+        table = _read(tmp_path, document)
+        list(table.rows)
+    assert caught.value.file == "feed.dat"
+    assert "nested too deeply" in str(caught.value)

@@ -43,10 +43,10 @@ def test_every_counted_noun_exists_and_both_languages_count_the_same_values() ->
         assert all(noun in COUNT_NOUNS for _name, noun in used_sv), key
 
 
-def test_search_results_count_products_and_offers_in_swedish(
+def test_search_results_count_products_and_retailers_in_swedish(
     env: UiEnv, client: TestClient
 ) -> None:
     html = client.get("/?q=munspegel").text
-    assert re.findall(r"\d+ (?:erbjudande\w*|produkt\w*)", html) == ["1 produkt", "2 erbjudanden"]
+    assert re.findall(r"\d+ (?:handlare|produkt\w*)", html) == ["1 produkt", "2 handlare"]
     html = client.get("/handlare/nordisk-dentaldepa?lang=en").text
     assert "6 active offers" in html

@@ -44,8 +44,9 @@ def test_both_languages_are_filled_and_placeholders_match() -> None:
 
 
 def test_translate_and_format() -> None:
-    assert translate("sv", "search.offers", n=3) == "3 erbjudanden"
-    assert translate("en", "search.offers", n=3) == "3 offers"
+    assert translate("sv", "search.retailers", n=3) == "3 handlare"
+    assert translate("en", "search.retailers", n=3) == "3 retailers"
+    assert translate("en", "search.retailers", n=1) == "1 retailer"
     assert Formatter("sv").price("1234.5") == "1\u00a0234,50\u00a0kr"
     assert Formatter("en").price("1234.5") == "SEK\u00a01,234.50"
     assert Formatter("sv").share(0.92) == "92\u00a0%"

@@ -102,8 +102,8 @@ def test_one_is_singular_in_both_languages(client: TestClient) -> None:
     english = client.get("/?q=nitrilhandske&brand=Dentix&lang=en").text
     assert re.search(r">\s*1 product\s*<", english)
     assert translate("sv", "search.results", n=2) == "2 produkter"
-    assert translate("sv", "search.offers", n=1) == "1 erbjudande"
-    assert translate("en", "search.offers", n="1") == "1 offer"
+    assert translate("sv", "search.retailers", n=1) == "1 handlare"
+    assert translate("en", "search.retailers", n="1") == "1 retailer"
     assert render("rma_share", {"share": 0.75, "cases": 1}, "sv") == (
         "reklamationer väl hanterade 75\u00a0% av 1 ärende"
     )

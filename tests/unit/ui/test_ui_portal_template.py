@@ -63,7 +63,15 @@ def test_the_field_guide_describes_every_column_in_swedish_and_english(
 def test_a_file_filled_in_from_the_template_needs_no_mapping_step(
     as_retailer: TestClient,
 ) -> None:
-    html = _upload(as_retailer, "mall.xlsx", as_retailer.get("/portal/mall.xlsx").content)
+    template = as_retailer.get("/portal/mall.xlsx").content
+    untouched = _upload(as_retailer, "mall.xlsx", template)  # its example row left in
+    assert "<td>mallens exempelrad; ta bort den</td>" in untouched
+    assert "disabled" in untouched.split("Skicka in flödet")[0][-120:]
+    book = load_workbook(io.BytesIO(template))
+    book.worksheets[0]["A2"] = "EGEN-1"  # the example made the retailer's own
+    filled = io.BytesIO()
+    book.save(filled)
+    html = _upload(as_retailer, "mall.xlsx", filled.getvalue())
     assert "Alla kolumner kändes igen: ingen kolumnmappning behövs." in html
     form = html.split('class="card"', 1)[1]
     assert form.index('<details class="mapping-step">') < form.index('id="map_sku"')
@@ -115,3 +123,45 @@ def test_json_rows_are_named_as_items_not_rows(as_retailer: TestClient) -> None:
     rows = b"Artikelnummer;Benamning;Pris;Lagerstatus\nA;B;x;I lager\nC;D;1;I lager\n"
     csv_html = _upload(as_retailer, "lager.csv", rows, lang="sv")
     assert '<th scope="col">Rad</th>' in csv_html.split('class="data errors"', 1)[1]
+
+
+def test_the_preview_says_which_rows_are_priced_excluding_vat(as_retailer: TestClient) -> None:
+    """A template with "Pris inkl. moms" left empty on a row and "Pris exkl. moms" filled in:
+    the preview says empty price cells are read from the column excluding VAT, and each
+    sample row's price says whether it includes VAT (before, every price read the same and
+    the page said only that the price column gives prices including VAT)."""
+    data = (
+        "Artikelnummer;Benämning;Pris inkl. moms;Pris exkl. moms;Lagerstatus\n"
+        "EX-1;Sond 1;;80,00;I lager\n"
+        "EX-2;Sond 2;125,00;100,00;I lager\n"
+    ).encode()
+    html = _upload(as_retailer, "exkl.csv", data, delta="1")
+    vat = html.split('id="preview-price-vat">', 1)[1].split("</p>", 1)[0]
+    assert vat == (
+        "Priskolumnen ”Pris inkl. moms” anger priser inkl. moms. Rader där ”Pris inkl. moms” "
+        "är tom får sitt pris ur ”Pris exkl. moms”, exkl. moms."
+    )
+    sample = html.split('id="sample-title"', 1)[1].split("</table>", 1)[0]
+    first, second = re.findall(r'<td class="num">(.*?)</td>', sample)
+    assert "80,00" in first and '<span class="vat">exkl. moms</span>' in first
+    assert "125,00" in second and '<span class="vat">inkl. moms</span>' in second
+    english = _upload(as_retailer, "exkl.csv", data, lang="en", delta="1")
+    assert "Rows where “Pris inkl. moms” is empty take their price from “Pris exkl. moms”" in (
+        english
+    )
+
+
+def test_a_json_file_nested_too_deeply_is_refused_on_the_preview_not_a_500(
+    as_retailer: TestClient,
+) -> None:
+    token = csrf_from(as_retailer.get("/portal").text)
+    response = as_retailer.post(
+        "/portal/uppladdning",
+        data={"csrf_token": token},
+        files={"file": ("djup.json", b"[" * 100_000 + b"]" * 100_000, "application/json")},
+    )
+    assert response.status_code == 200
+    assert (
+        "djup.json: dokumentet är för djupt nästlat för att läsas (värden i värden omkring "
+        "1\u00a0000 nivåer djupt); avvisas"
+    ) in response.text

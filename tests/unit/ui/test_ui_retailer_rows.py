@@ -11,7 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.unit.ui.conftest import log_in
-from tests.unit.ui.ui_support import MORE_FROM_ONE, UiEnv, build_ui_env
+from tests.unit.ui.ui_support import (
+    MORE_FROM_ONE,
+    MORE_OFFER_NAME,
+    MORE_OFFER_TERMS,
+    UiEnv,
+    build_ui_env,
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +44,7 @@ def test_product_page_has_one_row_per_retailer_and_folds_the_rest(
     assert html.count("fler från samma handlare (2)") == 1
     folded = _more_block(html)
     assert folded.count('class="more-offer"') == 2
-    skus = re.findall(r'<td class="mono">(LAG-[^<]+)', folded)
+    skus = re.findall(r'<span class="mono">(LAG-[^<]+)', folded)
     assert len(skus) == 2 and set(skus) < {"LAG-4", "LAG-4-B", "LAG-4-C"}  # the other two
     english = client.get(f"/produkt/{pid}?lang=en").text
     assert "more from the same retailer (2)" in english
@@ -58,9 +64,35 @@ def test_folded_offers_follow_the_ranking_and_can_be_bought(client: TestClient, 
 
 def test_search_and_compare_count_retailers(client: TestClient, env: UiEnv) -> None:
     results = client.get("/?q=munspegel").text
-    assert "2 erbjudanden" in results and "4 erbjudanden" not in results
+    # Lagerbolaget's three offers count once, and the count says retailers, not offers
+    assert "2 handlare" in results and "erbjudanden" not in results.split('<ol class="hits">')[1]
     pid = env.products[MORE_FROM_ONE]
     other = env.products["Sugslang engångs 100 st"]
     compare = client.get(f"/jamfor?ids={pid}&ids={other}").text
-    row = re.search(r"Antal erbjudanden</th>(.*?)</tr>", compare, re.S)
+    row = re.search(r"Antal handlare</th>(.*?)</tr>", compare, re.S)
     assert row is not None and re.findall(r"<td>(\d+)</td>", row.group(1)) == ["2", "2"]
+
+
+def test_a_folded_offer_says_what_it_is_and_what_its_retailer_adds(
+    client: TestClient, env: UiEnv
+) -> None:
+    """A retailer's other offer of a product may be another pack or variant: its own name (when
+    not the product's) and its warranty, service or training show in the folded row, the
+    terms labelled as the retailer's."""
+    pid = env.products[MORE_FROM_ONE]
+    folded = _more_block(client.get(f"/produkt/{pid}").text)
+    rows = {
+        re.search(r'<span class="mono">([^<]+)', row).group(1): row  # type: ignore[union-attr]
+        for row in re.findall(r'<tr class="more-offer">(.*?)</tr>', folded, re.S)
+    }
+    pack = rows["LAG-4-C"]
+    assert f'<span class="offer-name">{MORE_OFFER_NAME}</span>' in pack
+    assert f"<dt>Garanti (återförsäljarens)</dt><dd>{MORE_OFFER_TERMS['warranty']}</dd>" in pack
+    (plain,) = [row for sku, row in rows.items() if sku != "LAG-4-C"]
+    # named as the product: the name is not repeated; it adds no terms
+    assert "offer-name" not in plain and "retailer-terms" not in plain
+    english = _more_block(client.get(f"/produkt/{pid}?lang=en").text)
+    assert (
+        "<dt>Warranty (retailer&#39;s)</dt>" in english
+        or "<dt>Warranty (retailer's)</dt>" in english
+    )

@@ -134,6 +134,9 @@ MORE_OFFERS = (
     ("LAG-4-B", Decimal("115.00"), "in_stock"),
     ("LAG-4-C", Decimal("135.00"), "backorder"),
 )
+# what LAG-4-C (a 10-pack, its own name in the feed) adds: its retailer's warranty
+MORE_OFFER_NAME = "Munspegel plan nr 4, 10-pack"
+MORE_OFFER_TERMS = {"warranty": "5 års garanti på 10-pack"}
 
 
 def seed(
@@ -249,13 +252,14 @@ def seed(
                         retailer_id=cheap.id,
                         sku=sku,
                         product_id=products[MORE_FROM_ONE],
-                        raw_name=f"{MORE_FROM_ONE} {sku}",
+                        raw_name=MORE_OFFER_NAME if sku == "LAG-4-C" else MORE_FROM_ONE,
                         price=price,
                         vat_included=True,
                         stock_status=stock,
                         delivery_days=6,
                         url=f"https://lagerbolaget.example/p/{sku}",
                         content_hash=sku,
+                        retailer_metadata=dict(MORE_OFFER_TERMS) if sku == "LAG-4-C" else {},
                     )
                 )
         hashed = hash_password(PASSWORD)
