@@ -18,7 +18,8 @@ from catalog.models import User
 from marketplace import moderation
 from marketplace.dates import as_utc, utc_now
 from marketplace.errors import MarketplaceError
-from ui.error_pages import MESSAGE_KEYS, OTHER_KEY, page_router, status_of
+from ui.error_pages import error_detail, message_key, page_router, status_of
+from ui.i18n import pick_lang
 from ui.market_views import notice, review_view, role_gate, see_other
 from ui.rendering import render
 
@@ -84,8 +85,9 @@ def _page(
     }
     status = 200
     if error is not None:
-        key = next((MESSAGE_KEYS[c] for c in type(error).__mro__ if c in MESSAGE_KEYS), OTHER_KEY)
-        context.update(error=key, error_detail=str(error))
+        context.update(
+            error=message_key(error), error_detail=error_detail(error, pick_lang(request))
+        )
         status = status_of(error)
     return render(request, "admin_reviews.html", context, user=user, status_code=status)
 

@@ -19,7 +19,8 @@ from marketplace.dates import utc_now
 from marketplace.enums import REVIEW_DIMENSIONS, ReviewState, ReviewTarget
 from marketplace.errors import DuplicateReview, InvalidInput, MarketplaceError
 from marketplace.models import Order
-from ui.error_pages import MESSAGE_KEYS, OTHER_KEY, page_router, status_of
+from ui.error_pages import error_detail, message_key, page_router, status_of
+from ui.i18n import pick_lang
 from ui.market_views import average, login_gate, review_view, see_other
 from ui.rendering import render
 from ui.routes.account import safe_next
@@ -117,14 +118,13 @@ def _refused(
     """The form again, as the clinic filled it in, with why it was refused."""
     session.rollback()
     target_type = form.get("target_type", "")
-    key = next((MESSAGE_KEYS[c] for c in type(exc).__mro__ if c in MESSAGE_KEYS), OTHER_KEY)
     try:
         target_id = int(form.get("target_id", ""))
     except ValueError:
         target_id = 0
     context = {
-        "review_error": key,
-        "review_error_detail": str(exc),
+        "review_error": message_key(exc),
+        "review_error_detail": error_detail(exc, pick_lang(request)),
         "review_target": {"type": target_type, "id": target_id},
         "target_name": _target_name(session, target_type, form.get("target_id", "")),
         "review_orders": _review_orders(session, user, target_type, target_id),

@@ -224,3 +224,48 @@ def test_report_then_admin_removes_with_reason_and_the_author_is_told(
     assert 'class="notification new"' not in clinic.get("/mina-uppgifter").text  # read now
     english = clinic.get("/mina-uppgifter?lang=en").text
     assert "was removed by Valbar&#39;s admins" in english
+
+
+def test_refusals_on_swedish_pages_carry_no_english_detail(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    """Before, the review form and the admins' queue showed the service's English message
+    ("duplicate review: …", "report 3 was already resolved …") under the Swedish sentence."""
+    rid = env.retailers["smilo"]
+    review = {
+        "target_type": "retailer",
+        "target_id": str(rid),
+        "next": "/handlare/smilo",
+    }
+    first = _form(as_clinic, "/handlare/smilo", "/omdomen", rating="4", text="Bra.", **review)
+    assert first.status_code == 303
+    again = _form(as_clinic, "/handlare/smilo", "/omdomen", rating="3", text="Igen.", **review)
+    assert again.status_code == 409
+    assert "redan lämnat ett omdöme" in again.text and "duplicate review" not in again.text
+    english = as_clinic.post(
+        "/omdomen?lang=en",
+        data={
+            "csrf_token": csrf_from(as_clinic.get("/handlare/smilo").text),
+            "rating": "2",
+            "text": "Again.",
+            **review,
+        },
+    )
+    assert english.status_code == 409 and "duplicate review" in english.text
+
+    with factory_for(env.settings)() as s:
+        review_id = s.scalar(select(Review.id).where(Review.text == "Bra."))
+    reported = _form(
+        as_clinic, "/handlare/smilo", f"/omdomen/{review_id}/anmal", reason="Spam", next="/"
+    )
+    assert reported.status_code == 303
+    admin = TestClient(env.app, follow_redirects=False)
+    log_in(admin, "admin")
+    with factory_for(env.settings)() as s:
+        report_id = s.scalar(select(ReviewReport.id).where(ReviewReport.review_id == review_id))
+    url = f"/admin/omdomen/anmalan/{report_id}"
+    done = _form(admin, "/admin/omdomen", url, outcome="dismissed", reason="Inget fel")
+    assert done.status_code == 303
+    twice = _form(admin, "/admin/omdomen", url, outcome="dismissed", reason="Inget fel")
+    assert twice.status_code == 409 and "redan beslutat" in twice.text
+    assert "already resolved" not in twice.text
