@@ -231,21 +231,18 @@ def test_refusals_on_swedish_pages_carry_no_english_detail(
 ) -> None:
     """Before, the review form and the admins' queue showed the service's English message
     ("duplicate review: …", "report 3 was already resolved …") under the Swedish sentence."""
-    rid = env.retailers["smilo"]
-    review = {
-        "target_type": "retailer",
-        "target_id": str(rid),
-        "next": "/handlare/smilo",
-    }
-    first = _form(as_clinic, "/handlare/smilo", "/omdomen", rating="4", text="Bra.", **review)
+    pid = env.products["Nitrilhandske blå storlek M"]
+    page = f"/produkt/{pid}"
+    review = {"target_type": "product", "target_id": str(pid), "next": page}
+    first = _form(as_clinic, page, "/omdomen", rating="4", text="Bra.", **review)
     assert first.status_code == 303
-    again = _form(as_clinic, "/handlare/smilo", "/omdomen", rating="3", text="Igen.", **review)
+    again = _form(as_clinic, page, "/omdomen", rating="3", text="Igen.", **review)
     assert again.status_code == 409
     assert "redan lämnat ett omdöme" in again.text and "duplicate review" not in again.text
     english = as_clinic.post(
         "/omdomen?lang=en",
         data={
-            "csrf_token": csrf_from(as_clinic.get("/handlare/smilo").text),
+            "csrf_token": csrf_from(as_clinic.get(page).text),
             "rating": "2",
             "text": "Again.",
             **review,
@@ -255,9 +252,9 @@ def test_refusals_on_swedish_pages_carry_no_english_detail(
 
     with factory_for(env.settings)() as s:
         review_id = s.scalar(select(Review.id).where(Review.text == "Bra."))
-    reported = _form(
-        as_clinic, "/handlare/smilo", f"/omdomen/{review_id}/anmal", reason="Spam", next="/"
-    )
+    retailer = TestClient(env.app, follow_redirects=False)
+    log_in(retailer, "retailer")
+    reported = _form(retailer, page, f"/omdomen/{review_id}/anmal", reason="Spam", next="/")
     assert reported.status_code == 303
     admin = TestClient(env.app, follow_redirects=False)
     log_in(admin, "admin")
@@ -269,3 +266,32 @@ def test_refusals_on_swedish_pages_carry_no_english_detail(
     twice = _form(admin, "/admin/omdomen", url, outcome="dismissed", reason="Inget fel")
     assert twice.status_code == 409 and "redan beslutat" in twice.text
     assert "already resolved" not in twice.text
+
+
+def test_no_report_button_on_your_own_review(env: UiEnv, as_clinic: TestClient) -> None:
+    """Before, the author got a report button on their own review and the report reached
+    the admins' queue; now the button is not there and a forged post is refused."""
+    pid = env.products["Sugslang engångs 100 st"]
+    page = f"/produkt/{pid}"
+    posted = _form(
+        as_clinic,
+        page,
+        "/omdomen",
+        target_type="product",
+        target_id=str(pid),
+        rating="4",
+        text="Mitt eget omdöme.",
+        next=page,
+    )
+    assert posted.status_code == 303
+    with factory_for(env.settings)() as s:
+        review_id = s.scalar(select(Review.id).where(Review.text == "Mitt eget omdöme."))
+    action = f'action="/omdomen/{review_id}/anmal"'
+    assert action not in as_clinic.get(page).text
+    other = TestClient(env.app, follow_redirects=False)
+    log_in(other, "retailer")
+    assert action in other.get(page).text
+    forged = _form(as_clinic, page, f"/omdomen/{review_id}/anmal", reason="x", next="/")
+    assert forged.status_code == 403
+    with factory_for(env.settings)() as s:
+        assert s.scalar(select(ReviewReport.id).where(ReviewReport.review_id == review_id)) is None
