@@ -27,20 +27,24 @@ from ui.routes.account import safe_next
 
 router = page_router()
 REVIEW_ORDERS = 20
-"""How many of a clinic's delivered orders its retailer review can be tied to."""
+"""How many of a clinic's delivered orders its review can be tied to."""
 
 
 def _review_orders(
     session: Session, user: User | None, target_type: str, target_id: int
 ) -> list[Order]:
-    """The delivered orders a clinic's retailer review may be tied to, never one it has
-    already tied a review of this retailer to."""
-    if user is None or user.role != reviews.REVIEWER_ROLE or target_type != ReviewTarget.RETAILER:
+    """The delivered orders a clinic's review may be tied to (of the retailer, or with the
+    product on a line), never one it has already tied a review of this target to."""
+    if user is None or user.role != reviews.REVIEWER_ROLE:
+        return []
+    if target_type == ReviewTarget.PRODUCT:
+        of: dict[str, int] = {"product_id": target_id}
+    elif target_type in (ReviewTarget.RETAILER, ReviewTarget.SERVICE):
+        of = {"retailer_id": target_id}
+    else:
         return []
     done = reviews.reviewed_order_ids(session, user.id, target_type, target_id)
-    delivered = orders.delivered_orders(
-        session, user.id, target_id, limit=REVIEW_ORDERS + len(done)
-    )
+    delivered = orders.delivered_orders(session, user.id, limit=REVIEW_ORDERS + len(done), **of)
     return [order for order in delivered if order.id not in done][:REVIEW_ORDERS]
 
 

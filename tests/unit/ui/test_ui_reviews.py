@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from catalog.db import transaction
-from catalog.models import User
+from catalog.models import Offer, User
 from indexer.jobs import factory_for
 from marketplace.dates import utc_now
-from marketplace.models import Order, Review, ReviewReport
+from marketplace.models import Order, OrderLine, Review, ReviewReport
 from tests.unit.ui.conftest import log_in
 from tests.unit.ui.ui_support import EMAILS, UiEnv, csrf_from
 
@@ -295,3 +295,67 @@ def test_no_report_button_on_your_own_review(env: UiEnv, as_clinic: TestClient) 
     assert forged.status_code == 403
     with factory_for(env.settings)() as s:
         assert s.scalar(select(ReviewReport.id).where(ReviewReport.review_id == review_id)) is None
+
+
+def test_a_product_review_can_be_tied_to_a_delivered_order_with_the_product(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    """Before, the product page's form offered no order, so a clinic that had bought the
+    product could not write a verified review of it and its low review waited for the
+    admins instead of going to the retailer it bought from."""
+    pid = env.products[COMPOSITE]
+    page = f"/produkt/{pid}"
+    with transaction(factory_for(env.settings)) as s:
+        clinic = s.scalar(select(User).where(User.email == EMAILS["clinic"]))
+        offer = s.scalar(select(Offer).where(Offer.product_id == pid).limit(1))
+        other = s.scalar(select(Offer).where(Offer.product_id != pid).limit(1))
+        assert clinic is not None and offer is not None and other is not None
+
+        def order(ref: str, sold: Offer) -> Order:
+            made = Order(
+                checkout_ref=ref,
+                retailer_id=sold.retailer_id,
+                clinic_user_id=clinic.id,
+                buyer_name=clinic.name,
+                clinic_name=clinic.clinic or "",
+                status="delivered",
+                total=Decimal("100.00"),
+                delivered_at=utc_now(),
+            )
+            made.lines.append(
+                OrderLine(
+                    offer_id=sold.id,
+                    product_id=sold.product_id,
+                    sku=sold.sku,
+                    name="x",
+                    unit_price=Decimal("100.00"),
+                    quantity=1,
+                    stock_status_at_checkout="in_stock",
+                )
+            )
+            s.add(made)
+            return made
+
+        with_it, without = order("ui-product-1", offer), order("ui-product-2", other)
+        s.flush()
+        with_id, without_id, retailer_id = with_it.id, without.id, offer.retailer_id
+    offered = _offered_orders(as_clinic.get(page).text)
+    assert with_id in offered and without_id not in offered
+    posted = _form(
+        as_clinic,
+        page,
+        "/omdomen",
+        target_type="product",
+        target_id=str(pid),
+        order_id=str(with_id),
+        rating="1",
+        text="Sprutan läckte.",
+        next=page,
+    )
+    assert posted.status_code == 303 and "notice=review_held" in posted.headers["location"]
+    with factory_for(env.settings)() as s:
+        review = s.scalar(select(Review).where(Review.text == "Sprutan läckte."))
+        assert review is not None
+        assert (review.verified_purchase, review.retailer_id) == (True, retailer_id)
+    after = as_clinic.get(page).text  # the only order is reviewed: no order to choose
+    assert 'id="review-order"' not in after and "Sprutan läckte." not in after
