@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas.products import ExplanationPublic
 from ranking.explain import contribution_json
+from search.prices import MARKETPLACE_CURRENCY
 from search.service import ProductHit, SearchResponse
 
 
@@ -131,7 +132,7 @@ def _contribution_bytes(
         "points": points,
         "count": count,
     }
-    return _json(contribution_json(c, lang))
+    return _json(contribution_json(c, lang, MARKETPLACE_CURRENCY))
 
 
 _SEEN_LIMIT = 20_000
@@ -161,7 +162,7 @@ def _contribution(c: Mapping[str, Any], lang: str) -> bytes:
             lang,
         )
     except TypeError:  # a value that cannot be a cache key (not written by ranking)
-        return _json(contribution_json(c, lang))
+        return _json(contribution_json(c, lang, MARKETPLACE_CURRENCY))
     if c["factor"] != "text":  # the text factor's values are made per query
         if len(_SEEN) >= _SEEN_LIMIT:
             _SEEN.clear()
