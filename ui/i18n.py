@@ -130,6 +130,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.offers": ("{n#offer}", "{n#offer}"),
     "search.price_range": ("{low} – {high}", "{low} – {high}"),
     "search.price_from": ("från {price}", "from {price}"),
+    "search.fastest_delivery": (
+        "Snabbaste köpbara erbjudandet: {delivery}",
+        "Fastest buyable offer: {delivery}",
+    ),
     "search.price_format": (
         "Ett belopp, t.ex. 100 eller 100,50",
         "An amount, e.g. 100 or 100.50",

@@ -50,6 +50,11 @@ class ProductHitPublic(BaseModel):
     best_offer: BestOfferPublic | None
     price_range: PriceRangePublic | None
     availability: str
+    fastest_delivery_days: int | None = Field(
+        description="The fewest promised delivery days of the product's buyable offers (in "
+        "stock, or on backorder with a date): what ``sort=delivery`` orders by, which may be "
+        "another offer than the best one."
+    )
     flags: list[str]
     explanation: ExplanationPublic
 
@@ -189,6 +194,7 @@ def _hit_bytes(hit: ProductHit, lang: str) -> bytes:
             "best_offer": _best_offer(hit.best_offer),
             "price_range": _price_range(hit.price_range),
             "availability": hit.availability,
+            "fastest_delivery_days": hit.fastest_delivery_days,
             "flags": hit.flags,
         }
     )
