@@ -42,6 +42,10 @@ REVIEW_MESSAGES: dict[str, tuple[str, str]] = {
         "Reported by {name} {when}: {reason}",
     ),
     "moderation.review_by": ("Omdöme av {name}", "Review by {name}"),
+    "moderation.target.retailer": ("om handlaren", "of the retailer"),
+    "moderation.target.service": ("om servicen hos", "of the service of"),
+    "moderation.target.product": ("om produkten", "of the product"),
+    "moderation.target.gone": ("(finns inte längre)", "(no longer exists)"),
     "moderation.reason": (
         "Motivering (sparas och visas för författaren)",
         "Reason (kept, shown to the author)",

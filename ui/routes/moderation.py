@@ -14,9 +14,10 @@ from fastapi.responses import Response
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
-from catalog.models import User
+from catalog.models import Product, Retailer, User
 from marketplace import moderation
 from marketplace.dates import as_utc, utc_now
+from marketplace.enums import ReviewTarget
 from marketplace.errors import MarketplaceError
 from ui.error_pages import error_detail, message_key, page_router, status_of
 from ui.i18n import pick_lang
@@ -25,6 +26,32 @@ from ui.rendering import render
 
 router = page_router(prefix="/admin")
 PAGE = "/admin/omdomen"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a review is about, as the queue names and links it."""
+
+    name: str
+    href: str
+
+
+def _targets(session: SessionDep, views: list[dict[str, Any]]) -> dict[tuple[str, int], Target]:
+    """The products and retailers the queued reviews are about, by (target type, id)."""
+    out: dict[tuple[str, int], Target] = {}
+    for view in views:
+        key = (str(view["target_type"]), int(view["target_id"]))
+        if key in out:
+            continue
+        if key[0] == ReviewTarget.PRODUCT:
+            product = session.get(Product, key[1])
+            if product is not None:
+                out[key] = Target(product.name, f"/produkt/{product.id}")
+        else:
+            retailer = session.get(Retailer, key[1])
+            if retailer is not None:
+                out[key] = Target(retailer.name, f"/handlare/{retailer.slug}")
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +73,10 @@ def _page(
     error: MarketplaceError | None = None,
     response_days: int,
 ) -> Response:
+    queued = moderation.open_reports(session, user)
     reports = [
         {"report": q.report, "review": review_view(q.review), "reporter": q.reporter_name}
-        for q in moderation.open_reports(session, user)
+        for q in queued
     ]
     held = [review_view(m.review) for m in moderation.held_for_admins(session, user)]
     history = [
@@ -74,7 +102,10 @@ def _page(
         if m.review.review.id not in through_reports
     ]
     history.sort(key=lambda h: as_utc(h.at) if h.at else as_utc(datetime.min), reverse=True)
+    views: list[dict[str, Any]] = [review_view(q.review) for q in queued]
+    views += held + [h.review for h in history]
     context = {
+        "targets": _targets(session, views),
         "reports": reports,
         "held": held,
         "history": history,

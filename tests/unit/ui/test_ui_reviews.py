@@ -194,6 +194,12 @@ def test_report_then_admin_removes_with_reason_and_the_author_is_told(
     log_in(admin, "admin")
     queue = admin.get("/admin/omdomen").text
     assert text in queue and "Ärekränkning" in queue
+    # what the review is about, named and linked (before: "product #7")
+    assert f'om produkten <a href="/produkt/{pid}">{MIRROR}</a>' in queue
+    assert f"product #{pid}" not in queue
+    english = admin.get("/admin/omdomen?lang=en").text
+    assert f'of the product <a href="/produkt/{pid}">{MIRROR}</a>' in english
+    admin.get("/admin/omdomen?lang=sv")  # back to Swedish (the choice is remembered)
     with factory_for(env.settings)() as s:
         report_id = s.scalar(select(ReviewReport.id).where(ReviewReport.review_id == review_id))
     empty = _form(admin, "/admin/omdomen", f"/admin/omdomen/anmalan/{report_id}", outcome="removed")
