@@ -18,7 +18,7 @@ from catalog.models import Product, Retailer, User
 from marketplace import moderation
 from marketplace.dates import as_utc, utc_now
 from marketplace.enums import ReviewTarget
-from marketplace.errors import MarketplaceError
+from marketplace.errors import InvalidInput, MarketplaceError
 from ui.error_pages import error_detail, message_key, page_router, status_of
 from ui.i18n import pick_lang
 from ui.market_views import notice, review_view, role_gate, see_other
@@ -26,6 +26,8 @@ from ui.rendering import render
 
 router = page_router(prefix="/admin")
 PAGE = "/admin/omdomen"
+OUTCOMES = ("dismissed", "removed")
+"""What the queue's two buttons send for a report."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +151,8 @@ def resolve_report(
         return refused
     assert user is not None
     try:
+        if outcome not in OUTCOMES:  # a forged or broken form: never a silent dismissal
+            raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}")
         moderation.resolve_report(
             session, user, report_id, remove=outcome == "removed", reason=reason, now=utc_now()
         )

@@ -202,6 +202,16 @@ def test_report_then_admin_removes_with_reason_and_the_author_is_told(
     admin.get("/admin/omdomen?lang=sv")  # back to Swedish (the choice is remembered)
     with factory_for(env.settings)() as s:
         report_id = s.scalar(select(ReviewReport.id).where(ReviewReport.review_id == review_id))
+    for outcome in ("", "delete"):  # before: anything but "removed" dismissed the report
+        forged = _form(
+            admin,
+            "/admin/omdomen",
+            f"/admin/omdomen/anmalan/{report_id}",
+            outcome=outcome,
+            reason="Inget fel",
+        )
+        assert forged.status_code == 422
+    assert "Ärekränkning" in admin.get("/admin/omdomen").text  # still open
     empty = _form(admin, "/admin/omdomen", f"/admin/omdomen/anmalan/{report_id}", outcome="removed")
     assert empty.status_code == 422 and "reason" in empty.text  # a reason is required
     removed = _form(
