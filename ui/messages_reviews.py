@@ -47,8 +47,8 @@ REVIEW_MESSAGES: dict[str, tuple[str, str]] = {
     "moderation.target.product": ("om produkten", "of the product"),
     "moderation.target.gone": ("(finns inte längre)", "(no longer exists)"),
     "moderation.reason": (
-        "Motivering (sparas och visas för författaren)",
-        "Reason (kept, shown to the author)",
+        "Motivering (sparas; författaren får läsa den om omdömet tas bort)",
+        "Reason (kept; the author reads it if the review is removed)",
     ),
     "moderation.dismiss": ("Avfärda anmälan", "Dismiss the report"),
     "moderation.remove": ("Ta bort omdömet", "Remove the review"),

@@ -197,6 +197,8 @@ def test_report_then_admin_removes_with_reason_and_the_author_is_told(
     # what the review is about, named and linked (before: "product #7")
     assert f'om produkten <a href="/produkt/{pid}">{MIRROR}</a>' in queue
     assert f"product #{pid}" not in queue
+    # a dismissal tells the author nothing: the reason's label no longer says it does
+    assert "författaren får läsa den om omdömet tas bort" in queue
     english = admin.get("/admin/omdomen?lang=en").text
     assert f'of the product <a href="/produkt/{pid}">{MIRROR}</a>' in english
     admin.get("/admin/omdomen?lang=sv")  # back to Swedish (the choice is remembered)
