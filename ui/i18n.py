@@ -61,6 +61,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin.unlock": ("Häv spärren", "Lift the lock"),
     "admin.unlock_email": ("E-postadress", "E-mail address"),
     "admin.unlock_ip": ("eller IP-adress", "or IP address"),
+    "admin.unlock_one": (
+        "Ange en e-postadress eller en IP-adress.",
+        "Give one e-mail address or one IP address.",
+    ),
+    "admin.unlock_refused": (
+        "Spärren hävdes inte: ”{value}” är ingen giltig IP-adress eller spärr.",
+        "The lock was not lifted: “{value}” is not a valid IP address or lock.",
+    ),
     "admin.user_list": ("Användare", "Users"),
     "admin.active": ("Aktiv", "Active"),
     "admin.yes": ("ja", "yes"),
