@@ -1,7 +1,9 @@
 """Abuse reports and the admins' moderation of reviews (PRODUCT.md point 5).
 
-* Any logged-in user may report a published or held review as abusive, once per review
-  (:class:`DuplicateReport` for a second report).
+* Any logged-in user may report a published review as abusive, once per review
+  (:class:`DuplicateReport` for a second report), never their own (:class:`NotAllowed`). A
+  held review is seen only by the retailer concerned, so only its staff may report one; to
+  anybody else it does not exist (:class:`NotFound`, as for a removed one).
 * An admin resolves an open report by *dismissing* it (the review stays) or *removing* the
   review, always with a reason. The report keeps who resolved it, when, the outcome and the
   reason: the queue's history is that audit trail. Removing a review closes its other open
@@ -30,10 +32,16 @@ from sqlalchemy.orm import Session, aliased
 from catalog.db import rows_matched
 from catalog.events import ReviewPublished, ReviewRemoved, publish
 from catalog.models import User
-from marketplace.access import logged_in, require_admin
+from marketplace.access import logged_in, require_admin, staff_of
 from marketplace.dates import as_utc
 from marketplace.enums import ModerationDecision, ReportOutcome, ReviewState
-from marketplace.errors import AlreadyDecided, DuplicateReport, InvalidInput, NotFound
+from marketplace.errors import (
+    AlreadyDecided,
+    DuplicateReport,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+)
 from marketplace.models import Review, ReviewReport
 from marketplace.reviews import (
     FORMER_USER,
@@ -59,9 +67,16 @@ def _reason(name: str, reason: str) -> str:
 def report_review(
     session: Session, user: User | None, review_id: int, reason: str, *, now: datetime
 ) -> ReviewReport:
-    """Any logged-in user may report a review as abusive, once; admins decide."""
+    """Any logged-in user may report a review they can see as abusive, once, but not their
+    own; admins decide."""
     reporter = logged_in(user)
     review = shown_review(session, review_id)
+    if review.status != ReviewState.PUBLISHED and not (
+        review.retailer_id is not None and staff_of(reporter, review.retailer_id)
+    ):
+        raise NotFound(f"no review {review_id}")
+    if review.author_id == reporter.id:
+        raise NotAllowed("you cannot report your own review")
     reason = _reason("reason", reason)
     if _report_of(session, review.id, reporter.id) is not None:
         raise DuplicateReport("you have already reported this review")

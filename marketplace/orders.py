@@ -378,19 +378,22 @@ def lines_by_id(session: Session, ids: Collection[int]) -> dict[int, OrderLine]:
 
 
 def delivered_orders(
-    session: Session, clinic_user_id: int, retailer_id: int, *, limit: int
+    session: Session,
+    clinic_user_id: int,
+    *,
+    retailer_id: int | None = None,
+    product_id: int | None = None,
+    limit: int,
 ) -> list[Order]:
-    """The clinic user's newest ``limit`` delivered orders from the retailer (what a
-    retailer review can be tied to)."""
-    return list(
-        session.scalars(
-            select(Order)
-            .where(
-                Order.clinic_user_id == clinic_user_id,
-                Order.retailer_id == retailer_id,
-                Order.status == OrderStatus.DELIVERED.value,
-            )
-            .order_by(Order.id.desc())
-            .limit(limit)
-        )
+    """The clinic user's newest ``limit`` delivered orders from the retailer, or with the
+    product on a line (what a retailer or product review can be tied to)."""
+    query = select(Order).where(
+        Order.clinic_user_id == clinic_user_id, Order.status == OrderStatus.DELIVERED.value
     )
+    if retailer_id is not None:
+        query = query.where(Order.retailer_id == retailer_id)
+    if product_id is not None:
+        query = query.where(
+            Order.id.in_(select(OrderLine.order_id).where(OrderLine.product_id == product_id))
+        )
+    return list(session.scalars(query.order_by(Order.id.desc()).limit(limit)))

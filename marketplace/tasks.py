@@ -23,7 +23,7 @@ from catalog.db import transaction
 from catalog.events import EventBus, bus_for
 from catalog.settings import Settings, get_settings
 from indexer.jobs import celery_app, factory_for
-from marketplace import notifications, orders, reviews, signals
+from marketplace import notifications, orders, reviews, signals, verification
 from marketplace.dates import utc_now
 from marketplace.idempotency import expire_records
 from marketplace.subscribers import on_signals_changed
@@ -51,14 +51,16 @@ def recompute_signals(retailer_id: int) -> dict[str, Any]:
 
 def wire(settings: Settings, factory: sessionmaker[Session]) -> EventBus:
     """Subscribe the marketplace's reactions to its events on ``factory``'s bus, once: the
-    retailers' measured signals after their orders, RMAs and reviews change, and the
-    notification of a removed review's author."""
+    retailers' measured signals after their orders, RMAs and reviews change, the
+    notification of a removed review's author, and the verified purchase of a review whose
+    order is delivered after it was written."""
     bus = bus_for(factory)
     bus.subscribe_once(
         "marketplace.signals",
         lambda b: on_signals_changed(b, lambda ids: signals_changed(settings, factory, ids)),
     )
     notifications.subscribe(bus, factory)
+    verification.subscribe(bus, factory)
     return bus
 
 

@@ -54,10 +54,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from catalog.enums import StockStatus
 from ranking import toml_writer
-from ranking.errors import InvalidConfig, UnknownConfig
+from ranking.errors import ConfigProblem, InvalidConfig, UnknownConfig
 from ranking.factor_table import DEFAULT_TABLE, FactorTable, active_table
 from ranking.rules import Rule
 
@@ -99,7 +100,7 @@ class _FactorWeightsBase(_Model):
             if not 0.0 <= value <= 1000.0:
                 raise ValueError(f"the weight of {name} must be within 0..1000")
         if sum(self.as_tuple()) <= 0:
-            raise ValueError("at least one factor weight must be > 0")
+            raise PydanticCustomError("weights_all_zero", "at least one factor weight must be > 0")
         return self
 
     def of(self, name: str) -> float:
@@ -326,8 +327,10 @@ class PriceScale(_Model):
     @classmethod
     def _band_at_least_one(cls, band: float) -> float:
         if 0.0 < band < 1.0:
-            raise ValueError(
-                f"band must be 0 (off) or at least 1 (times the median buyable price), got {band:g}"
+            raise PydanticCustomError(
+                "band_range",
+                "band must be 0 (off) or at least 1 (times the median buyable price), got {value}",
+                {"value": f"{band:g}"},
             )
         return band
 
@@ -440,13 +443,25 @@ def _merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _error_lines(exc: ValidationError) -> list[str]:
-    lines = []
+LIMITS = ("gt", "ge", "lt", "le")
+
+
+def _problems(exc: ValidationError) -> list[ConfigProblem]:
+    out = []
     for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "(config)"
-        message = error["msg"].removeprefix("Value error, ")
-        lines.append(f"{where}: {message}")
-    return lines
+        ctx = error.get("ctx") or {}
+        limit = next((ctx[k] for k in LIMITS if k in ctx), None)
+        values = tuple((str(k), str(v)) for k, v in ctx.items() if k not in LIMITS and k != "error")
+        out.append(
+            ConfigProblem(
+                field=".".join(str(part) for part in error["loc"]) or "(config)",
+                kind=error["type"],
+                message=error["msg"].removeprefix("Value error, "),
+                limit=float(limit) if isinstance(limit, int | float) else None,
+                values=values,
+            )
+        )
+    return out
 
 
 def config_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> RankingConfig:
@@ -454,7 +469,10 @@ def config_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") -> R
     try:
         return RankingConfig.model_validate(dict(data))
     except ValidationError as exc:
-        raise InvalidConfig(source, _error_lines(exc)) from exc
+        problems = _problems(exc)
+        raise InvalidConfig(
+            source, [f"{p.field}: {p.message}" for p in problems], problems
+        ) from exc
 
 
 def config_from_toml(text: str, source: str = "<toml>") -> RankingConfig:

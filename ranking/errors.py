@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -10,12 +11,33 @@ class RankingError(Exception):
     """Base class of every error raised by ``ranking``."""
 
 
-class InvalidConfig(RankingError, ValueError):
-    """A ranking config (or rule) failed validation; ``errors`` lists ``field: reason`` lines."""
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One refused field as data, for a reader in another language: where (``price.band``,
+    ``weights.price``, ``rules.0``), the check that failed (``kind``: pydantic's error type,
+    e.g. ``greater_than``, or the config's own, e.g. ``band_range``), its ``limit`` when it
+    has one, the check's other ``values`` and the English ``message``."""
 
-    def __init__(self, source: str, errors: Sequence[str]) -> None:
+    field: str
+    kind: str
+    message: str
+    limit: float | None = None
+    values: tuple[tuple[str, str], ...] = ()
+
+
+class InvalidConfig(RankingError, ValueError):
+    """A ranking config (or rule) failed validation; ``errors`` lists ``field: reason`` lines
+    (English) and ``problems`` says the same as data (:class:`ConfigProblem`)."""
+
+    def __init__(
+        self,
+        source: str,
+        errors: Sequence[str],
+        problems: Sequence[ConfigProblem] = (),
+    ) -> None:
         self.source = source
         self.errors = list(errors)
+        self.problems = list(problems)
         super().__init__(f"invalid ranking config {source}: " + "; ".join(self.errors))
 
 

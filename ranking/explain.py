@@ -81,8 +81,11 @@ class Contribution:
         )
 
 
-def contribution_json(contribution: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """A contribution dict (``Contribution.as_dict()``) for readers: with ``text`` in ``lang``."""
+def contribution_json(
+    contribution: Mapping[str, Any], lang: str, currency: str | None = None
+) -> dict[str, Any]:
+    """A contribution dict (``Contribution.as_dict()``) for readers: with ``text`` in ``lang``,
+    its amounts written with ``currency`` (the one ranking compared prices in) when given."""
     c = contribution
     return {
         "factor": c["factor"],
@@ -92,15 +95,20 @@ def contribution_json(contribution: Mapping[str, Any], lang: str) -> dict[str, A
         "weight": c["weight"],
         "points": c["points"],
         "count": c.get("count"),
-        "text": render(c["code"], c["values"], lang),
+        "text": render(c["code"], c["values"], lang, currency),
     }
 
 
-def explanation_json(explanation: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """An explanation dict with each contribution's ``text`` rendered in ``lang``."""
+def explanation_json(
+    explanation: Mapping[str, Any], lang: str, currency: str | None = None
+) -> dict[str, Any]:
+    """An explanation dict with each contribution's ``text`` rendered in ``lang`` (amounts
+    with ``currency`` when given)."""
     return {
         "total": explanation["total"],
-        "contributions": [contribution_json(c, lang) for c in explanation["contributions"]],
+        "contributions": [
+            contribution_json(c, lang, currency) for c in explanation["contributions"]
+        ],
     }
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ranking.errors import NaiveDatetime
 
@@ -85,24 +86,34 @@ class Rule(BaseModel):
             if moment is not None and moment.utcoffset() is None:
                 raise ValueError(f"{label} must be timezone-aware (e.g. 2025-01-01T00:00:00Z)")
         if self.valid_from and self.valid_to and self.valid_from >= self.valid_to:
-            raise ValueError("valid_from must be before valid_to")
+            raise PydanticCustomError("valid_range", "valid_from must be before valid_to")
         if self.match_query is not None and not normalize_query(self.match_query):
-            raise ValueError("match_query must not be blank (omit it to match every query)")
+            raise PydanticCustomError(
+                "match_query_blank", "match_query must not be blank (omit it to match every query)"
+            )
         has_target = any(
             value is not None
             for value in (self.product_id, self.brand, self.category, self.retailer)
         )
         if self.action == "pin":
             if self.product_id is None or self.position is None:
-                raise ValueError("a pin rule needs product_id and position")
+                raise PydanticCustomError(
+                    "pin_needs_product_and_position", "a pin rule needs product_id and position"
+                )
         elif not has_target:
-            raise ValueError(
-                f"a {self.action} rule needs a target: product_id, brand, category or retailer"
+            raise PydanticCustomError(
+                "rule_needs_target",
+                "a {action} rule needs a target: product_id, brand, category or retailer",
+                {"action": self.action},
             )
         if self.action in ("boost", "bury") and self.amount <= 0:
-            raise ValueError(f"a {self.action} rule needs amount > 0")
+            raise PydanticCustomError(
+                "amount_positive", "a {action} rule needs amount > 0", {"action": self.action}
+            )
         if self.action != "pin" and self.position is not None:
-            raise ValueError("position is only meaningful for pin rules")
+            raise PydanticCustomError(
+                "position_only_pin", "position is only meaningful for pin rules"
+            )
         return self
 
     def is_active(self, now: datetime) -> bool:

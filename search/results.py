@@ -14,7 +14,7 @@ from typing import Any
 from catalog.enums import StockStatus
 from ranking.ranker import RankedProduct
 from ranking.scoring import RankedOffer
-from search.documents import StoredOffer, StoredProduct
+from search.documents import StoredOffer, StoredProduct, buyable_delivery_days
 from search.prices import MARKETPLACE_CURRENCY
 
 _AVAILABILITY_ORDER = (
@@ -41,6 +41,7 @@ class ProductHit:
     availability: str
     explanation: dict[str, Any]
     flags: list[str] = field(default_factory=list)
+    fastest_delivery_days: int | None = None  # the fastest buyable offer's (delivery sort)
 
 
 @dataclass(slots=True)
@@ -64,6 +65,7 @@ class HitParts:
     best_offer: dict[str, Any] | None
     price_range: dict[str, Any] | None
     availability: str
+    fastest_delivery_days: int | None = None
 
 
 class HitBuilder:
@@ -93,6 +95,7 @@ class HitBuilder:
             availability=parts.availability,
             explanation=ranked.explanation,
             flags=ranked.flags,
+            fastest_delivery_days=parts.fastest_delivery_days,
         )
 
     def parts(self, stored: StoredProduct, best: RankedOffer | None) -> HitParts:
@@ -106,7 +109,9 @@ class HitBuilder:
         if best is not None:
             chosen = next(o for o in offers if o.offer_id == best.offer.offer_id)
             offer = offer_dict(best, chosen)
-        made = HitParts(offer, price_range(offers), availability(offers))
+        made = HitParts(
+            offer, price_range(offers), availability(offers), buyable_delivery_days(offers)
+        )
         if len(self._parts) >= _PARTS_CACHE_LIMIT:
             self._parts = {}
         self._parts[key] = (stored, best, made)

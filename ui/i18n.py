@@ -61,6 +61,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin.unlock": ("Häv spärren", "Lift the lock"),
     "admin.unlock_email": ("E-postadress", "E-mail address"),
     "admin.unlock_ip": ("eller IP-adress", "or IP address"),
+    "admin.unlock_one": (
+        "Ange en e-postadress eller en IP-adress.",
+        "Give one e-mail address or one IP address.",
+    ),
+    "admin.unlock_refused": (
+        "Spärren hävdes inte: ”{value}” är ingen giltig IP-adress eller spärr.",
+        "The lock was not lifted: “{value}” is not a valid IP address or lock.",
+    ),
     "admin.user_list": ("Användare", "Users"),
     "admin.active": ("Aktiv", "Active"),
     "admin.yes": ("ja", "yes"),
@@ -133,6 +141,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.retailers_one": ("{n} handlare", "{n} retailer"),
     "search.price_range": ("{low} – {high}", "{low} – {high}"),
     "search.price_from": ("från {price}", "from {price}"),
+    "search.fastest_delivery": (
+        "Snabbaste köpbara erbjudandet: {delivery}",
+        "Fastest buyable offer: {delivery}",
+    ),
     "search.price_format": (
         "Ett belopp, t.ex. 100 eller 100,50",
         "An amount, e.g. 100 or 100.50",
@@ -467,6 +479,60 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "console.bad_price": (
         "{field} ska vara ett tal, t.ex. 2,5 (fick ”{value}”).",
         "{field} must be a number, e.g. 2.5 (got “{value}”).",
+    ),
+    "console.rule_named": ("Regeln ”{rule}”", "Rule “{rule}”"),
+    "console.invalid.greater_than": (
+        "{field} ska vara större än {limit}.",
+        "{field} must be greater than {limit}.",
+    ),
+    "console.invalid.greater_than_equal": (
+        "{field} ska vara minst {limit}.",
+        "{field} must be at least {limit}.",
+    ),
+    "console.invalid.less_than": (
+        "{field} ska vara mindre än {limit}.",
+        "{field} must be less than {limit}.",
+    ),
+    "console.invalid.less_than_equal": (
+        "{field} får vara högst {limit}.",
+        "{field} must be at most {limit}.",
+    ),
+    "console.invalid.band_range": (
+        "{field} ska vara 0 (inget band) eller minst 1 (gånger medianpriset), inte {value}.",
+        "{field} must be 0 (no band) or at least 1 (times the median price), not {value}.",
+    ),
+    "console.invalid.weights_all_zero": (
+        "Minst en vikt ska vara större än 0.",
+        "At least one weight must be greater than 0.",
+    ),
+    "console.invalid.rule_needs_target": (
+        "{field}: en regel med åtgärden {action} behöver ett mål: produkt-id, varumärke, "
+        "kategori eller handlare.",
+        "{field}: a {action} rule needs a target: product id, brand, category or retailer.",
+    ),
+    "console.invalid.pin_needs_product_and_position": (
+        "{field}: en regel som fäster behöver produkt-id och position.",
+        "{field}: a pin rule needs a product id and a position.",
+    ),
+    "console.invalid.amount_positive": (
+        "{field}: en regel med åtgärden {action} behöver en mängd större än 0.",
+        "{field}: a {action} rule needs an amount greater than 0.",
+    ),
+    "console.invalid.position_only_pin": (
+        "{field}: position gäller bara regler som fäster.",
+        "{field}: a position is only for pin rules.",
+    ),
+    "console.invalid.match_query_blank": (
+        "{field}: sökfrågan får inte vara tom (lämna den tom för att gälla alla sökningar).",
+        "{field}: the query must not be blank (leave it empty to match every query).",
+    ),
+    "console.invalid.valid_range": (
+        "{field}: giltig från ska vara före giltig till.",
+        "{field}: valid from must be before valid to.",
+    ),
+    "console.invalid.other": (
+        "{field}: värdet godtas inte.",
+        "{field}: the value is not accepted.",
     ),
     "console.rules": ("Regler", "Rules"),
     "console.rules_intro": (

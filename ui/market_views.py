@@ -137,6 +137,7 @@ def review_view(shown: ShownReview) -> dict[str, Any]:
     r = shown.review
     return {
         "id": r.id,
+        "author_id": r.author_id,
         "author": shown.author_name,
         "clinic": shown.author_clinic,
         "rating": r.rating,

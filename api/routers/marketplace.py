@@ -176,13 +176,13 @@ def respond_to_review(
     "/reviews/{review_id}/reports",
     status_code=201,
     response_model=ReportPublic,
-    responses=problems(401, 404, 409, 422),
+    responses=problems(401, 403, 404, 409, 422),
     dependencies=[Idempotent],
 )
 def report_review(
     review_id: ObjectId, body: ReportCreate, session: SessionDep, user: CurrentUser
 ) -> ReportPublic:
-    """Report a review as abusive, once per review (admins decide)."""
+    """Report a review as abusive, once per review, never your own (admins decide)."""
     report = moderation.report_review(session, user, review_id, body.reason, now=utc_now())
     session.commit()
     return ReportPublic.model_validate(report)

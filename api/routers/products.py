@@ -18,6 +18,7 @@ from catalog.models import Offer, Product, Retailer
 from catalog.reads import offers_with_retailers, products_by_id
 from ranking.explain import explanation_json
 from ranking.scoring import RankedOffer
+from search.prices import MARKETPLACE_CURRENCY
 from search.service import SearchService
 
 router = APIRouter(tags=["products"], dependencies=[RateLimitDep])
@@ -47,7 +48,7 @@ def _offer_fields(
         "url": offer.url,
         "retailer_metadata": offer.retailer_metadata or {},
         "updated_at": offer.updated_at,
-        "explanation": explanation_json(ranked.explanation.as_dict(), lang),
+        "explanation": explanation_json(ranked.explanation.as_dict(), lang, MARKETPLACE_CURRENCY),
     }
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas.products import ExplanationPublic
 from ranking.explain import contribution_json
+from search.prices import MARKETPLACE_CURRENCY
 from search.service import ProductHit, SearchResponse
 
 
@@ -49,6 +50,11 @@ class ProductHitPublic(BaseModel):
     best_offer: BestOfferPublic | None
     price_range: PriceRangePublic | None
     availability: str
+    fastest_delivery_days: int | None = Field(
+        description="The fewest promised delivery days of the product's buyable offers (in "
+        "stock, or on backorder with a date): what ``sort=delivery`` orders by, which may be "
+        "another offer than the best one."
+    )
     flags: list[str]
     explanation: ExplanationPublic
 
@@ -131,7 +137,7 @@ def _contribution_bytes(
         "points": points,
         "count": count,
     }
-    return _json(contribution_json(c, lang))
+    return _json(contribution_json(c, lang, MARKETPLACE_CURRENCY))
 
 
 _SEEN_LIMIT = 20_000
@@ -161,7 +167,7 @@ def _contribution(c: Mapping[str, Any], lang: str) -> bytes:
             lang,
         )
     except TypeError:  # a value that cannot be a cache key (not written by ranking)
-        return _json(contribution_json(c, lang))
+        return _json(contribution_json(c, lang, MARKETPLACE_CURRENCY))
     if c["factor"] != "text":  # the text factor's values are made per query
         if len(_SEEN) >= _SEEN_LIMIT:
             _SEEN.clear()
@@ -188,6 +194,7 @@ def _hit_bytes(hit: ProductHit, lang: str) -> bytes:
             "best_offer": _best_offer(hit.best_offer),
             "price_range": _price_range(hit.price_range),
             "availability": hit.availability,
+            "fastest_delivery_days": hit.fastest_delivery_days,
             "flags": hit.flags,
         }
     )

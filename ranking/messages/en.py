@@ -27,8 +27,8 @@ CATALOG = Catalog(
         "[ (few data: weighted toward prior {accuracy_prior:pct})]",
         "stock_no_data": "no data yet: prior {accuracy_prior:pct}",
         # the retailer's ratings and shares
-        "reviews_rated": "rated {stars:stars} over {reviews#review}" + _FEW + "[; {@verified}]",
-        "reviews_verified": "{verified_reviews#purchase}[, weighted ×{verified_weight}]",
+        "reviews_rated": "rated {stars:stars} over {reviews#review}[, {@verified}]" + _FEW,
+        "reviews_verified": "of which {verified_reviews#purchase}[ counted ×{verified_weight}]",
         "treatment_rated": "treatment (bemötande) rated {stars:stars} over {ratings#rating}" + _FEW,
         "feedback_rated": "feedback (återkoppling) rated {stars:stars} over {ratings#rating}"
         + _FEW,

@@ -24,8 +24,8 @@ CATALOG = Catalog(
         "stock_accurate": "korrekt lagerdata {accuracy:pct} av {checks#check}"
         "[ (lite data: vägt mot antaget {accuracy_prior:pct})]",
         "stock_no_data": "ingen data ännu: antaget {accuracy_prior:pct}",
-        "reviews_rated": "betyg {stars:stars} av {reviews#review}" + _FEW + "[; {@verified}]",
-        "reviews_verified": "varav {verified_reviews#purchase}[, vägda ×{verified_weight}]",
+        "reviews_rated": "betyg {stars:stars} av {reviews#review}[, {@verified}]" + _FEW,
+        "reviews_verified": "varav {verified_reviews#purchase}[ som räknas ×{verified_weight}]",
         "treatment_rated": "bemötande betyg {stars:stars} av {ratings#rating}" + _FEW,
         "feedback_rated": "återkoppling betyg {stars:stars} av {ratings#rating}" + _FEW,
         "rma_share": "reklamationer väl hanterade {share:pct} av {cases#case}" + _FEW_SHARE,

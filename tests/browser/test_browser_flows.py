@@ -133,3 +133,10 @@ def test_merchandiser_changes_a_weight_previews_and_publishes(live: Any, page: A
     page.goto(f"{base}/?q=nitrilhandske")
     first = page.locator(".hit").first.inner_text()
     assert "Nitrilhandske blå storlek M" in first and "Nordisk Dentaldepå AB" in first
+
+    # on a phone the console's weights fit (before, their grid pushed the page to 448 px)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/konsol")
+    width, scroll_width = page.evaluate("[window.innerWidth, document.documentElement.scrollWidth]")
+    assert scroll_width <= width, (scroll_width, width)
+    assert page.locator("#w_price").is_visible()

@@ -87,6 +87,13 @@ def test_report_to_admin_queue_remove_with_reason_author_notified(live: Any, pag
     assert page.locator("li.queued-report", has_text=text).count() == 0
     history = page.locator("table.moderation-history").inner_text()
     assert "Personangrepp mot en säljare" in history and "borttaget" in history
+    # on a phone the decisions table scrolls in its box; before, the whole page scrolled
+    # sideways (514 px wide at 390 px)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    width, scroll_width = page.evaluate("[window.innerWidth, document.documentElement.scrollWidth]")
+    assert scroll_width <= width, (scroll_width, width)
+    page.set_viewport_size({"width": 1280, "height": 900})
     log_out(page)
 
     # gone from the product page; the author reads why on "Mina uppgifter"

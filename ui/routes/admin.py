@@ -12,6 +12,7 @@ from api.throttle import current_locks, lift_lock
 from catalog.models import User
 from catalog.reads import users_by_role
 from ui.error_pages import page_router
+from ui.i18n import pick_lang, translate
 from ui.market_views import role_gate, see_other
 from ui.rendering import render
 
@@ -60,9 +61,10 @@ def unlock(
         return refused
     assert user is not None
     given = [v.strip() or None for v in (key, email, ip)]
+    one = sum(v is not None for v in given) == 1
     try:
-        if sum(v is not None for v in given) != 1:
-            raise ValueError("ange en e-postadress eller en IP-adress")
+        if not one:
+            raise ValueError("give one e-mail address or one IP address")
         lift_lock(
             session,
             key=given[0],
@@ -72,5 +74,13 @@ def unlock(
         )
     except ValueError as exc:
         session.rollback()
-        return _page(request, session, user, error=str(exc), status_code=422)
+        lang = pick_lang(request)
+        typed = next((v for v in given if v is not None), "")
+        if lang == "en":
+            error = str(exc)
+        elif one:
+            error = translate(lang, "admin.unlock_refused", value=typed[:60])
+        else:
+            error = translate(lang, "admin.unlock_one")
+        return _page(request, session, user, error=error, status_code=422)
     return see_other(USERS_PAGE, "unlocked")

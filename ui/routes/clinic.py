@@ -170,6 +170,7 @@ def search_page(
             "sorts": SORTS,
             "retailer_names": names,
             "price_sorted": order in ("price_asc", "price_desc"),
+            "delivery_sorted": order == "delivery",
             "price_pattern": PRICE_PATTERN,
             "price_text": {
                 "min_price": _amount_text(low, min_price, lang),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from fastapi import Depends, Form, Request
@@ -12,7 +13,13 @@ from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
 from catalog.models import User
 from ranking import versions
 from ranking.config import FACTORS
-from ranking.errors import InvalidConfig, RankingError, UnknownConfig, VersionConflict
+from ranking.errors import (
+    ConfigProblem,
+    InvalidConfig,
+    RankingError,
+    UnknownConfig,
+    VersionConflict,
+)
 from search.errors import SearchError
 from ui.console_state import (
     ACTIONS,
@@ -28,7 +35,7 @@ from ui.console_state import (
     rule_rows,
 )
 from ui.error_pages import page_router
-from ui.i18n import pick_lang, translate
+from ui.i18n import MESSAGES, Formatter, pick_lang, translate
 from ui.market_views import role_gate
 from ui.rendering import render
 
@@ -94,6 +101,50 @@ def refusal(exc: Exception, lang: str) -> str:
         return str(exc)
     key = next((REFUSALS[c] for c in type(exc).__mro__ if c in REFUSALS), "console.refused")
     return translate(lang, key)
+
+
+def _field_label(field: str, rule_ids: list[str], lang: str) -> str:
+    """A refused field as the form names it: the factor's or price setting's label, or the
+    rule by its id (``rules.0`` is the form's first rule with an id)."""
+    head, _, rest = field.partition(".")
+    if head == "weights" and rest in FACTORS:
+        return translate(lang, f"factor.{rest}")
+    if head == "price" and rest in PRICE_FIELDS:
+        return translate(lang, f"console.price.{rest}")
+    if head == "rules" and rest.split(".")[0].isdigit():
+        index = int(rest.split(".")[0])
+        rule = rule_ids[index] if index < len(rule_ids) else str(index + 1)
+        return translate(lang, "console.rule_named", rule=rule)
+    return field
+
+
+def _number(value: float, lang: str) -> str:
+    return Formatter(lang).number(value, 0 if value == int(value) else 2)
+
+
+def _problem(problem: ConfigProblem, rule_ids: list[str], lang: str) -> str:
+    """One refused field in ``lang``: a sentence of ours for a check we know, else (under
+    Swedish) that the field's value is not accepted, never the English reason."""
+    key = f"console.invalid.{problem.kind}"
+    if key not in MESSAGES:
+        key = "console.invalid.other"
+    values = dict(problem.values)
+    if "action" in values:
+        values["action"] = translate(lang, f"console.action.{values['action']}")
+    if "value" in values:
+        with contextlib.suppress(ValueError):
+            values["value"] = _number(float(values["value"]), lang)
+    limit = "" if problem.limit is None else _number(problem.limit, lang)
+    field = _field_label(problem.field, rule_ids, lang)
+    return translate(lang, key, field=field, limit=limit, **values)
+
+
+def config_refusals(exc: InvalidConfig, form: dict[str, str], lang: str) -> list[str]:
+    """Why the console form's draft was refused, one line per field, in ``lang``."""
+    if not exc.problems:
+        return exc.errors if lang == "en" else [translate(lang, "console.refused")]
+    rule_ids = [row["id"].strip() for row in rule_rows(form) if row["id"].strip()]
+    return [_problem(problem, rule_ids, lang) for problem in exc.problems]
 
 
 def _preview(search: SearchDep, state: Any, q: str, lang: str) -> dict[str, Any]:
@@ -185,8 +236,9 @@ def save_draft(
     try:
         cfg = config_from_form(state.draft, form)
     except InvalidConfig as exc:
+        errors = config_refusals(exc, form, lang)
         return _page(
-            request, session, search, name, user, form=form, errors=exc.errors, status_code=422
+            request, session, search, name, user, form=form, errors=errors, status_code=422
         )
     row = versions.save_draft(session, name, cfg, _author(user), form.get("comment", "").strip())
     session.commit()

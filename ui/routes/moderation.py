@@ -14,16 +14,46 @@ from fastapi.responses import Response
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
-from catalog.models import User
+from catalog.models import Product, Retailer, User
 from marketplace import moderation
 from marketplace.dates import as_utc, utc_now
-from marketplace.errors import MarketplaceError
-from ui.error_pages import MESSAGE_KEYS, OTHER_KEY, page_router, status_of
+from marketplace.enums import ReviewTarget
+from marketplace.errors import InvalidInput, MarketplaceError
+from ui.error_pages import error_detail, message_key, page_router, status_of
+from ui.i18n import pick_lang
 from ui.market_views import notice, review_view, role_gate, see_other
 from ui.rendering import render
 
 router = page_router(prefix="/admin")
 PAGE = "/admin/omdomen"
+OUTCOMES = ("dismissed", "removed")
+"""What the queue's two buttons send for a report."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a review is about, as the queue names and links it."""
+
+    name: str
+    href: str
+
+
+def _targets(session: SessionDep, views: list[dict[str, Any]]) -> dict[tuple[str, int], Target]:
+    """The products and retailers the queued reviews are about, by (target type, id)."""
+    out: dict[tuple[str, int], Target] = {}
+    for view in views:
+        key = (str(view["target_type"]), int(view["target_id"]))
+        if key in out:
+            continue
+        if key[0] == ReviewTarget.PRODUCT:
+            product = session.get(Product, key[1])
+            if product is not None:
+                out[key] = Target(product.name, f"/produkt/{product.id}")
+        else:
+            retailer = session.get(Retailer, key[1])
+            if retailer is not None:
+                out[key] = Target(retailer.name, f"/handlare/{retailer.slug}")
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +75,10 @@ def _page(
     error: MarketplaceError | None = None,
     response_days: int,
 ) -> Response:
+    queued = moderation.open_reports(session, user)
     reports = [
         {"report": q.report, "review": review_view(q.review), "reporter": q.reporter_name}
-        for q in moderation.open_reports(session, user)
+        for q in queued
     ]
     held = [review_view(m.review) for m in moderation.held_for_admins(session, user)]
     history = [
@@ -73,7 +104,10 @@ def _page(
         if m.review.review.id not in through_reports
     ]
     history.sort(key=lambda h: as_utc(h.at) if h.at else as_utc(datetime.min), reverse=True)
+    views: list[dict[str, Any]] = [review_view(q.review) for q in queued]
+    views += held + [h.review for h in history]
     context = {
+        "targets": _targets(session, views),
         "reports": reports,
         "held": held,
         "history": history,
@@ -84,8 +118,9 @@ def _page(
     }
     status = 200
     if error is not None:
-        key = next((MESSAGE_KEYS[c] for c in type(error).__mro__ if c in MESSAGE_KEYS), OTHER_KEY)
-        context.update(error=key, error_detail=str(error))
+        context.update(
+            error=message_key(error), error_detail=error_detail(error, pick_lang(request))
+        )
         status = status_of(error)
     return render(request, "admin_reviews.html", context, user=user, status_code=status)
 
@@ -116,6 +151,8 @@ def resolve_report(
         return refused
     assert user is not None
     try:
+        if outcome not in OUTCOMES:  # a forged or broken form: never a silent dismissal
+            raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}")
         moderation.resolve_report(
             session, user, report_id, remove=outcome == "removed", reason=reason, now=utc_now()
         )

@@ -19,27 +19,32 @@ from marketplace.dates import utc_now
 from marketplace.enums import REVIEW_DIMENSIONS, ReviewState, ReviewTarget
 from marketplace.errors import DuplicateReview, InvalidInput, MarketplaceError
 from marketplace.models import Order
-from ui.error_pages import MESSAGE_KEYS, OTHER_KEY, page_router, status_of
+from ui.error_pages import error_detail, message_key, page_router, status_of
+from ui.i18n import pick_lang
 from ui.market_views import average, login_gate, review_view, see_other
 from ui.rendering import render
 from ui.routes.account import safe_next
 
 router = page_router()
 REVIEW_ORDERS = 20
-"""How many of a clinic's delivered orders its retailer review can be tied to."""
+"""How many of a clinic's delivered orders its review can be tied to."""
 
 
 def _review_orders(
     session: Session, user: User | None, target_type: str, target_id: int
 ) -> list[Order]:
-    """The delivered orders a clinic's retailer review may be tied to, never one it has
-    already tied a review of this retailer to."""
-    if user is None or user.role != reviews.REVIEWER_ROLE or target_type != ReviewTarget.RETAILER:
+    """The delivered orders a clinic's review may be tied to (of the retailer, or with the
+    product on a line), never one it has already tied a review of this target to."""
+    if user is None or user.role != reviews.REVIEWER_ROLE:
+        return []
+    if target_type == ReviewTarget.PRODUCT:
+        of: dict[str, int] = {"product_id": target_id}
+    elif target_type in (ReviewTarget.RETAILER, ReviewTarget.SERVICE):
+        of = {"retailer_id": target_id}
+    else:
         return []
     done = reviews.reviewed_order_ids(session, user.id, target_type, target_id)
-    delivered = orders.delivered_orders(
-        session, user.id, target_id, limit=REVIEW_ORDERS + len(done)
-    )
+    delivered = orders.delivered_orders(session, user.id, limit=REVIEW_ORDERS + len(done), **of)
     return [order for order in delivered if order.id not in done][:REVIEW_ORDERS]
 
 
@@ -117,14 +122,13 @@ def _refused(
     """The form again, as the clinic filled it in, with why it was refused."""
     session.rollback()
     target_type = form.get("target_type", "")
-    key = next((MESSAGE_KEYS[c] for c in type(exc).__mro__ if c in MESSAGE_KEYS), OTHER_KEY)
     try:
         target_id = int(form.get("target_id", ""))
     except ValueError:
         target_id = 0
     context = {
-        "review_error": key,
-        "review_error_detail": str(exc),
+        "review_error": message_key(exc),
+        "review_error_detail": error_detail(exc, pick_lang(request)),
         "review_target": {"type": target_type, "id": target_id},
         "target_name": _target_name(session, target_type, form.get("target_id", "")),
         "review_orders": _review_orders(session, user, target_type, target_id),

@@ -11,6 +11,7 @@ from ranking.explain import explanation_json
 from ranking.messages import DEFAULT_LANGUAGE, LANGUAGES
 from search.build import RankingConfigs, build_search_service
 from search.errors import InvalidSearchRequest, SearchError
+from search.prices import MARKETPLACE_CURRENCY
 from search.service import MAX_PAGE_SIZE, ProductHit, SearchRequest
 from valbar.cli.context import RUNTIME, echo_json, fail, open_db
 
@@ -39,7 +40,7 @@ def configs_for(name: str | None) -> RankingConfigs | None:
 def _hit_json(hit: ProductHit, explain: bool, lang: str) -> dict[str, Any]:
     found = {name: getattr(hit, name) for name in HIT_FIELDS}
     if explain:
-        found["explanation"] = explanation_json(hit.explanation, lang)
+        found["explanation"] = explanation_json(hit.explanation, lang, MARKETPLACE_CURRENCY)
     return found
 
 
@@ -47,7 +48,7 @@ def _explanation_lines(hit: ProductHit, lang: str) -> list[str]:
     """One line per contribution: factor, points and the sentence in ``lang``."""
     return [
         f"{'':8}{c['factor'][:22]:22} {c['points']:+7.3f}  {c['text']}"
-        for c in explanation_json(hit.explanation, lang)["contributions"]
+        for c in explanation_json(hit.explanation, lang, MARKETPLACE_CURRENCY)["contributions"]
     ]
 
 

@@ -496,4 +496,12 @@ def test_the_admin_users_page_lifts_a_lock_with_a_button(env: tuple[ApiEnv, Cloc
     assert "Spärren är hävd" in admin.get(r.headers["location"]).text
     assert _login(api.client, PASSWORD).status_code == 200
     bad = admin.post("/admin/anvandare/las-upp", data={"ip": "nope", "csrf_token": token})
-    assert bad.status_code == 422 and "not an IP address" in bad.text
+    # before, the Swedish page showed the English "not an IP address: 'nope'"
+    assert bad.status_code == 422 and "”nope” är ingen giltig IP-adress" in bad.text
+    assert "not an IP address" not in bad.text
+    none = admin.post("/admin/anvandare/las-upp", data={"csrf_token": token})
+    assert none.status_code == 422 and "Ange en e-postadress eller en IP-adress" in none.text
+    english = admin.post(
+        "/admin/anvandare/las-upp?lang=en", data={"ip": "nope", "csrf_token": token}
+    )
+    assert english.status_code == 422 and "not an IP address" in english.text

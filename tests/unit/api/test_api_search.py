@@ -201,3 +201,24 @@ def test_openapi_documents_the_accept_language_header(env: ApiEnv) -> None:
         "/api/v1/search", params={"q": "nitrilhandske"}, headers={"Accept-Language": "x," * 5000}
     )
     assert long.status_code == 200 and long.headers["content-language"] == "en"
+
+
+def test_explanation_amounts_carry_the_currency(env: ApiEnv) -> None:
+    """Before, the API's texts wrote a price as a bare number ("(12,50 inkl. moms)") where
+    the site writes "12,50 kr"; ranking compares SEK prices only, so the amounts are SEK."""
+    params = {"q": "nitrilhandske"}
+    sv = env.client.get("/api/v1/search", params=params, headers={"Accept-Language": "sv"})
+    en = env.client.get("/api/v1/search", params=params, headers={"Accept-Language": "en"})
+    sv_price = [c["text"] for c in _contributions(sv.json()) if c["factor"] == "price"]
+    en_price = [c["text"] for c in _contributions(en.json()) if c["factor"] == "price"]
+    assert sv_price and all("\u00a0kr" in text for text in sv_price), sv_price
+    assert en_price and all("SEK\u00a0" in text for text in en_price), en_price
+    glove = env.products["glove"]
+    product = env.client.get(f"/api/v1/products/{glove}", headers={"Accept-Language": "sv"})
+    texts = [
+        c["text"]
+        for offer in product.json()["offers"]
+        for c in offer["explanation"]["contributions"]
+        if c["factor"] == "price"
+    ]
+    assert texts and all("\u00a0kr" in text for text in texts), texts

@@ -16,12 +16,16 @@ from hypothesis import strategies as st
 from api.schemas.search import SearchResponsePublic, search_response_json
 from ranking.explain import explanation_json
 from ranking.messages import codes
+from search.prices import MARKETPLACE_CURRENCY
 from search.service import ProductHit, SearchRequest, SearchResponse
 from tests.unit.api.test_api_support import ApiEnv, build_env, close_env
 
 
 def reference(result: SearchResponse, page: int, size: int, lang: str = "en") -> bytes:
-    hits = [replace(h, explanation=explanation_json(h.explanation, lang)) for h in result.hits]
+    hits = [
+        replace(h, explanation=explanation_json(h.explanation, lang, MARKETPLACE_CURRENCY))
+        for h in result.hits
+    ]
     return (
         SearchResponsePublic.model_validate(
             {
@@ -102,6 +106,7 @@ def hits(draw: st.DrawFn) -> ProductHit:
         availability=draw(st.sampled_from(["in_stock", "no_offers"])),
         explanation={"total": draw(floats), "contributions": draw(st.lists(contribution))},
         flags=draw(st.lists(st.sampled_from(["partial_match", "no_offers", "pinned"]))),
+        fastest_delivery_days=draw(st.one_of(st.none(), st.integers(0, 90))),
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from catalog.events import EventBus, ReviewPublished, ReviewRemoved, attach, pending
 from marketplace import moderation, notifications, reviews
 from marketplace.dates import as_utc
-from marketplace.errors import AlreadyDecided, DuplicateReport, InvalidInput, NotAllowed
+from marketplace.errors import AlreadyDecided, DuplicateReport, InvalidInput, NotAllowed, NotFound
 from marketplace.models import Notification, Review, ReviewReport
 from marketplace.reviews import ReviewDraft
 from tests.unit.marketplace.mp_support import NOW, Market
@@ -198,3 +198,32 @@ def test_the_author_of_a_removed_review_is_notified_once(market: Market) -> None
         assert s.query(Notification).count() == 1
         assert notifications.notifications_for(s, market.user(s, "clinic2")) == []
     assert bus.failures == 0
+
+
+def test_nobody_reports_their_own_review_nor_one_they_cannot_see(
+    session: Session, market: Market
+) -> None:
+    """Before, the author could report their own review into the admins' queue, and anybody
+    could report a held review by its id (the queue learnt of a review nobody was shown,
+    and the 201 told the reporter it existed)."""
+    published = _review(session, market, rating=5)
+    with pytest.raises(NotAllowed):
+        moderation.report_review(
+            session, market.user(session, "clinic"), published.id, "x", now=NOW
+        )
+    draft = ReviewDraft("retailer", market.retailers["tand"], 1, "Sen leverans", None)
+    held = reviews.submit_review(
+        session, market.user(session, "clinic2"), draft, now=NOW, response_days=DAYS
+    )
+    assert held.status == "held"
+    for who in ("clinic3", "nord_staff", "merch"):
+        with pytest.raises(NotFound):
+            moderation.report_review(session, market.user(session, who), held.id, "x", now=NOW)
+    # the retailer concerned sees it in its portal and may report it
+    report = moderation.report_review(
+        session, market.user(session, "tand_staff"), held.id, "Osant", now=NOW
+    )
+    assert report.review_id == held.id
+    assert session.scalars(select(ReviewReport.reporter_id)).all() == [
+        market.user(session, "tand_staff").id
+    ]

@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from marketplace import cart, moderation, orders, reviews
+from catalog.events import EventBus, attach
+from marketplace import cart, moderation, orders, reviews, signals, verification
 from marketplace.errors import DuplicateReview, InvalidInput, NotAllowed, NotLoggedIn
 from marketplace.models import Order, Review
 from marketplace.reviews import FORMER_USER, ReviewDraft
@@ -223,3 +224,46 @@ def test_deleted_author_is_shown_as_former_user(session: Session, market: Market
     _submit(session, market, "clinic", 4)
     delete_account(session, market.users["clinic"])
     assert [r.author_name for r in _public(session, market)] == [FORMER_USER]
+
+
+def test_a_review_tied_to_an_order_becomes_verified_when_it_is_delivered(
+    market: Market,
+) -> None:
+    """Before, a review tied to a shipped order stayed unverified for good (and one review
+    per order kept the clinic from writing the verified one); now the delivery verifies it,
+    and the retailer's verified-reviews signal counts it after the same commit."""
+    bus = EventBus()
+    attach(market.factory, bus)
+    verification.subscribe(bus, market.factory)
+    verification.subscribe(bus, market.factory)  # wired twice: one subscriber
+    tand = market.retailers["tand"]
+    seen: list[int] = []
+
+    def measured(events: list[object]) -> None:
+        with market.factory() as s:
+            seen.append(signals.measure(s, tand, NOW).verified_reviews.count)
+
+    bus.subscribe_commit(measured)
+    with market.factory() as s:
+        cart.add_item(s, market.user(s, "clinic"), market.offers["glove_tand"], 1, now=NOW)
+        (order,) = orders.checkout(s, market.user(s, "clinic"), now=NOW)
+        staff = market.user(s, "tand_staff")
+        orders.confirm(s, staff, order.id, date(2026, 3, 4), now=NOW)
+        orders.ship(s, staff, order.id, now=NOW)
+        draft = ReviewDraft("retailer", tand, 4, "Snabbt skickat", order.id)
+        review = reviews.submit_review(s, market.user(s, "clinic"), draft, now=NOW, response_days=7)
+        other = reviews.submit_review(
+            s, market.user(s, "clinic"), ReviewDraft("retailer", tand, 5), now=NOW, response_days=7
+        )
+        assert not review.verified_purchase
+        s.commit()
+        review_id, other_id, order_id = review.id, other.id, order.id
+    with market.factory() as s:
+        orders.deliver(s, market.user(s, "clinic"), order_id, now=NOW + timedelta(days=1))
+        s.commit()
+    with market.factory() as s:
+        assert s.get(Review, review_id).verified_purchase  # type: ignore[union-attr]
+        assert not s.get(Review, other_id).verified_purchase  # type: ignore[union-attr]
+        assert verification.verify_reviews_of(s, order_id) == 0  # already verified
+    assert seen[-1] == 1  # the signals after the delivery's commit count it
+    assert bus.failures == 0

@@ -15,12 +15,13 @@ from ranking.config import (
     FACTORS,
     RankingConfig,
     available_configs,
+    config_from_mapping,
     config_from_toml,
     config_to_toml,
     load_config,
     load_named,
 )
-from ranking.errors import InvalidConfig, UnknownConfig
+from ranking.errors import ConfigProblem, InvalidConfig, UnknownConfig
 from ranking.rules import Rule
 
 
@@ -162,3 +163,25 @@ def test_updated_validates_and_deep_merges() -> None:
     with pytest.raises(InvalidConfig) as info:
         base.updated({"weights": {"price": -0.5}})
     assert info.value.errors[0].startswith("weights.price:")
+
+
+def test_a_refused_config_names_each_problem_as_data() -> None:
+    """The UI words a refusal in Swedish from these (before, only English lines existed)."""
+    data = RankingConfig().model_dump(mode="python")
+    data["price"].update(steepness=25, band=0.5)
+    data["rules"] = [{"id": "lyft", "action": "boost", "amount": 2}]
+    with pytest.raises(InvalidConfig) as refused:
+        config_from_mapping(data, source="test")
+    problems = {p.field: p for p in refused.value.problems}
+    assert problems["price.steepness"] == ConfigProblem(
+        "price.steepness", "less_than_equal", "Input should be less than or equal to 20", 20.0
+    )
+    assert (problems["price.band"].kind, problems["price.band"].values) == (
+        "band_range",
+        (("value", "0.5"),),
+    )
+    assert (problems["rules.0"].kind, problems["rules.0"].values) == (
+        "rule_needs_target",
+        (("action", "boost"),),
+    )
+    assert refused.value.errors == [f"{p.field}: {p.message}" for p in refused.value.problems]

@@ -60,11 +60,17 @@ def test_the_explanation_names_the_verified_purchases_and_their_weight() -> None
     assert reading.values["verified_reviews"] == 20 and reading.values["verified_weight"] == 2.0
     en = render(reading.code, reading.values, "en")
     sv = render(reading.code, reading.values, "sv")
-    assert en == "rated 3.8/5 over 40 reviews; 20 verified purchases, weighted ×2"
-    assert sv == "betyg 3,8/5 av 40 omdömen; varav 20 verifierade köp, vägda ×2"
-    same = fs.reviews(load_named("price_first"), MIXED)  # weight 1: no "weighted"
-    assert render(same.code, same.values, "en").endswith("; 20 verified purchases")
-    assert render(same.code, same.values, "sv").endswith("; varav 20 verifierade köp")
+    # before: "betyg 3,8/5 av 40 omdömen; varav 20 verifierade köp, vägda ×2", a "varav"
+    # after a semicolon (and after the few-data note when there was one)
+    assert en == "rated 3.8/5 over 40 reviews, of which 20 verified purchases counted ×2"
+    assert sv == "betyg 3,8/5 av 40 omdömen, varav 20 verifierade köp som räknas ×2"
+    same = fs.reviews(load_named("price_first"), MIXED)  # weight 1: no "counted"
+    assert render(same.code, same.values, "en").endswith(", of which 20 verified purchases")
+    assert render(same.code, same.values, "sv").endswith(", varav 20 verifierade köp")
+    few = fs.reviews(load_named("default"), _quality(3.8, 6, 4.0, 6))
+    assert render(few.code, few.values, "sv").startswith(
+        "betyg 4,0/5 av 6 omdömen, varav 6 verifierade köp som räknas ×2 (lite data:"
+    )
 
 
 def test_the_weight_is_validated_naming_the_field() -> None:

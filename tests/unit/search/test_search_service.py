@@ -297,6 +297,41 @@ def test_delivery_sort_uses_the_fastest_buyable_offer(
         backend.close()
 
 
+def test_a_hit_says_the_fastest_buyable_delivery_it_is_sorted_by(
+    tmp_path: Path, catalog: sessionmaker[Session]
+) -> None:
+    """Before, a hit showed only its best offer's delivery, so under "Snabbast leverans" a
+    "5 dagar" could stand above "2 dagar" with nothing saying why: the hit now carries the
+    fastest buyable offer's days (an out-of-stock offer's promise never counts)."""
+    with transaction(catalog) as s:
+        poor = s.query(Retailer).filter_by(slug="poor").one()
+        latex = s.query(Product).filter_by(name="Latexhandskar puderfria M").one()
+        _offer(
+            s, poor, latex, "P-FAST", price=Decimal("300"), stock_status="in_stock", delivery_days=1
+        )
+        _offer(
+            s,
+            poor,
+            latex,
+            "P-OOS",
+            price=Decimal("80"),
+            stock_status="out_of_stock",
+            delivery_days=0,
+        )
+    backend = TantivyBackend(tmp_path / "fresh", heap_size=20_000_000, writer_threads=1)
+    try:
+        with catalog() as session:
+            backend.index_documents(build_documents(session))
+        service = _service(backend, catalog)
+        hits = {h.name: h for h in service.search(SearchRequest(sort="delivery")).hits}
+        latex_hit = hits["Latexhandskar puderfria M"]
+        assert latex_hit.fastest_delivery_days == 1
+        assert latex_hit.best_offer is not None and latex_hit.best_offer["delivery_days"] == 2
+        assert hits["Filtek Supreme composite A2"].fastest_delivery_days is None  # none buyable
+    finally:
+        backend.close()
+
+
 def test_pagination(backend: TantivyBackend, catalog: sessionmaker[Session]) -> None:
     service = _service(backend, catalog)
     first = _ids(service, page=1, size=2)

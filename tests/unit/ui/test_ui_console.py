@@ -81,7 +81,9 @@ def test_invalid_draft_is_refused_with_reasons(as_merch: TestClient) -> None:
         },
     )
     assert response.status_code == 422
-    assert "Utkastet sparades inte" in response.text and "needs a target" in response.text
+    assert "Utkastet sparades inte" in response.text
+    assert "Regeln ”lyft”: en regel med åtgärden lyft (boost) behöver ett mål" in response.text
+    assert "needs a target" not in response.text  # no English under Swedish (issue 13)
     assert 'value="lyft"' in response.text  # the form comes back as typed
 
 
@@ -124,8 +126,13 @@ def test_merchandisers_tune_price_steepness_and_band(as_merch: TestClient) -> No
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"p_band": "0,5"}, "price.band: band must be 0 (off) or at least 1"),
-        ({"p_steepness": "0"}, "price.steepness: Input should be greater than 0"),
+        ({"p_band": "0,5"}, "Prisband (× median) ska vara 0 (inget band) eller minst 1"),
+        ({"p_steepness": "0"}, "Branthet ska vara större än 0."),
+        ({"p_steepness": "-1"}, "Branthet ska vara större än 0."),
+        ({"p_steepness": "25"}, "Branthet får vara högst 20."),
+        ({"p_band": "1e9"}, "Prisband (× median) får vara högst 100."),
+        ({"p_steepness": "NaN"}, "Branthet ska vara ett tal"),
+        ({"w_price": "-2"}, "Pris ska vara minst 0."),
         ({"p_band": "två"}, "Prisband (× median) ska vara ett tal, t.ex. 2,5 (fick ”två”)"),
         ({"p_steepness": ""}, "Branthet ska vara ett tal"),
     ],
@@ -142,3 +149,23 @@ def test_bad_price_settings_are_refused_naming_the_field(
     after = as_merch.get("/konsol").text  # nothing was saved: the draft's values are shown
     for name in ("p_steepness", "p_band"):
         assert _field(after, name) == _field(page, name)
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown", "hidden"),
+    [
+        ("sv", "Branthet får vara högst 20.", "Input should be"),
+        ("en", "Steepness must be at most 20.", "får vara"),
+    ],
+)
+def test_a_refused_price_setting_is_explained_in_the_pages_language(
+    as_merch: TestClient, lang: str, shown: str, hidden: str
+) -> None:
+    """Before, pydantic's English ("price.steepness: Input should be less than or equal to
+    20") stood on the Swedish console."""
+    page = as_merch.get("/konsol").text
+    data = dict(re.findall(r'name="([wp]_\w+)"[^>]*value="([^"]*)"', page))
+    data.update(rule_count="2", csrf_token=csrf_from(page), p_steepness="21")
+    response = as_merch.post(f"/konsol/utkast?lang={lang}", data=data)
+    assert response.status_code == 422
+    assert shown in response.text and hidden not in response.text
