@@ -129,3 +129,16 @@ def test_price_range_and_index_prices_use_the_sek_equivalent() -> None:
     document = ProductDocument(1, "Munspegel nr 5", offers=offers, rates=RATES)
     assert (document.min_price, document.max_price) == (Decimal("571.00"), Decimal("649.00"))
     assert ProductDocument(1, "Munspegel nr 5", offers=offers).min_price == Decimal("649.00")
+
+
+def test_a_converted_offer_counts_in_the_median_buyable_price_and_the_band() -> None:
+    """SEK 100, EUR 10 (114.20 SEK), SEK 400: the median buyable price is 114.20, so the
+    400 SEK offer is 3.5x it; without the rate the median is 100 (4.0x)."""
+    config = RankingConfig()
+    offers = ((1, "100.00", "SEK", True), (2, "10.00", "EUR", True), (3, "400.00", "SEK", True))
+    ranked = {r.offer.offer_id: r for r in rank_offers(_inputs(RATES, *offers), config)}
+    band = ranked[3].explanation.by_factor()["price_band"]
+    assert band.values["median"] == pytest.approx(114.2)
+    assert band.values["ratio"] == 3.5
+    without = {r.offer.offer_id: r for r in rank_offers(_inputs(NO_RATES, *offers), config)}
+    assert without[3].explanation.by_factor()["price_band"].values["median"] == 100.0
