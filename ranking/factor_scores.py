@@ -15,8 +15,9 @@ from ranking.signals import RetailerQuality, Signal, shrink, stars
 
 if TYPE_CHECKING:
     from ranking.config import Prior, RankingConfig
-    from ranking.price_basis import PriceBasis
+    from ranking.price_basis import PriceBasis, PriceConversion
 
+CONVERTED_CODE = "price_converted"  # a price compared after conversion from another currency
 STATUS_CODES = {status.value: f"status_{status.value}" for status in StockStatus}
 
 
@@ -145,9 +146,18 @@ def reviews(config: RankingConfig, retailer: RetailerQuality, _key: object = Non
 
 
 def price_reading(
-    config: RankingConfig, vat_included: bool | None, gross: float | None, basis: PriceBasis
+    config: RankingConfig,
+    vat_included: bool | None,
+    gross: float | None,
+    basis: PriceBasis,
+    conversion: PriceConversion | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The code and values of an offer's price among the product's priced offers."""
+    """The code and values of an offer's price among the product's priced offers.
+
+    A price converted from another currency (``conversion``) is explained as such: the
+    ``vat`` part becomes ``price_converted`` (the stated amount and currency, the rate and
+    its date), which words the VAT part (``converted_vat``) after the converted amount.
+    """
     if gross is None:
         return "price_missing", {}
     priced = basis.priced
@@ -158,6 +168,8 @@ def price_reading(
         values["vat"] = "vat_unknown"
     else:
         values["vat"] = "vat_included"
+    if conversion is not None:
+        values.update(conversion.values(), converted_vat=values["vat"], vat=CONVERTED_CODE)
     reference = basis.reference
     if priced <= 1:
         code = "price_only"

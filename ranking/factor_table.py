@@ -137,6 +137,7 @@ DEFAULT_FACTORS: tuple[Factor, ...] = (
             "vat_included",
             "vat_converted",
             "vat_unknown",
+            "price_converted",
         ),
         ("Pris", "Price"),
         None,

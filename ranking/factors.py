@@ -271,7 +271,9 @@ def price_contribution(
     """The price factor of ``offer`` among the product's offers (``gross`` incl. VAT)."""
     weight = compiled.price_weight
     value = price_value(compiled, gross, basis)
-    code, values = price_reading(compiled.config, offer.vat_included, gross, basis)
+    code, values = price_reading(
+        compiled.config, offer.vat_included, gross, basis, offer.conversion
+    )
     return Contribution(
         compiled.table.price.name,
         value,

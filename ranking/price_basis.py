@@ -10,12 +10,17 @@ Per product, :func:`price_basis` gives the reference the price factor divides by
 cheapest buyable price; without any buyable priced offer, the cheapest price) and the price
 band's ceiling: ``price.band`` times the median buyable price (the lower middle one for an
 even count, so one dear offer cannot lift the band with it). See ``ranking.config`` 8.
+
+An offer priced in another currency is compared only when the reader converted it (with a
+configured rate table, ``search.prices``): its input then carries the SEK-equivalent price
+and a :class:`PriceConversion`, which the price explanation shows. Ranking never reads rates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from statistics import median_low
 from typing import TYPE_CHECKING
 
@@ -33,6 +38,25 @@ def is_buyable(stock_status: str, delivery_days: int | None) -> bool:
     if stock_status in IN_STOCK_STATUSES:
         return True
     return stock_status == _BACKORDER and delivery_days is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceConversion:
+    """How an offer's price in another currency became the amount ranking compares."""
+
+    amount: Decimal  # the offer's price as stated, in ``currency``
+    currency: str  # ISO 4217 code of the offer's price
+    rate: Decimal  # units of the compared currency per unit of ``currency``
+    as_of: str = ""  # the date the rate is as of (ISO 8601), "" when not known
+
+    def values(self) -> dict[str, str | float]:
+        """The values the price explanation shows (``price_converted``)."""
+        return {
+            "original": float(self.amount),
+            "original_currency": self.currency,
+            "rate": str(self.rate),
+            "rates_date": self.as_of,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from ranking.factors import (
     price_contribution,
     price_value,
 )
-from ranking.price_basis import PriceBasis, is_buyable, price_basis
+from ranking.price_basis import PriceBasis, PriceConversion, is_buyable, price_basis
 from ranking.rules import Rule, applicable_rules
 from ranking.signals import RetailerQuality
 
@@ -47,6 +47,8 @@ class OfferInput:
     vat_included: bool | None
     stock_status: str
     delivery_days: int | None
+    # set when ``price`` was converted from another currency (``ranking.price_basis``)
+    conversion: PriceConversion | None = None
 
 
 @dataclass(slots=True)

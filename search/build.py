@@ -25,6 +25,7 @@ from catalog.settings import Settings
 from ranking.config import RankingConfig, load_named
 from ranking.errors import UnknownConfig
 from ranking.versions import publication_stamp, published
+from search.prices import rate_table
 from search.protocol import SearchBackend
 from search.semantic.index import SemanticIndex
 from search.service import SearchService
@@ -146,6 +147,7 @@ def build_search_service(
         semantic=index,
         config_stamp=config.stamp,
         config_check_seconds=settings.config_check_seconds,
+        rates=rate_table(settings),
     )
 
 
@@ -158,4 +160,5 @@ def with_config(service: SearchService, config: RankingConfig) -> SearchService:
         service.session_factory,
         RankingConfigs.fixed(config),
         clock=service.clock,
+        rates=service.rates,
     )

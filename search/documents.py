@@ -22,7 +22,7 @@ from catalog.gtin import gtin14
 from catalog.models import Manufacturer, Offer, Product, ProductIdentifier, Retailer
 from ranking.price_basis import is_buyable
 from search.analysis.identifiers import normalize_key
-from search.prices import comparable_price
+from search.prices import NO_RATES, RateTable, comparable_price
 
 VAT_FACTOR = Decimal("1.25")
 _UNKNOWN = StockStatus.UNKNOWN.value  # enum attribute access is slow in hot loops
@@ -45,11 +45,11 @@ class StoredOffer(NamedTuple):
     stock_status: str
     delivery_days: int | None
 
-    @property
-    def comparable_price(self) -> Decimal | None:
+    def comparable_price(self, rates: RateTable) -> Decimal | None:
         """The price including 25 % VAT, so VAT-excluded and VAT-included prices compare;
-        None for a price in another currency than the marketplace's (`search.prices`)."""
-        price = comparable_price(self.price, self.currency)
+        a price in another currency by its SEK equivalent when ``rates`` has the currency,
+        else None (never compared: ``search.prices``)."""
+        price = comparable_price(self.price, self.currency, rates)
         if price is None:
             return None
         return price * VAT_FACTOR if self.vat_included is False else price
@@ -140,6 +140,8 @@ class ProductDocument:
     skus: tuple[str, ...] = ()
     offers: tuple[StoredOffer, ...] = ()
     primary_gtin: str | None = None
+    # the rates its offers in other currencies are compared by (``search.prices``)
+    rates: RateTable = NO_RATES
 
     @property
     def offers_count(self) -> int:
@@ -151,12 +153,12 @@ class ProductDocument:
 
     @property
     def min_price(self) -> Decimal | None:
-        prices = [p for o in self.offers if (p := o.comparable_price) is not None]
+        prices = [p for o in self.offers if (p := o.comparable_price(self.rates)) is not None]
         return min(prices) if prices else None
 
     @property
     def max_price(self) -> Decimal | None:
-        prices = [p for o in self.offers if (p := o.comparable_price) is not None]
+        prices = [p for o in self.offers if (p := o.comparable_price(self.rates)) is not None]
         return max(prices) if prices else None
 
     @property
@@ -381,9 +383,16 @@ def _between(column: Any, first: int, last: int) -> ColumnElement[bool]:
 
 
 def build_documents(
-    session: Session, product_ids: Iterable[int] | None = None, batch_size: int = 2000
+    session: Session,
+    product_ids: Iterable[int] | None = None,
+    batch_size: int = 2000,
+    *,
+    rates: RateTable = NO_RATES,
 ) -> Iterator[ProductDocument]:
     """Stream one document per product (all products, or only ``product_ids``).
+
+    ``rates``: the configured currency rates (``search.prices.rate_table``): offers in a
+    currency with a rate are priced, sorted and filtered by their SEK equivalent.
 
     Three batched queries per batch: products (+ manufacturer), identifiers, active offers
     (+ retailer slug), as plain rows (no ORM objects). Withdrawn offers are left out;
@@ -451,4 +460,5 @@ def build_documents(
                 skus=tuple(dict.fromkeys(skus[pid])),
                 offers=tuple(offers[pid]),
                 primary_gtin=primary_gtin,
+                rates=rates,
             )

@@ -15,7 +15,7 @@ from catalog.enums import StockStatus
 from ranking.ranker import RankedProduct
 from ranking.scoring import RankedOffer
 from search.documents import StoredOffer, StoredProduct, buyable_delivery_days
-from search.prices import MARKETPLACE_CURRENCY
+from search.prices import MARKETPLACE_CURRENCY, NO_RATES, RateTable
 
 _AVAILABILITY_ORDER = (
     StockStatus.IN_STOCK.value,
@@ -71,7 +71,8 @@ class HitParts:
 class HitBuilder:
     """Makes hits of ranked products, remembering each product's :class:`HitParts`."""
 
-    def __init__(self) -> None:
+    def __init__(self, rates: RateTable = NO_RATES) -> None:
+        self.rates = rates  # the price range compares converted offers by their SEK amount
         # by identity of the product and best offer (the entry keeps both alive, so their ids
         # cannot be reused while cached)
         self._parts: dict[tuple[int, int], tuple[StoredProduct, RankedOffer | None, HitParts]] = {}
@@ -110,7 +111,10 @@ class HitBuilder:
             chosen = next(o for o in offers if o.offer_id == best.offer.offer_id)
             offer = offer_dict(best, chosen)
         made = HitParts(
-            offer, price_range(offers), availability(offers), buyable_delivery_days(offers)
+            offer,
+            price_range(offers, self.rates),
+            availability(offers),
+            buyable_delivery_days(offers),
         )
         if len(self._parts) >= _PARTS_CACHE_LIMIT:
             self._parts = {}
@@ -119,7 +123,9 @@ class HitBuilder:
 
 
 def offer_dict(ranked: RankedOffer, stored: StoredOffer) -> dict[str, Any]:
-    """The best offer as a hit shows it."""
+    """The best offer as a hit shows it: in its own currency (``price``, ``currency``);
+    ``price_incl_vat`` only for a price in the marketplace's currency (a converted price's
+    SEK equivalent is in the explanation, with the rate, never passed off as its price)."""
     return {
         "offer_id": stored.offer_id,
         "retailer": stored.retailer_slug,
@@ -127,19 +133,20 @@ def offer_dict(ranked: RankedOffer, stored: StoredOffer) -> dict[str, Any]:
         "price": stored.price,
         "currency": stored.currency,
         "vat_included": stored.vat_included,
-        "price_incl_vat": stored.comparable_price,
+        "price_incl_vat": stored.comparable_price(NO_RATES),
         "stock_status": stored.stock_status,
         "delivery_days": stored.delivery_days,
         "score": ranked.score,
     }
 
 
-def price_range(offers: Sequence[StoredOffer]) -> dict[str, Any] | None:
-    """Lowest and highest VAT-included price of the offers (None without prices)."""
-    prices = [p for o in offers if (p := o.comparable_price) is not None]
+def price_range(offers: Sequence[StoredOffer], rates: RateTable) -> dict[str, Any] | None:
+    """Lowest and highest VAT-included price of the offers (None without prices), offers in
+    another currency by their SEK equivalent when ``rates`` has the currency."""
+    prices = [p for o in offers if (p := o.comparable_price(rates)) is not None]
     if not prices:
         return None
-    return {  # comparable prices are in the marketplace's currency only
+    return {  # comparable prices are in the marketplace's currency (converted ones too)
         "min": min(prices),
         "max": max(prices),
         "currency": MARKETPLACE_CURRENCY,

@@ -36,7 +36,7 @@ from ranking.signals import RetailerQuality
 from search.analysis.analyzer import Analyzer
 from search.documents import StoredProduct
 from search.errors import InvalidSearchRequest
-from search.prices import comparable_price
+from search.prices import NO_RATES, RateTable, comparable_price, conversion
 from search.protocol import (
     AnalyzedQuery,
     BackendQuery,
@@ -134,8 +134,12 @@ class SearchService(Suggestions):
         semantic: SemanticIndex | None = None,
         config_stamp: Callable[[], object] | None = None,
         config_check_seconds: float = 1.0,
+        rates: RateTable = NO_RATES,
     ) -> None:
         self.backend = backend
+        # the configured currency rates: offers in another currency with a rate are ranked
+        # by their SEK equivalent and explained as converted (``search.prices``)
+        self.rates = rates
         # what identifies the published configs (``ranking.versions.publication_stamp``):
         # checked at most every ``config_check_seconds``; a change drops the cached configs,
         # so a config published through any worker is served by every worker within that
@@ -153,7 +157,7 @@ class SearchService(Suggestions):
         self._retailers: dict[int, RetailerQuality] = {}
         self._retailers_loaded_at = float("-inf")
         self._rankers: dict[str, Ranker[StoredProduct]] = {}
-        self._hits = HitBuilder()
+        self._hits = HitBuilder(rates)
         # suggestions: how many products each Swedish search word finds, and when it was counted
         self._word_totals: dict[str, tuple[float, int]] = {}
 
@@ -232,14 +236,16 @@ class SearchService(Suggestions):
         if self._retailers_loaded_at == float("-inf"):
             self.refresh_signals()
         retailers = self._retailers
+        rates = self.rates
         return [
             OfferInput(
                 offer_id=offer_id,
                 retailer=retailers.get(retailer_id) or self._retailer(retailer_id, slug),
-                price=comparable_price(price, currency),
+                price=comparable_price(price, currency, rates),
                 vat_included=vat_included,
                 stock_status=stock_status,
                 delivery_days=delivery_days,
+                conversion=conversion(price, currency, rates),
             )
             for (
                 offer_id,
@@ -429,10 +435,11 @@ class SearchService(Suggestions):
                 OfferInput(
                     offer_id=offer.id,
                     retailer=RetailerQuality.from_row(signals, retailer),
-                    price=comparable_price(offer.price, offer.currency),
+                    price=comparable_price(offer.price, offer.currency, self.rates),
                     vat_included=offer.vat_included,
                     stock_status=offer.stock_status,
                     delivery_days=offer.delivery_days,
+                    conversion=conversion(offer.price, offer.currency, self.rates),
                 )
                 for offer, retailer, signals in rows
             ]

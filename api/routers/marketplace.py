@@ -50,6 +50,7 @@ from marketplace.reviews import ReviewDraft, ShownReview
 from ranking.config import RankingConfig
 from ranking.errors import UnknownConfig
 from ranking.versions import published
+from search.prices import rate_table
 
 router = APIRouter(tags=["marketplace"], dependencies=[RateLimitDep])
 
@@ -486,7 +487,9 @@ def retailer_stats(
         return [DemandPublic(key=d.key, name=d.name, counts=d.counts, score=d.score) for d in items]
 
     config = _config(session, settings.ranking_config)
-    found = stats.comparisons(session, retailer.id, config, since, until)
+    found = stats.comparisons(
+        session, retailer.id, config, since, until, rates=rate_table(settings)
+    )
     return RetailerStatsPublic(
         since=since,
         until=until,

@@ -134,7 +134,9 @@ def _formatted(catalog: Catalog, value: Any, spec: str | None, currency: str | N
         return f"{float(value):.0%}".replace("%", catalog.percent)
     if spec == "stars":
         return _decimal(catalog, f"{float(value):.1f}") + "/5"
-    if spec == "money":
+    if spec in ("money", "amount"):  # "amount": never with the reader's currency
+        if spec == "amount":
+            currency = None
         if not catalog.thousands:
             amount = _decimal(catalog, f"{float(value):.2f}")
         else:
@@ -144,6 +146,8 @@ def _formatted(catalog: Catalog, value: Any, spec: str | None, currency: str | N
             return amount
         symbol = catalog.currency_symbols.get(currency, currency)
         return catalog.money.format(amount=amount, currency=symbol)
+    if spec == "dec":  # an exact decimal given as text ("0.4483"), with the decimal mark
+        return _decimal(catalog, str(value))
     if spec == "repr":
         return repr(value)
     if spec == "n":

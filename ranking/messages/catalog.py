@@ -10,6 +10,10 @@ A template is plain text with fields:
   with no-break spaces as the website writes prices); when the reader passes the currency
   the amounts are in (``render(..., currency="SEK")``: ranking itself does not know it), with
   the currency as the language writes it (``SEK 1234.50``, ``1 234,50 kr``);
+- ``{name:amount}`` an amount written as ``money`` but never with the reader's currency (an
+  amount in another currency, named next to it: ``CZK 599.00``, ``599,00 CZK``);
+- ``{name:dec}`` a decimal number given as text, written exactly with the language's
+  decimal mark (an exchange rate: ``0.4483``; Swedish ``0,4483``);
 - ``{name:repr}`` a quoted name (``'campaign'``);
 - ``{name:n}`` a whole number grouped in thousands (``12,000``; Swedish ``12 000`` with a
   no-break space: the catalog's ``group``);

@@ -52,6 +52,9 @@ CATALOG = Catalog(
         "vat_included": "{gross:money} incl. VAT",
         "vat_converted": "{gross:money} incl. VAT, converted at {vat_rate:pct}",
         "vat_unknown": "{gross:money}, VAT status unknown: taken as incl. VAT",
+        # a price in another currency, compared after conversion with the configured rate
+        "price_converted": "{original_currency} {original:amount} ≈ {@converted_vat}"
+        ", rate {rate:dec}[ as of {rates_date}]",
         # product level
         "text_relevance": "text relevance {percent}% of the best match",
         "no_text_score": "no text relevance score",

@@ -47,6 +47,8 @@ CATALOG = Catalog(
         "vat_included": "{gross:money} inkl. moms",
         "vat_converted": "{gross:money} inkl. moms, omräknat med {vat_rate:pct}",
         "vat_unknown": "{gross:money}, momsstatus okänd: räknat som inkl. moms",
+        "price_converted": "{original:amount}\u00a0{original_currency} ≈ {@converted_vat}"
+        ", kurs {rate:dec}[ den {rates_date}]",
         "text_relevance": "textrelevans {percent}\u00a0% av bästa träffen",
         "no_text_score": "ingen textrelevans",
         "no_offers": "ingen återförsäljare erbjuder produkten ännu",

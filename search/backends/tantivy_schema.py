@@ -96,7 +96,8 @@ def to_tantivy(doc: ProductDocument, analyzer: Analyzer) -> tantivy.Document:
     offers = doc.offers  # one pass for what ProductDocument's properties would each scan
     for slug in sorted({o.retailer_slug for o in offers}):
         out.add_text("retailer", slug)
-    prices = [float(p) for o in offers if (p := o.comparable_price) is not None]
+    rates = doc.rates
+    prices = [float(p) for o in offers if (p := o.comparable_price(rates)) is not None]
     if prices:
         low = min(prices)
         out.add_float(MIN_PRICE, low)

@@ -208,7 +208,8 @@ def _offer_row(r: RankedOffer, rank: int, stored: Offer | None, lang: str) -> di
         "score": r.score,
         "retailer_slug": r.offer.retailer.slug,
         "retailer_name": r.offer.retailer.name,
-        "price": r.offer.price,
+        # as the retailer states it: a price converted for comparison is shown in its currency
+        "price": stored.price if stored else r.offer.price,
         "currency": stored.currency if stored else "SEK",
         "vat_included": r.offer.vat_included,
         "stock_status": r.offer.stock_status,

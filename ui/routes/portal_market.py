@@ -21,6 +21,7 @@ from marketplace.models import Order, Rma
 from ranking.config import RankingConfig
 from ranking.errors import UnknownConfig
 from ranking.versions import published
+from search.prices import rate_table
 from ui.charts import bar_chart
 from ui.error_pages import page_router
 from ui.i18n import pick_lang
@@ -264,7 +265,12 @@ def stats_page(
     products = stats.demanded_products(session, since, until, limit=CHART_ROWS)
     groups = stats.demanded_groups(session, since, until, limit=CHART_ROWS)
     found = stats.comparisons(
-        session, retailer.id, _config(session, settings.ranking_config), since, until
+        session,
+        retailer.id,
+        _config(session, settings.ranking_config),
+        since,
+        until,
+        rates=rate_table(settings),
     )
     context: dict[str, Any] = {
         "retailer": retailer,

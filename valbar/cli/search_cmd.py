@@ -103,7 +103,11 @@ def search(
     for rank, hit in enumerate(response.hits, start=1):
         price = ""
         if hit.best_offer is not None:
-            price = f"  {hit.best_offer.get('price_incl_vat')} {hit.best_offer.get('currency')}"
+            # a SEK price incl. VAT; an offer in another currency as it states its price
+            best = hit.best_offer
+            amount = best.get("price_incl_vat")
+            amount = best.get("price") if amount is None else amount
+            price = f"  {amount} {best.get('currency')}"
         typer.echo(f"{rank:3}. {hit.score:7.3f}  {hit.gtin or '-':14}  {hit.name}{price}")
         if hit.category:
             typer.echo(f"{'':27}{hit.brand or ''} · {hit.category} · {hit.offers_count} offers")

@@ -29,6 +29,7 @@ from catalog.models import (
 from catalog.settings import Settings
 from indexer.jobs import factory_for
 from search.documents import build_documents
+from search.prices import rate_table
 from valbar.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -205,7 +206,7 @@ def build_env(tmp_path: Path, **settings_overrides: Any) -> ApiEnv:
     app = create_app(settings, anonymous_rate_per_minute=10_000)
     holder: SearchHolder = app.state.search
     with factory_for(settings)() as session:
-        holder.get().backend.reindex(build_documents(session))
+        holder.get().backend.reindex(build_documents(session, rates=rate_table(settings)))
     # from loopback, like an operator on the host: /metrics and /readyz details are shown
     client = TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000))
     client.__enter__()

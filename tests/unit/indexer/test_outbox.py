@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from indexer.outbox import apply_outbox, pending, rebuild_index
 from indexer.pipeline import FeedOptions, run_feed, submit_feed
 from search.backends.tantivy_backend import TantivyBackend
 from search.documents import ProductDocument
+from search.protocol import BackendQuery, Filters
 from tests.factories import add_product, add_retailer, migrated_factory, swedish_feed
 from tests.index_agreement import database_state, index_state
 
@@ -222,3 +225,52 @@ def test_an_unreachable_backend_lets_go_of_the_lock(
         apply_outbox(settings, factory=factory)
     assert pending(factory) == 1
     assert try_acquire(factory, SEARCH_INDEX, 5) is not None
+
+
+def test_the_index_prices_offers_in_another_currency_at_the_configured_rate(
+    tmp_path: Path,
+) -> None:
+    """Issue 13, 10: the rebuild and the outbox pass both write the SEK equivalent of an
+    offer priced in EUR (the rate table from the settings), so price filters find it."""
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        database_url="",
+        environment="test",
+        currency_rates={"EUR": Decimal("11.42")},
+        currency_rates_date=date(2026, 12, 1),
+    )
+    factory = migrated_factory(settings.sqlalchemy_url)
+    retailer = add_retailer(factory)
+    pid = add_product(factory, key="mirror", name="Munspegel plan", gtin=gtin13(1))
+    with transaction(factory) as session:
+        session.add(
+            Offer(
+                retailer_id=retailer,
+                product_id=pid,
+                sku="EUR-1",
+                raw_name="Munspegel plan",
+                price=Decimal("10.00"),  # 114.20 SEK
+                currency="EUR",
+                vat_included=True,
+                stock_status="in_stock",
+                content_hash="eur",
+            )
+        )
+
+    def priced_between(low: str, high: str) -> list[int]:
+        backend = TantivyBackend.from_settings(settings)
+        try:
+            filters = Filters(min_price=Decimal(low), max_price=Decimal(high))
+            query = BackendQuery(query=backend.analyze_query(""), filters=filters)
+            return [found for found, _score in backend.search(query).hits]
+        finally:
+            backend.close()
+
+    rebuild_index(settings, factory=factory)
+    assert priced_between("110", "120") == [pid]
+    assert priced_between("0", "20") == []  # never its bare 10.00
+    with transaction(factory) as session:
+        session.execute(update(Offer).values(price=Decimal("20.00")))  # 228.40 SEK
+        enqueue(session, [pid])
+    apply_outbox(settings, factory=factory)
+    assert priced_between("220", "230") == [pid]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from ranking.config import RankingConfig
 from ranking.explain import Contribution, Explanation
 from search.backends.tantivy_backend import TantivyBackend
 from search.documents import build_documents
+from search.prices import NO_RATES, RateTable
 from search.service import SearchRequest, SearchService
 from tests.unit.marketplace.mp_support import NOW, Market
 
@@ -240,3 +241,28 @@ def test_repeated_events_fold_into_one_row_that_statistics_count_in_full(market:
         assert found[glove].counts == {"search": 6, "view": 5}
         shown, top = stats._shown_counts(s, tand, [glove], NOW - timedelta(days=1), NOW)
         assert shown[glove] == 11 and top[glove] == 10
+
+
+def test_comparisons_compare_another_currency_only_at_a_configured_rate(
+    session: Session, market: Market
+) -> None:
+    """Issue 13, 10: Tand AB prices the glove at 5.00 EUR, Dental Nord at 79.00 SEK, and
+    nothing else tells them apart. The bare 5.00 is never set against 79.00; at 11.42 SEK/EUR
+    (57.10 SEK) Tand AB is cheaper, at 20 SEK/EUR (100 SEK) dearer."""
+    offer = session.get(Offer, market.offers["glove_tand"])
+    assert offer is not None
+    offer.price, offer.currency, offer.delivery_days = Decimal("5.00"), "EUR", 4
+    session.flush()
+    since, until = NOW - timedelta(days=7), NOW + timedelta(hours=1)
+
+    def tand(rates: RateTable) -> stats.Comparison:
+        (found,) = stats.comparisons(
+            session, market.retailers["tand"], RankingConfig(), since, until, rates=rates
+        )
+        return found
+
+    unpriced = tand(NO_RATES)
+    assert (unpriced.rank, unpriced.lost_on) == (2, "price")
+    assert tand(RateTable({"EUR": Decimal("11.42")}, date(2026, 12, 1))).rank == 1
+    dear = tand(RateTable({"EUR": Decimal("20")}, date(2026, 12, 1)))
+    assert (dear.rank, dear.lost_on) == (2, "price")

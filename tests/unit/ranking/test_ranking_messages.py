@@ -14,6 +14,7 @@ from ranking.config import RankingConfig
 from ranking.explain import Contribution
 from ranking.factor_table import DEFAULT_TABLE
 from ranking.messages import CATALOGS, codes, negotiate, referenced_codes, render
+from ranking.price_basis import PriceConversion
 from ranking.ranker import Ranker, Tier
 from ranking.rules import Rule
 from ranking.scoring import OfferInput, ProductInput, rank_offers, rank_products, score_product
@@ -106,6 +107,14 @@ PRODUCTS = {
         offer(15, NONE, "400.00", True, "in_stock", 1),
     ],
 }
+# a price in another currency, compared after conversion with a configured rate
+CONVERTED = [
+    dataclasses.replace(
+        offer(16, MANY, "268.5317", True, "in_stock", 1),
+        conversion=PriceConversion(Decimal("599"), "CZK", Decimal("0.4483"), "2026-12-01"),
+    ),
+    offer(17, FEW, "300.00", True, "in_stock", 2),
+]
 RULES = [
     Rule(id="campaign", action="boost", retailer="r1", amount=0.1, comment="spring campaign"),
     Rule(id="sunset", action="bury", product_id=2, amount=0.2),
@@ -128,6 +137,8 @@ def contributions() -> list[Contribution]:
     unscored = score_product(items[0][0], 0.0, 0.0, None, config)  # no text score at all
     verified = rank_offers([offer(12, VERIFIED, "55.00", True, "in_stock", 2)], config)
     found += [c for r in verified for c in r.explanation.contributions]
+    converted = rank_offers(CONVERTED, config)
+    found += [c for r in converted for c in r.explanation.contributions]
     return found + unscored.explanation.contributions + _tiered(config)
 
 
@@ -207,6 +218,10 @@ def test_swedish_numbers_and_plurals() -> None:
     assert any("(lite data: vägt mot antaget 3,8/5)" in t for t in texts)
     assert any(t.startswith("billigast av 5 erbjudanden (405,65 inkl. moms)") for t in texts)
     assert by_code["price_missing"].text("sv") == "inget pris angivet"
+    assert (
+        "billigast av 2 erbjudanden (599,00\u00a0CZK ≈ 268,53 inkl. moms, kurs 0,4483 den "
+        "2026-12-01)" in texts
+    )
     assert "lyft av regel 'campaign' (återförsäljare r1): spring campaign" in texts
     assert "lyft av regel 'campaign' (produktregel): spring campaign" in texts
     assert by_code["rule_buried"].text("en") == "buried by rule 'sunset' (product rule)"
@@ -228,6 +243,10 @@ def test_english_is_the_wording_ranking_wrote_before() -> None:
     assert "same price as all 2 offers (100.00 incl. VAT)" in texts
     assert "only priced offer (99.90 incl. VAT): neutral" in texts
     assert "10.00 above the cheapest of 2 offers (10.00 incl. VAT)" in texts
+    assert (
+        "cheapest of 2 offers (CZK 599.00 ≈ 268.53 incl. VAT, rate 0.4483 as of 2026-12-01)"
+        in texts
+    )
 
 
 def test_unknown_code_falls_back_to_code_and_values() -> None:

@@ -11,6 +11,7 @@ A backend's test module subclasses :class:`BackendContract` and implements
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 
 from search.analysis.tokens import tokenize
 from search.documents import ProductDocument, StoredOffer
+from search.prices import NO_RATES, RateTable
 from search.protocol import BackendQuery, BackendResult, Filters, SearchBackend, SortOrder
 
 GTIN_GLOVES = "7350012345679"  # GTIN-13 with a valid check digit
@@ -31,6 +33,7 @@ def offer(
     stock: str = "in_stock",
     days: int | None = 2,
     vat_included: bool | None = True,
+    currency: str = "SEK",
 ) -> StoredOffer:
     return StoredOffer(
         offer_id=offer_id,
@@ -38,7 +41,7 @@ def offer(
         retailer_slug=f"retailer-{retailer_id}",
         price=None if price is None else Decimal(price),
         vat_included=vat_included,
-        currency="SEK",
+        currency=currency,
         stock_status=stock,
         delivery_days=days,
     )
@@ -212,7 +215,7 @@ class BackendContract:
         result = self.run(backend, "nitrilhandskar")
         stored = result.documents[1]
         assert [o.offer_id for o in stored.offers] == [11, 12, 13]
-        assert stored.offers[2].comparable_price == Decimal("100.0000")
+        assert stored.offers[2].comparable_price(NO_RATES) == Decimal("100.0000")
         assert stored.gtin == GTIN_GLOVES
 
     # ------------------------------------------------------------ facets and filters
@@ -255,6 +258,38 @@ class BackendContract:
         assert ascending == [5, 1, 4, 2, 3]  # no price last
         descending = self.ids(self.run(backend, "", sort="price_desc"))
         assert descending == [2, 4, 1, 5, 3]
+
+    def test_converted_offers_sort_and_filter_by_their_sek_equivalent(
+        self, backend: SearchBackend
+    ) -> None:
+        """Issue 13, 10: 10.00 EUR at 11.42 SEK/EUR is priced 114.20 SEK in the index; a CZK
+        offer without a rate stays unpriced (sorted last, outside every price filter)."""
+        rates = RateTable({"EUR": Decimal("11.42")}, date(2026, 12, 1))
+        backend.index_documents(
+            [
+                ProductDocument(
+                    product_id=6,
+                    name="Munspegel nr 5",
+                    offers=(offer(61, 4, "10.00", currency="EUR"),),
+                    rates=rates,
+                ),
+                ProductDocument(
+                    product_id=7,
+                    name="Munspegel nr 4",
+                    offers=(offer(71, 4, "5.00", currency="CZK"),),
+                    rates=rates,
+                ),
+            ]
+        )
+        ascending = self.ids(self.run(backend, "", sort="price_asc"))
+        assert ascending[:5] == [5, 1, 6, 4, 2]  # 45, 99, 114.20, 300, 700
+        assert set(ascending[5:]) == {3, 7}  # no comparable price last
+        descending = self.ids(self.run(backend, "", sort="price_desc"))
+        assert descending[:5] == [2, 4, 6, 1, 5]
+        within = self.run(backend, "", Filters(min_price=Decimal("110"), max_price=Decimal("120")))
+        assert self.ids(within) == [6]
+        cheap = self.run(backend, "", Filters(max_price=Decimal("20")))
+        assert 6 not in self.ids(cheap) and 7 not in self.ids(cheap)  # not 10 or 5 "SEK"
 
     def test_sort_by_delivery(self, backend: SearchBackend) -> None:
         # by the fastest BUYABLE offer: product 4's only offer (0 days) is out of stock, so

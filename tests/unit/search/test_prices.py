@@ -8,7 +8,7 @@ from ranking.config import RankingConfig
 from ranking.scoring import OfferInput, rank_offers
 from ranking.signals import RetailerQuality
 from search.documents import ProductDocument, StoredOffer, StoredProduct
-from search.prices import comparable_price
+from search.prices import NO_RATES, comparable_price
 
 
 def test_only_marketplace_currency_prices_are_compared() -> None:
@@ -47,7 +47,8 @@ def test_a_czk_offer_is_shown_but_not_in_the_products_sek_price_range() -> None:
         )
 
     sek, czk = offer(1, "649.00", "SEK"), offer(2, "599.00", "CZK")
-    assert czk.comparable_price is None and sek.comparable_price == Decimal("649.00")
+    assert czk.comparable_price(NO_RATES) is None
+    assert sek.comparable_price(NO_RATES) == Decimal("649.00")
     document = ProductDocument(1, "Munspegel nr 5", offers=(sek, czk))
     assert (document.min_price, document.max_price) == (Decimal("649.00"), Decimal("649.00"))
     stored = StoredProduct(1, "Munspegel nr 5", offers=[sek, czk])

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import typer
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from catalog.db import transaction
+from catalog.models import Offer, Product, Retailer
 from catalog.settings import get_settings
 from indexer.jobs import factory_for
 from tests.factories import add_product
@@ -177,3 +181,37 @@ def test_eval_ranking_errors(catalog: Path, tmp_path: Path) -> None:
     empty = runner.invoke(app, ["eval", "ranking", "--judgments", str(good), "--json"])
     # the command line is right, the index is not ready: a runtime error (1), not usage (2)
     assert empty.exit_code == 1 and "reindex" in json.loads(empty.output)["error"]
+
+
+def test_search_with_a_rate_table_explains_the_conversion(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13, 10: rates from the environment reach both the index (``valbar reindex``)
+    and the ranking (``valbar search``); the EUR offer is listed in EUR, never as "None"."""
+    monkeypatch.setenv("VALBAR_CURRENCY_RATES", '{"EUR": "11.42"}')
+    monkeypatch.setenv("VALBAR_CURRENCY_RATES_DATE", "2026-12-01")
+    get_settings.cache_clear()
+    factory = factory_for(get_settings())
+    with transaction(factory) as session:
+        retailer = Retailer(slug="eurodent", name="Eurodent")
+        session.add(retailer)
+        session.flush()
+        product = session.scalars(select(Product).where(Product.primary_gtin == GLOVES)).one()
+        session.add(
+            Offer(
+                retailer_id=retailer.id,
+                product_id=product.id,
+                sku="E-1",
+                raw_name="Gloves M",
+                price=Decimal("10.00"),
+                currency="EUR",
+                vat_included=True,
+                stock_status="in_stock",
+                content_hash="e",
+            )
+        )
+    assert runner.invoke(app, ["reindex", "--json"]).exit_code == 0
+    result = runner.invoke(app, ["search", "gloves", "--explain", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "10.00 EUR" in result.output and "None" not in result.output
+    assert "EUR 10.00 ≈ 114.20 incl. VAT, rate 11.42 as of 2026-12-01" in result.output
