@@ -66,12 +66,12 @@ def test_product_offer_in_its_currency_with_the_conversion_explained(env: ApiEnv
     assert price["values"]["vat"] == "price_converted"
     assert price["values"]["original_currency"] == "EUR"
     assert price["text"] == (
-        "cheapest of 2 offers (EUR 2.00 ≈ 22.84 incl. VAT, rate 11.42 as of 2026-12-01)"
+        "cheapest of 2 offers (EUR 2.00 ≈ SEK\u00a022.84 incl. VAT, rate 11.42 as of 2026-12-01)"
     )
     sv = env.client.get(url, headers={"Accept-Language": "sv"}).json()
     eur_sv = next(o for o in sv["offers"] if o["id"] == env.offers["mirror_eur"])
     assert _price(eur_sv)["text"] == (
-        "billigast av 2 erbjudanden (2,00\u00a0EUR ≈ 22,84 inkl. moms, kurs 11,42 den 2026-12-01)"
+        "billigast av 2 erbjudanden (2,00\u00a0EUR ≈ 22,84\u00a0kr inkl. moms, kurs 11,42 den 2026-12-01)"
     )
 
 
