@@ -214,4 +214,4 @@ def test_search_with_a_rate_table_explains_the_conversion(
     result = runner.invoke(app, ["search", "gloves", "--explain", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "10.00 EUR" in result.output and "None" not in result.output
-    assert "EUR 10.00 ≈ 114.20 incl. VAT, rate 11.42 as of 2026-12-01" in result.output
+    assert "EUR 10.00 ≈ SEK\u00a0114.20 incl. VAT, rate 11.42 as of 2026-12-01" in result.output
