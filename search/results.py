@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from catalog.enums import StockStatus
@@ -140,15 +141,23 @@ def offer_dict(ranked: RankedOffer, stored: StoredOffer) -> dict[str, Any]:
     }
 
 
+_ORE = Decimal("0.01")
+
+
+def _ore(amount: Decimal) -> Decimal:
+    return amount.quantize(_ORE, ROUND_HALF_UP)
+
+
 def price_range(offers: Sequence[StoredOffer], rates: RateTable) -> dict[str, Any] | None:
     """Lowest and highest VAT-included price of the offers (None without prices), offers in
     another currency by their SEK equivalent when ``rates`` has the currency."""
     prices = [p for o in offers if (p := o.comparable_price(rates)) is not None]
     if not prices:
         return None
-    return {  # comparable prices are in the marketplace's currency (converted ones too)
-        "min": min(prices),
-        "max": max(prices),
+    return {  # comparable prices are in the marketplace's currency (converted ones too),
+        # rounded to öre: 599 CZK * 0.4483 is 268.53 kr, not 268.5317
+        "min": _ore(min(prices)),
+        "max": _ore(max(prices)),
         "currency": MARKETPLACE_CURRENCY,
         "vat_included": True,
     }

@@ -126,6 +126,10 @@ def test_price_range_and_index_prices_use_the_sek_equivalent() -> None:
         "vat_included": True,
     }
     assert price_range(offers, NO_RATES)["min"] == Decimal("649.00")  # type: ignore[index]
+    # a converted price is a SEK amount in öre, as the API shows it (599 CZK, not 268.5317)
+    czk = (offer(1, "649.00", "SEK"), offer(4, "599", "CZK"))
+    assert price_range(czk, RATES)["min"] == Decimal("268.53")  # type: ignore[index]
+    assert str(price_range(czk, RATES)["min"]) == "268.53"  # type: ignore[index]
     document = ProductDocument(1, "Munspegel nr 5", offers=offers, rates=RATES)
     assert (document.min_price, document.max_price) == (Decimal("571.00"), Decimal("649.00"))
     assert ProductDocument(1, "Munspegel nr 5", offers=offers).min_price == Decimal("649.00")
