@@ -463,11 +463,21 @@ def feed_run_errors_csv(
     user: RequireRetailerUser,
     session: SessionDep,
     lang: LangDep,
+    asked: Annotated[
+        str | None,
+        Query(
+            alias="lang",
+            pattern="^(sv|en)$",
+            description="The messages' language, over `Accept-Language`: the portal's "
+            "download link passes the language its page is in (a browser's header may not).",
+        ),
+    ] = None,
 ) -> Response:
     """A run's row errors as CSV (row, field, value, message, severity): the ones kept in
     full, then one line per field and reason counting the rest (``N more rows not listed``).
-    Messages are in the ``Accept-Language`` language (English by default).
-    Example: ``GET /api/v1/feeds/17/errors.csv``"""
+    Messages are in ``?lang=`` (sv, en), else the ``Accept-Language`` language (English by
+    default). Example: ``GET /api/v1/feeds/17/errors.csv?lang=sv``"""
+    lang = asked or lang
     run = _run_for(session, user, run_id)
     columns = ("row", "field", "value", "message", "severity")
     kept = (
@@ -493,7 +503,11 @@ def feed_run_errors_csv(
     return Response(
         csv_text(columns, rows),  # cells that start like a formula are escaped
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="feed-{run_id}-errors.csv"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="feed-{run_id}-errors.csv"',
+            "Content-Language": lang,
+            "Vary": "Accept-Language",
+        },
     )
 
 

@@ -71,7 +71,8 @@ def test_product_offer_in_its_currency_with_the_conversion_explained(env: ApiEnv
     sv = env.client.get(url, headers={"Accept-Language": "sv"}).json()
     eur_sv = next(o for o in sv["offers"] if o["id"] == env.offers["mirror_eur"])
     assert _price(eur_sv)["text"] == (
-        "billigast av 2 erbjudanden (2,00\u00a0EUR ≈ 22,84\u00a0kr inkl. moms, kurs 11,42 den 2026-12-01)"
+        "billigast av 2 erbjudanden (2,00\u00a0EUR ≈ 22,84\u00a0kr inkl. moms, "
+        "kurs 11,42 den 2026-12-01)"
     )
 
 

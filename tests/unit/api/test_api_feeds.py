@@ -80,6 +80,14 @@ def test_upload_is_accepted_polled_and_reports_errors_as_csv(env: ApiEnv) -> Non
     rows = list(csv.reader(io.StringIO(r.text)))
     assert rows[0] == ["row", "field", "value", "message", "severity"]
     assert rows[1][:3] == ["5", "price", "inte ett pris"] and rows[1][4] == "error"
+    # ?lang= wins over Accept-Language (the portal's link passes its page's language)
+    url = f"/api/v1/feeds/{run_id}/errors.csv"
+    english = {**env.headers("retailer_own"), "Accept-Language": "en"}
+    assert "not a price: " in env.client.get(url, headers=english).text
+    swedish = env.client.get(url, params={"lang": "sv"}, headers=english)
+    assert swedish.headers["content-language"] == "sv"
+    assert list(csv.reader(io.StringIO(swedish.text)))[1][3] == "inte ett pris: 'inte ett pris'"
+    assert_problem(env.client.get(url, params={"lang": "de"}, headers=english), 422)
     history = env.client.get("/api/v1/retailers/tandab/feeds", headers=env.headers("retailer_own"))
     assert history.json()["count"] == 1 and history.json()["data"][0]["id"] == run_id
     # the offer matched by GTIN reaches the search index right after the run (incremental)

@@ -31,7 +31,7 @@ def _upload(client: TestClient, data: bytes, **form: str) -> tuple[str, str]:
 def test_portal_home_lists_history_with_error_download(as_retailer: TestClient) -> None:
     html = as_retailer.get("/portal").text
     assert "Nordisk Dentaldepå AB" in html and "lager-januari.csv" in html
-    assert re.search(r'href="/api/v1/feeds/\d+/errors.csv"', html)
+    assert re.search(r'href="/api/v1/feeds/\d+/errors.csv\?lang=sv"', html)
     assert 'enctype="multipart/form-data"' in html
 
 
@@ -88,6 +88,13 @@ def test_submit_runs_the_feed_and_the_run_page_polls_until_done(as_retailer: Tes
         f"/portal/uppladdning/{upload}/granska", data={"csrf_token": csrf_from(page)}
     )
     assert again.status_code == 404
+    # the CSV is in the portal's language, not the browser's (the link goes to the API,
+    # which answered in Accept-Language: English behind an English browser)
+    for url in (run_url, "/portal"):
+        swedish = _errors_csv_as_linked(as_retailer, url, "sv", "en-US,en;q=0.9")
+        assert "inte ett pris: " in swedish and "not a price" not in swedish
+        english = _errors_csv_as_linked(as_retailer, url, "en", "sv-SE,sv;q=0.9")
+        assert "not a price: " in english and "inte ett pris: " not in english
 
 
 def test_runs_of_other_retailers_are_hidden(as_retailer: TestClient) -> None:
@@ -141,3 +148,15 @@ def test_a_running_run_is_cancelled_from_its_page(
     assert "Avbryt körningen" not in fragment
     refused = as_retailer.post(f"{run_url}/avbryt", data={"csrf_token": "wrong"})
     assert refused.status_code == 403
+
+
+def _errors_csv_as_linked(client: TestClient, page_url: str, lang: str, browser: str) -> str:
+    """The errors CSV behind a portal page's download link, fetched by a browser whose
+    Accept-Language is ``browser``."""
+    html = client.get(page_url, params={"lang": lang}).text
+    link = re.search(r'href="(/api/v1/feeds/\d+/errors\.csv[^"]*)"', html)
+    assert link, html
+    response = client.get(link.group(1).replace("&amp;", "&"), headers={"Accept-Language": browser})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-language"] == lang
+    return response.text
