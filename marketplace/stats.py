@@ -26,7 +26,7 @@ from ranking.explain import Explanation
 from ranking.retailer_rows import per_retailer
 from ranking.scoring import OfferInput, rank_offers
 from ranking.signals import RetailerQuality
-from search.prices import NO_RATES, RateTable, comparable_price, conversion
+from search.prices import NO_RATES, RateTable, comparable_price, conversion, uncompared
 
 DEMAND_WEIGHTS: dict[str, int] = {
     DemandKind.SEARCH.value: 1,
@@ -209,6 +209,7 @@ def comparisons(
                     stock_status=o.stock_status,
                     delivery_days=o.delivery_days,
                     conversion=conversion(o.price, o.currency, rates),
+                    uncompared=uncompared(o.price, o.currency, rates),
                 )
                 for o in by_product.get(pid, [])
             ],

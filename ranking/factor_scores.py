@@ -15,8 +15,9 @@ from ranking.signals import RetailerQuality, Signal, shrink, stars
 
 if TYPE_CHECKING:
     from ranking.config import Prior, RankingConfig
-    from ranking.price_basis import PriceBasis, PriceConversion
+    from ranking.price_basis import PriceBasis, PriceConversion, UncomparedPrice
 
+NO_RATE_CODE = "price_no_rate"  # a price in a currency without a rate: shown, not compared
 CONVERTED_CODE = "price_converted"  # a price compared after conversion from another currency
 STATUS_CODES = {status.value: f"status_{status.value}" for status in StockStatus}
 
@@ -151,14 +152,19 @@ def price_reading(
     gross: float | None,
     basis: PriceBasis,
     conversion: PriceConversion | None = None,
+    uncompared: UncomparedPrice | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The code and values of an offer's price among the product's priced offers.
 
     A price converted from another currency (``conversion``) is explained as such: the
     ``vat`` part becomes ``price_converted`` (the stated amount and currency, the rate and
     its date), which words the VAT part (``converted_vat``) after the converted amount.
+    A price stated in a currency without a rate (``uncompared``) is not compared and says
+    so (``price_no_rate``), rather than "no price given" beside its shown price.
     """
     if gross is None:
+        if uncompared is not None:
+            return NO_RATE_CODE, uncompared.values()
         return "price_missing", {}
     priced = basis.priced
     values: dict[str, Any] = {"gross": gross, "offers": priced}

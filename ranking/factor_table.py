@@ -127,6 +127,7 @@ DEFAULT_FACTORS: tuple[Factor, ...] = (
         None,
         (
             "price_missing",
+            "price_no_rate",
             "price_only",
             "price_same",
             "price_cheapest",

@@ -272,7 +272,7 @@ def price_contribution(
     weight = compiled.price_weight
     value = price_value(compiled, gross, basis)
     code, values = price_reading(
-        compiled.config, offer.vat_included, gross, basis, offer.conversion
+        compiled.config, offer.vat_included, gross, basis, offer.conversion, offer.uncompared
     )
     return Contribution(
         compiled.table.price.name,

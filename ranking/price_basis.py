@@ -60,6 +60,19 @@ class PriceConversion:
 
 
 @dataclass(frozen=True, slots=True)
+class UncomparedPrice:
+    """An offer's stated price in a currency the rate table has no rate for: shown, never
+    compared, and explained as such (``price_no_rate``), not as a missing price."""
+
+    amount: Decimal  # the offer's price as stated, in ``currency``
+    currency: str  # ISO 4217 code of the offer's price
+
+    def values(self) -> dict[str, str | float]:
+        """The values the ``price_no_rate`` explanation shows."""
+        return {"original": float(self.amount), "original_currency": self.currency}
+
+
+@dataclass(frozen=True, slots=True)
 class PriceBasis:
     """The product's prices as the price factor sees them (gross, VAT included)."""
 

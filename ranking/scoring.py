@@ -29,7 +29,13 @@ from ranking.factors import (
     price_contribution,
     price_value,
 )
-from ranking.price_basis import PriceBasis, PriceConversion, is_buyable, price_basis
+from ranking.price_basis import (
+    PriceBasis,
+    PriceConversion,
+    UncomparedPrice,
+    is_buyable,
+    price_basis,
+)
 from ranking.rules import Rule, applicable_rules
 from ranking.signals import RetailerQuality
 
@@ -49,6 +55,8 @@ class OfferInput:
     delivery_days: int | None
     # set when ``price`` was converted from another currency (``ranking.price_basis``)
     conversion: PriceConversion | None = None
+    # set when the offer states a price in a currency without a rate: not compared
+    uncompared: UncomparedPrice | None = None
 
 
 @dataclass(slots=True)

@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 
 from catalog.settings import Settings
-from ranking.price_basis import PriceConversion
+from ranking.price_basis import PriceConversion, UncomparedPrice
 
 MARKETPLACE_CURRENCY = "SEK"
 
@@ -74,3 +74,15 @@ def comparable_price(
     if price is None or rate is None:
         return None
     return price * rate
+
+
+def uncompared(
+    price: Decimal | None, currency: str | None, rates: RateTable = NO_RATES
+) -> UncomparedPrice | None:
+    """``price`` in ``currency`` when it is stated but never compared: another currency
+    than SEK that the table has no rate for (ranking explains it as ``price_no_rate``)."""
+    if price is None or currency is None or currency == MARKETPLACE_CURRENCY:
+        return None
+    if rates.rate(currency) is not None:
+        return None
+    return UncomparedPrice(price, currency)

@@ -36,7 +36,7 @@ from ranking.signals import RetailerQuality
 from search.analysis.analyzer import Analyzer
 from search.documents import StoredProduct
 from search.errors import InvalidSearchRequest
-from search.prices import NO_RATES, RateTable, comparable_price, conversion
+from search.prices import NO_RATES, RateTable, comparable_price, conversion, uncompared
 from search.protocol import (
     AnalyzedQuery,
     BackendQuery,
@@ -246,6 +246,7 @@ class SearchService(Suggestions):
                 stock_status=stock_status,
                 delivery_days=delivery_days,
                 conversion=conversion(price, currency, rates),
+                uncompared=uncompared(price, currency, rates),
             )
             for (
                 offer_id,
@@ -440,6 +441,7 @@ class SearchService(Suggestions):
                     stock_status=offer.stock_status,
                     delivery_days=offer.delivery_days,
                     conversion=conversion(offer.price, offer.currency, self.rates),
+                    uncompared=uncompared(offer.price, offer.currency, self.rates),
                 )
                 for offer, retailer, signals in rows
             ]

@@ -38,6 +38,8 @@ CATALOG = Catalog(
         "no_data_share": "no data yet: prior {prior:pct}",
         # price among the product's offers
         "price_missing": "no price given",
+        "price_no_rate": "{original_currency} {original:amount} not compared: no "
+        "exchange rate for {original_currency}",
         "price_only": "only priced offer ({@vat}): neutral",
         "price_same": "same price as all {offers} offers ({@vat})",
         "price_cheapest": "cheapest of {offers} offers ({@vat})",

@@ -33,6 +33,8 @@ CATALOG = Catalog(
         "no_data_rating": "ingen data ännu: antaget {prior:stars}",
         "no_data_share": "ingen data ännu: antaget {prior:pct}",
         "price_missing": "inget pris angivet",
+        "price_no_rate": "{original:amount}\u00a0{original_currency} jämförs inte: ingen "
+        "växelkurs för {original_currency}",
         "price_only": "enda prissatta erbjudandet ({@vat}): neutralt",
         "price_same": "samma pris som alla {offers} erbjudanden ({@vat})",
         "price_cheapest": "billigast av {offers} erbjudanden ({@vat})",

@@ -14,7 +14,7 @@ from ranking.config import RankingConfig
 from ranking.explain import Contribution
 from ranking.factor_table import DEFAULT_TABLE
 from ranking.messages import CATALOGS, codes, negotiate, referenced_codes, render
-from ranking.price_basis import PriceConversion
+from ranking.price_basis import PriceConversion, UncomparedPrice
 from ranking.ranker import Ranker, Tier
 from ranking.rules import Rule
 from ranking.scoring import OfferInput, ProductInput, rank_offers, rank_products, score_product
@@ -114,6 +114,11 @@ CONVERTED = [
         conversion=PriceConversion(Decimal("599"), "CZK", Decimal("0.4483"), "2026-12-01"),
     ),
     offer(17, FEW, "300.00", True, "in_stock", 2),
+    # a price in a currency without a rate: shown, not compared (and said so)
+    dataclasses.replace(
+        offer(18, FEW, None, True, "in_stock", 2),
+        uncompared=UncomparedPrice(Decimal("10"), "USD"),
+    ),
 ]
 RULES = [
     Rule(id="campaign", action="boost", retailer="r1", amount=0.1, comment="spring campaign"),

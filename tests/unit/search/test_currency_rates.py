@@ -14,7 +14,7 @@ from ranking.messages import render
 from ranking.scoring import OfferInput, RankedOffer, rank_offers
 from ranking.signals import RetailerQuality
 from search.documents import ProductDocument, StoredOffer
-from search.prices import NO_RATES, RateTable, comparable_price, conversion
+from search.prices import NO_RATES, RateTable, comparable_price, conversion, uncompared
 from search.results import price_range
 
 RATES = RateTable({"EUR": Decimal("11.42"), "CZK": Decimal("0.4483")}, date(2026, 12, 1))
@@ -30,6 +30,7 @@ def _inputs(rates: RateTable, *offers: tuple[int, str, str, bool]) -> list[Offer
             stock_status="in_stock",
             delivery_days=2,
             conversion=conversion(Decimal(amount), currency, rates),
+            uncompared=uncompared(Decimal(amount), currency, rates),
         )
         for offer_id, amount, currency, vat in offers
     ]
@@ -78,7 +79,7 @@ def test_a_eur_offer_cheaper_after_conversion_ranks_and_prices_as_the_cheapest()
         _inputs(NO_RATES, (1, "649.00", "SEK", True), (2, "50.00", "EUR", True)), config
     )
     assert [r.offer.offer_id for r in unpriced] == [1, 2]
-    assert _price(unpriced[1]).code == "price_missing"
+    assert _price(unpriced[1]).code == "price_no_rate"  # shown at 50 EUR: not "no price"
     assert unpriced[1].offer.conversion is None
 
 
@@ -146,3 +147,30 @@ def test_a_converted_offer_counts_in_the_median_buyable_price_and_the_band() -> 
     assert band.values["ratio"] == 3.5
     without = {r.offer.offer_id: r for r in rank_offers(_inputs(NO_RATES, *offers), config)}
     assert without[3].explanation.by_factor()["price_band"].values["median"] == 100.0
+
+
+def test_a_price_without_a_rate_is_explained_as_not_compared_not_as_missing() -> None:
+    """10 USD without a USD rate: shown at 10 USD, unpriced for ranking, and its explanation
+    said "no price given" / "inget pris angivet" beside the shown price."""
+    ranked = rank_offers(
+        _inputs(RATES, (1, "649.00", "SEK", True), (2, "10.00", "USD", True)), RankingConfig()
+    )
+    usd = next(r for r in ranked if r.offer.offer_id == 2)
+    price = _price(usd)
+    assert price.code == "price_no_rate"
+    assert price.values == {"original": 10.0, "original_currency": "USD"}
+    unpriced = rank_offers(
+        _inputs(NO_RATES, (1, "649.00", "SEK", True), (2, "10.00", "EUR", True)), RankingConfig()
+    )
+    assert price.value == _price(unpriced[1]).value  # scored as unpriced, as before
+    assert render(price.code, price.values, "sv", "SEK") == (
+        "10,00\u00a0USD jämförs inte: ingen växelkurs för USD"
+    )
+    assert render(price.code, price.values, "en", "SEK") == (
+        "USD 10.00 not compared: no exchange rate for USD"
+    )
+    assert uncompared(Decimal("10"), "EUR", RATES) is None  # a rate: converted instead
+    assert uncompared(Decimal("10"), "SEK", RATES) is None
+    assert uncompared(None, "USD", RATES) is None  # no price at all: price_missing
+    sek = next(r for r in ranked if r.offer.offer_id == 1)
+    assert _price(sek).code == "price_only"  # the USD offer is not counted as priced
