@@ -133,7 +133,7 @@ def preview(
         scan = scan_for(
             settings,
             upload.path,
-            FeedOptions(mapping=override or None),
+            FeedOptions(mapping=override or None, delta=delta),
             remembered=dict(remembered) if remembered is not None else None,
             file_name=upload.file_name,
         )

@@ -160,3 +160,17 @@ def _errors_csv_as_linked(client: TestClient, page_url: str, lang: str, browser:
     assert response.status_code == 200, response.text
     assert response.headers["content-language"] == lang
     return response.text
+
+
+def test_a_delta_with_only_some_columns_previews_as_the_run_reads_it(
+    as_retailer: TestClient,
+) -> None:
+    """A delta of SKU + price (no name, no stock) updates existing offers: the API and the
+    run take it, but the portal's preview read it as a full feed and refused it with
+    "required fields missing", its submit button disabled."""
+    partial = b"Artikelnummer;Pris inkl. moms\nNY-0;149,00 kr\n"
+    full, _ = _upload(as_retailer, partial)
+    assert "Obligatoriska fält saknas: Benämning, Lagerstatus" in full
+    delta, _ = _upload(as_retailer, partial, delta="1")
+    assert "Obligatoriska fält saknas" not in delta
+    assert "1 rad" in delta  # read and counted, as the run will
