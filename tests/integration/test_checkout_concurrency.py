@@ -494,3 +494,47 @@ def test_admins_resolving_the_same_report_at_once_get_one_outcome(env: ApiEnv) -
             s.execute(delete(Notification))
             s.execute(delete(ReviewReport))
             s.execute(delete(Review))
+
+
+def test_one_user_reporting_a_review_twice_at_once_files_one_report(env: ApiEnv) -> None:
+    """Issue 13 item 3: the same report sent by one user several times at the same moment
+    (a double click, a retrying client): one report is filed (201), the others are told it
+    was already reported (409), never a database error."""
+    factory = factory_for(env.settings)
+    for round_no in range(ROUNDS):
+        with transaction(factory) as s:
+            author = s.scalar(select(User).where(User.email == "clinic@example.com"))
+            assert author is not None
+            review = Review(
+                author_id=author.id,
+                target_type="product",
+                target_id=env.products["glove"],
+                rating=4,
+                text=f"runda {round_no}",
+                status="published",
+                published_at=utc_now(),
+            )
+            s.add(review)
+            s.flush()
+            review_id = review.id
+        calls = [
+            partial(
+                env.client.post,
+                f"{V1}/reviews/{review_id}/reports",
+                json={"reason": "kränkande"},
+                headers=env.headers("retailer_other"),
+            )
+            for _ in range(THREADS)
+        ]
+        statuses = sorted(r.status_code for r in _all_at_once(calls))
+        assert statuses == [201] + [409] * (THREADS - 1), statuses
+        with factory() as s:
+            filed = s.scalar(
+                select(func.count())
+                .select_from(ReviewReport)
+                .where(ReviewReport.review_id == review_id)
+            )
+            assert filed == 1
+        with factory() as s, s.begin():  # the author reviews the product once: start anew
+            s.execute(delete(ReviewReport))
+            s.execute(delete(Review))
