@@ -27,8 +27,13 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 	  || [ "$$CI" != "true" ] || { echo "chromium could not be installed" >&2; exit 1; }
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist), one test file per process at a
+# time: module fixtures are built once, and PostgreSQL schemas, Redis prefixes, ports and
+# data dirs are per test, so files never share state.
+TEST_WORKERS ?= 2
+
 test: install $(VENV)/.semantic browser-deps
-	$(BIN)/pytest -q -p no:cacheprovider tests
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=30 tests
 
 test-unit: install
 	$(BIN)/pytest -q tests/unit
@@ -39,7 +44,7 @@ test-integration: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy catalog indexer search ranking marketplace api ui valbar bench
+	$(BIN)/mypy catalog indexer search ranking marketplace loyalty api ui valbar bench
 	$(BIN)/lint-imports  # the layer order: [tool.importlinter] in pyproject.toml
 
 bench: install
@@ -48,6 +53,7 @@ bench: install
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.http
+	$(BIN)/python -m bench.loyalty
 
 clean:
 	rm -rf var build *.egg-info .pytest_cache .mypy_cache .ruff_cache

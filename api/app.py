@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib.resources
 import logging
+import re
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -28,19 +29,33 @@ from api.auth import ApiKeyCache, set_session_cookie
 from api.client_ip import TrustedProxyMiddleware
 from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
 from api.idempotency import install_idempotency
+from api.key_scopes import document_scopes
 from api.metrics import Metrics, TimingMiddleware, redis_queue_length
+from api.openapi_doc import install_openapi
 from api.params import RejectNulMiddleware, bounded_path_ids
 from api.problems import PayloadTooLarge, install_problem_handlers, problem_response
 from api.ratelimit import RateLimiter, make_rate_limiter
 from api.request_id import RequestIdMiddleware
 from api.routers import (
     admin,
+    admin_console,
+    admin_monitoring,
     auth,
     feed_template,
     feeds,
     health,
+    loyalty,
+    loyalty_activity,
+    loyalty_engage,
+    loyalty_limits,
+    loyalty_photos,
+    loyalty_reports,
+    loyalty_shop,
     marketplace,
+    match_review,
     moderation,
+    notify,
+    organisations,
     products,
     ranking,
     retailers,
@@ -52,13 +67,15 @@ from api.security_headers import (
     new_nonce,
     security_headers,
 )
-from api.throttle import SignInThrottle, ThrottlePolicy
+from api.throttle import SignInThrottle, SignupThrottle, ThrottlePolicy, signup_policy
 from catalog.events import bus_for
 from catalog.logs import configure_logging, is_configured
 from catalog.private_files import private_dir, private_file
 from catalog.secret_key import resolve_secret_key
 from catalog.settings import Settings, get_settings
 from indexer import jobs
+from loyalty import gdpr as loyalty_gdpr
+from loyalty import subscribers as loyalty_subscribers
 from marketplace import tasks as marketplace_tasks
 from marketplace.subscribers import on_signals_changed
 from search.gc_tuning import reset_gc, tune_gc
@@ -67,25 +84,74 @@ API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
 
 
+# the routes that take a file (a feed, a logo): their bodies may reach max_upload_bytes;
+# every other request's body (JSON, forms) is bounded by max_body_bytes
+UPLOAD_ROUTES = (
+    re.compile(rf"^{API_PREFIX}/retailers/[^/]+/feeds/?$"),
+    re.compile(r"^/portal/uppladdning/?$"),
+    re.compile(r"^/portal/presentation/logotyp/?$"),
+)
+
+
+# the routes that take a seller's loyalty photo: bounded by loyalty_photo_max_bytes plus
+# the form around it, counted while the body streams in (a 200 MB "photo" is cut off there)
+PHOTO_PAGE_ROUTE = re.compile(r"^/portal/poang/foto/\d+/?$")
+PHOTO_ROUTES = (
+    re.compile(rf"^{API_PREFIX}/loyalty/photo-activities/\d+/photos/?$"),
+    PHOTO_PAGE_ROUTE,
+)
+PHOTO_FORM_OVERHEAD = 64 * 1024
+
+
+def is_upload_route(method: str, path: str) -> bool:
+    """True for a POST to a route that takes a file (:data:`UPLOAD_ROUTES`)."""
+    return method == "POST" and any(r.match(path) for r in UPLOAD_ROUTES)
+
+
+def is_photo_route(method: str, path: str) -> bool:
+    """True for a POST of a seller's loyalty photo (:data:`PHOTO_ROUTES`)."""
+    return method == "POST" and any(r.match(path) for r in PHOTO_ROUTES)
+
+
 class BodySizeLimitMiddleware:
-    """413 problem+json for bodies over ``max_bytes``: by Content-Length up front, and by
+    """413 problem+json for bodies over the limit: ``max_bytes`` for an upload route
+    (:func:`is_upload_route`), ``max_body_bytes`` for any other (a 20 MB JSON body to the
+    public sign-in is refused before it is read); by Content-Length up front, and by
     counting while the body streams in (chunked uploads, lying headers)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        max_body_bytes: int | None = None,
+        max_photo_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_body_bytes = max_bytes if max_body_bytes is None else max_body_bytes
+        # a loyalty photo's request: the photo cap and its form (PHOTO_ROUTES)
+        self.max_photo_bytes = (
+            max_bytes if max_photo_bytes is None else max_photo_bytes + PHOTO_FORM_OVERHEAD
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        method, path = str(scope.get("method", "")), str(scope.get("path", ""))
+        if is_photo_route(method, path):
+            limit = self.max_photo_bytes
+        else:
+            limit = self.max_bytes if is_upload_route(method, path) else self.max_body_bytes
+        # the portal's photo form answers a declared oversize itself, with a page in the
+        # seller's language and without reading the body; what streams past it is cut here
+        page = method == "POST" and PHOTO_PAGE_ROUTE.match(path) is not None
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if not page and declared is not None and declared.isdigit() and int(declared) > limit:
             response = problem_response(
                 413,
                 PayloadTooLarge.title,
-                f"the request body ({int(declared)} bytes) exceeds the limit of "
-                f"{self.max_bytes} bytes",
+                f"the request body ({int(declared)} bytes) exceeds the limit of {limit} bytes",
                 slug=PayloadTooLarge.slug,
                 instance=scope.get("path"),
             )
@@ -98,10 +164,8 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise PayloadTooLarge(
-                        f"the request body exceeds the limit of {self.max_bytes} bytes"
-                    )
+                if received > limit:
+                    raise PayloadTooLarge(f"the request body exceeds the limit of {limit} bytes")
             return message
 
         await self.app(scope, counting_receive, send)
@@ -143,9 +207,14 @@ def _outbox_applier(holder: SearchHolder, factory: sessionmaker[Session]) -> Any
 
     def apply(wait: float = 0.0) -> int:
         from indexer.outbox import apply_outbox, has_pending
+        from indexer.run_progress import finish_indexing_runs, indexing_runs
         from indexer.runner import OutboxChildFailed, apply_outbox_in_child
 
+        indexing = indexing_runs(factory)  # before the outbox is read
         if not has_pending(factory):  # nothing to do: no process, no index opened
+            # runs whose products an earlier pass indexed end their phase (their supervisor
+            # found the lock held, or died)
+            finish_indexing_runs(factory, indexing)
             return 0
         try:
             report = apply_outbox_in_child(holder.settings, wait)
@@ -156,6 +225,9 @@ def _outbox_applier(holder: SearchHolder, factory: sessionmaker[Session]) -> Any
             follow = getattr(service.backend, "follow_writes", None) if service else None
             if callable(follow):
                 follow()
+            runs = report.get("runs")
+            if isinstance(runs, list):  # searchable here now: the runs' index phase is over
+                finish_indexing_runs(factory, [int(run_id) for run_id in runs])
             products = report.get("products")
             return products if isinstance(products, int) else 0
         service = holder.get()
@@ -227,11 +299,18 @@ def create_app(
     settings = settings.model_copy(update={"secret_key": resolve_secret_key(settings)})
     factory = jobs.factory_for(settings)
     holder = SearchHolder(settings, factory)
-    # what follows a committed marketplace event: the retailers' measured signals, then the
-    # signals search ranks with
-    marketplace_tasks.wire(settings, factory)
-    on_signals_changed(bus_for(factory), _signals_refresher(holder))
     apply_outbox = _outbox_applier(holder, factory)
+    # what follows a committed marketplace event: the retailers' measured signals, then the
+    # signals search ranks with; a retailer's offers leaving or re-entering search with its
+    # organisation's status (the outbox applied in a background thread)
+    # e-mail is built from the settings as they are when it is sent: app.state.settings
+    marketplace_tasks.wire(
+        settings, factory, reindex=apply_outbox, current=lambda: app.state.settings
+    )
+    loyalty_subscribers.wire(factory)  # points follow the same events (marketplace's sibling)
+    # a user's GDPR export and erasure include their loyalty data (the marketplace runs them)
+    loyalty_gdpr.install(settings.loyalty_photo_dir)
+    on_signals_changed(bus_for(factory), _signals_refresher(holder))
     runner = feeds.FeedRunner(settings, factory, reindex=apply_outbox)
     metrics = Metrics(
         broker_queue_length=redis_queue_length(settings.broker_url)
@@ -254,6 +333,16 @@ def create_app(
             if settings.broker_url
             else asyncio.create_task(housekeeping.loop(settings, factory))
         )
+        sending = (
+            None
+            if settings.broker_url
+            else asyncio.create_task(
+                housekeeping.dispatch_loop(
+                    lambda: marketplace_tasks.drain(settings, factory),
+                    settings.dispatch_interval_seconds,
+                )
+            )
+        )
         outbox = asyncio.create_task(
             housekeeping.outbox_loop(apply_outbox, settings.outbox_interval_seconds)
         )
@@ -265,6 +354,8 @@ def create_app(
             outbox.cancel()
             if chores is not None:
                 chores.cancel()
+            if sending is not None:
+                sending.cancel()
             sweeps.cancel()
             runner.shutdown()  # stops local runs' processes at once; they are queued again
             holder.close()
@@ -275,9 +366,15 @@ def create_app(
         version="1.0.0",
         description=(
             "Neutral, ad-free comparison of dental supply offers, ranked by service quality. "
-            "Errors are RFC 9457 problem details (application/problem+json)."
+            "Errors are RFC 9457 problem details (application/problem+json). "
+            "Authenticate with an API key (`X-API-Key: vb_...` or `Authorization: Bearer "
+            "vb_...`; its scope, search, feeds or full, limits what it may call: "
+            "`x-api-key-scopes` on each operation) or the session cookie of "
+            "`POST /api/v1/auth/login`. Lists are paged with `limit` (1-100, default 50) and "
+            "`offset`; every answer counts against a rate limit (429 with Retry-After)."
         ),
         docs_url=None,  # served by _include_docs from packaged assets, no CDN
+        redoc_url=None,  # ReDoc only loads from a CDN (no bundle is installed): not served
         openapi_url="/openapi.json",
         lifespan=lifespan,
         # every route, API and web: an integer path parameter out of range is a 404
@@ -287,6 +384,8 @@ def create_app(
     app.state.session_factory = factory
     app.state.search = holder
     app.state.feed_runner = runner
+    # applies the search index outbox after a change made by a request (a match decision)
+    app.state.apply_outbox = apply_outbox
     app.state.metrics = metrics
     if rate_limiter is None and settings.web_workers > 1 and not settings.redis_url:
         private_file(settings.data_dir / "ratelimit.sqlite3")  # addresses: 0600 when made
@@ -302,31 +401,59 @@ def create_app(
         ThrottlePolicy.from_settings(settings),
         on_lockout=lambda scope: metrics.login_lockouts.labels(scope).inc(),
     )
+    app.state.signup_throttle = SignupThrottle(factory, signup_policy(settings))
     app.state.anonymous_rate_per_minute = anonymous_rate_per_minute
 
     install_problem_handlers(app)
     install_idempotency(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (
-        search,
-        products,
-        retailers,
-        feeds,
-        feed_template,
-        ranking,
-        auth,
-        admin,
-        moderation,
-    ):
-        api.include_router(module.router)
-    api.include_router(auth.me_router)
-    api.include_router(marketplace.router)
-    app.include_router(api)
+    routers = [
+        search.router,
+        products.router,
+        retailers.router,
+        feeds.router,
+        feed_template.router,
+        ranking.router,
+        auth.router,
+        admin.router,
+        admin_console.router,
+        admin_monitoring.router,
+        moderation.router,
+        organisations.router,
+        match_review.router,
+        auth.me_router,
+        marketplace.router,
+        notify.me_router,
+        loyalty.router,
+        loyalty_shop.router,
+        loyalty_engage.router,
+        loyalty_limits.router,
+        loyalty_photos.router,
+        loyalty_activity.router,
+        loyalty_reports.router,
+    ]
+    for router in [*routers, notify.org_router]:
+        # the key scopes each route admits, into its OpenAPI operation: before the
+        # inclusion, which copies the routes
+        document_scopes(router.routes)
+    for router in routers:
+        api.include_router(router)
+    api.include_router(notify.org_router, prefix=notify.WEBHOOKS_PREFIX)
+    api.include_router(notify.org_router, prefix=notify.OLD_WEBHOOKS_PREFIX, deprecated=True)
+    # routes are matched in order, one by one (FastAPI has no prefix dispatch): the probes,
+    # polled every few seconds, before the hundreds of API routes
     app.include_router(health.router)
+    app.include_router(api)
     _include_docs(app)
+    install_openapi(app)
 
     app.add_middleware(NewSessionCookieMiddleware, settings=settings)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_upload_bytes,
+        max_body_bytes=settings.max_body_bytes,
+        max_photo_bytes=settings.loyalty_photo_max_bytes,
+    )
     app.add_middleware(RejectNulMiddleware)
     app.add_middleware(TimingMiddleware, metrics=metrics)
     production = settings.environment == "production"

@@ -34,18 +34,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.client_ip import client_ip
 from api.passwords import (
-    MAX_PASSWORD_LENGTH,
-    MIN_PASSWORD_LENGTH,
+    PASSWORD_REASON_TEXT,
     check_password,
-    easily_guessed,
+    password_weakness,
 )
 from api.passwords import hash_password as hash_password  # re-exported
 from api.passwords import verify_password as verify_password  # re-exported
 from api.problems import Forbidden
 from api.sessions import create_session, revoke_session, revoke_user_sessions
 from api.throttle import account_key
-from catalog.models import ApiKey, User
+from catalog.enums import KeyScope
+from catalog.models import ApiKey, Organisation, User
 from catalog.settings import Settings
+from marketplace.organisations import sign_in_refusal
 
 SESSION_COOKIE = "valbar_session"
 DEVICE_COOKIE = "valbar_device"
@@ -62,6 +63,7 @@ class Role(StrEnum):
     RETAILER = "retailer"
     MERCHANDISER = "merchandiser"
     ADMIN = "admin"
+    SPONSOR = "sponsor"  # a member of a sponsor organisation: its loyalty programmes only
 
 
 class AuthError(Exception):
@@ -72,15 +74,57 @@ class InvalidCredentials(AuthError):
     """Unknown e-mail, wrong password or inactive user (deliberately indistinguishable)."""
 
 
+class OrganisationInactive(AuthError):
+    """The right password, but the member's organisation is not active: ``status`` says why
+    (``pending``: waiting for approval, or for the e-mail confirmation when ``confirmed``
+    is False; ``suspended``; ``refused``). Told only after the password was checked, so it
+    reveals nothing to someone who does not know it."""
+
+    def __init__(self, status: str, *, confirmed: bool = True) -> None:
+        why = {
+            "pending": "waiting for approval"
+            if confirmed
+            else "waiting for its e-mail confirmation",
+            "suspended": "suspended by Valbar",
+            "refused": "refused",
+        }.get(status, status)
+        super().__init__(f"the organisation is {why}; its members cannot sign in")
+        self.status = status
+        self.confirmed = confirmed
+
+
 class InvalidApiKey(AuthError):
     """Unknown, malformed or revoked key, or a key whose user is inactive or gone."""
+
+
+class ExpiredApiKey(InvalidApiKey):
+    """A key past its expiry (``ApiKey.expires_at``): refused like a revoked one."""
+
+
+def key_expired(expires_at: datetime | None, now: datetime) -> bool:
+    """True once ``now`` reached ``expires_at`` (SQLite hands back naive UTC datetimes)."""
+    if expires_at is None:
+        return False
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    return now >= expires_at
+
+
+def expired_message(expires_at: datetime) -> str:
+    when = expires_at if expires_at.tzinfo is not None else expires_at.replace(tzinfo=UTC)
+    return (
+        f"the API key expired at {when.astimezone(UTC).isoformat(timespec='seconds')}; "
+        "create a new key"
+    )
 
 
 # ---------------------------------------------------------------- passwords
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
-    """The active user with these credentials; raises :class:`InvalidCredentials`.
+    """The active user with these credentials; raises :class:`InvalidCredentials`, or
+    :class:`OrganisationInactive` for the right password of a member of an organisation that
+    is not active (pending, suspended, refused).
 
     A hash in an old scheme (scrypt) or with old parameters is replaced by a current
     Argon2id hash (flushed; the caller commits with the sign-in).
@@ -96,7 +140,15 @@ def authenticate(session: Session, email: str, password: str) -> User:
     # (an unknown one is checked against an Argon2id dummy); the replacement hash of a
     # rehash is made only after, for an active user who gave the right password
     ok, rehash = check_password(password, None if user is None else user.password_hash)
-    if user is None or not ok or not user.active:
+    if user is None or not ok:
+        raise InvalidCredentials("wrong e-mail or password")
+    refusal = sign_in_refusal(session, user)
+    if refusal is not None:
+        org = session.get(Organisation, user.organisation_id)
+        raise OrganisationInactive(
+            refusal.value, confirmed=org is None or org.submitted_at is not None or user.active
+        )
+    if not user.active:
         raise InvalidCredentials("wrong e-mail or password")
     if rehash:
         user.password_hash = hash_password(password)
@@ -104,8 +156,21 @@ def authenticate(session: Session, email: str, password: str) -> User:
     return user
 
 
+def member_may_act(session: Session, user: User) -> bool:
+    """False for a member of an organisation that is not active (suspended by an admin, a
+    refused or still waiting sign-up): such a member cannot sign in, their sessions and
+    API keys are refused until an admin reactivates the organisation. Platform staff
+    belong to no organisation."""
+    return sign_in_refusal(session, user) is None
+
+
 class WeakPassword(ValueError):
-    """A new password that is too short, the same as the current one or easily guessed."""
+    """A new password that is too short, the same as the current one or easily guessed;
+    ``reason`` says which (``api.passwords.PASSWORD_REASONS`` or ``same``)."""
+
+    def __init__(self, message: str, reason: str = "too_common") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def change_password(
@@ -116,17 +181,10 @@ def change_password(
     sessions were ended. Raises :class:`InvalidCredentials` or :class:`WeakPassword`."""
     if not verify_password(current, user.password_hash):
         raise InvalidCredentials("the current password is wrong")
-    if len(new) < MIN_PASSWORD_LENGTH or len(new) > MAX_PASSWORD_LENGTH:
-        raise WeakPassword(
-            f"the new password must be {MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} characters"
-        )
     if new == current:
-        raise WeakPassword("the new password must differ from the current one")
-    if easily_guessed(new, user.email):
-        raise WeakPassword(
-            "the new password is easily guessed (few different characters, digits only, a "
-            "common word with digits, or your e-mail address)"
-        )
+        raise WeakPassword("the new password must differ from the current one", "same")
+    if (reason := password_weakness(new, user.email, user.name)) is not None:
+        raise WeakPassword(f"the new password is {PASSWORD_REASON_TEXT[reason]}", reason)
     user.password_hash = hash_password(new)
     ended = revoke_user_sessions(db, user.id, keep_token=keep_token)
     db.commit()
@@ -303,14 +361,21 @@ def csrf_token(request: Request) -> str:
     return new
 
 
+class CsrfRefused(Forbidden):
+    """A form posted without the session's CSRF token (403): a page answers it with an HTML
+    page (``valbar.app``), the API with problem+json."""
+
+    slug = "csrf"
+
+
 async def verify_csrf(request: Request, csrf_token: str = Form("")) -> None:
     """Dependency for UI form posts: the form's ``csrf_token`` must match the session's."""
     payload = read_session(request)
     expected = payload.get("csrf") if payload else None
     if not isinstance(expected, str) or not csrf_token:
-        raise Forbidden("missing CSRF token; reload the page and try again")
+        raise CsrfRefused("missing CSRF token; reload the page and try again")
     if not hmac.compare_digest(expected, csrf_token):
-        raise Forbidden("invalid CSRF token; reload the page and try again")
+        raise CsrfRefused("invalid CSRF token; reload the page and try again")
 
 
 # ---------------------------------------------------------------- API keys
@@ -326,14 +391,41 @@ def key_digest(plaintext: str) -> str:
     return _key_hash(plaintext.strip())
 
 
-def create_api_key(session: Session, user: User, name: str) -> tuple[ApiKey, str]:
-    """A new key for ``user``; the plaintext is returned once and never stored."""
+def new_key_secret() -> tuple[str, str]:
+    """A fresh ``(prefix, plaintext)``: ``vb_<prefix>_<secret>``."""
     prefix = secrets.token_hex(6)
-    plaintext = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey(user_id=user.id, name=name, prefix=prefix, key_hash=_key_hash(plaintext))
+    return prefix, f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def create_api_key(
+    session: Session,
+    user: User,
+    name: str,
+    *,
+    scope: KeyScope = KeyScope.FULL,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key for ``user`` (flushed); the plaintext is returned once and never stored.
+
+    No checks: :func:`api.api_keys.issue_api_key` is what people's requests go through
+    (the scope fits the role, the organisation's cap of active keys)."""
+    prefix, plaintext = new_key_secret()
+    key = ApiKey(
+        user_id=user.id,
+        name=name,
+        prefix=prefix,
+        key_hash=_key_hash(plaintext),
+        scope=scope.value,
+        expires_at=expires_at,
+    )
     session.add(key)
     session.flush()
     return key, plaintext
+
+
+def key_hash_of(plaintext: str) -> str:
+    """The stored hash of a key just made (:func:`new_key_secret`)."""
+    return _key_hash(plaintext)
 
 
 def parse_api_key(plaintext: str) -> str | None:
@@ -359,22 +451,43 @@ def lookup_api_key(session: Session, plaintext: str) -> ApiKey | None:
 
 @dataclass(frozen=True, slots=True)
 class KeyGrant:
-    """What a valid API key grants: plain values, no ORM objects (those belong to one session)."""
+    """What a valid API key grants: plain values, no ORM objects (those belong to one session).
+
+    ``organisation_id`` names the rate-limit bucket every key of the organisation shares
+    (``None``: the user's own bucket)."""
 
     key_id: int
     user_id: int
     rate_limit_per_minute: int
+    scope: str = KeyScope.FULL.value
+    organisation_id: int | None = None
+    expires_at: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return key_expired(self.expires_at, now)
 
 
-def grant_for(session: Session, plaintext: str) -> KeyGrant:
-    """The grant of an active key of an active user; raises :class:`InvalidApiKey`."""
+def grant_for(session: Session, plaintext: str, now: datetime | None = None) -> KeyGrant:
+    """The grant of an active, unexpired key of an active user; raises
+    :class:`InvalidApiKey` (:class:`ExpiredApiKey` for a key past its expiry)."""
     key = lookup_api_key(session, plaintext)
     if key is None:
         raise InvalidApiKey("invalid or revoked API key")
+    if key.expires_at is not None and key_expired(key.expires_at, now or datetime.now(UTC)):
+        raise ExpiredApiKey(expired_message(key.expires_at))
     user = session.get(User, key.user_id)
     if user is None or not user.active:
         raise InvalidApiKey("the API key's user is inactive")
-    return KeyGrant(key.id, key.user_id, key.rate_limit_per_minute)
+    if sign_in_refusal(session, user) is not None:
+        raise InvalidApiKey("the API key's organisation is not active")
+    return KeyGrant(
+        key.id,
+        key.user_id,
+        key.rate_limit_per_minute,
+        scope=key.scope,
+        organisation_id=user.organisation_id,
+        expires_at=key.expires_at,
+    )
 
 
 REFRESH_AHEAD = 0.2  # of the TTL: reload a grant in use once this little of its time is left

@@ -15,28 +15,36 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import BackgroundTasks, Depends, Request, Response
+from fastapi import BackgroundTasks, Depends, Request, Response, Security
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import (
+    SESSION_COOKIE,
     ApiKeyCache,
     InvalidApiKey,
     KeyGrant,
     Role,
     due_for_touch,
+    expired_message,
     grant_for,
     key_digest,
+    key_expired,
+    member_may_act,
     read_session,
     session_token,
     touch_api_key,
 )
 from api.client_ip import address_bucket, client_ip
+from api.key_scopes import route_scopes
 from api.problems import Forbidden, RateLimited, Unauthorized
 from api.ratelimit import Decision, RateLimiter
 from api.sessions import session_user
+from catalog.enums import KeyScope
 from catalog.models import ApiKey, User
 from catalog.settings import Settings
+from marketplace.organisations import sign_in_refusal
 from search.build import build_search_service
 from search.service import SearchService
 
@@ -69,6 +77,16 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def public_base(request: Request) -> str:
+    """The site's public address for links sent out (e-mail, webhooks): the ``site_url``
+    setting, never the request's ``Host`` header (a forged one would put another site's
+    address into a confirmation, invitation or password link)."""
+    settings: Settings = request.app.state.settings
+    return settings.site_url.rstrip("/")
+
+
 FactoryDep = Annotated[sessionmaker[Session], Depends(get_factory)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -141,6 +159,30 @@ class Principal:
     api_key: KeyGrant | None = None
 
 
+# The ways to authenticate, as OpenAPI security schemes (/docs' Authorize button). They
+# only document: get_caller reads the headers and the cookie itself (auto_error=False).
+API_KEY_HEADER = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="ApiKey",
+    auto_error=False,
+    description="An API key `vb_<prefix>_<secret>` (create one at /mina-uppgifter/nycklar "
+    "or POST /api/v1/auth/api-keys). Its scope (search, feeds, full) limits what it may call.",
+)
+BEARER_KEY = HTTPBearer(
+    scheme_name="BearerApiKey",
+    bearerFormat="vb_<prefix>_<secret>",
+    auto_error=False,
+    description="The same API key as `Authorization: Bearer vb_...`.",
+)
+SESSION_COOKIE_SCHEME = APIKeyCookie(
+    name=SESSION_COOKIE,
+    scheme_name="SessionCookie",
+    auto_error=False,
+    description="The browser session of POST /api/v1/auth/login; writes also need the "
+    "same origin or the X-CSRF-Token header.",
+)
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -199,11 +241,31 @@ def check_same_origin(request: Request) -> None:
         raise Forbidden("cross-site request refused (Referer does not match this site)")
 
 
-async def get_caller(request: Request, background: BackgroundTasks) -> Caller:
+def check_key_scope(request: Request, grant: KeyGrant) -> None:
+    """403 unless the route admits the key's scope (:mod:`api.key_scopes`)."""
+    if grant.scope == KeyScope.FULL:
+        return
+    route = request.scope.get("route")
+    if grant.scope not in route_scopes(route):
+        raise Forbidden(
+            f"this API key's scope {grant.scope!r} does not cover "
+            f"{request.method} {request.url.path}; "
+            "use a key with a scope that does (search, feeds or full)"
+        )
+
+
+async def get_caller(
+    request: Request,
+    background: BackgroundTasks,
+    _key: Annotated[str | None, Security(API_KEY_HEADER)],
+    _bearer_key: Annotated[object, Security(BEARER_KEY)],
+    _cookie: Annotated[str | None, Security(SESSION_COOKIE_SCHEME)],
+) -> Caller:
     """The caller of this request (cached on ``request.state``).
 
     API keys are resolved through the app's :class:`ApiKeyCache`: a hit costs one sha256
-    and no database round trip; a miss reads the key and its user in the threadpool.
+    and no database round trip; a miss reads the key and its user in the threadpool. An
+    expired key is 401; a key whose scope the route does not admit is 403.
     """
     cached: Caller | None = getattr(request.state, "caller", None)
     if cached is not None:
@@ -221,6 +283,12 @@ async def get_caller(request: Request, background: BackgroundTasks) -> Caller:
         except InvalidApiKey as exc:
             raise Unauthorized(str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
         now = datetime.now(UTC)
+        if grant.expires_at is not None and grant.expired(now):  # expired while cached
+            cache.forget_key(grant.key_id)
+            raise Unauthorized(
+                expired_message(grant.expires_at), headers={"WWW-Authenticate": "Bearer"}
+            )
+        check_key_scope(request, grant)
         if due_for_touch(grant.key_id, now):
             background.add_task(touch_api_key, _factory(request), grant.key_id, now)
         caller = Caller(grant.user_id, grant)
@@ -243,7 +311,8 @@ def get_principal(request: Request, session: SessionDep, caller: CallerDep) -> P
     """The caller with their ``User`` loaded in the request's session.
 
     Read fresh: routes that act as a user never rely on the key cache alone, so a revoked
-    key or a deactivated or deleted user is refused here even within the cache's TTL.
+    key, a deactivated or deleted user or a member of a suspended organisation is refused
+    here even within the cache's TTL.
     """
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
@@ -254,14 +323,23 @@ def get_principal(request: Request, session: SessionDep, caller: CallerDep) -> P
         if key is None or key.revoked_at is not None:
             request.app.state.api_keys.forget_key(caller.key.key_id)
             raise Unauthorized("invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+        if key_expired(key.expires_at, datetime.now(UTC)):
+            request.app.state.api_keys.forget_key(caller.key.key_id)
+            assert key.expires_at is not None
+            raise Unauthorized(
+                expired_message(key.expires_at), headers={"WWW-Authenticate": "Bearer"}
+            )
         user = session.get(User, caller.key.user_id)
         if user is None or not user.active:
             request.app.state.api_keys.forget_user(caller.key.user_id)
             raise Unauthorized("the API key's user is inactive")
+        if sign_in_refusal(session, user) is not None:
+            request.app.state.api_keys.forget_user(caller.key.user_id)
+            raise Unauthorized("the API key's organisation is not active")
         principal = Principal(user, caller.key)
     elif caller.user_id is not None:
         user = session.get(User, caller.user_id)
-        if user is not None and user.active:
+        if user is not None and user.active and member_may_act(session, user):
             principal = Principal(user)
     request.state.principal = principal
     return principal
@@ -300,6 +378,9 @@ def require_roles(*roles: Role) -> Callable[[User], User]:
 
 RequireMerchandiser = Annotated[User, Depends(require_roles(Role.MERCHANDISER, Role.ADMIN))]
 RequireAdmin = Annotated[User, Depends(require_roles(Role.ADMIN))]
+RequireProgrammeStaff = Annotated[User, Depends(require_roles(Role.ADMIN, Role.SPONSOR))]
+"""Loyalty management: admins and sponsor members by role (403 others); which programme
+they may manage is ``loyalty.access.require_manager``'s (404 for another sponsor's)."""
 RequireRetailerUser = Annotated[
     User, Depends(require_roles(Role.RETAILER, Role.MERCHANDISER, Role.ADMIN))
 ]
@@ -308,16 +389,32 @@ RequireRetailerUser = Annotated[
 # ---------------------------------------------------------------- rate limiting
 
 
-async def rate_limit(request: Request, response: Response, caller: CallerDep) -> None:
-    """Per API key (its own limit), per logged-in user, or per client IP when anonymous."""
-    limiter: RateLimiter = request.app.state.rate_limiter
+def rate_limit_bucket(request: Request, caller: Caller) -> tuple[str, int]:
+    """The bucket a request counts in and its limit a minute.
+
+    API keys count per organisation: every key of one organisation shares one bucket (a
+    second key does not double the allowance); a key of a user without organisation
+    (merchandiser, admin) counts in that user's bucket. Signed-in browsers count per user,
+    anonymous callers per client address."""
     if caller.key is not None:
-        key, limit = f"key:{caller.key.key_id}", caller.key.rate_limit_per_minute
-    elif caller.user_id is not None:
-        key, limit = f"user:{caller.user_id}", SESSION_RATE_PER_MINUTE
-    else:
-        key = f"ip:{address_bucket(client_ip(request))}"  # IPv6: per /64
-        limit = request.app.state.anonymous_rate_per_minute
+        grant = caller.key
+        owner = (
+            f"org:{grant.organisation_id}"
+            if grant.organisation_id is not None
+            else f"user:{grant.user_id}"
+        )
+        return f"keys:{owner}", grant.rate_limit_per_minute
+    if caller.user_id is not None:
+        return f"user:{caller.user_id}", SESSION_RATE_PER_MINUTE
+    bucket = f"ip:{address_bucket(client_ip(request))}"  # IPv6: per /64
+    limit: int = request.app.state.anonymous_rate_per_minute
+    return bucket, limit
+
+
+async def rate_limit(request: Request, response: Response, caller: CallerDep) -> None:
+    """Count the request in its bucket (:func:`rate_limit_bucket`); 429 over the limit."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    key, limit = rate_limit_bucket(request, caller)
     # a shared file's limiter answers most requests from memory (api/ratelimit.py)
     quick = getattr(limiter, "hit_in_memory", None)
     answer: Decision | None = quick(key, limit) if callable(quick) else None

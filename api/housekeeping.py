@@ -1,11 +1,16 @@
 """Periodic jobs of ``valbar serve``: marketplace chores without a broker, the index outbox.
 
 Held reviews whose response window passed are published and long-shipped orders are
-delivered (the affected retailers' signals follow from their domain events);
+delivered (the affected retailers' signals follow from their domain events); once a month
+is over, each loyalty programme's "månadens säljare" and "månadens butik" are awarded
+(``loyalty.awards``, idempotent per month: later passes add nothing);
 ``Idempotency-Key`` records older than ``idempotency_ttl_hours`` are deleted, and so are
-ended sessions and idle sign-in counters older than a day; staged uploads a killed run left
-behind are swept (``indexer.uploads``). With a broker, the same jobs run from the beat
-schedule (``celery -A indexer.jobs:celery_app worker -B``).
+ended sessions and idle sign-in counters older than a day; loyalty points past their
+programme's expiry move to its expiry account and members are reminded before
+(``loyalty.expiry``); staged uploads a killed run left behind are swept
+(``indexer.uploads``), and so are loyalty photo files no photo names a day after they were
+written (``loyalty.photos.sweep_unreferenced``). With a broker, the same jobs run from the
+beat schedule (``celery -A indexer.jobs:celery_app worker -B``).
 The search index outbox is replayed at start-up and every ``outbox_interval_seconds`` in
 every case (``indexer.outbox``).
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Protocol
@@ -29,6 +35,11 @@ from api.throttle import purge_throttle
 from catalog.db import transaction
 from catalog.settings import Settings
 from indexer.uploads import sweep_stale_uploads
+from loyalty import awards as loyalty_awards
+from loyalty import contests as loyalty_contests
+from loyalty import expiry as loyalty_expiry
+from loyalty import photos as loyalty_photos
+from loyalty import subscribers as loyalty_subscribers
 from marketplace import orders, reviews
 from marketplace.dates import utc_now
 from marketplace.idempotency import expire_records
@@ -49,6 +60,7 @@ def run_once(settings: Settings, factory: sessionmaker[Session]) -> dict[str, in
     """One pass; returns how many reviews were published, orders delivered and idempotency
     records expired."""
     wire(settings, factory)  # the signals follow the events (once per factory)
+    loyalty_subscribers.wire(factory)  # an auto-delivered order earns its points
     now = utc_now()
     with transaction(factory) as session:
         published = reviews.publish_due_reviews(session, now)
@@ -61,9 +73,20 @@ def run_once(settings: Settings, factory: sessionmaker[Session]) -> dict[str, in
             "sessions_purged": purge_sessions(session, now),
             "throttle_purged": purge_throttle(session, now),
         }
+    with transaction(factory) as session:  # its own transaction: a failure spares the rest
+        counts["loyalty_expired"] = len(loyalty_expiry.expire(session, now))
+        counts["loyalty_reminders"] = loyalty_expiry.remind(session, now)
+    with transaction(factory) as session:
+        counts["loyalty_awards"] = loyalty_awards.award_finished_months(session, now=now)
+    with transaction(factory) as session:  # contests that ended: closed, prizes paid once
+        counts["loyalty_contests"] = loyalty_contests.close_finished(session, now=now)
     counts["uploads_swept"] = sweep_stale_uploads(
         settings.data_dir, settings.feed_upload_max_age_hours * 3600
     )
+    with transaction(factory) as session:
+        counts["loyalty_photos_swept"] = loyalty_photos.sweep_unreferenced(
+            session, settings.loyalty_photo_dir, now=time.time()
+        )
     return counts
 
 
@@ -99,3 +122,14 @@ async def sweep_loop(runner: Sweeper, interval_seconds: float) -> None:
         except Exception:  # logged; the next pass tries again
             log.exception("feed run sweep failed")
         await asyncio.sleep(interval_seconds)
+
+
+async def dispatch_loop(drain: Callable[[], object], interval: float) -> None:
+    """Without a broker: send due e-mail and webhook deliveries (retries, and what a
+    restart left queued) at start-up and every ``interval`` seconds."""
+    while True:
+        try:
+            await asyncio.to_thread(drain)
+        except Exception:  # logged; the next pass tries again
+            log.exception("e-mail and webhook dispatch pass failed")
+        await asyncio.sleep(interval)

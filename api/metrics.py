@@ -1,7 +1,8 @@
 """Prometheus metrics: requests and latency by route template, searches and zero-result
 searches, feed runs by outcome, sign-in lockouts, rate-limit fallbacks, and, read from the
-database at each scrape, feed runs by status and the queues (queued feed runs, the search
-index outbox, the Celery broker's queue).
+database at each scrape, feed runs by status, the queues (queued feed runs, the search
+index outbox, the Celery broker's queue) and e-mail and webhook deliveries by status
+(``valbar_emails{status="sent"}``, ``{status="failed"}``, ``{status="queued"}``).
 
 Each app has its own ``CollectorRegistry`` (several apps can live in one process, e.g. tests).
 With several worker processes (``valbar serve --workers N``, gunicorn) a scrape reaches one
@@ -18,6 +19,7 @@ import os
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -30,6 +32,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from catalog.enums import FeedRunStatus
 from catalog.events import EventBus, FeedRunEnded
 from catalog.models import FeedRun, IndexOutbox
+from marketplace.models import OutgoingEmail, WebhookDelivery
+from marketplace.queue_lengths import queue_lengths
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 BROKER_QUEUE = "valbar"  # indexer.jobs: task_default_queue
@@ -156,6 +160,8 @@ class Metrics:
             "Products waiting for their search index update (the index outbox).",
             value=outbox,
         )
+        yield from _sending_families(session)
+        yield _work_queues(session)
         yield from self.broker_families()
 
     def broker_families(self) -> Iterator[Metric]:
@@ -179,6 +185,49 @@ class Metrics:
             registry.register(_Forward(self.registry))
         registry.register(_Snapshot(list(self._database_families(session))))
         return generate_latest(registry)
+
+
+SEND_STATUSES = ("queued", "sent", "failed")
+
+
+def _work_queues(session: Session) -> Metric:
+    """What waits for a person (the admin dashboard's queues), one label per queue."""
+    lengths = queue_lengths(session, datetime.now(UTC))
+    family = GaugeMetricFamily(
+        "valbar_work_queue_length",
+        "Work waiting for a person: offers to match, held reviews, open abuse reports, "
+        "sign-ups to decide, feed runs failed or refused in the last 7 days.",
+        labels=["queue"],
+    )
+    for queue, value in (
+        ("match_review", lengths.match_offers),
+        ("held_reviews", lengths.held_reviews),
+        ("review_reports", lengths.open_reports),
+        ("signups", lengths.pending_signups),
+        ("failed_feed_runs", lengths.failed_runs),
+    ):
+        family.add_metric([queue], value)
+    return family
+
+
+def _sending_families(session: Session) -> Iterator[Metric]:
+    """E-mail and webhook deliveries by status, counted in the database: the same whichever
+    process (web worker, Celery worker) sent them."""
+    for table, name, help_text in (
+        (OutgoingEmail, "valbar_emails", "E-mail messages by status (queued, sent, failed)."),
+        (
+            WebhookDelivery,
+            "valbar_webhook_deliveries",
+            "Webhook deliveries by status (queued, sent, failed).",
+        ),
+    ):
+        counts = dict(
+            session.execute(select(table.status, func.count()).group_by(table.status)).all()
+        )
+        family = GaugeMetricFamily(name, help_text, labels=["status"])
+        for status in SEND_STATUSES:
+            family.add_metric([status], counts.get(status, 0))
+        yield family
 
 
 def redis_queue_length(url: str, queue: str = BROKER_QUEUE) -> Callable[[], int | None]:

@@ -71,6 +71,37 @@ def easily_guessed(password: str, email: str = "") -> bool:
     return len(local) >= 3 and (local in lowered or lowered in email.strip().lower())
 
 
+# why a new password is refused (the API's error type, the UI's ``password.<reason>``)
+PASSWORD_REASONS = ("too_short", "too_long", "too_common", "contains_email", "contains_name")
+PASSWORD_REASON_TEXT = {
+    "too_short": f"too short: at least {MIN_PASSWORD_LENGTH} characters",
+    "too_long": f"too long: at most {MAX_PASSWORD_LENGTH} characters",
+    "too_common": "too common: among the first guessed (digits only, the same few characters "
+    "over and over, or a common word with digits)",
+    "contains_email": "contains the e-mail address's name (the part before @)",
+    "contains_name": "contains your name",
+}
+
+
+def password_weakness(password: str, email: str = "", name: str = "") -> str | None:
+    """Why a new password is refused, one of :data:`PASSWORD_REASONS`, else None: its length,
+    among the first guessed (:func:`easily_guessed` without the address), or holding the
+    e-mail address's local part or a part of the person's name (3 letters or more)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return "too_short"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return "too_long"
+    if easily_guessed(password):
+        return "too_common"
+    if easily_guessed(password, email):
+        return "contains_email"
+    lowered = password.lower()
+    parts = [p for p in "".join(c if c.isalpha() else " " for c in name.lower()).split()]
+    if any(len(p) >= 3 and p in lowered for p in parts):
+        return "contains_name"
+    return None
+
+
 def hash_password(password: str) -> str:
     return _ARGON2.hash(password)
 
@@ -142,3 +173,10 @@ def verify_and_update(password: str, stored: str) -> tuple[bool, str | None]:
 
 def verify_password(password: str, stored: str) -> bool:
     return check_password(password, stored)[0]
+
+
+def new_password_problem(password: str, email: str = "", name: str = "") -> str | None:
+    """Why a new password is refused (:func:`password_weakness`: ``too_short``,
+    ``too_common``, ``contains_email``, ``contains_name`` …), else None (the rule of
+    sign-up, invitations and password changes)."""
+    return password_weakness(password, email, name)

@@ -31,8 +31,20 @@ from indexer.errors import (
     UnknownRetailer,
     UnsafeXmlError,
 )
-from indexer.messages import negotiate
+from indexer.messages import API_CHANNEL, negotiate
+from loyalty import errors as loyal
+from loyalty.campaigns import CampaignStarted
+from loyalty.contests import ContestState
+from loyalty.limits import AlreadyDecided as AlreadyDecidedCredit
+from loyalty.limits import ClawbackTooLarge
+from loyalty.photos import ActivityClosed, AlreadySubmitted, PhotoInvalid, PhotoTooLarge
+from loyalty.photos import AlreadyDecided as AlreadyDecidedPhoto
+from loyalty.quizzes import AttemptsUsed, DuplicateSubmission, QuizAttempted
+from loyalty.referrals import ReferralRefused
+from loyalty.suggestions import DuplicateSuggestion, TooManyOpen
+from loyalty.surveys import AlreadyAnswered, SurveyState
 from marketplace import errors as market
+from marketplace.campaign_messages import CAMPAIGN_MESSAGES, campaign_text
 from ranking.errors import (
     InvalidConfig,
     JudgmentFormatError,
@@ -88,6 +100,10 @@ class Forbidden(ApiProblem):
     status, slug, title = 403, "forbidden", "Forbidden"
 
 
+class TooManyApiKeys(ApiProblem):
+    status, slug, title = 409, "too-many-api-keys", "Too many API keys"
+
+
 class PayloadTooLarge(ApiProblem):
     status, slug, title = 413, "payload-too-large", "Request body too large"
 
@@ -132,8 +148,38 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     market.EmptyCart: (422, "empty-cart", "The cart is empty"),
     market.OfferUnavailable: (409, "offer-unavailable", "Offer no longer available"),
     market.PriceChanged: (409, "price-changed", "Prices or stock changed"),
+    market.SignupUnconfirmed: (
+        409,
+        "signup-unconfirmed",
+        "The organisation's sign-up is not confirmed by e-mail yet",
+    ),
     market.IllegalTransition: (409, "illegal-transition", "Not possible in this state"),
     market.MarketplaceError: (400, "marketplace-error", "Marketplace error"),
+    loyal.NotAllowed: (403, "forbidden", "Forbidden"),
+    loyal.NotFound: (404, "not-found", "Not found"),
+    loyal.InvalidInput: (422, "invalid-loyalty-input", "Invalid request"),
+    loyal.AlreadyExists: (409, "loyalty-programme-exists", "Programme exists already"),
+    loyal.InsufficientPoints: (409, "insufficient-points", "Not enough points"),
+    loyal.OutOfStock: (409, "out-of-stock", "Not enough left"),
+    ContestState: (409, "contest-state", "Not possible in this state of the contest"),
+    SurveyState: (409, "survey-state", "Not possible in this state of the survey"),
+    loyal.WrongState: (409, "redemption-state", "Not possible in this state"),
+    AlreadyDecidedCredit: (409, "already-decided", "Already decided by another admin"),
+    AttemptsUsed: (409, "quiz-attempts-used", "No attempts left"),
+    QuizAttempted: (409, "quiz-attempted", "The quiz has attempts"),
+    CampaignStarted: (409, "campaign-started", "The campaign has started"),
+    ClawbackTooLarge: (409, "clawback-too-large", "More than is left of the credit"),
+    DuplicateSubmission: (409, "duplicate-submission", "Submitted twice at once"),
+    PhotoTooLarge: (413, "photo-too-large", "Photo too large"),
+    PhotoInvalid: (422, "invalid-photo", "Not a photo we take"),
+    AlreadySubmitted: (409, "photo-already-submitted", "A photo for this activity exists"),
+    ActivityClosed: (409, "activity-closed", "The activity is not open"),
+    AlreadyDecidedPhoto: (409, "already-decided", "Already decided by another admin"),
+    DuplicateSuggestion: (409, "duplicate-suggestion", "Suggested already"),
+    TooManyOpen: (409, "too-many-suggestions", "Too many suggestions waiting"),
+    AlreadyAnswered: (409, "survey-answered", "Answered already"),
+    ReferralRefused: (422, "referral-refused", "Not recorded as referred"),
+    loyal.LoyaltyError: (400, "loyalty-error", "Loyalty error"),
 }
 
 
@@ -173,11 +219,25 @@ def problem_response(
     )
 
 
+SIGNUP_UNCONFIRMED = {
+    "sv": "Organisationen kan inte godkännas än: den som ansökte har inte bekräftat sin "
+    "e-postadress.",
+    "en": "The organisation cannot be approved yet: its applicant has not confirmed the e-mail "
+    "address.",
+}
+"""Approving an unconfirmed sign-up, per language (the problem's ``text``)."""
+
+
 def _domain_entry(exc: Exception) -> tuple[int, str, str] | None:
     for cls in type(exc).__mro__:
         if cls in DOMAIN_ERRORS:
             return DOMAIN_ERRORS[cls]
     return None
+
+
+def _campaign_code(exc: market.MarketplaceError) -> bool:
+    """A campaign's refusal, worded in Swedish and English by ``marketplace.campaign_messages``."""
+    return exc.code is not None and exc.code in CAMPAIGN_MESSAGES
 
 
 def _domain_errors(exc: Exception) -> list[dict[str, Any]] | None:
@@ -188,6 +248,14 @@ def _domain_errors(exc: Exception) -> list[dict[str, Any]] | None:
             {"loc": ["mapping", f], "msg": f"header {h!r} not in the file"}
             for f, h in exc.absent.items()
         ]
+    if isinstance(exc, market.MarketplaceError) and _campaign_code(exc):
+        field = exc.values.get("field")
+        if field is not None:
+            return [{"loc": ["body", str(field)], "msg": str(exc), "type": exc.code}]
+    if isinstance(exc, PhotoInvalid):
+        return [{"loc": ["body", "file"], "msg": str(exc), "type": exc.code}]
+    if isinstance(exc, loyal.InvalidInput) and exc.field is not None:
+        return [{"loc": ["body", exc.field], "msg": str(exc)}]
     if isinstance(exc, market.PriceChanged):
         return [
             {
@@ -206,11 +274,21 @@ def _domain_errors(exc: Exception) -> list[dict[str, Any]] | None:
 
 def _domain_extra(exc: Exception, accept_language: str | None) -> dict[str, Any] | None:
     """Extension members of a domain problem (the orders a repeated checkout placed; a feed
-    error's message as data: ``code``, ``values`` and ``text`` in the request's language)."""
+    error's or a campaign refusal's message as data: ``code``, ``values`` and ``text`` in the
+    request's language)."""
     if isinstance(exc, IndexerError) and exc.message is not None:
         message = exc.message
         lang = negotiate(accept_language, API_DEFAULT_LANGUAGE)
-        return {"code": message.code, "values": message.values, "text": message.text(lang)}
+        worded = message.text(lang, channel=API_CHANNEL)
+        return {"code": message.code, "values": message.values, "text": worded}
+    if isinstance(exc, market.MarketplaceError) and _campaign_code(exc):
+        lang = negotiate(accept_language, API_DEFAULT_LANGUAGE)
+        values = {k: v for k, v in exc.values.items() if k != "field"}
+        text = campaign_text(exc.code, exc.values, lang)
+        return {"code": exc.code, "values": values, "text": text}
+    if isinstance(exc, market.SignupUnconfirmed):
+        lang = negotiate(accept_language, API_DEFAULT_LANGUAGE)
+        return {"code": exc.code, "text": SIGNUP_UNCONFIRMED.get(lang, SIGNUP_UNCONFIRMED["en"])}
     if isinstance(exc, market.AlreadyCheckedOut):
         return {
             "checkout_ref": exc.checkout_ref,
@@ -230,6 +308,15 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def http_slug(status: int, title: str) -> str:
+    """The problem type of an HTTP error raised by the framework (an unknown route, a
+    method it does not take, a body it cannot parse): ``not-found``, ``bad-request``,
+    ``method-not-allowed`` …, as the project's own problems name them."""
+    return {404: NotFound.slug, 400: ApiProblem.slug}.get(
+        status, "-".join(title.lower().replace("-", " ").split()) or "error"
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -256,10 +343,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no resource at {request.url.path}"
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            # FastAPI's answer to a body its JSON parser gives up on (nested too deeply)
+            detail = "the request body cannot be read (malformed, or nested too deeply)"
         return problem_response(
             exc.status_code,
             title,
             detail,
+            # the project's problem types, never about:blank (an unknown route: not-found)
+            slug=http_slug(exc.status_code, title),
             instance=request.url.path,
             headers=getattr(exc, "headers", None),
         )
@@ -287,10 +379,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         status, slug, title = entry
         if status >= 500:
             logger.warning("%s %s: %s", request.method, request.url.path, exc)
+        detail = str(exc)
+        if isinstance(exc, IndexerError) and exc.message is not None:
+            worded = exc.message.text("en", channel=API_CHANNEL)  # the API's fields, no flags
+            detail = worded if worded != exc.message.text("en") else detail
         return problem_response(
             status,
             title,
-            str(exc),
+            detail,
             slug=slug,
             instance=request.url.path,
             errors=_domain_errors(exc),

@@ -11,6 +11,7 @@ HSTS is sent only in production (behind TLS).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,6 +42,15 @@ def docs_policy(nonce: str) -> str:
         "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
+
+
+def frame_policy(sources: Sequence[str]) -> str:
+    """The site's policy with ``frame-src`` allowing exactly ``sources`` (origins such as
+    ``https://player.vimeo.com``): a retailer page that embeds its video (``ui.routes.clinic``)."""
+    for source in sources:
+        if not source.startswith("https://") or any(c in source for c in " ;,'\""):
+            raise ValueError(f"not a frame source: {source!r}")
+    return f"{CSP}; frame-src {' '.join(sources)}"
 
 
 def security_headers(production: bool) -> list[tuple[bytes, bytes]]:

@@ -3,7 +3,8 @@
 The cookie carries a random token; only its sha256 is stored (a database leak yields no
 usable cookie). A session is valid while it is not revoked, not expired and its user is
 active; ``last_seen_at`` is written at most once a minute. Logout revokes the session,
-a password change revokes the user's other sessions, deleting a user deletes them
+a password change revokes the user's other sessions, suspending an organisation revokes
+its members' (and the lookup checks the organisation is active), deleting a user deletes them
 (``ON DELETE CASCADE``; :func:`marketplace.gdpr.delete_account` also deletes them) and a
 deactivated user's sessions stop at once (the lookup checks ``active``).
 
@@ -18,12 +19,13 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from catalog.db import rows_matched
-from catalog.models import User, UserSession
+from catalog.enums import OrgStatus
+from catalog.models import Organisation, User, UserSession
 from marketplace.dates import as_utc, utc_now
 
 TOUCH_EVERY = timedelta(minutes=1)
@@ -70,11 +72,14 @@ def session_user(db: Session, token: str, now: datetime | None = None) -> int | 
     row = db.execute(
         select(UserSession.id, UserSession.user_id, UserSession.last_seen_at)
         .join(User, User.id == UserSession.user_id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
         .where(
             UserSession.id == token_digest(token),
             UserSession.revoked_at.is_(None),
             UserSession.expires_at > now,
             User.active.is_(True),
+            # a member of a suspended (or not yet approved) organisation is signed out
+            or_(User.organisation_id.is_(None), Organisation.status == OrgStatus.ACTIVE.value),
         )
     ).first()
     if row is None:

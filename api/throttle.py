@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,11 +33,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.client_ip import address_bucket
 from catalog.db import rows_matched
 from catalog.models import LoginThrottle
+from catalog.paging import page_rows
 from catalog.settings import Settings
 from marketplace.dates import as_utc, utc_now
 
 log = logging.getLogger(__name__)
 QUIET_RESET = timedelta(days=1)  # lockouts are forgotten after a quiet day
+SIGN_IN_KINDS = ("acct", "ip", "dev")  # the keys of sign-in (the sign-up's are "signup:…")
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +294,7 @@ def unlock_key(email: str | None = None, address: str | None = None, key: str | 
         raise ValueError("give one e-mail address or one IP address")
     if key is not None:
         kind, _, rest = key.partition(":")
-        if kind not in ("acct", "ip", "dev") or not rest or "\x00" in key or len(key) > 300:
+        if kind not in SIGN_IN_KINDS or not rest or "\x00" in key or len(key) > 300:
             raise ValueError(f"not a sign-in throttle key: {key[:60]!r}")
         return key
     if email is not None:
@@ -357,13 +359,69 @@ def lift_lock(
     return lifted
 
 
+def _locks_query(moment: datetime) -> Select[str, datetime | None, int]:
+    kind = or_(*(LoginThrottle.key.startswith(f"{k}:") for k in SIGN_IN_KINDS))  # not sign-up's
+    return (
+        select(LoginThrottle.key, LoginThrottle.locked_until, LoginThrottle.lockouts)
+        .where(LoginThrottle.locked_until.is_not(None), LoginThrottle.locked_until > moment, kind)
+        .order_by(LoginThrottle.locked_until.desc(), LoginThrottle.key)
+    )
+
+
+def _lock(key: str, until: datetime | None, lockouts: int) -> tuple[str, datetime, int]:
+    return key, as_utc(until or utc_now()), lockouts
+
+
 def current_locks(db: Session, now: datetime | None = None) -> list[tuple[str, datetime, int]]:
     """(key, locked until, lockouts) of every account and address locked now, longest first."""
-    moment = now or utc_now()
-    rows = db.execute(
-        select(LoginThrottle.key, LoginThrottle.locked_until, LoginThrottle.lockouts).where(
-            LoginThrottle.locked_until.is_not(None), LoginThrottle.locked_until > moment
-        )
-    ).all()
-    found = [(k, as_utc(u), n) for k, u, n in rows if u is not None]
-    return sorted(found, key=lambda r: r[1], reverse=True)
+    return [_lock(k, u, n) for k, u, n in db.execute(_locks_query(now or utc_now())).all()]
+
+
+def current_locks_page(
+    db: Session, *, limit: int, offset: int, now: datetime | None = None
+) -> tuple[list[tuple[str, datetime, int]], int]:
+    """One page of :func:`current_locks` and the count of all of them."""
+    rows, total = page_rows(db, _locks_query(now or utc_now()), limit=limit, offset=offset)
+    return [_lock(k, u, n) for k, u, n in rows], total
+
+
+def signup_policy(settings: Settings) -> ThrottlePolicy:
+    """Sign-ups per e-mail address and per client address within an hour."""
+    return ThrottlePolicy(
+        max_failures=settings.signup_max_per_email,
+        ip_max_failures=settings.signup_max_per_address,
+        window=timedelta(hours=1),
+        lockout=timedelta(minutes=10),
+        lockout_max=timedelta(hours=6),
+    )
+
+
+class SignupThrottle(SignInThrottle):
+    """Sign-ups counted per e-mail address and per client address as sign-ins are, on keys
+    of their own per action: ``signup:acct:…`` / ``signup:ip:…`` for sign-ups, and
+    ``<action>:…`` for the buckets :meth:`for_action` gives (a confirmation link or an
+    invitation that cannot be used). Every attempt counts (:meth:`admit` claims it and
+    nothing gives it back), so a script cannot create organisations or send confirmation
+    e-mails in bulk. One action's attempts never lock another's: a burst of sign-ups does
+    not keep anyone from confirming an address or joining by an invitation."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        policy: ThrottlePolicy,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        action: str = "signup",
+    ) -> None:
+        super().__init__(factory, policy, clock=clock)
+        self.action = action
+
+    def for_action(self, action: str) -> SignupThrottle:
+        """The same limits on ``action``'s own keys (``confirm``, ``accept``)."""
+        return SignupThrottle(self._factory, self.policy, clock=self._clock, action=action)
+
+    def _keys(self, email: str, address: str, device: str | None = None) -> list[tuple[str, int]]:
+        keys = [(f"{self.action}:{ip_key(address)}"[:300], self.policy.ip_max_failures)]
+        if email:  # an action of no address (an unusable link) counts per client address
+            keys.insert(0, (f"{self.action}:{account_key(email)}"[:300], self.policy.max_failures))
+        return keys

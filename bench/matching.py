@@ -1,6 +1,7 @@
 """Matching benchmark on the Ditto pair datasets (Abt-Buy, Amazon-Google).
 
     python -m bench.matching --dataset ../shared/data/matching/abt-buy
+    python -m bench.matching --all               # five sets: own-split and leave-one-out F1
     python -m bench.matching --train-default     # retrain indexer/matching/default_model.json
     python -m bench.matching --speed 200000      # catalogue build + cascade timings at scale
 
@@ -33,11 +34,9 @@ from indexer.matching.catalog_index import CatalogIndex, blocking_keys
 from indexer.matching.features import Profile, make_profile, pair_features
 from indexer.matching.matcher import Matcher
 from indexer.matching.model import (
-    DEFAULT_MODEL_PATH,
     FloatArray,
     PairScorer,
     best_f1_threshold,
-    choose_thresholds,
     fit_bagged,
     fit_boosted,
     fit_logistic,
@@ -88,7 +87,8 @@ def load_split(path: Path) -> list[LabelledPair]:
 
 
 def record_profile(record: dict[str, str]) -> Profile:
-    """The benchmark record seen the way the Matcher sees an offer or a catalog entry."""
+    """The benchmark record seen the way the Matcher sees an offer or a catalog entry: every
+    attribute it carries (title, brand, model number, GTIN, category, description, price)."""
     title = _title(record)
     price_text = record.get("price", "")
     try:
@@ -98,9 +98,15 @@ def record_profile(record: dict[str, str]) -> Profile:
     return make_profile(
         title,
         brand=_brand(record),
+        identifiers=tuple(record.get(name) for name in _MODEL_FIELDS if record.get(name)),
+        gtin=record.get("gtin") or record.get("ean") or None,
+        category=record.get("category", ""),
         extra_text=record.get("description", ""),
         price=price,
     )
+
+
+_MODEL_FIELDS = ("mpn", "model", "modelno", "part_number")
 
 
 def _title(record: dict[str, str]) -> str:
@@ -281,32 +287,6 @@ def dental_pairs(
     return np.asarray(rows, dtype=np.float64), np.asarray(labels)
 
 
-def train_default(path: Path = DEFAULT_MODEL_PATH, k: int = 10) -> PairScorer:
-    """Train the shipped dental scorer on synthetic noisy dental titles (seeded, reproducible).
-
-    Logistic regression (stable, explainable weights) on a 20,000-product synthetic catalogue;
-    thresholds from a second synthetic split: accept keeps precision >= 0.99, review_low keeps
-    97 % of true matches at least in the review queue and stays >= 0.1 under accept.
-    """
-    index = CatalogIndex.build(synthetic_catalog(20_000, seed=3))
-    x_train, y_train = dental_pairs(index, seed=101, count=6000, k=k)
-    x_valid, y_valid = dental_pairs(index, seed=202, count=3000, k=k)
-    scorer = fit_logistic(x_train, y_train)
-    thresholds = choose_thresholds(
-        scorer.score_many(x_valid), y_valid, precision=0.99, recall=0.97, min_band=0.1
-    )
-    cut, f1 = best_f1_threshold(scorer.score_many(x_valid), y_valid)
-    note = (
-        "logistic regression trained by `python -m bench.matching --train-default` on synthetic "
-        f"noisy dental titles (indexer.matching.synthetic); synthetic valid pair F1 {f1:.4f}"
-    )
-    scorer = scorer.with_thresholds(thresholds).with_text_stats(index.stats)
-    scorer = PairScorer.from_json(scorer.to_json().replace('"note": ""', f'"note": "{note}"'))
-    path.write_text(scorer.to_json() + "\n", encoding="utf-8")
-    print(f"wrote {path}: {thresholds}, best-F1 cut {cut:.3f} F1 {f1:.4f}")
-    return scorer
-
-
 def speed(size: int) -> None:
     """Build a `size`-product catalogue and match `size` offers (70 % with identifiers)."""
     import resource
@@ -346,20 +326,60 @@ def speed(size: int) -> None:
     print(f"max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB")
 
 
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "matching"
+
+
+def _decisions(args: argparse.Namespace) -> list[LabelledPair]:
+    pairs: list[LabelledPair] = []
+    for path in args.decisions or ():
+        pairs.extend(load_split(path))
+    if args.database_url:
+        from sqlalchemy.orm import Session
+
+        from bench.matching_model import decision_pairs
+        from catalog.db import make_engine
+
+        engine = make_engine(args.database_url)
+        with Session(engine) as session:
+            pairs.extend(decision_pairs(session))
+        engine.dispose()
+    return pairs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--dataset", type=Path, help="dir with train/valid/test.txt")
+    parser.add_argument(
+        "--all", action="store_true", help="all five sets: own-split and leave-one-out F1"
+    )
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="the matching sets' folder (--all)"
+    )
     parser.add_argument("--train-default", action="store_true", help="retrain default weights")
+    parser.add_argument(
+        "--decisions", type=Path, action="append", help="match decisions, Ditto lines (repeatable)"
+    )
+    parser.add_argument("--database-url", help="read the match decisions from this database")
     parser.add_argument("--speed", type=int, metavar="N", help="time N products / N offers")
     args = parser.parse_args(argv)
     if args.train_default:
-        train_default()
+        from bench.matching_model import train_shipped, write_shipped
+
+        write_shipped(train_shipped(args.data, _decisions(args)))
         return 0
     if args.speed:
         speed(args.speed)
         return 0
+    if args.all:
+        from bench.matching_suite import format_table, load_sets, run_suite
+
+        started = time.perf_counter()
+        sets = load_sets(args.data)
+        print(f"features of {len(sets)} sets in {time.perf_counter() - started:.0f} s")
+        print(format_table(run_suite(sets)))
+        return 0
     if args.dataset is None:
-        parser.error("--dataset, --train-default or --speed is required")
+        parser.error("--dataset, --all, --train-default or --speed is required")
     started = time.perf_counter()
     result = evaluate(args.dataset)
     name = args.dataset.resolve().name

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from alembic import command
 from alembic.config import Config
@@ -16,6 +16,9 @@ from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspe
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.private_files import FILE_MODE, private_dir, private_file
+
+SessionFactory: TypeAlias = "sessionmaker[Session]"
+"""What makes the sessions of one database (``indexer.jobs.factory_for``)."""
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

@@ -65,12 +65,12 @@ class OrderPlaced(OrderEvent):
 
 @dataclass(frozen=True, slots=True)
 class OrderConfirmed(OrderEvent):
-    pass
+    by_user_id: int | None = None  # the retailer's member who confirmed it (loyalty's seller)
 
 
 @dataclass(frozen=True, slots=True)
 class OrderShipped(OrderEvent):
-    pass
+    by_user_id: int | None = None  # the retailer's member who shipped it (loyalty's seller)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +176,87 @@ class OfferPricesChanged(DomainEvent):
     retailer_id: int
     run_id: int
     count: int
+
+
+# --- organisations and members (published by marketplace) ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationEvent(DomainEvent):
+    organisation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SignupSubmitted(OrganisationEvent):
+    """A retailer or clinic signed up and confirmed its e-mail: it waits for an admin."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationApproved(OrganisationEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationRefused(OrganisationEvent):
+    """A sign-up an admin refused; the reason is on the organisation (``status_reason``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationSuspended(OrganisationEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationReactivated(OrganisationEvent):
+    """An admin lifted a suspension: the organisation is active again."""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInvited(OrganisationEvent):
+    invitation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberJoined(OrganisationEvent):
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRemoved(OrganisationEvent):
+    """Removed from the organisation: their sessions and API keys are revoked."""
+
+    user_id: int
+
+
+# --- loyalty (published by loyalty; marketplace's notification subscribers tell the user) --
+
+
+@dataclass(frozen=True, slots=True)
+class LoyaltyPointsExpiring(DomainEvent):
+    """Points of a loyalty account expire soon: ``user_id`` (the seller, or the member's
+    representative) is reminded once per ``ref``."""
+
+    user_id: int
+    programme_name: str
+    points: int
+    expires_by: str  # ISO date: these points have expired by then
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoyaltyAwarded(DomainEvent):
+    """ "Månadens säljare" (``kind`` seller: ``user_id`` the seller, None once erased) or
+    "månadens butik" (``kind`` store) of a programme for ``period`` (``2026-12``)."""
+
+    award_id: int
+    programme_id: int
+    programme_name: str
+    period: str
+    kind: str
+    organisation_id: int
+    user_id: int | None
+    points_earned: int
+    bonus_points: int
 
 
 E = TypeVar("E", bound=DomainEvent)

@@ -21,6 +21,7 @@ LAYERS: tuple[str, ...] = (
     "search",
     "indexer",
     "marketplace",
+    "loyalty",
     "api",
     "ui",
     "valbar",

@@ -8,6 +8,11 @@ it through its ``setup_logging`` signal (``indexer.jobs``); another server (guni
 uvicorn workers) gets it from :func:`configure_logging` when the app finds logging
 unconfigured. The request id lives in a context variable set by the API's request-id
 middleware; :class:`RequestIdFilter` copies it onto each record.
+
+:class:`RedactSecretsFilter` keeps link secrets out of the log: an access log line names the
+request's whole URL, so the values of token-like query parameters (a password reset's
+``/konto/nytt-losenord?token=…``) and the token segment of the link paths that carry one
+(``/inbjudan/<token>``, ``/bekrafta-registrering/<token>``) are written as ``[redacted]``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +32,45 @@ NO_REQUEST = "-"
 PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
 # loggers that would otherwise keep handlers of their own (uvicorn's) or stay silent
 SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "celery", "gunicorn.error")
+
+
+REDACTED = "[redacted]"
+# query parameters whose value is a secret (matched on the name: ``token``, ``reset_token``,
+# ``api_key``, ``signature`` …)
+_SECRET_QUERY = re.compile(
+    r"(?P<name>[?&;][^=&;\s\"']*(?:token|key|secret|password|passwd|signature)"
+    r"[^=&;\s\"']*=)[^&;\s\"'#]*",
+    re.IGNORECASE,
+)
+# link paths whose last segment is the secret
+_SECRET_PATH = re.compile(
+    r"(?P<name>/(?:inbjudan|bekrafta-registrering|konto/nytt-losenord)/)[^/?#\s\"']+"
+)
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with the values of token-like query parameters and the token segments of
+    link paths replaced by ``[redacted]``."""
+    if "/" not in text and "=" not in text:
+        return text
+    text = _SECRET_QUERY.sub(lambda m: m["name"] + REDACTED, text)
+    return _SECRET_PATH.sub(lambda m: m["name"] + REDACTED, text)
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Redacts link secrets (:func:`redact_secrets`) in a record's message and string
+    arguments: uvicorn's access line passes the URL as an argument."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_secrets(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_secrets(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {
+                k: redact_secrets(v) if isinstance(v, str) else v for k, v in record.args.items()
+            }
+        return True
 
 
 def current_request_id() -> str | None:
@@ -74,14 +119,17 @@ def logging_config(settings: Settings) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "catalog.logs.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "catalog.logs.RequestIdFilter"},
+            "redact": {"()": "catalog.logs.RedactSecretsFilter"},
+        },
         "formatters": {"valbar": formatter},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stderr",
                 "formatter": "valbar",
-                "filters": ["request_id"],
+                "filters": ["request_id", "redact"],
             }
         },
         "root": {"level": level, "handlers": ["stderr"]},

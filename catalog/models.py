@@ -102,6 +102,14 @@ class Retailer(Base):
     video_url: Mapped[str | None] = mapped_column(String(500))
     website: Mapped[str | None] = mapped_column(String(500))
     column_mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)  # remembered mapping
+    # the presentation page the retailer edits in the portal (catalog.retailer_profile)
+    logo_file: Mapped[str | None] = mapped_column(String(80))  # <sha256>.<ext> in logo dir
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    free_shipping_from: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # SEK excl. VAT
+    delivery_days: Mapped[int | None] = mapped_column(Integer)  # usual working days
+    return_terms: Mapped[str | None] = mapped_column(Text)
+    profile_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     offers: Mapped[list[Offer]] = relationship(back_populates="retailer")
@@ -133,6 +141,8 @@ class Offer(Base):
     retailer_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
     match_method: Mapped[str | None] = mapped_column(String(20))
     match_confidence: Mapped[float | None] = mapped_column(Float)
+    # the matching model (`PairScorer.version`) whose matcher linked the offer; None by hand
+    match_model_version: Mapped[str | None] = mapped_column(String(40))
     content_hash: Mapped[str] = mapped_column(String(64))
     match_key: Mapped[str | None] = mapped_column(String(32))  # hash of name + identifiers
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -149,7 +159,10 @@ class MatchCandidate(Base):
     """The review queue: offers whose product could not be decided automatically."""
 
     __tablename__ = "match_candidate"
-    __table_args__ = (UniqueConstraint("offer_id", "product_id", name="uq_match_candidate"),)
+    __table_args__ = (
+        UniqueConstraint("offer_id", "product_id", name="uq_match_candidate"),
+        Index("ix_match_candidate_status", "status", "offer_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
@@ -160,6 +173,50 @@ class MatchCandidate(Base):
     status: Mapped[str] = mapped_column(String(12), default=ReviewStatus.PENDING.value)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MatchDecision(Base):
+    """An admin's decision on an offer and a product, kept as a labelled pair the matcher's
+    training and evaluation read (``match`` or ``non_match``), with both records as they were
+    when it was decided: a later feed or catalog change never rewrites a label's evidence.
+
+    ``action`` is what the admin did (accept, reject, new_product, pick, bulk_accept);
+    ``implied`` marks the other candidates an accept or a pick turned down (non-matches the
+    admin did not click one by one)."""
+
+    __tablename__ = "match_decision"
+    __table_args__ = (Index("ix_match_decision_decided_at", "decided_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offer.id", ondelete="SET NULL"), index=True
+    )
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"))
+    candidate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("match_candidate.id", ondelete="SET NULL")
+    )
+    label: Mapped[str] = mapped_column(String(10))  # match | non_match
+    action: Mapped[str] = mapped_column(String(20))
+    implied: Mapped[bool] = mapped_column(Boolean, default=False)
+    score: Mapped[float | None] = mapped_column(Float)
+    method: Mapped[str | None] = mapped_column(String(20))
+    retailer_id: Mapped[int | None] = mapped_column(Integer)
+    offer_sku: Mapped[str] = mapped_column(String(200))
+    offer_name: Mapped[str] = mapped_column(Text)
+    offer_brand: Mapped[str | None] = mapped_column(String(300))
+    offer_mpn: Mapped[str | None] = mapped_column(String(200))
+    offer_gtin: Mapped[str | None] = mapped_column(String(14))
+    offer_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    product_name: Mapped[str] = mapped_column(Text)
+    product_brand: Mapped[str | None] = mapped_column(String(300))
+    product_manufacturer: Mapped[str | None] = mapped_column(String(300))
+    product_mpn: Mapped[str | None] = mapped_column(String(200))
+    product_gtin: Mapped[str | None] = mapped_column(String(14))
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
+    decided_by: Mapped[str] = mapped_column(String(300))  # the readable actor, kept
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class FeedRun(Base):
@@ -195,6 +252,10 @@ class FeedRun(Base):
     message_code: Mapped[str | None] = mapped_column(String(80))
     message_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
+    # while it runs: the phase (indexer.run_progress.PHASES) and its rows done of total
+    phase: Mapped[str | None] = mapped_column(String(12))
+    rows_done: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    rows_total: Mapped[int | None] = mapped_column(Integer)
     timings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -255,8 +316,47 @@ class RankingConfigVersion(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class Organisation(Base):
+    """A retailer or a clinic as a legal entity, with members (``User.organisation_id``).
+
+    ``org_number`` is the canonical ``NNNNNN-NNNN`` (catalog.orgnr); NULL only for an
+    organisation migrated from before organisations existed, until an admin fills it in.
+    A retailer organisation owns its ``Retailer`` (the offers, feeds and presentation page).
+    """
+
+    __tablename__ = "organisation"
+    __table_args__ = (UniqueConstraint("kind", "org_number", name="uq_organisation_kind_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # OrgKind: retailer | clinic
+    name: Mapped[str] = mapped_column(String(200))
+    org_number: Mapped[str | None] = mapped_column(String(11))
+    vat_number: Mapped[str | None] = mapped_column(String(14))
+    street: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    city: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(12), default="active")  # OrgStatus
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_changed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL", use_alter=True)
+    )
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailer.id"), unique=True)
+    terms_version: Mapped[str | None] = mapped_column(String(20))
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # a sign-up's e-mail confirmed: it waits for an admin (NULL: not confirmed, or not a sign-up)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class User(Base):
-    """A person who logs in: clinic staff, retailer staff, merchandisers, admins."""
+    """A person who logs in: clinic staff, retailer staff, merchandisers, admins.
+
+    ``role`` is the platform role (clinic | retailer | merchandiser | admin). A clinic or
+    retailer user belongs to one organisation with ``org_role`` inside it (OrgRole);
+    ``retailer_id`` and ``clinic`` mirror the organisation's (its retailer, its name) for the
+    code that reads them; ``organisations.py`` in marketplace keeps them in step.
+    """
 
     __tablename__ = "app_user"
 
@@ -266,13 +366,20 @@ class User(Base):
     clinic: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))  # clinic | retailer | merchandiser | admin
     retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailer.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    org_role: Mapped[str | None] = mapped_column(String(20))  # OrgRole
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ApiKey(Base):
-    """API keys for consumers; only a hash of the secret is stored."""
+    """API keys for consumers; only a hash of the secret is stored.
+
+    ``scope`` (KeyScope) narrows what the key may call below its user's role; a key past
+    ``expires_at`` is refused like a revoked one. Every key of one organisation shares the
+    organisation's rate-limit bucket and counts against its cap of active keys.
+    """
 
     __tablename__ = "api_key"
 
@@ -282,8 +389,10 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16), unique=True)  # shown, used for lookup
     key_hash: Mapped[str] = mapped_column(String(128))
     rate_limit_per_minute: Mapped[int] = mapped_column(Integer, default=600)
+    scope: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -358,3 +467,25 @@ class LockLease(Base):
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who did what to whom, for every admin (and organisation manager) action.
+
+    ``actor`` is the readable actor ("admin a@b.se (web)", "cli", "system"); ``target`` a
+    kind and an id ("organisation", "12"); ``detail`` what changed (JSON, small).
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_target", "target_kind", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
+    actor: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(60))
+    target_kind: Mapped[str] = mapped_column(String(30))
+    target_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -8,10 +8,12 @@ holds no ORM queries of its own).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.listing import listed_seller
 from catalog.models import FeedRun, Offer, Product, Retailer, RetailerSignals, User
 
 # ---------------------------------------------------------------- products and offers
@@ -67,6 +69,19 @@ def retailer_by_slug(session: Session, slug: str) -> Retailer | None:
     return session.scalar(select(Retailer).where(Retailer.slug == slug))
 
 
+def listed_retailer_by_slug(
+    session: Session, slug: str, *, viewer_retailer_id: int | None = None, admin: bool = False
+) -> Retailer | None:
+    """The retailer with this slug as the public sees it: None when there is none or its
+    organisation is suspended, refused or not yet approved (``catalog.listing``), except for
+    an admin and the retailer's own users (``viewer_retailer_id``)."""
+    retailer = retailer_by_slug(session, slug)
+    if retailer is None or admin or viewer_retailer_id == retailer.id:
+        return retailer
+    listed = session.scalar(select(listed_seller(Retailer.id)).where(Retailer.id == retailer.id))
+    return retailer if listed else None
+
+
 def retailers_by_id(session: Session, ids: Collection[int]) -> dict[int, Retailer]:
     """Retailer id -> retailer, for the ids that exist."""
     if not ids:
@@ -97,11 +112,16 @@ def signals_by_slug(session: Session, slugs: Collection[str]) -> dict[str, Retai
 
 
 def active_offer_count(session: Session, retailer_id: int) -> int:
-    """How many offers of the retailer are not withdrawn."""
+    """How many offers of the retailer are listed: not withdrawn, and the retailer's
+    organisation active (``catalog.listing``; an unlisted retailer has none)."""
     count = session.scalar(
         select(func.count())
         .select_from(Offer)
-        .where(Offer.retailer_id == retailer_id, Offer.withdrawn_at.is_(None))
+        .where(
+            Offer.retailer_id == retailer_id,
+            Offer.withdrawn_at.is_(None),
+            listed_seller(Offer.retailer_id),
+        )
     )
     return int(count or 0)
 
@@ -133,3 +153,34 @@ def recent_feed_runs(
 def users_by_role(session: Session) -> Sequence[User]:
     """Every user, ordered by role, then e-mail (the admin's user list)."""
     return session.scalars(select(User).order_by(User.role, User.email)).all()
+
+
+def all_feed_runs(
+    session: Session,
+    *,
+    retailer_id: int | None = None,
+    status: str | Sequence[str] | None = None,
+    since: datetime | None = None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[Sequence[FeedRun], int]:
+    """Every retailer's feed runs (or one retailer's, of one status or any of several,
+    started at ``since`` or later), newest first, and how many there are (the admins'
+    list)."""
+    query = select(FeedRun)
+    if retailer_id is not None:
+        query = query.where(FeedRun.retailer_id == retailer_id)
+    if isinstance(status, str):
+        query = query.where(FeedRun.status == status)
+    elif status is not None:
+        query = query.where(FeedRun.status.in_(tuple(status)))
+    if since is not None:
+        query = query.where(FeedRun.created_at >= since)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    runs = session.scalars(query.order_by(FeedRun.id.desc()).offset(offset).limit(limit)).all()
+    return runs, int(total)
+
+
+def retailers_by_name(session: Session) -> Sequence[Retailer]:
+    """Every retailer, by name (the admins' filters)."""
+    return session.scalars(select(Retailer).order_by(Retailer.name, Retailer.id)).all()

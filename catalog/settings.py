@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -26,6 +26,11 @@ MIN_SECRET_LENGTH = 32
 
 
 RATES_CURRENCY = "SEK"  # currency_rates are SEK per unit (search.prices compares in SEK)
+NO_CURRENCY_CODES = frozenset({"XXX", "XTS"})  # ISO 4217: "no currency", "for testing"
+# No real currency is worth a million kronor a unit or a millionth of one: a rate outside
+# is a typo (1e400, a missing decimal comma), refused at start-up rather than ranked by.
+MIN_RATE = Decimal("0.000001")
+MAX_RATE = Decimal("1000000")
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +79,9 @@ class Settings(BaseSettings):
         "data_dir/secret_key (mode 0600); the old public default is refused.",
     )
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    # the body of any other request (JSON, forms): the upload routes alone take
+    # max_upload_bytes (api.app.UPLOAD_ROUTES)
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     max_line_bytes: int = Field(default=1024 * 1024, gt=0)
     mass_withdrawal_ratio: float = Field(default=0.5, gt=0, le=1)
     match_workers: int = Field(
@@ -99,8 +107,9 @@ class Settings(BaseSettings):
     checkout_repeat_window_seconds: int = Field(
         default=600,
         ge=0,
-        description="A checkout of an emptied cart this soon after the last one answers 409 "
-        "with that checkout's orders (a double submit) instead of 'the cart is empty'.",
+        description="The checkout form's twin submit (the same one-time token) of a cart "
+        "emptied this soon before is sent to that checkout's orders. The API recognises a "
+        "repeat by its Idempotency-Key only: an empty cart there is 'the cart is empty'.",
     )
     idempotency_ttl_hours: int = Field(
         default=24,
@@ -139,6 +148,13 @@ class Settings(BaseSettings):
         description="How long a worker trusts a key it checked: a key revoked in another "
         "process stops within this time.",
     )
+    api_keys_per_organisation: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Active (unrevoked, unexpired) API keys one organisation's members may "
+        "hold together; a user without organisation (merchandiser, admin) as many alone.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses/networks of reverse proxies whose X-Forwarded-For is "
@@ -151,6 +167,33 @@ class Settings(BaseSettings):
     ops_token: str = Field(
         default="",
         description="Bearer token that also shows /metrics and /readyz details (empty = none).",
+    )
+    # --- sign-up and invitations (issue 14 items 2-3)
+    terms_version: str = Field(
+        default="2026-12",
+        min_length=1,
+        max_length=20,
+        description="The version of the terms a sign-up accepts (stored with the time).",
+    )
+    signup_confirm_hours: int = Field(
+        default=48, gt=0, description="A sign-up's e-mail confirmation link works this long."
+    )
+    signup_max_per_address: int = Field(
+        default=10,
+        gt=0,
+        description="Sign-ups (and invitation acceptances) from one client "
+        "address per hour; more get 429.",
+    )
+    signup_max_per_email: int = Field(
+        default=3, gt=0, description="Sign-ups naming one e-mail address per hour."
+    )
+    invitation_days: int = Field(
+        default=7, gt=0, description="An invitation link works this many days, and once."
+    )
+    invitation_max_open: int = Field(
+        default=50,
+        gt=0,
+        description="Open (unexpired, unaccepted) invitations one organisation may have at once.",
     )
     # --- logging (configured at start-up by ``valbar serve``, the CLI and the Celery worker)
     log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
@@ -246,6 +289,11 @@ class Settings(BaseSettings):
             "between the two passes of a run (about 0.7 KB each); a larger one is read twice."
         ),
     )
+    feed_progress_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        description="A running feed run records its phase and rows done at most this often.",
+    )
     feed_dry_run_offers: int = Field(
         default=1000,
         ge=0,
@@ -255,6 +303,73 @@ class Settings(BaseSettings):
         default=24.0,
         gt=0,
         description="Staged uploads older than this are swept (a crashed run left them).",
+    )
+
+    # --- loyalty photo activities (issue 15): a seller's photo from a phone
+    loyalty_photo_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        gt=0,
+        description="Largest photo a seller uploads (bytes); the request is cut off past it.",
+    )
+    loyalty_photo_max_pixels: int = Field(
+        default=40_000_000,
+        gt=0,
+        description="Most pixels (width x height) a photo may decode to (a decompression "
+        "bomb is refused before its pixels are decoded).",
+    )
+    loyalty_photo_duplicate_bits: int = Field(
+        default=6,
+        ge=0,
+        le=64,
+        description="A photo whose 64-bit perceptual hash differs from an earlier photo of "
+        "the same programme in at most this many bits is flagged as a near-duplicate.",
+    )
+
+    # --- e-mail (SMTP) and webhooks (issue 14, 12-14)
+    smtp_host: str = Field(
+        default="",
+        description="SMTP server; empty = e-mail stays queued in the outbox (nothing is sent).",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field(
+        default="starttls",
+        description="none (plain, a local relay only), starttls (upgrade on port 587) or "
+        "ssl (TLS from the start, port 465).",
+    )
+    smtp_username: str = Field(default="", description="SMTP login; empty = no AUTH.")
+    smtp_password: SecretStr = Field(default=SecretStr(""), description="SMTP password.")
+    smtp_timeout_seconds: float = Field(
+        default=20.0, gt=0, le=300, description="Connect and read timeout of one SMTP session."
+    )
+    mail_from: str = Field(
+        default="Valbar <noreply@valbar.se>", description="The From: address of every message."
+    )
+    mail_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Tries of one message before it is marked failed."
+    )
+    mail_retry_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="First retry delay of a message or webhook delivery; each further "
+        "retry doubles it (capped at 6 hours).",
+    )
+    dispatch_interval_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often serve (no broker) or the Celery beat sends due e-mail and "
+        "webhook deliveries (retries); new ones are sent right after their commit.",
+    )
+    site_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The site's public base URL, for links in e-mail and webhooks.",
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Tries of one webhook delivery before it fails."
+    )
+    webhook_allow_loopback: bool = Field(
+        default=False,
+        description="Allow http://127.0.0.1 / localhost webhook URLs (tests, local "
+        "development); otherwise https only and never a private address.",
     )
 
     @classmethod
@@ -295,16 +410,21 @@ class Settings(BaseSettings):
             code = key.strip().upper()
             if code not in _iso_4217_codes():
                 raise ValueError(f"currency_rates: {key!r} is not an ISO 4217 currency code")
+            if code in NO_CURRENCY_CODES:
+                raise ValueError(
+                    f"currency_rates: {key!r} is ISO 4217's code for no currency or for "
+                    "testing; it has no exchange rate"
+                )
             if code == RATES_CURRENCY:
                 raise ValueError(
                     f"currency_rates: {key!r} is the marketplace's own currency (no rate)"
                 )
             if code in rates:
                 raise ValueError(f"currency_rates: {key!r} is given twice")
-            if not rate.is_finite() or rate <= 0:
+            if not rate.is_finite() or not MIN_RATE <= rate <= MAX_RATE:
                 raise ValueError(
-                    f"currency_rates.{code}: the rate must be a positive finite number of "
-                    f"SEK per {code}, not {rate}"
+                    f"currency_rates.{code}: the rate must be a number of SEK per {code} "
+                    f"between {MIN_RATE} and {MAX_RATE}, not {rate}"
                 )
             rates[code] = rate
         return rates
@@ -346,6 +466,11 @@ class Settings(BaseSettings):
     @property
     def archive_dir(self) -> Path:
         return self.data_dir / "archive"
+
+    @property
+    def loyalty_photo_dir(self) -> Path:
+        """Sellers' activity photos (metadata stripped, named by content hash)."""
+        return self.data_dir / "loyalty-photos"
 
 
 @lru_cache(maxsize=1)

@@ -28,7 +28,12 @@ from catalog.models import Offer
 from catalog.settings import Settings
 from indexer.catalog_matcher import matcher_for
 from indexer.matching import MatchResult
-from indexer.matching.parallel import default_workers, match_parallel
+from indexer.matching.parallel import (
+    MIN_PER_WORKER,
+    WorkerReport,
+    default_workers,
+    match_parallel,
+)
 from indexer.messages import Message
 from indexer.partial import Settled, settle, unknown_sku_error
 from indexer.records import OfferRecord
@@ -54,6 +59,9 @@ STORED_PER_KEPT_OFFER = 2
 offer of the feed (or `CHUNK`); a longer history of withdrawn offers is queried per chunk."""
 
 ChunkProgress = Callable[[int], None]  # offers done so far
+PROGRESS_ROWS = 1000
+"""Offers matched between two reports of progress (more when forked workers share a step:
+each gets at least `MIN_PER_WORKER`, below which forking costs more than it saves)."""
 
 
 @dataclass(slots=True)
@@ -253,10 +261,14 @@ def write_changes(
     now: datetime,
     timings: dict[str, Any],
     progress: ChunkProgress | None = None,
+    matched: ChunkProgress | None = None,
 ) -> StoreResult:
     """Match the offers that need it and write them, `CHUNK` at a time, in the caller's
     transaction; then (full feeds) withdraw what the feed does not list. Fills ``timings``
-    (matcher_build_s, match_s, write_s, match_workers[_private_mb])."""
+    (matcher_build_s, match_s, write_s, match_workers[_private_mb]).
+
+    ``matched``: told the offers matched (or found not to need it) so far, every
+    `PROGRESS_ROWS` or so; ``progress``: told the offers written so far, after each step."""
     total = StoreResult()
     matcher = None
     workers = settings.match_workers or default_workers()
@@ -277,7 +289,9 @@ def write_changes(
                 matcher = matcher_for(session, workers)
                 timings["matcher_build_s"] = round(time.perf_counter() - t1, 3)
                 t1 = time.perf_counter()
-            results, reports = match_parallel(matcher, to_match, workers)
+            results, reports = _match_in_steps(
+                matcher, to_match, workers, done + len(chunk) - len(to_match), matched
+            )
             matches = {rec.sku: res for rec, res in zip(to_match, results, strict=True)}
             del results
             timings["match_workers"] = max(int(timings.get("match_workers", 1)), 1 + len(reports))
@@ -286,6 +300,8 @@ def write_changes(
                 before = float(timings.get("match_workers_private_mb", 0.0))
                 timings["match_workers_private_mb"] = max(before, private)
             match_s += time.perf_counter() - t1
+        elif matched is not None:
+            matched(done + len(chunk))
         t1 = time.perf_counter()
         total.add(
             apply_plan(
@@ -312,3 +328,30 @@ def write_changes(
     timings["match_s"] = round(match_s, 3)
     timings["write_s"] = round(write_s, 3)
     return total
+
+
+def _match_in_steps(
+    matcher: Any,
+    offers: list[OfferRecord],
+    workers: int,
+    before: int,
+    matched: ChunkProgress | None,
+) -> tuple[list[MatchResult], list[WorkerReport]]:
+    """`match_parallel` over ``offers`` a step at a time, telling ``matched`` the offers done
+    (``before`` them: the run's offers done and the chunk's that need no matching)."""
+    if matched is None:
+        return match_parallel(matcher, offers, workers)
+    step = PROGRESS_ROWS if workers <= 1 else max(PROGRESS_ROWS, workers * MIN_PER_WORKER)
+    results: list[MatchResult] = []
+    busiest: list[WorkerReport] = []  # the step that forked most: the run's workers and peak
+
+    def weight(reports: list[WorkerReport]) -> tuple[int, float]:
+        return len(reports), sum(r.private_mb for r in reports)
+
+    for start in range(0, len(offers), step):
+        got, sent = match_parallel(matcher, offers[start : start + step], workers)
+        results.extend(got)
+        if weight(sent) > weight(busiest):
+            busiest = sent
+        matched(before + start + len(got))
+    return results, busiest

@@ -10,6 +10,9 @@ worker or eager), ``valbar ingest`` and ``valbar runs sweep``, and the demo's se
 2. **reindex**: the search index outbox is applied (``reindex``: in this process by default,
    ``indexer.outbox.apply_outbox``; the web server applies it in a niced child of its own and
    lets its search service see the writes). Left to the next start when ``stop`` is set.
+   The run's commit put it in its ``index`` phase (its public status ``running``,
+   ``indexer.run_progress.public_status``); once none of its products waits in the outbox,
+   the phase ends and the run shows ``succeeded`` at 100 %.
 3. **events**: the domain events the child's commits published (``FeedRunFinished``,
    ``OfferPricesChanged``, ...) are delivered to the bus of ``factory`` in this process, so a
    subscriber hearing that a run finished finds its products in the search index. (An end
@@ -22,13 +25,37 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.events import deliver_committed
+from catalog.models import IndexOutbox
 from catalog.settings import Settings
+from indexer.run_progress import finish_indexing
 from indexer.runner import RunResult, StopFlag, supervise
 
+_CHUNK = 900  # bound parameters per IN (...) list (SQLite's limit is 999)
 OUTBOX_WAIT_SECONDS = 5.0  # after a run: wait this long for the index lock, then leave it
+
+
+def waiting(factory: sessionmaker[Session], product_ids: set[int]) -> bool:
+    """Whether any of ``product_ids`` still waits in the search index outbox (none known, a
+    child that died after its commit: whether any row waits)."""
+    if not product_ids:
+        from indexer.outbox import has_pending
+
+        return has_pending(factory)
+    ids = sorted(product_ids)
+    with factory() as session:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            found = session.scalar(
+                select(IndexOutbox.id).where(IndexOutbox.product_id.in_(chunk)).limit(1)
+            )
+            if found is not None:
+                return True
+    return False
+
 
 Reindex = Callable[[float], int]
 """Applies the search index outbox, waiting at most that many seconds for the index lock;
@@ -96,5 +123,10 @@ def run_feed_run(
         # process applies them (and the periodic pass would)
         apply = reindex if reindex is not None else outbox_applier(settings, factory)
         done.indexed = apply(OUTBOX_WAIT_SECONDS)
+        if done.succeeded and not waiting(factory, result.changed_product_ids):
+            # its products are searchable: the run is over (its status was ``running`` in
+            # the API and on its page until now); when another process holds the index
+            # lock, that process's pass ends it (indexer.outbox.apply_outbox)
+            finish_indexing(factory, run_id)
     deliver_committed(factory, result.events)  # committed facts, whatever happens next
     return done

@@ -101,7 +101,9 @@ def make_celery(settings: Settings) -> Celery:
         "valbar",
         broker=broker,
         backend=settings.redis_url or None,
-        include=["marketplace.tasks"],  # registered by name: indexer never imports it
+        # registered by name: indexer never imports them (valbar.worker_wiring subscribes
+        # loyalty, marketplace's sibling, in each worker process)
+        include=["marketplace.tasks", "valbar.worker_wiring"],
     )
     app.conf.update(
         task_serializer="json",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from catalog.db import transaction
 from catalog.models import IndexOutbox
 from catalog.settings import Settings
+from indexer import run_progress
 from indexer.faults import fault_point
 from indexer.index_lock import SEARCH_INDEX, Lease, LockBusy, acquire, current_holder
 from search.documents import ProductDocument, build_documents
@@ -49,6 +50,7 @@ class OutboxReport:
     products: int = 0  # documents written
     deleted: int = 0  # products no longer in the catalog, removed from the index
     busy: bool = False  # another process held the index lock: its pass applies the rows
+    runs: list[int] = field(default_factory=list)  # feed runs whose products are all indexed
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +58,7 @@ class OutboxReport:
             "products": self.products,
             "deleted": self.deleted,
             "busy": self.busy,
+            "runs": self.runs,
         }
 
 
@@ -170,6 +173,7 @@ def apply_outbox(
     backend: SearchBackend | None = None,
     semantic: SemanticIndex | None = None,
     wait: float = 0.0,
+    finish_runs: bool = True,
 ) -> OutboxReport:
     """Apply the whole outbox to the search backend; safe to call from any process at once.
 
@@ -178,18 +182,41 @@ def apply_outbox(
     lock, so a row committed before this call is never left behind. ``backend``/``semantic``
     default to a backend opened (and closed) for this call; ``wait`` = seconds to wait for
     the lock before leaving the rows to the holder.
+
+    The feed runs in their ``index`` phase when the call starts have their products in the
+    index when it leaves the outbox empty (they committed their rows before): ``runs`` lists
+    them, and ``finish_runs`` ends their phase (``indexer.run_progress.finish_indexing``);
+    a caller whose own search service must first see the writes ends it itself.
     """
     if factory is None:
         from indexer.jobs import factory_for
 
         factory = factory_for(settings)
     report = OutboxReport()
+    indexing = run_progress.indexing_runs(factory)  # before the outbox is read
+    _apply(settings, factory, backend, semantic, wait, report)
+    if indexing and not report.busy and not has_pending(factory):
+        report.runs = indexing
+        if finish_runs:
+            run_progress.finish_indexing_runs(factory, indexing)
+    return report
+
+
+def _apply(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    backend: SearchBackend | None,
+    semantic: SemanticIndex | None,
+    wait: float,
+    report: OutboxReport,
+) -> None:
+    """`apply_outbox`'s work: drain the outbox under the index lock."""
     if not has_pending(factory):  # the common case of the periodic pass: no lock taken
-        return report
+        return
     lease = acquire(factory, SEARCH_INDEX, settings.index_lease_seconds, wait)
     if lease is None:
         report.busy = True
-        return report
+        return
     opened, semantic, own = _open_backend(settings, backend, semantic, lease)
     try:
         while lease is not None:
@@ -205,7 +232,6 @@ def apply_outbox(
     finally:
         if own:
             opened.close()
-    return report
 
 
 def rebuild_index(

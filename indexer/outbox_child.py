@@ -30,7 +30,10 @@ def main() -> int:
     from indexer.outbox import apply_outbox
 
     settings = Settings(**job["settings"])
-    report = apply_outbox(settings, factory=factory_for(settings), wait=float(job["wait"]))
+    # the runs whose products it indexed are ended by the web server once it sees the writes
+    report = apply_outbox(
+        settings, factory=factory_for(settings), wait=float(job["wait"]), finish_runs=False
+    )
     done = {**report.as_json(), "pid": os.getpid(), "nice": os.nice(0)}  # who did it, how
     print(json.dumps(done), flush=True)
     return 0

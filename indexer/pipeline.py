@@ -25,7 +25,7 @@ from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer
 from catalog.private_files import open_private
 from catalog.settings import Settings
-from indexer import faults, run_lease, run_messages
+from indexer import faults, run_lease, run_messages, run_progress
 from indexer.changes import drain, summarize, survey, write_changes
 from indexer.columns import remembered_mapping
 from indexer.errors import (
@@ -234,6 +234,7 @@ def scan_for(
     *,
     remembered: dict[str, Any] | None,
     file_name: str | None,
+    progress: Callable[[int], None] | None = None,
 ) -> FeedScan:
     """`scan_feed` under the settings' limits (`read_limits`, row errors kept)."""
     return scan_feed(
@@ -246,6 +247,7 @@ def scan_for(
         max_errors=settings.feed_max_row_errors,
         keep_offers=settings.feed_offers_in_memory,
         partial=options.delta,
+        progress=progress,
     )
 
 
@@ -314,7 +316,7 @@ def run_feed(
         assert retailer is not None
         retailer_id, remembered = retailer.id, dict(retailer.column_mapping or {})
         options = FeedOptions(**run.options) if run.options else FeedOptions()
-        archive_path, file_name, digest = Path(run.archive_path or ""), run.file_name, run.sha256
+        archive_path, file_name = Path(run.archive_path or ""), run.file_name
     if token is None:
         token = claim_for_run(factory, settings, run_id)
 
@@ -322,8 +324,53 @@ def run_feed(
         if progress is not None:
             progress(name, frac)
 
+    # the phases and rows done, for the run's page (indexer.run_progress)
+    reporter = run_progress.reporter_for(settings, factory, run_id)
     try:
-        scan = scan_for(settings, archive_path, options, remembered=remembered, file_name=file_name)
+        return _run_scanned(
+            factory,
+            settings,
+            run_id,
+            token,
+            options,
+            retailer_id,
+            remembered,
+            archive_path,
+            file_name,
+            reporter,
+            stage,
+            timings,
+            t0,
+        )
+    finally:
+        run_progress.clear(settings, run_id)
+
+
+def _run_scanned(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    run_id: int,
+    token: str,
+    options: FeedOptions,
+    retailer_id: int,
+    remembered: dict[str, Any],
+    archive_path: Path,
+    file_name: str,
+    reporter: run_progress.ProgressReporter,
+    stage: ProgressFn,
+    timings: dict[str, float],
+    t0: float,
+) -> RunOutcome:
+    """`run_feed` once the run is claimed: read, check, match, write, record."""
+    try:
+        scan = scan_for(
+            settings,
+            archive_path,
+            options,
+            remembered=remembered,
+            file_name=file_name,
+            progress=reporter.read,
+        )
     except (FeedFormatError, MissingColumnsError) as exc:
         assert exc.message is not None  # both always carry their message
         return _finish(
@@ -346,6 +393,10 @@ def run_feed(
 
     def written(done: int) -> None:
         stage("matched", 0.3 + 0.6 * done / max(1, scan.valid))
+        reporter.store(done, scan.valid)
+
+    def matched(done: int) -> None:
+        reporter.match(done, scan.valid)
 
     now = datetime.now(UTC)
     try:
@@ -380,6 +431,7 @@ def run_feed(
                 now=now,
                 timings=timings,
                 progress=written,
+                matched=matched,
             )
             retailer = session.get(Retailer, retailer_id)
             assert retailer is not None
@@ -388,6 +440,8 @@ def run_feed(
             counts = {**scan.counts(), **error_counts(scan), **result.counts(), "kept": side.kept}
             run = run_lease.fence(session, run_id, token)  # still ours, not cancelled
             _fill_run(run, FeedRunStatus.SUCCEEDED, None, scan, counts, timings, t0)
+            # its status shows running until its products are searchable (indexer.feed_runner)
+            run_progress.start_indexing(run, len(result.changed_product_ids))
             publish_run_end(session, run_id)
             publish_repriced(session, retailer_id, run_id, result.repriced)
             faults.fault_point("before_commit")
@@ -417,7 +471,6 @@ def run_feed(
         raise
     faults.fault_point("after_commit")
     stage("written", 1.0)
-    del digest
     return RunOutcome(
         run_id,
         FeedRunStatus.SUCCEEDED.value,

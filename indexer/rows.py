@@ -233,6 +233,14 @@ EXAMPLE_NAME = FIELD_GUIDE["name"].example
 EXAMPLE_ROW = Message("row.template_example")
 
 
+def problem_field(problem: Message | str) -> str:
+    """The field a whole-row problem names (a JSON record's unreadable member), else empty:
+    a row error's field is always a field's name, never the word "row"."""
+    values = getattr(problem, "values", None) or {}
+    named = values.get("json_field")
+    return str(named) if named else ""
+
+
 def _normalize_row(
     raw: RawRow,
     mapping: ColumnMapping,
@@ -242,7 +250,7 @@ def _normalize_row(
     low_stock_threshold: int,
 ) -> tuple[OfferRecord | None, list[RowError]]:
     if raw.problem is not None:
-        return None, [RowError(raw.row, "row", "", raw.problem)]
+        return None, [RowError(raw.row, problem_field(raw.problem), "", raw.problem)]
     plan = _plan_for(mapping)
     values = raw.values
     row = raw.row

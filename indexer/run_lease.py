@@ -37,9 +37,17 @@ from indexer.errors import IndexerError
 from indexer.index_lock import holder_is_dead
 from indexer.messages import Message, stored
 from indexer.run_events import publish_run_end
+from indexer.run_progress import READ_START
 
 RUNNING = FeedRunStatus.RUNNING.value
 QUEUED = FeedRunStatus.QUEUED.value
+# a run back in the queue: no phase until it is claimed again
+NOT_STARTED: dict[str, object] = {
+    "progress": 0.0,
+    "phase": None,
+    "rows_done": 0,
+    "rows_total": None,
+}
 FINISHED = frozenset(
     {
         FeedRunStatus.SUCCEEDED.value,
@@ -107,7 +115,11 @@ def claim(
                     heartbeat_at=now,
                     lease_expires_at=now + timedelta(seconds=lease_seconds),
                     attempts=FeedRun.attempts + 1,
-                    progress=0.05,
+                    # the first phase from the start: reading the file, no row read yet
+                    progress=READ_START,
+                    phase="read",
+                    rows_done=0,
+                    rows_total=None,
                     **stored(None),
                 )
                 .execution_options(synchronize_session=False)
@@ -244,7 +256,7 @@ def requeue(
                 worker=None,
                 lease_expires_at=None,
                 heartbeat_at=None,  # not sent anywhere: the next sweep sends it
-                progress=0.0,
+                **NOT_STARTED,
             )
             .execution_options(synchronize_session=False)
         )
@@ -361,7 +373,7 @@ def sweep(
                     **stored(run_messages.requeued_after_lease()),
                     "worker": None,
                     "heartbeat_at": None,
-                    "progress": 0.0,
+                    **NOT_STARTED,
                 }
                 if retry
                 else {

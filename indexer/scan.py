@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from indexer.records import FeedTable, OfferRecord, RowError
 from indexer.row_errors import ErrorLog
 from indexer.rows import normalize_row, row_sku
 
+PROGRESS_ROWS = 1000  # pass one tells its caller the rows read this often
 DEFAULT_MAX_ERRORS = 1000  # the default of the setting feed_max_row_errors
 _READ_BYTES = 1 << 20
 
@@ -201,6 +202,7 @@ def scan_feed(
     max_errors: int = DEFAULT_MAX_ERRORS,
     keep_offers: int = 0,
     partial: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> FeedScan:
     """Pass one: read ``path``, recognise its columns, normalize every row, keep counts,
     errors and SKU hashes (see the module docstring).
@@ -210,7 +212,9 @@ def scan_feed(
 
     Raises the reader's ``FeedFormatError`` for unreadable files and ``MissingColumnsError``
     when a required field cannot be found among the headers (``partial``, a delta: only
-    the SKU and one more column are required, `columns.require_complete`)."""
+    the SKU and one more column are required, `columns.require_complete`).
+
+    ``progress``: told the rows read so far, every ``PROGRESS_ROWS`` rows."""
     name = file_name or path.name
     table = _open(path, name, format, limits)  # size checked, headers read, no row yet
     digest = fingerprint(path)
@@ -227,6 +231,8 @@ def scan_feed(
     kept: list[tuple[int, OfferRecord]] | None = [] if keep_offers > 0 else None
     items = table.items
     for position, raw in enumerate(table.rows, start=1):
+        if progress is not None and position % PROGRESS_ROWS == 0:
+            progress(position)
         record, row_errors = normalize_row(raw, mapping)
         if record is not None:
             if kept is not None:
@@ -248,6 +254,8 @@ def scan_feed(
                 row_errors = [replace(e, item_id=item_id or "") for e in row_errors]
             log.extend(row_errors)
     rows_read = position
+    if progress is not None:
+        progress(rows_read)
     listed, win_pos = _last_per_hash(valid_h, valid_pos)
     wins = np.zeros(rows_read, dtype=bool)
     wins[win_pos] = True

@@ -226,6 +226,7 @@ def _offer_values(
         values["product_id"] = match.product_id
         values["match_method"] = match.method.value if match.method else None
         values["match_confidence"] = match.confidence if match.product_id else None
+        values["match_model_version"] = match.model_version if match.product_id else None
     else:
         values["product_id"] = keep_pid
     return values
@@ -396,11 +397,60 @@ def _queue_reviews(
     if not queued:
         return 0
     offer_ids = sorted({q["offer_id"] for q in queued})
+    decided: dict[tuple[int, int], tuple[int, str]] = {}
     for i in range(0, len(offer_ids), _CHUNK):
         session.query(MatchCandidate).filter(
             MatchCandidate.offer_id.in_(offer_ids[i : i + _CHUNK]),
             MatchCandidate.status == ReviewStatus.PENDING.value,
         ).delete(synchronize_session=False)
+        rows = session.execute(
+            select(
+                MatchCandidate.offer_id,
+                MatchCandidate.product_id,
+                MatchCandidate.id,
+                MatchCandidate.status,
+            ).where(MatchCandidate.offer_id.in_(offer_ids[i : i + _CHUNK]))
+        )
+        decided.update(((oid, pid), (cid, status)) for oid, pid, cid, status in rows)
+    rejected = ReviewStatus.REJECTED.value
+    in_review = len(
+        {
+            q["offer_id"]
+            for q in queued
+            if decided.get((q["offer_id"], q["product_id"]), (0, ""))[1] != rejected
+        }
+    )
+    queued = _after_decisions(session, queued, decided)
     for i in range(0, len(queued), 2000):
         session.execute(insert(MatchCandidate), queued[i : i + 2000])
-    return len({q["offer_id"] for q in queued})
+    return in_review
+
+
+def _after_decisions(
+    session: Session,
+    queued: list[dict[str, Any]],
+    decided: Mapping[tuple[int, int], tuple[int, str]],
+) -> list[dict[str, Any]]:
+    """The candidates to insert, given the ones an admin already decided (the match review
+    queue, ``marketplace.match_review``): a product the admin rejected for this offer is not
+    proposed again; one the admin had accepted, for an offer whose name or identifiers
+    changed so that it is ambiguous again, goes back to the queue as pending."""
+    out: list[dict[str, Any]] = []
+    for q in queued:
+        found = decided.get((q["offer_id"], q["product_id"]))
+        if found is None:
+            out.append(q)
+        elif found[1] == ReviewStatus.ACCEPTED.value:
+            session.execute(
+                update(MatchCandidate)
+                .where(MatchCandidate.id == found[0])
+                .values(
+                    status=ReviewStatus.PENDING.value,
+                    score=q["score"],
+                    reason=q["reason"],
+                    method=q["method"],
+                    decided_at=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+    return out

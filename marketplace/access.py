@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from catalog.enums import OrgRole
 from catalog.models import User
 from marketplace.errors import NotAllowed, NotLoggedIn
 
@@ -22,6 +23,39 @@ def staff_of(user: User, retailer_id: int) -> bool:
     return user.role == "retailer" and user.retailer_id == retailer_id
 
 
+def manages_clinic_org(user: User, clinic_organisation_id: int | None) -> bool:
+    """True for a manager of the clinic organisation an order was placed for."""
+    return (
+        clinic_organisation_id is not None
+        and user.role == "clinic"
+        and user.organisation_id == clinic_organisation_id
+        and user.org_role == OrgRole.MANAGER.value
+    )
+
+
+def acts_for_clinic(
+    user: User, clinic_user_id: int | None, clinic_organisation_id: int | None
+) -> bool:
+    """True for the clinic side of an order: the buyer who placed it or a manager of its
+    clinic organisation (they confirm delivery, cancel, reorder, open an RMA)."""
+    return (clinic_user_id is not None and clinic_user_id == user.id) or manages_clinic_org(
+        user, clinic_organisation_id
+    )
+
+
+def party_to_order(
+    user: User, clinic_user_id: int | None, retailer_id: int, clinic_organisation_id: int | None
+) -> bool:
+    """True for who may see an order (and its lines' RMAs): the clinic user who placed it, a
+    manager of its clinic organisation, the selling retailer's own staff, an admin. Anyone
+    else (another clinic's members too) is told it does not exist."""
+    return (
+        acts_for_clinic(user, clinic_user_id, clinic_organisation_id)
+        or staff_of(user, retailer_id)
+        or is_admin(user)
+    )
+
+
 def require_retailer_staff(user: User | None, retailer_id: int, *, admin_ok: bool = True) -> User:
     """The retailer's own staff (or an admin when ``admin_ok``), else :class:`NotAllowed`."""
     user = logged_in(user)
@@ -31,7 +65,7 @@ def require_retailer_staff(user: User | None, retailer_id: int, *, admin_ok: boo
 
 
 def require_clinic(user: User | None) -> User:
-    """A clinic user (buyers); other roles cannot order."""
+    """A clinic user (buyers); other roles cannot order or keep a cart."""
     user = logged_in(user)
     if user.role != "clinic":
         raise NotAllowed("only clinic users can order")

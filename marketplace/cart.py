@@ -16,12 +16,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from catalog.db import rows_matched
-from catalog.models import Offer, User
-from marketplace.access import logged_in
+from catalog.enums import OrgStatus
+from catalog.models import Offer, Organisation, User
+from marketplace.access import require_clinic
 from marketplace.dates import as_utc, utc_now
 from marketplace.demand import add_event
 from marketplace.enums import DemandKind
-from marketplace.errors import InvalidInput, ItemChange, NotFound, OfferUnavailable
+from marketplace.errors import (
+    RETAILER_SUSPENDED,
+    InvalidInput,
+    ItemChange,
+    NotFound,
+    OfferUnavailable,
+)
 from marketplace.models import Cart, CartItem
 
 MAX_QUANTITY = 100_000
@@ -60,8 +67,9 @@ def lock_cart_row(session: Session, user_id: int) -> None:
 
 
 def get_cart(session: Session, user: User | None, *, create: bool = True) -> Cart:
-    """The user's cart (created empty on first use)."""
-    owner = logged_in(user)
+    """The clinic user's cart (created empty on first use); other roles have none
+    (:class:`~marketplace.errors.NotAllowed`, as the cart page refuses them)."""
+    owner = require_clinic(user)
     cart = session.scalar(select(Cart).where(Cart.user_id == owner.id))
     if cart is None:
         cart = Cart(user_id=owner.id)
@@ -78,6 +86,14 @@ def buyable_offer(session: Session, offer_id: int) -> Offer:
         raise NotFound(f"no offer {offer_id}")
     if offer.withdrawn_at is not None or offer.price is None:
         raise OfferUnavailable(f"offer {offer_id} ({offer.raw_name}) can no longer be bought")
+    seller = session.scalar(
+        select(Organisation.status).where(Organisation.retailer_id == offer.retailer_id)
+    )
+    if seller is not None and seller != OrgStatus.ACTIVE.value:
+        # a suspended retailer sells nothing: its members cannot sign in to confirm or ship
+        raise OfferUnavailable(
+            f"offer {offer_id} ({offer.raw_name}) cannot be bought: its retailer is {seller}"
+        )
     return offer
 
 
@@ -93,7 +109,7 @@ def add_item(
 ) -> CartItem:
     """Add an offer (or more of it); the snapshot is refreshed to what the clinic sees now."""
     _check_quantity(quantity)
-    lock_cart_row(session, logged_in(user).id)
+    lock_cart_row(session, require_clinic(user).id)
     cart = get_cart(session, user)
     offer = buyable_offer(session, offer_id)
     now = as_utc(now)
@@ -122,7 +138,7 @@ def set_quantity(
     session: Session, user: User | None, item_id: int, quantity: int, *, now: datetime
 ) -> CartItem:
     _check_quantity(quantity)
-    lock_cart_row(session, logged_in(user).id)
+    lock_cart_row(session, require_clinic(user).id)
     cart = get_cart(session, user)
     item = _own_item(cart, item_id)
     item.quantity = quantity
@@ -132,18 +148,52 @@ def set_quantity(
 
 
 def remove_item(session: Session, user: User | None, item_id: int, *, now: datetime) -> None:
-    lock_cart_row(session, logged_in(user).id)
+    lock_cart_row(session, require_clinic(user).id)
     cart = get_cart(session, user)
     cart.items.remove(_own_item(cart, item_id))
     cart.updated_at = as_utc(now)
     session.flush()
 
 
-def item_changes(pairs: Iterable[tuple[CartItem, Offer]]) -> list[ItemChange]:
-    """Pure: the items whose offer's price or stock status differs from the snapshot."""
+def suspended_sellers(session: Session, pairs: Iterable[tuple[CartItem, Offer]]) -> frozenset[int]:
+    """The retailer ids of ``pairs``' offers whose organisation is not active (suspended,
+    say): their offers cannot be bought (:func:`buyable_offer`), and the cart says so."""
+    ids = {offer.retailer_id for _item, offer in pairs}
+    if not ids:
+        return frozenset()
+    found = session.scalars(
+        select(Organisation.retailer_id).where(
+            Organisation.retailer_id.in_(ids), Organisation.status != OrgStatus.ACTIVE.value
+        )
+    )
+    return frozenset(rid for rid in found if rid is not None)
+
+
+def unavailable_reason(offer: Offer, suspended: frozenset[int] = frozenset()) -> str | None:
+    """Pure: why ``offer`` cannot be bought now (``withdrawn``, ``no_price``,
+    ``retailer_suspended``), None when it can (as :func:`buyable_offer` decides)."""
+    if offer.withdrawn_at is not None:
+        return "withdrawn"
+    if offer.price is None:
+        return "no_price"
+    if offer.retailer_id in suspended:
+        return RETAILER_SUSPENDED
+    return None
+
+
+def item_changes(
+    pairs: Iterable[tuple[CartItem, Offer]], suspended: frozenset[int] = frozenset()
+) -> list[ItemChange]:
+    """Pure: the items whose offer's price or stock status differs from the snapshot, or
+    whose retailer is in ``suspended`` (:func:`suspended_sellers`)."""
     changes = []
     for item, offer in pairs:
-        if item.price_at_add != offer.price or item.stock_status_at_add != offer.stock_status:
+        off = offer.retailer_id in suspended
+        if (
+            off
+            or item.price_at_add != offer.price
+            or item.stock_status_at_add != offer.stock_status
+        ):
             changes.append(
                 ItemChange(
                     item_id=item.id,
@@ -153,17 +203,20 @@ def item_changes(pairs: Iterable[tuple[CartItem, Offer]]) -> list[ItemChange]:
                     new_price=offer.price,
                     old_stock=item.stock_status_at_add,
                     new_stock=offer.stock_status,
+                    unavailable=RETAILER_SUSPENDED if off else None,
                 )
             )
     return changes
 
 
-def cart_digest(pairs: Iterable[tuple[CartItem, Offer]]) -> str:
+def cart_digest(
+    pairs: Iterable[tuple[CartItem, Offer]], suspended: frozenset[int] = frozenset()
+) -> str:
     """Pure: a fingerprint of the cart as the clinic sees it: each item's offer and quantity
     with the offer's current price, stock status and availability (order independent)."""
     digest = hashlib.sha256()
     for item, offer in sorted(pairs, key=lambda pair: (pair[0].offer_id, pair[0].quantity)):
-        available = offer.withdrawn_at is None and offer.price is not None
+        available = unavailable_reason(offer, suspended) is None
         digest.update(
             f"{offer.id}:{item.quantity}:{offer.price}:{offer.stock_status}:{available};".encode()
         )
@@ -180,4 +233,7 @@ def cart_offers(session: Session, cart: Cart) -> list[tuple[CartItem, Offer]]:
 def pending_changes(session: Session, user: User | None) -> list[ItemChange]:
     """What changed since the items were added (shown in the cart before checkout)."""
     cart = get_cart(session, user, create=False)
-    return item_changes(cart_offers(session, cart)) if cart.id is not None else []
+    if cart.id is None:
+        return []
+    pairs = cart_offers(session, cart)
+    return item_changes(pairs, suspended_sellers(session, pairs))

@@ -95,6 +95,25 @@ class IllegalTransition(MarketplaceError):
         self.action = action
 
 
+RETAILER_SUSPENDED = "retailer_suspended"
+
+
+class SignupUnconfirmed(IllegalTransition):
+    """A sign-up whose e-mail address is not confirmed yet cannot be decided on: its address
+    is unproven (it waits for the applicant, not for an admin)."""
+
+    def __init__(self, org_id: int, action: str) -> None:
+        MarketplaceError.__init__(
+            self,
+            f"cannot {action} organisation {org_id}: its sign-up's e-mail address is not "
+            "confirmed yet",
+            code="signup_unconfirmed",
+        )
+        self.kind = "Organisation"
+        self.current = "unconfirmed sign-up"
+        self.action = action
+
+
 @dataclass(frozen=True, slots=True)
 class ItemChange:
     """What changed on a cart item's offer since it was added."""
@@ -106,9 +125,13 @@ class ItemChange:
     new_price: Decimal | None
     old_stock: str
     new_stock: str
+    # why the offer can no longer be bought, when that is the change (``retailer_suspended``)
+    unavailable: str | None = None
 
     def describe(self) -> str:
         parts = []
+        if self.unavailable == RETAILER_SUSPENDED:
+            parts.append("retailer suspended")
         if self.old_price != self.new_price:
             parts.append(f"price {self.old_price} -> {self.new_price}")
         if self.old_stock != self.new_stock:

@@ -17,7 +17,10 @@ orders with their lines, RMA requests, and API keys (name and prefix, never a se
 * orders are kept for the retailer's books (bookkeeping law) with the clinic's name, but the
   buyer's name is replaced by "Tidigare användare" and the user link removed; RMA requests
   lose their requester;
-* demand events never held a user id.
+* demand events never held a user id;
+* the parts other packages registered (``catalog.personal_data``: loyalty's participation,
+  points, quiz attempts, photos and redemptions) are exported under their names and erased
+  or pseudonymised in the same transaction, before the user row goes.
 """
 
 from __future__ import annotations
@@ -28,9 +31,20 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from catalog import personal_data
 from catalog.models import ApiKey, IdempotencyRecord, User, UserSession
 from marketplace.errors import NotFound
-from marketplace.models import Cart, Notification, Order, Review, ReviewReport, Rma
+from marketplace.models import (
+    Cart,
+    Notification,
+    NotificationPreference,
+    Order,
+    OutgoingEmail,
+    Review,
+    ReviewReport,
+    Rma,
+)
+from marketplace.organisations import ensure_not_last_manager
 from marketplace.reviews import FORMER_USER
 
 
@@ -79,6 +93,12 @@ def export_user_data(session: Session, user_id: int) -> dict[str, Any]:
                 .order_by(Notification.id)
             )
         ],
+        "notification_preferences": [
+            _row(p)
+            for p in session.scalars(
+                select(NotificationPreference).where(NotificationPreference.user_id == user_id)
+            )
+        ],
         "cart": [] if cart is None else [_row(item) for item in cart.items],
         "orders": [{**_row(o), "lines": [_row(line) for line in o.lines]} for o in orders],
         "rma_requests": [
@@ -88,14 +108,20 @@ def export_user_data(session: Session, user_id: int) -> dict[str, Any]:
             _row(k, "key_hash")
             for k in session.scalars(select(ApiKey).where(ApiKey.user_id == user_id))
         ],
+        **personal_data.export_parts(session, user_id),
     }
 
 
 def delete_account(session: Session, user_id: int) -> None:
-    """Delete the user: reviews anonymised, orders kept with the clinic's name."""
+    """Delete the user: reviews anonymised, orders kept with the clinic's name. The last
+    representative / manager of an organisation is refused
+    (:class:`marketplace.organisations.LastManager`, ``last_manager_account``): someone
+    else takes the role first, as when a member is removed."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
+    ensure_not_last_manager(session, user)
+    personal_data.erase_parts(session, user_id)  # loyalty's part (registered at start-up)
     session.execute(update(Review).where(Review.author_id == user_id).values(author_id=None))
     session.execute(update(Review).where(Review.responder_id == user_id).values(responder_id=None))
     session.execute(
@@ -107,6 +133,9 @@ def delete_account(session: Session, user_id: int) -> None:
         update(ReviewReport).where(ReviewReport.resolver_id == user_id).values(resolver_id=None)
     )
     session.execute(delete(Notification).where(Notification.user_id == user_id))
+    session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user_id))
+    # messages to the erased account (queued ones are never sent; sent ones held its address)
+    session.execute(delete(OutgoingEmail).where(OutgoingEmail.user_id == user_id))
     session.execute(
         update(Order)
         .where(Order.clinic_user_id == user_id)

@@ -180,6 +180,10 @@ class Order(Base):
     clinic_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL"), index=True
     )
+    # the clinic organisation the buyer placed it for: its managers see it too
+    clinic_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
     buyer_name: Mapped[str] = mapped_column(String(200))
     clinic_name: Mapped[str] = mapped_column(String(200))  # kept for the retailer's books
     status: Mapped[str] = mapped_column(String(12), default=OrderStatus.PLACED.value)
@@ -278,3 +282,133 @@ class DemandEvent(Base):
     retailers: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
     occurrences: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+
+class OutgoingEmail(Base):
+    """The e-mail outbox: a message is queued in the transaction that causes it (a sign-up,
+    an invitation, a shipped order) and sent after the commit by the mail sender, retried
+    with backoff; so no request waits on SMTP and no message is lost with a rolled-back
+    transaction or sent for one. ``template`` names a template in ``marketplace/mail/
+    templates`` (``<template>.<lang>.txt``: a ``Subject:`` line, a blank line, the body),
+    ``context`` fills it in. ``dedupe_key`` makes a message once per thing
+    (``order_shipped:12:user:3``): a subscriber delivered twice queues it once."""
+
+    __tablename__ = "outgoing_email"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_outgoing_email_dedupe_key"),
+        Index("ix_outgoing_email_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    template: Mapped[str] = mapped_column(String(60))
+    lang: Mapped[str] = mapped_column(String(2))
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(160))
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(_TS)
+
+
+class NotificationPreference(Base):
+    """A user's choices: the language of their e-mail and, per notification kind, whether
+    it is also sent by e-mail (in-app always). One row per user, made on the first save;
+    a kind missing from ``email`` takes its default (``marketplace.preferences``)."""
+
+    __tablename__ = "notification_preference"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    lang: Mapped[str] = mapped_column(String(2), default="sv")
+    email: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # kind -> bool
+    updated_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+
+class WebhookEndpoint(Base):
+    """An organisation's URL that receives signed POSTs of the event kinds it chose.
+    ``secret`` signs them (HMAC-SHA256); it is shown once, when the endpoint is made."""
+
+    __tablename__ = "webhook_endpoint"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "url", name="uq_webhook_endpoint_org_url"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(500))
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event sent (or to be sent) to one endpoint, retried with backoff: the delivery
+    log. ``dedupe_key`` makes it once per event and endpoint; ``response_excerpt`` keeps at
+    most a few hundred bytes of the answer."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "dedupe_key", name="uq_webhook_delivery_endpoint_key"),
+        Index("ix_webhook_delivery_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_endpoint.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str] = mapped_column(String(160))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    response_code: Mapped[int | None] = mapped_column(Integer)
+    response_excerpt: Mapped[str | None] = mapped_column(String(300))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(_TS)
+
+
+class Invitation(Base):
+    """A member's invitation to an organisation with an org role (issue 14 item 3).
+
+    The link carries a random token of which only the sha256 is stored; it works once and
+    until ``expires_at``. ``open_email`` is the address while the invitation is open (NULL
+    once accepted or revoked): unique per organisation, so two invitations of one address
+    sent at once make one."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_invitation_token_hash"),
+        UniqueConstraint("organisation_id", "open_email", name="uq_invitation_open_email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    open_email: Mapped[str | None] = mapped_column(String(254))
+    org_role: Mapped[str] = mapped_column(String(20))  # OrgRole
+    token_hash: Mapped[str] = mapped_column(String(64))
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    lang: Mapped[str] = mapped_column(String(2), default="sv")
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    # when its link was last sent: a re-invitation of the address sends it again (a new
+    # link) unless it was sent within ``invitations.RESEND_AFTER`` (a double submit)
+    sent_at: Mapped[datetime | None] = mapped_column(_TS)
+    expires_at: Mapped[datetime] = mapped_column(_TS)
+    accepted_at: Mapped[datetime | None] = mapped_column(_TS)
+    accepted_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(_TS)

@@ -22,16 +22,18 @@ report or review at once, one decides and the other gets :class:`AlreadyDecided`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from catalog.db import rows_matched
 from catalog.events import ReviewPublished, ReviewRemoved, publish
 from catalog.models import User
+from catalog.paging import Page, page_rows
 from marketplace.access import logged_in, require_admin, staff_of
 from marketplace.dates import as_utc
 from marketplace.enums import ModerationDecision, ReportOutcome, ReviewState
@@ -239,9 +241,9 @@ def _name(user: User | None) -> str:
     return user.name if user is not None else FORMER_USER
 
 
-def _reports(
-    session: Session, *, resolved: bool, limit: int | None, report_id: int | None = None
-) -> list[QueuedReport]:
+def _reports_query(
+    *, resolved: bool, report_id: int | None = None
+) -> Select[ReviewReport, Review, User, User, User]:
     author, reporter, resolver = aliased(User), aliased(User), aliased(User)
     query = (
         select(ReviewReport, Review, author, reporter, resolver)
@@ -260,10 +262,12 @@ def _reports(
         )
     if report_id is not None:
         query = query.where(ReviewReport.id == report_id)
-    if limit is not None:
-        query = query.limit(limit)
+    return query
+
+
+def _queued(rows: Sequence[Row[ReviewReport, Review, User, User, User]]) -> list[QueuedReport]:
     out = []
-    for report, review, wrote, reported, decided in session.execute(query).all():
+    for report, review, wrote, reported, decided in rows:
         shown = ShownReview(review, _name(wrote), wrote.clinic if wrote is not None else None)
         out.append(
             QueuedReport(
@@ -274,6 +278,15 @@ def _reports(
             )
         )
     return out
+
+
+def _reports(
+    session: Session, *, resolved: bool, limit: int | None, report_id: int | None = None
+) -> list[QueuedReport]:
+    query = _reports_query(resolved=resolved, report_id=report_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return _queued(session.execute(query).all())
 
 
 def open_reports(session: Session, user: User | None) -> list[QueuedReport]:
@@ -288,6 +301,16 @@ def resolved_reports(
     """The audit trail: resolved reports, newest decision first (admins only)."""
     require_admin(user)
     return _reports(session, resolved=True, limit=limit)
+
+
+def reports_page(
+    session: Session, user: User | None, *, resolved: bool, limit: int, offset: int
+) -> Page:
+    """One page of the open (oldest first) or resolved (newest decision first) reports, as
+    ``QueuedReport`` items, and their count (admins only)."""
+    require_admin(user)
+    rows, total = page_rows(session, _reports_query(resolved=resolved), limit=limit, offset=offset)
+    return Page(_queued(rows), total, limit, offset)
 
 
 def queued_report(session: Session, user: User | None, report_id: int) -> QueuedReport:
@@ -313,7 +336,7 @@ class ModeratedReview:
     moderator_name: str | None
 
 
-def _moderated(session: Session, *, held: bool, limit: int | None) -> list[ModeratedReview]:
+def _moderated_query(*, held: bool) -> Select[Review, User, User]:
     author, moderator = aliased(User), aliased(User)
     query = (
         select(Review, author, moderator)
@@ -321,22 +344,29 @@ def _moderated(session: Session, *, held: bool, limit: int | None) -> list[Moder
         .outerjoin(moderator, moderator.id == Review.moderator_id)
     )
     if held:
-        query = query.where(
+        return query.where(
             Review.status == ReviewState.HELD.value, Review.retailer_id.is_(None)
         ).order_by(Review.response_due_at, Review.id)
-    else:
-        query = query.where(Review.moderated_at.is_not(None)).order_by(
-            Review.moderated_at.desc(), Review.id.desc()
-        )
-    if limit is not None:
-        query = query.limit(limit)
+    return query.where(Review.moderated_at.is_not(None)).order_by(
+        Review.moderated_at.desc(), Review.id.desc()
+    )
+
+
+def _moderated_items(rows: Sequence[Row[Review, User, User]]) -> list[ModeratedReview]:
     return [
         ModeratedReview(
             ShownReview(review, _name(wrote), wrote.clinic if wrote is not None else None),
             _name(decided) if review.moderator_id is not None else None,
         )
-        for review, wrote, decided in session.execute(query).all()
+        for review, wrote, decided in rows
     ]
+
+
+def _moderated(session: Session, *, held: bool, limit: int | None) -> list[ModeratedReview]:
+    query = _moderated_query(held=held)
+    if limit is not None:
+        query = query.limit(limit)
+    return _moderated_items(session.execute(query).all())
 
 
 def held_for_admins(session: Session, user: User | None) -> list[ModeratedReview]:
@@ -351,3 +381,14 @@ def moderation_history(
     """Reviews admins published or removed, newest decision first (admins only)."""
     require_admin(user)
     return _moderated(session, held=False, limit=limit)
+
+
+def moderated_page(
+    session: Session, user: User | None, *, held: bool, limit: int, offset: int
+) -> Page:
+    """One page of the held reviews no retailer answers (``held``, due first) or of the
+    moderation history (newest decision first), as ``ModeratedReview`` items, and their
+    count (admins only)."""
+    require_admin(user)
+    rows, total = page_rows(session, _moderated_query(held=held), limit=limit, offset=offset)
+    return Page(_moderated_items(rows), total, limit, offset)

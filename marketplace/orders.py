@@ -24,7 +24,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.events import (
@@ -37,7 +37,16 @@ from catalog.events import (
     publish,
 )
 from catalog.models import Offer, User
-from marketplace.access import is_admin, logged_in, require_clinic, require_retailer_staff
+from catalog.paging import Page, page_scalars
+from marketplace.access import (
+    acts_for_clinic,
+    is_admin,
+    logged_in,
+    manages_clinic_org,
+    party_to_order,
+    require_clinic,
+    require_retailer_staff,
+)
 from marketplace.cart import (
     add_item,
     buyable_offer,
@@ -46,6 +55,7 @@ from marketplace.cart import (
     get_cart,
     item_changes,
     lock_cart_row,
+    suspended_sellers,
 )
 from marketplace.dates import as_utc, local_date
 from marketplace.demand import add_event
@@ -117,7 +127,10 @@ def lock_cart(session: Session, user_id: int) -> Cart | None:
 def _repeated_checkout(
     session: Session, cart: Cart, now: datetime, window: timedelta
 ) -> AlreadyCheckedOut | None:
-    """The checkout that emptied this cart less than ``window`` ago, as the error to raise."""
+    """The checkout that emptied this cart less than ``window`` ago, as the error to raise.
+    A zero window is none: the caller recognises repeats itself (an Idempotency-Key)."""
+    if window <= timedelta(0):
+        return None
     if cart.last_checkout_ref is None or cart.last_checkout_at is None:
         return None
     if now - as_utc(cart.last_checkout_at) > window:
@@ -160,7 +173,8 @@ def checkout(
             raise repeated
         raise EmptyCart("the cart is empty")
     pairs = cart_offers(session, cart)
-    if expected_cart is not None and cart_digest(pairs) != expected_cart:
+    shown_off = suspended_sellers(session, pairs)  # as the cart showed them
+    if expected_cart is not None and cart_digest(pairs, shown_off) != expected_cart:
         raise CartChanged("the cart changed since it was shown: look at it again")
     for _item, offer in pairs:
         buyable_offer(session, offer.id)
@@ -174,6 +188,7 @@ def checkout(
             checkout_ref=ref,
             retailer_id=retailer_id,
             clinic_user_id=buyer.id,
+            clinic_organisation_id=buyer.organisation_id,
             buyer_name=buyer.name,
             clinic_name=buyer.clinic or buyer.name,
             status=OrderStatus.PLACED.value,
@@ -215,24 +230,43 @@ def get_order(session: Session, user: User | None, order_id: int) -> Order:
     order = session.get(Order, order_id)
     if order is None:
         raise NotFound(f"no order {order_id}")
-    if not (
-        order.clinic_user_id == viewer.id
-        or is_admin(viewer)
-        or (viewer.role == "retailer" and viewer.retailer_id == order.retailer_id)
+    if not party_to_order(
+        viewer, order.clinic_user_id, order.retailer_id, order.clinic_organisation_id
     ):
         raise NotFound(f"no order {order_id}")  # do not reveal other clinics' orders
     return order
 
 
-def list_orders(session: Session, user: User | None) -> list[Order]:
-    """A clinic user's own orders, a retailer's incoming orders, or every order (admins)."""
-    viewer = logged_in(user)
-    query = select(Order).options(selectinload(Order.lines)).order_by(Order.id.desc())
+def clinic_side(viewer: User) -> ColumnElement[bool]:
+    """Which orders a clinic user is the clinic side of: their own, and every order of their
+    clinic organisation when they are its manager."""
+    own = Order.clinic_user_id == viewer.id
+    if manages_clinic_org(viewer, viewer.organisation_id):
+        return or_(own, Order.clinic_organisation_id == viewer.organisation_id)
+    return own
+
+
+def visible_orders(viewer: User) -> Select[Order]:
+    """The orders ``viewer`` sees, newest first: a retailer's incoming orders, every order of
+    the clinic organisation for its managers, a buyer's own, or all of them (admins)."""
+    query = select(Order).order_by(Order.id.desc())
     if viewer.role == "retailer":
-        query = query.where(Order.retailer_id == viewer.retailer_id)
-    elif not is_admin(viewer):
-        query = query.where(Order.clinic_user_id == viewer.id)
+        return query.where(Order.retailer_id == viewer.retailer_id)
+    if is_admin(viewer):
+        return query
+    return query.where(clinic_side(viewer))
+
+
+def list_orders(session: Session, user: User | None) -> list[Order]:
+    """Every order the user sees (:func:`visible_orders`), with their lines."""
+    query = visible_orders(logged_in(user)).options(selectinload(Order.lines))
     return list(session.scalars(query))
+
+
+def orders_page(session: Session, user: User | None, *, limit: int, offset: int) -> Page:
+    """One page of the orders the user sees (:func:`visible_orders`) and their count."""
+    query = visible_orders(logged_in(user)).options(selectinload(Order.lines))
+    return page_scalars(session, query, limit=limit, offset=offset)
 
 
 def _retailer_order(session: Session, user: User | None, order_id: int) -> Order:
@@ -266,7 +300,7 @@ def confirm(
     order.confirmed_at = now
     order.promised_delivery_date = promised_delivery_date
     session.flush()
-    publish(session, _event(OrderConfirmed, order))
+    publish(session, _handled(OrderConfirmed, order, user))
     return order
 
 
@@ -275,12 +309,24 @@ def ship(session: Session, user: User | None, order_id: int, *, now: datetime) -
     order.status = next_status(order.status, "ship")
     order.shipped_at = as_utc(now)
     session.flush()
-    publish(session, _event(OrderShipped, order))
+    publish(session, _handled(OrderShipped, order, user))
     return order
 
 
 def _event(kind: type[OrderEvent], order: Order) -> OrderEvent:
     return kind(order_id=order.id, retailer_id=order.retailer_id, clinic_id=order.clinic_user_id)
+
+
+def _handled(
+    kind: type[OrderConfirmed | OrderShipped], order: Order, user: User | None
+) -> OrderEvent:
+    """The event of a retailer's step, naming the member who took it."""
+    return kind(
+        order_id=order.id,
+        retailer_id=order.retailer_id,
+        clinic_id=order.clinic_user_id,
+        by_user_id=user.id if user is not None else None,
+    )
 
 
 def _deliver(session: Session, order: Order, now: datetime, by: str) -> None:
@@ -294,7 +340,7 @@ def _deliver(session: Session, order: Order, now: datetime, by: str) -> None:
 def deliver(session: Session, user: User | None, order_id: int, *, now: datetime) -> Order:
     """The clinic confirms the delivery; punctuality is judged against the promised date."""
     order = get_order(session, user, order_id)
-    if order.clinic_user_id != logged_in(user).id:
+    if not acts_for_clinic(logged_in(user), order.clinic_user_id, order.clinic_organisation_id):
         raise NotAllowed("only the ordering clinic confirms delivery")
     _deliver(session, order, now, "clinic")
     session.flush()
@@ -316,7 +362,7 @@ def cancel(
     if reason not in {r.value for r in CancelReason}:
         raise InvalidInput(f"reason must be one of {', '.join(r.value for r in CancelReason)}")
     status = next_status(order.status, "cancel")
-    if order.clinic_user_id == actor.id:
+    if acts_for_clinic(actor, order.clinic_user_id, order.clinic_organisation_id):
         if order.status != OrderStatus.PLACED:
             raise IllegalTransition("order", order.status, "cancel (ask the retailer)")
         by = "clinic"
@@ -359,7 +405,7 @@ def reorder(
     """
     order = get_order(session, user, order_id)
     buyer = require_clinic(user)
-    if order.clinic_user_id != buyer.id:
+    if not acts_for_clinic(buyer, order.clinic_user_id, order.clinic_organisation_id):
         raise NotAllowed("only the ordering clinic can reorder")
     added, skipped = [], []
     for line in order.lines:

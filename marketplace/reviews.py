@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,7 +38,8 @@ from catalog.events import (
     publish,
 )
 from catalog.models import Product, Retailer, User
-from marketplace.access import logged_in, require_retailer_staff
+from catalog.paging import Page, page_rows
+from marketplace.access import is_admin, logged_in, require_retailer_staff, staff_of
 from marketplace.dates import as_utc
 from marketplace.enums import REVIEW_DIMENSIONS, OrderStatus, ReviewState, ReviewTarget
 from marketplace.errors import DuplicateReview, InvalidInput, NotAllowed, NotFound
@@ -225,9 +226,15 @@ def respond(
 ) -> Review:
     """The retailer concerned answers publicly; a held review is published with the answer."""
     review = shown_review(session, review_id)
+    viewer = logged_in(user)
+    if review.status == ReviewState.HELD and not (
+        is_admin(viewer)
+        or (review.retailer_id is not None and staff_of(viewer, review.retailer_id))
+    ):
+        raise NotFound(f"no review {review_id}")  # held: only its retailer and admins see it
     if review.retailer_id is None:
         raise NotAllowed("no retailer is concerned by this review")
-    responder = require_retailer_staff(user, review.retailer_id, admin_ok=False)
+    responder = require_retailer_staff(viewer, review.retailer_id, admin_ok=False)
     text = text.strip()
     if not text or len(text) > MAX_TEXT:
         raise InvalidInput(
@@ -286,12 +293,8 @@ def _shown(review: Review, author: User | None) -> ShownReview:
     return ShownReview(review, author.name, author.clinic)
 
 
-def published_reviews(
-    session: Session, target_type: str, target_id: int, *, now: datetime
-) -> list[ShownReview]:
-    """The target's published reviews, newest first (due held reviews are published first)."""
-    publish_due_reviews(session, now)
-    rows = session.execute(
+def _published_query(target_type: str, target_id: int) -> Select[Review, User]:
+    return (
         select(Review, User)
         .outerjoin(User, User.id == Review.author_id)
         .where(
@@ -300,20 +303,51 @@ def published_reviews(
             Review.status == ReviewState.PUBLISHED.value,
         )
         .order_by(Review.published_at.desc(), Review.id.desc())
-    ).all()
+    )
+
+
+def published_reviews(
+    session: Session, target_type: str, target_id: int, *, now: datetime
+) -> list[ShownReview]:
+    """The target's published reviews, newest first (due held reviews are published first)."""
+    publish_due_reviews(session, now)
+    rows = session.execute(_published_query(target_type, target_id)).all()
     return [_shown(review, author) for review, author in rows]
+
+
+def published_reviews_page(
+    session: Session, target_type: str, target_id: int, *, now: datetime, limit: int, offset: int
+) -> Page:
+    """One page of :func:`published_reviews` (``ShownReview`` items) and their count."""
+    publish_due_reviews(session, now)
+    query = _published_query(target_type, target_id)
+    rows, total = page_rows(session, query, limit=limit, offset=offset)
+    return Page([_shown(review, author) for review, author in rows], total, limit, offset)
+
+
+def _held_query(retailer_id: int) -> Select[Review, User]:
+    return (
+        select(Review, User)
+        .outerjoin(User, User.id == Review.author_id)
+        .where(Review.retailer_id == retailer_id, Review.status == ReviewState.HELD.value)
+        .order_by(Review.response_due_at, Review.id)
+    )
 
 
 def held_reviews(session: Session, user: User | None, retailer_id: int) -> list[ShownReview]:
     """Low reviews waiting for the retailer's response (its own staff or admins only)."""
     require_retailer_staff(user, retailer_id)
-    rows = session.execute(
-        select(Review, User)
-        .outerjoin(User, User.id == Review.author_id)
-        .where(Review.retailer_id == retailer_id, Review.status == ReviewState.HELD.value)
-        .order_by(Review.response_due_at, Review.id)
-    ).all()
+    rows = session.execute(_held_query(retailer_id)).all()
     return [_shown(review, author) for review, author in rows]
+
+
+def held_reviews_page(
+    session: Session, user: User | None, retailer_id: int, *, limit: int, offset: int
+) -> Page:
+    """One page of :func:`held_reviews` (``ShownReview`` items) and their count."""
+    require_retailer_staff(user, retailer_id)
+    rows, total = page_rows(session, _held_query(retailer_id), limit=limit, offset=offset)
+    return Page([_shown(review, author) for review, author in rows], total, limit, offset)
 
 
 def retailer_published_reviews(

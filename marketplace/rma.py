@@ -14,16 +14,24 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from catalog.events import RmaDecided, RmaOpened, RmaResolved, publish
 from catalog.models import User
-from marketplace.access import is_admin, logged_in, require_retailer_staff
+from catalog.paging import Page, page_scalars
+from marketplace.access import (
+    acts_for_clinic,
+    is_admin,
+    logged_in,
+    party_to_order,
+    require_retailer_staff,
+)
 from marketplace.dates import as_utc
 from marketplace.enums import OrderStatus, RmaOutcome, RmaStatus
-from marketplace.errors import IllegalTransition, InvalidInput, NotFound
+from marketplace.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound
 from marketplace.models import Order, OrderLine, Rma
+from marketplace.orders import clinic_side
 
 RMA_TRANSITIONS: dict[str, tuple[frozenset[str], RmaStatus]] = {
     "accept": (frozenset({RmaStatus.REQUESTED}), RmaStatus.ACCEPTED),
@@ -47,8 +55,12 @@ def request_rma(
     """The ordering clinic complains about / returns a line of a delivered order."""
     clinic = logged_in(user)
     line = session.get(OrderLine, order_line_id)
-    if line is None or line.order.clinic_user_id != clinic.id:
+    if line is None or not party_to_order(
+        clinic, line.order.clinic_user_id, line.order.retailer_id, line.order.clinic_organisation_id
+    ):
         raise NotFound(f"no order line {order_line_id} of yours")
+    if not acts_for_clinic(clinic, line.order.clinic_user_id, line.order.clinic_organisation_id):
+        raise NotAllowed("only the ordering clinic opens an RMA")
     if line.order.status != OrderStatus.DELIVERED:
         raise IllegalTransition("order", line.order.status, "request an RMA for")
     reason = reason.strip()
@@ -74,10 +86,21 @@ def request_rma(
 
 
 def _retailer_rma(session: Session, user: User | None, rma_id: int) -> Rma:
+    """An RMA its retailer's staff (or an admin) acts on. Whoever may not see its order (another
+    clinic, another retailer) is told it does not exist, as for orders; the clinic that
+    opened it may see it but not decide it."""
+    viewer = logged_in(user)
     rma = session.get(Rma, rma_id)
-    if rma is None:
+    line = None if rma is None else session.get(OrderLine, rma.order_line_id)
+    if (
+        rma is None
+        or line is None
+        or not party_to_order(
+            viewer, line.order.clinic_user_id, rma.retailer_id, line.order.clinic_organisation_id
+        )
+    ):
         raise NotFound(f"no RMA {rma_id}")
-    require_retailer_staff(user, rma.retailer_id)
+    require_retailer_staff(viewer, rma.retailer_id)
     return rma
 
 
@@ -128,18 +151,28 @@ def resolve(
     return rma
 
 
-def list_rmas(session: Session, user: User | None) -> list[Rma]:
-    """A clinic's own RMAs, a retailer's incoming ones, or all (admins)."""
-    viewer = logged_in(user)
+def visible_rmas(viewer: User) -> Select[Rma]:
+    """The RMAs ``viewer`` sees, newest first: a retailer's incoming ones, those of the
+    clinic organisation's orders for its managers, a buyer's own orders', or all (admins)."""
     query = select(Rma).order_by(Rma.id.desc())
     if viewer.role == "retailer":
-        query = query.where(Rma.retailer_id == viewer.retailer_id)
-    elif not is_admin(viewer):
-        query = query.join(OrderLine, OrderLine.id == Rma.order_line_id).join(
-            Order, Order.id == OrderLine.order_id
-        )
-        query = query.where(Order.clinic_user_id == viewer.id)
-    return list(session.scalars(query))
+        return query.where(Rma.retailer_id == viewer.retailer_id)
+    if is_admin(viewer):
+        return query
+    query = query.join(OrderLine, OrderLine.id == Rma.order_line_id).join(
+        Order, Order.id == OrderLine.order_id
+    )
+    return query.where(clinic_side(viewer))
+
+
+def list_rmas(session: Session, user: User | None) -> list[Rma]:
+    """Every RMA the user sees (:func:`visible_rmas`)."""
+    return list(session.scalars(visible_rmas(logged_in(user))))
+
+
+def rmas_page(session: Session, user: User | None, *, limit: int, offset: int) -> Page:
+    """One page of the RMAs the user sees (:func:`visible_rmas`) and their count."""
+    return page_scalars(session, visible_rmas(logged_in(user)), limit=limit, offset=offset)
 
 
 def rmas_by_line(session: Session, line_ids: Collection[int]) -> dict[int, list[Rma]]:

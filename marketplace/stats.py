@@ -14,9 +14,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from catalog.listing import listed_seller
 from catalog.models import Offer, Product, Retailer, RetailerSignals
 from marketplace.dates import as_utc
 from marketplace.enums import DemandKind
@@ -141,7 +142,8 @@ def comparisons(
     """The retailer's comparisons (products with at least one rival offer), most demanded
     first, each with its current rank and the factor that cost it the top place.
 
-    Prices compare as in search (``search.prices``): an offer in another currency by its SEK
+    Rivals are the offers clinics see: an unlisted retailer's (``catalog.listing``) are left
+    out. Prices compare as in search (``search.prices``): an offer in another currency by its SEK
     equivalent when ``rates`` (the configured rate table) has the currency, else unpriced.
     """
     start, end = _period(since, until)
@@ -160,6 +162,7 @@ def comparisons(
             Offer.retailer_id != retailer_id,
             Offer.withdrawn_at.is_(None),
             Offer.product_id.in_(own),
+            listed_seller(Offer.retailer_id),  # a rival clinics see (catalog.listing)
         )
         .distinct()
         .subquery()
@@ -183,7 +186,11 @@ def comparisons(
         return []
     offers = session.scalars(
         select(Offer)
-        .where(Offer.product_id.in_(chosen), Offer.withdrawn_at.is_(None))
+        .where(
+            Offer.product_id.in_(chosen),
+            Offer.withdrawn_at.is_(None),
+            or_(Offer.retailer_id == retailer_id, listed_seller(Offer.retailer_id)),
+        )
         .order_by(Offer.id)
     ).all()
     qualities = _qualities(session, {o.retailer_id for o in offers})

@@ -5,6 +5,9 @@
 * ``valbar.publish_due_reviews``: publish held reviews whose response window passed.
 * ``valbar.auto_deliver``: deliver orders shipped ``AUTO_DELIVER_DAYS`` ago.
 * ``valbar.expire_idempotency_keys``: delete ``Idempotency-Key`` records past their TTL.
+* ``valbar.dispatch``: send due e-mail (SMTP) and webhook deliveries (:func:`drain`);
+  queued right after a commit that queued something to send, and on the beat schedule
+  every ``dispatch_interval_seconds`` for retries.
 
 The last three are on the beat schedule (hourly). Signals follow the marketplace's domain
 events (:func:`wire`): with no broker configured, :func:`signals_changed` recomputes
@@ -13,22 +16,49 @@ in-process right after the commit; with one, it queues ``valbar.recompute_signal
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
+from celery.signals import worker_process_init, worker_ready
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import transaction
 from catalog.events import EventBus, bus_for
 from catalog.settings import Settings, get_settings
-from indexer.jobs import celery_app, factory_for
-from marketplace import notifications, orders, reviews, signals, verification
+from indexer.jobs import apply_index_outbox, apply_index_outbox_task, celery_app, factory_for
+from marketplace import (
+    alerts,
+    listing,
+    notifications,
+    orders,
+    reviews,
+    signals,
+    verification,
+    webhook_delivery,
+    webhooks,
+)
 from marketplace.dates import utc_now
+from marketplace.dispatch import Drainer, install, installed
 from marketplace.idempotency import expire_records
+from marketplace.mail.sender import send_due
 from marketplace.subscribers import on_signals_changed
 
 HOURLY = 3600.0
+DRAINER_KEY = "valbar.dispatch.drainer"
+LISTING_DRAINER_KEY = "valbar.listing.drainer"
+SETTINGS_KEY = "valbar.dispatch.settings"  # () -> the settings as they are now
+
+
+def settings_now(factory: sessionmaker[Session], fallback: Settings) -> Settings:
+    """The settings object as it is now (what ``wire`` was told to read, e.g. the app's
+    ``app.state.settings``): e-mail is built from it at send time, never from a copy."""
+    source = (factory.kw.get("info") or {}).get(SETTINGS_KEY)
+    return source() if callable(source) else fallback
+
+
+log = logging.getLogger(__name__)
 
 
 @celery_app.task(name="valbar.recompute_signals")  # type: ignore[untyped-decorator]
@@ -49,19 +79,113 @@ def recompute_signals(retailer_id: int) -> dict[str, Any]:
         }
 
 
-def wire(settings: Settings, factory: sessionmaker[Session]) -> EventBus:
+def wire(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    *,
+    reindex: Callable[[], object] | None = None,
+    current: Callable[[], Settings] | None = None,
+) -> EventBus:
     """Subscribe the marketplace's reactions to its events on ``factory``'s bus, once: the
     retailers' measured signals after their orders, RMAs and reviews change, the
-    notification of a removed review's author, and the verified purchase of a review whose
-    order is delivered after it was written."""
+    notification of a removed review's author, the verified purchase of a review whose
+    order is delivered after it was written, and a retailer's offers leaving or re-entering
+    search with its organisation's status (``marketplace.listing``). ``reindex`` applies the
+    search index outbox (the web app's applier; default :func:`apply_outbox_later`); it runs
+    in a background thread, never in the request that changed the status.
+
+    ``current`` returns the settings as they are at send time (the app passes its
+    ``app.state.settings``): the sender reads ``site_url``, the SMTP and mail settings from
+    it for each pass, so a change made after start-up is what the next e-mail uses. Given
+    again (a new app on the same database), it replaces the one before."""
+    info = factory.kw.setdefault("info", {})
+    if current is not None or SETTINGS_KEY not in info:
+        info[SETTINGS_KEY] = current or (lambda: settings)
     bus = bus_for(factory)
+
+    def wire_listing(b: EventBus) -> None:
+        drainer = Drainer(reindex or apply_outbox_later(settings), name="valbar-listing")
+        factory.kw.setdefault("info", {})[LISTING_DRAINER_KEY] = drainer
+        listing.subscribe(b, factory, drainer.kick)
+
+    bus.subscribe_once("marketplace.listing.pass", wire_listing)
     bus.subscribe_once(
         "marketplace.signals",
         lambda b: on_signals_changed(b, lambda ids: signals_changed(settings, factory, ids)),
     )
     notifications.subscribe(bus, factory)
     verification.subscribe(bus, factory)
+    alerts.subscribe(bus, factory)
+    webhooks.subscribe(bus, factory)
+    if not installed(factory):
+        install(factory, dispatch_kick(settings, factory))
     return bus
+
+
+def drain(settings: Settings, factory: sessionmaker[Session]) -> dict[str, int]:
+    """Send the e-mail and webhook deliveries due now; counts by outcome."""
+    mail = send_due(settings, factory)
+    hooks = webhook_delivery.deliver_due(settings, factory)
+    return {
+        "emails_sent": len(mail.sent),
+        "emails_retried": len(mail.retried),
+        "emails_failed": len(mail.failed),
+        "webhooks_sent": len(hooks.sent),
+        "webhooks_retried": len(hooks.retried),
+        "webhooks_failed": len(hooks.failed),
+    }
+
+
+def dispatch_kick(settings: Settings, factory: sessionmaker[Session]) -> Callable[[], None]:
+    """What runs after a commit queued something to send: the ``valbar.dispatch`` task
+    with a broker, else a pass in this process's background thread."""
+    if settings.broker_url:
+
+        def queue_task() -> None:
+            try:
+                dispatch.delay()
+            except Exception:  # the broker is down: the beat's next pass sends it
+                log.exception("valbar.dispatch not queued; the periodic pass sends it")
+
+        return queue_task
+    drainer = Drainer(lambda: drain(settings_now(factory, settings), factory))
+    factory.kw.setdefault("info", {})[DRAINER_KEY] = drainer
+    return drainer.kick
+
+
+def apply_outbox_later(settings: Settings) -> Callable[[], object]:
+    """Apply the search index outbox: the ``valbar.apply_index_outbox`` task with a broker,
+    else in this process (under the index lock; when another process holds it, that one
+    applies the rows once it lets go)."""
+    if settings.broker_url:
+
+        def queue_task() -> None:
+            try:
+                apply_index_outbox_task.delay()
+            except Exception:  # the broker is down: the periodic outbox pass applies it
+                log.exception("valbar.apply_index_outbox not queued; the outbox pass applies it")
+
+        return queue_task
+    return lambda: apply_index_outbox(settings)
+
+
+def listing_drainer_of(factory: sessionmaker[Session]) -> Drainer | None:
+    """The background thread that applies the outbox after a status change (tests wait)."""
+    drainer = (factory.kw.get("info") or {}).get(LISTING_DRAINER_KEY)
+    return drainer if isinstance(drainer, Drainer) else None
+
+
+def drainer_of(factory: sessionmaker[Session]) -> Drainer | None:
+    """The in-process drainer ``wire`` installed (no broker), e.g. to wait for it."""
+    found = (factory.kw.get("info") or {}).get(DRAINER_KEY)
+    return found if isinstance(found, Drainer) else None
+
+
+@celery_app.task(name="valbar.dispatch")  # type: ignore[untyped-decorator]
+def dispatch() -> dict[str, int]:
+    """Send due e-mail and webhook deliveries (after a commit, and periodically)."""
+    settings = get_settings()
+    return drain(settings, factory_for(settings))
 
 
 def _wired_factory() -> sessionmaker[Session]:
@@ -69,6 +193,17 @@ def _wired_factory() -> sessionmaker[Session]:
     factory = factory_for(settings)
     wire(settings, factory)
     return factory
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def _wire_worker(**_kwargs: Any) -> None:
+    """A Celery worker's events reach the marketplace's subscribers too (a feed run that
+    failed in a worker tells the retailer): each pool process wires its factory's bus."""
+    try:
+        _wired_factory()
+    except Exception:  # logged; the tasks that need it wire it themselves
+        log.exception("wiring the marketplace's subscribers in the worker failed")
 
 
 @celery_app.task(name="valbar.publish_due_reviews")  # type: ignore[untyped-decorator]
@@ -114,5 +249,9 @@ celery_app.conf.beat_schedule = {
     "valbar.expire_idempotency_keys": {
         "task": "valbar.expire_idempotency_keys",
         "schedule": HOURLY,
+    },
+    "valbar.dispatch": {
+        "task": "valbar.dispatch",
+        "schedule": get_settings().dispatch_interval_seconds,
     },
 }

@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.models import RankingConfigVersion
+from catalog.paging import Page, page_scalars
 from ranking.config import RankingConfig, config_from_toml, config_to_toml, load_named
 from ranking.errors import UnknownConfig, VersionConflict
 
@@ -211,15 +212,22 @@ def load_version(session: Session, name: str, version: int) -> RankingConfig:
     return config_from_toml(row.body, source=f"{name!r} version {version}")
 
 
+def _history_query(name: str) -> Select[RankingConfigVersion]:
+    return (
+        select(RankingConfigVersion)
+        .where(RankingConfigVersion.name == name)
+        .order_by(RankingConfigVersion.version)
+    )
+
+
 def history(session: Session, name: str) -> list[RankingConfigVersion]:
     """Every version of ``name``, oldest first."""
-    return list(
-        session.scalars(
-            select(RankingConfigVersion)
-            .where(RankingConfigVersion.name == name)
-            .order_by(RankingConfigVersion.version)
-        )
-    )
+    return list(session.scalars(_history_query(name)))
+
+
+def history_page(session: Session, name: str, *, limit: int, offset: int) -> Page:
+    """One page of :func:`history` and the count of all versions of ``name``."""
+    return page_scalars(session, _history_query(name), limit=limit, offset=offset)
 
 
 def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:

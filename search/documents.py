@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from catalog.enums import StockStatus
 from catalog.gtin import gtin14
+from catalog.listing import listed_seller
 from catalog.models import Manufacturer, Offer, Product, ProductIdentifier, Retailer
 from ranking.price_basis import is_buyable
 from search.analysis.identifiers import normalize_key
@@ -395,7 +396,8 @@ def build_documents(
     currency with a rate are priced, sorted and filtered by their SEK equivalent.
 
     Three batched queries per batch: products (+ manufacturer), identifiers, active offers
-    (+ retailer slug), as plain rows (no ORM objects). Withdrawn offers are left out;
+    (+ retailer slug), as plain rows (no ORM objects). Withdrawn offers are left out, and so
+    are those of a retailer whose organisation is not active (``catalog.listing``);
     unmatched offers belong to no product. Ids that do not exist are skipped (the caller
     deletes them from the index).
     """
@@ -424,7 +426,11 @@ def build_documents(
                 Offer.sku,
             )
             .join(Retailer, Retailer.id == Offer.retailer_id)
-            .where(of_batch(Offer.product_id), Offer.withdrawn_at.is_(None))
+            .where(
+                of_batch(Offer.product_id),
+                Offer.withdrawn_at.is_(None),
+                listed_seller(Offer.retailer_id),
+            )
             .order_by(Offer.id)
         ):
             if owner is None:  # excluded by the filter; keeps the type checker honest

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.listing import listed_seller
 from catalog.models import Offer, Retailer, RetailerSignals
 from ranking.config import RankingConfig
 from ranking.ranker import Ranker, Tier
@@ -423,13 +424,18 @@ class SearchService(Suggestions):
         return ranker.rank_retailers(self._product_inputs(product_id), self.clock())
 
     def _product_inputs(self, product_id: int) -> list[OfferInput]:
-        """The product's active offers as ranking sees them, read from the database."""
+        """The product's active offers as ranking sees them, read from the database (a
+        retailer whose organisation is not active is not listed: ``catalog.listing``)."""
         with self.session_factory() as session:
             rows = session.execute(
                 select(Offer, Retailer, RetailerSignals)
                 .join(Retailer, Retailer.id == Offer.retailer_id)
                 .outerjoin(RetailerSignals, RetailerSignals.retailer_id == Retailer.id)
-                .where(Offer.product_id == product_id, Offer.withdrawn_at.is_(None))
+                .where(
+                    Offer.product_id == product_id,
+                    Offer.withdrawn_at.is_(None),
+                    listed_seller(Offer.retailer_id),
+                )
                 .order_by(Offer.id)
             ).all()
             inputs = [

@@ -13,11 +13,17 @@ gets a fragment to swap in; a full request gets the page. A route that answers
 an error in its own way (a form shown again with the user's input and a message) still
 catches it itself.
 
-The HTTP layer's own refusals (:class:`api.problems.ApiProblem`: a forged CSRF token, too
-many requests) are not domain errors: they keep the app-wide problem+json answer of
-``api.problems``, on pages as in the API. The exception is an id no row can have
+The HTTP layer's own refusals (:class:`api.problems.ApiProblem`: too many requests) are not
+domain errors: they keep the app-wide problem+json answer of ``api.problems``, on pages as
+in the API. A form posted without its CSRF token is the exception: outside the API it is
+the HTML page of :func:`csrf_page` (``valbar.app``). The exception is an id no row can have
 (``/produkt/abc``, :data:`PAGE_PROBLEMS`): someone typed or followed an address, so it is
 the not-found page.
+
+An address no route has (``/nope``, ``/admin`` before it had a page) is Starlette's own
+404 (or a 405 for a method the page does not take): outside ``/api/`` and the API's root
+routes, :func:`unknown_page` answers it with the site's HTML not-found page, with the
+signed-in user's header; the API keeps its problem+json answer.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from api import problems as api
+from api.auth import session_token
 from api.deps import SessionDep
+from api.sessions import session_user
 from catalog.models import User
 from indexer.errors import FeedTooLarge
 from marketplace import errors as market
@@ -59,6 +67,7 @@ MESSAGE_KEYS: dict[type[Exception], str] = {
     market.AlreadyDecided: "market_error.already_decided",
     market.EmptyCart: "market_error.empty_cart",
     market.OfferUnavailable: "market_error.offer_unavailable",
+    market.SignupUnconfirmed: "market_error.signup_unconfirmed",
     market.IllegalTransition: "market_error.illegal_transition",
     UnknownBackend: "error.unavailable",
     BackendUnavailable: "error.unavailable",
@@ -154,3 +163,48 @@ async def remember_session(request: Request, session: SessionDep) -> None:
 def page_router(prefix: str = "") -> APIRouter:
     """A router for UI pages: its routes answer domain errors with error pages."""
     return APIRouter(prefix=prefix, route_class=PageRoute, dependencies=[Depends(remember_session)])
+
+
+API_PATHS = (
+    "/api/",
+    "/docs",
+    "/docs-assets/",
+    "/redoc",
+    "/openapi.json",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+)
+"""Paths whose unknown addresses stay problem+json (the API and its root routes)."""
+PAGE_STATUSES = frozenset({404, 405})
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` belongs to the API (its errors are problem+json)."""
+    return path == "/api" or any(path == p.rstrip("/") or path.startswith(p) for p in API_PATHS)
+
+
+def _signed_in(request: Request) -> User | None:
+    """The user the session cookie names, if any (no route ran to resolve it)."""
+    token = session_token(request)
+    factory: Callable[[], Session] | None = getattr(request.app.state, "session_factory", None)
+    if token is None or factory is None:
+        return None
+    with factory() as session:
+        uid = session_user(session, token)
+        user = session.get(User, uid) if uid is not None else None
+        if user is None or not user.active:
+            return None
+        session.expunge(user)
+        return user
+
+
+def csrf_page(request: Request) -> Response:
+    """The page for a form posted without its CSRF token (403; blocking: run it in a
+    thread): reload the page and try again."""
+    return error_page(request, "error.csrf", user=_signed_in(request), status_code=403)
+
+
+def unknown_page(request: Request, status: int) -> Response:
+    """The not-found page for an address no page has (blocking: run it in a thread)."""
+    return error_page(request, "error.not_found", user=_signed_in(request), status_code=status)

@@ -14,16 +14,29 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from starlette.requests import Request
 
 from marketplace.dates import LOCAL_TZ, as_utc
 from ranking.factor_table import DEFAULT_TABLE
+from ui.messages_admin import ADMIN_MESSAGES
+from ui.messages_admin_queues import ADMIN_QUEUE_MESSAGES
 from ui.messages_feeds import FEED_MESSAGES
+from ui.messages_keys import KEY_MESSAGES
+from ui.messages_loyalty import LOYALTY_MESSAGES
+from ui.messages_loyalty_activity import ACTIVITY_MESSAGES
+from ui.messages_loyalty_engage import ENGAGE_MESSAGES
+from ui.messages_loyalty_photos import PHOTO_MESSAGES
+from ui.messages_loyalty_reports import REPORT_MESSAGES
+from ui.messages_loyalty_sponsor import SPONSOR_MESSAGES
 from ui.messages_market import MARKET_MESSAGES
+from ui.messages_notify import NOTIFY_MESSAGES
+from ui.messages_org import ORG_MESSAGES
+from ui.messages_portal import PORTAL_MESSAGES
 from ui.messages_reviews import REVIEW_MESSAGES
+from ui.messages_shop import SHOP_MESSAGES
 from ui.messages_template import TEMPLATE_MESSAGES
 
 LANGS = ("sv", "en")
@@ -236,6 +249,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "product.score": ("Poäng", "Score"),
     "product.why": ("Varför denna ordning", "Why this order"),
     "product.why_offer": ("Varför plats {rank} för {retailer}", "Why rank {rank} for {retailer}"),
+    "product.why_more": (
+        "Varför efter bästa erbjudandet från {retailer}",
+        "Why after the best offer from {retailer}",
+    ),
+    "product.why_more_title": (
+        "Poäng för {sku} hos {retailer}",
+        "Score of {sku} at {retailer}",
+    ),
     "product.factor": ("Faktor", "Factor"),
     "product.weight": ("vikt {w}", "weight {w}"),
     "product.points": ("{p} poäng", "{p} points"),
@@ -615,6 +636,19 @@ MESSAGES.update(MARKET_MESSAGES)
 MESSAGES.update(FEED_MESSAGES)
 MESSAGES.update(TEMPLATE_MESSAGES)
 MESSAGES.update(REVIEW_MESSAGES)
+MESSAGES.update(ADMIN_MESSAGES)
+MESSAGES.update(NOTIFY_MESSAGES)
+MESSAGES.update(ORG_MESSAGES)
+MESSAGES.update(ADMIN_QUEUE_MESSAGES)
+MESSAGES.update(KEY_MESSAGES)
+MESSAGES.update(PORTAL_MESSAGES)
+MESSAGES.update(LOYALTY_MESSAGES)
+MESSAGES.update(SHOP_MESSAGES)
+MESSAGES.update(ENGAGE_MESSAGES)
+MESSAGES.update(PHOTO_MESSAGES)
+MESSAGES.update(ACTIVITY_MESSAGES)
+MESSAGES.update(REPORT_MESSAGES)
+MESSAGES.update(SPONSOR_MESSAGES)
 
 # noun -> ((Swedish singular, plural), (English singular, plural)): the ``{name#noun}`` counts
 COUNT_NOUNS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
@@ -635,6 +669,10 @@ COUNT_NOUNS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     "retailer": (("återförsäljare", "återförsäljare"), ("retailer", "retailers")),
     "review": (("omdöme", "omdömen"), ("review", "reviews")),
     "day": (("dag", "dagar"), ("day", "days")),
+    "month": (("månad", "månader"), ("month", "months")),
+    "point": (("poäng", "poäng"), ("point", "points")),
+    "question": (("fråga", "frågor"), ("question", "questions")),
+    "attempt": (("försök", "försök"), ("attempt", "attempts")),
 }
 
 _PLACEHOLDER = re.compile(r"\{(\w+)(?:#(\w+))?\}")
@@ -725,11 +763,27 @@ class Formatter:
     def stars(self, value: float | None) -> str:
         return "–" if value is None else self.number(value, 1)
 
+    def factor(self, value: Decimal | float | int) -> str:
+        """A multiplier as read: ``×2`` (not ``×2.00``), ``×1,5`` in Swedish."""
+        text = format(Decimal(str(value)).normalize(), "f")
+        return "×" + (text.replace(".", ",") if self.lang == "sv" else text)
+
     def when(self, value: datetime | None) -> str:
         """An instant as Swedish local date and time."""
         if value is None:
             return "–"
         return as_utc(value).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+    def period_edge(self, value: datetime | None, *, end: bool = False) -> str:
+        """A period's start or (exclusive) end as a reader takes it: a whole Swedish day
+        as its date, the end as the last day it includes (an end at 2027-01-01 00:00 is
+        ``2026-12-31``); any other moment as date and time."""
+        if value is None:
+            return "–"
+        local = as_utc(value).astimezone(LOCAL_TZ)
+        if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
+            return local.strftime("%Y-%m-%d %H:%M")
+        return (local.date() - timedelta(days=1) if end else local.date()).isoformat()
 
 
 def translator(lang: str) -> Callable[..., str]:

@@ -70,6 +70,10 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
         "Det går inte i orderns nuvarande läge.",
         "Not possible in the order's current state.",
     ),
+    "market_error.signup_unconfirmed": (
+        "Ansökan kan inte godkännas än: e-postadressen är inte bekräftad.",
+        "The sign-up cannot be approved yet: its e-mail address is not confirmed.",
+    ),
     "market_error.other": ("Åtgärden misslyckades.", "The action failed."),
     # the detail under the message: a domain error's code (``MarketplaceError.code``) and values
     "error_detail.quantity": (
@@ -127,6 +131,10 @@ MARKET_MESSAGES: dict[str, tuple[str, str]] = {
     "cart.retailer_total": ("Summa hos {retailer}", "Total at {retailer}"),
     "cart.changed": ("Pris eller lager har ändrats", "Price or stock has changed"),
     "cart.unavailable": ("Kan inte längre köpas", "Can no longer be bought"),
+    "cart.retailer_suspended": (
+        "Kan inte köpas: handlaren är avstängd",
+        "Cannot be bought: retailer suspended",
+    ),
     "cart.split_note": (
         "Blir {n} ordrar, en per återförsäljare.",
         "Becomes {n} orders, one per retailer.",

@@ -13,6 +13,8 @@ from starlette.responses import HTMLResponse
 
 from api.auth import csrf_token
 from catalog.models import User
+from indexer.run_progress import public_status
+from marketplace import notifications
 from ui import templates_dir
 from ui.i18n import LANG_COOKIE, LANGS, Formatter, pick_lang, translator
 from ui.ranking_claim import published_claim
@@ -21,7 +23,19 @@ from ui.spec_labels import category_text, level_text, spec_text, unit_text
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 NOTICES = frozenset(
     {
+        # loyalty activities (ui.routes.portal_activity, ui.routes.admin_activity)
+        "suggestion_sent",
+        "survey_answered",
+        "suggestion_accepted",
+        "suggestion_declined",
+        "engagement_saved",
+        "survey_created",
+        "survey_opened",
+        "survey_closed",
+        "contest_created",
+        "contest_closed",
         "added",
+        "key_revoked",
         "updated",
         "removed",
         "placed",
@@ -40,12 +54,59 @@ NOTICES = frozenset(
         "review_reported",
         "report_dismissed",
         "report_removed",
+        # loyalty engagement (ui.messages_loyalty_engage)
+        "quiz_passed",
+        "quiz_failed",
+        "loyalty_campaign_created",
+        "loyalty_programme_created",
+        "quiz_created",
+        "participant_terms_accepted",
+        "member_terms_accepted",
+        "seller_invited",
+        # loyalty photo activities (ui.messages_loyalty_photos)
+        "photo_uploaded",
+        "photo_activity_created",
+        "photo_approved",
+        "photo_rejected",
+        "photo_already_decided",
+        # loyalty management (ui.messages_loyalty_sponsor)
+        "limits_saved",
+        "credit_approved",
+        "credit_rejected",
+        "clawed_back",
+        "quiz_saved",
+        "campaign_saved",
+        # the admin console (ui.messages_admin)
+        "org_approved",
+        "org_refused",
+        "org_suspended",
+        "org_reactivated",
+        "org_saved",
+        "roles_saved",
+        "user_suspended",
+        "user_reactivated",
+        "sign_in_reset",
+        "password_set",
         "review_moderated_publish",
         "review_moderated_remove",
         "responded",
         "account_deleted",
         "password_changed",
         "unlocked",
+        "notifications_read",
+        "preferences_saved",
+        "webhook_deleted",
+        "webhook_test_sent",
+        "invited",
+        "role_changed",
+        "member_removed",
+        "invitation_revoked",
+        "joined",
+        "profile_saved",
+        "logo_saved",
+        "logo_removed",
+        "campaign_created",
+        "campaign_ended",
     }
 )
 """Notices a page shows after a redirect (``?notice=``); never free text from the URL."""
@@ -74,6 +135,8 @@ def pct(value: object) -> int:
 
 
 env.filters["pct"] = pct
+# a feed run's status as the API gives it: running until its offers are searchable
+env.filters["run_status"] = public_status
 
 
 def url_with(request: Request, path: str | None = None, **changes: object) -> str:
@@ -89,6 +152,14 @@ def url_with(request: Request, path: str | None = None, **changes: object) -> st
     query = urlencode(params)
     target = path if path is not None else request.url.path
     return f"{target}?{query}" if query else target
+
+
+def unread_count(request: Request, user: User | None) -> int:
+    """The signed-in user's unread notifications (the navigation's badge)."""
+    factory = getattr(request.app.state, "session_factory", None)
+    if user is None or factory is None:
+        return 0
+    return notifications.unread_badge(factory, user.id)
 
 
 def render(
@@ -115,6 +186,7 @@ def render(
         "form_token": lambda: secrets.token_urlsafe(12),  # a one-time token per form shown
         "url_with": lambda path=None, **changes: url_with(request, path, **changes),
         "path": request.url.path,
+        "unread_count": lambda: unread_count(request, user),
         "order_claim": published_claim(request, lang),
         "notice_key": notice_key
         if (notice_key := request.query_params.get("notice")) in NOTICES

@@ -7,14 +7,23 @@ this module, above both, adds the UI's routes and its static files with plain im
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 
 import ui
 from api.app import create_app as create_api_app
+from api.auth import CsrfRefused
 from api.deps import ANONYMOUS_RATE_PER_MINUTE
+from api.problems import ApiProblem
 from api.ratelimit import RateLimiter
 from catalog.settings import Settings
+from ui.error_pages import PAGE_STATUSES, csrf_page, is_api_path, unknown_page
 from ui.routes import router as ui_router
 
 
@@ -31,4 +40,31 @@ def create_app(
     )
     app.include_router(ui_router)
     app.mount("/static", StaticFiles(directory=str(ui.static_dir)), name="static")
+    _pages_for_unknown_addresses(app)
     return app
+
+
+def _pages_for_unknown_addresses(app: FastAPI) -> None:
+    """An address no route has is the site's HTML not-found page outside the API (a browser
+    asking for ``/admin`` got raw problem+json); the API's own answer is kept for /api/...,
+    the API's root routes and every other HTTP error."""
+    api_answer = app.exception_handlers[HTTPException]
+
+    async def on_http_exception(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code in PAGE_STATUSES and not is_api_path(request.url.path):
+            return await run_in_threadpool(unknown_page, request, exc.status_code)
+        answer = api_answer(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
+    app.add_exception_handler(HTTPException, on_http_exception)
+    problem_answer = app.exception_handlers[ApiProblem]
+
+    async def on_csrf(request: Request, exc: Exception) -> Response:
+        """A page's form posted without its CSRF token: an HTML page, not problem+json."""
+        if not is_api_path(request.url.path):
+            return await run_in_threadpool(csrf_page, request)
+        answer = problem_answer(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
+    app.add_exception_handler(CsrfRefused, on_csrf)

@@ -28,6 +28,8 @@ from indexer.catalog_service import import_catalog
 from indexer.feed_runner import run_feed_run
 from indexer.pipeline import FeedOptions, submit_feed
 from valbar.demo_history import ensure_history
+from valbar.demo_loyalty import ensure_loyalty
+from valbar.demo_orgs import ensure_organisations
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 DEMO_PASSWORD = "valbar-demo"
@@ -209,6 +211,13 @@ def ensure_retailers_and_users(
                 f"{d.name} levererar förbrukningsmaterial och instrument till kliniker från "
                 f"vårt lager i {d.city}. Beställ före kl. 14 så skickar vi samma dag."
             )
+            # contact and delivery terms, as a representative fills them in the portal
+            # (kept when edited there)
+            if r.profile_updated_at is None:
+                r.contact_email = f"order@{d.slug}.example"
+                r.delivery_days = 1 if d.quality >= 0.8 else 3
+                r.free_shipping_from = Decimal(1000 + int(1000 * (1 - d.quality)) // 100 * 100)
+                r.return_terms = "Oöppnade förpackningar kan returneras inom 30 dagar."
         for email, name, clinic, role, slug in DEMO_USERS:
             if s.scalar(select(User).where(User.email == email)) is None:
                 rid = None
@@ -448,7 +457,9 @@ def seed_feeds(
 def build_demo(
     factory: sessionmaker[Session], settings: Settings, say: Callable[[str], None] = print
 ) -> dict[str, int]:
-    """Catalog, retailers, users, feeds, marketplace history, index. Idempotent."""
+    """Catalog, retailers, users, feeds, marketplace history, organisations and their
+    members (with one pending sign-up), the loyalty programme and its history, index.
+    Idempotent."""
     from api.auth import hash_password
 
     password_hash = hash_password(DEMO_PASSWORD)
@@ -463,6 +474,8 @@ def build_demo(
         demo_retailer="nordisk-dentaldepa",
         demo_clinic="klinik@valbar.test",
     )
+    ensure_organisations(factory, password_hash, [d.slug for d in RETAILERS], say)
+    ensure_loyalty(factory, password_hash, say)
     from indexer.outbox import rebuild_index
 
     # under the index lock; clears the outbox rows the catalog import and feeds wrote

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import transaction
 from catalog.models import Offer, Product, Retailer, User
-from marketplace import cart, orders, reviews, rma, signals
+from marketplace import cart, moderation, orders, reviews, rma, signals
 from marketplace.dates import local_date, utc_now
 from marketplace.demand import event_row, write_events
-from marketplace.enums import REVIEW_DIMENSIONS, DemandKind, OrderStatus
-from marketplace.models import Order
+from marketplace.enums import REVIEW_DIMENSIONS, DemandKind, OrderStatus, ReviewState
+from marketplace.models import Order, Review
 
 HISTORY_DAYS = 120
 PRODUCT_POOL = 160
@@ -339,6 +339,37 @@ def _held_for_the_demo_retailer(
     n.held += 1
 
 
+REPORT_REASONS = (
+    "Omdömet innehåller personuppgifter om en anställd.",
+    "Det här verkar skrivet av en konkurrent, inte av en kund.",
+)
+
+
+def _for_the_moderators(session: Session, world: _World, now: datetime, n: _Counts) -> None:
+    """Work for the admins' moderation screen: a low product review written without an
+    order (held for the admins: no retailer answers it) and two abuse reports of published
+    reviews, each by a clinic that did not write it."""
+    if len(world.clinics) < 2 or not world.products:
+        return
+    author, reporter = world.clinics[0], world.clinics[1]
+    draft = reviews.ReviewDraft(
+        "product", world.products[0], 1, "Förpackningen var trasig och halva innehållet saknades."
+    )
+    reviews.submit_review(
+        session, author, draft, now=now - timedelta(hours=5), response_days=RESPONSE_DAYS
+    )
+    n.reviews += 1
+    n.held += 1
+    published = session.scalars(
+        select(Review)
+        .where(Review.status == ReviewState.PUBLISHED.value, Review.author_id != reporter.id)
+        .order_by(Review.id.desc())
+        .limit(len(REPORT_REASONS))
+    ).all()
+    for review, reason in zip(published, REPORT_REASONS, strict=False):
+        moderation.report_review(session, reporter, review.id, reason, now=now - timedelta(hours=3))
+
+
 def ensure_history(
     factory: sessionmaker[Session],
     quality_by_slug: Mapping[str, float],
@@ -377,6 +408,7 @@ def ensure_history(
         demo_id = session.scalar(select(Retailer.id).where(Retailer.slug == demo_retailer))
         _held_for_the_demo_retailer(session, world, demo_id, now, n)
         reviews.publish_due_reviews(session, now)
+        _for_the_moderators(session, world, now, n)
         n.events = _demand(session, world, now, days)
         for retailer_id in sorted(world.quality):
             signals.recompute(session, retailer_id, now)

@@ -125,7 +125,11 @@ def _worker(spec: WorkerSpec, ready: Any) -> None:  # pragma: no cover - in the 
             if self.started:
                 ready.set()
 
-    sock = reuseport_socket(spec.host, spec.port)
+    # bound but not listening: the kernel puts this worker's socket into the SO_REUSEPORT
+    # group only when asyncio starts serving on it, after the app has loaded and started, so
+    # no connection waits in the queue of a worker that is still importing (a restarted
+    # worker used to take its share of new connections for the seconds of its start)
+    sock = reuseport_socket(spec.host, spec.port, listen=False)
     config = uvicorn.Config(spec.app, host=spec.host, port=spec.port, **spec.options)
     server = Server(config)
     server.run(sockets=[sock])

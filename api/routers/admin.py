@@ -9,11 +9,14 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
 from api.deps import RateLimitDep, RequireAdmin, SessionDep
+from api.paging import PageDep
 from api.problems import InvalidInput
-from api.schemas.common import UtcDatetime, problems
-from api.throttle import current_locks, lift_lock, unlock_key
+from api.schemas.common import API_PROBLEMS, ListResponse, UtcDatetime, problems
+from api.throttle import current_locks_page, lift_lock, unlock_key
 
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[RateLimitDep])
+router = APIRouter(
+    prefix="/admin", tags=["admin"], dependencies=[RateLimitDep], responses=API_PROBLEMS
+)
 
 
 class SignInLock(BaseModel):
@@ -44,15 +47,21 @@ _KINDS: dict[str, Literal["account", "address", "browser"]] = {
 }
 
 
-@router.get("/sign-in-locks", response_model=list[SignInLock], responses=problems(401, 403))
-def sign_in_locks(admin: RequireAdmin, session: SessionDep) -> list[SignInLock]:
-    """Accounts and addresses the sign-in throttle has locked now (admins)."""
-    return [
+@router.get(
+    "/sign-in-locks", response_model=ListResponse[SignInLock], responses=problems(401, 403, 422)
+)
+def sign_in_locks(
+    admin: RequireAdmin, session: SessionDep, page: PageDep
+) -> ListResponse[SignInLock]:
+    """Accounts and addresses the sign-in throttle has locked now (admins), one page."""
+    locks, total = current_locks_page(session, limit=page.limit, offset=page.offset)
+    data = [
         SignInLock(
             key=k, kind=_KINDS.get(k.split(":", 1)[0], "account"), locked_until=u, lockouts=n
         )
-        for k, u, n in current_locks(session)
+        for k, u, n in locks
     ]
+    return page.response(data, total)
 
 
 @router.post(

@@ -9,8 +9,11 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.deps import RateLimitDep
-from api.schemas.common import ListResponse
+from api.key_scopes import allow_keys
+from api.paging import PageDep
+from api.schemas.common import API_PROBLEMS, ListResponse, problems
 from api.schemas.feeds import TemplateColumnPublic
+from catalog.enums import KeyScope
 from indexer.feed_template import (
     CSV_MEDIA_TYPE,
     FILE_STEM,
@@ -20,20 +23,26 @@ from indexer.feed_template import (
     template_xlsx,
 )
 
-router = APIRouter(tags=["feeds"], dependencies=[RateLimitDep])
+router = APIRouter(
+    tags=["feeds"],
+    dependencies=[RateLimitDep, allow_keys(KeyScope.SEARCH, KeyScope.FEEDS)],
+    responses=API_PROBLEMS,
+)
 
 
 def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
-@router.get("/feed-template", response_model=ListResponse[TemplateColumnPublic])
-def feed_template_guide() -> ListResponse[TemplateColumnPublic]:
+@router.get(
+    "/feed-template", response_model=ListResponse[TemplateColumnPublic], responses=problems(422)
+)
+def feed_template_guide(page: PageDep) -> ListResponse[TemplateColumnPublic]:
     """The field guide: every column the feed reader recognises, its Swedish header in the
     template, whether it is required, what it means (sv, en), an example value and the other
     headers it is also read from. Example: ``GET /api/v1/feed-template``"""
     data = [TemplateColumnPublic.model_validate(c.as_dict()) for c in template_columns()]
-    return ListResponse[TemplateColumnPublic](data=data, count=len(data))
+    return page.slice(data)
 
 
 @router.get(

@@ -26,12 +26,14 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Role
-from api.csv_export import csv_text
 from api.deps import FactoryDep, RateLimitDep, RequireRetailerUser, SessionDep, SettingsDep
+from api.errors_csv import errors_csv
 from api.idempotency import Idempotent, claim_marker
+from api.key_scopes import allow_keys
 from api.language import LangDep
+from api.paging import PageDep
 from api.problems import ApiProblem, Forbidden, InvalidInput, NotFound, PayloadTooLarge
-from api.schemas.common import MAX_INT, ListResponse, problems
+from api.schemas.common import API_PROBLEMS, MAX_INT, ListResponse, problems
 from api.schemas.feeds import (
     FeedPreviewPublic,
     FeedRunAccepted,
@@ -39,17 +41,22 @@ from api.schemas.feeds import (
     FeedRunSummaryPublic,
     RowErrorPublic,
 )
+from catalog.enums import KeyScope
 from catalog.models import FeedRun, Retailer, User
 from catalog.private_files import open_private, private_dir
 from catalog.reads import feed_run_count, recent_feed_runs
 from catalog.settings import Settings
-from indexer import jobs, run_lease
+from indexer import jobs, run_lease, run_progress
 from indexer.feed_runner import OUTBOX_WAIT_SECONDS, Reindex, run_feed_run
-from indexer.messages import render, render_stored
+from indexer.messages import API_CHANNEL, render, render_stored
 from indexer.pipeline import FeedOptions, dry_run, get_retailer, submit_feed
 
 logger = logging.getLogger("valbar.api.feeds")
-router = APIRouter(tags=["feeds"], dependencies=[RateLimitDep])
+router = APIRouter(
+    tags=["feeds"],
+    dependencies=[RateLimitDep, allow_keys(KeyScope.FEEDS)],
+    responses=API_PROBLEMS,
+)
 
 PREVIEW_ROWS = 20
 PREVIEW_ERRORS = 200
@@ -157,7 +164,7 @@ def _run_for(session: Session, user: User, run_id: int) -> FeedRun:
     if run is None:
         raise NotFound(f"no feed run {run_id}")
     if not _can_see(user, run.retailer_id):
-        raise Forbidden(f"feed run {run_id} belongs to another retailer")
+        raise NotFound(f"no feed run {run_id}")  # another retailer's: not revealed
     return run
 
 
@@ -169,20 +176,34 @@ def _links(run_id: int) -> dict[str, str]:
     }
 
 
-def _summary(run: FeedRun, slug: str, lang: str) -> dict[str, Any]:
+def run_summary(
+    run: FeedRun, slug: str, lang: str, now: run_progress.RunProgress | None = None
+) -> dict[str, Any]:
+    """A run for the API; ``now``: where it is while it runs (`indexer.run_progress.current`),
+    else as its row says."""
+    if now is None:
+        now = run_progress.RunProgress(
+            run.phase, run.rows_done or 0, run.rows_total, run.progress or 0.0
+        )
     return {
         "id": run.id,
         "retailer": slug,
         "file_name": run.file_name,
-        "status": run.status,
-        "progress": run.progress,
+        # running until its offers are searchable (its index phase), then succeeded
+        "status": run_progress.public_status(run),
+        "progress": now.fraction,
+        "phase": now.phase,
+        "rows_done": now.done,
+        "rows_total": now.total,
         "mode": run.mode,
         "format": run.format,
         "counts": run.counts or {},
         "message": run.message,
         "message_code": run.message_code,
         "message_values": run.message_values,
-        "message_text": render_stored(run.message, run.message_code, run.message_values, lang),
+        "message_text": render_stored(
+            run.message, run.message_code, run.message_values, lang, channel=API_CHANNEL
+        ),
         "created_at": run.created_at,
         "finished_at": run.finished_at,
         "links": _links(run.id),
@@ -300,6 +321,7 @@ def upload_feed(
                         preview.get("message_code"),
                         preview.get("message_values"),
                         lang,
+                        channel=API_CHANNEL,
                     ),
                     "rows": preview["offers"][:PREVIEW_ROWS],
                     "errors": [_row_error(e, lang) for e in errors[:PREVIEW_ERRORS]],
@@ -322,7 +344,7 @@ def upload_feed(
     runner.submit(run_id)
     with factory() as fresh:
         run = fresh.get(FeedRun, run_id)
-        status = run.status if run is not None else "queued"
+        status = run_progress.public_status(run) if run is not None else "queued"
     accepted = FeedRunAccepted.model_validate(
         {"id": run_id, "status": status, "links": _links(run_id)}
     )
@@ -341,13 +363,15 @@ def get_feed_run(
     run_id: RunId,
     user: RequireRetailerUser,
     session: SessionDep,
+    settings: SettingsDep,
     lang: LangDep,
     errors_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     errors_size: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int | None, Query(ge=0, le=MAX_INT, description="Errors to skip.")] = None,
     limit: Annotated[int | None, Query(ge=1, le=1000, description="Errors to return.")] = None,
 ) -> FeedRunPublic:
-    """A feed run: status, progress 0..1, counts, row errors (paged), message, timings.
+    """A feed run: status, progress 0..1 with its phase and rows done of total while it runs,
+    counts, row errors (paged), message, timings.
 
     Errors page with ``errors_page``/``errors_size`` or ``offset``/``limit``. A run keeps its
     first ``feed_max_row_errors`` errors in full; ``errors_truncated`` says how many more there
@@ -364,7 +388,7 @@ def get_feed_run(
     ]
     return FeedRunPublic.model_validate(
         {
-            **_summary(run, slug, lang),
+            **run_summary(run, slug, lang, run_progress.current(settings, run)),
             "encoding": run.encoding,
             "size_bytes": run.size_bytes,
             "sha256": run.sha256,
@@ -374,7 +398,7 @@ def get_feed_run(
             "started_at": run.started_at,
             "cancel_requested_at": run.cancel_requested_at,
             "attempts": run.attempts or 0,
-            "errors": {"data": page, "count": len(all_errors)},
+            "errors": {"data": page, "count": len(all_errors), "limit": size, "offset": start},
             "errors_truncated": int((run.counts or {}).get("errors_truncated", 0) or 0),
         }
     )
@@ -420,7 +444,7 @@ def cancel_feed_run(
     with factory() as fresh:
         current = fresh.get(FeedRun, run_id)
         assert current is not None
-        body = FeedRunSummaryPublic.model_validate(_summary(current, slug, lang))
+        body = FeedRunSummaryPublic.model_validate(run_summary(current, slug, lang))
     return JSONResponse(body.model_dump(mode="json"), status_code=202)
 
 
@@ -476,10 +500,11 @@ def feed_run_errors_csv(
     """A run's row errors as CSV (row, field, value, message, severity): the ones kept in
     full, then one line per field and reason counting the rest (``N more rows not listed``).
     Messages are in ``?lang=`` (sv, en), else the ``Accept-Language`` language (English by
-    default). Example: ``GET /api/v1/feeds/17/errors.csv?lang=sv``"""
+    default). Swedish is ``;``-separated UTF-8 with a BOM and Swedish headers, so Swedish
+    Excel opens it in columns; English is ``,``-separated without a BOM.
+    Example: ``GET /api/v1/feeds/17/errors.csv?lang=sv``"""
     lang = asked or lang
     run = _run_for(session, user, run_id)
-    columns = ("row", "field", "value", "message", "severity")
     kept = (
         [e["row"], e["field"], e["value"], e["text"], e["severity"]]
         for e in (_row_error(raw, lang) for raw in run.row_errors or [])
@@ -501,7 +526,7 @@ def feed_run_errors_csv(
     )
     rows = itertools.chain(kept, groups)
     return Response(
-        csv_text(columns, rows),  # cells that start like a formula are escaped
+        errors_csv(rows, lang),  # cells that start like a formula are escaped
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="feed-{run_id}-errors.csv"',
@@ -521,13 +546,12 @@ def list_feed_runs(
     user: RequireRetailerUser,
     session: SessionDep,
     lang: LangDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    size: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageDep,
 ) -> ListResponse[FeedRunSummaryPublic]:
-    """A retailer's feed run history, newest first.
-    Example: ``GET /api/v1/retailers/tandab/feeds``"""
+    """A retailer's feed run history, newest first, one page.
+    Example: ``GET /api/v1/retailers/tandab/feeds?limit=20&offset=20``"""
     retailer = _retailer_for(session, user, slug)
     total = feed_run_count(session, retailer.id)
-    runs = recent_feed_runs(session, retailer.id, limit=size, offset=(page - 1) * size)
-    data = [FeedRunSummaryPublic.model_validate(_summary(r, retailer.slug, lang)) for r in runs]
-    return ListResponse[FeedRunSummaryPublic](data=data, count=total)
+    runs = recent_feed_runs(session, retailer.id, limit=page.limit, offset=page.offset)
+    data = [FeedRunSummaryPublic.model_validate(run_summary(r, retailer.slug, lang)) for r in runs]
+    return page.response(data, total)

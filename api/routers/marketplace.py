@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RateLimitDep, SessionDep, SettingsDep
 from api.idempotency import Idempotent
+from api.key_scopes import allow_keys
+from api.paging import PageDep
 from api.problems import NotFound
-from api.schemas.common import MAX_INT, ListResponse, problems
+from api.schemas.common import API_PROBLEMS, MAX_INT, ListResponse, problems
 from api.schemas.marketplace import (
     CampaignCreate,
     CampaignPublic,
@@ -38,8 +40,10 @@ from api.schemas.marketplace import (
     RmaPublic,
     RmaResolve,
 )
+from catalog.enums import KeyScope
 from catalog.models import Retailer, User
 from catalog.reads import retailer_by_slug, retailers_by_id
+from loyalty import activity_export
 from marketplace import campaigns, cart, gdpr, moderation, orders, reviews, rma, stats
 from marketplace.access import logged_in, require_retailer_staff
 from marketplace.campaigns import CampaignDraft
@@ -52,7 +56,7 @@ from ranking.errors import UnknownConfig
 from ranking.versions import published
 from search.prices import rate_table
 
-router = APIRouter(tags=["marketplace"], dependencies=[RateLimitDep])
+router = APIRouter(tags=["marketplace"], dependencies=[RateLimitDep], responses=API_PROBLEMS)
 
 ObjectId = Annotated[int, Path(ge=1, le=MAX_INT)]
 Slug = Annotated[str, Path(min_length=1, max_length=80)]
@@ -122,31 +126,43 @@ def create_review(
     return review_public(shown)
 
 
-@router.get("/reviews", response_model=ListResponse[ReviewPublic], responses=problems(422))
+@router.get(
+    "/reviews",
+    response_model=ListResponse[ReviewPublic],
+    responses=problems(422),
+    dependencies=[allow_keys(KeyScope.SEARCH)],
+)
 def list_reviews(
     request: Request,
     session: SessionDep,
+    page: PageDep,
     target_type: Annotated[str, Query(pattern="^(retailer|product|service)$")],
     target_id: Annotated[int, Query(ge=1, le=MAX_INT)],
 ) -> ListResponse[ReviewPublic]:
     """Published reviews of a target, newest first. Example:
     ``GET /api/v1/reviews?target_type=retailer&target_id=1``"""
-    shown = reviews.published_reviews(session, target_type, target_id, now=utc_now())
-    data = [review_public(s) for s in shown]
+    found = reviews.published_reviews_page(
+        session, target_type, target_id, now=utc_now(), limit=page.limit, offset=page.offset
+    )
+    data = [review_public(s) for s in found.items]
     session.commit()
-    return ListResponse[ReviewPublic](data=data, count=len(data))
+    return page.response(data, found.count)
 
 
 @router.get(
     "/retailers/{slug}/reviews/held",
     response_model=ListResponse[ReviewPublic],
-    responses=problems(401, 403, 404),
+    responses=problems(401, 403, 404, 422),
 )
-def held_reviews(slug: Slug, session: SessionDep, user: CurrentUser) -> ListResponse[ReviewPublic]:
+def held_reviews(
+    slug: Slug, session: SessionDep, user: CurrentUser, page: PageDep
+) -> ListResponse[ReviewPublic]:
     """Low reviews waiting for the retailer's response (its own staff)."""
     retailer = _retailer(session, slug)
-    data = [review_public(s) for s in reviews.held_reviews(session, user, retailer.id)]
-    return ListResponse[ReviewPublic](data=data, count=len(data))
+    held = reviews.held_reviews_page(
+        session, user, retailer.id, limit=page.limit, offset=page.offset
+    )
+    return page.response([review_public(s) for s in held.items], held.count)
 
 
 @router.post(
@@ -195,6 +211,7 @@ def report_review(
 def _cart_public(session: Session, user: User | None) -> CartPublic:
     current = cart.get_cart(session, user, create=False)
     pairs = cart.cart_offers(session, current) if current.id is not None else []
+    suspended = cart.suspended_sellers(session, pairs)
     sellers = retailers_by_id(session, {offer.retailer_id for _item, offer in pairs})
     slugs = {rid: r.slug for rid, r in sellers.items()}
     items = [
@@ -208,23 +225,25 @@ def _cart_public(session: Session, user: User | None) -> CartPublic:
             price_now=offer.price,
             stock_status_at_add=item.stock_status_at_add,
             stock_status_now=offer.stock_status,
-            available=offer.withdrawn_at is None and offer.price is not None,
+            available=cart.unavailable_reason(offer, suspended) is None,
+            unavailable_reason=cart.unavailable_reason(offer, suspended),
             changed=(item.price_at_add, item.stock_status_at_add)
-            != (offer.price, offer.stock_status),
+            != (offer.price, offer.stock_status)
+            or offer.retailer_id in suspended,
         )
         for item, offer in pairs
     ]
-    changes = [c.describe() for c in cart.item_changes(pairs)]
+    changes = [c.describe() for c in cart.item_changes(pairs, suspended)]
     retailers = len({offer.retailer_id for _item, offer in pairs})
     return CartPublic(
-        items=items, retailers=retailers, changes=changes, digest=cart.cart_digest(pairs)
+        items=items, retailers=retailers, changes=changes, digest=cart.cart_digest(pairs, suspended)
     )
 
 
-@router.get("/cart", response_model=CartPublic, responses=problems(401))
+@router.get("/cart", response_model=CartPublic, responses=problems(401, 403))
 def get_cart(session: SessionDep, user: CurrentUser) -> CartPublic:
-    """Your cart: items from any number of retailers, with what changed since added."""
-    logged_in(user)
+    """Your cart: items from any number of retailers, with what changed since added (clinic
+    users only)."""
     return _cart_public(session, user)
 
 
@@ -232,7 +251,7 @@ def get_cart(session: SessionDep, user: CurrentUser) -> CartPublic:
     "/cart/items",
     status_code=201,
     response_model=CartPublic,
-    responses=problems(401, 404, 409, 422),
+    responses=problems(401, 403, 404, 409, 422),
     dependencies=[Idempotent],
 )
 def add_cart_item(body: CartItemCreate, session: SessionDep, user: CurrentUser) -> CartPublic:
@@ -243,7 +262,10 @@ def add_cart_item(body: CartItemCreate, session: SessionDep, user: CurrentUser) 
 
 
 @router.delete(
-    "/cart/items/{item_id}", status_code=204, response_class=Response, responses=problems(401, 404)
+    "/cart/items/{item_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(401, 403, 404),
 )
 def remove_cart_item(item_id: ObjectId, session: SessionDep, user: CurrentUser) -> Response:
     cart.remove_item(session, user, item_id, now=utc_now())
@@ -259,36 +281,40 @@ def remove_cart_item(item_id: ObjectId, session: SessionDep, user: CurrentUser) 
     dependencies=[Idempotent],
 )
 def checkout(
-    body: CheckoutRequest, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    body: CheckoutRequest, session: SessionDep, user: CurrentUser
 ) -> ListResponse[OrderPublic]:
     """Split the cart into one order per retailer, priced now. 409 ``price-changed`` lists
     what changed since the items were added: check out again with ``accept_changes``.
 
-    Concurrent checkouts of one cart place it once: the others get 409
-    ``already-checked-out`` with ``checkout_ref`` and the ``orders`` placed. With an
-    ``Idempotency-Key``, a retry gets the first response again. With ``cart_digest`` (from
+    Concurrent checkouts of one cart place it once (the cart row is locked): the others
+    find it empty, 422 ``empty-cart``, as does any checkout of an empty cart. A retry is
+    recognised by its ``Idempotency-Key`` only: it gets the first response again (409
+    ``idempotency-in-progress`` while the first still runs). With ``cart_digest`` (from
     ``GET /cart``), a cart changed since is 409 ``cart-changed``, not placed."""
     placed = orders.checkout(
         session,
         user,
         accept_changes=body.accept_changes,
         now=utc_now(),
-        repeat_window=timedelta(seconds=settings.checkout_repeat_window_seconds),
+        repeat_window=timedelta(0),  # a repeat is its Idempotency-Key's, never a guess
         expected_cart=body.cart_digest,
     )
     session.commit()
     data = [OrderPublic.model_validate(o) for o in placed]
-    return ListResponse[OrderPublic](data=data, count=len(data))
+    # the orders just placed (one per retailer of the cart): one page, whole
+    return ListResponse(data=data, count=len(data), limit=len(data), offset=0)
 
 
 # ---------------------------------------------------------------- orders
 
 
-@router.get("/orders", response_model=ListResponse[OrderPublic], responses=problems(401))
-def list_orders(session: SessionDep, user: CurrentUser) -> ListResponse[OrderPublic]:
-    """A clinic's own orders, or a retailer's incoming orders."""
-    data = [OrderPublic.model_validate(o) for o in orders.list_orders(session, user)]
-    return ListResponse[OrderPublic](data=data, count=len(data))
+@router.get("/orders", response_model=ListResponse[OrderPublic], responses=problems(401, 422))
+def list_orders(session: SessionDep, user: CurrentUser, page: PageDep) -> ListResponse[OrderPublic]:
+    """The orders the caller sees, newest first, one page: a retailer's incoming orders, all
+    of the clinic organisation's orders for its managers, a buyer's own orders.
+    Example: ``GET /api/v1/orders?limit=50&offset=50``"""
+    found = orders.orders_page(session, user, limit=page.limit, offset=page.offset)
+    return page.response([OrderPublic.model_validate(o) for o in found.items], found.count)
 
 
 @router.get("/orders/{order_id}", response_model=OrderPublic, responses=problems(401, 404))
@@ -390,10 +416,11 @@ def request_rma(
     return RmaPublic.model_validate(case)
 
 
-@router.get("/rma", response_model=ListResponse[RmaPublic], responses=problems(401))
-def list_rma(session: SessionDep, user: CurrentUser) -> ListResponse[RmaPublic]:
-    data = [RmaPublic.model_validate(r) for r in rma.list_rmas(session, user)]
-    return ListResponse[RmaPublic](data=data, count=len(data))
+@router.get("/rma", response_model=ListResponse[RmaPublic], responses=problems(401, 422))
+def list_rma(session: SessionDep, user: CurrentUser, page: PageDep) -> ListResponse[RmaPublic]:
+    """The caller's returns (a clinic's own, a retailer's incoming), one page."""
+    found = rma.rmas_page(session, user, limit=page.limit, offset=page.offset)
+    return page.response([RmaPublic.model_validate(r) for r in found.items], found.count)
 
 
 @router.post("/rma/{rma_id}/decision", response_model=RmaPublic, responses=_TRANSITION_ERRORS)
@@ -425,16 +452,24 @@ def resolve_rma(
 # ---------------------------------------------------------------- campaigns
 
 
-@router.get("/campaigns", response_model=ListResponse[CampaignPublic], responses=problems(404))
+@router.get(
+    "/campaigns",
+    response_model=ListResponse[CampaignPublic],
+    responses=problems(404, 422),
+    dependencies=[allow_keys(KeyScope.SEARCH)],
+)
 def list_campaigns(
     session: SessionDep,
+    page: PageDep,
     retailer: Annotated[str | None, Query(max_length=80)] = None,
 ) -> ListResponse[CampaignPublic]:
     """The campaigns section: current campaigns (never shown in search)."""
     retailer_id = None if retailer is None else _retailer(session, retailer).id
-    found = campaigns.active_campaigns(session, utc_now(), retailer_id=retailer_id)
-    data = [CampaignPublic.model_validate(c) for c in found]
-    return ListResponse[CampaignPublic](data=data, count=len(data))
+    found = campaigns.active_campaigns_page(
+        session, utc_now(), retailer_id=retailer_id, limit=page.limit, offset=page.offset
+    )
+    data = [CampaignPublic.model_validate(c) for c in found.items]
+    return page.response(data, found.count)
 
 
 @router.post(
@@ -505,13 +540,17 @@ def retailer_stats(
 @router.get("/me/data", responses=problems(401))
 def export_my_data(session: SessionDep, user: CurrentUser) -> dict[str, object]:
     """Everything Valbar stores about you, as JSON (GDPR art. 15 and 20)."""
-    return gdpr.export_user_data(session, logged_in(user).id)
+    me = logged_in(user)
+    data = gdpr.export_user_data(session, me.id)
+    data["loyalty_activities"] = activity_export.activity_of(session, me.id)
+    return data
 
 
-@router.delete("/me", status_code=204, response_class=Response, responses=problems(401))
+@router.delete("/me", status_code=204, response_class=Response, responses=problems(401, 422))
 def delete_my_account(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """Delete your account: reviews stay anonymised, orders stay with the retailer with the
-    clinic's name only."""
+    clinic's name only. The last representative / manager of an organisation is refused
+    (422, ``last_manager_account``): give the role to another member first."""
     user_id = logged_in(user).id
     gdpr.delete_account(session, user_id)
     session.commit()

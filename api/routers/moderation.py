@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from api.deps import RateLimitDep, RequireAdmin, SessionDep
+from api.paging import PageDep
 from api.routers.marketplace import review_public
-from api.schemas.common import MAX_INT, ListResponse, problems
+from api.schemas.common import API_PROBLEMS, MAX_INT, ListResponse, problems
 from api.schemas.marketplace import (
     ModerationPublic,
     QueuedReportPublic,
@@ -22,7 +23,9 @@ from marketplace import moderation
 from marketplace.dates import utc_now
 from marketplace.moderation import ModeratedReview, QueuedReport
 
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[RateLimitDep])
+router = APIRouter(
+    prefix="/admin", tags=["admin"], dependencies=[RateLimitDep], responses=API_PROBLEMS
+)
 
 ObjectId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
@@ -55,17 +58,16 @@ def _queued(item: QueuedReport) -> QueuedReportPublic:
 def review_reports(
     admin: RequireAdmin,
     session: SessionDep,
+    page: PageDep,
     state: Annotated[Literal["open", "resolved"], Query()] = "open",
 ) -> ListResponse[QueuedReportPublic]:
     """The abuse-report queue: ``state=open`` oldest first, or ``state=resolved`` (the audit
     trail: who resolved, when, outcome, reason; newest first). Example:
     ``GET /api/v1/admin/review-reports?state=open``"""
-    if state == "open":
-        found = moderation.open_reports(session, admin)
-    else:
-        found = moderation.resolved_reports(session, admin)
-    data = [_queued(item) for item in found]
-    return ListResponse[QueuedReportPublic](data=data, count=len(data))
+    found = moderation.reports_page(
+        session, admin, resolved=state == "resolved", limit=page.limit, offset=page.offset
+    )
+    return page.response([_queued(item) for item in found.items], found.count)
 
 
 @router.post(
@@ -95,13 +97,17 @@ def _moderated_public(item: ModeratedReview) -> ReviewPublic:
 
 
 @router.get(
-    "/reviews/held", response_model=ListResponse[ReviewPublic], responses=problems(401, 403)
+    "/reviews/held", response_model=ListResponse[ReviewPublic], responses=problems(401, 403, 422)
 )
-def held_reviews(admin: RequireAdmin, session: SessionDep) -> ListResponse[ReviewPublic]:
+def held_reviews(
+    admin: RequireAdmin, session: SessionDep, page: PageDep
+) -> ListResponse[ReviewPublic]:
     """Held reviews no retailer answers (product reviews of 2 or below without an order),
     due first: publish or remove them before the window passes."""
-    data = [_moderated_public(item) for item in moderation.held_for_admins(session, admin)]
-    return ListResponse[ReviewPublic](data=data, count=len(data))
+    held = moderation.moderated_page(
+        session, admin, held=True, limit=page.limit, offset=page.offset
+    )
+    return page.response([_moderated_public(item) for item in held.items], held.count)
 
 
 @router.post(

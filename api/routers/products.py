@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session
 
 from api.demand import record_view
 from api.deps import RateLimitDep, SearchDep, SessionDep, SettingsDep
+from api.key_scopes import allow_keys
 from api.language import API_DEFAULT_LANGUAGE, LangDep
 from api.problems import InvalidInput, NotFound
-from api.schemas.common import MAX_INT, ListResponse, problems
+from api.schemas.common import API_PROBLEMS, MAX_INT, ListResponse, problems
 from api.schemas.products import OfferPublic, ProductPublic
+from catalog.enums import KeyScope
 from catalog.models import Offer, Product, Retailer
 from catalog.reads import offers_with_retailers, products_by_id
 from ranking.explain import explanation_json
@@ -21,7 +23,11 @@ from ranking.scoring import RankedOffer
 from search.prices import MARKETPLACE_CURRENCY
 from search.service import SearchService
 
-router = APIRouter(tags=["products"], dependencies=[RateLimitDep])
+router = APIRouter(
+    tags=["products"],
+    dependencies=[RateLimitDep, allow_keys(KeyScope.SEARCH)],
+    responses=API_PROBLEMS,
+)
 
 MAX_ID = MAX_INT
 
@@ -128,6 +134,7 @@ def get_product(
 
 IDS_FORMAT = "ids=1,2,3 or ids=1&ids=2&ids=3"
 MAX_IDS_LENGTH = 200
+MAX_COMPARE = 4
 
 
 def parse_ids(raw: str | Sequence[str]) -> list[int]:
@@ -149,7 +156,7 @@ def parse_ids(raw: str | Sequence[str]) -> list[int]:
             errors=[{"loc": ["query", "ids"], "msg": "not a list of product ids"}],
         )
     ids = list(dict.fromkeys(ids))
-    if not 2 <= len(ids) <= 4:
+    if not 2 <= len(ids) <= MAX_COMPARE:
         raise InvalidInput(
             f"compare takes 2 to 4 distinct product ids ({IDS_FORMAT}), got {len(ids)}",
             errors=[{"loc": ["query", "ids"], "msg": "2 to 4 distinct ids"}],
@@ -180,4 +187,5 @@ def compare(
     data = [
         product_public(session, service, found[i], settings.ranking_config, lang) for i in wanted
     ]
-    return ListResponse[ProductPublic](data=data, count=len(data))
+    # not paged: 2-4 products, all asked for by id
+    return ListResponse(data=data, count=len(data), limit=MAX_COMPARE, offset=0)

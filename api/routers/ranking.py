@@ -20,8 +20,9 @@ from api.deps import (
     SettingsDep,
 )
 from api.idempotency import Idempotent
+from api.paging import PageDep
 from api.problems import InvalidInput, NotFound
-from api.schemas.common import ListResponse, problems
+from api.schemas.common import API_PROBLEMS, ListResponse, problems
 from api.schemas.ranking import (
     ConfigRef,
     DraftCreate,
@@ -51,7 +52,9 @@ from ranking.evaluation import evaluate, load_judgments
 from search.build import RankingConfigs, build_search_service, live_config
 from search.service import SearchRequest, SearchResponse
 
-router = APIRouter(prefix="/ranking", tags=["ranking"], dependencies=[RateLimitDep])
+router = APIRouter(
+    prefix="/ranking", tags=["ranking"], dependencies=[RateLimitDep], responses=API_PROBLEMS
+)
 
 ConfigName = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 
@@ -74,9 +77,11 @@ def _refresh(request: Request) -> None:
         holder.built.refresh_configs()
 
 
-@router.get("/configs", response_model=ListResponse[RankingConfigSummaryPublic])
+@router.get(
+    "/configs", response_model=ListResponse[RankingConfigSummaryPublic], responses=problems(422)
+)
 def list_configs(
-    session: SessionDep, settings: SettingsDep, user: RequireMerchandiser
+    session: SessionDep, settings: SettingsDep, user: RequireMerchandiser, page: PageDep
 ) -> ListResponse[RankingConfigSummaryPublic]:
     """Every ranking config: stored versions, config files and the default."""
     stored = dict(
@@ -87,7 +92,8 @@ def list_configs(
     files = set(available_configs())
     names = sorted(set(stored) | files | {settings.ranking_config})
     data = []
-    for name in names:
+    # the names are few (grouped in SQL, merged with the files in configs/): page the merge
+    for name in names[page.offset : page.offset + page.limit]:
         row = versions.published_version(session, name)
         if row is not None:
             source = "database"
@@ -103,7 +109,7 @@ def list_configs(
                 source=source,
             )
         )
-    return ListResponse[RankingConfigSummaryPublic](data=data, count=len(data))
+    return page.response(data, len(names))
 
 
 @router.get(
@@ -214,17 +220,16 @@ def rollback(
 @router.get(
     "/configs/{name}/history",
     response_model=ListResponse[RankingVersionPublic],
-    responses=problems(401, 403, 404),
+    responses=problems(401, 403, 404, 422),
 )
 def history(
-    name: ConfigName, session: SessionDep, user: RequireMerchandiser
+    name: ConfigName, session: SessionDep, user: RequireMerchandiser, page: PageDep
 ) -> ListResponse[RankingVersionPublic]:
     """The audit trail: every version, who saved or published it, when and why."""
-    rows = versions.history(session, name)
-    if not rows and name not in available_configs():
+    found = versions.history_page(session, name, limit=page.limit, offset=page.offset)
+    if not found.count and name not in available_configs():
         raise NotFound(f"no ranking config {name!r} has versions")
-    data = [_version(r) for r in rows]
-    return ListResponse[RankingVersionPublic](data=data, count=len(data))
+    return page.response([_version(r) for r in found.items], found.count)
 
 
 @router.post("/preview", response_model=PreviewResponse, responses=problems(401, 403, 404, 422))

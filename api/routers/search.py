@@ -10,17 +10,23 @@ from pydantic import BaseModel, Field
 
 from api.demand import record_search
 from api.deps import RateLimitDep, SearchDep, SettingsDep
+from api.key_scopes import allow_keys
 from api.language import LangDep
 from api.problems import InvalidInput
-from api.schemas.common import problems
+from api.schemas.common import API_PROBLEMS, problems
 from api.schemas.search import (
     SearchResponsePublic,
     SuggestResponsePublic,
     search_response_json,
 )
+from catalog.enums import KeyScope
 from search.service import MAX_PAGE_SIZE, MAX_RESULT_WINDOW, SearchRequest
 
-router = APIRouter(tags=["search"], dependencies=[RateLimitDep])
+router = APIRouter(
+    tags=["search"],
+    dependencies=[RateLimitDep, allow_keys(KeyScope.SEARCH)],
+    responses=API_PROBLEMS,
+)
 
 Sort = Literal["relevance", "price_asc", "price_desc", "delivery"]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import examples
 from api.schemas.common import ListResponse, UtcDatetime
 
 
@@ -51,6 +52,16 @@ class FeedRunSummaryPublic(BaseModel):
     file_name: str
     status: str
     progress: float
+    phase: str | None = Field(
+        default=None,
+        description="While it runs: `read` (rows read and checked), `match`, `store` (offers "
+        "of the valid rows), then `index` (its products reaching the search index); null "
+        "before and after.",
+    )
+    rows_done: int = Field(default=0, description="Rows (or products) done in the phase.")
+    rows_total: int | None = Field(
+        default=None, description="The phase's total; null while reading (not known yet)."
+    )
     mode: str
     format: str | None
     counts: dict[str, Any]
@@ -72,6 +83,8 @@ class FeedRunSummaryPublic(BaseModel):
 
 
 class FeedRunPublic(FeedRunSummaryPublic):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.FEED_RUN]})
+
     encoding: str | None
     size_bytes: int
     sha256: str

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import examples
 from api.schemas.common import MAX_INT, UtcDatetime
 
 Id = Field(ge=1, le=MAX_INT)
@@ -34,6 +35,8 @@ class ReviewCreate(BaseModel):
 
 
 class ReviewPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.REVIEW]})
+
     id: int
     target_type: str
     target_id: int
@@ -117,6 +120,11 @@ class CartItemPublic(BaseModel):
     stock_status_at_add: str
     stock_status_now: str
     available: bool
+    unavailable_reason: str | None = Field(
+        default=None,
+        description="Why it cannot be bought now: withdrawn, no_price or retailer_suspended "
+        "(checkout refuses it with 409).",
+    )
     changed: bool
 
 
@@ -155,6 +163,8 @@ class OrderLinePublic(_Out):
 
 
 class OrderPublic(_Out):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ORDER]})
+
     id: int
     checkout_ref: str
     retailer_id: int

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import examples
 from api.schemas.common import UtcDatetime
 
 
@@ -77,6 +78,8 @@ class OfferPublic(OfferFields):
     """One retailer's place in a product's comparison: its best offer (the one ranking puts
     first among the retailer's offers) and its other offers, best first."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.OFFER]})
+
     more_from_retailer: list[OfferFields] = Field(
         default_factory=list,
         description="The retailer's other offers of this product, in ranked order.",
@@ -84,6 +87,8 @@ class OfferPublic(OfferFields):
 
 
 class ProductPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PRODUCT]})
+
     id: int
     name: str
     brand: str | None

@@ -8,8 +8,9 @@ from functools import lru_cache
 from typing import Any
 
 import pydantic_core
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import examples
 from api.schemas.products import ExplanationPublic
 from ranking.explain import contribution_json
 from search.prices import MARKETPLACE_CURRENCY
@@ -37,6 +38,8 @@ class PriceRangePublic(BaseModel):
 
 
 class ProductHitPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SEARCH_HIT]})
+
     product_id: int
     gtin: str | None
     name: str

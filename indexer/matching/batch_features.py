@@ -34,6 +34,7 @@ from indexer.matching.features import (
     core_tokens,
     identity_features,
     idf_overlap,
+    pair_attributes,
     seats_conflict,
     shape_features,
     size_features,
@@ -155,4 +156,5 @@ def fast_pair_features(a: Profile, va: TextVectors, b: Profile, vb: TextVectors)
         _bigram_share(a, b),
         *_core_overlap(va.core, vb.core),
         seats_conflict(a, b),
+        *pair_attributes(a, b),
     ]

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
+from indexer.matching.attributes import (
+    ATTRIBUTE_FEATURES,
+    AttributeView,
+    attribute_features,
+    attribute_view,
+)
 from indexer.matching.keys import brand_key, codes_related, model_codes, title_tokens
+from indexer.matching.lexicon import strip_language_tags
 from indexer.matching.text_stats import TextStats, char_grams
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -74,6 +81,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "core_token_set_ratio",
     "core_cover",
     "seat_conflict",
+    *ATTRIBUTE_FEATURES,
 )
 
 _UNIT_NUMBER = re.compile(
@@ -88,10 +96,21 @@ for _group, _words in {
     "platform": ("mac", "macintosh", "win", "windows", "pc", "linux"),
     "licence": ("upgrade", "full", "academic", "student", "oem", "retail"),
     "edition": ("standard", "professional", "pro", "premium", "deluxe", "home", "ultimate"),
-    "side": ("left", "right", "vänster", "höger", "upper", "lower", "över", "under"),
+    "side": ("left", "right", "vanster", "hoger", "upper", "lower", "over", "under"),
     "size": ("small", "medium", "large", "xs", "xl", "xxl"),
     "sterility": ("sterile", "steril", "nonsterile", "osteril"),
-    "colour": ("black", "white", "silver", "red", "blue", "green", "pink", "svart", "vit"),
+    "colour": (
+        "black",
+        "white",
+        "silver",
+        "red",
+        "blue",
+        "green",
+        "pink",
+        "grey",
+        "yellow",
+        "gold",
+    ),
 }.items():
     for _w in _words:
         _VARIANT_GROUPS[_w] = _group
@@ -158,6 +177,7 @@ class Profile:
     keywords: frozenset[str]  # upgrade / academic / platform / edition words present
     bigrams: frozenset[tuple[str, str]]  # adjacent title token pairs
     seats: frozenset[str]  # licence / seat counts ("3 user" -> 3)
+    attrs: AttributeView  # model-number field, GTIN, category, description, title head
 
 
 def make_profile(
@@ -167,8 +187,15 @@ def make_profile(
     identifiers: tuple[str | None, ...] = (),
     extra_text: str = "",
     price: float | None = None,
+    gtin: str | None = None,
+    category: str = "",
 ) -> Profile:
-    """Digest one description. `identifiers` (MPN, catalog number) count as title codes."""
+    """Digest one description. `identifiers` (MPN, catalog number) count as title codes and
+    are compared as a field of their own; `extra_text` is the description."""
+    attrs = attribute_view(
+        title, identifiers=identifiers, gtin=gtin, category=category, description=extra_text
+    )
+    title = strip_language_tags(title)
     toks = title_tokens(title)
     codes = dict.fromkeys(model_codes(title))
     for ident in identifiers:
@@ -177,7 +204,7 @@ def make_profile(
     extra = frozenset(model_codes(extra_text)) if extra_text else frozenset()
     lowered = title.lower()
     units = frozenset(
-        (m.group(1).replace(",", "."), m.group(2)) for m in _UNIT_NUMBER.finditer(lowered)
+        _base_unit(m.group(1).replace(",", "."), m.group(2)) for m in _UNIT_NUMBER.finditer(lowered)
     )
     numbers = frozenset(t for t in toks if t[0].isdigit())
     variants = frozenset((_VARIANT_GROUPS[t], t) for t in toks if t in _VARIANT_GROUPS)
@@ -201,6 +228,43 @@ def make_profile(
         | frozenset("mac" if t in _MAC else "windows" for t in toks if t in _MAC or t in _WINDOWS),
         bigrams=frozenset(itertools.pairwise(toks)),
         seats=frozenset(m.group(1) for m in _SEATS.finditer(" ".join(toks))),
+        attrs=attrs,
+    )
+
+
+# units written in several scales, as (base unit, factor): "2 cm" and "20 mm" are one size
+_UNIT_BASE: dict[str, tuple[str, float]] = {
+    "cm": ("mm", 10.0), "l": ("ml", 1000.0), "kg": ("g", 1000.0), "tb": ("gb", 1000.0),
+    "ghz": ("mhz", 1000.0), "inch": ("in", 1.0), '"': ("in", 1.0), "lbs": ("lb", 1.0),
+    "pcs": ("st", 1.0), "pack": ("st", 1.0),
+}  # fmt: skip
+
+
+def _base_unit(value: str, unit: str) -> tuple[str, str]:
+    """A number and its unit in the unit's base scale ("2.5", "cm" -> "25", "mm")."""
+    base = _UNIT_BASE.get(unit)
+    if base is None:
+        return value, unit
+    try:
+        number = float(value) * base[1]
+    except ValueError:
+        return value, unit
+    return f"{number:g}", base[0]
+
+
+def pair_attributes(a: Profile, b: Profile) -> tuple[float, ...]:
+    """`attributes.attribute_features` for two profiles (features after seat_conflict)."""
+    return attribute_features(
+        a.attrs,
+        b.attrs,
+        tokens_a=a.token_set,
+        tokens_b=b.token_set,
+        codes_a=a.codes,
+        codes_b=b.codes,
+        squashed_a=a.squashed,
+        squashed_b=b.squashed,
+        numbers_a=a.numbers,
+        numbers_b=b.numbers,
     )
 
 
@@ -376,6 +440,7 @@ def pair_features(a: Profile, b: Profile, stats: TextStats) -> list[float]:
         _bigram_share(a, b),
         *_core_overlap(core_tokens(a, stats), core_tokens(b, stats)),
         seats_conflict(a, b),
+        *pair_attributes(a, b),
     ]
 
 

@@ -11,6 +11,7 @@ import unicodedata
 from functools import lru_cache
 
 from catalog.gtin import gtin14
+from indexer.matching.lexicon import canonical_word, strip_language_tags
 
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 _NON_DIGIT = re.compile(r"\D+")
@@ -127,6 +128,7 @@ _VERSION = re.compile(r"^v(\d+(?:\.\d+)?)$")
 
 @lru_cache(maxsize=1 << 18)
 def _canonical(token: str) -> str:
+    token = canonical_word(token)
     token = _SYNONYMS.get(token, token)
     version = _VERSION.match(token)
     if version:
@@ -137,8 +139,10 @@ def _canonical(token: str) -> str:
 
 
 def title_tokens(text: str) -> list[str]:
-    """`tokens` with feed abbreviations spelled out and versions unified ("v2.0" -> "2")."""
-    return [_canonical(t) for t in tokens(text)]
+    """`tokens` with feed abbreviations spelled out, versions unified ("v2.0" -> "2"), accents
+    folded and common words of other languages in English (`lexicon`); language tags of
+    web-crawled titles dropped."""
+    return [_canonical(t) for t in tokens(strip_language_tags(text))]
 
 
 def is_code_like(key: str) -> bool:

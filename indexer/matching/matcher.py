@@ -54,6 +54,7 @@ class MatchResult:
     ambiguous: bool = False
     pack_level: str | None = None  # set when a packaging-level GTIN matched
     pack_quantity: int | None = None
+    model_version: str | None = None  # the `PairScorer.version` of the matcher that decided
 
     @property
     def needs_review(self) -> bool:
@@ -96,6 +97,11 @@ class Matcher:
         return [self.match(offer) for offer in offers]
 
     def match(self, offer: OfferRecord) -> MatchResult:
+        result = self._match(offer)
+        result.model_version = self.model.version or None
+        return result
+
+    def _match(self, offer: OfferRecord) -> MatchResult:
         if offer.gtin:
             hit = self.index.by_gtin(offer.gtin)
             if hit is not None:

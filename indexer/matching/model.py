@@ -12,6 +12,7 @@ thresholds on a held-out split. `default_model()` loads the shipped dental weigh
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field, replace
@@ -80,6 +81,8 @@ class PairScorer:
     thresholds: Thresholds = field(default_factory=lambda: Thresholds(0.85, 0.5))
     feature_names: tuple[str, ...] = FEATURE_NAMES
     note: str = ""
+    # names the trained model: recorded on every offer its matcher links (``with_version``)
+    version: str = ""
     # IDF statistics the scorer was trained with; a fallback for catalogs too small to fit their own
     text_stats: TextStats | None = field(default=None, compare=False)
 
@@ -117,6 +120,13 @@ class PairScorer:
     def with_text_stats(self, stats: TextStats | None) -> PairScorer:
         return replace(self, text_stats=stats)
 
+    def with_version(self, prefix: str) -> PairScorer:
+        """`prefix` and a digest of the scorer's document (its weights, thresholds, features
+        and statistics): two different models never share a version."""
+        body = replace(self, version="").to_json()
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
+        return replace(self, version=f"{prefix}-{digest}")
+
     def to_json(self) -> str:
         doc: dict[str, object] = {
             "kind": self.kind,
@@ -128,6 +138,7 @@ class PairScorer:
                 "margin": self.thresholds.margin,
             },
             "note": self.note,
+            "version": self.version,
         }
         if self.kind == "logistic":
             doc.update(weights=list(self.weights), mean=list(self.mean), scale=list(self.scale))
@@ -162,6 +173,7 @@ class PairScorer:
                     scale=tuple(float(v) for v in doc["scale"]),
                     thresholds=thresholds,
                     note=str(doc.get("note", "")),
+                    version=str(doc.get("version", "")),
                     text_stats=stats,
                 )
             if doc["kind"] == "boosted":
@@ -182,6 +194,7 @@ class PairScorer:
                     learning_rate=float(doc["learning_rate"]),
                     thresholds=thresholds,
                     note=str(doc.get("note", "")),
+                    version=str(doc.get("version", "")),
                     text_stats=stats,
                 )
             raise ModelFormatError(f"unknown model kind {doc['kind']!r}")
@@ -252,22 +265,52 @@ def _candidate_splits(x: FloatArray, max_bins: int = 32) -> list[FloatArray]:
     return splits
 
 
+_BIN_WIDTH = 33  # bins per feature: at most 32 cuts (see `_candidate_splits`), so 33 bins
+
+
+def _bin_matrix(x: FloatArray, splits: list[FloatArray]) -> npt.NDArray[np.int64]:
+    """Per cell, how many of its feature's cuts lie below the value, offset by feature
+    (`_BIN_WIDTH` bins per feature).
+
+    ``value <= cuts[k]`` exactly when the bin is at most k, so a tree grown on the bins splits
+    as one grown on the values; the feature offset lets one `np.bincount` histogram all."""
+    columns = [np.searchsorted(c, x[:, j], side="left") for j, c in enumerate(splits)]
+    bins = np.stack(columns, axis=1).astype(np.int64) if columns else np.zeros((x.shape[0], 0))
+    return np.asarray(bins + np.arange(x.shape[1]) * _BIN_WIDTH, dtype=np.int64)
+
+
 def _grow_tree(
-    x: FloatArray,
+    bins: npt.NDArray[np.int64],
     grad: FloatArray,
     hess: FloatArray,
     splits: list[FloatArray],
+    allowed: npt.NDArray[np.bool_],
     depth: int,
     l2: float,
     min_hess: float,
 ) -> Tree:
+    """One regression tree on gradient / hessian histograms (`_bin_matrix` rows); a feature
+    may split only where ``allowed`` (its real cuts, and column sampling)."""
     feature: list[int] = []
     threshold: list[float] = []
     left: list[int] = []
     right: list[int] = []
     value: list[float] = []
+    n_feat = bins.shape[1]
+    size = n_feat * _BIN_WIDTH
 
-    def build(rows: npt.NDArray[np.int64], level: int) -> int:
+    shape = (n_feat, _BIN_WIDTH)
+
+    def histogram(rows: npt.NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
+        cells = bins[rows].ravel()
+        g_hist = np.bincount(cells, np.repeat(grad[rows], n_feat), size).reshape(shape)
+        h_hist = np.bincount(cells, np.repeat(hess[rows], n_feat), size).reshape(shape)
+        return g_hist.astype(np.float64), h_hist.astype(np.float64)
+
+    def build(
+        rows: npt.NDArray[np.int64], level: int, hist: tuple[FloatArray, FloatArray] | None
+    ) -> int:
+        """`hist`: the node's gradient / hessian histograms, None at the last level."""
         node = len(feature)
         feature.append(-1)
         threshold.append(0.0)
@@ -275,33 +318,36 @@ def _grow_tree(
         right.append(-1)
         g, h = float(grad[rows].sum()), float(hess[rows].sum())
         value.append(-g / (h + l2))
-        if level >= depth or rows.size < 4:
+        if hist is None or level >= depth or rows.size < 4:
             return node
         parent = g * g / (h + l2)
-        best = (0.0, -1, 0.0)
-        for j, cuts in enumerate(splits):
-            if cuts.size == 0:
-                continue
-            col = x[rows, j]
-            mask = col[:, None] <= cuts[None, :]
-            gl = grad[rows] @ mask
-            hl = hess[rows] @ mask
-            gr, hr = g - gl, h - hl
-            ok = (hl >= min_hess) & (hr >= min_hess)
-            gain = np.where(ok, gl * gl / (hl + l2) + gr * gr / (hr + l2) - parent, 0.0)
-            k = int(np.argmax(gain))
-            if gain[k] > best[0]:
-                best = (float(gain[k]), j, float(cuts[k]))
-        if best[1] < 0:
+        gl, hl = hist[0].cumsum(axis=1), hist[1].cumsum(axis=1)
+        gr, hr = g - gl, h - hl
+        ok = allowed & (hl >= min_hess) & (hr >= min_hess)
+        gain = np.where(ok, gl * gl / (hl + l2) + gr * gr / (hr + l2) - parent, 0.0)
+        best = int(np.argmax(gain))
+        if gain.flat[best] <= 0.0:
             return node
-        _, j, cut = best
-        feature[node], threshold[node] = j, cut
-        go_left = x[rows, j] <= cut
-        left[node] = build(rows[go_left], level + 1)
-        right[node] = build(rows[~go_left], level + 1)
+        j, k = divmod(best, _BIN_WIDTH)
+        feature[node], threshold[node] = j, float(splits[j][k])
+        go_left = bins[rows, j] - j * _BIN_WIDTH <= k
+        rows_left, rows_right = rows[go_left], rows[~go_left]
+        hist_left: tuple[FloatArray, FloatArray] | None = None
+        hist_right: tuple[FloatArray, FloatArray] | None = None
+        if level + 1 < depth:
+            # histogram the smaller child; the larger one is the parent's minus it
+            if rows_left.size <= rows_right.size:
+                hist_left = histogram(rows_left)
+                hist_right = (hist[0] - hist_left[0], hist[1] - hist_left[1])
+            else:
+                hist_right = histogram(rows_right)
+                hist_left = (hist[0] - hist_right[0], hist[1] - hist_right[1])
+        left[node] = build(rows_left, level + 1, hist_left)
+        right[node] = build(rows_right, level + 1, hist_right)
         return node
 
-    build(np.arange(x.shape[0]), 0)
+    everything = np.arange(bins.shape[0])
+    build(everything, 0, histogram(everything) if depth > 0 else None)
     return Tree(tuple(feature), tuple(threshold), tuple(left), tuple(right), tuple(value))
 
 
@@ -324,21 +370,25 @@ def fit_boosted(
     prior = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
     bias = float(np.log(prior / (1 - prior)))
     splits = _candidate_splits(x)
+    bins = _bin_matrix(x, splits)
+    real_cuts = np.arange(_BIN_WIDTH)[None, :] < np.asarray([c.size for c in splits])[:, None]
     z = np.full(x.shape[0], bias)
     trees: list[Tree] = []
     rng = np.random.default_rng(seed)
     n_rows, n_cols = x.shape
     for _ in range(rounds):
         p = 1.0 / (1.0 + np.exp(-z))
-        rows, grad, hess = x, p - y, p * (1 - p)
+        rows, grad, hess = bins, p - y, p * (1 - p)
         if subsample < 1.0:
             keep = rng.random(n_rows) < subsample
-            rows, grad, hess = x[keep], grad[keep], hess[keep]
-        tree_splits = splits
+            rows, grad, hess = bins[keep], grad[keep], hess[keep]
+        allowed = real_cuts
         if colsample < 1.0:
-            cols = set(rng.permutation(n_cols)[: max(1, round(colsample * n_cols))].tolist())
-            tree_splits = [c if j in cols else c[:0] for j, c in enumerate(splits)]
-        tree = _grow_tree(rows, grad, hess, tree_splits, depth, l2, min_hess)
+            cols = rng.permutation(n_cols)[: max(1, round(colsample * n_cols))]
+            chosen = np.zeros(n_cols, dtype=bool)
+            chosen[cols] = True
+            allowed = real_cuts & chosen[:, None]
+        tree = _grow_tree(rows, grad, hess, splits, allowed, depth, l2, min_hess)
         trees.append(tree)
         z += learning_rate * _predict_tree(tree, x)
     return PairScorer(kind="boosted", bias=bias, trees=tuple(trees), learning_rate=learning_rate)

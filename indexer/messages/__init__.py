@@ -30,6 +30,8 @@ from ranking.messages import negotiate, render_with
 from ranking.messages.catalog import Catalog
 
 CATALOGS: dict[str, Catalog] = {"en": en.CATALOG, "sv": sv.CATALOG}
+API_CHANNEL = "api"
+"""The channel whose sentences name the API's fields (``api.<code>``), not the CLI's flags."""
 LANGUAGES: tuple[str, ...] = tuple(CATALOGS)
 DEFAULT_LANGUAGE = "en"
 FILE_PREFIX = "file."
@@ -82,11 +84,21 @@ def _fill(lang: str, code: str, values: Mapping[str, Any]) -> str:
     return render_with(CATALOGS[lang], code, values)
 
 
-def render(code: str, values: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
-    """The sentence for ``code`` filled with ``values`` in ``lang`` (unknown: English)."""
+def render(
+    code: str,
+    values: Mapping[str, Any],
+    lang: str = DEFAULT_LANGUAGE,
+    *,
+    channel: str | None = None,
+) -> str:
+    """The sentence for ``code`` filled with ``values`` in ``lang`` (unknown: English). A
+    ``channel`` (``"api"``) uses its own wording of the code (``api.<code>``: the API's
+    field names instead of the CLI's flags) when it has one."""
     if lang not in CATALOGS:
         lang = DEFAULT_LANGUAGE
     catalog = CATALOGS[lang]
+    if channel is not None and f"{channel}.{code}" in catalog.messages:
+        code = f"{channel}.{code}"
     text = _fill(lang, code, values)
     if code.startswith(FILE_PREFIX) and values.get("file"):
         where = "where.row" if values.get("row") is not None else "where.file"
@@ -95,12 +107,18 @@ def render(code: str, values: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -
 
 
 def render_stored(
-    text: str | None, code: str | None, values: Mapping[str, Any] | None, lang: str
+    text: str | None,
+    code: str | None,
+    values: Mapping[str, Any] | None,
+    lang: str,
+    *,
+    channel: str | None = None,
 ) -> str | None:
-    """A stored message in ``lang``: rendered from its code when it has one, else (stored
-    before messages had codes, or not written by the indexer) the text as stored."""
+    """A stored message in ``lang`` (as ``channel`` words it, see :func:`render`): rendered
+    from its code when it has one, else (stored before messages had codes, or not written
+    by the indexer) the text as stored."""
     if code and code in CATALOGS[DEFAULT_LANGUAGE].messages:
-        return render(code, values or {}, lang)
+        return render(code, values or {}, lang, channel=channel)
     return text
 
 
@@ -125,9 +143,9 @@ class Message(str):
     def __reduce__(self) -> tuple[Any, ...]:  # pickled across processes (run children)
         return (_message, (self.code, self.values))
 
-    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """The sentence in ``lang`` ("sv" or "en")."""
-        return render(self.code, self.values, lang)
+    def text(self, lang: str = DEFAULT_LANGUAGE, *, channel: str | None = None) -> str:
+        """The sentence in ``lang`` ("sv" or "en"), as ``channel`` words it (:func:`render`)."""
+        return render(self.code, self.values, lang, channel=channel)
 
     def with_values(self, **values: Value | None) -> Message:
         """The same message with more (or other) values."""

@@ -1,7 +1,8 @@
 """English feed-run messages: the reference wording of the CLI and the API.
 
-Sentences name the CLI's flags (``--mapping``, ``--allow-mass-withdrawal``); the portal shows
-its own controls instead (``ui.messages_feeds``, ``portal.<code>``).
+Sentences name the CLI's flags (``--mapping``, ``--allow-mass-withdrawal``); the API's
+variants (``api.<code>``, rendered with ``channel="api"``) name its form fields, and the
+portal shows its own controls instead (``ui.messages_feeds``, ``portal.<code>``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ MESSAGES: dict[str, str] = {
     "refusal.mass_withdrawal": "this feed would withdraw {withdraw} of {active} active offers "
     "(more than {ratio:pct}); nothing was changed. If that is intended, upload again with "
     "--allow-mass-withdrawal (or send a delta feed).",
+    "api.refusal.mass_withdrawal": "this feed would withdraw {withdraw} of {active} active "
+    "offers (more than {ratio:pct}); nothing was changed. If that is intended, upload again "
+    "with the form field allow_mass_withdrawal=true (or send a delta feed).",
     "refusal.file_changed": "{file}: the file changed while it was being read ({@change})"
     + _NOTHING,
     "change.gone": "it is no longer there",
@@ -109,6 +113,9 @@ MESSAGES: dict[str, str] = {
     "columns.missing": "[{file}: ][required field(s) not found: {missing}. ][the mapping names "
     "header(s) the file does not have: {absent}. ]{@found} Rename the columns or pass a "
     "mapping file (--mapping).",
+    "api.columns.missing": "[{file}: ][required field(s) not found: {missing}. ][the mapping "
+    "names header(s) the file does not have: {absent}. ]{@found} Rename the columns or send "
+    "the form field mapping (a JSON object of field -> header).",
     "columns.headers": "Headers found: {headers}.",
     "columns.no_headers": "Headers found: (none).",
     # what is wrong with a row
@@ -161,6 +168,10 @@ MESSAGES: dict[str, str] = {
     "price.no_amount": "no amount in {value:repr}",
     "price.negative": "negative price {value:repr}",
     "price.not_a_price": "not a price: {value:repr}",
+    "price.unknown_currency": (
+        "{code:repr} in {value:repr} is not a currency code: "
+        "a price is an amount, optionally with an ISO 4217 code such as SEK or EUR"
+    ),
     "price.not_single": "not a single amount: {value:repr}",
     "price.apostrophe": "misplaced apostrophe in {value:repr}",
     "price.separators": "inconsistent separators in {value:repr}",

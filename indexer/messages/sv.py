@@ -32,6 +32,9 @@ MESSAGES: dict[str, str] = {
     "refusal.mass_withdrawal": "flödet skulle ta bort {withdraw} av {active} aktiva "
     "erbjudanden (mer än {ratio:pct}); inget ändrades. Är det avsikten: ladda upp igen med "
     "--allow-mass-withdrawal (eller skicka endast ändringar, delta).",
+    "api.refusal.mass_withdrawal": "flödet skulle ta bort {withdraw} av {active} aktiva "
+    "erbjudanden (mer än {ratio:pct}); inget ändrades. Är det avsikten: ladda upp igen med "
+    "formulärfältet allow_mass_withdrawal=true (eller skicka endast ändringar, delta).",
     "refusal.file_changed": "{file}: filen ändrades medan den lästes ({@change}); inget "
     "ändrades. Ladda upp den igen.",
     "change.gone": "den finns inte längre",
@@ -103,6 +106,9 @@ MESSAGES: dict[str, str] = {
     "columns.missing": "[{file}: ][obligatoriska fält hittades inte: {missing}. ]"
     "[mappningen anger rubriker som filen saknar: {absent}. ]{@found} Byt namn på kolumnerna "
     "eller ange en mappningsfil (--mapping).",
+    "api.columns.missing": "[{file}: ][obligatoriska fält hittades inte: {missing}. ]"
+    "[mappningen anger rubriker som filen saknar: {absent}. ]{@found} Byt namn på kolumnerna "
+    "eller skicka formulärfältet mapping (ett JSON-objekt fält -> rubrik).",
     "columns.headers": "Rubriker i filen: {headers}.",
     "columns.no_headers": "Rubriker i filen: (inga).",
     # a counted group of row errors (the API's errors.csv)
@@ -154,6 +160,10 @@ MESSAGES: dict[str, str] = {
     "price.no_amount": "inget belopp i {value:repr}",
     "price.negative": "negativt pris {value:repr}",
     "price.not_a_price": "inte ett pris: {value:repr}",
+    "price.unknown_currency": (
+        "{code:repr} i {value:repr} är ingen valutakod: "
+        "ett pris är ett belopp, gärna med en ISO 4217-kod som SEK eller EUR"
+    ),
     "price.not_single": "inte ett enda belopp: {value:repr}",
     "price.apostrophe": "felplacerad apostrof i {value:repr}",
     "price.separators": "blandade skiljetecken i {value:repr}",

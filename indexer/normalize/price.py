@@ -246,6 +246,10 @@ def _iso_codes(work: str, original: str, currency: str | None) -> tuple[str | No
             raise PriceError("two_currencies", value=original, first=currency, second=code)
         currency = code
         work = re.sub(rf"(?<![a-z]){word}(?![a-z])", " ", work)
+    unknown = _CODE_WORD.findall(work)
+    if len(unknown) == 1 and _NUMBER_CHARS.fullmatch(_CODE_WORD.sub(" ", work).strip()):
+        # "5 XYZ": an amount beside three letters that are no currency code
+        raise PriceError("unknown_currency", value=original, code=unknown[0].upper())
     return currency, work
 
 

@@ -66,41 +66,44 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class LiveServer:
+    """uvicorn in a thread on a socket this process already holds: with several pytest
+    workers a port picked free and bound later may be taken in between (the server's thread
+    then dies and the fixture used to report only "did not start")."""
+
     def __init__(self, app: Any) -> None:
         import uvicorn
 
-        self.port = _free_port()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = int(self.sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            ws="none",
-            lifespan="on",
-        )
+        config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="on")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
+        self.error: Exception | SystemExit | None = None
+        self.thread = threading.Thread(target=self._run, name="uvicorn", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.server.run(sockets=[self.sock])
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 (uvicorn exits on start-up failure)
+            self.error = exc
 
     def start(self) -> None:
         self.thread.start()
-        deadline = time.monotonic() + 20
+        # generous: a loaded 2-core CI machine runs two test workers and Chromium
+        deadline = time.monotonic() + 90
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
+                self.stop()
+                raise RuntimeError(f"uvicorn did not start on {self.url}: {self.error!r}")
             time.sleep(0.05)
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=20)
+        self.sock.close()
 
 
 @pytest.fixture()
@@ -112,6 +115,9 @@ def live(tmp_path: Path, chromium: Any) -> Iterator[Any]:
     server = LiveServer(env.app)
     server.start()
     env.url = server.url  # type: ignore[attr-defined]
+    # links in e-mail name the site's address (site_url), here the live server's
+    state = env.app.state
+    state.settings = state.settings.model_copy(update={"site_url": server.url})
     try:
         yield env
     finally:

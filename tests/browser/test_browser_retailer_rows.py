@@ -35,7 +35,7 @@ def _check_folded(page: Any, label: str) -> None:
     assert sum("Lagerbolaget Dental" in r for r in retailers) == 1
     folded = page.locator("details.more-offers")
     assert folded.count() == 1
-    summary = folded.locator("summary")
+    summary = folded.locator(":scope > summary")  # not the folded offers' own "why" summaries
     assert label in summary.inner_text()
     rows = folded.locator("tr.more-offer")
     assert rows.count() == 2 and not rows.first.is_visible()  # folded until asked for
@@ -43,6 +43,11 @@ def _check_folded(page: Any, label: str) -> None:
     assert folded.get_attribute("open") is not None
     assert rows.first.is_visible() and rows.nth(1).is_visible()
     assert all("LAG-4" in rows.nth(i).inner_text() for i in range(2))
+    # each folded offer has its own "why", itself folded: it opens on its summary
+    whys = folded.locator("tr.why-more details")
+    assert whys.count() == 2 and whys.first.get_attribute("open") is None
+    whys.first.locator("summary").click()
+    assert whys.first.get_attribute("open") is not None
 
 
 def test_one_row_per_retailer_with_the_rest_folded(live_more: Any, page: Any) -> None:
@@ -74,7 +79,7 @@ def test_the_product_page_does_not_scroll_sideways(
     try:
         page = context.new_page()
         page.goto(f"{live_more.url}/produkt/{live_more.products[MORE_FROM_ONE]}")
-        page.locator("details.more-offers summary").click()
+        page.locator("details.more-offers > summary").click()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.evaluate("window.scrollTo(2000, 0)")
         assert page.evaluate("window.scrollX") == 0

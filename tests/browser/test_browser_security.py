@@ -40,5 +40,7 @@ def test_pages_run_under_the_csp_without_violations(live: Any, page: Any) -> Non
     log_in(page, base, "merchandiser")
     page.goto(f"{base}/konsol")
     page.goto(f"{base}/docs")
-    page.locator(".opblock").first.wait_for()  # Swagger UI rendered its operations
+    # Swagger UI rendered its operations: the schema of every route (issue 14 added many) is
+    # built on its first request and drawn by the browser, over 10 s on a busy machine
+    page.locator(".opblock").first.wait_for(timeout=30_000)
     assert seen == []

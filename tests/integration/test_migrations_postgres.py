@@ -60,3 +60,9 @@ def test_0004_downgrade_expands_folded_demand_rows_on_postgres(postgres_url: str
     with engine.connect() as conn:
         assert conn.execute(text("SELECT occurrences FROM demand_event")).scalars().all() == [1] * 5
     engine.dispose()
+
+
+def test_users_are_migrated_into_organisations_on_postgres(postgres_url: str) -> None:
+    from tests.unit.catalog.test_migrations import check_users_migrated_into_organisations
+
+    check_users_migrated_into_organisations(postgres_url)

@@ -27,6 +27,7 @@ INDIRECT = {
     "psycopg": "postgresql+psycopg",  # SQLAlchemy's PostgreSQL driver, named in the URL
     "python-multipart": "UploadFile",  # FastAPI parses form posts and uploads with it
     "pytest-timeout": "pytest.mark.timeout",  # a pytest plugin, used through its marker
+    "pytest-xdist": "--dist loadfile",  # a pytest plugin, used by make test's options
 }
 
 
@@ -105,7 +106,7 @@ def unused(
             names & modules
             or (names | {distribution}) & strings
             or by_command
-            or (distribution in INDIRECT and INDIRECT[distribution] in text)
+            or (distribution in INDIRECT and INDIRECT[distribution] in text + run_text)
         ):
             continue
         found.append(distribution)

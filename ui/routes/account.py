@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import (
     InvalidCredentials,
+    OrganisationInactive,
     authenticate,
     known_device,
     login_response,
@@ -26,7 +27,12 @@ from ui.rendering import render
 
 router = page_router()
 
-HOME_BY_ROLE = {"retailer": "/portal", "merchandiser": "/konsol", "admin": "/konsol"}
+HOME_BY_ROLE = {
+    "retailer": "/portal",
+    "merchandiser": "/konsol",
+    "admin": "/admin",
+    "sponsor": "/sponsor/lojalitet",
+}
 
 
 def safe_next(target: str | None) -> str | None:
@@ -44,6 +50,13 @@ def login_page(request: Request, user: CurrentUser, next: str | None = None) -> 
         {"next": safe_next(next) or "", "failed": False, "locked": None, "email": ""},
         user=user,
     )
+
+
+def org_refusal_key(exc: OrganisationInactive) -> str:
+    """The message for a member whose organisation is not active (after the right password)."""
+    if exc.status == "pending" and not exc.confirmed:
+        return "login.org_unconfirmed"
+    return f"login.org_{exc.status}"
 
 
 def locked_message(request: Request, seconds: int) -> str:
@@ -91,6 +104,15 @@ def login_submit(
         return locked_page(request, user, context, wait)
     try:
         found = authenticate(session, email, password)
+    except OrganisationInactive as exc:
+        throttle.succeeded(email, address, device)  # the password was right
+        return render(
+            request,
+            "login.html",
+            {**context, "failed": False, "locked": None, "org_refusal": org_refusal_key(exc)},
+            user=user,
+            status_code=403,
+        )
     except InvalidCredentials:
         if (wait := throttle.failed(email, address, device)) is not None:
             return locked_page(request, user, context, wait)

@@ -12,15 +12,17 @@ from sqlalchemy.orm import Session
 
 from api.demand import record_search, record_view
 from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
+from api.security_headers import frame_policy
 from catalog.models import Offer, RetailerSignals
 from catalog.reads import (
     active_offer_count,
+    listed_retailer_by_slug,
     offers_with_retailers,
     products_by_id,
-    retailer_by_slug,
     retailer_names_by_slug,
     signals_by_slug,
 )
+from marketplace.video_links import video_link
 from ranking.scoring import RankedOffer
 from search.errors import InvalidSearchRequest
 from search.protocol import SortOrder
@@ -29,6 +31,7 @@ from ui.error_pages import page_router
 from ui.explain_view import bars
 from ui.i18n import pick_lang, translate
 from ui.rendering import error_page, render
+from ui.routes.portal_profile import logo_url
 from ui.routes.reviews import review_section
 
 router = page_router()
@@ -356,7 +359,12 @@ SIGNAL_ROWS = (
 def retailer_page(
     request: Request, slug: str, session: SessionDep, user: CurrentUser
 ) -> HTMLResponse:
-    retailer = retailer_by_slug(session, slug)
+    retailer = listed_retailer_by_slug(
+        session,
+        slug[:200],
+        viewer_retailer_id=user.retailer_id if user is not None else None,
+        admin=user is not None and user.role == "admin",
+    )
     if retailer is None:
         return error_page(request, "retailer.not_found", user=user, status_code=404)
     signals = session.get(RetailerSignals, retailer.id)
@@ -366,7 +374,13 @@ def retailer_page(
         value = getattr(signals, name) if signals else None
         count = getattr(signals, count_name) if signals else 0
         rows.append({"name": name, "value": value, "count": count, "kind": kind})
-    video = retailer.video_url if (retailer.video_url or "").startswith("https://") else None
+    embed = video_link(retailer.video_url)
+    # a link stored before videos were allow-listed is shown as a plain link, never embedded
+    video = (
+        retailer.video_url
+        if embed is None and (retailer.video_url or "").startswith("https://")
+        else None
+    )
     website = (
         retailer.website if (retailer.website or "").startswith(("https://", "http://")) else None
     )
@@ -375,7 +389,12 @@ def retailer_page(
         "signals": rows,
         "offers": offers,
         "video": video,
+        "embed": embed,
         "website": website,
+        "logo": logo_url(retailer),
     }
     context.update(review_section(request, session, user, "retailer", retailer.id))
-    return render(request, "retailer.html", context, user=user)
+    response = render(request, "retailer.html", context, user=user)
+    if embed is not None:  # the page's one frame: that player's origin, nothing else
+        response.headers["Content-Security-Policy"] = frame_policy([embed.frame_source])
+    return response

@@ -23,10 +23,12 @@ from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.passwords import MIN_PASSWORD_LENGTH
 from api.throttle import SignInThrottle
 from catalog.reads import product_names, retailers_by_id
-from marketplace import campaigns, gdpr, notifications
+from loyalty import activity_export
+from marketplace import campaigns, gdpr, notifications, preferences
 from marketplace.dates import utc_now
-from ui.error_pages import page_router
-from ui.i18n import pick_lang, translator
+from marketplace.organisations import LastManager
+from ui.error_pages import error_detail, page_router
+from ui.i18n import MESSAGES, pick_lang, translator
 from ui.market_views import login_gate, notice, see_other
 from ui.rendering import render
 
@@ -45,7 +47,18 @@ def my_data_page(request: Request, session: SessionDep, user: CurrentUser) -> Re
     ]
     notifications.mark_read(session, user, now=utc_now())
     session.commit()
-    return render(request, "me.html", _context(request, notifications=shown), user=user)
+    assert user is not None
+    chosen = preferences.preferences_of(session, user.id)
+    kinds = preferences.kinds_for(user)
+    email_prefs = {
+        "kinds": kinds,
+        "email": {k: chosen.wants_email(k) for k in kinds},
+        "lang": chosen.lang,
+        "manages_webhooks": user.organisation_id is not None
+        and user.org_role in ("representative", "manager"),
+    }
+    context = _context(request, notifications=shown, email_prefs=email_prefs)
+    return render(request, "me.html", context, user=user)
 
 
 def _context(request: Request, **changes: object) -> dict[str, object]:
@@ -53,6 +66,7 @@ def _context(request: Request, **changes: object) -> dict[str, object]:
         "failed": False,
         "notice": notice(request),
         "password_error": None,
+        "delete_error": None,
         "min_password": MIN_PASSWORD_LENGTH,
     }
     return {**base, **changes}
@@ -103,9 +117,10 @@ def change_my_password(
         if (wait := throttle.failed(user.email, address, device)) is not None:
             return refuse(locked_message(request, wait), 429, wait)
         return refuse(t("me.password_wrong"), 401)
-    except WeakPassword:
+    except WeakPassword as exc:
         throttle.succeeded(user.email, address, device)  # the current password was right
-        return refuse(t("me.password_weak", n=MIN_PASSWORD_LENGTH))
+        why = f"password.{exc.reason}"  # say why: too short, too common, the name …
+        return refuse(t(why if why in MESSAGES else "me.password_weak", n=MIN_PASSWORD_LENGTH))
     throttle.succeeded(user.email, address, device)
     return see_other("/mina-uppgifter", "password_changed")
 
@@ -117,6 +132,7 @@ def export_my_data(request: Request, session: SessionDep, user: CurrentUser) -> 
         return refused
     assert user is not None
     data = gdpr.export_user_data(session, user.id)
+    data["loyalty_activities"] = activity_export.activity_of(session, user.id)
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     return Response(
         body,
@@ -147,7 +163,17 @@ def delete_my_account(
             status_code=422,
         )
     user_id = user.id
-    gdpr.delete_account(session, user_id)  # its sessions go with it
+    try:
+        gdpr.delete_account(session, user_id)  # its sessions go with it
+    except LastManager as exc:
+        session.rollback()
+        return render(
+            request,
+            "me.html",
+            _context(request, notice=None, delete_error=error_detail(exc, pick_lang(request))),
+            user=user,
+            status_code=422,
+        )
     session.commit()
     request.app.state.api_keys.forget_user(user_id)  # its API keys stop working at once
     response = see_other("/", "account_deleted")

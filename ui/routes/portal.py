@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import time
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from api import idempotency
 from api.auth import verify_csrf
 from api.deps import CurrentUser, FactoryDep, SessionDep, SettingsDep
+from catalog.db import SessionFactory
 from catalog.enums import FeedRunStatus
 from catalog.models import FeedRun, Retailer, User
 from catalog.reads import recent_feed_runs
 from catalog.settings import Settings
-from indexer import run_lease
+from indexer import run_lease, run_progress
 from indexer.pipeline import FeedOptions, submit_feed
 from ui.error_pages import page_router
 from ui.feed_report import (
@@ -219,8 +224,14 @@ def submit(
         return refused
     assert user is not None
     retailer = _retailer(session, user)
+    # one run per preview: the first of two identical submits claims the preview's token
+    # (committed at once, a unique key), the other is sent to the run the first started
+    claim = _claim_preview(factory, settings, retailer.id, token, request.url.path)
+    if isinstance(claim, Response):
+        return claim
     upload_ = _staged_or_expired(request, user, retailer, settings, token)
     if isinstance(upload_, Response):
+        idempotency.release(factory, claim)
         return upload_
     override = mapping_from_form(form)
     options = FeedOptions(
@@ -228,14 +239,60 @@ def submit(
         delta=form.get("delta") == "1",
         allow_mass_withdrawal=form.get("allow_mass_withdrawal") == "1",
     )
-    run_id = submit_feed(
-        factory, settings, upload_.path, retailer.slug, options, file_name=upload_.file_name
-    )
+    try:
+        run_id = submit_feed(
+            factory,
+            settings,
+            upload_.path,
+            retailer.slug,
+            options,
+            file_name=upload_.file_name,
+            in_transaction=lambda db: idempotency.mark_committed_with(db, claim),
+        )
+    except BaseException:
+        idempotency.release(factory, claim)  # nothing was recorded: the preview may try again
+        raise
+    run_url = f"/portal/korningar/{run_id}"
+    idempotency.finish(factory, claim, 303, None, "", run_url)
     upload_.path.unlink(missing_ok=True)
     upload_.path.with_name(f"{token}.name").unlink(missing_ok=True)
     # The app's runner: a worker thread (no broker) or Celery, then incremental reindexing.
     request.app.state.feed_runner.submit(run_id)
-    return RedirectResponse(f"/portal/korningar/{run_id}", status_code=303)
+    return RedirectResponse(run_url, status_code=303)
+
+
+PREVIEW_WAIT = 10.0  # seconds a second submit waits for the first one's run
+
+
+def _claim_preview(
+    factory: SessionFactory, settings: Settings, retailer_id: int, token: str, path: str
+) -> idempotency.Claim | Response:
+    """Claim the preview ``token``'s submit (an ``idempotency_record`` of the retailer), or
+    the redirect a repeated submit gets: to the run the first one started, or to the portal
+    (its run list) when that one is still recording it after :data:`PREVIEW_WAIT` or never
+    stored where it went."""
+    owner, key = f"portal:{retailer_id}", f"feed-preview:{token}"[:200]
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    deadline = time.monotonic() + PREVIEW_WAIT
+    while True:
+        try:
+            return idempotency.claim_key(
+                factory,
+                owner=owner,
+                key=key,
+                method="POST",
+                path=path[:500],
+                digest=digest,
+                stale_after=timedelta(seconds=settings.idempotency_stale_seconds),
+            )
+        except idempotency.Replay as done:
+            return RedirectResponse(done.location or "/portal", status_code=303)
+        except idempotency.ResponseLost:
+            return RedirectResponse("/portal", status_code=303)
+        except idempotency.RequestInProgress:
+            if time.monotonic() >= deadline:
+                return RedirectResponse("/portal", status_code=303)
+            time.sleep(0.05)
 
 
 def _run(session: SessionDep, user: User, run_id: int) -> FeedRun | None:
@@ -271,18 +328,34 @@ class Labels:
         return raised_message(message, self.lang) or ""
 
 
-def _run_context(request: Request, run: FeedRun) -> dict[str, Any]:
+def _progress(settings: Settings, run: FeedRun) -> dict[str, Any]:
+    """Where a run is: its phase's line ("Matchar 12 000 av 60 000 rader"), the bar's percent
+    (None while the total is unknown: an indeterminate bar), whether the page keeps asking."""
+    now = run_progress.current(settings, run)
+    if run.status in FINISHED and not run_progress.indexing(run):
+        return {"phase": None, "percent": 100, "polling": False}
+    known = now.phase != "read" or now.done == 0
+    return {
+        "phase": now if now.phase in run_progress.PHASES else None,
+        "percent": round(100 * now.fraction) if known else None,
+        "polling": True,
+    }
+
+
+def run_context(request: Request, settings: Settings, run: FeedRun) -> dict[str, Any]:
     lang = pick_lang(request)
     counts = dict(run.counts or {})
     return {
+        **_progress(settings, run),
         "run": run,
+        # running until its offers are searchable (the API's status: run_progress)
+        "status": run_progress.public_status(run),
         "message": message_text(run.message, run.message_code, run.message_values, lang),
         "changes": change_counts(counts),
         "matching": match_counts(counts),
         "labels": Labels(lang),
         "finished": run.status in FINISHED,
         "cancelling": run.cancel_requested_at is not None and run.status not in FINISHED,
-        "percent": round(100 * (1.0 if run.status in FINISHED else run.progress or 0.0)),
         "errors": list(run.row_errors or [])[:SHOWN_RUN_ERRORS],
         "error_total": len(run.row_errors or []),
         "more_errors": more_errors(counts, lang),
@@ -290,25 +363,31 @@ def _run_context(request: Request, run: FeedRun) -> dict[str, Any]:
 
 
 @router.get("/korningar/{run_id}", response_class=HTMLResponse, name="ui_run")
-def run_page(request: Request, run_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def run_page(
+    request: Request, run_id: int, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
     assert user is not None
     run = _run(session, user, run_id)
     if run is None:
         return error_page(request, "error.not_found", user=user, status_code=404)
-    return render(request, "portal_run.html", _run_context(request, run), user=user)
+    return render(request, "portal_run.html", run_context(request, settings, run), user=user)
 
 
 @router.get("/korningar/{run_id}/status", response_class=HTMLResponse, name="ui_run_status")
-def run_status(request: Request, run_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def run_status(
+    request: Request, run_id: int, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> Response:
     if (refused := _gate(request, user)) is not None:
         return refused
     assert user is not None
     run = _run(session, user, run_id)
     if run is None:
         return error_page(request, "error.not_found", user=user, status_code=404)
-    return render(request, "partials/run_status.html", _run_context(request, run), user=user)
+    return render(
+        request, "partials/run_status.html", run_context(request, settings, run), user=user
+    )
 
 
 @router.post(

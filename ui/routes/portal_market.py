@@ -24,7 +24,7 @@ from ranking.versions import published
 from search.prices import rate_table
 from ui.charts import bar_chart
 from ui.error_pages import page_router
-from ui.i18n import pick_lang
+from ui.i18n import Formatter, pick_lang
 from ui.market_views import overdue, review_view, role_gate, see_other, timeline
 from ui.rendering import render
 from ui.spec_labels import category_name
@@ -272,12 +272,16 @@ def stats_page(
         until,
         rates=rate_table(settings),
     )
+    lang = pick_lang(request)
+    number = Formatter(lang).number
     context: dict[str, Any] = {
         "retailer": retailer,
         "days": days,
         "periods": PERIODS,
-        "products": bar_chart([(d.name, d.score) for d in products]),
-        "groups": bar_chart([(category_name(d.name, pick_lang(request)), d.score) for d in groups]),
+        "products": bar_chart([(d.name, d.score) for d in products], number=number),
+        "groups": bar_chart(
+            [(category_name(d.name, lang), d.score) for d in groups], number=number
+        ),
         "comparisons": found,
     }
     return render(request, "portal_stats.html", context, user=user)

@@ -50,6 +50,7 @@ def _cart_groups(session: SessionDep, user: User) -> tuple[list[dict[str, Any]],
     """The cart's items grouped per retailer (cart order), with the changes since added."""
     current = cart.get_cart(session, user, create=False)
     pairs = cart.cart_offers(session, current) if current.id is not None else []
+    suspended = cart.suspended_sellers(session, pairs)
     retailers = retailers_by_id(session, {offer.retailer_id for _item, offer in pairs})
     groups: dict[int, dict[str, Any]] = {}
     count = 0
@@ -75,7 +76,8 @@ def _cart_groups(session: SessionDep, user: User) -> tuple[list[dict[str, Any]],
                 "line_total": None if price is None else price * item.quantity,
                 "changed": (item.price_at_add, item.stock_status_at_add)
                 != (offer.price, offer.stock_status),
-                "available": offer.withdrawn_at is None and offer.price is not None,
+                "available": cart.unavailable_reason(offer, suspended) is None,
+                "suspended": offer.retailer_id in suspended,
             }
         )
         if price is not None:
@@ -216,7 +218,8 @@ def _checkout_page(
         "must_accept": False,
         "cart_changed": False,
         "checkout_token": secrets.token_urlsafe(16),  # this form places at most one order set
-        "cart_digest": cart.cart_digest(shown),  # ... and only the cart shown here
+        # ... and only the cart shown here
+        "cart_digest": cart.cart_digest(shown, cart.suspended_sellers(session, shown)),
     }
     context.update(extra)
     return render(request, "checkout.html", context, user=user, status_code=status_code)

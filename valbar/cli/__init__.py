@@ -16,6 +16,8 @@ from valbar.cli import (
     feeds_cmd,
     jobs_cmd,
     key_cmd,
+    loyalty_cmd,
+    org_cmd,
     retailer_cmd,
     search_cmd,
     serve_cmd,
@@ -42,7 +44,9 @@ app.add_typer(eval_cmd.eval_app, name="eval")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(user_cmd.app, name="user")
 app.add_typer(key_cmd.app, name="key")
+app.add_typer(org_cmd.app, name="org")
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(loyalty_cmd.app, name="loyalty")
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": False}
 app.command("worker", context_settings=PASS_THROUGH)(jobs_cmd.worker)
 app.command("beat", context_settings=PASS_THROUGH)(jobs_cmd.beat)

@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.settings import Settings, get_settings
+from catalog.single_line import flat
 from indexer.jobs import factory_for
 
 
@@ -31,6 +32,12 @@ def fail(message: str, *, as_json: bool = False, code: int = USAGE, **extra: Any
     else:
         typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+def echo_row(text: str) -> None:
+    """One row of a table: a line break or another control character in a cell (a name
+    stored before such names were refused) becomes a space, so a row stays one line."""
+    typer.echo(flat(text))
 
 
 def echo_json(data: Any) -> None:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
 from valbar.cli.context import open_db
+
+SITE_URL_VARIABLE = "VALBAR_SITE_URL"
+
+
+def demo_site_url(host: str, port: int) -> str:
+    """The base of the demo's links for ``--host``/``--port``: a wildcard interface
+    (``0.0.0.0``, ``::``) is reached as ``localhost``; an IPv6 address is bracketed."""
+    shown = "localhost" if host in ("", "0.0.0.0", "::") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 def demo(
@@ -17,19 +29,30 @@ def demo(
     ] = True,
 ) -> None:
     """Build the demo (GUDID dental catalog, 20 Swedish retailers, feeds, index) and serve it.
+    Links in its e-mail lead to --host/--port (unless VALBAR_SITE_URL is set).
 
     Example: valbar demo --port 8000
     """
-    from valbar.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+    from catalog.settings import get_settings
+    from valbar.demo import DEMO_PASSWORD, build_demo
+    from valbar.demo_orgs import demo_logins
 
+    # links in the demo's e-mail lead to the server this command starts (the workers
+    # uvicorn imports read the same environment)
+    os.environ.setdefault(SITE_URL_VARIABLE, demo_site_url(host, port))
+    get_settings.cache_clear()
     settings, factory = open_db()
     typer.echo(f"Valbar demo i {settings.data_dir}")
     stats = build_demo(factory, settings, say=typer.echo)
     typer.echo(f"klart: {stats['products']} produkter, {stats['offers']} erbjudanden")
-    url = f"http://{host}:{port}"
+    url = demo_site_url(host, port)
     typer.echo(f"\nÖppna {url}   (API: {url}/docs)\nDemo-inloggningar (lösenord: {DEMO_PASSWORD}):")
-    for email, name, _clinic, role, _slug in DEMO_USERS:
-        typer.echo(f"  {role:13} {email:24} {name}")
+    with factory() as session:
+        logins = demo_logins(session)
+    for login in logins:
+        where = f"  {login.organisation}" if login.organisation else ""
+        note = f"  ({login.note})" if login.note else ""
+        typer.echo(f"  {login.role:14} {login.email:44} {login.name}{where}{note}")
     if serve:
         import uvicorn
 

@@ -20,7 +20,7 @@ from indexer.columns import load_mapping_file
 from indexer.errors import FeedFormatError, IndexerError, MissingColumnsError
 from indexer.feed_runner import FeedRunDone, run_feed_run
 from indexer.pipeline import FeedOptions, dry_run, submit_feed
-from valbar.cli.context import RUNTIME, echo_json, fail, open_db
+from valbar.cli.context import RUNTIME, echo_json, echo_row, fail, open_db
 
 
 def ingest(
@@ -139,7 +139,7 @@ def _print_summary(data: dict[str, Any]) -> None:
     )
     errors = data.get("errors") or []
     for e in errors[:20]:
-        typer.echo(
+        echo_row(
             f"  row {e['row']}: {e['field']}={e['value']!r}: {e['message']}"
             f" [{e.get('severity', 'error')}]"
         )
@@ -150,7 +150,7 @@ def _print_summary(data: dict[str, Any]) -> None:
         groups = data.get("error_groups") or counts.get("error_groups") or []
         typer.echo(f"  ... and {truncated} more not listed, by field and reason:")
         for g in groups[:20]:
-            typer.echo(f"    {g['count']:>8}  {g['field']}: {g['reason']} [{g['severity']}]")
+            echo_row(f"    {g['count']:>8}  {g['field']}: {g['reason']} [{g['severity']}]")
 
 
 runs_app = typer.Typer(
@@ -195,7 +195,7 @@ def runs(
         echo_json(rows)
         return
     for r in rows:
-        typer.echo(f"{r['id']:5} {r['retailer']:20} {r['status']:10} {r['file']}  {r['counts']}")
+        echo_row(f"{r['id']:5} {r['retailer']:20} {r['status']:10} {r['file']}  {r['counts']}")
 
 
 @runs_app.command("cancel")

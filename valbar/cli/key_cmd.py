@@ -1,19 +1,25 @@
 """``valbar key``: list API keys, create one for an account, revoke one.
 
 Only a hash of a key is stored: ``create`` prints the key once; ``list`` shows the prefix
-(the middle part of ``vb_PREFIX_SECRET``) that names a key everywhere else.
+(the middle part of ``vb_PREFIX_SECRET``) that names a key everywhere else, its scope and
+its expiry. ``create`` checks what the API checks (the scope fits the account's role, the
+organisation's cap of active keys) and is audited.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
 from sqlalchemy import select
 
-from api.auth import create_api_key, parse_api_key, revoke_api_key
+from api.api_keys import KEY_TIME_ZONE, KeyRefused, TooManyKeys, check_new_key, issue_api_key
+from api.auth import key_expired, parse_api_key, revoke_api_key
+from catalog import audit
+from catalog.enums import KeyScope
 from catalog.models import ApiKey, User
-from valbar.cli.context import RUNTIME, echo_json, fail, open_db
+from valbar.cli.context import RUNTIME, echo_json, echo_row, fail, open_db
 from valbar.cli.user_cmd import find_user
 
 app = typer.Typer(help="API keys: list, create, revoke.", no_args_is_help=True)
@@ -25,7 +31,8 @@ def list_(
     revoked: Annotated[bool, typer.Option(help="Include revoked keys.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List API keys: prefix, name, owner, created, last used (revoked ones with --revoked).
+    """List API keys: prefix, name, scope, owner, last used, expiry or state (revoked ones
+    with --revoked).
 
     Example: valbar key list --user anna@klinik.se
     """
@@ -36,13 +43,17 @@ def list_(
             query = query.where(ApiKey.user_id == find_user(session, user).id)
         if not revoked:
             query = query.where(ApiKey.revoked_at.is_(None))
+        now = datetime.now(UTC)
         rows = [
             {
                 "prefix": k.prefix,
                 "name": k.name,
+                "scope": k.scope,
                 "user": email,
                 "created_at": k.created_at.isoformat(),
                 "last_used_at": k.last_used_at.isoformat() if k.last_used_at else None,
+                "expires_at": k.expires_at.isoformat() if k.expires_at else None,
+                "expired": key_expired(k.expires_at, now),
                 "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
             }
             for k, email in session.execute(query.order_by(ApiKey.created_at, ApiKey.id)).all()
@@ -51,31 +62,75 @@ def list_(
         echo_json(rows)
         return
     for r in rows:
-        state = f"revoked {r['revoked_at']}" if r["revoked_at"] else "active"
+        if r["revoked_at"]:
+            state = f"revoked {r['revoked_at']}"
+        elif r["expired"]:
+            state = f"expired {r['expires_at']}"
+        else:
+            state = f"expires {r['expires_at']}" if r["expires_at"] else "active"
         used = r["last_used_at"] or "never used"
-        typer.echo(f"{r['prefix']:14} {r['name']:24} {r['user']:36} {used:32} {state}")
+        echo_row(f"{r['prefix']:14} {r['name']:24} {r['scope']:7} {r['user']:36} {used:32} {state}")
+
+
+def _expiry_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--expires: {value[:40]!r} is not a date (YYYY-MM-DD)")
 
 
 @app.command("create")
 def create(
     user: Annotated[str, typer.Argument(help="The owner's e-mail address.")],
     name: Annotated[str, typer.Option(help="What the key is for.")],
+    scope: Annotated[
+        KeyScope,
+        typer.Option(
+            help="search: read-only search and products; feeds: the retailer's feed uploads "
+            "and runs; full: all the account's role allows."
+        ),
+    ] = KeyScope.SEARCH,
+    expires: Annotated[
+        str | None,
+        typer.Option(help="The last day the key works, YYYY-MM-DD (Swedish time)."),
+    ] = None,
 ) -> None:
     """Create an API key for an account; the key is printed once and never stored.
 
-    Example: valbar key create anna@klinik.se --name "inköpssystem"
+    Example: valbar key create olle@tandab.se --name lagersystem --scope feeds --expires 2027-06-30
     """
-    if not name.strip() or len(name.strip()) > 100:
-        fail("--name: must be 1-100 characters")
-    _, factory = open_db()
+    day = _expiry_date(expires)
+    settings, factory = open_db()
+    now = datetime.now(UTC)
     with factory() as session:
         owner = find_user(session, user)
         if not owner.active:
             fail(f"{owner.email} is deactivated; its keys would not work", code=RUNTIME)
-        key, plaintext = create_api_key(session, owner, name.strip())
+        try:
+            clean, wanted, expires_at = check_new_key(
+                owner, name, scope.value, day, now.astimezone(KEY_TIME_ZONE).date()
+            )
+            key, plaintext = issue_api_key(
+                session,
+                owner,
+                clean,
+                wanted,
+                expires_at,
+                cap=settings.api_keys_per_organisation,
+                now=now,
+                channel="cli",
+                operator=True,
+            )
+        except KeyRefused as exc:
+            fail(f"--{exc.field}: {exc}")
+        except TooManyKeys as exc:
+            fail(str(exc), code=RUNTIME)
         session.commit()
         prefix = key.prefix
-    typer.echo(f"key {prefix} for {owner.email} (shown once, keep it now):")
+    until = f", until {day.isoformat()}" if day else ""
+    typer.echo(f"{wanted.value} key {prefix} for {owner.email}{until} (shown once, keep it now):")
     typer.echo(plaintext)
 
 
@@ -97,5 +152,14 @@ def revoke(
         if key.revoked_at is not None:
             typer.echo(f"key {wanted}: already revoked at {key.revoked_at.isoformat()}")
             return
+        audit.record(
+            session,
+            actor=None,
+            channel="cli",
+            action="api_key.revoke",
+            target_kind="api_key",
+            target_id=key.id,
+            detail={"prefix": key.prefix, "owner_id": key.user_id},
+        )
         revoke_api_key(session, key)
     typer.echo(f"key {wanted}: revoked")

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from catalog.db import transaction
 from catalog.models import Retailer, RetailerSignals, utcnow
-from valbar.cli.context import RUNTIME, echo_json, fail, open_db
+from catalog.single_line import has_control
+from marketplace.video_links import VideoLinkError, parse_video_link
+from valbar.cli.context import RUNTIME, echo_json, echo_row, fail, open_db
 
 app = typer.Typer(
     help="Retailers (återförsäljare) and their quality signals.", no_args_is_help=True
@@ -21,12 +23,23 @@ def add(
     slug: Annotated[str, typer.Argument(help="Short id, e.g. 'dentalgrossisten'.")],
     name: Annotated[str, typer.Option(help="Display name.")],
     presentation: Annotated[str, typer.Option(help="Presentation text.")] = "",
-    video_url: Annotated[str, typer.Option(help="Optional presentation video URL.")] = "",
+    video_url: Annotated[
+        str, typer.Option(help="Optional presentation video: a YouTube or Vimeo link.")
+    ] = "",
 ) -> None:
     """Add a retailer (or update its name and presentation).
 
     Example: valbar retailer add dentalgrossisten --name "Dentalgrossisten AB"
     """
+    if has_control(name) or not name.strip():
+        raise typer.BadParameter(
+            "one line of text (no line breaks or control characters)", param_hint="--name"
+        )
+    if video_url:
+        try:
+            video_url = parse_video_link(video_url).url
+        except VideoLinkError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--video-url") from exc
     _, factory = open_db()
     with transaction(factory) as session:
         retailer = session.scalar(select(Retailer).where(Retailer.slug == slug))
@@ -55,7 +68,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         echo_json(rows)
     else:
         for r in rows:
-            typer.echo(f"{r['slug']:30} {r['name']}")
+            echo_row(f"{r['slug']:30} {r['name']}")
 
 
 @app.command("signals")

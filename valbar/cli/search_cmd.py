@@ -13,7 +13,7 @@ from search.build import RankingConfigs, build_search_service
 from search.errors import InvalidSearchRequest, SearchError
 from search.prices import MARKETPLACE_CURRENCY
 from search.service import MAX_PAGE_SIZE, ProductHit, SearchRequest
-from valbar.cli.context import RUNTIME, echo_json, fail, open_db
+from valbar.cli.context import RUNTIME, echo_json, echo_row, fail, open_db
 
 CONFIG_HELP = (
     "Rank with the config file configs/ranking/NAME.toml instead of the published ranking "
@@ -99,7 +99,7 @@ def search(
             }
         )
         return
-    typer.echo(f"{response.total} träffar ({response.took_ms:.1f} ms)")
+    typer.echo(f"{_count(response.total, 'hit', lang)} ({response.took_ms:.1f} ms)")
     for rank, hit in enumerate(response.hits, start=1):
         price = ""
         if hit.best_offer is not None:
@@ -108,12 +108,27 @@ def search(
             amount = best.get("price_incl_vat")
             amount = best.get("price") if amount is None else amount
             price = f"  {amount} {best.get('currency')}"
-        typer.echo(f"{rank:3}. {hit.score:7.3f}  {hit.gtin or '-':14}  {hit.name}{price}")
+        echo_row(f"{rank:3}. {hit.score:7.3f}  {hit.gtin or '-':14}  {hit.name}{price}")
         if hit.category:
-            typer.echo(f"{'':27}{hit.brand or ''} · {hit.category} · {hit.offers_count} offers")
+            offers = _count(hit.offers_count, "offer", lang)
+            echo_row(f"{'':27}{hit.brand or ''} · {hit.category} · {offers}")
         if explain:
             for line in _explanation_lines(hit, lang):
                 typer.echo(line)
+
+
+_NOUNS = {
+    ("hit", "sv"): ("träff", "träffar"),
+    ("hit", "en"): ("hit", "hits"),
+    ("offer", "sv"): ("erbjudande", "erbjudanden"),
+    ("offer", "en"): ("offer", "offers"),
+}
+
+
+def _count(n: int, noun: str, lang: str) -> str:
+    """ "1 träff", "12 träffar", "1 hit": the count in the language of --lang."""
+    one, many = _NOUNS[(noun, lang)]
+    return f"{n} {one if n == 1 else many}"
 
 
 def suggest(

@@ -3,7 +3,9 @@
 A password is never an argument (it would stay in the shell history and in ``ps``): it is
 asked for twice without echo, or read from the first line of stdin (``--password-stdin``).
 Usage errors (a bad role, a weak password, a missing ``--retailer``) exit 2; conditions
-of the database (an e-mail already taken, an unknown account or retailer) exit 1.
+of the database (an e-mail already taken, an unknown account, retailer or organisation)
+exit 1. ``--org ID --org-role ROLE`` makes the account a member of an organisation
+(``valbar org list``): its platform role, retailer and clinic follow the organisation.
 """
 
 from __future__ import annotations
@@ -19,12 +21,17 @@ from sqlalchemy.orm import Session
 from api.auth import Role
 from api.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, easily_guessed, hash_password
 from api.sessions import revoke_user_sessions
-from catalog.models import Retailer, User
-from valbar.cli.context import RUNTIME, echo_json, fail, open_db
+from catalog.enums import OrgKind, OrgRole
+from catalog.models import Organisation, Retailer, User
+from catalog.single_line import has_control, one_line
+from marketplace import organisations
+from marketplace.organisations import OrgInvalid
+from valbar.cli.context import RUNTIME, echo_json, echo_row, fail, open_db
 
 app = typer.Typer(help="User accounts: add, list, set a role.", no_args_is_help=True)
 
 ROLES = ", ".join(r.value for r in Role)
+ORG_ROLE_NAMES = ", ".join(r.value for r in OrgRole)
 
 
 def _role(value: str) -> Role:
@@ -78,44 +85,98 @@ def find_user(session: Session, email: str) -> User:
     return user
 
 
+def _org_member(org: int | None, org_role: str | None, role: str | None) -> Role | None:
+    """With ``--org``: the platform role follows the organisation, ``--org-role`` is needed."""
+    if org is None:
+        if org_role is not None:
+            fail("--org-role: only with --org ORG_ID")
+        if role is None:
+            fail(f"--role: one of {ROLES} is needed (or --org ORG_ID --org-role ROLE)")
+        return _role(role)
+    if org_role is None:
+        fail(f"--org-role: needed with --org ({ORG_ROLE_NAMES})")
+    if org_role.strip().lower() not in ORG_ROLE_NAMES.split(", "):
+        fail(f"--org-role: {org_role!r} is not one of {ORG_ROLE_NAMES}")
+    return _role(role) if role is not None else None
+
+
+def _join(session: Session, user: User, org_id: int, org_role: str) -> None:
+    org = session.get(Organisation, org_id)
+    if org is None:
+        fail(f"--org: no organisation {org_id} (valbar org list)", code=RUNTIME)
+    try:
+        organisations.add_member(session, org, user, org_role, actor=None, channel="cli")
+    except OrgInvalid:
+        fail(f"--org-role: {org_role!r} is not a role of a {org.kind} organisation")
+
+
 @app.command("add")
 def add(
     email: Annotated[str, typer.Argument(help="The e-mail address they sign in with.")],
     name: Annotated[str, typer.Option(help="Their name.")],
-    role: Annotated[str, typer.Option(help=f"One of {ROLES}.")],
+    role: Annotated[
+        str | None, typer.Option(help=f"One of {ROLES} (with --org: from the organisation).")
+    ] = None,
     clinic: Annotated[str, typer.Option(help="The clinic (clinic accounts).")] = "",
     retailer: Annotated[
         str | None, typer.Option(help="Retailer slug (required for retailer accounts).")
+    ] = None,
+    org: Annotated[
+        int | None, typer.Option("--org", help="The organisation they belong to (its id).")
+    ] = None,
+    org_role: Annotated[
+        str | None, typer.Option("--org-role", help=f"Their role in it ({ORG_ROLE_NAMES}).")
     ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin.")
     ] = False,
 ) -> None:
     """Add an account. The password is asked for (twice, not echoed) or read from stdin.
+    With --org the account is a member of that organisation (its role follows it).
 
-    Example: valbar user add anna@klinik.se --name "Anna Berg" --role clinic --clinic "Tandläkarna"
+    Example: valbar user add anna@klinik.se --name "Anna Berg" --org 3 --org-role manager
     """
-    wanted_role = _role(role)
+    wanted = _org_member(org, org_role, role)
+    if org is not None and (clinic or retailer):
+        fail("--clinic/--retailer: with --org the organisation says which")
     address = _email(email)
     if not name.strip():
         fail("--name: must not be empty")
+    if has_control(name.strip()) or has_control(clinic.strip()):
+        fail("--name/--clinic: one line, without line breaks or other control characters")
     _, factory = open_db()
     with factory() as session:
-        retailer_id = _retailer_id(session, wanted_role, retailer)
+        if org is not None:
+            found = session.get(Organisation, org)
+            if found is None:
+                fail(f"--org: no organisation {org} (valbar org list)", code=RUNTIME)
+            platform = Role(organisations.PLATFORM_ROLE[OrgKind(found.kind)])
+            if wanted is not None and wanted is not platform:
+                fail(
+                    f"--role: a member of a {found.kind} organisation is a {platform.value} account"
+                )
+            wanted = platform
+            retailer_id = None
+        else:
+            assert wanted is not None
+            retailer_id = _retailer_id(session, wanted, retailer)
+        wanted_role = wanted
         if session.scalar(select(User.id).where(func.lower(User.email) == address)) is not None:
             fail(f"email: an account with {address} already exists", code=RUNTIME)
         password = _password(address, password_stdin)
-        session.add(
-            User(
-                email=address,
-                name=name.strip(),
-                clinic=clinic.strip() or None,
-                role=wanted_role.value,
-                retailer_id=retailer_id,
-                password_hash=hash_password(password),
-            )
+        user = User(
+            email=address,
+            name=name.strip(),
+            clinic=clinic.strip() or None,
+            role=wanted_role.value,
+            retailer_id=retailer_id,
+            password_hash=hash_password(password),
         )
+        session.add(user)
         try:
+            session.flush()
+            if org is not None and org_role is not None:
+                _join(session, user, org, org_role)
             session.commit()
         except IntegrityError:  # added by someone else at the same moment
             session.rollback()
@@ -150,6 +211,8 @@ def list_(
                 "clinic": u.clinic,
                 "retailer": slug,
                 "active": u.active,
+                "organisation": u.organisation_id,
+                "org_role": u.org_role,
                 "created_at": u.created_at.isoformat(),
             }
             for u, slug in session.execute(query).all()
@@ -158,9 +221,10 @@ def list_(
         echo_json(rows)
         return
     for r in rows:
-        where = r["retailer"] or r["clinic"] or ""
+        # one line per account whatever was stored (a clinic's name is its organisation's)
+        where = one_line(str(r["retailer"] or r["clinic"] or ""))
         state = "" if r["active"] else "  (inactive)"
-        typer.echo(f"{r['email']:40} {r['role']:13} {where}{state}")
+        echo_row(f"{one_line(str(r['email'])):40} {r['role']:13} {where}{state}")
 
 
 @app.command("set-role")

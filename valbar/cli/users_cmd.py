@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from api.throttle import current_locks, lift_lock
-from valbar.cli.context import echo_json, fail, open_db
+from valbar.cli.context import echo_json, echo_row, fail, open_db
 
 app = typer.Typer(help="Users: sign-in locks.", no_args_is_help=True)
 log = logging.getLogger("api.throttle")
@@ -74,4 +74,4 @@ def locks(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         echo_json(rows)
     else:
         for r in rows:
-            typer.echo(f"{r['key']:50} until {r['locked_until']}  ({r['lockouts']} lockouts)")
+            echo_row(f"{r['key']:50} until {r['locked_until']}  ({r['lockouts']} lockouts)")

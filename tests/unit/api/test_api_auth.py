@@ -89,8 +89,14 @@ def test_api_key_created_once_usable_by_bearer_and_header(env: ApiEnv) -> None:
     assert env.client.get("/api/v1/auth/me", headers={"X-API-Key": key}).status_code == 200
     assert_problem(env.client.post("/api/v1/auth/api-keys", json={"name": "x"}), 401)
     assert_problem(
-        env.client.post("/api/v1/auth/api-keys", json={"name": ""}, headers={"X-API-Key": key}),
+        env.client.post("/api/v1/auth/api-keys", json={"name": ""}, headers=env.headers("clinic")),
         422,
+    )
+    # a new key is a read-only "search" key unless asked otherwise: it makes no keys
+    assert r.json()["scope"] == "search"
+    assert_problem(
+        env.client.post("/api/v1/auth/api-keys", json={"name": "y"}, headers={"X-API-Key": key}),
+        403,
     )
 
 
@@ -115,7 +121,12 @@ def test_rate_limit_per_key_gives_429_with_retry_after(env: ApiEnv) -> None:
 
         from catalog.models import User
 
-        user = s.scalars(select(User).where(User.email == "clinic@example.com")).one()
+        # a user of their own: a user's keys share one bucket (api.deps.rate_limit_bucket)
+        clinic = s.scalars(select(User).where(User.email == "clinic@example.com")).one()
+        user = User(email="tiny@example.com", name="T", role="clinic", password_hash="x")
+        user.clinic = clinic.clinic
+        s.add(user)
+        s.flush()
         key, plaintext = create_api_key(s, user, "tiny")
         key.rate_limit_per_minute = 3
         s.commit()

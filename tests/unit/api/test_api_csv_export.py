@@ -35,6 +35,18 @@ def test_cells_that_start_like_a_formula_are_prefixed() -> None:
         "",
         "7",
     ]
+    assert [safe_cell(v) for v in ("-100", "-12,50", -7, "-1.5")] == [
+        "-100",
+        "-12,50",
+        "-7",
+        "-1.5",
+    ]
+    assert [safe_cell(v) for v in ("-1+1", "-100 ", "-1e3", "--1")] == [
+        "'-1+1",
+        "'-100 ",
+        "'-1e3",
+        "'--1",
+    ]
     rows = list(csv.reader(io.StringIO(csv_text(["=h"], [["=1+1", 2]]))))
     assert rows == [["'=h"], ["'=1+1", "2"]]
 

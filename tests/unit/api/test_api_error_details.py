@@ -54,3 +54,19 @@ def test_compare_takes_repeated_and_comma_separated_ids(env: ApiEnv) -> None:
     assert "got 1" in one["detail"] and "ids=1,2,3" in one["detail"]
     assert_problem(env.client.get("/api/v1/compare"), 422)
     assert_problem(env.client.get("/api/v1/compare", params={"ids": "1," * 150}), 422)
+
+
+def test_framework_errors_carry_the_projects_problem_types(env: ApiEnv) -> None:
+    """An unknown route, a method a route does not take and a body nested too deeply are
+    problems of the project's types (never about:blank), with the request's path."""
+    base = "https://valbar.se/problems/"
+    unknown = assert_problem(env.client.get("/api/v1/nope"), 404)
+    assert (unknown["type"], unknown["instance"]) == (base + "not-found", "/api/v1/nope")
+    method = assert_problem(env.client.delete("/api/v1/auth/login"), 405)
+    assert method["type"] == base + "method-not-allowed"
+    deep = '{"a":' * 5000 + "1" + "}" * 5000
+    nested = env.client.post(
+        "/api/v1/auth/login", content=deep, headers={"content-type": "application/json"}
+    )
+    problem = assert_problem(nested, 400)
+    assert problem["type"] == base + "bad-request" and "nested too deeply" in problem["detail"]

@@ -20,6 +20,7 @@ from tests.unit.api.test_api_support import (
     build_env,
     close_env,
     feed_csv,
+    poll_run,
     restart_env,
     wait_for_run,
 )
@@ -74,7 +75,7 @@ def test_upload_is_accepted_polled_and_reports_errors_as_csv(env: ApiEnv) -> Non
     paged = env.client.get(
         f"/api/v1/feeds/{run_id}", params={"errors_page": 2}, headers=env.headers("admin")
     )
-    assert paged.json()["errors"] == {"data": [], "count": 1}
+    assert paged.json()["errors"] == {"data": [], "count": 1, "limit": 100, "offset": 100}
     r = env.client.get(f"/api/v1/feeds/{run_id}/errors.csv", headers=env.headers("retailer_own"))
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.text)))
@@ -86,7 +87,13 @@ def test_upload_is_accepted_polled_and_reports_errors_as_csv(env: ApiEnv) -> Non
     assert "not a price: " in env.client.get(url, headers=english).text
     swedish = env.client.get(url, params={"lang": "sv"}, headers=english)
     assert swedish.headers["content-language"] == "sv"
-    assert list(csv.reader(io.StringIO(swedish.text)))[1][3] == "inte ett pris: 'inte ett pris'"
+    assert swedish.content.startswith(b"\xef\xbb\xbfRad;F\xc3\xa4lt;V\xc3\xa4rde;Meddelande;")
+    sv_rows = list(csv.reader(io.StringIO(swedish.content.decode("utf-8-sig")), delimiter=";"))
+    assert sv_rows[0] == ["Rad", "Fält", "Värde", "Meddelande", "Allvarlighet"]
+    assert sv_rows[1] == ["5", "Pris", "inte ett pris", "inte ett pris: 'inte ett pris'", "fel"]
+    assert not env.client.get(url, params={"lang": "en"}, headers=english).content.startswith(
+        b"\xef\xbb\xbf"
+    )
     assert_problem(env.client.get(url, params={"lang": "de"}, headers=english), 422)
     history = env.client.get("/api/v1/retailers/tandab/feeds", headers=env.headers("retailer_own"))
     assert history.json()["count"] == 1 and history.json()["data"][0]["id"] == run_id
@@ -99,6 +106,41 @@ def test_upload_is_accepted_polled_and_reports_errors_as_csv(env: ApiEnv) -> Non
             break
         assert time.monotonic() < deadline, found
         time.sleep(0.05)
+
+
+def test_a_polled_run_moves_forward_and_is_succeeded_only_once_search_finds_its_offer(
+    env: ApiEnv,
+) -> None:
+    """A client that stops polling at ``succeeded`` finds the run's offer in search at once
+    (tantivy, the web server's outbox child): until then the run is ``running``, its index
+    phase last, and its progress never goes back."""
+    data = feed_csv(rows=2, bad_rows=0) + b"C-9;Komposit A2;377,00 kr;I lager;07312345678916\n"
+    r = upload(env, data, delta=True)
+    assert r.status_code == 202, r.text
+    run_id = r.json()["id"]
+    seen: list[tuple[str, str | None, float]] = []
+    deadline = time.monotonic() + 120
+    while True:
+        body = poll_run(env, run_id).json()
+        seen.append((body["status"], body["phase"], body["progress"]))
+        if body["status"] == "succeeded":
+            break
+        assert body["status"] in ("queued", "running"), body
+        assert time.monotonic() < deadline, seen
+        time.sleep(0.02)
+    # no waiting: the run's offer is searchable the moment the run says it succeeded
+    found = env.client.get("/api/v1/search", params={"q": "07312345678916"}).json()
+    prices = found["data"][0]["price_range"] or {}
+    assert 377.0 in (prices.get("min"), prices.get("max")), found
+    assert seen[-1] == ("succeeded", None, 1.0)
+    fractions = [fraction for _status, _phase, fraction in seen]
+    assert fractions == sorted(fractions), seen
+    order = {"read": 0, "match": 1, "store": 1, "index": 2}
+    ranks = [order[phase] for _status, phase, _f in seen if phase is not None]
+    assert ranks == sorted(ranks), seen
+    assert all(phase is not None for status, phase, _f in seen if status == "running"), seen
+    again = env.client.get(f"/api/v1/feeds/{run_id}", headers=env.headers("retailer_own"))
+    assert (again.json()["status"], again.json()["progress"]) == ("succeeded", 1.0)
 
 
 def test_mass_withdrawal_is_rejected_with_a_message(env: ApiEnv) -> None:
@@ -180,13 +222,35 @@ def test_unknown_retailer_and_run(env: ApiEnv) -> None:
     )
 
 
+def test_a_whole_row_problem_has_no_field_and_formulas_stay_text_in_the_download(
+    env: ApiEnv,
+) -> None:
+    """The Swedish download of a run with a row wider than its header: the Fält cell of that
+    row is empty (never "row"), and a value that starts like a formula is written as text."""
+    data = feed_csv(rows=2, bad_rows=0) + b"W-9;Sond;12;I lager;;extra\n"
+    data += b"=1+2;Spegel;inte ett pris;I lager;\n"
+    run = wait_for_run(env, upload(env, data, delta=True).json()["id"])
+    url = f"/api/v1/feeds/{run['id']}/errors.csv"
+    for lang, delimiter in (("sv", ";"), ("en", ",")):
+        r = env.client.get(url, params={"lang": lang}, headers=env.headers("retailer_own"))
+        rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=delimiter))
+        by_row = {row[0]: row for row in rows[1:]}
+        assert by_row["4"][1] == "", rows  # the too-wide row: no one field
+        assert all(row[1].lower() != "row" for row in rows[1:])
+        assert by_row["5"][2] == "inte ett pris" and by_row["5"][1] in ("Pris", "price")
+        assert not any(c.startswith(("=", "+", "-", "@")) for row in rows for c in row)
+
+
 def test_retailers_only_see_their_own_feeds(env: ApiEnv) -> None:
     run_id = upload(env, feed_csv(), delta=True).json()["id"]
     wait_for_run(env, run_id)
     other = env.headers("retailer_other")
     assert_problem(upload(env, feed_csv(), role="retailer_other"), 403)
-    assert_problem(env.client.get(f"/api/v1/feeds/{run_id}", headers=other), 403)
-    assert_problem(env.client.get(f"/api/v1/feeds/{run_id}/errors.csv", headers=other), 403)
+    # another retailer's run is not confirmed to exist (as in the portal)
+    assert_problem(env.client.get(f"/api/v1/feeds/{run_id}", headers=other), 404)
+    assert_problem(env.client.get(f"/api/v1/feeds/{run_id}/errors.csv", headers=other), 404)
+    cancel = env.client.post(f"/api/v1/feeds/runs/{run_id}/cancel", headers=other)
+    assert_problem(cancel, 404)
     assert_problem(env.client.get("/api/v1/retailers/tandab/feeds", headers=other), 403)
     assert_problem(upload(env, feed_csv(), role="clinic"), 403)
     anonymous = env.client.post(
@@ -235,7 +299,7 @@ def test_a_running_run_is_cancelled_and_the_next_upload_runs_after_it(
     second = upload(env, feed_csv(rows=2, bad_rows=0), delta=True)
     assert second.status_code == 202 and second.json()["status"] == "queued"  # waits its turn
     cancel = f"/api/v1/feeds/runs/{first}/cancel"
-    assert_problem(env.client.post(cancel, headers=env.headers("retailer_other")), 403)
+    assert_problem(env.client.post(cancel, headers=env.headers("retailer_other")), 404)
     assert_problem(env.client.post(cancel, headers=env.headers("merchandiser")), 403)
     assert_problem(env.client.post(cancel, headers=env.headers("clinic")), 403)
     r = env.client.post(cancel, headers=env.headers("retailer_own"))

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.api.test_api_support import ApiEnv, assert_problem, build_env, close_env
+from tests.unit.api.test_api_support import (
+    ApiEnv,
+    assert_not_found_page,
+    assert_problem,
+    build_env,
+    close_env,
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +54,22 @@ def test_metrics_by_route_template_and_feed_runs(env: ApiEnv) -> None:
     assert 'valbar_feed_runs{status="succeeded"}' in text
 
 
-@pytest.mark.parametrize("path", ["/nope", "/api/v1/nope", "/api/v2/search"])
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v2/search", "/api", "/healthz/x"])
 def test_unknown_routes_are_404_problems(env: ApiEnv, path: str) -> None:
     body = assert_problem(env.client.get(path), 404)
     assert body["instance"] == path
+
+
+@pytest.mark.parametrize("path", ["/nope", "/konsol/nope", "/admin/nope", "/produkt/1/x"])
+def test_unknown_pages_are_the_sites_html_not_found_page(env: ApiEnv, path: str) -> None:
+    """Outside the API an unknown address is a page a person typed or followed."""
+    assert_not_found_page(env.client.get(path))
+    assert "Sidan finns inte." in env.client.get(path).text
+
+
+def test_a_wrong_method_on_a_page_is_an_html_page(env: ApiEnv) -> None:
+    r = env.client.get("/logga-ut")  # a POST-only page
+    assert r.status_code == 405 and r.headers["content-type"].startswith("text/html")
 
 
 def test_wrong_method_is_405_problem(env: ApiEnv) -> None:

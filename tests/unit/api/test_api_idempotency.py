@@ -54,6 +54,9 @@ CREATING_POSTS = [
     "/api/v1/retailers/{slug}/feeds",
     "/api/v1/ranking/configs/{name}/drafts",
     "/api/v1/ranking/configs/{name}/rollback",
+    "/api/v1/loyalty/programmes/{programme_id}/rewards",
+    "/api/v1/loyalty/programmes/{programme_id}/campaigns",
+    "/api/v1/loyalty/programmes/{programme_id}/quizzes",
 ]
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from api.auth import (
@@ -26,7 +25,13 @@ from api.auth import (
 from catalog.db import transaction
 from catalog.models import ApiKey, User
 from indexer.jobs import factory_for
-from tests.unit.api.test_api_support import ApiEnv, assert_problem, build_env, close_env
+from tests.unit.api.test_api_support import (
+    ApiEnv,
+    assert_problem,
+    build_env,
+    close_env,
+    statements_run,
+)
 
 SEARCH = "/api/v1/search"
 T = TypeVar("T")
@@ -66,27 +71,15 @@ def clock(env: ApiEnv) -> Iterator[Clock]:
 
 def _new_key(env: ApiEnv, email: str = "clinic@example.com", limit: int = 600) -> tuple[int, str]:
     with transaction(factory_for(env.settings)) as s:
-        user = s.scalars(select(User).where(User.email == email)).one()
+        user = s.scalars(select(User).where(User.email == email)).one_or_none()
+        if user is None:  # a user of its own: a user's keys share one rate-limit bucket
+            user = User(email=email, name="Limit", role="clinic", password_hash="x")
+            s.add(user)
+            s.flush()
         key, plaintext = create_api_key(s, user, "cache test")
         key.rate_limit_per_minute = limit
         s.flush()
         return key.id, plaintext
-
-
-@contextmanager
-def _statements(env: ApiEnv) -> Iterator[list[str]]:
-    """The SQL the app runs inside the block."""
-    engine = env.app.state.session_factory.kw["bind"]
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 # ---------------------------------------------------------------- the cache itself
@@ -156,12 +149,12 @@ def test_cached_key_needs_no_database_round_trip(env: ApiEnv, clock: Clock) -> N
     _key_id, plaintext = _new_key(env)
     h = {"X-API-Key": plaintext}
     assert env.client.get(SEARCH, params={"q": "nitril"}, headers=h).status_code == 200
-    with _statements(env) as statements:
+    with statements_run(env) as statements:
         r = env.client.get(SEARCH, params={"q": "nitril"}, headers=h)
     assert r.status_code == 200 and r.json()["count"] >= 1
     assert not [s for s in statements if "FROM api_key" in s or "FROM app_user" in s], statements
     clock.now += 11  # expired: read again
-    with _statements(env) as statements:
+    with statements_run(env) as statements:
         assert env.client.get(SEARCH, params={"q": "nitril"}, headers=h).status_code == 200
     assert [s for s in statements if "FROM api_key" in s], statements
 
@@ -226,7 +219,7 @@ def test_deactivated_user_is_refused(env: ApiEnv, clock: Clock) -> None:
 
 
 def test_rate_limit_holds_for_a_cached_key(env: ApiEnv, clock: Clock) -> None:
-    _key_id, plaintext = _new_key(env, limit=3)
+    _key_id, plaintext = _new_key(env, "limit@example.com", limit=3)
     h = {"X-API-Key": plaintext}
     for remaining in (2, 1, 0):
         r = env.client.get(SEARCH, params={"q": "nitril"}, headers=h)

@@ -366,7 +366,7 @@ def test_an_admin_lifts_an_account_lock_through_the_api(
     api.app.state.login_throttle.policy = ThrottlePolicy(max_failures=3, ip_max_failures=100)
     _lock_account(api)
     admin = api.headers("admin")
-    listed = api.client.get("/api/v1/admin/sign-in-locks", headers=admin).json()
+    listed = api.client.get("/api/v1/admin/sign-in-locks", headers=admin).json()["data"]
     assert [(x["key"], x["kind"]) for x in listed] == [("acct:own@example.com", "account")]
     with caplog.at_level("WARNING", logger="api.throttle"):
         r = api.client.post(
@@ -379,7 +379,7 @@ def test_an_admin_lifts_an_account_lock_through_the_api(
         for m in caplog.messages
     ), caplog.messages
     assert _login(api.client, PASSWORD).status_code == 200
-    assert api.client.get("/api/v1/admin/sign-in-locks", headers=admin).json() == []
+    assert api.client.get("/api/v1/admin/sign-in-locks", headers=admin).json()["data"] == []
     # the backoff went too: the next lockout is the first again (60 s)
     api.client.cookies.clear()
     for _ in range(3):
@@ -417,7 +417,7 @@ def test_two_unlocks_at_once_lift_the_lock_once(env: tuple[ApiEnv, Clock]) -> No
     for t in threads:
         t.join(30)
     assert sorted(results, key=str) == [(200, False), (200, True)], results
-    assert api.client.get("/api/v1/admin/sign-in-locks", headers=admin).json() == []
+    assert api.client.get("/api/v1/admin/sign-in-locks", headers=admin).json()["data"] == []
     assert _login(api.client, PASSWORD).status_code == 200
 
 
@@ -431,7 +431,7 @@ def test_an_admin_lifts_an_address_lock(env: tuple[ApiEnv, Clock]) -> None:
         "/api/v1/admin/sign-in-locks/unlock", json={"ip": "testclient"}, headers=admin
     )
     assert_problem(r, 422)  # not an address
-    locks = api.client.get("/api/v1/admin/sign-in-locks", headers=admin).json()
+    locks = api.client.get("/api/v1/admin/sign-in-locks", headers=admin).json()["data"]
     address = next(x["key"] for x in locks if x["kind"] == "address")
     r = api.client.post("/api/v1/admin/sign-in-locks/unlock", json={"key": address}, headers=admin)
     assert r.status_code == 200 and r.json()["was_locked"] is True

@@ -100,7 +100,7 @@ def test_review_moderation_over_the_api(env: ApiEnv) -> None:
     assert [r["id"] for r in held["data"]] == [body["id"]]
     assert_problem(_get(env, "/retailers/tandab/reviews/held", "retailer_other"), 403)
     path = f"/reviews/{body['id']}/response"
-    assert_problem(_post(env, path, "retailer_other", {"text": "Hej"}), 403)
+    assert_problem(_post(env, path, "retailer_other", {"text": "Hej"}), 404)
     answered = _post(env, path, "retailer_own", {"text": "Vi hör av oss."})
     assert answered.status_code == 200 and answered.json()["status"] == "published"
     listed = _get(env, "/reviews", None, target_type="retailer", target_id=tand).json()
@@ -197,12 +197,62 @@ def test_checkout_reports_price_changes_until_accepted(env: ApiEnv) -> None:
     assert placed.status_code == 201, placed.text
     orders = placed.json()["data"]
     assert len(orders) == 2 and {o["total"] for o in orders} == {"198.00", "170.00"}
-    # the cart is empty now: a repeat within the window is answered with the orders placed
-    repeated = assert_problem(_post(env, "/checkout", "clinic"), 409)
-    assert repeated["type"].endswith("/already-checked-out")
-    assert repeated["checkout_ref"] == orders[0]["checkout_ref"]
-    assert sorted(o["id"] for o in repeated["orders"]) == sorted(o["id"] for o in orders)
+    # the cart is empty now: another checkout (no Idempotency-Key of the first) is told
+    # so, not pointed at the last checkout's orders
+    repeated = assert_problem(_post(env, "/checkout", "clinic"), 422)
+    assert repeated["type"].endswith("/empty-cart") and "empty" in repeated["detail"]
+    assert "orders" not in repeated and "checkout_ref" not in repeated
     _set_price(env, "glove_nord", "79.00")
+
+
+def test_the_cart_marks_a_suspended_retailers_offer_unavailable(env: ApiEnv) -> None:
+    """As checkout refuses it (409), the cart shows the line unavailable with the reason."""
+    from catalog.models import Organisation
+
+    _clear_cart(env)
+    _post(env, "/cart/items", "clinic", {"offer_id": env.offers["glove_tand"], "quantity": 1})
+    rid = _retailer_id(env, "tandab")
+    with transaction(factory_for(env.settings)) as s:
+        org = s.scalar(select(Organisation).where(Organisation.retailer_id == rid))
+        if org is None:
+            org = Organisation(kind="retailer", name="Tand AB", status="active", retailer_id=rid)
+            s.add(org)
+        before, org.status = org.status, "suspended"
+    try:
+        shown = _get(env, "/cart", "clinic").json()
+        (line,) = shown["items"]
+        assert (line["available"], line["unavailable_reason"]) == (False, "retailer_suspended")
+        assert shown["changes"] == [f"{line['name']}: retailer suspended"]
+        assert_problem(_post(env, "/checkout", "clinic", {"accept_changes": True}), 409)
+    finally:
+        with transaction(factory_for(env.settings)) as s:
+            org = s.scalar(select(Organisation).where(Organisation.retailer_id == rid))
+            assert org is not None
+            org.status = before
+    again = _get(env, "/cart", "clinic").json()
+    assert again["items"][0]["available"] and again["changes"] == []
+    _clear_cart(env)
+
+
+def test_only_a_replayed_idempotency_key_gets_the_first_checkout_back(env: ApiEnv) -> None:
+    """A retry with the checkout's Idempotency-Key gets its orders again; a new key (or
+    none) on the emptied cart is 'the cart is empty'."""
+    clinic = env.headers("clinic")
+    for key in ("glove_tand", "glove_nord"):
+        r = env.client.post(
+            f"{V1}/cart/items", json={"offer_id": env.offers[key], "quantity": 1}, headers=clinic
+        )
+        assert r.status_code == 201, r.text
+    keyed = {**clinic, "Idempotency-Key": "kassa-1"}
+    body = {"accept_changes": True}
+    placed = env.client.post(f"{V1}/checkout", json=body, headers=keyed)
+    assert placed.status_code == 201, placed.text
+    again = env.client.post(f"{V1}/checkout", json=body, headers=keyed)
+    assert again.status_code == 201 and again.json() == placed.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = {**clinic, "Idempotency-Key": "kassa-2"}
+    empty = env.client.post(f"{V1}/checkout", json=body, headers=other)
+    assert assert_problem(empty, 422)["type"].endswith("/empty-cart")
 
 
 def test_checkout_with_the_cart_digest_places_only_that_cart(env: ApiEnv) -> None:
@@ -257,12 +307,14 @@ def test_rma_over_the_api(env: ApiEnv) -> None:
     order = _delivered_order(env)
     line = order["lines"][0]["id"]
     path = f"/orders/{order['id']}/lines/{line}/rma"
-    assert_problem(_post(env, path, "retailer_own", {"reason": "x"}), 404)
+    assert_problem(_post(env, path, "retailer_own", {"reason": "x"}), 403)  # the seller
+    assert_problem(_post(env, path, "clinic_other", {"reason": "x"}), 404)  # another clinic
     created = _post(env, path, "clinic", {"reason": "Trasig förpackning"})
     assert created.status_code == 201, created.text
     rid = created.json()["id"]
     assert_problem(_post(env, f"/rma/{rid}/resolve", "retailer_own", {"outcome": "refund"}), 409)
-    assert_problem(_post(env, f"/rma/{rid}/decision", "retailer_other", {"accept": True}), 403)
+    assert_problem(_post(env, f"/rma/{rid}/decision", "retailer_other", {"accept": True}), 404)
+    assert_problem(_post(env, f"/rma/{rid}/decision", "clinic", {"accept": True}), 403)
     assert _post(env, f"/rma/{rid}/decision", "retailer_own", {"accept": True}).status_code == 200
     done = _post(env, f"/rma/{rid}/resolve", "retailer_own", {"outcome": "refund"}).json()
     assert (done["status"], done["outcome"]) == ("resolved", "refund")
@@ -289,6 +341,38 @@ def test_campaigns_section_and_search_boundary(env: ApiEnv) -> None:
     assert _get(env, "/campaigns", None, retailer="dentalnord").json()["count"] == 0
     found = _get(env, "/search", None, q="Kampanjvecka").json()
     assert "Kampanjvecka" not in str(found)
+
+
+@pytest.mark.parametrize(
+    ("start_days", "end_days", "code", "sv", "en"),
+    [
+        (-9, -2, "campaign_ended", "redan passerat", "already passed"),
+        (3, 1, "campaign_period", "före första dagen", "before the first day"),
+    ],
+)
+def test_a_campaign_ending_in_the_past_or_before_it_starts_is_a_field_error(
+    env: ApiEnv, start_days: int, end_days: int, code: str, sv: str, en: str
+) -> None:
+    now = utc_now()
+    campaign = {
+        "title": "Gammal kampanj",
+        "text": "Slutade förra veckan",
+        "product_ids": [env.products["glove"]],
+        "valid_from": (now + timedelta(days=start_days)).isoformat(),
+        "valid_to": (now + timedelta(days=end_days)).isoformat(),
+    }
+    path = V1 + "/retailers/tandab/campaigns"
+    for lang, words in (("sv-SE,sv;q=0.9", sv), ("en", en)):
+        headers = {**env.headers("retailer_own"), "Accept-Language": lang}
+        body = assert_problem(env.client.post(path, json=campaign, headers=headers), 422)
+        assert body["errors"] == [
+            {"loc": ["body", "valid_to"], "msg": body["detail"], "type": code}
+        ]
+        assert body["detail"].startswith("valid_to")
+        assert (body["code"], body["values"]) == (code, {})
+        assert words in body["text"]
+    listed = _get(env, "/campaigns", None).json()["data"]
+    assert "Gammal kampanj" not in [c["title"] for c in listed]
 
 
 def test_retailer_stats_are_for_its_own_staff(env: ApiEnv) -> None:
@@ -327,6 +411,13 @@ def test_gdpr_export_and_delete(env: ApiEnv) -> None:
     data = exported.json()
     assert data["user"]["email"] == "gdpr@example.com" and len(data["cart"]) == 1
     assert "password_hash" not in data["user"]
+    # a clinic user has no loyalty activities; a seller's are listed (tests/unit/loyalty)
+    assert data["loyalty_activities"] == {
+        "suggestions": [],
+        "survey_answers": [],
+        "referrals": [],
+        "contest_prizes": [],
+    }
     assert env.client.delete(f"{V1}/me", headers=headers).status_code == 204
     assert_problem(env.client.get(f"{V1}/me/data", headers=headers), 401)
     assert_problem(env.client.get(f"{V1}/me/data"), 401)

@@ -74,6 +74,9 @@ def test_queue_lengths(env: ApiEnv) -> None:
             session.query(IndexOutbox).delete()
             session.commit()
     assert "valbar_broker_queue_length" not in env.client.get("/metrics").text  # no broker
+    text = env.client.get("/metrics").text
+    for queue in ("match_review", "held_reviews", "review_reports", "signups", "failed_feed_runs"):
+        assert re.search(rf'^valbar_work_queue_length{{queue="{queue}"}} \d', text, re.M), queue
 
 
 def test_broker_queue_length_on_redis() -> None:
@@ -95,3 +98,26 @@ def test_broker_queue_length_on_redis() -> None:
     finally:
         client.delete(queue)
     assert redis_queue_length("redis://127.0.0.1:1/0")() is None  # unreachable: no value
+
+
+def test_emails_sent_and_failed(env: ApiEnv) -> None:
+    from marketplace.models import OutgoingEmail
+
+    factory = env.app.state.session_factory
+    before = {s: _value(env, f'valbar_emails{{status="{s}"}}') for s in ("sent", "failed")}
+    with factory() as session:
+        for i, status in enumerate(("sent", "sent", "failed")):
+            session.add(
+                OutgoingEmail(
+                    to_address=f"m{i}@example.com",
+                    template="notify_order_shipped",
+                    lang="sv",
+                    context={},
+                    status=status,
+                    attempts=1,
+                )
+            )
+        session.commit()
+    assert _value(env, 'valbar_emails{status="sent"}') == before["sent"] + 2
+    assert _value(env, 'valbar_emails{status="failed"}') == before["failed"] + 1
+    assert 'valbar_webhook_deliveries{status="queued"}' in env.client.get("/metrics").text

@@ -121,6 +121,8 @@ def test_retailers(env: ApiEnv) -> None:
     page = env.client.get("/api/v1/retailers/tandab").json()
     assert page["presentation"] == "Vi levererar i tid."
     assert page["video_url"].endswith(".mp4")
+    assert page["video_embed_url"] is None  # not YouTube or Vimeo: never embedded
+    assert page["logo_url"] is None and page["delivery_days"] is None
     assert page["signals"]["delivery_precision"] == {"value": 0.97, "count": 120}
     assert_problem(env.client.get("/api/v1/retailers/nope"), 404)
 

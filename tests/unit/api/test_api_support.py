@@ -1,11 +1,24 @@
-"""A seeded API for tests: products, offers, retailers, users of every role, API keys.
+"""A seeded API for tests: products, offers, retailers, organisations, users of every role
+(platform roles and each organisation role of two organisations of each kind), API keys.
 
 Helpers (not fixtures) so every ``test_api_*`` module builds its own environment.
+
+The organisations (all active; :data:`ORG_MEMBERS` says who belongs where):
+
+* retailer org A ("tandab" / Tand AB): ``retailer_own`` (representative), ``retailer_staff``;
+* retailer org B ("dentalnord" / Dental Nord): ``retailer_other`` (representative);
+* clinic org A (Folktand): ``clinic`` (manager), ``clinic_buyer`` (buyer);
+* clinic org B (Tandläkarna Norr): ``clinic_other`` (manager).
+
+``merchandiser`` and ``admin`` belong to no organisation. ``revoked`` is a second key of
+``retailer_own``, revoked before the app starts: every call with it is a 401.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -13,13 +26,17 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
-from api.auth import create_api_key, hash_password
+from api.auth import create_api_key, hash_password, revoke_api_key
 from api.deps import SearchHolder
 from catalog.db import transaction
 from catalog.models import (
+    ApiKey,
     Manufacturer,
     Offer,
+    Organisation,
     Product,
     ProductIdentifier,
     Retailer,
@@ -33,7 +50,33 @@ from search.prices import rate_table
 from valbar.app import create_app
 
 PASSWORD = "correct horse battery"
-ROLES = ("clinic", "retailer_own", "retailer_other", "merchandiser", "admin")
+ROLES = (
+    "clinic",
+    "clinic_buyer",
+    "clinic_other",
+    "retailer_own",
+    "retailer_staff",
+    "retailer_other",
+    "merchandiser",
+    "admin",
+    "revoked",
+)
+# organisation key -> (kind, name, org number, the retailer's slug or None)
+ORGANISATIONS: dict[str, tuple[str, str, str, str | None]] = {
+    "retailer_a": ("retailer", "Tand AB", "556010-1114", "tandab"),
+    "retailer_b": ("retailer", "Dental Nord AB", "556020-2227", "dentalnord"),
+    "clinic_a": ("clinic", "Folktand", "802030-3338", None),
+    "clinic_b": ("clinic", "Tandläkarna Norr", "802040-4441", None),
+}
+# role -> (organisation key, org role)
+ORG_MEMBERS: dict[str, tuple[str, str]] = {
+    "retailer_own": ("retailer_a", "representative"),
+    "retailer_staff": ("retailer_a", "staff"),
+    "retailer_other": ("retailer_b", "representative"),
+    "clinic": ("clinic_a", "manager"),
+    "clinic_buyer": ("clinic_a", "buyer"),
+    "clinic_other": ("clinic_b", "manager"),
+}
 PROBLEM = "application/problem+json"
 
 
@@ -45,12 +88,54 @@ class ApiEnv:
     keys: dict[str, str] = field(default_factory=dict)  # role -> plaintext API key
     products: dict[str, int] = field(default_factory=dict)
     offers: dict[str, int] = field(default_factory=dict)
+    orgs: dict[str, int] = field(default_factory=dict)  # ORGANISATIONS key -> id
+    users: dict[str, int] = field(default_factory=dict)  # role -> user id
+    retailers: dict[str, int] = field(default_factory=dict)  # slug -> id
 
     def headers(self, role: str | None) -> dict[str, str]:
         return {} if role is None else {"X-API-Key": self.keys[role]}
 
 
-def _seed(settings: Settings) -> tuple[dict[str, str], dict[str, int], dict[str, int]]:
+@dataclass
+class _Seeded:
+    keys: dict[str, str]
+    products: dict[str, int]
+    offers: dict[str, int]
+    orgs: dict[str, int]
+    users: dict[str, int]
+    retailers: dict[str, int]
+
+
+def _seed_organisations(
+    s: Session, retailers: dict[str, Retailer], users: dict[str, User]
+) -> dict[str, int]:
+    """The active organisations of :data:`ORGANISATIONS` with :data:`ORG_MEMBERS` in them
+    (``User.retailer_id`` / ``User.clinic`` mirror the organisation, as in production)."""
+    orgs: dict[str, Organisation] = {}
+    for key, (kind, name, number, slug) in ORGANISATIONS.items():
+        orgs[key] = Organisation(
+            kind=kind,
+            name=name,
+            org_number=number,
+            city="Umeå",
+            status="active",
+            retailer_id=None if slug is None else retailers[slug].id,
+            terms_version="2026-01",
+        )
+    s.add_all(orgs.values())
+    s.flush()
+    for role, (key, org_role) in ORG_MEMBERS.items():
+        org, user = orgs[key], users[role]
+        user.organisation_id, user.org_role = org.id, org_role
+        if org.kind == "retailer":
+            user.retailer_id = org.retailer_id
+        else:
+            user.clinic = org.name
+    s.flush()
+    return {key: org.id for key, org in orgs.items()}
+
+
+def _seed(settings: Settings) -> _Seeded:
     factory = factory_for(settings)
     keys: dict[str, str] = {}
     with transaction(factory) as s:
@@ -169,15 +254,12 @@ def _seed(settings: Settings) -> tuple[dict[str, str], dict[str, int], dict[str,
         }
         s.add_all(offers.values())
         users = {
-            "clinic": User(
-                email="clinic@example.com", name="Cilla", clinic="Folktand", role="clinic"
-            ),
-            "retailer_own": User(
-                email="own@example.com", name="Olle", role="retailer", retailer_id=tand.id
-            ),
-            "retailer_other": User(
-                email="other@example.com", name="Otto", role="retailer", retailer_id=nord.id
-            ),
+            "clinic": User(email="clinic@example.com", name="Cilla", role="clinic"),
+            "clinic_buyer": User(email="buyer@example.com", name="Bea", role="clinic"),
+            "clinic_other": User(email="norr@example.com", name="Nils", role="clinic"),
+            "retailer_own": User(email="own@example.com", name="Olle", role="retailer"),
+            "retailer_staff": User(email="staff@example.com", name="Stina", role="retailer"),
+            "retailer_other": User(email="other@example.com", name="Otto", role="retailer"),
             "merchandiser": User(email="merch@example.com", name="Mia", role="merchandiser"),
             "admin": User(email="admin@example.com", name="Ada", role="admin"),
         }
@@ -186,11 +268,20 @@ def _seed(settings: Settings) -> tuple[dict[str, str], dict[str, int], dict[str,
             user.password_hash = hashed
         s.add_all(users.values())
         s.flush()
+        orgs = _seed_organisations(s, {"tandab": tand, "dentalnord": nord}, users)
         for role, user in users.items():
             keys[role] = create_api_key(s, user, f"{role} key")[1]
+        revoked, keys["revoked"] = create_api_key(s, users["retailer_own"], "revoked key")
+        revoked_id = revoked.id
+        user_ids = {role: user.id for role, user in users.items()}
+        retailer_ids = {"tandab": tand.id, "dentalnord": nord.id}
         products = {"glove": glove.id, "composite": composite.id, "mirror": mirror.id}
         offer_ids = {k: o.id for k, o in offers.items()}
-    return keys, products, offer_ids
+    with factory() as s:
+        key = s.get(ApiKey, revoked_id)
+        assert key is not None
+        revoke_api_key(s, key)
+    return _Seeded(keys, products, offer_ids, orgs, user_ids, retailer_ids)
 
 
 def build_env(tmp_path: Path, **settings_overrides: Any) -> ApiEnv:
@@ -202,7 +293,7 @@ def build_env(tmp_path: Path, **settings_overrides: Any) -> ApiEnv:
         "environment": "test",
     }
     settings = Settings(**{**options, **settings_overrides})
-    keys, products, offers = _seed(settings)
+    seeded = _seed(settings)
     app = create_app(settings, anonymous_rate_per_minute=10_000)
     holder: SearchHolder = app.state.search
     with factory_for(settings)() as session:
@@ -210,7 +301,17 @@ def build_env(tmp_path: Path, **settings_overrides: Any) -> ApiEnv:
     # from loopback, like an operator on the host: /metrics and /readyz details are shown
     client = TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000))
     client.__enter__()
-    return ApiEnv(app, client, settings, keys, products, offers)
+    return ApiEnv(
+        app,
+        client,
+        settings,
+        seeded.keys,
+        seeded.products,
+        seeded.offers,
+        seeded.orgs,
+        seeded.users,
+        seeded.retailers,
+    )
 
 
 def restart_env(env: ApiEnv) -> ApiEnv:
@@ -218,7 +319,17 @@ def restart_env(env: ApiEnv) -> ApiEnv:
     app = create_app(env.settings, anonymous_rate_per_minute=10_000)
     client = TestClient(app, raise_server_exceptions=False)
     client.__enter__()
-    return ApiEnv(app, client, env.settings, env.keys, env.products, env.offers)
+    return ApiEnv(
+        app,
+        client,
+        env.settings,
+        env.keys,
+        env.products,
+        env.offers,
+        env.orgs,
+        env.users,
+        env.retailers,
+    )
 
 
 def close_env(env: ApiEnv) -> None:
@@ -242,17 +353,30 @@ def assert_not_found_page(response: Any) -> None:
     assert "<html" in response.text and "Traceback" not in response.text
 
 
+POLL_SECONDS = 0.15  # under the API key's 600 requests a minute, as a client should poll
+
+
+def poll_run(env: ApiEnv, run_id: int, role: str = "retailer_own") -> Any:
+    """``GET /api/v1/feeds/{id}`` as a polite client polls it: a 429 is waited out for its
+    ``Retry-After`` (a run on a loaded machine can take minutes) and asked again."""
+    while True:
+        response = env.client.get(f"/api/v1/feeds/{run_id}", headers=env.headers(role))
+        if response.status_code != 429:
+            return response
+        time.sleep(min(int(response.headers.get("Retry-After", "1")), 30))
+
+
 def wait_for_run(env: ApiEnv, run_id: int, role: str = "retailer_own") -> dict[str, Any]:
     deadline = time.monotonic() + 120  # the run is a niced child process: slow on a busy machine
     while True:
-        response = env.client.get(f"/api/v1/feeds/{run_id}", headers=env.headers(role))
+        response = poll_run(env, run_id, role)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         assert 0.0 <= body["progress"] <= 1.0
         if body["status"] in ("succeeded", "rejected", "failed", "cancelled"):
             return body
         assert time.monotonic() < deadline, f"run {run_id} stuck in {body['status']}"
-        time.sleep(0.05)
+        time.sleep(POLL_SECONDS)
 
 
 def feed_csv(rows: int = 3, bad_rows: int = 1) -> bytes:
@@ -262,3 +386,77 @@ def feed_csv(rows: int = 3, bad_rows: int = 1) -> bytes:
     for i in range(bad_rows):
         lines.append(f"BAD-{i};Trasig rad {i};inte ett pris;I lager;")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def release_organisations(env: ApiEnv) -> None:
+    """Undo the seed's organisations (members left without one), for a module that builds
+    its own: an organisation's retailer is unique to it."""
+    from sqlalchemy import delete, update
+
+    from catalog.db import transaction
+    from indexer.jobs import factory_for
+
+    with transaction(factory_for(env.settings)) as s:
+        s.execute(update(User).values(organisation_id=None, org_role=None))
+        s.execute(delete(Organisation))
+
+
+@contextmanager
+def statements_run(env: ApiEnv) -> Iterator[list[str]]:
+    """The SQL the app runs inside the block."""
+    engine = env.app.state.session_factory.kw["bind"]
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+# sponsor organisation key -> (name, org number); role -> (organisation key, org role)
+SPONSORS: dict[str, tuple[str, str]] = {
+    "sponsor_a": ("Dentsply Sverige AB", "556030-3335"),
+    "sponsor_b": ("Acme Dental Nordic AB", "556040-4448"),
+}
+SPONSOR_MEMBERS: dict[str, tuple[str, str]] = {
+    "sponsor": ("sponsor_a", "representative"),  # manages sponsor A's programmes
+    "sponsor_staff": ("sponsor_a", "staff"),  # a member of sponsor A who manages nothing
+    "sponsor_other": ("sponsor_b", "representative"),  # manages sponsor B's programmes only
+}
+
+
+def add_sponsors(env: ApiEnv) -> None:
+    """Two active sponsor organisations (``organisation.kind = 'sponsor'``) with the members
+    of :data:`SPONSOR_MEMBERS` (platform role ``sponsor``) and an API key each, added to
+    ``env`` (``env.orgs``, ``env.users``, ``env.keys``)."""
+    with transaction(factory_for(env.settings)) as s:
+        for key, (name, number) in SPONSORS.items():
+            org = Organisation(
+                kind="sponsor",
+                name=name,
+                org_number=number,
+                city="Solna",
+                status="active",
+                terms_version="2026-01",
+            )
+            s.add(org)
+            s.flush()
+            env.orgs[key] = org.id
+        hashed = hash_password(PASSWORD)
+        for role, (key, org_role) in SPONSOR_MEMBERS.items():
+            user = User(
+                email=f"{role}@sponsor.example",
+                name=role.replace("_", " ").title(),
+                role="sponsor",
+                organisation_id=env.orgs[key],
+                org_role=org_role,
+                password_hash=hashed,
+            )
+            s.add(user)
+            s.flush()
+            env.users[role] = user.id
+            env.keys[role] = create_api_key(s, user, f"{role} key")[1]

@@ -96,3 +96,34 @@ def test_a_celery_worker_logs_through_valbar(tmp_path: Path) -> None:
         "DEBUG",
         "a debug line",
     )
+
+
+def test_link_tokens_are_redacted_in_access_lines(tmp_path: Path) -> None:
+    # uvicorn's access line carries the whole URL as an argument: a password reset's token
+    # (a query value) and an invitation's or a confirmation's (a path segment) stay out
+    err = _run(
+        """
+        import logging
+        from catalog.logs import configure_logging
+        from catalog.settings import get_settings
+        configure_logging(get_settings())
+        access = logging.getLogger("uvicorn.access")
+        line = '%s - "%s %s HTTP/%s" %d'
+        for path in (
+            "/konto/nytt-losenord?token=SECRET1&lang=en",
+            "/inbjudan/SECRET2",
+            "/bekrafta-registrering/SECRET3?x=1",
+            "/api/v1/x?api_key=SECRET4",
+            "/sok?q=token",
+        ):
+            access.info(line, "127.0.0.1:5000", "GET", path, "1.1", 200)
+        """,
+        tmp_path,
+        VALBAR_LOG_LEVEL="info",
+    )
+    assert "SECRET" not in err
+    assert '"GET /konto/nytt-losenord?token=[redacted]&lang=en HTTP/1.1" 200' in err
+    assert '"GET /inbjudan/[redacted] HTTP/1.1"' in err
+    assert '"GET /bekrafta-registrering/[redacted]?x=1 HTTP/1.1"' in err
+    assert '"GET /api/v1/x?api_key=[redacted] HTTP/1.1"' in err
+    assert '"GET /sok?q=token HTTP/1.1"' in err  # other values are kept

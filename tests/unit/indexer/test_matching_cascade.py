@@ -6,7 +6,7 @@ import pytest
 
 from catalog.enums import MatchMethod
 from indexer.matching import CatalogEntry, CatalogIndex, Matcher, PackagedGtin
-from indexer.matching.model import PairScorer, default_model
+from indexer.matching.model import PairScorer, Thresholds, default_model
 from indexer.matching.synthetic import synthetic_catalog, synthetic_offers
 from indexer.records import OfferRecord
 
@@ -126,6 +126,17 @@ def test_title_score_in_the_review_band_goes_to_review_without_a_link(matcher: M
 def test_unrelated_offer_is_unmatched(matcher: Matcher) -> None:
     result = matcher.match(_offer("Kaffebryggare Moccamaster svart"))
     assert (result.product_id, result.candidates) == (None, [])
+
+
+def test_every_result_names_the_model_version(matcher: Matcher) -> None:
+    linked = matcher.match(_offer("x", gtin=GTIN_B))
+    by_title = matcher.match(_offer("3M ESPE komposit Filtek Supreme XTE A3 4g"))
+    assert linked.model_version == by_title.model_version == matcher.model.version
+    assert matcher.model.version.startswith("match-")
+    retrained = PairScorer.from_json(matcher.model.to_json()).with_version("match")
+    assert retrained.version == matcher.model.version  # a digest of the same document
+    other = Matcher(matcher.index, model=retrained.with_thresholds(Thresholds(0.9, 0.6)))
+    assert other.model.with_version("match").version != matcher.model.version
 
 
 def test_match_many_keeps_order(matcher: Matcher) -> None:

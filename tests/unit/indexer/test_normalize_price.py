@@ -115,6 +115,8 @@ def test_single_separator_ambiguity_rule(text: str, amount: str) -> None:
         ("nan", "not a price"),
         ("kr", "no amount"),
         ("199 SEK 10 EUR", "two currencies"),
+        ("5 XYZ", "'XYZ' in '5 XYZ' is not a currency code"),
+        ("12 pcs", "'PCS' in '12 pcs' is not a currency code"),
     ],
 )
 def test_parse_price_rejects_garbage(text: str, reason: str) -> None:

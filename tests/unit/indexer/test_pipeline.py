@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from catalog.models import FeedRun, Offer
 from catalog.settings import Settings
+from indexer.matching.model import default_model
 from indexer.pipeline import FeedOptions, dry_run, run_feed, submit_feed
 from tests.factories import add_product, add_retailer, migrated_factory, swedish_feed, write_csv
 
@@ -145,6 +146,12 @@ def test_gtin_match_links_offer_to_product(env, tmp_path: Path) -> None:
     with env[1]() as s:
         offer = s.scalar(select(Offer).where(Offer.sku == "SKU-0"))
         assert offer is not None and offer.product_id == pid and offer.match_method == "gtin"
+        # the version of the shipped matching model is recorded on the match
+        assert offer.match_model_version == default_model().version
+        assert (offer.match_model_version or "").startswith("match-")
+        unmatched = s.scalar(select(Offer).where(Offer.sku == "SKU-1"))
+        assert unmatched is not None and unmatched.product_id is None
+        assert unmatched.match_model_version is None
 
 
 def test_failed_write_changes_nothing(env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

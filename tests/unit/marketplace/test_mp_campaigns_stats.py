@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog.models import Offer, RetailerSignals
+from catalog.models import Offer, Organisation, RetailerSignals
 from marketplace import campaigns, stats
+from marketplace.campaign_messages import campaign_text
 from marketplace.campaigns import CampaignDraft
 from marketplace.demand import DemandRecorder, event_row, write_events
 from marketplace.enums import DemandKind
@@ -37,7 +38,7 @@ def _campaign(s: Session, m: Market, who: str = "tand_staff") -> Campaign:
         valid_from=NOW,
         valid_to=NOW + timedelta(days=30),
     )
-    return campaigns.create_campaign(s, m.user(s, who), m.retailers["tand"], draft)
+    return campaigns.create_campaign(s, m.user(s, who), m.retailers["tand"], draft, now=NOW)
 
 
 def test_campaigns_live_only_in_their_section(session: Session, market: Market) -> None:
@@ -56,8 +57,34 @@ def test_only_the_retailers_staff_create_valid_campaigns(session: Session, marke
     bad = CampaignDraft("Titel", "Text", [], NOW, NOW)
     with pytest.raises(InvalidInput):
         campaigns.create_campaign(
-            session, market.user(session, "tand_staff"), market.retailers["tand"], bad
+            session, market.user(session, "tand_staff"), market.retailers["tand"], bad, now=NOW
         )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "code"),
+    [
+        (NOW + timedelta(days=2), NOW + timedelta(days=1), "campaign_period"),  # end before start
+        (NOW, NOW, "campaign_period"),  # an empty period
+        (NOW - timedelta(days=9), NOW - timedelta(days=2), "campaign_ended"),  # in the past
+        (NOW - timedelta(days=9), NOW, "campaign_ended"),  # ends this very moment
+    ],
+)
+def test_a_campaign_that_ends_before_it_starts_or_has_ended_is_refused(
+    session: Session, market: Market, start: datetime, end: datetime, code: str
+) -> None:
+    staff = market.user(session, "tand_staff")
+    draft = CampaignDraft("Titel", "Text", [market.products["glove"]], start, end)
+    with pytest.raises(InvalidInput) as caught:
+        campaigns.create_campaign(session, staff, market.retailers["tand"], draft, now=NOW)
+    assert (caught.value.code, caught.value.values["field"]) == (code, "valid_to")
+    assert campaign_text(code, caught.value.values, "sv") != campaign_text(
+        code, caught.value.values, "en"
+    )
+    # started in the past but still running: accepted
+    running = CampaignDraft("Titel", "Text", [], NOW - timedelta(days=9), NOW + timedelta(hours=1))
+    made = campaigns.create_campaign(session, staff, market.retailers["tand"], running, now=NOW)
+    assert made.id is not None
 
 
 def test_a_search_never_returns_campaign_content(
@@ -136,6 +163,24 @@ def test_comparisons_show_rank_and_the_factor_that_lost_the_top_place(
     assert tand.gap > 0 and (tand.shown, tand.top_shown) == (6, 1)
     (nord,) = stats.comparisons(session, market.retailers["nord"], RankingConfig(), since, until)
     assert (nord.rank, nord.leader, nord.lost_on, nord.top_shown) == (1, None, None, 5)
+
+
+def test_a_suspended_rival_is_not_in_the_comparisons(session: Session, market: Market) -> None:
+    """A retailer competes with the offers clinics see (``catalog.listing``)."""
+    _events(session, market)
+    since, until = NOW - timedelta(days=7), NOW + timedelta(hours=1)
+    tand = market.retailers["tand"]
+    assert len(stats.comparisons(session, tand, RankingConfig(), since, until)) == 1
+    session.add(
+        Organisation(
+            kind="retailer",
+            name="Dental Nord AB",
+            status="suspended",
+            retailer_id=market.retailers["nord"],
+        )
+    )
+    session.flush()
+    assert stats.comparisons(session, tand, RankingConfig(), since, until) == []
 
 
 def test_a_retailer_with_several_offers_takes_one_place_in_its_comparisons(

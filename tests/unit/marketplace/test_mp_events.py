@@ -60,7 +60,13 @@ def test_an_order_s_life_publishes_each_step_once_after_its_commit(market: Marke
         orders.deliver(s, clinic, order.id, now=NOW)
         s.commit()
         ids = {"order_id": order.id, "retailer_id": tand, "clinic_id": clinic.id}
-    assert seen == [placed, OrderConfirmed(**ids), OrderShipped(**ids), OrderDelivered(**ids)]
+        handled = {**ids, "by_user_id": staff.id}
+    assert seen == [
+        placed,
+        OrderConfirmed(**handled),
+        OrderShipped(**handled),
+        OrderDelivered(**ids),
+    ]
 
 
 def test_a_rolled_back_change_publishes_nothing(market: Market) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import UniqueConstraint, inspect, text
+from sqlalchemy import inspect, text
 
 import marketplace.models  # noqa: F401 - registers the tables on Base.metadata
 from catalog.db import alembic_config, make_engine
-from catalog.models import Base
 from tests.factories import ENGINES
+from tests.schema_match import assert_tables_match_migration
 
 MARKETPLACE_TABLES = {
     "review",
@@ -23,43 +23,18 @@ MARKETPLACE_TABLES = {
     "campaign",
     "demand_event",
     "notification",
+    "outgoing_email",
+    "organisation",
+    "audit_entry",
+    "notification_preference",
+    "webhook_endpoint",
+    "webhook_delivery",
+    "invitation",
 }
 
 
 def test_every_marketplace_table_matches_the_migrated_schema(template_db: Path) -> None:
-    engine = make_engine(f"sqlite:///{template_db}")
-    ENGINES.append(engine)
-    inspector = inspect(engine)
-    assert set(Base.metadata.tables) >= MARKETPLACE_TABLES
-    for name in sorted(MARKETPLACE_TABLES):
-        table = Base.metadata.tables[name]
-        migrated = {c["name"]: c for c in inspector.get_columns(name)}
-        assert set(migrated) == {c.name for c in table.columns}, name
-        for column in table.columns:
-            assert migrated[column.name]["nullable"] == column.nullable, (name, column.name)
-            migrated_type = migrated[column.name]["type"].compile(engine.dialect)
-            assert migrated_type == column.type.compile(engine.dialect), (name, column.name)
-        model_fks = {
-            (tuple(fk.parent.name for fk in c.elements), c.referred_table.name, c.ondelete)
-            for c in table.foreign_key_constraints
-        }
-        migrated_fks = {
-            (tuple(fk["constrained_columns"]), fk["referred_table"], fk["options"].get("ondelete"))
-            for fk in inspector.get_foreign_keys(name)
-        }
-        assert migrated_fks == model_fks, name
-        model_indexes = {(i.name, tuple(c.name for c in i.columns)) for i in table.indexes}
-        migrated_indexes = {
-            (i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(name)
-        }
-        assert migrated_indexes == model_indexes, name
-        model_unique = {
-            tuple(c.name for c in u.columns)
-            for u in table.constraints
-            if isinstance(u, UniqueConstraint)
-        }
-        migrated_unique = {tuple(u["column_names"]) for u in inspector.get_unique_constraints(name)}
-        assert migrated_unique == model_unique, name
+    assert_tables_match_migration(template_db, MARKETPLACE_TABLES)
 
 
 def test_0003_downgrades_and_upgrades_cleanly(tmp_path: Path) -> None:

@@ -194,17 +194,21 @@ def test_rma_requested_accepted_resolved_and_rejected(session: Session, market: 
         rma.request_rma(session, clinic, undelivered.lines[0].id, "Trasig", now=NOW)
     order = _delivered(session, market)
     line = order.lines[0].id
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound):  # another clinic is not told the order exists
         rma.request_rma(session, market.user(session, "clinic2"), line, "Trasig", now=NOW)
+    with pytest.raises(NotAllowed):  # the seller sees the order but does not complain
+        rma.request_rma(session, staff, line, "Trasig", now=NOW)
     case = rma.request_rma(session, clinic, line, "Trasig förpackning", now=NOW)
     assert case.status == "requested" and case.retailer_id == market.retailers["tand"]
     with pytest.raises(InvalidInput):
         rma.request_rma(session, clinic, line, "igen", now=NOW)
     with pytest.raises(IllegalTransition):
         rma.resolve(session, staff, case.id, "refund", now=NOW)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):  # another retailer is not told it exists, as for orders
         rma.decide(session, market.user(session, "nord_staff"), case.id, accept=True, now=NOW)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):
+        rma.decide(session, market.user(session, "clinic2"), case.id, accept=True, now=NOW)
+    with pytest.raises(NotAllowed):  # the clinic that opened it sees it, but does not decide
         rma.decide(session, clinic, case.id, accept=True, now=NOW)
     rma.decide(session, staff, case.id, accept=True, now=NOW + timedelta(days=1))
     with pytest.raises(InvalidInput):
@@ -246,3 +250,34 @@ def test_order_lists_by_role(session: Session, market: Market) -> None:
     assert len(orders.list_orders(session, market.user(session, "nord_staff"))) == 1
     assert orders.list_orders(session, market.user(session, "clinic2")) == []
     assert len(orders.list_orders(session, market.user(session, "admin"))) == 2
+
+
+def test_a_suspended_retailers_offers_cannot_be_bought(session: Session, market: Market) -> None:
+    """Suspending a retailer's organisation stops its sales: its members cannot sign in to
+    confirm or ship, so its offers are refused in the cart and at checkout."""
+    from catalog.models import Organisation
+
+    clinic = market.user(session, "clinic")
+    offer = _offer(session, market, "glove_tand")
+    org = Organisation(kind="retailer", name="Tand AB", status="active")
+    org.retailer_id = offer.retailer_id
+    session.add(org)
+    session.flush()
+    cart.add_item(session, clinic, offer.id, 1, now=NOW)
+    org.status = "suspended"
+    session.flush()
+    with pytest.raises(OfferUnavailable, match="its retailer is suspended"):
+        cart.add_item(session, clinic, offer.id, 1, now=NOW)
+    # the cart says so before checkout, as checkout decides
+    (change,) = cart.pending_changes(session, clinic)
+    assert change.unavailable == "retailer_suspended"
+    assert change.describe().endswith("retailer suspended")
+    suspended = cart.suspended_sellers(session, [(None, offer)])  # type: ignore[list-item]
+    assert cart.unavailable_reason(offer, suspended) == "retailer_suspended"
+    with pytest.raises(OfferUnavailable):
+        orders.checkout(session, clinic, accept_changes=True, now=NOW)
+    org.status = "active"
+    session.flush()
+    assert cart.pending_changes(session, clinic) == []
+    (order,) = orders.checkout(session, clinic, now=NOW)
+    assert order.retailer_id == offer.retailer_id

@@ -11,6 +11,7 @@ A backend's test module subclasses :class:`BackendContract` and implements
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -161,6 +162,28 @@ class BackendContract:
         assert "Ultradent" not in facet(self.run(backend, ""), "brand")  # no stale facets
         assert backend.count() == 4
         assert self.run(backend, "tandblekning").total == 0
+
+    def test_unlisting_a_retailer_rewrites_its_products(self, backend: SearchBackend) -> None:
+        """A suspended retailer's products are rewritten without its offers (and back when
+        it is reactivated): its facet, filter, prices and offers go and come back."""
+        docs = {doc.product_id: doc for doc in sample_documents()}
+        touched = [docs[1], docs[2], docs[5]]  # the products retailer 1 offers
+        unlisted = [
+            replace(doc, offers=tuple(o for o in doc.offers if o.retailer_id != 1))
+            for doc in touched
+        ]
+        assert backend.update_documents(unlisted) == 3
+        result = self.run(backend, "")
+        assert facet(result, "retailer") == {"retailer-2": 1, "retailer-3": 2}
+        assert self.run(backend, "", Filters(retailer=("retailer-1",))).total == 0
+        assert backend.count() == 5  # the products stay, findable by their own words
+        gloves = self.run(backend, "nitrilhandskar")
+        assert [o.offer_id for o in gloves.documents[1].offers] == [12, 13]
+        assert self.run(backend, "filtek").documents[2].offers == ()
+        assert backend.update_documents(touched) == 3
+        again = self.run(backend, "")
+        assert facet(again, "retailer") == {"retailer-1": 3, "retailer-2": 1, "retailer-3": 2}
+        assert self.ids(self.run(backend, "", Filters(retailer=("retailer-1",)))) != []
 
     # ------------------------------------------------------------ matching
 

@@ -197,3 +197,28 @@ def test_phrase_query_prefers_the_category_naming_it_whole(tmp_path: Path) -> No
     assert ids(backend, "rubber dam")[0] == 2
     assert ids(backend, "kofferdam")[0] == 2  # Swedish, through the synonym phrase
     backend.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "english"),
+    [
+        ("anestesi", "anesthesia"),
+        ("lokalanestesi", "anesthetic"),
+        ("articain", "articaine"),
+        ("lidokain", "lidocaine"),
+        ("munskydd", "mask"),
+    ],
+)
+def test_the_shipped_vocabulary_reaches_english_for_anaesthesia_and_protection(
+    query: str, english: str
+) -> None:
+    """Seen on the demo: these found nothing while "bedövning" found 77 products; and
+    "munskydd" must not reach a bare "mask" (a rubber dam was its first hit)."""
+    from search.analysis.compounds import load_word_list
+    from search.analysis.synonyms import load_synonyms
+
+    shipped = QueryAnalyzer(Decompounder(load_word_list()), load_synonyms())
+    terms = {t for group in english_groups(shipped, query) for t in group}
+    assert stem_en(english) in terms, terms
+    if query == "munskydd":
+        assert all(len(group) > 1 for group in english_groups(shipped, query))

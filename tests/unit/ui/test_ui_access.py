@@ -20,6 +20,25 @@ POSTS = [
     ("/omdomen/1/anmal", {"reason": "Kränkande"}),
     ("/admin/omdomen/anmalan/1", {"outcome": "removed", "reason": "x"}),
     ("/admin/omdomen/1/beslut", {"decision": "remove", "reason": "x"}),
+    ("/bli-aterforsaljare", {"name": "X"}),
+    ("/bli-kund", {"name": "X"}),
+    ("/bekrafta-registrering/abc", {}),
+    ("/inbjudan/abc", {"name": "X"}),
+    ("/organisation/medlemmar/bjud-in", {"email": "x@valbar.test", "org_role": "staff"}),
+    ("/organisation/medlemmar/1/roll", {"org_role": "staff"}),
+    ("/organisation/medlemmar/1/ta-bort", {}),
+    ("/organisation/inbjudningar/1/aterkalla", {}),
+    ("/admin/matchning/kandidat/1/godkann", {}),
+    ("/admin/matchning/kandidat/1/avvisa", {}),
+    ("/admin/matchning/erbjudande/1/ny-produkt", {}),
+    ("/admin/matchning/erbjudande/1/valj", {"product_id": "1"}),
+    ("/admin/matchning/regel", {"bulk_retailer": "smilo", "min_score": "0.9", "expected": "1"}),
+    ("/mina-uppgifter/nycklar", {"name": "x", "scope": "search"}),
+    ("/mina-uppgifter/nycklar/1/aterkalla", {}),
+    ("/portal/presentation", {"presentation": "x"}),
+    ("/portal/presentation/logotyp", {"remove": "1"}),
+    ("/portal/kampanjer", {"title": "x"}),
+    ("/portal/kampanjer/1/avsluta", {}),
 ]
 
 
@@ -89,6 +108,10 @@ def test_logout_ends_the_session(as_clinic: TestClient) -> None:
         "/konsol",
         "/admin/anvandare",
         "/admin/omdomen",
+        "/admin/matchning",
+        "/admin/flodeskorningar",
+        "/admin/flodeskorningar/1",
+        "/admin/oversikt",
     ],
 )
 def test_anonymous_visitors_are_sent_to_log_in(client: TestClient, url: str) -> None:

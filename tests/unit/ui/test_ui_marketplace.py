@@ -711,3 +711,29 @@ def test_my_data_export_and_account_deletion(env: UiEnv) -> None:
     with _factory(env)() as s:
         assert s.scalar(select(User).where(User.email == "radera@valbar.test")) is None
     assert client.get("/mina-uppgifter").status_code == 303
+
+
+def test_the_cart_and_checkout_pages_say_a_retailer_is_suspended(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    from catalog.models import Organisation
+
+    _empty_cart(env)
+    _add(as_clinic, env, GLOVE, "smilo")
+    rid = env.retailers["smilo"]
+    with transaction(_factory(env)) as s:
+        org = s.scalar(select(Organisation).where(Organisation.retailer_id == rid))
+        if org is None:
+            org = Organisation(kind="retailer", name="Smilo", status="active", retailer_id=rid)
+            s.add(org)
+        before, org.status = org.status, "suspended"
+    try:
+        assert "Kan inte köpas: handlaren är avstängd" in as_clinic.get("/varukorg").text
+        assert "Kan inte köpas: handlaren är avstängd" in as_clinic.get("/kassa").text
+    finally:
+        with transaction(_factory(env)) as s:
+            org = s.scalar(select(Organisation).where(Organisation.retailer_id == rid))
+            assert org is not None
+            org.status = before
+    assert "avstängd" not in as_clinic.get("/varukorg").text
+    _empty_cart(env)

@@ -174,3 +174,31 @@ def test_a_delta_with_only_some_columns_previews_as_the_run_reads_it(
     delta, _ = _upload(as_retailer, partial, delta="1")
     assert "Obligatoriska fält saknas" not in delta
     assert "1 rad" in delta  # read and counted, as the run will
+
+
+def test_a_double_submitted_preview_starts_one_run(as_retailer: TestClient) -> None:
+    """Two identical "submit" POSTs of one preview at once: one feed run; both are sent to
+    it, and a third submit later is sent there too (not told the upload expired)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from catalog.models import FeedRun
+
+    factory = as_retailer.app.state.session_factory  # type: ignore[attr-defined]
+    with factory() as db:
+        before = db.scalar(select(func.count(FeedRun.id)))
+    html, upload = _upload(as_retailer, feed_bytes(rows=3, bad_rows=0), delta="1")
+    data = {"csrf_token": csrf_from(html), "delta": "1"}
+    url = f"/portal/uppladdning/{upload}/skicka"
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: as_retailer.post(url, data=data), range(2)))
+    assert [a.status_code for a in answers] == [303, 303]
+    locations = {a.headers["location"] for a in answers}
+    with factory() as db:
+        assert db.scalar(select(func.count(FeedRun.id))) == before + 1
+        run_id = db.scalar(select(func.max(FeedRun.id)))
+    assert locations <= {f"/portal/korningar/{run_id}", "/portal"}
+    assert f"/portal/korningar/{run_id}" in locations
+    later = as_retailer.post(url, data=data)
+    assert later.status_code == 303 and later.headers["location"] == f"/portal/korningar/{run_id}"

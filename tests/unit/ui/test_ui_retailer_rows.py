@@ -29,7 +29,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiEnv]:
 
 
 def _more_block(html: str) -> str:
-    found = re.search(r'<details class="more-offers">(.*?)</details>', html, re.S)
+    found = re.search(r'<details class="more-offers">(.*?)</table>', html, re.S)
     assert found, "no folded offers on the page"
     return found.group(1)
 
@@ -96,3 +96,20 @@ def test_a_folded_offer_says_what_it_is_and_what_its_retailer_adds(
         "<dt>Warranty (retailer&#39;s)</dt>" in english
         or "<dt>Warranty (retailer's)</dt>" in english
     )
+
+
+def test_each_folded_offer_explains_its_score(client: TestClient, env: UiEnv) -> None:
+    """A folded offer ranks after its retailer's best: each says why, with the same
+    explanation bars as a retailer's row (its own score, factor by factor)."""
+    pid = env.products[MORE_FROM_ONE]
+    service = env.app.state.search.get()
+    (_, lager) = service.product_retailers(pid)
+    folded = _more_block(client.get(f"/produkt/{pid}").text)
+    whys = re.findall(r'<tr class="why-row why-more">(.*?)</tr>', folded, re.S)
+    assert len(whys) == len(lager.more) == 2
+    for why, offer in zip(whys, lager.more, strict=True):
+        assert "Varför efter bästa erbjudandet från Lagerbolaget" in why
+        assert '<ol class="bars">' in why
+        assert offer.explanation.contributions, "a ranked offer has contributions"
+    english = _more_block(client.get(f"/produkt/{pid}?lang=en").text)
+    assert "Why after the best offer from Lagerbolaget" in english

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.auth import hash_password
 from catalog.db import transaction
@@ -19,6 +21,7 @@ from catalog.models import (
     FeedRun,
     Manufacturer,
     Offer,
+    Organisation,
     Product,
     ProductIdentifier,
     Retailer,
@@ -33,11 +36,32 @@ from valbar.app import create_app
 
 PASSWORD = "valbar-test-lösen"
 EMAILS = {
-    "clinic": "klinik@valbar.test",
-    "retailer": "handlare@valbar.test",
-    "retailer2": "smilo@valbar.test",
+    "clinic": "klinik@valbar.test",  # manager of clinic organisation A (Folktandvården)
+    "clinic_buyer": "inkopare@valbar.test",  # buyer of clinic organisation A
+    "clinic_other": "syd@valbar.test",  # manager of clinic organisation B
+    "retailer": "handlare@valbar.test",  # representative of Nordisk Dentaldepå's organisation
+    "retailer_staff": "personal@valbar.test",  # staff of Nordisk Dentaldepå's organisation
+    "retailer2": "smilo@valbar.test",  # representative of Smilo's organisation
     "merchandiser": "merch@valbar.test",
     "admin": "admin@valbar.test",
+}
+# the active organisations and who belongs to them: name -> (kind, org number, the retailer's
+# slug or None, {EMAILS key: org role})
+ORGANISATIONS: dict[str, tuple[str, str, str | None, dict[str, str]]] = {
+    "Nordisk Dentaldepå AB": (
+        "retailer",
+        "556010-1114",
+        "nordisk-dentaldepa",
+        {"retailer": "representative", "retailer_staff": "staff"},
+    ),
+    "Smilo Dentalhandel AB": ("retailer", "556020-2227", "smilo", {"retailer2": "representative"}),
+    "Folktandvården": (
+        "clinic",
+        "802030-3338",
+        None,
+        {"clinic": "manager", "clinic_buyer": "buyer"},
+    ),
+    "Tandläkarhuset Syd": ("clinic", "802040-4441", None, {"clinic_other": "manager"}),
 }
 
 # what Nordisk Dentaldepå adds to its offer of the first product (feed columns Garanti,
@@ -277,6 +301,15 @@ def seed(
                     name="Erik Berg",
                     role="retailer",
                     retailer_id=good.id,
+                    org_role="representative",
+                    password_hash=hashed,
+                ),
+                User(
+                    email=EMAILS["retailer_staff"],
+                    name="Lina Ek",
+                    role="retailer",
+                    retailer_id=good.id,
+                    org_role="staff",
                     password_hash=hashed,
                 ),
                 User(
@@ -284,6 +317,21 @@ def seed(
                     name="Maja Sund",
                     role="retailer",
                     retailer_id=fresh.id,
+                    org_role="representative",
+                    password_hash=hashed,
+                ),
+                User(
+                    email=EMAILS["clinic_buyer"],
+                    name="Bo Ek",
+                    clinic="Folktandvården",
+                    role="clinic",
+                    password_hash=hashed,
+                ),
+                User(
+                    email=EMAILS["clinic_other"],
+                    name="Siv Dahl",
+                    clinic="Tandläkarhuset Syd",
+                    role="clinic",
                     password_hash=hashed,
                 ),
                 User(
@@ -297,6 +345,8 @@ def seed(
                 ),
             ]
         )
+        s.flush()
+        _seed_organisations(s, {r.slug: r.id for r in (good, cheap, fresh)})
         s.add(
             FeedRun(
                 retailer_id=good.id,
@@ -325,6 +375,26 @@ def seed(
     finally:
         backend.close()
     return products, retailers
+
+
+def _seed_organisations(s: Session, retailers: dict[str, int]) -> None:
+    """:data:`ORGANISATIONS`, active, with their members (seeded users) in them."""
+    users = {u.email: u for u in s.scalars(select(User))}
+    for name, (kind, number, slug, members) in ORGANISATIONS.items():
+        org = Organisation(
+            kind=kind,
+            name=name,
+            org_number=number,
+            city="Stockholm",
+            status="active",
+            retailer_id=None if slug is None else retailers[slug],
+            terms_version="2026-01",
+        )
+        s.add(org)
+        s.flush()
+        for key, org_role in members.items():
+            user = users[EMAILS[key]]
+            user.organisation_id, user.org_role = org.id, org_role
 
 
 def build_ui_env(tmp_path: Path, *, more_from_one_retailer: bool = False) -> UiEnv:
@@ -358,3 +428,13 @@ def odd_feed_bytes(rows: int = 3, bad_rows: int = 0) -> bytes:
     lines += [f"ODD-{i};Polerpasta grov {i};45,00;I lager" for i in range(rows)]
     lines += [f"ODDBAD-{i};Trasig {i};inte ett pris;I lager" for i in range(bad_rows)]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def release_organisations(s: Session) -> None:
+    """Undo the seed's organisations (members left without one), for a module that builds
+    its own: an organisation's retailer is unique to it."""
+    from sqlalchemy import delete, update
+
+    s.execute(update(User).values(organisation_id=None, org_role=None))
+    s.execute(delete(Organisation))
+    s.flush()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 from api.auth import authenticate, create_api_key, lookup_api_key
 from api.sessions import create_session
-from catalog.models import ApiKey, Retailer, User, UserSession
+from catalog.models import ApiKey, AuditEntry, Retailer, User, UserSession
 from catalog.settings import get_settings
 from indexer.jobs import factory_for
 from valbar.cli import app
@@ -187,6 +188,43 @@ def test_key_list_create_revoke(settings_env: Path) -> None:
     assert invoke("key", "list", "--user", "nobody@klinik.se").exit_code == 1
     with factory() as session:
         assert session.scalar(select(ApiKey.revoked_at).where(ApiKey.prefix == prefix))
+
+
+def test_key_create_with_scope_and_expiry(settings_env: Path) -> None:
+    assert add_user("anna@klinik.se").exit_code == 0
+    until = (date.today() + timedelta(days=365)).isoformat()
+    created = invoke(
+        "key", "create", "anna@klinik.se", "--name", "pris", "--scope", "full", "--expires", until
+    )
+    assert created.exit_code == 0, created.output
+    assert "full key" in created.output and f"until {until}" in created.output
+    plaintext = created.output.strip().splitlines()[-1]
+    [row] = json.loads(invoke("key", "list", "--json").output)
+    assert (row["scope"], row["expired"]) == ("full", False) and row["expires_at"]
+    assert "expires " in invoke("key", "list").output
+    plain = invoke("key", "create", "anna@klinik.se", "--name", "sök")
+    assert plain.exit_code == 0 and plain.output.startswith("search key")
+    # a clinic account gets no feeds key; a bad date or scope names the option (exit 2)
+    refused = invoke("key", "create", "anna@klinik.se", "--name", "x", "--scope", "feeds")
+    assert refused.exit_code == 2 and "--scope" in refused.output
+    for bad in (["--expires", "31/12/2027"], ["--expires", "2001-01-01"], ["--scope", "all"]):
+        result = invoke("key", "create", "anna@klinik.se", "--name", "x", *bad)
+        assert result.exit_code == 2, (bad, result.output)
+        assert bad[0] in result.output
+    factory = factory_for(get_settings())
+    with factory() as session:
+        assert lookup_api_key(session, plaintext) is not None
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "api_key.create"))
+        assert [e.actor for e in entries] == ["cli", "cli"]
+
+
+def test_key_create_stops_at_the_cap(settings_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VALBAR_API_KEYS_PER_ORGANISATION", "1")
+    get_settings.cache_clear()
+    assert add_user("anna@klinik.se").exit_code == 0
+    assert invoke("key", "create", "anna@klinik.se", "--name", "ett").exit_code == 0
+    second = invoke("key", "create", "anna@klinik.se", "--name", "två")
+    assert second.exit_code == 1 and "1 active API keys" in second.output
 
 
 def test_db_upgrade(settings_env: Path) -> None:

@@ -210,3 +210,24 @@ def test_dry_run_json_is_bounded_with_counts(
     ]
     text = runner.invoke(app, ["ingest", str(feed), "--retailer", "tandab", "--dry-run"])
     assert "and 4 more not listed" in text.stdout
+
+
+def test_retailer_add_takes_only_a_youtube_or_vimeo_video(cli_env: Path) -> None:
+    refused = runner.invoke(
+        app,
+        ["retailer", "add", "tandab", "--name", "Tand AB", "--video-url", "https://x.example/v"],
+    )
+    assert refused.exit_code == 2 and "--video-url" in refused.output
+    taken = runner.invoke(
+        app,
+        [
+            "retailer",
+            "add",
+            "tandab",
+            "--name",
+            "Tand AB",
+            "--video-url",
+            "https://youtu.be/dQw4w9WgXcQ",
+        ],
+    )
+    assert taken.exit_code == 0, taken.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -86,10 +87,14 @@ def test_search_explains_in_english_or_swedish(indexed: Path) -> None:
     assert english.exit_code == 0, english.output
     assert "text relevance 100% of the best match" in english.output
     assert "no retailer offers this product yet" in english.output
+    assert re.search(r"^1 hits? \(|^\d+ hits \(", english.output, re.M), english.output
+    assert "träff" not in english.output
     swedish = runner.invoke(app, ["search", "diamond bur", "--explain", "--lang", "sv"])
     assert swedish.exit_code == 0, swedish.output
     assert "textrelevans 100\u00a0% av bästa träffen" in swedish.output
     assert "ingen återförsäljare erbjuder produkten ännu" in swedish.output
+    assert re.search(r"^\d+ träff(ar)? \(", swedish.output, re.M), swedish.output
+    assert " hit" not in swedish.output
     as_json = runner.invoke(app, ["search", "diamond bur", "--explain", "--json", "--lang", "sv"])
     (part, *_rest) = json.loads(as_json.output)["hits"][0]["explanation"]["contributions"]
     assert (part["code"], part["values"], part["text"]) == (

@@ -133,6 +133,20 @@ def _connections_per_worker(parent: psutil.Process, port: int) -> list[int]:
     )
 
 
+def _listening_workers(parent: psutil.Process, port: int) -> int:
+    """Workers whose own socket listens on ``port`` (a worker listens only once its app has
+    started: until then the kernel gives it no connection)."""
+    count = 0
+    for worker in _workers(parent):
+        try:
+            conns = worker.net_connections(kind="tcp")
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+        if any(c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN for c in conns):
+            count += 1
+    return count
+
+
 def _healthy(port: int, deadline: float) -> bool:
     while time.monotonic() < deadline:
         try:
@@ -161,8 +175,9 @@ def test_workers_share_connections_restart_and_stop_gracefully(tmp_path: Path) -
     try:
         assert _healthy(port, time.monotonic() + 90), "the server did not start"
         deadline = time.monotonic() + 60
-        while len(_workers(parent)) < 2 and time.monotonic() < deadline:
+        while _listening_workers(parent, port) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
+        assert _listening_workers(parent, port) == 2, "both workers listen"
         for _ in range(40):  # a burst of keep-alive connections, as a connection pool opens
             client = socket.create_connection(("127.0.0.1", port))
             client.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from catalog.db import transaction
 from catalog.models import RetailerSignals, User
 from indexer.jobs import factory_for
-from marketplace.models import DemandEvent, Order, Review
+from marketplace.models import DemandEvent, Order, Review, ReviewReport
 from tests.unit.ui.ui_support import seed, ui_settings
 from valbar.demo_history import CLINICS, ensure_history
 
@@ -75,6 +75,18 @@ def test_history_measures_signals_and_is_made_once(tmp_path: Path) -> None:
             .where(Review.retailer_id == retailers["nordisk-dentaldepa"], Review.status == "held")
         )
         assert held == 1  # a fresh low review waits in the demo retailer's portal
+        # the admins' moderation screen has work: a review held for them and open reports
+        for_admins = s.scalar(
+            select(func.count())
+            .select_from(Review)
+            .where(Review.retailer_id.is_(None), Review.status == "held")
+        )
+        assert for_admins == 1
+        reports = s.scalars(select(ReviewReport).where(ReviewReport.resolved_at.is_(None))).all()
+        assert len(reports) == 2
+        for report in reports:
+            review = s.get(Review, report.review_id)
+            assert review is not None and review.author_id != report.reporter_id
         responded = s.scalar(
             select(func.count()).select_from(Review).where(Review.response.is_not(None))
         )
