@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import housekeeping
+from api import housekeeping, route_index
 from api.auth import ApiKeyCache, set_session_cookie
 from api.client_ip import TrustedProxyMiddleware
 from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
@@ -440,12 +440,14 @@ def create_app(
         api.include_router(router)
     api.include_router(notify.org_router, prefix=notify.WEBHOOKS_PREFIX)
     api.include_router(notify.org_router, prefix=notify.OLD_WEBHOOKS_PREFIX, deprecated=True)
-    # routes are matched in order, one by one (FastAPI has no prefix dispatch): the probes,
-    # polled every few seconds, before the hundreds of API routes
+    # the probes first: polled every few seconds, they match before anything else
     app.include_router(health.router)
     app.include_router(api)
     _include_docs(app)
     install_openapi(app)
+    # a request tries only the routes its path prefix admits (api.route_index), the site's
+    # pages included when valbar.app adds them
+    route_index.install(app.router)
 
     app.add_middleware(NewSessionCookieMiddleware, settings=settings)
     app.add_middleware(
