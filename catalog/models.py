@@ -107,6 +107,7 @@ class Retailer(Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     free_shipping_from: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # SEK excl. VAT
+    delivery_fee: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # SEK excl. VAT
     delivery_days: Mapped[int | None] = mapped_column(Integer)  # usual working days
     return_terms: Mapped[str | None] = mapped_column(Text)
     profile_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

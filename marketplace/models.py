@@ -200,6 +200,16 @@ class Order(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(20))
     cancel_note: Mapped[str | None] = mapped_column(Text)
     cancelled_by: Mapped[str | None] = mapped_column(String(10))  # clinic | retailer
+    # what the clinic's invoice needs (marketplace.checkout_details), the same for every
+    # retailer order of a checkout but the note, which is this retailer's
+    po_number: Mapped[str | None] = mapped_column(String(50))
+    delivery_address: Mapped[str | None] = mapped_column(Text)
+    invoice_address: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    # fixed at checkout (marketplace.order_totals): None on orders placed before they were
+    vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    # excl. VAT; None: the retailer stated no fee
+    delivery_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
@@ -223,6 +233,7 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     stock_status_at_checkout: Mapped[str] = mapped_column(String(20))
     backordered: Mapped[bool] = mapped_column(Boolean, default=False)
+    vat_included: Mapped[bool | None] = mapped_column(Boolean)  # the offer's, at checkout
 
     order: Mapped[Order] = relationship(back_populates="lines")
 

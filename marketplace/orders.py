@@ -36,7 +36,7 @@ from catalog.events import (
     OrderShipped,
     publish,
 )
-from catalog.models import Offer, User
+from catalog.models import Offer, Organisation, Retailer, User
 from catalog.paging import Page, page_scalars
 from marketplace.access import (
     acts_for_clinic,
@@ -57,6 +57,7 @@ from marketplace.cart import (
     lock_cart_row,
     suspended_sellers,
 )
+from marketplace.checkout_details import CheckoutDetails, check_notes, with_defaults
 from marketplace.dates import as_utc, local_date
 from marketplace.demand import add_event
 from marketplace.enums import CancelReason, DemandKind, OrderStatus
@@ -72,6 +73,9 @@ from marketplace.errors import (
     PriceChanged,
 )
 from marketplace.models import Cart, CartItem, Order, OrderLine
+from marketplace.order_totals import SWEDISH_VAT, GrandTotal, LinePrice, OrderAmounts
+from marketplace.order_totals import grand_total as sum_orders
+from marketplace.order_totals import order_amounts as _order_amounts
 
 AUTO_DELIVER_DAYS = 14
 REPEAT_WINDOW = timedelta(minutes=10)
@@ -151,6 +155,8 @@ def checkout(
     now: datetime,
     repeat_window: timedelta = REPEAT_WINDOW,
     expected_cart: str | None = None,
+    details: CheckoutDetails | None = None,
+    vat_rate: Decimal = SWEDISH_VAT,
 ) -> list[Order]:
     """Turn the user's cart into one ``placed`` order per retailer and empty the cart.
 
@@ -163,6 +169,11 @@ def checkout(
     was shown (the checkout page): a cart edited since (another tab, the API) or an offer
     whose price or stock changed again after the clinic accepted raises
     :class:`CartChanged` instead of placing what the clinic never saw.
+
+    ``details`` (:mod:`marketplace.checkout_details`) go on every retailer order (addresses
+    default to the clinic organisation's), each note on its retailer's order; the VAT rate,
+    each line's VAT basis and the delivery cost by the retailer's terms are fixed on the
+    orders (:mod:`marketplace.order_totals`).
     """
     buyer = require_clinic(user)
     now = as_utc(now)
@@ -181,9 +192,20 @@ def checkout(
     changes = item_changes(pairs)
     if changes and not accept_changes:
         raise PriceChanged(changes)
+    groups = split_by_retailer(pairs)
+    given = details or CheckoutDetails()
+    check_notes(given, set(groups))
+    organisation = (
+        session.get(Organisation, buyer.organisation_id) if buyer.organisation_id else None
+    )
+    given = with_defaults(given, organisation)
+    terms = {
+        r.id: (r.delivery_fee, r.free_shipping_from)
+        for r in session.scalars(select(Retailer).where(Retailer.id.in_(groups)))
+    }
     ref = secrets.token_hex(8)
     orders = []
-    for retailer_id, group in sorted(split_by_retailer(pairs).items()):
+    for retailer_id, group in sorted(groups.items()):
         order = Order(
             checkout_ref=ref,
             retailer_id=retailer_id,
@@ -195,6 +217,11 @@ def checkout(
             placed_at=now,
             currency=group[0][1].currency,
             total=Decimal("0"),
+            po_number=given.po_number,
+            delivery_address=given.delivery_address,
+            invoice_address=given.invoice_address,
+            note=given.notes.get(retailer_id),
+            vat_rate=vat_rate,
         )
         for item, offer in group:
             price = offer.price if offer.price is not None else Decimal("0")
@@ -208,10 +235,13 @@ def checkout(
                     quantity=item.quantity,
                     stock_status_at_checkout=offer.stock_status,
                     backordered=False,
+                    vat_included=offer.vat_included,
                 )
             )
             order.total += price * item.quantity
             add_event(session, DemandKind.ORDER, product_id=offer.product_id, at=now)
+        fee, free_from = terms.get(retailer_id, (None, None))
+        order.delivery_cost = amounts_of(order, fee=fee, free_from=free_from).delivery_excl_vat
         session.add(order)
         orders.append(order)
     cart.items.clear()
@@ -443,3 +473,56 @@ def delivered_orders(
             Order.id.in_(select(OrderLine.order_id).where(OrderLine.product_id == product_id))
         )
     return list(session.scalars(query.order_by(Order.id.desc()).limit(limit)))
+
+
+def amounts_of(
+    order: Order, *, fee: Decimal | None = None, free_from: Decimal | None = None
+) -> OrderAmounts:
+    """An order's amounts: its delivery cost as fixed at checkout, or (while it is being
+    placed, or for an order from before checkouts fixed it) by ``fee`` and ``free_from``."""
+    lines = [LinePrice(line.unit_price, line.quantity, line.vat_included) for line in order.lines]
+    fixed = order.id is not None and order.vat_rate is not None
+    return _order_amounts(
+        order.currency,
+        lines,
+        order_vat_rate(order),
+        fee=fee,
+        free_from=free_from,
+        delivery=order.delivery_cost,
+        fixed_delivery=fixed,
+    )
+
+
+def order_vat_rate(order: Order) -> Decimal:
+    """The VAT rate an order was placed with (Swedish VAT for orders from before it was kept)."""
+    return order.vat_rate if order.vat_rate is not None else SWEDISH_VAT
+
+
+def checkout_total(orders: Sequence[Order]) -> GrandTotal:
+    """The grand total of a checkout's retailer orders."""
+    return sum_orders([(amounts_of(order), order_vat_rate(order)) for order in orders])
+
+
+def cart_totals(
+    session: Session, pairs: Sequence[tuple[CartItem, Offer]], vat_rate: Decimal = SWEDISH_VAT
+) -> dict[int, OrderAmounts]:
+    """What each retailer's order of the cart would add up to now (its current prices, its
+    delivery terms), by retailer id; priced items only (an item without a price cannot be
+    checked out)."""
+    groups = split_by_retailer(pairs)
+    terms = {
+        r.id: (r.delivery_fee, r.free_shipping_from)
+        for r in session.scalars(select(Retailer).where(Retailer.id.in_(groups)))
+    }
+    totals: dict[int, OrderAmounts] = {}
+    for retailer_id, group in groups.items():
+        fee, free_from = terms.get(retailer_id, (None, None))
+        lines = [
+            LinePrice(offer.price, item.quantity, offer.vat_included)
+            for item, offer in group
+            if offer.price is not None
+        ]
+        totals[retailer_id] = _order_amounts(
+            group[0][1].currency, lines, vat_rate, fee=fee, free_from=free_from
+        )
+    return totals

@@ -23,6 +23,7 @@ from marketplace.dates import LOCAL_TZ, as_utc
 from ranking.factor_table import DEFAULT_TABLE
 from ui.messages_admin import ADMIN_MESSAGES
 from ui.messages_admin_queues import ADMIN_QUEUE_MESSAGES
+from ui.messages_checkout import CHECKOUT_MESSAGES
 from ui.messages_feeds import FEED_MESSAGES
 from ui.messages_keys import KEY_MESSAGES
 from ui.messages_loyalty import LOYALTY_MESSAGES
@@ -633,6 +634,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 MESSAGES.update(MARKET_MESSAGES)
+MESSAGES.update(CHECKOUT_MESSAGES)
 MESSAGES.update(FEED_MESSAGES)
 MESSAGES.update(TEMPLATE_MESSAGES)
 MESSAGES.update(REVIEW_MESSAGES)

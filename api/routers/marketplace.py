@@ -7,32 +7,38 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RateLimitDep, SessionDep, SettingsDep
 from api.idempotency import Idempotent
 from api.key_scopes import allow_keys
+from api.order_documents import confirmation_csv, confirmation_pdf
 from api.paging import PageDep
 from api.problems import NotFound
 from api.schemas.common import API_PROBLEMS, MAX_INT, ListResponse, problems
 from api.schemas.marketplace import (
+    AmountsPublic,
     CampaignCreate,
     CampaignPublic,
     CancelRequest,
     CartItemCreate,
     CartItemPublic,
     CartPublic,
+    CartTotalsPublic,
     CheckoutRequest,
     ComparisonPublic,
     ConfirmRequest,
+    CurrencyTotalPublic,
     DemandPublic,
+    OrderAmountsPublic,
     OrderPublic,
     ReorderPublic,
     ReportCreate,
     ReportPublic,
     ResponseCreate,
     RetailerStatsPublic,
+    RetailerTotalPublic,
     ReviewCreate,
     ReviewPublic,
     RmaCreate,
@@ -41,18 +47,21 @@ from api.schemas.marketplace import (
     RmaResolve,
 )
 from catalog.enums import KeyScope
-from catalog.models import Retailer, User
+from catalog.models import Offer, Retailer, User
 from catalog.reads import retailer_by_slug, retailers_by_id
 from loyalty import activity_export
 from marketplace import campaigns, cart, gdpr, moderation, orders, reviews, rma, stats
 from marketplace.access import logged_in, require_retailer_staff
 from marketplace.campaigns import CampaignDraft
+from marketplace.checkout_details import clean_details
 from marketplace.dates import utc_now
 from marketplace.enums import REVIEW_DIMENSIONS
-from marketplace.models import Order
+from marketplace.models import CartItem, Order
+from marketplace.order_totals import SWEDISH_VAT, grand_total
 from marketplace.reviews import ReviewDraft, ShownReview
 from ranking.config import RankingConfig
 from ranking.errors import UnknownConfig
+from ranking.messages import negotiate
 from ranking.versions import published
 from search.prices import rate_table
 
@@ -236,7 +245,35 @@ def _cart_public(session: Session, user: User | None) -> CartPublic:
     changes = [c.describe() for c in cart.item_changes(pairs, suspended)]
     retailers = len({offer.retailer_id for _item, offer in pairs})
     return CartPublic(
-        items=items, retailers=retailers, changes=changes, digest=cart.cart_digest(pairs, suspended)
+        items=items,
+        retailers=retailers,
+        changes=changes,
+        digest=cart.cart_digest(pairs, suspended),
+        totals=_cart_totals(session, pairs, slugs),
+    )
+
+
+def _cart_totals(
+    session: Session, pairs: list[tuple[CartItem, Offer]], slugs: dict[int, str]
+) -> CartTotalsPublic:
+    by_retailer = orders.cart_totals(session, pairs)
+    rate = SWEDISH_VAT
+    grand = grand_total([(amounts, rate) for amounts in by_retailer.values()])
+    return CartTotalsPublic(
+        retailers=[
+            RetailerTotalPublic(
+                retailer=slugs.get(retailer_id, ""),
+                retailer_id=retailer_id,
+                currency=amounts.currency,
+                **OrderAmountsPublic.of(amounts, rate).model_dump(),
+            )
+            for retailer_id, amounts in sorted(by_retailer.items())
+        ],
+        grand_total=[
+            CurrencyTotalPublic(currency=currency, **AmountsPublic.of(total).model_dump())
+            for currency, total in sorted(grand.by_currency.items())
+        ],
+        delivery_not_stated=grand.delivery_not_stated,
     )
 
 
@@ -298,6 +335,12 @@ def checkout(
         now=utc_now(),
         repeat_window=timedelta(0),  # a repeat is its Idempotency-Key's, never a guess
         expected_cart=body.cart_digest,
+        details=clean_details(
+            po_number=body.po_number,
+            delivery_address=body.delivery_address,
+            invoice_address=body.invoice_address,
+            notes=body.notes,
+        ),
     )
     session.commit()
     data = [OrderPublic.model_validate(o) for o in placed]
@@ -320,6 +363,85 @@ def list_orders(session: SessionDep, user: CurrentUser, page: PageDep) -> ListRe
 @router.get("/orders/{order_id}", response_model=OrderPublic, responses=problems(401, 404))
 def get_order(order_id: ObjectId, session: SessionDep, user: CurrentUser) -> OrderPublic:
     return OrderPublic.model_validate(orders.get_order(session, user, order_id))
+
+
+DocumentLang = Annotated[
+    str | None,
+    Query(
+        alias="lang",
+        pattern="^(sv|en)$",
+        description="The document's language, over `Accept-Language` (`sv` by default here).",
+    ),
+]
+
+
+def _document_lang(asked: str | None, accept_language: str | None) -> str:
+    """``?lang=`` first, then a browser that asks for English, else Swedish (the document
+    goes to a Swedish clinic's or retailer's books)."""
+    if asked is not None:
+        return asked
+    return "en" if negotiate(accept_language, "sv") == "en" else "sv"
+
+
+@router.get(
+    "/orders/{order_id}/confirmation.csv",
+    response_class=Response,
+    responses={**problems(401, 404), 200: {"content": {"text/csv": {}}}},
+)
+def order_confirmation_csv(
+    order_id: ObjectId,
+    session: SessionDep,
+    user: CurrentUser,
+    asked: DocumentLang = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The order's confirmation as CSV: one row per line (price, VAT basis, amounts excl. and
+    incl. VAT), then the delivery and the total. Swedish is ``;``-separated with a BOM.
+    Whoever may see the order may download it.
+    Example: ``GET /api/v1/orders/17/confirmation.csv?lang=sv``"""
+    order = orders.get_order(session, user, order_id)
+    lang = _document_lang(asked, accept_language)
+    text = confirmation_csv(order, _retailer_name(session, order), lang)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="order-{order.id}.csv"',
+            "Content-Language": lang,
+        },
+    )
+
+
+@router.get(
+    "/orders/{order_id}/confirmation.pdf",
+    response_class=Response,
+    responses={**problems(401, 404), 200: {"content": {"application/pdf": {}}}},
+)
+def order_confirmation_pdf(
+    order_id: ObjectId,
+    session: SessionDep,
+    user: CurrentUser,
+    asked: DocumentLang = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The order's confirmation as PDF (addresses, PO number, note, lines, delivery, totals
+    excl. and incl. VAT). Example: ``GET /api/v1/orders/17/confirmation.pdf``"""
+    order = orders.get_order(session, user, order_id)
+    lang = _document_lang(asked, accept_language)
+    document = confirmation_pdf(order, _retailer_name(session, order), lang)
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="order-{order.id}.pdf"',
+            "Content-Language": lang,
+        },
+    )
+
+
+def _retailer_name(session: Session, order: Order) -> str:
+    retailer = session.get(Retailer, order.retailer_id)
+    return retailer.name if retailer is not None else ""
 
 
 def _order_done(request: Request, session: Session, order: Order) -> OrderPublic:

@@ -152,6 +152,17 @@ ORDER: dict[str, Any] = {
     "cancel_reason": None,
     "cancel_note": None,
     "cancelled_by": None,
+    "po_number": "IO-2026-118",
+    "delivery_address": "Folktand AB\nStorgatan 1\n111 22 Stockholm",
+    "invoice_address": "Folktand AB\nStorgatan 1\n111 22 Stockholm",
+    "note": "Leverans via lastkajen",
+    "vat_rate": "0.2500",
+    "delivery_cost": "49.00",
+    "amounts": {
+        "lines": {"excl_vat": "158.40", "vat": "39.60", "incl_vat": "198.00"},
+        "delivery_excl_vat": "49.00",
+        "total": {"excl_vat": "207.40", "vat": "51.85", "incl_vat": "259.25"},
+    },
     "lines": [
         {
             "id": 1,
@@ -163,6 +174,7 @@ ORDER: dict[str, Any] = {
             "quantity": 2,
             "stock_status_at_checkout": "in_stock",
             "backordered": False,
+            "vat_included": True,
         }
     ],
 }

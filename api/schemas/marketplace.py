@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas import examples
 from api.schemas.common import MAX_INT, UtcDatetime
+from marketplace.checkout_details import MAX_ADDRESS, MAX_NOTE, MAX_PO
+from marketplace.models import Order
+from marketplace.order_totals import Amounts, OrderAmounts
+from marketplace.orders import amounts_of, order_vat_rate
 
 Id = Field(ge=1, le=MAX_INT)
 
@@ -128,12 +132,65 @@ class CartItemPublic(BaseModel):
     changed: bool
 
 
+class AmountsPublic(BaseModel):
+    """An amount excluding VAT, its VAT and the sum (rounded to the öre per line)."""
+
+    excl_vat: Decimal
+    vat: Decimal
+    incl_vat: Decimal
+
+    @classmethod
+    def of(cls, amounts: Amounts) -> AmountsPublic:
+        return cls(excl_vat=amounts.excl_vat, vat=amounts.vat, incl_vat=amounts.incl_vat)
+
+
+class OrderAmountsPublic(BaseModel):
+    """A retailer order's lines, delivery and total."""
+
+    lines: AmountsPublic
+    delivery_excl_vat: Decimal | None = Field(
+        description="The retailer's delivery fee excl. VAT (0 from its free-delivery "
+        "threshold); null when the retailer states none: not included in the total."
+    )
+    total: AmountsPublic
+
+    @classmethod
+    def of(cls, amounts: OrderAmounts, vat_rate: Decimal) -> OrderAmountsPublic:
+        return cls(
+            lines=AmountsPublic.of(amounts.lines),
+            delivery_excl_vat=amounts.delivery_excl_vat,
+            total=AmountsPublic.of(amounts.total(vat_rate)),
+        )
+
+
+class RetailerTotalPublic(OrderAmountsPublic):
+    retailer: str
+    retailer_id: int
+    currency: str
+
+
+class CurrencyTotalPublic(AmountsPublic):
+    currency: str
+
+
+class CartTotalsPublic(BaseModel):
+    """What checking out now would cost: each retailer's order and the grand total per
+    currency (at Swedish VAT, 25 %)."""
+
+    retailers: list[RetailerTotalPublic]
+    grand_total: list[CurrencyTotalPublic]
+    delivery_not_stated: bool = Field(
+        description="Some retailer states no delivery fee: the grand total does not include it."
+    )
+
+
 class CartPublic(BaseModel):
     """The cart; ``changes`` lists what changed since items were added (accept at checkout)."""
 
     items: list[CartItemPublic]
     retailers: int
     changes: list[str]
+    totals: CartTotalsPublic
     digest: str = Field(
         description="Fingerprint of the cart as returned (items, quantities, prices, stock): "
         "send it as the checkout's cart_digest to place exactly this cart."
@@ -141,7 +198,18 @@ class CartPublic(BaseModel):
 
 
 class CheckoutRequest(BaseModel):
+    """Place the cart. The addresses default to the clinic organisation's; ``notes`` are
+    per retailer (its id as the key) and go on that retailer's order only."""
+
     accept_changes: bool = False
+    po_number: str | None = Field(
+        default=None, max_length=MAX_PO, description="Your order reference (PO number)."
+    )
+    delivery_address: str | None = Field(default=None, max_length=MAX_ADDRESS)
+    invoice_address: str | None = Field(default=None, max_length=MAX_ADDRESS)
+    notes: dict[int, Annotated[str, Field(max_length=MAX_NOTE)]] = Field(
+        default_factory=dict, max_length=100
+    )
     cart_digest: str | None = Field(
         default=None,
         max_length=64,
@@ -160,6 +228,9 @@ class OrderLinePublic(_Out):
     quantity: int
     stock_status_at_checkout: str
     backordered: bool
+    vat_included: bool | None = Field(
+        description="Whether the unit price includes VAT (null: not stated, counted as included)."
+    )
 
 
 class OrderPublic(_Out):
@@ -184,7 +255,33 @@ class OrderPublic(_Out):
     cancel_reason: str | None
     cancel_note: str | None
     cancelled_by: str | None
+    po_number: str | None
+    delivery_address: str | None
+    invoice_address: str | None
+    note: str | None = Field(description="The clinic's note to this retailer.")
+    vat_rate: Decimal | None = Field(description="null: placed before VAT was kept (25 %).")
+    delivery_cost: Decimal | None
+    amounts: OrderAmountsPublic
     lines: list[OrderLinePublic]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _with_amounts(cls, data: Any) -> Any:
+        """An order read from the database gets its amounts computed."""
+        if isinstance(data, Order):
+            return _OrderWithAmounts(data)
+        return data
+
+
+class _OrderWithAmounts:
+    """An order and its amounts, read by attribute (``from_attributes``)."""
+
+    def __init__(self, order: Order) -> None:
+        self._order = order
+        self.amounts = OrderAmountsPublic.of(amounts_of(order), order_vat_rate(order))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._order, name)
 
 
 class ConfirmRequest(BaseModel):

@@ -86,6 +86,8 @@ def order_page(request: Request, order_id: int, session: SessionDep, user: Curre
             "today": today.isoformat(),
             "suggested": (today + timedelta(days=2)).isoformat(),
             "reasons": [r.value for r in CancelReason],
+            "amounts": orders.amounts_of(order),
+            "vat_rate": orders.order_vat_rate(order),
         },
         user=user,
     )

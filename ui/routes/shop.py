@@ -29,9 +29,17 @@ from catalog.reads import offers_by_id, retailers_by_id
 from marketplace import cart, orders, reviews, rma
 from marketplace.dates import utc_now
 from marketplace.enums import OrderStatus
-from marketplace.errors import AlreadyCheckedOut, CartChanged, NotFound, PriceChanged
+from marketplace.errors import (
+    AlreadyCheckedOut,
+    CartChanged,
+    InvalidInput,
+    NotFound,
+    PriceChanged,
+)
 from marketplace.models import Order
-from ui.error_pages import page_router
+from ui.checkout_view import DetailsForm, totals_context
+from ui.error_pages import error_detail, page_router
+from ui.i18n import pick_lang
 from ui.market_views import (
     notice,
     overdue,
@@ -59,6 +67,7 @@ def _cart_groups(session: SessionDep, user: User) -> tuple[list[dict[str, Any]],
         group = groups.setdefault(
             offer.retailer_id,
             {
+                "retailer_id": offer.retailer_id,
                 "retailer": seller.name if seller else "",
                 "slug": seller.slug if seller else "",
                 "items": [],
@@ -205,13 +214,22 @@ def remove_from_cart(
 
 
 def _checkout_page(
-    request: Request, session: SessionDep, user: User, *, status_code: int = 200, **extra: Any
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    status_code: int = 200,
+    form: DetailsForm | None = None,
+    **extra: Any,
 ) -> Response:
     groups, count = _cart_groups(session, user)
     changes = cart.pending_changes(session, user)
     current = cart.get_cart(session, user, create=False)
     shown = cart.cart_offers(session, current) if current.id is not None else []
     context = {
+        **totals_context(session, user, shown),
+        "form": form or DetailsForm(),
+        "details_error": None,
         "groups": groups,
         "count": count,
         "changes": changes,
@@ -257,6 +275,11 @@ def checkout(
     accept_changes: str = Form(""),
     checkout_token: str = Form(""),
     cart_digest: str = Form(""),
+    po_number: str = Form("", max_length=2000),
+    delivery_address: str = Form("", max_length=5000),
+    invoice_address: str = Form("", max_length=5000),
+    note_retailer: list[str] = Form([]),
+    note_text: list[str] = Form([]),
 ) -> Response:
     """Place the cart. A double click or a resubmitted form places one order set: the
     repeat is sent to the orders already placed, with a notice saying so. A cart that is
@@ -265,6 +288,9 @@ def checkout(
     if (refused := role_gate(request, user, "clinic")) is not None:
         return refused
     assert user is not None
+    form = DetailsForm.posted(
+        po_number, delivery_address, invoice_address, note_retailer, note_text
+    )
     claimed = _claim_form(request, user, checkout_token)
     if isinstance(claimed, Replay):
         return see_other(claimed.body, "already_placed")
@@ -277,6 +303,7 @@ def checkout(
             now=utc_now(),
             repeat_window=timedelta(seconds=settings.checkout_repeat_window_seconds),
             expected_cart=cart_digest.strip() or None,
+            details=form.details(),
         )
         ref = placed[0].checkout_ref
         session.commit()
@@ -296,8 +323,17 @@ def checkout(
             session,
             user,
             status_code=409,
+            form=form,
             must_accept=isinstance(exc, PriceChanged),
             cart_changed=isinstance(exc, CartChanged),
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        if claimed is not None:
+            release(factory, claimed)
+        detail = error_detail(exc, pick_lang(request))
+        return _checkout_page(
+            request, session, user, status_code=422, form=form, details_error=detail
         )
     except BaseException:
         session.rollback()
@@ -354,6 +390,8 @@ def order_page(request: Request, order_id: int, session: SessionDep, user: Curre
             "reviewed": reviews.reviewed_retailer_in_order(session, user.id, order.id),
             "notice": notice(request),
             "delivered": order.status == OrderStatus.DELIVERED,
+            "amounts": orders.amounts_of(order),
+            "vat_rate": orders.order_vat_rate(order),
         },
         user=user,
     )

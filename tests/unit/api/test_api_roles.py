@@ -190,6 +190,13 @@ def _read_order(env: ApiEnv, h: dict[str, str]) -> Response:
     return env.client.get(f"/api/v1/orders/{_order(env)[0]}", headers=h)
 
 
+def _order_document(kind: str) -> Call:
+    def call(env: ApiEnv, h: dict[str, str]) -> Response:
+        return env.client.get(f"/api/v1/orders/{_order(env)[0]}/confirmation.{kind}", headers=h)
+
+    return call
+
+
 def _read_buyer_order(env: ApiEnv, h: dict[str, str]) -> Response:
     return env.client.get(f"/api/v1/orders/{_order(env, buyer='clinic_buyer')[0]}", headers=h)
 
@@ -1760,6 +1767,8 @@ ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
     ("checkout", _checkout, CLINICS, 201),
     ("orders", lambda e, h: e.client.get("/api/v1/orders", headers=h), LOGGED_IN, 200),
     ("order", _read_order, ORDER_A, 200),
+    ("order_confirmation_csv", _order_document("csv"), ORDER_A, 200),
+    ("order_confirmation_pdf", _order_document("pdf"), ORDER_A, 200),
     ("order_confirm", _confirm, RETAILER_A | ADMIN, 200),
     ("order_ship", _order_call("ship", "confirmed"), RETAILER_A | ADMIN, 200),
     ("order_deliver", _order_call("deliver", "shipped"), {"clinic"}, 200),
@@ -2133,6 +2142,8 @@ HIDDEN.update(
         name: _hidden_from_all_but(ORDER_A)
         for name in (
             "order",
+            "order_confirmation_csv",
+            "order_confirmation_pdf",
             "order_confirm",
             "order_ship",
             "order_deliver",
