@@ -50,6 +50,10 @@ class HashingEmbedder:
                 out[row] /= norm
         return out
 
+    def embed_query(self, text: str) -> NDArray[np.float32]:
+        vector: NDArray[np.float32] = self.embed([text])[0]
+        return vector
+
     @property
     def embedded(self) -> int:
         return sum(len(c) for c in self.calls)
