@@ -4,7 +4,9 @@ Labels never come from Valbar's search output. Each query's intent is written be
 criteria over what the manufacturer published in GUDID: the GMDN preferred term (our
 ``category``) and words required in / excluded from the device name and description, plus
 brand or size where the query names one. The script applies the criteria to every device of
-the demo catalog file and writes ``query<TAB>gtin<TAB>grade`` keyed by the primary GTIN:
+the demo catalog file and writes ``query<TAB>gtin<TAB>grade[<TAB>tags]`` keyed by the
+primary GTIN (``tags``: ``semantic`` on the descriptive queries of :data:`SEMANTIC_INTENTS`,
+empty elsewhere):
 
 * 3 - exactly what was asked (right device type and, when specified, size/shade/brand)
 * 2 - right device type, a different variant
@@ -87,6 +89,7 @@ class Intent:
     g2: tuple[Rule, ...] = ()
     g1: tuple[Rule, ...] = ()
     g0: tuple[Rule, ...] = ()
+    tags: tuple[str, ...] = ()
 
     def grade(self, d: Device) -> int | None:
         for grade, rules in ((3, self.g3), (2, self.g2), (1, self.g1), (0, self.g0)):
@@ -383,6 +386,155 @@ INTENTS: tuple[Intent, ...] = (
     ),
 )
 
+# Descriptions and paraphrases: what a clinic types when it does not know the product's
+# name. Most share no word with the GUDID text (nor a synonym path), so only semantic
+# retrieval can find them; judged with the same device-type rules as the queries above.
+SEMANTIC = ("semantic",)
+PANORAMIC = R(r"panoramic")
+MILLING_CHAIRSIDE = R(r"^dental milling system, CAD/CAM, chairside")
+SEMANTIC_INTENTS: tuple[Intent, ...] = (
+    Intent(
+        "något att fästa en tandställning med",
+        "sv",
+        (R(r"^orthodontic bracket adhesive"),),
+        (),
+        (BONDING,),
+        tags=SEMANTIC,
+    ),
+    Intent("lampa som härdar fyllningar", "sv", (CURING_LIGHT,), (CURING_PART,), tags=SEMANTIC),
+    Intent(
+        "verktyg för att dra ut tänder",
+        "sv",
+        (EXTRACTION_FORCEPS,),
+        (),
+        (ELEVATOR,),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "genomskinliga skenor som rätar tänderna",
+        "sv",
+        (ALIGNER,),
+        (R(r"aligner/retainer seater"),),
+        (RETAINER,),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "gummiduk som isolerar tanden under behandlingen",
+        "sv",
+        (RUBBER_DAM,),
+        (RUBBER_DAM_ACC,),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "material för att ta en kopia av tänderna",
+        "sv",
+        (IMPRESSION,),
+        (IMPRESSION_TRAY,),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "fylla ut förlorat käkben",
+        "sv",
+        (BONE_GRAFT,),
+        (MEMBRANE,),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "skruv som ersätter en tandrot",
+        "sv",
+        (IMPLANT,),
+        (),
+        (ABUTMENT,),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "mot ilningar i känsliga tänder",
+        "sv",
+        (DESENSITIZER,),
+        (FLUORIDE,),
+        tags=SEMANTIC,
+    ),
+    Intent("göra tänderna vitare", "sv", (WHITENING,), (WHITENING_REL,), tags=SEMANTIC),
+    Intent(
+        "skrapa bort tandsten för hand",
+        "sv",
+        (SCALER,),
+        (CURETTE,),
+        (ULTRASONIC,),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "mäta fickdjup runt tänderna",
+        "sv",
+        (PERIO_PROBE,),
+        (PROBE,),
+        tags=SEMANTIC,
+    ),
+    Intent("tvätta löständer", "sv", (DENTURE_CLEANSER,), (), (DENTURE_ADHESIVE,), tags=SEMANTIC),
+    Intent(
+        "få löständerna att sitta fast",
+        "sv",
+        (DENTURE_ADHESIVE,),
+        (),
+        (DENTURE_RELINER,),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "fylla och täta rotkanalen",
+        "sv",
+        (GUTTA,),
+        (OBTURATION,),
+        (PLUGGER,),
+        tags=SEMANTIC,
+    ),
+    Intent("torka ur rotkanalen", "sv", (PAPER_POINT,), (), (GUTTA,), tags=SEMANTIC),
+    Intent(
+        "tillfällig tand medan kronan tillverkas",
+        "sv",
+        (TEMP_CROWN,),
+        (TEMP_CROWN_RESIN,),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "röntgenbild av hela käken",
+        "sv",
+        (PANORAMIC,),
+        (),
+        (XRAY_SYSTEM,),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "metalltråd som flyttar tänderna",
+        "sv",
+        (ORTHO_WIRE,),
+        (),
+        (BRACKET,),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "förebygga karies med fluor",
+        "sv",
+        (FLUORIDE_VARNISH,),
+        (FLUORIDE,),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "fräsa kronor direkt på kliniken",
+        "sv",
+        (MILLING_CHAIRSIDE,),
+        (R(r"^dental milling system"),),
+        (R(r"CAD/CAM software"),),
+        tags=SEMANTIC,
+    ),
+    Intent(
+        "suga upp saliv under behandlingen",
+        "sv",
+        (R(SUCTION_TIP.cats, text=r"saliva|ejector"),),
+        (SUCTION_TIP,),
+        tags=SEMANTIC,
+    ),
+)
+
 # Identifier queries: devices picked by a stable hash (not by search), queried by their
 # primary GTIN (as GTIN-14 and, for a GTIN-13 inside, without the leading zero) or by the
 # catalog/model number when that number is unique in the catalog file.
@@ -468,7 +620,7 @@ def main() -> None:
     parser.add_argument("--show", help="print one query's judged devices instead of writing")
     args = parser.parse_args()
     devices = read_devices(args.catalog)
-    intents = [*INTENTS, *identifier_intents(devices)]
+    intents = [*INTENTS, *identifier_intents(devices), *SEMANTIC_INTENTS]
     rows = list(judge(intents, devices))
     if args.show:
         by_gtin = {d.gtin: d for d in devices}
@@ -478,10 +630,12 @@ def main() -> None:
                 print(f"{grade} {gtin} [{d.category[:40]}] {d.name[:90]}")
         return
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    tags = {i.query: ",".join(i.tags) for i in intents}
     with args.out.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write("query\tgtin\tgrade\n")
+        fh.write("query\tgtin\tgrade\ttags\n")
         for query, gtin, grade in rows:
-            fh.write(f"{query}\t{gtin}\t{grade}\n")
+            tag = f"\t{tags[query]}" if tags[query] else ""
+            fh.write(f"{query}\t{gtin}\t{grade}{tag}\n")
     langs = {i.query: i.lang for i in intents}
     n_lang = {lang: sum(1 for i in intents if i.lang == lang) for lang in ("sv", "en", "id")}
     print(f"{n_lang}")
@@ -491,7 +645,11 @@ def main() -> None:
         total = sum(1 for d in devices if (g := intent.grade(d)) is not None and g > 0)
         capped = " (capped)" if total > len([g for g in grades if g]) else ""
         counts = " ".join(f"{g}:{grades.count(g)}" for g in (3, 2, 1, 0))
-        print(f"  [{langs[intent.query]}] {intent.query:32} {counts}  matching={total}{capped}")
+        marker = " semantic" if intent.tags else ""
+        print(
+            f"  [{langs[intent.query]}{marker}] {intent.query:32} {counts}  "
+            f"matching={total}{capped}"
+        )
 
 
 if __name__ == "__main__":

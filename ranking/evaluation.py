@@ -1,14 +1,18 @@
 """Offline evaluation against judged queries: nDCG@10, MRR and recall@50.
 
-Judgments are a TSV file ``query<TAB>gtin<TAB>grade`` with grades 0 (irrelevant) to 3
-(perfect); blank lines and ``#`` comments are ignored, and a first row ``query gtin grade``
-is taken as a header. Metrics are averaged over the judged queries; a judged query missing
-from the runs counts as an empty result list (all zeros).
+Judgments are a TSV file ``query<TAB>gtin<TAB>grade[<TAB>tags]`` with grades 0 (irrelevant)
+to 3 (perfect) and optional comma-separated tags naming the kind of query (``semantic``: a
+description or paraphrase that needs semantic search); a row may leave the tags out, and a
+query's tags are those of all its rows. Blank lines and ``#`` comments are ignored, and a
+first row ``query gtin grade`` (or ``query gtin grade tags``) is taken as a header.
+Metrics are averaged over the judged queries; a judged query missing from the runs counts
+as an empty result list (all zeros).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +21,31 @@ from ranking.errors import JudgmentFormatError
 
 MAX_GRADE = 3
 _HEADER = ("query", "gtin", "grade")
+_TAG = re.compile(r"[a-z][a-z0-9_-]*")
+SEMANTIC_TAG = "semantic"
+
+
+@dataclass(frozen=True)
+class JudgedSet:
+    """The judgments and each query's tags (queries without tags are left out)."""
+
+    judgments: dict[str, dict[str, int]]
+    tags: dict[str, frozenset[str]]
+
+    def tagged(self, tag: str) -> dict[str, dict[str, int]]:
+        """The judgments of the queries carrying ``tag``."""
+        return {q: j for q, j in self.judgments.items() if tag in self.tags.get(q, ())}
 
 
 def load_judgments(path: Path) -> dict[str, dict[str, int]]:
     """``{query: {gtin: grade}}``; ``JudgmentFormatError`` names file, line and field."""
+    return load_judged_set(path).judgments
+
+
+def load_judged_set(path: Path) -> JudgedSet:
+    """The judgments with their query tags; ``JudgmentFormatError`` names file, line, field."""
     judgments: dict[str, dict[str, int]] = {}
+    tags: dict[str, set[str]] = {}
     text = Path(path).read_text(encoding="utf-8-sig")
     seen_row = False
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -29,15 +53,24 @@ def load_judgments(path: Path) -> dict[str, dict[str, int]]:
         if not line or line.startswith("#"):
             continue
         fields = [part.strip() for part in raw.rstrip("\r\n").split("\t")]
-        if not seen_row and tuple(f.casefold() for f in fields) == _HEADER:
+        header = tuple(f.casefold() for f in fields)
+        if not seen_row and header in (_HEADER, (*_HEADER, "tags")):
             seen_row = True
             continue
         seen_row = True
-        if len(fields) != 3:
+        if len(fields) not in (3, 4):
             raise JudgmentFormatError(
-                path, number, "row", f"expected 3 tab-separated fields, got {len(fields)}"
+                path, number, "row", f"expected 3 or 4 tab-separated fields, got {len(fields)}"
             )
-        query, gtin, grade_text = fields
+        query, gtin, grade_text = fields[:3]
+        row_tags = (
+            {t.strip() for t in fields[3].split(",") if t.strip()} if len(fields) > 3 else set()
+        )
+        for tag in row_tags:
+            if not _TAG.fullmatch(tag):
+                raise JudgmentFormatError(
+                    path, number, "tags", f"{tag!r} is not a tag (lower-case letters, digits, -)"
+                )
         if not query:
             raise JudgmentFormatError(path, number, "query", "empty")
         if not gtin:
@@ -56,7 +89,8 @@ def load_judgments(path: Path) -> dict[str, dict[str, int]]:
                 path, number, "grade", f"{query!r}/{gtin} judged {judged[gtin]} earlier"
             )
         judged[gtin] = grade
-    return judgments
+        tags.setdefault(query, set()).update(row_tags)
+    return JudgedSet(judgments, {q: frozenset(t) for q, t in tags.items() if t})
 
 
 def _unique(ranked: Sequence[str]) -> list[str]:

@@ -1,14 +1,16 @@
 """Run judged queries through a search function and score them (``valbar eval ranking``).
 
-Two systems are measured in the same run over the same catalog: the search service with a
-ranking config, and :class:`~search.bm25_baseline.Bm25Baseline` (plain BM25 over the same
-documents' raw text, built in a temporary directory), so the reported gain is measured.
+The search service is measured without and with semantic search in the same run
+(:func:`semantic_comparison`), as is :class:`~search.bm25_baseline.Bm25Baseline` (plain
+BM25 over the same documents' raw text, built in a temporary directory), so the reported
+gains are measured.
 """
 
 from __future__ import annotations
 
+import math
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,10 @@ from search.service import SearchRequest, SearchService
 
 RUN_DEPTH = 50  # recall@50 needs the top 50
 METRICS = ("ndcg@10", "mrr", "recall@50")
+# issue 16: semantic search is on by default only if it gains this much nDCG@10 overall and
+# on the semantic-marked queries (and adds at most 10 ms p50 / 30 ms p99 in bench.search)
+QUALITY_GAIN = 0.02
+SEMANTIC_QUERIES_GAIN = 0.10
 
 SearchFn = Callable[[str], list[str]]
 Judgments = Mapping[str, Mapping[str, int]]
@@ -100,3 +106,35 @@ def worst_queries(
 def _rounded(report: EvalReport) -> dict[str, Any]:
     data = report.as_dict()
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in data.items()}
+
+
+def mean_ndcg(report: EvalReport, queries: Collection[str]) -> float:
+    """Mean nDCG@10 of ``report`` over ``queries`` (0.0 for none)."""
+    values = [report.per_query[q]["ndcg@10"] for q in queries if q in report.per_query]
+    return math.fsum(values) / len(values) if values else 0.0
+
+
+def semantic_comparison(
+    without: EvalReport, with_semantic: EvalReport, semantic_queries: Collection[str]
+) -> dict[str, Any]:
+    """nDCG@10 without and with semantic search, over all queries and the semantic ones.
+
+    ``meets_quality_rule``: the relevance half of the rule for turning semantic search on
+    by default (overall gain >= 0.02 and the semantic queries' gain >= 0.10); the latency
+    half is measured by ``python -m bench.search --semantic``.
+    """
+    rows = {
+        name: {
+            "ndcg@10": round(report.ndcg10, 4),
+            "semantic_ndcg@10": round(mean_ndcg(report, semantic_queries), 4),
+        }
+        for name, report in (("without", without), ("with", with_semantic))
+    }
+    gain = {m: round(rows["with"][m] - rows["without"][m], 4) for m in rows["with"]}
+    return {
+        **rows,
+        "gain": gain,
+        "semantic_queries": len([q for q in semantic_queries if q in without.per_query]),
+        "meets_quality_rule": gain["ndcg@10"] >= QUALITY_GAIN - 1e-9
+        and gain["semantic_ndcg@10"] >= SEMANTIC_QUERIES_GAIN - 1e-9,
+    }

@@ -117,6 +117,8 @@ class BackendQuery:
     facets: bool = True
     facet_size: int = 50
     include_documents: bool = True
+    # only these products (the semantic neighbours: their filtered documents); None = any
+    product_ids: tuple[int, ...] | None = None
 
 
 @dataclass(slots=True)

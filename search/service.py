@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -66,6 +66,31 @@ __all__ = [
 
 DEFAULT_CANDIDATES = 200
 SEMANTIC_MIN_COSINE = 0.4  # unrelated dental products sit at 0.2-0.36 with MiniLM
+SEMANTIC_NEIGHBOURS = 50  # nearest products fused with the text hits
+SEMANTIC_WEIGHTS = (1.0, 1.0)  # RRF weights (text, semantic)
+
+
+class _Chained(Mapping[int, StoredProduct]):
+    """Two lazily loaded document mappings read as one (the first wins)."""
+
+    def __init__(self, first: Mapping[int, StoredProduct], second: Mapping[int, StoredProduct]):
+        self._maps = (first, second)
+
+    def __getitem__(self, product_id: int) -> StoredProduct:
+        for mapping in self._maps:
+            try:
+                return mapping[product_id]
+            except KeyError:
+                continue
+        raise KeyError(product_id)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(dict.fromkeys([*self._maps[0], *self._maps[1]]))
+
+    def __len__(self) -> int:
+        return len(set(self._maps[0]) | set(self._maps[1]))
+
+
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
 _RETAILER_RELOAD_SECONDS = 5.0
@@ -133,6 +158,8 @@ class SearchService(Suggestions):
         candidates: int = DEFAULT_CANDIDATES,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         semantic: SemanticIndex | None = None,
+        semantic_k: int = SEMANTIC_NEIGHBOURS,
+        semantic_weights: tuple[float, float] = SEMANTIC_WEIGHTS,
         config_stamp: Callable[[], object] | None = None,
         config_check_seconds: float = 1.0,
         rates: RateTable = NO_RATES,
@@ -149,6 +176,8 @@ class SearchService(Suggestions):
         self._stamp: object = None
         self._stamp_checked = float("-inf")
         self.semantic = semantic  # the optional hybrid: embeddings fused with text hits
+        self.semantic_k = semantic_k  # nearest products fused with the text hits
+        self.semantic_weights = semantic_weights  # RRF weights: (text, semantic)
         self.session_factory = session_factory
         self.config_provider = config_provider
         self.candidates = candidates
@@ -336,7 +365,8 @@ class SearchService(Suggestions):
         limit = max(self.candidates, request.page * request.size)
         needed = request.page * request.size
         result, relaxed = self._backend_search(query, filters, limit=limit)
-        if self.semantic is not None and request.q.strip():
+        if self.semantic is not None and request.q.strip() and not result.identifier_matches:
+            # (an exact identifier is what was asked for: a number's neighbours are noise)
             result = self._fuse_semantic(request.q, query, filters, result, limit)
         total = result.total
 
@@ -366,25 +396,42 @@ class SearchService(Suggestions):
     ) -> BackendResult:
         """Reciprocal rank fusion of the text hits with the query's nearest products.
 
-        Neighbours are drawn from the products that share any analyzed term with the query
-        (synonyms and compound parts included) and pass the filters: one extra OR query
-        gives that pool and its stored documents, so filters and facets stay exact.
+        Neighbours come from the whole catalogue (the shared HNSW graph), so a product that
+        shares no word with the query can still be found; one extra backend query restricted
+        to those neighbours applies the filters and gives their stored documents.
         """
-        assert self.semantic is not None
-        pool = self.backend.search(
-            BackendQuery(query=query, filters=filters, limit=limit * 2, operator="or", facets=False)
+        semantic = self.semantic
+        assert semantic is not None
+        semantic.refresh_if_due()  # another process may have published a new graph
+        # English readings of the Swedish words appended: the catalogue text is English, and
+        # even the multilingual e5 gains from them (demo judged set, semantic queries: nDCG@10
+        # +0.124 with them, +0.001 without)
+        text = expand_query_text(text, Analyzer.default())
+        min_cosine = float(getattr(semantic.embedder, "min_cosine", SEMANTIC_MIN_COSINE))
+        neighbours = [
+            (pid, cosine)
+            for pid, cosine in semantic.nearest(semantic.embed_query(text), self.semantic_k)
+            if cosine >= min_cosine
+        ]
+        if not neighbours:
+            return result
+        found = self.backend.search(
+            BackendQuery(
+                filters=filters,
+                limit=len(neighbours),
+                facets=False,
+                product_ids=tuple(pid for pid, _ in neighbours),
+            )
         )
-        allowed = {pid for pid, _ in pool.hits} | {pid for pid, _ in result.hits}
-        vector = self.semantic.embed_query(expand_query_text(text, Analyzer.default()))
         fused = hybrid_candidates(
             result.hits,
-            self.semantic.nearest(vector, limit, allowed),
+            neighbours,
             identifier_matches=result.identifier_matches,
-            allowed_ids=allowed,
+            allowed_ids={pid for pid, _ in found.hits} | {pid for pid, _ in result.hits},
             limit=limit,
-            min_cosine=SEMANTIC_MIN_COSINE,
+            weights=self.semantic_weights,
         )
-        documents = {**pool.documents, **result.documents}
+        documents = _Chained(result.documents, found.documents)
         return replace(
             result,
             hits=[(pid, score) for pid, score in fused if pid in documents],

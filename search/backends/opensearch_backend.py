@@ -17,6 +17,22 @@ conjunction of terms (each in any of its fields, ``fuzzy`` edits allowed), a cla
 ``dis_max`` of its alternatives (tie breaker 0.1), clauses combine by ``operator`` (and
 ``minimum_should_match`` when it is "or"); exact
 identifiers are a constant-score ``terms`` query boosted far above any text score.
+
+Semantic search on OpenSearch (not wired yet; with tantivy the vectors live in the shared
+usearch graph, ``search.semantic.ann``): the product vectors would be indexed in the same
+documents, as a ``knn_vector`` field of the index template, with the graph built by the
+k-NN plugin (``"settings": {"index": {"knn": true}}``)::
+
+    "embedding": {"type": "knn_vector", "dimension": 384,
+                  "method": {"name": "hnsw", "space_type": "innerproduct", "engine": "faiss",
+                             "parameters": {"m": 16, "ef_construction": 128}}}
+
+(384 = multilingual-e5-small and MiniLM; vectors are L2-normalized, so inner product is the
+cosine; ``m``/``ef_construction`` as the usearch graph's connectivity/expansion). A search
+would send the query vector encoded in the web worker as a ``knn`` clause
+(``{"knn": {"embedding": {"vector": [...], "k": 50, "filter": <the same filters>}}}``, a
+second search of the same ``msearch``) and fuse its hits with the text hits by the same
+reciprocal rank fusion (``search.semantic.fusion``), so both backends rank alike.
 """
 
 from __future__ import annotations

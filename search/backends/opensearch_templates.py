@@ -360,6 +360,8 @@ def search_body(request: BackendQuery) -> Json:
     matching = matching_query(request.query, request.operator, request.minimum_should_match)
     selected = list(facet_filters(request.filters).values())
     rest = other_filters(request.filters)
+    if request.product_ids is not None:  # the semantic neighbours (see the module docs)
+        rest = [*rest, {"terms": {PRODUCT_ID: list(request.product_ids)}}]
     body: Json = {
         "from": request.offset,
         "size": request.limit,

@@ -428,6 +428,14 @@ class TantivyBackend:
         qb = gen.queries
         matching = gen.matching(request.query, request.operator, request.minimum_should_match)
         query = qb.combine(matching, request.filters)
+        if request.product_ids is not None:
+            only = tantivy.Query.term_set_query(self._schema, PRODUCT_ID, list(request.product_ids))
+            query = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, query),
+                    (tantivy.Occur.Must, tantivy.Query.const_score_query(only, 0.0)),
+                ]
+            )
         if request.sort == "relevance":
             result = searcher.search(query, request.limit, count=True, offset=request.offset)
         else:

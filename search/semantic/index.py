@@ -1,9 +1,16 @@
-"""The semantic index: products -> cached vectors, nearest neighbours by cosine."""
+"""The semantic index: products -> cached vectors, nearest neighbours by cosine.
+
+Unfiltered look-ups go to the shared HNSW index (:mod:`search.semantic.ann`), published by
+the writer after every change and followed by the other processes; look-ups within a given
+set of products (and any before a graph is published) are exact, by dot product.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from search.documents import ProductDocument
 from search.errors import SemanticIndexError
+from search.semantic.ann import AnnIndex, ann_available
 from search.semantic.embedders import DEFAULT_BATCH_SIZE, Embedder
 from search.semantic.texts import content_key, embedding_text
 from search.semantic.vector_cache import EmbeddingCache, join_keys, split_keys
@@ -23,6 +31,7 @@ if TYPE_CHECKING:
     from search.semantic.embedders import Matrix
 
 _PRODUCTS_FILE = "products.npz"
+QUERY_CACHE_SIZE = 2048  # query vectors kept per process (LRU)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +51,12 @@ class SemanticIndex:
     """
 
     def __init__(
-        self, embedder: Embedder, cache: EmbeddingCache, batch_size: int = DEFAULT_BATCH_SIZE
+        self,
+        embedder: Embedder,
+        cache: EmbeddingCache,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        check_seconds: float = 1.0,
+        query_cache_size: int = QUERY_CACHE_SIZE,
     ) -> None:
         if cache.dim != embedder.dim or cache.model_id != embedder.model_id:
             raise SemanticIndexError("the cache belongs to another model")
@@ -52,6 +66,12 @@ class SemanticIndex:
         self._snapshot: tuple[NDArray[np.int64], Matrix] | None = None
         self._products_path = cache.dir / _PRODUCTS_FILE
         self._loaded_stamp: tuple[int, int] | None = None
+        self.check_seconds = check_seconds
+        self._checked = time.monotonic()
+        self._queries: OrderedDict[str, Matrix] = OrderedDict()
+        self.query_cache_size = query_cache_size
+        # the shared graph needs usearch (extra ``semantic``); without it search is exact
+        self.ann = AnnIndex(cache.dir, embedder.dim, check_seconds=0.0) if ann_available() else None
         self.refresh()
 
     @classmethod
@@ -131,14 +151,25 @@ class SemanticIndex:
         np.savez(tmp, ids=ids, keys=keys)
         os.replace(tmp, self._products_path)
         self._loaded_stamp = _stamp(self._products_path)
+        if self.ann is not None:
+            self.ann.publish(dict(self._keys), self.cache.get)
+
+    def refresh_if_due(self) -> bool:
+        """:meth:`refresh` at most every ``check_seconds`` (called before each search)."""
+        now = time.monotonic()
+        if now - self._checked < self.check_seconds:
+            return False
+        self._checked = now
+        return self.refresh()
 
     def refresh(self) -> bool:
         """Load the product map saved by another process, if it changed; True if loaded."""
         import numpy as np
 
+        graph_changed = self.ann is not None and self.ann.refresh()
         stamp = _stamp(self._products_path)
         if stamp is None or stamp == self._loaded_stamp:
-            return False
+            return graph_changed
         with np.load(self._products_path) as saved:
             keys = dict(zip(saved["ids"].tolist(), split_keys(saved["keys"]), strict=True))
         with self._lock:
@@ -163,19 +194,42 @@ class SemanticIndex:
         return snapshot
 
     def embed_query(self, text: str) -> Matrix:
-        """One query vector (see :func:`expand_query_text` for Swedish queries)."""
-        vector: Matrix = self.embedder.embed([text])[0]
+        """One query vector, from the per-process LRU cache when the text was seen."""
+        with self._lock:
+            found = self._queries.get(text)
+            if found is not None:
+                self._queries.move_to_end(text)
+                return found
+        vector: Matrix = self.embedder.embed_query(text)
+        with self._lock:
+            self._queries[text] = vector
+            while len(self._queries) > self.query_cache_size:
+                self._queries.popitem(last=False)
         return vector
+
+    def forget_queries(self) -> None:
+        """Empty the query-vector cache (benchmarks measure encoding this way)."""
+        with self._lock:
+            self._queries.clear()
 
     def nearest(
         self, query_vector: Matrix, k: int, allowed_ids: Collection[int] | None = None
     ) -> list[tuple[int, float]]:
         """The ``k`` products most similar to the vector, best first: (product id, cosine).
 
-        With ``allowed_ids`` only those products are considered (the filter set). Ties are
-        broken by product id, so the answer is deterministic.
+        Without ``allowed_ids`` the shared HNSW graph answers (approximate) once one is
+        published; with them only those products are considered, exactly (the filter set).
+        Ties are broken by product id, so the answer is deterministic.
         """
         import numpy as np
+
+        if allowed_ids is None and self.ann is not None and len(self.ann):
+            query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+            if query.shape[0] != self.embedder.dim:
+                raise ValueError(
+                    f"query has {query.shape[0]} dimensions, index {self.embedder.dim}"
+                )
+            return self.ann.search(query, k)
 
         ids, matrix = self._matrix()
         query = np.asarray(query_vector, dtype=np.float32).reshape(-1)

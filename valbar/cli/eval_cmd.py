@@ -6,19 +6,23 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.settings import Settings
 from ranking.errors import RankingError
-from ranking.evaluation import EvalReport, load_judgments
+from ranking.evaluation import SEMANTIC_TAG, EvalReport, load_judged_set
 from ranking.offer_cases import check_cases, load_cases
 from search.build import build_search_service
-from search.errors import SearchError
+from search.errors import SearchError, SemanticUnavailable
 from search.eval_runner import (
     METRICS,
     comparison,
     evaluate_baseline,
     evaluate_service,
+    semantic_comparison,
     worst_queries,
 )
+from search.semantic.index import SemanticIndex
 from valbar.cli.context import RUNTIME, echo_json, fail, open_db
 from valbar.cli.search_cmd import CONFIG_HELP, configs_for
 
@@ -40,6 +44,14 @@ def ranking(
         bool, typer.Option("--baseline/--no-baseline", help="Also measure plain BM25.")
     ] = True,
     worst: Annotated[int, typer.Option(help="Worst queries to list (text output).")] = 10,
+    semantic: Annotated[
+        bool,
+        typer.Option(
+            "--semantic/--no-semantic",
+            help="Also measure with semantic search (needs the semantic extra; embeds the "
+            "catalogue once, cached).",
+        ),
+    ] = True,
     offer_cases: Annotated[
         Path,
         typer.Option("--offer-cases", help="Judged offer orders (TOML, ranking/offer_cases.py)."),
@@ -52,7 +64,9 @@ def ranking(
     a config file.
 
     The baseline (no synonyms, compounds, stemming or typo repair) is built from the same
-    database in a temporary directory and measured in the same run.
+    database in a temporary directory and measured in the same run. So is search without
+    and with semantic search (``semantic``: nDCG@10 overall and on the queries tagged
+    ``semantic``), whatever the settings serve; the figures above are what they serve.
 
     Example: valbar eval ranking --json
     """
@@ -64,7 +78,8 @@ def ranking(
     settings, factory = open_db()
     name = config or settings.ranking_config
     try:
-        judged = load_judgments(judgments)
+        judged_set = load_judged_set(judgments)
+        judged = judged_set.judgments
         backend = get_backend(settings)
         try:
             if backend.count() == 0:
@@ -73,11 +88,29 @@ def ranking(
                     as_json=as_json,
                     code=RUNTIME,
                 )
-            service = build_search_service(
-                settings, factory, backend=backend, config=configs_for(config)
+            plain = build_search_service(
+                settings, factory, backend=backend, config=configs_for(config), semantic=False
             )
-            report = evaluate_service(service, judged, name)
-            orders = check_cases(load_cases(offer_cases), service.config(name))
+            without = evaluate_service(plain, judged, name)
+            hybrid, unavailable = None, ""
+            if semantic or settings.semantic_enabled:
+                try:
+                    index = _semantic_index(settings, factory)
+                except SemanticUnavailable as exc:
+                    if settings.semantic_enabled:
+                        raise
+                    unavailable = str(exc)
+                else:
+                    hybrid = build_search_service(
+                        settings,
+                        factory,
+                        backend=backend,
+                        config=configs_for(config),
+                        semantic=index,
+                    )
+            with_semantic = evaluate_service(hybrid, judged, name) if hybrid else None
+            report = with_semantic if settings.semantic_enabled and with_semantic else without
+            orders = check_cases(load_cases(offer_cases), plain.config(name))
         finally:
             backend.close()
         base: EvalReport | None = None
@@ -89,6 +122,14 @@ def ranking(
     except SearchError as exc:  # the search backend
         fail(str(exc), as_json=as_json, code=RUNTIME)
     result = comparison(report, base)
+    result["semantic_enabled"] = settings.semantic_enabled
+    if with_semantic is not None:
+        result["semantic"] = {
+            "embedder": settings.semantic_embedder,
+            **semantic_comparison(without, with_semantic, judged_set.tagged(SEMANTIC_TAG)),
+        }
+    elif unavailable:
+        result["semantic"] = {"unavailable": unavailable}
     result["offer_cases"] = {
         "cases": len(orders),
         "hold": sum(r.holds for r in orders),
@@ -105,6 +146,19 @@ def ranking(
     _print_text(result, label, worst_queries(report, base, worst))
 
 
+def _semantic_index(settings: Settings, factory: sessionmaker[Session]) -> SemanticIndex:
+    """The embeddings index of the configured embedder, brought up to the catalogue
+    (cached vectors are reused: only new or changed product texts are embedded)."""
+    from search.documents import build_documents
+    from search.indexing import open_semantic
+
+    index = open_semantic(settings.model_copy(update={"semantic_enabled": True}))
+    assert index is not None
+    with factory() as session:
+        index.rebuild(build_documents(session))
+    return index
+
+
 def _print_text(result: dict[str, Any], config: str, worst: list[dict[str, Any]]) -> None:
     base = result.get("baseline")
     header = f"{'':12}{config:>12}" + (f"{'plain BM25':>12}{'gain':>10}" if base else "")
@@ -115,6 +169,21 @@ def _print_text(result: dict[str, Any], config: str, worst: list[dict[str, Any]]
         if base:
             line += f"{base[metric]:12.4f}{base['gain'][metric]:+10.4f}"
         typer.echo(line)
+    sem = result.get("semantic")
+    if sem and "unavailable" in sem:
+        typer.echo(f"\nsemantic search not measured: {sem['unavailable']}")
+    elif sem:
+        on = "on" if result["semantic_enabled"] else "off"
+        typer.echo(f"\nsemantic search ({sem['embedder']}; served: {on}), nDCG@10")
+        typer.echo(f"{'':26}{'without':>10}{'with':>10}{'gain':>10}")
+        for key, label in (
+            ("ndcg@10", "all queries"),
+            ("semantic_ndcg@10", f"semantic queries ({sem['semantic_queries']})"),
+        ):
+            without, with_, gain = sem["without"][key], sem["with"][key], sem["gain"][key]
+            typer.echo(f"{label:26}{without:10.4f}{with_:10.4f}{gain:+10.4f}")
+        verdict = "met" if sem["meets_quality_rule"] else "not met"
+        typer.echo(f"quality rule (>= +0.02 overall, >= +0.10 semantic queries): {verdict}")
     cases = result["offer_cases"]
     typer.echo(f"\njudged offer orders: {cases['hold']} of {cases['cases']} hold")
     for failing in cases["failing"]:

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from ranking.errors import JudgmentFormatError
-from ranking.evaluation import evaluate, load_judgments, mrr, ndcg_at_k, recall_at_k
+from ranking.evaluation import (
+    evaluate,
+    load_judged_set,
+    load_judgments,
+    mrr,
+    ndcg_at_k,
+    recall_at_k,
+)
 
 JUDGED = {"a": 3, "b": 2, "c": 0, "d": 1}
 
@@ -79,7 +86,9 @@ def test_load_judgments(tmp_path: Path) -> None:
     [
         ("komposit\t0731\t4", "grade", "outside"),
         ("komposit\t0731\thigh", "grade", "not an integer"),
-        ("komposit\t0731", "row", "expected 3"),
+        ("komposit\t0731", "row", "expected 3 or 4"),
+        ("komposit\t0731\t1\tsemantic\textra", "row", "got 5"),
+        ("komposit\t0731\t1\tSemantic!", "tags", "not a tag"),
         ("\t0731\t1", "query", "empty"),
         ("komposit\t\t1", "gtin", "empty"),
     ],
@@ -95,3 +104,36 @@ def test_bad_rows_name_file_line_and_field(
     assert info.value.field == field
     assert reason in str(info.value)
     assert str(path) in str(info.value)
+
+
+def test_tags_column_is_optional_and_marks_queries(tmp_path: Path) -> None:
+    path = tmp_path / "judgments.tsv"
+    path.write_text(
+        "query\tgtin\tgrade\ttags\n"
+        "komposit\t07312345678903\t3\n"  # a three-field row: no tags
+        "något att fästa en tandställning med\t05712345678900\t3\tsemantic\n"
+        "något att fästa en tandställning med\t05712345678901\t1\tsemantic, paraphrase\n"
+        "torka ur rotkanalen\t05712345678902\t3\t\n",  # an empty tags field
+        encoding="utf-8",
+    )
+    judged = load_judged_set(path)
+    assert judged.judgments == load_judgments(path)
+    assert set(judged.judgments) == {
+        "komposit",
+        "något att fästa en tandställning med",
+        "torka ur rotkanalen",
+    }
+    assert judged.tags == {
+        "något att fästa en tandställning med": frozenset({"semantic", "paraphrase"})
+    }
+    assert judged.tagged("semantic") == {
+        "något att fästa en tandställning med": {"05712345678900": 3, "05712345678901": 1}
+    }
+    assert judged.tagged("other") == {}
+
+
+def test_a_file_without_tags_still_parses_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "old.tsv"
+    path.write_text("query\tgtin\tgrade\nkomposit\t0731\t3\n", encoding="utf-8")
+    judged = load_judged_set(path)
+    assert judged.judgments == {"komposit": {"0731": 3}} and judged.tags == {}

@@ -6,7 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
-from ranking.evaluation import load_judgments
+from ranking.evaluation import SEMANTIC_TAG, load_judged_set, load_judgments
 
 ROOT = Path(__file__).resolve().parents[3]
 JUDGMENTS = ROOT / "configs" / "judgments" / "dental_sv_en.tsv"
@@ -39,3 +39,15 @@ def test_every_judged_gtin_is_a_primary_gtin_of_the_demo_catalog() -> None:
     known = _primary_gtins()
     judged = {gtin for judged in load_judgments(JUDGMENTS).values() for gtin in judged}
     assert judged <= known, sorted(judged - known)[:5]
+
+
+def test_shipped_semantic_queries_are_swedish_descriptions_with_relevant_devices() -> None:
+    judged = load_judged_set(JUDGMENTS)
+    semantic = judged.tagged(SEMANTIC_TAG)
+    assert 15 <= len(semantic) <= 25
+    assert "något att fästa en tandställning med" in semantic
+    for query, grades in semantic.items():
+        assert len(query.split()) >= 2, query  # descriptions, not product names
+        assert sum(1 for grade in grades.values() if grade == 3) >= 5, query
+    untagged = set(judged.judgments) - set(semantic)
+    assert {"diamantborr", "diamond bur"} <= untagged

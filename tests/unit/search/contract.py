@@ -270,6 +270,23 @@ class BackendContract:
         assert ids(Filters(min_price=Decimal("100"), max_price=Decimal("1000"))) == [2, 4]
         assert ids(Filters(category=("Borrar",), in_stock=True)) == [5]
 
+    def test_product_ids_restrict_to_those_products_under_the_filters(
+        self, backend: SearchBackend
+    ) -> None:
+        """What semantic search asks for: its neighbours' documents, filters applied."""
+
+        def ids(product_ids: tuple[int, ...], filters: Filters | None = None) -> list[int]:
+            request = BackendQuery(
+                filters=filters or Filters(), product_ids=product_ids, facets=False
+            )
+            result = backend.search(request)
+            assert set(result.documents) == {pid for pid, _ in result.hits}
+            return sorted(self.ids(result))
+
+        assert ids((2, 4, 99)) == [2, 4]
+        assert ids((1, 2, 3), Filters(brand=("3M",))) == [2, 3]
+        assert ids(()) == []
+
     def test_filtered_facet_keeps_other_values(self, backend: SearchBackend) -> None:
         result = self.run(backend, "", Filters(brand=("3M",)))
         assert result.total == 2

@@ -16,7 +16,9 @@ from search.eval_runner import (
     comparison,
     evaluate_baseline,
     evaluate_service,
+    mean_ndcg,
     run_judged_queries,
+    semantic_comparison,
     service_search_fn,
     worst_queries,
 )
@@ -111,3 +113,26 @@ def test_comparison_measures_both_systems_in_one_run(
 def test_comparison_without_baseline_has_only_the_metrics() -> None:
     report = EvalReport(ndcg10=0.5, mrr=1.0, recall50=0.25, queries=3)
     assert comparison(report, None) == {"ndcg@10": 0.5, "mrr": 1.0, "recall@50": 0.25, "queries": 3}
+
+
+def _report(per_query: dict[str, float]) -> EvalReport:
+    values = {q: {"ndcg@10": v, "mrr": v, "recall@50": v} for q, v in per_query.items()}
+    mean = sum(per_query.values()) / len(per_query)
+    return EvalReport(mean, mean, mean, len(per_query), values)
+
+
+def test_semantic_comparison_applies_the_quality_rule() -> None:
+    without = _report({"a": 0.9, "b": 0.9, "para": 0.2, "desc": 0.4})
+    with_semantic = _report({"a": 0.9, "b": 0.88, "para": 0.4, "desc": 0.5})
+    assert mean_ndcg(with_semantic, ["para", "desc", "unknown"]) == pytest.approx(0.45)
+    assert mean_ndcg(with_semantic, []) == 0.0
+    result = semantic_comparison(without, with_semantic, ["para", "desc"])
+    assert result["without"] == {"ndcg@10": 0.6, "semantic_ndcg@10": 0.3}
+    assert result["with"] == {"ndcg@10": 0.67, "semantic_ndcg@10": 0.45}
+    assert result["gain"] == {"ndcg@10": 0.07, "semantic_ndcg@10": 0.15}
+    assert result["semantic_queries"] == 2 and result["meets_quality_rule"] is True
+    small = semantic_comparison(
+        without, _report({"a": 0.9, "b": 0.9, "para": 0.28, "desc": 0.4}), ["para", "desc"]
+    )
+    assert small["gain"] == {"ndcg@10": 0.02, "semantic_ndcg@10": 0.04}
+    assert small["meets_quality_rule"] is False  # the semantic queries gain < 0.10

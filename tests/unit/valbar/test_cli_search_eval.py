@@ -115,13 +115,39 @@ def test_suggest_completes_a_prefix(indexed: Path) -> None:
 def test_eval_ranking_json_prints_the_exact_keys(indexed: Path, tmp_path: Path) -> None:
     judgments = tmp_path / "j.tsv"
     judgments.write_text(
-        f"query\tgtin\tgrade\nhandskar\t{GLOVES}\t3\nhandskar\t{BUR}\t0\ndiamond bur\t{BUR}\t3\n",
+        f"query\tgtin\tgrade\ttags\nhandskar\t{GLOVES}\t3\nhandskar\t{BUR}\t0\n"
+        f"diamond bur\t{BUR}\t3\tsemantic\n",
         encoding="utf-8",
     )
     result = runner.invoke(app, ["eval", "ranking", "--judgments", str(judgments), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"ndcg@10", "mrr", "recall@50", "queries", "baseline", "offer_cases"}
+    assert set(data) == {
+        "ndcg@10",
+        "mrr",
+        "recall@50",
+        "queries",
+        "baseline",
+        "offer_cases",
+        "semantic_enabled",
+        "semantic",
+    }
+    assert data["semantic_enabled"] is False
+    semantic = data["semantic"]  # measured in the same run, with and without
+    if "unavailable" not in semantic:  # the extra is installed (always in CI)
+        assert set(semantic) == {
+            "embedder",
+            "without",
+            "with",
+            "gain",
+            "semantic_queries",
+            "meets_quality_rule",
+        }
+        assert semantic["semantic_queries"] == 1
+        assert semantic["without"] == {"ndcg@10": 1.0, "semantic_ndcg@10": 1.0}
+        assert semantic["gain"]["ndcg@10"] == round(
+            semantic["with"]["ndcg@10"] - semantic["without"]["ndcg@10"], 4
+        )
     cases = data["offer_cases"]  # the shipped judged offer orders, with the default config
     assert cases["cases"] >= 7 and cases["hold"] == cases["cases"] and cases["failing"] == []
     assert set(data["baseline"]) == {"ndcg@10", "mrr", "recall@50", "queries", "gain"}
@@ -130,7 +156,16 @@ def test_eval_ranking_json_prints_the_exact_keys(indexed: Path, tmp_path: Path) 
     assert data["baseline"]["gain"]["ndcg@10"] == 0.5
 
     plain = runner.invoke(
-        app, ["eval", "ranking", "--judgments", str(judgments), "--json", "--no-baseline"]
+        app,
+        [
+            "eval",
+            "ranking",
+            "--judgments",
+            str(judgments),
+            "--json",
+            "--no-baseline",
+            "--no-semantic",
+        ],
     )
     assert set(json.loads(plain.output)) == {
         "ndcg@10",
@@ -138,12 +173,14 @@ def test_eval_ranking_json_prints_the_exact_keys(indexed: Path, tmp_path: Path) 
         "recall@50",
         "queries",
         "offer_cases",
+        "semantic_enabled",
     }
 
     text = runner.invoke(app, ["eval", "ranking", "--judgments", str(judgments)])
     assert text.exit_code == 0, text.output
     assert "plain BM25" in text.output and "ndcg@10" in text.output
     assert "judged offer orders: " in text.output
+    assert "semantic search" in text.output
 
 
 def test_eval_ranking_lists_the_offer_orders_that_fail(indexed: Path, tmp_path: Path) -> None:
