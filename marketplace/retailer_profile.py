@@ -45,6 +45,7 @@ FIELDS = (
     "contact_email",
     "contact_phone",
     "free_shipping_from",
+    "delivery_fee",
     "delivery_days",
     "return_terms",
 )
@@ -145,7 +146,9 @@ def _phone(raw: str, errors: list[FieldError]) -> str | None:
     return value
 
 
-def _amount(raw: str, errors: list[FieldError]) -> Decimal | None:
+def _amount(
+    raw: str, errors: list[FieldError], field: str = "free_shipping_from"
+) -> Decimal | None:
     value = raw.strip().removesuffix("kr").strip().replace("\u00a0", "").replace(" ", "")
     if not value:
         return None
@@ -154,7 +157,7 @@ def _amount(raw: str, errors: list[FieldError]) -> Decimal | None:
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite() or not 0 <= amount <= MAX_FREE_SHIPPING:
-        errors.append(FieldError("free_shipping_from", "amount", {"limit": int(MAX_FREE_SHIPPING)}))
+        errors.append(FieldError(field, "amount", {"limit": int(MAX_FREE_SHIPPING)}))
         return None
     return amount.quantize(Decimal("0.01"))
 
@@ -192,6 +195,7 @@ def parse_profile(form: Mapping[str, str]) -> dict[str, Any]:
         "contact_email": _email(form.get("contact_email", ""), errors),
         "contact_phone": _phone(form.get("contact_phone", ""), errors),
         "free_shipping_from": _amount(form.get("free_shipping_from", ""), errors),
+        "delivery_fee": _amount(form.get("delivery_fee", ""), errors, "delivery_fee"),
         "delivery_days": _days(form.get("delivery_days", ""), errors),
         "return_terms": _text(
             form.get("return_terms", ""), MAX_RETURN_TERMS, "return_terms", errors

@@ -100,6 +100,7 @@ def get_retailer(slug: Slug, session: SessionDep, caller: CurrentUser) -> Retail
         contact_email=retailer.contact_email,
         contact_phone=retailer.contact_phone,
         free_shipping_from=retailer.free_shipping_from,
+        delivery_fee=retailer.delivery_fee,
         delivery_days=retailer.delivery_days,
         return_terms=retailer.return_terms,
         offer_count=active_offer_count(session, retailer.id),

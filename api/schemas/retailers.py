@@ -38,6 +38,9 @@ class RetailerPublic(BaseModel):
     free_shipping_from: Decimal | None = Field(
         default=None, description="Free shipping from this order value, SEK excl. VAT."
     )
+    delivery_fee: Decimal | None = Field(
+        default=None, description="Delivery fee below the free-shipping value, SEK excl. VAT."
+    )
     delivery_days: int | None = Field(default=None, description="Usual working days.")
     return_terms: str | None = None
     offer_count: int

@@ -66,6 +66,9 @@ def _form_values(retailer: Retailer) -> dict[str, str]:
         "contact_email": retailer.contact_email or "",
         "contact_phone": retailer.contact_phone or "",
         "free_shipping_from": "" if amount is None else f"{amount:.2f}".replace(".", ","),
+        "delivery_fee": ""
+        if retailer.delivery_fee is None
+        else f"{retailer.delivery_fee:.2f}".replace(".", ","),
         "delivery_days": "" if retailer.delivery_days is None else str(retailer.delivery_days),
         "return_terms": retailer.return_terms or "",
     }
@@ -120,6 +123,7 @@ def save_profile(
     contact_email: str = Form(""),
     contact_phone: str = Form(""),
     free_shipping_from: str = Form(""),
+    delivery_fee: str = Form(""),
     delivery_days: str = Form(""),
     return_terms: str = Form(""),
 ) -> Response:
@@ -133,6 +137,7 @@ def save_profile(
         "contact_email": contact_email,
         "contact_phone": contact_phone,
         "free_shipping_from": free_shipping_from,
+        "delivery_fee": delivery_fee,
         "delivery_days": delivery_days,
         "return_terms": return_terms,
     }

@@ -24,6 +24,7 @@ FORM = {
     "contact_email": "order@nordisk.example",
     "contact_phone": "+46 8 123 456 78",
     "free_shipping_from": "1 500,00",
+    "delivery_fee": "49 kr",
     "delivery_days": "2",
     "return_terms": "Öppnad förpackning tas inte i retur.",
 }
@@ -55,6 +56,7 @@ def test_the_representative_edits_the_page_and_the_public_page_shows_it(
         assert r.video_url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
         assert r.website == "https://nordisk.example"
         assert str(r.free_shipping_from) == "1500.00" and r.delivery_days == 2
+        assert str(r.delivery_fee) == "49.00"
     entries = _audit(env, "retailer.profile_update")
     assert entries and "video_url" in entries[-1].detail["fields"]
     assert entries[-1].actor.startswith("retailer handlare@valbar.test")
@@ -70,6 +72,7 @@ def test_the_representative_edits_the_page_and_the_public_page_shows_it(
     assert "frame-ancestors 'none'" in policy
     assert 'href="mailto:order@nordisk.example"' in html and 'href="tel:+46812345678"' in html
     assert "Fri frakt från 1\u00a0500,00\u00a0kr exkl. moms" in html
+    assert "Frakt 49,00\u00a0kr exkl. moms" in html
     assert "Leverans normalt inom 2 arbetsdagar" in html
     assert "Öppnad förpackning tas inte i retur." in html
     # unchanged values: nothing written, nothing audited
@@ -93,6 +96,7 @@ def test_a_page_without_a_video_keeps_the_site_policy(env: UiEnv) -> None:
         ("contact_phone", "ring oss", "Inte ett giltigt telefonnummer"),
         ("website", "javascript:alert(1)", "Inte en giltig webbadress"),
         ("free_shipping_from", "-5", "Ett belopp i kronor mellan 0 och 1\u00a0000\u00a0000"),
+        ("delivery_fee", "gratis", "Ett belopp i kronor mellan 0 och 1\u00a0000\u00a0000"),
         ("delivery_days", "99", "Ett helt antal dagar mellan 0 och 60"),
         ("presentation", "x" * 4001, "För lång: 4\u00a0001 tecken, högst 4\u00a0000"),
     ],
