@@ -95,3 +95,15 @@ def test_bad_rows_name_file_line_and_field(
     assert info.value.field == field
     assert reason in str(info.value)
     assert str(path) in str(info.value)
+
+
+def test_a_query_judged_by_hard_negatives_only_counts_what_it_shows_not_a_mean() -> None:
+    """ "munskydd" where the catalog has no mask: nothing is right, a rubber dam is wrong."""
+    judgments = {"q": {"a": 3}, "munskydd": {"dam": 0, "dam2": 0}}
+    report = evaluate({"q": ["a"], "munskydd": ["x", "dam", "dam"]}, judgments)
+    assert report.queries == 1 and report.ndcg10 == 1.0
+    assert report.negative_only == {"munskydd": 1}
+    assert report.as_dict()["hard_negatives@10"] == 1
+    assert report.as_dict()["negative_only_queries"] == 1
+    clean = evaluate({"q": ["a"], "munskydd": []}, judgments)
+    assert clean.negative_only == {"munskydd": 0} and clean.ndcg10 == 1.0
