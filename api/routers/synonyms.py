@@ -25,6 +25,7 @@ from api.deps import (
 )
 from api.idempotency import Idempotent
 from api.paging import PageDep
+from api.problems import InvalidInput
 from api.schemas.common import API_PROBLEMS, ListResponse, problems
 from api.schemas.synonyms import (
     Period,
@@ -159,7 +160,10 @@ def history(
 
 def _draft_of(session: Session, body: SynonymPreviewRequest) -> tuple[str, SynonymRules]:
     if body.rules is not None and body.version is not None:
-        raise SynonymVersionConflict("send rules or version, not both")
+        raise InvalidInput(
+            "send rules or version, not both",
+            errors=[{"loc": ["body"], "msg": "at most one of rules, version"}],
+        )
     if body.rules is not None:
         return "inline", parse_rules(body.rules)
     if body.version is not None:

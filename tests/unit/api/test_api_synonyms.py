@@ -87,7 +87,7 @@ def test_a_bad_rule_is_refused_naming_its_line(env: ApiEnv) -> None:
     bad = env.client.post(
         f"{BASE}/preview", json={"rules": "a => b", "version": 1, "queries": []}, headers=m
     )
-    assert_problem(bad, 409)
+    assert_problem(bad, 422)
     assert_problem(env.client.get("/api/v1/search-report?kind=all", headers=m), 422)
 
 
