@@ -133,7 +133,9 @@ class QueryStatRecorder:
                 # a click alone (the search was counted in another flush) keeps its time
                 "last_seen": c.last_seen or datetime(1970, 1, 1, tzinfo=utc_now().tzinfo),
             }
-            for (text, day), c in rows.items()
+            # one order for every writer: two processes upserting the same rows lock them
+            # in the same order, so they wait for each other instead of deadlocking
+            for (text, day), c in sorted(rows.items())
         ]
         with self._factory() as session:
             upsert_counts(session, values)
