@@ -60,6 +60,7 @@ from api.routers import (
     ranking,
     retailers,
     search,
+    synonyms,
 )
 from api.security_headers import (
     SecurityHeadersMiddleware,
@@ -414,6 +415,7 @@ def create_app(
         feeds.router,
         feed_template.router,
         ranking.router,
+        synonyms.router,
         auth.router,
         admin.router,
         admin_console.router,

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from catalog.models import Retailer
 from marketplace.demand import DemandRecorder, event_row, search_rows
 from marketplace.enums import DemandKind
+from marketplace.search_report import QueryStatRecorder
 from search.service import SearchResponse
 
 _RECORDER_LOCK = threading.Lock()
@@ -68,15 +69,37 @@ def _submit(request: Request, background: BackgroundTasks, rows: list[dict[str, 
         background.add_task(recorder.flush)
 
 
+def query_stats(request: Request) -> QueryStatRecorder:
+    """The app's counter of searches per query (the zero-result and no-click report)."""
+    state = request.app.state
+    recorder: QueryStatRecorder | None = getattr(state, "query_stats", None)
+    if recorder is None:
+        with _RECORDER_LOCK:
+            recorder = getattr(state, "query_stats", None)
+            if recorder is None:
+                recorder = QueryStatRecorder(state.session_factory, batch_size=DEMAND_BATCH_ROWS)
+                state.query_stats = recorder
+    return recorder
+
+
 def record_search(
-    request: Request, background: BackgroundTasks, query: str, result: SearchResponse
+    request: Request,
+    background: BackgroundTasks,
+    query: str,
+    result: SearchResponse,
+    first_page: bool = True,
 ) -> None:
     """One ``search`` event per product shown, with the retailer of its best offer at rank 1;
-    counted in the app's metrics (searches, zero-result searches) by channel."""
+    counted in the app's metrics (searches, zero-result searches) by channel, and (a typed
+    query's first page) in the report of zero-result and no-click searches."""
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None:
         channel = "api" if request.url.path.startswith("/api/") else "web"
         metrics.searched(channel, result.total)
+    if first_page and query.strip():
+        stats = query_stats(request)
+        if stats.searched(query, result.total):
+            background.add_task(stats.flush)
     slugs = {h.best_offer["retailer"] for h in result.hits if h.best_offer}
     ids = _retailer_ids(request, slugs) if slugs else {}
     shown = [
@@ -85,6 +108,14 @@ def record_search(
     ]
     rows = search_rows(query, shown)
     _submit(request, background, rows)
+
+
+def record_click(request: Request, background: BackgroundTasks, query: str | None) -> None:
+    """A result of a search for ``query`` was opened (the product link carries the query)."""
+    if query and query.strip():
+        stats = query_stats(request)
+        if stats.clicked(query):
+            background.add_task(stats.flush)
 
 
 def record_view(

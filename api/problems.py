@@ -58,7 +58,10 @@ from search.errors import (
     IndexCorrupted,
     InvalidSearchRequest,
     SearchError,
+    SynonymRulesError,
+    SynonymVersionConflict,
     UnknownBackend,
+    UnknownSynonymVersion,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -129,6 +132,9 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     UnknownBackend: (503, "search-unavailable", "Search backend unavailable"),
     BackendUnavailable: (503, "search-unavailable", "Search backend unavailable"),
     IndexCorrupted: (503, "search-unavailable", "Search index unavailable"),
+    SynonymRulesError: (422, "invalid-synonym-rules", "Invalid synonym rules"),
+    UnknownSynonymVersion: (404, "unknown-synonym-version", "Unknown synonym version"),
+    SynonymVersionConflict: (409, "version-conflict", "Version conflict"),
     SearchError: (400, "search-error", "Search error"),
     UnknownConfig: (404, "unknown-ranking-config", "Unknown ranking config"),
     InvalidConfig: (422, "invalid-ranking-config", "Invalid ranking config"),

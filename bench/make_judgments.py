@@ -266,6 +266,16 @@ INTENTS: tuple[Intent, ...] = (
         (ANAESTHESIA_NEEDLE,),
     ),
     Intent("kanyler", "sv", (R(r"^dental syringe needle"),), (R(r"anaesthesia syringe/needle"),)),
+    # issue 16: anaesthesia by its Swedish names and active substances; the demo catalog
+    # holds no drugs, so a substance's judged products are the devices it is given with (1)
+    Intent("anestesi", "sv", (ANAESTHESIA,), (ANAESTHESIA_NEEDLE,)),
+    Intent("lokalanestesi", "sv", (ANAESTHESIA,), (ANAESTHESIA_NEEDLE,)),
+    Intent("articain", "sv", (), (), (ANAESTHESIA,)),
+    Intent("lidokain", "sv", (), (), (ANAESTHESIA,)),
+    Intent("mepivakain", "sv", (), (), (ANAESTHESIA,)),
+    # a face mask: the demo catalog has none, and a rubber dam (a "protection" for the
+    # mouth) is the wrong device; judged by its hard negatives only
+    Intent("munskydd", "sv", (), (), (), (R(r"^rubber dam"),)),
     Intent("härdljus", "sv", (CURING_LIGHT,), (CURING_PART,)),
     Intent("handstycke", "sv", (HANDPIECE,), (R(r"irrigation handpiece$"),)),
     Intent("ultraljudsspets", "sv", (ULTRASONIC_TIP,), (ULTRASONIC,)),
@@ -602,7 +612,10 @@ def judge(intents: list[Intent], devices: list[Device]) -> Iterator[tuple[str, s
         positives = sorted(
             ((g, gt) for g, gt in graded if g > 0), key=lambda x: (-x[0], _rank(intent.query, x[1]))
         )
-        exact = sum(1 for g, _gt in positives if g == 3)
+        # the best grade a query has is kept complete (grade 3, or 1 for a query whose
+        # catalog holds only related devices): unjudged, it would count as non-relevant
+        best = positives[0][0] if positives else 3
+        exact = sum(1 for g, _gt in positives if g == best)
         positives = positives[: max(MAX_POSITIVES, min(exact, MAX_EXACT))]
         negatives = sorted(
             (gt for g, gt in graded if g == 0), key=lambda gt: _rank(intent.query, gt)

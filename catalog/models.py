@@ -317,6 +317,23 @@ class RankingConfigVersion(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class SynonymSetVersion(Base):
+    """Every saved version of the merchandisers' synonym rules (``search.synonym_versions``):
+    an append-only audit trail like ``RankingConfigVersion``; one set for the whole site."""
+
+    __tablename__ = "synonym_set_version"
+    __table_args__ = (UniqueConstraint("version", name="uq_synonym_set_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)  # the rules as text (search.analysis.synonym_rules)
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft|published|retired
+    author: Mapped[str] = mapped_column(String(120))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Organisation(Base):
     """A retailer or a clinic as a legal entity, with members (``User.organisation_id``).
 

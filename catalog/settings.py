@@ -245,7 +245,8 @@ class Settings(BaseSettings):
     config_check_seconds: float = Field(
         default=1.0,
         gt=0,
-        description="How often each worker checks for a newly published ranking config.",
+        description="How often each worker checks for a newly published ranking config or "
+        "synonym rule set (one cheap query; a publication is live everywhere within it).",
     )
     # --- runs: feed runs in a child process with limits, a heartbeat lease, cancellation
     feed_memory_limit_bytes: int = Field(

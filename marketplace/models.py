@@ -295,6 +295,26 @@ class DemandEvent(Base):
     occurrences: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
 
+class SearchQueryStat(Base):
+    """Searches per normalised query text and day (``marketplace.search_report``): how often
+    it was searched, how often it found nothing, how many of those searches led to a click
+    on a result, and when it was last searched. Aggregates only: no user, session or IP."""
+
+    __tablename__ = "search_query_stat"
+    __table_args__ = (
+        UniqueConstraint("query", "day", name="uq_search_query_stat_query_day"),
+        Index("ix_search_query_stat_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(String(300))
+    day: Mapped[date] = mapped_column(Date)
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+    zero_results: Mapped[int] = mapped_column(Integer, default=0)
+    clicked: Mapped[int] = mapped_column(Integer, default=0)
+    last_seen: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+
 class OutgoingEmail(Base):
     """The e-mail outbox: a message is queued in the transaction that causes it (a sign-up,
     an invitation, a shipped order) and sent after the commit by the mail sender, retried

@@ -154,14 +154,22 @@ class EvalReport:
     recall50: float
     queries: int
     per_query: dict[str, dict[str, float]] = field(default_factory=dict)
+    # queries judged by hard negatives only (nothing in the catalog is what they ask for:
+    # "munskydd" in a catalog without masks): how many of those the top 10 shows. They have
+    # no nDCG (no ideal ranking) and stay out of the means.
+    negative_only: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, float | int]:
-        return {
+        out: dict[str, float | int] = {
             "ndcg@10": self.ndcg10,
             "mrr": self.mrr,
             "recall@50": self.recall50,
             "queries": self.queries,
         }
+        if self.negative_only:
+            out["negative_only_queries"] = len(self.negative_only)
+            out["hard_negatives@10"] = sum(self.negative_only.values())
+        return out
 
 
 def evaluate(
@@ -169,8 +177,13 @@ def evaluate(
 ) -> EvalReport:
     """Score ``runs`` (query -> ranked gtins) against ``judgments`` (query -> gtin -> grade)."""
     per_query: dict[str, dict[str, float]] = {}
+    negative_only: dict[str, int] = {}
     for query, judged in judgments.items():
         ranked = runs.get(query, ())
+        if judged and not any(grade > 0 for grade in judged.values()):
+            top = _unique(ranked)[:10]
+            negative_only[query] = sum(1 for gtin in top if gtin in judged)
+            continue
         per_query[query] = {
             "ndcg@10": ndcg_at_k(ranked, judged, 10),
             "mrr": mrr(ranked, judged),
@@ -187,4 +200,5 @@ def evaluate(
         recall50=mean("recall@50"),
         queries=count,
         per_query=per_query,
+        negative_only=negative_only,
     )

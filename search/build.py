@@ -10,7 +10,8 @@ ranking``, the ranking preview, the console, the benchmark) builds its service h
 By default the service ranks with the **published** ranking configs (``ranking.versions``),
 the ones the website uses, and follows new publications (every ``config_check_seconds``). A
 name never published falls back to its file in ``configs/ranking/``, and the configured
-default name to the built-in defaults (a fresh install must be able to search).
+default name to the built-in defaults (a fresh install must be able to search). The
+merchandisers' published synonym rules are followed the same way (``PublishedSynonyms``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from search.prices import rate_table
 from search.protocol import SearchBackend
 from search.semantic.index import SemanticIndex
 from search.service import SearchService
+from search.synonym_versions import PublishedSynonyms
 
 
 def live_config(session: Session, name: str, default_name: str) -> RankingConfig:
@@ -148,6 +150,7 @@ def build_search_service(
         config_stamp=config.stamp,
         config_check_seconds=settings.config_check_seconds,
         rates=rate_table(settings),
+        synonyms=PublishedSynonyms(session_factory, settings.config_check_seconds),
     )
 
 
@@ -161,4 +164,5 @@ def with_config(service: SearchService, config: RankingConfig) -> SearchService:
         RankingConfigs.fixed(config),
         clock=service.clock,
         rates=service.rates,
+        synonyms=service.synonyms,
     )

@@ -37,3 +37,21 @@ class SemanticUnavailable(SearchError):
 
 class SemanticIndexError(SearchError):
     """The embedding cache or the product map on disk is inconsistent with the embedder."""
+
+
+class SynonymRulesError(SearchError):
+    """A merchandiser's synonym rules cannot be read; names the line (0: the whole text)."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        self.line = line
+        self.reason = reason
+        super().__init__(f"line {line}: {reason}" if line else reason)
+
+
+class UnknownSynonymVersion(SearchError):
+    """No synonym rule set has that version."""
+
+
+class SynonymVersionConflict(SearchError):
+    """A synonym version cannot be published or rolled back in its state, or was saved
+    concurrently."""

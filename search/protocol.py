@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
+from search.analysis.synonym_rules import SynonymRules
 from search.documents import ProductDocument, StoredProduct
 
 
@@ -138,8 +139,9 @@ class SearchBackend(Protocol):
 
     name: str
 
-    def analyze_query(self, text: str) -> AnalyzedQuery:
-        """User text analyzed with the vocabulary this backend's index was built with."""
+    def analyze_query(self, text: str, rules: SynonymRules | None = None) -> AnalyzedQuery:
+        """User text analyzed with the vocabulary this backend's index was built with, and
+        the merchandisers' published synonym ``rules`` (query time: no reindex)."""
         ...
 
     def index_documents(self, docs: Iterable[ProductDocument]) -> int:

@@ -35,6 +35,7 @@ from ranking.retailer_rows import RetailerRow
 from ranking.scoring import OfferInput, RankedOffer
 from ranking.signals import RetailerQuality
 from search.analysis.analyzer import Analyzer
+from search.analysis.synonym_rules import EMPTY_RULES, SynonymRules
 from search.documents import StoredProduct
 from search.errors import InvalidSearchRequest
 from search.prices import NO_RATES, RateTable, comparable_price, conversion, uncompared
@@ -163,8 +164,12 @@ class SearchService(Suggestions):
         config_stamp: Callable[[], object] | None = None,
         config_check_seconds: float = 1.0,
         rates: RateTable = NO_RATES,
+        synonyms: Callable[[], SynonymRules] | None = None,
     ) -> None:
         self.backend = backend
+        # the merchandisers' published synonym rules (``search.synonym_versions``), applied
+        # to every query's analysis; the callable follows publications itself
+        self.synonyms = synonyms
         # the configured currency rates: offers in another currency with a rate are ranked
         # by their SEK equivalent and explained as converted (``search.prices``)
         self.rates = rates
@@ -292,12 +297,23 @@ class SearchService(Suggestions):
 
     # ---------------------------------------------------------------- search
 
-    def search(self, request: SearchRequest) -> SearchResponse:
+    def live_rules(self) -> SynonymRules:
+        """The published synonym rules this service applies (none: an empty set)."""
+        return self.synonyms() if self.synonyms is not None else EMPTY_RULES
+
+    def refresh_synonyms(self) -> None:
+        """Read the published synonym rules on the next query (after a publication)."""
+        forget = getattr(self.synonyms, "forget", None)
+        if forget is not None:
+            forget()
+
+    def search(self, request: SearchRequest, rules: SynonymRules | None = None) -> SearchResponse:
+        """Search; ``rules`` replaces the published synonym rules (previews of a draft)."""
         started = time.perf_counter()
         request.validate()
         ranker = self.ranker(request.config_name)
         now = self.clock()
-        query = self.backend.analyze_query(request.q)
+        query = self.backend.analyze_query(request.q, self.live_rules() if rules is None else rules)
         filters = request.filters()
         partial = False
         if request.sort == "relevance":

@@ -38,6 +38,7 @@ from ui.messages_org import ORG_MESSAGES
 from ui.messages_portal import PORTAL_MESSAGES
 from ui.messages_reviews import REVIEW_MESSAGES
 from ui.messages_shop import SHOP_MESSAGES
+from ui.messages_synonyms import SYNONYM_MESSAGES
 from ui.messages_template import TEMPLATE_MESSAGES
 
 LANGS = ("sv", "en")
@@ -651,6 +652,7 @@ MESSAGES.update(PHOTO_MESSAGES)
 MESSAGES.update(ACTIVITY_MESSAGES)
 MESSAGES.update(REPORT_MESSAGES)
 MESSAGES.update(SPONSOR_MESSAGES)
+MESSAGES.update(SYNONYM_MESSAGES)
 
 # noun -> ((Swedish singular, plural), (English singular, plural)): the ``{name#noun}`` counts
 COUNT_NOUNS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {

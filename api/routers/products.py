@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from sqlalchemy.orm import Session
 
-from api.demand import record_view
+from api.demand import record_click, record_view
 from api.deps import RateLimitDep, SearchDep, SessionDep, SettingsDep
 from api.key_scopes import allow_keys
 from api.language import API_DEFAULT_LANGUAGE, LangDep
@@ -119,16 +119,25 @@ def get_product(
     service: SearchDep,
     settings: SettingsDep,
     lang: LangDep,
+    sq: Annotated[
+        str | None,
+        Query(
+            max_length=300,
+            description="The search whose result list this product was opened from (counted "
+            "as a result click for that query text in the merchandisers' no-click report).",
+        ),
+    ] = None,
 ) -> ProductPublic:
     """A product page: manufacturer data, specs, identifiers, and every active offer ranked
     with its per-factor explanation (texts in the ``Accept-Language``, sv or en). A retailer
     takes one place: its best offer, with its others in ``more_from_retailer``.
-    Example: ``GET /api/v1/products/42``"""
+    Example: ``GET /api/v1/products/42`` (``?sq=nitrilhandske`` from a search result)"""
     product = products_by_id(session, [product_id]).get(product_id)
     if product is None:
         raise NotFound(f"no product with id {product_id}")
     public = product_public(session, service, product, settings.ranking_config, lang)
     record_view(request, background, product_id, ((o.retailer, o.rank) for o in public.offers))
+    record_click(request, background, sq)
     return public
 
 

@@ -98,7 +98,7 @@ async def search(
             config_name=settings.ranking_config,
         )
     )
-    record_search(request, background, p.q, result)
+    record_search(request, background, p.q, result, first_page=p.page == 1)
     # Headers set by dependencies (e.g. rate-limit headers) live on ``response``.
     extra = {
         k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")

@@ -9,6 +9,7 @@ from pathlib import Path
 from search.analysis.compounds import DEFAULT_WORDS_FILE, Decompounder, load_word_list
 from search.analysis.query import QueryAnalyzer, head_key
 from search.analysis.swedish import stem_en, stem_sv
+from search.analysis.synonym_rules import SynonymRules
 from search.analysis.synonyms import DEFAULT_SYNONYM_FILE, SynonymMap, load_synonyms
 from search.analysis.tokens import label_tokens, tokenize
 from search.documents import ProductDocument
@@ -49,6 +50,7 @@ class Analyzer:
         self.decompounder = decompounder
         self.synonyms = synonyms
         self.query_analyzer = QueryAnalyzer(decompounder, synonyms)
+        self._ruled: tuple[str, QueryAnalyzer] | None = None
 
     @classmethod
     def default(
@@ -63,8 +65,18 @@ class Analyzer:
             _shipped_synonyms(synonym_file),
         )
 
-    def analyze_query(self, text: str) -> AnalyzedQuery:
-        return self.query_analyzer.analyze(text)
+    def analyze_query(self, text: str, rules: SynonymRules | None = None) -> AnalyzedQuery:
+        """``text`` analyzed, with the merchandisers' ``rules`` when given (query time only:
+        the documents' fields do not depend on them)."""
+        if not rules:
+            return self.query_analyzer.analyze(text)
+        return self._with_rules(rules).analyze(text)
+
+    def _with_rules(self, rules: SynonymRules) -> QueryAnalyzer:
+        ruled = self._ruled  # one rule set is live at a time: keep the last one's analyzer
+        if ruled is None or ruled[0] != rules.digest:
+            ruled = self._ruled = (rules.digest, self.query_analyzer.with_rules(rules))
+        return ruled[1]
 
     def analyze_document(self, doc: ProductDocument) -> dict[TextField, str]:
         """Whitespace-joined token strings per :class:`TextField`."""

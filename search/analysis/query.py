@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from search.analysis.compounds import Decompounder
 from search.analysis.identifiers import identifier_terms
 from search.analysis.swedish import stem_en, stem_sv
+from search.analysis.synonym_rules import EMPTY_RULES, SynonymRules
 from search.analysis.synonyms import Phrase, SynonymMap
 from search.analysis.tokens import is_number, normalize, query_tokens
 from search.protocol import AnalyzedQuery, QueryClause, TermGroup, TextField
@@ -46,6 +47,7 @@ class Boosts:
     synonym_head: float = 1.0
     fuzzy: float = 0.6
     corrected_synonym: float = 0.5
+    custom_synonym: float = 0.8
 
 
 def fuzzy_distance(token: str) -> int:
@@ -57,11 +59,25 @@ def fuzzy_distance(token: str) -> int:
 
 class QueryAnalyzer:
     def __init__(
-        self, decompounder: Decompounder, synonyms: SynonymMap, boosts: Boosts | None = None
+        self,
+        decompounder: Decompounder,
+        synonyms: SynonymMap,
+        boosts: Boosts | None = None,
+        rules: SynonymRules = EMPTY_RULES,
     ) -> None:
         self.decompounder = decompounder
         self.synonyms = synonyms
         self.boosts = boosts or Boosts()
+        self.rules = rules
+
+    def with_rules(self, rules: SynonymRules) -> QueryAnalyzer:
+        """The same analysis with the merchandisers' ``rules`` applied."""
+        return QueryAnalyzer(self.decompounder, self.synonyms, self.boosts, rules)
+
+    def split(self, token: str) -> tuple[str, ...]:
+        """A rule's split of ``token`` when there is one, else the decompounder's."""
+        ruled = self.rules.split(token)
+        return self.decompounder.split(token) if ruled is None else ruled
 
     def analyze(self, text: str) -> AnalyzedQuery:
         normalized = normalize(text).strip()
@@ -69,7 +85,9 @@ class QueryAnalyzer:
         clauses: list[QueryClause] = []
         i = 0
         while i < len(tokens):
-            phrase_clause, used = self._phrase_clause(tokens, i)
+            phrase_clause, used = self._ruled_phrase_clause(tokens, i)
+            if phrase_clause is None:
+                phrase_clause, used = self._phrase_clause(tokens, i)
             if phrase_clause is not None:
                 clauses.append(phrase_clause)
                 i += used
@@ -96,12 +114,14 @@ class QueryAnalyzer:
             TermGroup((TextField.BODY_SV,), (sv,), b.body_stem),
             TermGroup((TextField.BODY_EN,), (en,), b.body_stem),
         ]
-        parts = self.decompounder.split(token)
+        parts = self.split(token)
         synonyms = self._synonym_groups((token,), b.synonym)
-        if parts:
+        if parts and not self.synonyms.english_for((token,)):
+            # a word with a meaning of its own (a synonym entry: "munskydd" is a face mask)
+            # is not matched through its parts: "mun" + "skydd" (mouth + protection) would
+            # reach a rubber dam, a generic head matching anything protective
             alts.append(TermGroup(SV_FIELDS, tuple(stem_sv(p) for p in parts), b.compound))
-            if not self.synonyms.english_for((token,)):
-                alts.extend(self.part_translations(parts))
+            alts.extend(self.part_translations(parts))
         alts.extend(synonyms)
         distance = fuzzy_distance(token)
         if distance:
@@ -111,7 +131,39 @@ class QueryAnalyzer:
                 if corrected is not None:
                     alts.append(TermGroup(SV_FIELDS, (stem_sv(corrected),), b.corrected_synonym))
                     alts.extend(self._synonym_groups((corrected,), b.corrected_synonym))
+        alts.extend(self._ruled_groups((token,)))
         return QueryClause(token, _dedupe(alts))
+
+    def _ruled_groups(self, phrase: Phrase) -> list[TermGroup]:
+        """What the rules' targets of ``phrase`` match, weighted ``custom_synonym`` times."""
+        if not self.rules:
+            return []
+        plain = self.with_rules(EMPTY_RULES)  # targets are not expanded again
+        factor = self.boosts.custom_synonym
+        groups: list[TermGroup] = []
+        for target in self.rules.expansions(phrase):
+            if len(target) == 1 and not is_number(target[0]):
+                found = plain._word_clause(target[0]).alternatives
+            else:
+                clause, used = plain._phrase_clause(list(target), 0)
+                found = clause.alternatives if clause is not None and used == len(target) else ()
+                found = found or tuple(_literal_groups(target, self.boosts))
+            groups.extend(replace(g, boost=g.boost * factor) for g in found if not g.fuzzy)
+        return groups
+
+    def _ruled_phrase_clause(self, tokens: list[str], start: int) -> tuple[QueryClause | None, int]:
+        """The longest multi-word rule term starting at ``start``, as one clause."""
+        longest = min(self.rules.max_phrase_len, len(tokens) - start)
+        for n in range(longest, 1, -1):
+            phrase = tuple(tokens[start : start + n])
+            ruled = self._ruled_groups(phrase)
+            if not ruled:
+                continue
+            shipped, used = self._phrase_clause(list(phrase), 0)
+            own = shipped.alternatives if shipped is not None and used == n else ()
+            literal = own or tuple(_literal_groups(phrase, self.boosts))
+            return QueryClause(" ".join(phrase), _dedupe([*literal, *ruled])), n
+        return None, 0
 
     def part_translations(self, parts: Sequence[str]) -> list[TermGroup]:
         """English readings of a compound, one term group per combination of part senses.
@@ -141,7 +193,7 @@ class QueryAnalyzer:
             groups.append(_head_group(english, boost * self.boosts.synonym_head))
         for swedish in self.synonyms.swedish_for(phrase):
             groups.append(TermGroup(SV_FIELDS, tuple(stem_sv(t) for t in swedish), boost))
-            parts = self.decompounder.split(swedish[0]) if len(swedish) == 1 else ()
+            parts = self.split(swedish[0]) if len(swedish) == 1 else ()
             if parts:  # "nitrile gloves" -> nitrilhandskar -> nitril + handskar
                 groups.append(TermGroup(SV_FIELDS, tuple(stem_sv(p) for p in parts), boost))
         return groups
@@ -155,12 +207,7 @@ class QueryAnalyzer:
             synonyms = self._synonym_groups(phrase, b.synonym)
             if not synonyms:
                 continue
-            literal = [
-                _head_group(phrase, b.category_head),
-                TermGroup((TextField.NAME,), phrase, b.exact),
-                TermGroup(SV_FIELDS, tuple(stem_sv(t) for t in phrase), b.name_stem),
-                TermGroup(EN_FIELDS, tuple(stem_en(t) for t in phrase), b.name_stem),
-            ]
+            literal = _literal_groups(phrase, b)
             return QueryClause(" ".join(phrase), _dedupe([*literal, *synonyms])), n
         return None, 0
 
@@ -168,6 +215,16 @@ class QueryAnalyzer:
 def head_key(tokens: Iterable[str]) -> str:
     """English stems joined by ``_``: one term naming a device type (``rubber_dam``)."""
     return "_".join(stem_en(t) for t in tokens)
+
+
+def _literal_groups(phrase: Phrase, b: Boosts) -> list[TermGroup]:
+    """A multi-word phrase as written: every word required, in the name or by stems."""
+    return [
+        _head_group(phrase, b.category_head),
+        TermGroup((TextField.NAME,), phrase, b.exact),
+        TermGroup(SV_FIELDS, tuple(stem_sv(t) for t in phrase), b.name_stem),
+        TermGroup(EN_FIELDS, tuple(stem_en(t) for t in phrase), b.name_stem),
+    ]
 
 
 def _head_group(phrase: Phrase, boost: float) -> TermGroup:

@@ -33,6 +33,16 @@ would send the query vector encoded in the web worker as a ``knn`` clause
 (``{"knn": {"embedding": {"vector": [...], "k": 50, "filter": <the same filters>}}}``, a
 second search of the same ``msearch``) and fuse its hits with the text hits by the same
 reciprocal rank fusion (``search.semantic.fusion``), so both backends rank alike.
+Merchandisers' synonyms and compound splits (``search.analysis.synonym_rules``, published
+in the console) are applied at query time by the same Python analysis: the query's term
+groups are expanded before translation, so a new version is live on the next query, with no
+reindex and no index setting touched, on the osmem emulator and a real cluster alike. A
+cluster whose token fields were analyzed server-side would instead put a ``synonym_graph``
+filter with ``"updateable": true`` in the fields' ``search_analyzer`` (synonyms from a
+package/file) and reload it after each publish (``POST /_plugins/_refresh_search_analyzers/
+<index>`` on Amazon OpenSearch Service; a close/update settings/open cycle elsewhere): that
+changes the search side only, so it needs no reindex either. Compound splits have no server
+equivalent short of a ``dictionary_decompounder`` filter, which changes the index side.
 """
 
 from __future__ import annotations
@@ -52,6 +62,7 @@ from opensearchpy.helpers import streaming_bulk
 
 from catalog.settings import Settings
 from search.analysis.analyzer import Analyzer
+from search.analysis.synonym_rules import SynonymRules
 from search.analysis.tokens import normalize, suggest_display, tokenize
 from search.backends.opensearch_templates import (
     PAYLOAD,
@@ -333,8 +344,11 @@ class OpenSearchBackend:
     def analyzer(self) -> Analyzer:
         return self._live().analyzer
 
-    def analyze_query(self, text: str) -> AnalyzedQuery:
-        return self._live().analyzer.analyze_query(text)
+    def analyze_query(self, text: str, rules: SynonymRules | None = None) -> AnalyzedQuery:
+        """Analyzed here, in Python, like the documents (see the module docstring): the
+        merchandisers' synonym ``rules`` expand the query's term groups, so a published
+        rule set applies on the next query without touching the index."""
+        return self._live().analyzer.analyze_query(text, rules)
 
     # ---------------------------------------------------------------- writes
 

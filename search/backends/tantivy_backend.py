@@ -34,6 +34,7 @@ import tantivy
 from catalog.private_files import private_dir
 from catalog.settings import Settings
 from search.analysis.analyzer import Analyzer
+from search.analysis.synonym_rules import SynonymRules
 from search.analysis.tokens import normalize, suggest_display, tokenize
 from search.backends.tantivy_schema import (
     DELIVERY,
@@ -82,14 +83,15 @@ class Generation:
     learned: set[str] = field(default_factory=set)
     # Per generation (the analyzer is fixed for its life), bounded: what popular queries
     # analyze to, and the tantivy queries they build (pure functions of their keys).
-    analyzed: dict[str, AnalyzedQuery] = field(default_factory=dict)
+    analyzed: dict[tuple[str, str], AnalyzedQuery] = field(default_factory=dict)
     built: dict[tuple[AnalyzedQuery, str, int], tantivy.Query] = field(default_factory=dict)
 
-    def analyze_query(self, text: str) -> AnalyzedQuery:
-        found = self.analyzed.get(text)
+    def analyze_query(self, text: str, rules: SynonymRules | None = None) -> AnalyzedQuery:
+        key = (rules.digest if rules else "", text)
+        found = self.analyzed.get(key)
         if found is None:
-            found = self.analyzer.analyze_query(text)
-            _remember(self.analyzed, text, found)
+            found = self.analyzer.analyze_query(text, rules)
+            _remember(self.analyzed, key, found)
         return found
 
     def matching(
@@ -328,8 +330,8 @@ class TantivyBackend:
         """The analyzer of the live generation (queries must use the index's own)."""
         return self._live().analyzer
 
-    def analyze_query(self, text: str) -> AnalyzedQuery:
-        return self._live().analyze_query(text)
+    def analyze_query(self, text: str, rules: SynonymRules | None = None) -> AnalyzedQuery:
+        return self._live().analyze_query(text, rules)
 
     # ---------------------------------------------------------------- writes
 

@@ -16,6 +16,7 @@ from ui.routes import (
     admin_shop,
     clinic,
     console,
+    console_synonyms,
     favicon,
     keys,
     manage_limits,
@@ -47,6 +48,7 @@ router.include_router(account.router)
 router.include_router(portal.router)
 router.include_router(portal_template.router)
 router.include_router(console.router)
+router.include_router(console_synonyms.router)
 router.include_router(shop.router)
 router.include_router(reviews.router)
 router.include_router(me.router)

@@ -10,7 +10,7 @@ from fastapi import BackgroundTasks, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from api.demand import record_search, record_view
+from api.demand import record_click, record_search, record_view
 from api.deps import CurrentUser, SearchDep, SessionDep, SettingsDep
 from api.security_headers import frame_policy
 from catalog.models import Offer, RetailerSignals
@@ -148,7 +148,7 @@ def search_page(
         except InvalidSearchRequest as exc:  # the search's own words are English
             error = str(exc) if lang == "en" else translate(lang, "search.refused")
         else:
-            record_search(request, background, query, result)
+            record_search(request, background, query, result, first_page=page_no == 1)
     quality: dict[str, RetailerSignals] = {}
     names: dict[str, str] = {}
     pages = 0
@@ -260,12 +260,16 @@ def product_page(
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    sq: Annotated[str | None, Query(max_length=300)] = None,
 ) -> HTMLResponse:
+    """A product page; ``sq`` is the search whose result list linked here (a result click,
+    counted for the merchandisers' no-click report, per query text only)."""
     product = products_by_id(session, [product_id]).get(product_id)
     if product is None:
         return error_page(request, "product.not_found", user=user, status_code=404)
     rows = _offer_rows(session, search, product_id, settings.ranking_config, pick_lang(request))
     record_view(request, background, product_id, ((o["retailer_slug"], o["rank"]) for o in rows))
+    record_click(request, background, sq)
     context = {"product": product, "offers": rows}
     context.update(review_section(request, session, user, "product", product_id))
     return render(request, "product.html", context, user=user)

@@ -365,6 +365,32 @@ def _rollback(env: ApiEnv, h: dict[str, str]) -> Response:
     )
 
 
+def _synonym_draft(env: ApiEnv) -> int:
+    r = env.client.post(
+        "/api/v1/synonyms/drafts",
+        json={"rules": "vante => handske", "comment": "matrix"},
+        headers=env.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    version: int = r.json()["version"]["version"]
+    return version
+
+
+def _synonym_publish(env: ApiEnv, h: dict[str, str]) -> Response:
+    return env.client.post(
+        "/api/v1/synonyms/publish", json={"version": _synonym_draft(env)}, headers=h
+    )
+
+
+def _synonym_rollback(env: ApiEnv, h: dict[str, str]) -> Response:
+    version = _synonym_draft(env)
+    published = env.client.post(
+        "/api/v1/synonyms/publish", json={"version": version}, headers=env.headers("admin")
+    )
+    assert published.status_code == 200
+    return env.client.post("/api/v1/synonyms/rollback", json={"to_version": version}, headers=h)
+
+
 def _upload(env: ApiEnv, h: dict[str, str], dry_run: bool) -> Response:
     return env.client.post(
         "/api/v1/retailers/tandab/feeds",
@@ -1620,6 +1646,39 @@ ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
             json={"queries": ["handske"], "config_a": "default", "config_b": "price_first"},
             headers=h,
         ),
+        STAFF,
+        200,
+    ),
+    ("synonyms", lambda e, h: e.client.get("/api/v1/synonyms", headers=h), STAFF, 200),
+    (
+        "synonym_draft",
+        lambda e, h: e.client.post(
+            "/api/v1/synonyms/drafts", json={"rules": "anestesi, bedövning"}, headers=h
+        ),
+        STAFF,
+        201,
+    ),
+    ("synonym_publish", _synonym_publish, STAFF, 200),
+    ("synonym_rollback", _synonym_rollback, STAFF, 200),
+    (
+        "synonym_history",
+        lambda e, h: e.client.get("/api/v1/synonyms/history", headers=h),
+        STAFF,
+        200,
+    ),
+    (
+        "synonym_preview",
+        lambda e, h: e.client.post(
+            "/api/v1/synonyms/preview",
+            json={"rules": "vante => handske", "queries": ["vante"]},
+            headers=h,
+        ),
+        STAFF,
+        200,
+    ),
+    (
+        "search_report",
+        lambda e, h: e.client.get("/api/v1/search-report?kind=zero&period=7d", headers=h),
         STAFF,
         200,
     ),

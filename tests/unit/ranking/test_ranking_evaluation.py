@@ -137,3 +137,15 @@ def test_a_file_without_tags_still_parses_as_before(tmp_path: Path) -> None:
     path.write_text("query\tgtin\tgrade\nkomposit\t0731\t3\n", encoding="utf-8")
     judged = load_judged_set(path)
     assert judged.judgments == {"komposit": {"0731": 3}} and judged.tags == {}
+
+
+def test_a_query_judged_by_hard_negatives_only_counts_what_it_shows_not_a_mean() -> None:
+    """ "munskydd" where the catalog has no mask: nothing is right, a rubber dam is wrong."""
+    judgments = {"q": {"a": 3}, "munskydd": {"dam": 0, "dam2": 0}}
+    report = evaluate({"q": ["a"], "munskydd": ["x", "dam", "dam"]}, judgments)
+    assert report.queries == 1 and report.ndcg10 == 1.0
+    assert report.negative_only == {"munskydd": 1}
+    assert report.as_dict()["hard_negatives@10"] == 1
+    assert report.as_dict()["negative_only_queries"] == 1
+    clean = evaluate({"q": ["a"], "munskydd": []}, judgments)
+    assert clean.negative_only == {"munskydd": 0} and clean.ndcg10 == 1.0

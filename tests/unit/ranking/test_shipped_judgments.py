@@ -30,7 +30,13 @@ def test_shipped_judgments_parse_with_enough_queries_in_both_languages() -> None
     swedish = [q for q in judgments if SWEDISH_LETTERS & set(q)]
     english = [q for q in judgments if q in {"diamond bur", "impression tray", "dental implant"}]
     assert len(swedish) >= 10 and len(english) == 3
+    # judged by hard negatives only: nothing in the demo catalog is what it asks for (a
+    # face mask), and a rubber dam is wrong (evaluation counts what its top 10 shows)
+    negative_only = {"munskydd"}
     for query, judged in judgments.items():
+        if query in negative_only:
+            assert judged and not any(judged.values()), query
+            continue
         assert any(grade > 0 for grade in judged.values()), query
         assert sum(1 for grade in judged.values() if grade > 0) <= 120, query
 

@@ -503,6 +503,8 @@ PAGES: list[tuple[str, Path, set[str | None], set[str]]] = [
         set(),
     ),
     ("console", _fixed("/konsol"), {"merchandiser", "admin"}, set()),
+    ("console_synonyms", _fixed("/konsol/synonymer?q=vante"), {"merchandiser", "admin"}, set()),
+    ("console_search_report", _fixed("/konsol/sokrapport"), {"merchandiser", "admin"}, set()),
     ("admin_home", _fixed("/admin"), {"admin"}, set()),
     ("admin_users", _fixed("/admin/anvandare"), {"admin"}, set()),
     ("admin_organisations", _fixed("/admin/organisationer"), {"admin"}, set()),
@@ -707,8 +709,31 @@ def _ui_photo(env: UiEnv) -> int:
 
 
 Action = Callable[[UiEnv], tuple[str, dict[str, str]]]
+
+
 # name, (url, form) of a fresh thing of organisation A, who may (303 back to the page), who
 # is told it does not exist (404; other signed-in roles get 403)
+def _synonym_draft(env: UiEnv) -> int:
+    """A new draft of the synonym rules (saved directly), its version."""
+    from search import synonym_versions
+
+    with transaction(factory_for(env.settings)) as s:
+        return synonym_versions.save_draft(s, "vante => handske", "matrix").version
+
+
+def _synonym_publish(env: UiEnv) -> tuple[str, dict[str, str]]:
+    return "/konsol/synonymer/publicera", {"version": str(_synonym_draft(env))}
+
+
+def _synonym_rollback(env: UiEnv) -> tuple[str, dict[str, str]]:
+    from search import synonym_versions
+
+    version = _synonym_draft(env)
+    with transaction(factory_for(env.settings)) as s:
+        synonym_versions.publish(s, version, "matrix")
+    return "/konsol/synonymer/rulla-tillbaka", {"to_version": str(version)}
+
+
 ACTIONS: list[tuple[str, Action, set[str], set[str]]] = [
     (
         "cancel_order",
@@ -1039,6 +1064,14 @@ ACTIONS: list[tuple[str, Action, set[str], set[str]]] = [
         set(),
     ),
     ("admin_contest_create", _ui_contest_form, {"admin"}, set()),
+    (
+        "console_synonym_draft",
+        _post_to(lambda e: "/konsol/synonymer/utkast", {"rules": "vante => handske"}),
+        {"merchandiser", "admin"},
+        set(),
+    ),
+    ("console_synonym_publish", _synonym_publish, {"merchandiser", "admin"}, set()),
+    ("console_synonym_rollback", _synonym_rollback, {"merchandiser", "admin"}, set()),
     (
         "admin_contest_close",
         _post_to(lambda e: f"/admin/lojalitet/tavlingar/{_ui_contest(e)}/avsluta"),
