@@ -4,6 +4,7 @@ an order, RMA or review event) recomputes the retailer's measured signals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated
 
@@ -383,6 +384,27 @@ def _document_lang(asked: str | None, accept_language: str | None) -> str:
     return "en" if negotiate(accept_language, "sv") == "en" else "sv"
 
 
+_DOCUMENTS: dict[str, tuple[str, Callable[[Order, str, str], str | bytes]]] = {
+    "csv": ("text/csv; charset=utf-8", confirmation_csv),
+    "pdf": ("application/pdf", confirmation_pdf),
+}
+
+
+def _document(
+    kind: str, order: Order, session: Session, asked: str | None, accept_language: str | None
+) -> Response:
+    lang = _document_lang(asked, accept_language)
+    media_type, write = _DOCUMENTS[kind]
+    return Response(
+        write(order, _retailer_name(session, order), lang),
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="order-{order.id}.{kind}"',
+            "Content-Language": lang,
+        },
+    )
+
+
 @router.get(
     "/orders/{order_id}/confirmation.csv",
     response_class=Response,
@@ -400,16 +422,7 @@ def order_confirmation_csv(
     Whoever may see the order may download it.
     Example: ``GET /api/v1/orders/17/confirmation.csv?lang=sv``"""
     order = orders.get_order(session, user, order_id)
-    lang = _document_lang(asked, accept_language)
-    text = confirmation_csv(order, _retailer_name(session, order), lang)
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="order-{order.id}.csv"',
-            "Content-Language": lang,
-        },
-    )
+    return _document("csv", order, session, asked, accept_language)
 
 
 @router.get(
@@ -427,16 +440,7 @@ def order_confirmation_pdf(
     """The order's confirmation as PDF (addresses, PO number, note, lines, delivery, totals
     excl. and incl. VAT). Example: ``GET /api/v1/orders/17/confirmation.pdf``"""
     order = orders.get_order(session, user, order_id)
-    lang = _document_lang(asked, accept_language)
-    document = confirmation_pdf(order, _retailer_name(session, order), lang)
-    return Response(
-        document,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="order-{order.id}.pdf"',
-            "Content-Language": lang,
-        },
-    )
+    return _document("pdf", order, session, asked, accept_language)
 
 
 def _retailer_name(session: Session, order: Order) -> str:
