@@ -37,7 +37,7 @@ PATHS = [
     "/jamfor",
     "/handlare/tandab",
     "/portal",
-    "/lojalitet/program",
+    "/admin/lojalitet/program",
     "/static/app.css",
     "/ingen-sida",
 ]
