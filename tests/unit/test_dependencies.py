@@ -28,6 +28,7 @@ INDIRECT = {
     "python-multipart": "UploadFile",  # FastAPI parses form posts and uploads with it
     "pytest-timeout": "pytest.mark.timeout",  # a pytest plugin, used through its marker
     "pytest-xdist": "--dist loadfile",  # a pytest plugin, used by make test's options
+    "httpx2": "TestClient",  # starlette's TestClient (1.6+) sends its requests with it
 }
 
 
