@@ -28,6 +28,7 @@ from api import housekeeping, route_index
 from api.auth import ApiKeyCache, set_session_cookie
 from api.client_ip import TrustedProxyMiddleware
 from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
+from api.feed_fetcher import FeedFetcher
 from api.idempotency import install_idempotency
 from api.key_scopes import document_scopes
 from api.metrics import Metrics, TimingMiddleware, redis_queue_length
@@ -41,6 +42,7 @@ from api.routers import (
     admin_console,
     admin_monitoring,
     auth,
+    feed_sources,
     feed_template,
     feeds,
     health,
@@ -312,6 +314,7 @@ def create_app(
     loyalty_gdpr.install(settings.loyalty_photo_dir)
     on_signals_changed(bus_for(factory), _signals_refresher(holder))
     runner = feeds.FeedRunner(settings, factory, reindex=apply_outbox)
+    fetcher = FeedFetcher(settings, factory, runner)
     metrics = Metrics(
         broker_queue_length=redis_queue_length(settings.broker_url)
         if settings.broker_url.startswith(("redis://", "rediss://"))
@@ -346,6 +349,13 @@ def create_app(
         outbox = asyncio.create_task(
             housekeeping.outbox_loop(apply_outbox, settings.outbox_interval_seconds)
         )
+        fetching = (  # with a broker the beat's valbar.fetch_feeds fetches
+            None
+            if settings.broker_url
+            else asyncio.create_task(
+                housekeeping.feed_fetch_loop(fetcher.run_due, settings.feed_fetch_interval_seconds)
+            )
+        )
         # feed runs left behind by a process that died, or lost on the way to a worker
         sweeps = asyncio.create_task(housekeeping.sweep_loop(runner, settings.feed_sweep_seconds))
         try:
@@ -357,6 +367,9 @@ def create_app(
             if sending is not None:
                 sending.cancel()
             sweeps.cancel()
+            if fetching is not None:
+                fetching.cancel()
+            fetcher.shutdown()
             runner.shutdown()  # stops local runs' processes at once; they are queued again
             holder.close()
             reset_gc()
@@ -384,6 +397,7 @@ def create_app(
     app.state.session_factory = factory
     app.state.search = holder
     app.state.feed_runner = runner
+    app.state.feed_fetcher = fetcher
     # applies the search index outbox after a change made by a request (a match decision)
     app.state.apply_outbox = apply_outbox
     app.state.metrics = metrics
@@ -412,6 +426,7 @@ def create_app(
         products.router,
         retailers.router,
         feeds.router,
+        feed_sources.router,
         feed_template.router,
         ranking.router,
         auth.router,
