@@ -205,7 +205,7 @@ def feed_fetch_failed(session: Session, event: FeedFetchFailed, *, now: datetime
         "error": event.error[:500],
         "failures": event.failures,
         "next_fetch_at": event.next_fetch_at[:16].replace("T", " ") + " UTC",
-        "link": "/portal/feed-urls",
+        "link": f"/portal/hamtning/{event.source_id}",
     }
     users = retailer_members(session, event.retailer_id)
     ref = f"feed_source:{event.source_id}:{event.failing_since}"
