@@ -245,3 +245,60 @@ def test_sources_are_the_retailers_own_and_logins_are_never_shown(
     assert edited.json()["schedule"] == "30 4 * * 1-5" and edited.json()["mode"] == "delta"
     gone = env.client.delete(f"/api/v1/feed-urls/{source_id}", headers=env.headers("retailer_own"))
     assert gone.status_code == 204
+
+
+def test_two_schedulers_at_once_fetch_a_source_once(env: ApiEnv, server: FeedServer) -> None:
+    """Two passes at the same moment (two servers, or a beat and a "fetch now"): the
+    source's lease lets one of them fetch it; one run, one request."""
+    import threading
+
+    from marketplace.feed_fetch import FetchReport, fetch_due
+
+    server.pages["/twice.csv"] = Page(body=feed({"T-1": "I lager"}))
+    source_id = register(env, server.url("/twice.csv"), mode="delta").json()["id"]
+    barrier = threading.Barrier(2)
+    reports: list[FetchReport] = []
+    sent: list[int] = []
+
+    def one_pass() -> None:
+        barrier.wait()
+        reports.append(fetch_due(env.settings, factory_for(env.settings), submit=sent.append))
+
+    threads = [threading.Thread(target=one_pass) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(len(r.ran) for r in reports) == [0, 1]
+    assert len(sent) == 1 and len(server.seen) == 1
+    fetches = env.client.get(
+        f"/api/v1/feed-urls/{source_id}/fetches", headers=env.headers("retailer_own")
+    ).json()
+    assert fetches["count"] == 1 and fetches["data"][0]["feed_run_id"] == sent[0]
+
+
+def test_shop_platform_exports_run_through_the_scheduled_fetch(
+    env: ApiEnv, server: FeedServer
+) -> None:
+    """Issue 19 item 4: the WooCommerce, Shopify, Magento and PrestaShop exports a shop
+    publishes at a URL are fetched and run like uploads (format recognised, offers written)."""
+    from tests.unit.indexer.test_feeds_platforms import MAGENTO, PRESTASHOP, SHOPIFY, WOO
+
+    exports = {
+        "woocommerce_csv": WOO,
+        "shopify_csv": SHOPIFY,
+        "magento_csv": MAGENTO,
+        "prestashop_csv": PRESTASHOP,
+    }
+    sources: dict[str, int] = {}
+    for fmt, text in exports.items():
+        server.pages[f"/{fmt}.csv"] = Page(body=text.encode(), gzip=True)
+        r = register(env, server.url(f"/{fmt}.csv"), mode="delta")
+        assert r.status_code == 201, r.text
+        sources[fmt] = r.json()["id"]
+    report = env.app.state.feed_fetcher.run_due()
+    assert set(report.ran) == set(sources.values()), report
+    for fmt, source_id in sources.items():
+        run = wait_for_run(env, report.ran[source_id])
+        assert run["status"] == "succeeded", (fmt, run)
+        assert run["format"] == fmt and run["counts"]["inserted"] >= 1, (fmt, run)
