@@ -1885,6 +1885,20 @@ ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
     *_hook_rows("org_", HOOKS_PATH),
     *_hook_rows("old_org_", OLD_HOOKS_PATH),
     *_feed_url_rows(),
+    (  # tandab's offer: another retailer is told it does not exist
+        "offer_patch",
+        lambda e, h: e.client.patch("/api/v1/offers/T-1", json={"stock": "I lager"}, headers=h),
+        RETAILER_A,
+        200,
+    ),
+    (
+        "offer_batch",
+        lambda e, h: e.client.patch(
+            "/api/v1/offers", json={"items": [{"sku": "T-1", "stock": "I lager"}]}, headers=h
+        ),
+        RETAILERS,
+        200,
+    ),
     ("loyalty_me", _loyalty_get("/me"), RETAILERS, 200),
     ("loyalty_me_entries", _loyalty_get("/me/entries"), RETAILERS, 200),
     # loyalty is for retailers (representatives and sellers) and admins: clinics get 403
@@ -2197,6 +2211,7 @@ HIDDEN.update(
     }
 )
 HIDDEN["cart_remove"] = CLINICS - {"clinic"}  # another clinic user's cart item
+HIDDEN["offer_patch"] = {"retailer_other"}  # tandab's SKU: not dentalnord's
 # loyalty: organisation B is not a member of A's programme; A's representative is not invited
 HIDDEN["loyalty_participants"] = {"retailer_other"}
 HIDDEN["loyalty_invite"] = {"retailer_other"}
@@ -2380,6 +2395,8 @@ KEY_SCOPES: dict[str, set[str]] = {
         "feed_url_delete",
         "feed_url_fetches",
         "feed_url_fetch",
+        "offer_patch",
+        "offer_batch",
     }
     | FEED_TEMPLATE,
 }
