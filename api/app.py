@@ -245,6 +245,26 @@ def _outbox_applier(holder: SearchHolder, factory: sessionmaker[Session]) -> Any
     return apply
 
 
+def _outbox_here(holder: SearchHolder, factory: sessionmaker[Session]) -> Any:
+    """Apply the index outbox in this process, through this app's backend: for a change of
+    at most a few thousand products (the offers API's batch) a child process costs more to
+    start than the rebuild, and the search service sees the writes at once."""
+
+    def apply(wait: float = 0.0) -> int:
+        from indexer.outbox import apply_outbox
+
+        service = holder.get()
+        return apply_outbox(
+            holder.settings,
+            factory=factory,
+            backend=service.backend,
+            semantic=service.semantic,
+            wait=wait,
+        ).products
+
+    return apply
+
+
 DOCS_ASSETS = "/docs-assets"
 
 
@@ -401,6 +421,8 @@ def create_app(
     app.state.feed_fetcher = fetcher
     # applies the search index outbox after a change made by a request (a match decision)
     app.state.apply_outbox = apply_outbox
+    # the same in this process, for small changes (the offers API)
+    app.state.apply_outbox_here = _outbox_here(holder, factory)
     app.state.metrics = metrics
     if rate_limiter is None and settings.web_workers > 1 and not settings.redis_url:
         private_file(settings.data_dir / "ratelimit.sqlite3")  # addresses: 0600 when made
