@@ -80,7 +80,7 @@ def _values(item: OfferUpdate, offer: dict[str, Any]) -> dict[str, Any]:
     if item.price is not None:
         try:
             parsed = parse_price(item.price)
-        except PriceError as exc:
+        except (PriceError, ArithmeticError, ValueError) as exc:
             raise ValueError(f"price: {item.price!r} is not a price ({exc})") from exc
         if not Decimal(0) <= parsed.amount < MAX_PRICE:
             raise ValueError(f"price: {item.price!r} is outside 0-{MAX_PRICE}")

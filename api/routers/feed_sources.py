@@ -111,8 +111,9 @@ def list_feed_urls(session: SessionDep, user: UserDep) -> FeedSourceList:
 def create_feed_url(
     body: FeedSourceWrite, session: SessionDep, settings: SettingsDep, user: UserDep
 ) -> FeedSourcePublic:
-    """Register a feed URL (public https:// only); it is fetched at once, then on its
-    schedule. The same URL twice is refused (422, ``feed_duplicate``)."""
+    """Register a feed URL (public https:// only); it is due at once (the scheduler's next
+    pass, within ``feed_fetch_interval_seconds``), then on its schedule. The same URL twice
+    is refused (422, ``feed_duplicate``)."""
     source = feed_sources.create_source(
         session,
         user,

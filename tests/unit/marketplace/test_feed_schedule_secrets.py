@@ -73,3 +73,25 @@ def test_sealed_login_opens_only_with_its_key_and_unaltered() -> None:
         open_secret(key, "plain text")
     long = "t" * 500
     assert open_secret(key, seal(key, long)) == long
+
+
+def test_the_fetch_failure_email_renders_in_both_languages() -> None:
+    """The e-mail of a feed URL that could not be fetched (``alerts.feed_fetch_failed``'s
+    values, plus the name and site the sender adds)."""
+    from marketplace.mail.render import render_email
+
+    context = {
+        "name": "Olle",
+        "site_url": "https://valbar.se",
+        "source_id": 3,
+        "url": "https://shop.example.se/feed.csv",
+        "error": "the server answered HTTP 404",
+        "failures": 2,
+        "next_fetch_at": "2026-12-08 05:00 UTC",
+        "link": "/portal/hamtning/3",
+    }
+    sv = render_email("notify_feed_fetch_failed", "sv", context)
+    en = render_email("notify_feed_fetch_failed", "en", context)
+    assert sv.subject == "Prisfilen kunde inte hämtas"
+    assert "https://valbar.se/portal/hamtning/3" in sv.body and "HTTP 404" in sv.body
+    assert en.subject == "The price file could not be fetched" and "Next try" in en.body
