@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.http
 	$(BIN)/python -m bench.loyalty
+	$(BIN)/python -m bench.offers_api
 
 clean:
 	rm -rf var build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -28,6 +28,7 @@ from api import housekeeping, route_index
 from api.auth import ApiKeyCache, set_session_cookie
 from api.client_ip import TrustedProxyMiddleware
 from api.deps import ANONYMOUS_RATE_PER_MINUTE, SearchHolder
+from api.feed_fetcher import FeedFetcher
 from api.idempotency import install_idempotency
 from api.key_scopes import document_scopes
 from api.metrics import Metrics, TimingMiddleware, redis_queue_length
@@ -41,6 +42,7 @@ from api.routers import (
     admin_console,
     admin_monitoring,
     auth,
+    feed_sources,
     feed_template,
     feeds,
     health,
@@ -55,6 +57,7 @@ from api.routers import (
     match_review,
     moderation,
     notify,
+    offers_api,
     organisations,
     products,
     ranking,
@@ -243,6 +246,26 @@ def _outbox_applier(holder: SearchHolder, factory: sessionmaker[Session]) -> Any
     return apply
 
 
+def _outbox_here(holder: SearchHolder, factory: sessionmaker[Session]) -> Any:
+    """Apply the index outbox in this process, through this app's backend: for a change of
+    at most a few thousand products (the offers API's batch) a child process costs more to
+    start than the rebuild, and the search service sees the writes at once."""
+
+    def apply(wait: float = 0.0) -> int:
+        from indexer.outbox import apply_outbox
+
+        service = holder.get()
+        return apply_outbox(
+            holder.settings,
+            factory=factory,
+            backend=service.backend,
+            semantic=service.semantic,
+            wait=wait,
+        ).products
+
+    return apply
+
+
 DOCS_ASSETS = "/docs-assets"
 
 
@@ -313,6 +336,7 @@ def create_app(
     loyalty_gdpr.install(settings.loyalty_photo_dir)
     on_signals_changed(bus_for(factory), _signals_refresher(holder))
     runner = feeds.FeedRunner(settings, factory, reindex=apply_outbox)
+    fetcher = FeedFetcher(settings, factory, runner)
     metrics = Metrics(
         broker_queue_length=redis_queue_length(settings.broker_url)
         if settings.broker_url.startswith(("redis://", "rediss://"))
@@ -347,6 +371,13 @@ def create_app(
         outbox = asyncio.create_task(
             housekeeping.outbox_loop(apply_outbox, settings.outbox_interval_seconds)
         )
+        fetching = (  # with a broker the beat's valbar.fetch_feeds fetches
+            None
+            if settings.broker_url
+            else asyncio.create_task(
+                housekeeping.feed_fetch_loop(fetcher.run_due, settings.feed_fetch_interval_seconds)
+            )
+        )
         # feed runs left behind by a process that died, or lost on the way to a worker
         sweeps = asyncio.create_task(housekeeping.sweep_loop(runner, settings.feed_sweep_seconds))
         try:
@@ -358,6 +389,9 @@ def create_app(
             if sending is not None:
                 sending.cancel()
             sweeps.cancel()
+            if fetching is not None:
+                fetching.cancel()
+            fetcher.shutdown()
             runner.shutdown()  # stops local runs' processes at once; they are queued again
             holder.close()
             reset_gc()
@@ -385,8 +419,11 @@ def create_app(
     app.state.session_factory = factory
     app.state.search = holder
     app.state.feed_runner = runner
+    app.state.feed_fetcher = fetcher
     # applies the search index outbox after a change made by a request (a match decision)
     app.state.apply_outbox = apply_outbox
+    # the same in this process, for small changes (the offers API)
+    app.state.apply_outbox_here = _outbox_here(holder, factory)
     app.state.metrics = metrics
     if rate_limiter is None and settings.web_workers > 1 and not settings.redis_url:
         private_file(settings.data_dir / "ratelimit.sqlite3")  # addresses: 0600 when made
@@ -413,6 +450,8 @@ def create_app(
         products.router,
         retailers.router,
         feeds.router,
+        feed_sources.router,
+        offers_api.router,
         feed_template.router,
         ranking.router,
         synonyms.router,

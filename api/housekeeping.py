@@ -14,6 +14,10 @@ beat schedule (``celery -A indexer.jobs:celery_app worker -B``).
 The search index outbox is replayed at start-up and every ``outbox_interval_seconds`` in
 every case (``indexer.outbox``).
 
+``feed_fetch_loop`` (without a broker) fetches retailers' feed URLs that are due every
+``feed_fetch_interval_seconds`` (``marketplace.feed_fetch``; with a broker the beat's
+``valbar.fetch_feeds`` does).
+
 ``sweep_loop`` (every server, broker or not) looks after feed runs: at start-up and every
 ``feed_sweep_seconds`` it ends or re-queues runs whose lease expired and sends queued runs
 that nobody claimed (``FeedRunner.sweep``).
@@ -132,4 +136,15 @@ async def dispatch_loop(drain: Callable[[], object], interval: float) -> None:
             await asyncio.to_thread(drain)
         except Exception:  # logged; the next pass tries again
             log.exception("e-mail and webhook dispatch pass failed")
+        await asyncio.sleep(interval)
+
+
+async def feed_fetch_loop(fetch: Callable[[], object], interval: float) -> None:
+    """Without a broker: fetch the feed URLs due (a retailer's schedule or "fetch now") at
+    start-up and every ``interval`` seconds."""
+    while True:
+        try:
+            await asyncio.to_thread(fetch)
+        except Exception:  # logged; the next pass tries again
+            log.exception("feed URL fetch pass failed")
         await asyncio.sleep(interval)

@@ -168,6 +168,20 @@ class FeedRunCancelled(FeedRunEnded):
 
 
 @dataclass(frozen=True, slots=True)
+class FeedFetchFailed(DomainEvent):
+    """A scheduled or requested fetch of a retailer's feed URL failed (issue 19): the
+    retailer is told once per streak of failures (``failing_since`` names the streak)."""
+
+    source_id: int
+    retailer_id: int
+    url: str
+    error: str
+    failures: int
+    failing_since: str
+    next_fetch_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class OfferPricesChanged(DomainEvent):
     """A feed run changed the price of ``count`` of the retailer's offers (those offers have
     ``last_feed_run_id == run_id``). One event per run, not per offer: a run may reprice two

@@ -384,6 +384,34 @@ class Settings(BaseSettings):
         "development); otherwise https only and never a private address.",
     )
 
+    # --- scheduled feed fetch (issue 19): a retailer's feed URL read on a schedule
+    feed_fetch_allow_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks a feed URL may resolve to although they are not public "
+        "(e.g. 127.0.0.0/8 for tests, a partner's private range); plain http:// is "
+        "accepted for them too. Empty = public addresses and https:// only.",
+    )
+    feed_fetch_timeout_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="Wall-clock limit of one fetch of a feed URL (connect, redirects, body).",
+    )
+    feed_fetch_interval_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often serve (no broker) or the Celery beat looks for feed URLs due.",
+    )
+    feed_fetch_retry_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="First retry delay after a failed fetch; doubled per failure (at most 6 h).",
+    )
+    feed_credentials_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key that encrypts feed URL passwords and tokens at rest; empty = "
+        "derived from the secret key (changing either makes stored credentials unreadable).",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -396,7 +424,7 @@ class Settings(BaseSettings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
         return (init_settings, env_settings, toml)
 
-    @field_validator("trusted_proxies", "ops_allowed_ips")
+    @field_validator("trusted_proxies", "ops_allowed_ips", "feed_fetch_allow_networks")
     @classmethod
     def _networks(cls, values: list[str]) -> list[str]:
         for value in values:

@@ -118,11 +118,13 @@ def submit_feed(
     options: FeedOptions,
     file_name: str | None = None,
     in_transaction: Callable[[Session], None] | None = None,
+    with_run: Callable[[Session, int], None] | None = None,
 ) -> int:
     """Archive ``path`` and record a queued FeedRun; returns its id (the job's argument).
 
     ``in_transaction`` is called with the session that records the run, before its commit
-    (the API marks the request's ``Idempotency-Key`` committed in the same transaction)."""
+    (the API marks the request's ``Idempotency-Key`` committed in the same transaction);
+    ``with_run`` likewise, with the run's id (a scheduled fetch logs the run it made)."""
     size = path.stat().st_size
     digest = sha256_file(path)
     archived = archive_upload(path, settings.archive_dir, digest)
@@ -145,6 +147,8 @@ def submit_feed(
         session.flush()
         if in_transaction is not None:
             in_transaction(session)
+        if with_run is not None:
+            with_run(session, run.id)
         return run.id
 
 

@@ -2,7 +2,8 @@
 where the person's preferences allow, e-mail in their language.
 
 * a review held for the retailer's answer (with the deadline), a new order, a cancelled
-  order, an RMA opened, a feed run failed or refused: the retailer's members;
+  order, an RMA opened, a feed run failed or refused, a feed URL that could not be fetched
+  (once per streak of failures): the retailer's members;
 * an order confirmed or shipped: the clinic user who ordered;
 * a sign-up approved or refused: the organisation's members;
 * "månadens säljare" (loyalty): the seller; "månadens butik": the store's members (in-app
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.events import (
     EventBus,
+    FeedFetchFailed,
     FeedRunFailed,
     FeedRunRefused,
     LoyaltyAwarded,
@@ -195,6 +197,21 @@ def feed_failed(session: Session, event: FeedRunFailed | FeedRunRefused, *, now:
     return _tell_all(session, users, prefs.FEED_FAILED, f"run:{event.run_id}", values, now)
 
 
+def feed_fetch_failed(session: Session, event: FeedFetchFailed, *, now: datetime) -> int:
+    """The retailer's members, once per streak of failures of one feed URL."""
+    values: Values = {
+        "source_id": event.source_id,
+        "url": event.url[:300],
+        "error": event.error[:500],
+        "failures": event.failures,
+        "next_fetch_at": event.next_fetch_at[:16].replace("T", " ") + " UTC",
+        "link": f"/portal/hamtning/{event.source_id}",
+    }
+    users = retailer_members(session, event.retailer_id)
+    ref = f"feed_source:{event.source_id}:{event.failing_since}"
+    return _tell_all(session, users, prefs.FEED_FETCH_FAILED, ref, values, now)
+
+
 def signup_decided(session: Session, organisation_id: int, approved: bool, *, now: datetime) -> int:
     org = session.get(Organisation, organisation_id)
     if org is None:
@@ -258,6 +275,9 @@ def subscribe(bus: EventBus, factory: sessionmaker[Session]) -> None:
         )
         for failed in (FeedRunFailed, FeedRunRefused):
             b.subscribe(failed, _handler(factory, lambda s, e, now: feed_failed(s, e, now=now)))
+        b.subscribe(
+            FeedFetchFailed, _handler(factory, lambda s, e, now: feed_fetch_failed(s, e, now=now))
+        )
         b.subscribe(
             OrganisationApproved,
             _handler(

@@ -443,3 +443,58 @@ class Invitation(Base):
         ForeignKey("app_user.id", ondelete="SET NULL")
     )
     revoked_at: Mapped[datetime | None] = mapped_column(_TS)
+
+
+class FeedSource(Base):
+    """A retailer's feed URL fetched on a schedule (issue 19): ``marketplace.feed_sources``.
+
+    ``auth_secret`` is sealed (``marketplace.feed_secrets``); ``etag`` / ``last_modified``
+    are the last 200's, sent back so an unchanged feed is one 304. ``next_fetch_at`` is when
+    the scheduler fetches it next (moved later by failures: ``failures`` in a row since
+    ``failing_since``); ``fetch_requested_at`` is a pending "fetch now" (one at a time) and
+    ``claimed_until`` the lease of the process fetching it."""
+
+    __tablename__ = "feed_source"
+    __table_args__ = (UniqueConstraint("retailer_id", "url", name="uq_feed_source_retailer_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    retailer_id: Mapped[int] = mapped_column(
+        ForeignKey("retailer.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(1000))
+    schedule: Mapped[str] = mapped_column(String(100))
+    mode: Mapped[str] = mapped_column(String(10), default="full")  # full | delta
+    auth_kind: Mapped[str] = mapped_column(String(10), default="none")  # none | basic | bearer
+    auth_username: Mapped[str] = mapped_column(String(200), default="")
+    auth_secret: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_fetch_at: Mapped[datetime] = mapped_column(_TS, index=True)
+    fetch_requested_at: Mapped[datetime | None] = mapped_column(_TS)
+    claimed_until: Mapped[datetime | None] = mapped_column(_TS)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since: Mapped[datetime | None] = mapped_column(_TS)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+
+class FeedFetch(Base):
+    """One fetch of a feed source: ``ok`` (a run was made: ``feed_run_id``),
+    ``not_modified`` (304, no run) or ``failed`` (``error`` says why)."""
+
+    __tablename__ = "feed_fetch"
+    __table_args__ = (Index("ix_feed_fetch_source_started", "source_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("feed_source.id", ondelete="CASCADE"))
+    trigger: Mapped[str] = mapped_column(String(10))  # schedule | manual
+    status: Mapped[str] = mapped_column(String(20))  # ok | not_modified | failed
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    feed_run_id: Mapped[int | None] = mapped_column(ForeignKey("feed_run.id", ondelete="SET NULL"))
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(_TS)
+    finished_at: Mapped[datetime] = mapped_column(_TS)

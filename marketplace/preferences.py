@@ -23,6 +23,7 @@ ORDER_CONFIRMED = "order_confirmed"
 ORDER_SHIPPED = "order_shipped"
 RMA_OPENED = "rma_opened"
 FEED_FAILED = "feed_failed"
+FEED_FETCH_FAILED = "feed_fetch_failed"
 SIGNUP_APPROVED = "signup_approved"
 SIGNUP_REFUSED = "signup_refused"
 
@@ -33,6 +34,7 @@ DEFAULT_EMAIL: dict[str, bool] = {
     ORDER_SHIPPED: True,
     RMA_OPENED: True,
     FEED_FAILED: True,
+    FEED_FETCH_FAILED: True,
     REVIEW_HELD: True,
     SIGNUP_APPROVED: True,
     SIGNUP_REFUSED: True,
@@ -44,7 +46,14 @@ KINDS = tuple(DEFAULT_EMAIL)
 LANGS = ("sv", "en")
 
 KINDS_FOR_ROLE: dict[str, tuple[str, ...]] = {
-    "retailer": (REVIEW_HELD, ORDER_PLACED, ORDER_CANCELLED, RMA_OPENED, FEED_FAILED),
+    "retailer": (
+        REVIEW_HELD,
+        ORDER_PLACED,
+        ORDER_CANCELLED,
+        RMA_OPENED,
+        FEED_FAILED,
+        FEED_FETCH_FAILED,
+    ),
     "clinic": (ORDER_CONFIRMED, ORDER_SHIPPED),
 }
 """The kinds a user of a platform role can receive (shown on their preferences page);

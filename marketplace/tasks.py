@@ -5,6 +5,9 @@
 * ``valbar.publish_due_reviews``: publish held reviews whose response window passed.
 * ``valbar.auto_deliver``: deliver orders shipped ``AUTO_DELIVER_DAYS`` ago.
 * ``valbar.expire_idempotency_keys``: delete ``Idempotency-Key`` records past their TTL.
+* ``valbar.fetch_feeds``: fetch retailers' feed URLs that are due
+  (``marketplace.feed_fetch``), every ``feed_fetch_interval_seconds`` on the beat schedule;
+  each run it makes is queued as ``valbar.ingest_feed_run``.
 * ``valbar.dispatch``: send due e-mail (SMTP) and webhook deliveries (:func:`drain`);
   queued right after a commit that queued something to send, and on the beat schedule
   every ``dispatch_interval_seconds`` for retries.
@@ -27,9 +30,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from catalog.db import transaction
 from catalog.events import EventBus, bus_for
 from catalog.settings import Settings, get_settings
+from indexer import jobs
 from indexer.jobs import apply_index_outbox, apply_index_outbox_task, celery_app, factory_for
 from marketplace import (
     alerts,
+    feed_fetch,
     listing,
     notifications,
     orders,
@@ -206,6 +211,28 @@ def _wire_worker(**_kwargs: Any) -> None:
         log.exception("wiring the marketplace's subscribers in the worker failed")
 
 
+def _send_run(settings: Settings) -> Callable[[int], None]:
+    def send(run_id: int) -> None:
+        try:
+            jobs.submit_feed_run(run_id, settings)
+        except jobs.BrokerUnavailable as exc:  # queued: the servers' sweep sends it later
+            log.warning("feed run %s from a feed URL stays queued: %s", run_id, exc)
+
+    return send
+
+
+@celery_app.task(name="valbar.fetch_feeds")  # type: ignore[untyped-decorator]
+def fetch_feeds() -> dict[str, Any]:
+    """Fetch the feed URLs due; returns the runs made, by source, and the others."""
+    settings = get_settings()
+    report = feed_fetch.fetch_due(settings, _wired_factory(), submit=_send_run(settings))
+    return {
+        "ran": {str(k): v for k, v in report.ran.items()},
+        "not_modified": report.not_modified,
+        "failed": report.failed,
+    }
+
+
 @celery_app.task(name="valbar.publish_due_reviews")  # type: ignore[untyped-decorator]
 def publish_due_reviews() -> list[int]:
     """Publish held reviews past their window; returns the ids published (their retailers'
@@ -253,5 +280,9 @@ celery_app.conf.beat_schedule = {
     "valbar.dispatch": {
         "task": "valbar.dispatch",
         "schedule": get_settings().dispatch_interval_seconds,
+    },
+    "valbar.fetch_feeds": {
+        "task": "valbar.fetch_feeds",
+        "schedule": get_settings().feed_fetch_interval_seconds,
     },
 }

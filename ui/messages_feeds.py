@@ -87,4 +87,103 @@ FEED_MESSAGES: dict[str, tuple[str, str]] = {
         "The preview only reads the file. What becomes new, updated or withdrawn compared with "
         "your stored offers is shown once the feed has run.",
     ),
+    # the scheduled fetch of feed URLs (ui.routes.portal_fetch, issue 19)
+    "fetch.nav": ("Hämtning", "Scheduled fetch"),
+    "fetch.title": ("Hämtning av prisfiler", "Scheduled fetch of price files"),
+    "fetch.intro": (
+        "Ange adressen där er butik publicerar prisfilen (https://). Valbar hämtar den enligt "
+        "schemat, bara om den har ändrats, och läser in den precis som en uppladdad fil.",
+        "Give the address where your shop publishes its price file (https://). Valbar fetches "
+        "it on the schedule, only when it changed, and reads it exactly as an uploaded file.",
+    ),
+    "fetch.none": ("Inga adresser ännu.", "No addresses yet."),
+    "fetch.url": ("Adress (https://)", "Address (https://)"),
+    "fetch.schedule": ("Schema", "Schedule"),
+    "fetch.schedule_help": (
+        "hourly, daily, weekly eller ett cron-uttryck i UTC, t.ex. 0 5 * * 1-5.",
+        "hourly, daily, weekly or a cron expression in UTC, e.g. 0 5 * * 1-5.",
+    ),
+    "fetch.mode": ("Läge", "Mode"),
+    "fetch.mode.full": ("Hela sortimentet", "Full assortment"),
+    "fetch.mode.delta": ("Bara ändringar (delta)", "Changes only (delta)"),
+    "fetch.auth": ("Inloggning", "Sign-in"),
+    "fetch.auth.none": ("Ingen", "None"),
+    "fetch.auth.basic": ("Användarnamn och lösenord (basic)", "User name and password (basic)"),
+    "fetch.auth.bearer": ("Token (bearer)", "Token (bearer)"),
+    "fetch.username": ("Användarnamn", "User name"),
+    "fetch.secret": ("Lösenord eller token", "Password or token"),
+    "fetch.secret_help": (
+        "Sparas krypterat och visas aldrig igen. Lämna tomt för att behålla det sparade.",
+        "Stored encrypted and never shown again. Leave empty to keep the stored one.",
+    ),
+    "fetch.add": ("Lägg till adress", "Add address"),
+    "fetch.save": ("Spara", "Save"),
+    "fetch.remove": ("Ta bort", "Remove"),
+    "fetch.now": ("Hämta nu", "Fetch now"),
+    "fetch.pending": ("Hämtning begärd", "Fetch requested"),
+    "fetch.next": ("Nästa hämtning", "Next fetch"),
+    "fetch.last": ("Senaste hämtning", "Last fetch"),
+    "fetch.failures": ("Misslyckade i rad", "Failures in a row"),
+    "fetch.history": ("Senaste hämtningar", "Last fetches"),
+    "fetch.no_fetches": ("Inga hämtningar ännu.", "No fetches yet."),
+    "fetch.back": ("Alla adresser", "All addresses"),
+    "fetch.col.when": ("Tid", "Time"),
+    "fetch.col.trigger": ("Orsak", "Trigger"),
+    "fetch.col.status": ("Status", "Status"),
+    "fetch.col.http": ("HTTP", "HTTP"),
+    "fetch.col.duration": ("Tid (ms)", "Duration (ms)"),
+    "fetch.col.bytes": ("Byte", "Bytes"),
+    "fetch.col.run": ("Körning", "Run"),
+    "fetch.col.error": ("Fel", "Error"),
+    "fetch.trigger.schedule": ("Schema", "Schedule"),
+    "fetch.trigger.manual": ("Hämta nu", "Fetch now"),
+    "fetch.status.ok": ("Hämtad", "Fetched"),
+    "fetch.status.not_modified": ("Oförändrad", "Unchanged"),
+    "fetch.status.failed": ("Misslyckad", "Failed"),
+    "notice.feed_url_added": (
+        "Adressen är tillagd; den första hämtningen görs nu.",
+        "The address is added; the first fetch runs now.",
+    ),
+    "notice.feed_url_saved": ("Ändringarna är sparade.", "The changes are saved."),
+    "notice.feed_url_removed": ("Adressen är borttagen.", "The address is removed."),
+    "notice.feed_fetch_requested": ("Hämtningen har startat.", "The fetch has started."),
+    "notice.feed_fetch_pending": (
+        "En hämtning pågår redan; den räcker.",
+        "A fetch is already under way; that one will do.",
+    ),
+    "error_detail.feed_url": (
+        "Ange en giltig https://-adress utan användarnamn i adressen, högst 1000 tecken.",
+        "Give a valid https:// address without a user name in it, at most 1000 characters.",
+    ),
+    "error_detail.feed_https": (
+        "Adressen måste börja med https://.",
+        "The address must start with https://.",
+    ),
+    "error_detail.feed_private": (
+        "Adressen pekar på ett privat, lokalt eller reserverat nät; prisfiler hämtas bara "
+        "från publika adresser.",
+        "The address points to a private, local or reserved network; price files are fetched "
+        "from public addresses only.",
+    ),
+    "error_detail.feed_unresolved": (
+        "Adressens värdnamn finns inte (DNS).",
+        "The address's host name does not resolve (DNS).",
+    ),
+    "error_detail.feed_schedule": (
+        "Ange hourly, daily, weekly eller ett cron-uttryck med fem fält.",
+        "Give hourly, daily, weekly or a cron expression of five fields.",
+    ),
+    "error_detail.feed_mode": ("Välj hela sortimentet eller delta.", "Choose full or delta."),
+    "error_detail.feed_auth": (
+        "Inloggningen är ofullständig: ange användarnamn och lösenord, eller en token.",
+        "The sign-in is incomplete: give a user name and password, or a token.",
+    ),
+    "error_detail.feed_duplicate": (
+        "Adressen är redan tillagd.",
+        "The address is already added.",
+    ),
+    "error_detail.feed_cap": (
+        "Högst 10 adresser per handlare.",
+        "At most 10 addresses per retailer.",
+    ),
 }

@@ -54,6 +54,10 @@ NOTIFY_MESSAGES: dict[str, tuple[str, str]] = {
         "Prisfilen {file} lästes inte in (körning {run_id}).",
         "The price file {file} was not read (run {run_id}).",
     ),
+    "notification.feed_fetch_failed": (
+        "Prisfilen kunde inte hämtas från {url}: {error}. Nytt försök {next_fetch_at}.",
+        "The price file could not be fetched from {url}: {error}. Next try {next_fetch_at}.",
+    ),
     "notification.signup_approved": (
         "{organisation} är godkänd på Valbar.",
         "{organisation} is approved on Valbar.",
@@ -96,6 +100,10 @@ NOTIFY_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "prefs.kind.rma_opened": ("Nya reklamationer", "New return requests"),
     "prefs.kind.feed_failed": ("Prisfiler som inte lästes in", "Price files that were not read"),
+    "prefs.kind.feed_fetch_failed": (
+        "Prisfiler som inte kunde hämtas",
+        "Price files that could not be fetched",
+    ),
     "prefs.kind.signup_approved": ("Godkänd anslutning", "Sign-up approved"),
     "prefs.kind.signup_refused": ("Avslagen anslutning", "Sign-up refused"),
     "lang.sv": ("Svenska", "Swedish"),

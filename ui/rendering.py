@@ -25,6 +25,12 @@ NOTICES = frozenset(
     {
         # loyalty activities (ui.routes.portal_activity, ui.routes.admin_activity)
         "suggestion_sent",
+        # the scheduled feed fetch (ui.routes.portal_fetch)
+        "feed_url_added",
+        "feed_url_saved",
+        "feed_url_removed",
+        "feed_fetch_requested",
+        "feed_fetch_pending",
         "survey_answered",
         "suggestion_accepted",
         "suggestion_declined",

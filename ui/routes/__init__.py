@@ -30,6 +30,7 @@ from ui.routes import (
     portal_activity,
     portal_campaigns,
     portal_engage,
+    portal_fetch,
     portal_loyalty,
     portal_market,
     portal_photos,
@@ -47,6 +48,7 @@ router.include_router(clinic.router)
 router.include_router(account.router)
 router.include_router(portal.router)
 router.include_router(portal_template.router)
+router.include_router(portal_fetch.router)
 router.include_router(console.router)
 router.include_router(console_synonyms.router)
 router.include_router(shop.router)

@@ -302,6 +302,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiEnv]:
         Path(tmp_path_factory.mktemp("api_roles")),
         webhook_allow_loopback=True,
         signup_max_per_address=1000,
+        feed_fetch_allow_networks=["127.0.0.0/8"],
     )
     r = built.client.post(
         "/api/v1/retailers/tandab/feeds",
@@ -556,6 +557,56 @@ def _hook_rows(prefix: str, base: str) -> list[tuple[str, Call, set[str | None],
             HOOKS,
             202,
         ),
+    ]
+
+
+FEED_URLS = "/api/v1/feed-urls"
+_feed_urls = iter(range(1, 10_000))
+
+
+def _new_feed_url(env: ApiEnv, h: dict[str, str]) -> Response:
+    """A feed URL of the caller's retailer (127.0.0.1 is allow-listed here; port 9 is closed:
+    a fetch fails at once and never leaves the host)."""
+    url = f"http://127.0.0.1:9/feed-{next(_feed_urls)}.csv"
+    return env.client.post(FEED_URLS, json={"url": url, "schedule": "daily"}, headers=h)
+
+
+def _create_feed_url(env: ApiEnv, h: dict[str, str]) -> Response:
+    """Register one, then remove it (a retailer has at most 10)."""
+    created = _new_feed_url(env, h)
+    if created.status_code == 201:
+        env.client.delete(f"{FEED_URLS}/{created.json()['id']}", headers=h)
+    return created
+
+
+def _on_own_feed_url(env: ApiEnv, h: dict[str, str], method: str, tail: str) -> Response:
+    """Make a feed URL of the caller's retailer, call ``tail`` of it, then remove it."""
+    created = _new_feed_url(env, h)
+    source = created.json()["id"] if created.status_code == 201 else 1  # refused: some id
+    body = None
+    if method == "PUT":
+        body = {"url": f"http://127.0.0.1:9/edit-{next(_feed_urls)}.csv", "schedule": "0 5 * * *"}
+    answer = env.client.request(method, f"{FEED_URLS}/{source}{tail}", json=body, headers=h)
+    if created.status_code == 201 and method != "DELETE":
+        env.client.delete(f"{FEED_URLS}/{source}", headers=h)
+    return answer
+
+
+def _feed_url_rows() -> list[tuple[str, Call, set[str | None], int]]:
+    """A retailer's feed URLs (issue 19): its users, each retailer its own."""
+    return [
+        ("feed_urls", lambda e, h: e.client.get(FEED_URLS, headers=h), RETAILERS, 200),
+        ("feed_url_create", _create_feed_url, RETAILERS, 201),
+        ("feed_url", lambda e, h: _on_own_feed_url(e, h, "GET", ""), RETAILERS, 200),
+        ("feed_url_update", lambda e, h: _on_own_feed_url(e, h, "PUT", ""), RETAILERS, 200),
+        ("feed_url_delete", lambda e, h: _on_own_feed_url(e, h, "DELETE", ""), RETAILERS, 204),
+        (
+            "feed_url_fetches",
+            lambda e, h: _on_own_feed_url(e, h, "GET", "/fetches"),
+            RETAILERS,
+            200,
+        ),
+        ("feed_url_fetch", lambda e, h: _on_own_feed_url(e, h, "POST", "/fetch"), RETAILERS, 202),
     ]
 
 
@@ -1901,6 +1952,21 @@ ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
     ),
     *_hook_rows("org_", HOOKS_PATH),
     *_hook_rows("old_org_", OLD_HOOKS_PATH),
+    *_feed_url_rows(),
+    (  # tandab's offer: another retailer is told it does not exist
+        "offer_patch",
+        lambda e, h: e.client.patch("/api/v1/offers/T-1", json={"stock": "I lager"}, headers=h),
+        RETAILER_A,
+        200,
+    ),
+    (
+        "offer_batch",
+        lambda e, h: e.client.patch(
+            "/api/v1/offers", json={"items": [{"sku": "T-1", "stock": "I lager"}]}, headers=h
+        ),
+        RETAILERS,
+        200,
+    ),
     ("loyalty_me", _loyalty_get("/me"), RETAILERS, 200),
     ("loyalty_me_entries", _loyalty_get("/me/entries"), RETAILERS, 200),
     # loyalty is for retailers (representatives and sellers) and admins: clinics get 403
@@ -2215,6 +2281,7 @@ HIDDEN.update(
     }
 )
 HIDDEN["cart_remove"] = CLINICS - {"clinic"}  # another clinic user's cart item
+HIDDEN["offer_patch"] = {"retailer_other"}  # tandab's SKU: not dentalnord's
 # loyalty: organisation B is not a member of A's programme; A's representative is not invited
 HIDDEN["loyalty_participants"] = {"retailer_other"}
 HIDDEN["loyalty_invite"] = {"retailer_other"}
@@ -2391,6 +2458,15 @@ KEY_SCOPES: dict[str, set[str]] = {
         "feed_errors_csv",
         "feed_history",
         "feed_run_cancel",
+        "feed_urls",
+        "feed_url_create",
+        "feed_url",
+        "feed_url_update",
+        "feed_url_delete",
+        "feed_url_fetches",
+        "feed_url_fetch",
+        "offer_patch",
+        "offer_batch",
     }
     | FEED_TEMPLATE,
 }

@@ -30,6 +30,8 @@ MARKETPLACE_TABLES = {
     "webhook_endpoint",
     "webhook_delivery",
     "invitation",
+    "feed_source",
+    "feed_fetch",
 }
 
 

@@ -446,6 +446,47 @@ def _ui_contest_form(env: UiEnv) -> tuple[str, dict[str, str]]:
     }
 
 
+_feed_urls = iter(range(1, 100_000))
+
+
+def _feed_source(env: UiEnv) -> int:
+    """A feed URL of Nordisk Dentaldepå (organisation A) on a closed loopback port (a row,
+    not the registration: the matrix makes more than a retailer may register)."""
+    from marketplace.models import FeedSource
+
+    now = utc_now()
+    with transaction(factory_for(env.settings)) as s:
+        source = FeedSource(
+            retailer_id=env.retailers[NORDISK],
+            url=f"http://127.0.0.1:9/ui-{next(_feed_urls)}.csv",
+            schedule="daily",
+            mode="full",
+            auth_kind="none",
+            auth_username="",
+            active=True,
+            next_fetch_at=now + timedelta(days=1),
+            failures=0,
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(source)
+        s.flush()
+        return source.id
+
+
+def _feed_url_form(env: UiEnv) -> tuple[str, dict[str, str]]:
+    """The add form of a new feed URL, with room for it (earlier rows' sources removed: a
+    retailer registers at most 10)."""
+    from sqlalchemy import delete
+
+    from marketplace.models import FeedSource
+
+    with transaction(factory_for(env.settings)) as s:
+        s.execute(delete(FeedSource))
+    form = {"url": f"http://127.0.0.1:9/add-{next(_feed_urls)}.csv", "schedule": "weekly"}
+    return "/portal/hamtning", form
+
+
 # name, path, who gets the page (200), who is told it does not exist (404; others get 403)
 PAGES: list[tuple[str, Path, set[str | None], set[str]]] = [
     ("home", _fixed("/"), PUBLIC, set()),
@@ -461,6 +502,13 @@ PAGES: list[tuple[str, Path, set[str | None], set[str]]] = [
     ("me_export", _fixed("/mina-uppgifter/export"), set(LOGGED_IN), set()),
     ("portal", _fixed("/portal"), set(RETAILERS), set()),
     ("portal_orders", _fixed("/portal/ordrar"), set(RETAILERS), set()),
+    ("portal_fetch", _fixed("/portal/hamtning"), set(RETAILERS), set()),
+    (
+        "portal_fetch_source",
+        lambda e: f"/portal/hamtning/{_feed_source(e)}",
+        set(RETAILER_A),
+        {"retailer2"},
+    ),
     (
         "portal_order_of_retailer_a",
         lambda e: f"/portal/ordrar/{_order(e)[0]}",
@@ -756,6 +804,28 @@ ACTIONS: list[tuple[str, Action, set[str], set[str]]] = [
         set(),
     ),
     ("portal_confirm", _confirm, RETAILER_A, {"retailer2"}),
+    ("portal_fetch_add", _feed_url_form, set(RETAILERS), set()),
+    (
+        "portal_fetch_edit",
+        lambda e: (
+            f"/portal/hamtning/{_feed_source(e)}",
+            {"url": f"http://127.0.0.1:9/edit-{next(_feed_urls)}.csv", "schedule": "0 5 * * *"},
+        ),
+        RETAILER_A,
+        {"retailer2"},
+    ),
+    (
+        "portal_fetch_remove",
+        _post_to(lambda e: f"/portal/hamtning/{_feed_source(e)}/ta-bort"),
+        RETAILER_A,
+        {"retailer2"},
+    ),
+    (
+        "portal_fetch_now",
+        _post_to(lambda e: f"/portal/hamtning/{_feed_source(e)}/hamta"),
+        RETAILER_A,
+        {"retailer2"},
+    ),
     (
         "portal_ship",
         _post_to(lambda e: f"/portal/ordrar/{_order(e, 'confirmed')[0]}/skicka"),

@@ -42,3 +42,15 @@ def test_sales_contests_close_hourly_on_the_beat_schedule(settings_env: Path) ->
     assert entry["task"] == "valbar.loyalty_contests_close" and entry["schedule"] == 3600.0
     assert "valbar.loyalty_contests_close" in celery_app.tasks
     assert worker_wiring.loyalty_contests_close() == 0
+
+
+def test_feed_urls_are_fetched_on_the_beat_schedule(settings_env: Path) -> None:
+    """Issue 19: with a broker the beat runs ``valbar.fetch_feeds`` every
+    ``feed_fetch_interval_seconds``; on a database without feed URLs it fetches nothing."""
+    from marketplace import tasks
+
+    entry = celery_app.conf.beat_schedule["valbar.fetch_feeds"]
+    assert entry["task"] == "valbar.fetch_feeds"
+    assert entry["schedule"] == get_settings().feed_fetch_interval_seconds
+    assert "valbar.fetch_feeds" in celery_app.tasks
+    assert tasks.fetch_feeds() == {"ran": {}, "not_modified": [], "failed": []}
