@@ -305,7 +305,13 @@ def write_changes(
         t1 = time.perf_counter()
         total.add(
             apply_plan(
-                session, retailer_id=retailer_id, run_id=run_id, plan=plan, matches=matches, now=now
+                session,
+                retailer_id=retailer_id,
+                run_id=run_id,
+                plan=plan,
+                matches=matches,
+                now=now,
+                history=settings.price_history_enabled,
             )
         )
         write_s += time.perf_counter() - t1
@@ -322,6 +328,7 @@ def write_changes(
                 withdraw_ids=side.withdraw_ids,
                 product_ids=side.withdraw_product_ids,
                 now=now,
+                history=settings.price_history_enabled,
             )
         )
         write_s += time.perf_counter() - t1

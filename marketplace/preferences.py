@@ -25,6 +25,7 @@ RMA_OPENED = "rma_opened"
 FEED_FAILED = "feed_failed"
 SIGNUP_APPROVED = "signup_approved"
 SIGNUP_REFUSED = "signup_refused"
+PRICE_ALERT = "price_alert"  # a watched product's price or stock (``marketplace.price_watch``)
 
 DEFAULT_EMAIL: dict[str, bool] = {
     ORDER_PLACED: True,
@@ -36,6 +37,7 @@ DEFAULT_EMAIL: dict[str, bool] = {
     REVIEW_HELD: True,
     SIGNUP_APPROVED: True,
     SIGNUP_REFUSED: True,
+    PRICE_ALERT: True,
 }
 """Every notification kind that may go by e-mail, and whether it does until the user
 chooses (a removed review's author is told in-app only)."""
@@ -45,7 +47,7 @@ LANGS = ("sv", "en")
 
 KINDS_FOR_ROLE: dict[str, tuple[str, ...]] = {
     "retailer": (REVIEW_HELD, ORDER_PLACED, ORDER_CANCELLED, RMA_OPENED, FEED_FAILED),
-    "clinic": (ORDER_CONFIRMED, ORDER_SHIPPED),
+    "clinic": (ORDER_CONFIRMED, ORDER_SHIPPED, PRICE_ALERT),
 }
 """The kinds a user of a platform role can receive (shown on their preferences page);
 sign-up decisions reach every organisation member."""

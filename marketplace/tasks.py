@@ -33,6 +33,7 @@ from marketplace import (
     listing,
     notifications,
     orders,
+    price_watch,
     reviews,
     signals,
     verification,
@@ -116,6 +117,7 @@ def wire(
     notifications.subscribe(bus, factory)
     verification.subscribe(bus, factory)
     alerts.subscribe(bus, factory)
+    price_watch.subscribe(bus, factory)
     webhooks.subscribe(bus, factory)
     if not installed(factory):
         install(factory, dispatch_kick(settings, factory))
