@@ -56,6 +56,7 @@ from api.routers import (
     moderation,
     notify,
     organisations,
+    price_history,
     products,
     ranking,
     retailers,
@@ -410,6 +411,7 @@ def create_app(
     routers = [
         search.router,
         products.router,
+        price_history.router,
         retailers.router,
         feeds.router,
         feed_template.router,

@@ -24,6 +24,7 @@ from ranking.factor_table import DEFAULT_TABLE
 from ui.messages_admin import ADMIN_MESSAGES
 from ui.messages_admin_queues import ADMIN_QUEUE_MESSAGES
 from ui.messages_feeds import FEED_MESSAGES
+from ui.messages_history import HISTORY_MESSAGES
 from ui.messages_keys import KEY_MESSAGES
 from ui.messages_loyalty import LOYALTY_MESSAGES
 from ui.messages_loyalty_activity import ACTIVITY_MESSAGES
@@ -638,6 +639,7 @@ MESSAGES.update(TEMPLATE_MESSAGES)
 MESSAGES.update(REVIEW_MESSAGES)
 MESSAGES.update(ADMIN_MESSAGES)
 MESSAGES.update(NOTIFY_MESSAGES)
+MESSAGES.update(HISTORY_MESSAGES)
 MESSAGES.update(ORG_MESSAGES)
 MESSAGES.update(ADMIN_QUEUE_MESSAGES)
 MESSAGES.update(KEY_MESSAGES)
