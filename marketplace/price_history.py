@@ -23,7 +23,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog.models import Offer, OfferHistory, Retailer
+from catalog.models import Offer, OfferHistory, Product, Retailer
 from marketplace.dates import LOCAL_TZ, as_utc, local_date
 from marketplace.errors import InvalidInput, NotFound
 from ranking.price_basis import is_buyable
@@ -264,3 +264,54 @@ def retailer_by_slug(session: Session, slug: str) -> Retailer:
 
 def today_of(now: datetime) -> date:
     return local_date(now)
+
+
+@dataclass(frozen=True, slots=True)
+class MyPrices:
+    """A retailer's price per day against the lowest buyable price (retailer statistics)."""
+
+    product_id: int
+    product_name: str
+    days: tuple[date, ...]
+    mine: tuple[Decimal | None, ...]
+    lowest: tuple[Decimal | None, ...]
+
+
+def top_products(
+    session: Session, retailer_id: int, ranked: Sequence[int], *, limit: int
+) -> list[int]:
+    """The retailer's top products: ``ranked`` first (its most shown comparisons), then its
+    other active offers' products by name, up to ``limit``."""
+    out = list(dict.fromkeys(ranked))[:limit]
+    if len(out) < limit:
+        rows = session.execute(
+            select(Offer.product_id, Product.name)
+            .join(Product, Product.id == Offer.product_id)
+            .where(Offer.retailer_id == retailer_id, Offer.withdrawn_at.is_(None))
+            .distinct()
+            .order_by(Product.name)
+            .limit(limit * 4)
+        )
+        for pid, _name in rows:
+            if pid is not None and pid not in out and len(out) < limit:
+                out.append(pid)
+    return out
+
+
+def my_prices(
+    session: Session, retailer_id: int, product_ids: Sequence[int], days: int, *, today: date
+) -> list[MyPrices]:
+    """Per product: the retailer's price per day (its cheapest listed offer) and the lowest
+    buyable price of every retailer."""
+    names = dict(
+        (int(pid), str(name))
+        for pid, name in session.execute(
+            select(Product.id, Product.name).where(Product.id.in_(list(product_ids)))
+        )
+    )
+    out = []
+    for pid in product_ids:
+        found = price_history(session, pid, days, retailer_id=retailer_id, today=today)
+        mine = found.retailers[0].prices if found.retailers else tuple(None for _ in found.days)
+        out.append(MyPrices(pid, names.get(pid, f"#{pid}"), found.days, mine, found.lowest))
+    return out

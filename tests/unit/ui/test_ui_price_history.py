@@ -137,3 +137,15 @@ def test_anonymous_visitors_are_asked_to_sign_in_to_watch(env: UiEnv, client: Te
     page = client.get(f"/produkt/{_product(env)}").text
     assert "Logga in som klinik för att bevaka priset." in page
     assert '/bevaka"' not in page
+
+
+def test_the_retailer_statistics_show_my_price_against_the_lowest(
+    env: UiEnv, as_retailer: TestClient
+) -> None:
+    page = as_retailer.get("/portal/statistik?dagar=30").text
+    section = page[page.find('id="priser"') :]
+    assert "Mitt pris mot lägsta pris" in section
+    assert section.count('role="img"') >= 1 and "Mitt pris" in section
+    assert 'id="my-prices-' in section and "Lägsta köpbara pris" in section
+    en = as_retailer.get("/portal/statistik?dagar=30&lang=en").text
+    assert "My price vs the lowest price" in en
