@@ -30,12 +30,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.events import EventBus, OfferHistoryRecorded
 from catalog.models import Offer, OfferHistory, Product, Retailer, User
+from catalog.paging import Page, page_rows
 from marketplace import preferences as prefs
 from marketplace.access import require_clinic
-from marketplace.alerts import Values, tell
+from marketplace.alerts import Values
 from marketplace.dates import as_utc, utc_now
 from marketplace.errors import InvalidInput, NotFound
-from marketplace.models import PriceWatch
+from marketplace.mail import queue_email
+from marketplace.models import Notification, PriceWatch
 from marketplace.price_history import ProductState, current_states
 
 log = logging.getLogger(__name__)
@@ -173,21 +175,40 @@ def watch_of(session: Session, user: User | None, product_id: int) -> PriceWatch
     )
 
 
-def watches_of(session: Session, user: User | None) -> list[WatchView]:
-    """The user's watches, newest first, with each product's lowest buyable price now."""
+def watches_of(
+    session: Session, user: User | None, *, limit: int = MAX_WATCHES, offset: int = 0
+) -> Page:
+    """A page of the user's watches (``WatchView``), newest first, with each product's lowest
+    buyable price now; ``count`` is all of them."""
     owner = require_clinic(user)
-    rows = session.execute(
+    query = (
         select(PriceWatch, Product.name, Retailer.slug, Retailer.name)
         .join(Product, Product.id == PriceWatch.product_id)
         .outerjoin(Retailer, Retailer.id == PriceWatch.retailer_id)
         .where(PriceWatch.user_id == owner.id)
         .order_by(PriceWatch.created_at.desc(), PriceWatch.id.desc())
-    ).all()
+    )
+    rows, count = page_rows(session, query, limit=limit, offset=offset)
     states = current_states(session, [w.product_id for w, *_ in rows])
-    return [
+    views = [
         WatchView(w, name, slug, rname, states[w.product_id].lowest)
         for w, name, slug, rname in rows
     ]
+    return Page(views, count, limit, offset)
+
+
+def view_of(session: Session, watch: PriceWatch) -> WatchView:
+    """One watch as `watches_of` shows it."""
+    product = session.get(Product, watch.product_id)
+    retailer = session.get(Retailer, watch.retailer_id) if watch.retailer_id is not None else None
+    state = current_states(session, [watch.product_id])[watch.product_id]
+    return WatchView(
+        watch,
+        product.name if product is not None else f"#{watch.product_id}",
+        retailer.slug if retailer is not None else None,
+        retailer.name if retailer is not None else None,
+        state.lowest,
+    )
 
 
 # ---------------------------------------------------------------- evaluation after a run
@@ -241,48 +262,117 @@ def evaluate(session: Session, product_ids: Iterable[int], *, run_id: int, now: 
         )
         names.update((int(pid), str(name)) for pid, name in rows)
     wanted = [
-        (w.id, w.user_id, w.product_id, w.target_price, w.retailer_id, w.back_in_stock, now_)
+        (w, now_)
         for w in watches
         for now_ in [_states_for(w, states[w.product_id])]
         if now_ != (w.below, w.in_stock, w.listed)
     ]
     session.commit()  # nothing written yet: end the read transaction
     told = 0
-    for wid, uid, pid, target, rid, back, (below, in_stock, listed) in wanted:
+    cache = _Recipients(session)
+    for k, (w, (below, in_stock, listed)) in enumerate(wanted):
         fire: list[str] = []
-        for reason, to, enabled in (
-            ("below", below, target is not None),
-            ("in_stock", in_stock, back),
-            ("listed", listed, rid is not None),
+        for reason, to, was, enabled in (
+            ("below", below, w.below, w.target_price is not None),
+            ("in_stock", in_stock, w.in_stock, w.back_in_stock),
+            ("listed", listed, w.listed, w.retailer_id is not None),
         ):
-            if _flip(session, wid, reason, to) and to and enabled:
+            if to != was and _flip(session, w.id, reason, to) and to and enabled:
                 fire.append(reason)
-        session.commit()
-        if not fire:
-            continue
-        user = session.get(User, uid)
-        if user is None or not user.active:
-            continue
-        state = states[pid]
-        name = names.get(pid)
-        retailer = session.get(Retailer, rid) if rid is not None else None
-        for reason in fire:
+        user = cache.user(w.user_id) if fire else None
+        for reason in fire if user is not None else ():
+            assert user is not None
+            state = states[w.product_id]
             values: Values = {
                 "reason": reason,
-                "product": name or f"#{pid}",
-                "product_id": pid,
+                "product": names.get(w.product_id) or f"#{w.product_id}",
+                "product_id": w.product_id,
                 "price": f"{state.lowest:.2f}" if state.lowest is not None else "",
-                "target": f"{target:.2f}" if target is not None else "",
-                "retailer": retailer.name if retailer is not None else "",
-                "link": f"/produkt/{pid}",
+                "target": f"{w.target_price:.2f}" if w.target_price is not None else "",
+                "retailer": cache.retailer(w.retailer_id),
+                "link": f"/produkt/{w.product_id}",
             }
-            ref = f"watch:{wid}:{reason}:run:{run_id}"
-            try:
-                told += tell(session, user, prefs.PRICE_ALERT, ref, values, now=now)
-            except Exception:  # one user's failure is not the others'
-                session.rollback()
-                log.exception("price alert %s for user %s failed", ref, uid)
+            ref = f"watch:{w.id}:{reason}:run:{run_id}"
+            told += _tell(session, user, ref, values, now)
+        if k % COMMIT_EVERY == COMMIT_EVERY - 1:
+            session.commit()
+    session.commit()
     return told
+
+
+COMMIT_EVERY = 500
+"""Watches evaluated per commit: a crossing's flip and its notification commit together."""
+
+
+class _Recipients:
+    """Users, their preferences and retailers' names, read once per evaluation."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._users: dict[int, tuple[User, prefs.Preferences] | None] = {}
+        self._retailers: dict[int, str] = {}
+
+    def user(self, user_id: int) -> tuple[User, prefs.Preferences] | None:
+        if user_id not in self._users:
+            found = self.session.get(User, user_id)
+            self._users[user_id] = (
+                (found, prefs.preferences_of(self.session, user_id))
+                if found is not None and found.active
+                else None
+            )
+        return self._users[user_id]
+
+    def retailer(self, retailer_id: int | None) -> str:
+        if retailer_id is None:
+            return ""
+        if retailer_id not in self._retailers:
+            found = self.session.get(Retailer, retailer_id)
+            self._retailers[retailer_id] = found.name if found is not None else ""
+        return self._retailers[retailer_id]
+
+
+def _tell(
+    session: Session,
+    recipient: tuple[User, prefs.Preferences],
+    ref: str,
+    values: Values,
+    now: datetime,
+) -> bool:
+    """The notification, and the e-mail when the user wants price alerts by e-mail (as
+    ``marketplace.alerts.tell``), in a savepoint of the evaluation's transaction: a repeat
+    adds nothing, a failure spares the other alerts. True when added."""
+    user, chosen = recipient
+    kind = prefs.PRICE_ALERT
+    found = session.scalar(
+        select(Notification.id).where(
+            Notification.user_id == user.id, Notification.kind == kind, Notification.ref == ref
+        )
+    )
+    if found is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(
+                Notification(
+                    user_id=user.id, kind=kind, ref=ref, values=dict(values), created_at=now
+                )
+            )
+            if chosen.wants_email(kind):
+                queue_email(
+                    session,
+                    to=user.email,
+                    template=f"notify_{kind}",
+                    lang=chosen.lang,
+                    context={**values, "name": user.name},
+                    user_id=user.id,
+                    dedupe_key=f"{kind}:{ref}:user:{user.id}",
+                )
+    except IntegrityError:  # the same alert told at once elsewhere: one of each
+        return False
+    except Exception:  # one user's failure is not the others'
+        log.exception("price alert %s for user %s failed", ref, user.id)
+        return False
+    return True
 
 
 def on_history(factory: sessionmaker[Session], event: OfferHistoryRecorded) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RateLimitDep, SessionDep
 from api.key_scopes import allow_keys
+from api.paging import PageDep
 from api.problems import NotFound
 from api.schemas.common import API_PROBLEMS, MAX_INT, ListResponse, problems
 from api.schemas.price_history import (
@@ -120,12 +121,13 @@ def _public(view: WatchView) -> WatchPublic:
 
 
 @router.get("/watches", response_model=ListResponse[WatchPublic], responses=problems(401, 403))
-def list_watches(session: SessionDep, user: CurrentUser) -> ListResponse[WatchPublic]:
-    """Your price watches, newest first (clinic users)."""
-    items = [_public(v) for v in price_watch.watches_of(session, user)]
-    return ListResponse[WatchPublic](
-        data=items, count=len(items), limit=price_watch.MAX_WATCHES, offset=0
-    )
+def list_watches(
+    session: SessionDep, user: CurrentUser, page: PageDep
+) -> ListResponse[WatchPublic]:
+    """Your price watches, newest first, with each product's lowest buyable price now
+    (clinic users)."""
+    found = price_watch.watches_of(session, user, limit=page.limit, offset=page.offset)
+    return page.response([_public(v) for v in found.items], found.count)
 
 
 @router.put(
@@ -150,8 +152,7 @@ def put_watch(
         now=utc_now(),
     )
     session.commit()
-    view = next(v for v in price_watch.watches_of(session, user) if v.watch.id == w.id)
-    return _public(view)
+    return _public(price_watch.view_of(session, w))
 
 
 @router.delete(

@@ -115,7 +115,7 @@ def remove_watch(
 def watches_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     if (refused := role_gate(request, user, "clinic")) is not None:
         return refused
-    views = price_watch.watches_of(session, user)
+    views = price_watch.watches_of(session, user).items  # every watch (at most MAX_WATCHES)
     lang = pick_lang(request)
     rows = []
     for v in views:

@@ -160,13 +160,13 @@ def test_watching_again_changes_the_one_watch_and_unwatch(market: Market) -> Non
     second = _watch(market, back_in_stock=True)
     assert first == second
     with market.factory() as s:
-        (view,) = price_watch.watches_of(s, market.user(s, "clinic"))
+        (view,) = price_watch.watches_of(s, market.user(s, "clinic")).items
         assert view.watch.target_price is None and view.watch.back_in_stock
         assert view.lowest == Decimal("79.00")
         assert price_watch.unwatch(s, market.user(s, "clinic"), market.products["glove"])
         assert not price_watch.unwatch(s, market.user(s, "clinic"), market.products["glove"])
         s.commit()
-        assert price_watch.watches_of(s, market.user(s, "clinic")) == []
+        assert price_watch.watches_of(s, market.user(s, "clinic")).count == 0
 
 
 def test_two_identical_watch_requests_at_once_make_one_watch(market: Market) -> None:
