@@ -128,10 +128,14 @@ def watch(
         )
     )
     if found is None:
-        count = session.scalar(
-            select(PriceWatch.id).where(PriceWatch.user_id == owner.id).offset(MAX_WATCHES - 1)
+        full = session.scalar(  # the user's MAX_WATCHES-th watch, if there is one
+            select(PriceWatch.id)
+            .where(PriceWatch.user_id == owner.id)
+            .order_by(PriceWatch.id)
+            .limit(1)
+            .offset(MAX_WATCHES - 1)
         )
-        if count is not None:
+        if full is not None:
             raise InvalidInput(
                 f"at most {MAX_WATCHES} watches per user", code="watch_limit", limit=MAX_WATCHES
             )

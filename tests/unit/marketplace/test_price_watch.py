@@ -188,3 +188,17 @@ def test_two_identical_watch_requests_at_once_make_one_watch(market: Market) -> 
     assert errors == []
     with market.factory() as s:
         assert s.scalar(select(func.count()).select_from(PriceWatch)) == 1
+
+
+def test_a_user_keeps_a_bounded_number_of_watches(
+    market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(price_watch, "MAX_WATCHES", 1)
+    _watch(market, back_in_stock=True)
+    _watch(market, target_price=Decimal("5"))  # the same product: its watch changes
+    with market.factory() as s, pytest.raises(InvalidInput) as refused:
+        price_watch.watch(
+            s, market.user(s, "clinic"), market.products["composite"],
+            target_price=None, back_in_stock=True, retailer_slug=None, now=NOW,
+        )  # fmt: skip
+    assert refused.value.code == "watch_limit"
