@@ -3,7 +3,7 @@ feed run, and the measured size of two years of history.
 
 * `alert_evaluation`: ``watches`` price watches (half on the products the run changed, half
   anywhere), each with a target price, some with "back in stock"; times what the feed run's
-  ``OfferHistoryRecorded`` subscriber does (``marketplace.price_watch.on_history``): find the
+  ``OfferHistoryRecorded`` subscriber does (``marketplace.price_alerts.on_history``): find the
   run's changed products, evaluate their watches, notify the crossings (in-app and the
   e-mail outbox).
 * `history_size`: writes ``rows`` history rows the way ingest does into a scratch SQLite
@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from catalog.db import transaction
 from catalog.events import OfferHistoryRecorded
 from catalog.models import Offer, OfferHistory, User
-from marketplace import price_watch
+from marketplace import price_alerts
 from marketplace.models import Notification, OutgoingEmail, PriceWatch
 from marketplace.price_history import current_states
 
@@ -65,7 +65,7 @@ def add_watches(
     changes are evaluated). Returns how many of them watch a changed product."""
     rng = random.Random(seed)
     with transaction(factory) as s:
-        changed = sorted(price_watch.changed_products(s, run_id))
+        changed = sorted(price_alerts.changed_products(s, run_id))
         every = [int(p) for p in s.scalars(select(Offer.product_id).distinct()) if p is not None]
         s.execute(
             insert(User),
@@ -132,10 +132,10 @@ def alert_evaluation(
     """Add ``watches`` watches, then time the run's alert evaluation."""
     watched_changed = add_watches(factory, run_id, watches)
     with factory() as s:
-        changed = len(price_watch.changed_products(s, run_id))
+        changed = len(price_alerts.changed_products(s, run_id))
     event = OfferHistoryRecorded(retailer_id=retailer_id, run_id=run_id, count=0)
     t = time.perf_counter()
-    told = price_watch.on_history(factory, event)
+    told = price_alerts.on_history(factory, event)
     seconds = time.perf_counter() - t
     with factory() as s:
         emails = len(

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,6 +81,26 @@ def preferences_of(session: Session, user_id: int) -> Preferences:
     chosen = dict(row.email) if row is not None else {}
     email = {kind: bool(chosen.get(kind, default)) for kind, default in DEFAULT_EMAIL.items()}
     return Preferences(lang=row.lang if row is not None else "sv", email=email)
+
+
+def preferences_for(session: Session, user_ids: list[int]) -> dict[int, Preferences]:
+    """`preferences_of` for many users at once (one query per 900)."""
+    rows: dict[int, NotificationPreference] = {}
+    for i in range(0, len(user_ids), 900):
+        part = user_ids[i : i + 900]
+        rows.update(
+            (r.user_id, r)
+            for r in session.scalars(
+                select(NotificationPreference).where(NotificationPreference.user_id.in_(part))
+            )
+        )
+    out: dict[int, Preferences] = {}
+    for uid in user_ids:
+        row = rows.get(uid)
+        chosen = dict(row.email) if row is not None else {}
+        email = {k: bool(chosen.get(k, default)) for k, default in DEFAULT_EMAIL.items()}
+        out[uid] = Preferences(lang=row.lang if row is not None else "sv", email=email)
+    return out
 
 
 def save_preferences(

@@ -1,16 +1,13 @@
-"""Price watches: a clinic user watches a product and is told (in-app, and by e-mail as
-their preferences say: kind ``price_alert``) when
+"""Price watches: a clinic user watches a product to be told (in-app, and by e-mail as
+their preferences say: kind ``price_alert``; ``marketplace.price_alerts`` evaluates them
+after each feed run) when
 
 * the lowest buyable price falls below their target (``below``),
 * the product is back in stock: a buyable offer again after none (``in_stock``),
 * their preferred retailer lists it: an active offer after none (``listed``).
 
-Watches are evaluated after each feed run, for the products of the offers whose price or
-stock that run recorded a change of (``OfferHistoryRecorded``: the run's ``offer_history``
-rows), never by scanning every watch. Each condition fires once per crossing: the watch keeps
-the state it last saw, an alert fires when a state turns true (a conditional UPDATE: two runs
-evaluating at once fire it once) and re-arms when it turns false again. A new watch starts
-from the product's state now, so it fires on the next crossing, not at once.
+The watch keeps the states it last saw; a new watch starts from the product's state now, so
+it fires on the next crossing, not at once.
 
 One watch per user and product (a unique constraint): watching again changes its options;
 two identical requests at once leave one watch.
@@ -19,25 +16,20 @@ two identical requests at once leave one watch.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from catalog.events import EventBus, OfferHistoryRecorded
-from catalog.models import Offer, OfferHistory, Product, Retailer, User
+from catalog.models import Product, Retailer, User
 from catalog.paging import Page, page_rows
-from marketplace import preferences as prefs
 from marketplace.access import require_clinic
-from marketplace.alerts import Values
-from marketplace.dates import as_utc, utc_now
+from marketplace.dates import as_utc
 from marketplace.errors import InvalidInput, NotFound
-from marketplace.mail import queue_email
-from marketplace.models import Notification, PriceWatch
+from marketplace.models import PriceWatch
 from marketplace.price_history import ProductState, current_states
 
 log = logging.getLogger(__name__)
@@ -84,13 +76,13 @@ def parse_target(raw: str | Decimal | None) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-def _states_for(watch: PriceWatch, state: ProductState) -> tuple[bool, bool, bool]:
-    below = (
-        watch.target_price is not None
-        and state.lowest is not None
-        and state.lowest < watch.target_price
-    )
-    listed = watch.retailer_id is not None and watch.retailer_id in state.retailers
+def states_for(
+    target_price: Decimal | None, retailer_id: int | None, state: ProductState
+) -> tuple[bool, bool, bool]:
+    """A watch's (below its target, buyable, listed by its retailer) given its product's
+    ``state``. Pure."""
+    below = target_price is not None and state.lowest is not None and state.lowest < target_price
+    listed = retailer_id is not None and retailer_id in state.retailers
     return below, state.buyable, listed
 
 
@@ -155,7 +147,9 @@ def watch(
     found.retailer_id = retailer_id
     found.updated_at = now
     state = current_states(session, [product_id])[product_id]
-    found.below, found.in_stock, found.listed = _states_for(found, state)
+    found.below, found.in_stock, found.listed = states_for(
+        found.target_price, found.retailer_id, state
+    )
     session.flush()
     return found
 
@@ -213,186 +207,3 @@ def view_of(session: Session, watch: PriceWatch) -> WatchView:
         retailer.name if retailer is not None else None,
         state.lowest,
     )
-
-
-# ---------------------------------------------------------------- evaluation after a run
-
-
-def changed_products(session: Session, run_id: int) -> set[int]:
-    """The products of the offers whose price or stock run ``run_id`` recorded a change of."""
-    rows = session.scalars(
-        select(Offer.product_id)
-        .join(OfferHistory, OfferHistory.offer_id == Offer.id)
-        .where(OfferHistory.feed_run_id == run_id, Offer.product_id.is_not(None))
-        .distinct()
-    )
-    return {int(pid) for pid in rows if pid is not None}
-
-
-def _flip(session: Session, watch_id: int, column: str, to: bool) -> bool:
-    """Set the watch's state ``column`` to ``to`` unless it already is: True when this call
-    changed it (so only one evaluation fires a crossing)."""
-    col = getattr(PriceWatch, column)
-    result = session.execute(
-        update(PriceWatch)
-        .where(PriceWatch.id == watch_id, col.is_(not to))
-        .values({column: to})
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def evaluate(session: Session, product_ids: Iterable[int], *, run_id: int, now: datetime) -> int:
-    """Evaluate the watches of ``product_ids``: fire the crossings, re-arm the others;
-    commits. Returns the alerts told."""
-    ids = sorted(set(product_ids))
-    if not ids:
-        return 0
-    watches: list[PriceWatch] = []
-    for i in range(0, len(ids), _CHUNK):
-        watches.extend(
-            session.scalars(
-                select(PriceWatch).where(PriceWatch.product_id.in_(ids[i : i + _CHUNK]))
-            )
-        )
-    if not watches:
-        return 0
-    states = current_states(session, {w.product_id for w in watches})
-    watched = sorted({w.product_id for w in watches})
-    names: dict[int, str] = {}
-    for i in range(0, len(watched), _CHUNK):
-        rows = session.execute(
-            select(Product.id, Product.name).where(Product.id.in_(watched[i : i + _CHUNK]))
-        )
-        names.update((int(pid), str(name)) for pid, name in rows)
-    wanted = [
-        (w, now_)
-        for w in watches
-        for now_ in [_states_for(w, states[w.product_id])]
-        if now_ != (w.below, w.in_stock, w.listed)
-    ]
-    session.commit()  # nothing written yet: end the read transaction
-    told = 0
-    cache = _Recipients(session)
-    for k, (w, (below, in_stock, listed)) in enumerate(wanted):
-        fire: list[str] = []
-        for reason, to, was, enabled in (
-            ("below", below, w.below, w.target_price is not None),
-            ("in_stock", in_stock, w.in_stock, w.back_in_stock),
-            ("listed", listed, w.listed, w.retailer_id is not None),
-        ):
-            if to != was and _flip(session, w.id, reason, to) and to and enabled:
-                fire.append(reason)
-        user = cache.user(w.user_id) if fire else None
-        for reason in fire if user is not None else ():
-            assert user is not None
-            state = states[w.product_id]
-            values: Values = {
-                "reason": reason,
-                "product": names.get(w.product_id) or f"#{w.product_id}",
-                "product_id": w.product_id,
-                "price": f"{state.lowest:.2f}" if state.lowest is not None else "",
-                "target": f"{w.target_price:.2f}" if w.target_price is not None else "",
-                "retailer": cache.retailer(w.retailer_id),
-                "link": f"/produkt/{w.product_id}",
-            }
-            ref = f"watch:{w.id}:{reason}:run:{run_id}"
-            told += _tell(session, user, ref, values, now)
-        if k % COMMIT_EVERY == COMMIT_EVERY - 1:
-            session.commit()
-    session.commit()
-    return told
-
-
-COMMIT_EVERY = 500
-"""Watches evaluated per commit: a crossing's flip and its notification commit together."""
-
-
-class _Recipients:
-    """Users, their preferences and retailers' names, read once per evaluation."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._users: dict[int, tuple[User, prefs.Preferences] | None] = {}
-        self._retailers: dict[int, str] = {}
-
-    def user(self, user_id: int) -> tuple[User, prefs.Preferences] | None:
-        if user_id not in self._users:
-            found = self.session.get(User, user_id)
-            self._users[user_id] = (
-                (found, prefs.preferences_of(self.session, user_id))
-                if found is not None and found.active
-                else None
-            )
-        return self._users[user_id]
-
-    def retailer(self, retailer_id: int | None) -> str:
-        if retailer_id is None:
-            return ""
-        if retailer_id not in self._retailers:
-            found = self.session.get(Retailer, retailer_id)
-            self._retailers[retailer_id] = found.name if found is not None else ""
-        return self._retailers[retailer_id]
-
-
-def _tell(
-    session: Session,
-    recipient: tuple[User, prefs.Preferences],
-    ref: str,
-    values: Values,
-    now: datetime,
-) -> bool:
-    """The notification, and the e-mail when the user wants price alerts by e-mail (as
-    ``marketplace.alerts.tell``), in a savepoint of the evaluation's transaction: a repeat
-    adds nothing, a failure spares the other alerts. True when added."""
-    user, chosen = recipient
-    kind = prefs.PRICE_ALERT
-    found = session.scalar(
-        select(Notification.id).where(
-            Notification.user_id == user.id, Notification.kind == kind, Notification.ref == ref
-        )
-    )
-    if found is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(
-                Notification(
-                    user_id=user.id, kind=kind, ref=ref, values=dict(values), created_at=now
-                )
-            )
-            if chosen.wants_email(kind):
-                queue_email(
-                    session,
-                    to=user.email,
-                    template=f"notify_{kind}",
-                    lang=chosen.lang,
-                    context={**values, "name": user.name},
-                    user_id=user.id,
-                    dedupe_key=f"{kind}:{ref}:user:{user.id}",
-                )
-    except IntegrityError:  # the same alert told at once elsewhere: one of each
-        return False
-    except Exception:  # one user's failure is not the others'
-        log.exception("price alert %s for user %s failed", ref, user.id)
-        return False
-    return True
-
-
-def on_history(factory: sessionmaker[Session], event: OfferHistoryRecorded) -> int:
-    """``OfferHistoryRecorded``: evaluate the watches of the run's changed products."""
-    with factory() as session:
-        products = changed_products(session, event.run_id)
-        return evaluate(session, products, run_id=event.run_id, now=utc_now())
-
-
-def subscribe(bus: EventBus, factory: sessionmaker[Session]) -> None:
-    """Evaluate price watches after each feed run that recorded changes (once per bus)."""
-
-    def register(b: EventBus) -> None:
-        def handle(event: OfferHistoryRecorded) -> None:
-            on_history(factory, event)
-
-        b.subscribe(OfferHistoryRecorded, handle)
-
-    bus.subscribe_once("marketplace.price_watch", register)

@@ -33,7 +33,7 @@ from marketplace import (
     listing,
     notifications,
     orders,
-    price_watch,
+    price_alerts,
     reviews,
     signals,
     verification,
@@ -117,7 +117,7 @@ def wire(
     notifications.subscribe(bus, factory)
     verification.subscribe(bus, factory)
     alerts.subscribe(bus, factory)
-    price_watch.subscribe(bus, factory)
+    price_alerts.subscribe(bus, factory)
     webhooks.subscribe(bus, factory)
     if not installed(factory):
         install(factory, dispatch_kick(settings, factory))

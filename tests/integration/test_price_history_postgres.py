@@ -19,7 +19,7 @@ from catalog.models import Offer, OfferHistory, User
 from catalog.settings import Settings
 from indexer import price_history
 from indexer.pipeline import FeedOptions, run_feed, submit_feed
-from marketplace import price_watch
+from marketplace import price_alerts, price_watch
 from marketplace.models import Notification, PriceWatch
 from tests.factories import add_product, add_retailer, migrated_factory, swedish_feed
 
@@ -88,12 +88,12 @@ def test_history_watches_and_alerts_on_postgres(postgres_url: str, tmp_path: Pat
     drop = ingest(swedish_feed(tmp_path / "b.csv", 5, price="99,00 kr", gtins=gtins))
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(OfferHistory)) == 10
-        products = price_watch.changed_products(s, drop)
+        products = price_alerts.changed_products(s, drop)
     assert products == {pid}
 
     def evaluate() -> None:
         with factory() as s:
-            price_watch.evaluate(s, products, run_id=drop, now=datetime.now(UTC))
+            price_alerts.evaluate(s, products, run_id=drop, now=datetime.now(UTC))
 
     assert _at_once(2, evaluate) == []
     with factory() as s:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from catalog.events import OfferHistoryRecorded, deliver_committed
 from catalog.models import Offer, OfferHistory
 from catalog.settings import Settings
-from marketplace import price_watch
+from marketplace import price_alerts, price_watch
 from marketplace.errors import InvalidInput, NotAllowed, NotFound
 from marketplace.models import Notification, OutgoingEmail, PriceWatch
 from marketplace.tasks import wire
@@ -123,7 +123,7 @@ def test_other_runs_and_other_products_evaluate_nothing(market: Market) -> None:
     _feed_run(market, "tand", {"comp_tand": {"price": Decimal("1.00")}})  # another product
     assert _alerts(market) == []
     with market.factory() as s:
-        assert price_watch.changed_products(s, 999) == set()
+        assert price_alerts.changed_products(s, 999) == set()
 
 
 def test_watching_is_for_clinic_users_and_validated(market: Market) -> None:
