@@ -265,7 +265,8 @@ def write_changes(
 ) -> StoreResult:
     """Match the offers that need it and write them, `CHUNK` at a time, in the caller's
     transaction; then (full feeds) withdraw what the feed does not list. Fills ``timings``
-    (matcher_build_s, match_s, write_s, match_workers[_private_mb]).
+    (matcher_build_s, match_s, write_s and history_s, the part of it that recorded the price
+    history, match_workers[_private_mb]).
 
     ``matched``: told the offers matched (or found not to need it) so far, every
     `PROGRESS_ROWS` or so; ``progress``: told the offers written so far, after each step."""
@@ -334,6 +335,7 @@ def write_changes(
         write_s += time.perf_counter() - t1
     timings["match_s"] = round(match_s, 3)
     timings["write_s"] = round(write_s, 3)
+    timings["history_s"] = round(total.history_s, 3)  # part of write_s
     return total
 
 

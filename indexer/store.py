@@ -8,6 +8,7 @@ entirely or not at all. `indexer.changes` drives them a chunk of offers at a tim
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +90,7 @@ class StoreResult:
     changed_product_ids: set[int] = field(default_factory=set)
     repriced: int = 0  # changed or reactivated offers whose price changed (not in counts())
     history: int = 0  # price / stock history rows written (`indexer.price_history`)
+    history_s: float = 0.0  # time spent writing them (the run's timings: history_s)
 
     def add(self, other: StoreResult) -> None:
         """Add the counts of a later step of the same run (`indexer.pipeline.match_and_write`)."""
@@ -103,6 +105,7 @@ class StoreResult:
         self.changed_product_ids |= other.changed_product_ids
         self.repriced += other.repriced
         self.history += other.history
+        self.history_s += other.history_s
 
     def counts(self) -> dict[str, int]:
         out = {
@@ -302,9 +305,11 @@ def apply_plan(
             progress(min(1.0, (i + len(chunk)) / max(1, len(new_offers))) * 0.6)
     result.inserted = len(new_offers)
     if history and new_offers:
+        t0 = time.perf_counter()
         result.history += price_history.record_new(
             session, retailer_id, [rec.sku for rec in new_offers], run_id, now
         )
+        result.history_s += time.perf_counter() - t0
     new_ids: dict[str, int] = {}
     review_skus = [
         rec.sku
@@ -348,7 +353,9 @@ def apply_plan(
             changes.append(price_history.row(existing.id, rec, run_id, now))
     for i in range(0, len(updates), 5000):
         session.execute(update(Offer), updates[i : i + 5000])
+    t0 = time.perf_counter()
     result.history += price_history.insert_rows(session, changes)
+    result.history_s += time.perf_counter() - t0
     result.updated = len(plan.changed)
     result.reactivated = len(plan.reactivated)
 
@@ -387,7 +394,9 @@ def withdraw_unlisted(
     it did not list (``withdraw_ids``, of ``product_ids``), then mark every offer still active
     as seen now: each of them was in the file (one statement, whatever their number). With
     ``history``, each withdrawal is recorded (`indexer.price_history`)."""
+    t0 = time.perf_counter()
     recorded = price_history.record_withdrawn(session, withdraw_ids, run_id, now) if history else 0
+    spent = time.perf_counter() - t0
     for i in range(0, len(withdraw_ids), _CHUNK):
         session.execute(
             update(Offer)
@@ -402,7 +411,10 @@ def withdraw_unlisted(
         .execution_options(synchronize_session=False)
     )
     result = StoreResult(
-        withdrawn=len(withdraw_ids), changed_product_ids=set(product_ids), history=recorded
+        withdrawn=len(withdraw_ids),
+        changed_product_ids=set(product_ids),
+        history=recorded,
+        history_s=spent,
     )
     enqueue(session, result.changed_product_ids)
     return result
