@@ -59,6 +59,7 @@ from api.routers import (
     notify,
     offers_api,
     organisations,
+    price_history,
     products,
     ranking,
     retailers,
@@ -448,6 +449,7 @@ def create_app(
     routers = [
         search.router,
         products.router,
+        price_history.router,
         retailers.router,
         feeds.router,
         feed_sources.router,

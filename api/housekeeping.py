@@ -7,7 +7,9 @@ is over, each loyalty programme's "månadens säljare" and "månadens butik" are
 ``Idempotency-Key`` records older than ``idempotency_ttl_hours`` are deleted, and so are
 ended sessions and idle sign-in counters older than a day; loyalty points past their
 programme's expiry move to its expiry account and members are reminded before
-(``loyalty.expiry``); staged uploads a killed run left behind are swept
+(``loyalty.expiry``); offer price and stock history older than
+``price_history_retention_days`` is pruned (``indexer.price_history``); staged uploads a
+killed run left behind are swept
 (``indexer.uploads``), and so are loyalty photo files no photo names a day after they were
 written (``loyalty.photos.sweep_unreferenced``). With a broker, the same jobs run from the
 beat schedule (``celery -A indexer.jobs:celery_app worker -B``).
@@ -38,6 +40,7 @@ from api.sessions import purge_sessions
 from api.throttle import purge_throttle
 from catalog.db import transaction
 from catalog.settings import Settings
+from indexer import price_history
 from indexer.uploads import sweep_stale_uploads
 from loyalty import awards as loyalty_awards
 from loyalty import contests as loyalty_contests
@@ -87,6 +90,10 @@ def run_once(settings: Settings, factory: sessionmaker[Session]) -> dict[str, in
     counts["uploads_swept"] = sweep_stale_uploads(
         settings.data_dir, settings.feed_upload_max_age_hours * 3600
     )
+    with factory() as session:  # commits per batch of rows
+        counts["price_history_pruned"] = price_history.prune(
+            session, now, settings.price_history_retention_days
+        )
     with transaction(factory) as session:
         counts["loyalty_photos_swept"] = loyalty_photos.sweep_unreferenced(
             session, settings.loyalty_photo_dir, now=time.time()

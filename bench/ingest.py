@@ -9,6 +9,13 @@ same file measured in the same run, the end-to-end time of a full ingest and of 
 with 1% of rows changed, and peak RSS. Targets (2-core machine): full ingest <= 60 s,
 1% re-upload <= 10 s, peak RSS <= 1.5 GB.
 
+Price history (issue 17), in the same run: the full ingest and the 1% re-upload again for a
+second retailer with history recording off (``price_history_enabled``), and the ratio
+(target: recording adds <= 10%); the alert evaluation of the re-upload with ``--watches``
+price watches (target <= 2 s); the measured size of the history table per row, and of two
+years of daily changes of 1M offers (``bench.price_history``; ``--postgres-url`` measures
+PostgreSQL too).
+
 ``--file-mb N`` writes as many rows as make an N MB file (a 200 MB file is about 1.9M rows),
 runs the full ingest only (no re-upload), and compares its peak memory with the memory limit
 of a feed run (``feed_memory_limit_bytes``, 1 GiB when the setting does not exist).
@@ -27,11 +34,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench import price_history as history_bench
 from catalog.db import make_engine, migrate, session_factory, transaction
-from catalog.models import FeedRun, Manufacturer, Product, ProductIdentifier, Retailer
+from catalog.models import (
+    FeedRun,
+    Manufacturer,
+    OfferHistory,
+    Product,
+    ProductIdentifier,
+    Retailer,
+)
 from catalog.settings import Settings
 from indexer.catalog_matcher import clear_cache
 from indexer.pipeline import FeedOptions, run_feed, submit_feed
@@ -295,6 +310,11 @@ def main() -> None:
         "--workers", type=int, default=0, help="matching processes (0 = every usable core)"
     )
     ap.add_argument("--file-mb", type=float, default=0.0, help="a feed of this many MB instead")
+    ap.add_argument("--watches", type=int, default=10_000, help="price watches evaluated")
+    ap.add_argument(
+        "--history-rows", type=int, default=200_000, help="rows written to measure history size"
+    )
+    ap.add_argument("--postgres-url", default="", help="also measure history size there")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="valbar-bench-"))
     shutil.rmtree(work / "var", ignore_errors=True)
@@ -337,6 +357,7 @@ def main() -> None:
     run_id = submit_feed(factory, settings, feed, "bench", FeedOptions())
     outcome = run_feed(factory, settings, run_id)
     full = time.perf_counter() - t
+    full_run = run_id
     assert outcome.status == "succeeded", outcome.message
     with factory() as s:
         run = s.get(FeedRun, run_id)
@@ -375,16 +396,110 @@ def main() -> None:
     outcome = run_feed(factory, settings, run_id)
     again = time.perf_counter() - t
     assert outcome.status == "succeeded", outcome.message
+    reupload_run = run_id
     print(
         f"re-upload with 1% changed: {again:.1f} s, updated={outcome.counts['updated']}, "
         f"ratio to plain csv parse: {again / baseline:.1f}x  [target <= 10 s]"
     )
+    for label, rid in (("full ingest", full_run), ("1% re-upload", reupload_run)):
+        history_share(factory, label, rid)
+    without_history(factory, settings, feed, feed2, full, again)
+    history_figures(factory, reupload_run, args.watches, args.history_rows, args.postgres_url)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"peak memory of the ingest: {peak_mb + workers_mb:,.0f} MB = peak RSS of the ingesting "
         f"process {peak_mb:,.0f} MB + forked matching workers' private memory "
         f"{workers_mb:,.0f} MB [target <= 1536 MB]"
     )
+
+
+def _timed_run(
+    factory: sessionmaker[Session], settings: Settings, feed: Path, slug: str
+) -> tuple[float, int]:
+    clear_cache()
+    t = time.perf_counter()
+    run_id = submit_feed(factory, settings, feed, slug, FeedOptions())
+    outcome = run_feed(factory, settings, run_id)
+    assert outcome.status == "succeeded", outcome.message
+    return time.perf_counter() - t, run_id
+
+
+def history_share(factory: sessionmaker[Session], label: str, run_id: int) -> None:
+    """The time the run spent recording history (its ``history_s``, measured inside the run,
+    so other load on the machine shifts it little) against the run's own total."""
+    with factory() as s:
+        run = s.get(FeedRun, run_id)
+        timings = dict(run.timings or {}) if run else {}
+    spent, total = float(timings.get("history_s", 0.0)), float(timings.get("total_s", 0.0))
+    share = spent / (total - spent) * 100 if total > spent else 0.0
+    print(
+        f"history: {label} spent {spent:.2f} s recording history of its {total:.2f} s: "
+        f"+{share:.1f}% over the run without it  [target <= +10%]"
+    )
+
+
+def _ratio(label: str, with_s: float, without_s: float) -> None:
+    extra = (with_s / without_s - 1) * 100 if without_s else 0.0
+    print(
+        f"history: {label} with {with_s:.2f} s, without {without_s:.2f} s: ratio "
+        f"{with_s / without_s if without_s else 0:.3f} ({extra:+.1f}%)  [target <= +10%]"
+    )
+
+
+def without_history(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    feed: Path,
+    feed2: Path,
+    full_with: float,
+    again_with: float,
+) -> None:
+    """The same two runs for a second retailer with history recording off; then the 1%
+    re-upload once more each way (the median of two), so the ratio is of the same session."""
+    off = settings.model_copy(update={"price_history_enabled": False})
+    with transaction(factory) as s:
+        s.add(Retailer(slug="bench-off", name="Bench utan historik AB"))
+    full_without, _ = _timed_run(factory, off, feed, "bench-off")
+    again_without, _ = _timed_run(factory, off, feed2, "bench-off")
+    # back to the first file and to the changed one again: a second 1% re-upload each way
+    _timed_run(factory, settings, feed, "bench")
+    _timed_run(factory, off, feed, "bench-off")
+    again_with2, _ = _timed_run(factory, settings, feed2, "bench")
+    again_without2, _ = _timed_run(factory, off, feed2, "bench-off")
+    with factory() as s:
+        rows = s.scalar(select(func.count()).select_from(OfferHistory)) or 0
+    print(f"history: {rows:,} rows recorded by the runs of retailer bench")
+    _ratio("full ingest", full_with, full_without)
+    _ratio(
+        "1% re-upload (mean of two)",
+        (again_with + again_with2) / 2,
+        (again_without + again_without2) / 2,
+    )
+
+
+def history_figures(
+    factory: sessionmaker[Session], run_id: int, watches: int, rows: int, postgres_url: str
+) -> None:
+    """Alert evaluation of the 1% re-upload, and the measured size of the history."""
+    with factory() as s:
+        retailer_id = s.scalar(select(Retailer.id).where(Retailer.slug == "bench"))
+    assert retailer_id is not None
+    fig = history_bench.alert_evaluation(factory, retailer_id, run_id, watches)
+    print(
+        f"alert evaluation: {fig.seconds:.2f} s for {fig.watches:,} watches "
+        f"({fig.watched_changed:,} on the {fig.changed_products:,} products the run changed), "
+        f"{fig.alerts:,} alerts, {fig.emails:,} e-mails queued  [target <= 2 s]"
+    )
+    sizes = [history_bench.sqlite_size(rows)]
+    if postgres_url:
+        sizes.append(history_bench.postgres_size(postgres_url, rows))
+    for size in sizes:
+        print(
+            f"history size ({size.database}, {size.rows:,} rows measured): "
+            f"{size.bytes_per_row:.0f} bytes per row with its indexes; two years of daily "
+            f"changes of 1M offers: {size.two_years(0.01):.2f} GB at 1% changed a day, "
+            f"{size.two_years(1.0):.0f} GB if every offer changed every day"
+        )
 
 
 if __name__ == "__main__":

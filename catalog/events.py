@@ -192,6 +192,17 @@ class OfferPricesChanged(DomainEvent):
     count: int
 
 
+@dataclass(frozen=True, slots=True)
+class OfferHistoryRecorded(DomainEvent):
+    """A feed run recorded ``count`` changes of price or stock status (``offer_history`` rows
+    with ``feed_run_id == run_id``): first sightings, repricings, stock changes, withdrawals.
+    Price alerts evaluate the watched products of exactly these offers (never a full scan)."""
+
+    retailer_id: int
+    run_id: int
+    count: int
+
+
 # --- organisations and members (published by marketplace) ------------------------------
 
 

@@ -156,6 +156,30 @@ class Offer(Base):
     product: Mapped[Product | None] = relationship()
 
 
+class OfferHistory(Base):
+    """One change of an offer's price or stock status, appended at ingest in the feed run's
+    transaction (``indexer.price_history``): the offer's first sighting, then a row only when
+    its price, currency, stock status or buyability changes, or it is withdrawn or listed
+    again. Never updated; rows older than ``price_history_retention_days`` are pruned,
+    except the last one before the cutoff of each offer (its state at the window's start)."""
+
+    __tablename__ = "offer_history"
+    __table_args__ = (
+        Index("ix_offer_history_offer_at", "offer_id", "changed_at"),
+        Index("ix_offer_history_run", "feed_run_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"))
+    feed_run_id: Mapped[int | None] = mapped_column(Integer)  # no key: runs outlive nothing
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    stock_status: Mapped[str] = mapped_column(String(20))
+    buyable: Mapped[bool] = mapped_column(Boolean)  # ``ranking.price_basis.is_buyable``
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class MatchCandidate(Base):
     """The review queue: offers whose product could not be decided automatically."""
 

@@ -133,6 +133,18 @@ class Settings(BaseSettings):
         description="An Idempotency-Key claim whose request never finished (the process died) "
         "may be taken over by a retry after this long; until then a retry gets 409.",
     )
+    # --- price and stock history (issue 17)
+    price_history_enabled: bool = Field(
+        default=True,
+        description="Record each change of an offer's price or stock status at ingest; off "
+        "only to measure what recording costs (bench/ingest.py).",
+    )
+    price_history_retention_days: int = Field(
+        default=760,
+        ge=730,
+        description="Offer price and stock history older than this many days is pruned by "
+        "housekeeping (at least two years; each offer keeps its last state before the cutoff).",
+    )
     # --- auth: sessions, sign-in throttle, API key cache, security headers, ops endpoints
     session_days: int = Field(
         default=14, gt=0, description="A browser session ends this many days after sign-in."

@@ -265,7 +265,8 @@ def write_changes(
 ) -> StoreResult:
     """Match the offers that need it and write them, `CHUNK` at a time, in the caller's
     transaction; then (full feeds) withdraw what the feed does not list. Fills ``timings``
-    (matcher_build_s, match_s, write_s, match_workers[_private_mb]).
+    (matcher_build_s, match_s, write_s and history_s, the part of it that recorded the price
+    history, match_workers[_private_mb]).
 
     ``matched``: told the offers matched (or found not to need it) so far, every
     `PROGRESS_ROWS` or so; ``progress``: told the offers written so far, after each step."""
@@ -305,7 +306,13 @@ def write_changes(
         t1 = time.perf_counter()
         total.add(
             apply_plan(
-                session, retailer_id=retailer_id, run_id=run_id, plan=plan, matches=matches, now=now
+                session,
+                retailer_id=retailer_id,
+                run_id=run_id,
+                plan=plan,
+                matches=matches,
+                now=now,
+                history=settings.price_history_enabled,
             )
         )
         write_s += time.perf_counter() - t1
@@ -322,11 +329,13 @@ def write_changes(
                 withdraw_ids=side.withdraw_ids,
                 product_ids=side.withdraw_product_ids,
                 now=now,
+                history=settings.price_history_enabled,
             )
         )
         write_s += time.perf_counter() - t1
     timings["match_s"] = round(match_s, 3)
     timings["write_s"] = round(write_s, 3)
+    timings["history_s"] = round(total.history_s, 3)  # part of write_s
     return total
 
 

@@ -37,7 +37,7 @@ from indexer.errors import (
 )
 from indexer.messages import Message, stored
 from indexer.records import RowError
-from indexer.run_events import publish_repriced, publish_run_end
+from indexer.run_events import publish_history, publish_repriced, publish_run_end
 from indexer.scan import FeedScan, ReadLimits, scan_feed
 
 ProgressFn = Callable[[str, float], None]
@@ -448,6 +448,7 @@ def _run_scanned(
             run_progress.start_indexing(run, len(result.changed_product_ids))
             publish_run_end(session, run_id)
             publish_repriced(session, retailer_id, run_id, result.repriced)
+            publish_history(session, retailer_id, run_id, result.history)
             faults.fault_point("before_commit")
     except run_lease.RunLost:
         raise

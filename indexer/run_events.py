@@ -16,6 +16,7 @@ from catalog.events import (
     FeedRunFailed,
     FeedRunFinished,
     FeedRunRefused,
+    OfferHistoryRecorded,
     OfferPricesChanged,
     publish,
 )
@@ -51,3 +52,9 @@ def publish_run_end(session: Session, run_id: int) -> None:
 def publish_repriced(session: Session, retailer_id: int, run_id: int, count: int) -> None:
     if count:
         publish(session, OfferPricesChanged(retailer_id=retailer_id, run_id=run_id, count=count))
+
+
+def publish_history(session: Session, retailer_id: int, run_id: int, count: int) -> None:
+    """The run recorded ``count`` changes of price or stock (``OfferHistoryRecorded``)."""
+    if count:
+        publish(session, OfferHistoryRecorded(retailer_id=retailer_id, run_id=run_id, count=count))

@@ -8,6 +8,7 @@ entirely or not at all. `indexer.changes` drives them a chunk of offers at a tim
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,13 +22,19 @@ from sqlalchemy.orm import Session
 from catalog.enums import ReviewStatus
 from catalog.models import MatchCandidate, Offer
 from catalog.outbox import enqueue
+from indexer import price_history
 from indexer.matching import MatchResult
 from indexer.messages import Message
 from indexer.records import OfferRecord
 
-# sku, id, content_hash, product_id, withdrawn_at, match_key, price (`existing_offers`)
-ExistingSelect = Select[str, int, str, int | None, datetime | None, str | None, Decimal | None]
-ExistingRow = Row[str, int, str, int | None, datetime | None, str | None, Decimal | None]
+# sku, id, content_hash, product_id, withdrawn_at, match_key, price, currency, stock_status,
+# delivery_days (`existing_offers`)
+ExistingSelect = Select[
+    str, int, str, int | None, datetime | None, str | None, Decimal | None, str, str, int | None
+]
+ExistingRow = Row[
+    str, int, str, int | None, datetime | None, str | None, Decimal | None, str, str, int | None
+]
 
 _CHUNK = 900  # stays under SQLite's bound-parameter limits in IN (...) lists
 _INSERT_BATCH = 5000  # new offers written per executemany
@@ -41,6 +48,9 @@ class ExistingOffer:
     product_id: int | None
     withdrawn: bool
     price: Decimal | None = None
+    currency: str | None = None
+    stock_status: str | None = None
+    delivery_days: int | None = None
 
 
 @dataclass(slots=True)
@@ -79,6 +89,8 @@ class StoreResult:
     review: int = 0
     changed_product_ids: set[int] = field(default_factory=set)
     repriced: int = 0  # changed or reactivated offers whose price changed (not in counts())
+    history: int = 0  # price / stock history rows written (`indexer.price_history`)
+    history_s: float = 0.0  # time spent writing them (the run's timings: history_s)
 
     def add(self, other: StoreResult) -> None:
         """Add the counts of a later step of the same run (`indexer.pipeline.match_and_write`)."""
@@ -92,6 +104,8 @@ class StoreResult:
         self.review += other.review
         self.changed_product_ids |= other.changed_product_ids
         self.repriced += other.repriced
+        self.history += other.history
+        self.history_s += other.history_s
 
     def counts(self) -> dict[str, int]:
         out = {
@@ -162,13 +176,18 @@ def existing_offers(retailer_id: int) -> ExistingSelect:
         Offer.withdrawn_at,
         Offer.match_key,
         Offer.price,
+        Offer.currency,
+        Offer.stock_status,
+        Offer.delivery_days,
     ).where(Offer.retailer_id == retailer_id)
 
 
 def existing_offer(row: ExistingRow) -> ExistingOffer:
     """A row of `existing_offers` as an `ExistingOffer`."""
-    _sku, oid, chash, pid, withdrawn_at, mkey, price = row
-    return ExistingOffer(oid, chash, mkey or "", pid, withdrawn_at is not None, price)
+    _sku, oid, chash, pid, withdrawn_at, mkey, price, currency, status, days = row
+    return ExistingOffer(
+        oid, chash, mkey or "", pid, withdrawn_at is not None, price, currency, status, days
+    )
 
 
 def classify(
@@ -241,8 +260,11 @@ def apply_plan(
     matches: dict[str, MatchResult],
     now: datetime,
     progress: Callable[[float], None] | None = None,
+    history: bool = True,
 ) -> StoreResult:
     """Write the plan in the caller's transaction. Unchanged offers are not rewritten.
+    With ``history``, each change of price or stock status is recorded too
+    (`indexer.price_history`: first sightings, changes, offers listed again).
 
     The changed products' ids go to the index outbox (``catalog.outbox``) in the same
     transaction; the caller applies them after the commit (``indexer.outbox.apply_outbox``)."""
@@ -282,6 +304,12 @@ def apply_plan(
         if progress is not None:
             progress(min(1.0, (i + len(chunk)) / max(1, len(new_offers))) * 0.6)
     result.inserted = len(new_offers)
+    if history and new_offers:
+        t0 = time.perf_counter()
+        result.history += price_history.record_new(
+            session, retailer_id, [rec.sku for rec in new_offers], run_id, now
+        )
+        result.history_s += time.perf_counter() - t0
     new_ids: dict[str, int] = {}
     review_skus = [
         rec.sku
@@ -297,6 +325,7 @@ def apply_plan(
         new_ids.update((sku, oid) for sku, oid in rows)
 
     updates: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
     for existing, rec in (*plan.changed, *plan.reactivated):
         m = matches.get(rec.sku)
         vals = _offer_values(rec, m, existing.product_id)
@@ -311,8 +340,22 @@ def apply_plan(
         note(m, existing.product_id)
         if existing.price != rec.price:
             result.repriced += 1
+        if history and (
+            existing.withdrawn
+            or price_history.differs(
+                existing.price,
+                existing.currency,
+                existing.stock_status,
+                existing.delivery_days,
+                rec,
+            )
+        ):
+            changes.append(price_history.row(existing.id, rec, run_id, now))
     for i in range(0, len(updates), 5000):
         session.execute(update(Offer), updates[i : i + 5000])
+    t0 = time.perf_counter()
+    result.history += price_history.insert_rows(session, changes)
+    result.history_s += time.perf_counter() - t0
     result.updated = len(plan.changed)
     result.reactivated = len(plan.reactivated)
 
@@ -345,10 +388,15 @@ def withdraw_unlisted(
     withdraw_ids: Sequence[int],
     product_ids: Collection[int],
     now: datetime,
+    history: bool = True,
 ) -> StoreResult:
     """The last step of a full feed, in the caller's transaction: withdraw the active offers
     it did not list (``withdraw_ids``, of ``product_ids``), then mark every offer still active
-    as seen now: each of them was in the file (one statement, whatever their number)."""
+    as seen now: each of them was in the file (one statement, whatever their number). With
+    ``history``, each withdrawal is recorded (`indexer.price_history`)."""
+    t0 = time.perf_counter()
+    recorded = price_history.record_withdrawn(session, withdraw_ids, run_id, now) if history else 0
+    spent = time.perf_counter() - t0
     for i in range(0, len(withdraw_ids), _CHUNK):
         session.execute(
             update(Offer)
@@ -362,7 +410,12 @@ def withdraw_unlisted(
         .values(last_seen=now)
         .execution_options(synchronize_session=False)
     )
-    result = StoreResult(withdrawn=len(withdraw_ids), changed_product_ids=set(product_ids))
+    result = StoreResult(
+        withdrawn=len(withdraw_ids),
+        changed_product_ids=set(product_ids),
+        history=recorded,
+        history_s=spent,
+    )
     enqueue(session, result.changed_product_ids)
     return result
 

@@ -130,6 +130,32 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(_TS)
 
 
+class PriceWatch(Base):
+    """A clinic user watches a product (``marketplace.price_watch``): told when the lowest
+    buyable price falls below ``target_price``, when the product is back in stock (a buyable
+    offer again) and when ``retailer_id`` lists it. ``below`` / ``in_stock`` / ``listed`` are
+    the states last evaluated: an alert fires when one turns true, and re-arms when it turns
+    false again (one alert per crossing). One watch per user and product."""
+
+    __tablename__ = "price_watch"
+    __table_args__ = (
+        UniqueConstraint("user_id", "product_id", name="uq_price_watch_user_product"),
+        Index("ix_price_watch_product", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
+    target_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    back_in_stock: Mapped[bool] = mapped_column(Boolean, default=False)
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailer.id", ondelete="SET NULL"))
+    below: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_stock: Mapped[bool] = mapped_column(Boolean, default=False)
+    listed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+
 class Cart(Base):
     """One open cart per user, with items from any number of retailers."""
 

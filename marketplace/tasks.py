@@ -38,6 +38,7 @@ from marketplace import (
     listing,
     notifications,
     orders,
+    price_alerts,
     reviews,
     signals,
     verification,
@@ -121,6 +122,7 @@ def wire(
     notifications.subscribe(bus, factory)
     verification.subscribe(bus, factory)
     alerts.subscribe(bus, factory)
+    price_alerts.subscribe(bus, factory)
     webhooks.subscribe(bus, factory)
     if not installed(factory):
         install(factory, dispatch_kick(settings, factory))

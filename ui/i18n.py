@@ -25,6 +25,7 @@ from ui.messages_admin import ADMIN_MESSAGES
 from ui.messages_admin_queues import ADMIN_QUEUE_MESSAGES
 from ui.messages_checkout import CHECKOUT_MESSAGES
 from ui.messages_feeds import FEED_MESSAGES
+from ui.messages_history import HISTORY_MESSAGES
 from ui.messages_keys import KEY_MESSAGES
 from ui.messages_loyalty import LOYALTY_MESSAGES
 from ui.messages_loyalty_activity import ACTIVITY_MESSAGES
@@ -641,6 +642,7 @@ MESSAGES.update(TEMPLATE_MESSAGES)
 MESSAGES.update(REVIEW_MESSAGES)
 MESSAGES.update(ADMIN_MESSAGES)
 MESSAGES.update(NOTIFY_MESSAGES)
+MESSAGES.update(HISTORY_MESSAGES)
 MESSAGES.update(ORG_MESSAGES)
 MESSAGES.update(ADMIN_QUEUE_MESSAGES)
 MESSAGES.update(KEY_MESSAGES)

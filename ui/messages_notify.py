@@ -77,6 +77,18 @@ NOTIFY_MESSAGES: dict[str, tuple[str, str]] = {
         "{programme}: {organisation} is the store of the month {period} with {points} points "
         "(bonus {bonus}).",
     ),
+    "notification.price_alert.below": (
+        "{product}: lägsta köpbara pris är nu {price} kr, under ditt mål {target} kr.",
+        "{product}: the lowest buyable price is now SEK {price}, below your target SEK {target}.",
+    ),
+    "notification.price_alert.in_stock": (
+        "{product} finns i lager igen.",
+        "{product} is back in stock.",
+    ),
+    "notification.price_alert.listed": (
+        "{retailer} säljer nu {product}.",
+        "{retailer} now lists {product}.",
+    ),
     # e-mail preferences (on "Mina uppgifter")
     "prefs.title": ("E-post om notiser", "E-mail notifications"),
     "prefs.intro": (
@@ -106,6 +118,7 @@ NOTIFY_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "prefs.kind.signup_approved": ("Godkänd anslutning", "Sign-up approved"),
     "prefs.kind.signup_refused": ("Avslagen anslutning", "Sign-up refused"),
+    "prefs.kind.price_alert": ("Prisbevakningar", "Price watches"),
     "lang.sv": ("Svenska", "Swedish"),
     "lang.en": ("Engelska", "English"),
     # webhooks

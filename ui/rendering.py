@@ -41,6 +41,8 @@ NOTICES = frozenset(
         "contest_created",
         "contest_closed",
         "added",
+        "watch_saved",
+        "watch_removed",
         "key_revoked",
         "updated",
         "removed",

@@ -40,11 +40,13 @@ from ui.routes import (
     reviews,
     shop,
     signup,
+    watches,
     webhooks,
 )
 
 router = APIRouter(include_in_schema=False)
 router.include_router(clinic.router)
+router.include_router(watches.router)
 router.include_router(account.router)
 router.include_router(portal.router)
 router.include_router(portal_template.router)

@@ -33,6 +33,7 @@ from ui.i18n import pick_lang, translate
 from ui.rendering import error_page, render
 from ui.routes.portal_profile import logo_url
 from ui.routes.reviews import review_section
+from ui.routes.watches import price_section
 
 router = page_router()
 
@@ -261,16 +262,20 @@ def product_page(
     settings: SettingsDep,
     user: CurrentUser,
     sq: Annotated[str | None, Query(max_length=300)] = None,
+    dagar: int = 90,
 ) -> HTMLResponse:
     """A product page; ``sq`` is the search whose result list linked here (a result click,
-    counted for the merchandisers' no-click report, per query text only)."""
+    counted for the merchandisers' no-click report, per query text only); ``dagar`` the price
+    history's period (30, 90 or 365 days)."""
     product = products_by_id(session, [product_id]).get(product_id)
     if product is None:
         return error_page(request, "product.not_found", user=user, status_code=404)
-    rows = _offer_rows(session, search, product_id, settings.ranking_config, pick_lang(request))
+    lang = pick_lang(request)
+    rows = _offer_rows(session, search, product_id, settings.ranking_config, lang)
     record_view(request, background, product_id, ((o["retailer_slug"], o["rank"]) for o in rows))
     record_click(request, background, sq)
     context = {"product": product, "offers": rows}
+    context.update(price_section(session, user, product_id, dagar, lang))
     context.update(review_section(request, session, user, "product", product_id))
     return render(request, "product.html", context, user=user)
 

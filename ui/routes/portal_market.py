@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from catalog.models import Retailer, User
-from marketplace import orders, reviews, rma, stats
+from marketplace import orders, price_history, reviews, rma, stats
 from marketplace.dates import local_date, utc_now
 from marketplace.enums import CancelReason, RmaOutcome, RmaStatus
 from marketplace.errors import InvalidInput
@@ -24,7 +24,8 @@ from ranking.versions import published
 from search.prices import rate_table
 from ui.charts import bar_chart
 from ui.error_pages import page_router
-from ui.i18n import Formatter, pick_lang
+from ui.history_view import chart_of
+from ui.i18n import Formatter, pick_lang, translate
 from ui.market_views import overdue, review_view, role_gate, see_other, timeline
 from ui.rendering import render
 from ui.spec_labels import category_name
@@ -285,5 +286,34 @@ def stats_page(
             [(category_name(d.name, lang), d.score) for d in groups], number=number
         ),
         "comparisons": found,
+        "prices": _price_charts(session, retailer.id, [c.product_id for c in found], days, lang),
     }
     return render(request, "portal_stats.html", context, user=user)
+
+
+PRICE_PRODUCTS = 5
+
+
+def _price_charts(
+    session: Session, retailer_id: int, ranked: list[int], days: int, lang: str
+) -> list[dict[str, Any]]:
+    """My price vs the lowest buyable price per day, for the retailer's top products."""
+    products = price_history.top_products(session, retailer_id, ranked, limit=PRICE_PRODUCTS)
+    today = price_history.today_of(utc_now())
+    out = []
+    for p in price_history.my_prices(session, retailer_id, products, days, today=today):
+        series = [
+            (translate(lang, "stats.my_price"), p.mine),
+            (translate(lang, "history.lowest_line"), p.lowest),
+        ]
+        chart, rows = chart_of(p.days, series, lang)
+        out.append(
+            {
+                "product_id": p.product_id,
+                "name": p.product_name,
+                "chart": chart,
+                "rows": rows,
+                "columns": [label for label, _ in series],
+            }
+        )
+    return out

@@ -1,7 +1,7 @@
 """feed sources: a retailer's feed URLs fetched on a schedule, and the log of each fetch
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-12-07 22:30:00
 
 Written by hand; ``tests/unit/marketplace/test_mp_models_migration.py`` keeps it and
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0029"
-down_revision: str | Sequence[str] | None = "0027"
+down_revision: str | Sequence[str] | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -177,6 +177,7 @@ def test_housekeeping_expires_old_records(env: ApiEnv) -> None:
             )
     counts = run_once(env.settings, factory)
     assert counts["idempotency_expired"] >= 1
+    assert counts["price_history_pruned"] == 0  # nothing older than the retention
     with factory() as s:
         kept = s.scalars(
             select(IdempotencyRecord.key).where(IdempotencyRecord.owner == "user:999")

@@ -15,6 +15,7 @@ from catalog.events import (
     FeedRunFailed,
     FeedRunFinished,
     FeedRunRefused,
+    OfferHistoryRecorded,
     OfferPricesChanged,
     attach,
 )
@@ -48,13 +49,20 @@ def _run(env: Env, path: Path, **opts: object) -> int:
 def test_a_run_that_succeeds_and_one_that_reprices(env: Env, tmp_path: Path) -> None:
     _settings, _factory, retailer, seen = env
     first = _run(env, swedish_feed(tmp_path / "a.csv", 4))
-    assert seen == [FeedRunFinished(first, retailer, "succeeded", None)]
+    assert seen == [  # four first sightings recorded in the price history
+        FeedRunFinished(first, retailer, "succeeded", None),
+        OfferHistoryRecorded(retailer_id=retailer, run_id=first, count=4),
+    ]
     seen.clear()
     second = _run(env, swedish_feed(tmp_path / "b.csv", 4, price="249,00 kr"))
     assert seen == [
         FeedRunFinished(second, retailer, "succeeded", None),
         OfferPricesChanged(retailer_id=retailer, run_id=second, count=4),
+        OfferHistoryRecorded(retailer_id=retailer, run_id=second, count=4),
     ]
+    seen.clear()
+    _run(env, swedish_feed(tmp_path / "c.csv", 4, price="249,00 kr"))  # unchanged: no history
+    assert [type(e) for e in seen] == [FeedRunFinished]
 
 
 def test_a_refused_run_publishes_why(env: Env, tmp_path: Path) -> None:

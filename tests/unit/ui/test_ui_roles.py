@@ -494,6 +494,13 @@ PAGES: list[tuple[str, Path, set[str | None], set[str]]] = [
     ("password_forgot", _fixed("/konto/glomt-losenord"), PUBLIC, set()),
     ("product", lambda e: f"/produkt/{next(iter(e.products.values()))}", PUBLIC, set()),
     ("retailer_page", _fixed(f"/handlare/{NORDISK}"), PUBLIC, set()),
+    (
+        "product_history_365",
+        lambda e: f"/produkt/{next(iter(e.products.values()))}?dagar=365",
+        PUBLIC,
+        set(),
+    ),
+    ("watches", _fixed("/bevakningar"), set(CLINICS), set()),
     ("cart", _fixed("/varukorg"), set(CLINICS), set()),
     ("checkout", _fixed("/kassa"), set(CLINICS), set()),
     ("orders", _fixed("/ordrar"), set(CLINICS), set()),
@@ -800,6 +807,20 @@ ACTIONS: list[tuple[str, Action, set[str], set[str]]] = [
         # submit is): test_removing_another_clinics_cart_item_leaves_it checks it stays
         "remove_cart_item",
         _post_to(lambda e: f"/varukorg/{_cart_item(e)}/ta-bort"),
+        set(CLINICS),
+        set(),
+    ),
+    (  # a clinic user's own watch: each clinic user watches for themselves
+        "watch_product",
+        _post_to(
+            lambda e: f"/produkt/{next(iter(e.products.values()))}/bevaka", {"back_in_stock": "1"}
+        ),
+        set(CLINICS),
+        set(),
+    ),
+    (
+        "unwatch_product",
+        _post_to(lambda e: f"/produkt/{next(iter(e.products.values()))}/sluta-bevaka"),
         set(CLINICS),
         set(),
     ),
