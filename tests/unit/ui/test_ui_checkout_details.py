@@ -132,3 +132,27 @@ def test_the_retailer_portal_order_shows_the_po_and_note(env: UiEnv) -> None:
     assert page.status_code == 200, page.text
     assert "IO-77" in page.text and "Lämna vid bakdörren" in page.text
     assert "Orderbekräftelse" in page.text
+
+
+def test_a_forged_note_retailer_id_is_ignored_not_a_server_error(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    page = _fill(env, as_clinic)
+    smilo_id = env.retailers["smilo"]
+    # "²".isdigit() holds but int("²") fails; 5000 digits are past int()'s limit
+    placed = as_clinic.post(
+        "/kassa",
+        data=_form(
+            page,
+            po_number="IO-FORGED",
+            note_retailer=["²", "9" * 5000, str(smilo_id)],
+            note_text=["x", "y", "Till Smilo"],
+        ),
+    )
+    assert placed.status_code == 303, placed.text
+    with factory_for(env.settings)() as s:
+        notes = {
+            o.retailer_id: o.note
+            for o in s.scalars(select(Order).where(Order.po_number == "IO-FORGED"))
+        }
+    assert notes[smilo_id] == "Till Smilo" and set(notes.values()) == {"Till Smilo", None}
