@@ -156,3 +156,28 @@ def test_a_forged_note_retailer_id_is_ignored_not_a_server_error(
             for o in s.scalars(select(Order).where(Order.po_number == "IO-FORGED"))
         }
     assert notes[smilo_id] == "Till Smilo" and set(notes.values()) == {"Till Smilo", None}
+
+
+def test_the_cart_counts_a_price_stated_excl_vat_with_its_vat(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    _fill(env, as_clinic)  # 2 × Smilo's glove at 95.00
+    factory = factory_for(env.settings)
+    query = select(Offer).where(
+        Offer.product_id == env.products[GLOVE], Offer.retailer_id == env.retailers["smilo"]
+    )
+    with transaction(factory) as s:
+        offer = s.scalar(query)
+        assert offer is not None and offer.price == Decimal("95.00")
+        offer.vat_included = False
+    try:
+        page = as_clinic.get("/varukorg").text
+        group = page.split("Summa hos Smilo Dentalhandel", 1)[1].split("</tr>", 1)[0]
+        assert "237,50" in group  # 190.00 excl. VAT + 25 %, as the checkout says; not 190,00
+        checkout = as_clinic.get("/kassa").text  # 190.00 + 49.00 delivery, then 25 % VAT
+        assert "190,00" in checkout and "298,75" in checkout
+    finally:
+        with transaction(factory) as s:
+            offer = s.scalar(query)
+            assert offer is not None
+            offer.vat_included = None
