@@ -96,3 +96,14 @@ def test_a_refusal_says_why_in_swedish_too(env: UiEnv) -> None:
         )
         assert refused.status_code == 422
         assert reason in refused.text, rules
+
+
+def test_a_version_past_any_integer_is_refused_on_the_page(env: UiEnv) -> None:
+    merch = log_in(TestClient(env.app, follow_redirects=False), "merchandiser")
+    for path, field in (("rulla-tillbaka", "to_version"), ("publicera", "version")):
+        page = merch.get("/konsol/synonymer").text
+        refused = merch.post(
+            f"/konsol/synonymer/{path}", data={field: str(10**20), "csrf_token": csrf_from(page)}
+        )
+        assert refused.status_code == 409, refused.text  # was an OverflowError: a 500
+        assert "Synonymer och sammansättningar" in refused.text
