@@ -3,8 +3,9 @@ and invoice addresses and a note to each retailer. Pure validation; defaults fro
 organisation's address.
 
 Every text is trimmed and bounded; control characters (other than the line breaks of an
-address or a note) are refused, so nothing unprintable reaches a retailer's system, the CSV
-or the PDF. A bad value raises :class:`~marketplace.errors.InvalidInput` naming its field.
+address or a note), Unicode line separators and bidi overrides are refused, so nothing
+unprintable or disguised reaches a retailer's system, the CSV or the PDF. A bad value
+raises :class:`~marketplace.errors.InvalidInput` naming its field.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from marketplace.errors import InvalidInput
 MAX_PO = 50
 MAX_ADDRESS = 500
 MAX_NOTE = 1000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_ONE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# the Unicode line and paragraph separators and the bidi embeddings, overrides and isolates
+# too: an override turns "PO-1\u202egpj.exe" into what it is not on the retailer's screen
+_INVISIBLE = "\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
+_ONE_LINE_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,10 +238,13 @@ def checkout(
                     vat_included=offer.vat_included,
                 )
             )
-            order.total += price * item.quantity
             add_event(session, DemandKind.ORDER, product_id=offer.product_id, at=now)
         fee, free_from = terms.get(retailer_id, (None, None))
-        order.delivery_cost = amounts_of(order, fee=fee, free_from=free_from).delivery_excl_vat
+        amounts = amounts_of(order, fee=fee, free_from=free_from)
+        order.delivery_cost = amounts.delivery_excl_vat
+        # the goods incl. VAT: a price stated excl. VAT counts with its VAT, never summed raw
+        # with VAT-included prices (the order pages' "Summa" and the e-mails show it)
+        order.total = amounts.lines.incl_vat
         session.add(order)
         orders.append(order)
     cart.items.clear()

@@ -166,7 +166,8 @@ def _days(raw: str, errors: list[FieldError]) -> int | None:
     value = raw.strip()
     if not value:
         return None
-    if not value.isdigit() or not 0 <= int(value) <= MAX_DELIVERY_DAYS:
+    # ASCII digits only: "²".isdigit() holds but int("²") fails, as do 5000 digits
+    if not re.fullmatch(r"[0-9]{1,4}", value) or not 0 <= int(value) <= MAX_DELIVERY_DAYS:
         errors.append(FieldError("delivery_days", "days", {"limit": MAX_DELIVERY_DAYS}))
         return None
     return int(value)

@@ -40,11 +40,14 @@ class SemanticIndexError(SearchError):
 
 
 class SynonymRulesError(SearchError):
-    """A merchandiser's synonym rules cannot be read; names the line (0: the whole text)."""
+    """A merchandiser's synonym rules cannot be read; names the line (0: the whole text).
+    ``code`` and ``values`` say why in a form a translated message is written from."""
 
-    def __init__(self, line: int, reason: str) -> None:
+    def __init__(self, line: int, reason: str, code: str = "", **values: object) -> None:
         self.line = line
         self.reason = reason
+        self.code = code
+        self.values = values
         super().__init__(f"line {line}: {reason}" if line else reason)
 
 

@@ -30,6 +30,7 @@ from search.errors import SynonymVersionConflict, UnknownSynonymVersion
 DRAFT = "draft"
 PUBLISHED = "published"
 RETIRED = "retired"
+MAX_VERSION = 2**31 - 1  # the largest version an integer column holds everywhere
 
 
 def _now() -> datetime:
@@ -37,7 +38,10 @@ def _now() -> datetime:
 
 
 def get_version(session: Session, version: int) -> SynonymSetVersion:
-    """The row of ``version``; :class:`UnknownSynonymVersion` when there is none."""
+    """The row of ``version``; :class:`UnknownSynonymVersion` when there is none (a number
+    no column holds, typed in the console, is none too, not a database overflow)."""
+    if not 1 <= version <= MAX_VERSION:
+        raise UnknownSynonymVersion(f"no synonym rules have version {version}")
     row = session.scalars(
         select(SynonymSetVersion).where(SynonymSetVersion.version == version)
     ).one_or_none()

@@ -4,6 +4,7 @@ retailer) with what the clinic typed kept when the page is shown again."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,8 @@ from marketplace import orders
 from marketplace.checkout_details import CheckoutDetails, clean_details, organisation_address
 from marketplace.models import CartItem
 from marketplace.order_totals import SWEDISH_VAT, grand_total
+
+_RETAILER_ID = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +41,8 @@ class DetailsForm:
         """The form's fields; notes come as pairs (a hidden retailer id, its text)."""
         notes: dict[int, str] = {}
         for retailer, text in zip(note_retailer, note_text, strict=False):
-            if retailer.isdigit() and text.strip():
+            # ASCII digits only: "²".isdigit() holds but int("²") fails
+            if _RETAILER_ID.fullmatch(retailer) and text.strip():
                 notes[int(retailer)] = text
         return cls(po_number, delivery_address, invoice_address, notes)
 

@@ -29,6 +29,44 @@ SYNONYM_MESSAGES: dict[str, tuple[str, str]] = {
         "regeln kan inte läsas (skriv «a, b», «a => b», «ord = del del» eller «ord =»)",
         "the rule cannot be read",
     ),
+    "synonyms.rule.no_letters": (
+        "«{term}» har inga bokstäver eller siffror",
+        "'{term}' has no letters or digits",
+    ),
+    "synonyms.rule.empty_term": (
+        "en tom term (två kommatecken i rad, eller ett först eller sist)",
+        "an empty term (two commas, or one at an end)",
+    ),
+    "synonyms.rule.too_many_words": (
+        "«{term}» har fler än {limit} ord",
+        "'{term}' has more than {limit} words",
+    ),
+    "synonyms.rule.too_many_terms": ("fler än {limit} termer", "more than {limit} terms"),
+    "synonyms.rule.compound_one_word": (
+        "sammansättningen «{word}» måste vara ett ord",
+        "the compound '{word}' must be one word",
+    ),
+    "synonyms.rule.compound_parts": (
+        "delningen av «{word}»: ange två delar eller fler",
+        "the split of '{word}': give two parts or more",
+    ),
+    "synonyms.rule.compound_spelling": (
+        "delningen av «{word}»: delarna «{parts}» bildar inte ordet (ett fog-s, -e, -a, -u "
+        "eller -o mellan delarna får utelämnas)",
+        "the split of '{word}': the parts '{parts}' do not spell it (a linking s/e/a/u/o "
+        "between parts may be left out)",
+    ),
+    "synonyms.rule.line_too_long": ("längre än {limit} tecken", "longer than {limit} characters"),
+    "synonyms.rule.too_many_rules": ("fler än {limit} regler", "more than {limit} rules"),
+    "synonyms.rule.two_arrows": ("mer än en «=>»", "more than one '=>'"),
+    "synonyms.rule.already_split": (
+        "«{word}» delas redan på rad {first}",
+        "'{word}' is already split on line {first}",
+    ),
+    "synonyms.rule.one_term": (
+        "en tvåvägsregel behöver två termer eller fler («a, b»); envägs skrivs «a => b»",
+        "a two-way rule needs two terms or more ('a, b'); one-way is 'a => b'",
+    ),
     "synonyms.preview": ("Förhandsgranska utkastet", "Preview the draft"),
     "synonyms.preview_intro": (
         "Vad varje sökning hittar med de publicerade reglerna och med utkastet: de sökningar "

@@ -147,35 +147,61 @@ def _terms(raw: str, line: int, side: str) -> tuple[Phrase, ...]:
         words = tuple(tokenize(piece))
         if not words:
             if piece.strip():
-                raise SynonymRulesError(line, f"{side}: {piece.strip()!r} has no letters or digits")
-            raise SynonymRulesError(line, f"{side}: an empty term (two commas, or one at an end)")
+                raise SynonymRulesError(
+                    line,
+                    f"{side}: {piece.strip()!r} has no letters or digits",
+                    "no_letters",
+                    term=piece.strip(),
+                )
+            raise SynonymRulesError(
+                line, f"{side}: an empty term (two commas, or one at an end)", "empty_term"
+            )
         if len(words) > MAX_WORDS_PER_TERM:
             raise SynonymRulesError(
-                line, f"{side}: {piece.strip()!r} has more than {MAX_WORDS_PER_TERM} words"
+                line,
+                f"{side}: {piece.strip()!r} has more than {MAX_WORDS_PER_TERM} words",
+                "too_many_words",
+                term=piece.strip(),
+                limit=MAX_WORDS_PER_TERM,
             )
         if words not in terms:
             terms.append(words)
     if len(terms) > MAX_TERMS_PER_RULE:
-        raise SynonymRulesError(line, f"{side}: more than {MAX_TERMS_PER_RULE} terms")
+        raise SynonymRulesError(
+            line,
+            f"{side}: more than {MAX_TERMS_PER_RULE} terms",
+            "too_many_terms",
+            limit=MAX_TERMS_PER_RULE,
+        )
     return tuple(terms)
 
 
 def _compound(raw_word: str, raw_parts: str, line: int) -> CompoundRule:
     words = tokenize(raw_word)
     if len(words) != 1 or not words[0].isalpha():
-        raise SynonymRulesError(line, f"compound split: {raw_word.strip()!r} must be one word")
+        raise SynonymRulesError(
+            line,
+            f"compound split: {raw_word.strip()!r} must be one word",
+            "compound_one_word",
+            word=raw_word.strip(),
+        )
     word = words[0]
     parts = tuple(tokenize(raw_parts))
     if parts == (word,):
         parts = ()
     if len(parts) == 1:
-        raise SynonymRulesError(line, f"compound split of {word!r}: give two parts or more")
+        raise SynonymRulesError(
+            line, f"compound split of {word!r}: give two parts or more", "compound_parts", word=word
+        )
     linked = f"[{LINKING}]?".join(re.escape(p) for p in parts)
     if parts and not re.fullmatch(linked, word):
         raise SynonymRulesError(
             line,
             f"compound split of {word!r}: the parts {' + '.join(parts)!r} do not spell it "
             f"(a linking {'/'.join(LINKING)} between parts may be left out)",
+            "compound_spelling",
+            word=word,
+            parts=" + ".join(parts),
         )
     return CompoundRule(line, word, parts)
 
@@ -183,21 +209,33 @@ def _compound(raw_word: str, raw_parts: str, line: int) -> CompoundRule:
 def parse_rules(text: str) -> SynonymRules:
     """Parse a rule set; :class:`SynonymRulesError` names the first bad line."""
     if len(text) > MAX_TEXT_CHARS:
-        raise SynonymRulesError(0, f"the rules are longer than {MAX_TEXT_CHARS} characters")
+        raise SynonymRulesError(
+            0, f"the rules are longer than {MAX_TEXT_CHARS} characters", "text_too_long"
+        )
     synonyms: list[SynonymRule] = []
     compounds: dict[str, CompoundRule] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # lines as the console's text box shows them: a form feed or U+2028 in pasted text
+    # is no line break there, so it must not shift the numbers the refusals name
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, raw in enumerate(lines, start=1):
         if len(raw) > MAX_LINE_CHARS:
-            raise SynonymRulesError(number, f"longer than {MAX_LINE_CHARS} characters")
+            raise SynonymRulesError(
+                number,
+                f"longer than {MAX_LINE_CHARS} characters",
+                "line_too_long",
+                limit=MAX_LINE_CHARS,
+            )
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         if len(synonyms) + len(compounds) >= MAX_RULES:
-            raise SynonymRulesError(number, f"more than {MAX_RULES} rules")
+            raise SynonymRulesError(
+                number, f"more than {MAX_RULES} rules", "too_many_rules", limit=MAX_RULES
+            )
         if "=>" in line:
             left, _, right = line.partition("=>")
             if "=>" in right:
-                raise SynonymRulesError(number, "more than one '=>'")
+                raise SynonymRulesError(number, "more than one '=>'", "two_arrows")
             sources = _terms(left, number, "before '=>'")
             targets = _terms(right, number, "after '=>'")
             synonyms.append(SynonymRule(number, sources, targets, two_way=False))
@@ -207,13 +245,21 @@ def parse_rules(text: str) -> SynonymRules:
             rule = _compound(compound.group(1), compound.group(2), number)
             if rule.word in compounds:
                 first = compounds[rule.word].line
-                raise SynonymRulesError(number, f"{rule.word!r} is already split on line {first}")
+                raise SynonymRulesError(
+                    number,
+                    f"{rule.word!r} is already split on line {first}",
+                    "already_split",
+                    word=rule.word,
+                    first=first,
+                )
             compounds[rule.word] = rule
             continue
         terms = _terms(line, number, "two-way rule")
         if len(terms) < 2:
             raise SynonymRulesError(
-                number, "a two-way rule needs two terms or more ('a, b'); one-way is 'a => b'"
+                number,
+                "a two-way rule needs two terms or more ('a, b'); one-way is 'a => b'",
+                "one_term",
             )
         synonyms.append(SynonymRule(number, terms, terms, two_way=True))
     return SynonymRules(synonyms, list(compounds.values()))

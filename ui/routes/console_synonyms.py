@@ -52,11 +52,16 @@ def _typed(q: str) -> list[str]:
 
 
 def rules_refusal(exc: SynonymRulesError, lang: str) -> str:
-    """Why the rules were refused, naming the line; the parser's own (English) reason only
-    to an English reader."""
+    """Why the rules were refused, naming the line and the reason in the reader's language
+    (the parser's own English reason to an English reader)."""
     if not exc.line:
         return translate(lang, "synonyms.bad_text")
-    reason = exc.reason if lang == "en" else translate(lang, "synonyms.bad_rule")
+    if lang == "en":
+        reason = exc.reason
+    elif exc.code:
+        reason = translate(lang, f"synonyms.rule.{exc.code}", **exc.values)
+    else:
+        reason = translate(lang, "synonyms.bad_rule")
     return translate(lang, "synonyms.bad_line", line=exc.line, reason=reason)
 
 

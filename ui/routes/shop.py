@@ -24,7 +24,7 @@ from api.idempotency import (
     mark_committed_with,
     release,
 )
-from catalog.models import Retailer, User
+from catalog.models import Offer, Retailer, User
 from catalog.reads import offers_by_id, retailers_by_id
 from marketplace import cart, orders, reviews, rma
 from marketplace.dates import utc_now
@@ -37,6 +37,7 @@ from marketplace.errors import (
     PriceChanged,
 )
 from marketplace.models import Order
+from marketplace.order_totals import SWEDISH_VAT, LinePrice, line_amounts
 from ui.checkout_view import DetailsForm, totals_context
 from ui.error_pages import error_detail, page_router
 from ui.i18n import pick_lang
@@ -52,6 +53,12 @@ from ui.routes.account import safe_next
 
 router = page_router()
 CSRF = [Depends(verify_csrf)]
+
+
+def _incl_vat(price: Decimal, quantity: int, offer: Offer) -> Decimal:
+    """A cart line's amount incl. VAT, as the checkout and the order count it: a price stated
+    excl. VAT gets its VAT, never summed raw with VAT-included ones."""
+    return line_amounts(LinePrice(price, quantity, offer.vat_included), SWEDISH_VAT).incl_vat
 
 
 def _cart_groups(session: SessionDep, user: User) -> tuple[list[dict[str, Any]], int]:
@@ -82,7 +89,7 @@ def _cart_groups(session: SessionDep, user: User) -> tuple[list[dict[str, Any]],
                 "offer": offer,
                 "quantity": item.quantity,
                 "price": price,
-                "line_total": None if price is None else price * item.quantity,
+                "line_total": None if price is None else _incl_vat(price, item.quantity, offer),
                 "changed": (item.price_at_add, item.stock_status_at_add)
                 != (offer.price, offer.stock_status),
                 "available": cart.unavailable_reason(offer, suspended) is None,
@@ -90,7 +97,7 @@ def _cart_groups(session: SessionDep, user: User) -> tuple[list[dict[str, Any]],
             }
         )
         if price is not None:
-            group["total"] += price * item.quantity
+            group["total"] += _incl_vat(price, item.quantity, offer)
         count += item.quantity
     return list(groups.values()), count
 

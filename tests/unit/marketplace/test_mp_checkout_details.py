@@ -67,6 +67,10 @@ def test_the_grand_total_adds_orders_per_currency_and_says_when_a_delivery_is_mi
         ("delivery_address", {"delivery_address": "a" * 501}, "field_length"),
         ("invoice_address", {"invoice_address": "Gatan 1\x00"}, "field_control"),
         ("notes.3", {"notes": {3: "n" * 1001}}, "field_length"),
+        # a bidi override shows "PO-1\u202egpj.exe" as "PO-1exe.jpg" on the retailer's screen
+        ("po_number", {"po_number": "PO-1\u202egpj.exe"}, "field_control"),
+        ("delivery_address", {"delivery_address": "Gatan 1\u2028111 22"}, "field_control"),
+        ("notes.4", {"notes": {4: "Ring\u2066 oss"}}, "field_control"),
     ],
 )
 def test_bad_details_name_their_field(field: str, values: dict[str, object], code: str) -> None:
@@ -172,6 +176,24 @@ def test_a_vat_excluded_offer_is_kept_so_the_invoice_adds_vat(
     assert placed.lines[0].vat_included is False
     session.flush()
     assert orders.amounts_of(placed).lines.incl_vat == Decimal("123.75")  # 99.00 + 25 %
+    # the order's total (its pages' "Summa", the e-mails) is the goods incl. VAT too, not the
+    # price stated excl. VAT
+    assert placed.total == Decimal("123.75")
+
+
+def test_an_orders_total_never_adds_prices_of_different_vat_bases(
+    session: Session, market: Market
+) -> None:
+    excluded = session.get(Offer, market.offers["glove_tand"])
+    assert excluded is not None
+    excluded.vat_included = False
+    clinic = market.user(session, "clinic")
+    cart.add_item(session, clinic, excluded.id, 2, now=NOW)  # 2 × 99.00 excl. VAT
+    cart.add_item(session, clinic, market.offers["comp_tand"], 1, now=NOW)  # 450.00 incl.
+    (placed,) = orders.checkout(session, clinic, now=NOW)
+    session.flush()
+    assert placed.total == Decimal("247.50") + Decimal("450.00")  # not 198.00 + 450.00
+    assert placed.total == orders.amounts_of(placed).lines.incl_vat
 
 
 def test_an_address_needs_a_street() -> None:

@@ -61,12 +61,25 @@ def test_two_way_one_way_and_compound_rules_are_read() -> None:
         ("tandborste = tandborste\ntandborste = tand borste", 2, "already split on line 1"),
         ("avtrycksmaterial = avtryck", 1, "two parts or more"),
         ("x" * (MAX_LINE_CHARS + 1), 1, "longer than"),
+        # the console's text box breaks lines at line feeds only: a pasted form feed or
+        # U+2028 must not shift the line a refusal names
+        ("a, b\n\x0cc\nensam", 2, "two-way rule needs two terms"),
+        ("a, b\u2028c\r\nensam", 2, "two-way rule needs two terms"),
+        ("a, b\rensam", 2, "two-way rule needs two terms"),
     ],
 )
 def test_bad_rules_are_refused_naming_the_line(text: str, line: int, words: str) -> None:
     with pytest.raises(SynonymRulesError) as caught:
         parse_rules(text)
     assert caught.value.line == line and words in str(caught.value), str(caught.value)
+    assert caught.value.code  # a translated message can say why
+
+
+def test_a_refusal_carries_what_a_translation_needs() -> None:
+    with pytest.raises(SynonymRulesError) as caught:
+        parse_rules("lokalanestesi = lokal bedövning")
+    assert caught.value.code == "compound_spelling"
+    assert caught.value.values == {"word": "lokalanestesi", "parts": "lokal + bedövning"}
 
 
 def test_oversized_text_is_refused_before_parsing() -> None:

@@ -72,6 +72,12 @@ def test_refusals(factory: sessionmaker[Session]) -> None:
             versions.save_draft(s, "a, b\nensam", "mia")
         with pytest.raises(UnknownSynonymVersion):
             versions.publish(s, 9, "mia")
+        # typed in the console: a number past any integer column is unknown, not an overflow
+        for huge in (10**20, -(10**20), 0):
+            with pytest.raises(UnknownSynonymVersion):
+                versions.rollback(s, huge, "mia")
+            with pytest.raises(UnknownSynonymVersion):
+                versions.publish(s, huge, "mia")
         versions.save_draft(s, "a, b", "mia")
         versions.publish(s, 1, "mia")
         with pytest.raises(SynonymVersionConflict, match="only a draft"):

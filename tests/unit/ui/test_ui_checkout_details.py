@@ -132,3 +132,52 @@ def test_the_retailer_portal_order_shows_the_po_and_note(env: UiEnv) -> None:
     assert page.status_code == 200, page.text
     assert "IO-77" in page.text and "Lämna vid bakdörren" in page.text
     assert "Orderbekräftelse" in page.text
+
+
+def test_a_forged_note_retailer_id_is_ignored_not_a_server_error(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    page = _fill(env, as_clinic)
+    smilo_id = env.retailers["smilo"]
+    # "²".isdigit() holds but int("²") fails; 5000 digits are past int()'s limit
+    placed = as_clinic.post(
+        "/kassa",
+        data=_form(
+            page,
+            po_number="IO-FORGED",
+            note_retailer=["²", "9" * 5000, str(smilo_id)],
+            note_text=["x", "y", "Till Smilo"],
+        ),
+    )
+    assert placed.status_code == 303, placed.text
+    with factory_for(env.settings)() as s:
+        notes = {
+            o.retailer_id: o.note
+            for o in s.scalars(select(Order).where(Order.po_number == "IO-FORGED"))
+        }
+    assert notes[smilo_id] == "Till Smilo" and set(notes.values()) == {"Till Smilo", None}
+
+
+def test_the_cart_counts_a_price_stated_excl_vat_with_its_vat(
+    env: UiEnv, as_clinic: TestClient
+) -> None:
+    _fill(env, as_clinic)  # 2 × Smilo's glove at 95.00
+    factory = factory_for(env.settings)
+    query = select(Offer).where(
+        Offer.product_id == env.products[GLOVE], Offer.retailer_id == env.retailers["smilo"]
+    )
+    with transaction(factory) as s:
+        offer = s.scalar(query)
+        assert offer is not None and offer.price == Decimal("95.00")
+        offer.vat_included = False
+    try:
+        page = as_clinic.get("/varukorg").text
+        group = page.split("Summa hos Smilo Dentalhandel", 1)[1].split("</tr>", 1)[0]
+        assert "237,50" in group  # 190.00 excl. VAT + 25 %, as the checkout says; not 190,00
+        checkout = as_clinic.get("/kassa").text  # 190.00 + 49.00 delivery, then 25 % VAT
+        assert "190,00" in checkout and "298,75" in checkout
+    finally:
+        with transaction(factory) as s:
+            offer = s.scalar(query)
+            assert offer is not None
+            offer.vat_included = None

@@ -58,7 +58,8 @@ def test_a_bad_rule_is_refused_naming_the_line(env: UiEnv) -> None:
     data = {"rules": "borr, fräs\nensam", "csrf_token": csrf_from(page)}
     refused = merch.post("/konsol/synonymer/utkast", data=data)
     assert refused.status_code == 422
-    assert "Rad 2: regeln kan inte läsas" in refused.text and "borr, fräs" in refused.text
+    assert "Rad 2: en tvåvägsregel behöver två termer" in refused.text
+    assert "borr, fräs" in refused.text
     english = merch.post("/konsol/synonymer/utkast?lang=en", data=data)
     assert "Line 2: a two-way rule needs two terms" in english.text
     merch.get("/konsol/synonymer?lang=sv")
@@ -75,3 +76,34 @@ def test_a_result_click_counts_against_no_click(env: UiEnv) -> None:
     report = merch.get("/konsol/sokrapport?typ=no_click&period=7d").text
     row = report.split("<td>nitrilhandske</td>", 1)[1].split("</tr>", 1)[0]
     assert re.findall(r'<td class="num">(\d+)</td>', row) == ["2", "1", "1"]
+
+
+def test_a_refusal_says_why_in_swedish_too(env: UiEnv) -> None:
+    merch = log_in(TestClient(env.app, follow_redirects=False), "merchandiser")
+    cases = {
+        "a => b => c": "Rad 1: mer än en «=&gt;»",
+        "borr, fräs\nlokalanestesi = lokal bedövning": (
+            "Rad 2: delningen av «lokalanestesi»: delarna «lokal + bedövning» bildar inte ordet"
+        ),
+        "munskydd =\r\nmunskydd = mun skydd": "Rad 2: «munskydd» delas redan på rad 1",
+        "a,,b": "Rad 1: en tom term",
+        "x" * 501: "Rad 1: längre än 500 tecken",
+    }
+    for rules, reason in cases.items():
+        page = merch.get("/konsol/synonymer").text
+        refused = merch.post(
+            "/konsol/synonymer/utkast", data={"rules": rules, "csrf_token": csrf_from(page)}
+        )
+        assert refused.status_code == 422
+        assert reason in refused.text, rules
+
+
+def test_a_version_past_any_integer_is_refused_on_the_page(env: UiEnv) -> None:
+    merch = log_in(TestClient(env.app, follow_redirects=False), "merchandiser")
+    for path, field in (("rulla-tillbaka", "to_version"), ("publicera", "version")):
+        page = merch.get("/konsol/synonymer").text
+        refused = merch.post(
+            f"/konsol/synonymer/{path}", data={field: str(10**20), "csrf_token": csrf_from(page)}
+        )
+        assert refused.status_code == 409, refused.text  # was an OverflowError: a 500
+        assert "Synonymer och sammansättningar" in refused.text
