@@ -199,10 +199,7 @@ def checkout(
         session.get(Organisation, buyer.organisation_id) if buyer.organisation_id else None
     )
     given = with_defaults(given, organisation)
-    terms = {
-        r.id: (r.delivery_fee, r.free_shipping_from)
-        for r in session.scalars(select(Retailer).where(Retailer.id.in_(groups)))
-    }
+    terms = delivery_terms(session, groups)
     ref = secrets.token_hex(8)
     orders = []
     for retailer_id, group in sorted(groups.items()):
@@ -239,7 +236,7 @@ def checkout(
                 )
             )
             add_event(session, DemandKind.ORDER, product_id=offer.product_id, at=now)
-        fee, free_from = terms.get(retailer_id, (None, None))
+        fee, free_from = terms_in(order.currency, terms.get(retailer_id))
         amounts = amounts_of(order, fee=fee, free_from=free_from)
         order.delivery_cost = amounts.delivery_excl_vat
         # the goods incl. VAT: a price stated excl. VAT counts with its VAT, never summed raw
@@ -513,13 +510,10 @@ def cart_totals(
     delivery terms), by retailer id; priced items only (an item without a price cannot be
     checked out)."""
     groups = split_by_retailer(pairs)
-    terms = {
-        r.id: (r.delivery_fee, r.free_shipping_from)
-        for r in session.scalars(select(Retailer).where(Retailer.id.in_(groups)))
-    }
+    terms = delivery_terms(session, groups)
     totals: dict[int, OrderAmounts] = {}
     for retailer_id, group in groups.items():
-        fee, free_from = terms.get(retailer_id, (None, None))
+        fee, free_from = terms_in(group[0][1].currency, terms.get(retailer_id))
         lines = [
             LinePrice(offer.price, item.quantity, offer.vat_included)
             for item, offer in group
@@ -529,3 +523,22 @@ def cart_totals(
             group[0][1].currency, lines, vat_rate, fee=fee, free_from=free_from
         )
     return totals
+
+
+Terms = tuple[Decimal | None, Decimal | None]
+
+
+def delivery_terms(session: Session, retailer_ids: Collection[int]) -> dict[int, Terms]:
+    """Each retailer's stated delivery fee and free-shipping value (SEK excl. VAT)."""
+    return {
+        r.id: (r.delivery_fee, r.free_shipping_from)
+        for r in session.scalars(select(Retailer).where(Retailer.id.in_(retailer_ids)))
+    }
+
+
+def terms_in(currency: str, terms: Terms | None) -> Terms:
+    """The terms that apply to an order in ``currency``: the retailer states them in SEK, so
+    an order in another currency has its delivery cost not stated (never SEK read as EUR)."""
+    if terms is None or currency != "SEK":
+        return None, None
+    return terms

@@ -199,3 +199,19 @@ def test_an_orders_total_never_adds_prices_of_different_vat_bases(
 def test_an_address_needs_a_street() -> None:
     assert organisation_address(None) is None
     assert organisation_address(Organisation(kind="clinic", name="X", street=None)) is None
+
+
+def test_delivery_terms_in_sek_do_not_apply_to_an_order_in_another_currency(
+    session: Session, market: Market
+) -> None:
+    tand = session.get(Retailer, market.retailers["tand"])
+    offer = session.get(Offer, market.offers["glove_tand"])
+    assert tand is not None and offer is not None
+    tand.delivery_fee = Decimal("49.00")
+    offer.currency = "EUR"
+    clinic = market.user(session, "clinic")
+    cart.add_item(session, clinic, offer.id, 1, now=NOW)
+    pairs = cart.cart_offers(session, cart.get_cart(session, clinic))
+    assert orders.cart_totals(session, pairs)[tand.id].delivery_excl_vat is None
+    (placed,) = orders.checkout(session, clinic, now=NOW)
+    assert placed.currency == "EUR" and placed.delivery_cost is None
