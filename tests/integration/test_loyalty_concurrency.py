@@ -228,3 +228,66 @@ def test_verify_sees_a_balanced_ledger_while_transfers_commit(
     with transaction(factory) as s:
         assert balance(s, member) == 4 * 15 * 5 - 4 * 10
         assert verify(s).ok
+
+
+def _delivered_orders(factory: sessionmaker[Session], retailer: int, count: int) -> list[int]:
+    """``count`` delivered orders of two lines (99 kr and 2 x 99 kr) each."""
+    with transaction(factory) as s:
+        offer = Offer(
+            retailer_id=retailer,
+            sku="T2",
+            raw_name="Handske",
+            price=Decimal("99.00"),
+            stock_status="in_stock",
+            content_hash="b",
+        )
+        s.add(offer)
+        s.flush()
+        made = []
+        for i in range(count):
+            order = Order(
+                checkout_ref=f"batch{i}",
+                retailer_id=retailer,
+                buyer_name="Cilla",
+                clinic_name="Folktand",
+                status="delivered",
+                total=Decimal("297.00"),
+                delivered_at=NOW,
+            )
+            for qty in (1, 2):
+                order.lines.append(
+                    OrderLine(
+                        offer_id=offer.id,
+                        sku="T2",
+                        name="Handske",
+                        unit_price=Decimal("99.00"),
+                        quantity=qty,
+                        stock_status_at_checkout="in_stock",
+                    )
+                )
+            s.add(order)
+            made.append(order)
+        s.flush()
+        return [o.id for o in made]
+
+
+def test_overlapping_batches_credited_in_parallel_pay_each_line_once(
+    factory: sessionmaker[Session],
+) -> None:
+    """Batches of delivered orders (``credit_delivered_many``) that share orders, credited by
+    several threads at once: each line paid once, the balance the sum of its entries."""
+    _programme, _sponsor, member, _shop, retailer = _seed(factory)
+    ids = _delivered_orders(factory, retailer, 12)
+
+    def credit(i: int) -> int:
+        batch = ids[i % 3 :: 1 + i % 2]  # every order, or every other one, from 0, 1 or 2
+        with transaction(factory) as s:
+            return earning.credit_delivered_many(s, batch, now=NOW).credited
+
+    results = _at_once(THREADS, credit)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert sum(r for r in results if isinstance(r, int)) == 24  # one entry per line, in all
+    with transaction(factory) as s:
+        assert balance(s, member) == 12 * 297
+        assert s.scalar(select(func.count()).select_from(Entry)) == 24
+        assert verify(s).ok
