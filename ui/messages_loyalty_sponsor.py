@@ -156,6 +156,29 @@ SPONSOR_MESSAGES: dict[str, tuple[str, str]] = {
     "manage.f_point_value_ore": ("Ett poängs värde (öre)", "A point's value (öre)"),
     "manage.f_expiry_months": ("Poängen förfaller efter (månader)", "Points expire after (months)"),
     "notice.loyalty_programme_created": ("Programmet är skapat.", "The programme is created."),
+    "manage.close_title": ("Månadsavslut", "Month-end close"),
+    "manage.close_intro": (
+        "Utser månadens säljare och månadens butik för {month} och låter förfallna poäng "
+        "förfalla nu, i stället för att vänta på den automatiska körningen. Görs bara en gång: "
+        "ett nytt avslut gör inget mer.",
+        "Names the seller and the store of the month for {month} and expires the points that "
+        "are due now, instead of waiting for the automatic run. Done once: closing again does "
+        "nothing more.",
+    ),
+    "manage.close_confirm": (
+        "Jag vill stänga {month} nu",
+        "I want to close {month} now",
+    ),
+    "manage.close_button": ("Gör månadsavslut", "Close the month"),
+    "manage.err.close_unconfirmed": (
+        "Kryssa i rutan för att bekräfta månadsavslutet.",
+        "Tick the box to confirm the month-end close.",
+    ),
+    "notice.month_closed": ("Månaden är avslutad.", "The month is closed."),
+    "notice.month_already_closed": (
+        "Månaden var redan avslutad: inget mer gjordes.",
+        "The month was closed already: nothing more was done.",
+    ),
     "manage.err.invalid": ("Uppgifterna är inte giltiga ({detail}).", "Invalid input ({detail})."),
     "manage.err.denied": ("Det får du inte göra här.", "You may not do that here."),
     "manage.field.reason": (

@@ -59,6 +59,8 @@ NOTICES = frozenset(
         "quiz_failed",
         "loyalty_campaign_created",
         "loyalty_programme_created",
+        "month_closed",
+        "month_already_closed",
         "quiz_created",
         "participant_terms_accepted",
         "member_terms_accepted",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -290,4 +290,42 @@ def test_overlapping_batches_credited_in_parallel_pay_each_line_once(
     with transaction(factory) as s:
         assert balance(s, member) == 12 * 297
         assert s.scalar(select(func.count()).select_from(Entry)) == 24
+        assert verify(s).ok
+
+
+def test_two_month_closes_at_once_close_once(factory: sessionmaker[Session]) -> None:
+    """The close button clicked twice (or by two managers) at once: the month is awarded
+    once, the expiry moves points once, and one close is audited."""
+    from catalog.models import AuditEntry
+    from loyalty import closing
+    from loyalty.models import MonthlyAward
+
+    programme, sponsor, member, _shop, _retailer = _seed(factory)
+    last_month = NOW - timedelta(days=20)
+    with transaction(factory) as s:
+        s.add(User(email="admin@valbar.se", name="Ada", role="admin", password_hash="x"))
+        transfer(
+            s,
+            programme_id=programme,
+            source_id=sponsor,
+            destination_id=member,
+            points=40,
+            kind=EntryKind.SALE.value,
+            reason="test",
+            idempotency_key="close-sale",
+            now=last_month,
+        )
+
+    def close(_i: int) -> bool:
+        with transaction(factory) as s:
+            admin = s.scalars(select(User).where(User.email == "admin@valbar.se")).one()
+            return closing.close_month(s, admin, programme, now=NOW).already
+
+    results = _at_once(THREADS, close)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert results.count(False) == 1  # one close did it, the others found it done
+    with transaction(factory) as s:
+        assert s.scalar(select(func.count()).select_from(MonthlyAward)) == 1  # the store
+        audited = select(func.count()).where(AuditEntry.action == "loyalty.month_close")
+        assert s.scalar(audited) == 1
         assert verify(s).ok

@@ -21,9 +21,10 @@ from fastapi.responses import Response
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep
 from catalog.models import User
-from loyalty import campaigns, programmes, quizzes
+from loyalty import campaigns, closing, programmes, quizzes
 from loyalty.access import require_management_role, require_manager_of
 from loyalty.errors import AlreadyExists, InvalidInput, LoyaltyError, NotFound
+from loyalty.leaderboards import month_of, previous_month
 from loyalty.models import Campaign, Quiz
 from marketplace.dates import LOCAL_TZ, as_utc, local_date, utc_now
 from ui.error_pages import page_router
@@ -106,6 +107,7 @@ def _page(
         "error": error,
         "form": form or {},
         "base": base_of(request),
+        "close_month": previous_month(month_of(utc_now())),
     }
     if chosen is not None:
         context["campaigns"] = campaigns.list_campaigns(session, chosen.id, limit=50)[0]
@@ -183,6 +185,35 @@ def create_programme(
         return _page(request, session, user, error=error, form=form, status_code=422)
     session.commit()
     return see_other(f"{base_of(request)}?programme={created.id}", "loyalty_programme_created")
+
+
+@router.post("/lojalitet/{programme_id}/manadsavslut", dependencies=[Depends(verify_csrf)])
+@sponsor_router.post("/lojalitet/{programme_id}/manadsavslut", dependencies=[Depends(verify_csrf)])
+def close_month(
+    request: Request,
+    programme_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    confirm: str = Form(""),
+) -> Response:
+    """The programme's manager closes the month just ended now (``loyalty.closing``:
+    awards and expiry, once, audited), after ticking the confirmation."""
+    if (refused := manager_gate(request, user)) is not None:
+        return refused
+    assert user is not None
+    if confirm != "1":
+        error: Error = ("manage.err.close_unconfirmed", {})
+        return _page(request, session, user, error=error, status_code=422)
+    try:
+        done = closing.close_month(session, user, programme_id, now=utc_now())
+    except LoyaltyError as exc:
+        session.rollback()
+        if (page := refusal_page(request, user, exc)) is not None:
+            return page
+        return _page(request, session, user, error=manage_error(exc), status_code=422)
+    session.commit()
+    notice = "month_already_closed" if done.already else "month_closed"
+    return see_other(f"{base_of(request)}?programme={programme_id}", notice, "month-close")
 
 
 def _decimal_text(text: str) -> str:

@@ -1971,6 +1971,12 @@ ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
         200,
     ),
     (
+        "loyalty_month_close",
+        _post_json(lambda e: f"/programmes/{_loyalty(e)}/month-close"),
+        MANAGES,
+        200,
+    ),
+    (
         "loyalty_photo_activities",
         _loyalty_get("/programmes/{programme}/photo-activities"),
         RETAILER_A | MANAGES,
@@ -2211,6 +2217,7 @@ LOYALTY_MANAGED = (
     "loyalty_contests",
     "loyalty_standings",
     "loyalty_contest_close",
+    "loyalty_month_close",
     "loyalty_photo_activities",
     "loyalty_photo_activity_create",
     "loyalty_photo_queue",

@@ -1039,6 +1039,18 @@ ACTIONS: list[tuple[str, Action, set[str], set[str]]] = [
         set(),
     ),
     ("admin_contest_create", _ui_contest_form, {"admin"}, set()),
+    (  # idempotent: every allowed click answers 303 (closed, or closed already)
+        "admin_month_close",
+        _post_to(lambda e: f"/admin/lojalitet/{_ui_programme(e)}/manadsavslut", {"confirm": "1"}),
+        {"admin"},
+        set(),
+    ),
+    (
+        "sponsor_month_close",
+        _post_to(lambda e: f"/sponsor/lojalitet/{_ui_programme(e)}/manadsavslut", {"confirm": "1"}),
+        set(),
+        set(),
+    ),
     (
         "admin_contest_close",
         _post_to(lambda e: f"/admin/lojalitet/tavlingar/{_ui_contest(e)}/avsluta"),
