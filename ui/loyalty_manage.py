@@ -100,6 +100,8 @@ FIELDS = frozenset(
         "points_per_krona",
         "point_value_ore",
         "expiry_months",
+        "sponsor_organisation_id",
+        "programme_id",
     }
 )
 """Fields whose refusal has a message of its own (``manage.field.<field>``)."""

@@ -152,6 +152,26 @@ SPONSOR_MESSAGES: dict[str, tuple[str, str]] = {
     "manage.new_programme": ("Nytt program", "New programme"),
     "manage.f_programme_name": ("Programmets namn", "Programme name"),
     "manage.f_sponsor_name": ("Sponsor", "Sponsor"),
+    "manage.f_runs_it": ("Drivs av", "Run by"),
+    "manage.field.sponsor_organisation_id": (
+        "Välj en aktiv sponsororganisation, eller Valbar.",
+        "Choose an active sponsor organisation, or Valbar.",
+    ),
+    "manage.field.programme_id": (
+        "Programmet är inte aktivt: det finns inget att avsluta.",
+        "The programme is not active: there is nothing to close.",
+    ),
+    "manage.f_runs_valbar": ("Valbar (för en namngiven sponsor)", "Valbar (for a named sponsor)"),
+    "manage.f_sponsor_name_hint": (
+        "Drivs programmet av en sponsororganisation blir dess namn sponsorns namn om du inte "
+        "anger ett annat; drivs det av Valbar måste sponsorn namnges.",
+        "A programme run by a sponsor organisation takes its name as the sponsor's unless you "
+        "give another; one Valbar runs needs the sponsor named.",
+    ),
+    "manage.f_sponsor_own_hint": (
+        "Programmet drivs av din organisation; lämna tomt för att använda dess namn.",
+        "Your organisation runs the programme; leave empty to use its name.",
+    ),
     "manage.f_points_per_krona": ("Poäng per krona", "Points per krona"),
     "manage.f_point_value_ore": ("Ett poängs värde (öre)", "A point's value (öre)"),
     "manage.f_expiry_months": ("Poängen förfaller efter (månader)", "Points expire after (months)"),

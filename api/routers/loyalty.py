@@ -12,7 +12,6 @@ from fastapi import APIRouter, Body, Depends, Path, Response
 from api.auth import Role
 from api.deps import (
     RateLimitDep,
-    RequireAdmin,
     RequireProgrammeStaff,
     SessionDep,
     UserDep,
@@ -150,13 +149,16 @@ def list_programmes(
     dependencies=[Idempotent],
 )
 def create_programme(
-    session: SessionDep, admin: RequireAdmin, body: ProgrammeCreate, response: Response
+    session: SessionDep, manager: RequireProgrammeStaff, body: ProgrammeCreate, response: Response
 ) -> ProgrammePublic:
-    """Create a programme (platform admins): for a sponsor organisation, whose
-    representatives then manage it, or run by Valbar (no ``sponsor_organisation_id``)."""
+    """Create a programme. A platform admin chooses who runs it: a sponsor organisation
+    (``sponsor_organisation_id``), whose representatives then manage it, or Valbar (none).
+    A sponsor organisation's representative creates its own organisation's programme (its
+    ``sponsor_organisation_id`` whether given or not; another is 403; the sponsor's other
+    members 403)."""
     created = programmes.create_programme(
         session,
-        admin,
+        manager,
         name=body.name,
         sponsor_name=body.sponsor_name,
         sponsor_organisation_id=body.sponsor_organisation_id,

@@ -108,6 +108,11 @@ def _page(
         "form": form or {},
         "base": base_of(request),
         "close_month": previous_month(month_of(utc_now())),
+        "sponsors": (
+            programmes.sponsor_organisations(session)
+            if base_of(request) == "/admin/lojalitet"
+            else []
+        ),
     }
     if chosen is not None:
         context["campaigns"] = campaigns.list_campaigns(session, chosen.id, limit=50)[0]
@@ -139,19 +144,36 @@ def _whole(value: str, field: str) -> int:
         raise InvalidInput(f"{field}: a whole number", field=field) from exc
 
 
+def _sponsor_choice(value: str) -> int | None:
+    """The form's sponsor organisation: "" for Valbar itself, else an id."""
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 10:
+        raise InvalidInput(
+            "sponsor_organisation_id: choose a sponsor organisation",
+            field="sponsor_organisation_id",
+        )
+    return int(value)
+
+
 @router.post("/lojalitet/program", dependencies=[Depends(verify_csrf)])
+@sponsor_router.post("/lojalitet/program", dependencies=[Depends(verify_csrf)])
 def create_programme(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
     programme_name: str = Form(""),
     sponsor_name: str = Form(""),
+    sponsor_organisation_id: str = Form(""),
     points_per_krona: str = Form(""),
     point_value_ore: str = Form(""),
     expiry_months: str = Form(""),
 ) -> Response:
-    """A platform admin starts a programme run by Valbar for a named sponsor (the API's
-    ``POST /api/v1/loyalty/programmes``; one for a sponsor organisation is made there)."""
+    """Start a programme (``loyalty.programmes.create_programme``): a platform admin chooses
+    who runs it, Valbar (for a named sponsor) or a sponsor organisation; a sponsor's
+    representative starts one of its own organisation (its name the sponsor's unless
+    another is given)."""
     if (refused := manager_gate(request, user)) is not None:
         return refused
     assert user is not None
@@ -161,6 +183,11 @@ def create_programme(
             user,
             name=programme_name[:300],
             sponsor_name=sponsor_name[:300],
+            sponsor_organisation_id=(
+                _sponsor_choice(sponsor_organisation_id)
+                if base_of(request) == "/admin/lojalitet"
+                else None
+            ),
             points_per_krona=points_per_krona.strip().replace(",", ".")[:20],
             point_value_ore=_whole(point_value_ore[:20], "point_value_ore"),
             expiry_months=_whole(expiry_months[:20], "expiry_months"),
@@ -178,6 +205,7 @@ def create_programme(
         form = {
             "programme_name": programme_name,
             "sponsor_name": sponsor_name,
+            "sponsor_organisation_id": sponsor_organisation_id,
             "points_per_krona": points_per_krona,
             "point_value_ore": point_value_ore,
             "expiry_months": expiry_months,

@@ -1837,7 +1837,8 @@ ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
     ("loyalty_me_entries", _loyalty_get("/me/entries"), RETAILERS, 200),
     # loyalty is for retailers (representatives and sellers) and admins: clinics get 403
     ("loyalty_programmes", _loyalty_get("/programmes"), RETAILERS | ADMIN | SPONSORS, 200),
-    ("loyalty_programme_create", _loyalty_create, ADMIN, 201),
+    # a sponsor's representative (B's too) starts a programme of its own organisation
+    ("loyalty_programme_create", _loyalty_create, MANAGES | {"sponsor_other"}, 201),
     ("loyalty_membership", _loyalty_join, {"retailer_own", "retailer_other"}, 200),
     (
         "loyalty_participants",

@@ -1045,6 +1045,21 @@ ACTIONS: list[tuple[str, Action, set[str], set[str]]] = [
         {"admin"},
         set(),
     ),
+    (  # only a sponsor's representative starts one here (no such role in this matrix)
+        "sponsor_loyalty_programme",
+        lambda e: (
+            "/sponsor/lojalitet/program",
+            {
+                "programme_name": f"Sponsorklubben {uuid.uuid4().hex[:8]}",
+                "sponsor_name": "",
+                "points_per_krona": "1",
+                "point_value_ore": "10",
+                "expiry_months": "24",
+            },
+        ),
+        set(),
+        set(),
+    ),
     (
         "sponsor_month_close",
         _post_to(lambda e: f"/sponsor/lojalitet/{_ui_programme(e)}/manadsavslut", {"confirm": "1"}),
