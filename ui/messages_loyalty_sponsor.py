@@ -153,6 +153,9 @@ SPONSOR_MESSAGES: dict[str, tuple[str, str]] = {
     "manage.f_programme_name": ("Programmets namn", "Programme name"),
     "manage.f_sponsor_name": ("Sponsor", "Sponsor"),
     "manage.f_runs_it": ("Drivs av", "Run by"),
+    "place.prizes": ("pris {number}", "prize {number}"),
+    "place.questions": ("fråga {number}", "question {number}"),
+    "place.choices": ("svar {number}", "choice {number}"),
     "manage.field.sponsor_organisation_id": (
         "Välj en aktiv sponsororganisation, eller Valbar.",
         "Choose an active sponsor organisation, or Valbar.",
@@ -199,7 +202,10 @@ SPONSOR_MESSAGES: dict[str, tuple[str, str]] = {
         "Månaden var redan avslutad: inget mer gjordes.",
         "The month was closed already: nothing more was done.",
     ),
-    "manage.err.invalid": ("Uppgifterna är inte giltiga ({detail}).", "Invalid input ({detail})."),
+    "manage.err.invalid": (
+        "Uppgifterna är inte giltiga. Kontrollera fälten och försök igen.",
+        "Invalid input. Check the fields and try again.",
+    ),
     "manage.err.denied": ("Det får du inte göra här.", "You may not do that here."),
     "manage.field.reason": (
         "Ange ett skäl (högst 1000 tecken).",
@@ -210,8 +216,8 @@ SPONSOR_MESSAGES: dict[str, tuple[str, str]] = {
         "Give the points as a whole number, at least 1.",
     ),
     "manage.field.caps": (
-        "Taken ska vara heltal mellan 1 och 1 000 000 000 poäng ({detail}).",
-        "Caps are whole numbers of 1 to 1,000,000,000 points ({detail}).",
+        "Taken ska vara heltal mellan 1 och 1 000 000 000 poäng.",
+        "Caps are whole numbers of 1 to 1,000,000,000 points.",
     ),
     "manage.field.approval_threshold": (
         "Gränsen för godkännande ska vara ett heltal mellan 1 och 1 000 000 000.",
@@ -223,8 +229,9 @@ SPONSOR_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "manage.field.title": ("Rubriken: 1–200 tecken.", "The title: 1-200 characters."),
     "manage.field.questions": (
-        "Frågorna är inte giltiga ({detail}).",
-        "The questions are not valid ({detail}).",
+        "Frågorna är inte giltiga: en fråga per stycke, minst två svar, de rätta märkta med *.",
+        "The questions are not valid: one question a paragraph, at least two choices, the "
+        "right ones marked with *.",
     ),
     "manage.field.pass_mark": (
         "Rätt för godkänt: mellan 1 och antalet frågor.",

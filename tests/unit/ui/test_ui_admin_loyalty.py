@@ -94,7 +94,18 @@ def test_an_admin_creates_a_campaign_and_a_quiz(env: UiEnv) -> None:
         f"/admin/lojalitet/{programme}/quiz",
         data={"csrf_token": token, "title": "X", "questions": "Fråga?\nBara ett svar"},
     )
-    assert bad.status_code == 422 and "questions[0]" in bad.text
+    assert bad.status_code == 422 and "Frågorna är inte giltiga: en fråga" in _alert(bad.text)
+    assert "questions[0]" not in bad.text  # no English under Swedish
+    in_english = log_in(TestClient(env.app, follow_redirects=False), "admin")
+    english = in_english.post(
+        f"/admin/lojalitet/{programme}/quiz?lang=en",
+        data={
+            "csrf_token": csrf_from(in_english.get("/admin/lojalitet").text),
+            "title": "X",
+            "questions": "Fråga?\nBara ett svar",
+        },
+    )
+    assert english.status_code == 422 and "The questions are not valid" in english.text
     with transaction(factory_for(env.settings)) as s:
         campaign = s.scalars(select(Campaign).where(Campaign.programme_id == programme)).one()
         assert campaign.multiplier == Decimal("2.5")
