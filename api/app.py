@@ -104,6 +104,8 @@ PHOTO_PAGE_ROUTE = re.compile(r"^/portal/poang/foto/\d+/?$")
 PHOTO_ROUTES = (
     re.compile(rf"^{API_PREFIX}/loyalty/photo-activities/\d+/photos/?$"),
     PHOTO_PAGE_ROUTE,
+    # a reward's form with its picture (the sponsor's shop page)
+    re.compile(r"^/(admin|sponsor)/lojalitet/(\d+/beloningar|beloningar/\d+)/?$"),
 )
 PHOTO_FORM_OVERHEAD = 64 * 1024
 

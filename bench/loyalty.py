@@ -2,6 +2,7 @@
 ledger entries, on SQLite and on PostgreSQL.
 
     python -m bench.loyalty [--db sqlite|postgresql|both] [--scale 1.0] [--samples 300]
+                            [--entries N] [--lines N]
 
 Builds the data set (``bench.loyalty_data``: the real tables, bulk-loaded, balances equal to
 the entries so ``loyalty.ledger.verify`` passes) and measures with the library's own
@@ -12,9 +13,12 @@ functions, at month end (1 December, the history runs to the end of November):
 * the monthly sellers' leaderboard, top 50 plus the asking seller's own rank
   (``loyalty.leaderboards.leaderboard`` for November as a random seller): target p99 <= 50 ms;
   the stores' board likewise;
-* crediting 10,000 delivered order lines (4 per order, each order its own transaction)
-  through ``loyalty.earning.credit_delivered`` with a double-points campaign running:
-  target <= 10 s;
+* crediting 10,000 delivered order lines (4 per order) delivered in one commit (the nightly
+  auto-delivery) as ``loyalty.subscribers`` does (``subscribers.credit_orders``:
+  ``loyalty.earning.credit_delivered_many``, ``earning.BATCH_ORDERS`` orders a transaction)
+  with a double-points campaign running: target <= 10 s; and, with no target, as many lines
+  delivered one order a commit (a clinic confirming each), each its own transaction
+  (``--no-singles`` skips it);
 * the month-end close: ``loyalty.awards.award_finished_months`` then
   ``loyalty.expiry.expire`` in one transaction: target <= 60 s.
 
@@ -51,7 +55,7 @@ from bench import loyalty_data
 from bench.loyalty_data import NOW, World
 from catalog.db import make_engine, migrate, session_factory, transaction
 from catalog.models import User
-from loyalty import awards, earned, earning, expiry, ledger, reads
+from loyalty import awards, earned, earning, expiry, ledger, reads, subscribers
 from loyalty.leaderboards import leaderboard, month_of, previous_month
 from loyalty.models import Campaign, Entry, Programme
 
@@ -194,7 +198,13 @@ def check(factory: sessionmaker[Session], when: str, *, compare_earned: bool = T
 
 
 def measure(
-    factory: sessionmaker[Session], world: World, scale: float, samples: int, rng: random.Random
+    factory: sessionmaker[Session],
+    world: World,
+    scale: float,
+    samples: int,
+    rng: random.Random,
+    lines: int | None = None,
+    singles: bool = True,
 ) -> tuple[float, list[Figure]]:
     figures: list[Figure] = []
     month = previous_month(month_of(NOW))
@@ -223,19 +233,30 @@ def measure(
                 return leaderboard(s, user, world.programme_id, board, month, now=NOW, top=50)
 
             reads_of(f"{board} board {month} top 50 + own", 50, board_read)
-    lines = max(8, round(FULL["lines"] * scale))
+    lines = lines or max(8, round(FULL["lines"] * scale))
     orders = loyalty_data.add_orders(factory, world, lines, rng)
-    credited = 0
     started, cpu = time.perf_counter(), time.process_time()
-    for order_id in orders:  # one transaction per OrderDelivered, as loyalty.subscribers
-        with transaction(factory) as s:
-            credited += earning.credit_delivered(s, order_id, now=NOW).credited
+    # delivered in one commit (the auto-delivery): credited as loyalty.subscribers does,
+    # earning.BATCH_ORDERS orders a transaction
+    credited = subscribers.credit_orders(factory, orders, NOW)
     credit_s, credit_cpu = time.perf_counter() - started, time.process_time() - cpu
     if credited != len(orders) * loyalty_data.LINES_PER_ORDER:
         raise SystemExit(f"credited {credited} lines of {len(orders) * 4}")
     figures.append(
         Figure(f"credit {credited:,} delivered lines (cpu {credit_cpu:.1f} s)", credit_s, "s", 10)
     )
+    if singles:
+        orders = loyalty_data.add_orders(factory, world, lines, rng)
+        credited = 0
+        started, cpu = time.perf_counter(), time.process_time()
+        for order_id in orders:  # one order a commit (a clinic confirming its delivery)
+            with transaction(factory) as s:
+                credited += earning.credit_delivered(s, order_id, now=NOW).credited
+        credit_s, credit_cpu = time.perf_counter() - started, time.process_time() - cpu
+        if credited != len(orders) * loyalty_data.LINES_PER_ORDER:
+            raise SystemExit(f"credited {credited} lines of {len(orders) * 4}")
+        name = f"  the same, one order a transaction (cpu {credit_cpu:.1f} s)"
+        figures.append(Figure(name, credit_s, "s", None))
     close_at = NOW + timedelta(hours=1)
     started, cpu = time.perf_counter(), time.process_time()
     with transaction(factory) as s:
@@ -266,14 +287,20 @@ def report(kind: str, scale: float, base_ms: float, figures: list[Figure]) -> No
 
 
 def run(
-    kind: str, scale: float, samples: int, workdir: Path, entries: int | None = None
+    kind: str,
+    scale: float,
+    samples: int,
+    workdir: Path,
+    entries: int | None = None,
+    lines: int | None = None,
+    singles: bool = True,
 ) -> list[Figure]:
     rng = random.Random(SEED)
     print(f"\n== {kind}, scale {scale:g}")
     with database(kind, workdir) as url:
         factory, world = build(url, scale, rng, entries)
         check(factory, "after the load", compare_earned=False)
-        base, figures = measure(factory, world, scale, samples, rng)
+        base, figures = measure(factory, world, scale, samples, rng, lines, singles)
         check(factory, "after the run")
         factory.kw["bind"].dispose()
     report(kind, scale, base, figures)
@@ -288,13 +315,32 @@ def main() -> None:
     parser.add_argument(
         "--entries", type=int, default=None, help="ledger entries (default: 5,000,000 x scale)"
     )
+    parser.add_argument(
+        "--lines",
+        type=int,
+        default=None,
+        help="delivered order lines to credit (default: 10,000 x scale)",
+    )
+    parser.add_argument(
+        "--no-singles",
+        action="store_true",
+        help="skip the untargeted figure of crediting one order a transaction",
+    )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args()
     if not 0 < args.scale <= 1:
         parser.error("--scale: more than 0, at most 1")
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     for kind in kinds:
-        run(kind, args.scale, args.samples, args.workdir, args.entries)
+        run(
+            kind,
+            args.scale,
+            args.samples,
+            args.workdir,
+            args.entries,
+            args.lines,
+            not args.no_singles,
+        )
 
 
 if __name__ == "__main__":

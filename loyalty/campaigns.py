@@ -103,6 +103,27 @@ def running(session: Session, programme_id: int, at: datetime) -> list[Campaign]
     )
 
 
+def running_many(
+    session: Session, programme_ids: Iterable[int], at: datetime
+) -> dict[int, list[Campaign]]:
+    """:func:`running` of each programme (one query)."""
+    ids = sorted(set(programme_ids))
+    out: dict[int, list[Campaign]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for campaign in session.scalars(
+        select(Campaign)
+        .where(
+            Campaign.programme_id.in_(ids),
+            Campaign.starts_at <= at,
+            Campaign.ends_at > at,
+        )
+        .order_by(Campaign.id)
+    ):
+        out[campaign.programme_id].append(campaign)
+    return out
+
+
 def product_facts(session: Session, product_ids: Iterable[int]) -> dict[int, ProductFacts]:
     """Brand and category of the products (one query)."""
     ids = sorted(set(product_ids))

@@ -113,35 +113,44 @@ def expire(session: Session, now: datetime) -> list[Expired]:
     for programme in session.scalars(
         select(Programme).where(Programme.active.is_(True)).order_by(Programme.id)
     ):
-        cutoff = add_months(now, -programme.expiry_months)
-        accounts = _holders(session, programme.id)
-        due = _due(session, accounts, cutoff)
-        if not any(due.values()):
-            continue
-        sink = ensure_account(session, programme.id, AccountKind.EXPIRY)
-        day = cutoff.date().isoformat()
-        due_accounts = [account for account in accounts if due[account.id] > 0]
-        moved = transfer_many(
-            session,
-            programme_id=programme.id,
-            moves=[
-                (
-                    account.id,
-                    sink.id,
-                    Movement(
-                        points=due[account.id],
-                        kind=EXPIRY_ENTRY,
-                        reason=f"points earned by {day} expired",
-                        idempotency_key=f"expire:{account.id}:{day}",
-                    ),
-                )
-                for account in due_accounts
-            ],
-            now=now,
-        )
-        for account, (_, created) in zip(due_accounts, moved, strict=True):
-            if created:
-                out.append(Expired(account.key, due[account.id]))
+        out += expire_programme(session, programme, now)
+    return out
+
+
+def expire_programme(session: Session, programme: Programme, now: datetime) -> list[Expired]:
+    """Move the programme's expired points (older than its expiry months at ``now``, oldest
+    first) to its expiry account: what moved now (a second run moves nothing: the keys are
+    ``expire:<account>:<cutoff day>``). The caller commits."""
+    out: list[Expired] = []
+    cutoff = add_months(now, -programme.expiry_months)
+    accounts = _holders(session, programme.id)
+    due = _due(session, accounts, cutoff)
+    if not any(due.values()):
+        return out
+    sink = ensure_account(session, programme.id, AccountKind.EXPIRY)
+    day = cutoff.date().isoformat()
+    due_accounts = [account for account in accounts if due[account.id] > 0]
+    moved = transfer_many(
+        session,
+        programme_id=programme.id,
+        moves=[
+            (
+                account.id,
+                sink.id,
+                Movement(
+                    points=due[account.id],
+                    kind=EXPIRY_ENTRY,
+                    reason=f"points earned by {day} expired",
+                    idempotency_key=f"expire:{account.id}:{day}",
+                ),
+            )
+            for account in due_accounts
+        ],
+        now=now,
+    )
+    for account, (_, created) in zip(due_accounts, moved, strict=True):
+        if created:
+            out.append(Expired(account.key, due[account.id]))
     return out
 
 

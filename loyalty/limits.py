@@ -196,34 +196,51 @@ def credit_many(
     credits: Sequence[Movement],
     now: datetime,
 ) -> list[Credit]:
-    """:func:`credit` of each credit, in order, with the same outcomes, in a few statements:
-    the held credits and the settings read once, the paid (or replayed) credits one
-    :func:`~loyalty.ledger.transfer_many`. Under a cap of their kind each credit goes
-    through :func:`credit` after the one before (the room left depends on it). The caller
-    commits."""
-    keys = [c.idempotency_key for c in credits]
+    """:func:`credit` of each credit to one account: :func:`credit_batch`."""
+    return credit_batch(
+        session, programme_id=programme_id, credits=[(destination, c) for c in credits], now=now
+    )
+
+
+def credit_batch(
+    session: Session,
+    *,
+    programme_id: int,
+    credits: Sequence[tuple[Account, Movement]],
+    now: datetime,
+) -> list[Credit]:
+    """:func:`credit` of each ``(destination, credit)``, in order, with the same outcomes, in
+    a few statements whatever their number: the settings and the held credits read once, the
+    paid (or replayed) credits one :func:`~loyalty.ledger.transfer_many` (entries inserted
+    together, each account's balance changed once). A credit to a seller under a cap of its
+    kind goes through :func:`credit` after the one before (the room left depends on it), as
+    does one to hold for approval. The caller commits."""
+    keys = [c.idempotency_key for _, c in credits]
     if not keys:
         return []
     settings = settings_of(session, programme_id)
-    if destination.kind == AccountKind.SELLER.value and any(
-        settings.caps.get(c.kind) for c in credits
-    ):
-        return [_credit_one(session, programme_id, destination, c, now) for c in credits]
-    waiting = {
-        h.idempotency_key: h
-        for h in session.scalars(select(HeldCredit).where(HeldCredit.idempotency_key.in_(keys)))
-    }
+    waiting: set[str] = set()
+    for start in range(0, len(keys), _KEYS_CHUNK):
+        chunk = keys[start : start + _KEYS_CHUNK]
+        waiting.update(
+            session.scalars(
+                select(HeldCredit.idempotency_key).where(HeldCredit.idempotency_key.in_(chunk))
+            )
+        )
     threshold = settings.approval_threshold
     out: list[Credit | None] = []
-    paying: list[Movement] = []
-    for c in credits:
+    paying: list[tuple[Account, Movement]] = []
+    for destination, c in credits:
         # an existing entry of the key is replayed by transfer_many (or by credit); a held
-        # credit of the key (or a new one to hold) goes through credit, as alone
-        if c.idempotency_key in waiting or (threshold is not None and c.points > threshold):
+        # credit of the key (or a new one to hold), or one under a seller's cap, goes
+        # through credit, as alone
+        capped = destination.kind == AccountKind.SELLER.value and settings.caps.get(c.kind)
+        held = c.idempotency_key in waiting or (threshold is not None and c.points > threshold)
+        if capped or held:
             out.append(_credit_one(session, programme_id, destination, c, now))
         else:
             out.append(None)
-            paying.append(c)
+            paying.append((destination, c))
     if not paying:
         return [c for c in out if c is not None]
     sponsor = ensure_account(session, programme_id, AccountKind.SPONSOR)
@@ -231,7 +248,7 @@ def credit_many(
         transfer_many(
             session,
             programme_id=programme_id,
-            moves=[(sponsor.id, destination.id, c) for c in paying],
+            moves=[(sponsor.id, destination.id, c) for destination, c in paying],
             now=now,
         )
     )
@@ -244,6 +261,9 @@ def credit_many(
             )
         done.append(outcome)
     return done
+
+
+_KEYS_CHUNK = 2_000  # keys per IN list (SQLite's bound parameters are limited)
 
 
 def _credit_one(

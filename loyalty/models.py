@@ -311,7 +311,10 @@ class Reward(Base):
     programme_id: Mapped[int] = mapped_column(ForeignKey("loyalty_programme.id"))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # from before uploads (migration 0026): shown only when it is a path on this site
     picture_url: Mapped[str | None] = mapped_column(String(500))
+    # the uploaded picture's stored name (``<sha256>.<jpg|png>``, ``loyalty.reward_pictures``)
+    picture: Mapped[str | None] = mapped_column(String(80))
     category: Mapped[str] = mapped_column(String(100))
     price_points: Mapped[int] = mapped_column(BigInteger)
     stock: Mapped[int] = mapped_column(Integer)

@@ -18,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog import audit
-from catalog.enums import OrgKind, OrgRole
+from catalog.enums import OrgKind, OrgRole, OrgStatus
 from catalog.models import Organisation, User
 from catalog.single_line import has_control
+from loyalty import access
 from loyalty.enums import MEMBER_TERMS_VERSION, PARTICIPANT_TERMS_VERSION, AccountKind
 from loyalty.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound
 from loyalty.ledger import ensure_account
@@ -70,12 +71,24 @@ def create_programme(
     channel: str = "web",
     sponsor_organisation_id: int | None = None,
 ) -> Programme:
-    """A new active programme with its sponsor, shop and expiry accounts (admins only; the
-    CLI passes ``None`` as an operator), audited. :class:`AlreadyExists` for a taken name.
+    """A new active programme with its sponsor, shop and expiry accounts, audited.
+    :class:`AlreadyExists` for a taken name.
+
+    A platform admin (or the CLI, ``user`` None, as an operator) chooses who runs it:
     ``sponsor_organisation_id`` hands it to a sponsor organisation (``loyalty.access``; its
-    name is the sponsor name when none is given); without it Valbar runs the programme."""
-    if user is not None:
-        require_admin(user)
+    name is the sponsor name when none is given); without it Valbar runs the programme. A
+    sponsor organisation's representative creates its own organisation's programmes only
+    (``sponsor_organisation_id`` is theirs, given or not; another is :class:`NotAllowed`)."""
+    if user is not None and not access.is_admin(user):
+        own = access.sponsor_organisation(session, user)
+        if own is None or user.org_role not in access.MANAGING_ROLES:
+            _active(user)
+            raise NotAllowed(
+                "only platform admins and sponsors' representatives create loyalty programmes"
+            )
+        if sponsor_organisation_id not in (None, own.id):
+            raise NotAllowed("a sponsor creates programmes of its own organisation only")
+        sponsor_organisation_id = own.id
     if sponsor_organisation_id is not None:
         sponsor = session.get(Organisation, sponsor_organisation_id)
         if sponsor is None or sponsor.kind != OrgKind.SPONSOR.value:
@@ -148,6 +161,20 @@ def create_programme(
         },
     )
     return programme
+
+
+def sponsor_organisations(session: Session) -> list[Organisation]:
+    """The active sponsor organisations by name (whom an admin may hand a programme)."""
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.kind == OrgKind.SPONSOR.value,
+                Organisation.status == OrgStatus.ACTIVE.value,
+            )
+            .order_by(Organisation.name, Organisation.id)
+        )
+    )
 
 
 def list_programmes(

@@ -52,6 +52,12 @@ class RewardInput:
     active: bool = True
 
 
+def is_local_path(url: str) -> bool:
+    """A path on this site (``/static/...``), not another site's address (``//host``,
+    ``https://``) nor a script. Pure."""
+    return url.startswith("/") and not url.startswith("//") and "\\" not in url
+
+
 def _clean(value: RewardInput) -> RewardInput:
     """Checked and trimmed; :class:`InvalidInput` names the field. Pure."""
     name, category = value.name.strip(), value.category.strip()
@@ -62,9 +68,11 @@ def _clean(value: RewardInput) -> RewardInput:
     if len(value.description) > 5000:
         raise InvalidInput("description: at most 5000 characters", field="description")
     url = (value.picture_url or "").strip() or None
-    if url is not None and (len(url) > 500 or not url.startswith(("https://", "http://", "/"))):
+    if url is not None and (len(url) > 500 or not is_local_path(url)):
         raise InvalidInput(
-            "picture_url: an http(s) URL or a path, at most 500 characters", field="picture_url"
+            "picture_url: a path on this site, at most 500 characters (a picture on another "
+            "site is blocked by the site's content security policy: upload it instead)",
+            field="picture_url",
         )
     if not 1 <= value.price_points <= 10_000_000:
         raise InvalidInput("price_points: 1-10000000", field="price_points")

@@ -205,6 +205,21 @@ def csrf_page(request: Request) -> Response:
     return error_page(request, "error.csrf", user=_signed_in(request), status_code=403)
 
 
+def invalid_request_page(request: Request, fields: list[tuple[str, ...]]) -> Response:
+    """The page for a page's address with a value its route cannot read (``?manader=abc``,
+    hand-edited; blocking: run it in a thread): 400 with a Swedish (or English) page naming
+    the query parameter, not the API's problem+json. A path segment that cannot be an id
+    (``/admin/lojalitet/abc/rapporter``) is the not-found page, as an id no row has."""
+    user = _signed_in(request)
+    if any(loc[:1] == ("path",) for loc in fields):
+        return error_page(request, "error.not_found", user=user, status_code=404)
+    names = [str(loc[1]) for loc in fields if len(loc) > 1 and loc[0] == "query"]
+    detail = (
+        translate(pick_lang(request), "error.bad_address_field", name=names[0]) if names else ""
+    )
+    return error_page(request, "error.bad_address", user=user, status_code=400, detail=detail)
+
+
 def unknown_page(request: Request, status: int) -> Response:
     """The not-found page for an address no page has (blocking: run it in a thread)."""
     return error_page(request, "error.not_found", user=_signed_in(request), status_code=status)

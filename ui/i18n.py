@@ -344,6 +344,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The form has expired. Reload the page and try again.",
     ),
     "error.not_found": ("Sidan finns inte.", "Page not found."),
+    "error.bad_address": (
+        "Adressen innehåller ett värde som sidan inte kan läsa. Gå tillbaka och använd "
+        "sidans egna länkar och formulär.",
+        "The address holds a value the page cannot read. Go back and use the page's own "
+        "links and forms.",
+    ),
+    "error.bad_address_field": (
+        "Kontrollera värdet av {name} i adressen.",
+        "Check the value of {name} in the address.",
+    ),
     "error.too_large": ("Filen är för stor.", "The file is too large."),
     "error.unavailable": (
         "Sökningen är inte tillgänglig just nu. Försök igen om en stund.",

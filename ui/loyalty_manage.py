@@ -8,6 +8,8 @@ its values, in Swedish or English (:func:`manage_error`)."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from loyalty.limits import AlreadyDecided, ClawbackTooLarge
 from loyalty.models import Programme
 from loyalty.programmes import list_programmes
 from loyalty.quizzes import QuizAttempted
+from ui.i18n import translate
 from ui.market_views import role_gate
 from ui.rendering import error_page
 
@@ -56,6 +59,21 @@ def refusal_page(request: Request, user: User, exc: LoyaltyError) -> Response | 
     if isinstance(exc, NotAllowed):
         return error_page(request, "error.forbidden", user=user, status_code=403)
     return None
+
+
+PLACES = frozenset({"prizes", "questions", "choices"})
+"""List fields whose numbered places have a name of their own (``place.<field>``)."""
+
+
+def place_of(field: str, lang: str) -> str:
+    """Where in a list field a refusal is, in ``lang``: `` (pris 2)``, `` (fråga 1, svar
+    3)``; empty for a plain field. Pure."""
+    parts = [
+        translate(lang, f"place.{name}", number=int(index) + 1)
+        for name, index in re.findall(r"(\w+)\[(\d+)\]", field)
+        if name in PLACES
+    ]
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def manage_error(exc: LoyaltyError) -> tuple[str, dict[str, object]]:
@@ -100,6 +118,8 @@ FIELDS = frozenset(
         "points_per_krona",
         "point_value_ore",
         "expiry_months",
+        "sponsor_organisation_id",
+        "programme_id",
     }
 )
 """Fields whose refusal has a message of its own (``manage.field.<field>``)."""

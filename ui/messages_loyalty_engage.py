@@ -105,5 +105,12 @@ ENGAGE_MESSAGES: dict[str, tuple[str, str]] = {
         "Questions on which manufacturer makes a product, from the catalogue's product "
         "data. Edit before you create the quiz.",
     ),
-    "engage.invalid": ("Uppgifterna är inte giltiga: {detail}", "Invalid input: {detail}"),
+    "activity.conflict": (
+        "Det går inte just nu: det har redan beslutats eller ändrats. Ladda om sidan.",
+        "Not possible now: it was decided or changed meanwhile. Reload the page.",
+    ),
+    "engage.invalid": (
+        "Uppgifterna är inte giltiga. Kontrollera fälten och försök igen.",
+        "Invalid input. Check the fields and try again.",
+    ),
 }

@@ -152,11 +152,60 @@ SPONSOR_MESSAGES: dict[str, tuple[str, str]] = {
     "manage.new_programme": ("Nytt program", "New programme"),
     "manage.f_programme_name": ("Programmets namn", "Programme name"),
     "manage.f_sponsor_name": ("Sponsor", "Sponsor"),
+    "manage.f_runs_it": ("Drivs av", "Run by"),
+    "place.prizes": ("pris {number}", "prize {number}"),
+    "place.questions": ("fråga {number}", "question {number}"),
+    "place.choices": ("svar {number}", "choice {number}"),
+    "manage.field.sponsor_organisation_id": (
+        "Välj en aktiv sponsororganisation, eller Valbar.",
+        "Choose an active sponsor organisation, or Valbar.",
+    ),
+    "manage.field.programme_id": (
+        "Programmet är inte aktivt: det finns inget att avsluta.",
+        "The programme is not active: there is nothing to close.",
+    ),
+    "manage.f_runs_valbar": ("Valbar (för en namngiven sponsor)", "Valbar (for a named sponsor)"),
+    "manage.f_sponsor_name_hint": (
+        "Drivs programmet av en sponsororganisation blir dess namn sponsorns namn om du inte "
+        "anger ett annat; drivs det av Valbar måste sponsorn namnges.",
+        "A programme run by a sponsor organisation takes its name as the sponsor's unless you "
+        "give another; one Valbar runs needs the sponsor named.",
+    ),
+    "manage.f_sponsor_own_hint": (
+        "Programmet drivs av din organisation; lämna tomt för att använda dess namn.",
+        "Your organisation runs the programme; leave empty to use its name.",
+    ),
     "manage.f_points_per_krona": ("Poäng per krona", "Points per krona"),
     "manage.f_point_value_ore": ("Ett poängs värde (öre)", "A point's value (öre)"),
     "manage.f_expiry_months": ("Poängen förfaller efter (månader)", "Points expire after (months)"),
     "notice.loyalty_programme_created": ("Programmet är skapat.", "The programme is created."),
-    "manage.err.invalid": ("Uppgifterna är inte giltiga ({detail}).", "Invalid input ({detail})."),
+    "manage.close_title": ("Månadsavslut", "Month-end close"),
+    "manage.close_intro": (
+        "Utser månadens säljare och månadens butik för {month} och låter förfallna poäng "
+        "förfalla nu, i stället för att vänta på den automatiska körningen. Görs bara en gång: "
+        "ett nytt avslut gör inget mer.",
+        "Names the seller and the store of the month for {month} and expires the points that "
+        "are due now, instead of waiting for the automatic run. Done once: closing again does "
+        "nothing more.",
+    ),
+    "manage.close_confirm": (
+        "Jag vill stänga {month} nu",
+        "I want to close {month} now",
+    ),
+    "manage.close_button": ("Gör månadsavslut", "Close the month"),
+    "manage.err.close_unconfirmed": (
+        "Kryssa i rutan för att bekräfta månadsavslutet.",
+        "Tick the box to confirm the month-end close.",
+    ),
+    "notice.month_closed": ("Månaden är avslutad.", "The month is closed."),
+    "notice.month_already_closed": (
+        "Månaden var redan avslutad: inget mer gjordes.",
+        "The month was closed already: nothing more was done.",
+    ),
+    "manage.err.invalid": (
+        "Uppgifterna är inte giltiga. Kontrollera fälten och försök igen.",
+        "Invalid input. Check the fields and try again.",
+    ),
     "manage.err.denied": ("Det får du inte göra här.", "You may not do that here."),
     "manage.field.reason": (
         "Ange ett skäl (högst 1000 tecken).",
@@ -167,8 +216,8 @@ SPONSOR_MESSAGES: dict[str, tuple[str, str]] = {
         "Give the points as a whole number, at least 1.",
     ),
     "manage.field.caps": (
-        "Taken ska vara heltal mellan 1 och 1 000 000 000 poäng ({detail}).",
-        "Caps are whole numbers of 1 to 1,000,000,000 points ({detail}).",
+        "Taken ska vara heltal mellan 1 och 1 000 000 000 poäng.",
+        "Caps are whole numbers of 1 to 1,000,000,000 points.",
     ),
     "manage.field.approval_threshold": (
         "Gränsen för godkännande ska vara ett heltal mellan 1 och 1 000 000 000.",
@@ -180,8 +229,9 @@ SPONSOR_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "manage.field.title": ("Rubriken: 1–200 tecken.", "The title: 1-200 characters."),
     "manage.field.questions": (
-        "Frågorna är inte giltiga ({detail}).",
-        "The questions are not valid ({detail}).",
+        "Frågorna är inte giltiga: en fråga per stycke, minst två svar, de rätta märkta med *.",
+        "The questions are not valid: one question a paragraph, at least two choices, the "
+        "right ones marked with *.",
     ),
     "manage.field.pass_mark": (
         "Rätt för godkänt: mellan 1 och antalet frågor.",

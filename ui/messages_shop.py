@@ -121,8 +121,10 @@ SHOP_MESSAGES: dict[str, tuple[str, str]] = {
         "Description: at most 5,000 characters.",
     ),
     "shop.field.picture_url": (
-        "Bildadress: en adress som börjar med https://, http:// eller /, högst 500 tecken.",
-        "Picture address: one starting with https://, http:// or /, at most 500 characters.",
+        "Bildadress: en sökväg på den här webbplatsen (börjar med /), högst 500 tecken. "
+        "Bilder från andra webbplatser blockeras: ladda upp bilden i stället.",
+        "Picture address: a path on this site (starting with /), at most 500 characters. "
+        "Pictures from other sites are blocked: upload the picture instead.",
     ),
     "shop.field.price_points": (
         "Pris i poäng: 1–10 000 000.",
@@ -150,6 +152,10 @@ SHOP_MESSAGES: dict[str, tuple[str, str]] = {
     "sponsor.name": ("Namn", "Name"),
     "sponsor.description": ("Beskrivning", "Description"),
     "sponsor.picture_url": ("Bildadress (URL)", "Picture URL"),
+    "sponsor.picture": (
+        "Bild (JPEG, PNG eller HEIC; ersätter den nuvarande)",
+        "Picture (JPEG, PNG or HEIC; replaces the current one)",
+    ),
     "sponsor.price_points": ("Pris i poäng", "Price in points"),
     "sponsor.stock": ("Lager", "Stock"),
     "sponsor.active": ("Aktiv", "Active"),

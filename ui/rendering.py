@@ -14,6 +14,8 @@ from starlette.responses import HTMLResponse
 from api.auth import csrf_token
 from catalog.models import User
 from indexer.run_progress import public_status
+from loyalty import reward_pictures
+from loyalty.shop import is_local_path
 from marketplace import notifications
 from ui import templates_dir
 from ui.i18n import LANG_COOKIE, LANGS, Formatter, pick_lang, translator
@@ -67,6 +69,8 @@ NOTICES = frozenset(
         "quiz_failed",
         "loyalty_campaign_created",
         "loyalty_programme_created",
+        "month_closed",
+        "month_already_closed",
         "quiz_created",
         "participant_terms_accepted",
         "member_terms_accepted",
@@ -126,6 +130,9 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# a reward's picture: the uploaded one, or an old address only when it is on this site
+env.globals["picture_of"] = reward_pictures.shown_url
+env.globals["is_local"] = is_local_path
 
 
 def pct(value: object) -> int:

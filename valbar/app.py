@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -23,7 +24,13 @@ from api.deps import ANONYMOUS_RATE_PER_MINUTE
 from api.problems import ApiProblem
 from api.ratelimit import RateLimiter
 from catalog.settings import Settings
-from ui.error_pages import PAGE_STATUSES, csrf_page, is_api_path, unknown_page
+from ui.error_pages import (
+    PAGE_STATUSES,
+    csrf_page,
+    invalid_request_page,
+    is_api_path,
+    unknown_page,
+)
 from ui.routes import router as ui_router
 
 
@@ -68,3 +75,17 @@ def _pages_for_unknown_addresses(app: FastAPI) -> None:
         return await answer if inspect.isawaitable(answer) else answer
 
     app.add_exception_handler(CsrfRefused, on_csrf)
+    invalid_answer = app.exception_handlers[RequestValidationError]
+
+    async def on_invalid(request: Request, exc: Exception) -> Response:
+        """A page's address with a value its route cannot read (a hand-edited ``?month=``):
+        a Swedish error page (400; a path id that cannot be one: not found), not
+        problem+json; the API, and a form's fields (each form names its own), keep theirs."""
+        if not is_api_path(request.url.path) and isinstance(exc, RequestValidationError):
+            fields = [tuple(str(p) for p in e.get("loc", ())) for e in exc.errors()]
+            if fields and all(loc[:1] in (("query",), ("path",)) for loc in fields):
+                return await run_in_threadpool(invalid_request_page, request, fields)
+        answer = invalid_answer(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
+    app.add_exception_handler(RequestValidationError, on_invalid)

@@ -5,7 +5,8 @@ report has something to show.
 valid 2 months so some have expired): five demo retailers are members (their
 representatives accepted the member terms), their staff take part as sellers (Nordisk
 Dentaldepå also has ``saljare@valbar.test``, and lets its sellers redeem for themselves).
-Everything goes through the ``loyalty`` library with timestamps in the past:
+Everything goes through the ``loyalty`` library with timestamps in the past, step by step
+in time order (so the ledger's entries are made in the order they are dated):
 
 * two campaigns: double points on the most sold brand for two weeks six weeks ago, and
   ×1,5 on the most sold category, running now;
@@ -24,6 +25,8 @@ programme exists it is left as it is. Runs in one transaction: all of it or noth
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,7 +43,7 @@ from loyalty import awards, campaigns, earning, expiry, programmes, quizzes, red
 from loyalty.enums import MEMBER_TERMS_VERSION, PARTICIPANT_TERMS_VERSION, RedeemerPolicy
 from loyalty.errors import AlreadyExists, LoyaltyError
 from loyalty.leaderboards import month_of, month_period, previous_month
-from loyalty.models import Participant, Programme, Redemption
+from loyalty.models import Participant, Programme
 from marketplace.dates import utc_now
 from marketplace.models import Order, OrderLine, Rma
 from valbar.demo_orgs import _join, _user
@@ -112,6 +115,25 @@ def _utc(value: datetime | None, fallback: datetime) -> datetime:
     if value is None:
         return fallback
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class _Timeline:
+    """The history's steps run in time order, so the ledger's entries are made in the order
+    they are dated (by id, every entry's time is at or after the one before): balances,
+    expiry and redemptions see what had happened by then, and no later. A step may add
+    later steps (a redemption's fulfilment)."""
+
+    def __init__(self) -> None:
+        self._steps: list[tuple[datetime, int, Callable[[], object]]] = []
+        self._seq = itertools.count()
+
+    def at(self, when: datetime, step: Callable[[], object]) -> None:
+        heapq.heappush(self._steps, (when, next(self._seq), step))
+
+    def run(self) -> None:
+        while self._steps:
+            _when, _seq, step = heapq.heappop(self._steps)
+            step()
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,12 +246,24 @@ def _campaigns(
         )
 
 
+@dataclass
+class _Counts:
+    credited: int = 0
+    clawed: int = 0
+    attempts: int = 0
+    made: int = 0
+
+
 def _sales(
-    session: Session, programme: Programme, members: list[_Member], since: datetime
-) -> tuple[int, int]:
+    session: Session,
+    programme: Programme,
+    members: list[_Member],
+    since: datetime,
+    timeline: _Timeline,
+    counts: _Counts,
+) -> None:
     """Credit the members' delivered orders at their delivery (the seller who handled each
-    first); claw back refunded RMAs. (credited lines, clawed back lines)."""
-    credited = clawed = 0
+    first); claw back refunded RMAs at their resolution."""
     by_retailer = {m.organisation.retailer_id: m for m in members}
     delivered = session.execute(
         select(Order.id, Order.retailer_id, Order.confirmed_at, Order.delivered_at)
@@ -242,11 +276,19 @@ def _sales(
     ).all()
     for order_id, retailer_id, confirmed_at, delivered_at in delivered:
         member = by_retailer[retailer_id]
-        if member.sellers:
-            seller = _rng("handler", order_id).choice(member.sellers)
-            earning.record_handler(session, order_id, seller.id, now=_utc(confirmed_at, since))
-        paid = earning.credit_delivered(session, order_id, now=_utc(delivered_at, since))
-        credited += paid.credited
+        seller = _rng("handler", order_id).choice(member.sellers) if member.sellers else None
+
+        def deliver(
+            order_id: int = order_id,
+            seller: User | None = seller,
+            confirmed: datetime = _utc(confirmed_at, since),
+            at: datetime = _utc(delivered_at, since),
+        ) -> None:
+            if seller is not None:
+                earning.record_handler(session, order_id, seller.id, now=confirmed)
+            counts.credited += earning.credit_delivered(session, order_id, now=at).credited
+
+        timeline.at(_utc(delivered_at, since), deliver)
     refunds = session.execute(
         select(Rma.id, Rma.order_line_id, OrderLine.order_id, Rma.resolved_at)
         .join(OrderLine, OrderLine.id == Rma.order_line_id)
@@ -258,17 +300,30 @@ def _sales(
         .order_by(Rma.resolved_at, Rma.id)
     ).all()
     for rma_id, line_id, order_id, resolved_at in refunds:
-        why = f"RMA {rma_id} refunded"
-        clawed += earning.reverse_lines(
-            session, order_id, [line_id], why, now=_utc(resolved_at, since)
-        ).credited
-    return credited, clawed
+
+        def refund(
+            rma_id: int = rma_id,
+            line_id: int = line_id,
+            order_id: int = order_id,
+            at: datetime = _utc(resolved_at, since),
+        ) -> None:
+            why = f"RMA {rma_id} refunded"
+            counts.clawed += earning.reverse_lines(
+                session, order_id, [line_id], why, now=at
+            ).credited
+
+        timeline.at(_utc(resolved_at, since), refund)
 
 
 def _quizzes(
-    session: Session, admin: User, programme: Programme, members: list[_Member], now: datetime
-) -> int:
-    attempts = 0
+    session: Session,
+    admin: User,
+    programme: Programme,
+    members: list[_Member],
+    now: datetime,
+    timeline: _Timeline,
+    counts: _Counts,
+) -> None:
     for n, (title, points, questions) in enumerate(QUIZZES):
         opened = now - timedelta(days=100 - 55 * n)
         quiz = quizzes.create_quiz(
@@ -296,36 +351,60 @@ def _quizzes(
                 at = opened + timedelta(days=r.uniform(1, 30), hours=r.uniform(0, 8))
                 plan = [right] if roll < 0.7 else [wrong, right] if roll < 0.9 else [wrong, wrong]
                 for i, answers in enumerate(plan):
-                    if at + timedelta(days=i) > now:
+                    when = at + timedelta(days=i)
+                    if when > now:
                         break
-                    quizzes.submit(session, seller, quiz.id, answers, now=at + timedelta(days=i))
-                    attempts += 1
-    return attempts
+
+                    def attempt(
+                        seller: User = seller,
+                        quiz_id: int = quiz.id,
+                        answers: list[list[int]] = answers,
+                        when: datetime = when,
+                    ) -> None:
+                        quizzes.submit(session, seller, quiz_id, answers, now=when)
+                        counts.attempts += 1
+
+                    timeline.at(when, attempt)
 
 
 def _awards(
-    session: Session, admin: User, programme: Programme, start: datetime, now: datetime
-) -> int:
+    session: Session,
+    admin: User,
+    programme: Programme,
+    start: datetime,
+    now: datetime,
+    timeline: _Timeline,
+    counts: _Counts,
+) -> None:
+    """Every finished month awarded an hour after its end."""
     awards.set_award_bonus(
         session, admin, programme.id, seller_bonus=500, store_bonus=1000, now=start
     )
-    made = 0
     period = previous_month(month_of(now))
     first = month_of(start)
     while period >= first:
         end = month_period(period).end
         assert end is not None
-        made += sum(
-            a.created
-            for a in awards.award_month(session, programme, period, now=end + timedelta(hours=1))
-        )
+
+        def award(period: str = period, at: datetime = end + timedelta(hours=1)) -> None:
+            made = awards.award_month(session, programme, period, now=at)
+            counts.made += sum(a.created for a in made)
+
+        timeline.at(end + timedelta(hours=1), award)
         period = previous_month(period)
-    return made
 
 
 def _shop(
-    session: Session, admin: User, programme: Programme, members: list[_Member], now: datetime
+    session: Session,
+    admin: User,
+    programme: Programme,
+    members: list[_Member],
+    now: datetime,
+    timeline: _Timeline,
 ) -> dict[str, int]:
+    """Rewards, and redemptions placed at their time (too few points then: none), the
+    older fulfilled three days later (the second placed cancelled the next day), last
+    week's still placed. The counts fill in as the timeline runs."""
     rewards = [
         shop.create_reward(
             session,
@@ -338,7 +417,38 @@ def _shop(
         )
         for name, category, price, stock in REWARDS
     ]
-    placed: list[Redemption] = []
+    counts = {"placed": 0, "fulfilled": 0, "cancelled": 0}
+    placed: list[int] = []
+
+    def redeem(buyer: User, reward_id: int, n: int, at: datetime) -> None:
+        try:
+            with session.begin_nested():
+                shop.set_basket_quantity(session, buyer, reward_id, 1, now=at)
+                order, _created = redemptions.redeem(
+                    session,
+                    buyer,
+                    programme.id,
+                    request_key=f"demo-{n}",
+                    delivery=redemptions.Delivery(
+                        buyer.name, "Storgatan 1", "111 22", "Stockholm", buyer.email
+                    ),
+                    now=at,
+                )
+        except LoyaltyError:  # too few points for it then: no order
+            return
+        placed.append(order.id)
+        if len(placed) == 2:
+            why = "Slut hos leverantören"
+            later = at + timedelta(days=1)
+            timeline.at(later, lambda: redemptions.cancel(session, admin, order.id, why, now=later))
+            counts["cancelled"] += 1
+        elif at < now - timedelta(days=7):
+            later = at + timedelta(days=3)
+            timeline.at(later, lambda: redemptions.fulfil(session, admin, order.id, now=later))
+            counts["fulfilled"] += 1
+        else:
+            counts["placed"] += 1
+
     for member in members:
         policy = shop.policy_of(session, member.membership_id)
         buyers = member.sellers if policy is RedeemerPolicy.SELLERS else [member.representative]
@@ -347,36 +457,23 @@ def _shop(
             for n in range(r.randint(1, 3)):
                 at = now - timedelta(days=r.uniform(1, 60))
                 reward = r.choice(rewards[:4])
-                try:
-                    with session.begin_nested():
-                        shop.set_basket_quantity(session, buyer, reward.id, 1, now=at)
-                        order, _created = redemptions.redeem(
-                            session,
-                            buyer,
-                            programme.id,
-                            request_key=f"demo-{n}",
-                            delivery=redemptions.Delivery(
-                                buyer.name, "Storgatan 1", "111 22", "Stockholm", buyer.email
-                            ),
-                            now=at,
-                        )
-                except LoyaltyError:  # too few points for it: no order
-                    continue
-                placed.append(order)
-    # the older orders fulfilled (the second oldest cancelled), last week's still placed
-    counts = {"placed": 0, "fulfilled": 0, "cancelled": 0}
-    for i, order in enumerate(sorted(placed, key=lambda o: (_utc(o.placed_at, now), o.id))):
-        at = _utc(order.placed_at, now)
-        if i == 1:
-            why = "Slut hos leverantören"
-            redemptions.cancel(session, admin, order.id, why, now=at + timedelta(days=1))
-            counts["cancelled"] += 1
-        elif at < now - timedelta(days=7):
-            redemptions.fulfil(session, admin, order.id, now=at + timedelta(days=3))
-            counts["fulfilled"] += 1
-        else:
-            counts["placed"] += 1
+
+                def step(
+                    buyer: User = buyer, reward_id: int = reward.id, n: int = n, at: datetime = at
+                ) -> None:
+                    redeem(buyer, reward_id, n, at)
+
+                timeline.at(at, step)
     return counts
+
+
+def _expire(session: Session, at: datetime) -> Callable[[], None]:
+    """The expiry job's run at ``at``, as a step."""
+
+    def run() -> None:
+        expiry.expire(session, at)
+
+    return run
 
 
 def ensure_loyalty(
@@ -414,14 +511,17 @@ def ensure_loyalty(
             return {}
         retailers = [int(m.organisation.retailer_id or 0) for m in members]
         _campaigns(s, admin, programme, retailers, now)
-        credited, clawed = _sales(s, programme, members, start)
-        attempts = _quizzes(s, admin, programme, members, now)
-        made = _awards(s, admin, programme, start, now)
-        orders = _shop(s, admin, programme, members, now)
+        timeline, done = _Timeline(), _Counts()
+        _sales(s, programme, members, start, timeline, done)
+        _quizzes(s, admin, programme, members, now, timeline, done)
+        _awards(s, admin, programme, start, now, timeline, done)
+        orders = _shop(s, admin, programme, members, now, timeline)
         this_month = month_period(month_of(now)).start
         assert this_month is not None
         for run in (expiry.add_months(this_month, -1), this_month, now):
-            expiry.expire(s, run)
+            timeline.at(run, _expire(s, run))
+        timeline.run()  # everything in time order (see _Timeline)
+        credited, clawed, attempts, made = done.credited, done.clawed, done.attempts, done.made
         sellers = s.scalar(
             select(func.count())
             .select_from(Participant)

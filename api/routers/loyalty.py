@@ -10,13 +10,20 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Response
 
 from api.auth import Role
-from api.deps import RateLimitDep, RequireAdmin, SessionDep, UserDep, require_roles
+from api.deps import (
+    RateLimitDep,
+    RequireProgrammeStaff,
+    SessionDep,
+    UserDep,
+    require_roles,
+)
 from api.idempotency import Idempotent
 from api.paging import PageDep
 from api.schemas.common import API_PROBLEMS, MAX_INT, ListResponse, problems
 from api.schemas.loyalty import (
     EntryPublic,
     MembershipPublic,
+    MonthClosed,
     MyPoints,
     MyProgrammePoints,
     ParticipantInvite,
@@ -26,7 +33,7 @@ from api.schemas.loyalty import (
     TermsAcceptance,
 )
 from catalog.models import User
-from loyalty import programmes, reads
+from loyalty import closing, programmes, reads
 from loyalty.access import managed_programme_ids
 from loyalty.enums import MEMBER_TERMS_VERSION, PARTICIPANT_TERMS_VERSION
 from loyalty.models import Participant, Programme
@@ -142,13 +149,16 @@ def list_programmes(
     dependencies=[Idempotent],
 )
 def create_programme(
-    session: SessionDep, admin: RequireAdmin, body: ProgrammeCreate, response: Response
+    session: SessionDep, manager: RequireProgrammeStaff, body: ProgrammeCreate, response: Response
 ) -> ProgrammePublic:
-    """Create a programme (platform admins): for a sponsor organisation, whose
-    representatives then manage it, or run by Valbar (no ``sponsor_organisation_id``)."""
+    """Create a programme. A platform admin chooses who runs it: a sponsor organisation
+    (``sponsor_organisation_id``), whose representatives then manage it, or Valbar (none).
+    A sponsor organisation's representative creates its own organisation's programme (its
+    ``sponsor_organisation_id`` whether given or not; another is 403; the sponsor's other
+    members 403)."""
     created = programmes.create_programme(
         session,
-        admin,
+        manager,
         name=body.name,
         sponsor_name=body.sponsor_name,
         sponsor_organisation_id=body.sponsor_organisation_id,
@@ -161,6 +171,30 @@ def create_programme(
     session.commit()
     response.headers["Location"] = f"/api/v1/loyalty/programmes/{created.id}"
     return programme_public(created)
+
+
+@router.post(
+    "/programmes/{programme_id}/month-close",
+    response_model=MonthClosed,
+    responses=problems(401, 403, 404, 422, 429),
+)
+def close_month(
+    session: SessionDep, manager: RequireProgrammeStaff, programme_id: ProgrammeId
+) -> MonthClosed:
+    """Close the month just ended in the programme now (its manager: a platform admin, or
+    the sponsor's representative) instead of waiting for the hourly housekeeping: awards
+    "månadens säljare" and "månadens butik" and expires what is due. Idempotent: a second
+    close (or two at once) does nothing more (``already_closed``)."""
+    done = closing.close_month(session, manager, programme_id, now=utc_now(), channel="api")
+    session.commit()
+    return MonthClosed(
+        programme_id=done.programme_id,
+        month=done.month,
+        awards_made=done.awards_made,
+        expired_accounts=done.expired_accounts,
+        expired_points=done.expired_points,
+        already_closed=done.already,
+    )
 
 
 @router.post(

@@ -31,7 +31,7 @@ from api.schemas.loyalty_shop import (
     RewardPublic,
     RewardWrite,
 )
-from loyalty import expiry, redemptions, shop, statements
+from loyalty import expiry, redemptions, reward_pictures, shop, statements
 from loyalty.access import require_sponsor_reader
 from loyalty.errors import NotFound
 from loyalty.models import Redemption, Reward
@@ -55,7 +55,7 @@ def reward_public(r: Reward) -> RewardPublic:
         programme_id=r.programme_id,
         name=r.name,
         description=r.description,
-        picture_url=r.picture_url,
+        picture_url=reward_pictures.shown_url(r),
         category=r.category,
         price_points=r.price_points,
         stock=r.stock,

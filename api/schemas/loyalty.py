@@ -94,3 +94,14 @@ class EntryPublic(BaseModel):
     change: int = Field(description="What it did to the accounts you see: + in, - out.")
     order_id: int | None
     created_at: UtcDatetime
+
+
+class MonthClosed(BaseModel):
+    """What a programme's month-end close did (``loyalty.closing.close_month``)."""
+
+    programme_id: int
+    month: str = Field(examples=["2026-11"], description="The month awarded (YYYY-MM).")
+    awards_made: int = Field(description="Månadens säljare and butik made now (0-2).")
+    expired_accounts: int
+    expired_points: int
+    already_closed: bool = Field(description="Nothing was left to do: closed before.")

@@ -15,7 +15,10 @@ class RewardWrite(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["Presentkort 500 kr"])
     description: str = Field(default="", max_length=5000)
     picture_url: str | None = Field(
-        default=None, max_length=500, description="An http(s) URL or a path of a picture."
+        default=None,
+        max_length=500,
+        description="A path of a picture on this site (a picture on another site is blocked "
+        "by the content security policy: upload it on the sponsor's shop page instead).",
     )
     category: str = Field(min_length=1, max_length=100, examples=["Presentkort"])
     price_points: int = Field(ge=1, le=10_000_000, examples=[10_000])
@@ -28,7 +31,10 @@ class RewardPublic(BaseModel):
     programme_id: int
     name: str
     description: str
-    picture_url: str | None
+    picture_url: str | None = Field(
+        description="The picture to show: the uploaded one (served by the site), else a path "
+        "on this site given before uploads; none otherwise."
+    )
     category: str
     price_points: int
     stock: int

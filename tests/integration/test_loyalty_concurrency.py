@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -227,4 +227,105 @@ def test_verify_sees_a_balanced_ledger_while_transfers_commit(
     assert alarms == []
     with transaction(factory) as s:
         assert balance(s, member) == 4 * 15 * 5 - 4 * 10
+        assert verify(s).ok
+
+
+def _delivered_orders(factory: sessionmaker[Session], retailer: int, count: int) -> list[int]:
+    """``count`` delivered orders of two lines (99 kr and 2 x 99 kr) each."""
+    with transaction(factory) as s:
+        offer = Offer(
+            retailer_id=retailer,
+            sku="T2",
+            raw_name="Handske",
+            price=Decimal("99.00"),
+            stock_status="in_stock",
+            content_hash="b",
+        )
+        s.add(offer)
+        s.flush()
+        made = []
+        for i in range(count):
+            order = Order(
+                checkout_ref=f"batch{i}",
+                retailer_id=retailer,
+                buyer_name="Cilla",
+                clinic_name="Folktand",
+                status="delivered",
+                total=Decimal("297.00"),
+                delivered_at=NOW,
+            )
+            for qty in (1, 2):
+                order.lines.append(
+                    OrderLine(
+                        offer_id=offer.id,
+                        sku="T2",
+                        name="Handske",
+                        unit_price=Decimal("99.00"),
+                        quantity=qty,
+                        stock_status_at_checkout="in_stock",
+                    )
+                )
+            s.add(order)
+            made.append(order)
+        s.flush()
+        return [o.id for o in made]
+
+
+def test_overlapping_batches_credited_in_parallel_pay_each_line_once(
+    factory: sessionmaker[Session],
+) -> None:
+    """Batches of delivered orders (``credit_delivered_many``) that share orders, credited by
+    several threads at once: each line paid once, the balance the sum of its entries."""
+    _programme, _sponsor, member, _shop, retailer = _seed(factory)
+    ids = _delivered_orders(factory, retailer, 12)
+
+    def credit(i: int) -> int:
+        batch = ids[i % 3 :: 1 + i % 2]  # every order, or every other one, from 0, 1 or 2
+        with transaction(factory) as s:
+            return earning.credit_delivered_many(s, batch, now=NOW).credited
+
+    results = _at_once(THREADS, credit)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert sum(r for r in results if isinstance(r, int)) == 24  # one entry per line, in all
+    with transaction(factory) as s:
+        assert balance(s, member) == 12 * 297
+        assert s.scalar(select(func.count()).select_from(Entry)) == 24
+        assert verify(s).ok
+
+
+def test_two_month_closes_at_once_close_once(factory: sessionmaker[Session]) -> None:
+    """The close button clicked twice (or by two managers) at once: the month is awarded
+    once, the expiry moves points once, and one close is audited."""
+    from catalog.models import AuditEntry
+    from loyalty import closing
+    from loyalty.models import MonthlyAward
+
+    programme, sponsor, member, _shop, _retailer = _seed(factory)
+    last_month = NOW - timedelta(days=20)
+    with transaction(factory) as s:
+        s.add(User(email="admin@valbar.se", name="Ada", role="admin", password_hash="x"))
+        transfer(
+            s,
+            programme_id=programme,
+            source_id=sponsor,
+            destination_id=member,
+            points=40,
+            kind=EntryKind.SALE.value,
+            reason="test",
+            idempotency_key="close-sale",
+            now=last_month,
+        )
+
+    def close(_i: int) -> bool:
+        with transaction(factory) as s:
+            admin = s.scalars(select(User).where(User.email == "admin@valbar.se")).one()
+            return closing.close_month(s, admin, programme, now=NOW).already
+
+    results = _at_once(THREADS, close)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert results.count(False) == 1  # one close did it, the others found it done
+    with transaction(factory) as s:
+        assert s.scalar(select(func.count()).select_from(MonthlyAward)) == 1  # the store
+        audited = select(func.count()).where(AuditEntry.action == "loyalty.month_close")
+        assert s.scalar(audited) == 1
         assert verify(s).ok

@@ -27,7 +27,7 @@ from loyalty.errors import InvalidInput, LoyaltyError, NotAllowed, NotFound
 from marketplace.dates import utc_now
 from ui.error_pages import page_router
 from ui.i18n import MESSAGES, pick_lang, translator
-from ui.loyalty_manage import base_of, managed_programmes, manager_gate, refusal_page
+from ui.loyalty_manage import base_of, managed_programmes, manager_gate, place_of, refusal_page
 from ui.market_views import see_other
 from ui.rendering import error_page, render
 from ui.routes.admin_loyalty import _local_day
@@ -80,15 +80,20 @@ def _refused(request: Request, user: User, exc: LoyaltyError) -> Response:
 
 
 def _explain(request: Request, exc: LoyaltyError) -> str:
-    """What was wrong, in the page's language: the field's sentence
-    (``activity.admin_field.<field>``, ``questions[2].kind`` -> ``questions``) with the
-    detail naming the exact place, else the detail."""
-    t = translator(pick_lang(request))
+    """What was wrong, wholly in the page's language: the field's sentence
+    (``activity.admin_field.<field>``, ``questions[2].kind`` -> ``questions``), in English
+    with the detail naming the exact place; a refusal without one is the general sentence
+    (the library's English detail only on the English page, never inside a Swedish one)."""
+    lang = pick_lang(request)
+    t = translator(lang)
     field = getattr(exc, "field", None) or ""
     key = f"activity.admin_field.{field.split('[', 1)[0].split('.', 1)[0]}"
+    english = f" ({exc})" if lang == "en" else ""  # the library's words: English only
     if field and key in MESSAGES:
-        return f"{t(key)} ({exc})"
-    return str(exc)
+        return f"{t(key)} ({exc})" if lang == "en" else f"{t(key)}{place_of(field, lang)}"
+    if isinstance(exc, InvalidInput):
+        return t("engage.invalid") + english
+    return t("activity.conflict") + english  # decided, opened or closed meanwhile
 
 
 def _chosen(request: Request, session: SessionDep, user: User) -> tuple[list[Any], Any]:

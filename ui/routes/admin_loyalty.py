@@ -21,9 +21,10 @@ from fastapi.responses import Response
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep
 from catalog.models import User
-from loyalty import campaigns, programmes, quizzes
+from loyalty import campaigns, closing, programmes, quizzes
 from loyalty.access import require_management_role, require_manager_of
 from loyalty.errors import AlreadyExists, InvalidInput, LoyaltyError, NotFound
+from loyalty.leaderboards import month_of, previous_month
 from loyalty.models import Campaign, Quiz
 from marketplace.dates import LOCAL_TZ, as_utc, local_date, utc_now
 from ui.error_pages import page_router
@@ -106,6 +107,12 @@ def _page(
         "error": error,
         "form": form or {},
         "base": base_of(request),
+        "close_month": previous_month(month_of(utc_now())),
+        "sponsors": (
+            programmes.sponsor_organisations(session)
+            if base_of(request) == "/admin/lojalitet"
+            else []
+        ),
     }
     if chosen is not None:
         context["campaigns"] = campaigns.list_campaigns(session, chosen.id, limit=50)[0]
@@ -137,19 +144,36 @@ def _whole(value: str, field: str) -> int:
         raise InvalidInput(f"{field}: a whole number", field=field) from exc
 
 
+def _sponsor_choice(value: str) -> int | None:
+    """The form's sponsor organisation: "" for Valbar itself, else an id."""
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 10:
+        raise InvalidInput(
+            "sponsor_organisation_id: choose a sponsor organisation",
+            field="sponsor_organisation_id",
+        )
+    return int(value)
+
+
 @router.post("/lojalitet/program", dependencies=[Depends(verify_csrf)])
+@sponsor_router.post("/lojalitet/program", dependencies=[Depends(verify_csrf)])
 def create_programme(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
     programme_name: str = Form(""),
     sponsor_name: str = Form(""),
+    sponsor_organisation_id: str = Form(""),
     points_per_krona: str = Form(""),
     point_value_ore: str = Form(""),
     expiry_months: str = Form(""),
 ) -> Response:
-    """A platform admin starts a programme run by Valbar for a named sponsor (the API's
-    ``POST /api/v1/loyalty/programmes``; one for a sponsor organisation is made there)."""
+    """Start a programme (``loyalty.programmes.create_programme``): a platform admin chooses
+    who runs it, Valbar (for a named sponsor) or a sponsor organisation; a sponsor's
+    representative starts one of its own organisation (its name the sponsor's unless
+    another is given)."""
     if (refused := manager_gate(request, user)) is not None:
         return refused
     assert user is not None
@@ -159,6 +183,11 @@ def create_programme(
             user,
             name=programme_name[:300],
             sponsor_name=sponsor_name[:300],
+            sponsor_organisation_id=(
+                _sponsor_choice(sponsor_organisation_id)
+                if base_of(request) == "/admin/lojalitet"
+                else None
+            ),
             points_per_krona=points_per_krona.strip().replace(",", ".")[:20],
             point_value_ore=_whole(point_value_ore[:20], "point_value_ore"),
             expiry_months=_whole(expiry_months[:20], "expiry_months"),
@@ -176,6 +205,7 @@ def create_programme(
         form = {
             "programme_name": programme_name,
             "sponsor_name": sponsor_name,
+            "sponsor_organisation_id": sponsor_organisation_id,
             "points_per_krona": points_per_krona,
             "point_value_ore": point_value_ore,
             "expiry_months": expiry_months,
@@ -183,6 +213,35 @@ def create_programme(
         return _page(request, session, user, error=error, form=form, status_code=422)
     session.commit()
     return see_other(f"{base_of(request)}?programme={created.id}", "loyalty_programme_created")
+
+
+@router.post("/lojalitet/{programme_id}/manadsavslut", dependencies=[Depends(verify_csrf)])
+@sponsor_router.post("/lojalitet/{programme_id}/manadsavslut", dependencies=[Depends(verify_csrf)])
+def close_month(
+    request: Request,
+    programme_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    confirm: str = Form(""),
+) -> Response:
+    """The programme's manager closes the month just ended now (``loyalty.closing``:
+    awards and expiry, once, audited), after ticking the confirmation."""
+    if (refused := manager_gate(request, user)) is not None:
+        return refused
+    assert user is not None
+    if confirm != "1":
+        error: Error = ("manage.err.close_unconfirmed", {})
+        return _page(request, session, user, error=error, status_code=422)
+    try:
+        done = closing.close_month(session, user, programme_id, now=utc_now())
+    except LoyaltyError as exc:
+        session.rollback()
+        if (page := refusal_page(request, user, exc)) is not None:
+            return page
+        return _page(request, session, user, error=manage_error(exc), status_code=422)
+    session.commit()
+    notice = "month_already_closed" if done.already else "month_closed"
+    return see_other(f"{base_of(request)}?programme={programme_id}", notice, "month-close")
 
 
 def _decimal_text(text: str) -> str:

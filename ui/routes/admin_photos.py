@@ -47,10 +47,13 @@ def _refused(request: Request, user: User, exc: LoyaltyError) -> Response:
 
 
 def _told(request: Request, exc: LoyaltyError) -> str:
-    """A refused field in the page's language ("Ange ett skäl …"); other refusals as
-    raised."""
+    """A refusal wholly in the page's language: the refused field's sentence ("Ange ett
+    skäl …"), else the general one (the library's English detail only on the English
+    page, never inside a Swedish one)."""
     key, values = manage_error(exc)
-    return str(exc) if key == "manage.err.invalid" else translate(pick_lang(request), key, **values)
+    lang = pick_lang(request)
+    told = translate(lang, key, **values)
+    return f"{told} ({exc})" if lang == "en" and key == "manage.err.invalid" else told
 
 
 def _store(session: Session, membership_id: int) -> str:

@@ -107,11 +107,19 @@ def test_a_programme_goes_only_to_a_sponsor_organisation(env: ApiEnv, programme:
     r = env.client.post(f"{V1}/programmes", json=body, headers=env.headers("admin"))
     problem = assert_problem(r, 422)
     assert problem["errors"][0]["loc"] == ["body", "sponsor_organisation_id"]
-    # a sponsor never creates programmes (admins hand them out)
+    # a sponsor's representative starts programmes of its own organisation only; its staff none
     body |= {"sponsor_organisation_id": env.orgs["sponsor_a"], "name": "Egen klubb"}
     assert_problem(
-        env.client.post(f"{V1}/programmes", json=body, headers=env.headers("sponsor")), 403
+        env.client.post(f"{V1}/programmes", json=body, headers=env.headers("sponsor_other")), 403
     )
+    assert_problem(
+        env.client.post(f"{V1}/programmes", json=body, headers=env.headers("sponsor_staff")), 403
+    )
+    del body["sponsor_organisation_id"]  # none named: its own
+    r = env.client.post(f"{V1}/programmes", json=body, headers=env.headers("sponsor_other"))
+    assert r.status_code == 201, r.text
+    own = r.json()["sponsor_organisation_id"]
+    assert own is not None and own != env.orgs["sponsor_a"]
 
 
 def test_a_sponsor_lists_only_the_programmes_it_manages(env: ApiEnv, programme: int) -> None:

@@ -1997,7 +1997,8 @@ ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
     ("loyalty_me_entries", _loyalty_get("/me/entries"), RETAILERS, 200),
     # loyalty is for retailers (representatives and sellers) and admins: clinics get 403
     ("loyalty_programmes", _loyalty_get("/programmes"), RETAILERS | ADMIN | SPONSORS, 200),
-    ("loyalty_programme_create", _loyalty_create, ADMIN, 201),
+    # a sponsor's representative (B's too) starts a programme of its own organisation
+    ("loyalty_programme_create", _loyalty_create, MANAGES | {"sponsor_other"}, 201),
     ("loyalty_membership", _loyalty_join, {"retailer_own", "retailer_other"}, 200),
     (
         "loyalty_participants",
@@ -2127,6 +2128,12 @@ ENDPOINTS: list[tuple[str, Call, set[str | None], int]] = [
     (
         "loyalty_contest_close",
         _post_json(lambda e: f"/contests/{_contest(e, ended=True)}/close"),
+        MANAGES,
+        200,
+    ),
+    (
+        "loyalty_month_close",
+        _post_json(lambda e: f"/programmes/{_loyalty(e)}/month-close"),
         MANAGES,
         200,
     ),
@@ -2374,6 +2381,7 @@ LOYALTY_MANAGED = (
     "loyalty_contests",
     "loyalty_standings",
     "loyalty_contest_close",
+    "loyalty_month_close",
     "loyalty_photo_activities",
     "loyalty_photo_activity_create",
     "loyalty_photo_queue",

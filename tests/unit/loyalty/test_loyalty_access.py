@@ -235,3 +235,40 @@ def test_a_programme_is_given_only_to_an_active_sponsor_organisation(market: Mar
                 expiry_months=12,
                 now=NOW,
             )
+
+
+def _new(s: Session, user: User | None, name: str, sponsor_org: int | None = None) -> Programme:
+    return programmes.create_programme(
+        s,
+        user,
+        name=name,
+        sponsor_name="",
+        points_per_krona=Decimal(1),
+        point_value_ore=1,
+        expiry_months=12,
+        now=NOW,
+        sponsor_organisation_id=sponsor_org,
+    )
+
+
+def test_an_admin_hands_a_new_programme_to_a_sponsor_and_a_sponsor_starts_its_own(
+    market: Market,
+) -> None:
+    _loyal, users, other = _sponsored(market)
+    with transaction(market.factory) as s:
+        rep_a, staff_a, rep_b = (s.get_one(User, users[k]) for k in ("rep_a", "staff_a", "rep_b"))
+        a_id, b_id = rep_a.organisation_id, rep_b.organisation_id
+        handed = _new(s, market.user(s, "admin"), "Dentsplyklubben", a_id)
+        assert (handed.sponsor_organisation_id, handed.sponsor_name) == (a_id, "Dentsply AB")
+        assert access.require_manager(s, rep_a, handed.id) is rep_a
+        own = _new(s, rep_b, "Acme vår")  # no organisation given: its own
+        assert (own.sponsor_organisation_id, own.sponsor_name) == (b_id, "Acme AB")
+        assert access.managed_programme_ids(s, rep_b) == {other, own.id}
+        assert _new(s, rep_b, "Acme höst", b_id).sponsor_organisation_id == b_id
+        with pytest.raises(NotAllowed):  # another sponsor's organisation
+            _new(s, rep_b, "Kapad", a_id)
+        with pytest.raises(NotAllowed):  # the sponsor's staff start nothing
+            _new(s, staff_a, "Personalens")
+        for name in ("clinic", "tand_staff", "merch"):
+            with pytest.raises(NotAllowed):
+                _new(s, market.user(s, name), f"Av {name}")

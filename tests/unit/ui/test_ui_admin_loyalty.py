@@ -94,7 +94,18 @@ def test_an_admin_creates_a_campaign_and_a_quiz(env: UiEnv) -> None:
         f"/admin/lojalitet/{programme}/quiz",
         data={"csrf_token": token, "title": "X", "questions": "Fråga?\nBara ett svar"},
     )
-    assert bad.status_code == 422 and "questions[0]" in bad.text
+    assert bad.status_code == 422 and "Frågorna är inte giltiga: en fråga" in _alert(bad.text)
+    assert "questions[0]" not in bad.text  # no English under Swedish
+    in_english = log_in(TestClient(env.app, follow_redirects=False), "admin")
+    english = in_english.post(
+        f"/admin/lojalitet/{programme}/quiz?lang=en",
+        data={
+            "csrf_token": csrf_from(in_english.get("/admin/lojalitet").text),
+            "title": "X",
+            "questions": "Fråga?\nBara ett svar",
+        },
+    )
+    assert english.status_code == 422 and "The questions are not valid" in english.text
     with transaction(factory_for(env.settings)) as s:
         campaign = s.scalars(select(Campaign).where(Campaign.programme_id == programme)).one()
         assert campaign.multiplier == Decimal("2.5")
@@ -185,3 +196,38 @@ def test_a_campaign_multiplier_takes_the_swedish_decimal_comma(env: UiEnv) -> No
     assert edited.status_code == 303
     with transaction(factory_for(env.settings)) as s:
         assert s.get(Campaign, campaign_id).multiplier == Decimal("2.25")  # type: ignore[union-attr]
+
+
+def test_an_admin_closes_the_month_after_confirming_once(env: UiEnv) -> None:
+    from catalog.models import AuditEntry
+    from loyalty.leaderboards import month_of, previous_month
+
+    programme = _programme(env)
+    client = log_in(TestClient(env.app, follow_redirects=False), "admin")
+    page = client.get("/admin/lojalitet", params={"programme": programme})
+    month = previous_month(month_of(utc_now()))
+    assert 'id="month-close"' in page.text and f"Jag vill stänga {month} nu" in page.text
+    token = csrf_from(page.text)
+    url = f"/admin/lojalitet/{programme}/manadsavslut"
+    r = client.post(url, data={"csrf_token": token})  # the box not ticked
+    assert r.status_code == 422 and "Kryssa i rutan" in r.text
+    r = client.post(url, data={"csrf_token": token, "confirm": "1"})
+    assert r.status_code == 303 and "month-close" in r.headers["location"]
+    notice = r.headers["location"].split("notice=")[1].split("#")[0]
+    assert notice in {"month_closed", "month_already_closed"}
+    r = client.post(url, data={"csrf_token": token, "confirm": "1"})
+    assert "notice=month_already_closed" in r.headers["location"]
+    shown = client.get(r.headers["location"].split("#")[0])
+    assert "Månaden var redan avslutad" in shown.text
+    r = client.post(
+        f"/admin/lojalitet/{programme + 999}/manadsavslut",
+        data={"csrf_token": token, "confirm": "1"},
+    )
+    assert r.status_code == 404
+    with transaction(factory_for(env.settings)) as s:
+        closes = s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "loyalty.month_close", AuditEntry.target_id == str(programme)
+            )
+        ).all()
+        assert len(closes) <= 1  # audited only when it did something

@@ -104,7 +104,18 @@ def test_the_csv_parts_and_bad_requests(env: UiEnv) -> None:
     assert "Kunskapstest;300;150,00" in r.text  # named as on the page
     assert client.get(f"/admin/lojalitet/{programme}/rapporter/allt.csv").status_code == 404
     assert client.get("/admin/lojalitet/999999/rapporter").status_code == 404
-    assert client.get(f"/admin/lojalitet/{programme}/rapporter?manader=99").status_code == 422
+    # a hand-edited address: a Swedish page naming the parameter, not problem+json
+    for bad in ("99", "abc"):
+        page = client.get(f"/admin/lojalitet/{programme}/rapporter?manader={bad}")
+        assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+        assert "Adressen innehåller ett värde som sidan inte kan läsa" in page.text
+        assert "Kontrollera värdet av manader i adressen." in page.text
+        assert "Input should be" not in page.text
+    english = client.get(f"/admin/lojalitet/{programme}/rapporter?manader=abc&lang=en")
+    assert english.status_code == 400 and "Check the value of manader" in english.text
+    assert client.get("/admin/lojalitet/abc/rapporter").status_code == 404  # an id no row has
+    api = client.get(f"/api/v1/loyalty/programmes/{programme}/report?months=abc")
+    assert api.headers["content-type"].startswith("application/problem+json")
 
 
 def test_the_admin_loyalty_pages_link_the_reports(env: UiEnv) -> None:

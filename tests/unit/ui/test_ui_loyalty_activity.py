@@ -112,8 +112,20 @@ def test_a_survey_is_built_answered_once_and_reported_in_aggregate(
         f"/admin/lojalitet/{programme}/enkater",
         data={"csrf_token": token, "title": "Enkät", "questions": "Ingen typ?", "points": "5"},
     )
-    assert bad.status_code == 422 and "[en]" in bad.text
-    assert "Frågorna följer inte formatet" in bad.text
+    assert bad.status_code == 422 and "Frågorna följer inte formatet" in bad.text
+    alert = bad.text.split('role="alert"', 1)[1].split("</p>", 1)[0]
+    assert "(fråga 1)" in alert and "questions[0]" not in alert  # no English under Swedish
+    in_english = log_in(TestClient(env.app, follow_redirects=False), "admin")
+    english = in_english.post(
+        f"/admin/lojalitet/{programme}/enkater?lang=en",
+        data={
+            "csrf_token": csrf_from(in_english.get("/admin/lojalitet/enkater").text),
+            "title": "Enkät",
+            "questions": "Ingen typ?",
+            "points": "5",
+        },
+    )
+    assert english.status_code == 422 and "questions[0]" in english.text  # English: the place
     r = admin.post(
         f"/admin/lojalitet/{programme}/enkater",
         data={
@@ -191,8 +203,8 @@ def test_a_contest_is_set_up_and_shown_with_standings(env: UiEnv, programme: int
         "prizes": "300, nej",
     }
     bad = admin.post(f"/admin/lojalitet/{programme}/tavlingar", data=form)
-    assert bad.status_code == 422 and "prizes[1]" in bad.text
-    assert "Priserna ska vara 1–20 heltal" in bad.text
+    assert bad.status_code == 422 and "Priserna ska vara 1–20 heltal" in bad.text
+    assert "(pris 2)" in bad.text and "prizes[1]" not in bad.text  # no English under Swedish
     r = admin.post(f"/admin/lojalitet/{programme}/tavlingar", data={**form, "prizes": "300, 100"})
     assert r.status_code == 303 and "notice=contest_created" in r.headers["location"]
     shown = admin.get(f"/admin/lojalitet/tavlingar?programme={programme}")
@@ -226,7 +238,7 @@ def test_contest_prizes_take_swedish_thousands_spaces(env: UiEnv, programme: int
     }
     path = f"/admin/lojalitet/{programme}/tavlingar"
     bad = admin.post(path, data=form)
-    assert bad.status_code == 422 and "prizes[0]" in bad.text
+    assert bad.status_code == 422 and "(pris 1)" in bad.text
     r = admin.post(path, data={**form, "prizes": "1 000; 500, 25\u00a0000"})
     assert r.status_code == 303
     with transaction(factory_for(env.settings)) as s:

@@ -571,3 +571,72 @@ def test_a_sponsor_handles_its_suggestions_surveys_and_contests_pages(
         },
     )
     assert refused.status_code == 404
+
+
+def _programme_form(client: TestClient, base: str, **fields: str) -> dict[str, str]:
+    page = client.get(base)
+    assert page.status_code == 200 and f'action="{base}/program"' in page.text
+    return {
+        "csrf_token": csrf_from(page.text),
+        "sponsor_name": "",
+        "points_per_krona": "1",
+        "point_value_ore": "10",
+        "expiry_months": "24",
+        **fields,
+    }
+
+
+def test_an_admin_hands_a_new_programme_to_a_sponsor_organisation(
+    env: UiEnv, setup: dict[str, int]
+) -> None:
+    from catalog.models import Organisation
+    from loyalty.models import Programme
+
+    client = log_in(TestClient(env.app, follow_redirects=False), "admin")
+    with factory_for(env.settings)() as s:
+        a = s.scalars(select(Organisation).where(Organisation.name == "Sponsor A AB")).one()
+    page = client.get("/admin/lojalitet")
+    assert (
+        f'<option value="{a.id}"' in page.text and "Valbar (för en namngiven sponsor)" in page.text
+    )
+    form = _programme_form(
+        client, "/admin/lojalitet", programme_name="Överlämnad", sponsor_organisation_id=str(a.id)
+    )
+    r = client.post("/admin/lojalitet/program", data=form)
+    assert r.status_code == 303, r.text
+    with factory_for(env.settings)() as s:
+        made = s.scalars(select(Programme).where(Programme.name == "Överlämnad")).one()
+        assert (made.sponsor_organisation_id, made.sponsor_name) == (a.id, "Sponsor A AB")
+    sponsor = _sign_in(env, "rep@sponsor-a.test")
+    assert "Överlämnad" in sponsor.get("/sponsor/lojalitet").text  # theirs to manage
+    bad = client.post(
+        "/admin/lojalitet/program",
+        data={**form, "programme_name": "Felvald", "sponsor_organisation_id": "abc"},
+    )
+    assert bad.status_code == 422 and "Välj en aktiv sponsororganisation" in bad.text
+
+
+def test_a_sponsor_starts_a_programme_of_its_own(env: UiEnv, setup: dict[str, int]) -> None:
+    from loyalty.models import Programme
+
+    client = _sign_in(env, "rep@sponsor-b.test")
+    page = client.get("/sponsor/lojalitet")
+    assert 'name="sponsor_organisation_id"' not in page.text  # no choice: its own
+    form = _programme_form(
+        client, "/sponsor/lojalitet", programme_name="B:s höstklubb", sponsor_organisation_id="1"
+    )
+    r = client.post("/sponsor/lojalitet/program", data=form)
+    assert r.status_code == 303 and r.headers["location"].startswith("/sponsor/lojalitet?")
+    with factory_for(env.settings)() as s:
+        made = s.scalars(select(Programme).where(Programme.name == "B:s höstklubb")).one()
+        assert made.sponsor_name == "Sponsor B AB"
+        b_org = s.get_one(Programme, setup["b"]).sponsor_organisation_id
+        assert made.sponsor_organisation_id == b_org
+    staff = _sign_in(env, "staff@sponsor-a.test")  # a sponsor's member, not its representative
+    token = csrf_from(staff.get("/sponsor/lojalitet").text)
+    refused = staff.post(
+        "/sponsor/lojalitet/program", data={**form, "csrf_token": token, "programme_name": "Nej"}
+    )
+    assert refused.status_code == 403
+    with factory_for(env.settings)() as s:
+        assert s.scalar(select(Programme).where(Programme.name == "Nej")) is None

@@ -199,3 +199,54 @@ def test_the_sponsor_sees_liability_and_fulfils_from_the_queue(
     assert again.status_code == 409 and "Uttaget är redan hanterat." in again.text
     html = admin.get(f"/admin/lojalitet/{programme}/butik").text
     assert "Inga uttag väntar." in html
+
+
+def test_the_sponsor_uploads_a_reward_picture_the_shop_serves_and_a_non_image_is_refused(
+    env: UiEnv, shop_data: tuple[int, int]
+) -> None:
+    from tests.unit.loyalty.photo_support import jpeg_with_gps
+
+    programme, _card = shop_data
+    admin = log_in(TestClient(env.app, follow_redirects=False), "admin")
+    page = admin.get(f"/admin/lojalitet/{programme}/butik")
+    assert (
+        'enctype="multipart/form-data"' in page.text and 'type="file" name="picture"' in page.text
+    )
+    token = csrf_from(page.text)
+    form = {
+        "csrf_token": token,
+        "name": "Kaffekopp med bild",
+        "category": "Presentkort",
+        "price_points": "50",
+        "stock": "5",
+    }
+    refused = admin.post(
+        f"/admin/lojalitet/{programme}/beloningar",
+        data=form,
+        files={"picture": ("kopp.pdf", b"%PDF-1.4 no picture", "image/jpeg")},
+    )
+    assert refused.status_code == 422
+    assert (
+        "Filen är ingen bild vi tar emot: skicka ett foto i JPEG, PNG eller HEIC." in refused.text
+    )
+    with factory_for(env.settings)() as s:  # nothing of it was kept
+        assert s.scalar(select(Reward).where(Reward.name == "Kaffekopp med bild")) is None
+    r = admin.post(
+        f"/admin/lojalitet/{programme}/beloningar",
+        data=form,
+        files={"picture": ("kopp.jpg", jpeg_with_gps(), "image/jpeg")},
+    )
+    assert r.status_code == 303, r.text
+    with factory_for(env.settings)() as s:
+        reward = s.scalars(select(Reward).where(Reward.name == "Kaffekopp med bild")).one()
+        assert reward.picture is not None
+    src = f"/lojalitet/beloningsbild/{reward.id}"
+    rep = log_in(TestClient(env.app, follow_redirects=False), "retailer")
+    assert f'src="{src}"' in rep.get(f"/portal/poang/{programme}/butik?q=Kaffekopp").text
+    image = rep.get(src)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    assert image.headers["x-content-type-options"] == "nosniff"
+    assert image.content[:3] == b"\xff\xd8\xff" and b"Exif" not in image.content[:200]
+    clinic = log_in(TestClient(env.app, follow_redirects=False), "clinic")
+    assert clinic.get(src).status_code == 403
+    assert rep.get(f"/lojalitet/beloningsbild/{_card}").status_code == 404  # none uploaded

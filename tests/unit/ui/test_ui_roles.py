@@ -223,7 +223,11 @@ def _shop(env: UiEnv) -> tuple[int, int]:
             idempotency_key=f"ui-matrix:{uuid.uuid4().hex}",
             now=now,
         )
-        reward = s.scalar(select(Reward.id).where(Reward.programme_id == programme.id))
+        reward = s.scalar(
+            select(Reward.id).where(
+                Reward.programme_id == programme.id, Reward.name == "Matriskort"
+            )
+        )
         assert reward is not None
         return programme.id, reward
 
@@ -370,6 +374,35 @@ def _ui_admin(s: object) -> User:
     admin = s.scalar(select(User).where(User.email == EMAILS["admin"]))  # type: ignore[attr-defined]
     assert admin is not None
     return admin
+
+
+def _reward_picture(env: UiEnv) -> int:
+    """A reward of the shop's programme with an uploaded picture: its id."""
+    import io
+
+    from loyalty import reward_pictures, shop
+    from loyalty.photos import PhotoLimits
+    from tests.unit.loyalty.photo_support import jpeg_with_gps
+
+    programme, _reward = _shop(env)
+    with transaction(factory_for(env.settings)) as s:
+        reward = shop.create_reward(
+            s,
+            _ui_admin(s),
+            programme,
+            shop.RewardInput(f"Bildbelöning {uuid.uuid4().hex[:8]}", "", None, "Kort", 10, 5),
+            now=utc_now(),
+        )
+        reward_pictures.set_picture(
+            s,
+            _ui_admin(s),
+            reward.id,
+            io.BytesIO(jpeg_with_gps()),
+            photo_dir=env.settings.loyalty_photo_dir,
+            bounds=PhotoLimits(10**7, 10**8, 0),
+            now=utc_now(),
+        )
+        return reward.id
 
 
 def _ui_suggestion(env: UiEnv) -> int:
@@ -566,6 +599,12 @@ PAGES: list[tuple[str, Path, set[str | None], set[str]]] = [
     ("admin_reviews", _fixed("/admin/omdomen"), {"admin"}, set()),
     ("admin_log", _fixed("/admin/logg"), {"admin"}, set()),
     ("admin_loyalty", _fixed("/admin/lojalitet"), {"admin"}, set()),
+    (  # a reward's picture: for whoever may see a points shop
+        "reward_picture",
+        lambda e: f"/lojalitet/beloningsbild/{_reward_picture(e)}",
+        RETAILERS | {"admin"},
+        set(),
+    ),
     ("portal_photos", _fixed("/portal/poang/foto"), set(RETAILERS), set()),
     (
         # a seller's own photo: to the rest of the retailers it does not exist
@@ -1155,6 +1194,33 @@ ACTIONS: list[tuple[str, Action, set[str], set[str]]] = [
         set(),
     ),
     ("admin_contest_create", _ui_contest_form, {"admin"}, set()),
+    (  # idempotent: every allowed click answers 303 (closed, or closed already)
+        "admin_month_close",
+        _post_to(lambda e: f"/admin/lojalitet/{_ui_programme(e)}/manadsavslut", {"confirm": "1"}),
+        {"admin"},
+        set(),
+    ),
+    (  # only a sponsor's representative starts one here (no such role in this matrix)
+        "sponsor_loyalty_programme",
+        lambda e: (
+            "/sponsor/lojalitet/program",
+            {
+                "programme_name": f"Sponsorklubben {uuid.uuid4().hex[:8]}",
+                "sponsor_name": "",
+                "points_per_krona": "1",
+                "point_value_ore": "10",
+                "expiry_months": "24",
+            },
+        ),
+        set(),
+        set(),
+    ),
+    (
+        "sponsor_month_close",
+        _post_to(lambda e: f"/sponsor/lojalitet/{_ui_programme(e)}/manadsavslut", {"confirm": "1"}),
+        set(),
+        set(),
+    ),
     (
         "console_synonym_draft",
         _post_to(lambda e: "/konsol/synonymer/utkast", {"rules": "vante => handske"}),

@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 import pytest
 from fastapi.testclient import TestClient
@@ -145,3 +146,17 @@ def test_the_demo_lists_its_sellers_among_its_logins(seeded: Seeded) -> None:
     assert logins["personal@valbar.test"].note == f"säljare i {PROGRAMME}"
     assert logins["saljare@valbar.test"].note == f"säljare i {PROGRAMME}"
     assert logins["handlare@valbar.test"].note == ""
+
+
+def test_the_history_is_written_in_time_order(seeded: Seeded) -> None:
+    """Entry by entry (in id order) the ledger's times never go back: each step of the
+    history (sales, quizzes, awards, redemptions, expiry runs) ran at its time."""
+    with factory_for(seeded.env.settings)() as s:
+        rows = s.execute(select(Entry.id, Entry.created_at, Entry.kind).order_by(Entry.id)).all()
+    assert {kind for _, _, kind in rows} >= {"sale", "quiz", "bonus", "expiry"}
+    behind = [
+        (earlier, later)
+        for earlier, later in pairwise(rows)
+        if later.created_at < earlier.created_at
+    ]
+    assert behind == []
