@@ -318,6 +318,11 @@ class EventBus:
         with self._lock:
             self._handlers[kind].append(handler)
 
+    def commit_handlers(self) -> list[CommitHandler]:
+        """The handlers called once per commit (:meth:`subscribe_commit`)."""
+        with self._lock:
+            return list(self._per_commit)
+
     def handlers_for(self, kind: type[DomainEvent]) -> list[Handler]:
         with self._lock:
             return [h for cls in kind.__mro__ for h in self._handlers.get(cls, ())]

@@ -23,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog.listing import listed_seller
 from catalog.models import Offer, OfferHistory, Product, Retailer
 from marketplace.dates import LOCAL_TZ, as_utc, local_date
 from marketplace.errors import InvalidInput, NotFound
@@ -181,7 +182,7 @@ def price_history(
     found = session.execute(
         select(Offer, Retailer)
         .join(Retailer, Retailer.id == Offer.retailer_id)
-        .where(Offer.product_id == product_id)
+        .where(Offer.product_id == product_id, listed_seller(Offer.retailer_id))
     ).all()
     offers = [(o.id, o.retailer_id, o) for o, _r in found]
     retailers = {r.id: r for _o, r in found}
@@ -241,7 +242,11 @@ def current_states(session: Session, product_ids: Iterable[int]) -> dict[int, Pr
                 Offer.currency,
                 Offer.stock_status,
                 Offer.delivery_days,
-            ).where(Offer.product_id.in_(ids[i : i + _CHUNK]), Offer.withdrawn_at.is_(None))
+            ).where(
+                Offer.product_id.in_(ids[i : i + _CHUNK]),
+                Offer.withdrawn_at.is_(None),
+                listed_seller(Offer.retailer_id),
+            )
         )
         for pid, rid, price, currency, status, delivery in rows:
             assert pid is not None  # selected by product
@@ -315,3 +320,22 @@ def my_prices(
         mine = found.retailers[0].prices if found.retailers else tuple(None for _ in found.days)
         out.append(MyPrices(pid, names.get(pid, f"#{pid}"), found.days, mine, found.lowest))
     return out
+
+
+def listed_retailers_of(session: Session, product_id: int) -> list[tuple[str, str]]:
+    """(slug, name) of every listed retailer that ever offered the product, by name (a
+    suspended seller is not offered as a watch's preferred retailer)."""
+    rows = session.execute(
+        select(Retailer.slug, Retailer.name)
+        .join(Offer, Offer.retailer_id == Retailer.id)
+        .where(Offer.product_id == product_id, listed_seller(Offer.retailer_id))
+        .distinct()
+    ).all()
+    return sorted(((slug, name) for slug, name in rows), key=lambda r: r[1].lower())
+
+
+def retailer_slug(session: Session, retailer_id: int | None) -> str | None:
+    """A retailer's slug (None for None or an unknown id)."""
+    if retailer_id is None:
+        return None
+    return session.scalar(select(Retailer.slug).where(Retailer.id == retailer_id))

@@ -48,10 +48,6 @@ CHECKOUT_MESSAGES: dict[str, tuple[str, str]] = {
         "Fältet ”{field}” innehåller ett otillåtet tecken.",
         "The field “{field}” contains a character that is not allowed.",
     ),
-    "error_detail.field_unknown": (
-        "”{field}” hör inte till någon handlare i varukorgen.",
-        "“{field}” belongs to no retailer in the cart.",
-    ),
     "profile.delivery_fee": (
         "Fraktavgift exkl. moms (kr, lämna tomt om ni inte anger någon)",
         "Delivery fee excl. VAT (SEK; leave empty if you state none)",

@@ -11,12 +11,11 @@ from typing import Any
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import verify_csrf
 from api.deps import CurrentUser, SessionDep
-from catalog.models import Offer, Retailer, User
+from catalog.models import User
 from marketplace import price_history, price_watch
 from marketplace.dates import utc_now
 from ui.error_pages import page_router
@@ -33,17 +32,6 @@ DEFAULT_DAYS = 90
 def window(days: int) -> int:
     """One of the windows the page offers (else the default). Pure."""
     return days if days in price_history.WINDOWS else DEFAULT_DAYS
-
-
-def _retailers_of(session: Session, product_id: int) -> list[tuple[str, str]]:
-    """(slug, name) of every retailer that ever listed the product, by name."""
-    rows = session.execute(
-        select(Retailer.slug, Retailer.name)
-        .join(Offer, Offer.retailer_id == Retailer.id)
-        .where(Offer.product_id == product_id)
-        .distinct()
-    ).all()
-    return sorted(((slug, name) for slug, name in rows), key=lambda r: r[1].lower())
 
 
 def price_section(
@@ -64,12 +52,10 @@ def price_section(
         "history_days": days,
         "history_windows": price_history.WINDOWS,
         "watch": watched,
-        "watch_retailer": (
-            session.scalar(select(Retailer.slug).where(Retailer.id == watched.retailer_id))
-            if watched is not None and watched.retailer_id is not None
-            else None
+        "watch_retailer": price_history.retailer_slug(
+            session, watched.retailer_id if watched is not None else None
         ),
-        "watch_retailers": _retailers_of(session, product_id),
+        "watch_retailers": price_history.listed_retailers_of(session, product_id),
     }
 
 

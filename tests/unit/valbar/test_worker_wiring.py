@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from catalog.events import OrderDelivered, bus_for
+from catalog.events import OrderShipped, bus_for
 from catalog.settings import get_settings
 from indexer.jobs import celery_app, factory_for
 from valbar import worker_wiring
@@ -14,12 +14,14 @@ from valbar import worker_wiring
 def test_the_worker_start_up_wires_loyalty_once(settings_env: Path) -> None:
     assert "valbar.worker_wiring" in celery_app.conf.include
     bus = bus_for(factory_for(get_settings()))
-    before = len(bus.handlers_for(OrderDelivered))
+    before = (len(bus.handlers_for(OrderShipped)), len(bus.commit_handlers()))
     worker_wiring.wire_loyalty()
     assert "loyalty" in bus.names
-    assert len(bus.handlers_for(OrderDelivered)) == before + 1
+    # delivered orders are credited per commit (loyalty.subscribers), shipped ones per event
+    wired = (len(bus.handlers_for(OrderShipped)), len(bus.commit_handlers()))
+    assert wired == (before[0] + 1, before[1] + 1)
     worker_wiring.wire_loyalty()  # worker_process_init and worker_ready both fire: once
-    assert len(bus.handlers_for(OrderDelivered)) == before + 1
+    assert (len(bus.handlers_for(OrderShipped)), len(bus.commit_handlers())) == wired
 
 
 def test_the_monthly_awards_run_hourly_on_the_beat_schedule(settings_env: Path) -> None:
