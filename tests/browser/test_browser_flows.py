@@ -103,6 +103,13 @@ def test_retailer_uploads_a_feed_and_follows_the_run(live: Any, page: Any, tmp_p
     assert page.locator("table.data tbody tr").count() == 2  # the seeded run and this one
 
 
+def _order_of(page: Any, *names: str) -> list[int]:
+    """The rank order of the hits named ``names`` among the results (0 = ranked first)."""
+    hits = page.locator(".hit").all_inner_texts()
+    places = [next(i for i, hit in enumerate(hits) if name in hit) for name in names]
+    return [sorted(places).index(place) for place in places]
+
+
 def test_merchandiser_changes_a_weight_previews_and_publishes(live: Any, page: Any) -> None:
     base = live.url
     log_in(page, base, "merchandiser")
@@ -110,7 +117,7 @@ def test_merchandiser_changes_a_weight_previews_and_publishes(live: Any, page: A
     # the published default weighs price in proportion: the same retailer's best offer is
     # relatively cheaper for size L (110 vs 90) than for size M (100 vs 80), so L leads
     page.goto(f"{base}/?q=nitrilhandske")
-    assert "Nitrilhandske blå storlek L" in page.locator(".hit").first.inner_text()
+    assert _order_of(page, "Nitrilhandske blå storlek L", "Nitrilhandske blå storlek M") == [0, 1]
     page.goto(f"{base}/konsol")
     page.fill("#w_price", "0")
     page.fill("#draft-comment", "utan pris")
@@ -133,8 +140,10 @@ def test_merchandiser_changes_a_weight_previews_and_publishes(live: Any, page: A
     # the live search now ranks by the published weights: without price the two tie on
     # service, and M (the lower product id) leads
     page.goto(f"{base}/?q=nitrilhandske")
-    first = page.locator(".hit").first.inner_text()
-    assert "Nitrilhandske blå storlek M" in first and "Nordisk Dentaldepå AB" in first
+    assert _order_of(page, "Nitrilhandske blå storlek L", "Nitrilhandske blå storlek M") == [1, 0]
+    hits = page.locator(".hit").all_inner_texts()
+    blue_m = next(h for h in hits if "Nitrilhandske blå storlek M" in h)
+    assert "Nordisk Dentaldepå AB" in blue_m
 
     # on a phone the console's weights fit (before, their grid pushed the page to 448 px)
     page.set_viewport_size({"width": 390, "height": 844})
