@@ -12,16 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import (
-    Connection,
-    CursorResult,
-    Engine,
-    Result,
-    create_engine,
-    event,
-    inspect,
-    text,
-)
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.private_files import FILE_MODE, private_dir, private_file
@@ -55,16 +46,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
-
-        @event.listens_for(engine, "savepoint")
-        def _begin_before_savepoint(conn: Connection, _name: str | None) -> None:
-            """Python's sqlite3 begins a transaction before the first INSERT/UPDATE/DELETE
-            only, not before a SAVEPOINT: a savepoint that is a transaction's first write
-            would start the transaction itself, and its RELEASE would commit it (a later
-            rollback could not undo it). Begin first, as before any other write."""
-            dbapi_conn = conn.connection.dbapi_connection
-            if dbapi_conn is not None and not dbapi_conn.in_transaction:
-                dbapi_conn.execute("BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
